@@ -1,0 +1,9 @@
+package io.tally.common.config;
+
+/**
+ * When a producer send counts as done: once the master has the entry ({@code leader}), or once at
+ * least one replica has it too ({@code replicas}, Redis WAIT), which survives a master failover.
+ */
+public enum Acks {
+    LEADER, REPLICAS
+}

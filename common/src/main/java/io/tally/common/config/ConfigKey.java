@@ -1,0 +1,75 @@
+package io.tally.common.config;
+
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * One documented configuration key: its command-line flag, its {@code TALLY_*} environment
+ * variable, its default, and the parser that validates a raw value.
+ *
+ * @param <T> the value type
+ */
+public final class ConfigKey<T> {
+    private final String name;
+    private final String env;
+    private final T defaultValue;
+    private final String doc;
+    private final Function<String, T> parser;
+    private final boolean secret;
+
+    ConfigKey(String name, String env, T defaultValue, String doc, Function<String, T> parser, boolean secret) {
+        this.name = Objects.requireNonNull(name);
+        this.env = env;
+        this.defaultValue = defaultValue;
+        this.doc = Objects.requireNonNull(doc);
+        this.parser = Objects.requireNonNull(parser);
+        this.secret = secret;
+    }
+
+    /** The key's name, which is also its flag without the leading dashes, e.g. {@code redis-url}. */
+    public String name() {
+        return name;
+    }
+
+    public String flag() {
+        return "--" + name;
+    }
+
+    /** Environment variable, e.g. {@code TALLY_REDIS_URL}. */
+    public String env() {
+        return env;
+    }
+
+    public T defaultValue() {
+        return defaultValue;
+    }
+
+    public String doc() {
+        return doc;
+    }
+
+    /** Secrets are masked when the effective configuration is logged and never taken from a flag. */
+    public boolean secret() {
+        return secret;
+    }
+
+    /** Parses and validates a raw value; the message says which key was wrong and why. */
+    public T parse(String raw) {
+        try {
+            return parser.apply(raw.trim());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("Invalid value '" + (secret ? "****" : raw) + "' for " + flag()
+                    + " (" + env + "): " + e.getMessage());
+        }
+    }
+
+    static String defaultEnv(String name) {
+        return "TALLY_" + name.toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

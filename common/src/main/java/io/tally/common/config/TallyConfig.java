@@ -1,0 +1,299 @@
+package io.tally.common.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The one configuration object of every Tally process. Each key is declared once below with its
+ * doc, default, validator, flag and {@code TALLY_*} environment variable; the README's table is
+ * generated from {@link #keys()}. Values come from flags, then environment, then defaults; the
+ * object is validated when built and immutable afterwards.
+ */
+public final class TallyConfig {
+    private static final List<ConfigKey<?>> KEYS = new ArrayList<>();
+
+    // --- Redis ---
+    public static final ConfigKey<String> REDIS_URL = key("redis-url", "redis://127.0.0.1:6379",
+            "Redis URL (redis:// or rediss:// for TLS, optional user as redis://user@host:port); for cluster and "
+                    + "sentinel a comma-separated seed list. No password here: see TALLY_REDIS_PASSWORD.",
+            Parsers.nonBlank());
+    public static final ConfigKey<RedisMode> REDIS_MODE = key("redis-mode", RedisMode.STANDALONE,
+            "standalone, cluster or sentinel.", Parsers.oneOf(RedisMode.class));
+    public static final ConfigKey<String> REDIS_PASSWORD = secret("redis-password",
+            "Redis password; environment only (never a flag, so it does not show in ps).");
+    public static final ConfigKey<String> REDIS_PASSWORD_FILE = key("redis-password-file", "",
+            "File whose first line is the Redis password.", Parsers.string());
+    public static final ConfigKey<String> REDIS_SENTINEL_MASTER = key("redis-sentinel-master", "mymaster",
+            "Master name to ask Sentinel for (sentinel mode).", Parsers.nonBlank());
+    public static final ConfigKey<String> REDIS_TLS_CA_FILE = key("redis-tls-ca-file", "",
+            "PEM file of the certificate authority that signed the Redis server certificate (rediss://); "
+                    + "empty uses the JVM's trust store.", Parsers.string());
+    public static final ConfigKey<Integer> REDIS_TIMEOUT_MS = key("redis-timeout-ms", 3000,
+            "Timeout of one Redis command, ms.", Parsers.intRange(100, 120_000));
+
+    // --- Namespace ---
+    public static final ConfigKey<String> NAMESPACE = key("namespace", "tally",
+            "Key prefix of all Tally keys; letters, digits, '.', '_' and '-'.", TallyConfig::parseNamespace);
+    public static final ConfigKey<Integer> PARTITIONS = key("partitions", 0,
+            "Number of partitions P. 0: the stored P of an existing namespace, else 16. Fixed once the namespace "
+                    + "exists; a process configured with another P refuses to start.", Parsers.intRange(0, 16384));
+
+    // --- Processor ---
+    public static final ConfigKey<String> PROCESSOR_ID = key("processor-id", "",
+            "Name of this processor (consumer name prefix, lease owner); empty uses the host name.",
+            TallyConfig::parseProcessorId);
+    public static final ConfigKey<Integer> BATCH_SIZE = key("batch-size", 500,
+            "Entries read and applied per partition in one atomic script call (at most 1000).",
+            Parsers.intRange(1, 1000));
+    public static final ConfigKey<Integer> LEASE_TTL_MS = key("lease-ttl-ms", 10_000,
+            "Partition lease time-to-live, ms; renewed every TTL/3. A dead processor's partitions move after this.",
+            Parsers.intRange(1000, 600_000));
+    public static final ConfigKey<Integer> TICK_MS = key("tick-ms", 250,
+            "Interval of membership heartbeat, assignment and time-trigger checks, ms.", Parsers.intRange(10, 10_000));
+    public static final ConfigKey<Integer> IDLE_POLL_MS = key("idle-poll-ms", 10,
+            "Longest pause between reads when no partition has new entries, ms.", Parsers.intRange(1, 1000));
+    public static final ConfigKey<Integer> HTTP_PORT = key("http-port", "TALLY_METRICS_PORT", 9400,
+            "Port of the processor's metrics and health HTTP server (0: any free port).", Parsers.intRange(0, 65535));
+
+    // --- Producer ---
+    public static final ConfigKey<Integer> PRODUCER_BATCH_SIZE = key("producer-batch-size", 500,
+            "Most entries a producer sends in one pipeline.", Parsers.intRange(1, 10_000));
+    public static final ConfigKey<Integer> PRODUCER_LINGER_MS = key("producer-linger-ms", 1,
+            "How long a producer waits to fill a batch before sending it, ms.", Parsers.intRange(0, 10_000));
+    public static final ConfigKey<Integer> PRODUCER_MAX_IN_FLIGHT = key("producer-max-in-flight", 4,
+            "Pipelines a producer keeps in flight (each owns a share of the partitions, so order per partition holds).",
+            Parsers.intRange(1, 64));
+    public static final ConfigKey<Integer> PRODUCER_BUFFER = key("producer-buffer", 100_000,
+            "Sends a producer queues before send() fails fast with a backpressure error.", Parsers.intRange(1, 10_000_000));
+    public static final ConfigKey<Long> SEND_TIMEOUT_MS = key("send-timeout-ms", 10_000L,
+            "Time a send may take before it fails (an idempotent send is retried within it).",
+            Parsers.longRange(100, 600_000));
+    public static final ConfigKey<Long> DEDUPE_WINDOW_MS = key("dedupe-window-ms", 600_000L,
+            "How long an operation id is remembered for idempotent sends, ms.", Parsers.longRange(1000, 7L * 24 * 3600 * 1000));
+    public static final ConfigKey<Acks> ACKS = key("acks", Acks.LEADER,
+            "leader: a send is done when the master has it; replicas: also one replica (WAIT).", Parsers.oneOf(Acks.class));
+    public static final ConfigKey<Long> BACKLOG_LIMIT = key("backlog-limit", 1_000_000L,
+            "Backlog (lag + pending of the slowest group) of a partition above which sends fail fast; 0 disables.",
+            Parsers.longRange(0, Long.MAX_VALUE));
+
+    private final Map<ConfigKey<?>, Object> values;
+    private final Map<ConfigKey<?>, String> origins;
+    private final Map<ConfigKey<?>, String> raw;
+
+    private TallyConfig(Map<ConfigKey<?>, Object> values, Map<ConfigKey<?>, String> origins, Map<ConfigKey<?>, String> raw) {
+        this.values = Collections.unmodifiableMap(values);
+        this.origins = Collections.unmodifiableMap(origins);
+        this.raw = Map.copyOf(raw);
+    }
+
+    /** Every key, in declaration order. */
+    public static List<ConfigKey<?>> keys() {
+        return Collections.unmodifiableList(KEYS);
+    }
+
+    /** Defaults overridden by the given environment (e.g. {@code System.getenv()}). */
+    public static TallyConfig fromEnv(Map<String, String> env) {
+        return builder().env(env).build();
+    }
+
+    public static TallyConfig defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder preloaded with this configuration's explicit values. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.raw.putAll(raw);
+        raw.keySet().forEach(key -> b.origin.put(key, origins.get(key)));
+        return b;
+    }
+
+    @SuppressWarnings("unchecked")
+    public <T> T get(ConfigKey<T> key) {
+        return (T) values.get(key);
+    }
+
+    public String redisUrl() {
+        return get(REDIS_URL);
+    }
+
+    public String namespace() {
+        return get(NAMESPACE);
+    }
+
+    /** The configured P, or 0 when it should come from the namespace (else 16). */
+    public int partitions() {
+        return get(PARTITIONS);
+    }
+
+    /**
+     * The Redis password from {@code TALLY_REDIS_PASSWORD} or the password file, or null. Read when
+     * the client is built and never logged.
+     */
+    public String redisPassword() {
+        String password = get(REDIS_PASSWORD);
+        if (password != null && !password.isEmpty()) {
+            return password;
+        }
+        String file = get(REDIS_PASSWORD_FILE);
+        if (file.isEmpty()) {
+            return null;
+        }
+        try {
+            List<String> lines = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8);
+            return lines.isEmpty() ? "" : lines.get(0).strip();
+        } catch (IOException e) {
+            throw new ConfigException("Cannot read --redis-password-file " + file + ": " + e);
+        }
+    }
+
+    /** The effective configuration, one key per line, secrets masked; for the start-up log. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder();
+        for (ConfigKey<?> key : KEYS) {
+            Object value = values.get(key);
+            String shown = key.secret() ? (value == null || value.toString().isEmpty() ? "(unset)" : "****") : String.valueOf(value);
+            sb.append("  ").append(key.name()).append(" = ").append(shown)
+                    .append(" (").append(origins.get(key)).append(")\n");
+        }
+        return sb.toString();
+    }
+
+    /** Builds a configuration from raw values; {@link #build()} validates every one of them. */
+    public static final class Builder {
+        private final Map<ConfigKey<?>, String> raw = new LinkedHashMap<>();
+        private final Map<ConfigKey<?>, String> origin = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        /** Takes every {@code TALLY_*} variable that names a key. Flags set later win. */
+        public Builder env(Map<String, String> env) {
+            for (ConfigKey<?> key : KEYS) {
+                String value = env.get(key.env());
+                if (value != null && !origin.containsKey(key)) {
+                    raw.put(key, value);
+                    origin.put(key, "env " + key.env());
+                }
+            }
+            return this;
+        }
+
+        /** Sets a key from a command-line flag. Secrets are refused: they would show in {@code ps}. */
+        public Builder flag(String name, String value) {
+            ConfigKey<?> key = byName(name);
+            if (key.secret()) {
+                throw new ConfigException("--" + name + " is not accepted on the command line; set "
+                        + key.env() + " or use --" + name + "-file");
+            }
+            raw.put(key, value);
+            origin.put(key, "flag");
+            return this;
+        }
+
+        public <T> Builder set(ConfigKey<T> key, Object value) {
+            raw.put(key, String.valueOf(value));
+            origin.put(key, "set");
+            return this;
+        }
+
+        /**
+         * Consumes {@code --key value} and {@code --key=value} pairs for known keys and returns the
+         * arguments it did not recognise, in order.
+         */
+        public List<String> args(String... args) {
+            List<String> rest = new ArrayList<>();
+            for (int i = 0; i < args.length; i++) {
+                String arg = args[i];
+                if (!arg.startsWith("--") || findByName(flagName(arg)) == null) {
+                    rest.add(arg);
+                    continue;
+                }
+                int eq = arg.indexOf('=');
+                if (eq > 0) {
+                    flag(arg.substring(2, eq), arg.substring(eq + 1));
+                } else if (i + 1 < args.length) {
+                    flag(arg.substring(2), args[++i]);
+                } else {
+                    throw new ConfigException("Missing value for " + arg);
+                }
+            }
+            return rest;
+        }
+
+        public TallyConfig build() {
+            Map<ConfigKey<?>, Object> values = new LinkedHashMap<>();
+            Map<ConfigKey<?>, String> origins = new LinkedHashMap<>();
+            for (ConfigKey<?> key : KEYS) {
+                String value = raw.get(key);
+                values.put(key, value == null ? key.defaultValue() : key.parse(value));
+                origins.put(key, origin.getOrDefault(key, "default"));
+            }
+            return new TallyConfig(values, origins, raw);
+        }
+
+        private static String flagName(String arg) {
+            int eq = arg.indexOf('=');
+            return eq > 0 ? arg.substring(2, eq) : arg.substring(2);
+        }
+    }
+
+    public static ConfigKey<?> byName(String name) {
+        ConfigKey<?> key = findByName(name);
+        if (key == null) {
+            throw new ConfigException("Unknown option --" + name);
+        }
+        return key;
+    }
+
+    private static ConfigKey<?> findByName(String name) {
+        for (ConfigKey<?> key : KEYS) {
+            if (key.name().equals(name)) {
+                return key;
+            }
+        }
+        return null;
+    }
+
+    private static <T> ConfigKey<T> key(String name, T defaultValue, String doc, Function<String, T> parser) {
+        return key(name, ConfigKey.defaultEnv(name), defaultValue, doc, parser);
+    }
+
+    private static <T> ConfigKey<T> key(String name, String env, T defaultValue, String doc, Function<String, T> parser) {
+        ConfigKey<T> key = new ConfigKey<>(name, env, defaultValue, doc, parser, false);
+        KEYS.add(key);
+        return key;
+    }
+
+    private static ConfigKey<String> secret(String name, String doc) {
+        ConfigKey<String> key = new ConfigKey<>(name, ConfigKey.defaultEnv(name), "", doc, Parsers.string(), true);
+        KEYS.add(key);
+        return key;
+    }
+
+    private static String parseNamespace(String s) {
+        if (!s.matches("[A-Za-z0-9._-]{1,64}")) {
+            throw new IllegalArgumentException("1-64 characters of letters, digits, '.', '_' and '-' (no ':' or braces)");
+        }
+        return s;
+    }
+
+    private static String parseProcessorId(String s) {
+        if (!s.matches("[A-Za-z0-9._-]{0,100}")) {
+            throw new IllegalArgumentException("letters, digits, '.', '_' and '-', at most 100");
+        }
+        return s;
+    }
+}

@@ -1,0 +1,91 @@
+package io.tally.common.keys;
+
+import java.util.List;
+
+/**
+ * Builds every Redis key Tally uses; no other class concatenates a key. All keys of partition
+ * {@code i} carry the hash tag {@code {p<i>}} so that one script may touch them in Redis Cluster.
+ */
+public final class Keys {
+    /** Consumer group on the ops and events streams. */
+    public static final String GROUP = "tally";
+
+    private final String namespace;
+
+    public Keys(String namespace) {
+        this.namespace = namespace;
+    }
+
+    public String namespace() {
+        return namespace;
+    }
+
+    /** Hash with the namespace's fixed settings (field {@code partitions}). */
+    public String meta() {
+        return namespace + ":meta";
+    }
+
+    /** Sorted set of live processor instances, scored by their last heartbeat (Redis time, ms). */
+    public String members() {
+        return namespace + ":members";
+    }
+
+    public String ops(int p) {
+        return partitionKey(p, "ops");
+    }
+
+    public String events(int p) {
+        return partitionKey(p, "events");
+    }
+
+    public String counters(int p) {
+        return partitionKey(p, "counters");
+    }
+
+    public String checkpoint(int p) {
+        return partitionKey(p, "checkpoint");
+    }
+
+    public String lease(int p) {
+        return partitionKey(p, "lease");
+    }
+
+    public String triggers(int p) {
+        return partitionKey(p, "triggers");
+    }
+
+    public String firings(int p) {
+        return partitionKey(p, "firings");
+    }
+
+    public String schedule(int p) {
+        return partitionKey(p, "schedule");
+    }
+
+    public String dlq(int p) {
+        return partitionKey(p, "dlq");
+    }
+
+    /** Prefix of the idempotency keys of partition p; the script appends the operation id. */
+    public String dedupePrefix(int p) {
+        return partitionKey(p, "dedupe:");
+    }
+
+    public String dedupe(int p, String operationId) {
+        return dedupePrefix(p) + operationId;
+    }
+
+    /** Prefix under which a partition keeps extra indexes (same hash tag). */
+    public String partitionPrefix(int p) {
+        return namespace + ":{p" + p + "}:";
+    }
+
+    /** The two input streams of a partition, ops first. */
+    public List<String> inputStreams(int p) {
+        return List.of(ops(p), events(p));
+    }
+
+    private String partitionKey(int p, String suffix) {
+        return partitionPrefix(p) + suffix;
+    }
+}

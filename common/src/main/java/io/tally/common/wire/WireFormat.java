@@ -1,0 +1,90 @@
+package io.tally.common.wire;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Field-level rules of wire format v1, shared by the codec, the producer and the HTTP API.
+ * The apply script (resources {@code tally/lua/apply.lua}) enforces the same rules on entries that
+ * other programs write straight into the streams; {@code WireRulesAgreementTest} keeps both in step.
+ */
+public final class WireFormat {
+    /** Format version this code writes and understands. */
+    public static final String VERSION = "1";
+    public static final int MAX_NAME_BYTES = 200;
+
+    private WireFormat() {
+    }
+
+    /**
+     * Checks a counter name, event type, member or parameter name: 1-200 bytes of UTF-8, no control
+     * characters (C0, DEL, C1).
+     */
+    public static void checkName(String field, String value) {
+        if (value == null) {
+            throw new InvalidEntryException("missing_field", field, "missing field '" + field + "'");
+        }
+        if (value.isEmpty()) {
+            throw new InvalidEntryException("empty_field", field, "field '" + field + "' is empty");
+        }
+        int bytes = value.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_NAME_BYTES) {
+            throw new InvalidEntryException("too_long", field,
+                    "field '" + field + "' is " + bytes + " bytes of UTF-8, at most " + MAX_NAME_BYTES + " allowed");
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+                throw new InvalidEntryException("control_char", field,
+                        "field '" + field + "' contains the control character U+" + String.format("%04X", (int) c));
+            }
+            if (Character.isSurrogate(c)) {
+                boolean paired = Character.isHighSurrogate(c) && i + 1 < value.length()
+                        && Character.isLowSurrogate(value.charAt(i + 1));
+                if (!paired) {
+                    throw new InvalidEntryException("bad_utf8", field, "field '" + field + "' is not valid UTF-8 (lone surrogate)");
+                }
+                i++;
+            }
+        }
+    }
+
+    /**
+     * Parses a signed 64-bit integer in canonical decimal form: optional '-', no '+', no leading
+     * zeros, no "-0". Canonical form is required because Redis itself rejects the other spellings.
+     */
+    public static long parseLong(String field, String value) {
+        if (value == null) {
+            throw new InvalidEntryException("missing_field", field, "missing field '" + field + "'");
+        }
+        if (!isCanonicalInteger(value)) {
+            throw new InvalidEntryException("bad_number", field,
+                    "field '" + field + "' is not a canonical decimal integer: '" + abbreviate(value) + "'");
+        }
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new InvalidEntryException("bad_number", field,
+                    "field '" + field + "' is outside the signed 64-bit range: '" + abbreviate(value) + "'");
+        }
+    }
+
+    static boolean isCanonicalInteger(String s) {
+        int start = s.startsWith("-") ? 1 : 0;
+        if (s.length() == start || s.length() - start > 19) {
+            return false;
+        }
+        for (int i = start; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        boolean leadingZero = s.charAt(start) == '0' && s.length() - start > 1;
+        boolean negativeZero = start == 1 && s.equals("-0");
+        return !leadingZero && !negativeZero;
+    }
+
+    static String abbreviate(String value) {
+        return value.length() <= 40 ? value : value.substring(0, 40) + "...(" + value.length() + " chars)";
+    }
+}

@@ -1,0 +1,440 @@
+-- Tally apply script: reads one batch of a partition's ops and events for this consumer and applies
+-- it atomically (fence, checkpoint skip, gap check, apply, dead letters, checkpoint, XACK).
+--
+-- KEYS[1] ops stream      KEYS[2] events stream   KEYS[3] counters hash   KEYS[4] checkpoint hash
+-- KEYS[5] lease           KEYS[6] dlq stream
+-- ARGV[1] lease value (fence)     ARGV[2] consumer name     ARGV[3] partition     ARGV[4] P
+-- ARGV[5] batch size (<= 1000)    ARGV[6] ops cursor        ARGV[7] events cursor
+--   cursor: '>' new entries, an id: own pending entries after that id, '' skip the stream
+--
+-- Returns a flat array: status ('OK' | 'LEASE_LOST'), then for ops and then events:
+--   state ('OK' | 'GAP' | 'IDLE' | 'VERSION:<v>'), read, applied, redelivered, deleted,
+--   last id read, dead letters ('reason=n,...'), entry times ('ms:n,...').
+-- Scripts do not roll back: everything is read and validated before the first write, and the one
+-- write that can fail (HINCRBY overflow) runs under pcall and becomes a dead letter.
+
+local CRC_TABLE = {
+  0, 1996959894, -301047508, -1727442502, 124634137, 1886057615, -379345611, -1637575261,
+  249268274, 2044508324, -522852066, -1747789432, 162941995, 2125561021, -407360249, -1866523247,
+  498536548, 1789927666, -205950648, -2067906082, 450548861, 1843258603, -187386543, -2083289657,
+  325883990, 1684777152, -43845254, -1973040660, 335633487, 1661365465, -99664541, -1928851979,
+  997073096, 1281953886, -715111964, -1570279054, 1006888145, 1258607687, -770865667, -1526024853,
+  901097722, 1119000684, -608450090, -1396901568, 853044451, 1172266101, -589951537, -1412350631,
+  651767980, 1373503546, -925412992, -1076862698, 565507253, 1454621731, -809855591, -1195530993,
+  671266974, 1594198024, -972236366, -1324619484, 795835527, 1483230225, -1050600021, -1234817731,
+  1994146192, 31158534, -1731059524, -271249366, 1907459465, 112637215, -1614814043, -390540237,
+  2013776290, 251722036, -1777751922, -519137256, 2137656763, 141376813, -1855689577, -429695999,
+  1802195444, 476864866, -2056965928, -228458418, 1812370925, 453092731, -2113342271, -183516073,
+  1706088902, 314042704, -1950435094, -54949764, 1658658271, 366619977, -1932296973, -69972891,
+  1303535960, 984961486, -1547960204, -725929758, 1256170817, 1037604311, -1529756563, -740887301,
+  1131014506, 879679996, -1385723834, -631195440, 1141124467, 855842277, -1442165665, -586318647,
+  1342533948, 654459306, -1106571248, -921952122, 1466479909, 544179635, -1184443383, -832445281,
+  1591671054, 702138776, -1328506846, -942167884, 1504918807, 783551873, -1212326853, -1061524307,
+  -306674912, -1698712650, 62317068, 1957810842, -355121351, -1647151185, 81470997, 1943803523,
+  -480048366, -1805370492, 225274430, 2053790376, -468791541, -1828061283, 167816743, 2097651377,
+  -267414716, -2029476910, 503444072, 1762050814, -144550051, -2140837941, 426522225, 1852507879,
+  -19653770, -1982649376, 282753626, 1742555852, -105259153, -1900089351, 397917763, 1622183637,
+  -690576408, -1580100738, 953729732, 1340076626, -776247311, -1497606297, 1068828381, 1219638859,
+  -670225446, -1358292148, 906185462, 1090812512, -547295293, -1469587627, 829329135, 1181335161,
+  -882789492, -1134132454, 628085408, 1382605366, -871598187, -1156888829, 570562233, 1426400815,
+  -977650754, -1296233688, 733239954, 1555261956, -1026031705, -1244606671, 752459403, 1541320221,
+  -1687895376, -328994266, 1969922972, 40735498, -1677130071, -351390145, 1913087877, 83908371,
+  -1782625662, -491226604, 2075208622, 213261112, -1831694693, -438977011, 2094854071, 198958881,
+  -2032938284, -237706686, 1759359992, 534414190, -2118248755, -155638181, 1873836001, 414664567,
+  -2012718362, -15766928, 1711684554, 285281116, -1889165569, -127750551, 1634467795, 376229701,
+  -1609899400, -686959890, 1308918612, 956543938, -1486412191, -799009033, 1231636301, 1047427035,
+  -1362007478, -640263460, 1088359270, 936918000, -1447252397, -558129467, 1202900863, 817233897,
+  -1111625188, -893730166, 1404277552, 615818150, -1160759803, -841546093, 1423857449, 601450431,
+  -1285129682, -1000256840, 1567103746, 711928724, -1274298825, -1022587231, 1510334235, 755167117,
+}
+
+local GROUP = 'tally'
+local LIM = 9007199254740992 -- 2^53: Lua numbers are exact below this
+local partition = tonumber(ARGV[3])
+local partitions = tonumber(ARGV[4])
+local count = tonumber(ARGV[5])
+
+if redis.call('GET', KEYS[5]) ~= ARGV[1] then
+  return {'LEASE_LOST'}
+end
+
+-- ---------- validation helpers (keep in step with io.tally.common.wire.WireFormat) ----------
+
+local function crc32(s)
+  local crc = -1
+  for i = 1, #s do
+    crc = bit.bxor(bit.rshift(crc, 8), CRC_TABLE[bit.band(bit.bxor(crc, string.byte(s, i)), 255) + 1])
+  end
+  crc = bit.bnot(crc)
+  if crc < 0 then crc = crc + 4294967296 end
+  return crc
+end
+
+-- Returns nil when s is valid UTF-8 without control characters (C0, DEL, C1), else the reason.
+local function utf8_problem(s)
+  if not string.find(s, '[^\32-\126]') then return nil end
+  local i, n = 1, #s
+  while i <= n do
+    local c = string.byte(s, i)
+    if c < 32 or c == 127 then return 'control_char' end
+    if c < 128 then
+      i = i + 1
+    else
+      local len, min, cp
+      if c >= 194 and c <= 223 then len, min, cp = 2, 128, c - 192
+      elseif c >= 224 and c <= 239 then len, min, cp = 3, 2048, c - 224
+      elseif c >= 240 and c <= 244 then len, min, cp = 4, 65536, c - 240
+      else return 'bad_utf8' end
+      if i + len - 1 > n then return 'bad_utf8' end
+      for j = i + 1, i + len - 1 do
+        local cc = string.byte(s, j)
+        if cc < 128 or cc > 191 then return 'bad_utf8' end
+        cp = cp * 64 + (cc - 128)
+      end
+      if cp < min or cp > 1114111 or (cp >= 55296 and cp <= 57343) then return 'bad_utf8' end
+      if cp >= 128 and cp <= 159 then return 'control_char' end
+      i = i + len
+    end
+  end
+  return nil
+end
+
+local name_ok = {}
+local function name_problem(field, s)
+  if s == nil then return 'missing_field', "missing field '" .. field .. "'" end
+  if name_ok[s] then return nil end
+  if #s == 0 then return 'empty_field', "field '" .. field .. "' is empty" end
+  if #s > 200 then
+    return 'too_long', "field '" .. field .. "' is " .. #s .. ' bytes of UTF-8, at most 200 allowed'
+  end
+  local p = utf8_problem(s)
+  if p == 'control_char' then return p, "field '" .. field .. "' contains a control character" end
+  if p then return p, "field '" .. field .. "' is not valid UTF-8" end
+  name_ok[s] = true
+  return nil
+end
+
+local home_ok = {}
+local function routing_problem(field, s)
+  local r, e = name_problem(field, s)
+  if r then return r, e end
+  if home_ok[s] then return nil end
+  local home = crc32(s) % partitions
+  if home ~= partition then
+    return 'wrong_partition', "field '" .. field .. "' routes to partition " .. home .. ', entry is on partition ' .. partition
+  end
+  home_ok[s] = true
+  return nil
+end
+
+-- Canonical signed 64-bit decimal: returns its (possibly rounded) number, or nil.
+local function int64(s)
+  if s == '0' then return 0 end
+  if not string.find(s, '^%-?[1-9]%d*$') then return nil end
+  local neg = string.byte(s, 1) == 45
+  local digits = neg and string.sub(s, 2) or s
+  if #digits > 19 then return nil end
+  if #digits == 19 and digits > (neg and '9223372036854775808' or '9223372036854775807') then return nil end
+  return tonumber(s)
+end
+
+local function number_problem(field, s)
+  if s == nil then return 'missing_field', "missing field '" .. field .. "'" end
+  if int64(s) == nil then
+    local shown = #s <= 40 and s or (string.sub(s, 1, 40) .. '...')
+    return 'bad_number', "field '" .. field .. "' is not a canonical signed 64-bit integer: '" .. shown .. "'"
+  end
+  return nil
+end
+
+local function common_problem(f)
+  if f.id ~= nil then
+    local r, e = name_problem('id', f.id)
+    if r then return r, e end
+  end
+  if f.ts ~= nil then return number_problem('ts', f.ts) end
+  return nil
+end
+
+-- ---------- stream ids ----------
+
+local function parse_id(id)
+  local dash = string.find(id, '-', 1, true)
+  return tonumber(string.sub(id, 1, dash - 1)), tonumber(string.sub(id, dash + 1))
+end
+
+local function id_le(a, b)
+  local am, as = parse_id(a)
+  local bm, bs = parse_id(b)
+  return am < bm or (am == bm and as <= bs)
+end
+
+-- ---------- decoding ----------
+
+local function to_map(flat)
+  local f = {}
+  for i = 1, #flat, 2 do f[flat[i]] = flat[i + 1] end
+  return f
+end
+
+local OPS = {incr = true, decr = true, set = true, reset = true}
+
+-- Returns a parsed op record, or nil and (reason, error).
+local function parse_op(f)
+  local op = f.op
+  if op == nil then return nil, 'missing_field', "missing field 'op'" end
+  if not OPS[op] then
+    local shown = #op <= 40 and op or (string.sub(op, 1, 40) .. '...')
+    return nil, 'unknown_op', "field 'op' has unknown operation '" .. shown .. "' (expected incr, decr, set or reset)"
+  end
+  local r, e = routing_problem('counter', f.counter)
+  if r then return nil, r, e end
+  r, e = common_problem(f)
+  if r then return nil, r, e end
+  local amount = nil
+  if op == 'incr' or op == 'decr' then
+    amount = f.by or '1'
+    r, e = number_problem('by', amount)
+    if r then return nil, r, e end
+    if op == 'decr' then
+      if amount == '0' then
+      elseif string.byte(amount, 1) == 45 then amount = string.sub(amount, 2)
+      else amount = '-' .. amount end
+      if int64(amount) == nil then
+        return nil, 'overflow', "field 'by': decr by " .. f.by .. ' cannot be negated in 64 bits'
+      end
+    end
+  elseif op == 'set' then
+    amount = f.value
+    r, e = number_problem('value', amount)
+    if r then return nil, r, e end
+  end
+  return {op = op, counter = f.counter, amount = amount}
+end
+
+local function parse_event(f)
+  local r, e = routing_problem('type', f.type)
+  if r then return nil, r, e end
+  r, e = common_problem(f)
+  if r then return nil, r, e end
+  for k, _ in pairs(f) do
+    if string.sub(k, 1, 2) == 'p.' then
+      r, e = name_problem('param name', string.sub(k, 3))
+      if r then return nil, r, e .. " (field '" .. (#k <= 40 and k or string.sub(k, 1, 40)) .. "')" end
+    end
+  end
+  return {type = f.type}
+end
+
+-- ---------- reading ----------
+
+local function read_batch(streams, cursors)
+  if #streams == 0 then return {} end
+  local args = {'XREADGROUP', 'GROUP', GROUP, ARGV[2], 'COUNT', count, 'STREAMS'}
+  for i = 1, #streams do args[#args + 1] = streams[i] end
+  for i = 1, #cursors do args[#args + 1] = cursors[i] end
+  local reply = redis.call(unpack(args))
+  local by_stream = {}
+  if reply then
+    for _, s in ipairs(reply) do by_stream[s[1]] = s[2] end
+  end
+  return by_stream
+end
+
+-- ---------- one stream's batch ----------
+
+-- Splits the batch into what to skip (at or below the checkpoint), what to apply, and where an
+-- unknown format version stops it. Reads only; writes nothing.
+local function plan(key, source, entries, parse)
+  local checkpoint = redis.call('HGET', KEYS[4], source) or '0-0'
+  local p = {ack = {}, apply = {}, redelivered = 0, deleted = 0, last = '', state = 'OK'}
+  for _, entry in ipairs(entries) do
+    local id, flat = entry[1], entry[2]
+    if not flat or flat == false then
+      p.deleted = p.deleted + 1
+      p.ack[#p.ack + 1] = id
+    else
+      local f = to_map(flat)
+      if f.v ~= nil and f.v ~= '1' then
+        p.state = 'VERSION:' .. f.v
+        break
+      end
+      p.ack[#p.ack + 1] = id
+      if id_le(id, checkpoint) then
+        p.redelivered = p.redelivered + 1
+      else
+        local rec, reason, err = parse(f)
+        if rec == nil then rec = {dead = reason, error = err} end
+        rec.id, rec.flat = id, flat
+        p.apply[#p.apply + 1] = rec
+      end
+    end
+    p.last = id
+  end
+  if #p.apply > 0 then
+    local nxt = redis.call('XRANGE', key, '(' .. checkpoint, '+', 'COUNT', 1)
+    if #nxt == 0 or nxt[1][1] ~= p.apply[1].id then
+      p.state = 'GAP'
+    end
+  end
+  return p
+end
+
+local dead_counts = {}
+local function dead_letter(source, rec)
+  local args = {'XADD', KEYS[6], '*', 'reason', rec.dead, 'error', rec.error, 'source', source, 'source_id', rec.id}
+  for i = 1, #rec.flat, 2 do
+    args[#args + 1] = 'f.' .. rec.flat[i]
+    args[#args + 1] = rec.flat[i + 1]
+  end
+  redis.call(unpack(args))
+  dead_counts[source] = dead_counts[source] or {}
+  dead_counts[source][rec.dead] = (dead_counts[source][rec.dead] or 0) + 1
+end
+
+local function stamps(recs)
+  local counts, order = {}, {}
+  for _, rec in ipairs(recs) do
+    local ms = string.sub(rec.id, 1, string.find(rec.id, '-', 1, true) - 1)
+    if not counts[ms] then order[#order + 1] = ms; counts[ms] = 0 end
+    counts[ms] = counts[ms] + 1
+  end
+  local out = {}
+  for _, ms in ipairs(order) do out[#out + 1] = ms .. ':' .. counts[ms] end
+  return table.concat(out, ',')
+end
+
+-- ---------- counters ----------
+
+local function fmt(n)
+  if n == 0 then return '0' end
+  return string.format('%.0f', n)
+end
+
+-- Applies op records in order. Values small enough for exact Lua arithmetic are summed here and
+-- written once per counter at the end; anything else goes through HINCRBY under pcall, so that a
+-- 64-bit overflow is judged on the running value of that very entry and becomes a dead letter.
+local function apply_ops(recs)
+  local names, seen = {}, {}
+  for _, rec in ipairs(recs) do
+    if not rec.dead and not seen[rec.counter] then
+      seen[rec.counter] = true
+      names[#names + 1] = rec.counter
+    end
+  end
+  local vals, exact, dirty = {}, {}, {}
+  if #names > 0 then
+    local stored = redis.call('HMGET', KEYS[3], unpack(names))
+    for i, name in ipairs(names) do
+      local s = stored[i]
+      if not s then
+        vals[name], exact[name] = 0, true
+      else
+        local n = tonumber(s)
+        vals[name] = n
+        exact[name] = n ~= nil and #s <= 15 and int64(s) ~= nil
+      end
+    end
+  end
+  local function flush(c)
+    if dirty[c] then
+      redis.call('HSET', KEYS[3], c, fmt(vals[c]))
+      dirty[c] = nil
+    end
+  end
+  for _, rec in ipairs(recs) do
+    if rec.dead then
+      dead_letter('ops', rec)
+    else
+      local c, op = rec.counter, rec.op
+      if op == 'reset' then
+        vals[c], exact[c], dirty[c] = 0, true, true
+      elseif op == 'set' then
+        local n = tonumber(rec.amount)
+        if n > -LIM and n < LIM then
+          vals[c], exact[c], dirty[c] = n, true, true
+        else
+          dirty[c] = nil
+          redis.call('HSET', KEYS[3], c, rec.amount)
+          vals[c], exact[c] = n, false
+        end
+      else
+        local d = tonumber(rec.amount)
+        local r = exact[c] and (vals[c] + d) or nil
+        if r and d > -LIM and d < LIM and r > -LIM and r < LIM then
+          vals[c], dirty[c] = r, true
+        else
+          flush(c)
+          local res = redis.pcall('HINCRBY', KEYS[3], c, rec.amount)
+          if type(res) == 'table' and res.err then
+            rec.dead = string.find(res.err, 'overflow', 1, true) and 'overflow' or 'not_integer'
+            rec.error = "counter '" .. c .. "': " .. op .. ' by ' .. rec.amount .. ' failed: ' .. res.err
+            dead_letter('ops', rec)
+          else
+            vals[c], exact[c] = res, res > -LIM and res < LIM
+          end
+        end
+      end
+    end
+  end
+  local hset = {}
+  for c, _ in pairs(dirty) do
+    hset[#hset + 1] = c
+    hset[#hset + 1] = fmt(vals[c])
+  end
+  if #hset > 0 then redis.call('HSET', KEYS[3], unpack(hset)) end
+end
+
+local function apply_events(recs)
+  for _, rec in ipairs(recs) do
+    if rec.dead then dead_letter('events', rec) end
+  end
+end
+
+-- ---------- main ----------
+
+local sources = {
+  {key = KEYS[1], name = 'ops', cursor = ARGV[6], parse = parse_op, apply = apply_ops},
+  {key = KEYS[2], name = 'events', cursor = ARGV[7], parse = parse_event, apply = apply_events},
+}
+local streams, cursors = {}, {}
+for _, s in ipairs(sources) do
+  if s.cursor ~= '' then
+    streams[#streams + 1] = s.key
+    cursors[#cursors + 1] = s.cursor
+  end
+end
+local batch = read_batch(streams, cursors)
+
+local plans = {}
+for _, s in ipairs(sources) do
+  if s.cursor ~= '' then
+    plans[s.name] = plan(s.key, s.name, batch[s.key] or {}, s.parse)
+  end
+end
+
+local out = {'OK'}
+for _, s in ipairs(sources) do
+  local p = plans[s.name]
+  if not p then
+    for _, v in ipairs({'IDLE', '0', '0', '0', '0', '', '', ''}) do out[#out + 1] = v end
+  elseif p.state == 'GAP' then
+    -- Write nothing: the worker claims every pending entry and re-reads its own from the start.
+    for _, v in ipairs({'GAP', tostring(#p.ack), '0', '0', '0', p.last, '', ''}) do out[#out + 1] = v end
+  else
+    if #p.apply > 0 then
+      s.apply(p.apply)
+      redis.call('HSET', KEYS[4], s.name, p.apply[#p.apply].id)
+    end
+    if #p.ack > 0 then
+      redis.call('XACK', s.key, GROUP, unpack(p.ack))
+    end
+    local dl = {}
+    for reason, n in pairs(dead_counts[s.name] or {}) do dl[#dl + 1] = reason .. '=' .. n end
+    for _, v in ipairs({p.state, tostring(#p.ack), tostring(#p.apply), tostring(p.redelivered),
+                        tostring(p.deleted), p.last, table.concat(dl, ','), stamps(p.apply)}) do
+      out[#out + 1] = v
+    end
+  end
+end
+return out

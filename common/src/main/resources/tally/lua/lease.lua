@@ -1,0 +1,31 @@
+-- Partition lease on Redis time (PX). KEYS[1] lease key
+-- ARGV[1] 'acquire' | 'renew' | 'release' | 'peek'   ARGV[2] our lease value   ARGV[3] TTL ms
+-- acquire/renew/release return 1 on success, 0 otherwise; peek returns the owner or ''.
+local op, me = ARGV[1], ARGV[2]
+local owner = redis.call('GET', KEYS[1])
+if op == 'peek' then
+  return owner or ''
+elseif op == 'acquire' then
+  if not owner then
+    redis.call('SET', KEYS[1], me, 'PX', ARGV[3])
+    return 1
+  end
+  if owner == me then
+    redis.call('PEXPIRE', KEYS[1], ARGV[3])
+    return 1
+  end
+  return 0
+elseif op == 'renew' then
+  if owner == me then
+    redis.call('PEXPIRE', KEYS[1], ARGV[3])
+    return 1
+  end
+  return 0
+elseif op == 'release' then
+  if owner == me then
+    redis.call('DEL', KEYS[1])
+    return 1
+  end
+  return 0
+end
+return redis.error_reply('lease.lua: unknown operation ' .. tostring(op))

@@ -1,0 +1,64 @@
+package io.tally.testsupport;
+
+import io.tally.common.config.TallyConfig;
+import io.tally.common.redis.RedisClientFactory;
+import org.redisson.api.RedissonClient;
+
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The Redis a test class talks to, as given by {@link RealRedisExtension}: its own
+ * {@code redis-server} process, a Testcontainers container, or the server named by
+ * {@code TALLY_TEST_REDIS_URL}. Each test uses its own namespace, so no test touches keys it did not
+ * create even on a shared server.
+ */
+public final class TestRedis implements AutoCloseable {
+    private final String url;
+    private final RedisServer server;
+    private final Runnable closer;
+
+    TestRedis(String url, RedisServer server, Runnable closer) {
+        this.url = url;
+        this.server = server;
+        this.closer = closer;
+    }
+
+    @Override
+    public void close() {
+        closer.run();
+    }
+
+    public String url() {
+        return url;
+    }
+
+    /** The server process, when this test owns one (absent for an external URL or a container). */
+    public Optional<RedisServer> server() {
+        return Optional.ofNullable(server);
+    }
+
+    /** The server process; skips the test when the Redis is not the test's own process. */
+    public RedisServer ownServer() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(server != null,
+                "needs a redis-server process of the test's own (not TALLY_TEST_REDIS_URL or a container)");
+        return server;
+    }
+
+    /** A namespace no other test uses. */
+    public static String uniqueNamespace() {
+        return "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    }
+
+    /** Configuration pointing at this Redis with a fresh namespace. */
+    public TallyConfig.Builder config(int partitions) {
+        return TallyConfig.builder()
+                .set(TallyConfig.REDIS_URL, url)
+                .set(TallyConfig.NAMESPACE, uniqueNamespace())
+                .set(TallyConfig.PARTITIONS, partitions);
+    }
+
+    public RedissonClient client() {
+        return RedisClientFactory.create(TallyConfig.builder().set(TallyConfig.REDIS_URL, url).build());
+    }
+}

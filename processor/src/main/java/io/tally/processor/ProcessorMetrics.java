@@ -1,0 +1,55 @@
+package io.tally.processor;
+
+/**
+ * What a processor reports; implementations must be cheap and never throw. {@link #NOOP} keeps the
+ * apply path free of null checks.
+ */
+public interface ProcessorMetrics {
+    ProcessorMetrics NOOP = new ProcessorMetrics() {
+    };
+
+    /** Entries applied (dead letters included) from {@code topic} ({@code ops} or {@code events}). */
+    default void applied(String topic, int count) {
+    }
+
+    /** Entries delivered again that the checkpoint showed were already applied. */
+    default void redelivered(String topic, int count) {
+    }
+
+    default void deadLetters(String topic, String reason, int count) {
+    }
+
+    /** Pending entries that Redis reported deleted before they were applied: lost. */
+    default void lost(String topic, int count) {
+    }
+
+    /** {@code count} entries whose id time was {@code latencyMs} before they were applied. */
+    default void endToEnd(long latencyMs, int count) {
+    }
+
+    /** One pipelined round of apply scripts over all owned partitions. */
+    default void round(long nanos, int partitions) {
+    }
+
+    default void partitionsOwned(int count) {
+    }
+
+    default void leaseAcquired(int partition) {
+    }
+
+    default void leaseLost(int partition) {
+    }
+
+    default void leaseReleased(int partition) {
+    }
+
+    /** This processor's assignment changed. */
+    default void rebalance() {
+    }
+
+    default void gap(int partition) {
+    }
+
+    default void trimmed(String topic, long count) {
+    }
+}

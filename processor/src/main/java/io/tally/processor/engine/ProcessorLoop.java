@@ -1,0 +1,215 @@
+package io.tally.processor.engine;
+
+import io.tally.common.keys.Keys;
+import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.assign.StickyAssignor;
+import io.tally.processor.lease.Leases;
+import io.tally.processor.membership.Membership;
+import io.tally.processor.worker.ApplyRound;
+import io.tally.processor.worker.Housekeeping;
+import io.tally.processor.worker.Workers;
+import org.redisson.client.RedisException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The processor's one thread. Between pipelined apply rounds it runs a tick every {@code tick-ms}:
+ * heartbeat, assignment, lease acquire/release/renew, housekeeping. One thread means no script of a
+ * partition is ever in flight while its lease is released.
+ *
+ * <p>Errors from Redis are retried with exponential backoff (100 ms to 5 s); while they last the
+ * processor reports not ready. Nothing is acknowledged except by the apply script itself.
+ */
+public final class ProcessorLoop implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(ProcessorLoop.class);
+    private static final long MAX_BACKOFF_MS = 5000;
+
+    private final Keys keys;
+    private final int partitions;
+    private final String instanceId;
+    private final Membership membership;
+    private final Leases leases;
+    private final ApplyRound round;
+    private final Housekeeping housekeeping;
+    private final Workers workers;
+    private final ProcessorMetrics metrics;
+    private final long tickNanos;
+    private final long renewNanos;
+    private final long leaseTtlMs;
+    private final long idlePollMs;
+
+    private volatile boolean running = true;
+    private volatile boolean ready;
+    private volatile boolean registered;
+    private long nextTick;
+    private long lastRenew;
+    private Set<Integer> assigned = new TreeSet<>();
+
+    public ProcessorLoop(Keys keys, int partitions, String instanceId, Membership membership, Leases leases,
+                         ApplyRound round, Housekeeping housekeeping, ProcessorMetrics metrics,
+                         long tickMs, long leaseTtlMs, long idlePollMs) {
+        this.keys = keys;
+        this.partitions = partitions;
+        this.instanceId = instanceId;
+        this.membership = membership;
+        this.leases = leases;
+        this.round = round;
+        this.housekeeping = housekeeping;
+        this.workers = new Workers();
+        this.metrics = metrics;
+        this.tickNanos = TimeUnit.MILLISECONDS.toNanos(tickMs);
+        this.leaseTtlMs = leaseTtlMs;
+        this.renewNanos = TimeUnit.MILLISECONDS.toNanos(leaseTtlMs / 3);
+        this.idlePollMs = idlePollMs;
+    }
+
+    @Override
+    public void run() {
+        long backoffMs = 0;
+        long idleMs = 0;
+        while (running) {
+            try {
+                if (System.nanoTime() >= nextTick) {
+                    tick();
+                    nextTick = System.nanoTime() + tickNanos;
+                }
+                int read = round.run(workers.active(), this::leaseLost);
+                ready = true;
+                if (backoffMs > 0) {
+                    log.info("Redis reachable again; processing resumed");
+                    backoffMs = 0;
+                }
+                idleMs = read == 0 ? Math.min(idlePollMs, Math.max(1, idleMs * 2)) : 0;
+                if (idleMs > 0) {
+                    sleep(idleMs);
+                }
+            } catch (RedisException | IllegalStateException e) {
+                ready = false;
+                backoffMs = backoffMs == 0 ? 100 : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+                log.warn("Redis call failed ({}); retrying in {} ms", e.toString(), backoffMs);
+                sleep(backoffMs);
+            }
+        }
+        shutdown();
+    }
+
+    /** Asks the loop to finish the round in hand, release its leases and leave. */
+    public void stop() {
+        running = false;
+    }
+
+    public boolean ready() {
+        return ready && registered && running;
+    }
+
+    public Set<Integer> owned() {
+        return workers.partitions();
+    }
+
+    private void tick() {
+        Membership.View view = membership.beat();
+        registered = true;
+        Map<Integer, String> owners = leases.owners(partitions);
+        Map<Integer, String> liveOwners = new HashMap<>();
+        owners.forEach((p, owner) -> {
+            if (view.live().contains(owner)) {
+                liveOwners.put(p, owner);
+            }
+        });
+        Set<Integer> mine = StickyAssignor.assign(view.live(), partitions, liveOwners)
+                .getOrDefault(instanceId, Set.of());
+        if (!mine.equals(assigned)) {
+            assigned = new TreeSet<>(mine);
+            metrics.rebalance();
+            log.info("assignment: {} of {} partitions for {} ({} live processors): {}", mine.size(), partitions,
+                    instanceId, view.live().size(), mine);
+        }
+        releaseUnassigned(mine);
+        acquireFree(mine, owners);
+        renewIfDue();
+        housekeeping.run(workers.partitions(), view.live(), this::leaseLost);
+        metrics.partitionsOwned(workers.size());
+    }
+
+    private void releaseUnassigned(Set<Integer> mine) {
+        Set<Integer> drop = new TreeSet<>(workers.partitions());
+        drop.removeAll(mine);
+        if (drop.isEmpty()) {
+            return;
+        }
+        drop.forEach(workers::remove);
+        Set<Integer> released = leases.release(drop);
+        released.forEach(metrics::leaseReleased);
+        log.info("released partitions {} (rebalance)", drop);
+    }
+
+    private void acquireFree(Set<Integer> mine, Map<Integer, String> owners) {
+        Set<Integer> wanted = new TreeSet<>();
+        for (int p : mine) {
+            if (!workers.owns(p) && (owners.get(p) == null || owners.get(p).equals(leases.value()))) {
+                wanted.add(p);
+            }
+        }
+        if (wanted.isEmpty()) {
+            return;
+        }
+        Set<Integer> got = leases.acquire(wanted);
+        for (int p : got) {
+            workers.add(p);
+            metrics.leaseAcquired(p);
+        }
+        if (!got.isEmpty()) {
+            log.info("acquired partitions {}", got);
+        }
+    }
+
+    private void renewIfDue() {
+        long now = System.nanoTime();
+        if (now - lastRenew < renewNanos || workers.size() == 0) {
+            return;
+        }
+        Set<Integer> held = workers.partitions();
+        Set<Integer> kept = leases.renew(held);
+        lastRenew = now;
+        for (int p : held) {
+            if (!kept.contains(p)) {
+                leaseLost(p);
+            }
+        }
+    }
+
+    private void leaseLost(int partition) {
+        if (workers.remove(partition)) {
+            metrics.leaseLost(partition);
+            log.warn("partition {}: lease lost (ttl {} ms); another processor owns it now or it expired while this "
+                    + "one was paused or cut off from Redis. Stopped working on it.", partition, leaseTtlMs);
+        }
+    }
+
+    private void shutdown() {
+        Set<Integer> held = workers.partitions();
+        try {
+            held.forEach(workers::remove);
+            leases.release(held);
+            membership.leave();
+            log.info("released partitions {} and left {}", held, keys.members());
+        } catch (RuntimeException e) {
+            log.warn("could not release leases at shutdown ({}); they expire after {} ms", e.toString(), leaseTtlMs);
+        }
+        metrics.partitionsOwned(0);
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package io.tally.processor.worker;
+
+import io.tally.common.keys.Keys;
+import io.tally.common.redis.LuaScript;
+import io.tally.processor.ProcessorMetrics;
+import org.redisson.api.RBatch;
+import org.redisson.api.RFuture;
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
+
+/**
+ * Periodic upkeep of owned partitions, fenced like everything else: trims input streams up to what
+ * every consumer group has acknowledged, and deletes consumers of dead processor instances once they
+ * own no pending entry.
+ */
+public final class Housekeeping {
+    private static final Logger log = LoggerFactory.getLogger(Housekeeping.class);
+    private static final LuaScript RETENTION = LuaScript.resource("retention");
+    private static final LuaScript CONSUMERS_GC = LuaScript.resource("consumers_gc");
+    private static final String[] TOPICS = {"ops", "events"};
+
+    private final RedissonClient redis;
+    private final Keys keys;
+    private final String leaseValue;
+    private final long intervalNanos;
+    private final long consumerIdleMs;
+    private final ProcessorMetrics metrics;
+    private long nextRun;
+
+    public Housekeeping(RedissonClient redis, Keys keys, String leaseValue, long intervalMs, long consumerIdleMs,
+                        ProcessorMetrics metrics) {
+        this.redis = redis;
+        this.keys = keys;
+        this.leaseValue = leaseValue;
+        this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMs);
+        this.consumerIdleMs = consumerIdleMs;
+        this.metrics = metrics;
+        this.nextRun = System.nanoTime() + intervalNanos;
+    }
+
+    public void load() {
+        RETENTION.load(redis);
+        CONSUMERS_GC.load(redis);
+    }
+
+    /** Runs when due; partitions whose lease turns out lost are reported. */
+    public void run(Collection<Integer> owned, List<String> liveMembers, IntConsumer leaseLost) {
+        if (System.nanoTime() < nextRun || owned.isEmpty()) {
+            return;
+        }
+        nextRun = System.nanoTime() + intervalNanos;
+        RBatch batch = redis.createBatch();
+        List<Trim> trims = new ArrayList<>();
+        for (int p : owned) {
+            for (String topic : TOPICS) {
+                String stream = "ops".equals(topic) ? keys.ops(p) : keys.events(p);
+                List<Object> scriptKeys = List.of(stream, keys.lease(p));
+                RFuture<List<Object>> trim = RETENTION.evalAsync(batch.getScript(), RScript.ReturnType.LIST, scriptKeys, leaseValue);
+                List<Object> argv = new ArrayList<>(liveMembers.size() + 2);
+                argv.add(leaseValue);
+                argv.add(consumerIdleMs);
+                argv.addAll(liveMembers);
+                CONSUMERS_GC.evalAsync(batch.getScript(), RScript.ReturnType.LIST, scriptKeys, argv.toArray());
+                trims.add(new Trim(p, topic, trim));
+            }
+        }
+        try {
+            batch.execute();
+        } catch (RuntimeException e) {
+            if (LuaScript.isNoScript(e)) {
+                load();
+            }
+            log.warn("housekeeping failed: {}", e.toString());
+            return;
+        }
+        for (Trim t : trims) {
+            List<Object> reply = t.reply().toCompletableFuture().join();
+            if ("LEASE_LOST".equals(reply.get(0))) {
+                leaseLost.accept(t.partition());
+                continue;
+            }
+            long trimmed = ((Number) reply.get(1)).longValue();
+            if (trimmed > 0) {
+                metrics.trimmed(t.topic(), trimmed);
+            }
+        }
+    }
+
+    private record Trim(int partition, String topic, RFuture<List<Object>> reply) {
+    }
+}

@@ -1,0 +1,18 @@
+package io.tally.producer;
+
+/**
+ * A send refused because the partition's backlog or the producer's buffer is full. Nothing was
+ * written; retry after {@link #retryAfterMs()}.
+ */
+public final class BackpressureException extends TallyException {
+    private final long retryAfterMs;
+
+    public BackpressureException(String message, long retryAfterMs) {
+        super(message, true, null);
+        this.retryAfterMs = retryAfterMs;
+    }
+
+    public long retryAfterMs() {
+        return retryAfterMs;
+    }
+}

@@ -1,0 +1,66 @@
+package io.tally.producer;
+
+import io.tally.common.config.TallyConfig;
+import io.tally.common.model.CounterOp;
+import io.tally.common.model.Event;
+import io.tally.producer.internal.RedisTallyProducer;
+import org.redisson.api.RedissonClient;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Appends counter operations and events to their partitions' streams.
+ *
+ * <p>Sends are asynchronous and batched: up to {@code producer-batch-size} entries wait at most
+ * {@code producer-linger-ms} and leave as one pipeline. Each partition belongs to one in-flight lane,
+ * so entries of a partition are written in the order they were sent. A send whose operation carries
+ * an id is idempotent (one entry per id within {@code dedupe-window-ms}) and is retried on transient
+ * errors until {@code send-timeout-ms}; a send without id that times out fails with
+ * {@link OutcomeUnknownException} and is not retried.
+ *
+ * <p>Invalid input throws {@link io.tally.common.wire.InvalidEntryException} at once, naming the
+ * field. A full buffer or a partition backlog above {@code backlog-limit} fails the future with
+ * {@link BackpressureException}. Instances are thread-safe.
+ */
+public interface TallyProducer extends AutoCloseable {
+
+    /** A producer with its own Redis client, closed with it. */
+    static TallyProducer create(TallyConfig config) {
+        return RedisTallyProducer.create(config, ProducerMetrics.NOOP);
+    }
+
+    /** A producer on a shared Redis client (not closed by {@link #close()}). */
+    static TallyProducer create(RedissonClient redis, TallyConfig config, ProducerMetrics metrics) {
+        return RedisTallyProducer.create(redis, false, config, metrics);
+    }
+
+    CompletableFuture<SendResult> send(CounterOp op);
+
+    CompletableFuture<SendResult> emit(Event event);
+
+    default CompletableFuture<SendResult> incr(String counter, long by) {
+        return send(CounterOp.incr(counter, by));
+    }
+
+    default CompletableFuture<SendResult> decr(String counter, long by) {
+        return send(CounterOp.decr(counter, by));
+    }
+
+    default CompletableFuture<SendResult> set(String counter, long value) {
+        return send(CounterOp.set(counter, value));
+    }
+
+    default CompletableFuture<SendResult> reset(String counter) {
+        return send(CounterOp.reset(counter));
+    }
+
+    /** The namespace's partition count. */
+    int partitions();
+
+    /** Sends everything queued now and waits until each of those sends has succeeded or failed. */
+    void flush();
+
+    /** Flushes, then releases the producer's resources. Sends after close fail. */
+    @Override
+    void close();
+}

@@ -1,0 +1,340 @@
+package io.tally.producer.internal;
+
+import io.tally.common.config.Acks;
+import io.tally.common.config.TallyConfig;
+import io.tally.common.keys.Keys;
+import io.tally.common.model.CounterOp;
+import io.tally.common.model.Event;
+import io.tally.common.redis.LuaScript;
+import io.tally.common.redis.Namespace;
+import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.wire.WireCodec;
+import io.tally.producer.BackpressureException;
+import io.tally.producer.OutcomeUnknownException;
+import io.tally.producer.ProducerMetrics;
+import io.tally.producer.SendFailedException;
+import io.tally.producer.SendResult;
+import io.tally.producer.TallyException;
+import io.tally.producer.TallyProducer;
+import org.redisson.api.BatchOptions;
+import org.redisson.api.BatchResult;
+import org.redisson.api.RBatch;
+import org.redisson.api.RFuture;
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.stream.StreamAddArgs;
+import org.redisson.api.stream.StreamMessageId;
+import org.redisson.client.RedisConnectionException;
+import org.redisson.client.RedisException;
+import org.redisson.client.RedisResponseTimeoutException;
+import org.redisson.client.RedisTimeoutException;
+import org.redisson.client.codec.StringCodec;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * {@link TallyProducer} on Redisson. One sender thread turns each lane's queue into pipelines
+ * (RBatch, no client-side retry, so a send is never written twice by the client); completions run
+ * on Redisson's threads and wake the sender.
+ */
+public final class RedisTallyProducer implements TallyProducer {
+    private static final LuaScript DEDUPE_SEND = LuaScript.resource("dedupe_send");
+
+    private final RedissonClient redis;
+    private final boolean ownsClient;
+    private final Keys keys;
+    private final io.tally.common.keys.Partitioner partitioner;
+    private final ProducerMetrics metrics;
+    private final Lane[] lanes;
+    private final int batchSize;
+    private final long lingerNanos;
+    private final long sendTimeoutMs;
+    private final String dedupeWindowMs;
+    private final int bufferLimit;
+    private final Acks acks;
+    private final BacklogMonitor backlog;
+    private final AtomicLong outstanding = new AtomicLong();
+    private final Object flushMonitor = new Object();
+    private final Thread sender;
+    private volatile boolean flushing;
+    private volatile boolean closed;
+
+    private RedisTallyProducer(RedissonClient redis, boolean ownsClient, TallyConfig config, ProducerMetrics metrics) {
+        this.redis = redis;
+        this.ownsClient = ownsClient;
+        Namespace ns = Namespace.open(redis, config);
+        this.keys = ns.keys();
+        this.partitioner = ns.partitioner();
+        this.metrics = metrics;
+        this.batchSize = config.get(TallyConfig.PRODUCER_BATCH_SIZE);
+        this.lingerNanos = TimeUnit.MILLISECONDS.toNanos(config.get(TallyConfig.PRODUCER_LINGER_MS));
+        this.sendTimeoutMs = config.get(TallyConfig.SEND_TIMEOUT_MS);
+        this.dedupeWindowMs = Long.toString(config.get(TallyConfig.DEDUPE_WINDOW_MS));
+        this.bufferLimit = config.get(TallyConfig.PRODUCER_BUFFER);
+        this.acks = config.get(TallyConfig.ACKS);
+        int laneCount = Math.min(config.get(TallyConfig.PRODUCER_MAX_IN_FLIGHT), ns.partitions());
+        this.lanes = new Lane[laneCount];
+        for (int i = 0; i < laneCount; i++) {
+            lanes[i] = new Lane();
+        }
+        DEDUPE_SEND.load(redis);
+        this.backlog = new BacklogMonitor(redis, keys, ns.partitions(), config.get(TallyConfig.BACKLOG_LIMIT));
+        this.sender = new Thread(this::runSender, "tally-producer-sender");
+        sender.setDaemon(true);
+        sender.start();
+    }
+
+    public static RedisTallyProducer create(TallyConfig config, ProducerMetrics metrics) {
+        RedissonClient redis = RedisClientFactory.create(config);
+        try {
+            return new RedisTallyProducer(redis, true, config, metrics);
+        } catch (RuntimeException e) {
+            redis.shutdown();
+            throw e;
+        }
+    }
+
+    public static RedisTallyProducer create(RedissonClient redis, boolean ownsClient, TallyConfig config,
+                                            ProducerMetrics metrics) {
+        return new RedisTallyProducer(redis, ownsClient, config, metrics);
+    }
+
+    @Override
+    public CompletableFuture<SendResult> send(CounterOp op) {
+        Map<String, String> fields = WireCodec.encode(op);
+        int p = partitioner.partitionOf(op.counter());
+        return enqueue(new PendingSend(p, "ops", keys.ops(p), fields, op.id() == null ? null : keys.dedupe(p, op.id())));
+    }
+
+    @Override
+    public CompletableFuture<SendResult> emit(Event event) {
+        Map<String, String> fields = WireCodec.encode(event);
+        int p = partitioner.partitionOf(event.type());
+        return enqueue(new PendingSend(p, "events", keys.events(p), fields,
+                event.id() == null ? null : keys.dedupe(p, event.id())));
+    }
+
+    @Override
+    public int partitions() {
+        return partitioner.partitions();
+    }
+
+    private CompletableFuture<SendResult> enqueue(PendingSend send) {
+        if (closed) {
+            throw new IllegalStateException("producer is closed");
+        }
+        long over = backlog.overLimit(send.partition);
+        if (over >= 0) {
+            return rejected(send, new BackpressureException("partition " + send.partition + " has a backlog of " + over
+                    + " entries, at or above backlog-limit " + backlog.limit() + "; processors are behind or stopped",
+                    BacklogMonitor.INTERVAL_MS));
+        }
+        if (outstanding.incrementAndGet() > bufferLimit) {
+            outstanding.decrementAndGet();
+            return rejected(send, new BackpressureException("producer buffer is full (" + bufferLimit
+                    + " sends waiting, producer-buffer); Redis is slower than the send rate", 100));
+        }
+        int queued = lanes[send.partition % lanes.length].add(send);
+        if (queued >= batchSize || lingerNanos == 0) {
+            LockSupport.unpark(sender);
+        }
+        return send.future;
+    }
+
+    private CompletableFuture<SendResult> rejected(PendingSend send, TallyException e) {
+        metrics.sent(send.topic, "backpressure", 0);
+        send.future.completeExceptionally(e);
+        return send.future;
+    }
+
+    private void runSender() {
+        while (!closed || outstanding.get() > 0) {
+            long now = System.nanoTime();
+            long nextDue = Long.MAX_VALUE;
+            for (Lane lane : lanes) {
+                List<PendingSend> batch = lane.takeIfDue(batchSize, lingerNanos, flushing || closed, now);
+                if (batch != null) {
+                    dispatch(lane, batch);
+                } else {
+                    nextDue = Math.min(nextDue, lane.dueAt(lingerNanos));
+                }
+            }
+            long wait = nextDue == Long.MAX_VALUE ? TimeUnit.MILLISECONDS.toNanos(50) : Math.max(nextDue - now, 50_000);
+            LockSupport.parkNanos(this, Math.min(wait, TimeUnit.MILLISECONDS.toNanos(50)));
+        }
+    }
+
+    private void dispatch(Lane lane, List<PendingSend> sends) {
+        BatchOptions options = BatchOptions.defaults().retryAttempts(0)
+                .responseTimeout(sendTimeoutMs, TimeUnit.MILLISECONDS);
+        if (acks == Acks.REPLICAS) {
+            options = options.sync(1, Duration.ofMillis(sendTimeoutMs));
+        }
+        RBatch batch = redis.createBatch(options);
+        List<RFuture<?>> replies = new ArrayList<>(sends.size());
+        for (PendingSend send : sends) {
+            if (send.idempotent()) {
+                List<Object> argv = new ArrayList<>(1 + send.fields.size() * 2);
+                argv.add(dedupeWindowMs);
+                send.fields.forEach((k, v) -> {
+                    argv.add(k);
+                    argv.add(v);
+                });
+                replies.add(DEDUPE_SEND.evalAsync(batch.getScript(StringCodec.INSTANCE), RScript.ReturnType.LIST,
+                        List.of(send.dedupeKey, send.stream), argv.toArray()));
+            } else {
+                replies.add(batch.<String, String>getStream(send.stream, StringCodec.INSTANCE)
+                        .addAsync(StreamAddArgs.entries(send.fields)));
+            }
+        }
+        metrics.batch(sends.size());
+        batch.executeAsync().whenComplete((result, error) -> {
+            try {
+                complete(lane, sends, replies, result, error);
+            } finally {
+                lane.done();
+                LockSupport.unpark(sender);
+            }
+        });
+    }
+
+    private void complete(Lane lane, List<PendingSend> sends, List<RFuture<?>> replies, BatchResult<?> result,
+                          Throwable error) {
+        Throwable cause = unwrap(error);
+        if (cause == null && acks == Acks.REPLICAS && result.getSyncedSlaves() < 1) {
+            cause = new RedisException("no replica acknowledged the pipeline within " + sendTimeoutMs
+                    + " ms (acks=replicas)");
+        }
+        if (cause != null && LuaScript.isNoScript(cause)) {
+            DEDUPE_SEND.load(redis);
+        }
+        List<PendingSend> retry = new ArrayList<>();
+        for (int i = 0; i < sends.size(); i++) {
+            PendingSend send = sends.get(i);
+            Throwable own = cause != null ? cause : failure(replies.get(i));
+            if (own == null) {
+                succeed(send, replies.get(i));
+            } else if (send.idempotent() && !expired(send) && retriable(own)) {
+                retry.add(send);
+            } else {
+                fail(send, own);
+            }
+        }
+        if (!retry.isEmpty()) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            lane.requeueFirst(retry);
+        }
+    }
+
+    private void succeed(PendingSend send, RFuture<?> reply) {
+        Object value = reply.toCompletableFuture().join();
+        SendResult result;
+        if (value instanceof StreamMessageId id) {
+            result = new SendResult(send.partition, id.toString(), false);
+        } else {
+            List<?> pair = (List<?>) value;
+            boolean duplicate = ((Number) pair.get(1)).longValue() == 1;
+            result = new SendResult(send.partition, String.valueOf(pair.get(0)), duplicate);
+        }
+        metrics.sent(send.topic, result.duplicate() ? "duplicate" : "ok", System.nanoTime() - send.createdNanos);
+        finish(send, () -> send.future.complete(result));
+    }
+
+    private void fail(PendingSend send, Throwable cause) {
+        boolean unknown = !send.idempotent() && (cause instanceof RedisTimeoutException
+                || cause instanceof RedisResponseTimeoutException);
+        TallyException e = unknown
+                ? new OutcomeUnknownException("send to partition " + send.partition + " timed out after the command "
+                + "left; the entry may or may not be in " + send.stream + " (give sends an id to retry them safely)", cause)
+                : new SendFailedException("send to partition " + send.partition + " failed: " + cause.getMessage(),
+                retriable(cause), cause);
+        metrics.sent(send.topic, unknown ? "unknown" : "error", System.nanoTime() - send.createdNanos);
+        finish(send, () -> send.future.completeExceptionally(e));
+    }
+
+    private void finish(PendingSend send, Runnable completion) {
+        completion.run();
+        if (outstanding.decrementAndGet() == 0) {
+            synchronized (flushMonitor) {
+                flushMonitor.notifyAll();
+            }
+        }
+    }
+
+    private boolean expired(PendingSend send) {
+        return System.nanoTime() - send.createdNanos > TimeUnit.MILLISECONDS.toNanos(sendTimeoutMs);
+    }
+
+    private static boolean retriable(Throwable e) {
+        return e instanceof RedisConnectionException || e instanceof RedisTimeoutException
+                || e instanceof RedisResponseTimeoutException || LuaScript.isNoScript(e)
+                || (e.getMessage() != null && (e.getMessage().startsWith("LOADING") || e.getMessage().contains("MOVED")
+                || e.getMessage().contains("TRYAGAIN") || e.getMessage().contains("CLUSTERDOWN")
+                || e.getMessage().contains("no replica acknowledged")));
+    }
+
+    private static Throwable failure(RFuture<?> reply) {
+        CompletableFuture<?> f = reply.toCompletableFuture();
+        if (!f.isCompletedExceptionally()) {
+            return null;
+        }
+        try {
+            f.join();
+            return null;
+        } catch (CompletionException e) {
+            return unwrap(e);
+        }
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        while (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    @Override
+    public void flush() {
+        flushing = true;
+        LockSupport.unpark(sender);
+        try {
+            synchronized (flushMonitor) {
+                while (outstanding.get() > 0) {
+                    flushMonitor.wait(50);
+                    LockSupport.unpark(sender);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            flushing = false;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        flush();
+        closed = true;
+        LockSupport.unpark(sender);
+        try {
+            sender.join(TimeUnit.MILLISECONDS.toMillis(sendTimeoutMs + 1000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        backlog.close();
+        if (ownsClient) {
+            redis.shutdown();
+        }
+    }
+}
