@@ -53,16 +53,14 @@ public final class ProcessorMain {
             log.error("processor failed to start: {}", e.toString(), e);
             return 1;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            processor.close();
-            stopped.countDown();
-        }, "tally-shutdown"));
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        ShutdownSignals.onTermOrInt(stopRequested::countDown);
         try {
-            stopped.await();
+            stopRequested.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        processor.close();
         return 0;
     }
 
