@@ -60,7 +60,7 @@ public final class TriggerJson {
     }
 
     /** Parses the stored form (definition plus {@code id}). */
-    static TriggerDefinition parseStored(String json) {
+    public static TriggerDefinition parseStored(String json) {
         try {
             return read(MAPPER.readTree(json));
         } catch (JsonProcessingException e) {

@@ -10,6 +10,7 @@ import io.tally.producer.triggers.TriggerClient;
 import io.tally.testsupport.TestRedis;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamMessageId;
+import org.redisson.api.stream.StreamRangeArgs;
 import org.redisson.client.codec.StringCodec;
 
 import java.time.Duration;
@@ -51,7 +52,7 @@ final class TriggerFixture implements AutoCloseable {
         List<Firing> out = new ArrayList<>();
         IntStream.range(0, partitions).forEach(p -> {
             Map<StreamMessageId, Map<String, String>> entries = redis.<String, String>getStream(keys.firings(p),
-                    StringCodec.INSTANCE).range(StreamMessageId.MIN, StreamMessageId.MAX);
+                    StringCodec.INSTANCE).range(StreamRangeArgs.startId(StreamMessageId.MIN).endId(StreamMessageId.MAX));
             // The range comes back as a map without a guaranteed order: sort by entry id.
             entries.entrySet().stream()
                     .sorted(Comparator.comparingLong((Map.Entry<StreamMessageId, Map<String, String>> e) ->

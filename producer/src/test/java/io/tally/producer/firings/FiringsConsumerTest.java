@@ -12,6 +12,7 @@ import org.redisson.api.RStream;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.api.stream.StreamMessageId;
+import org.redisson.api.stream.StreamRangeArgs;
 import org.redisson.client.codec.StringCodec;
 
 import java.time.Duration;
@@ -107,7 +108,7 @@ class FiringsConsumerTest {
             assertThat(calls.get()).isEqualTo(3);
             assertThat(c.failures()).isEqualTo(3);
             assertThat(c.deadLettered()).isEqualTo(1);
-            Map<String, String> dead = dlq.range(StreamMessageId.MIN, StreamMessageId.MAX).values().iterator().next();
+            Map<String, String> dead = dlq.range(StreamRangeArgs.startId(StreamMessageId.MIN).endId(StreamMessageId.MAX)).values().iterator().next();
             assertThat(dead).containsEntry("f.firing_id", "t0-01ARZ3NDEKTSV4RRFFQ69G5FAV:7-0")
                     .containsEntry("group", "webhook").containsEntry("deliveries", "3")
                     .containsEntry("f.p.campaign", "spring");
