@@ -5,6 +5,7 @@ import io.tally.processor.ProcessorMetrics;
 import io.tally.processor.assign.StickyAssignor;
 import io.tally.processor.lease.Leases;
 import io.tally.processor.membership.Membership;
+import io.tally.processor.trigger.TimeTriggerScheduler;
 import io.tally.processor.worker.ApplyRound;
 import io.tally.processor.worker.Housekeeping;
 import io.tally.processor.worker.Workers;
@@ -37,6 +38,7 @@ public final class ProcessorLoop implements Runnable {
     private final Leases leases;
     private final ApplyRound round;
     private final Housekeeping housekeeping;
+    private final TimeTriggerScheduler scheduler;
     private final Workers workers;
     private final ProcessorMetrics metrics;
     private final long tickNanos;
@@ -52,7 +54,8 @@ public final class ProcessorLoop implements Runnable {
     private Set<Integer> assigned = new TreeSet<>();
 
     public ProcessorLoop(Keys keys, int partitions, String instanceId, Membership membership, Leases leases,
-                         ApplyRound round, Housekeeping housekeeping, ProcessorMetrics metrics,
+                         ApplyRound round, Housekeeping housekeeping, TimeTriggerScheduler scheduler,
+                         ProcessorMetrics metrics,
                          long tickMs, long leaseTtlMs, long idlePollMs) {
         this.keys = keys;
         this.partitions = partitions;
@@ -61,6 +64,7 @@ public final class ProcessorLoop implements Runnable {
         this.leases = leases;
         this.round = round;
         this.housekeeping = housekeeping;
+        this.scheduler = scheduler;
         this.workers = new Workers();
         this.metrics = metrics;
         this.tickNanos = TimeUnit.MILLISECONDS.toNanos(tickMs);
@@ -79,6 +83,7 @@ public final class ProcessorLoop implements Runnable {
                     tick();
                     nextTick = System.nanoTime() + tickNanos;
                 }
+                scheduler.runIfDue(workers.partitions(), this::leaseLost);
                 int read = round.run(workers.active(), this::leaseLost);
                 ready = true;
                 if (backoffMs > 0) {

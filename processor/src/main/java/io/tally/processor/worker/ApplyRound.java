@@ -74,7 +74,9 @@ public final class ApplyRound {
             } else {
                 RFuture<List<Object>> f = APPLY.evalAsync(batch.getScript(), RScript.ReturnType.LIST,
                         List.of(keys.ops(w.partition), keys.events(w.partition), keys.counters(w.partition),
-                                keys.checkpoint(w.partition), keys.lease(w.partition), keys.dlq(w.partition)),
+                                keys.checkpoint(w.partition), keys.lease(w.partition), keys.dlq(w.partition),
+                                keys.triggers(w.partition), keys.firings(w.partition),
+                                keys.triggersByEvent(w.partition), keys.triggersByCounter(w.partition)),
                         leaseValue, consumer(), w.partition, partitions, batchSize,
                         w.ops.readCursor(), w.events.readCursor());
                 handlers.add(new Step(w.partition, f, () -> read[0] += onApply(w, f.toCompletableFuture().join(), leaseLost)));
@@ -140,6 +142,9 @@ public final class ApplyRound {
         int read = 0;
         read += onStream(w, w.ops, reply, 1);
         read += onStream(w, w.events, reply, 1 + STREAM_FIELDS);
+        if (reply.size() > 1 + 2 * STREAM_FIELDS) {
+            recordFirings(String.valueOf(reply.get(1 + 2 * STREAM_FIELDS)));
+        }
         return read;
     }
 
@@ -199,6 +204,16 @@ public final class ApplyRound {
         for (String part : summary.split(",")) {
             int eq = part.indexOf('=');
             metrics.deadLetters(topic, part.substring(0, eq), Integer.parseInt(part.substring(eq + 1)));
+        }
+    }
+
+    private void recordFirings(String summary) {
+        if (summary.isEmpty()) {
+            return;
+        }
+        for (String part : summary.split(",")) {
+            int eq = part.indexOf('=');
+            metrics.triggersFired(part.substring(0, eq), Integer.parseInt(part.substring(eq + 1)));
         }
     }
 
