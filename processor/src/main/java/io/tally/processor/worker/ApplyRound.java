@@ -73,10 +73,7 @@ public final class ApplyRound {
                 handlers.add(new Step(w.partition, f, () -> onClaim(w, claiming, f.toCompletableFuture().join(), leaseLost)));
             } else {
                 RFuture<List<Object>> f = APPLY.evalAsync(batch.getScript(), RScript.ReturnType.LIST,
-                        List.of(keys.ops(w.partition), keys.events(w.partition), keys.counters(w.partition),
-                                keys.checkpoint(w.partition), keys.lease(w.partition), keys.dlq(w.partition),
-                                keys.triggers(w.partition), keys.firings(w.partition),
-                                keys.triggersByEvent(w.partition), keys.triggersByCounter(w.partition)),
+                        applyKeys(keys, w.partition),
                         leaseValue, consumer(), w.partition, partitions, batchSize,
                         w.ops.readCursor(), w.events.readCursor());
                 handlers.add(new Step(w.partition, f, () -> read[0] += onApply(w, f.toCompletableFuture().join(), leaseLost)));
@@ -227,6 +224,12 @@ public final class ApplyRound {
             long ms = Long.parseLong(part.substring(0, colon));
             metrics.endToEnd(Math.max(0, now - ms), Integer.parseInt(part.substring(colon + 1)));
         }
+    }
+
+    /** KEYS of apply.lua for one partition, in the order the script documents. */
+    static List<Object> applyKeys(Keys keys, int p) {
+        return List.of(keys.ops(p), keys.events(p), keys.counters(p), keys.checkpoint(p), keys.lease(p), keys.dlq(p),
+                keys.triggers(p), keys.firings(p), keys.triggersByEvent(p), keys.triggersByCounter(p));
     }
 
     private String stream(int partition, String topic) {

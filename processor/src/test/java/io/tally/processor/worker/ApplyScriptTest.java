@@ -120,7 +120,7 @@ class ApplyScriptTest {
 
     private List<Object> apply(String lease, String opsCursor) {
         return ApplyRound.APPLY.eval(client, RScript.ReturnType.LIST,
-                List.of(keys.ops(p), keys.events(p), keys.counters(p), keys.checkpoint(p), keys.lease(p), keys.dlq(p)),
+                ApplyRound.applyKeys(keys, p),
                 lease, lease, p, P, 100, opsCursor, "");
     }
 
