@@ -52,4 +52,12 @@ public interface ProcessorMetrics {
 
     default void trimmed(String topic, long count) {
     }
+
+    /** A trigger fired; {@code kind} is {@code event}, {@code threshold} or {@code time}. */
+    default void firing(String kind) {
+    }
+
+    /** A time trigger fired {@code ms} after its due time (0 when on time). */
+    default void timeTriggerLateness(long ms) {
+    }
 }
