@@ -20,7 +20,7 @@ import org.redisson.client.codec.StringCodec;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -63,7 +63,7 @@ class PartitionStatusReaderTest {
     void deliveredEntries_countAsPendingWithTheOldestIdTime() {
         List<StreamMessageId> ids = add(keys.ops(2), 3);
         stream(keys.ops(2)).readGroup(Keys.GROUP, "someone", StreamReadGroupArgs.neverDelivered().count(2));
-        redis.getBucket(keys.lease(2), StringCodec.INSTANCE).set("proc-a:token", 10, TimeUnit.SECONDS);
+        redis.getBucket(keys.lease(2), StringCodec.INSTANCE).set("proc-a:token", Duration.ofSeconds(10));
         redis.getStream(keys.dlq(2), StringCodec.INSTANCE).add(StreamAddArgs.entries(Map.of("reason", "bad_number")));
 
         PartitionStatus p2 = reader.read().get(2);
@@ -82,7 +82,7 @@ class PartitionStatusReaderTest {
     @Test
     void collector_labelsPartitionsWithoutLeaseAsOwnerNone_andRemovesGaugesOnClose() {
         add(keys.ops(0), 5);
-        redis.getBucket(keys.lease(3), StringCodec.INSTANCE).set("proc-b:token", 10, TimeUnit.SECONDS);
+        redis.getBucket(keys.lease(3), StringCodec.INSTANCE).set("proc-b:token", Duration.ofSeconds(10));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         PartitionLagCollector collector = new PartitionLagCollector(reader, registry, keys.namespace());
 
