@@ -12,6 +12,7 @@ import io.tally.processor.worker.Workers;
 import org.redisson.client.RedisException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -75,6 +76,8 @@ public final class ProcessorLoop implements Runnable {
 
     @Override
     public void run() {
+        // Every log line of this thread names the processor (JSON logs carry it as a field).
+        MDC.put("processor", instanceId);
         long backoffMs = 0;
         long idleMs = 0;
         while (running) {
@@ -192,8 +195,10 @@ public final class ProcessorLoop implements Runnable {
     private void leaseLost(int partition) {
         if (workers.remove(partition)) {
             metrics.leaseLost(partition);
+            MDC.put("partition", Integer.toString(partition));
             log.warn("partition {}: lease lost (ttl {} ms); another processor owns it now or it expired while this "
                     + "one was paused or cut off from Redis. Stopped working on it.", partition, leaseTtlMs);
+            MDC.remove("partition");
         }
     }
 
