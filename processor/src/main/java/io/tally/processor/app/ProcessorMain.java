@@ -25,7 +25,8 @@ public final class ProcessorMain {
         System.exit(run(args));
     }
 
-    static int run(String[] args) {
+    /** Runs a processor with these arguments until shutdown; returns the exit code. */
+    public static int run(String[] args) {
         TallyConfig config;
         try {
             TallyConfig.Builder builder = TallyConfig.builder().env(System.getenv());

@@ -5,6 +5,7 @@ import io.tally.common.wire.InvalidEntryException;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,8 +22,9 @@ public final class Cli {
     private Cli() {
     }
 
-    /** A command line for {@code root} whose commands see {@code env}. */
-    public static CommandLine commandLine(Object root, Map<String, String> env, PrintWriter out, PrintWriter err) {
+    /** A command line for {@code root} and {@code subcommands} whose commands see {@code env}. */
+    public static CommandLine commandLine(Object root, List<Class<?>> subcommands, Map<String, String> env,
+                                          PrintWriter out, PrintWriter err) {
         CommandLine.IFactory defaults = CommandLine.defaultFactory();
         CommandLine.IFactory factory = new CommandLine.IFactory() {
             @Override
@@ -38,6 +40,8 @@ public final class Cli {
         if (root instanceof EnvAware aware) {
             aware.env(env);
         }
+        // Settings reach only the subcommands present when they are made: add them first.
+        subcommands.forEach(cmd::addSubcommand);
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -56,7 +60,7 @@ public final class Cli {
     public static int run(Object root, String... args) {
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
-        return commandLine(root, System.getenv(), out, err).execute(args);
+        return commandLine(root, List.of(), System.getenv(), out, err).execute(args);
     }
 
     static String describe(Throwable e) {

@@ -53,6 +53,11 @@ public final class ConfigOptions implements EnvAware {
         return builder().build();
     }
 
+    /** True when a Redis URL was given by flag or environment (not just the default). */
+    public boolean redisUrlGiven() {
+        return redisUrl != null || env.get(TallyConfig.REDIS_URL.env()) != null;
+    }
+
     /** The flags that were given, by config key name. */
     Map<String, String> flags() {
         Map<String, String> f = new LinkedHashMap<>();
