@@ -1,5 +1,6 @@
 package io.tally.producer.cli;
 
+import io.tally.common.config.ConfigException;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.keys.Keys;
 import io.tally.common.redis.RedisClientFactory;
@@ -41,7 +42,13 @@ final class Session implements AutoCloseable {
                         + config.redisUrl() + " (no key " + keys.meta() + "); nothing was written to it yet, "
                         + "or --namespace is wrong");
             }
-            return new Session(config, redis, keys, Integer.parseInt(stored));
+            int partitions = Integer.parseInt(stored);
+            if (config.partitions() > 0 && config.partitions() != partitions) {
+                throw new ConfigException("Namespace '" + config.namespace() + "' has " + partitions + " partitions (stored in "
+                        + keys.meta() + "), but --partitions " + config.partitions() + " was given; leave it unset or use "
+                        + partitions);
+            }
+            return new Session(config, redis, keys, partitions);
         } catch (RuntimeException e) {
             redis.shutdown();
             throw e;
