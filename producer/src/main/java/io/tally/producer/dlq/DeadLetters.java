@@ -8,6 +8,7 @@ import org.redisson.api.RScript;
 import org.redisson.api.RStream;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamMessageId;
+import org.redisson.api.stream.StreamRangeArgs;
 import org.redisson.client.codec.StringCodec;
 
 import java.util.ArrayList;
@@ -90,7 +91,7 @@ public final class DeadLetters {
             }
             StreamMessageId from = StreamMessageId.MIN;
             while (found < limit) {
-                Map<StreamMessageId, Map<String, String>> page = stream(p).range(PAGE, from, StreamMessageId.MAX);
+                Map<StreamMessageId, Map<String, String>> page = stream(p).range(StreamRangeArgs.startId(from).endId(StreamMessageId.MAX).count(PAGE));
                 for (Map.Entry<StreamMessageId, Map<String, String>> e : page.entrySet()) {
                     DeadLetter letter = DeadLetter.of(p, e.getKey().toString(), e.getValue());
                     if (filter.matches(letter) && found < limit) {

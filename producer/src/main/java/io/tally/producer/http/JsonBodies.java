@@ -141,8 +141,7 @@ final class JsonBodies {
         if (!node.isObject()) {
             throw ApiProblem.badRequest(field, "field '" + field + "' must be an object of name -> value");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
             JsonNode v = e.getValue();
             if (!v.isValueNode() || v.isNull()) {
                 throw ApiProblem.badRequest(field + "." + e.getKey(), "parameter '" + e.getKey()

@@ -9,6 +9,7 @@ import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamMessageId;
+import org.redisson.api.stream.StreamRangeArgs;
 import org.redisson.client.codec.StringCodec;
 
 import java.time.Duration;
@@ -134,7 +135,7 @@ public final class TallyReader {
         List<RFuture<Map<StreamMessageId, Map<String, String>>>> replies = new ArrayList<>();
         for (int p = 0; p < partitions(); p++) {
             replies.add(batch.<String, String>getStream(keys.firings(p), StringCodec.INSTANCE)
-                    .rangeReversedAsync(limit, StreamMessageId.MAX, StreamMessageId.MIN));
+                    .rangeReversedAsync(StreamRangeArgs.startId(StreamMessageId.MAX).endId(StreamMessageId.MIN).count(limit)));
         }
         batch.execute();
         List<Firing> all = new ArrayList<>();

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.api.stream.StreamMessageId;
+import org.redisson.api.stream.StreamRangeArgs;
 import org.redisson.client.codec.StringCodec;
 
 import java.util.LinkedHashMap;
@@ -65,7 +66,7 @@ class DeadLettersTest {
         List<DeadLetters.Replayed> replayed = dlq.replay(new DeadLetterFilter(null, null, Topic.OPS), 100);
         assertThat(replayed).hasSize(1);
         Map<StreamMessageId, Map<String, String>> ops = redis.<String, String>getStream(keys.ops(1), StringCodec.INSTANCE)
-                .range(StreamMessageId.MIN, StreamMessageId.MAX);
+                .range(StreamRangeArgs.startId(StreamMessageId.MIN).endId(StreamMessageId.MAX));
         assertThat(ops).hasSize(1);
         assertThat(ops.keySet().iterator().next().toString()).isEqualTo(replayed.get(0).newId());
         assertThat(ops.values().iterator().next()).isEqualTo(Map.of("op", "bogus", "counter", "b"));

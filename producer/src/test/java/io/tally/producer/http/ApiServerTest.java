@@ -14,6 +14,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.api.stream.StreamMessageId;
+import org.redisson.api.stream.StreamRangeArgs;
 import org.redisson.client.codec.StringCodec;
 
 import java.net.URI;
@@ -62,7 +63,7 @@ class ApiServerTest {
         int p = partitioner.partitionOf("clicks");
         assertThat(r.body()).contains("\"partition\":" + p).contains("\"duplicate\":false").contains("\"entryId\":\"");
         Map<StreamMessageId, Map<String, String>> entries =
-                redis.<String, String>getStream(keys.ops(p), StringCodec.INSTANCE).range(StreamMessageId.MIN, StreamMessageId.MAX);
+                redis.<String, String>getStream(keys.ops(p), StringCodec.INSTANCE).range(StreamRangeArgs.startId(StreamMessageId.MIN).endId(StreamMessageId.MAX));
         assertThat(entries.values()).contains(Map.of("op", "incr", "counter", "clicks", "by", "5"));
     }
 
@@ -193,7 +194,7 @@ class ApiServerTest {
         assertThat(r.statusCode()).isEqualTo(202);
         int p = partitioner.partitionOf("click");
         assertThat(redis.<String, String>getStream(keys.events(p), StringCodec.INSTANCE)
-                .range(StreamMessageId.MIN, StreamMessageId.MAX).values())
+                .range(StreamRangeArgs.startId(StreamMessageId.MIN).endId(StreamMessageId.MAX)).values())
                 .anySatisfy(f -> assertThat(f).containsEntry("type", "click").containsEntry("p.button", "buy")
                         .containsEntry("p.n", "3").containsEntry("id", "e1"));
         assertProblem(post("/v1/events", "{\"params\":{}}"), 400, "\"field\":\"type\"");
