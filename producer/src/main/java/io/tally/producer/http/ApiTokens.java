@@ -45,7 +45,7 @@ public final class ApiTokens {
         }
         boolean insecure = config.get(TallyConfig.API_INSECURE);
         if (tokens.isEmpty() && !insecure) {
-            throw new ConfigException("tally serve: no API token configured; set TALLY_API_TOKENS (comma-separated) or "
+            throw new ConfigException("no API token configured; set TALLY_API_TOKENS (comma-separated) or "
                     + "--api-tokens-file FILE, or start with --insecure to accept every request (local trials only)");
         }
         return new ApiTokens(tokens.stream().map(ApiTokens::digest).toList(), insecure && tokens.isEmpty());
@@ -81,7 +81,7 @@ public final class ApiTokens {
             return Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(String::strip)
                     .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
         } catch (IOException e) {
-            throw new ConfigException("tally serve: cannot read --api-tokens-file " + file + ": " + e.getMessage());
+            throw new ConfigException("cannot read --api-tokens-file " + file + ": " + e.getMessage());
         }
     }
 
