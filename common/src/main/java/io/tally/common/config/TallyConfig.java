@@ -87,6 +87,20 @@ public final class TallyConfig {
             "Backlog (lag + pending of the slowest group) of a partition above which sends fail fast; 0 disables.",
             Parsers.longRange(0, Long.MAX_VALUE));
 
+    // --- Retention ---
+    private static final long DAY_MS = 24L * 3600 * 1000;
+    private static final long MAX_RETENTION_MS = 3650 * DAY_MS;
+    public static final ConfigKey<Long> FIRINGS_RETENTION_MS = key("firings-retention-ms", 7 * DAY_MS,
+            "How long firings are kept, ms, judged by their entry id on Redis time. A firing that some consumer "
+                    + "group (FiringsConsumer) has not acknowledged is kept however old. 0 keeps firings forever.",
+            Parsers.longRange(0, MAX_RETENTION_MS));
+    public static final ConfigKey<Long> DLQ_RETENTION_MS = key("dlq-retention-ms", 7 * DAY_MS,
+            "How long dead letters (the dlq and firings-dlq streams) are kept, ms. 0 keeps them forever.",
+            Parsers.longRange(0, MAX_RETENTION_MS));
+    public static final ConfigKey<Long> FINISHED_TRIGGER_RETENTION_MS = key("finished-trigger-retention-ms", DAY_MS,
+            "How long a fired or canceled trigger stays readable before it is deleted with all its state, ms. "
+                    + "0 keeps finished triggers forever.", Parsers.longRange(0, MAX_RETENTION_MS));
+
     private final Map<ConfigKey<?>, Object> values;
     private final Map<ConfigKey<?>, String> origins;
     private final Map<ConfigKey<?>, String> raw;
