@@ -38,7 +38,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Firings stay exactly-once while processor JVMs are SIGKILLed: every matching event gives exactly one
- * firing per trigger, and time triggers that came due while no processor ran fire once after the
+ * firing per trigger, repeating time triggers cover each due time exactly once, and time triggers that came due while no processor ran fire once after the
  * takeover (repeating ones with {@code missed}).
  */
 @Tag("slow")
@@ -74,6 +74,12 @@ class TriggerCrashTest {
                     defs.put(triggers.create(d).id(), d);
                 }
             }
+            // Repeating time triggers ride through the same kills: each due time is covered exactly once.
+            long at = redisTimeMs(client) + 3000;
+            List<Trigger> clocks = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                clocks.add(triggers.create(TriggerDefinition.time(at + 50L * i).every(400L).build()));
+            }
             for (int i = 0; i < 3; i++) {
                 processes.add(ProcessorProcess.start("p" + names.incrementAndGet(), redis.url(), config.namespace(), args));
             }
@@ -100,9 +106,14 @@ class TriggerCrashTest {
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                     .untilAsserted(() -> assertThat(inspector.checkpointMismatches()).isEmpty());
 
+            clocks.forEach(t -> triggers.cancel(t.id()));
             List<Firing> firings = FiringsLog.all(client, new Keys(config.namespace()), P);
             assertThat(firings.stream().map(Firing::firingId).distinct().count())
                     .as("firing ids are unique").isEqualTo(firings.size());
+            for (Trigger clock : clocks) {
+                assertCoversItsGridOnce(clock, firings, triggers.get(clock.id()).orElseThrow().fireCount());
+            }
+            firings = firings.stream().filter(f -> defs.containsKey(f.triggerId())).toList();
             Map<String, Long> perTrigger = firings.stream()
                     .collect(Collectors.groupingBy(Firing::triggerId, Collectors.counting()));
             Map<String, Long> expected = new HashMap<>();
@@ -194,6 +205,22 @@ class TriggerCrashTest {
         } finally {
             client.shutdown();
         }
+    }
+
+    /**
+     * Firing k of a repeating trigger covers its cause and the {@code missed} due times after it; the next
+     * firing's cause is the due time right after those. So no due time is fired twice or skipped.
+     */
+    private static void assertCoversItsGridOnce(Trigger t, List<Firing> all, long fireCount) {
+        List<Firing> f = all.stream().filter(x -> x.triggerId().equals(t.id())).toList();
+        long every = t.definition().every();
+        assertThat(f).as("firings of %s", t.id()).hasSizeGreaterThan(10);
+        long expected = t.definition().at();
+        for (Firing x : f) {
+            assertThat(Long.parseLong(x.cause())).as("cause of %s", x.firingId()).isEqualTo(expected);
+            expected += every * (x.missed() + 1);
+        }
+        assertThat(fireCount).as("fireCount of %s", t.id()).isEqualTo(f.size());
     }
 
     private int killAndReplaceWhile(Thread producer, AtomicInteger names, TestRedis redis, TallyConfig config,
