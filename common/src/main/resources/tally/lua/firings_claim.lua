@@ -1,7 +1,8 @@
 -- Claims firings left pending longer than min-idle (a dead consumer's, or this consumer's own failed
 -- ones) for this consumer, and moves those already delivered more than max-deliveries times to the
--- firings dead-letter stream (acknowledged there, so they leave the pending list).
--- KEYS[1] firings stream   KEYS[2] firings dead-letter stream
+-- firings dead-letter stream (acknowledged there, so they leave the pending list), with the last
+-- handler error a consumer recorded for it in the errors hash (field '<entry id> <group>').
+-- KEYS[1] firings stream   KEYS[2] firings dead-letter stream   KEYS[3] firings errors hash
 -- ARGV[1] group   ARGV[2] consumer   ARGV[3] min idle ms   ARGV[4] max deliveries   ARGV[5] count
 -- ARGV[6] cursor
 -- Returns {next cursor, dead-lettered count, deleted count, id1, {fields...}, deliveries1, id2, ...}.
@@ -17,17 +18,28 @@ local pending = redis.call('XPENDING', KEYS[1], ARGV[1], entries[1][1], entries[
 for _, p in ipairs(pending) do deliveries[p[1]] = p[4] end
 
 local max = tonumber(ARGV[4])
+local NO_ERROR = 'no error recorded (the handler did not return: consumer died or was closed)'
+local errors = {}
+for _, e in ipairs(entries) do
+  if (deliveries[e[1]] or 1) > max then
+    errors[e[1]] = redis.call('HGET', KEYS[3], e[1] .. ' ' .. ARGV[1]) or NO_ERROR
+  end
+end
+
+-- writes
 local dead = 0
 for _, e in ipairs(entries) do
   local id, flat, n = e[1], e[2], deliveries[e[1]] or 1
   if n > max then
-    local args = {'XADD', KEYS[2], '*', 'source_id', id, 'group', ARGV[1], 'deliveries', tostring(n - 1)}
+    local args = {'XADD', KEYS[2], '*', 'source_id', id, 'group', ARGV[1], 'deliveries', tostring(n - 1),
+      'error', errors[id]}
     for i = 1, #flat, 2 do
       args[#args + 1] = 'f.' .. flat[i]
       args[#args + 1] = flat[i + 1]
     end
     redis.call(unpack(args))
     redis.call('XACK', KEYS[1], ARGV[1], id)
+    redis.call('HDEL', KEYS[3], id .. ' ' .. ARGV[1])
     dead = dead + 1
   else
     out[#out + 1] = id

@@ -9,6 +9,7 @@ import io.tally.processor.membership.Membership;
 import io.tally.processor.trigger.TimeTriggerScheduler;
 import io.tally.processor.worker.ApplyRound;
 import io.tally.processor.worker.Housekeeping;
+import io.tally.processor.worker.Retention;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,7 +52,7 @@ public final class Processor implements AutoCloseable {
         ApplyRound round = new ApplyRound(redis, ns.keys(), partitions, instanceId,
                 config.get(TallyConfig.BATCH_SIZE), metrics);
         Housekeeping housekeeping = new Housekeeping(redis, ns.keys(), instanceId, HOUSEKEEPING_MS,
-                Math.max(60_000, 3 * ttl), metrics);
+                Math.max(60_000, 3 * ttl), Retention.from(config), metrics);
         TimeTriggerScheduler scheduler = new TimeTriggerScheduler(redis, ns.keys(), instanceId,
                 config.get(TallyConfig.TRIGGER_POLL_MS), metrics);
         leases.load();

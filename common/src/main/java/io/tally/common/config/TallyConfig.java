@@ -104,6 +104,19 @@ public final class TallyConfig {
             Parsers.intRange(1024, 16 * 1024 * 1024));
     public static final ConfigKey<Long> API_MAX_BATCH_BYTES = key("api-max-batch-bytes", 64L * 1024 * 1024,
             "Largest NDJSON body of POST /v1/batch, bytes (larger: 413).", Parsers.longRange(1024, Long.MAX_VALUE));
+    // --- Retention ---
+    private static final long DAY_MS = 24L * 3600 * 1000;
+    private static final long MAX_RETENTION_MS = 3650 * DAY_MS;
+    public static final ConfigKey<Long> FIRINGS_RETENTION_MS = key("firings-retention-ms", 7 * DAY_MS,
+            "How long firings are kept, ms, judged by their entry id on Redis time. A firing that some consumer "
+                    + "group (FiringsConsumer) has not acknowledged is kept however old. 0 keeps firings forever.",
+            Parsers.longRange(0, MAX_RETENTION_MS));
+    public static final ConfigKey<Long> DLQ_RETENTION_MS = key("dlq-retention-ms", 7 * DAY_MS,
+            "How long dead letters (the dlq and firings-dlq streams) are kept, ms. 0 keeps them forever.",
+            Parsers.longRange(0, MAX_RETENTION_MS));
+    public static final ConfigKey<Long> FINISHED_TRIGGER_RETENTION_MS = key("finished-trigger-retention-ms", DAY_MS,
+            "How long a fired or canceled trigger stays readable before it is deleted with all its state, ms. "
+                    + "0 keeps finished triggers forever.", Parsers.longRange(0, MAX_RETENTION_MS));
 
     private final Map<ConfigKey<?>, Object> values;
     private final Map<ConfigKey<?>, String> origins;

@@ -73,6 +73,14 @@ public final class Keys {
         return partitionKey(p, "firings-dlq");
     }
 
+    /**
+     * Hash of the last handler error of firings still pending in a consumer group: field
+     * {@code <entry id> <group>}; read into the dead letter when the firing goes to {@link #firingsDlq}.
+     */
+    public String firingsErrors(int p) {
+        return partitionKey(p, "firings-errors");
+    }
+
     public String schedule(int p) {
         return partitionKey(p, "schedule");
     }

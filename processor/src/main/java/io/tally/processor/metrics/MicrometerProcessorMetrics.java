@@ -193,7 +193,8 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoC
         redelivered("tally.processor.redelivered",
                 "Entries delivered again that the checkpoint showed were already applied (acknowledged only)"),
         lost("tally.processor.lost", "Pending entries deleted from the stream before they were applied"),
-        trimmed("tally.processor.retention.trimmed", "Entries removed by retention (all groups had acknowledged them)");
+        trimmed("tally.processor.retention.trimmed", "Entries removed by retention, by topic: ops and events once "
+                + "all groups acknowledged them; firings, dlq, firings-dlq and triggers (finished ones) once older than their retention");
 
         final String meterName;
         final String description;

@@ -18,8 +18,9 @@ import java.util.function.IntConsumer;
 
 /**
  * Periodic upkeep of owned partitions, fenced like everything else: trims input streams up to what
- * every consumer group has acknowledged, and deletes consumers of dead processor instances once they
- * own no pending entry.
+ * every consumer group has acknowledged, applies the output retention (firings, dead letters, finished
+ * triggers; see {@link OutputRetention}), and deletes consumers of dead processor instances once they
+ * own no pending entry. All of it goes to Redis in one pipeline per run.
  */
 public final class Housekeeping {
     private static final Logger log = LoggerFactory.getLogger(Housekeeping.class);
@@ -33,11 +34,18 @@ public final class Housekeeping {
     private final long intervalNanos;
     private final long consumerIdleMs;
     private final ProcessorMetrics metrics;
+    private final OutputRetention output;
     private long nextRun;
 
+    /**
+     * @param intervalMs     time between runs
+     * @param consumerIdleMs how long a dead processor's consumer must be idle before it is deleted
+     * @param retention      how long firings, dead letters and finished triggers are kept
+     */
     public Housekeeping(RedissonClient redis, Keys keys, String leaseValue, long intervalMs, long consumerIdleMs,
-                        ProcessorMetrics metrics) {
+                        Retention retention, ProcessorMetrics metrics) {
         this.redis = redis;
+        this.output = new OutputRetention(keys, leaseValue, retention);
         this.keys = keys;
         this.leaseValue = leaseValue;
         this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMs);
@@ -49,6 +57,7 @@ public final class Housekeeping {
     public void load() {
         RETENTION.load(redis);
         CONSUMERS_GC.load(redis);
+        OutputRetention.load(redis);
     }
 
     /** Runs when due; partitions whose lease turns out lost are reported. */
@@ -59,7 +68,10 @@ public final class Housekeeping {
         nextRun = System.nanoTime() + intervalNanos;
         RBatch batch = redis.createBatch();
         List<Trim> trims = new ArrayList<>();
+        List<OutputRetention.Step> steps = new ArrayList<>();
+        output.retain(owned);
         for (int p : owned) {
+            output.queue(batch, p, steps);
             for (String topic : TOPICS) {
                 String stream = "ops".equals(topic) ? keys.ops(p) : keys.events(p);
                 List<Object> scriptKeys = List.of(stream, keys.lease(p));
@@ -81,6 +93,7 @@ public final class Housekeeping {
             log.warn("housekeeping failed: {}", e.toString());
             return;
         }
+        output.settle(steps, leaseLost, metrics);
         for (Trim t : trims) {
             List<Object> reply = t.reply().toCompletableFuture().join();
             if ("LEASE_LOST".equals(reply.get(0))) {

@@ -34,8 +34,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>Every {@code claimIdle / 2} it claims (XAUTOCLAIM) firings pending longer than {@code claimIdle}:
  *       those of a consumer that died mid-handler, and its own failed ones, which are thereby retried.</li>
  *   <li>A firing delivered more than {@code maxDeliveries} times goes to the partition's
- *       {@code firings-dlq} stream (fields {@code source_id}, {@code group}, {@code deliveries} and the
- *       firing's fields prefixed {@code f.}) and is acknowledged.</li>
+ *       {@code firings-dlq} stream (fields {@code source_id}, {@code group}, {@code deliveries},
+ *       {@code error}: the handler's last error, and the firing's fields prefixed {@code f.}) and is
+ *       acknowledged. The error is kept in the partition's {@code firings-errors} hash while the firing is
+ *       pending, because the consumer that dead-letters it may not be the one that failed.</li>
  *   <li>Handler exceptions are logged and counted ({@link #failures()}), never fatal.</li>
  * </ul>
  * The group is created at id 0 when missing, so a new group sees firings written before it existed.
@@ -45,6 +47,8 @@ public final class FiringsConsumer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FiringsConsumer.class);
     private static final LuaScript ENSURE_GROUPS = LuaScript.resource("ensure_groups");
     private static final LuaScript CLAIM = LuaScript.resource("firings_claim");
+    /** Longest error text kept for a dead letter. */
+    static final int MAX_ERROR_CHARS = 1000;
 
     private final RedissonClient redis;
     private final Keys keys;
@@ -163,7 +167,7 @@ public final class FiringsConsumer implements AutoCloseable {
                 continue;
             }
             for (Map.Entry<StreamMessageId, Map<String, String>> e : sorted(entries).entrySet()) {
-                deliver(p, e.getKey(), e.getValue());
+                deliver(p, e.getKey(), e.getValue(), false);
                 n++;
             }
         }
@@ -173,7 +177,8 @@ public final class FiringsConsumer implements AutoCloseable {
     private int claimRound() throws InterruptedException {
         int n = 0;
         for (int p = 0; p < partitions && running; p++) {
-            List<Object> r = CLAIM.eval(redis, RScript.ReturnType.LIST, List.of(keys.firings(p), keys.firingsDlq(p)),
+            List<Object> r = CLAIM.eval(redis, RScript.ReturnType.LIST, List.of(keys.firings(p), keys.firingsDlq(p),
+                    keys.firingsErrors(p)),
                     group, consumer, claimIdleMs, maxDeliveries, batchSize, claimCursors[p]);
             claimCursors[p] = String.valueOf(r.get(0));
             long dead = ((Number) r.get(1)).longValue();
@@ -189,19 +194,22 @@ public final class FiringsConsumer implements AutoCloseable {
                         deleted, p);
             }
             for (int i = 3; i + 2 < r.size(); i += 3) {
-                deliver(p, parseId(String.valueOf(r.get(i))), fields((List<?>) r.get(i + 1)));
+                deliver(p, parseId(String.valueOf(r.get(i))), fields((List<?>) r.get(i + 1)), true);
                 n++;
             }
         }
         return n;
     }
 
-    private void deliver(int partition, StreamMessageId id, Map<String, String> fields) throws InterruptedException {
+    /** Runs the handler on one firing; {@code redelivered}: claimed, so an earlier error may be recorded. */
+    private void deliver(int partition, StreamMessageId id, Map<String, String> fields, boolean redelivered)
+            throws InterruptedException {
         Firing firing;
         try {
             firing = Firing.fromFields(partition, id.toString(), fields);
         } catch (IllegalArgumentException e) {
             failures.incrementAndGet();
+            recordError(partition, id, "not a firing: " + e.getMessage());
             log.error("firings consumer {}/{}: partition {} entry {} is not a firing ({}); left pending, it goes to "
                     + "the dead-letter stream after {} deliveries", group, consumer, partition, id, e.getMessage(),
                     maxDeliveries);
@@ -213,6 +221,7 @@ public final class FiringsConsumer implements AutoCloseable {
             throw e;
         } catch (Exception e) {
             failures.incrementAndGet();
+            recordError(partition, id, e.toString());
             log.warn("firings consumer {}/{}: handler failed on firing {} (partition {}, entry {}): {}; it stays "
                     + "pending and is retried after {} ms", group, consumer, firing.firingId(), partition, id,
                     e.toString(), claimIdleMs);
@@ -221,8 +230,39 @@ public final class FiringsConsumer implements AutoCloseable {
         if (!running && Thread.currentThread().isInterrupted()) {
             return; // closed mid-handler: leave it pending for another consumer
         }
-        redis.getStream(keys.firings(partition), StringCodec.INSTANCE).ack(group, id);
+        if (redelivered) {
+            // One round trip: the ack and the removal of the error an earlier delivery may have left.
+            RBatch batch = redis.createBatch();
+            batch.getStream(keys.firings(partition), StringCodec.INSTANCE).ackAsync(group, id);
+            batch.getMap(keys.firingsErrors(partition), StringCodec.INSTANCE).fastRemoveAsync(errorField(id));
+            batch.execute();
+        } else {
+            redis.getStream(keys.firings(partition), StringCodec.INSTANCE).ack(group, id);
+        }
         handled.incrementAndGet();
+    }
+
+    /**
+     * Keeps the handler's error where whichever consumer dead-letters the firing finds it. Best effort:
+     * if Redis fails here the firing is still pending and retried; its dead letter may then carry an
+     * older error or none.
+     */
+    private void recordError(int partition, StreamMessageId id, String error) {
+        String text = consumer + ": " + error;
+        if (text.length() > MAX_ERROR_CHARS) {
+            text = text.substring(0, MAX_ERROR_CHARS);
+        }
+        try {
+            redis.<String, String>getMap(keys.firingsErrors(partition), StringCodec.INSTANCE).fastPut(errorField(id), text);
+        } catch (RuntimeException e) {
+            log.warn("firings consumer {}/{}: could not record the handler error of entry {} on partition {} ({})",
+                    group, consumer, id, partition, e.toString());
+        }
+    }
+
+    /** Entry ids contain no space, so this field is unambiguous whatever the group's name. */
+    private String errorField(StreamMessageId id) {
+        return id + " " + group;
     }
 
     private static StreamMessageId parseId(String id) {

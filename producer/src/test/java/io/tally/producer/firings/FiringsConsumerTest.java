@@ -111,8 +111,37 @@ class FiringsConsumerTest {
             Map<String, String> dead = dlq.range(StreamRangeArgs.startId(StreamMessageId.MIN).endId(StreamMessageId.MAX)).values().iterator().next();
             assertThat(dead).containsEntry("f.firing_id", "t0-01ARZ3NDEKTSV4RRFFQ69G5FAV:7-0")
                     .containsEntry("group", "webhook").containsEntry("deliveries", "3")
-                    .containsEntry("f.p.campaign", "spring");
+                    .containsEntry("f.p.campaign", "spring")
+                    .containsEntry("error", c.consumerName() + ": java.lang.IllegalStateException: endpoint down");
             assertThat(pending(redis, keys, 0, "webhook")).isZero();
+            assertThat(redis.getMap(keys.firingsErrors(0), StringCodec.INSTANCE).isExists())
+                    .as("the error leaves the errors hash with the firing").isFalse();
+        } finally {
+            redis.shutdown();
+        }
+    }
+
+    @Test
+    void handlerThatFailsOnceThenSucceeds_leavesNoErrorAndNoDeadLetter(TestRedis testRedis) {
+        TallyConfig config = testRedis.config(2).build();
+        RedissonClient redis = testRedis.client();
+        Keys keys = new Keys(config.namespace());
+        Namespace.open(redis, config);
+        addFiring(redis, keys, 1, "t1-01ARZ3NDEKTSV4RRFFQ69G5FAV", "9-0");
+        AtomicInteger calls = new AtomicInteger();
+        try (FiringsConsumer c = FiringsConsumer.builder(redis, config, "webhook", f -> {
+            if (calls.incrementAndGet() == 1) {
+                throw new IllegalStateException("timeout");
+            }
+        }).maxDeliveries(3).claimIdle(Duration.ofMillis(100)).start()) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> c.handled() == 1);
+            assertThat(calls.get()).isEqualTo(2);
+            assertThat(c.failures()).isEqualTo(1);
+            assertThat(c.deadLettered()).isZero();
+            assertThat(pending(redis, keys, 1, "webhook")).isZero();
+            assertThat(redis.getStream(keys.firingsDlq(1), StringCodec.INSTANCE).isExists()).isFalse();
+            assertThat(redis.getMap(keys.firingsErrors(1), StringCodec.INSTANCE).isExists())
+                    .as("the recorded error is removed with the ack").isFalse();
         } finally {
             redis.shutdown();
         }

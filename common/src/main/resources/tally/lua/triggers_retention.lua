@@ -1,0 +1,84 @@
+-- Deletes finished triggers (status fired or canceled) that finished more than the retention ago, on
+-- Redis time, fenced by the lease: the definition, every state field, and any entry left in the
+-- matching indexes or the schedule. One call looks at one HSCAN page of the triggers hash; the caller
+-- keeps the cursor, so a full pass over a large hash spreads over several calls. Reads everything
+-- before its first write.
+-- KEYS[1] lease   KEYS[2] triggers hash   KEYS[3] schedule zset   KEYS[4] by-event index
+-- KEYS[5] by-counter index
+-- ARGV[1] lease value   ARGV[2] retention ms   ARGV[3] HSCAN cursor   ARGV[4] HSCAN COUNT hint
+-- Returns {'OK', next cursor ('0' when the pass is complete), triggers deleted} or {'LEASE_LOST'}.
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return {'LEASE_LOST'}
+end
+local STATE = {'status', 'fireCount', 'lastFiredAt', 'createdAt', 'canceledAt', 'armed'}
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local cutoff = now - tonumber(ARGV[2])
+
+local page = redis.call('HSCAN', KEYS[2], ARGV[3], 'COUNT', ARGV[4])
+local flat = page[2]
+local doomed, seen = {}, {}
+for i = 1, #flat, 2 do
+  local id = flat[i]
+  -- Definitions are the fields without ':' (state fields are '<id>:<name>').
+  if not string.find(id, ':', 1, true) and not seen[id] then
+    seen[id] = true
+    local s = redis.call('HMGET', KEYS[2], id .. ':status', id .. ':lastFiredAt', id .. ':canceledAt',
+      id .. ':createdAt')
+    local finished_at = nil
+    if s[1] == 'fired' then
+      finished_at = tonumber(s[2] or s[4])
+    elseif s[1] == 'canceled' then
+      finished_at = tonumber(s[3] or s[4])
+    end
+    if finished_at and finished_at <= cutoff then
+      local d = cjson.decode(flat[i + 1])
+      local index, name = nil, nil
+      if d.kind == 'event' then
+        index, name = KEYS[4], d.eventType
+      elseif d.kind == 'threshold' then
+        index, name = KEYS[5], d.counter
+      end
+      doomed[#doomed + 1] = {id = id, index = index, name = name}
+    end
+  end
+end
+if #doomed == 0 then
+  return {'OK', page[1], 0}
+end
+-- Index entries normally no longer list a finished trigger (cancel and the apply script prune them);
+-- read the lists anyway so that a leftover never points at a deleted definition.
+local lists = {}
+for _, d in ipairs(doomed) do
+  if d.index then
+    local k = d.index .. '\0' .. d.name
+    if lists[k] == nil then
+      lists[k] = {index = d.index, name = d.name, value = redis.call('HGET', d.index, d.name) or false, drop = {}}
+    end
+    lists[k].drop[d.id] = true
+  end
+end
+
+-- writes
+for _, d in ipairs(doomed) do
+  local fields = {d.id}
+  for _, s in ipairs(STATE) do fields[#fields + 1] = d.id .. ':' .. s end
+  redis.call('HDEL', KEYS[2], unpack(fields))
+  redis.call('ZREM', KEYS[3], d.id)
+end
+for _, l in pairs(lists) do
+  if l.value then
+    local kept, changed = {}, false
+    for other in string.gmatch(l.value, '%S+') do
+      if l.drop[other] then changed = true else kept[#kept + 1] = other end
+    end
+    if changed then
+      if #kept == 0 then
+        redis.call('HDEL', l.index, l.name)
+      else
+        redis.call('HSET', l.index, l.name, table.concat(kept, ' '))
+      end
+    end
+  end
+end
+return {'OK', page[1], #doomed}
