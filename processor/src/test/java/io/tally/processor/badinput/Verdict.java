@@ -42,11 +42,10 @@ record Verdict(String reason, CounterOp op) {
                 return new Verdict(early, null);
             }
             if (raw.containsKey("id") && !utf8(raw.get("id")) && raw.get("id").length > 0 && raw.get("id").length <= 200) {
-                return new Verdict("bad_utf8", null);
+                return new Verdict(invalidUtf8Reason(raw.get("id")), null);
             }
             if (entry.topic().equals("events")) {
-                WireCodec.decodeEvent(fields);
-                return new Verdict(APPLIED, null);
+                return new Verdict(eventVerdict(entry, fields), null);
             }
             CounterOp op = WireCodec.decodeOp(fields);
             if (op.kind() == OpKind.DECR && op.amount() == Long.MIN_VALUE) {
@@ -58,11 +57,28 @@ record Verdict(String reason, CounterOp op) {
         }
     }
 
+    /** decodeEvent on the parameters Java can see, then the parameter names that are not UTF-8 (as bytes). */
+    private static String eventVerdict(RawEntry entry, Map<String, String> fields) {
+        java.util.List<byte[]> badNames = new java.util.ArrayList<>();
+        for (int i = 0; i + 1 < entry.fields().size(); i += 2) {
+            byte[] name = entry.fields().get(i);
+            if (name.length >= 2 && name[0] == 'p' && name[1] == '.' && !utf8(name)) {
+                badNames.add(java.util.Arrays.copyOfRange(name, 2, name.length));
+                fields.remove(new String(name, StandardCharsets.UTF_8));
+            }
+        }
+        WireCodec.decodeEvent(fields);
+        for (byte[] name : badNames) {
+            return name.length > 200 ? "too_long" : invalidUtf8Reason(name);
+        }
+        return APPLIED;
+    }
+
     /** Name checks of the routing key on its bytes, then its partition; null when both pass. */
     private static String nameAndPartition(byte[] value, String field, Map<String, String> fields, int partition,
                                            int partitions) {
         if (value != null && value.length > 0 && value.length <= 200 && !utf8(value)) {
-            return "bad_utf8";
+            return invalidUtf8Reason(value);
         }
         try {
             io.tally.common.wire.WireFormat.checkName(field, fields.get(field));
@@ -70,6 +86,24 @@ record Verdict(String reason, CounterOp op) {
             return e.reason();
         }
         return new Partitioner(partitions).partitionOf(value) == partition ? null : "wrong_partition";
+    }
+
+    /**
+     * The reason for a name that is not UTF-8: names are checked from the start, so a control
+     * character before the first malformed sequence is reported as such.
+     */
+    static String invalidUtf8Reason(byte[] bytes) {
+        java.nio.CharBuffer prefix = java.nio.CharBuffer.allocate(bytes.length);
+        StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes), prefix, true);
+        prefix.flip();
+        for (int i = 0; i < prefix.length(); i++) {
+            char c = prefix.charAt(i);
+            if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
+                return "control_char";
+            }
+        }
+        return "bad_utf8";
     }
 
     static boolean utf8(byte[] bytes) {
