@@ -2,14 +2,21 @@
 -- it atomically (fence, checkpoint skip, gap check, apply, dead letters, checkpoint, XACK).
 --
 -- KEYS[1] ops stream      KEYS[2] events stream   KEYS[3] counters hash   KEYS[4] checkpoint hash
--- KEYS[5] lease           KEYS[6] dlq stream
+-- KEYS[5] lease           KEYS[6] dlq stream      KEYS[7] triggers hash   KEYS[8] firings stream
+-- KEYS[9] triggers by event type (index)            KEYS[10] triggers by counter (index)
 -- ARGV[1] lease value (fence)     ARGV[2] consumer name     ARGV[3] partition     ARGV[4] P
 -- ARGV[5] batch size (<= 1000)    ARGV[6] ops cursor        ARGV[7] events cursor
 --   cursor: '>' new entries, an id: own pending entries after that id, '' skip the stream
 --
 -- Returns a flat array: status ('OK' | 'LEASE_LOST'), then for ops and then events:
 --   state ('OK' | 'GAP' | 'IDLE' | 'VERSION:<v>'), read, applied, redelivered, deleted,
---   last id read, dead letters ('reason=n,...'), entry times ('ms:n,...').
+--   last id read, dead letters ('reason=n,...'), entry times ('ms:n,...'); then firings ('kind=n,...').
+--
+-- Triggers: every active trigger of the batch's event types and counters is loaded before the first
+-- write. Event triggers fire on each applied event whose parameters include all of 'match'; threshold
+-- triggers fire when the running value after an entry crosses into the condition while armed, and
+-- re-arm when it crosses back. A firing is an XADD to the firings stream with the state change in this
+-- same script, so it happens exactly once with the checkpoint move.
 -- Scripts do not roll back: everything is read and validated before the first write, and the one
 -- write that can fail (HINCRBY overflow) runs under pcall and becomes a dead letter.
 
@@ -223,7 +230,7 @@ local function parse_event(f)
       if r then return nil, r, e .. " (field '" .. (#k <= 40 and k or string.sub(k, 1, 40)) .. "')" end
     end
   end
-  return {type = f.type}
+  return {type = f.type, fields = f}
 end
 
 -- ---------- reading ----------
@@ -314,7 +321,10 @@ end
 -- Applies op records in order. Values small enough for exact Lua arithmetic are summed here and
 -- written once per counter at the end; anything else goes through HINCRBY under pcall, so that a
 -- 64-bit overflow is judged on the running value of that very entry and becomes a dead letter.
-local function apply_ops(recs)
+local vals, exact = {}, {}
+
+-- Reads the current values of the counters a batch touches (before any write).
+local function load_counters(recs)
   local names, seen = {}, {}
   for _, rec in ipairs(recs) do
     if not rec.dead and not seen[rec.counter] then
@@ -322,7 +332,6 @@ local function apply_ops(recs)
       names[#names + 1] = rec.counter
     end
   end
-  local vals, exact, dirty = {}, {}, {}
   if #names > 0 then
     local stored = redis.call('HMGET', KEYS[3], unpack(names))
     for i, name in ipairs(names) do
@@ -336,6 +345,161 @@ local function apply_ops(recs)
       end
     end
   end
+  return names
+end
+
+-- ---------- triggers ----------
+
+local now_ms = nil
+local by_counter, by_type = {}, {}        -- name -> active trigger records
+local counter_ids, type_ids = {}, {}      -- name -> every id its index entry lists
+local stale = {}                          -- ids listed in an index that are no longer active
+local touched, touched_order = {}, {}
+local firing_counts = {}
+
+local function index_lists(index, names)
+  local out = {}
+  if #names == 0 then return out end
+  local lists = redis.call('HMGET', index, unpack(names))
+  for i, name in ipairs(names) do
+    if lists[i] then
+      local ids = {}
+      for id in string.gmatch(lists[i], '%S+') do ids[#ids + 1] = id end
+      out[name] = ids
+    end
+  end
+  return out
+end
+
+-- Loads the active triggers listed in the given index entries: definition, status, armed flag.
+local function load_triggers(lists, target)
+  local ids, owners = {}, {}
+  for name, list in pairs(lists) do
+    for _, id in ipairs(list) do
+      ids[#ids + 1] = id
+      owners[#owners + 1] = name
+    end
+  end
+  local CHUNK = 500 -- 3 fields each: keeps unpack far below Lua's limit
+  for from = 1, #ids, CHUNK do
+    local fields = {}
+    for i = from, math.min(#ids, from + CHUNK - 1) do
+      fields[#fields + 1] = ids[i]
+      fields[#fields + 1] = ids[i] .. ':status'
+      fields[#fields + 1] = ids[i] .. ':armed'
+    end
+    local got = redis.call('HMGET', KEYS[7], unpack(fields))
+    for j = 1, #fields, 3 do
+      local i = from + (j - 1) / 3
+      if not got[j] or got[j + 1] ~= 'active' then
+        stale[ids[i]] = true
+      else
+        local d = cjson.decode(got[j])
+        local t = {id = ids[i], kind = d.kind, mode = d.mode, match = d.match, op = d.op,
+                   value = tonumber(d.value), params = d.params, armed = got[j + 2] == '1',
+                   fired = 0, done = false, armed_changed = false}
+        local list = target[owners[i]] or {}
+        list[#list + 1] = t
+        target[owners[i]] = list
+      end
+    end
+  end
+end
+
+local function touch(t)
+  if not touched[t.id] then
+    touched[t.id] = t
+    touched_order[#touched_order + 1] = t
+  end
+end
+
+local function fire(t, cause)
+  local args = {'XADD', KEYS[8], '*', 'firing_id', t.id .. ':' .. cause, 'trigger', t.id, 'kind', t.kind,
+                'cause', cause, 'fired_at', now_ms}
+  if type(t.params) == 'table' then
+    for k, v in pairs(t.params) do
+      args[#args + 1] = 'p.' .. k
+      args[#args + 1] = v
+    end
+  end
+  redis.call(unpack(args))
+  t.fired = t.fired + 1
+  if t.mode == 'once' then t.done = true end
+  firing_counts[t.kind] = (firing_counts[t.kind] or 0) + 1
+  touch(t)
+end
+
+-- Judged on the running value after each entry: fires on a crossing into the condition while armed,
+-- re-arms on a crossing back out.
+local function on_counter(c, entry_id)
+  local list = by_counter[c]
+  if not list then return end
+  local v = vals[c]
+  for _, t in ipairs(list) do
+    if not t.done then
+      local holds = (t.op == '>=' and v >= t.value) or (t.op == '<=' and v <= t.value)
+      if holds and t.armed then
+        t.armed, t.armed_changed = false, true
+        fire(t, entry_id)
+      elseif not holds and not t.armed then
+        t.armed, t.armed_changed = true, true
+        touch(t)
+      end
+    end
+  end
+end
+
+local function on_event(rec)
+  local list = by_type[rec.type]
+  if not list then return end
+  for _, t in ipairs(list) do
+    if not t.done then
+      local ok = true
+      if type(t.match) == 'table' then
+        for k, v in pairs(t.match) do
+          if rec.fields['p.' .. k] ~= v then ok = false; break end
+        end
+      end
+      if ok then fire(t, rec.id) end
+    end
+  end
+end
+
+-- Writes the state of every trigger that fired or changed its armed flag, and drops finished once
+-- triggers from their index.
+local function save_triggers()
+  local finished = {}
+  for _, t in ipairs(touched_order) do
+    if t.fired > 0 then
+      redis.call('HINCRBY', KEYS[7], t.id .. ':fireCount', t.fired)
+      redis.call('HSET', KEYS[7], t.id .. ':lastFiredAt', now_ms)
+    end
+    if t.done then
+      redis.call('HSET', KEYS[7], t.id .. ':status', 'fired')
+      redis.call('HDEL', KEYS[7], t.id .. ':armed')
+      finished[t.id] = true
+    elseif t.armed_changed then
+      redis.call('HSET', KEYS[7], t.id .. ':armed', t.armed and '1' or '0')
+    end
+  end
+  local function prune(index, lists)
+    for name, ids in pairs(lists) do
+      local keep = {}
+      for _, id in ipairs(ids) do
+        if not finished[id] and not stale[id] then keep[#keep + 1] = id end
+      end
+      if #keep < #ids then
+        if #keep == 0 then redis.call('HDEL', index, name)
+        else redis.call('HSET', index, name, table.concat(keep, ' ')) end
+      end
+    end
+  end
+  prune(KEYS[10], counter_ids)
+  prune(KEYS[9], type_ids)
+end
+
+local function apply_ops(recs)
+  local dirty = {}
   local function flush(c)
     if dirty[c] then
       redis.call('HSET', KEYS[3], c, fmt(vals[c]))
@@ -349,6 +513,7 @@ local function apply_ops(recs)
       local c, op = rec.counter, rec.op
       if op == 'reset' then
         vals[c], exact[c], dirty[c] = 0, true, true
+        on_counter(c, rec.id)
       elseif op == 'set' then
         local n = tonumber(rec.amount)
         if n > -LIM and n < LIM then
@@ -358,11 +523,13 @@ local function apply_ops(recs)
           redis.call('HSET', KEYS[3], c, rec.amount)
           vals[c], exact[c] = n, false
         end
+        on_counter(c, rec.id)
       else
         local d = tonumber(rec.amount)
         local r = exact[c] and (vals[c] + d) or nil
         if r and d > -LIM and d < LIM and r > -LIM and r < LIM then
           vals[c], dirty[c] = r, true
+          on_counter(c, rec.id)
         else
           flush(c)
           local res = redis.pcall('HINCRBY', KEYS[3], c, rec.amount)
@@ -372,6 +539,7 @@ local function apply_ops(recs)
             dead_letter('ops', rec)
           else
             vals[c], exact[c] = res, res > -LIM and res < LIM
+            on_counter(c, rec.id)
           end
         end
       end
@@ -387,7 +555,7 @@ end
 
 local function apply_events(recs)
   for _, rec in ipairs(recs) do
-    if rec.dead then dead_letter('events', rec) end
+    if rec.dead then dead_letter('events', rec) else on_event(rec) end
   end
 end
 
@@ -411,6 +579,29 @@ for _, s in ipairs(sources) do
   if s.cursor ~= '' then
     plans[s.name] = plan(s.key, s.name, batch[s.key] or {}, s.parse)
   end
+end
+
+-- Everything the writes below depend on is read here, before the first write.
+local function live(p) return p and p.state ~= 'GAP' and #p.apply > 0 end
+if live(plans.ops) then
+  local names = load_counters(plans.ops.apply)
+  counter_ids = index_lists(KEYS[10], names)
+  load_triggers(counter_ids, by_counter)
+end
+if live(plans.events) then
+  local types, seen = {}, {}
+  for _, rec in ipairs(plans.events.apply) do
+    if not rec.dead and not seen[rec.type] then
+      seen[rec.type] = true
+      types[#types + 1] = rec.type
+    end
+  end
+  type_ids = index_lists(KEYS[9], types)
+  load_triggers(type_ids, by_type)
+end
+if next(counter_ids) or next(type_ids) then
+  local t = redis.call('TIME')
+  now_ms = string.format('%.0f', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
 end
 
 local out = {'OK'}
@@ -437,4 +628,8 @@ for _, s in ipairs(sources) do
     end
   end
 end
+save_triggers()
+local fc = {}
+for kind, n in pairs(firing_counts) do fc[#fc + 1] = kind .. '=' .. n end
+out[#out + 1] = table.concat(fc, ',')
 return out

@@ -6,6 +6,7 @@ import io.tally.common.redis.RedisClientFactory;
 import io.tally.processor.engine.ProcessorLoop;
 import io.tally.processor.lease.Leases;
 import io.tally.processor.membership.Membership;
+import io.tally.processor.trigger.TimeTriggerScheduler;
 import io.tally.processor.worker.ApplyRound;
 import io.tally.processor.worker.Housekeeping;
 import org.redisson.api.RedissonClient;
@@ -51,11 +52,14 @@ public final class Processor implements AutoCloseable {
                 config.get(TallyConfig.BATCH_SIZE), metrics);
         Housekeeping housekeeping = new Housekeeping(redis, ns.keys(), instanceId, HOUSEKEEPING_MS,
                 Math.max(60_000, 3 * ttl), metrics);
+        TimeTriggerScheduler scheduler = new TimeTriggerScheduler(redis, ns.keys(), instanceId,
+                config.get(TallyConfig.TRIGGER_POLL_MS), metrics);
         leases.load();
+        scheduler.load();
         round.load();
         housekeeping.load();
         this.loop = new ProcessorLoop(ns.keys(), partitions, instanceId, membership, leases, round, housekeeping,
-                metrics, config.get(TallyConfig.TICK_MS), ttl, config.get(TallyConfig.IDLE_POLL_MS));
+                scheduler, metrics, config.get(TallyConfig.TICK_MS), ttl, config.get(TallyConfig.IDLE_POLL_MS));
         this.thread = new Thread(loop, "tally-processor");
         log.info("processor {} starting on namespace '{}' with {} partitions", instanceId, config.namespace(), partitions);
         thread.start();

@@ -52,4 +52,15 @@ public interface ProcessorMetrics {
 
     default void trimmed(String topic, long count) {
     }
+
+    /** Firings appended by triggers of {@code kind} ({@code event}, {@code threshold} or {@code time}). */
+    default void triggersFired(String kind, int count) {
+    }
+
+    /**
+     * How late a time trigger fired: Redis time of the firing minus the (latest) due time it covers, ms.
+     * Includes the time its partition had no owner.
+     */
+    default void timeTriggerLateness(long lateMs) {
+    }
 }

@@ -58,6 +58,9 @@ public final class TallyConfig {
             Parsers.intRange(1000, 600_000));
     public static final ConfigKey<Integer> TICK_MS = key("tick-ms", 250,
             "Interval of membership heartbeat, assignment and time-trigger checks, ms.", Parsers.intRange(10, 10_000));
+    public static final ConfigKey<Integer> TRIGGER_POLL_MS = key("trigger-poll-ms", 50,
+            "Interval at which a processor fires due time triggers of its partitions, ms (a trigger fires at most "
+                    + "about this late while its partition has an owner).", Parsers.intRange(10, 1000));
     public static final ConfigKey<Integer> IDLE_POLL_MS = key("idle-poll-ms", 10,
             "Longest pause between reads when no partition has new entries, ms.", Parsers.intRange(1, 1000));
     public static final ConfigKey<Integer> HTTP_PORT = key("http-port", "TALLY_METRICS_PORT", 9400,

@@ -58,6 +58,21 @@ public final class Keys {
         return partitionKey(p, "firings");
     }
 
+    /** Hash of event triggers by event type: type → space-separated ids of active triggers. */
+    public String triggersByEvent(int p) {
+        return partitionKey(p, "triggers:by-event");
+    }
+
+    /** Hash of threshold triggers by counter: counter → space-separated ids of active triggers. */
+    public String triggersByCounter(int p) {
+        return partitionKey(p, "triggers:by-counter");
+    }
+
+    /** Dead letters of the {@code firings} stream: firings a consumer group's handler kept failing on. */
+    public String firingsDlq(int p) {
+        return partitionKey(p, "firings-dlq");
+    }
+
     public String schedule(int p) {
         return partitionKey(p, "schedule");
     }

@@ -2,8 +2,6 @@ package io.tally.processor.app;
 
 import io.tally.common.config.ConfigException;
 import io.tally.common.config.TallyConfig;
-import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,7 +10,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code java -jar tally-processor.jar [--redis-url URL] [--namespace NS] [--partitions P] ...}: runs a
- * processor until SIGTERM or SIGINT, then drains the batch in hand, releases its leases and exits.
+ * processor with {@code /metrics} and {@code /health/*} on {@code --http-port} until SIGTERM or SIGINT,
+ * then reports not ready, drains the batch in hand, releases its leases and exits.
  * Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
  */
 public final class ProcessorMain {
@@ -43,9 +42,9 @@ public final class ProcessorMain {
             return 2;
         }
         log.debug("effective configuration:\n{}", config.describe());
-        Processor processor;
+        ProcessorRuntime processor;
         try {
-            processor = Processor.start(config, ProcessorMetrics.NOOP);
+            processor = ProcessorRuntime.start(config);
         } catch (ConfigException e) {
             System.err.println("tally processor: " + e.getMessage());
             return 2;
@@ -53,16 +52,14 @@ public final class ProcessorMain {
             log.error("processor failed to start: {}", e.toString(), e);
             return 1;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            processor.close();
-            stopped.countDown();
-        }, "tally-shutdown"));
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        ShutdownSignals.onTermOrInt(stopRequested::countDown);
         try {
-            stopped.await();
+            stopRequested.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        processor.close();
         return 0;
     }
 

@@ -5,12 +5,14 @@ import io.tally.processor.ProcessorMetrics;
 import io.tally.processor.assign.StickyAssignor;
 import io.tally.processor.lease.Leases;
 import io.tally.processor.membership.Membership;
+import io.tally.processor.trigger.TimeTriggerScheduler;
 import io.tally.processor.worker.ApplyRound;
 import io.tally.processor.worker.Housekeeping;
 import io.tally.processor.worker.Workers;
 import org.redisson.client.RedisException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -37,6 +39,7 @@ public final class ProcessorLoop implements Runnable {
     private final Leases leases;
     private final ApplyRound round;
     private final Housekeeping housekeeping;
+    private final TimeTriggerScheduler scheduler;
     private final Workers workers;
     private final ProcessorMetrics metrics;
     private final long tickNanos;
@@ -52,7 +55,8 @@ public final class ProcessorLoop implements Runnable {
     private Set<Integer> assigned = new TreeSet<>();
 
     public ProcessorLoop(Keys keys, int partitions, String instanceId, Membership membership, Leases leases,
-                         ApplyRound round, Housekeeping housekeeping, ProcessorMetrics metrics,
+                         ApplyRound round, Housekeeping housekeeping, TimeTriggerScheduler scheduler,
+                         ProcessorMetrics metrics,
                          long tickMs, long leaseTtlMs, long idlePollMs) {
         this.keys = keys;
         this.partitions = partitions;
@@ -61,6 +65,7 @@ public final class ProcessorLoop implements Runnable {
         this.leases = leases;
         this.round = round;
         this.housekeeping = housekeeping;
+        this.scheduler = scheduler;
         this.workers = new Workers();
         this.metrics = metrics;
         this.tickNanos = TimeUnit.MILLISECONDS.toNanos(tickMs);
@@ -71,6 +76,8 @@ public final class ProcessorLoop implements Runnable {
 
     @Override
     public void run() {
+        // Every log line of this thread names the processor (JSON logs carry it as a field).
+        MDC.put("processor", instanceId);
         long backoffMs = 0;
         long idleMs = 0;
         while (running) {
@@ -79,6 +86,7 @@ public final class ProcessorLoop implements Runnable {
                     tick();
                     nextTick = System.nanoTime() + tickNanos;
                 }
+                scheduler.runIfDue(workers.partitions(), this::leaseLost);
                 int read = round.run(workers.active(), this::leaseLost);
                 ready = true;
                 if (backoffMs > 0) {
@@ -187,8 +195,10 @@ public final class ProcessorLoop implements Runnable {
     private void leaseLost(int partition) {
         if (workers.remove(partition)) {
             metrics.leaseLost(partition);
+            MDC.put("partition", Integer.toString(partition));
             log.warn("partition {}: lease lost (ttl {} ms); another processor owns it now or it expired while this "
                     + "one was paused or cut off from Redis. Stopped working on it.", partition, leaseTtlMs);
+            MDC.remove("partition");
         }
     }
 

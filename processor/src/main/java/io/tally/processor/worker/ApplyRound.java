@@ -73,8 +73,7 @@ public final class ApplyRound {
                 handlers.add(new Step(w.partition, f, () -> onClaim(w, claiming, f.toCompletableFuture().join(), leaseLost)));
             } else {
                 RFuture<List<Object>> f = APPLY.evalAsync(batch.getScript(), RScript.ReturnType.LIST,
-                        List.of(keys.ops(w.partition), keys.events(w.partition), keys.counters(w.partition),
-                                keys.checkpoint(w.partition), keys.lease(w.partition), keys.dlq(w.partition)),
+                        applyKeys(keys, w.partition),
                         leaseValue, consumer(), w.partition, partitions, batchSize,
                         w.ops.readCursor(), w.events.readCursor());
                 handlers.add(new Step(w.partition, f, () -> read[0] += onApply(w, f.toCompletableFuture().join(), leaseLost)));
@@ -140,6 +139,9 @@ public final class ApplyRound {
         int read = 0;
         read += onStream(w, w.ops, reply, 1);
         read += onStream(w, w.events, reply, 1 + STREAM_FIELDS);
+        if (reply.size() > 1 + 2 * STREAM_FIELDS) {
+            recordFirings(String.valueOf(reply.get(1 + 2 * STREAM_FIELDS)));
+        }
         return read;
     }
 
@@ -202,6 +204,16 @@ public final class ApplyRound {
         }
     }
 
+    private void recordFirings(String summary) {
+        if (summary.isEmpty()) {
+            return;
+        }
+        for (String part : summary.split(",")) {
+            int eq = part.indexOf('=');
+            metrics.triggersFired(part.substring(0, eq), Integer.parseInt(part.substring(eq + 1)));
+        }
+    }
+
     private void recordLatency(String stamps) {
         if (stamps.isEmpty()) {
             return;
@@ -212,6 +224,12 @@ public final class ApplyRound {
             long ms = Long.parseLong(part.substring(0, colon));
             metrics.endToEnd(Math.max(0, now - ms), Integer.parseInt(part.substring(colon + 1)));
         }
+    }
+
+    /** KEYS of apply.lua for one partition, in the order the script documents. */
+    static List<Object> applyKeys(Keys keys, int p) {
+        return List.of(keys.ops(p), keys.events(p), keys.counters(p), keys.checkpoint(p), keys.lease(p), keys.dlq(p),
+                keys.triggers(p), keys.firings(p), keys.triggersByEvent(p), keys.triggersByCounter(p));
     }
 
     private String stream(int partition, String topic) {

@@ -1,0 +1,19 @@
+package io.tally.common.trigger;
+
+/**
+ * A trigger definition or request that breaks the rules; the message names the field and says what
+ * is allowed. Never retriable: the same input fails the same way, and nothing was written.
+ */
+public final class InvalidTriggerException extends IllegalArgumentException {
+    private final String field;
+
+    public InvalidTriggerException(String field, String problem) {
+        super("invalid trigger: field '" + field + "': " + problem);
+        this.field = field;
+    }
+
+    /** The field that was wrong, e.g. {@code every} or {@code match.country}. */
+    public String field() {
+        return field;
+    }
+}

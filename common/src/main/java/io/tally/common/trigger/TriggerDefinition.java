@@ -1,0 +1,267 @@
+package io.tally.common.trigger;
+
+import io.tally.common.wire.InvalidEntryException;
+import io.tally.common.wire.WireFormat;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What a trigger watches for, as given by its creator; immutable and validated when built. The
+ * kind's own fields are set, the others are null:
+ * <ul>
+ *   <li>{@code event}: {@link #eventType()} and {@link #match()} (every listed parameter equal);</li>
+ *   <li>{@code threshold}: {@link #counter()}, {@link #op()} and {@link #value()} (within ±2^53);</li>
+ *   <li>{@code time}: {@link #at()} (epoch ms) and optionally {@link #every()} (ms, at least 100);
+ *       the mode is {@code every} exactly when {@code every} is set.</li>
+ * </ul>
+ * {@link #params()} are copied into every firing as {@code p.<name>} fields.
+ */
+public final class TriggerDefinition {
+    /** Threshold values must lie within ±2^53, where Lua numbers are exact. */
+    public static final long MAX_THRESHOLD = 1L << 53;
+    /** Shortest period of a repeating time trigger, ms. */
+    public static final long MIN_EVERY_MS = 100;
+    /** Most entries in {@code match} and in {@code params}. */
+    public static final int MAX_ENTRIES = 64;
+    /** Longest parameter value, bytes of UTF-8 (as chars, a cheap upper bound). */
+    public static final int MAX_VALUE_CHARS = 1024;
+
+    private final TriggerKind kind;
+    private final TriggerMode mode;
+    private final String eventType;
+    private final Map<String, String> match;
+    private final String counter;
+    private final ThresholdOp op;
+    private final Long value;
+    private final Long at;
+    private final Long every;
+    private final Map<String, String> params;
+
+    private TriggerDefinition(Builder b, TriggerMode mode) {
+        this.kind = b.kind;
+        this.mode = mode;
+        this.eventType = b.eventType;
+        this.match = b.kind == TriggerKind.EVENT ? Collections.unmodifiableMap(new LinkedHashMap<>(b.match)) : null;
+        this.counter = b.counter;
+        this.op = b.op;
+        this.value = b.value;
+        this.at = b.at;
+        this.every = b.every;
+        this.params = Collections.unmodifiableMap(new LinkedHashMap<>(b.params));
+    }
+
+    public static Builder event(String eventType) {
+        return new Builder().kind(TriggerKind.EVENT).eventType(eventType);
+    }
+
+    public static Builder threshold(String counter, ThresholdOp op, long value) {
+        return new Builder().kind(TriggerKind.THRESHOLD).counter(counter).op(op).value(value);
+    }
+
+    /** A time trigger due at {@code atMs} (epoch ms); add {@link Builder#every(long)} to repeat it. */
+    public static Builder time(long atMs) {
+        return new Builder().kind(TriggerKind.TIME).at(atMs);
+    }
+
+    /** A builder of any kind, for parsers; {@link Builder#build()} checks every field. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public TriggerKind kind() { return kind; }
+    public TriggerMode mode() { return mode; }
+    /** Event type (event triggers), else null. */
+    public String eventType() { return eventType; }
+    /** Parameters an event must carry with these exact values (event triggers), else null. */
+    public Map<String, String> match() { return match; }
+    /** Counter name (threshold triggers), else null. */
+    public String counter() { return counter; }
+    public ThresholdOp op() { return op; }
+    /** Threshold value (threshold triggers), else null. */
+    public Long value() { return value; }
+    /** First due time, epoch ms (time triggers), else null. */
+    public Long at() { return at; }
+    /** Period in ms (repeating time triggers), else null. */
+    public Long every() { return every; }
+    public Map<String, String> params() { return params; }
+
+    /** The routing key that decides the partition (null for time triggers: their id's ULID). */
+    public String routingKey() {
+        return kind == TriggerKind.EVENT ? eventType : kind == TriggerKind.THRESHOLD ? counter : null;
+    }
+
+    /**
+     * Checks what depends on the clock: a {@code once} time trigger must be due after {@code nowMs}.
+     *
+     * @throws InvalidTriggerException naming {@code at}
+     */
+    public void checkNotInPast(long nowMs) {
+        if (kind == TriggerKind.TIME && mode == TriggerMode.ONCE && at <= nowMs) {
+            throw new InvalidTriggerException("at", at + " is " + (nowMs - at) + " ms in the past; a once time trigger "
+                    + "must be due in the future");
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TriggerDefinition d && kind == d.kind && mode == d.mode
+                && Objects.equals(eventType, d.eventType) && Objects.equals(match, d.match)
+                && Objects.equals(counter, d.counter) && op == d.op && Objects.equals(value, d.value)
+                && Objects.equals(at, d.at) && Objects.equals(every, d.every) && params.equals(d.params);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(kind, mode, eventType, match, counter, op, value, at, every, params);
+    }
+
+    @Override
+    public String toString() {
+        return TriggerJson.writeDefinition(null, this);
+    }
+
+    /** Collects fields; {@link #build()} validates them all and names the first wrong one. */
+    public static final class Builder {
+        private TriggerKind kind;
+        private TriggerMode mode;
+        private String eventType;
+        private final Map<String, String> match = new LinkedHashMap<>();
+        private String counter;
+        private ThresholdOp op;
+        private Long value;
+        private Long at;
+        private Long every;
+        private final Map<String, String> params = new LinkedHashMap<>();
+        private boolean matchSet;
+
+        private Builder() {
+        }
+
+        public Builder kind(TriggerKind kind) { this.kind = kind; return this; }
+        public Builder mode(TriggerMode mode) { this.mode = mode; return this; }
+        public Builder eventType(String eventType) { this.eventType = eventType; return this; }
+        public Builder counter(String counter) { this.counter = counter; return this; }
+        public Builder op(ThresholdOp op) { this.op = op; return this; }
+        public Builder value(Long value) { this.value = value; return this; }
+        public Builder at(Long atMs) { this.at = atMs; return this; }
+        /** Period in ms (at least 100); makes a time trigger repeat (mode {@code every}). */
+        public Builder every(Long everyMs) { this.every = everyMs; return this; }
+
+        /** Requires the event to carry parameter {@code name} with exactly this value. */
+        public Builder match(String name, String value) {
+            matchSet = true;
+            match.put(name, value);
+            return this;
+        }
+
+        public Builder match(Map<String, String> all) {
+            matchSet = true;
+            match.putAll(all);
+            return this;
+        }
+
+        /** A parameter copied into every firing as {@code p.<name>}. */
+        public Builder param(String name, String value) {
+            params.put(name, value);
+            return this;
+        }
+
+        public Builder params(Map<String, String> all) {
+            params.putAll(all);
+            return this;
+        }
+
+        /** @throws InvalidTriggerException naming the first wrong field */
+        public TriggerDefinition build() {
+            if (kind == null) {
+                throw new InvalidTriggerException("kind", "missing (expected event, threshold or time)");
+            }
+            switch (kind) {
+                case EVENT -> {
+                    name("eventType", eventType);
+                    entries("match", match);
+                    notFor("counter", counter);
+                    notFor("op", op);
+                    notFor("value", value);
+                    notFor("at", at);
+                    notFor("every", every);
+                }
+                case THRESHOLD -> {
+                    name("counter", counter);
+                    required("op", op, "(expected >= or <=)");
+                    required("value", value, "(an integer within ±2^53)");
+                    if (value < -MAX_THRESHOLD || value > MAX_THRESHOLD) {
+                        throw new InvalidTriggerException("value", value + " is outside ±2^53 (" + MAX_THRESHOLD + ")");
+                    }
+                    notFor("eventType", eventType);
+                    notFor("match", matchSet ? match : null);
+                    notFor("at", at);
+                    notFor("every", every);
+                }
+                case TIME -> {
+                    required("at", at, "(epoch ms or ISO-8601 time)");
+                    if (at < 0) {
+                        throw new InvalidTriggerException("at", at + " is before 1970");
+                    }
+                    if (every != null && every < MIN_EVERY_MS) {
+                        throw new InvalidTriggerException("every", every + " ms is below the minimum of "
+                                + MIN_EVERY_MS + " ms");
+                    }
+                    TriggerMode implied = every == null ? TriggerMode.ONCE : TriggerMode.EVERY;
+                    if (mode != null && mode != implied) {
+                        throw new InvalidTriggerException("mode", "'" + mode.wire() + "' does not fit a time trigger "
+                                + (every == null ? "without 'every' (mode is once)" : "with 'every' (mode is every)"));
+                    }
+                    mode = implied;
+                    notFor("eventType", eventType);
+                    notFor("match", matchSet ? match : null);
+                    notFor("counter", counter);
+                    notFor("op", op);
+                    notFor("value", value);
+                }
+            }
+            entries("params", params);
+            return new TriggerDefinition(this, mode == null ? TriggerMode.ONCE : mode);
+        }
+
+        private void notFor(String field, Object v) {
+            if (v != null) {
+                throw new InvalidTriggerException(field, "does not apply to " + kind.wire() + " triggers");
+            }
+        }
+
+        private static void required(String field, Object v, String hint) {
+            if (v == null) {
+                throw new InvalidTriggerException(field, "missing " + hint);
+            }
+        }
+
+        private static void name(String field, String v) {
+            try {
+                WireFormat.checkName(field, v);
+            } catch (InvalidEntryException e) {
+                throw new InvalidTriggerException(field, e.getMessage());
+            }
+        }
+
+        private static void entries(String field, Map<String, String> m) {
+            if (m.size() > MAX_ENTRIES) {
+                throw new InvalidTriggerException(field, m.size() + " entries, at most " + MAX_ENTRIES + " allowed");
+            }
+            for (Map.Entry<String, String> e : m.entrySet()) {
+                name(field + " name", e.getKey());
+                String f = field + "." + e.getKey();
+                if (e.getValue() == null) {
+                    throw new InvalidTriggerException(f, "missing value (values are strings)");
+                }
+                if (e.getValue().length() > MAX_VALUE_CHARS) {
+                    throw new InvalidTriggerException(f, "value of " + e.getValue().length() + " chars, at most "
+                            + MAX_VALUE_CHARS + " allowed");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+-- Read-only status of one partition, for lag metrics and `tally status`. Everything comes from Redis
+-- (XINFO GROUPS, XPENDING, XLEN, the lease, the checkpoint), so it is right for partitions no live
+-- processor owns.
+-- KEYS: [1] ops stream, [2] events stream, [3] dlq stream, [4] lease, [5] checkpoint hash
+-- ARGV: [1] consumer group
+-- Returns strings: owner ('' when none), dlq length, Redis time (ms), then for ops and events each:
+--   length, lag, lag_exact (1, or 0 when Redis cannot count and lag is the stream length, an upper
+--   bound), pending, oldest pending id time (ms, -1 when none), last delivered id, checkpoint id.
+local group = ARGV[1]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local owner = redis.call('GET', KEYS[4]) or ''
+local out = { owner, tostring(redis.call('EXISTS', KEYS[3]) == 1 and redis.call('XLEN', KEYS[3]) or 0), tostring(now) }
+local topics = { 'ops', 'events' }
+for i = 1, 2 do
+  local key = KEYS[i]
+  local len, lag, exact, pending, oldest, delivered = 0, 0, 1, 0, -1, ''
+  if redis.call('EXISTS', key) == 1 then
+    len = redis.call('XLEN', key)
+    lag = len
+    local found = false
+    for _, g in ipairs(redis.call('XINFO', 'GROUPS', key)) do
+      local f = {}
+      for j = 1, #g, 2 do f[g[j]] = g[j + 1] end
+      if f['name'] == group then
+        found = true
+        pending = f['pending'] or 0
+        delivered = f['last-delivered-id'] or ''
+        if type(f['lag']) == 'number' then lag = f['lag'] else exact = 0 end
+      end
+    end
+    if found and pending > 0 then
+      local summary = redis.call('XPENDING', key, group)
+      local ms = string.match(summary[2] or '', '^(%d+)')
+      if ms then oldest = tonumber(ms) end
+    end
+  end
+  local checkpoint = redis.call('HGET', KEYS[5], topics[i]) or ''
+  out[#out + 1] = tostring(len)
+  out[#out + 1] = tostring(lag)
+  out[#out + 1] = tostring(exact)
+  out[#out + 1] = tostring(pending)
+  out[#out + 1] = string.format('%d', oldest)
+  out[#out + 1] = delivered
+  out[#out + 1] = checkpoint
+end
+return out

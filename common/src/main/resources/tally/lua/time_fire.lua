@@ -1,0 +1,63 @@
+-- Fires the due time triggers of one partition, fenced by the lease, on Redis time.
+-- A repeating trigger is rescheduled on its grid (next = at + k*every, no drift). After an outage the
+-- periods that passed are merged into one firing: cause = the first due time not yet fired,
+-- missed = the number of later due times (<= now) folded into it; then the next due time > now.
+-- KEYS[1] lease   KEYS[2] schedule zset   KEYS[3] triggers hash   KEYS[4] firings stream
+-- ARGV[1] lease value   ARGV[2] most triggers to fire in this call
+-- Returns {'LEASE_LOST'} or {'OK', fired count, lateness ms of each firing...}.
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return {'LEASE_LOST'}
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+if #due == 0 then
+  return {'OK', '0'}
+end
+
+local function fmt(n) return string.format('%.0f', n) end
+
+-- reads
+local items = {}
+for i = 1, #due, 2 do
+  local id = due[i]
+  local st = redis.call('HMGET', KEYS[3], id, id .. ':status')
+  items[#items + 1] = {id = id, score = tonumber(due[i + 1]), def = st[1], status = st[2]}
+end
+
+-- writes
+local out = {'OK', '0'}
+local fired = 0
+for _, it in ipairs(items) do
+  if not it.def or it.status ~= 'active' then
+    redis.call('ZREM', KEYS[2], it.id) -- stale entry of a deleted or finished trigger
+  else
+    local d = cjson.decode(it.def)
+    local missed, last_due = 0, it.score
+    local every = (d.every ~= nil and d.every ~= cjson.null) and tonumber(d.every) or nil
+    if every then
+      missed = math.floor((now - it.score) / every)
+      last_due = it.score + missed * every
+      redis.call('ZADD', KEYS[2], fmt(last_due + every), it.id)
+    else
+      redis.call('ZREM', KEYS[2], it.id)
+      redis.call('HSET', KEYS[3], it.id .. ':status', 'fired')
+    end
+    local cause = fmt(it.score)
+    local args = {'XADD', KEYS[4], '*', 'firing_id', it.id .. ':' .. cause, 'trigger', it.id, 'kind', 'time',
+      'cause', cause, 'fired_at', fmt(now), 'missed', tostring(missed)}
+    if type(d.params) == 'table' then
+      for k, v in pairs(d.params) do
+        args[#args + 1] = 'p.' .. k
+        args[#args + 1] = v
+      end
+    end
+    redis.call(unpack(args))
+    redis.call('HINCRBY', KEYS[3], it.id .. ':fireCount', 1)
+    redis.call('HSET', KEYS[3], it.id .. ':lastFiredAt', fmt(now))
+    fired = fired + 1
+    out[#out + 1] = fmt(now - last_due)
+  end
+end
+out[2] = tostring(fired)
+return out

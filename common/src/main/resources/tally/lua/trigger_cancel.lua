@@ -1,0 +1,42 @@
+-- Cancels an active trigger atomically: status, canceledAt, and its removal from the matching index
+-- and the schedule. Reads everything before its first write.
+-- KEYS[1] triggers hash   KEYS[2] schedule zset   KEYS[3] by-event index   KEYS[4] by-counter index
+-- ARGV[1] id
+-- Returns {'OK', canceledAt} or {'NOT_FOUND'} or {'NOT_ACTIVE', status}.
+local id = ARGV[1]
+local st = redis.call('HMGET', KEYS[1], id, id .. ':status')
+if not st[1] then
+  return {'NOT_FOUND'}
+end
+if st[2] ~= 'active' then
+  return {'NOT_ACTIVE', st[2] or ''}
+end
+local def = cjson.decode(st[1])
+local index, field = nil, nil
+if def.kind == 'event' then
+  index, field = KEYS[3], def.eventType
+elseif def.kind == 'threshold' then
+  index, field = KEYS[4], def.counter
+end
+local list = index and redis.call('HGET', index, field) or nil
+local t = redis.call('TIME')
+local now = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+
+-- writes
+redis.call('HSET', KEYS[1], id .. ':status', 'canceled', id .. ':canceledAt', now)
+redis.call('HDEL', KEYS[1], id .. ':armed')
+if list then
+  local kept = {}
+  for other in string.gmatch(list, '%S+') do
+    if other ~= id then kept[#kept + 1] = other end
+  end
+  if #kept == 0 then
+    redis.call('HDEL', index, field)
+  else
+    redis.call('HSET', index, field, table.concat(kept, ' '))
+  end
+end
+if def.kind == 'time' then
+  redis.call('ZREM', KEYS[2], id)
+end
+return {'OK', now}

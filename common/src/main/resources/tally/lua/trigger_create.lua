@@ -1,0 +1,52 @@
+-- Creates a trigger atomically on its partition: definition, state fields, matching index and
+-- schedule together. The caller validated the definition; this script reads everything (existing id,
+-- counter value, Redis time) before its first write.
+-- KEYS[1] triggers hash   KEYS[2] schedule zset   KEYS[3] by-event index   KEYS[4] by-counter index
+-- KEYS[5] counters hash
+-- ARGV[1] id   ARGV[2] kind   ARGV[3] stored definition JSON   ARGV[4] event type or counter ('' for time)
+-- ARGV[5] threshold op   ARGV[6] threshold value   ARGV[7] at (ms)   ARGV[8] every (ms, '' when once)
+-- Returns {'OK', createdAt, armed ('1'|'0'|''), due ms ('' unless time)} or {'EXISTS'}.
+local id, kind = ARGV[1], ARGV[2]
+if redis.call('HEXISTS', KEYS[1], id) == 1 then
+  return {'EXISTS'}
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local armed, due = '', ''
+local index, index_list = nil, nil
+if kind == 'threshold' then
+  local v = tonumber(redis.call('HGET', KEYS[5], ARGV[4]) or '0')
+  local limit = tonumber(ARGV[6])
+  local holds = (ARGV[5] == '>=' and v >= limit) or (ARGV[5] == '<=' and v <= limit)
+  -- Armed only if the condition is false now: a trigger created above the line waits for a crossing.
+  armed = holds and '0' or '1'
+  index = KEYS[4]
+elseif kind == 'event' then
+  index = KEYS[3]
+else
+  local at = tonumber(ARGV[7])
+  if ARGV[8] ~= '' and at < now then
+    -- A repeating trigger that starts in the past begins at its next period, on the at + k*every grid.
+    local every = tonumber(ARGV[8])
+    at = at + math.ceil((now - at) / every) * every
+  end
+  due = string.format('%.0f', at)
+end
+if index then
+  index_list = redis.call('HGET', index, ARGV[4])
+end
+
+-- writes
+local fields = {id, ARGV[3], id .. ':status', 'active', id .. ':fireCount', '0', id .. ':createdAt', tostring(now)}
+if armed ~= '' then
+  fields[#fields + 1] = id .. ':armed'
+  fields[#fields + 1] = armed
+end
+redis.call('HSET', KEYS[1], unpack(fields))
+if index then
+  redis.call('HSET', index, ARGV[4], index_list and (index_list .. ' ' .. id) or id)
+end
+if due ~= '' then
+  redis.call('ZADD', KEYS[2], due, id)
+end
+return {'OK', tostring(now), armed, due}

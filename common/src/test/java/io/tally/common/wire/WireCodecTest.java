@@ -1,0 +1,112 @@
+package io.tally.common.wire;
+
+import io.tally.common.model.CounterOp;
+import io.tally.common.model.Event;
+import io.tally.common.model.OpKind;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class WireCodecTest {
+
+    @Test
+    void incrEncodesToV1FieldsAndBack() {
+        CounterOp op = CounterOp.incr("page:home", 5).withId("op-1").withTs(1700000000000L);
+        Map<String, String> fields = WireCodec.encode(op);
+        assertThat(fields).containsExactly(Map.entry("op", "incr"), Map.entry("counter", "page:home"),
+                Map.entry("by", "5"), Map.entry("id", "op-1"), Map.entry("ts", "1700000000000"));
+        assertThat(WireCodec.decodeOp(fields)).isEqualTo(op);
+    }
+
+    @Test
+    void setAndResetUseTheirOwnFields() {
+        assertThat(WireCodec.encode(CounterOp.set("c", -9))).containsEntry("value", "-9").doesNotContainKey("by");
+        assertThat(WireCodec.encode(CounterOp.reset("c"))).containsOnlyKeys("op", "counter");
+    }
+
+    @Test
+    void incrWithoutByMeansOne() {
+        CounterOp op = WireCodec.decodeOp(Map.of("op", "incr", "counter", "c"));
+        assertThat(op.kind()).isEqualTo(OpKind.INCR);
+        assertThat(op.amount()).isEqualTo(1);
+    }
+
+    @Test
+    void eventParamsTravelAsPrefixedFields() {
+        Event event = Event.of("click", Map.of("button", "buy"));
+        Map<String, String> fields = WireCodec.encode(event);
+        assertThat(fields).containsEntry("type", "click").containsEntry("p.button", "buy");
+        assertThat(WireCodec.decodeEvent(fields).params()).isEqualTo(Map.of("button", "buy"));
+    }
+
+    @Test
+    void unknownExtraFieldsAreIgnored() {
+        assertThat(WireCodec.decodeOp(Map.of("op", "reset", "counter", "c", "extra", "x")).kind()).isEqualTo(OpKind.RESET);
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+            "counter=c                          | missing_field | 'op'",
+            "op=mul;counter=c                   | unknown_op    | 'op'",
+            "op=incr                            | missing_field | 'counter'",
+            "op=incr;counter=                   | empty_field   | 'counter'",
+            "op=incr;counter=c;by=x             | bad_number    | 'by'",
+            "op=incr;counter=c;by=+5            | bad_number    | 'by'",
+            "op=incr;counter=c;by=007           | bad_number    | 'by'",
+            "op=incr;counter=c;by=-0            | bad_number    | 'by'",
+            "op=incr;counter=c;by=9223372036854775808 | bad_number | 'by'",
+            "op=set;counter=c                   | missing_field | 'value'",
+            "op=incr;counter=c;ts=yesterday     | bad_number    | 'ts'",
+    })
+    void brokenEntriesNameTheField(String spec, String reason, String field) {
+        Map<String, String> fields = new java.util.LinkedHashMap<>();
+        for (String kv : spec.split(";")) {
+            String[] parts = kv.split("=", -1);
+            fields.put(parts[0], parts[1]);
+        }
+        assertThatThrownBy(() -> WireCodec.decodeOp(fields))
+                .isInstanceOfSatisfying(InvalidEntryException.class, e -> assertThat(e.reason()).isEqualTo(reason))
+                .hasMessageContaining(field);
+    }
+
+    @Test
+    void tenKilobyteCounterNameIsTooLong() {
+        String name = "x".repeat(10_000);
+        assertThatThrownBy(() -> WireCodec.encode(CounterOp.incr(name, 1)))
+                .isInstanceOfSatisfying(InvalidEntryException.class, e -> assertThat(e.reason()).isEqualTo("too_long"))
+                .hasMessageContaining("10000 bytes");
+    }
+
+    @Test
+    void twoHundredBytesOfMultibyteUtf8IsTheLimit() {
+        String ok = "é".repeat(100);
+        assertThat(WireCodec.encode(CounterOp.incr(ok, 1))).containsEntry("counter", ok);
+        assertThatThrownBy(() -> WireCodec.encode(CounterOp.incr(ok + "a", 1))).hasMessageContaining("201 bytes");
+    }
+
+    @Test
+    void controlCharactersAndLoneSurrogatesAreRefused() {
+        assertThatThrownBy(() -> WireCodec.encode(CounterOp.incr("a\nb", 1))).hasMessageContaining("U+000A");
+        assertThatThrownBy(() -> WireCodec.encode(CounterOp.incr("a\u0085", 1))).hasMessageContaining("U+0085");
+        assertThatThrownBy(() -> WireCodec.encode(CounterOp.incr("a\ud800", 1)))
+                .isInstanceOfSatisfying(InvalidEntryException.class, e -> assertThat(e.reason()).isEqualTo("bad_utf8"));
+    }
+
+    @Test
+    void extremeValuesRoundTrip() {
+        for (long v : new long[]{Long.MIN_VALUE, Long.MAX_VALUE, 0, -1}) {
+            assertThat(WireCodec.decodeOp(WireCodec.encode(CounterOp.set("c", v))).amount()).isEqualTo(v);
+        }
+    }
+
+    @Test
+    void unknownVersionIsNotADeadLetterButAStop() {
+        assertThatThrownBy(() -> WireCodec.decodeOp(Map.of("v", "2", "op", "incr", "counter", "c")))
+                .isInstanceOf(UnsupportedVersionException.class).hasMessageContaining("'2'").hasMessageContaining("upgrade");
+    }
+}

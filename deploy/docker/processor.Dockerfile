@@ -1,0 +1,25 @@
+# Tally processor. Build from the repository root:
+#   docker build -f deploy/docker/processor.Dockerfile -t tally-processor .
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY pom.xml ./
+COPY common common
+COPY producer producer
+COPY processor processor
+RUN --mount=type=cache,target=/root/.m2 mvn -q -B -DskipTests -pl processor -am package
+
+# JRE only; the shaded jar holds every dependency.
+FROM eclipse-temurin:17-jre
+RUN groupadd --system --gid 10001 tally && useradd --system --uid 10001 --gid tally --no-create-home --shell /usr/sbin/nologin tally
+COPY --from=build /src/processor/target/tally-processor.jar /app/tally-processor.jar
+USER 10001:10001
+ENV TALLY_METRICS_PORT=9400 \
+    TALLY_LOG_FORMAT=json
+EXPOSE 9400
+# No curl in the JRE image: bash's /dev/tcp asks /health/ready and checks for a 200 status line.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=40s --retries=3 \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${TALLY_METRICS_PORT} && printf 'GET /health/ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
+# Heap sized from the container's memory limit; an OutOfMemoryError ends the process so that the
+# orchestrator restarts it (its leases expire and other processors take over).
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:InitialRAMPercentage=50", "-XX:+UseG1GC", \
+            "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/tally-processor.jar"]

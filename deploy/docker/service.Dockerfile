@@ -1,0 +1,21 @@
+# Tally ingest service (HTTP API and producer). Build from the repository root:
+#   docker build -f deploy/docker/service.Dockerfile -t tally-service .
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY pom.xml ./
+COPY common common
+COPY producer producer
+COPY processor processor
+RUN --mount=type=cache,target=/root/.m2 mvn -q -B -DskipTests -pl producer -am package
+
+FROM eclipse-temurin:17-jre
+RUN groupadd --system --gid 10001 tally && useradd --system --uid 10001 --gid tally --no-create-home --shell /usr/sbin/nologin tally
+COPY --from=build /src/producer/target/tally-producer.jar /app/tally-producer.jar
+USER 10001:10001
+ENV TALLY_API_PORT=8080 \
+    TALLY_LOG_FORMAT=json
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=40s --retries=3 \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${TALLY_API_PORT} && printf 'GET /health/ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:InitialRAMPercentage=50", "-XX:+UseG1GC", \
+            "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/tally-producer.jar", "serve"]

@@ -1,0 +1,107 @@
+package io.tally.processor.app;
+
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tally.common.config.TallyConfig;
+import io.tally.common.keys.Keys;
+import io.tally.common.metrics.PartitionLagCollector;
+import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.status.PartitionStatusReader;
+import io.tally.processor.Processor;
+import io.tally.processor.http.MetricsHttpServer;
+import io.tally.processor.metrics.MicrometerProcessorMetrics;
+import org.redisson.api.RedissonClient;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A processor with its observability: Prometheus registry with JVM and process metrics, the
+ * processor's metrics, per-partition lag gauges read from Redis, and the HTTP server for
+ * {@code /metrics} and health on {@code --http-port}. {@link #close()} flips readiness to 503 first,
+ * then stops the processor (which releases its leases), then the rest.
+ */
+public final class ProcessorRuntime implements AutoCloseable {
+    /** How often the lag gauges are read from Redis. */
+    public static final long LAG_INTERVAL_MS = 5_000;
+
+    private final PrometheusMeterRegistry registry;
+    private final JvmGcMetrics gc;
+    private final MicrometerProcessorMetrics metrics;
+    private final RedissonClient redis;
+    private final Processor processor;
+    private final PartitionLagCollector lag;
+    private final MetricsHttpServer http;
+
+    private ProcessorRuntime(TallyConfig config, long lagIntervalMs, RedissonClient redis, PrometheusMeterRegistry registry) {
+        this.redis = redis;
+        this.registry = registry;
+        new JvmMemoryMetrics().bindTo(registry);
+        this.gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        this.metrics = new MicrometerProcessorMetrics(registry, config.namespace());
+        this.processor = Processor.start(redis, config, metrics);
+        try {
+            this.lag = new PartitionLagCollector(
+                    new PartitionStatusReader(redis, new Keys(config.namespace()), processor.partitions()),
+                    registry, config.namespace()).start(lagIntervalMs);
+            this.http = MetricsHttpServer.start(config.get(TallyConfig.HTTP_PORT), registry, processor::ready);
+        } catch (RuntimeException e) {
+            processor.close();
+            throw e;
+        }
+    }
+
+    /** Starts a processor, its metrics and its HTTP server. */
+    public static ProcessorRuntime start(TallyConfig config) {
+        return start(config, LAG_INTERVAL_MS);
+    }
+
+    /** As {@link #start(TallyConfig)}, reading lag from Redis every {@code lagIntervalMs}. */
+    public static ProcessorRuntime start(TallyConfig config, long lagIntervalMs) {
+        RedissonClient redis = RedisClientFactory.create(config);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try {
+            return new ProcessorRuntime(config, lagIntervalMs, redis, registry);
+        } catch (RuntimeException e) {
+            redis.shutdown();
+            registry.close();
+            throw e;
+        }
+    }
+
+    public Processor processor() {
+        return processor;
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** The port of {@code /metrics} and {@code /health/*}. */
+    public int httpPort() {
+        return http.port();
+    }
+
+    @Override
+    public void close() {
+        http.drain();
+        processor.close();
+        lag.close();
+        metrics.close();
+        gc.close();
+        http.close();
+        redis.shutdown(0, 2, TimeUnit.SECONDS);
+        registry.close();
+    }
+}

@@ -1,0 +1,206 @@
+package io.tally.processor.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.tally.common.metrics.Histograms;
+import io.tally.common.metrics.OwnedMeters;
+import io.tally.processor.ProcessorMetrics;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@link ProcessorMetrics} on a Micrometer registry; docs/observability.md lists every meter with its
+ * Prometheus name. Every meter carries {@code namespace}; counters of known topics and trigger kinds
+ * start at 0 so that {@code rate()} and {@code increase()} are defined before the first event.
+ * {@link #close()} removes every meter.
+ */
+public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoCloseable {
+    static final List<String> TOPICS = List.of("ops", "events");
+    static final List<String> TRIGGER_KINDS = List.of("event", "threshold", "time");
+    /**
+     * Dead-letter reasons of the wire format (DESIGN.md), started at 0: an alert on
+     * {@code increase()} misses the first event of a series that appears with it.
+     */
+    static final List<String> DEAD_LETTER_REASONS = List.of("missing_field", "bad_number", "overflow", "unknown_op",
+            "too_long", "wrong_partition", "empty_field", "control_char", "bad_utf8", "not_integer");
+
+    private final OwnedMeters meters;
+    private final Tags tags;
+    private final AtomicInteger owned = new AtomicInteger();
+    private final Timer round;
+    private final Timer endToEnd;
+    private final Timer lateness;
+    private final Counter acquired;
+    private final Counter lostLeases;
+    private final Counter released;
+    private final Counter rebalances;
+    private final Counter gaps;
+
+    public MicrometerProcessorMetrics(MeterRegistry registry, String namespace) {
+        this.meters = new OwnedMeters(registry);
+        this.tags = Tags.of("namespace", namespace);
+        this.round = timer("round", "tally.processor.apply.round",
+                "Duration of one pipelined round of apply scripts over the owned partitions");
+        this.endToEnd = timer("e2e", "tally.processor.end.to.end",
+                "Time from an entry's stream id (when Redis appended it) to its apply");
+        this.lateness = timer("lateness", "tally.processor.time.trigger.lateness",
+                "How long after its due time a time trigger fired");
+        this.acquired = counter("tally.processor.lease.acquisitions", "Partition leases acquired");
+        this.lostLeases = counter("tally.processor.lease.losses",
+                "Partition leases lost (expired or taken while this processor was paused or cut off)");
+        this.released = counter("tally.processor.lease.releases", "Partition leases released on rebalance or shutdown");
+        this.rebalances = counter("tally.processor.rebalances", "Changes of this processor's partition assignment");
+        this.gaps = counter("tally.processor.gaps",
+                "Batches refused because they did not follow the checkpoint (recovered by re-claiming pending entries)");
+        meters.get("owned", r -> Gauge.builder("tally.processor.partitions.owned", owned, AtomicInteger::get)
+                .description("Partitions whose lease this processor holds")
+                .tags(tags)
+                .register(r));
+        for (String topic : TOPICS) {
+            topicCounter("applied", topic);
+            topicCounter("redelivered", topic);
+            topicCounter("lost", topic);
+            topicCounter("trimmed", topic);
+            DEAD_LETTER_REASONS.forEach(reason -> deadLetterCounter(topic, reason));
+        }
+        TRIGGER_KINDS.forEach(this::firings);
+    }
+
+    @Override
+    public void applied(String topic, int count) {
+        topicCounter("applied", topic).increment(count);
+    }
+
+    @Override
+    public void redelivered(String topic, int count) {
+        topicCounter("redelivered", topic).increment(count);
+    }
+
+    @Override
+    public void deadLetters(String topic, String reason, int count) {
+        deadLetterCounter(topic, reason).increment(count);
+    }
+
+    private Counter deadLetterCounter(String topic, String reason) {
+        return meters.get(List.of("dlq", topic, reason), r -> Counter.builder("tally.processor.dead.letters")
+                .description("Entries moved to the partition's dead-letter stream, by topic and reason")
+                .tags(tags).tag("topic", topic).tag("reason", reason)
+                .register(r));
+    }
+
+    @Override
+    public void lost(String topic, int count) {
+        topicCounter("lost", topic).increment(count);
+    }
+
+    @Override
+    public void endToEnd(long latencyMs, int count) {
+        // Micrometer timers have no weighted record; the apply script already groups entries by ms.
+        for (int i = 0; i < count; i++) {
+            endToEnd.record(latencyMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Override
+    public void round(long nanos, int partitions) {
+        round.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void partitionsOwned(int count) {
+        owned.set(count);
+    }
+
+    @Override
+    public void leaseAcquired(int partition) {
+        acquired.increment();
+    }
+
+    @Override
+    public void leaseLost(int partition) {
+        lostLeases.increment();
+    }
+
+    @Override
+    public void leaseReleased(int partition) {
+        released.increment();
+    }
+
+    @Override
+    public void rebalance() {
+        rebalances.increment();
+    }
+
+    @Override
+    public void gap(int partition) {
+        gaps.increment();
+    }
+
+    @Override
+    public void trimmed(String topic, long count) {
+        topicCounter("trimmed", topic).increment(count);
+    }
+
+    @Override
+    public void triggersFired(String kind, int count) {
+        firings(kind).increment(count);
+    }
+
+    @Override
+    public void timeTriggerLateness(long ms) {
+        lateness.record(Math.max(0, ms), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        meters.close();
+    }
+
+    private Counter topicCounter(String what, String topic) {
+        return meters.get(List.of(what, topic), r -> Counter.builder(TopicCounter.valueOf(what).meterName)
+                .description(TopicCounter.valueOf(what).description)
+                .tags(tags).tag("topic", topic)
+                .register(r));
+    }
+
+    private Counter firings(String kind) {
+        return meters.get(List.of("firings", kind), r -> Counter.builder("tally.processor.trigger.firings")
+                .description("Trigger firings appended to the firings stream, by trigger kind")
+                .tags(tags).tag("kind", kind)
+                .register(r));
+    }
+
+    private Counter counter(String name, String description) {
+        return meters.get(name, r -> Counter.builder(name).description(description).tags(tags).register(r));
+    }
+
+    private Timer timer(String key, String name, String description) {
+        return meters.get(key, r -> Timer.builder(name)
+                .description(description)
+                .tags(tags)
+                .serviceLevelObjectives(Histograms.latencyBuckets())
+                .register(r));
+    }
+
+    /** The per-topic counters: meter name and description. */
+    private enum TopicCounter {
+        applied("tally.processor.records.applied", "Entries applied (dead letters included), by topic"),
+        redelivered("tally.processor.redelivered",
+                "Entries delivered again that the checkpoint showed were already applied (acknowledged only)"),
+        lost("tally.processor.lost", "Pending entries deleted from the stream before they were applied"),
+        trimmed("tally.processor.retention.trimmed", "Entries removed by retention (all groups had acknowledged them)");
+
+        final String meterName;
+        final String description;
+
+        TopicCounter(String meterName, String description) {
+            this.meterName = meterName;
+            this.description = description;
+        }
+    }
+}

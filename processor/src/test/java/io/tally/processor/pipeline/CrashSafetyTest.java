@@ -1,0 +1,104 @@
+package io.tally.processor.pipeline;
+
+import io.tally.common.config.TallyConfig;
+import io.tally.common.model.CounterOp;
+import io.tally.producer.TallyProducer;
+import io.tally.testsupport.PipelineInspector;
+import io.tally.testsupport.ProcessorProcess;
+import io.tally.testsupport.RealRedisExtension;
+import io.tally.testsupport.TestRedis;
+import io.tally.testsupport.Workload;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisson.api.RedissonClient;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Three processor JVMs apply 200,000 random operations while one of them is SIGKILLed every few
+ * seconds and replaced. Afterwards every counter equals the model, nothing is pending, and each
+ * checkpoint is the last entry of its stream.
+ */
+@Tag("slow")
+@ExtendWith(RealRedisExtension.class)
+class CrashSafetyTest {
+    private static final int P = 16;
+    private final List<ProcessorProcess> processes = new ArrayList<>();
+
+    @AfterEach
+    void stopAll() {
+        processes.forEach(ProcessorProcess::close);
+    }
+
+    @Test
+    void sigkilledProcessorsLoseAndDoubleNothing(TestRedis redis) throws Exception {
+        TallyConfig config = redis.config(P).build();
+        Workload workload = Workload.random(20261123L, 200_000, 1_000);
+        List<String> args = List.of("--partitions", Integer.toString(P), "--lease-ttl-ms", "2000", "--batch-size", "200");
+        AtomicInteger names = new AtomicInteger();
+        for (int i = 0; i < 3; i++) {
+            processes.add(ProcessorProcess.start("p" + names.incrementAndGet(), redis.url(), config.namespace(), args));
+        }
+
+        Thread producer = new Thread(() -> {
+            try (TallyProducer p = TallyProducer.create(config)) {
+                // Paced so that the run spans several kills.
+                int n = 0;
+                for (CounterOp op : workload.ops()) {
+                    p.send(op);
+                    if (++n % 10_000 == 0) {
+                        p.flush();
+                        sleep(400);
+                    }
+                }
+                p.flush();
+            }
+        });
+        producer.start();
+
+        Random random = new Random(1);
+        int kills = 0;
+        while (producer.isAlive() || kills < 3) {
+            sleep(2000 + random.nextInt(1500));
+            ProcessorProcess victim = processes.remove(random.nextInt(processes.size()));
+            victim.kill();
+            victim.close();
+            kills++;
+            processes.add(ProcessorProcess.start("p" + names.incrementAndGet(), redis.url(), config.namespace(), args));
+        }
+        producer.join();
+
+        RedissonClient client = redis.client();
+        try {
+            PipelineInspector inspector = new PipelineInspector(client, config.namespace(), P);
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> assertThat(inspector.checkpointMismatches()).isEmpty());
+            assertThat(inspector.opsAdded()).isEqualTo(200_000);
+            Map<String, Long> actual = inspector.counters();
+            Map<String, Long> expected = new java.util.HashMap<>(workload.expected());
+            assertThat(actual).as("counters after %d kills", kills).isEqualTo(expected);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(inspector.pending()).isZero());
+            assertThat(kills).isGreaterThanOrEqualTo(3);
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package io.tally.producer.triggers;
+
+import io.tally.common.config.TallyConfig;
+import io.tally.common.keys.Keys;
+import io.tally.common.keys.Partitioner;
+import io.tally.common.redis.LuaScript;
+import io.tally.common.redis.Namespace;
+import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.trigger.Trigger;
+import io.tally.common.trigger.TriggerDefinition;
+import io.tally.common.trigger.TriggerIds;
+import io.tally.common.trigger.TriggerJson;
+import io.tally.common.trigger.TriggerKind;
+import io.tally.common.trigger.TriggerStatus;
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** {@link TriggerClient} on Redisson and the trigger scripts. */
+final class RedisTriggerClient implements TriggerClient {
+    private static final LuaScript CREATE = LuaScript.resource("trigger_create");
+    private static final LuaScript CANCEL = LuaScript.resource("trigger_cancel");
+    private static final LuaScript LIST = LuaScript.resource("trigger_list");
+    private static final int LIST_PAGE = 200;
+
+    private final RedissonClient redis;
+    private final boolean ownsClient;
+    private final Keys keys;
+    private final Partitioner partitioner;
+    private final InstantSource clock;
+
+    RedisTriggerClient(RedissonClient redis, boolean ownsClient, TallyConfig config, InstantSource clock) {
+        this.redis = redis;
+        this.ownsClient = ownsClient;
+        Namespace ns = Namespace.open(redis, config);
+        this.keys = ns.keys();
+        this.partitioner = ns.partitioner();
+        this.clock = clock;
+    }
+
+    static RedisTriggerClient create(TallyConfig config) {
+        RedissonClient redis = RedisClientFactory.create(config);
+        try {
+            return new RedisTriggerClient(redis, true, config, InstantSource.system());
+        } catch (RuntimeException e) {
+            redis.shutdown();
+            throw e;
+        }
+    }
+
+    @Override
+    public Trigger create(TriggerDefinition def) {
+        long now = clock.millis();
+        def.checkNotInPast(now);
+        String id = TriggerIds.newId(def, partitioner, now);
+        int p = TriggerIds.partitionOf(id, partitioner.partitions());
+        String json = TriggerJson.writeDefinition(id, def);
+        List<Object> reply = CREATE.eval(redis, RScript.ReturnType.LIST,
+                List.of(keys.triggers(p), keys.schedule(p), keys.triggersByEvent(p), keys.triggersByCounter(p),
+                        keys.counters(p)),
+                id, def.kind().wire(), json, def.routingKey() == null ? "" : def.routingKey(),
+                def.op() == null ? "" : def.op().symbol(), def.value() == null ? "" : def.value().toString(),
+                def.at() == null ? "" : def.at().toString(), def.every() == null ? "" : def.every().toString());
+        if (!"OK".equals(reply.get(0))) {
+            // 80 random bits make this practically impossible; say so rather than overwrite.
+            throw new IllegalStateException("trigger client: id " + id + " already exists on partition " + p
+                    + "; nothing was written, create the trigger again");
+        }
+        long createdAt = Long.parseLong(String.valueOf(reply.get(1)));
+        return new Trigger(id, def, TriggerStatus.ACTIVE, 0, null, createdAt, null);
+    }
+
+    @Override
+    public Optional<Trigger> get(String id) {
+        int p = TriggerIds.partitionOf(id, partitioner.partitions());
+        Map<String, String> f = redis.<String, String>getMap(keys.triggers(p), StringCodec.INSTANCE)
+                .getAll(Set.of(id, id + ":status", id + ":fireCount", id + ":lastFiredAt", id + ":createdAt",
+                        id + ":canceledAt"));
+        if (f.get(id) == null) {
+            return Optional.empty();
+        }
+        return Optional.of(TriggerJson.fromStored(id, f.get(id), f.get(id + ":status"), f.get(id + ":fireCount"),
+                f.get(id + ":lastFiredAt"), f.get(id + ":createdAt"), f.get(id + ":canceledAt")));
+    }
+
+    @Override
+    public List<Trigger> list(TriggerStatus status, TriggerKind kind) {
+        // HSCAN may return an entry twice while the hash is resized: keep one per id.
+        Map<String, Trigger> out = new LinkedHashMap<>();
+        for (int p = 0; p < partitioner.partitions(); p++) {
+            String cursor = "0";
+            do {
+                List<Object> page = LIST.eval(redis, RScript.ReturnType.LIST, List.of(keys.triggers(p)),
+                        cursor, LIST_PAGE, status == null ? "" : status.wire(), kind == null ? "" : kind.wire());
+                cursor = String.valueOf(page.get(0));
+                for (int i = 1; i + 6 < page.size(); i += 7) {
+                    out.put(str(page.get(i)), TriggerJson.fromStored(str(page.get(i)), str(page.get(i + 1)), str(page.get(i + 2)),
+                            str(page.get(i + 3)), str(page.get(i + 4)), str(page.get(i + 5)), str(page.get(i + 6))));
+                }
+            } while (!"0".equals(cursor));
+        }
+        return new ArrayList<>(out.values());
+    }
+
+    @Override
+    public Optional<Trigger> cancel(String id) {
+        int p = TriggerIds.partitionOf(id, partitioner.partitions());
+        List<Object> reply = CANCEL.eval(redis, RScript.ReturnType.LIST,
+                List.of(keys.triggers(p), keys.schedule(p), keys.triggersByEvent(p), keys.triggersByCounter(p)), id);
+        if ("NOT_FOUND".equals(reply.get(0))) {
+            return Optional.empty();
+        }
+        return get(id);
+    }
+
+    @Override
+    public int partitions() {
+        return partitioner.partitions();
+    }
+
+    @Override
+    public void close() {
+        if (ownsClient) {
+            redis.shutdown();
+        }
+    }
+
+    private static String str(Object o) {
+        String s = String.valueOf(o);
+        return s.isEmpty() ? null : s;
+    }
+}

@@ -1,0 +1,78 @@
+package io.tally.producer.triggers;
+
+import io.tally.common.config.TallyConfig;
+import io.tally.common.trigger.InvalidTriggerException;
+import io.tally.common.trigger.Trigger;
+import io.tally.common.trigger.TriggerDefinition;
+import io.tally.common.trigger.TriggerKind;
+import io.tally.common.trigger.TriggerStatus;
+import org.redisson.api.RedissonClient;
+
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Creates, reads, lists and cancels triggers. Each write is one atomic script on the trigger's
+ * partition (definition, state, matching index and schedule together), so a failed call leaves
+ * nothing half-written. The id ({@code t<partition>-<ULID>}) names the partition, so {@link #get} and
+ * {@link #cancel} touch one partition without a scan. Calls are synchronous and thread-safe.
+ *
+ * <p>Firing is done by the processors: event and threshold triggers inside the atomic apply of the
+ * entry that caused them, time triggers by the partition's owner on Redis time. Read firings with
+ * {@link io.tally.producer.firings.FiringsConsumer}.
+ */
+public interface TriggerClient extends AutoCloseable {
+
+    /** A client with its own Redis connection, closed with it. */
+    static TriggerClient create(TallyConfig config) {
+        return RedisTriggerClient.create(config);
+    }
+
+    /** A client on a shared Redis client (left open by {@link #close()}); {@code clock} judges "in the past". */
+    static TriggerClient create(RedissonClient redis, TallyConfig config, InstantSource clock) {
+        return new RedisTriggerClient(redis, false, config, clock);
+    }
+
+    /**
+     * Stores a new active trigger and returns it with its id and Redis creation time.
+     * A threshold trigger whose condition already holds is stored unarmed: it fires only after the
+     * counter has crossed back and then again.
+     *
+     * @throws InvalidTriggerException when a {@code once} time trigger is due in the past (field {@code at});
+     *                                 other fields were checked when the definition was built
+     */
+    Trigger create(TriggerDefinition definition);
+
+    /**
+     * Reads a trigger with its current state.
+     *
+     * @return empty when no trigger has this id
+     * @throws InvalidTriggerException (field {@code id}) when the id is not a trigger id of this namespace
+     */
+    Optional<Trigger> get(String id);
+
+    /**
+     * Lists the triggers of all partitions, optionally filtered.
+     *
+     * @param status only this status, or null for any
+     * @param kind   only this kind, or null for any
+     */
+    List<Trigger> list(TriggerStatus status, TriggerKind kind);
+
+    /**
+     * Cancels an active trigger: its status becomes {@code canceled} and it leaves matching and the
+     * schedule at once (a processor applying a later batch no longer sees it). A trigger that is no longer
+     * active is returned unchanged, so its status tells whether it had fired or was canceled before.
+     *
+     * @return the trigger after the call, or empty when no trigger has this id
+     * @throws InvalidTriggerException (field {@code id}) when the id is not a trigger id of this namespace
+     */
+    Optional<Trigger> cancel(String id);
+
+    /** The namespace's partition count. */
+    int partitions();
+
+    @Override
+    void close();
+}
