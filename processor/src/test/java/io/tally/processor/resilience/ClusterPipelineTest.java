@@ -116,8 +116,8 @@ class ClusterPipelineTest {
             admin.getStream(keys.events(p), StringCodec.INSTANCE).add(
                     org.redisson.api.stream.StreamAddArgs.entries(Map.of("id", "e{1}:*")));
             assertThat((List<Object>) run("backlog", keys.inputStreams(p))).containsExactly(1L, 1L);
-            List<?> applied = (List<Object>) run("apply", List.of(keys.ops(p), keys.events(p), keys.counters(p),
-                    keys.checkpoint(p), keys.lease(p), keys.dlq(p)), me, "c1", p, P, 100, ">", ">");
+            List<?> applied = (List<Object>) run("apply", io.tally.processor.worker.ApplyRound.applyKeys(keys, p)
+                    .stream().map(String::valueOf).toList(), me, "c1", p, P, 100, ">", ">");
             assertThat(applied.get(0)).isEqualTo("OK");
             assertThat(applied.get(1)).as("ops state on partition %d", p).isEqualTo("OK");
             assertThat(admin.getMap(keys.counters(p), StringCodec.INSTANCE).get(counter)).isEqualTo("5");
@@ -138,6 +138,8 @@ class ClusterPipelineTest {
             run("lease", List.of(keys.lease(p)), "acquire", me, 30_000);
             all.add(p);
         }
+        // the status reader pipelines partition_status.lua over every partition (lag metrics, `tally status`)
+        assertThat(new io.tally.common.status.PartitionStatusReader(admin, keys, P).read()).hasSize(P);
         Housekeeping housekeeping = new Housekeeping(admin, keys, me, 0, 0, ProcessorMetrics.NOOP);
         housekeeping.load();
         Set<Integer> lost = new HashSet<>();
@@ -149,13 +151,40 @@ class ClusterPipelineTest {
     void backpressureWorksOnTheCluster() {
         TallyConfig config = cluster.config(P).set(TallyConfig.BACKLOG_LIMIT, 50L).build();
         try (TallyProducer producer = TallyProducer.create(config)) {
-            for (int i = 0; i < 100; i++) {
-                producer.incr("hot", 1).join();
-            }
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            // no processor runs: the backlog of the partition of "hot" grows until sends are refused
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
                 Throwable t = catchThrowable(() -> producer.incr("hot", 1).get(5, TimeUnit.SECONDS));
                 assertThat(t).hasCauseInstanceOf(BackpressureException.class);
             });
+        }
+    }
+
+    @Test
+    void triggersFiringsAndTheirScriptsWorkOnTheCluster() throws Exception {
+        TallyConfig config = cluster.config(P).set(TallyConfig.TICK_MS, 100).build();
+        java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        try (Processor a = Processor.start(config, ProcessorMetrics.NOOP);
+             Processor b = Processor.start(config, ProcessorMetrics.NOOP);
+             TallyProducer producer = TallyProducer.create(config);
+             io.tally.producer.triggers.TriggerClient triggers = io.tally.producer.triggers.TriggerClient.create(config);
+             io.tally.producer.firings.FiringsConsumer consumer = io.tally.producer.firings.FiringsConsumer
+                     .builder(admin, config, "alerts", f -> seen.add(f.triggerId())).start()) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> a.ownedPartitions().size() + b.ownedPartitions().size() == P);
+            var onEvent = triggers.create(io.tally.common.trigger.TriggerDefinition.event("signup").build());
+            var onCount = triggers.create(io.tally.common.trigger.TriggerDefinition
+                    .threshold("hits", io.tally.common.trigger.ThresholdOp.GTE, 10).build());
+            var onTime = triggers.create(io.tally.common.trigger.TriggerDefinition
+                    .time(System.currentTimeMillis() + 500).build());
+            var canceled = triggers.create(io.tally.common.trigger.TriggerDefinition.event("never").build());
+            assertThat(triggers.cancel(canceled.id())).isPresent();
+            assertThat(triggers.list(null, null)).hasSize(4);
+            producer.emit(Event.of("signup", Map.of("plan", "pro"))).join();
+            for (int i = 0; i < 10; i++) {
+                producer.incr("hits", 1).join();
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    seen.containsAll(List.of(onEvent.id(), onCount.id(), onTime.id())));
+            assertThat(seen).doesNotContain(canceled.id());
         }
     }
 
