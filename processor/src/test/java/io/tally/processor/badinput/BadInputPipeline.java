@@ -70,12 +70,17 @@ final class BadInputPipeline implements AutoCloseable {
         for (int p = 0; p < P; p++) {
             RStream<String, String> dlq = admin.getStream(keys.dlq(p), StringCodec.INSTANCE);
             String after = seenDlq.getOrDefault(p, "0-0");
-            Map<StreamMessageId, Map<String, String>> fresh = dlq.range(next(after), StreamMessageId.MAX);
+            Map<StreamMessageId, Map<String, String>> fresh = dlq.range(org.redisson.api.stream.StreamRangeArgs.startId(next(after)).endId(StreamMessageId.MAX));
             for (Map.Entry<StreamMessageId, Map<String, String>> e : fresh.entrySet()) {
                 Map<String, String> f = e.getValue();
                 // stream ids repeat across partitions: key by partition too
                 reasons.put(p + "/" + f.get("source") + "/" + f.get("source_id"), f.get("reason"));
-                seenDlq.put(p, e.getKey().toString());
+                // the range comes back as a map without a guaranteed order: remember the highest id
+                StreamMessageId last = next(seenDlq.getOrDefault(p, "0-0"));
+                if (e.getKey().getId0() > last.getId0()
+                        || (e.getKey().getId0() == last.getId0() && e.getKey().getId1() >= last.getId1())) {
+                    seenDlq.put(p, e.getKey().toString());
+                }
             }
         }
         List<String> out = new ArrayList<>();

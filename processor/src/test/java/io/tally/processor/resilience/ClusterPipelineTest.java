@@ -185,6 +185,7 @@ class ClusterPipelineTest {
             await().atMost(Duration.ofSeconds(30)).until(() ->
                     seen.containsAll(List.of(onEvent.id(), onCount.id(), onTime.id())));
             assertThat(seen).doesNotContain(canceled.id());
+            assertThat(consumer.handled()).isGreaterThanOrEqualTo(3);
         }
     }
 

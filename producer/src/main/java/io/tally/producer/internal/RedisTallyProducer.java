@@ -65,6 +65,13 @@ public final class RedisTallyProducer implements TallyProducer {
     private final AtomicLong outstanding = new AtomicLong();
     private final Object flushMonitor = new Object();
     private final Thread sender;
+    private static final long RETRY_DELAY_MS = 50;
+    private final java.util.concurrent.ScheduledExecutorService retryTimer =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "tally-producer-retry");
+                t.setDaemon(true);
+                return t;
+            });
     private volatile boolean flushing;
     private volatile boolean closed;
 
@@ -218,28 +225,43 @@ public final class RedisTallyProducer implements TallyProducer {
         } catch (RuntimeException e) {
             // Redisson can refuse a batch synchronously (e.g. a slot without a master during a cluster
             // failover); fail or retry its sends like any asynchronous error instead of killing the sender.
-            try {
-                complete(lane, sends, replies, null, e);
-            } finally {
-                lane.done();
-            }
+            release(lane, complete(sends, replies, null, e));
             return;
         }
         executed.whenComplete((result, error) -> {
+            List<PendingSend> retry = List.of();
             try {
-                complete(lane, sends, replies, result, error);
+                retry = complete(sends, replies, result, error);
             } catch (RuntimeException e) {
                 log.error("producer: handling the reply of a pipeline failed; failing its sends: {}", e.toString());
                 sends.stream().filter(send -> !send.future.isDone()).forEach(send -> fail(send, e));
             } finally {
-                lane.done();
-                LockSupport.unpark(sender);
+                release(lane, retry);
             }
         });
     }
 
-    private void complete(Lane lane, List<PendingSend> sends, List<RFuture<?>> replies, BatchResult<?> result,
-                          Throwable error) {
+    /**
+     * Frees the lane for its next pipeline. Sends to retry go back to the head of the lane 50 ms later,
+     * and the lane stays busy until then, so that no later send of their partitions overtakes them; the
+     * wait runs on a timer, never on a Redisson thread.
+     */
+    private void release(Lane lane, List<PendingSend> retry) {
+        if (retry.isEmpty()) {
+            lane.done();
+            LockSupport.unpark(sender);
+            return;
+        }
+        retryTimer.schedule(() -> {
+            lane.requeueFirst(retry);
+            lane.done();
+            LockSupport.unpark(sender);
+        }, RETRY_DELAY_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Completes each send of a pipeline; returns the idempotent ones to send again. */
+    private List<PendingSend> complete(List<PendingSend> sends, List<RFuture<?>> replies, BatchResult<?> result,
+                                       Throwable error) {
         Throwable cause = unwrap(error);
         if (cause == null && acks == Acks.REPLICAS && result.getSyncedSlaves() < 1) {
             cause = new RedisException("no replica acknowledged the pipeline within " + sendTimeoutMs
@@ -262,10 +284,7 @@ public final class RedisTallyProducer implements TallyProducer {
                 fail(send, own);
             }
         }
-        if (!retry.isEmpty()) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-            lane.requeueFirst(retry);
-        }
+        return retry;
     }
 
     private void succeed(PendingSend send, RFuture<?> reply) {
@@ -392,6 +411,7 @@ public final class RedisTallyProducer implements TallyProducer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        retryTimer.shutdownNow();
         backlog.close();
         if (ownsClient) {
             redis.shutdown();
