@@ -17,7 +17,8 @@ import java.util.stream.Collectors;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** The cluster test support itself: three shards, partitions spread over them, keys of a partition on one slot. */
+/** The cluster test support itself: three shards, partitions spread over them, keys of a partition on one slot. Slow: six redis-server processes. */
+@org.junit.jupiter.api.Tag("slow")
 class RedisClusterTest {
     private static RedisCluster cluster;
 
