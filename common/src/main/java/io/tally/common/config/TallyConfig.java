@@ -87,6 +87,24 @@ public final class TallyConfig {
             "Backlog (lag + pending of the slowest group) of a partition above which sends fail fast; 0 disables.",
             Parsers.longRange(0, Long.MAX_VALUE));
 
+    // --- HTTP ingest service ---
+    public static final ConfigKey<Integer> API_PORT = key("api-port", 8080,
+            "Port of the HTTP ingest service (tally serve --port; 0: any free port).", Parsers.intRange(0, 65535));
+    public static final ConfigKey<String> API_HOST = key("api-host", "0.0.0.0",
+            "Address the HTTP ingest service listens on.", Parsers.nonBlank());
+    public static final ConfigKey<String> API_TOKENS = secret("api-tokens",
+            "Comma-separated bearer tokens the HTTP service accepts; environment only (never a flag).");
+    public static final ConfigKey<String> API_TOKENS_FILE = key("api-tokens-file", "",
+            "File of bearer tokens the HTTP service accepts, one per line ('#' starts a comment).", Parsers.string());
+    public static final ConfigKey<Boolean> API_INSECURE = key("insecure", "TALLY_API_INSECURE", false,
+            "Lets the HTTP service start without any bearer token: every request is accepted. For local trials only.",
+            Parsers.bool());
+    public static final ConfigKey<Integer> API_MAX_BODY_BYTES = key("api-max-body-bytes", 65_536,
+            "Largest request body of a single-operation HTTP request, bytes (larger: 413).",
+            Parsers.intRange(1024, 16 * 1024 * 1024));
+    public static final ConfigKey<Long> API_MAX_BATCH_BYTES = key("api-max-batch-bytes", 64L * 1024 * 1024,
+            "Largest NDJSON body of POST /v1/batch, bytes (larger: 413).", Parsers.longRange(1024, Long.MAX_VALUE));
+
     private final Map<ConfigKey<?>, Object> values;
     private final Map<ConfigKey<?>, String> origins;
     private final Map<ConfigKey<?>, String> raw;

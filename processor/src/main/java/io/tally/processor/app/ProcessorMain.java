@@ -2,6 +2,7 @@ package io.tally.processor.app;
 
 import io.tally.common.config.ConfigException;
 import io.tally.common.config.TallyConfig;
+import io.tally.producer.cli.ShutdownSignals;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +25,8 @@ public final class ProcessorMain {
         System.exit(run(args));
     }
 
-    static int run(String[] args) {
+    /** Runs a processor with these arguments until shutdown; returns the exit code. */
+    public static int run(String[] args) {
         TallyConfig config;
         try {
             TallyConfig.Builder builder = TallyConfig.builder().env(System.getenv());

@@ -1,4 +1,4 @@
-package io.tally.processor.app;
+package io.tally.producer.cli;
 
 import sun.misc.Signal;
 

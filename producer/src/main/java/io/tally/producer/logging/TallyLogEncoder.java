@@ -1,4 +1,4 @@
-package io.tally.processor.logging;
+package io.tally.producer.logging;
 
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;

@@ -1,0 +1,60 @@
+package io.tally.processor.cli;
+
+import io.tally.processor.app.ProcessorMain;
+import io.tally.producer.cli.Cli;
+import io.tally.producer.cli.ProducerCommands;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/**
+ * The {@code tally} command line, main class of {@code tally-processor.jar}. Without a subcommand
+ * (no arguments, or options only) it runs a processor, as {@code java -jar tally-processor.jar} always
+ * has. Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error ({@code get}: 3 for a
+ * counter that does not exist).
+ */
+@Command(name = "tally", mixinStandardHelpOptions = true, version = "tally 0.1.0",
+        description = "Exactly-once counters and triggers over partitioned Redis Streams.",
+        footer = {"", "Without a subcommand, runs a processor (tally processor --help lists its options).",
+                "Every command takes --redis-url, --namespace and --partitions (or TALLY_REDIS_URL, ...);",
+                "the Redis password comes only from TALLY_REDIS_PASSWORD or --redis-password-file."})
+public final class TallyMain implements Callable<Integer> {
+    private static final Set<String> TOP_LEVEL_FLAGS = Set.of("-h", "--help", "-V", "--version");
+
+    @Spec
+    CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs one command line with the given environment and output; returns the exit code. */
+    public static int run(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
+        if (args.length == 0 || (args[0].startsWith("-") && !TOP_LEVEL_FLAGS.contains(args[0]))) {
+            return ProcessorMain.run(args);
+        }
+        return commandLine(env, out, err).execute(args);
+    }
+
+    /** The full command tree: the producer module's commands plus processor and demo. */
+    public static CommandLine commandLine(Map<String, String> env, PrintWriter out, PrintWriter err) {
+        List<Class<?>> subcommands = new ArrayList<>(ProducerCommands.all());
+        subcommands.add(ProcessorCommand.class);
+        subcommands.add(DemoCommand.class);
+        return Cli.commandLine(TallyMain.class, subcommands, env, out, err);
+    }
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return Cli.USAGE;
+    }
+}

@@ -1,0 +1,39 @@
+package io.tally.processor.cli;
+
+import io.tally.testsupport.RealRedisExtension;
+import io.tally.testsupport.TestRedis;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Runs {@code tally demo --duration} in-process and checks what it prints. */
+@ExtendWith(RealRedisExtension.class)
+class DemoCommandTest {
+    @Test
+    void demoOnAGivenRedis_playsTheSeedScenario_andPrintsHowToTryIt(TestRedis redis) {
+        TallyCliTest.Run run = TallyCliTest.run("demo", "--duration", "1", "--redis-url", redis.url(),
+                "--namespace", TestRedis.uniqueNamespace(), "--partitions", "4");
+        assertThat(run.code()).as(run.out() + run.err()).isZero();
+        assertThat(run.out()).contains("given with --redis-url")
+                .contains("owns")
+                .contains("-> page_views = 1000")
+                .contains("-> page_views = 500")
+                .contains("-> page_views = 0")
+                .contains("result: page_views = 7 (as expected)")
+                .containsPattern("api +http://127\\.0\\.0\\.1:\\d+")
+                .containsPattern("export TALLY_TOKEN=[0-9a-f]{32}")
+                .contains("curl -s -X POST")
+                .contains("Running for 1 s.");
+    }
+
+    @Test
+    @Tag("slow")
+    void demoWithoutRedisUrl_startsAPrivateRedisServer() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.tally.testsupport.RedisServer.available(), "needs redis-server");
+        TallyCliTest.Run run = TallyCliTest.run("demo", "--duration", "1");
+        assertThat(run.code()).as(run.out() + run.err()).isZero();
+        assertThat(run.out()).contains("private redis-server").contains("result: page_views = 7 (as expected)");
+    }
+}

@@ -1,0 +1,75 @@
+package io.tally.producer.cli;
+
+import io.tally.common.config.ConfigException;
+import io.tally.common.wire.InvalidEntryException;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds and runs picocli command lines the Tally way: the environment is handed to every
+ * {@link EnvAware} command and mixin (tests pass their own), configuration and input errors exit
+ * with 2 and a one-line message, runtime failures with 1.
+ */
+public final class Cli {
+    /** Exit code of a usage or configuration error. */
+    public static final int USAGE = 2;
+    /** Exit code of a runtime failure. */
+    public static final int FAILURE = 1;
+
+    private Cli() {
+    }
+
+    /** A command line for {@code root} and {@code subcommands} whose commands see {@code env}. */
+    public static CommandLine commandLine(Object root, List<Class<?>> subcommands, Map<String, String> env,
+                                          PrintWriter out, PrintWriter err) {
+        CommandLine.IFactory defaults = CommandLine.defaultFactory();
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> cls) throws Exception {
+                K instance = defaults.create(cls);
+                if (instance instanceof EnvAware aware) {
+                    aware.env(env);
+                }
+                return instance;
+            }
+        };
+        CommandLine cmd = root instanceof Class<?> c ? new CommandLine(c, factory) : new CommandLine(root, factory);
+        if (root instanceof EnvAware aware) {
+            aware.env(env);
+        }
+        // Settings reach only the subcommands present when they are made: add them first.
+        subcommands.forEach(cmd::addSubcommand);
+        cmd.setOut(out);
+        cmd.setErr(err);
+        cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            String name = commandLine.getCommandSpec().qualifiedName();
+            if (e instanceof ConfigException || e instanceof InvalidEntryException) {
+                commandLine.getErr().println(name + ": " + e.getMessage());
+                return USAGE;
+            }
+            commandLine.getErr().println(name + ": " + describe(e));
+            return FAILURE;
+        });
+        return cmd;
+    }
+
+    /** Runs a root command with the process's streams and environment. */
+    public static int run(Object root, String... args) {
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        return commandLine(root, List.of(), System.getenv(), out, err).execute(args);
+    }
+
+    static String describe(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        String msg = t.getMessage();
+        return msg == null ? t.getClass().getSimpleName() : msg;
+    }
+}

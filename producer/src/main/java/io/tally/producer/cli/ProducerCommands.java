@@ -1,0 +1,16 @@
+package io.tally.producer.cli;
+
+import java.util.List;
+
+/** The subcommands the producer module provides, for the {@code tally} entry point to register. */
+public final class ProducerCommands {
+    private ProducerCommands() {
+    }
+
+    public static List<Class<?>> all() {
+        return List.of(CounterOpCommand.Incr.class, CounterOpCommand.Decr.class, CounterOpCommand.Set.class,
+                CounterOpCommand.Reset.class, ReadCommands.Get.class, ReadCommands.Counters.class,
+                ReadCommands.Delete.class, EmitCommand.class, ReadCommands.Firings.class, StatusCommand.class,
+                DlqCommand.class, LoadgenCommand.class, VerifyCommand.class, ServeCommand.class);
+    }
+}

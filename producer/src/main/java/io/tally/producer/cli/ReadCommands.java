@@ -1,0 +1,116 @@
+package io.tally.producer.cli;
+
+import io.tally.common.wire.WireFormat;
+import io.tally.producer.read.CounterValue;
+import io.tally.producer.read.Firing;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** Commands that read applied state: {@code get}, {@code counters}, {@code delete}, {@code firings}. */
+public final class ReadCommands {
+    private ReadCommands() {
+    }
+
+    @Command(name = "get", mixinStandardHelpOptions = true,
+            description = "Prints a counter's applied value (0 when it does not exist; exit code 3 then).")
+    public static final class Get implements Callable<Integer> {
+        /** Exit code of {@code get} for a counter that does not exist. */
+        public static final int NOT_FOUND = 3;
+
+        @Mixin
+        ConfigOptions options;
+        @Spec
+        CommandSpec spec;
+        @Parameters(paramLabel = "NAME", description = "Counter name.")
+        String name;
+
+        @Override
+        public Integer call() {
+            WireFormat.checkName("counter", name);
+            try (Session s = Session.existing(options.config())) {
+                CounterValue v = s.reader().counter(name);
+                spec.commandLine().getOut().println(v.value());
+                if (!v.exists()) {
+                    spec.commandLine().getErr().println("counter '" + name + "' does not exist (never written, "
+                            + "not applied yet, or deleted)");
+                    return NOT_FOUND;
+                }
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "counters", mixinStandardHelpOptions = true, description = "Lists counters and their values.")
+    public static final class Counters implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--prefix", paramLabel = "TEXT", description = "Only counters whose name starts with TEXT.")
+        String prefix;
+        @Option(names = "--limit", defaultValue = "1000", description = "At most this many (default ${DEFAULT-VALUE}).")
+        int limit;
+
+        @Override
+        public Integer call() {
+            try (Session s = Session.existing(options.config())) {
+                List<CounterValue> counters = s.reader().counters(prefix, limit);
+                PrintWriter out = spec.commandLine().getOut();
+                int width = counters.stream().mapToInt(c -> c.name().length()).max().orElse(4);
+                for (CounterValue c : counters) {
+                    out.printf("%-" + width + "s  %d%n", c.name(), c.value());
+                }
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = "Deletes a counter. Operations still unapplied in its stream recreate it.")
+    public static final class Delete implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+        @Spec
+        CommandSpec spec;
+        @Parameters(paramLabel = "NAME", description = "Counter name.")
+        String name;
+
+        @Override
+        public Integer call() {
+            try (Session s = Session.existing(options.config())) {
+                boolean existed = s.reader().deleteCounter(name);
+                spec.commandLine().getOut().println(existed ? "deleted " + name : "counter '" + name + "' did not exist");
+                return existed ? 0 : Get.NOT_FOUND;
+            }
+        }
+    }
+
+    @Command(name = "firings", mixinStandardHelpOptions = true, description = "Shows the most recent trigger firings.")
+    public static final class Firings implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+        @Spec
+        CommandSpec spec;
+        @Option(names = "--limit", defaultValue = "20", description = "How many (default ${DEFAULT-VALUE}).")
+        int limit;
+
+        @Override
+        public Integer call() {
+            try (Session s = Session.existing(options.config())) {
+                PrintWriter out = spec.commandLine().getOut();
+                for (Firing f : s.reader().recentFirings(limit)) {
+                    out.printf("%s  p%d  %s%n", f.id(), f.partition(), f.fields());
+                }
+                return 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package io.tally.producer.http;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * An HTTP error answered as {@code application/problem+json} (RFC 9457): status, title, a detail
+ * that says what was wrong and how to fix it, and the request field at fault when there is one.
+ */
+final class ApiProblem extends RuntimeException {
+    final int status;
+    final String title;
+    final String field;
+    final Map<String, Object> extra = new LinkedHashMap<>();
+    final Map<String, String> headers = new LinkedHashMap<>();
+
+    ApiProblem(int status, String title, String detail, String field) {
+        super(detail, null, false, false);
+        this.status = status;
+        this.title = title;
+        this.field = field;
+    }
+
+    static ApiProblem badRequest(String field, String detail) {
+        return new ApiProblem(400, "Bad request", detail, field);
+    }
+
+    static ApiProblem notFound(String detail) {
+        return new ApiProblem(404, "Not found", detail, null);
+    }
+
+    static ApiProblem tooLarge(String detail) {
+        return new ApiProblem(413, "Content too large", detail, null);
+    }
+
+    ApiProblem with(String name, Object value) {
+        extra.put(name, value);
+        return this;
+    }
+
+    ApiProblem header(String name, String value) {
+        headers.put(name, value);
+        return this;
+    }
+
+    /** The problem document. */
+    Map<String, Object> body(String instance) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", "about:blank");
+        body.put("title", title);
+        body.put("status", status);
+        body.put("detail", getMessage());
+        if (field != null) {
+            body.put("field", field);
+        }
+        body.put("instance", instance);
+        body.putAll(extra);
+        return body;
+    }
+}

@@ -1,0 +1,121 @@
+package io.tally.producer.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.json.JavalinJackson;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tally.common.config.TallyConfig;
+import io.tally.common.redis.RedisClientFactory;
+import io.tally.producer.ProducerMetrics;
+import io.tally.producer.TallyProducer;
+import io.tally.producer.read.TallyReader;
+import org.redisson.api.RedissonClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The HTTP ingest service: Javalin over a {@link TallyProducer} and a {@link TallyReader}. Every
+ * {@code /v1} request needs a bearer token from {@link ApiTokens}; health and metrics do not. Each
+ * resource is one {@link Routes} class; add a resource (e.g. triggers) by adding one to
+ * {@link #routes}.
+ */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+
+    private final RedissonClient redis;
+    private final boolean ownsClient;
+    private final TallyProducer producer;
+    private final TallyReader reader;
+    private final Javalin app;
+
+    /**
+     * Starts the service on a shared Redis client (left open by {@link #close()}).
+     *
+     * @param config   Redis, namespace, producer and {@code api-*} settings
+     * @param tokens   accepted bearer tokens
+     * @param metrics  the producer's metrics binding ({@link ProducerMetrics#NOOP} for none)
+     * @param registry the registry {@code GET /metrics} scrapes
+     */
+    public ApiServer(RedissonClient redis, TallyConfig config, ApiTokens tokens, ProducerMetrics metrics,
+                     PrometheusMeterRegistry registry) {
+        this(redis, false, config, tokens, metrics, registry);
+    }
+
+    private ApiServer(RedissonClient redis, boolean ownsClient, TallyConfig config, ApiTokens tokens,
+                      ProducerMetrics metrics, PrometheusMeterRegistry registry) {
+        this.redis = redis;
+        this.ownsClient = ownsClient;
+        this.producer = TallyProducer.create(redis, config, metrics);
+        this.reader = TallyReader.open(redis, config);
+        ObjectMapper json = new ObjectMapper();
+        this.app = Javalin.create(cfg -> {
+            cfg.showJavalinBanner = false;
+            cfg.startupWatcherEnabled = false;
+            cfg.jsonMapper(new JavalinJackson(json, false));
+            cfg.http.maxRequestSize = config.get(TallyConfig.API_MAX_BODY_BYTES);
+        });
+        Problems problems = new Problems(json);
+        problems.register(app);
+        new Auth(tokens).register(app);
+        routes(config, json, problems, registry).forEach(r -> r.register(app));
+        try {
+            app.start(config.get(TallyConfig.API_HOST), config.get(TallyConfig.API_PORT));
+        } catch (RuntimeException e) {
+            producer.close();
+            throw e;
+        }
+        log.info("tally service listening on http://{}:{} (namespace '{}', {} partitions, {})",
+                config.get(TallyConfig.API_HOST), app.port(), config.namespace(), reader.partitions(),
+                tokens.insecure() ? "INSECURE: no token required" : tokens.count() + " API token(s)");
+    }
+
+    /** Starts the service with a Redis client of its own. */
+    public static ApiServer start(TallyConfig config, ApiTokens tokens, ProducerMetrics metrics,
+                                  PrometheusMeterRegistry registry) {
+        RedissonClient redis = RedisClientFactory.create(config);
+        try {
+            return new ApiServer(redis, true, config, tokens, metrics, registry);
+        } catch (RuntimeException e) {
+            redis.shutdown();
+            throw e;
+        }
+    }
+
+    private List<Routes> routes(TallyConfig config, ObjectMapper json, Problems problems,
+                                PrometheusMeterRegistry registry) {
+        JsonBodies bodies = new JsonBodies(json, config.get(TallyConfig.API_MAX_BODY_BYTES));
+        Sends sends = new Sends(producer, problems);
+        List<Routes> routes = new ArrayList<>();
+        routes.add(new HealthRoutes(redis, reader.keys(), registry));
+        routes.add(new CounterRoutes(sends, bodies, reader));
+        routes.add(new EventRoutes(sends, bodies));
+        routes.add(new BatchRoutes(producer, bodies, config.get(TallyConfig.API_MAX_BODY_BYTES),
+                config.get(TallyConfig.API_MAX_BATCH_BYTES)));
+        routes.add(new FiringRoutes(reader));
+        // Triggers (POST/GET/DELETE /v1/triggers) go here as a TriggerRoutes once the triggers API exists.
+        return routes;
+    }
+
+    /** The port the service listens on (useful with port 0). */
+    public int port() {
+        return app.port();
+    }
+
+    public TallyReader reader() {
+        return reader;
+    }
+
+    /** Stops accepting requests, flushes the producer, and closes the Redis client if it owns it. */
+    @Override
+    public void close() {
+        app.stop();
+        producer.close();
+        if (ownsClient) {
+            redis.shutdown(0, 2, TimeUnit.SECONDS);
+        }
+    }
+}

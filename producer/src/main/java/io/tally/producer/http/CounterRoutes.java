@@ -1,0 +1,115 @@
+package io.tally.producer.http;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.tally.common.model.OpKind;
+import io.tally.producer.read.CounterValue;
+import io.tally.producer.read.StreamIds;
+import io.tally.producer.read.TallyReader;
+import io.tally.producer.read.Topic;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code /v1/counters}: operations (202 once the entry is in the partition's stream), the applied
+ * value (optionally after a given entry has been applied: read-your-writes), the list, and delete.
+ */
+final class CounterRoutes implements Routes {
+    static final int MAX_WAIT_MS = 30_000;
+
+    private final Sends sends;
+    private final JsonBodies bodies;
+    private final TallyReader reader;
+
+    CounterRoutes(Sends sends, JsonBodies bodies, TallyReader reader) {
+        this.sends = sends;
+        this.bodies = bodies;
+        this.reader = reader;
+    }
+
+    @Override
+    public void register(Javalin app) {
+        for (OpKind kind : OpKind.values()) {
+            app.post("/v1/counters/{name}/" + kind.wireName(), ctx -> operate(ctx, kind));
+        }
+        app.get("/v1/counters/{name}", this::get);
+        app.delete("/v1/counters/{name}", this::delete);
+        app.get("/v1/counters", this::list);
+    }
+
+    private void operate(Context ctx, OpKind kind) {
+        String name = ctx.pathParam("name");
+        sends.answer(ctx, sends.producer().send(Sends.op(kind, name, bodies.object(ctx), "")));
+    }
+
+    private void get(Context ctx) {
+        String name = ctx.pathParam("name");
+        String after = ctx.queryParam("after");
+        Boolean applied = null;
+        if (after != null) {
+            applied = awaitApplied(name, after, waitMs(ctx));
+        }
+        CounterValue value = reader.counter(name);
+        if (!value.exists()) {
+            throw ApiProblem.notFound("counter '" + name + "' does not exist (never written, not applied yet, or "
+                    + "deleted); its value reads as 0").with("name", name).with("value", 0)
+                    .with("partition", value.partition()).with("applied", applied);
+        }
+        Map<String, Object> body = json(value);
+        if (applied != null) {
+            body.put("applied", applied);
+        }
+        ctx.json(body);
+    }
+
+    private boolean awaitApplied(String name, String entryId, long waitMs) {
+        try {
+            StreamIds.parse(entryId);
+        } catch (IllegalArgumentException e) {
+            throw ApiProblem.badRequest("after", "query parameter 'after': " + e.getMessage());
+        }
+        return reader.awaitApplied(reader.partitionOf(name), Topic.OPS, entryId, Duration.ofMillis(waitMs));
+    }
+
+    private static long waitMs(Context ctx) {
+        String raw = ctx.queryParam("waitMs");
+        if (raw == null) {
+            return 5000;
+        }
+        try {
+            long v = Long.parseLong(raw);
+            if (v >= 0 && v <= MAX_WAIT_MS) {
+                return v;
+            }
+        } catch (NumberFormatException ignored) {
+            // answered below
+        }
+        throw ApiProblem.badRequest("waitMs", "query parameter 'waitMs' must be an integer from 0 to " + MAX_WAIT_MS);
+    }
+
+    private void delete(Context ctx) {
+        String name = ctx.pathParam("name");
+        if (!reader.deleteCounter(name)) {
+            throw ApiProblem.notFound("counter '" + name + "' does not exist");
+        }
+        ctx.status(204);
+    }
+
+    private void list(Context ctx) {
+        int limit = Queries.intParam(ctx, "limit", 100, 1, 10_000);
+        List<Map<String, Object>> counters = reader.counters(ctx.queryParam("prefix"), limit).stream()
+                .map(CounterRoutes::json).toList();
+        ctx.json(Map.of("counters", counters));
+    }
+
+    private static Map<String, Object> json(CounterValue v) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("name", v.name());
+        body.put("value", v.value());
+        body.put("partition", v.partition());
+        return body;
+    }
+}

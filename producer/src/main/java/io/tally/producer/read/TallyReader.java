@@ -1,0 +1,178 @@
+package io.tally.producer.read;
+
+import io.tally.common.config.TallyConfig;
+import io.tally.common.keys.Keys;
+import io.tally.common.keys.Partitioner;
+import io.tally.common.redis.Namespace;
+import io.tally.common.wire.WireFormat;
+import org.redisson.api.RBatch;
+import org.redisson.api.RFuture;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.stream.StreamMessageId;
+import org.redisson.api.stream.StreamRangeArgs;
+import org.redisson.client.codec.StringCodec;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads what the processors have applied: counter values, the counter list, checkpoints
+ * (read-your-writes) and recent trigger firings; also deletes counters. Every command touches one
+ * partition's keys, so all of it works on Redis Cluster. Thread-safe; the Redis client is shared and
+ * not closed here.
+ */
+public final class TallyReader {
+    private static final int SCAN_COUNT = 500;
+
+    private final RedissonClient redis;
+    private final Keys keys;
+    private final Partitioner partitioner;
+
+    public TallyReader(RedissonClient redis, Keys keys, int partitions) {
+        this.redis = redis;
+        this.keys = keys;
+        this.partitioner = new Partitioner(partitions);
+    }
+
+    /** A reader on the configured namespace; resolves P from Redis as producers do. */
+    public static TallyReader open(RedissonClient redis, TallyConfig config) {
+        Namespace ns = Namespace.open(redis, config);
+        return new TallyReader(redis, ns.keys(), ns.partitions());
+    }
+
+    public Keys keys() {
+        return keys;
+    }
+
+    public int partitions() {
+        return partitioner.partitions();
+    }
+
+    public int partitionOf(String routingKey) {
+        return partitioner.partitionOf(routingKey);
+    }
+
+    /**
+     * The applied value of a counter (HGET on its partition's counters hash).
+     *
+     * @throws io.tally.common.wire.InvalidEntryException when the name is not a valid counter name
+     */
+    public CounterValue counter(String name) {
+        WireFormat.checkName("counter", name);
+        int p = partitioner.partitionOf(name);
+        String raw = redis.<String, String>getMap(keys.counters(p), StringCodec.INSTANCE).get(name);
+        return new CounterValue(name, p, raw == null ? 0 : Long.parseLong(raw), raw != null);
+    }
+
+    /**
+     * Counters whose name starts with {@code prefix}, sorted by name, at most {@code limit} (HSCAN over
+     * every partition; a snapshot that may miss counters created meanwhile).
+     */
+    public List<CounterValue> counters(String prefix, int limit) {
+        String pattern = globEscape(prefix == null ? "" : prefix) + "*";
+        List<CounterValue> out = new ArrayList<>();
+        for (int p = 0; p < partitions(); p++) {
+            for (Map.Entry<String, String> e : redis.<String, String>getMap(keys.counters(p), StringCodec.INSTANCE)
+                    .entrySet(pattern, SCAN_COUNT)) {
+                out.add(new CounterValue(e.getKey(), p, Long.parseLong(e.getValue()), true));
+            }
+        }
+        out.sort(Comparator.comparing(CounterValue::name));
+        return out.size() > limit ? List.copyOf(out.subList(0, limit)) : out;
+    }
+
+    /**
+     * Deletes a counter (HDEL). Operations still in its stream recreate it when they are applied.
+     *
+     * @return true when the counter existed
+     */
+    public boolean deleteCounter(String name) {
+        WireFormat.checkName("counter", name);
+        int p = partitioner.partitionOf(name);
+        return redis.<String, String>getMap(keys.counters(p), StringCodec.INSTANCE).fastRemove(name) > 0;
+    }
+
+    /** The last applied entry id of a partition's topic, or {@code 0-0} when nothing was applied yet. */
+    public String checkpoint(int partition, Topic topic) {
+        checkPartition(partition);
+        String id = redis.<String, String>getMap(keys.checkpoint(partition), StringCodec.INSTANCE).get(topic.wireName());
+        return id == null ? "0-0" : id;
+    }
+
+    /**
+     * Read-your-writes: true once the entry (as returned by a send) has been applied, or dead-lettered,
+     * by the partition's processor, i.e. the checkpoint has reached it.
+     */
+    public boolean isApplied(int partition, Topic topic, String entryId) {
+        StreamIds.parse(entryId);
+        return StreamIds.compare(checkpoint(partition, topic), entryId) >= 0;
+    }
+
+    /** Waits until {@link #isApplied} holds or the timeout passes; returns whether it holds. */
+    public boolean awaitApplied(int partition, Topic topic, String entryId, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long pause = 2;
+        while (!isApplied(partition, topic, entryId)) {
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            sleep(pause);
+            pause = Math.min(pause * 2, 50);
+        }
+        return true;
+    }
+
+    /**
+     * The most recent firings over all partitions, newest first (XREVRANGE per partition, merged by
+     * id, which is Redis time).
+     */
+    public List<Firing> recentFirings(int limit) {
+        RBatch batch = redis.createBatch();
+        List<RFuture<Map<StreamMessageId, Map<String, String>>>> replies = new ArrayList<>();
+        for (int p = 0; p < partitions(); p++) {
+            replies.add(batch.<String, String>getStream(keys.firings(p), StringCodec.INSTANCE)
+                    .rangeReversedAsync(StreamRangeArgs.startId(StreamMessageId.MAX).endId(StreamMessageId.MIN).count(limit)));
+        }
+        batch.execute();
+        List<Firing> all = new ArrayList<>();
+        for (int p = 0; p < replies.size(); p++) {
+            for (Map.Entry<StreamMessageId, Map<String, String>> e : replies.get(p).toCompletableFuture().join().entrySet()) {
+                all.add(new Firing(p, e.getKey().toString(), e.getValue()));
+            }
+        }
+        all.sort((a, b) -> StreamIds.compare(b.id(), a.id()));
+        return all.size() > limit ? List.copyOf(all.subList(0, limit)) : all;
+    }
+
+    private void checkPartition(int partition) {
+        if (partition < 0 || partition >= partitions()) {
+            throw new IllegalArgumentException("partition " + partition + " does not exist (namespace '"
+                    + keys.namespace() + "' has partitions 0.." + (partitions() - 1) + ")");
+        }
+    }
+
+    /** Escapes the glob characters of HSCAN MATCH so a prefix matches literally. */
+    static String globEscape(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
+                sb.append('\\');
+            }
+            sb.append(c);
+        }
+        return sb.toString();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for an entry to be applied", e);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package io.tally.producer.status;
+
+import java.util.List;
+
+/**
+ * A snapshot of a namespace: every partition and the live processors.
+ *
+ * @param namespace   the namespace
+ * @param redisTimeMs Redis time when the snapshot was taken
+ * @param partitions  one entry per partition, in order
+ * @param members     live processors, by id
+ */
+public record NamespaceStatus(String namespace, long redisTimeMs, List<PartitionStatus> partitions,
+                              List<MemberStatus> members) {
+    public NamespaceStatus {
+        partitions = List.copyOf(partitions);
+        members = List.copyOf(members);
+    }
+
+    /** Partitions no processor holds a lease on. */
+    public long unowned() {
+        return partitions.stream().filter(p -> !p.owned()).count();
+    }
+
+    public long totalDeadLetters() {
+        return partitions.stream().mapToLong(PartitionStatus::deadLetters).sum();
+    }
+
+    /** Sum of lag plus pending over all streams, counting an unknown lag as 0. */
+    public long totalBacklog() {
+        return partitions.stream().mapToLong(p -> Math.max(0, p.ops().backlog()) + Math.max(0, p.events().backlog())).sum();
+    }
+}

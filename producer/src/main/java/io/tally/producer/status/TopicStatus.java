@@ -1,0 +1,18 @@
+package io.tally.producer.status;
+
+/**
+ * One input stream of a partition, as the consumer group {@code tally} sees it.
+ *
+ * @param length             entries in the stream (XLEN; retention trims applied ones)
+ * @param lastApplied        last applied entry id from the checkpoint, or {@code -} when none yet
+ * @param lag                entries not yet delivered to the group, or -1 when Redis cannot tell
+ * @param pending            entries delivered but not yet acknowledged
+ * @param oldestPendingAgeMs age of the oldest pending entry (Redis time minus its id time), or -1 when
+ *                           none is pending
+ */
+public record TopicStatus(long length, String lastApplied, long lag, long pending, long oldestPendingAgeMs) {
+    /** Lag plus pending: entries written but not yet applied (-1 when the lag is unknown). */
+    public long backlog() {
+        return lag < 0 ? -1 : lag + pending;
+    }
+}
