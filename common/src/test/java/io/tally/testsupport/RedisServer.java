@@ -40,6 +40,17 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
+    /** Starts a server on a port chosen by the caller (a cluster node needs its cluster bus port next to it). */
+    public static RedisServer startOnPort(int port, String... extraArgs) {
+        try {
+            RedisServer server = new RedisServer(Files.createTempDirectory("tally-redis-"), port, List.of(extraArgs));
+            server.launch();
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public static boolean available() {
         try {
             Process p = new ProcessBuilder("redis-server", "--version").redirectErrorStream(true).start();

@@ -79,6 +79,14 @@ public final class LuaScript {
         }
     }
 
+    /**
+     * Loads the script on every master without blocking: for Redisson callbacks, where a blocking call
+     * is refused ("Sync methods can't be invoked from async/rx/reactive listeners").
+     */
+    public java.util.concurrent.CompletionStage<String> loadAsync(RedissonClient redis) {
+        return redis.getScript().scriptLoadAsync(source);
+    }
+
     /** True when the error, or one of its causes, is Redis's NOSCRIPT reply. */
     public static boolean isNoScript(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {

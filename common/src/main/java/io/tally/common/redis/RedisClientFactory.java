@@ -31,8 +31,43 @@ public final class RedisClientFactory {
     private RedisClientFactory() {
     }
 
+    /**
+     * Connects to Redis.
+     *
+     * @throws ConfigException when the TLS handshake fails because the server's certificate is not
+     *                         trusted (wrong or missing CA file): a retry cannot fix that
+     */
     public static RedissonClient create(TallyConfig config) {
-        return Redisson.create(redissonConfig(config));
+        Config redissonConfig = redissonConfig(config);
+        try {
+            return Redisson.create(redissonConfig);
+        } catch (RuntimeException e) {
+            Throwable tls = tlsFailure(e);
+            if (tls == null) {
+                throw e;
+            }
+            String caFile = config.get(TallyConfig.REDIS_TLS_CA_FILE);
+            throw new ConfigException("TLS handshake with Redis at " + config.redisUrl() + " failed: the server's "
+                    + "certificate is not trusted by " + (caFile.isEmpty() ? "the JVM's default trust store"
+                    : "the CA in " + caFile) + " (" + tls.getMessage() + "). Set --redis-tls-ca-file "
+                    + "(TALLY_REDIS_TLS_CA_FILE) to the PEM of the CA that signed the Redis server certificate.");
+        }
+    }
+
+    /** The TLS handshake error in a connection failure's causes, if that is what it was. */
+    private static Throwable tlsFailure(Throwable e) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLHandshakeException || t instanceof java.security.cert.CertificateException) {
+                return t;
+            }
+            for (Throwable s : t.getSuppressed()) {
+                Throwable inner = tlsFailure(s);
+                if (inner != null) {
+                    return inner;
+                }
+            }
+        }
+        return null;
     }
 
     static Config redissonConfig(TallyConfig config) {

@@ -54,25 +54,31 @@ public final class WireCodec {
         }
         String counter = fields.get("counter");
         WireFormat.checkName("counter", counter);
+        // same order of checks as apply.lua, so that both name the same first problem
+        checkOptionalId(fields);
+        Long ts = optionalTs(fields);
         long amount = switch (kind) {
             case INCR, DECR -> fields.containsKey("by") ? WireFormat.parseLong("by", fields.get("by")) : 1L;
             case SET -> WireFormat.parseLong("value", fields.get("value"));
             case RESET -> 0L;
         };
-        return new CounterOp(kind, counter, amount, fields.get("id"), optionalTs(fields));
+        return new CounterOp(kind, counter, amount, fields.get("id"), ts);
     }
 
     public static Event decodeEvent(Map<String, String> fields) {
         checkVersion(fields);
         String type = fields.get("type");
         WireFormat.checkName("type", type);
+        checkOptionalId(fields);
+        Long ts = optionalTs(fields);
         Map<String, String> params = new LinkedHashMap<>();
         fields.forEach((name, value) -> {
             if (name.startsWith(PARAM_PREFIX)) {
+                WireFormat.checkName("param name", name.substring(PARAM_PREFIX.length()));
                 params.put(name.substring(PARAM_PREFIX.length()), value);
             }
         });
-        return new Event(type, params, fields.get("id"), optionalTs(fields));
+        return new Event(type, params, fields.get("id"), ts);
     }
 
     public static void validate(CounterOp op) {
@@ -101,6 +107,12 @@ public final class WireCodec {
         }
         if (ts != null) {
             fields.put("ts", Long.toString(ts));
+        }
+    }
+
+    private static void checkOptionalId(Map<String, String> fields) {
+        if (fields.containsKey("id")) {
+            WireFormat.checkName("id", fields.get("id"));
         }
     }
 

@@ -226,8 +226,8 @@ public final class ApplyRound {
         }
     }
 
-    /** KEYS of apply.lua for one partition, in the order the script documents. */
-    static List<Object> applyKeys(Keys keys, int p) {
+    /** KEYS of apply.lua for one partition, in the order the script documents (public for script tests elsewhere). */
+    public static List<Object> applyKeys(Keys keys, int p) {
         return List.of(keys.ops(p), keys.events(p), keys.counters(p), keys.checkpoint(p), keys.lease(p), keys.dlq(p),
                 keys.triggers(p), keys.firings(p), keys.triggersByEvent(p), keys.triggersByCounter(p));
     }

@@ -46,6 +46,7 @@ import java.util.concurrent.locks.LockSupport;
  * on Redisson's threads and wake the sender.
  */
 public final class RedisTallyProducer implements TallyProducer {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RedisTallyProducer.class);
     private static final LuaScript DEDUPE_SEND = LuaScript.resource("dedupe_send");
 
     private final RedissonClient redis;
@@ -64,6 +65,13 @@ public final class RedisTallyProducer implements TallyProducer {
     private final AtomicLong outstanding = new AtomicLong();
     private final Object flushMonitor = new Object();
     private final Thread sender;
+    private static final long RETRY_DELAY_MS = 50;
+    private final java.util.concurrent.ScheduledExecutorService retryTimer =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "tally-producer-retry");
+                t.setDaemon(true);
+                return t;
+            });
     private volatile boolean flushing;
     private volatile boolean closed;
 
@@ -162,13 +170,28 @@ public final class RedisTallyProducer implements TallyProducer {
             for (Lane lane : lanes) {
                 List<PendingSend> batch = lane.takeIfDue(batchSize, lingerNanos, flushing || closed, now);
                 if (batch != null) {
-                    dispatch(lane, batch);
+                    dispatchGuarded(lane, batch);
                 } else {
                     nextDue = Math.min(nextDue, lane.dueAt(lingerNanos));
                 }
             }
             long wait = nextDue == Long.MAX_VALUE ? TimeUnit.MILLISECONDS.toNanos(50) : Math.max(nextDue - now, 50_000);
             LockSupport.parkNanos(this, Math.min(wait, TimeUnit.MILLISECONDS.toNanos(50)));
+        }
+    }
+
+    /** The sender thread must survive anything one batch does: a dead sender would leave every send waiting. */
+    private void dispatchGuarded(Lane lane, List<PendingSend> sends) {
+        try {
+            dispatch(lane, sends);
+        } catch (RuntimeException e) {
+            log.error("producer: building a pipeline of {} sends failed; failing them: {}", sends.size(), e.toString());
+            for (PendingSend send : sends) {
+                if (!send.future.isDone()) {
+                    fail(send, e);
+                }
+            }
+            lane.done();
         }
     }
 
@@ -196,25 +219,58 @@ public final class RedisTallyProducer implements TallyProducer {
             }
         }
         metrics.batch(sends.size());
-        batch.executeAsync().whenComplete((result, error) -> {
+        RFuture<BatchResult<?>> executed;
+        try {
+            executed = batch.executeAsync();
+        } catch (RuntimeException e) {
+            // Redisson can refuse a batch synchronously (e.g. a slot without a master during a cluster
+            // failover); fail or retry its sends like any asynchronous error instead of killing the sender.
+            release(lane, complete(sends, replies, null, e));
+            return;
+        }
+        executed.whenComplete((result, error) -> {
+            List<PendingSend> retry = List.of();
             try {
-                complete(lane, sends, replies, result, error);
+                retry = complete(sends, replies, result, error);
+            } catch (RuntimeException e) {
+                log.error("producer: handling the reply of a pipeline failed; failing its sends: {}", e.toString());
+                sends.stream().filter(send -> !send.future.isDone()).forEach(send -> fail(send, e));
             } finally {
-                lane.done();
-                LockSupport.unpark(sender);
+                release(lane, retry);
             }
         });
     }
 
-    private void complete(Lane lane, List<PendingSend> sends, List<RFuture<?>> replies, BatchResult<?> result,
-                          Throwable error) {
+    /**
+     * Frees the lane for its next pipeline. Sends to retry go back to the head of the lane 50 ms later,
+     * and the lane stays busy until then, so that no later send of their partitions overtakes them; the
+     * wait runs on a timer, never on a Redisson thread.
+     */
+    private void release(Lane lane, List<PendingSend> retry) {
+        if (retry.isEmpty()) {
+            lane.done();
+            LockSupport.unpark(sender);
+            return;
+        }
+        retryTimer.schedule(() -> {
+            lane.requeueFirst(retry);
+            lane.done();
+            LockSupport.unpark(sender);
+        }, RETRY_DELAY_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Completes each send of a pipeline; returns the idempotent ones to send again. */
+    private List<PendingSend> complete(List<PendingSend> sends, List<RFuture<?>> replies, BatchResult<?> result,
+                                       Throwable error) {
         Throwable cause = unwrap(error);
         if (cause == null && acks == Acks.REPLICAS && result.getSyncedSlaves() < 1) {
             cause = new RedisException("no replica acknowledged the pipeline within " + sendTimeoutMs
                     + " ms (acks=replicas)");
         }
-        if (cause != null && LuaScript.isNoScript(cause)) {
-            DEDUPE_SEND.load(redis);
+        if ((cause != null && LuaScript.isNoScript(cause)) || anyNoScript(replies)) {
+            // a restarted or promoted master has no scripts; load without blocking this Redisson thread,
+            // the idempotent sends are retried after it
+            DEDUPE_SEND.loadAsync(redis);
         }
         List<PendingSend> retry = new ArrayList<>();
         for (int i = 0; i < sends.size(); i++) {
@@ -228,10 +284,7 @@ public final class RedisTallyProducer implements TallyProducer {
                 fail(send, own);
             }
         }
-        if (!retry.isEmpty()) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-            lane.requeueFirst(retry);
-        }
+        return retry;
     }
 
     private void succeed(PendingSend send, RFuture<?> reply) {
@@ -273,12 +326,38 @@ public final class RedisTallyProducer implements TallyProducer {
         return System.nanoTime() - send.createdNanos > TimeUnit.MILLISECONDS.toNanos(sendTimeoutMs);
     }
 
+    private static boolean anyNoScript(List<RFuture<?>> replies) {
+        for (RFuture<?> reply : replies) {
+            Throwable t = failure(reply);
+            if (t != null && LuaScript.isNoScript(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Redis unavailable, busy or moving: a retry (same id) may succeed. Looks through wrapped causes. */
     private static boolean retriable(Throwable e) {
-        return e instanceof RedisConnectionException || e instanceof RedisTimeoutException
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (retriableOne(t)) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    private static boolean retriableOne(Throwable e) {
+        return e instanceof java.net.ConnectException || e instanceof java.nio.channels.ClosedChannelException
+                || e instanceof RedisConnectionException || e instanceof RedisTimeoutException
                 || e instanceof RedisResponseTimeoutException || LuaScript.isNoScript(e)
                 || (e.getMessage() != null && (e.getMessage().startsWith("LOADING") || e.getMessage().contains("MOVED")
                 || e.getMessage().contains("TRYAGAIN") || e.getMessage().contains("CLUSTERDOWN")
-                || e.getMessage().contains("no replica acknowledged")));
+                || e.getMessage().contains("no replica acknowledged") || e.getMessage().contains("READONLY")
+                || e.getMessage().contains("MASTERDOWN") || e.getMessage().contains("Unable to write command")
+                || e.getMessage().contains("hasn't been discovered")));
     }
 
     private static Throwable failure(RFuture<?> reply) {
@@ -332,6 +411,7 @@ public final class RedisTallyProducer implements TallyProducer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        retryTimer.shutdownNow();
         backlog.close();
         if (ownsClient) {
             redis.shutdown();

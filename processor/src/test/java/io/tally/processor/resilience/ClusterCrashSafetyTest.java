@@ -1,0 +1,108 @@
+package io.tally.processor.resilience;
+
+import io.tally.common.config.TallyConfig;
+import io.tally.common.model.CounterOp;
+import io.tally.producer.TallyProducer;
+import io.tally.testsupport.PipelineInspector;
+import io.tally.testsupport.ProcessorProcess;
+import io.tally.testsupport.RedisCluster;
+import io.tally.testsupport.RedisServer;
+import io.tally.testsupport.Workload;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.redisson.api.RedissonClient;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The crash-safety scenario of the core issue on a 3-master Redis Cluster: processor JVMs in cluster
+ * mode are SIGKILLed every few seconds and replaced while a producer writes; afterwards every counter
+ * equals the model, nothing is pending, and every checkpoint is its stream's last entry.
+ */
+@Tag("slow")
+class ClusterCrashSafetyTest {
+    private static final int P = 24;
+    private static final int OPS = 60_000;
+    private final List<ProcessorProcess> processes = new ArrayList<>();
+    private RedisCluster cluster;
+
+    @AfterEach
+    void stopAll() {
+        processes.forEach(ProcessorProcess::close);
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void sigkilledProcessorsLoseAndDoubleNothingOnTheCluster() throws Exception {
+        assumeTrue(RedisServer.available(), "redis-server is not on the PATH");
+        cluster = RedisCluster.start();
+        TallyConfig config = cluster.config(P).build();
+        Workload workload = Workload.random(20261124L, OPS, 500);
+        List<String> args = List.of("--redis-mode", "cluster", "--partitions", Integer.toString(P),
+                "--lease-ttl-ms", "2000", "--batch-size", "200");
+        AtomicInteger names = new AtomicInteger();
+        for (int i = 0; i < 3; i++) {
+            processes.add(ProcessorProcess.start("c" + names.incrementAndGet(), cluster.seedUrls(), config.namespace(), args));
+        }
+        Thread producer = new Thread(() -> {
+            try (TallyProducer p = TallyProducer.create(config)) {
+                int n = 0;
+                for (CounterOp op : workload.ops()) {
+                    p.send(op);
+                    if (++n % 5_000 == 0) {
+                        p.flush();
+                        sleep(500); // paced so that the run spans several kills
+                    }
+                }
+                p.flush();
+            }
+        });
+        producer.start();
+
+        Random random = new Random(2);
+        int kills = 0;
+        while (producer.isAlive() || kills < 3) {
+            sleep(2000 + random.nextInt(1500));
+            ProcessorProcess victim = processes.remove(random.nextInt(processes.size()));
+            victim.kill();
+            victim.close();
+            kills++;
+            processes.add(ProcessorProcess.start("c" + names.incrementAndGet(), cluster.seedUrls(), config.namespace(), args));
+        }
+        producer.join();
+
+        RedissonClient client = cluster.client();
+        try {
+            PipelineInspector inspector = new PipelineInspector(client, config.namespace(), P);
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> assertThat(inspector.checkpointMismatches()).isEmpty());
+            assertThat(inspector.opsAdded()).isEqualTo(OPS);
+            assertThat(inspector.counters()).as("counters after %d kills", kills)
+                    .isEqualTo(new HashMap<>(workload.expected()));
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(inspector.pending()).isZero());
+            System.out.printf("cluster crash safety: %d ops, %d processor kills, counters exact%n", OPS, kills);
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
