@@ -4,13 +4,23 @@
 -- KEYS[1] ops stream      KEYS[2] events stream   KEYS[3] counters hash   KEYS[4] checkpoint hash
 -- KEYS[5] lease           KEYS[6] dlq stream      KEYS[7] triggers hash   KEYS[8] firings stream
 -- KEYS[9] triggers by event type (index)            KEYS[10] triggers by counter (index)
+-- KEYS[11] prefix of all-time HyperLogLogs ('..hll:' + counter)
+-- KEYS[12] prefix of bucket HyperLogLogs ('..hllw:' + window:start:counter)
+-- KEYS[13] prefix of series bucket hashes ('..series:' + window:start)   KEYS[14] series index (zset)
 -- ARGV[1] lease value (fence)     ARGV[2] consumer name     ARGV[3] partition     ARGV[4] P
 -- ARGV[5] batch size (<= 1000)    ARGV[6] ops cursor        ARGV[7] events cursor
 --   cursor: '>' new entries, an id: own pending entries after that id, '' skip the stream
+-- ARGV[8] allowed windows 'name:lengthMs:retentionMs,...'   ARGV[9] how far ts may lead the id time, ms
 --
 -- Returns a flat array: status ('OK' | 'LEASE_LOST'), then for ops and then events:
 --   state ('OK' | 'GAP' | 'IDLE' | 'VERSION:<v>'), read, applied, redelivered, deleted,
---   last id read, dead letters ('reason=n,...'), entry times ('ms:n,...'); then firings ('kind=n,...').
+--   last id read, dead letters ('reason=n,...'), entry times ('ms:n,...'); then firings ('kind=n,...');
+--   then series ('late.<window>=n,overflow.<window>=n,...').
+--
+-- Series: an incr/decr/unique entry with 'windows' also counts in the bucket of each window holding its
+-- time: ts when 0 <= ts <= id time + ARGV[9], else the id's time. An entry whose bucket ended more than the
+-- window's retention before its id time is late: it counts in the total only and is reported. Judged
+-- on the id time, not the clock, so that a replay decides exactly as the first apply did.
 --
 -- Triggers: every active trigger of the batch's event types and counters is loaded before the first
 -- write. Event triggers fire on each applied event whose parameters include all of 'match'; threshold
@@ -60,6 +70,11 @@ local LIM = 9007199254740992 -- 2^53: Lua numbers are exact below this
 local partition = tonumber(ARGV[3])
 local partitions = tonumber(ARGV[4])
 local count = tonumber(ARGV[5])
+local WINDOWS = {}
+for name, len, keep in string.gmatch(ARGV[8] or '', '([^:,]+):(%d+):(%d+)') do
+  WINDOWS[name] = {len = tonumber(len), keep = tonumber(keep)}
+end
+local FUTURE = tonumber(ARGV[9] or '0')
 
 if redis.call('GET', KEYS[5]) ~= ARGV[1] then
   return {'LEASE_LOST'}
@@ -184,7 +199,26 @@ local function to_map(flat)
   return f
 end
 
-local OPS = {incr = true, decr = true, set = true, reset = true}
+local OPS = {incr = true, decr = true, set = true, reset = true, unique = true}
+
+local function windows_problem(op, s)
+  if op == 'set' or op == 'reset' then
+    return "field 'windows' is only allowed on incr, decr and unique (" .. op .. ' changes the total only)'
+  end
+  if s == '' then return "field 'windows' is empty" end
+  local list, seen = {}, {}
+  for w in string.gmatch(s .. ',', '([^,]*),') do
+    if not WINDOWS[w] then
+      local shown = #w <= 40 and w or (string.sub(w, 1, 40) .. '...')
+      local allowed = string.gsub(ARGV[8] or '', ':%d+:%d+', '')
+      return "field 'windows' has window '" .. shown .. "' that is not configured (allowed: " .. allowed .. ')'
+    end
+    if seen[w] then return "field 'windows' names window '" .. w .. "' twice" end
+    seen[w] = true
+    list[#list + 1] = w
+  end
+  return nil, list
+end
 
 -- Returns a parsed op record, or nil and (reason, error).
 local function parse_op(f)
@@ -192,14 +226,23 @@ local function parse_op(f)
   if op == nil then return nil, 'missing_field', "missing field 'op'" end
   if not OPS[op] then
     local shown = #op <= 40 and op or (string.sub(op, 1, 40) .. '...')
-    return nil, 'unknown_op', "field 'op' has unknown operation '" .. shown .. "' (expected incr, decr, set or reset)"
+    return nil, 'unknown_op', "field 'op' has unknown operation '" .. shown .. "' (expected incr, decr, set, reset or unique)"
   end
   local r, e = routing_problem('counter', f.counter)
   if r then return nil, r, e end
   r, e = common_problem(f)
   if r then return nil, r, e end
+  local windows = nil
+  if f.windows ~= nil then
+    e, windows = windows_problem(op, f.windows)
+    if e then return nil, 'bad_windows', e end
+  end
   local amount = nil
-  if op == 'incr' or op == 'decr' then
+  if op == 'unique' then
+    r, e = name_problem('member', f.member)
+    if r then return nil, r, e end
+    return {op = op, counter = f.counter, member = f.member, windows = windows, ts = f.ts}
+  elseif op == 'incr' or op == 'decr' then
     amount = f.by or '1'
     r, e = number_problem('by', amount)
     if r then return nil, r, e end
@@ -216,7 +259,7 @@ local function parse_op(f)
     r, e = number_problem('value', amount)
     if r then return nil, r, e end
   end
-  return {op = op, counter = f.counter, amount = amount}
+  return {op = op, counter = f.counter, amount = amount, windows = windows, ts = f.ts}
 end
 
 local function parse_event(f)
@@ -327,7 +370,7 @@ local vals, exact = {}, {}
 local function load_counters(recs)
   local names, seen = {}, {}
   for _, rec in ipairs(recs) do
-    if not rec.dead and not seen[rec.counter] then
+    if not rec.dead and rec.op ~= 'unique' and not seen[rec.counter] then
       seen[rec.counter] = true
       names[#names + 1] = rec.counter
     end
@@ -498,6 +541,108 @@ local function save_triggers()
   prune(KEYS[9], type_ids)
 end
 
+-- ---------- series and unique counts ----------
+
+local pf_members, pf_order = {}, {}       -- HyperLogLog key -> members to add (one PFADD per key)
+local sums, sum_order = {}, {}            -- bucket hash -> counter -> {n = exact sum or nil, big = {deltas}}
+local expire_at, expire_order = {}, {}    -- series key -> retention deadline (index score)
+local series_counts = {}                  -- 'late.<w>' / 'overflow.<w>' -> n
+
+local function pf_add(key, member)
+  local list = pf_members[key]
+  if not list then list = {}; pf_members[key] = list; pf_order[#pf_order + 1] = key end
+  list[#list + 1] = member
+end
+
+local function index_key(key, deadline)
+  if not expire_at[key] then expire_order[#expire_order + 1] = key end
+  expire_at[key] = deadline
+end
+
+local function entry_time(rec)
+  local id_ms = parse_id(rec.id)
+  if rec.ts ~= nil then
+    local ts = tonumber(rec.ts)
+    if ts >= 0 and ts <= id_ms + FUTURE then return ts, id_ms end
+  end
+  return id_ms, id_ms
+end
+
+-- Adds an applied entry to the buckets of its windows: the delta (a decimal string) for incr/decr, the
+-- member for unique. Late buckets (past retention at the entry's id time) are counted, not written.
+local function add_windows(rec, delta)
+  local t, id_ms = entry_time(rec)
+  for _, w in ipairs(rec.windows) do
+    local win = WINDOWS[w]
+    local start = t - (t % win.len)
+    local deadline = start + win.len + win.keep
+    if deadline <= id_ms then
+      local k = 'late.' .. w
+      series_counts[k] = (series_counts[k] or 0) + 1
+    else
+      local bucket = w .. ':' .. fmt(start)
+      local key
+      if delta == nil then
+        key = KEYS[12] .. bucket .. ':' .. rec.counter
+        pf_add(key, rec.member)
+      else
+        key = KEYS[13] .. bucket
+        local per = sums[key]
+        if not per then per = {}; sums[key] = per; sum_order[#sum_order + 1] = {key, w} end
+        local acc = per[rec.counter]
+        if not acc then acc = {n = 0, big = {}, order = #sum_order}; per[rec.counter] = acc end
+        local d = tonumber(delta)
+        if acc.n ~= nil and d > -LIM and d < LIM and acc.n + d > -LIM and acc.n + d < LIM then
+          acc.n = acc.n + d
+        else
+          -- Beyond exact Lua arithmetic: keep the decimal strings and let HINCRBY judge them.
+          if acc.n ~= nil and acc.n ~= 0 then acc.big[#acc.big + 1] = fmt(acc.n) end
+          acc.n = nil
+          acc.big[#acc.big + 1] = delta
+        end
+      end
+      index_key(key, deadline)
+    end
+  end
+end
+
+-- Writes the batch's series and unique data: one PFADD per HyperLogLog, one HINCRBY per (bucket,
+-- counter), one ZADD for the retention index. PFADD and the index are idempotent; the sums are
+-- written only by the script that moves the checkpoint, so a replay adds nothing twice.
+local function flush_series()
+  local CHUNK = 500
+  for _, key in ipairs(pf_order) do
+    local list = pf_members[key]
+    for from = 1, #list, CHUNK do
+      redis.call('PFADD', key, unpack(list, from, math.min(#list, from + CHUNK - 1)))
+    end
+  end
+  for _, kw in ipairs(sum_order) do
+    local key, w = kw[1], kw[2]
+    for c, acc in pairs(sums[key]) do
+      local parts = acc.big
+      if acc.n ~= nil and acc.n ~= 0 then parts = {fmt(acc.n)} end
+      for _, d in ipairs(parts) do
+        local res = redis.pcall('HINCRBY', key, c, d)
+        if type(res) == 'table' and res.err then
+          local k = 'overflow.' .. w
+          series_counts[k] = (series_counts[k] or 0) + 1
+        end
+      end
+    end
+  end
+  local zadd = {}
+  for _, key in ipairs(expire_order) do
+    zadd[#zadd + 1] = fmt(expire_at[key])
+    zadd[#zadd + 1] = key
+    if #zadd >= 2 * CHUNK then
+      redis.call('ZADD', KEYS[14], unpack(zadd))
+      zadd = {}
+    end
+  end
+  if #zadd > 0 then redis.call('ZADD', KEYS[14], unpack(zadd)) end
+end
+
 local function apply_ops(recs)
   local dirty = {}
   local function flush(c)
@@ -511,7 +656,10 @@ local function apply_ops(recs)
       dead_letter('ops', rec)
     else
       local c, op = rec.counter, rec.op
-      if op == 'reset' then
+      if op == 'unique' then
+        pf_add(KEYS[11] .. c, rec.member)
+        if rec.windows then add_windows(rec, nil) end
+      elseif op == 'reset' then
         vals[c], exact[c], dirty[c] = 0, true, true
         on_counter(c, rec.id)
       elseif op == 'set' then
@@ -530,6 +678,7 @@ local function apply_ops(recs)
         if r and d > -LIM and d < LIM and r > -LIM and r < LIM then
           vals[c], dirty[c] = r, true
           on_counter(c, rec.id)
+          if rec.windows then add_windows(rec, rec.amount) end
         else
           flush(c)
           local res = redis.pcall('HINCRBY', KEYS[3], c, rec.amount)
@@ -540,6 +689,7 @@ local function apply_ops(recs)
           else
             vals[c], exact[c] = res, res > -LIM and res < LIM
             on_counter(c, rec.id)
+            if rec.windows then add_windows(rec, rec.amount) end
           end
         end
       end
@@ -551,6 +701,7 @@ local function apply_ops(recs)
     hset[#hset + 1] = fmt(vals[c])
   end
   if #hset > 0 then redis.call('HSET', KEYS[3], unpack(hset)) end
+  flush_series()
 end
 
 local function apply_events(recs)
@@ -632,4 +783,7 @@ save_triggers()
 local fc = {}
 for kind, n in pairs(firing_counts) do fc[#fc + 1] = kind .. '=' .. n end
 out[#out + 1] = table.concat(fc, ',')
+local sc = {}
+for k, n in pairs(series_counts) do sc[#sc + 1] = k .. '=' .. n end
+out[#out + 1] = table.concat(sc, ',')
 return out

@@ -19,12 +19,15 @@ import java.util.function.IntConsumer;
 /**
  * Periodic upkeep of owned partitions, fenced like everything else: trims input streams up to what
  * every consumer group has acknowledged, and deletes consumers of dead processor instances once they
- * own no pending entry.
+ * own no pending entry; deletes series buckets past their window's retention.
  */
 public final class Housekeeping {
     private static final Logger log = LoggerFactory.getLogger(Housekeeping.class);
     private static final LuaScript RETENTION = LuaScript.resource("retention");
     private static final LuaScript CONSUMERS_GC = LuaScript.resource("consumers_gc");
+    private static final LuaScript SERIES_RETENTION = LuaScript.resource("series_retention");
+    /** Series keys deleted per partition and pass; a backlog is worked off over the next passes. */
+    private static final int SERIES_KEYS_PER_PASS = 2000;
     private static final String[] TOPICS = {"ops", "events"};
 
     private final RedissonClient redis;
@@ -49,6 +52,7 @@ public final class Housekeeping {
     public void load() {
         RETENTION.load(redis);
         CONSUMERS_GC.load(redis);
+        SERIES_RETENTION.load(redis);
     }
 
     /** Runs when due; partitions whose lease turns out lost are reported. */
@@ -60,6 +64,8 @@ public final class Housekeeping {
         RBatch batch = redis.createBatch();
         List<Trim> trims = new ArrayList<>();
         for (int p : owned) {
+            trims.add(new Trim(p, null, SERIES_RETENTION.evalAsync(batch.getScript(), RScript.ReturnType.LIST,
+                    List.of(keys.lease(p), keys.seriesIndex(p)), leaseValue, SERIES_KEYS_PER_PASS)));
             for (String topic : TOPICS) {
                 String stream = "ops".equals(topic) ? keys.ops(p) : keys.events(p);
                 List<Object> scriptKeys = List.of(stream, keys.lease(p));
@@ -88,12 +94,15 @@ public final class Housekeeping {
                 continue;
             }
             long trimmed = ((Number) reply.get(1)).longValue();
-            if (trimmed > 0) {
+            if (trimmed > 0 && t.topic() == null) {
+                metrics.seriesBucketsExpired(trimmed);
+            } else if (trimmed > 0) {
                 metrics.trimmed(t.topic(), trimmed);
             }
         }
     }
 
+    /** A retention script's reply; {@code topic} is null for series retention. */
     private record Trim(int partition, String topic, RFuture<List<Object>> reply) {
     }
 }
