@@ -201,10 +201,12 @@ end
 
 local OPS = {incr = true, decr = true, set = true, reset = true, unique = true}
 
+local windows_ok = {}
 local function windows_problem(op, s)
   if op == 'set' or op == 'reset' then
     return "field 'windows' is only allowed on incr, decr and unique (" .. op .. ' changes the total only)'
   end
+  if windows_ok[s] then return nil, windows_ok[s] end
   if s == '' then return "field 'windows' is empty" end
   local list, seen = {}, {}
   for w in string.gmatch(s .. ',', '([^,]*),') do
@@ -217,6 +219,7 @@ local function windows_problem(op, s)
     seen[w] = true
     list[#list + 1] = w
   end
+  windows_ok[s] = list
   return nil, list
 end
 
@@ -544,9 +547,10 @@ end
 -- ---------- series and unique counts ----------
 
 local pf_members, pf_order = {}, {}       -- HyperLogLog key -> members to add (one PFADD per key)
-local sums, sum_order = {}, {}            -- bucket hash -> counter -> {n = exact sum or nil, big = {deltas}}
+local cells, cell_order = {}, {}          -- bucket hash -> counter -> {n, exact, dirty}; hashes in order
 local expire_at, expire_order = {}, {}    -- series key -> retention deadline (index score)
 local series_counts = {}                  -- 'late.<w>' / 'overflow.<w>' -> n
+local bucket_names = {}                   -- window -> start -> 'window:start' (saves a format per entry)
 
 local function pf_add(key, member)
   local list = pf_members[key]
@@ -560,7 +564,7 @@ local function index_key(key, deadline)
 end
 
 local function entry_time(rec)
-  local id_ms = parse_id(rec.id)
+  local id_ms = tonumber(string.match(rec.id, '^%d+'))
   if rec.ts ~= nil then
     local ts = tonumber(rec.ts)
     if ts >= 0 and ts <= id_ms + FUTURE then return ts, id_ms end
@@ -568,47 +572,93 @@ local function entry_time(rec)
   return id_ms, id_ms
 end
 
--- Adds an applied entry to the buckets of its windows: the delta (a decimal string) for incr/decr, the
--- member for unique. Late buckets (past retention at the entry's id time) are counted, not written.
-local function add_windows(rec, delta)
-  local t, id_ms = entry_time(rec)
-  for _, w in ipairs(rec.windows) do
-    local win = WINDOWS[w]
-    local start = t - (t % win.len)
-    local deadline = start + win.len + win.keep
-    if deadline <= id_ms then
-      local k = 'late.' .. w
-      series_counts[k] = (series_counts[k] or 0) + 1
-    else
-      local bucket = w .. ':' .. fmt(start)
-      local key
-      if delta == nil then
-        key = KEYS[12] .. bucket .. ':' .. rec.counter
-        pf_add(key, rec.member)
-      else
-        key = KEYS[13] .. bucket
-        local per = sums[key]
-        if not per then per = {}; sums[key] = per; sum_order[#sum_order + 1] = {key, w} end
-        local acc = per[rec.counter]
-        if not acc then acc = {n = 0, big = {}, order = #sum_order}; per[rec.counter] = acc end
-        local d = tonumber(delta)
-        if acc.n ~= nil and d > -LIM and d < LIM and acc.n + d > -LIM and acc.n + d < LIM then
-          acc.n = acc.n + d
+local function bucket_name(w, start)
+  local per = bucket_names[w]
+  if not per then per = {}; bucket_names[w] = per end
+  local name = per[start]
+  if not name then name = w .. ':' .. fmt(start); per[start] = name end
+  return name
+end
+
+-- Works out every bucket the batch's windowed entries go to and reads the current sums of the
+-- (bucket, counter) cells they touch, one HMGET per bucket hash, before the first write. An entry
+-- whose bucket ended more than the window's retention before its id time is marked late.
+local function plan_windows(recs)
+  local wanted = {}
+  for _, rec in ipairs(recs) do
+    if not rec.dead and rec.windows then
+      local t, id_ms = entry_time(rec)
+      local list = {}
+      for _, w in ipairs(rec.windows) do
+        local win = WINDOWS[w]
+        local start = t - (t % win.len)
+        local deadline = start + win.len + win.keep
+        if deadline <= id_ms then
+          list[#list + 1] = {late = 'late.' .. w}
+        elseif rec.op == 'unique' then
+          list[#list + 1] = {key = KEYS[12] .. bucket_name(w, start) .. ':' .. rec.counter, deadline = deadline}
         else
-          -- Beyond exact Lua arithmetic: keep the decimal strings and let HINCRBY judge them.
-          if acc.n ~= nil and acc.n ~= 0 then acc.big[#acc.big + 1] = fmt(acc.n) end
-          acc.n = nil
-          acc.big[#acc.big + 1] = delta
+          local key = KEYS[13] .. bucket_name(w, start)
+          list[#list + 1] = {key = key, w = w, deadline = deadline}
+          local per = wanted[key]
+          if not per then per = {names = {}, seen = {}}; wanted[key] = per; cell_order[#cell_order + 1] = key end
+          if not per.seen[rec.counter] then
+            per.seen[rec.counter] = true
+            per.names[#per.names + 1] = rec.counter
+          end
         end
       end
-      index_key(key, deadline)
+      rec.buckets = list
+    end
+  end
+  for _, key in ipairs(cell_order) do
+    local names = wanted[key].names
+    local stored = redis.call('HMGET', key, unpack(names))
+    local per = {}
+    for i, c in ipairs(names) do
+      local v = stored[i]
+      if not v then per[c] = {n = 0, exact = true}
+      else per[c] = {n = tonumber(v), exact = tonumber(v) ~= nil and #v <= 15 and int64(v) ~= nil} end
+    end
+    cells[key] = per
+  end
+end
+
+-- Adds an applied entry to its buckets: the delta (a decimal string) for incr/decr, the member for
+-- unique. Sums are kept in Lua and written once per bucket hash; a sum beyond exact Lua arithmetic
+-- goes through HINCRBY under pcall, whose overflow is counted and leaves that cell unchanged.
+local function add_windows(rec, delta)
+  for _, b in ipairs(rec.buckets) do
+    if b.late then
+      series_counts[b.late] = (series_counts[b.late] or 0) + 1
+    else
+      if delta == nil then
+        pf_add(b.key, rec.member)
+      else
+        local cell = cells[b.key][rec.counter]
+        local d = tonumber(delta)
+        local r = cell.exact and (cell.n + d) or nil
+        if r and d > -LIM and d < LIM and r > -LIM and r < LIM then
+          cell.n, cell.dirty = r, true
+        else
+          if cell.dirty then redis.call('HSET', b.key, rec.counter, fmt(cell.n)); cell.dirty = false end
+          local res = redis.pcall('HINCRBY', b.key, rec.counter, delta)
+          if type(res) == 'table' and res.err then
+            local k = 'overflow.' .. b.w
+            series_counts[k] = (series_counts[k] or 0) + 1
+          else
+            cell.n, cell.exact = res, res > -LIM and res < LIM
+          end
+        end
+      end
+      index_key(b.key, b.deadline)
     end
   end
 end
 
--- Writes the batch's series and unique data: one PFADD per HyperLogLog, one HINCRBY per (bucket,
--- counter), one ZADD for the retention index. PFADD and the index are idempotent; the sums are
--- written only by the script that moves the checkpoint, so a replay adds nothing twice.
+-- Writes the batch's series and unique data: one PFADD per HyperLogLog, one HSET per bucket hash, one
+-- ZADD for the retention index. PFADD and the index are idempotent; the sums are written only by the
+-- script that moves the checkpoint, so a replay adds nothing twice.
 local function flush_series()
   local CHUNK = 500
   for _, key in ipairs(pf_order) do
@@ -617,19 +667,16 @@ local function flush_series()
       redis.call('PFADD', key, unpack(list, from, math.min(#list, from + CHUNK - 1)))
     end
   end
-  for _, kw in ipairs(sum_order) do
-    local key, w = kw[1], kw[2]
-    for c, acc in pairs(sums[key]) do
-      local parts = acc.big
-      if acc.n ~= nil and acc.n ~= 0 then parts = {fmt(acc.n)} end
-      for _, d in ipairs(parts) do
-        local res = redis.pcall('HINCRBY', key, c, d)
-        if type(res) == 'table' and res.err then
-          local k = 'overflow.' .. w
-          series_counts[k] = (series_counts[k] or 0) + 1
-        end
+  for _, key in ipairs(cell_order) do
+    local hset = {}
+    for c, cell in pairs(cells[key]) do
+      if cell.dirty then
+        hset[#hset + 1] = c
+        hset[#hset + 1] = fmt(cell.n)
+        if #hset >= 2 * CHUNK then redis.call('HSET', key, unpack(hset)); hset = {} end
       end
     end
+    if #hset > 0 then redis.call('HSET', key, unpack(hset)) end
   end
   local zadd = {}
   for _, key in ipairs(expire_order) do
@@ -736,6 +783,7 @@ end
 local function live(p) return p and p.state ~= 'GAP' and #p.apply > 0 end
 if live(plans.ops) then
   local names = load_counters(plans.ops.apply)
+  plan_windows(plans.ops.apply)
   counter_ids = index_lists(KEYS[10], names)
   load_triggers(counter_ids, by_counter)
 end
