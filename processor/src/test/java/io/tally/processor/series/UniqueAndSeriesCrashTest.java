@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 /**
- * 100,000 {@code unique} entries (20,000 distinct members) and 60,000 windowed increments with chosen
+ * 100,000 {@code unique} entries (20,000 distinct members) and 30,000 windowed increments with chosen
  * {@code ts} across minute, hour and day boundaries, applied by processor JVMs of which one is SIGKILLed
  * every two seconds or so. Afterwards the unique estimate equals that of a HyperLogLog the test built
  * itself from the same members (a HyperLogLog does not depend on order or repeats, so any lost or
@@ -59,9 +59,13 @@ class UniqueAndSeriesCrashTest {
         Random random = new Random(2026);
         List<CounterOp> ops = new ArrayList<>();
         List<CounterOp> windowed = new ArrayList<>();
-        for (int i = 0; i < 160_000; i++) {
-            if (i % 8 < 5) {
-                ops.add(CounterOp.unique("uv", "member-" + random.nextInt(20_000)).withWindows("1d"));
+        int uniques = 0;
+        for (int i = 0; i < 130_000; i++) {
+            if (i % 13 < 10) {
+                // The first 20,000 unique entries name every member once; the rest repeat random ones.
+                int m = uniques < 20_000 ? uniques : random.nextInt(20_000);
+                uniques++;
+                ops.add(CounterOp.unique("uv", "member-" + m).withWindows("1d"));
             } else {
                 long ts = Math.min(now, times[random.nextInt(times.length)] + random.nextInt(2));
                 CounterOp op = CounterOp.incr("pv:" + random.nextInt(4), 1 + random.nextInt(9))
@@ -69,10 +73,6 @@ class UniqueAndSeriesCrashTest {
                 ops.add(op);
                 windowed.add(op);
             }
-        }
-        // Make sure every one of the 20,000 members occurs at least once.
-        for (int m = 0; m < 20_000; m++) {
-            ops.set(m * 8, CounterOp.unique("uv", "member-" + m).withWindows("1d"));
         }
         assertThat(ops.stream().filter(o -> o.member() != null).count()).isEqualTo(100_000);
 
