@@ -4,13 +4,23 @@
 -- KEYS[1] ops stream      KEYS[2] events stream   KEYS[3] counters hash   KEYS[4] checkpoint hash
 -- KEYS[5] lease           KEYS[6] dlq stream      KEYS[7] triggers hash   KEYS[8] firings stream
 -- KEYS[9] triggers by event type (index)            KEYS[10] triggers by counter (index)
+-- KEYS[11] prefix of all-time HyperLogLogs ('..hll:' + counter)
+-- KEYS[12] prefix of bucket HyperLogLogs ('..hllw:' + window:start:counter)
+-- KEYS[13] prefix of series bucket hashes ('..series:' + window:start)   KEYS[14] series index (zset)
 -- ARGV[1] lease value (fence)     ARGV[2] consumer name     ARGV[3] partition     ARGV[4] P
 -- ARGV[5] batch size (<= 1000)    ARGV[6] ops cursor        ARGV[7] events cursor
 --   cursor: '>' new entries, an id: own pending entries after that id, '' skip the stream
+-- ARGV[8] allowed windows 'name:lengthMs:retentionMs,...'   ARGV[9] how far ts may lead the id time, ms
 --
 -- Returns a flat array: status ('OK' | 'LEASE_LOST'), then for ops and then events:
 --   state ('OK' | 'GAP' | 'IDLE' | 'VERSION:<v>'), read, applied, redelivered, deleted,
---   last id read, dead letters ('reason=n,...'), entry times ('ms:n,...'); then firings ('kind=n,...').
+--   last id read, dead letters ('reason=n,...'), entry times ('ms:n,...'); then firings ('kind=n,...');
+--   then series ('late.<window>=n,overflow.<window>=n,...').
+--
+-- Series: an incr/decr/unique entry with 'windows' also counts in the bucket of each window holding its
+-- time: ts when 0 <= ts <= id time + ARGV[9], else the id's time. An entry whose bucket ended more than the
+-- window's retention before its id time is late: it counts in the total only and is reported. Judged
+-- on the id time, not the clock, so that a replay decides exactly as the first apply did.
 --
 -- Triggers: every active trigger of the batch's event types and counters is loaded before the first
 -- write. Event triggers fire on each applied event whose parameters include all of 'match'; threshold
@@ -60,6 +70,11 @@ local LIM = 9007199254740992 -- 2^53: Lua numbers are exact below this
 local partition = tonumber(ARGV[3])
 local partitions = tonumber(ARGV[4])
 local count = tonumber(ARGV[5])
+local WINDOWS = {}
+for name, len, keep in string.gmatch(ARGV[8] or '', '([^:,]+):(%d+):(%d+)') do
+  WINDOWS[name] = {len = tonumber(len), keep = tonumber(keep)}
+end
+local FUTURE = tonumber(ARGV[9] or '0')
 
 if redis.call('GET', KEYS[5]) ~= ARGV[1] then
   return {'LEASE_LOST'}
@@ -191,7 +206,29 @@ local function to_map(flat)
   return f
 end
 
-local OPS = {incr = true, decr = true, set = true, reset = true}
+local OPS = {incr = true, decr = true, set = true, reset = true, unique = true}
+
+local windows_ok = {}
+local function windows_problem(op, s)
+  if op == 'set' or op == 'reset' then
+    return "field 'windows' is only allowed on incr, decr and unique (" .. op .. ' changes the total only)'
+  end
+  if windows_ok[s] then return nil, windows_ok[s] end
+  if s == '' then return "field 'windows' is empty" end
+  local list, seen = {}, {}
+  for w in string.gmatch(s .. ',', '([^,]*),') do
+    if not WINDOWS[w] then
+      local shown = #w <= 40 and w or (string.sub(w, 1, 40) .. '...')
+      local allowed = string.gsub(ARGV[8] or '', ':%d+:%d+', '')
+      return "field 'windows' has window '" .. shown .. "' that is not configured (allowed: " .. allowed .. ')'
+    end
+    if seen[w] then return "field 'windows' names window '" .. w .. "' twice" end
+    seen[w] = true
+    list[#list + 1] = w
+  end
+  windows_ok[s] = list
+  return nil, list
+end
 
 -- Returns a parsed op record, or nil and (reason, error).
 local function parse_op(f)
@@ -199,14 +236,23 @@ local function parse_op(f)
   if op == nil then return nil, 'missing_field', "missing field 'op'" end
   if not OPS[op] then
     local shown = #op <= 40 and op or (string.sub(op, 1, 40) .. '...')
-    return nil, 'unknown_op', "field 'op' has unknown operation '" .. shown .. "' (expected incr, decr, set or reset)"
+    return nil, 'unknown_op', "field 'op' has unknown operation '" .. shown .. "' (expected incr, decr, set, reset or unique)"
   end
   local r, e = routing_problem('counter', f.counter)
   if r then return nil, r, e end
   r, e = common_problem(f)
   if r then return nil, r, e end
+  local windows = nil
+  if f.windows ~= nil then
+    e, windows = windows_problem(op, f.windows)
+    if e then return nil, 'bad_windows', e end
+  end
   local amount = nil
-  if op == 'incr' or op == 'decr' then
+  if op == 'unique' then
+    r, e = name_problem('member', f.member)
+    if r then return nil, r, e end
+    return {op = op, counter = f.counter, member = f.member, windows = windows, ts = f.ts}
+  elseif op == 'incr' or op == 'decr' then
     amount = f.by or '1'
     r, e = number_problem('by', amount)
     if r then return nil, r, e end
@@ -223,7 +269,7 @@ local function parse_op(f)
     r, e = number_problem('value', amount)
     if r then return nil, r, e end
   end
-  return {op = op, counter = f.counter, amount = amount}
+  return {op = op, counter = f.counter, amount = amount, windows = windows, ts = f.ts}
 end
 
 local function parse_event(f)
@@ -372,7 +418,7 @@ local vals, exact = {}, {}
 local function load_counters(recs)
   local names, seen = {}, {}
   for _, rec in ipairs(recs) do
-    if not rec.dead and not seen[rec.counter] then
+    if not rec.dead and rec.op ~= 'unique' and not seen[rec.counter] then
       seen[rec.counter] = true
       names[#names + 1] = rec.counter
     end
@@ -550,6 +596,152 @@ local function save_triggers()
   prune(KEYS[9], type_ids)
 end
 
+-- ---------- series and unique counts ----------
+
+local pf_members, pf_order = {}, {}       -- HyperLogLog key -> members to add (one PFADD per key)
+local cells, cell_order = {}, {}          -- bucket hash -> counter -> {n, exact, dirty}; hashes in order
+local expire_at, expire_order = {}, {}    -- series key -> retention deadline (index score)
+local series_counts = {}                  -- 'late.<w>' / 'overflow.<w>' -> n
+local bucket_names = {}                   -- window -> start -> 'window:start' (saves a format per entry)
+
+local function pf_add(key, member)
+  local list = pf_members[key]
+  if not list then list = {}; pf_members[key] = list; pf_order[#pf_order + 1] = key end
+  list[#list + 1] = member
+end
+
+local function index_key(key, deadline)
+  if not expire_at[key] then expire_order[#expire_order + 1] = key end
+  expire_at[key] = deadline
+end
+
+local function entry_time(rec)
+  local id_ms = tonumber(string.match(rec.id, '^%d+'))
+  if rec.ts ~= nil then
+    local ts = tonumber(rec.ts)
+    if ts >= 0 and ts <= id_ms + FUTURE then return ts, id_ms end
+  end
+  return id_ms, id_ms
+end
+
+local function bucket_name(w, start)
+  local per = bucket_names[w]
+  if not per then per = {}; bucket_names[w] = per end
+  local name = per[start]
+  if not name then name = w .. ':' .. fmt(start); per[start] = name end
+  return name
+end
+
+-- Works out every bucket the batch's windowed entries go to and reads the current sums of the
+-- (bucket, counter) cells they touch, one HMGET per bucket hash, before the first write. An entry
+-- whose bucket ended more than the window's retention before its id time is marked late.
+local function plan_windows(recs)
+  local wanted = {}
+  for _, rec in ipairs(recs) do
+    if not rec.dead and rec.windows then
+      local t, id_ms = entry_time(rec)
+      local list = {}
+      for _, w in ipairs(rec.windows) do
+        local win = WINDOWS[w]
+        local start = t - (t % win.len)
+        local deadline = start + win.len + win.keep
+        if deadline <= id_ms then
+          list[#list + 1] = {late = 'late.' .. w}
+        elseif rec.op == 'unique' then
+          list[#list + 1] = {key = KEYS[12] .. bucket_name(w, start) .. ':' .. rec.counter, deadline = deadline}
+        else
+          local key = KEYS[13] .. bucket_name(w, start)
+          list[#list + 1] = {key = key, w = w, deadline = deadline}
+          local per = wanted[key]
+          if not per then per = {names = {}, seen = {}}; wanted[key] = per; cell_order[#cell_order + 1] = key end
+          if not per.seen[rec.counter] then
+            per.seen[rec.counter] = true
+            per.names[#per.names + 1] = rec.counter
+          end
+        end
+      end
+      rec.buckets = list
+    end
+  end
+  for _, key in ipairs(cell_order) do
+    local names = wanted[key].names
+    local stored = redis.call('HMGET', key, unpack(names))
+    local per = {}
+    for i, c in ipairs(names) do
+      local v = stored[i]
+      if not v then per[c] = {n = 0, exact = true}
+      else per[c] = {n = tonumber(v), exact = tonumber(v) ~= nil and #v <= 15 and int64(v) ~= nil} end
+    end
+    cells[key] = per
+  end
+end
+
+-- Adds an applied entry to its buckets: the delta (a decimal string) for incr/decr, the member for
+-- unique. Sums are kept in Lua and written once per bucket hash; a sum beyond exact Lua arithmetic
+-- goes through HINCRBY under pcall, whose overflow is counted and leaves that cell unchanged.
+local function add_windows(rec, delta)
+  for _, b in ipairs(rec.buckets) do
+    if b.late then
+      series_counts[b.late] = (series_counts[b.late] or 0) + 1
+    else
+      if delta == nil then
+        pf_add(b.key, rec.member)
+      else
+        local cell = cells[b.key][rec.counter]
+        local d = tonumber(delta)
+        local r = cell.exact and (cell.n + d) or nil
+        if r and d > -LIM and d < LIM and r > -LIM and r < LIM then
+          cell.n, cell.dirty = r, true
+        else
+          if cell.dirty then redis.call('HSET', b.key, rec.counter, fmt(cell.n)); cell.dirty = false end
+          local res = redis.pcall('HINCRBY', b.key, rec.counter, delta)
+          if type(res) == 'table' and res.err then
+            local k = 'overflow.' .. b.w
+            series_counts[k] = (series_counts[k] or 0) + 1
+          else
+            cell.n, cell.exact = res, res > -LIM and res < LIM
+          end
+        end
+      end
+      index_key(b.key, b.deadline)
+    end
+  end
+end
+
+-- Writes the batch's series and unique data: one PFADD per HyperLogLog, one HSET per bucket hash, one
+-- ZADD for the retention index. PFADD and the index are idempotent; the sums are written only by the
+-- script that moves the checkpoint, so a replay adds nothing twice.
+local function flush_series()
+  local CHUNK = 500
+  for _, key in ipairs(pf_order) do
+    local list = pf_members[key]
+    for from = 1, #list, CHUNK do
+      redis.call('PFADD', key, unpack(list, from, math.min(#list, from + CHUNK - 1)))
+    end
+  end
+  for _, key in ipairs(cell_order) do
+    local hset = {}
+    for c, cell in pairs(cells[key]) do
+      if cell.dirty then
+        hset[#hset + 1] = c
+        hset[#hset + 1] = fmt(cell.n)
+        if #hset >= 2 * CHUNK then redis.call('HSET', key, unpack(hset)); hset = {} end
+      end
+    end
+    if #hset > 0 then redis.call('HSET', key, unpack(hset)) end
+  end
+  local zadd = {}
+  for _, key in ipairs(expire_order) do
+    zadd[#zadd + 1] = fmt(expire_at[key])
+    zadd[#zadd + 1] = key
+    if #zadd >= 2 * CHUNK then
+      redis.call('ZADD', KEYS[14], unpack(zadd))
+      zadd = {}
+    end
+  end
+  if #zadd > 0 then redis.call('ZADD', KEYS[14], unpack(zadd)) end
+end
+
 local function apply_ops(recs)
   local dirty = {}
   local function flush(c)
@@ -563,7 +755,10 @@ local function apply_ops(recs)
       dead_letter('ops', rec)
     else
       local c, op = rec.counter, rec.op
-      if op == 'reset' then
+      if op == 'unique' then
+        pf_add(KEYS[11] .. c, rec.member)
+        if rec.windows then add_windows(rec, nil) end
+      elseif op == 'reset' then
         vals[c], exact[c], dirty[c] = 0, true, true
         on_counter(c, rec.id)
       elseif op == 'set' then
@@ -582,6 +777,7 @@ local function apply_ops(recs)
         if r and d > -LIM and d < LIM and r > -LIM and r < LIM then
           vals[c], dirty[c] = r, true
           on_counter(c, rec.id)
+          if rec.windows then add_windows(rec, rec.amount) end
         else
           flush(c)
           local res = redis.pcall('HINCRBY', KEYS[3], c, rec.amount)
@@ -592,6 +788,7 @@ local function apply_ops(recs)
           else
             vals[c], exact[c] = res, res > -LIM and res < LIM
             on_counter(c, rec.id)
+            if rec.windows then add_windows(rec, rec.amount) end
           end
         end
       end
@@ -603,6 +800,7 @@ local function apply_ops(recs)
     hset[#hset + 1] = fmt(vals[c])
   end
   if #hset > 0 then redis.call('HSET', KEYS[3], unpack(hset)) end
+  flush_series()
 end
 
 local function apply_events(recs)
@@ -637,6 +835,7 @@ end
 local function live(p) return p and p.state ~= 'GAP' and #p.apply > 0 end
 if live(plans.ops) then
   local names = load_counters(plans.ops.apply)
+  plan_windows(plans.ops.apply)
   counter_ids = index_lists(KEYS[10], names)
   load_triggers(counter_ids, by_counter)
 end
@@ -684,4 +883,7 @@ save_triggers()
 local fc = {}
 for kind, n in pairs(firing_counts) do fc[#fc + 1] = kind .. '=' .. n end
 out[#out + 1] = table.concat(fc, ',')
+local sc = {}
+for k, n in pairs(series_counts) do sc[#sc + 1] = k .. '=' .. n end
+out[#out + 1] = table.concat(sc, ',')
 return out

@@ -47,12 +47,15 @@ public final class Workload {
     public static Map<String, Long> expectedValues(List<CounterOp> ops) {
         Map<String, Long> values = new HashMap<>();
         for (CounterOp op : ops) {
+            if (op.kind() == io.tally.common.model.OpKind.UNIQUE) {
+                continue; // adds to a HyperLogLog, not to the total
+            }
             long current = values.getOrDefault(op.counter(), 0L);
             long next = switch (op.kind()) {
                 case INCR -> current + op.amount();
                 case DECR -> current - op.amount();
                 case SET -> op.amount();
-                case RESET -> 0;
+                case RESET, UNIQUE -> 0;
             };
             values.put(op.counter(), next);
         }

@@ -63,4 +63,15 @@ public interface ProcessorMetrics {
      */
     default void timeTriggerLateness(long lateMs) {
     }
+
+    /**
+     * {@code count} entries of {@code window} whose bucket was already past the window's retention when
+     * they were applied: they changed the total only.
+     */
+    default void lateWindowEntries(String window, int count) {
+    }
+
+    /** Series buckets (count hashes and HyperLogLogs) that retention deleted. */
+    default void seriesBucketsExpired(long count) {
+    }
 }

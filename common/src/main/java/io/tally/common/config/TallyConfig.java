@@ -1,5 +1,7 @@
 package io.tally.common.config;
 
+import io.tally.common.series.SeriesWindows;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,6 +65,14 @@ public final class TallyConfig {
                     + "about this late while its partition has an owner).", Parsers.intRange(10, 1000));
     public static final ConfigKey<Integer> IDLE_POLL_MS = key("idle-poll-ms", 10,
             "Longest pause between reads when no partition has new entries, ms.", Parsers.intRange(1, 1000));
+    public static final ConfigKey<SeriesWindows> SERIES_WINDOWS = key("series-windows",
+            SeriesWindows.parse(SeriesWindows.DEFAULT),
+            "Windows an entry's 'windows' field may name, each with how long its buckets are kept after they end "
+                    + "(window=retention; units s, m, h, d). An entry naming another window is a dead letter.",
+            SeriesWindows::parse);
+    public static final ConfigKey<Long> SERIES_FUTURE_MS = key("series-future-ms", 300_000L,
+            "How far an entry's ts may lie ahead of its stream id's time and still pick its series buckets, ms; "
+                    + "a later ts (a wrong clock) is replaced by the id's time.", Parsers.longRange(0, 86_400_000L));
     public static final ConfigKey<Integer> HTTP_PORT = key("http-port", "TALLY_METRICS_PORT", 9400,
             "Port of the processor's metrics and health HTTP server (0: any free port).", Parsers.intRange(0, 65535));
 

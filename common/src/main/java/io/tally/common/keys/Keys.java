@@ -98,6 +98,59 @@ public final class Keys {
         return dedupePrefix(p) + operationId;
     }
 
+    /**
+     * HyperLogLog of a counter's {@code unique} members (all time). The apply script builds it as
+     * {@link #hllPrefix(int)} + counter.
+     */
+    public String hll(int p, String counter) {
+        return hllPrefix(p) + counter;
+    }
+
+    /** Prefix of the all-time HyperLogLogs of partition p; the apply script appends the counter name. */
+    public String hllPrefix(int p) {
+        return partitionKey(p, "hll:");
+    }
+
+    /**
+     * HyperLogLog of a counter's members in one series bucket: {@link #hllBucketPrefix(int)} +
+     * {@code <window>:<bucket start ms>:<counter>}. The counter comes last so that any name is unambiguous.
+     */
+    public String hllBucket(int p, String counter, String window, long bucketStart) {
+        return hllBucketPrefix(p) + window + ":" + bucketStart + ":" + counter;
+    }
+
+    /** Prefix of the per-bucket HyperLogLogs of partition p (distinct from {@link #hllPrefix(int)}). */
+    public String hllBucketPrefix(int p) {
+        return partitionKey(p, "hllw:");
+    }
+
+    /**
+     * Hash of one series bucket: counter name → sum of the deltas of the bucket's entries. One hash per
+     * (window, bucket) holds every counter of the partition, so retention drops a bucket with one DEL.
+     * The apply script builds it as {@link #seriesPrefix(int)} + {@code <window>:<bucket start ms>}.
+     */
+    public String seriesBucket(int p, String window, long bucketStart) {
+        return seriesPrefix(p) + window + ":" + bucketStart;
+    }
+
+    /** Prefix of the series bucket hashes of partition p. */
+    public String seriesPrefix(int p) {
+        return partitionKey(p, "series:");
+    }
+
+    /**
+     * Sorted set of every series key of partition p (bucket hashes and bucket HyperLogLogs) scored by the
+     * epoch ms after which retention deletes it (bucket end + the window's retention).
+     */
+    public String seriesIndex(int p) {
+        return partitionKey(p, "series-index");
+    }
+
+    /** Scratch key of a reader's cross-partition union; created and deleted inside one script. */
+    public String scratch(int p, String token, int i) {
+        return partitionKey(p, "scratch:" + token + ":" + i);
+    }
+
     /** Prefix under which a partition keeps extra indexes (same hash tag). */
     public String partitionPrefix(int p) {
         return namespace + ":{p" + p + "}:";

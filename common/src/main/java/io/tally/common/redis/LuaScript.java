@@ -59,7 +59,16 @@ public final class LuaScript {
 
     /** Runs the script now; on NOSCRIPT loads it on every master and tries once more. */
     public <R> R eval(RedissonClient redis, RScript.ReturnType type, List<Object> keys, Object... argv) {
-        RScript script = redis.getScript();
+        return eval(redis, redis.getScript(), type, keys, argv);
+    }
+
+    /** As {@link #eval(RedissonClient, RScript.ReturnType, List, Object...)} with ARGV encoded by {@code codec}. */
+    public <R> R eval(RedissonClient redis, org.redisson.client.codec.Codec codec, RScript.ReturnType type,
+                      List<Object> keys, Object... argv) {
+        return eval(redis, redis.getScript(codec), type, keys, argv);
+    }
+
+    private <R> R eval(RedissonClient redis, RScript script, RScript.ReturnType type, List<Object> keys, Object... argv) {
         try {
             return script.evalSha(RScript.Mode.READ_WRITE, sha, type, keys, argv);
         } catch (RedisException e) {

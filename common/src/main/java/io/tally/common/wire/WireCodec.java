@@ -5,6 +5,7 @@ import io.tally.common.model.Event;
 import io.tally.common.model.OpKind;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -26,7 +27,11 @@ public final class WireCodec {
         switch (op.kind()) {
             case INCR, DECR -> fields.put("by", Long.toString(op.amount()));
             case SET -> fields.put("value", Long.toString(op.amount()));
+            case UNIQUE -> fields.put("member", op.member());
             case RESET -> { }
+        }
+        if (!op.windows().isEmpty()) {
+            fields.put("windows", String.join(",", op.windows()));
         }
         putOptional(fields, op.id(), op.ts());
         return fields;
@@ -50,19 +55,25 @@ public final class WireCodec {
         OpKind kind = OpKind.fromWire(opName);
         if (kind == null) {
             throw new InvalidEntryException("unknown_op", "op",
-                    "field 'op' has unknown operation '" + WireFormat.abbreviate(opName) + "' (expected incr, decr, set or reset)");
+                    "field 'op' has unknown operation '" + WireFormat.abbreviate(opName) + "' (expected incr, decr, set, reset or unique)");
         }
         String counter = fields.get("counter");
         WireFormat.checkName("counter", counter);
         // same order of checks as apply.lua, so that both name the same first problem
         checkOptionalId(fields);
         Long ts = optionalTs(fields);
+        List<String> windows = windows(kind, fields.get("windows"));
+        String member = null;
+        if (kind == OpKind.UNIQUE) {
+            member = fields.get("member");
+            WireFormat.checkName("member", member);
+        }
         long amount = switch (kind) {
             case INCR, DECR -> fields.containsKey("by") ? WireFormat.parseLong("by", fields.get("by")) : 1L;
             case SET -> WireFormat.parseLong("value", fields.get("value"));
-            case RESET -> 0L;
+            case RESET, UNIQUE -> 0L;
         };
-        return new CounterOp(kind, counter, amount, fields.get("id"), ts);
+        return new CounterOp(kind, counter, amount, fields.get("id"), ts, member, windows);
     }
 
     public static Event decodeEvent(Map<String, String> fields) {
@@ -81,8 +92,17 @@ public final class WireCodec {
         return new Event(type, params, fields.get("id"), ts);
     }
 
+    /** Checks an operation against wire format v1; throws {@link InvalidEntryException} naming the field. */
     public static void validate(CounterOp op) {
         WireFormat.checkName("counter", op.counter());
+        if (op.kind() == OpKind.UNIQUE) {
+            WireFormat.checkName("member", op.member());
+        } else if (op.member() != null) {
+            throw new InvalidEntryException("bad_member", "member", "field 'member' is only allowed on unique");
+        }
+        if (!op.windows().isEmpty()) {
+            windows(op.kind(), String.join(",", op.windows()));
+        }
         if (op.id() != null) {
             WireFormat.checkName("id", op.id());
         }
@@ -99,6 +119,17 @@ public final class WireCodec {
                 throw new InvalidEntryException("missing_field", "p." + name, "parameter '" + name + "' has no value");
             }
         });
+    }
+
+    private static List<String> windows(OpKind kind, String value) {
+        if (value == null) {
+            return List.of();
+        }
+        if (!kind.windowed()) {
+            throw new InvalidEntryException("bad_windows", "windows",
+                    "field 'windows' is only allowed on incr, decr and unique (" + kind.wireName() + " changes the total only)");
+        }
+        return WireFormat.parseWindows("windows", value);
     }
 
     private static void putOptional(Map<String, String> fields, String id, Long ts) {

@@ -1,6 +1,8 @@
 package io.tally.common.wire;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Field-level rules of wire format v1, shared by the codec, the producer and the HTTP API.
@@ -65,6 +67,41 @@ public final class WireFormat {
         } catch (NumberFormatException e) {
             throw new InvalidEntryException("bad_number", field,
                     "field '" + field + "' is outside the signed 64-bit range: '" + abbreviate(value) + "'");
+        }
+    }
+
+    /** Most windows one entry may name. */
+    public static final int MAX_WINDOWS = 8;
+
+    /**
+     * Parses a {@code windows} field: comma-separated window names ({@code <n><unit>}, n 1-9999, unit s,
+     * m, h or d), no spaces, no duplicates, at most {@value #MAX_WINDOWS}. Whether a window is allowed
+     * is the processor's configuration ({@code series-windows}); the apply script dead-letters others.
+     */
+    public static List<String> parseWindows(String field, String value) {
+        if (value.isEmpty()) {
+            throw new InvalidEntryException("bad_windows", field, "field '" + field + "' is empty");
+        }
+        String[] parts = value.split(",", -1);
+        if (parts.length > MAX_WINDOWS) {
+            throw new InvalidEntryException("bad_windows", field,
+                    "field '" + field + "' names " + parts.length + " windows, at most " + MAX_WINDOWS + " allowed");
+        }
+        List<String> windows = new ArrayList<>(parts.length);
+        for (String w : parts) {
+            checkWindowName(field, w);
+            if (windows.contains(w)) {
+                throw new InvalidEntryException("bad_windows", field, "field '" + field + "' names window '" + w + "' twice");
+            }
+            windows.add(w);
+        }
+        return windows;
+    }
+
+    static void checkWindowName(String field, String w) {
+        if (!w.matches("[1-9][0-9]{0,3}[smhd]")) {
+            throw new InvalidEntryException("bad_windows", field,
+                    "field '" + field + "' has window '" + abbreviate(w) + "' (expected names like 1m, 1h, 1d)");
         }
     }
 

@@ -62,6 +62,15 @@ class WireCodecTest {
             "op=incr;counter=c;by=9223372036854775808 | bad_number | 'by'",
             "op=set;counter=c                   | missing_field | 'value'",
             "op=incr;counter=c;ts=yesterday     | bad_number    | 'ts'",
+            "op=unique;counter=c                | missing_field | 'member'",
+            "op=unique;counter=c;member=        | empty_field   | 'member'",
+            "op=incr;counter=c;windows=         | bad_windows   | 'windows'",
+            "op=incr;counter=c;windows=1m,,1h   | bad_windows   | 'windows'",
+            "op=incr;counter=c;windows=1m,1m    | bad_windows   | 'windows'",
+            "op=incr;counter=c;windows=1w       | bad_windows   | 'windows'",
+            "op=incr;counter=c;windows=01m      | bad_windows   | 'windows'",
+            "op=set;counter=c;value=1;windows=1m | bad_windows  | 'windows'",
+            "op=reset;counter=c;windows=1m      | bad_windows   | 'windows'",
     })
     void brokenEntriesNameTheField(String spec, String reason, String field) {
         Map<String, String> fields = new java.util.LinkedHashMap<>();
@@ -108,5 +117,31 @@ class WireCodecTest {
     void unknownVersionIsNotADeadLetterButAStop() {
         assertThatThrownBy(() -> WireCodec.decodeOp(Map.of("v", "2", "op", "incr", "counter", "c")))
                 .isInstanceOf(UnsupportedVersionException.class).hasMessageContaining("'2'").hasMessageContaining("upgrade");
+    }
+
+    @Test
+    void uniqueWithWindowsEncodesToV1FieldsAndBack() {
+        CounterOp op = CounterOp.unique("page:home", "visitor-42").withWindows("1m", "1d").withTs(1700000000000L);
+        Map<String, String> fields = WireCodec.encode(op);
+        assertThat(fields).containsExactly(Map.entry("op", "unique"), Map.entry("counter", "page:home"),
+                Map.entry("member", "visitor-42"), Map.entry("windows", "1m,1d"), Map.entry("ts", "1700000000000"));
+        assertThat(WireCodec.decodeOp(fields)).isEqualTo(op);
+    }
+
+    @Test
+    void incrWithWindowsKeepsThemInOrder() {
+        CounterOp op = WireCodec.decodeOp(Map.of("op", "incr", "counter", "c", "by", "3", "windows", "1d,1m"));
+        assertThat(op.windows()).containsExactly("1d", "1m");
+        assertThat(op.amount()).isEqualTo(3);
+    }
+
+    @Test
+    void encodingRefusesWindowsOnSetAndAMemberOver200Bytes() {
+        assertThatThrownBy(() -> WireCodec.encode(CounterOp.set("c", 1).withWindows("1m")))
+                .isInstanceOfSatisfying(InvalidEntryException.class, e -> assertThat(e.reason()).isEqualTo("bad_windows"))
+                .hasMessageContaining("'windows'");
+        assertThatThrownBy(() -> WireCodec.encode(CounterOp.unique("c", "m".repeat(201))))
+                .isInstanceOfSatisfying(InvalidEntryException.class, e -> assertThat(e.reason()).isEqualTo("too_long"))
+                .hasMessageContaining("'member'");
     }
 }

@@ -27,7 +27,7 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoC
      * {@code increase()} misses the first event of a series that appears with it.
      */
     static final List<String> DEAD_LETTER_REASONS = List.of("missing_field", "bad_number", "overflow", "unknown_op",
-            "too_long", "wrong_partition", "empty_field", "control_char", "bad_utf8", "not_integer");
+            "too_long", "wrong_partition", "empty_field", "control_char", "bad_utf8", "not_integer", "bad_windows");
 
     private final OwnedMeters meters;
     private final Tags tags;
@@ -40,6 +40,7 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoC
     private final Counter released;
     private final Counter rebalances;
     private final Counter gaps;
+    private final Counter seriesExpired;
 
     public MicrometerProcessorMetrics(MeterRegistry registry, String namespace) {
         this.meters = new OwnedMeters(registry);
@@ -57,6 +58,8 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoC
         this.rebalances = counter("tally.processor.rebalances", "Changes of this processor's partition assignment");
         this.gaps = counter("tally.processor.gaps",
                 "Batches refused because they did not follow the checkpoint (recovered by re-claiming pending entries)");
+        this.seriesExpired = counter("tally.processor.series.buckets.expired",
+                "Series buckets (count hashes and HyperLogLogs) deleted by retention");
         meters.get("owned", r -> Gauge.builder("tally.processor.partitions.owned", owned, AtomicInteger::get)
                 .description("Partitions whose lease this processor holds")
                 .tags(tags)
@@ -154,6 +157,19 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoC
     @Override
     public void timeTriggerLateness(long ms) {
         lateness.record(Math.max(0, ms), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void lateWindowEntries(String window, int count) {
+        meters.get(List.of("late", window), r -> Counter.builder("tally.processor.series.late.entries")
+                .description("Entries whose series bucket was past its window's retention: counted in the total only")
+                .tags(tags).tag("window", window)
+                .register(r)).increment(count);
+    }
+
+    @Override
+    public void seriesBucketsExpired(long count) {
+        seriesExpired.increment(count);
     }
 
     @Override

@@ -34,9 +34,17 @@ public final class ApplyRound {
     private final String leaseValue;
     private final int batchSize;
     private final ProcessorMetrics metrics;
+    private final String windows;
+    private final long futureMs;
 
+    /**
+     * @param windows  allowed series windows in the script's form ({@code SeriesWindows.scriptArg()})
+     * @param futureMs how far an entry's ts may lead its id time and still pick its buckets, ms
+     */
     public ApplyRound(RedissonClient redis, Keys keys, int partitions, String leaseValue, int batchSize,
-                      ProcessorMetrics metrics) {
+                      ProcessorMetrics metrics, String windows, long futureMs) {
+        this.windows = windows;
+        this.futureMs = futureMs;
         this.redis = redis;
         this.keys = keys;
         this.partitions = partitions;
@@ -75,7 +83,7 @@ public final class ApplyRound {
                 RFuture<List<Object>> f = APPLY.evalAsync(batch.getScript(), RScript.ReturnType.LIST,
                         applyKeys(keys, w.partition),
                         leaseValue, consumer(), w.partition, partitions, batchSize,
-                        w.ops.readCursor(), w.events.readCursor());
+                        w.ops.readCursor(), w.events.readCursor(), windows, futureMs);
                 handlers.add(new Step(w.partition, f, () -> read[0] += onApply(w, f.toCompletableFuture().join(), leaseLost)));
             }
         }
@@ -141,6 +149,9 @@ public final class ApplyRound {
         read += onStream(w, w.events, reply, 1 + STREAM_FIELDS);
         if (reply.size() > 1 + 2 * STREAM_FIELDS) {
             recordFirings(String.valueOf(reply.get(1 + 2 * STREAM_FIELDS)));
+        }
+        if (reply.size() > 2 + 2 * STREAM_FIELDS) {
+            recordSeries(w.partition, String.valueOf(reply.get(2 + 2 * STREAM_FIELDS)));
         }
         return read;
     }
@@ -214,6 +225,25 @@ public final class ApplyRound {
         }
     }
 
+    /** Late entries (counted in the total only) and bucket sums that left the 64-bit range, by window. */
+    private void recordSeries(int partition, String summary) {
+        if (summary.isEmpty()) {
+            return;
+        }
+        for (String part : summary.split(",")) {
+            int dot = part.indexOf('.');
+            int eq = part.indexOf('=');
+            String window = part.substring(dot + 1, eq);
+            int n = Integer.parseInt(part.substring(eq + 1));
+            if (part.startsWith("late.")) {
+                metrics.lateWindowEntries(window, n);
+            } else {
+                log.warn("partition {}: {} series bucket sums of window {} would leave the signed 64-bit range; "
+                        + "those bucket deltas were not added (the totals were)", partition, n, window);
+            }
+        }
+    }
+
     private void recordLatency(String stamps) {
         if (stamps.isEmpty()) {
             return;
@@ -229,7 +259,8 @@ public final class ApplyRound {
     /** KEYS of apply.lua for one partition, in the order the script documents (public for script tests elsewhere). */
     public static List<Object> applyKeys(Keys keys, int p) {
         return List.of(keys.ops(p), keys.events(p), keys.counters(p), keys.checkpoint(p), keys.lease(p), keys.dlq(p),
-                keys.triggers(p), keys.firings(p), keys.triggersByEvent(p), keys.triggersByCounter(p));
+                keys.triggers(p), keys.firings(p), keys.triggersByEvent(p), keys.triggersByCounter(p),
+                keys.hllPrefix(p), keys.hllBucketPrefix(p), keys.seriesPrefix(p), keys.seriesIndex(p));
     }
 
     private String stream(int partition, String topic) {

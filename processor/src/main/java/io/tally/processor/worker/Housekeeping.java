@@ -19,13 +19,17 @@ import java.util.function.IntConsumer;
 /**
  * Periodic upkeep of owned partitions, fenced like everything else: trims input streams up to what
  * every consumer group has acknowledged, applies the output retention (firings, dead letters, finished
- * triggers; see {@link OutputRetention}), and deletes consumers of dead processor instances once they
- * own no pending entry. All of it goes to Redis in one pipeline per run.
+ * triggers; see {@link OutputRetention}), deletes series buckets past their window's retention, and
+ * deletes consumers of dead processor instances once they own no pending entry. All of it goes to
+ * Redis in one pipeline per run.
  */
 public final class Housekeeping {
     private static final Logger log = LoggerFactory.getLogger(Housekeeping.class);
     private static final LuaScript RETENTION = LuaScript.resource("retention");
     private static final LuaScript CONSUMERS_GC = LuaScript.resource("consumers_gc");
+    private static final LuaScript SERIES_RETENTION = LuaScript.resource("series_retention");
+    /** Series keys deleted per partition and pass; a backlog is worked off over the next passes. */
+    private static final int SERIES_KEYS_PER_PASS = 2000;
     private static final String[] TOPICS = {"ops", "events"};
 
     private final RedissonClient redis;
@@ -58,6 +62,7 @@ public final class Housekeeping {
         RETENTION.load(redis);
         CONSUMERS_GC.load(redis);
         OutputRetention.load(redis);
+        SERIES_RETENTION.load(redis);
     }
 
     /** Runs when due; partitions whose lease turns out lost are reported. */
@@ -72,6 +77,8 @@ public final class Housekeeping {
         output.retain(owned);
         for (int p : owned) {
             output.queue(batch, p, steps);
+            trims.add(new Trim(p, null, SERIES_RETENTION.evalAsync(batch.getScript(), RScript.ReturnType.LIST,
+                    List.of(keys.lease(p), keys.seriesIndex(p)), leaseValue, SERIES_KEYS_PER_PASS)));
             for (String topic : TOPICS) {
                 String stream = "ops".equals(topic) ? keys.ops(p) : keys.events(p);
                 List<Object> scriptKeys = List.of(stream, keys.lease(p));
@@ -101,12 +108,15 @@ public final class Housekeeping {
                 continue;
             }
             long trimmed = ((Number) reply.get(1)).longValue();
-            if (trimmed > 0) {
+            if (trimmed > 0 && t.topic() == null) {
+                metrics.seriesBucketsExpired(trimmed);
+            } else if (trimmed > 0) {
                 metrics.trimmed(t.topic(), trimmed);
             }
         }
     }
 
+    /** A retention script's reply; {@code topic} is null for series retention. */
     private record Trim(int partition, String topic, RFuture<List<Object>> reply) {
     }
 }

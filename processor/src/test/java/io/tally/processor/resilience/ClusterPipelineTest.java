@@ -9,6 +9,7 @@ import io.tally.common.redis.Namespace;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorMetrics;
 import io.tally.processor.worker.Housekeeping;
+import io.tally.processor.worker.Retention;
 import io.tally.producer.BackpressureException;
 import io.tally.producer.TallyProducer;
 import io.tally.testsupport.RedisCluster;
@@ -140,7 +141,7 @@ class ClusterPipelineTest {
         }
         // the status reader pipelines partition_status.lua over every partition (lag metrics, `tally status`)
         assertThat(new io.tally.common.status.PartitionStatusReader(admin, keys, P).read()).hasSize(P);
-        Housekeeping housekeeping = new Housekeeping(admin, keys, me, 0, 0, ProcessorMetrics.NOOP);
+        Housekeeping housekeeping = new Housekeeping(admin, keys, me, 0, 0, Retention.FOREVER, ProcessorMetrics.NOOP);
         housekeeping.load();
         Set<Integer> lost = new HashSet<>();
         housekeeping.run(all, List.of(me), lost::add);

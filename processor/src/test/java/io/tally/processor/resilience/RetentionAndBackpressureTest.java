@@ -5,6 +5,7 @@ import io.tally.common.keys.Keys;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorMetrics;
 import io.tally.processor.worker.Housekeeping;
+import io.tally.processor.worker.Retention;
 import io.tally.producer.BackpressureException;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
@@ -84,7 +85,7 @@ class RetentionAndBackpressureTest {
         }
         // the processor is gone and its lease released; housekeeping runs here under a lease of its own
         admin.getBucket(keys.lease(0), StringCodec.INSTANCE).set("hk:1");
-        Housekeeping housekeeping = new Housekeeping(admin, keys, "hk:1", 0, 60_000, ProcessorMetrics.NOOP);
+        Housekeeping housekeeping = new Housekeeping(admin, keys, "hk:1", 0, 60_000, Retention.FOREVER, ProcessorMetrics.NOOP);
         housekeeping.load();
 
         trim(housekeeping);

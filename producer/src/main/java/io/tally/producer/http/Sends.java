@@ -5,6 +5,7 @@ import io.javalin.http.Context;
 import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
 import io.tally.common.model.OpKind;
+import io.tally.common.wire.WireFormat;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
 
@@ -15,7 +16,8 @@ import java.util.concurrent.CompletableFuture;
 
 /** Builds operations and events from JSON and answers a send as 202 or a problem. */
 final class Sends {
-    private static final Set<String> INCR_FIELDS = Set.of("by", "id", "ts");
+    private static final Set<String> INCR_FIELDS = Set.of("by", "id", "ts", "windows");
+    private static final Set<String> UNIQUE_FIELDS = Set.of("member", "id", "ts", "windows");
     private static final Set<String> SET_FIELDS = Set.of("value", "id", "ts");
     private static final Set<String> RESET_FIELDS = Set.of("id", "ts");
     private static final Set<String> EVENT_FIELDS = Set.of("type", "id", "ts", "params");
@@ -34,6 +36,7 @@ final class Sends {
             case INCR, DECR -> INCR_FIELDS;
             case SET -> SET_FIELDS;
             case RESET -> RESET_FIELDS;
+            case UNIQUE -> UNIQUE_FIELDS;
         }, prefix);
         long amount = switch (kind) {
             case INCR, DECR -> {
@@ -41,10 +44,13 @@ final class Sends {
                 yield by == null ? 1 : by;
             }
             case SET -> JsonBodies.requiredLong(body, "value");
-            case RESET -> 0;
+            case RESET, UNIQUE -> 0;
         };
+        String member = kind == OpKind.UNIQUE ? JsonBodies.requiredString(body, "member") : null;
+        String windows = JsonBodies.optionalString(body, "windows");
         return new CounterOp(kind, counter, amount, JsonBodies.optionalString(body, "id"),
-                JsonBodies.optionalLong(body, "ts"));
+                JsonBodies.optionalLong(body, "ts"), member,
+                windows == null ? java.util.List.of() : WireFormat.parseWindows("windows", windows));
     }
 
     static Event event(ObjectNode body) {
