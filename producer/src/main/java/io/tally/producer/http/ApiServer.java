@@ -63,6 +63,9 @@ public final class ApiServer implements AutoCloseable {
             cfg.startupWatcherEnabled = false;
             cfg.jsonMapper(new JavalinJackson(json, false));
             cfg.http.maxRequestSize = config.get(TallyConfig.API_MAX_BODY_BYTES);
+            JettyProblems jettyProblems = new JettyProblems(json);
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(jettyProblems));
+            cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(jettyProblems));
             cfg.events(events -> events.handlerAdded(h -> {
                 if (h.getHttpMethod().isHttpMethod()) {
                     endpoints.add(h.getHttpMethod() + " " + h.getPath());
