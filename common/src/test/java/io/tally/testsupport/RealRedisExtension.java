@@ -33,7 +33,7 @@ public final class RealRedisExtension implements BeforeAllCallback, AfterAllCall
         }
     }
 
-    private TestRedis start() {
+    static TestRedis start() {
         String external = System.getenv("TALLY_TEST_REDIS_URL");
         if (external != null && !external.isBlank()) {
             return new TestRedis(external, null, () -> { });

@@ -24,6 +24,14 @@ public final class TestRedis implements AutoCloseable {
         this.closer = closer;
     }
 
+    /**
+     * Starts a Redis as {@link RealRedisExtension} does, for test engines that do not run Jupiter
+     * extensions (jqwik properties); the caller closes it.
+     */
+    public static TestRedis start() {
+        return RealRedisExtension.start();
+    }
+
     @Override
     public void close() {
         closer.run();

@@ -9,10 +9,12 @@ import io.tally.producer.TallyProducer;
 import io.tally.producer.http.ApiServer;
 import io.tally.producer.http.ApiTokens;
 import io.tally.producer.http.ServiceMetrics;
+import io.tally.producer.triggers.TriggerClient;
 import org.redisson.api.RedissonClient;
 
 import java.io.PrintWriter;
 import java.security.SecureRandom;
+import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HexFormat;
@@ -25,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Demo implements AutoCloseable {
     /** Scenarios played in order; the trigger scenarios join this list. */
-    static final List<DemoScenario> SCENARIOS = List.of(new CounterScenario());
+    static final List<DemoScenario> SCENARIOS = List.of(new CounterScenario(), new TriggerScenario());
 
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
     private final PrintWriter out;
@@ -66,14 +68,15 @@ public final class Demo implements AutoCloseable {
 
         TallyProducer producer = TallyProducer.create(client, config, ProducerMetrics.NOOP);
         resources.push(producer);
-        DemoContext ctx = new DemoContext(producer, api.reader(), out, apiBase, token);
+        TriggerClient triggers = TriggerClient.create(client, config, InstantSource.system());
+        resources.push(triggers);
+        DemoContext ctx = new DemoContext(producer, triggers, api.reader(), out, apiBase, token);
         boolean ok = true;
         for (DemoScenario scenario : SCENARIOS) {
             out.printf("Scenario: %s%n", scenario.title());
             out.flush();
             ok &= scenario.play(ctx);
         }
-        out.printf("%nTriggers: the event, threshold and time trigger scenarios arrive with the triggers API.%n");
         printTryIt(apiBase, token);
         out.printf("%s%n", durationSec > 0 ? "Running for " + durationSec + " s." : "Running until Ctrl-C.");
         out.flush();
@@ -113,6 +116,10 @@ public final class Demo implements AutoCloseable {
         out.printf("  curl -s -X POST %s -H 'Content-Type: application/json' -d '{\"type\":\"click\",\"params\":{\"button\":\"buy\"}}' %s/v1/events%n",
                 auth, api);
         out.printf("  curl -s %s %s/v1/firings?limit=10%n", auth, api);
+        out.printf("  curl -s -X POST %s -H 'Content-Type: application/json' -d '{\"kind\":\"threshold\",\"counter\":\"%s\",\"op\":\">=\",\"value\":200}' %s/v1/triggers%n",
+                auth, TriggerScenario.COUNTER, api);
+        out.printf("  curl -s %s %s/v1/triggers?status=active%n", auth, api);
+        out.printf("  curl -s %s/openapi.json%n", api);
         out.printf("  curl -s %s/health/ready%n", api);
     }
 

@@ -1,9 +1,7 @@
 package io.tally.processor.demo;
 
 /**
- * One scenario the demo plays after the pipeline is up. Add one (e.g. the trigger scenarios: an event
- * trigger on {@code click}, a threshold trigger, a time trigger) by listing it in
- * {@link Demo#SCENARIOS}.
+ * One scenario the demo plays after the pipeline is up. Add one by listing it in {@link Demo#SCENARIOS}.
  */
 public interface DemoScenario {
     /** Short title printed before the scenario runs. */

@@ -158,6 +158,65 @@ class TallyCliTest {
         assertThat(tally("get", "cli.list.a").code).isEqualTo(3);
     }
 
+    @Test
+    void triggerAdd_firesOnAMatchingEvent_andGetListCancelShowItsState() {
+        Run add = tally("trigger", "add", "--kind", "event", "--event-type", "cli.click", "--match", "button=buy",
+                "--param", "campaign=spring");
+        assertThat(add.code).as(add.err).isZero();
+        String id = add.out.replaceAll("(?s).*\"id\":\"(t\\d+-[0-9A-Z]{26})\".*", "$1");
+        assertThat(id).matches("t\\d+-[0-9A-Z]{26}");
+        assertThat(add.out).contains("\"status\":\"active\"").contains("\"match\":{\"button\":\"buy\"}");
+
+        assertThat(tally("emit", "cli.click", "button=buy").code).isZero();
+        await().atMost(Duration.ofSeconds(20)).until(() -> tally("trigger", "get", id).out.contains("\"status\":\"fired\""));
+        assertThat(tally("firings").out).contains(id).contains("p.campaign=spring");
+        assertThat(tally("trigger", "list", "--status", "fired", "--kind", "event").out).contains(id);
+        assertThat(tally("trigger", "list", "--status", "active").out).doesNotContain(id);
+
+        Run threshold = tally("trigger", "add", "--json",
+                "{\"kind\":\"threshold\",\"counter\":\"cli.t\",\"op\":\">=\",\"value\":10}");
+        assertThat(threshold.code).as(threshold.err).isZero();
+        String tid = threshold.out.replaceAll("(?s).*\"id\":\"(t\\d+-[0-9A-Z]{26})\".*", "$1");
+        Run cancel = tally("trigger", "cancel", tid);
+        assertThat(cancel.code).isZero();
+        assertThat(cancel.out).contains("\"status\":\"canceled\"");
+        Run time = tally("trigger", "add", "--kind", "time", "--at", "2099-01-01T00:00:00Z", "--every", "60000");
+        assertThat(time.code).as(time.err).isZero();
+        assertThat(time.out).contains("\"at\":" + java.time.Instant.parse("2099-01-01T00:00:00Z").toEpochMilli())
+                .contains("\"mode\":\"every\"");
+    }
+
+    @Test
+    void triggerErrors_invalidDefinitionExits2NamingTheField_unknownIdExits3() {
+        Run noKind = tally("trigger", "add", "--event-type", "x");
+        assertThat(noKind.code).isEqualTo(2);
+        assertThat(noKind.err).contains("field 'kind'");
+        Run badEvery = tally("trigger", "add", "--kind", "time", "--at", "4102444800000", "--every", "5");
+        assertThat(badEvery.code).isEqualTo(2);
+        assertThat(badEvery.err).contains("field 'every'");
+        Run badAt = tally("trigger", "add", "--kind", "time", "--at", "tomorrow");
+        assertThat(badAt.code).isEqualTo(2);
+        assertThat(badAt.err).contains("field 'at'");
+        Run badMatch = tally("trigger", "add", "--kind", "event", "--event-type", "x", "--match", "novalue");
+        assertThat(badMatch.code).isEqualTo(2);
+        assertThat(badMatch.err).contains("field 'match'");
+        Run badJson = tally("trigger", "add", "--json", "{\"kind\":\"event\",\"eventType\":\"x\",\"status\":\"fired\"}");
+        assertThat(badJson.code).isEqualTo(2);
+        assertThat(badJson.err).contains("field 'status'");
+        Run both = tally("trigger", "add", "--json", "{}", "--kind", "event");
+        assertThat(both.code).isEqualTo(2);
+        Run badId = tally("trigger", "get", "nope");
+        assertThat(badId.code).isEqualTo(2);
+        assertThat(badId.err).contains("field 'id'");
+        Run badStatus = tally("trigger", "list", "--status", "done");
+        assertThat(badStatus.code).isEqualTo(2);
+        assertThat(badStatus.err).contains("field 'status'");
+        assertThat(tally("trigger", "get", "t0-01ARZ3NDEKTSV4RRFFQ69G5FAV").code).isEqualTo(3);
+        Run cancel = tally("trigger", "cancel", "t0-01ARZ3NDEKTSV4RRFFQ69G5FAV");
+        assertThat(cancel.code).isEqualTo(3);
+        assertThat(cancel.err).contains("does not exist");
+    }
+
     private static Run tally(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--redis-url", url, "--namespace", namespace));

@@ -11,6 +11,6 @@ public final class ProducerCommands {
         return List.of(CounterOpCommand.Incr.class, CounterOpCommand.Decr.class, CounterOpCommand.Set.class,
                 CounterOpCommand.Reset.class, ReadCommands.Get.class, ReadCommands.Counters.class,
                 ReadCommands.Delete.class, EmitCommand.class, ReadCommands.Firings.class, StatusCommand.class,
-                DlqCommand.class, LoadgenCommand.class, VerifyCommand.class, ServeCommand.class);
+                DlqCommand.class, TriggerCommand.class, LoadgenCommand.class, VerifyCommand.class, ServeCommand.class);
     }
 }

@@ -9,19 +9,22 @@ import io.tally.common.redis.RedisClientFactory;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
 import io.tally.producer.read.TallyReader;
+import io.tally.producer.triggers.TriggerClient;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP ingest service: Javalin over a {@link TallyProducer} and a {@link TallyReader}. Every
  * {@code /v1} request needs a bearer token from {@link ApiTokens}; health and metrics do not. Each
- * resource is one {@link Routes} class; add a resource (e.g. triggers) by adding one to
- * {@link #routes}.
+ * resource is one {@link Routes} class; add a resource by adding one to {@link #routes} and
+ * describing it in {@code openapi.json} ({@code OpenApiTest} checks both agree).
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -30,7 +33,9 @@ public final class ApiServer implements AutoCloseable {
     private final boolean ownsClient;
     private final TallyProducer producer;
     private final TallyReader reader;
+    private final TriggerClient triggers;
     private final Javalin app;
+    private final List<String> endpoints = new CopyOnWriteArrayList<>();
 
     /**
      * Starts the service on a shared Redis client (left open by {@link #close()}).
@@ -51,12 +56,21 @@ public final class ApiServer implements AutoCloseable {
         this.ownsClient = ownsClient;
         this.producer = TallyProducer.create(redis, config, metrics);
         this.reader = TallyReader.open(redis, config);
+        this.triggers = TriggerClient.create(redis, config, InstantSource.system());
         ObjectMapper json = new ObjectMapper();
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.startupWatcherEnabled = false;
             cfg.jsonMapper(new JavalinJackson(json, false));
             cfg.http.maxRequestSize = config.get(TallyConfig.API_MAX_BODY_BYTES);
+            JettyProblems jettyProblems = new JettyProblems(json);
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(jettyProblems));
+            cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(jettyProblems));
+            cfg.events(events -> events.handlerAdded(h -> {
+                if (h.getHttpMethod().isHttpMethod()) {
+                    endpoints.add(h.getHttpMethod() + " " + h.getPath());
+                }
+            }));
         });
         Problems problems = new Problems(json);
         problems.register(app);
@@ -96,13 +110,19 @@ public final class ApiServer implements AutoCloseable {
         routes.add(new BatchRoutes(producer, bodies, config.get(TallyConfig.API_MAX_BODY_BYTES),
                 config.get(TallyConfig.API_MAX_BATCH_BYTES)));
         routes.add(new FiringRoutes(reader));
-        // Triggers (POST/GET/DELETE /v1/triggers) go here as a TriggerRoutes once the triggers API exists.
+        routes.add(new TriggerRoutes(triggers, bodies, json));
+        routes.add(new OpenApiRoutes());
         return routes;
     }
 
     /** The port the service listens on (useful with port 0). */
     public int port() {
         return app.port();
+    }
+
+    /** Every endpoint registered, as {@code "GET /v1/counters/{name}"}, in registration order. */
+    List<String> endpoints() {
+        return List.copyOf(endpoints);
     }
 
     public TallyReader reader() {
@@ -114,6 +134,7 @@ public final class ApiServer implements AutoCloseable {
     public void close() {
         app.stop();
         producer.close();
+        triggers.close();
         if (ownsClient) {
             redis.shutdown(0, 2, TimeUnit.SECONDS);
         }

@@ -66,17 +66,18 @@ final class BatchRoutes implements Routes {
                     throw tooLarge(-1).with("lines", summary.lines).with("accepted", summary.accepted)
                             .with("failed", summary.failed);
                 }
-                summary.lines++;
-                if (line.length == 0 || isBlank(line)) {
-                    summary.lines--;
-                    continue;
-                }
                 int number = lines.number;
+                // Checked before blankness: an overlong line's bytes are dropped, so it reads as empty.
                 if (lines.overlong) {
+                    summary.lines++;
                     summary.error(number, ApiProblem.tooLarge("line is longer than " + maxLineBytes
                             + " bytes (api-max-body-bytes)"));
                     continue;
                 }
+                if (line.length == 0 || isBlank(line)) {
+                    continue;
+                }
+                summary.lines++;
                 try {
                     inFlight.add(new Pending(number, send(line, number)));
                 } catch (RuntimeException e) {

@@ -43,8 +43,10 @@ final class JsonBodies {
         try {
             node = json.readTree(text);
         } catch (JsonProcessingException e) {
-            throw ApiProblem.badRequest(null, what + " is not valid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            // Constraint violations (nesting deeper than 1000, huge numbers) carry no location.
+            String where = e.getLocation() == null ? ""
+                    : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+            throw ApiProblem.badRequest(null, what + " is not valid JSON: " + e.getOriginalMessage() + where);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import io.tally.common.trigger.InvalidTriggerException;
 import io.tally.common.wire.InvalidEntryException;
 import io.tally.producer.BackpressureException;
 import io.tally.producer.OutcomeUnknownException;
@@ -27,6 +28,7 @@ final class Problems {
     void register(Javalin app) {
         app.exception(ApiProblem.class, (e, ctx) -> write(ctx, e));
         app.exception(InvalidEntryException.class, (e, ctx) -> write(ctx, of(e)));
+        app.exception(InvalidTriggerException.class, (e, ctx) -> write(ctx, of(e)));
         app.exception(HttpResponseException.class, (e, ctx) -> write(ctx, of(e, ctx)));
         app.exception(Exception.class, (e, ctx) -> write(ctx, of(e)));
     }
@@ -51,6 +53,9 @@ final class Problems {
         }
         if (e instanceof InvalidEntryException ie) {
             return ApiProblem.badRequest(ie.field(), ie.getMessage()).with("reason", ie.reason());
+        }
+        if (e instanceof InvalidTriggerException te) {
+            return ApiProblem.badRequest(te.field(), te.getMessage());
         }
         if (e instanceof BackpressureException be) {
             long seconds = Math.max(1, (be.retryAfterMs() + 999) / 1000);

@@ -226,6 +226,17 @@ class ApiServerTest {
     }
 
     @Test
+    void batch_overlongLine_isCountedAsA413Failure_notSkipped() throws Exception {
+        String ndjson = "{\"op\":\"incr\",\"counter\":\"" + "x".repeat(3000) + "\"}\n"
+                + "{\"op\":\"incr\",\"counter\":\"after-long\"}\n";
+        HttpResponse<String> r = send(authed("/v1/batch").header("Content-Type", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofString(ndjson)).build());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("\"lines\":2").contains("\"accepted\":1").contains("\"failed\":1")
+                .contains("{\"line\":1,\"status\":413");
+    }
+
+    @Test
     void firings_newestFirstOverPartitions() throws Exception {
         for (int p = 0; p < 4; p++) {
             redis.<String, String>getStream(keys.firings(p), StringCodec.INSTANCE)
