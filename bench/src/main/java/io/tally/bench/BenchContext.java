@@ -75,7 +75,12 @@ final class BenchContext {
 
     /** A producer process running {@link LoadProducer}; its results go to {@code <dir>/<name>.out}. */
     Child producer(String name, String namespace, String... args) {
-        List<String> cmd = new ArrayList<>(Child.java("-cp", Child.classpath(), LoadProducer.class.getName(),
+        return producer(name, namespace, new String[0], args);
+    }
+
+    Child producer(String name, String namespace, String[] jvmFlags, String... args) {
+        List<String> cmd = new ArrayList<>(Child.java(jvmFlags));
+        cmd.addAll(List.of("-cp", Child.classpath(), LoadProducer.class.getName(),
                 "--redis-url", redisUrl, "--namespace", namespace, "--out", dir.resolve(name + ".out").toString()));
         cmd.addAll(List.of(args));
         return Child.start(name, cmd, dir);

@@ -71,6 +71,8 @@ final class Scenarios {
                 results.put("drain.ops", (n - p0.applied()) / seconds);
                 results.put("drain.proc_cpu", 100 * (cpu1 - cpu0) / seconds);
                 results.put("drain.redis_cpu", 100 * (redis1 - redis0) / seconds);
+                results.put("drain.proc_us_per_op", 1e6 * (cpu1 - cpu0) / (n - p0.applied()));
+                results.put("drain.redis_us_per_op", 1e6 * (redis1 - redis0) / (n - p0.applied()));
                 Sleep.ms(600); // one more jstat sample
                 results.put("drain.proc_heap", proc.maxHeapMb());
                 results.put("drain.proc_rss", proc.peakRssMb());
@@ -109,6 +111,9 @@ final class Scenarios {
             double[] calRates = rates(o, cal, 0.3);
             ctx.finishProducer(cal, expected, 120_000);
             awaitDrained(o, procs);
+            // Whichever side is slower (the producer process or the processors) sets the rate.
+            results.put(key + ".cal_in", calRates[0]);
+            results.put(key + ".cal_out", calRates[1]);
             double rate = 0.9 * Math.min(calRates[0], calRates[1]);
             BenchContext.log("%s: calibration in %,.0f/s out %,.0f/s; trying %,.0f/s", key, calRates[0], calRates[1], rate);
             double seconds = ctx.seconds(60, 4);
@@ -309,9 +314,18 @@ final class Scenarios {
             if (idempotent) {
                 args.add("--idempotent");
             }
-            Child prod = ctx.producer(ns + "-prod", ns, args.toArray(String[]::new));
+            String[] jvm = ctx.jfr ? new String[]{"-XX:StartFlightRecording=filename=" + ctx.dir.resolve(ns + ".jfr")
+                    + ",settings=profile"} : new String[0];
+            Child prod = ctx.producer(ns + "-prod", ns, jvm, args.toArray(String[]::new));
             prod.sampleHeap();
+            double cpu = 0;
+            while (prod.alive()) {
+                double c = prod.cpuSeconds();
+                cpu = Double.isNaN(c) ? cpu : c; // the last reading before exit: nearly all of its CPU time
+                Sleep.ms(100);
+            }
             Map<String, String> r = ctx.finishProducer(prod, new long[Workload.COUNTERS], 600_000);
+            results.put(idempotent ? "producer.idem_cpu_us" : "producer.plain_cpu_us", 1e6 * cpu / n);
             results.put("producer.heap", prod.maxHeapMb());
             long added = o.progress().added();
             if (added != n || Long.parseLong(r.get("ok")) != n) {
