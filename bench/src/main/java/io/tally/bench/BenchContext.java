@@ -1,0 +1,153 @@
+package io.tally.bench;
+
+import io.tally.common.keys.Keys;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** What every scenario needs: the Redis under test, the options, the work folder and process launchers. */
+final class BenchContext {
+    final String redisUrl;
+    final boolean ownsRedis;
+    final double scale;
+    final Path dir;
+    final Path processorJar;
+    final int leaseTtlMs;
+    final boolean jfr;
+    final Results results;
+    /** Highest steady rate of one processor found in the current run; latency, takeover and memory use half. */
+    double steadyRate;
+
+    BenchContext(String redisUrl, boolean ownsRedis, double scale, Path dir, Path processorJar, int leaseTtlMs,
+                 boolean jfr, double defaultRate, Results results) {
+        this.redisUrl = redisUrl;
+        this.ownsRedis = ownsRedis;
+        this.scale = scale;
+        this.dir = dir;
+        this.processorJar = processorJar;
+        this.leaseTtlMs = leaseTtlMs;
+        this.jfr = jfr;
+        this.steadyRate = defaultRate;
+        this.results = results;
+    }
+
+    long count(long base, long min) {
+        return Math.max(min, Math.round(base * scale));
+    }
+
+    double seconds(double base, double min) {
+        return Math.max(min, base * scale);
+    }
+
+    String namespace(String scenario, int run) {
+        byte[] b = new byte[3];
+        ThreadLocalRandom.current().nextBytes(b);
+        return "bench-" + scenario + "-" + run + "-" + HexFormat.of().formatHex(b);
+    }
+
+    Observer observer(String namespace) {
+        return new Observer(redisUrl, namespace, Workload.PARTITIONS);
+    }
+
+    /** A processor process: {@code java -Xmx256m -jar processor/target/tally-processor.jar ...}. */
+    Child processor(String id, String namespace, String... jvmFlags) {
+        List<String> cmd = new ArrayList<>(Child.java(jvmFlags));
+        if (processorJar != null && Files.isRegularFile(processorJar)) {
+            cmd.addAll(List.of("-jar", processorJar.toString()));
+        } else {
+            cmd.addAll(List.of("-cp", Child.classpath(), "io.tally.processor.app.ProcessorMain"));
+        }
+        cmd.addAll(List.of("--redis-url", redisUrl, "--namespace", namespace, "--partitions",
+                Integer.toString(Workload.PARTITIONS), "--processor-id", id));
+        if (leaseTtlMs > 0) {
+            cmd.addAll(List.of("--lease-ttl-ms", Integer.toString(leaseTtlMs)));
+        }
+        return Child.start(namespace + "-" + id, cmd, dir);
+    }
+
+    /** A producer process running {@link LoadProducer}; its results go to {@code <dir>/<name>.out}. */
+    Child producer(String name, String namespace, String... args) {
+        return producer(name, namespace, new String[0], args);
+    }
+
+    Child producer(String name, String namespace, String[] jvmFlags, String... args) {
+        List<String> cmd = new ArrayList<>(Child.java(jvmFlags));
+        cmd.addAll(List.of("-cp", Child.classpath(), LoadProducer.class.getName(),
+                "--redis-url", redisUrl, "--namespace", namespace, "--out", dir.resolve(name + ".out").toString()));
+        cmd.addAll(List.of(args));
+        return Child.start(name, cmd, dir);
+    }
+
+    Map<String, String> producerResult(String name) {
+        Map<String, String> map = new HashMap<>();
+        try {
+            for (String line : Files.readAllLines(dir.resolve(name + ".out"))) {
+                int eq = line.indexOf('=');
+                if (eq > 0) {
+                    map.put(line.substring(0, eq), line.substring(eq + 1));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("producer " + name + " wrote no result", e);
+        }
+        return map;
+    }
+
+    /** Waits for a producer to finish, checks it sent without failures, and adds its sends to expected. */
+    Map<String, String> finishProducer(Child producer, long[] expected, long timeoutMs) {
+        int code = producer.await(timeoutMs);
+        if (code != 0) {
+            throw new IllegalStateException(producer.name + " exited with " + code + ":\n" + producer.tail());
+        }
+        Map<String, String> r = producerResult(producer.name);
+        if (!"0".equals(r.get("failed"))) {
+            throw new IllegalStateException(producer.name + ": " + r.get("failed") + " sends failed, first: "
+                    + r.get("first_error"));
+        }
+        Workload.addExpected(dir.resolve(producer.name + ".out.expected"), expected);
+        return r;
+    }
+
+    /**
+     * Writes {@code n} workload entries straight into the namespace's ops streams with pipelined
+     * XADDs (1,000 per round trip), adding them to {@code expected}. Returns entries/s.
+     */
+    double prefill(String namespace, long n, long seed, long[] expected) {
+        Keys keys = new Keys(namespace);
+        Workload workload = new Workload(seed);
+        String ts = Long.toString(System.currentTimeMillis());
+        long start = System.nanoTime();
+        try (Resp resp = new Resp(redisUrl)) {
+            long sent = 0;
+            while (sent < n) {
+                int batch = (int) Math.min(1000, n - sent);
+                for (int i = 0; i < batch; i++) {
+                    Workload.Op op = workload.next();
+                    expected[op.counter()] += op.delta();
+                    resp.send("XADD", keys.ops(op.partition()), "*", "op", op.kind(), "counter", op.name(),
+                            "by", op.by(), "ts", ts);
+                }
+                resp.flush();
+                for (int i = 0; i < batch; i++) {
+                    if (resp.read() instanceof Resp.Error e) {
+                        throw new IllegalStateException("prefill XADD failed: " + e.message());
+                    }
+                }
+                sent += batch;
+            }
+        }
+        return n / ((System.nanoTime() - start) / 1e9);
+    }
+
+    static void log(String fmt, Object... args) {
+        System.out.printf("[bench] " + fmt + "%n", args);
+    }
+}

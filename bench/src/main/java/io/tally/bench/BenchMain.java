@@ -1,0 +1,262 @@
+package io.tally.bench;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * {@code java -jar bench/target/tally-bench.jar [--redis-url URL] [--runs N] [--scale F] [--scenarios ...]}:
+ * the benchmark suite of issue 6. Starts its own {@code redis-server} on a free port in a temporary
+ * folder unless {@code --redis-url} is given (then it creates and deletes only namespaces named
+ * {@code bench-*} of its own), runs the scenarios {@code --runs} times, checks every scenario's
+ * counters exactly, and prints the table of medians (min - max) against the targets.
+ * Exit code 0 when every scenario completed and verified, 1 otherwise, 2 on bad usage.
+ */
+@Command(name = "tally-bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Tally benchmark suite: drain, steady, latency, takeover, producer, baselines, memory.")
+public final class BenchMain implements Callable<Integer> {
+    static final List<String> ALL = List.of("drain", "steady", "latency", "takeover", "producer", "baselines", "memory");
+
+    @Option(names = "--redis-url", description = "Redis to use (password from TALLY_REDIS_PASSWORD); default: start a redis-server of its own.")
+    String redisUrl;
+    @Option(names = "--runs", defaultValue = "3", description = "Runs of each scenario (default ${DEFAULT-VALUE}).")
+    int runs;
+    @Option(names = "--scale", defaultValue = "1.0", description = "Multiplier of every count and duration (default ${DEFAULT-VALUE}; 0.005 for a smoke run).")
+    double scale;
+    @Option(names = "--scenarios", split = ",", description = "Comma-separated subset of " + "drain,steady,latency,takeover,producer,baselines,memory (default: all).")
+    List<String> scenarios = new ArrayList<>(ALL);
+    @Option(names = "--memory-minutes", defaultValue = "0", description = "Length of the steady memory run in minutes (0: 60 s x scale; the issue's long version is 10).")
+    double memoryMinutes;
+    @Option(names = "--lease-ttl-ms", defaultValue = "0", description = "Lease TTL of the processors (0: their default, 10000).")
+    int leaseTtlMs;
+    @Option(names = "--rate", defaultValue = "50000", description = "Full rate used by latency, takeover and memory when steady is not run (they use half).")
+    double rate;
+    @Option(names = "--processor-jar", description = "Processor jar (default: processor/target/tally-processor.jar next to this jar's module).")
+    Path processorJar;
+    @Option(names = "--jfr", description = "Record a JFR profile of the drain processor into the work folder.")
+    boolean jfr;
+    @Option(names = "--work-dir", description = "Folder for logs and results (default: a new temporary folder).")
+    Path workDir;
+    @Option(names = "--keep", description = "Keep the work folder (logs, producer results, JFR, commandstats).")
+    boolean keep;
+    @Option(names = "--out", description = "Also write the report (machine, load, table) to this markdown file.")
+    Path out;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    static int run(String... args) {
+        return new CommandLine(new BenchMain()).execute(args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        for (String s : scenarios) {
+            if (!ALL.contains(s)) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "Unknown scenario '" + s + "'; known: " + ALL);
+            }
+        }
+        Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("tally-bench-");
+        String loadStart = loadAverage();
+        String started = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+        Process redis = null;
+        String url = redisUrl;
+        if (url == null) {
+            int port = freePort();
+            redis = startRedis(dir, port);
+            url = "redis://127.0.0.1:" + port;
+        }
+        Results results = new Results();
+        results.takeoverTarget((leaseTtlMs > 0 ? leaseTtlMs : 10_000) + 1000);
+        BenchContext ctx = new BenchContext(url, redis != null, scale, dir, resolveProcessorJar(), leaseTtlMs, jfr, rate, results);
+        Scenarios sc = new Scenarios(ctx);
+        List<String> failures = new ArrayList<>();
+        BenchContext.log("work folder %s, Redis %s, %d run(s), scale %s, load average %s", dir, url, runs, scale, loadStart);
+        try {
+            for (int run = 1; run <= runs; run++) {
+                for (String s : ALL) {
+                    if (!scenarios.contains(s)) {
+                        continue;
+                    }
+                    BenchContext.log("run %d: %s (load %s)", run, s, loadAverage());
+                    try {
+                        switch (s) {
+                            case "drain" -> sc.drain(run);
+                            case "steady" -> {
+                                sc.steady(run, 1);
+                                sc.steady(run, 2);
+                            }
+                            case "latency" -> sc.latency(run);
+                            case "takeover" -> sc.takeover(run);
+                            case "producer" -> sc.producer(run);
+                            case "baselines" -> sc.baselines(run);
+                            case "memory" -> sc.memory(run, memoryMinutes > 0 ? memoryMinutes * 60 : ctx.seconds(60, 6));
+                            default -> throw new IllegalStateException(s);
+                        }
+                    } catch (Exception | AssertionError e) {
+                        failures.add("run " + run + " " + s + ": " + e.getMessage());
+                        BenchContext.log("FAILED run %d %s: %s", run, s, e);
+                        e.printStackTrace(System.out);
+                    }
+                }
+                ratios(results, run);
+            }
+        } finally {
+            if (redis != null) {
+                redis.destroyForcibly();
+                redis.waitFor(20, TimeUnit.SECONDS);
+            }
+        }
+        String loadEnd = loadAverage();
+        String report = report(results, started, loadStart, loadEnd, url, failures);
+        System.out.println();
+        System.out.println(report);
+        if (out != null) {
+            Files.writeString(out, report);
+        }
+        if (!keep && workDir == null && failures.isEmpty()) {
+            deleteTree(dir);
+        } else {
+            BenchContext.log("logs kept in %s", dir);
+        }
+        return failures.isEmpty() ? 0 : 1;
+    }
+
+    /** The drain rate of this run against the baselines of this run (so the machine's load cancels out). */
+    private static void ratios(Results results, int run) {
+        List<Double> drain = results.get("drain.ops");
+        List<Double> naive = results.get("baseline.naive");
+        List<Double> bare = results.get("baseline.bare");
+        if (drain.size() >= run && naive.size() >= run) {
+            results.put("ratio.naive", drain.get(run - 1) / naive.get(run - 1));
+        }
+        if (drain.size() >= run && bare.size() >= run) {
+            results.put("ratio.bare", drain.get(run - 1) / bare.get(run - 1));
+        }
+    }
+
+    private String report(Results results, String started, String loadStart, String loadEnd, String url, List<String> failures) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("Command: java -jar bench/target/tally-bench.jar --runs ").append(runs).append(" --scale ").append(scale)
+                .append(" --scenarios ").append(String.join(",", scenarios))
+                .append(memoryMinutes > 0 ? " --memory-minutes " + memoryMinutes : "").append('\n');
+        sb.append("Started: ").append(started).append(", finished: ")
+                .append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append('\n');
+        sb.append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs, ")
+                .append(memTotal()).append(", Java ").append(System.getProperty("java.version")).append(", ")
+                .append(firstLine("redis-server", "--version")).append('\n');
+        sb.append("Redis: ").append(redisUrl == null ? "own redis-server (persistence off, noeviction)" : url).append('\n');
+        sb.append("Load average (1/5/15 min) at start: ").append(loadStart).append(", at end: ").append(loadEnd).append('\n');
+        sb.append('\n').append(results.table());
+        if (!failures.isEmpty()) {
+            sb.append("\nFAILED scenarios:\n");
+            failures.forEach(f -> sb.append("- ").append(f).append('\n'));
+        } else {
+            sb.append("\nEvery scenario completed and its counters were exact.\n");
+        }
+        return sb.toString();
+    }
+
+    private Path resolveProcessorJar() {
+        if (processorJar != null) {
+            return processorJar;
+        }
+        try {
+            Path self = Path.of(BenchMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            // bench/target/tally-bench.jar or bench/target/classes -> <root>/processor/target/tally-processor.jar
+            Path root = self.getParent().getParent().getParent();
+            Path jar = root.resolve("processor/target/tally-processor.jar");
+            return Files.isRegularFile(jar) ? jar : null;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static Process startRedis(Path dir, int port) throws IOException, InterruptedException {
+        Path redisDir = Files.createDirectories(dir.resolve("redis"));
+        Process p = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--dir", redisDir.toString(), "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction",
+                "--logfile", redisDir.resolve("redis.log").toString())
+                .redirectErrorStream(true).redirectOutput(redisDir.resolve("stdout.log").toFile()).start();
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (true) {
+            try (Resp r = new Resp("redis://127.0.0.1:" + port)) {
+                r.call("PING");
+                return p;
+            } catch (RuntimeException e) {
+                if (!p.isAlive() || System.currentTimeMillis() > deadline) {
+                    p.destroyForcibly();
+                    throw new IllegalStateException("redis-server did not start on port " + port + ": " + e.getMessage());
+                }
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "n/a";
+        }
+    }
+
+    private static String memTotal() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                    return String.format(Locale.ROOT, "%.1f GiB RAM", kb / 1048576.0);
+                }
+            }
+        } catch (IOException ignored) {
+            // not Linux
+        }
+        return "RAM n/a";
+    }
+
+    private static String firstLine(String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String s = new String(p.getInputStream().readAllBytes()).strip();
+            p.waitFor(10, TimeUnit.SECONDS);
+            return s.lines().findFirst().orElse("");
+        } catch (IOException | InterruptedException e) {
+            return cmd[0] + " n/a";
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+}

@@ -1,0 +1,259 @@
+package io.tally.bench;
+
+import io.tally.common.config.TallyConfig;
+import io.tally.common.keys.Keys;
+import io.tally.common.model.CounterOp;
+import io.tally.producer.SendResult;
+import io.tally.producer.TallyProducer;
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The producer process of the bench: sends the {@link Workload} through {@link TallyProducer} at a
+ * target rate (or as fast as it can), then writes what it sent to {@code --out} ({@code key=value}
+ * lines) and the expected counter values of the sends that succeeded to {@code <out>.expected}.
+ *
+ * <p>With {@code --latency} it also measures produce → applied latency: every acknowledged entry id
+ * is queued per partition; a thread polls each partition's checkpoint (one pipelined round of HGETs
+ * every ~1 ms) and records, for each queued id at or below the checkpoint, the time the checkpoint
+ * was first seen past it minus the id's millisecond part (both clocks of this machine).
+ *
+ * <p>{@code java -Xmx256m -cp tally-bench.jar io.tally.bench.LoadProducer --redis-url URL --namespace NS
+ * [--rate R] [--seconds S | --count N | --stop-file F] [--seed N] [--idempotent] [--latency] --out FILE}
+ */
+public final class LoadProducer {
+    /** Sends waiting for their reply at most (below the producer's buffer, so nothing is refused locally). */
+    private static final long MAX_OUTSTANDING = 50_000;
+
+    private String redisUrl = "redis://127.0.0.1:6379";
+    private String namespace;
+    private double rate;
+    private double seconds;
+    private long count;
+    private Path stopFile;
+    private long seed = 1;
+    private boolean idempotent;
+    private boolean latency;
+    private long warmupMs = 1000;
+    private Path out;
+
+    private final AtomicLong ok = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private volatile String firstError;
+    private final AtomicLongArray expected = new AtomicLongArray(Workload.COUNTERS);
+    private ArrayDeque<long[]>[] sentIds;
+    private final Histogram histogram = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
+    private volatile boolean polling = true;
+    private long startMs;
+
+    private LoadProducer() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        LoadProducer lp = new LoadProducer();
+        lp.parse(args);
+        System.exit(lp.run());
+    }
+
+    private void parse(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--redis-url" -> redisUrl = args[++i];
+                case "--namespace" -> namespace = args[++i];
+                case "--rate" -> rate = Double.parseDouble(args[++i]);
+                case "--seconds" -> seconds = Double.parseDouble(args[++i]);
+                case "--count" -> count = Long.parseLong(args[++i]);
+                case "--stop-file" -> stopFile = Path.of(args[++i]);
+                case "--seed" -> seed = Long.parseLong(args[++i]);
+                case "--idempotent" -> idempotent = true;
+                case "--latency" -> latency = true;
+                case "--warmup-ms" -> warmupMs = Long.parseLong(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
+                default -> throw new IllegalArgumentException("unknown argument " + a);
+            }
+        }
+        if (namespace == null || out == null) {
+            throw new IllegalArgumentException("--namespace and --out are required");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private int run() throws Exception {
+        TallyConfig config = TallyConfig.builder().env(System.getenv())
+                .set(TallyConfig.REDIS_URL, redisUrl).set(TallyConfig.NAMESPACE, namespace)
+                .set(TallyConfig.PARTITIONS, Workload.PARTITIONS).build();
+        sentIds = new ArrayDeque[Workload.PARTITIONS];
+        for (int p = 0; p < sentIds.length; p++) {
+            sentIds[p] = new ArrayDeque<>();
+        }
+        Workload workload = new Workload(seed);
+        Thread poller = null;
+        long sent = 0;
+        long elapsedNanos;
+        try (TallyProducer producer = TallyProducer.create(config)) {
+            startMs = System.currentTimeMillis();
+            if (latency) {
+                poller = new Thread(this::pollCheckpoints, "latency-poller");
+                poller.start();
+            }
+            long start = System.nanoTime();
+            long end = seconds > 0 ? start + (long) (seconds * 1e9) : Long.MAX_VALUE;
+            long lastStopCheck = 0;
+            while (true) {
+                long now = System.nanoTime();
+                if (now >= end || (count > 0 && sent >= count)) {
+                    break;
+                }
+                if (stopFile != null && now - lastStopCheck > 50_000_000L) {
+                    lastStopCheck = now;
+                    if (Files.exists(stopFile)) {
+                        break;
+                    }
+                }
+                if (sent - ok.get() - failed.get() >= MAX_OUTSTANDING) {
+                    LockSupport.parkNanos(100_000);
+                    continue;
+                }
+                long due = rate > 0 ? (long) ((now - start) / 1e9 * rate) : sent + 1000;
+                if (count > 0) {
+                    due = Math.min(due, count);
+                }
+                if (sent >= due) {
+                    LockSupport.parkNanos(100_000);
+                    continue;
+                }
+                while (sent < due && sent - ok.get() - failed.get() < MAX_OUTSTANDING) {
+                    Workload.Op op = workload.next();
+                    CounterOp cop = op.delta() < 0 ? CounterOp.decr(op.name(), -op.delta()) : CounterOp.incr(op.name(), op.delta());
+                    cop = cop.withTs(System.currentTimeMillis());
+                    if (idempotent) {
+                        cop = cop.withId(namespace + "-" + seed + "-" + sent);
+                    }
+                    CompletableFuture<SendResult> f = producer.send(cop);
+                    f.whenComplete((r, e) -> done(op, r, e));
+                    sent++;
+                }
+            }
+            producer.flush();
+            elapsedNanos = System.nanoTime() - start;
+        }
+        if (poller != null) {
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (System.currentTimeMillis() < deadline && pendingIds() > 0) {
+                Thread.sleep(5);
+            }
+            polling = false;
+            poller.join();
+        }
+        long[] exp = new long[Workload.COUNTERS];
+        for (int i = 0; i < exp.length; i++) {
+            exp[i] = expected.get(i);
+        }
+        Workload.writeExpected(Path.of(out + ".expected"), exp);
+        StringBuilder sb = new StringBuilder();
+        sb.append("sent=").append(sent).append('\n');
+        sb.append("ok=").append(ok.get()).append('\n');
+        sb.append("failed=").append(failed.get()).append('\n');
+        sb.append("elapsed_s=").append(elapsedNanos / 1e9).append('\n');
+        sb.append("rate=").append(ok.get() / (elapsedNanos / 1e9)).append('\n');
+        if (firstError != null) {
+            sb.append("first_error=").append(firstError.replace('\n', ' ')).append('\n');
+        }
+        if (latency) {
+            sb.append("lat_count=").append(histogram.getTotalCount()).append('\n');
+            sb.append("lat_p50=").append(histogram.getValueAtPercentile(50)).append('\n');
+            sb.append("lat_p99=").append(histogram.getValueAtPercentile(99)).append('\n');
+            sb.append("lat_p999=").append(histogram.getValueAtPercentile(99.9)).append('\n');
+            sb.append("lat_max=").append(histogram.getMaxValue()).append('\n');
+            sb.append("lat_unmatched=").append(pendingIds()).append('\n');
+        }
+        try {
+            Files.writeString(out, sb);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return 0;
+    }
+
+    private void done(Workload.Op op, SendResult result, Throwable error) {
+        if (error != null) {
+            failed.incrementAndGet();
+            if (firstError == null) {
+                firstError = error.toString();
+            }
+            return;
+        }
+        ok.incrementAndGet();
+        expected.addAndGet(op.counter(), op.delta());
+        if (latency) {
+            long[] id = parseId(result.entryId());
+            ArrayDeque<long[]> q = sentIds[result.partition()];
+            synchronized (q) {
+                q.addLast(id);
+            }
+        }
+    }
+
+    private long pendingIds() {
+        long n = 0;
+        for (ArrayDeque<long[]> q : sentIds) {
+            synchronized (q) {
+                n += q.size();
+            }
+        }
+        return n;
+    }
+
+    private void pollCheckpoints() {
+        Keys keys = new Keys(namespace);
+        try (Resp resp = new Resp(redisUrl)) {
+            while (polling) {
+                for (int p = 0; p < Workload.PARTITIONS; p++) {
+                    resp.send("HGET", keys.checkpoint(p), "ops");
+                }
+                resp.flush();
+                Object[] checkpoints = new Object[Workload.PARTITIONS];
+                for (int p = 0; p < Workload.PARTITIONS; p++) {
+                    checkpoints[p] = resp.read();
+                }
+                long now = System.currentTimeMillis();
+                for (int p = 0; p < Workload.PARTITIONS; p++) {
+                    if (!(checkpoints[p] instanceof String s)) {
+                        continue;
+                    }
+                    long[] cp = parseId(s);
+                    ArrayDeque<long[]> q = sentIds[p];
+                    synchronized (q) {
+                        while (!q.isEmpty() && compare(q.peekFirst(), cp) <= 0) {
+                            long idMs = q.pollFirst()[0];
+                            if (idMs >= startMs + warmupMs) {
+                                histogram.recordValue(Math.max(0, now - idMs));
+                            }
+                        }
+                    }
+                }
+                LockSupport.parkNanos(1_000_000);
+            }
+        }
+    }
+
+    private static long[] parseId(String id) {
+        int dash = id.indexOf('-');
+        return new long[]{Long.parseLong(id, 0, dash, 10), Long.parseLong(id, dash + 1, id.length(), 10)};
+    }
+
+    private static int compare(long[] a, long[] b) {
+        return a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]);
+    }
+}

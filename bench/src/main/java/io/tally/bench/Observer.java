@@ -1,0 +1,197 @@
+package io.tally.bench;
+
+import io.tally.common.keys.Keys;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a namespace's state from the bench process with a connection of its own: stream progress,
+ * backlog, leases, and the final counters checked against the expected values.
+ */
+final class Observer implements AutoCloseable {
+    final Keys keys;
+    final Resp resp;
+    final int partitions;
+
+    Observer(String redisUrl, String namespace, int partitions) {
+        this.keys = new Keys(namespace);
+        this.resp = new Resp(redisUrl);
+        this.partitions = partitions;
+    }
+
+    /**
+     * Totals over all partitions' ops streams: entries added, entries applied (read by the group
+     * and acknowledged), and backlog (group lag + pending).
+     */
+    record Progress(long nanos, long added, long applied, long backlog) {
+    }
+
+    Progress progress() {
+        for (int p = 0; p < partitions; p++) {
+            resp.send("XINFO", "STREAM", keys.ops(p));
+            resp.send("XINFO", "GROUPS", keys.ops(p));
+        }
+        resp.flush();
+        long added = 0;
+        long applied = 0;
+        long backlog = 0;
+        for (int p = 0; p < partitions; p++) {
+            Object stream = resp.read();
+            Object groups = resp.read();
+            if (stream instanceof Resp.Error) {
+                continue; // not created yet
+            }
+            long streamAdded = (Long) Resp.asMap(stream).get("entries-added");
+            added += streamAdded;
+            if (groups instanceof List<?> list && !list.isEmpty()) {
+                Map<String, Object> g = Resp.asMap(list.get(0));
+                long pending = (Long) g.get("pending");
+                Object read = g.get("entries-read");
+                Object lag = g.get("lag");
+                long entriesRead = read instanceof Long l ? l : 0;
+                long groupLag = lag instanceof Long l ? l : Math.max(0, streamAdded - entriesRead);
+                applied += entriesRead - pending;
+                backlog += groupLag + pending;
+            } else {
+                backlog += streamAdded;
+            }
+        }
+        return new Progress(System.nanoTime(), added, applied, backlog);
+    }
+
+    /** True when every partition's checkpoint has reached the last id written to its ops stream. */
+    boolean drained() {
+        for (int p = 0; p < partitions; p++) {
+            resp.send("XINFO", "STREAM", keys.ops(p));
+            resp.send("HGET", keys.checkpoint(p), "ops");
+        }
+        resp.flush();
+        boolean done = true;
+        for (int p = 0; p < partitions; p++) {
+            Object stream = resp.read();
+            Object checkpoint = resp.read();
+            if (stream instanceof Resp.Error) {
+                continue;
+            }
+            Map<String, Object> info = Resp.asMap(stream);
+            if ((Long) info.get("entries-added") > 0 && !info.get("last-generated-id").equals(checkpoint)) {
+                done = false;
+            }
+        }
+        return done;
+    }
+
+    /** Waits until drained; false on timeout. */
+    boolean awaitDrained(long timeoutMs) {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            if (drained()) {
+                return true;
+            }
+            Sleep.ms(20);
+        }
+        return false;
+    }
+
+    /** Owner (lease value) of each partition, null when free. */
+    String[] owners() {
+        for (int p = 0; p < partitions; p++) {
+            resp.send("GET", keys.lease(p));
+        }
+        resp.flush();
+        String[] owners = new String[partitions];
+        for (int p = 0; p < partitions; p++) {
+            Object v = resp.read();
+            owners[p] = v instanceof String s ? s : null;
+        }
+        return owners;
+    }
+
+    /** True when every partition is leased and every owner's value starts with one of the prefixes. */
+    boolean allOwnedBy(String... processorIds) {
+        for (String owner : owners()) {
+            if (owner == null) {
+                return false;
+            }
+            boolean match = false;
+            for (String id : processorIds) {
+                match |= owner.startsWith(id + ":");
+            }
+            if (!match) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** True when every partition is leased and each given processor holds at least one. */
+    boolean balancedOver(String... processorIds) {
+        String[] owners = owners();
+        Map<String, Integer> count = new HashMap<>();
+        for (String owner : owners) {
+            if (owner == null) {
+                return false;
+            }
+            count.merge(owner.substring(0, owner.lastIndexOf(':')), 1, Integer::sum);
+        }
+        for (String id : processorIds) {
+            if (!count.containsKey(id)) {
+                return false;
+            }
+        }
+        return count.size() == processorIds.length;
+    }
+
+    /**
+     * Compares every counter with the expected values and checks the dead-letter streams are empty.
+     * Returns null when exact, else a description of the first differences.
+     */
+    String verify(long[] expected) {
+        for (int p = 0; p < partitions; p++) {
+            resp.send("HGETALL", keys.counters(p));
+            resp.send("XLEN", keys.dlq(p));
+        }
+        resp.flush();
+        Map<String, Long> actual = new HashMap<>();
+        long deadLetters = 0;
+        for (int p = 0; p < partitions; p++) {
+            Resp.asMap(resp.read()).forEach((k, v) -> actual.put(k, Long.parseLong((String) v)));
+            deadLetters += (Long) resp.read();
+        }
+        List<String> diffs = new ArrayList<>();
+        for (int i = 0; i < expected.length; i++) {
+            long got = actual.getOrDefault(Workload.name(i), 0L);
+            if (got != expected[i] && diffs.size() < 5) {
+                diffs.add(Workload.name(i) + ": expected " + expected[i] + ", got " + got);
+            }
+            actual.remove(Workload.name(i));
+        }
+        if (!actual.isEmpty()) {
+            diffs.add("unexpected counters " + actual.keySet().stream().limit(5).toList());
+        }
+        if (deadLetters > 0) {
+            diffs.add(deadLetters + " dead letters");
+        }
+        return diffs.isEmpty() ? null : String.join("; ", diffs);
+    }
+
+    void requireExact(String scenario, long[] expected) {
+        String diff = verify(expected);
+        if (diff != null) {
+            throw new IllegalStateException(scenario + ": counters are not exact: " + diff);
+        }
+    }
+
+    /** Removes the namespace's keys (all of them were created by this bench run). */
+    void deleteNamespace() {
+        resp.deletePattern(keys.namespace() + ":*");
+    }
+
+    @Override
+    public void close() {
+        resp.close();
+    }
+}
