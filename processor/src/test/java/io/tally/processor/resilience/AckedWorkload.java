@@ -31,6 +31,8 @@ final class AckedWorkload implements AutoCloseable {
     private final AtomicLong acked = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong nonRetriable = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicReference<String> firstNonRetriable =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private final Thread thread;
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor();
 
@@ -72,6 +74,7 @@ final class AckedWorkload implements AutoCloseable {
             Throwable cause = error instanceof TallyException ? error : error.getCause();
             if (!(cause instanceof TallyException te) || !te.retriable()) {
                 nonRetriable.incrementAndGet();
+                firstNonRetriable.compareAndSet(null, String.valueOf(cause));
             }
             if (retryUntilAcked && !retries.isShutdown()) {
                 retries.schedule(() -> send(op), 100, TimeUnit.MILLISECONDS);
@@ -117,6 +120,11 @@ final class AckedWorkload implements AutoCloseable {
 
     long nonRetriableFailures() {
         return nonRetriable.get();
+    }
+
+    /** The first failure that was not marked retriable, for assertion messages. */
+    String firstNonRetriableFailure() {
+        return firstNonRetriable.get();
     }
 
     @Override

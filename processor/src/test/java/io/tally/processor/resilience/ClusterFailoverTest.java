@@ -87,7 +87,7 @@ class ClusterFailoverTest {
             System.out.printf("acks=%s: sent %d, acked %d, failed attempts %d (non-retriable %d)%n", acks,
                     load.sent(), load.acked(), load.failures(), load.nonRetriableFailures());
             assertThat(load.acked()).isEqualTo(load.sent());
-            assertThat(load.nonRetriableFailures()).isZero();
+            assertThat(load.nonRetriableFailures()).as("first: %s", load.firstNonRetriableFailure()).isZero();
             await().atMost(Duration.ofSeconds(60)).until(() -> Backlog.total(admin, keys, P) == 0);
             return new Result(load.model(), Counters.read(admin, keys, P));
         }

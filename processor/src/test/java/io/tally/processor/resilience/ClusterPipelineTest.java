@@ -109,11 +109,12 @@ class ClusterPipelineTest {
             assertThat(run("lease", List.of(keys.lease(p)), "acquire", me, 30_000)).isEqualTo(1L);
             assertThat(run("lease", List.of(keys.lease(p)), "renew", me, 30_000)).isEqualTo(1L);
             assertThat(run("lease", List.of(keys.lease(p)), "peek", me, 30_000)).isEqualTo(me);
-            List<?> sent = (List<?>) run("dedupe_send", List.of(keys.dedupe(p, "x{1}:*"), keys.ops(p)), 60_000,
-                    "op", "incr", "counter", counter, "by", "5", "id", "x{1}:*");
-            List<?> again = (List<Object>) run("dedupe_send", List.of(keys.dedupe(p, "x{1}:*"), keys.ops(p)), 60_000,
-                    "op", "incr", "counter", counter, "by", "5", "id", "x{1}:*");
+            List<?> sent = (List<?>) run("send_batch", List.of(keys.ops(p), keys.dedupe(p, "x{1}:*")), 60_000, 1,
+                    4, 1, "op", "incr", "counter", counter, "by", "5", "id", "x{1}:*");
+            List<?> again = (List<Object>) run("send_batch", List.of(keys.ops(p), keys.dedupe(p, "x{1}:*")), 60_000, 1,
+                    4, 1, "op", "incr", "counter", counter, "by", "5", "id", "x{1}:*");
             assertThat(again.get(0)).isEqualTo(sent.get(0));
+            assertThat(again.get(1)).isEqualTo(1L);
             admin.getStream(keys.events(p), StringCodec.INSTANCE).add(
                     org.redisson.api.stream.StreamAddArgs.entries(Map.of("id", "e{1}:*")));
             assertThat((List<Object>) run("backlog", keys.inputStreams(p))).containsExactly(1L, 1L);

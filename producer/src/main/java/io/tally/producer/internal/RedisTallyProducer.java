@@ -22,8 +22,6 @@ import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
-import org.redisson.api.stream.StreamAddArgs;
-import org.redisson.api.stream.StreamMessageId;
 import org.redisson.client.RedisConnectionException;
 import org.redisson.client.RedisException;
 import org.redisson.client.RedisResponseTimeoutException;
@@ -47,7 +45,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class RedisTallyProducer implements TallyProducer {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RedisTallyProducer.class);
-    private static final LuaScript DEDUPE_SEND = LuaScript.resource("dedupe_send");
+    private static final LuaScript SEND_BATCH = LuaScript.resource("send_batch");
 
     private final RedissonClient redis;
     private final boolean ownsClient;
@@ -93,7 +91,7 @@ public final class RedisTallyProducer implements TallyProducer {
         for (int i = 0; i < laneCount; i++) {
             lanes[i] = new Lane();
         }
-        DEDUPE_SEND.load(redis);
+        SEND_BATCH.load(redis);
         this.backlog = new BacklogMonitor(redis, keys, ns.partitions(), config.get(TallyConfig.BACKLOG_LIMIT));
         this.sender = new Thread(this::runSender, "tally-producer-sender");
         sender.setDaemon(true);
@@ -202,21 +200,10 @@ public final class RedisTallyProducer implements TallyProducer {
             options = options.sync(1, Duration.ofMillis(sendTimeoutMs));
         }
         RBatch batch = redis.createBatch(options);
-        List<RFuture<?>> replies = new ArrayList<>(sends.size());
-        for (PendingSend send : sends) {
-            if (send.idempotent()) {
-                List<Object> argv = new ArrayList<>(1 + send.fields.size() * 2);
-                argv.add(dedupeWindowMs);
-                send.fields.forEach((k, v) -> {
-                    argv.add(k);
-                    argv.add(v);
-                });
-                replies.add(DEDUPE_SEND.evalAsync(batch.getScript(StringCodec.INSTANCE), RScript.ReturnType.LIST,
-                        List.of(send.dedupeKey, send.stream), argv.toArray()));
-            } else {
-                replies.add(batch.<String, String>getStream(send.stream, StringCodec.INSTANCE)
-                        .addAsync(StreamAddArgs.entries(send.fields)));
-            }
+        List<StreamGroup> groups = StreamGroup.byStream(sends);
+        for (StreamGroup group : groups) {
+            group.reply = SEND_BATCH.evalAsync(batch.getScript(StringCodec.INSTANCE), RScript.ReturnType.LIST,
+                    group.keys(), group.argv(dedupeWindowMs));
         }
         metrics.batch(sends.size());
         RFuture<BatchResult<?>> executed;
@@ -225,13 +212,13 @@ public final class RedisTallyProducer implements TallyProducer {
         } catch (RuntimeException e) {
             // Redisson can refuse a batch synchronously (e.g. a slot without a master during a cluster
             // failover); fail or retry its sends like any asynchronous error instead of killing the sender.
-            release(lane, complete(sends, replies, null, e));
+            release(lane, complete(groups, null, e));
             return;
         }
         executed.whenComplete((result, error) -> {
             List<PendingSend> retry = List.of();
             try {
-                retry = complete(sends, replies, result, error);
+                retry = complete(groups, result, error);
             } catch (RuntimeException e) {
                 log.error("producer: handling the reply of a pipeline failed; failing its sends: {}", e.toString());
                 sends.stream().filter(send -> !send.future.isDone()).forEach(send -> fail(send, e));
@@ -259,45 +246,51 @@ public final class RedisTallyProducer implements TallyProducer {
         }, RETRY_DELAY_MS, TimeUnit.MILLISECONDS);
     }
 
-    /** Completes each send of a pipeline; returns the idempotent ones to send again. */
-    private List<PendingSend> complete(List<PendingSend> sends, List<RFuture<?>> replies, BatchResult<?> result,
-                                       Throwable error) {
+    /**
+     * Completes each send of a pipeline; returns those to send again: the idempotent ones after a
+     * retriable error, and all of a stream's sends when its script was missing (nothing was written).
+     */
+    private List<PendingSend> complete(List<StreamGroup> groups, BatchResult<?> result, Throwable error) {
         Throwable cause = unwrap(error);
         if (cause == null && acks == Acks.REPLICAS && result.getSyncedSlaves() < 1) {
             cause = new RedisException("no replica acknowledged the pipeline within " + sendTimeoutMs
                     + " ms (acks=replicas)");
         }
-        if ((cause != null && LuaScript.isNoScript(cause)) || anyNoScript(replies)) {
-            // a restarted or promoted master has no scripts; load without blocking this Redisson thread,
-            // the idempotent sends are retried after it
-            DEDUPE_SEND.loadAsync(redis);
+        boolean noScript = cause != null && LuaScript.isNoScript(cause);
+        for (StreamGroup group : groups) {
+            Throwable own = group.reply == null ? null : failure(group.reply);
+            noScript |= own != null && LuaScript.isNoScript(own);
+        }
+        if (noScript) {
+            // a restarted or promoted master has no scripts; load without blocking this Redisson thread
+            SEND_BATCH.loadAsync(redis);
         }
         List<PendingSend> retry = new ArrayList<>();
-        for (int i = 0; i < sends.size(); i++) {
-            PendingSend send = sends.get(i);
-            Throwable own = cause != null ? cause : failure(replies.get(i));
+        for (StreamGroup group : groups) {
+            Throwable own = cause != null ? cause : group.reply == null ? null : failure(group.reply);
             if (own == null) {
-                succeed(send, replies.get(i));
-            } else if (send.idempotent() && !expired(send) && retriable(own)) {
-                retry.add(send);
-            } else {
-                fail(send, own);
+                List<Object> reply = group.reply.toCompletableFuture().join();
+                for (int i = 0; i < group.sends.size(); i++) {
+                    boolean duplicate = ((Number) reply.get(2 * i + 1)).longValue() == 1;
+                    succeed(group.sends.get(i), String.valueOf(reply.get(2 * i)), duplicate);
+                }
+                continue;
+            }
+            boolean nothingWritten = LuaScript.isNoScript(own);
+            for (PendingSend send : group.sends) {
+                if (!expired(send) && (nothingWritten || (send.idempotent() && retriable(own)))) {
+                    retry.add(send);
+                } else {
+                    fail(send, own);
+                }
             }
         }
         return retry;
     }
 
-    private void succeed(PendingSend send, RFuture<?> reply) {
-        Object value = reply.toCompletableFuture().join();
-        SendResult result;
-        if (value instanceof StreamMessageId id) {
-            result = new SendResult(send.partition, id.toString(), false);
-        } else {
-            List<?> pair = (List<?>) value;
-            boolean duplicate = ((Number) pair.get(1)).longValue() == 1;
-            result = new SendResult(send.partition, String.valueOf(pair.get(0)), duplicate);
-        }
-        metrics.sent(send.topic, result.duplicate() ? "duplicate" : "ok", System.nanoTime() - send.createdNanos);
+    private void succeed(PendingSend send, String entryId, boolean duplicate) {
+        SendResult result = new SendResult(send.partition, entryId, duplicate);
+        metrics.sent(send.topic, duplicate ? "duplicate" : "ok", System.nanoTime() - send.createdNanos);
         finish(send, () -> send.future.complete(result));
     }
 
@@ -324,16 +317,6 @@ public final class RedisTallyProducer implements TallyProducer {
 
     private boolean expired(PendingSend send) {
         return System.nanoTime() - send.createdNanos > TimeUnit.MILLISECONDS.toNanos(sendTimeoutMs);
-    }
-
-    private static boolean anyNoScript(List<RFuture<?>> replies) {
-        for (RFuture<?> reply : replies) {
-            Throwable t = failure(reply);
-            if (t != null && LuaScript.isNoScript(t)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Redis unavailable, busy or moving: a retry (same id) may succeed. Looks through wrapped causes. */
