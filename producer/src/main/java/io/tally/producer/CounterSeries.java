@@ -20,6 +20,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.UUID;
 
 /**
@@ -47,20 +48,25 @@ public final class CounterSeries implements AutoCloseable {
     public record Bucket(long start, long value) {
     }
 
-    private CounterSeries(RedissonClient redis, boolean ownsClient, TallyConfig config) {
+    private CounterSeries(RedissonClient redis, boolean ownsClient, Keys keys, Partitioner partitioner,
+                          SeriesWindows windows) {
         this.redis = redis;
         this.ownsClient = ownsClient;
+        this.keys = keys;
+        this.partitioner = partitioner;
+        this.windows = windows;
+    }
+
+    private static CounterSeries open(RedissonClient redis, boolean ownsClient, TallyConfig config) {
         Namespace ns = Namespace.open(redis, config);
-        this.keys = ns.keys();
-        this.partitioner = ns.partitioner();
-        this.windows = config.get(TallyConfig.SERIES_WINDOWS);
+        return new CounterSeries(redis, ownsClient, ns.keys(), ns.partitioner(), config.get(TallyConfig.SERIES_WINDOWS));
     }
 
     /** A reader with its own Redis client, closed with it. */
     public static CounterSeries create(TallyConfig config) {
         RedissonClient redis = RedisClientFactory.create(config);
         try {
-            return new CounterSeries(redis, true, config);
+            return open(redis, true, config);
         } catch (RuntimeException e) {
             redis.shutdown();
             throw e;
@@ -69,7 +75,20 @@ public final class CounterSeries implements AutoCloseable {
 
     /** A reader on a shared Redis client, which {@link #close()} leaves open. */
     public static CounterSeries create(RedissonClient redis, TallyConfig config) {
-        return new CounterSeries(redis, false, config);
+        return open(redis, false, config);
+    }
+
+    /**
+     * A reader of a namespace whose P is already known, on a shared Redis client; unlike the other
+     * factories it writes nothing (no namespace creation), for read-only tools.
+     */
+    public static CounterSeries create(RedissonClient redis, Keys keys, int partitions, SeriesWindows windows) {
+        return new CounterSeries(redis, false, keys, new Partitioner(partitions), windows);
+    }
+
+    /** The windows this reader accepts ({@code series-windows}). */
+    public SeriesWindows windows() {
+        return windows;
     }
 
     /**
@@ -109,6 +128,19 @@ public final class CounterSeries implements AutoCloseable {
     /** Estimated number of distinct members ever added to {@code counter} with {@code unique}. */
     public long unique(String counter) {
         return redis.getHyperLogLog(keys.hll(partitioner.partitionOf(counter), counter), StringCodec.INSTANCE).count();
+    }
+
+    /**
+     * Like {@link #unique}, but empty when the counter has no HyperLogLog (no {@code unique} entry was
+     * ever applied to it), so that callers can tell "no unique counting" from "0 members". One round trip.
+     */
+    public OptionalLong uniqueIfPresent(String counter) {
+        String key = keys.hll(partitioner.partitionOf(counter), counter);
+        RBatch batch = redis.createBatch();
+        RFuture<Boolean> exists = batch.getHyperLogLog(key, StringCodec.INSTANCE).isExistsAsync();
+        RFuture<Long> count = batch.getHyperLogLog(key, StringCodec.INSTANCE).countAsync();
+        batch.execute();
+        return exists.toCompletableFuture().join() ? OptionalLong.of(count.toCompletableFuture().join()) : OptionalLong.empty();
     }
 
     /**

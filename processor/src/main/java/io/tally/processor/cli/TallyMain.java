@@ -33,7 +33,7 @@ public final class TallyMain implements Callable<Integer> {
     CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(run(args, System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        System.exit(run(args, System.getenv(), Cli.utf8(System.out), Cli.utf8(System.err)));
     }
 
     /** Runs one command line with the given environment and output; returns the exit code. */

@@ -4,7 +4,10 @@ import io.tally.common.config.ConfigException;
 import io.tally.common.wire.InvalidEntryException;
 import picocli.CommandLine;
 
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -58,9 +61,17 @@ public final class Cli {
 
     /** Runs a root command with the process's streams and environment. */
     public static int run(Object root, String... args) {
-        PrintWriter out = new PrintWriter(System.out, true);
-        PrintWriter err = new PrintWriter(System.err, true);
+        PrintWriter out = utf8(System.out);
+        PrintWriter err = utf8(System.err);
         return commandLine(root, List.of(), System.getenv(), out, err).execute(args);
+    }
+
+    /**
+     * A UTF-8 writer on a standard stream: Java 17 would otherwise encode in the locale's charset, which
+     * under {@code LANG=C} turns counter names and the sparkline of {@code tally series} into {@code ?}.
+     */
+    public static PrintWriter utf8(OutputStream stream) {
+        return new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), true);
     }
 
     static String describe(Throwable e) {

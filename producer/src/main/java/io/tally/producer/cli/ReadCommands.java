@@ -12,15 +12,20 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 
-/** Commands that read applied state: {@code get}, {@code counters}, {@code delete}, {@code firings}. */
+/**
+ * Commands that read applied state: {@code get} (with the unique estimate when there is one),
+ * {@code counters}, {@code delete}, {@code firings}.
+ */
 public final class ReadCommands {
     private ReadCommands() {
     }
 
     @Command(name = "get", mixinStandardHelpOptions = true,
-            description = "Prints a counter's applied value (0 when it does not exist; exit code 3 then).")
+            description = {"Prints a counter's applied value (0 when it does not exist; exit code 3 then).",
+                    "When the counter has unique entries, a second line: unique <estimate>."})
     public static final class Get implements Callable<Integer> {
         /** Exit code of {@code get} for a counter that does not exist. */
         public static final int NOT_FOUND = 3;
@@ -37,8 +42,10 @@ public final class ReadCommands {
             WireFormat.checkName("counter", name);
             try (Session s = Session.existing(options.config())) {
                 CounterValue v = s.reader().counter(name);
+                OptionalLong unique = s.series().uniqueIfPresent(name);
                 spec.commandLine().getOut().println(v.value());
-                if (!v.exists()) {
+                unique.ifPresent(u -> spec.commandLine().getOut().println("unique " + u));
+                if (!v.exists() && unique.isEmpty()) {
                     spec.commandLine().getErr().println("counter '" + name + "' does not exist (never written, "
                             + "not applied yet, or deleted)");
                     return NOT_FOUND;

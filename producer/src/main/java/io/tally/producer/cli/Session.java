@@ -4,6 +4,7 @@ import io.tally.common.config.ConfigException;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.keys.Keys;
 import io.tally.common.redis.RedisClientFactory;
+import io.tally.producer.CounterSeries;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
 import io.tally.producer.dlq.DeadLetters;
@@ -69,6 +70,11 @@ final class Session implements AutoCloseable {
 
     TallyReader reader() {
         return new TallyReader(redis, keys, partitions);
+    }
+
+    /** Series and unique reads; the windows are this command's {@code series-windows}. */
+    CounterSeries series() {
+        return CounterSeries.create(redis, keys, partitions, config.get(TallyConfig.SERIES_WINDOWS));
     }
 
     DeadLetters deadLetters() {

@@ -6,6 +6,7 @@ import io.javalin.json.JavalinJackson;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.redis.RedisClientFactory;
+import io.tally.producer.CounterSeries;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
 import io.tally.producer.read.TallyReader;
@@ -103,9 +104,12 @@ public final class ApiServer implements AutoCloseable {
                                 PrometheusMeterRegistry registry) {
         JsonBodies bodies = new JsonBodies(json, config.get(TallyConfig.API_MAX_BODY_BYTES));
         Sends sends = new Sends(producer, problems);
+        CounterSeries series = CounterSeries.create(redis, reader.keys(), reader.partitions(),
+                config.get(TallyConfig.SERIES_WINDOWS));
         List<Routes> routes = new ArrayList<>();
         routes.add(new HealthRoutes(redis, reader.keys(), registry));
-        routes.add(new CounterRoutes(sends, bodies, reader));
+        routes.add(new CounterRoutes(sends, bodies, reader, series));
+        routes.add(new SeriesRoutes(series, InstantSource.system()));
         routes.add(new EventRoutes(sends, bodies));
         routes.add(new BatchRoutes(producer, bodies, config.get(TallyConfig.API_MAX_BODY_BYTES),
                 config.get(TallyConfig.API_MAX_BATCH_BYTES)));

@@ -3,6 +3,7 @@ package io.tally.producer.http;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.tally.common.model.OpKind;
+import io.tally.producer.CounterSeries;
 import io.tally.producer.read.CounterValue;
 import io.tally.producer.read.StreamIds;
 import io.tally.producer.read.TallyReader;
@@ -12,10 +13,13 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * {@code /v1/counters}: operations (202 once the entry is in the partition's stream), the applied
- * value (optionally after a given entry has been applied: read-your-writes), the list, and delete.
+ * value (optionally after a given entry has been applied: read-your-writes) with the unique estimate
+ * when the counter has one, the list, and delete. A counter exists when it has a total or a
+ * HyperLogLog ({@code unique} entries only: value 0).
  */
 final class CounterRoutes implements Routes {
     static final int MAX_WAIT_MS = 30_000;
@@ -23,11 +27,13 @@ final class CounterRoutes implements Routes {
     private final Sends sends;
     private final JsonBodies bodies;
     private final TallyReader reader;
+    private final CounterSeries series;
 
-    CounterRoutes(Sends sends, JsonBodies bodies, TallyReader reader) {
+    CounterRoutes(Sends sends, JsonBodies bodies, TallyReader reader, CounterSeries series) {
         this.sends = sends;
         this.bodies = bodies;
         this.reader = reader;
+        this.series = series;
     }
 
     @Override
@@ -53,12 +59,16 @@ final class CounterRoutes implements Routes {
             applied = awaitApplied(name, after, waitMs(ctx));
         }
         CounterValue value = reader.counter(name);
-        if (!value.exists()) {
+        OptionalLong unique = series.uniqueIfPresent(name);
+        if (!value.exists() && unique.isEmpty()) {
             throw ApiProblem.notFound("counter '" + name + "' does not exist (never written, not applied yet, or "
                     + "deleted); its value reads as 0").with("name", name).with("value", 0)
                     .with("partition", value.partition()).with("applied", applied);
         }
         Map<String, Object> body = json(value);
+        if (unique.isPresent()) {
+            body.put("unique", unique.getAsLong());
+        }
         if (applied != null) {
             body.put("applied", applied);
         }
