@@ -4,7 +4,8 @@ import io.tally.common.config.TallyConfig;
 import io.tally.common.model.CounterOp;
 import io.tally.producer.TallyProducer;
 import io.tally.testsupport.PipelineInspector;
-import io.tally.testsupport.ProcessorProcess;
+import io.tally.testsupport.ProcessorFleet;
+import io.tally.processor.harness.PacedSender;
 import io.tally.testsupport.RealRedisExtension;
 import io.tally.testsupport.TestRedis;
 import io.tally.testsupport.Workload;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -33,11 +33,13 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(RealRedisExtension.class)
 class CrashSafetyTest {
     private static final int P = 16;
-    private final List<ProcessorProcess> processes = new ArrayList<>();
+    private ProcessorFleet fleet;
 
     @AfterEach
     void stopAll() {
-        processes.forEach(ProcessorProcess::close);
+        if (fleet != null) {
+            fleet.close();
+        }
     }
 
     @Test
@@ -45,37 +47,9 @@ class CrashSafetyTest {
         TallyConfig config = redis.config(P).build();
         Workload workload = Workload.random(20261123L, 200_000, 1_000);
         List<String> args = List.of("--partitions", Integer.toString(P), "--lease-ttl-ms", "2000", "--batch-size", "200");
-        AtomicInteger names = new AtomicInteger();
-        for (int i = 0; i < 3; i++) {
-            processes.add(ProcessorProcess.start("p" + names.incrementAndGet(), redis.url(), config.namespace(), args));
-        }
-
-        Thread producer = new Thread(() -> {
-            try (TallyProducer p = TallyProducer.create(config)) {
-                // Paced so that the run spans several kills.
-                int n = 0;
-                for (CounterOp op : workload.ops()) {
-                    p.send(op);
-                    if (++n % 10_000 == 0) {
-                        p.flush();
-                        sleep(400);
-                    }
-                }
-                p.flush();
-            }
-        });
-        producer.start();
-
-        Random random = new Random(1);
-        int kills = 0;
-        while (producer.isAlive() || kills < 3) {
-            sleep(2000 + random.nextInt(1500));
-            ProcessorProcess victim = processes.remove(random.nextInt(processes.size()));
-            victim.kill();
-            victim.close();
-            kills++;
-            processes.add(ProcessorProcess.start("p" + names.incrementAndGet(), redis.url(), config.namespace(), args));
-        }
+        fleet = new ProcessorFleet("p", redis.url(), config.namespace(), args).start(3);
+        Thread producer = PacedSender.start(config, workload.ops(), 10_000, 400, TallyProducer::send);
+        int kills = fleet.killAndReplaceWhile(producer::isAlive, 3, 2000, 1500, new Random(1));
         producer.join();
 
         RedissonClient client = redis.client();
@@ -91,14 +65,6 @@ class CrashSafetyTest {
             assertThat(kills).isGreaterThanOrEqualTo(3);
         } finally {
             client.shutdown();
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -1,10 +1,10 @@
 package io.tally.processor.resilience;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.model.CounterOp;
 import io.tally.producer.TallyProducer;
 import io.tally.testsupport.PipelineInspector;
-import io.tally.testsupport.ProcessorProcess;
+import io.tally.processor.harness.PacedSender;
+import io.tally.testsupport.ProcessorFleet;
 import io.tally.testsupport.RedisCluster;
 import io.tally.testsupport.RedisServer;
 import io.tally.testsupport.Workload;
@@ -14,11 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.redisson.api.RedissonClient;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -33,12 +31,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class ClusterCrashSafetyTest {
     private static final int P = 24;
     private static final int OPS = 60_000;
-    private final List<ProcessorProcess> processes = new ArrayList<>();
+    private ProcessorFleet fleet;
     private RedisCluster cluster;
 
     @AfterEach
     void stopAll() {
-        processes.forEach(ProcessorProcess::close);
+        if (fleet != null) {
+            fleet.close();
+        }
         if (cluster != null) {
             cluster.close();
         }
@@ -52,35 +52,9 @@ class ClusterCrashSafetyTest {
         Workload workload = Workload.random(20261124L, OPS, 500);
         List<String> args = List.of("--redis-mode", "cluster", "--partitions", Integer.toString(P),
                 "--lease-ttl-ms", "2000", "--batch-size", "200");
-        AtomicInteger names = new AtomicInteger();
-        for (int i = 0; i < 3; i++) {
-            processes.add(ProcessorProcess.start("c" + names.incrementAndGet(), cluster.seedUrls(), config.namespace(), args));
-        }
-        Thread producer = new Thread(() -> {
-            try (TallyProducer p = TallyProducer.create(config)) {
-                int n = 0;
-                for (CounterOp op : workload.ops()) {
-                    p.send(op);
-                    if (++n % 5_000 == 0) {
-                        p.flush();
-                        sleep(500); // paced so that the run spans several kills
-                    }
-                }
-                p.flush();
-            }
-        });
-        producer.start();
-
-        Random random = new Random(2);
-        int kills = 0;
-        while (producer.isAlive() || kills < 3) {
-            sleep(2000 + random.nextInt(1500));
-            ProcessorProcess victim = processes.remove(random.nextInt(processes.size()));
-            victim.kill();
-            victim.close();
-            kills++;
-            processes.add(ProcessorProcess.start("c" + names.incrementAndGet(), cluster.seedUrls(), config.namespace(), args));
-        }
+        fleet = new ProcessorFleet("c", cluster.seedUrls(), config.namespace(), args).start(3);
+        Thread producer = PacedSender.start(config, workload.ops(), 5_000, 500, TallyProducer::send);
+        int kills = fleet.killAndReplaceWhile(producer::isAlive, 3, 2000, 1500, new Random(2));
         producer.join();
 
         RedissonClient client = cluster.client();

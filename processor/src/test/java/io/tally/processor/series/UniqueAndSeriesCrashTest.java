@@ -6,7 +6,8 @@ import io.tally.common.series.SeriesWindows;
 import io.tally.producer.CounterSeries;
 import io.tally.producer.TallyProducer;
 import io.tally.testsupport.PipelineInspector;
-import io.tally.testsupport.ProcessorProcess;
+import io.tally.processor.harness.PacedSender;
+import io.tally.testsupport.ProcessorFleet;
 import io.tally.testsupport.RealRedisExtension;
 import io.tally.testsupport.TestRedis;
 import org.junit.jupiter.api.AfterEach;
@@ -20,7 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -40,11 +40,13 @@ class UniqueAndSeriesCrashTest {
     private static final long MIN = 60_000L;
     private static final long HOUR = 3_600_000L;
     private static final long DAY = 86_400_000L;
-    private final List<ProcessorProcess> processes = new ArrayList<>();
+    private ProcessorFleet fleet;
 
     @AfterEach
     void stopAll() {
-        processes.forEach(ProcessorProcess::close);
+        if (fleet != null) {
+            fleet.close();
+        }
     }
 
     @Test
@@ -77,34 +79,9 @@ class UniqueAndSeriesCrashTest {
         assertThat(ops.stream().filter(o -> o.member() != null).count()).isEqualTo(100_000);
 
         List<String> args = List.of("--partitions", Integer.toString(P), "--lease-ttl-ms", "2000", "--batch-size", "200");
-        AtomicInteger names = new AtomicInteger();
-        for (int i = 0; i < 2; i++) {
-            processes.add(ProcessorProcess.start("k" + names.incrementAndGet(), redis.url(), config.namespace(), args));
-        }
-        Thread producer = new Thread(() -> {
-            try (TallyProducer p = TallyProducer.create(config)) {
-                int n = 0;
-                for (CounterOp op : ops) {
-                    p.send(op);
-                    if (++n % 10_000 == 0) {
-                        p.flush();
-                        sleep(300);
-                    }
-                }
-                p.flush();
-            }
-        });
-        producer.start();
-        Random chaos = new Random(3);
-        int kills = 0;
-        while (producer.isAlive() || kills < 3) {
-            sleep(1500 + chaos.nextInt(1000));
-            ProcessorProcess victim = processes.remove(chaos.nextInt(processes.size()));
-            victim.kill();
-            victim.close();
-            kills++;
-            processes.add(ProcessorProcess.start("k" + names.incrementAndGet(), redis.url(), config.namespace(), args));
-        }
+        fleet = new ProcessorFleet("k", redis.url(), config.namespace(), args).start(2);
+        Thread producer = PacedSender.start(config, ops, 10_000, 300, TallyProducer::send);
+        int kills = fleet.killAndReplaceWhile(producer::isAlive, 3, 1500, 1000, new Random(3));
         producer.join();
 
         RedissonClient client = redis.client();

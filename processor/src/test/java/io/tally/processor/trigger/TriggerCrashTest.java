@@ -11,6 +11,8 @@ import io.tally.common.trigger.TriggerStatus;
 import io.tally.producer.TallyProducer;
 import io.tally.producer.triggers.TriggerClient;
 import io.tally.testsupport.PipelineInspector;
+import io.tally.processor.harness.PacedSender;
+import io.tally.testsupport.ProcessorFleet;
 import io.tally.testsupport.ProcessorProcess;
 import io.tally.testsupport.RealRedisExtension;
 import io.tally.testsupport.TestRedis;
@@ -30,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -53,17 +54,18 @@ class TriggerCrashTest {
             Map.of(), Map.of("country", "FR"), Map.of("device", "desktop"), Map.of("country", "DE", "device", "mobile"));
 
     private final List<ProcessorProcess> processes = new ArrayList<>();
+    private final List<ProcessorFleet> fleets = new ArrayList<>();
 
     @AfterEach
     void stopAll() {
         processes.forEach(ProcessorProcess::close);
+        fleets.forEach(ProcessorFleet::close);
     }
 
     @Test
     void sigkilledProcessors_everyMatchingEventFiresEachTriggerExactlyOnce(TestRedis redis) throws Exception {
         TallyConfig config = redis.config(P).build();
         List<String> args = args();
-        AtomicInteger names = new AtomicInteger();
         RedissonClient client = redis.client();
         try (TriggerClient triggers = TriggerClient.create(client, config, InstantSource.system())) {
             Map<String, TriggerDefinition> defs = new HashMap<>();
@@ -80,26 +82,12 @@ class TriggerCrashTest {
             for (int i = 0; i < 4; i++) {
                 clocks.add(triggers.create(TriggerDefinition.time(at + 50L * i).every(400L).build()));
             }
-            for (int i = 0; i < 3; i++) {
-                processes.add(ProcessorProcess.start("p" + names.incrementAndGet(), redis.url(), config.namespace(), args));
-            }
+            ProcessorFleet fleet = new ProcessorFleet("p", redis.url(), config.namespace(), args).start(3);
+            fleets.add(fleet);
 
             List<Event> events = events(50_000, 20261124L);
-            Thread producer = new Thread(() -> {
-                try (TallyProducer p = TallyProducer.create(config)) {
-                    int n = 0;
-                    for (Event e : events) {
-                        p.emit(e);
-                        if (++n % 5_000 == 0) { // paced so that the run spans several kills
-                            p.flush();
-                            sleep(400);
-                        }
-                    }
-                    p.flush();
-                }
-            });
-            producer.start();
-            int kills = killAndReplaceWhile(producer, names, redis, config, args);
+            Thread producer = PacedSender.start(config, events, 5_000, 400, TallyProducer::emit);
+            int kills = fleet.killAndReplaceWhile(producer::isAlive, 3, 2000, 1500, new Random(7));
             producer.join();
 
             PipelineInspector inspector = new PipelineInspector(client, config.namespace(), P);
@@ -221,21 +209,6 @@ class TriggerCrashTest {
             expected += every * (x.missed() + 1);
         }
         assertThat(fireCount).as("fireCount of %s", t.id()).isEqualTo(f.size());
-    }
-
-    private int killAndReplaceWhile(Thread producer, AtomicInteger names, TestRedis redis, TallyConfig config,
-                                    List<String> args) {
-        Random random = new Random(7);
-        int kills = 0;
-        while (producer.isAlive() || kills < 3) {
-            sleep(2000 + random.nextInt(1500));
-            ProcessorProcess victim = processes.remove(random.nextInt(processes.size()));
-            victim.kill();
-            victim.close();
-            kills++;
-            processes.add(ProcessorProcess.start("p" + names.incrementAndGet(), redis.url(), config.namespace(), args));
-        }
-        return kills;
     }
 
     private static List<String> args() {
