@@ -66,7 +66,9 @@ final class BenchContext {
             cmd.addAll(List.of("-cp", Child.classpath(), "io.tally.processor.app.ProcessorMain"));
         }
         cmd.addAll(List.of("--redis-url", redisUrl, "--namespace", namespace, "--partitions",
-                Integer.toString(Workload.PARTITIONS), "--processor-id", id));
+                Integer.toString(Workload.PARTITIONS), "--processor-id", id,
+                // several processors share this machine; the bench reads Redis, not their metrics port
+                "--http-port", "0"));
         if (leaseTtlMs > 0) {
             cmd.addAll(List.of("--lease-ttl-ms", Integer.toString(leaseTtlMs)));
         }
