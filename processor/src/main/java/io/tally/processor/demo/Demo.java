@@ -98,8 +98,11 @@ public final class Demo implements AutoCloseable {
     private void awaitAssignment(Processor first, Processor second) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         int partitions = first.partitions();
+        // Wait for the balanced assignment, not just full coverage: the first processor takes every
+        // partition before the second joins, then hands half of them over.
         while (System.nanoTime() < deadline
-                && first.ownedPartitions().size() + second.ownedPartitions().size() < partitions) {
+                && (first.ownedPartitions().size() + second.ownedPartitions().size() < partitions
+                || Math.abs(first.ownedPartitions().size() - second.ownedPartitions().size()) > 1)) {
             TimeUnit.MILLISECONDS.sleep(50);
         }
         out.printf("  processors  %s owns %d, %s owns %d of %d partitions%n", first.instanceId(),
