@@ -33,6 +33,8 @@ public final class ProcessorLoop implements Runnable {
     private static final long MAX_BACKOFF_MS = 5000;
 
     private final Keys keys;
+    /** For log messages only; carries no password (passwords never go into the URL). */
+    private final String redisUrl;
     private final int partitions;
     private final String instanceId;
     private final Membership membership;
@@ -56,8 +58,9 @@ public final class ProcessorLoop implements Runnable {
 
     public ProcessorLoop(Keys keys, int partitions, String instanceId, Membership membership, Leases leases,
                          ApplyRound round, Housekeeping housekeeping, TimeTriggerScheduler scheduler,
-                         ProcessorMetrics metrics,
+                         ProcessorMetrics metrics, String redisUrl,
                          long tickMs, long leaseTtlMs, long idlePollMs) {
+        this.redisUrl = redisUrl;
         this.keys = keys;
         this.partitions = partitions;
         this.instanceId = instanceId;
@@ -100,7 +103,9 @@ public final class ProcessorLoop implements Runnable {
             } catch (RedisException | IllegalStateException e) {
                 ready = false;
                 backoffMs = backoffMs == 0 ? 100 : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
-                log.warn("Redis call failed ({}); retrying in {} ms", e.toString(), backoffMs);
+                log.warn("Redis at {} failed ({}); processing paused and not ready, retrying in {} ms. Check that "
+                        + "Redis is up and reachable; partitions not renewed within {} ms move to other processors.",
+                        redisUrl, e.toString(), backoffMs, leaseTtlMs);
                 sleep(backoffMs);
             }
         }
