@@ -202,12 +202,16 @@ class TriggerCrashTest {
     private static void assertCoversItsGridOnce(Trigger t, List<Firing> all, long fireCount) {
         List<Firing> f = all.stream().filter(x -> x.triggerId().equals(t.id())).toList();
         long every = t.definition().every();
-        assertThat(f).as("firings of %s", t.id()).hasSizeGreaterThan(10);
         long expected = t.definition().at();
+        long dueTimesCovered = 0;
         for (Firing x : f) {
             assertThat(Long.parseLong(x.cause())).as("cause of %s", x.firingId()).isEqualTo(expected);
             expected += every * (x.missed() + 1);
+            dueTimesCovered += x.missed() + 1;
         }
+        // The clock ran through the kills: more than 10 due times, each covered once (periods missed while
+        // a partition had no owner are merged into one firing, so firings alone may number fewer).
+        assertThat(dueTimesCovered).as("due times covered by %s", t.id()).isGreaterThan(10);
         assertThat(fireCount).as("fireCount of %s", t.id()).isEqualTo(f.size());
     }
 
