@@ -105,7 +105,8 @@ public final class WireFormat {
         }
     }
 
-    static boolean isCanonicalInteger(String s) {
+    /** True for a signed decimal integer in canonical form (no "+", no leading zeros, no "-0"), at most 19 digits. */
+    public static boolean isCanonicalInteger(String s) {
         int start = s.startsWith("-") ? 1 : 0;
         if (s.length() == start || s.length() - start > 19) {
             return false;

@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The processor's one thread. Between pipelined apply rounds it runs a tick every {@code tick-ms}:
- * heartbeat, assignment, lease acquire/release/renew, housekeeping. One thread means no script of a
- * partition is ever in flight while its lease is released.
+ * heartbeat, assignment, lease acquire/release/renew, housekeeping. The tick first waits for every
+ * pipeline in flight, so no script of a partition is ever in flight while its lease is released.
  *
  * <p>Errors from Redis are retried with exponential backoff (100 ms to 5 s); while they last the
  * processor reports not ready. Nothing is acknowledged except by the apply script itself.
@@ -86,6 +86,7 @@ public final class ProcessorLoop implements Runnable {
         while (running) {
             try {
                 if (System.nanoTime() >= nextTick) {
+                    round.drain(); // no script in flight while leases change
                     tick();
                     nextTick = System.nanoTime() + tickNanos;
                 }
@@ -210,6 +211,7 @@ public final class ProcessorLoop implements Runnable {
     private void shutdown() {
         Set<Integer> held = workers.partitions();
         try {
+            round.drain();
             held.forEach(workers::remove);
             leases.release(held);
             membership.leave();

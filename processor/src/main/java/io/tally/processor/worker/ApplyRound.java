@@ -8,6 +8,8 @@ import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
+import org.redisson.api.stream.StreamMessageId;
+import org.redisson.api.stream.StreamMultiReadGroupArgs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -15,18 +17,29 @@ import org.slf4j.MDC;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.function.IntConsumer;
 
 /**
- * One pipelined round over every owned partition: a claim script for a partition still recovering,
- * otherwise one apply script that reads and applies a batch of both input streams atomically. All
- * scripts of a round leave as one pipeline, so N partitions cost one round trip.
+ * One pipelined round over every owned partition. A partition still recovering gets a claim script or
+ * apply.lua reading its own pending entries. A live partition gets, in order: the fast apply script for
+ * each counter batch read in the previous round (apply.lua for a batch the fast script cannot decide, and
+ * for events), then an XREADGROUP for its next batch. All of it leaves as one pipeline, so N partitions
+ * cost one round trip, and Redis reads the next batch while the processor folds the last one.
+ *
+ * <p>Reading outside the fenced scripts is safe by the checkpoint rule: a script applies a batch only if
+ * its first entry follows the checkpoint, and otherwise answers GAP, after which the worker claims every
+ * pending entry and re-reads its own from the start. A zombie's read-ahead is therefore harmless.
  */
 public final class ApplyRound {
     private static final Logger log = LoggerFactory.getLogger(ApplyRound.class);
     static final LuaScript APPLY = LuaScript.resource("apply");
+    static final LuaScript APPLY_COUNTERS = LuaScript.resource("apply_counters");
     static final LuaScript CLAIM = LuaScript.resource("claim");
     private static final int STREAM_FIELDS = 8;
+    /** Pipelines in flight at once, each over its own share of the partitions. */
+    static final int GROUPS = 2;
 
     private final RedissonClient redis;
     private final Keys keys;
@@ -36,6 +49,7 @@ public final class ApplyRound {
     private final ProcessorMetrics metrics;
     private final String windows;
     private final long futureMs;
+    private final Pipeline[] inFlight = new Pipeline[GROUPS];
 
     /**
      * @param windows  allowed series windows in the script's form ({@code SeriesWindows.scriptArg()})
@@ -55,22 +69,54 @@ public final class ApplyRound {
 
     public void load() {
         APPLY.load(redis);
+        APPLY_COUNTERS.load(redis);
         CLAIM.load(redis);
     }
 
     /**
-     * Runs one round.
+     * Finishes the oldest pipeline in flight and sends the next one for each group of partitions. The
+     * owned partitions are split into {@value #GROUPS} groups, each with one pipeline in flight, so that
+     * Redis works on one group while this thread folds the other's reads.
      *
      * @param workers   owned partitions
      * @param leaseLost called with each partition whose lease turned out to be gone
-     * @return entries read in the round (0 means every partition was idle)
+     * @return entries read or applied by the pipelines finished in this call (0: every partition idle)
      */
     public int run(Collection<PartitionWorker> workers, IntConsumer leaseLost) {
+        int progress = 0;
+        for (int g = 0; g < GROUPS; g++) {
+            if (inFlight[g] != null) {
+                Pipeline done = inFlight[g];
+                inFlight[g] = null;
+                progress += finish(done);
+            }
+            inFlight[g] = start(workers, g, leaseLost);
+        }
+        return progress;
+    }
+
+    /**
+     * Waits for every pipeline in flight and handles its replies. The loop calls it before it changes
+     * leases, so that no script of a partition is in flight while its lease is released.
+     */
+    public int drain() {
+        int progress = 0;
+        for (int g = 0; g < GROUPS; g++) {
+            if (inFlight[g] != null) {
+                Pipeline done = inFlight[g];
+                inFlight[g] = null;
+                progress += finish(done);
+            }
+        }
+        return progress;
+    }
+
+    /** Sends one pipeline for the workers of group {@code group}; null when none has anything to do. */
+    private Pipeline start(Collection<PartitionWorker> workers, int group, IntConsumer leaseLost) {
         RBatch batch = redis.createBatch(BatchOptions.defaults().retryAttempts(0));
-        List<Step> handlers = new ArrayList<>(workers.size());
-        int[] read = {0};
+        Pipeline round = new Pipeline();
         for (PartitionWorker w : workers) {
-            if (w.halted()) {
+            if (w.halted() || w.partition % GROUPS != group) {
                 continue;
             }
             StreamCursor claiming = w.claiming();
@@ -78,50 +124,219 @@ public final class ApplyRound {
                 RFuture<List<Object>> f = CLAIM.evalAsync(batch.getScript(), RScript.ReturnType.LIST,
                         List.of(stream(w.partition, claiming.topic), keys.lease(w.partition)),
                         leaseValue, consumer(), claiming.position, 1000);
-                handlers.add(new Step(w.partition, f, () -> onClaim(w, claiming, f.toCompletableFuture().join(), leaseLost)));
+                round.steps.add(new Step(f, () -> onClaim(w, claiming, f.toCompletableFuture().join(), leaseLost)));
+            } else if (!w.live()) {
+                RFuture<List<Object>> f = fullApply(batch, w, w.ops.readCursor(), w.events.readCursor(), batchSize);
+                round.steps.add(new Step(f, () -> round.progress[0] += onApply(w, f.toCompletableFuture().join(), leaseLost)));
             } else {
-                RFuture<List<Object>> f = APPLY.evalAsync(batch.getScript(), RScript.ReturnType.LIST,
-                        applyKeys(keys, w.partition),
-                        leaseValue, consumer(), w.partition, partitions, batchSize,
-                        w.ops.readCursor(), w.events.readCursor(), windows, futureMs);
-                handlers.add(new Step(w.partition, f, () -> read[0] += onApply(w, f.toCompletableFuture().join(), leaseLost)));
+                queueLive(batch, round.steps, round.reads, w, round.progress, leaseLost);
             }
         }
-        if (handlers.isEmpty()) {
-            return 0;
+        if (round.steps.isEmpty() && round.reads.isEmpty()) {
+            return null;
         }
-        long start = System.nanoTime();
+        round.started = System.nanoTime();
+        if (!round.steps.isEmpty()) {
+            round.executed = batch.executeAsync();
+        }
+        return round;
+    }
+
+    /** Waits for a pipeline and runs its handlers in order; throws when every step failed. */
+    private int finish(Pipeline round) {
         RuntimeException failure = null;
-        try {
-            batch.execute();
-        } catch (RuntimeException e) {
-            if (LuaScript.isNoScript(e)) {
+        if (round.executed != null) {
+            failure = await(round.executed);
+            if (failure != null && LuaScript.isNoScript(failure)) {
                 log.info("Redis forgot the scripts (restart or failover); loading them again");
                 load();
-                return 0;
             }
-            failure = e;
         }
-        metrics.round(System.nanoTime() - start, handlers.size());
+        for (Step read : round.reads) {
+            RuntimeException e = await(read.reply);
+            failure = failure == null ? e : failure;
+        }
+        metrics.round(System.nanoTime() - round.started, round.steps.size() + round.reads.size());
+        // Each worker's applies run before its read: the read appends to the queue the applies drain.
+        List<Step> steps = new ArrayList<>(round.steps);
+        steps.addAll(round.reads);
         int failed = 0;
-        for (Step step : handlers) {
+        for (Step step : steps) {
             if (step.reply.toCompletableFuture().isCompletedExceptionally() || !step.reply.isDone()) {
                 failed++;
                 continue;
             }
             step.handler.run();
         }
-        if (failure != null && failed == handlers.size()) {
+        if (failure != null && failed == steps.size() && !LuaScript.isNoScript(failure)) {
             throw failure;
         }
-        if (failure != null) {
-            log.error("{} of {} partitions failed this round: {}", failed, handlers.size(), failure.toString());
+        if (failure != null && !LuaScript.isNoScript(failure)) {
+            log.error("{} of {} steps failed this round: {}", failed, steps.size(), failure.toString());
         }
-        return read[0];
+        return round.progress[0];
+    }
+
+    private static RuntimeException await(RFuture<?> future) {
+        try {
+            future.toCompletableFuture().join();
+            return null;
+        } catch (CompletionException e) {
+            return e.getCause() instanceof RuntimeException cause ? cause : e;
+        } catch (RuntimeException e) {
+            return e;
+        }
+    }
+
+    /** The scripts and reads of one group of partitions, sent together, and what to do with each reply. */
+    private static final class Pipeline {
+        final List<Step> steps = new ArrayList<>();
+        final List<Step> reads = new ArrayList<>();
+        final int[] progress = {0};
+        RFuture<?> executed;
+        long started;
+    }
+
+    /** Queues a live partition's applies (batches in read order, ops and events each) and its next read. */
+    private void queueLive(RBatch batch, List<Step> steps, List<Step> reads, PartitionWorker w, int[] progress,
+                           IntConsumer leaseLost) {
+        int generation = w.generation;
+        boolean[] stopped = new boolean[2]; // per stream: a batch was not applied, later ones wait for it
+        for (ReadBatch b : w.opsBatches) {
+            CounterFold fold = b.slow ? null : b.fold(counterNames(w));
+            if (fold == null) {
+                RFuture<List<Object>> f = fullApply(batch, w, b.cursorBefore(), "", b.size());
+                steps.add(new Step(f, () -> {
+                    if (w.generation == generation && !stopped[0]) {
+                        stopped[0] = !onQueuedFull(w, "ops", b, f.toCompletableFuture().join(), leaseLost, progress);
+                    }
+                }));
+            } else {
+                RFuture<List<Object>> f = fastApply(batch, w, b, fold);
+                steps.add(new Step(f, () -> {
+                    if (w.generation == generation && !stopped[0]) {
+                        stopped[0] = !onFast(w, b, f.toCompletableFuture().join(), leaseLost, progress);
+                    }
+                }));
+            }
+        }
+        for (ReadBatch b : w.eventsBatches) {
+            RFuture<List<Object>> f = fullApply(batch, w, "", b.cursorBefore(), b.size());
+            steps.add(new Step(f, () -> {
+                if (w.generation == generation && !stopped[1]) {
+                    stopped[1] = !onQueuedFull(w, "events", b, f.toCompletableFuture().join(), leaseLost, progress);
+                }
+            }));
+        }
+        if (w.mayReadAhead()) {
+            // Sent on its own, not in the batch: Redisson decodes a batch's replies only once all of them
+            // have arrived and re-scans the whole batch reply on every network read until then, which
+            // makes one large batch of stream reads quadratic. Order against the applies does not matter:
+            // a read takes new entries, and an apply checks its batch against the checkpoint.
+            RFuture<Map<String, Map<StreamMessageId, Map<String, String>>>> f = redis
+                    .<String, String>getStream(keys.ops(w.partition), EntryCodec.INSTANCE)
+                    .readGroupAsync(Keys.GROUP, consumer(), StreamMultiReadGroupArgs.greaterThan(
+                            StreamMessageId.NEVER_DELIVERED, keys.events(w.partition), StreamMessageId.NEVER_DELIVERED)
+                            .count(batchSize));
+            reads.add(new Step(f, () -> {
+                if (w.generation == generation) {
+                    progress[0] += onRead(w, f.toCompletableFuture().join());
+                }
+            }));
+        }
+    }
+
+    private RFuture<List<Object>> fullApply(RBatch batch, PartitionWorker w, String opsCursor, String eventsCursor,
+                                            int count) {
+        return APPLY.evalAsync(batch.getScript(), RScript.ReturnType.LIST, applyKeys(keys, w.partition),
+                leaseValue, consumer(), w.partition, partitions, count, opsCursor, eventsCursor, windows, futureMs);
+    }
+
+    private RFuture<List<Object>> fastApply(RBatch batch, PartitionWorker w, ReadBatch b, CounterFold fold) {
+        int p = w.partition;
+        return APPLY_COUNTERS.evalAsync(batch.getScript(), RScript.ReturnType.LIST, fastKeys(keys, p),
+                leaseValue, b.first(), b.last(), Long.toString(fold.bound()), b.joinedIds(), fold.pairs());
+    }
+
+    /** KEYS of apply_counters.lua for one partition. */
+    static List<Object> fastKeys(Keys keys, int p) {
+        return List.of(keys.ops(p), keys.counters(p), keys.checkpoint(p), keys.lease(p), keys.triggersByCounter(p));
+    }
+
+    private int onRead(PartitionWorker w, Map<String, Map<StreamMessageId, Map<String, String>>> reply) {
+        int read = 0;
+        Map<StreamMessageId, Map<String, String>> ops = reply.get(keys.ops(w.partition));
+        if (ops != null && !ops.isEmpty()) {
+            w.opsBatches.add(new ReadBatch(ops));
+            read += ops.size();
+        }
+        Map<StreamMessageId, Map<String, String>> events = reply.get(keys.events(w.partition));
+        if (events != null && !events.isEmpty()) {
+            w.eventsBatches.add(new ReadBatch(events));
+            read += events.size();
+        }
+        return read;
+    }
+
+    /** Handles the fast script's reply; returns true when the batch was applied (or found applied before). */
+    private boolean onFast(PartitionWorker w, ReadBatch b, List<Object> reply, IntConsumer leaseLost, int[] progress) {
+        String status = String.valueOf(reply.get(0));
+        switch (status) {
+            case "OK" -> {
+                int applied = Integer.parseInt(String.valueOf(reply.get(1)));
+                int redelivered = Integer.parseInt(String.valueOf(reply.get(2)));
+                w.opsBatches.remove(b);
+                w.consecutiveGaps = 0;
+                if (applied > 0) {
+                    metrics.applied("ops", applied);
+                    recordLatency(b);
+                }
+                if (redelivered > 0) {
+                    metrics.redelivered("ops", redelivered);
+                }
+                progress[0] += b.size();
+                return true;
+            }
+            case "SLOW" -> {
+                log.debug("partition {}: batch {}..{} goes to the per-entry script ({})", w.partition, b.first(),
+                        b.last(), reply.size() > 1 ? reply.get(1) : "");
+                b.slow = true;
+                progress[0]++;
+                return false;
+            }
+            case "GAP" -> {
+                onGap(w, "ops");
+                return false;
+            }
+            default -> {
+                w.abandon();
+                leaseLost.accept(w.partition);
+                return false;
+            }
+        }
+    }
+
+    /** Handles apply.lua's reply for a batch read ahead; returns true when the batch is done. */
+    private boolean onQueuedFull(PartitionWorker w, String topic, ReadBatch b, List<Object> reply,
+                                 IntConsumer leaseLost, int[] progress) {
+        if ("LEASE_LOST".equals(reply.get(0))) {
+            w.abandon();
+            leaseLost.accept(w.partition);
+            return false;
+        }
+        int at = "ops".equals(topic) ? 1 : 1 + STREAM_FIELDS;
+        String state = String.valueOf(reply.get(at));
+        progress[0] += onApply(w, reply, leaseLost);
+        if (state.equals("OK")) {
+            w.batches(topic).remove(b);
+            progress[0] += b.size();
+            return true;
+        }
+        return false;
     }
 
     /** A partition's queued script and what to do with its reply. */
-    private record Step(int partition, RFuture<?> reply, Runnable handler) {
+    private record Step(RFuture<?> reply, Runnable handler) {
     }
 
     private void onClaim(PartitionWorker w, StreamCursor cursor, List<Object> reply, IntConsumer leaseLost) {
@@ -164,17 +379,7 @@ public final class ApplyRound {
         int deleted = Integer.parseInt(String.valueOf(reply.get(at + 4)));
         String last = String.valueOf(reply.get(at + 5));
         if (state.equals("GAP")) {
-            w.consecutiveGaps++;
-            metrics.gap(w.partition);
-            if (w.consecutiveGaps > 3) {
-                log.warn("partition {}: {} after checkpoint is still out of reach after {} recoveries; an entry after "
-                        + "the checkpoint is neither pending nor deliverable (acknowledged outside Tally?)",
-                        w.partition, cursor.topic, w.consecutiveGaps);
-            } else {
-                log.info("partition {}: {} batch does not follow the checkpoint; claiming every pending entry and "
-                        + "re-reading from the start", w.partition, cursor.topic);
-            }
-            cursor.restartRecovery();
+            onGap(w, cursor.topic);
             return read;
         }
         if (state.startsWith("VERSION:")) {
@@ -203,6 +408,20 @@ public final class ApplyRound {
         }
         cursor.read(read, last);
         return read;
+    }
+
+    private void onGap(PartitionWorker w, String topic) {
+        w.consecutiveGaps++;
+        metrics.gap(w.partition);
+        if (w.consecutiveGaps > 3) {
+            log.warn("partition {}: {} after checkpoint is still out of reach after {} recoveries; an entry after "
+                    + "the checkpoint is neither pending nor deliverable (acknowledged outside Tally?)",
+                    w.partition, topic, w.consecutiveGaps);
+        } else {
+            log.info("partition {}: {} batch does not follow the checkpoint; claiming every pending entry and "
+                    + "re-reading from the start", w.partition, topic);
+        }
+        w.restartRecovery();
     }
 
     private void recordDeadLetters(String topic, String summary) {
@@ -242,6 +461,30 @@ public final class ApplyRound {
                         + "those bucket deltas were not added (the totals were)", partition, n, window);
             }
         }
+    }
+
+    /** End-to-end latency of entries applied by the fast script, from the millisecond part of their ids. */
+    private void recordLatency(ReadBatch b) {
+        long now = System.currentTimeMillis();
+        long ms = b.millis(0);
+        int same = 0;
+        for (int i = 0; i < b.size(); i++) {
+            long idMs = b.millis(i);
+            if (idMs != ms) {
+                metrics.endToEnd(Math.max(0, now - ms), same);
+                ms = idMs;
+                same = 0;
+            }
+            same++;
+        }
+        metrics.endToEnd(Math.max(0, now - ms), same);
+    }
+
+    private CounterNames counterNames(PartitionWorker w) {
+        if (w.counterNames == null) {
+            w.counterNames = new CounterNames(w.partition, partitions);
+        }
+        return w.counterNames;
     }
 
     private void recordLatency(String stamps) {

@@ -1,0 +1,102 @@
+-- Tally fast apply path: applies one batch of counter operations that the processor has already read
+-- (XREADGROUP '>'), validated and pre-aggregated per counter, then moves the checkpoint and acknowledges
+-- the entries, atomically. Anything the aggregate cannot decide exactly is left to apply.lua: the script
+-- then writes nothing and answers SLOW.
+--
+-- KEYS[1] ops stream   KEYS[2] counters hash   KEYS[3] checkpoint hash   KEYS[4] lease
+-- KEYS[5] triggers by counter (index)
+-- ARGV[1] lease value (fence)   ARGV[2] first id   ARGV[3] last id
+-- ARGV[4] bound: the largest |running sum| any counter reaches within the batch, relative to its value
+--         before the batch (decimal, < 2^53)
+-- ARGV[5] the batch's ids in order, separated by spaces
+-- ARGV[6] 'counter\nchange\n' per counter: change is a signed decimal delta, or '=' and the decimal value
+--         the counter ends with (the batch sets it; everything after the last set is folded in). Names
+--         cannot hold control characters, so '\n' separates safely. Two strings instead of one argument
+--         per id and counter halve the processor's cost of sending a batch.
+--
+-- Returns {'OK', applied, redelivered} | {'SLOW', reason} | {'GAP'} | {'LEASE_LOST'}.
+-- SLOW when part of the batch is at or below the checkpoint, a counter has threshold triggers (judged
+-- per entry), or a stored value is not a canonical integer below 1e14 minus the bound (overflow and
+-- not_integer are judged per entry). Everything is read before the first write.
+
+local GROUP = 'tally'
+local LIM = 9007199254740992 -- 2^53: Lua numbers are exact below this
+
+if redis.call('GET', KEYS[4]) ~= ARGV[1] then
+  return {'LEASE_LOST'}
+end
+
+local first, last = ARGV[2], ARGV[3]
+local ids = {}
+for id in string.gmatch(ARGV[5], '%S+') do ids[#ids + 1] = id end
+
+local function parse_id(id)
+  local dash = string.find(id, '-', 1, true)
+  return tonumber(string.sub(id, 1, dash - 1)), tonumber(string.sub(id, dash + 1))
+end
+
+-- Stream ids compare as (ms, seq), as in apply.lua.
+local function before(a, b)
+  local ams, aseq = parse_id(a)
+  local bms, bseq = parse_id(b)
+  return ams < bms or (ams == bms and aseq < bseq)
+end
+
+local checkpoint = redis.call('HGET', KEYS[3], 'ops') or '0-0'
+if not before(checkpoint, last) then
+  -- Everything was applied before (a replay after a lost reply): acknowledge only.
+  redis.call('XACK', KEYS[1], GROUP, unpack(ids))
+  return {'OK', '0', tostring(#ids)}
+end
+if not before(checkpoint, first) then
+  return {'SLOW', 'checkpoint'}
+end
+local nxt = redis.call('XRANGE', KEYS[1], '(' .. checkpoint, '+', 'COUNT', 1)
+if #nxt == 0 or nxt[1][1] ~= first then
+  return {'GAP'}
+end
+
+local names, changes = {}, {}
+for name, change in string.gmatch(ARGV[6], '([^\n]*)\n([^\n]*)\n') do
+  names[#names + 1] = name
+  changes[#changes + 1] = change
+end
+
+if redis.call('EXISTS', KEYS[5]) == 1 then
+  local listed = redis.call('HMGET', KEYS[5], unpack(names))
+  for i = 1, #names do
+    if listed[i] then return {'SLOW', 'threshold'} end
+  end
+end
+
+local bound = tonumber(ARGV[4])
+local stored = redis.call('HMGET', KEYS[2], unpack(names))
+local hset = {}
+for i = 1, #names do
+  local change = changes[i]
+  local s = stored[i]
+  local value = 0
+  if s then
+    -- tostring prints integers below 1e14 exactly and canonically, so this accepts exactly the
+    -- canonical integers apply.lua would accept, within the range where Lua's arithmetic is exact.
+    value = tonumber(s)
+    if value == nil or tostring(value) ~= s or value >= 1e14 or value <= -1e14 then
+      return {'SLOW', 'value'}
+    end
+  end
+  if value + bound >= LIM or value - bound <= -LIM then
+    return {'SLOW', 'value'}
+  end
+  hset[#hset + 1] = names[i]
+  if string.byte(change, 1) == 61 then
+    hset[#hset + 1] = string.sub(change, 2)
+  else
+    local r = value + tonumber(change)
+    hset[#hset + 1] = r == 0 and '0' or string.format('%.0f', r)
+  end
+end
+
+if #hset > 0 then redis.call('HSET', KEYS[2], unpack(hset)) end
+redis.call('HSET', KEYS[3], 'ops', last)
+redis.call('XACK', KEYS[1], GROUP, unpack(ids))
+return {'OK', tostring(#ids), '0'}
