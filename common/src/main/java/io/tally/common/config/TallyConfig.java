@@ -52,7 +52,7 @@ public final class TallyConfig {
     public static final ConfigKey<String> PROCESSOR_ID = key("processor-id", "",
             "Name of this processor (consumer name prefix, lease owner); empty uses the host name.",
             TallyConfig::parseProcessorId);
-    public static final ConfigKey<Integer> BATCH_SIZE = key("batch-size", 500,
+    public static final ConfigKey<Integer> BATCH_SIZE = key("batch-size", 1000,
             "Entries read and applied per partition in one atomic script call (at most 1000).",
             Parsers.intRange(1, 1000));
     public static final ConfigKey<Integer> LEASE_TTL_MS = key("lease-ttl-ms", 10_000,

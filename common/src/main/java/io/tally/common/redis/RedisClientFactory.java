@@ -77,6 +77,7 @@ public final class RedisClientFactory {
         // Tally stores no Redisson live objects; without this Redisson inspects every argument of every
         // command for an entity annotation, a measurable share of the hot paths' CPU.
         rc.setReferenceEnabled(false);
+        rc.setNettyHook(new LargeReadsNettyHook());
         rc.setNettyThreads(8);
         rc.setThreads(4);
         rc.setTcpKeepAlive(true);
