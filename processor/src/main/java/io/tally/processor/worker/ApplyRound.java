@@ -12,7 +12,6 @@ import org.redisson.api.stream.StreamMessageId;
 import org.redisson.api.stream.StreamMultiReadGroupArgs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -37,7 +36,6 @@ public final class ApplyRound {
     static final LuaScript APPLY = LuaScript.resource("apply");
     static final LuaScript APPLY_COUNTERS = LuaScript.resource("apply_counters");
     static final LuaScript CLAIM = LuaScript.resource("claim");
-    private static final int STREAM_FIELDS = 8;
     /** Pipelines in flight at once, each over its own share of the partitions. */
     static final int GROUPS = 2;
 
@@ -50,6 +48,7 @@ public final class ApplyRound {
     private final String windows;
     private final long futureMs;
     private final Pipeline[] inFlight = new Pipeline[GROUPS];
+    private final ScriptReplies replies;
 
     /**
      * @param windows  allowed series windows in the script's form ({@code SeriesWindows.scriptArg()})
@@ -65,6 +64,7 @@ public final class ApplyRound {
         this.leaseValue = leaseValue;
         this.batchSize = batchSize;
         this.metrics = metrics;
+        this.replies = new ScriptReplies(metrics);
     }
 
     public void load() {
@@ -124,10 +124,10 @@ public final class ApplyRound {
                 RFuture<List<Object>> f = CLAIM.evalAsync(batch.getScript(), RScript.ReturnType.LIST,
                         List.of(stream(w.partition, claiming.topic), keys.lease(w.partition)),
                         leaseValue, consumer(), claiming.position, 1000);
-                round.steps.add(new Step(f, () -> onClaim(w, claiming, f.toCompletableFuture().join(), leaseLost)));
+                round.steps.add(new Step(f, () -> replies.onClaim(w, claiming, f.toCompletableFuture().join(), leaseLost)));
             } else if (!w.live()) {
                 RFuture<List<Object>> f = fullApply(batch, w, w.ops.readCursor(), w.events.readCursor(), batchSize);
-                round.steps.add(new Step(f, () -> round.progress[0] += onApply(w, f.toCompletableFuture().join(), leaseLost)));
+                round.steps.add(new Step(f, () -> round.progress[0] += replies.onApply(w, f.toCompletableFuture().join(), leaseLost)));
             } else {
                 queueLive(batch, round.steps, round.reads, w, round.progress, leaseLost);
             }
@@ -289,7 +289,7 @@ public final class ApplyRound {
                 w.consecutiveGaps = 0;
                 if (applied > 0) {
                     metrics.applied("ops", applied);
-                    recordLatency(b);
+                    replies.recordLatency(b);
                 }
                 if (redelivered > 0) {
                     metrics.redelivered("ops", redelivered);
@@ -305,7 +305,7 @@ public final class ApplyRound {
                 return false;
             }
             case "GAP" -> {
-                onGap(w, "ops");
+                replies.onGap(w, "ops");
                 return false;
             }
             default -> {
@@ -324,9 +324,9 @@ public final class ApplyRound {
             leaseLost.accept(w.partition);
             return false;
         }
-        int at = "ops".equals(topic) ? 1 : 1 + STREAM_FIELDS;
+        int at = "ops".equals(topic) ? 1 : 1 + ScriptReplies.STREAM_FIELDS;
         String state = String.valueOf(reply.get(at));
-        progress[0] += onApply(w, reply, leaseLost);
+        progress[0] += replies.onApply(w, reply, leaseLost);
         if (state.equals("OK")) {
             w.batches(topic).remove(b);
             progress[0] += b.size();
@@ -339,164 +339,11 @@ public final class ApplyRound {
     private record Step(RFuture<?> reply, Runnable handler) {
     }
 
-    private void onClaim(PartitionWorker w, StreamCursor cursor, List<Object> reply, IntConsumer leaseLost) {
-        if ("LEASE_LOST".equals(reply.get(0))) {
-            leaseLost.accept(w.partition);
-            return;
-        }
-        String next = String.valueOf(reply.get(1));
-        if (reply.size() > 3) {
-            List<Object> deleted = reply.subList(3, reply.size());
-            metrics.lost(cursor.topic, deleted.size());
-            log.error("partition {}: {} pending {} entries were deleted from the stream before they were applied "
-                    + "and are lost: {}", w.partition, deleted.size(), cursor.topic, deleted);
-        }
-        cursor.claimed(next);
-    }
-
-    private int onApply(PartitionWorker w, List<Object> reply, IntConsumer leaseLost) {
-        if ("LEASE_LOST".equals(reply.get(0))) {
-            leaseLost.accept(w.partition);
-            return 0;
-        }
-        int read = 0;
-        read += onStream(w, w.ops, reply, 1);
-        read += onStream(w, w.events, reply, 1 + STREAM_FIELDS);
-        if (reply.size() > 1 + 2 * STREAM_FIELDS) {
-            recordFirings(String.valueOf(reply.get(1 + 2 * STREAM_FIELDS)));
-        }
-        if (reply.size() > 2 + 2 * STREAM_FIELDS) {
-            recordSeries(w.partition, String.valueOf(reply.get(2 + 2 * STREAM_FIELDS)));
-        }
-        return read;
-    }
-
-    private int onStream(PartitionWorker w, StreamCursor cursor, List<Object> reply, int at) {
-        String state = String.valueOf(reply.get(at));
-        int read = Integer.parseInt(String.valueOf(reply.get(at + 1)));
-        int applied = Integer.parseInt(String.valueOf(reply.get(at + 2)));
-        int redelivered = Integer.parseInt(String.valueOf(reply.get(at + 3)));
-        int deleted = Integer.parseInt(String.valueOf(reply.get(at + 4)));
-        String last = String.valueOf(reply.get(at + 5));
-        if (state.equals("GAP")) {
-            onGap(w, cursor.topic);
-            return read;
-        }
-        if (state.startsWith("VERSION:")) {
-            w.haltedBy = state.substring("VERSION:".length());
-            MDC.put("partition", Integer.toString(w.partition));
-            log.error("partition {}: {} entry after {} has wire format version '{}', this processor understands "
-                    + "only version 1; the partition is stopped until an upgraded processor takes it over",
-                    w.partition, cursor.topic, last.isEmpty() ? "the checkpoint" : last, w.haltedBy);
-            MDC.remove("partition");
-        }
-        if (!state.equals("IDLE")) {
-            w.consecutiveGaps = 0;
-        }
-        if (applied > 0) {
-            metrics.applied(cursor.topic, applied);
-            recordDeadLetters(cursor.topic, String.valueOf(reply.get(at + 6)));
-            recordLatency(String.valueOf(reply.get(at + 7)));
-        }
-        if (redelivered > 0) {
-            metrics.redelivered(cursor.topic, redelivered);
-        }
-        if (deleted > 0) {
-            metrics.lost(cursor.topic, deleted);
-            log.error("partition {}: {} pending {} entries were deleted before they were applied and are lost",
-                    w.partition, deleted, cursor.topic);
-        }
-        cursor.read(read, last);
-        return read;
-    }
-
-    private void onGap(PartitionWorker w, String topic) {
-        w.consecutiveGaps++;
-        metrics.gap(w.partition);
-        if (w.consecutiveGaps > 3) {
-            log.warn("partition {}: {} after checkpoint is still out of reach after {} recoveries; an entry after "
-                    + "the checkpoint is neither pending nor deliverable (acknowledged outside Tally?)",
-                    w.partition, topic, w.consecutiveGaps);
-        } else {
-            log.info("partition {}: {} batch does not follow the checkpoint; claiming every pending entry and "
-                    + "re-reading from the start", w.partition, topic);
-        }
-        w.restartRecovery();
-    }
-
-    private void recordDeadLetters(String topic, String summary) {
-        if (summary.isEmpty()) {
-            return;
-        }
-        for (String part : summary.split(",")) {
-            int eq = part.indexOf('=');
-            metrics.deadLetters(topic, part.substring(0, eq), Integer.parseInt(part.substring(eq + 1)));
-        }
-    }
-
-    private void recordFirings(String summary) {
-        if (summary.isEmpty()) {
-            return;
-        }
-        for (String part : summary.split(",")) {
-            int eq = part.indexOf('=');
-            metrics.triggersFired(part.substring(0, eq), Integer.parseInt(part.substring(eq + 1)));
-        }
-    }
-
-    /** Late entries (counted in the total only) and bucket sums that left the 64-bit range, by window. */
-    private void recordSeries(int partition, String summary) {
-        if (summary.isEmpty()) {
-            return;
-        }
-        for (String part : summary.split(",")) {
-            int dot = part.indexOf('.');
-            int eq = part.indexOf('=');
-            String window = part.substring(dot + 1, eq);
-            int n = Integer.parseInt(part.substring(eq + 1));
-            if (part.startsWith("late.")) {
-                metrics.lateWindowEntries(window, n);
-            } else {
-                log.warn("partition {}: {} series bucket sums of window {} would leave the signed 64-bit range; "
-                        + "those bucket deltas were not added (the totals were)", partition, n, window);
-            }
-        }
-    }
-
-    /** End-to-end latency of entries applied by the fast script, from the millisecond part of their ids. */
-    private void recordLatency(ReadBatch b) {
-        long now = System.currentTimeMillis();
-        long ms = b.millis(0);
-        int same = 0;
-        for (int i = 0; i < b.size(); i++) {
-            long idMs = b.millis(i);
-            if (idMs != ms) {
-                metrics.endToEnd(Math.max(0, now - ms), same);
-                ms = idMs;
-                same = 0;
-            }
-            same++;
-        }
-        metrics.endToEnd(Math.max(0, now - ms), same);
-    }
-
     private CounterNames counterNames(PartitionWorker w) {
         if (w.counterNames == null) {
             w.counterNames = new CounterNames(w.partition, partitions);
         }
         return w.counterNames;
-    }
-
-    private void recordLatency(String stamps) {
-        if (stamps.isEmpty()) {
-            return;
-        }
-        long now = System.currentTimeMillis();
-        for (String part : stamps.split(",")) {
-            int colon = part.indexOf(':');
-            long ms = Long.parseLong(part.substring(0, colon));
-            metrics.endToEnd(Math.max(0, now - ms), Integer.parseInt(part.substring(colon + 1)));
-        }
     }
 
     /** KEYS of apply.lua for one partition, in the order the script documents (public for script tests elsewhere). */
