@@ -27,6 +27,14 @@ public interface ProcessorMetrics {
     default void endToEnd(long latencyMs, int count) {
     }
 
+    /**
+     * A counter batch applied entry by entry (apply.lua) instead of by the fast path, and why:
+     * {@code entries} (the processor could not fold it: unique, windows, an invalid entry...),
+     * {@code threshold}, {@code value} or {@code checkpoint} (the fast script declined it).
+     */
+    default void perEntryBatch(String reason) {
+    }
+
     /** One pipelined round of apply scripts over all owned partitions. */
     default void round(long nanos, int partitions) {
     }

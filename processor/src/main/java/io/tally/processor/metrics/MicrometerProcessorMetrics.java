@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoCloseable {
     static final List<String> TOPICS = List.of("ops", "events");
     static final List<String> TRIGGER_KINDS = List.of("event", "threshold", "time");
+    static final List<String> PER_ENTRY_REASONS = List.of("entries", "threshold", "value", "checkpoint");
     /**
      * Dead-letter reasons of the wire format (DESIGN.md), started at 0: an alert on
      * {@code increase()} misses the first event of a series that appears with it.
@@ -72,6 +73,19 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoC
             DEAD_LETTER_REASONS.forEach(reason -> deadLetterCounter(topic, reason));
         }
         TRIGGER_KINDS.forEach(this::firings);
+        PER_ENTRY_REASONS.forEach(this::perEntryCounter);
+    }
+
+    @Override
+    public void perEntryBatch(String reason) {
+        perEntryCounter(reason).increment();
+    }
+
+    private Counter perEntryCounter(String reason) {
+        return meters.get(List.of("per-entry", reason), r -> Counter.builder("tally.processor.per.entry.batches")
+                .description("Counter batches applied entry by entry instead of by the fast path, by reason")
+                .tags(tags).tag("reason", reason)
+                .register(r));
     }
 
     @Override

@@ -205,6 +205,10 @@ public final class ApplyRound {
         for (ReadBatch b : w.opsBatches) {
             CounterFold fold = b.slow ? null : b.fold(counterNames(w));
             if (fold == null) {
+                if (!b.slow) {
+                    metrics.perEntryBatch("entries");
+                    b.slow = true;
+                }
                 RFuture<List<Object>> f = fullApply(batch, w, b.cursorBefore(), "", b.size());
                 steps.add(new Step(f, () -> {
                     if (w.generation == generation && !stopped[0]) {
@@ -301,6 +305,7 @@ public final class ApplyRound {
                 log.debug("partition {}: batch {}..{} goes to the per-entry script ({})", w.partition, b.first(),
                         b.last(), reply.size() > 1 ? reply.get(1) : "");
                 b.slow = true;
+                metrics.perEntryBatch(reply.size() > 1 ? String.valueOf(reply.get(1)) : "unknown");
                 progress[0]++;
                 return false;
             }

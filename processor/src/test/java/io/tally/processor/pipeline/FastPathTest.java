@@ -1,0 +1,104 @@
+package io.tally.processor.pipeline;
+
+import io.tally.common.config.TallyConfig;
+import io.tally.common.trigger.ThresholdOp;
+import io.tally.common.trigger.Trigger;
+import io.tally.common.trigger.TriggerDefinition;
+import io.tally.common.trigger.TriggerMode;
+import io.tally.processor.Processor;
+import io.tally.processor.ProcessorMetrics;
+import io.tally.producer.ProducerMetrics;
+import io.tally.producer.TallyProducer;
+import io.tally.producer.triggers.TriggerClient;
+import io.tally.testsupport.PipelineInspector;
+import io.tally.testsupport.RealRedisExtension;
+import io.tally.testsupport.TestRedis;
+import io.tally.testsupport.Workload;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisson.api.RedissonClient;
+
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Which path applies what: plain counter batches go through the fast script (folded per counter), a
+ * counter with a threshold trigger goes entry by entry, and both end exact.
+ */
+@ExtendWith(RealRedisExtension.class)
+class FastPathTest {
+    private static final int P = 4;
+
+    @Test
+    void plainCounterBatchesAllTakeTheFastPathAndEndExact(TestRedis testRedis) {
+        TallyConfig config = testRedis.config(P).build();
+        RedissonClient redis = testRedis.client();
+        Workload workload = Workload.random(7, 30_000, 200);
+        RecordingMetrics metrics = new RecordingMetrics();
+        try (TallyProducer producer = TallyProducer.create(redis, config, ProducerMetrics.NOOP)) {
+            workload.ops().forEach(producer::send);
+            producer.flush();
+        }
+        try (Processor processor = Processor.start(redis, config, metrics)) {
+            PipelineInspector inspector = new PipelineInspector(redis, config.namespace(), P);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(inspector.checkpointMismatches()).isEmpty();
+                assertThat(inspector.counters()).isEqualTo(workload.expected());
+            });
+            assertThat(inspector.pending()).isZero();
+        }
+        assertThat(metrics.applied.get()).isEqualTo(30_000);
+        assertThat(metrics.perEntry).isEmpty();
+    }
+
+    @Test
+    void aCounterWithAThresholdTriggerIsJudgedEntryByEntry(TestRedis testRedis) {
+        TallyConfig config = testRedis.config(P).build();
+        RedissonClient redis = testRedis.client();
+        RecordingMetrics metrics = new RecordingMetrics();
+        TriggerClient triggers = TriggerClient.create(redis, config, InstantSource.system());
+        Trigger gte = triggers.create(TriggerDefinition.threshold("temp", ThresholdOp.GTE, 1000)
+                .mode(TriggerMode.EVERY).build());
+        int k = 5;
+        try (TallyProducer producer = TallyProducer.create(redis, config, ProducerMetrics.NOOP)) {
+            producer.set("temp", 500);
+            for (int i = 0; i < k; i++) {
+                producer.incr("temp", 600);   // 1100: crosses up, fires
+                producer.decr("temp", 600);   //  500: crosses back, re-arms
+            }
+            producer.flush();
+        }
+        // All of it is in the stream before the processor starts, so it arrives as one batch whose net
+        // change is 0: only an entry-by-entry apply sees the five crossings.
+        try (Processor processor = Processor.start(redis, config, metrics)) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> triggers.get(gte.id()).orElseThrow().fireCount() == k);
+            PipelineInspector inspector = new PipelineInspector(redis, config.namespace(), P);
+            assertThat(inspector.counters()).containsEntry("temp", 500L);
+        }
+        assertThat(metrics.perEntry.get("threshold")).isNotNull().hasPositiveValue();
+    }
+
+    /** Counts what the apply path reports. */
+    private static final class RecordingMetrics implements ProcessorMetrics {
+        final AtomicLong applied = new AtomicLong();
+        final Map<String, AtomicLong> perEntry = new ConcurrentHashMap<>();
+
+        @Override
+        public void applied(String topic, int count) {
+            if (topic.equals("ops")) {
+                applied.addAndGet(count);
+            }
+        }
+
+        @Override
+        public void perEntryBatch(String reason) {
+            perEntry.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
+        }
+    }
+}
