@@ -85,11 +85,7 @@ public final class ApplyRound {
     public int run(Collection<PartitionWorker> workers, IntConsumer leaseLost) {
         int progress = 0;
         for (int g = 0; g < GROUPS; g++) {
-            if (inFlight[g] != null) {
-                Pipeline done = inFlight[g];
-                inFlight[g] = null;
-                progress += finish(done);
-            }
+            progress += finishGroup(g);
             inFlight[g] = start(workers, g, leaseLost);
         }
         return progress;
@@ -102,13 +98,18 @@ public final class ApplyRound {
     public int drain() {
         int progress = 0;
         for (int g = 0; g < GROUPS; g++) {
-            if (inFlight[g] != null) {
-                Pipeline done = inFlight[g];
-                inFlight[g] = null;
-                progress += finish(done);
-            }
+            progress += finishGroup(g);
         }
         return progress;
+    }
+
+    private int finishGroup(int group) {
+        Pipeline done = inFlight[group];
+        if (done == null) {
+            return 0;
+        }
+        inFlight[group] = null; // consumed even if finishing throws
+        return finish(done);
     }
 
     /** Sends one pipeline for the workers of group {@code group}; null when none has anything to do. */
