@@ -51,7 +51,7 @@ public final class Processor implements AutoCloseable {
         Leases leases = new Leases(redis, ns.keys(), instanceId, ttl);
         ApplyRound round = new ApplyRound(redis, ns.keys(), partitions, instanceId,
                 config.get(TallyConfig.BATCH_SIZE), metrics, config.get(TallyConfig.SERIES_WINDOWS).scriptArg(),
-                config.get(TallyConfig.SERIES_FUTURE_MS));
+                config.get(TallyConfig.SERIES_FUTURE_MS), config.get(TallyConfig.IDLE_POLL_MS));
         Housekeeping housekeeping = new Housekeeping(redis, ns.keys(), instanceId, HOUSEKEEPING_MS,
                 Math.max(60_000, 3 * ttl), Retention.from(config), metrics);
         TimeTriggerScheduler scheduler = new TimeTriggerScheduler(redis, ns.keys(), instanceId,
@@ -61,8 +61,7 @@ public final class Processor implements AutoCloseable {
         round.load();
         housekeeping.load();
         this.loop = new ProcessorLoop(ns.keys(), partitions, instanceId, membership, leases, round, housekeeping,
-                scheduler, metrics, config.redisUrl(), config.get(TallyConfig.TICK_MS), ttl,
-                config.get(TallyConfig.IDLE_POLL_MS));
+                scheduler, metrics, config.redisUrl(), config.get(TallyConfig.TICK_MS), ttl);
         this.thread = new Thread(loop, "tally-processor");
         log.info("processor {} starting on namespace '{}' with {} partitions", instanceId, config.namespace(), partitions);
         thread.start();

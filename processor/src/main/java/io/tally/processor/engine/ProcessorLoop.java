@@ -47,7 +47,6 @@ public final class ProcessorLoop implements Runnable {
     private final long tickNanos;
     private final long renewNanos;
     private final long leaseTtlMs;
-    private final long idlePollMs;
 
     private volatile boolean running = true;
     private volatile boolean ready;
@@ -59,7 +58,7 @@ public final class ProcessorLoop implements Runnable {
     public ProcessorLoop(Keys keys, int partitions, String instanceId, Membership membership, Leases leases,
                          ApplyRound round, Housekeeping housekeeping, TimeTriggerScheduler scheduler,
                          ProcessorMetrics metrics, String redisUrl,
-                         long tickMs, long leaseTtlMs, long idlePollMs) {
+                         long tickMs, long leaseTtlMs) {
         this.redisUrl = redisUrl;
         this.keys = keys;
         this.partitions = partitions;
@@ -74,7 +73,6 @@ public final class ProcessorLoop implements Runnable {
         this.tickNanos = TimeUnit.MILLISECONDS.toNanos(tickMs);
         this.leaseTtlMs = leaseTtlMs;
         this.renewNanos = TimeUnit.MILLISECONDS.toNanos(leaseTtlMs / 3);
-        this.idlePollMs = idlePollMs;
     }
 
     @Override
@@ -82,7 +80,6 @@ public final class ProcessorLoop implements Runnable {
         // Every log line of this thread names the processor (JSON logs carry it as a field).
         MDC.put("processor", instanceId);
         long backoffMs = 0;
-        long idleMs = 0;
         while (running) {
             try {
                 if (System.nanoTime() >= nextTick) {
@@ -91,15 +88,11 @@ public final class ProcessorLoop implements Runnable {
                     nextTick = System.nanoTime() + tickNanos;
                 }
                 scheduler.runIfDue(workers.partitions(), this::leaseLost);
-                int read = round.run(workers.active(), this::leaseLost);
+                round.run(workers.active(), this::leaseLost); // waits at most idle-poll-ms
                 ready = true;
                 if (backoffMs > 0) {
                     log.info("Redis reachable again; processing resumed");
                     backoffMs = 0;
-                }
-                idleMs = read == 0 ? Math.min(idlePollMs, Math.max(1, idleMs * 2)) : 0;
-                if (idleMs > 0) {
-                    sleep(idleMs);
                 }
             } catch (RedisException | IllegalStateException e) {
                 ready = false;

@@ -17,7 +17,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.IntConsumer;
 
 /**
@@ -48,14 +52,21 @@ public final class ApplyRound {
     private final String windows;
     private final long futureMs;
     private final Pipeline[] inFlight = new Pipeline[GROUPS];
+    private final Pacing[] pacing = new Pacing[GROUPS];
+    private final long idlePollNanos;
     private final ScriptReplies replies;
 
     /**
      * @param windows  allowed series windows in the script's form ({@code SeriesWindows.scriptArg()})
      * @param futureMs how far an entry's ts may lead its id time and still pick its buckets, ms
+     * @param idlePollMs longest pause before an idle group of partitions reads again
      */
     public ApplyRound(RedissonClient redis, Keys keys, int partitions, String leaseValue, int batchSize,
-                      ProcessorMetrics metrics, String windows, long futureMs) {
+                      ProcessorMetrics metrics, String windows, long futureMs, long idlePollMs) {
+        this.idlePollNanos = TimeUnit.MILLISECONDS.toNanos(idlePollMs);
+        for (int g = 0; g < GROUPS; g++) {
+            pacing[g] = new Pacing();
+        }
         this.windows = windows;
         this.futureMs = futureMs;
         this.redis = redis;
@@ -74,21 +85,73 @@ public final class ApplyRound {
     }
 
     /**
-     * Finishes the oldest pipeline in flight and sends the next one for each group of partitions. The
-     * owned partitions are split into {@value #GROUPS} groups, each with one pipeline in flight, so that
-     * Redis works on one group while this thread folds the other's reads.
+     * Sends a pipeline for every group of partitions that has none in flight (an idle group waits its
+     * back-off first), waits until one completes or {@code idle-poll-ms} passes, and handles every
+     * completed one, sending its next pipeline at once. The owned partitions are split into
+     * {@value #GROUPS} groups so that Redis works on one while this thread folds another's reads, and a
+     * slow group never holds up a quick one.
      *
      * @param workers   owned partitions
      * @param leaseLost called with each partition whose lease turned out to be gone
-     * @return entries read or applied by the pipelines finished in this call (0: every partition idle)
+     * @return entries read or applied by the pipelines finished in this call (0: nothing finished or idle)
      */
     public int run(Collection<PartitionWorker> workers, IntConsumer leaseLost) {
+        long now = System.nanoTime();
+        for (int g = 0; g < GROUPS; g++) {
+            if (inFlight[g] == null && now >= pacing[g].nextStart) {
+                inFlight[g] = start(workers, g, leaseLost);
+                if (inFlight[g] == null) {
+                    pacing[g].idle(now); // no partition of this group to work on
+                }
+            }
+        }
+        if (!awaitAny(now)) {
+            return 0;
+        }
         int progress = 0;
         for (int g = 0; g < GROUPS; g++) {
-            progress += finishGroup(g);
-            inFlight[g] = start(workers, g, leaseLost);
+            if (inFlight[g] != null && inFlight[g].completion.isDone()) {
+                int finished = finishGroup(g);
+                progress += finished;
+                long at = System.nanoTime();
+                if (finished > 0) {
+                    pacing[g].busy();
+                    inFlight[g] = start(workers, g, leaseLost);
+                } else {
+                    pacing[g].idle(at);
+                }
+            }
         }
         return progress;
+    }
+
+    /** Waits until a pipeline in flight completes (true) or until an idle group may read again (false). */
+    private boolean awaitAny(long now) {
+        long wakeAt = now + idlePollNanos;
+        List<CompletableFuture<?>> pending = new ArrayList<>(GROUPS);
+        for (int g = 0; g < GROUPS; g++) {
+            if (inFlight[g] != null) {
+                pending.add(inFlight[g].completion);
+            } else {
+                wakeAt = Math.min(wakeAt, pacing[g].nextStart);
+            }
+        }
+        long waitNanos = Math.max(0, wakeAt - now);
+        try {
+            if (pending.isEmpty()) {
+                TimeUnit.NANOSECONDS.sleep(waitNanos);
+                return false;
+            }
+            CompletableFuture.anyOf(pending.toArray(CompletableFuture[]::new)).get(waitNanos, TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            return true; // finish() reports the failure
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /**
@@ -110,6 +173,22 @@ public final class ApplyRound {
         }
         inFlight[group] = null; // consumed even if finishing throws
         return finish(done);
+    }
+
+    /** When an idle group may read again: 1 ms after an empty pipeline, doubling up to idle-poll-ms. */
+    private final class Pacing {
+        long nextStart;
+        long backoffNanos;
+
+        void busy() {
+            backoffNanos = 0;
+            nextStart = 0;
+        }
+
+        void idle(long now) {
+            backoffNanos = Math.min(idlePollNanos, Math.max(TimeUnit.MILLISECONDS.toNanos(1), backoffNanos * 2));
+            nextStart = now + backoffNanos;
+        }
     }
 
     /** Sends one pipeline for the workers of group {@code group}; null when none has anything to do. */
@@ -137,9 +216,13 @@ public final class ApplyRound {
             return null;
         }
         round.started = System.nanoTime();
+        List<CompletableFuture<?>> replies = new ArrayList<>(round.reads.size() + 1);
         if (!round.steps.isEmpty()) {
             round.executed = batch.executeAsync();
+            replies.add(round.executed.toCompletableFuture());
         }
+        round.reads.forEach(read -> replies.add(read.reply.toCompletableFuture()));
+        round.completion = CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new));
         return round;
     }
 
@@ -195,6 +278,7 @@ public final class ApplyRound {
         final List<Step> reads = new ArrayList<>();
         final int[] progress = {0};
         RFuture<?> executed;
+        CompletableFuture<Void> completion;
         long started;
     }
 
