@@ -3,9 +3,7 @@ package io.tally.producer.internal;
 import org.redisson.api.RFuture;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The sends of one pipeline that go to one stream, in send order: they leave as one
@@ -13,46 +11,68 @@ import java.util.Map;
  * so a pipeline costs one command per partition and stream rather than one per send.
  */
 final class StreamGroup {
-    final String stream;
+    private static final byte[] PLAIN = {'0'};
+    private static final byte[] IDEMPOTENT = {'1'};
+
+    final int topic;
+    final int partition;
     final List<PendingSend> sends = new ArrayList<>();
     RFuture<List<Object>> reply;
+    private int idempotent;
+    private int fieldCount;
 
-    private StreamGroup(String stream) {
-        this.stream = stream;
+    private StreamGroup(int topic, int partition) {
+        this.topic = topic;
+        this.partition = partition;
     }
 
     /** Groups a pipeline's sends by stream, keeping their order within each stream. */
-    static List<StreamGroup> byStream(List<PendingSend> sends) {
-        Map<String, StreamGroup> groups = new LinkedHashMap<>();
+    static List<StreamGroup> byStream(List<PendingSend> sends, int partitions) {
+        StreamGroup[] byStream = new StreamGroup[2 * partitions];
+        List<StreamGroup> groups = new ArrayList<>();
         for (PendingSend send : sends) {
-            groups.computeIfAbsent(send.stream, StreamGroup::new).sends.add(send);
+            int slot = send.topic * partitions + send.partition;
+            StreamGroup group = byStream[slot];
+            if (group == null) {
+                group = byStream[slot] = new StreamGroup(send.topic, send.partition);
+                groups.add(group);
+            }
+            group.add(send);
         }
-        return new ArrayList<>(groups.values());
+        return groups;
     }
 
-    List<Object> keys() {
-        List<Object> keys = new ArrayList<>(1 + sends.size());
-        keys.add(stream);
+    private void add(PendingSend send) {
+        sends.add(send);
+        fieldCount += send.fields.length;
+        if (send.idempotent()) {
+            idempotent++;
+        }
+    }
+
+    /**
+     * The EVALSHA arguments after the command name: sha, key count, KEYS, then ARGV as
+     * {@code send_batch.lua} reads them. Every argument is a byte array, written to Redis as it is.
+     */
+    Object[] evalShaArgs(byte[] sha, byte[] streamKey, byte[] dedupeWindowMs) {
+        Object[] args = new Object[2 + 1 + idempotent + 2 + 2 * sends.size() + fieldCount];
+        int at = 0;
+        args[at++] = sha;
+        args[at++] = Ascii.ofLong(1 + idempotent);
+        args[at++] = streamKey;
         for (PendingSend send : sends) {
             if (send.idempotent()) {
-                keys.add(send.dedupeKey);
+                args[at++] = send.dedupeKey;
             }
         }
-        return keys;
-    }
-
-    Object[] argv(String dedupeWindowMs) {
-        List<Object> argv = new ArrayList<>(2 + sends.size() * 10);
-        argv.add(dedupeWindowMs);
-        argv.add(sends.size());
+        args[at++] = dedupeWindowMs;
+        args[at++] = Ascii.ofLong(sends.size());
         for (PendingSend send : sends) {
-            argv.add(send.fields.size());
-            argv.add(send.idempotent() ? "1" : "0");
-            send.fields.forEach((field, value) -> {
-                argv.add(field);
-                argv.add(value);
-            });
+            args[at++] = Ascii.ofLong(send.fields.length / 2);
+            args[at++] = send.idempotent() ? IDEMPOTENT : PLAIN;
+            System.arraycopy(send.fields, 0, args, at, send.fields.length);
+            at += send.fields.length;
         }
-        return argv.toArray();
+        return args;
     }
 }
