@@ -41,7 +41,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class RedisTallyProducer implements TallyProducer {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RedisTallyProducer.class);
-    private static final LuaScript SEND_BATCH = LuaScript.resource("send_batch");
+    private static final LuaScript APPEND_RUNS = LuaScript.resource("append_runs");
 
     private final RedissonClient redis;
     private final boolean ownsClient;
@@ -91,7 +91,7 @@ public final class RedisTallyProducer implements TallyProducer {
         for (int i = 0; i < laneCount; i++) {
             lanes[i] = new Lane();
         }
-        SEND_BATCH.load(redis);
+        APPEND_RUNS.load(redis);
         this.backlog = new BacklogMonitor(redis, keys, ns.partitions(), config.get(TallyConfig.BACKLOG_LIMIT));
         this.sender = new Thread(this::runSender, "tally-producer-sender");
         sender.setDaemon(true);
@@ -202,7 +202,7 @@ public final class RedisTallyProducer implements TallyProducer {
         if (acks == Acks.REPLICAS) {
             options = options.sync(1, Duration.ofMillis(sendTimeoutMs));
         }
-        SendPipeline pipeline = SendPipeline.open(executor, options, SEND_BATCH);
+        SendPipeline pipeline = SendPipeline.open(executor, options, APPEND_RUNS);
         List<StreamGroup> groups = StreamGroup.byStream(sends, streamKeys.partitions());
         for (StreamGroup group : groups) {
             group.reply = pipeline.add(group, streamKeys, dedupeWindowMs);
@@ -265,7 +265,7 @@ public final class RedisTallyProducer implements TallyProducer {
         }
         if (noScript) {
             // a restarted or promoted master has no scripts; load without blocking this Redisson thread
-            SEND_BATCH.loadAsync(redis);
+            APPEND_RUNS.loadAsync(redis);
         }
         List<PendingSend> retry = new ArrayList<>();
         for (StreamGroup group : groups) {
@@ -286,16 +286,23 @@ public final class RedisTallyProducer implements TallyProducer {
         return retry;
     }
 
-    /** Completes a stream's sends from send_batch.lua's reply (entry id, duplicate flag per send). */
+    /**
+     * Completes a stream's sends from append_runs.lua's reply: the entry id of every send, then the
+     * 1-based positions of the duplicates (whose id is the original entry's).
+     */
     private void succeedAll(List<PendingSend> sends, List<Object> reply) {
-        long now = System.nanoTime();
-        for (int i = 0; i < sends.size(); i++) {
-            PendingSend send = sends.get(i);
-            boolean duplicate = ((Number) reply.get(2 * i + 1)).longValue() == 1;
-            metrics.sent(send.topicName(), duplicate ? "duplicate" : "ok", now - send.createdNanos);
-            send.future.complete(new SendResult(send.partition, String.valueOf(reply.get(2 * i)), duplicate));
+        int n = sends.size();
+        boolean[] duplicate = new boolean[n];
+        for (int i = n; i < reply.size(); i++) {
+            duplicate[((Number) reply.get(i)).intValue() - 1] = true;
         }
-        finished(sends.size());
+        long now = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            PendingSend send = sends.get(i);
+            metrics.sent(send.topicName(), duplicate[i] ? "duplicate" : "ok", now - send.createdNanos);
+            send.future.complete(new SendResult(send.partition, (String) reply.get(i), duplicate[i]));
+        }
+        finished(n);
     }
 
     private void fail(PendingSend send, Throwable cause) {

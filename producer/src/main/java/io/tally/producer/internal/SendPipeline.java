@@ -16,7 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * One pipeline of {@code send_batch.lua} calls on Redisson's batch executor, with arguments that are
+ * One pipeline of {@code append_runs.lua} calls on Redisson's batch executor, with arguments that are
  * already bytes. The public {@code RBatch.getScript().evalShaAsync} would pass every argument through a
  * codec and Redisson's object-reference check, one pooled buffer each: with ~10 arguments per send
  * that was most of the producer's CPU. Here each argument is written to the socket as it is.
@@ -46,7 +46,7 @@ final class SendPipeline {
         return new SendPipeline(executor.createCommandBatchService(options), script.sha().getBytes(StandardCharsets.US_ASCII));
     }
 
-    /** Queues one stream's call; the reply is send_batch.lua's list (entry id, duplicate flag per send). */
+    /** Queues one stream's call; the reply is append_runs.lua's list (entry ids, then positions of duplicates). */
     RFuture<List<Object>> add(StreamGroup group, StreamKeys keys, byte[] dedupeWindowMs) {
         Object[] args = group.evalShaArgs(sha, keys.streamBytes(group.topic, group.partition), dedupeWindowMs);
         return batch.writeAsync(keys.stream(group.topic, group.partition), StringCodec.INSTANCE, EVALSHA, args);

@@ -3,11 +3,12 @@ package io.tally.producer.internal;
 import org.redisson.api.RFuture;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * The sends of one pipeline that go to one stream, in send order: they leave as one
- * {@code send_batch.lua} call (KEYS: the stream, then the dedupe keys of the sends that have an id),
+ * {@code append_runs.lua} call (KEYS: the stream, then the dedupe keys of the sends that have an id),
  * so a pipeline costs one command per partition and stream rather than one per send.
  */
 final class StreamGroup {
@@ -52,27 +53,56 @@ final class StreamGroup {
 
     /**
      * The EVALSHA arguments after the command name: sha, key count, KEYS, then ARGV as
-     * {@code send_batch.lua} reads them. Every argument is a byte array, written to Redis as it is.
+     * {@code append_runs.lua} reads them (runs of consecutive sends with the same field names and
+     * idempotence, each naming its fields once). Every argument is a byte array, written as it is.
      */
     Object[] evalShaArgs(byte[] sha, byte[] streamKey, byte[] dedupeWindowMs) {
-        Object[] args = new Object[2 + 1 + idempotent + 2 + 2 * sends.size() + fieldCount];
-        int at = 0;
-        args[at++] = sha;
-        args[at++] = Ascii.ofLong(1 + idempotent);
-        args[at++] = streamKey;
+        List<Object> args = new ArrayList<>(4 + idempotent + fieldCount / 2 + 16);
+        args.add(sha);
+        args.add(Ascii.ofLong(1 + idempotent));
+        args.add(streamKey);
         for (PendingSend send : sends) {
             if (send.idempotent()) {
-                args[at++] = send.dedupeKey;
+                args.add(send.dedupeKey);
             }
         }
-        args[at++] = dedupeWindowMs;
-        args[at++] = Ascii.ofLong(sends.size());
-        for (PendingSend send : sends) {
-            args[at++] = Ascii.ofLong(send.fields.length / 2);
-            args[at++] = send.idempotent() ? IDEMPOTENT : PLAIN;
-            System.arraycopy(send.fields, 0, args, at, send.fields.length);
-            at += send.fields.length;
+        args.add(dedupeWindowMs);
+        int start = 0;
+        while (start < sends.size()) {
+            PendingSend first = sends.get(start);
+            int end = start + 1;
+            while (end < sends.size() && sameRun(first, sends.get(end))) {
+                end++;
+            }
+            byte[][] fields = first.fields;
+            args.add(Ascii.ofLong(end - start));
+            args.add(Ascii.ofLong(fields.length / 2));
+            args.add(first.idempotent() ? IDEMPOTENT : PLAIN);
+            for (int i = 0; i < fields.length; i += 2) {
+                args.add(fields[i]);
+            }
+            for (int s = start; s < end; s++) {
+                byte[][] values = sends.get(s).fields;
+                for (int i = 1; i < values.length; i += 2) {
+                    args.add(values[i]);
+                }
+            }
+            start = end;
         }
-        return args;
+        return args.toArray();
+    }
+
+    /** Whether two sends can share a run: same idempotence and the same field names in the same order. */
+    static boolean sameRun(PendingSend a, PendingSend b) {
+        if (a.idempotent() != b.idempotent() || a.fields.length != b.fields.length) {
+            return false;
+        }
+        for (int i = 0; i < a.fields.length; i += 2) {
+            // names are shared constants except event parameters: compare by reference first
+            if (a.fields[i] != b.fields[i] && !Arrays.equals(a.fields[i], b.fields[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 }
