@@ -1,11 +1,13 @@
 -- Appends a producer's batch for one stream in one call, in order; the successor of send_batch.lua
--- with fewer arguments per entry, since every argument costs CPU on both sides. Consecutive entries
--- that have the same field names form a run, which names its fields once. Entries with an operation
--- id are idempotent: at most one entry per id within the dedupe window (SET NX PX on its dedupe key,
--- holding the entry id; GET, then XADD, then SET, because the value is the id XADD creates).
+-- with far fewer arguments, since every argument costs CPU on both sides (the client's encoding,
+-- Redis's parsing). Consecutive entries that have the same field names form a run, which names its
+-- fields once and carries all its values in one MessagePack array (unpacked here in C by cmsgpack).
+-- Entries with an operation id are idempotent: at most one entry per id within the dedupe window
+-- (SET NX PX on its dedupe key, holding the entry id; GET, then XADD, then SET, because the value is
+-- the id XADD creates).
 -- KEYS[1] stream   KEYS[2..] dedupe keys of the entries that have an id, in entry order
 -- ARGV[1] dedupe window ms, then runs: n entries, k fields, 1 when the run's entries have a dedupe
---   key else 0, the k field names, then the n x k values, entry by entry
+--   key else 0, the k field names, then a MessagePack array of the n x k values, entry by entry
 -- Returns the entry id of every entry in order (the original entry's id for a duplicate), then the
 -- 1-based positions of the duplicates.
 local stream = KEYS[1]
@@ -23,7 +25,8 @@ while at <= last do
   local idempotent = ARGV[at + 2] == '1'
   local names = at + 3
   local f1, f2, f3, f4, f5 = ARGV[names], ARGV[names + 1], ARGV[names + 2], ARGV[names + 3], ARGV[names + 4]
-  local v = names + k
+  local values = cmsgpack.unpack(ARGV[names + k])
+  local v = 1
   for _ = 1, n do
     local id = false
     local key
@@ -37,18 +40,18 @@ while at <= last do
       duplicates[#duplicates + 1] = entries
     else
       if k == 4 then
-        id = call('XADD', stream, '*', f1, ARGV[v], f2, ARGV[v + 1], f3, ARGV[v + 2], f4, ARGV[v + 3])
+        id = call('XADD', stream, '*', f1, values[v], f2, values[v + 1], f3, values[v + 2], f4, values[v + 3])
       elseif k == 5 then
-        id = call('XADD', stream, '*', f1, ARGV[v], f2, ARGV[v + 1], f3, ARGV[v + 2], f4, ARGV[v + 3], f5, ARGV[v + 4])
+        id = call('XADD', stream, '*', f1, values[v], f2, values[v + 1], f3, values[v + 2], f4, values[v + 3], f5, values[v + 4])
       elseif k == 3 then
-        id = call('XADD', stream, '*', f1, ARGV[v], f2, ARGV[v + 1], f3, ARGV[v + 2])
+        id = call('XADD', stream, '*', f1, values[v], f2, values[v + 1], f3, values[v + 2])
       elseif k == 2 then
-        id = call('XADD', stream, '*', f1, ARGV[v], f2, ARGV[v + 1])
+        id = call('XADD', stream, '*', f1, values[v], f2, values[v + 1])
       else
         local args = {'XADD', stream, '*'}
         for j = 0, k - 1 do
           args[4 + 2 * j] = ARGV[names + j]
-          args[5 + 2 * j] = ARGV[v + j]
+          args[5 + 2 * j] = values[v + j]
         end
         id = call(unpack(args))
       end
@@ -59,7 +62,7 @@ while at <= last do
     out[entries] = id
     v = v + k
   end
-  at = v
+  at = names + k + 1
 end
 for i = 1, #duplicates do
   out[entries + i] = duplicates[i]

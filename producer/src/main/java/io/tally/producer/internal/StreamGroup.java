@@ -54,10 +54,11 @@ final class StreamGroup {
     /**
      * The EVALSHA arguments after the command name: sha, key count, KEYS, then ARGV as
      * {@code append_runs.lua} reads them (runs of consecutive sends with the same field names and
-     * idempotence, each naming its fields once). Every argument is a byte array, written as it is.
+     * idempotence, each naming its fields once and packing its values into one MessagePack array).
+     * Every argument is a byte array, written as it is.
      */
     Object[] evalShaArgs(byte[] sha, byte[] streamKey, byte[] dedupeWindowMs) {
-        List<Object> args = new ArrayList<>(4 + idempotent + fieldCount / 2 + 16);
+        List<Object> args = new ArrayList<>(4 + idempotent + 16);
         args.add(sha);
         args.add(Ascii.ofLong(1 + idempotent));
         args.add(streamKey);
@@ -81,15 +82,30 @@ final class StreamGroup {
             for (int i = 0; i < fields.length; i += 2) {
                 args.add(fields[i]);
             }
-            for (int s = start; s < end; s++) {
-                byte[][] values = sends.get(s).fields;
-                for (int i = 1; i < values.length; i += 2) {
-                    args.add(values[i]);
-                }
-            }
+            args.add(packValues(start, end));
             start = end;
         }
         return args.toArray();
+    }
+
+    /** The field values of sends [start, end) as one MessagePack array, send by send. */
+    private byte[] packValues(int start, int end) {
+        int size = MsgPack.arrayHeaderSize();
+        for (int s = start; s < end; s++) {
+            byte[][] fields = sends.get(s).fields;
+            for (int i = 1; i < fields.length; i += 2) {
+                size += MsgPack.packedSize(fields[i]);
+            }
+        }
+        byte[] packed = new byte[size];
+        int at = MsgPack.writeArrayHeader(packed, 0, (end - start) * (sends.get(start).fields.length / 2));
+        for (int s = start; s < end; s++) {
+            byte[][] fields = sends.get(s).fields;
+            for (int i = 1; i < fields.length; i += 2) {
+                at = MsgPack.writeString(packed, at, fields[i]);
+            }
+        }
+        return packed;
     }
 
     /** Whether two sends can share a run: same idempotence and the same field names in the same order. */

@@ -44,6 +44,9 @@ class AppendRunsTest {
                 new Event("e", Map.of("p1", "v1"), null, null),
                 new Event("e", Map.of("p1", "v1", "p2", "v2", "p3", "v3"), "ev-1", 10L),
                 new Event("e", Map.of("q", "w"), null, null),
+                // values of every MessagePack string size: fixstr, str 8, str 16, str 32, empty
+                new Event("e", Map.of("a", "x".repeat(31), "b", "é".repeat(100), "c", "y".repeat(300),
+                        "d", "z".repeat(70_000), "f", "", "g", "tab\tnew\nline"), null, null),
                 new Event("e", Map.of("p1", "v1", "p2", "v2", "p3", "v3"), "ev-1", 10L));
         List<CompletableFuture<SendResult>> opResults = new ArrayList<>();
         List<CompletableFuture<SendResult>> eventResults = new ArrayList<>();
@@ -58,7 +61,7 @@ class AppendRunsTest {
         assertThat(opResults).extracting(f -> f.join().duplicate())
                 .containsExactly(false, false, false, false, false, true, false, false, false);
         assertThat(opResults.get(5).join().entryId()).isEqualTo(opResults.get(3).join().entryId());
-        assertThat(eventResults).extracting(f -> f.join().duplicate()).containsExactly(false, false, false, true);
+        assertThat(eventResults).extracting(f -> f.join().duplicate()).containsExactly(false, false, false, false, true);
 
         Keys keys = new Keys(config.namespace());
         RedissonClient client = redis.client();
@@ -70,7 +73,7 @@ class AppendRunsTest {
                 }
             }
             assertThat(entries(client, keys.ops(0), opResults)).containsExactlyElementsOf(expectedOps);
-            List<Map<String, String>> expectedEvents = events.subList(0, 3).stream().map(WireCodec::encode).toList();
+            List<Map<String, String>> expectedEvents = events.subList(0, 4).stream().map(WireCodec::encode).toList();
             assertThat(entries(client, keys.events(0), eventResults)).containsExactlyElementsOf(expectedEvents);
         } finally {
             client.shutdown();
