@@ -267,12 +267,19 @@ public final class RedisTallyProducer implements TallyProducer {
             // a restarted or promoted master has no scripts; load without blocking this Redisson thread
             APPEND_RUNS.loadAsync(redis);
         }
+        // With acks=leader a stream whose script replied is done whatever happened to the rest of the
+        // pipeline (its entries are written); with acks=replicas the pipeline's WAIT decides for all.
+        boolean trustReplies = acks == Acks.LEADER || cause == null;
         List<PendingSend> retry = new ArrayList<>();
         for (StreamGroup group : groups) {
-            Throwable own = cause != null ? cause : group.reply == null ? null : failure(group.reply);
-            if (own == null) {
+            if (trustReplies && replied(group.reply)) {
                 succeedAll(group.sends, group.reply.toCompletableFuture().join());
                 continue;
+            }
+            Throwable own = group.reply == null ? null : failure(group.reply);
+            if (own == null) {
+                own = cause != null ? cause : new RedisException("the pipeline ended without a reply for " + group.sends.size()
+                        + " sends to " + streamKeys.stream(group.topic, group.partition));
             }
             boolean nothingWritten = LuaScript.isNoScript(own);
             for (PendingSend send : group.sends) {
@@ -353,6 +360,10 @@ public final class RedisTallyProducer implements TallyProducer {
                 || e.getMessage().contains("no replica acknowledged") || e.getMessage().contains("READONLY")
                 || e.getMessage().contains("MASTERDOWN") || e.getMessage().contains("Unable to write command")
                 || e.getMessage().contains("hasn't been discovered")));
+    }
+
+    private static boolean replied(RFuture<?> reply) {
+        return reply != null && reply.toCompletableFuture().isDone() && !reply.toCompletableFuture().isCompletedExceptionally();
     }
 
     private static Throwable failure(RFuture<?> reply) {
