@@ -24,7 +24,7 @@ final class Ascii {
         boolean negative = v < 0;
         long rest = negative ? -v : v;
         int digits = 1;
-        for (long t = rest; t >= 10; t /= 10) {
+        for (long bound = 10; digits < 19 && rest >= bound; bound *= 10) {
             digits++;
         }
         byte[] out = new byte[digits + (negative ? 1 : 0)];

@@ -4,6 +4,7 @@ import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
 import io.tally.common.model.OpKind;
 import io.tally.common.wire.WireCodec;
+import io.tally.common.wire.WireFormat;
 
 import java.nio.charset.StandardCharsets;
 
@@ -39,7 +40,9 @@ final class EntryEncoder {
 
     /** Field name, value, name, value, ... of an operation's entry. */
     static byte[][] encode(CounterOp op) {
-        WireCodec.validate(op);
+        if (!plainAscii(op)) {
+            WireCodec.validate(op);
+        }
         int size = 4 + (op.kind() == OpKind.RESET ? 0 : 2) + (op.windows().isEmpty() ? 0 : 2)
                 + (op.id() == null ? 0 : 2) + (op.ts() == null ? 0 : 2);
         byte[][] fields = new byte[size][];
@@ -84,6 +87,40 @@ final class EntryEncoder {
             fields[at[0]++] = utf8(value);
         });
         return fields;
+    }
+
+    /**
+     * True for the common operation that {@link WireCodec#validate(CounterOp)} accepts without a
+     * closer look (no member, no windows, counter and id of 1-200 printable ASCII characters), so the
+     * send path skips its UTF-8 encoding and scan; anything else goes through it, and it names the problem.
+     */
+    private static boolean plainAscii(CounterOp op) {
+        return op.kind() != OpKind.UNIQUE && op.member() == null && op.windows().isEmpty()
+                && printableAscii(op.counter()) && (op.id() == null || printableAscii(op.id()));
+    }
+
+    private static boolean printableAscii(String s) {
+        int n = s.length();
+        if (n == 0 || n > WireFormat.MAX_NAME_BYTES) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c >= 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The value of the {@code id} field, or null. */
+    static byte[] id(byte[][] fields) {
+        for (int i = 0; i < fields.length; i += 2) {
+            if (fields[i] == ID) {
+                return fields[i + 1];
+            }
+        }
+        return null;
     }
 
     private static int putOptional(byte[][] fields, int at, String id, Long ts) {

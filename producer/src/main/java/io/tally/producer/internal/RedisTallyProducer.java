@@ -117,18 +117,20 @@ public final class RedisTallyProducer implements TallyProducer {
     public CompletableFuture<SendResult> send(CounterOp op) {
         byte[][] fields = EntryEncoder.encode(op);
         int p = partitioner.partitionOf(fields[EntryEncoder.OP_ROUTING_KEY]);
-        return enqueue(new PendingSend(p, StreamKeys.OPS, fields, dedupeKey(p, op.id())));
+        return enqueue(new PendingSend(p, StreamKeys.OPS, fields, dedupeKey(p, fields)));
     }
 
     @Override
     public CompletableFuture<SendResult> emit(Event event) {
         byte[][] fields = EntryEncoder.encode(event);
         int p = partitioner.partitionOf(fields[EntryEncoder.EVENT_ROUTING_KEY]);
-        return enqueue(new PendingSend(p, StreamKeys.EVENTS, fields, dedupeKey(p, event.id())));
+        return enqueue(new PendingSend(p, StreamKeys.EVENTS, fields, dedupeKey(p, fields)));
     }
 
-    private byte[] dedupeKey(int partition, String id) {
-        return id == null ? null : streamKeys.dedupe(partition, EntryEncoder.utf8(id));
+    /** The dedupe key of a send whose entry has an id, else null. */
+    private byte[] dedupeKey(int partition, byte[][] fields) {
+        byte[] id = EntryEncoder.id(fields);
+        return id == null ? null : streamKeys.dedupe(partition, id);
     }
 
     @Override

@@ -55,11 +55,34 @@ class EntryEncoderTest {
                 .isInstanceOf(InvalidEntryException.class).hasMessageContaining("'counter'");
         assertThatThrownBy(() -> EntryEncoder.encode(CounterOp.set("c", 1).withWindows("1m")))
                 .isInstanceOf(InvalidEntryException.class).hasMessageContaining("windows");
+        assertThatThrownBy(() -> EntryEncoder.encode(CounterOp.incr("a\u007fb", 1)))
+                .isInstanceOf(InvalidEntryException.class).hasMessageContaining("U+007F");
+        assertThatThrownBy(() -> EntryEncoder.encode(CounterOp.incr("a\tb", 1)))
+                .isInstanceOf(InvalidEntryException.class).hasMessageContaining("U+0009");
+        assertThatThrownBy(() -> EntryEncoder.encode(CounterOp.incr("c".repeat(201), 1)))
+                .isInstanceOf(InvalidEntryException.class).hasMessageContaining("201 bytes");
+        assertThatThrownBy(() -> EntryEncoder.encode(CounterOp.incr("c", 1).withId("")))
+                .isInstanceOf(InvalidEntryException.class).hasMessageContaining("'id'");
+        assertThatThrownBy(() -> EntryEncoder.encode(CounterOp.incr("c", 1).withId("a\ud800")))
+                .isInstanceOf(InvalidEntryException.class).hasMessageContaining("surrogate");
+        assertThatThrownBy(() -> EntryEncoder.encode(new CounterOp(io.tally.common.model.OpKind.INCR, "c", 1, null, null,
+                "m", List.of()))).isInstanceOf(InvalidEntryException.class).hasMessageContaining("member");
+        assertThat(EntryEncoder.encode(CounterOp.incr("c".repeat(200), 1).withId("~ !")).length).isEqualTo(8);
+    }
+
+    @Test
+    void theIdFieldIsFoundForTheDedupeKey() {
+        assertThat(utf8(EntryEncoder.id(EntryEncoder.encode(CounterOp.incr("c", 1).withId("order-1").withTs(3)))))
+                .isEqualTo("order-1");
+        assertThat(EntryEncoder.id(EntryEncoder.encode(CounterOp.incr("c", 1).withTs(3)))).isNull();
+        assertThat(utf8(EntryEncoder.id(EntryEncoder.encode(new Event("t", Map.of("id", "param"), "ev", null)))))
+                .isEqualTo("ev");
     }
 
     @Test
     void numbersAreTheirDecimalForm() {
-        for (long v : new long[]{0, 9, 10, 1023, 1024, -1, -10, 123_456_789_012L, Long.MAX_VALUE, Long.MIN_VALUE}) {
+        for (long v : new long[]{0, 9, 10, 99, 100, 1023, 1024, 9999, 10_000, -1, -10, 123_456_789_012L, 999_999_999_999_999_999L,
+                1_000_000_000_000_000_000L, Long.MAX_VALUE, -Long.MAX_VALUE, Long.MIN_VALUE}) {
             assertThat(utf8(Ascii.ofLong(v))).isEqualTo(Long.toString(v));
         }
     }
