@@ -35,9 +35,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * {@link TallyProducer} on Redisson. One sender thread turns each lane's queue into pipelines
- * (RBatch, no client-side retry, so a send is never written twice by the client); completions run
- * on Redisson's threads and wake the sender.
+ * {@link TallyProducer} on Redisson. Sends are encoded to bytes on the caller's thread; one sender
+ * thread turns each lane's queue into pipelines ({@link SendPipeline}: one append_runs.lua call per
+ * stream on Redisson's batch executor, no client-side retry, so a send is never written twice by the
+ * client); completions run on Redisson's threads, a stream's sends in one pass, and wake the sender.
  */
 public final class RedisTallyProducer implements TallyProducer {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RedisTallyProducer.class);
