@@ -5,30 +5,34 @@
 -- ARGV[1] dedupe window ms   ARGV[2] entry count
 --   then per entry: number of field/value pairs k, 1 when it has a dedupe key else 0, 2k strings
 -- Returns per entry: entry id, 1 when it is a duplicate (the original entry's id) else 0.
+-- Redis runs this for every send: XADD takes the entry's fields straight from ARGV (unpack of a
+-- range, no table per entry), and the GET + SET pair is the SET NX PX done in two steps because
+-- the value is the id that XADD creates.
+local stream = KEYS[1]
 local window = ARGV[1]
+local call = redis.call
 local out = {}
 local at = 3
 local dedupe = 2
-for _ = 1, tonumber(ARGV[2]) do
-  local pairs_count = tonumber(ARGV[at])
-  local key = nil
+for n = 1, tonumber(ARGV[2]) do
+  local last = at + 1 + 2 * tonumber(ARGV[at])
+  local id
+  local duplicate = 0
   if ARGV[at + 1] == '1' then
-    key = KEYS[dedupe]
+    local key = KEYS[dedupe]
     dedupe = dedupe + 1
-  end
-  at = at + 2
-  local original = key and redis.call('GET', key)
-  if original then
-    out[#out + 1] = original
-    out[#out + 1] = 1
+    id = call('GET', key)
+    if id then
+      duplicate = 1
+    else
+      id = call('XADD', stream, '*', unpack(ARGV, at + 2, last))
+      call('SET', key, id, 'PX', window)
+    end
   else
-    local args = {'XADD', KEYS[1], '*'}
-    for i = at, at + 2 * pairs_count - 1 do args[#args + 1] = ARGV[i] end
-    local id = redis.call(unpack(args))
-    if key then redis.call('SET', key, id, 'PX', window) end
-    out[#out + 1] = id
-    out[#out + 1] = 0
+    id = call('XADD', stream, '*', unpack(ARGV, at + 2, last))
   end
-  at = at + 2 * pairs_count
+  out[2 * n - 1] = id
+  out[2 * n] = duplicate
+  at = last + 1
 end
 return out

@@ -29,7 +29,10 @@ public interface TallyProducer extends AutoCloseable {
         return RedisTallyProducer.create(config, ProducerMetrics.NOOP);
     }
 
-    /** A producer on a shared Redis client (not closed by {@link #close()}). */
+    /**
+     * A producer on a shared Redis client (not closed by {@link #close()}), as made by
+     * {@code Redisson.create(...)}: the producer pipelines through its command executor.
+     */
     static TallyProducer create(RedissonClient redis, TallyConfig config, ProducerMetrics metrics) {
         return RedisTallyProducer.create(redis, false, config, metrics);
     }

@@ -8,7 +8,6 @@ import io.tally.common.model.Event;
 import io.tally.common.redis.LuaScript;
 import io.tally.common.redis.Namespace;
 import io.tally.common.redis.RedisClientFactory;
-import io.tally.common.wire.WireCodec;
 import io.tally.producer.BackpressureException;
 import io.tally.producer.OutcomeUnknownException;
 import io.tally.producer.ProducerMetrics;
@@ -18,20 +17,17 @@ import io.tally.producer.TallyException;
 import io.tally.producer.TallyProducer;
 import org.redisson.api.BatchOptions;
 import org.redisson.api.BatchResult;
-import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
-import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.RedisConnectionException;
 import org.redisson.client.RedisException;
 import org.redisson.client.RedisResponseTimeoutException;
 import org.redisson.client.RedisTimeoutException;
-import org.redisson.client.codec.StringCodec;
+import org.redisson.command.CommandAsyncExecutor;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -39,24 +35,27 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * {@link TallyProducer} on Redisson. One sender thread turns each lane's queue into pipelines
- * (RBatch, no client-side retry, so a send is never written twice by the client); completions run
- * on Redisson's threads and wake the sender.
+ * {@link TallyProducer} on Redisson. Sends are encoded to bytes on the caller's thread; one sender
+ * thread turns each lane's queue into pipelines ({@link SendPipeline}: one append_runs.lua call per
+ * stream on Redisson's batch executor, no client-side retry, so a send is never written twice by the
+ * client); completions run on Redisson's threads, a stream's sends in one pass, and wake the sender.
  */
 public final class RedisTallyProducer implements TallyProducer {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RedisTallyProducer.class);
-    private static final LuaScript SEND_BATCH = LuaScript.resource("send_batch");
+    private static final LuaScript APPEND_RUNS = LuaScript.resource("append_runs");
 
     private final RedissonClient redis;
     private final boolean ownsClient;
     private final Keys keys;
+    private final StreamKeys streamKeys;
+    private final CommandAsyncExecutor executor;
     private final io.tally.common.keys.Partitioner partitioner;
     private final ProducerMetrics metrics;
     private final Lane[] lanes;
     private final int batchSize;
     private final long lingerNanos;
     private final long sendTimeoutMs;
-    private final String dedupeWindowMs;
+    private final byte[] dedupeWindowMs;
     private final int bufferLimit;
     private final Acks acks;
     private final BacklogMonitor backlog;
@@ -76,14 +75,16 @@ public final class RedisTallyProducer implements TallyProducer {
     private RedisTallyProducer(RedissonClient redis, boolean ownsClient, TallyConfig config, ProducerMetrics metrics) {
         this.redis = redis;
         this.ownsClient = ownsClient;
+        this.executor = SendPipeline.executorOf(redis);
         Namespace ns = Namespace.open(redis, config);
         this.keys = ns.keys();
         this.partitioner = ns.partitioner();
+        this.streamKeys = new StreamKeys(keys, ns.partitions());
         this.metrics = metrics;
         this.batchSize = config.get(TallyConfig.PRODUCER_BATCH_SIZE);
         this.lingerNanos = TimeUnit.MILLISECONDS.toNanos(config.get(TallyConfig.PRODUCER_LINGER_MS));
         this.sendTimeoutMs = config.get(TallyConfig.SEND_TIMEOUT_MS);
-        this.dedupeWindowMs = Long.toString(config.get(TallyConfig.DEDUPE_WINDOW_MS));
+        this.dedupeWindowMs = Ascii.ofLong(config.get(TallyConfig.DEDUPE_WINDOW_MS));
         this.bufferLimit = config.get(TallyConfig.PRODUCER_BUFFER);
         this.acks = config.get(TallyConfig.ACKS);
         int laneCount = Math.min(config.get(TallyConfig.PRODUCER_MAX_IN_FLIGHT), ns.partitions());
@@ -91,7 +92,7 @@ public final class RedisTallyProducer implements TallyProducer {
         for (int i = 0; i < laneCount; i++) {
             lanes[i] = new Lane();
         }
-        SEND_BATCH.load(redis);
+        APPEND_RUNS.load(redis);
         this.backlog = new BacklogMonitor(redis, keys, ns.partitions(), config.get(TallyConfig.BACKLOG_LIMIT));
         this.sender = new Thread(this::runSender, "tally-producer-sender");
         sender.setDaemon(true);
@@ -115,17 +116,22 @@ public final class RedisTallyProducer implements TallyProducer {
 
     @Override
     public CompletableFuture<SendResult> send(CounterOp op) {
-        Map<String, String> fields = WireCodec.encode(op);
-        int p = partitioner.partitionOf(op.counter());
-        return enqueue(new PendingSend(p, "ops", keys.ops(p), fields, op.id() == null ? null : keys.dedupe(p, op.id())));
+        byte[][] fields = EntryEncoder.encode(op);
+        int p = partitioner.partitionOf(fields[EntryEncoder.OP_ROUTING_KEY]);
+        return enqueue(new PendingSend(p, StreamKeys.OPS, fields, dedupeKey(p, fields)));
     }
 
     @Override
     public CompletableFuture<SendResult> emit(Event event) {
-        Map<String, String> fields = WireCodec.encode(event);
-        int p = partitioner.partitionOf(event.type());
-        return enqueue(new PendingSend(p, "events", keys.events(p), fields,
-                event.id() == null ? null : keys.dedupe(p, event.id())));
+        byte[][] fields = EntryEncoder.encode(event);
+        int p = partitioner.partitionOf(fields[EntryEncoder.EVENT_ROUTING_KEY]);
+        return enqueue(new PendingSend(p, StreamKeys.EVENTS, fields, dedupeKey(p, fields)));
+    }
+
+    /** The dedupe key of a send whose entry has an id, else null. */
+    private byte[] dedupeKey(int partition, byte[][] fields) {
+        byte[] id = EntryEncoder.id(fields);
+        return id == null ? null : streamKeys.dedupe(partition, id);
     }
 
     @Override
@@ -156,7 +162,7 @@ public final class RedisTallyProducer implements TallyProducer {
     }
 
     private CompletableFuture<SendResult> rejected(PendingSend send, TallyException e) {
-        metrics.sent(send.topic, "backpressure", 0);
+        metrics.sent(send.topicName(), "backpressure", 0);
         send.future.completeExceptionally(e);
         return send.future;
     }
@@ -199,16 +205,15 @@ public final class RedisTallyProducer implements TallyProducer {
         if (acks == Acks.REPLICAS) {
             options = options.sync(1, Duration.ofMillis(sendTimeoutMs));
         }
-        RBatch batch = redis.createBatch(options);
-        List<StreamGroup> groups = StreamGroup.byStream(sends);
+        SendPipeline pipeline = SendPipeline.open(executor, options, APPEND_RUNS);
+        List<StreamGroup> groups = StreamGroup.byStream(sends, streamKeys.partitions());
         for (StreamGroup group : groups) {
-            group.reply = SEND_BATCH.evalAsync(batch.getScript(StringCodec.INSTANCE), RScript.ReturnType.LIST,
-                    group.keys(), group.argv(dedupeWindowMs));
+            group.reply = pipeline.add(group, streamKeys, dedupeWindowMs);
         }
         metrics.batch(sends.size());
         RFuture<BatchResult<?>> executed;
         try {
-            executed = batch.executeAsync();
+            executed = pipeline.execute();
         } catch (RuntimeException e) {
             // Redisson can refuse a batch synchronously (e.g. a slot without a master during a cluster
             // failover); fail or retry its sends like any asynchronous error instead of killing the sender.
@@ -263,18 +268,21 @@ public final class RedisTallyProducer implements TallyProducer {
         }
         if (noScript) {
             // a restarted or promoted master has no scripts; load without blocking this Redisson thread
-            SEND_BATCH.loadAsync(redis);
+            APPEND_RUNS.loadAsync(redis);
         }
+        // With acks=leader a stream whose script replied is done whatever happened to the rest of the
+        // pipeline (its entries are written); with acks=replicas the pipeline's WAIT decides for all.
+        boolean trustReplies = acks == Acks.LEADER || cause == null;
         List<PendingSend> retry = new ArrayList<>();
         for (StreamGroup group : groups) {
-            Throwable own = cause != null ? cause : group.reply == null ? null : failure(group.reply);
-            if (own == null) {
-                List<Object> reply = group.reply.toCompletableFuture().join();
-                for (int i = 0; i < group.sends.size(); i++) {
-                    boolean duplicate = ((Number) reply.get(2 * i + 1)).longValue() == 1;
-                    succeed(group.sends.get(i), String.valueOf(reply.get(2 * i)), duplicate);
-                }
+            if (trustReplies && replied(group.reply)) {
+                succeedAll(group.sends, group.reply.toCompletableFuture().join());
                 continue;
+            }
+            Throwable own = group.reply == null ? null : failure(group.reply);
+            if (own == null) {
+                own = cause != null ? cause : new RedisException("the pipeline ended without a reply for " + group.sends.size()
+                        + " sends to " + streamKeys.stream(group.topic, group.partition));
             }
             boolean nothingWritten = LuaScript.isNoScript(own);
             for (PendingSend send : group.sends) {
@@ -288,10 +296,23 @@ public final class RedisTallyProducer implements TallyProducer {
         return retry;
     }
 
-    private void succeed(PendingSend send, String entryId, boolean duplicate) {
-        SendResult result = new SendResult(send.partition, entryId, duplicate);
-        metrics.sent(send.topic, duplicate ? "duplicate" : "ok", System.nanoTime() - send.createdNanos);
-        finish(send, () -> send.future.complete(result));
+    /**
+     * Completes a stream's sends from append_runs.lua's reply: the entry id of every send, then the
+     * 1-based positions of the duplicates (whose id is the original entry's).
+     */
+    private void succeedAll(List<PendingSend> sends, List<Object> reply) {
+        int n = sends.size();
+        boolean[] duplicate = new boolean[n];
+        for (int i = n; i < reply.size(); i++) {
+            duplicate[((Number) reply.get(i)).intValue() - 1] = true;
+        }
+        long now = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            PendingSend send = sends.get(i);
+            metrics.sent(send.topicName(), duplicate[i] ? "duplicate" : "ok", now - send.createdNanos);
+            send.future.complete(new SendResult(send.partition, (String) reply.get(i), duplicate[i]));
+        }
+        finished(n);
     }
 
     private void fail(PendingSend send, Throwable cause) {
@@ -299,16 +320,17 @@ public final class RedisTallyProducer implements TallyProducer {
                 || cause instanceof RedisResponseTimeoutException);
         TallyException e = unknown
                 ? new OutcomeUnknownException("send to partition " + send.partition + " timed out after the command "
-                + "left; the entry may or may not be in " + send.stream + " (give sends an id to retry them safely)", cause)
+                + "left; the entry may or may not be in " + streamKeys.stream(send.topic, send.partition) + " (give sends an id to retry them safely)", cause)
                 : new SendFailedException("send to partition " + send.partition + " failed: " + cause.getMessage(),
                 retriable(cause), cause);
-        metrics.sent(send.topic, unknown ? "unknown" : "error", System.nanoTime() - send.createdNanos);
-        finish(send, () -> send.future.completeExceptionally(e));
+        metrics.sent(send.topicName(), unknown ? "unknown" : "error", System.nanoTime() - send.createdNanos);
+        send.future.completeExceptionally(e);
+        finished(1);
     }
 
-    private void finish(PendingSend send, Runnable completion) {
-        completion.run();
-        if (outstanding.decrementAndGet() == 0) {
+    /** Counts finished sends out of the buffer; wakes flush() when none is left. */
+    private void finished(int sends) {
+        if (outstanding.addAndGet(-sends) == 0) {
             synchronized (flushMonitor) {
                 flushMonitor.notifyAll();
             }
@@ -341,6 +363,10 @@ public final class RedisTallyProducer implements TallyProducer {
                 || e.getMessage().contains("no replica acknowledged") || e.getMessage().contains("READONLY")
                 || e.getMessage().contains("MASTERDOWN") || e.getMessage().contains("Unable to write command")
                 || e.getMessage().contains("hasn't been discovered")));
+    }
+
+    private static boolean replied(RFuture<?> reply) {
+        return reply != null && reply.toCompletableFuture().isDone() && !reply.toCompletableFuture().isCompletedExceptionally();
     }
 
     private static Throwable failure(RFuture<?> reply) {

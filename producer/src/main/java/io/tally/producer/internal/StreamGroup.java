@@ -3,56 +3,122 @@ package io.tally.producer.internal;
 import org.redisson.api.RFuture;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The sends of one pipeline that go to one stream, in send order: they leave as one
- * {@code send_batch.lua} call (KEYS: the stream, then the dedupe keys of the sends that have an id),
+ * {@code append_runs.lua} call (KEYS: the stream, then the dedupe keys of the sends that have an id),
  * so a pipeline costs one command per partition and stream rather than one per send.
  */
 final class StreamGroup {
-    final String stream;
+    private static final byte[] PLAIN = {'0'};
+    private static final byte[] IDEMPOTENT = {'1'};
+
+    final int topic;
+    final int partition;
     final List<PendingSend> sends = new ArrayList<>();
     RFuture<List<Object>> reply;
+    private int idempotent;
+    private int fieldCount;
 
-    private StreamGroup(String stream) {
-        this.stream = stream;
+    private StreamGroup(int topic, int partition) {
+        this.topic = topic;
+        this.partition = partition;
     }
 
     /** Groups a pipeline's sends by stream, keeping their order within each stream. */
-    static List<StreamGroup> byStream(List<PendingSend> sends) {
-        Map<String, StreamGroup> groups = new LinkedHashMap<>();
+    static List<StreamGroup> byStream(List<PendingSend> sends, int partitions) {
+        StreamGroup[] byStream = new StreamGroup[2 * partitions];
+        List<StreamGroup> groups = new ArrayList<>();
         for (PendingSend send : sends) {
-            groups.computeIfAbsent(send.stream, StreamGroup::new).sends.add(send);
+            int slot = send.topic * partitions + send.partition;
+            StreamGroup group = byStream[slot];
+            if (group == null) {
+                group = byStream[slot] = new StreamGroup(send.topic, send.partition);
+                groups.add(group);
+            }
+            group.add(send);
         }
-        return new ArrayList<>(groups.values());
+        return groups;
     }
 
-    List<Object> keys() {
-        List<Object> keys = new ArrayList<>(1 + sends.size());
-        keys.add(stream);
+    private void add(PendingSend send) {
+        sends.add(send);
+        fieldCount += send.fields.length;
+        if (send.idempotent()) {
+            idempotent++;
+        }
+    }
+
+    /**
+     * The EVALSHA arguments after the command name: sha, key count, KEYS, then ARGV as
+     * {@code append_runs.lua} reads them (runs of consecutive sends with the same field names and
+     * idempotence, each naming its fields once and packing its values into one MessagePack array).
+     * Every argument is a byte array, written as it is.
+     */
+    Object[] evalShaArgs(byte[] sha, byte[] streamKey, byte[] dedupeWindowMs) {
+        List<Object> args = new ArrayList<>(4 + idempotent + 16);
+        args.add(sha);
+        args.add(Ascii.ofLong(1 + idempotent));
+        args.add(streamKey);
         for (PendingSend send : sends) {
             if (send.idempotent()) {
-                keys.add(send.dedupeKey);
+                args.add(send.dedupeKey);
             }
         }
-        return keys;
+        args.add(dedupeWindowMs);
+        int start = 0;
+        while (start < sends.size()) {
+            PendingSend first = sends.get(start);
+            int end = start + 1;
+            while (end < sends.size() && sameRun(first, sends.get(end))) {
+                end++;
+            }
+            byte[][] fields = first.fields;
+            args.add(Ascii.ofLong(end - start));
+            args.add(Ascii.ofLong(fields.length / 2));
+            args.add(first.idempotent() ? IDEMPOTENT : PLAIN);
+            for (int i = 0; i < fields.length; i += 2) {
+                args.add(fields[i]);
+            }
+            args.add(packValues(start, end));
+            start = end;
+        }
+        return args.toArray();
     }
 
-    Object[] argv(String dedupeWindowMs) {
-        List<Object> argv = new ArrayList<>(2 + sends.size() * 10);
-        argv.add(dedupeWindowMs);
-        argv.add(sends.size());
-        for (PendingSend send : sends) {
-            argv.add(send.fields.size());
-            argv.add(send.idempotent() ? "1" : "0");
-            send.fields.forEach((field, value) -> {
-                argv.add(field);
-                argv.add(value);
-            });
+    /** The field values of sends [start, end) as one MessagePack array, send by send. */
+    private byte[] packValues(int start, int end) {
+        int size = MsgPack.arrayHeaderSize();
+        for (int s = start; s < end; s++) {
+            byte[][] fields = sends.get(s).fields;
+            for (int i = 1; i < fields.length; i += 2) {
+                size += MsgPack.packedSize(fields[i]);
+            }
         }
-        return argv.toArray();
+        byte[] packed = new byte[size];
+        int at = MsgPack.writeArrayHeader(packed, 0, (end - start) * (sends.get(start).fields.length / 2));
+        for (int s = start; s < end; s++) {
+            byte[][] fields = sends.get(s).fields;
+            for (int i = 1; i < fields.length; i += 2) {
+                at = MsgPack.writeString(packed, at, fields[i]);
+            }
+        }
+        return packed;
+    }
+
+    /** Whether two sends can share a run: same idempotence and the same field names in the same order. */
+    static boolean sameRun(PendingSend a, PendingSend b) {
+        if (a.idempotent() != b.idempotent() || a.fields.length != b.fields.length) {
+            return false;
+        }
+        for (int i = 0; i < a.fields.length; i += 2) {
+            // names are shared constants except event parameters: compare by reference first
+            if (a.fields[i] != b.fields[i] && !Arrays.equals(a.fields[i], b.fields[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 }

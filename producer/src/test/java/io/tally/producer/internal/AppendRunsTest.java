@@ -1,0 +1,92 @@
+package io.tally.producer.internal;
+
+import io.tally.common.config.TallyConfig;
+import io.tally.common.keys.Keys;
+import io.tally.common.model.CounterOp;
+import io.tally.common.model.Event;
+import io.tally.common.wire.WireCodec;
+import io.tally.producer.SendResult;
+import io.tally.producer.TallyProducer;
+import io.tally.testsupport.RealRedisExtension;
+import io.tally.testsupport.TestRedis;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.stream.StreamMessageId;
+import org.redisson.client.codec.StringCodec;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * One pipeline that mixes every shape of entry (so append_runs.lua sees runs of 2 to 7 fields, plain and
+ * idempotent, ops and events) writes exactly WireCodec's fields, in send order, and deduplicates ids
+ * within the pipeline and across pipelines.
+ */
+@ExtendWith(RealRedisExtension.class)
+class AppendRunsTest {
+
+    @Test
+    void mixedShapesLandAsWireCodecEncodesThemAndRepeatedIdsAreDuplicates(TestRedis redis) {
+        TallyConfig config = redis.config(1).set(TallyConfig.PRODUCER_LINGER_MS, 200).build();
+        List<CounterOp> ops = List.of(
+                CounterOp.incr("a", 1), CounterOp.incr("a", 2), CounterOp.reset("a"),
+                CounterOp.incr("a", 3).withId("x"), CounterOp.incr("a", 4).withId("y").withTs(7),
+                CounterOp.incr("a", 5).withId("x"), // duplicate of an entry of the same pipeline
+                CounterOp.set("a", -9).withTs(8), CounterOp.unique("a", "m").withWindows("1m").withId("z").withTs(9),
+                CounterOp.decr("a", 6));
+        List<Event> events = List.of(
+                new Event("e", Map.of("p1", "v1"), null, null),
+                new Event("e", Map.of("p1", "v1", "p2", "v2", "p3", "v3"), "ev-1", 10L),
+                new Event("e", Map.of("q", "w"), null, null),
+                // values of every MessagePack string size: fixstr, str 8, str 16, str 32, empty
+                new Event("e", Map.of("a", "x".repeat(31), "b", "é".repeat(100), "c", "y".repeat(300),
+                        "d", "z".repeat(70_000), "f", "", "g", "tab\tnew\nline"), null, null),
+                new Event("e", Map.of("p1", "v1", "p2", "v2", "p3", "v3"), "ev-1", 10L));
+        List<CompletableFuture<SendResult>> opResults = new ArrayList<>();
+        List<CompletableFuture<SendResult>> eventResults = new ArrayList<>();
+        try (TallyProducer producer = TallyProducer.create(config)) {
+            ops.forEach(op -> opResults.add(producer.send(op)));
+            events.forEach(e -> eventResults.add(producer.emit(e)));
+            producer.flush();
+            SendResult later = producer.send(CounterOp.incr("a", 1).withId("y")).join();
+            assertThat(later.duplicate()).isTrue();
+            assertThat(later.entryId()).isEqualTo(opResults.get(4).join().entryId());
+        }
+        assertThat(opResults).extracting(f -> f.join().duplicate())
+                .containsExactly(false, false, false, false, false, true, false, false, false);
+        assertThat(opResults.get(5).join().entryId()).isEqualTo(opResults.get(3).join().entryId());
+        assertThat(eventResults).extracting(f -> f.join().duplicate()).containsExactly(false, false, false, false, true);
+
+        Keys keys = new Keys(config.namespace());
+        RedissonClient client = redis.client();
+        try {
+            List<Map<String, String>> expectedOps = new ArrayList<>();
+            for (int i = 0; i < ops.size(); i++) {
+                if (i != 5) {
+                    expectedOps.add(WireCodec.encode(ops.get(i)));
+                }
+            }
+            assertThat(entries(client, keys.ops(0), opResults)).containsExactlyElementsOf(expectedOps);
+            List<Map<String, String>> expectedEvents = events.subList(0, 4).stream().map(WireCodec::encode).toList();
+            assertThat(entries(client, keys.events(0), eventResults)).containsExactlyElementsOf(expectedEvents);
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    /** The stream's entries in id order, as ordered field maps; their ids must be the sends' ids. */
+    private static List<Map<String, String>> entries(RedissonClient client, String stream,
+                                                     List<CompletableFuture<SendResult>> results) {
+        Map<StreamMessageId, Map<String, String>> range = client.<String, String>getStream(stream, StringCodec.INSTANCE)
+                .range(StreamMessageId.MIN, StreamMessageId.MAX);
+        assertThat(range.keySet()).extracting(StreamMessageId::toString)
+                .containsExactlyElementsOf(results.stream().map(f -> f.join().entryId()).distinct().toList());
+        return range.values().stream().map(m -> (Map<String, String>) new LinkedHashMap<>(m)).toList();
+    }
+}

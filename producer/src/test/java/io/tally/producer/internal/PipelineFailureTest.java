@@ -1,0 +1,69 @@
+package io.tally.producer.internal;
+
+import io.tally.common.config.TallyConfig;
+import io.tally.common.keys.Keys;
+import io.tally.common.keys.Partitioner;
+import io.tally.common.model.CounterOp;
+import io.tally.producer.SendFailedException;
+import io.tally.producer.SendResult;
+import io.tally.producer.TallyProducer;
+import io.tally.testsupport.RealRedisExtension;
+import io.tally.testsupport.TestRedis;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** One stream's failure inside a pipeline fails that stream's sends only; the others were written. */
+@ExtendWith(RealRedisExtension.class)
+class PipelineFailureTest {
+
+    @Test
+    void aFailingStreamDoesNotFailTheOtherStreamsOfItsPipeline(TestRedis redis) throws Exception {
+        // one lane, so both partitions' sends leave in the same pipeline
+        TallyConfig config = redis.config(2).set(TallyConfig.PRODUCER_MAX_IN_FLIGHT, 1)
+                .set(TallyConfig.PRODUCER_LINGER_MS, 200).build();
+        Partitioner partitioner = new Partitioner(2);
+        String good = counterOn(partitioner, 0);
+        String bad = counterOn(partitioner, 1);
+        Keys keys = new Keys(config.namespace());
+        RedissonClient client = redis.client();
+        try (TallyProducer producer = TallyProducer.create(config)) {
+            client.getKeys().delete(keys.ops(1));
+            client.getBucket(keys.ops(1), StringCodec.INSTANCE).set("not a stream");
+            List<CompletableFuture<SendResult>> goodSends = new ArrayList<>();
+            List<CompletableFuture<SendResult>> badSends = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                goodSends.add(producer.incr(good, 1));
+                badSends.add(producer.incr(bad, 1));
+            }
+            producer.flush();
+            for (CompletableFuture<SendResult> f : goodSends) {
+                assertThat(f.get().partition()).isZero();
+            }
+            for (CompletableFuture<SendResult> f : badSends) {
+                assertThatThrownBy(f::get).isInstanceOf(ExecutionException.class)
+                        .cause().isInstanceOf(SendFailedException.class).hasMessageContaining("WRONGTYPE");
+            }
+            assertThat(client.getStream(keys.ops(0), StringCodec.INSTANCE).size()).isEqualTo(10);
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    private static String counterOn(Partitioner partitioner, int partition) {
+        for (int i = 0; ; i++) {
+            if (partitioner.partitionOf("c" + i) == partition) {
+                return "c" + i;
+            }
+        }
+    }
+}
