@@ -42,6 +42,10 @@ public final class ApplyRound {
     static final LuaScript CLAIM = LuaScript.resource("claim");
     /** Pipelines in flight at once, each over its own share of the partitions. */
     static final int GROUPS = 2;
+    /** A pipeline that read and applied fewer entries than this counts as small (see {@link Pacing}). */
+    static final int SMALL_PIPELINE = 64;
+    static final long LINGER_MS = 2;
+    private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(LINGER_MS);
 
     private final RedissonClient redis;
     private final Keys keys;
@@ -114,9 +118,11 @@ public final class ApplyRound {
                 int finished = finishGroup(g);
                 progress += finished;
                 long at = System.nanoTime();
-                if (finished > 0) {
+                if (finished >= SMALL_PIPELINE) {
                     pacing[g].busy();
                     inFlight[g] = start(workers, g, leaseLost);
+                } else if (finished > 0) {
+                    pacing[g].linger(at);
                 } else {
                     pacing[g].idle(at);
                 }
@@ -175,7 +181,12 @@ public final class ApplyRound {
         return finish(done);
     }
 
-    /** When an idle group may read again: 1 ms after an empty pipeline, doubling up to idle-poll-ms. */
+    /**
+     * When a group may send its next pipeline: at once after a busy one; {@value #LINGER_MS} ms after a
+     * small one, so that a moderate rate fills a few larger batches instead of spinning through tiny
+     * pipelines (each costs two round trips' worth of CPU whatever it carries); 1 ms after an empty
+     * one, doubling up to idle-poll-ms.
+     */
     private final class Pacing {
         long nextStart;
         long backoffNanos;
@@ -183,6 +194,11 @@ public final class ApplyRound {
         void busy() {
             backoffNanos = 0;
             nextStart = 0;
+        }
+
+        void linger(long now) {
+            backoffNanos = 0;
+            nextStart = now + LINGER_NANOS;
         }
 
         void idle(long now) {
@@ -205,11 +221,17 @@ public final class ApplyRound {
                         List.of(stream(w.partition, claiming.topic), keys.lease(w.partition)),
                         leaseValue, consumer(), claiming.position, 1000);
                 round.steps.add(new Step(f, () -> replies.onClaim(w, claiming, f.toCompletableFuture().join(), leaseLost)));
-            } else if (!w.live()) {
+            } else if (!w.live() || w.scriptReads()) {
+                // Recovering, or a live partition at a moderate rate: apply.lua reads and applies in one
+                // call, one round trip from append to apply.
                 RFuture<List<Object>> f = fullApply(batch, w, w.ops.readCursor(), w.events.readCursor(), batchSize);
-                round.steps.add(new Step(f, () -> round.progress[0] += replies.onApply(w, f.toCompletableFuture().join(), leaseLost)));
+                round.steps.add(new Step(f, () -> {
+                    int read = replies.onApply(w, f.toCompletableFuture().join(), leaseLost);
+                    w.lastRead = read;
+                    round.progress[0] += read;
+                }));
             } else {
-                queueLive(batch, round.steps, round.reads, w, round.progress, leaseLost);
+                queueLive(batch, round, w, leaseLost);
             }
         }
         if (round.steps.isEmpty() && round.reads.isEmpty()) {
@@ -283,8 +305,9 @@ public final class ApplyRound {
     }
 
     /** Queues a live partition's applies (batches in read order, ops and events each) and its next read. */
-    private void queueLive(RBatch batch, List<Step> steps, List<Step> reads, PartitionWorker w, int[] progress,
-                           IntConsumer leaseLost) {
+    private void queueLive(RBatch batch, Pipeline pipeline, PartitionWorker w, IntConsumer leaseLost) {
+        List<Step> steps = pipeline.steps;
+        int[] progress = pipeline.progress;
         int generation = w.generation;
         boolean[] stopped = new boolean[2]; // per stream: a batch was not applied, later ones wait for it
         for (ReadBatch b : w.opsBatches) {
@@ -317,19 +340,20 @@ public final class ApplyRound {
                 }
             }));
         }
-        if (w.mayReadAhead()) {
-            // Sent on its own, not in the batch: Redisson decodes a batch's replies only once all of them
-            // have arrived and re-scans the whole batch reply on every network read until then, which
-            // makes one large batch of stream reads quadratic. Order against the applies does not matter:
-            // a read takes new entries, and an apply checks its batch against the checkpoint.
+        if (w.mayReadAhead() && !w.lastReadSmall()) {
+            // Sent on its own, not in the batch: Redisson decodes a pipeline's replies only once all of
+            // them have arrived and re-scans the whole reply on every network read until then, which makes
+            // a pipeline of large stream reads quadratic. Order against the applies does not matter: a
+            // read takes new entries, and an apply checks its batch against the checkpoint. After a small
+            // read there is no read-ahead: once its batch is applied, apply.lua reads again (see start).
             RFuture<Map<String, Map<StreamMessageId, Map<String, String>>>> f = redis
                     .<String, String>getStream(keys.ops(w.partition), EntryCodec.INSTANCE)
                     .readGroupAsync(Keys.GROUP, consumer(), StreamMultiReadGroupArgs.greaterThan(
                             StreamMessageId.NEVER_DELIVERED, keys.events(w.partition), StreamMessageId.NEVER_DELIVERED)
                             .count(batchSize));
-            reads.add(new Step(f, () -> {
+            pipeline.reads.add(new Step(f, () -> {
                 if (w.generation == generation) {
-                    progress[0] += onRead(w, f.toCompletableFuture().join());
+                    pipeline.progress[0] += onRead(w, f.toCompletableFuture().join());
                 }
             }));
         }
@@ -364,6 +388,7 @@ public final class ApplyRound {
             w.eventsBatches.add(new ReadBatch(events));
             read += events.size();
         }
+        w.lastRead = read;
         return read;
     }
 
