@@ -4,7 +4,8 @@
 -- then writes nothing and answers SLOW.
 --
 -- KEYS[1] ops stream   KEYS[2] counters hash   KEYS[3] checkpoint hash   KEYS[4] lease
--- KEYS[5] triggers by counter (index)
+-- KEYS[5] triggers by counter (index)   KEYS[6] prefix of series bucket hashes ('..series:' + window:start)
+-- KEYS[7] series index (zset: bucket hash -> retention deadline)
 -- ARGV[1] lease value (fence)   ARGV[2] first id   ARGV[3] last id
 -- ARGV[4] bound: the largest |running sum| any counter reaches within the batch, relative to its value
 --         before the batch (decimal, < 2^53)
@@ -16,8 +17,8 @@
 --
 -- Returns {'OK', applied, redelivered} | {'SLOW', reason} | {'GAP'} | {'LEASE_LOST'}.
 -- SLOW when part of the batch is at or below the checkpoint, a counter has threshold triggers (judged
--- per entry), or a stored value is not a canonical integer below 1e14 minus the bound (overflow and
--- not_integer are judged per entry). Everything is read before the first write.
+-- per entry), or a stored counter or bucket sum is not a canonical integer below 1e14 minus the bound
+-- (overflow and not_integer are judged per entry). Everything is read before the first write.
 
 local GROUP = 'tally'
 local LIM = 9007199254740992 -- 2^53: Lua numbers are exact below this
@@ -70,33 +71,75 @@ if redis.call('EXISTS', KEYS[5]) == 1 then
 end
 
 local bound = tonumber(ARGV[4])
+
+-- A stored value the fold may add to: nil when apply.lua must judge it. tostring prints integers
+-- below 1e14 exactly and canonically, so with the floor test this accepts exactly the canonical
+-- integers apply.lua would accept ('1.5', '5.0', '007', '1e3' are not), within the range where Lua's
+-- arithmetic is exact.
+local function base(s)
+  local value = 0
+  if s then
+    value = tonumber(s)
+    if value == nil or value ~= math.floor(value) or tostring(value) ~= s or value >= 1e14 or value <= -1e14 then
+      return nil
+    end
+  end
+  if value + bound >= LIM or value - bound <= -LIM then return nil end
+  return value
+end
+
+local function fmt(n)
+  return n == 0 and '0' or string.format('%.0f', n)
+end
+
 local stored = redis.call('HMGET', KEYS[2], unpack(names))
 local hset = {}
 for i = 1, #names do
   local change = changes[i]
-  local s = stored[i]
-  local value = 0
-  if s then
-    -- tostring prints integers below 1e14 exactly and canonically, so this accepts exactly the
-    -- canonical integers apply.lua would accept, within the range where Lua's arithmetic is exact.
-    value = tonumber(s)
-    if value == nil or tostring(value) ~= s or value >= 1e14 or value <= -1e14 then
-      return {'SLOW', 'value'}
-    end
-  end
-  if value + bound >= LIM or value - bound <= -LIM then
-    return {'SLOW', 'value'}
-  end
+  local value = base(stored[i])
+  if value == nil then return {'SLOW', 'value'} end
   hset[#hset + 1] = names[i]
   if string.byte(change, 1) == 61 then
     hset[#hset + 1] = string.sub(change, 2)
   else
-    local r = value + tonumber(change)
-    hset[#hset + 1] = r == 0 and '0' or string.format('%.0f', r)
+    hset[#hset + 1] = fmt(value + tonumber(change))
+  end
+end
+
+-- Series cells: one HMGET per bucket hash before any write, one HSET per bucket hash after.
+local buckets, bucket_order = {}, {}
+for bucket, counter, delta in string.gmatch(ARGV[7], '([^\n]*)\n([^\n]*)\n([^\n]*)\n') do
+  local cells = buckets[bucket]
+  if not cells then
+    cells = {counters = {}, deltas = {}}
+    buckets[bucket] = cells
+    bucket_order[#bucket_order + 1] = bucket
+  end
+  cells.counters[#cells.counters + 1] = counter
+  cells.deltas[#cells.deltas + 1] = delta
+end
+for _, bucket in ipairs(bucket_order) do
+  local cells = buckets[bucket]
+  local sums = redis.call('HMGET', KEYS[6] .. bucket, unpack(cells.counters))
+  cells.hset = {}
+  for i = 1, #cells.counters do
+    local value = base(sums[i])
+    if value == nil then return {'SLOW', 'value'} end
+    cells.hset[#cells.hset + 1] = cells.counters[i]
+    cells.hset[#cells.hset + 1] = fmt(value + tonumber(cells.deltas[i]))
   end
 end
 
 if #hset > 0 then redis.call('HSET', KEYS[2], unpack(hset)) end
+for _, bucket in ipairs(bucket_order) do
+  redis.call('HSET', KEYS[6] .. bucket, unpack(buckets[bucket].hset))
+end
+local zadd = {}
+for bucket, deadline in string.gmatch(ARGV[8], '([^\n]*)\n([^\n]*)\n') do
+  zadd[#zadd + 1] = deadline
+  zadd[#zadd + 1] = KEYS[6] .. bucket
+end
+if #zadd > 0 then redis.call('ZADD', KEYS[7], unpack(zadd)) end
 redis.call('HSET', KEYS[3], 'ops', last)
 redis.call('XACK', KEYS[1], GROUP, unpack(ids))
 return {'OK', tostring(#ids), '0'}

@@ -50,7 +50,7 @@ public final class Processor implements AutoCloseable {
         Membership membership = new Membership(redis, ns.keys(), instanceId, ttl);
         Leases leases = new Leases(redis, ns.keys(), instanceId, ttl);
         ApplyRound round = new ApplyRound(redis, ns.keys(), partitions, instanceId,
-                config.get(TallyConfig.BATCH_SIZE), metrics, config.get(TallyConfig.SERIES_WINDOWS).scriptArg(),
+                config.get(TallyConfig.BATCH_SIZE), metrics, config.get(TallyConfig.SERIES_WINDOWS),
                 config.get(TallyConfig.SERIES_FUTURE_MS), config.get(TallyConfig.IDLE_POLL_MS));
         Housekeeping housekeeping = new Housekeeping(redis, ns.keys(), instanceId, HOUSEKEEPING_MS,
                 Math.max(60_000, 3 * ttl), Retention.from(config), metrics);

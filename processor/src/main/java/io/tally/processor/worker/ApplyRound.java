@@ -2,6 +2,7 @@ package io.tally.processor.worker;
 
 import io.tally.common.keys.Keys;
 import io.tally.common.redis.LuaScript;
+import io.tally.common.series.SeriesWindows;
 import io.tally.processor.ProcessorMetrics;
 import org.redisson.api.BatchOptions;
 import org.redisson.api.RBatch;
@@ -54,6 +55,7 @@ public final class ApplyRound {
     private final int batchSize;
     private final ProcessorMetrics metrics;
     private final String windows;
+    private final SeriesRules series;
     private final long futureMs;
     private final Pipeline[] inFlight = new Pipeline[GROUPS];
     private final Pacing[] pacing = new Pacing[GROUPS];
@@ -61,17 +63,18 @@ public final class ApplyRound {
     private final ScriptReplies replies;
 
     /**
-     * @param windows  allowed series windows in the script's form ({@code SeriesWindows.scriptArg()})
+     * @param windows  allowed series windows
      * @param futureMs how far an entry's ts may lead its id time and still pick its buckets, ms
      * @param idlePollMs longest pause before an idle group of partitions reads again
      */
     public ApplyRound(RedissonClient redis, Keys keys, int partitions, String leaseValue, int batchSize,
-                      ProcessorMetrics metrics, String windows, long futureMs, long idlePollMs) {
+                      ProcessorMetrics metrics, SeriesWindows windows, long futureMs, long idlePollMs) {
         this.idlePollNanos = TimeUnit.MILLISECONDS.toNanos(idlePollMs);
         for (int g = 0; g < GROUPS; g++) {
             pacing[g] = new Pacing();
         }
-        this.windows = windows;
+        this.windows = windows.scriptArg();
+        this.series = new SeriesRules(windows, futureMs);
         this.futureMs = futureMs;
         this.redis = redis;
         this.keys = keys;
@@ -311,7 +314,7 @@ public final class ApplyRound {
         int generation = w.generation;
         boolean[] stopped = new boolean[2]; // per stream: a batch was not applied, later ones wait for it
         for (ReadBatch b : w.opsBatches) {
-            CounterFold fold = b.slow ? null : b.fold(counterNames(w));
+            CounterFold fold = b.slow ? null : b.fold(counterNames(w), series);
             if (fold == null) {
                 if (!b.slow) {
                     metrics.perEntryBatch("entries");
@@ -367,13 +370,16 @@ public final class ApplyRound {
 
     private RFuture<List<Object>> fastApply(RBatch batch, PartitionWorker w, ReadBatch b, CounterFold fold) {
         int p = w.partition;
+        CounterFold.Buckets buckets = fold.buckets();
         return APPLY_COUNTERS.evalAsync(batch.getScript(), RScript.ReturnType.LIST, fastKeys(keys, p),
-                leaseValue, b.first(), b.last(), Long.toString(fold.bound()), b.joinedIds(), fold.pairs());
+                leaseValue, b.first(), b.last(), Long.toString(fold.bound()), b.joinedIds(), fold.pairs(),
+                buckets.cells(), buckets.deadlines());
     }
 
     /** KEYS of apply_counters.lua for one partition. */
     static List<Object> fastKeys(Keys keys, int p) {
-        return List.of(keys.ops(p), keys.counters(p), keys.checkpoint(p), keys.lease(p), keys.triggersByCounter(p));
+        return List.of(keys.ops(p), keys.counters(p), keys.checkpoint(p), keys.lease(p), keys.triggersByCounter(p),
+                keys.seriesPrefix(p), keys.seriesIndex(p));
     }
 
     private int onRead(PartitionWorker w, Map<String, Map<StreamMessageId, Map<String, String>>> reply) {
@@ -404,6 +410,7 @@ public final class ApplyRound {
                 if (applied > 0) {
                     metrics.applied("ops", applied);
                     replies.recordLatency(b);
+                    b.fold(counterNames(w), series).buckets().late().forEach(metrics::lateWindowEntries);
                 }
                 if (redelivered > 0) {
                     metrics.redelivered("ops", redelivered);

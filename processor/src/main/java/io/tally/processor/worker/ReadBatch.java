@@ -60,9 +60,13 @@ final class ReadBatch {
     }
 
     /** The batch folded per counter, or null when apply.lua must judge it entry by entry. */
-    CounterFold fold(CounterNames names) {
+    CounterFold fold(CounterNames names, SeriesRules series) {
         if (!folded) {
-            fold = CounterFold.of(entries, names);
+            long[] idMillis = new long[ids.length];
+            for (int i = 0; i < ids.length; i++) {
+                idMillis[i] = ids[i].getId0();
+            }
+            fold = CounterFold.of(entries, idMillis, names, series);
             folded = true;
         }
         return fold;

@@ -4,6 +4,7 @@ import io.tally.common.config.TallyConfig;
 import io.tally.common.keys.Keys;
 import io.tally.common.keys.Partitioner;
 import io.tally.common.redis.Namespace;
+import io.tally.common.series.SeriesWindows;
 import io.tally.testsupport.RealRedisExtension;
 import io.tally.testsupport.TestRedis;
 import org.junit.jupiter.api.AfterEach;
@@ -37,6 +38,7 @@ class ApplyCountersScriptTest {
     private Keys keys;
     private int p;
     private CounterNames names;
+    private final SeriesRules series = new SeriesRules(SeriesWindows.parse("1m=48h,1h=90d"), 60_000);
 
     @BeforeEach
     void open(TestRedis redis) {
@@ -79,6 +81,35 @@ class ApplyCountersScriptTest {
     }
 
     @Test
+    void addsWindowedDeltasToTheirBucketsAndIndexesTheBuckets() {
+        long ts = System.currentTimeMillis() - 1_000;      // counts at its ts: not ahead of the id time
+        long minute = ts - ts % 60_000;
+        long hour = ts - ts % 3_600_000;
+        add("op", "incr", "counter", "c", "by", "5", "windows", "1m,1h", "ts", Long.toString(ts));
+        add("op", "decr", "counter", "c", "by", "2", "windows", "1m", "ts", Long.toString(ts));
+        add("op", "incr", "counter", "c", "by", "7");
+        client.<String, String>getMap(keys.seriesPrefix(p) + "1m:" + minute, StringCodec.INSTANCE).put("c", "100");
+        assertThat(apply(LEASE, read())).containsExactly("OK", "3", "0");
+        assertThat(counters().get("c")).isEqualTo("10");
+        assertThat(client.<String, String>getMap(keys.seriesPrefix(p) + "1m:" + minute, StringCodec.INSTANCE).get("c"))
+                .isEqualTo("103");
+        assertThat(client.<String, String>getMap(keys.seriesPrefix(p) + "1h:" + hour, StringCodec.INSTANCE).get("c"))
+                .isEqualTo("5");
+        assertThat(client.getScoredSortedSet(keys.seriesIndex(p), StringCodec.INSTANCE)
+                .getScore(keys.seriesPrefix(p) + "1m:" + minute)).isEqualTo((double) (minute + 60_000 + 48 * 3_600_000L));
+    }
+
+    @Test
+    void declinesABucketSumItCannotProveSafe() {
+        long ts = System.currentTimeMillis() - 1_000;
+        long minute = ts - ts % 60_000;
+        client.<String, String>getMap(keys.seriesPrefix(p) + "1m:" + minute, StringCodec.INSTANCE).put("c", "1.5");
+        add("op", "incr", "counter", "c", "by", "5", "windows", "1m", "ts", Long.toString(ts));
+        assertThat(apply(LEASE, read())).containsExactly("SLOW", "value");
+        assertThat(counters().isExists()).isFalse();
+    }
+
+    @Test
     void aStaleLeaseWritesNothing() {
         add("op", "incr", "counter", "c", "by", "5");
         ReadBatch batch = read();
@@ -111,7 +142,8 @@ class ApplyCountersScriptTest {
 
     @Test
     void declinesStoredValuesItCannotProveSafe() {
-        for (String stored : List.of("5.0", "007", "abc", "100000000000000", "-9223372036854775808")) {
+        for (String stored : List.of("5.0", "1.5", "-2.5", "007", "1e3", "0x10", " 5", "abc", "100000000000000",
+                "-9223372036854775808")) {
             counters().put("c", stored);
             add("op", "incr", "counter", "c", "by", "1");
             ReadBatch batch = read();
@@ -133,10 +165,11 @@ class ApplyCountersScriptTest {
     }
 
     private List<Object> apply(String lease, ReadBatch batch) {
-        CounterFold fold = batch.fold(names);
+        CounterFold fold = batch.fold(names, series);
         assertThat(fold).isNotNull();
         return ApplyRound.APPLY_COUNTERS.eval(client, RScript.ReturnType.LIST, ApplyRound.fastKeys(keys, p),
-                lease, batch.first(), batch.last(), Long.toString(fold.bound()), batch.joinedIds(), fold.pairs());
+                lease, batch.first(), batch.last(), Long.toString(fold.bound()), batch.joinedIds(), fold.pairs(),
+                fold.buckets().cells(), fold.buckets().deadlines());
     }
 
     private void add(String... fields) {

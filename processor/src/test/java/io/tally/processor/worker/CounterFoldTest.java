@@ -1,6 +1,7 @@
 package io.tally.processor.worker;
 
 import io.tally.common.keys.Partitioner;
+import io.tally.common.series.SeriesWindows;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
@@ -14,14 +15,17 @@ class CounterFoldTest {
     private final int home = new Partitioner(P).partitionOf("a");
     private final CounterNames names = new CounterNames(home, P);
     private final String b = sameHome("a");
+    /** Entry ids at 10:00:30.000 on 2026-11-23 UTC, 1 ms apart. */
+    private static final long T0 = 1_795_428_030_000L;
+    private final SeriesRules series = new SeriesRules(SeriesWindows.parse("1m=48h,1h=90d"), 60_000);
 
     @Test
     void foldsDeltasPerCounterInFirstAppearanceOrder() {
-        CounterFold fold = CounterFold.of(List.of(
+        CounterFold fold = fold(List.of(
                 op("incr", "a", "by", "5"),
                 op("decr", b, "by", "2"),
                 op("incr", "a"),
-                op("decr", "a", "by", "10")), names);
+                op("decr", "a", "by", "10")));
         assertThat(pairs(fold)).containsExactly("a", "-4", b, "-2");
         // running sums of a: 5, 6, -4; of b: -2
         assertThat(fold.bound()).isEqualTo(6);
@@ -29,12 +33,12 @@ class CounterFoldTest {
 
     @Test
     void aSetMakesTheChangeAbsoluteAndFoldsWhatFollows() {
-        CounterFold fold = CounterFold.of(List.of(
+        CounterFold fold = fold(List.of(
                 op("incr", "a", "by", "7"),
                 op("set", "a", "value", "100"),
                 op("incr", "a", "by", "3"),
                 op("reset", b),
-                op("decr", b, "by", "4")), names);
+                op("decr", b, "by", "4")));
         assertThat(pairs(fold)).containsExactly("a", "=103", b, "=-4");
         // only the part before the first set is relative to the stored value
         assertThat(fold.bound()).isEqualTo(7);
@@ -42,9 +46,9 @@ class CounterFoldTest {
 
     @Test
     void keepsSixtyFourBitValuesExactAfterASet() {
-        CounterFold fold = CounterFold.of(List.of(
+        CounterFold fold = fold(List.of(
                 op("set", "a", "value", "9223372036854775800"),
-                op("incr", "a", "by", "7")), names);
+                op("incr", "a", "by", "7")));
         assertThat(pairs(fold)).containsExactly("a", "=9223372036854775807");
     }
 
@@ -52,7 +56,10 @@ class CounterFoldTest {
     void leavesToTheScriptWhatItMustJudgeEntryByEntry() {
         List<Map<String, String>> cases = List.of(
                 op("unique", "a", "member", "m"),
-                withField(op("incr", "a"), "windows", "1m"),
+                withField(op("set", "a", "value", "1"), "windows", "1m"),
+                withField(op("incr", "a"), "windows", "1d"),
+                withField(op("incr", "a"), "windows", "1m,1m"),
+                withField(op("incr", "a"), "windows", ""),
                 withField(op("incr", "a"), "v", "2"),
                 op("incr", "a", "by", "+5"),
                 op("incr", "a", "by", "05"),
@@ -69,27 +76,65 @@ class CounterFoldTest {
                 op("incr", otherHome()),
                 Map.of("counter", "a"));
         for (Map<String, String> entry : cases) {
-            assertThat(CounterFold.of(List.of(op("incr", "a"), entry), names)).as(entry.toString()).isNull();
+            assertThat(fold(List.of(op("incr", "a"), entry))).as(entry.toString()).isNull();
         }
     }
 
     @Test
     void leavesAnOverflowingBatchToTheScript() {
-        assertThat(CounterFold.of(List.of(
+        assertThat(fold(List.of(
                 op("set", "a", "value", "9223372036854775807"),
-                op("incr", "a", "by", "1")), names)).isNull();
-        assertThat(CounterFold.of(List.of(
+                op("incr", "a", "by", "1")))).isNull();
+        assertThat(fold(List.of(
                 op("incr", "a", "by", "9223372036854775807"),
-                op("incr", "a", "by", "1")), names)).isNull();
+                op("incr", "a", "by", "1")))).isNull();
         // a running sum the script could not prove safe against any stored value
-        assertThat(CounterFold.of(List.of(op("incr", "a", "by", Long.toString(CounterFold.MAX_BOUND))), names)).isNull();
+        assertThat(fold(List.of(op("incr", "a", "by", Long.toString(CounterFold.MAX_BOUND))))).isNull();
     }
 
     @Test
     void acceptsOptionalFieldsThatFollowTheRules() {
         Map<String, String> entry = withField(withField(withField(op("incr", "a", "by", "-3"), "ts", "1732345678901"),
                 "id", "op-1"), "v", "1");
-        assertThat(pairs(CounterFold.of(List.of(entry), names))).containsExactly("a", "-3");
+        assertThat(pairs(fold(List.of(entry)))).containsExactly("a", "-3");
+    }
+
+    @Test
+    void foldsWindowedEntriesPerBucketAndCounter() {
+        Map<String, String> late = withField(withField(op("incr", "a", "by", "9"), "windows", "1m"),
+                "ts", Long.toString(T0 - 49L * 3_600_000));            // its 1m bucket ended 48 h ago
+        CounterFold fold = fold(List.of(
+                withField(op("incr", "a", "by", "5"), "windows", "1m,1h"),
+                withField(op("decr", b, "by", "2"), "windows", "1m"),
+                withField(withField(op("incr", "a", "by", "1"), "windows", "1m"), "ts", Long.toString(T0 - 60_000)),
+                late,
+                op("incr", "a", "by", "100")));
+        assertThat(pairs(fold)).containsExactly("a", "115", b, "-2");
+        long minute = T0 - T0 % 60_000;
+        long hour = T0 - T0 % 3_600_000;
+        assertThat(fold.buckets().cells()).isEqualTo(
+                "1m:" + minute + "\na\n5\n" + "1m:" + minute + "\n" + b + "\n-2\n"
+                        + "1h:" + hour + "\na\n5\n" + "1m:" + (minute - 60_000) + "\na\n1\n");
+        assertThat(fold.buckets().deadlines()).isEqualTo(
+                "1m:" + minute + "\n" + (minute + 60_000 + 48 * 3_600_000L) + "\n"
+                        + "1h:" + hour + "\n" + (hour + 3_600_000 + 90 * 86_400_000L) + "\n"
+                        + "1m:" + (minute - 60_000) + "\n" + (minute + 48 * 3_600_000L) + "\n");
+        assertThat(fold.buckets().late()).containsExactly(Map.entry("1m", 1));
+    }
+
+    @Test
+    void aTimestampTooFarAheadCountsAtTheIdTime() {
+        CounterFold fold = fold(List.of(withField(withField(op("incr", "a"), "windows", "1m"),
+                "ts", Long.toString(T0 + 61_000))));
+        assertThat(fold.buckets().cells()).startsWith("1m:" + (T0 - T0 % 60_000) + "\n");
+    }
+
+    private CounterFold fold(List<Map<String, String>> entries) {
+        long[] idMillis = new long[entries.size()];
+        for (int i = 0; i < idMillis.length; i++) {
+            idMillis[i] = T0 + i;
+        }
+        return CounterFold.of(entries, idMillis, names, series);
     }
 
     private static Map<String, String> op(String op, String counter, String... more) {
