@@ -224,7 +224,7 @@ public final class ApplyRound {
                         List.of(stream(w.partition, claiming.topic), keys.lease(w.partition)),
                         leaseValue, consumer(), claiming.position, 1000);
                 round.steps.add(new Step(f, () -> replies.onClaim(w, claiming, f.toCompletableFuture().join(), leaseLost)));
-            } else if (!w.live() || w.scriptReads()) {
+            } else if (!w.live() || w.scriptReads(batchSize)) {
                 // Recovering, or a live partition at a moderate rate: apply.lua reads and applies in one
                 // call, one round trip from append to apply.
                 RFuture<List<Object>> f = fullApply(batch, w, w.ops.readCursor(), w.events.readCursor(), batchSize);
@@ -343,7 +343,7 @@ public final class ApplyRound {
                 }
             }));
         }
-        if (w.mayReadAhead() && !w.lastReadSmall()) {
+        if (w.mayReadAhead() && !w.lastReadSmall(batchSize)) {
             // Sent on its own, not in the batch: Redisson decodes a pipeline's replies only once all of
             // them have arrived and re-scans the whole reply on every network read until then, which makes
             // a pipeline of large stream reads quadratic. Order against the applies does not matter: a

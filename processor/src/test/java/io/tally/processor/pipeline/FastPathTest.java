@@ -60,8 +60,8 @@ class FastPathTest {
 
     @Test
     void aCounterWithAThresholdTriggerIsJudgedEntryByEntry(TestRedis testRedis) {
-        // Batches of 100: the first read (apply.lua's) is large enough to switch the partition to the
-        // fast path, whose next batch holds the crossings.
+        // Batches of 100: the first read (apply.lua's) comes back full, which switches the partition to
+        // the fast path, whose next batch holds the crossings.
         TallyConfig config = testRedis.config(P).set(TallyConfig.BATCH_SIZE, 100).build();
         RedissonClient redis = testRedis.client();
         RecordingMetrics metrics = new RecordingMetrics();
