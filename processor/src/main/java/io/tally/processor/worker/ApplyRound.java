@@ -26,11 +26,13 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.IntConsumer;
 
 /**
- * One pipelined round over every owned partition. A partition still recovering gets a claim script or
- * apply.lua reading its own pending entries. A live partition gets, in order: the fast apply script for
- * each counter batch read in the previous round (apply.lua for a batch the fast script cannot decide, and
- * for events), then an XREADGROUP for its next batch. All of it leaves as one pipeline, so N partitions
- * cost one round trip, and Redis reads the next batch while the processor folds the last one.
+ * Pipelined rounds over the owned partitions, split into {@value #GROUPS} groups with a pipeline each.
+ * A partition still recovering gets a claim script or apply.lua reading its own pending entries. A live
+ * partition without a backlog gets apply.lua, which reads and applies in one call. A live partition
+ * with a backlog (its last read came back full) takes the fast path: the fast apply script for each
+ * counter batch read in its previous pipeline (apply.lua for a batch the fast script cannot decide, and
+ * for events), then an XREADGROUP for its next batch, so Redis reads the next batch while the processor
+ * folds the last one.
  *
  * <p>Reading outside the fenced scripts is safe by the checkpoint rule: a script applies a batch only if
  * its first entry follows the checkpoint, and otherwise answers GAP, after which the worker claims every
