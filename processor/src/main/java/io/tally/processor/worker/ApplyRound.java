@@ -29,7 +29,8 @@ import java.util.function.IntConsumer;
  * Pipelined rounds over the owned partitions, split into {@value #GROUPS} groups with a pipeline each.
  * A partition still recovering gets a claim script or apply.lua reading its own pending entries. A live
  * partition without a backlog gets apply.lua, which reads and applies in one call. A live partition
- * with a backlog (its last read came back full) takes the fast path: the fast apply script for each
+ * with a backlog (its last read returned at least {@code fast-path-min-read} entries, by default a full
+ * batch) takes the fast path: the fast apply script for each
  * counter batch read in its previous pipeline (apply.lua for a batch the fast script cannot decide, and
  * for events), then an XREADGROUP for its next batch, so Redis reads the next batch while the processor
  * folds the last one.
@@ -62,16 +63,21 @@ public final class ApplyRound {
     private final Pipeline[] inFlight = new Pipeline[GROUPS];
     private final Pacing[] pacing = new Pacing[GROUPS];
     private final long idlePollNanos;
+    private final int fastPathMinRead;
     private final ScriptReplies replies;
 
     /**
      * @param windows  allowed series windows
      * @param futureMs how far an entry's ts may lead its id time and still pick its buckets, ms
      * @param idlePollMs longest pause before an idle group of partitions reads again
+     * @param fastPathMinRead entries a read must return to put its partition on the fast path; 0 for a
+     *                        full batch, above {@code batchSize} never
      */
     public ApplyRound(RedissonClient redis, Keys keys, int partitions, String leaseValue, int batchSize,
-                      ProcessorMetrics metrics, SeriesWindows windows, long futureMs, long idlePollMs) {
+                      ProcessorMetrics metrics, SeriesWindows windows, long futureMs, long idlePollMs,
+                      int fastPathMinRead) {
         this.idlePollNanos = TimeUnit.MILLISECONDS.toNanos(idlePollMs);
+        this.fastPathMinRead = fastPathMinRead == 0 ? batchSize : fastPathMinRead;
         for (int g = 0; g < GROUPS; g++) {
             pacing[g] = new Pacing();
         }
@@ -226,7 +232,7 @@ public final class ApplyRound {
                         List.of(stream(w.partition, claiming.topic), keys.lease(w.partition)),
                         leaseValue, consumer(), claiming.position, 1000);
                 round.steps.add(new Step(f, () -> replies.onClaim(w, claiming, f.toCompletableFuture().join(), leaseLost)));
-            } else if (!w.live() || w.scriptReads(batchSize)) {
+            } else if (!w.live() || w.scriptReads(fastPathMinRead)) {
                 // Recovering, or a live partition at a moderate rate: apply.lua reads and applies in one
                 // call, one round trip from append to apply.
                 RFuture<List<Object>> f = fullApply(batch, w, w.ops.readCursor(), w.events.readCursor(), batchSize);
@@ -345,7 +351,7 @@ public final class ApplyRound {
                 }
             }));
         }
-        if (w.mayReadAhead() && !w.lastReadSmall(batchSize)) {
+        if (w.mayReadAhead() && !w.lastReadSmall(fastPathMinRead)) {
             // Sent on its own, not in the batch: Redisson decodes a pipeline's replies only once all of
             // them have arrived and re-scans the whole reply on every network read until then, which makes
             // a pipeline of large stream reads quadratic. Order against the applies does not matter: a

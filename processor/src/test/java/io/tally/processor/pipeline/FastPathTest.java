@@ -38,6 +38,7 @@ class FastPathTest {
 
     @Test
     void plainCounterBatchesNeverFallBackAndEndExact(TestRedis testRedis) {
+        // A full batch switches a partition to the fast path; the backlog is 7,500 entries a partition.
         TallyConfig config = testRedis.config(P).build();
         RedissonClient redis = testRedis.client();
         Workload workload = Workload.random(7, 30_000, 200);
@@ -88,6 +89,41 @@ class FastPathTest {
             assertThat(inspector.counters()).containsEntry("temp", 500L);
         }
         assertThat(metrics.perEntry.get("threshold")).isNotNull().hasPositiveValue();
+    }
+
+    @Test
+    void fastPathMinReadAboveTheBatchSizeTurnsTheFastPathOff(TestRedis testRedis) {
+        assertThat(crossingsInBatchesOfSix(testRedis, 0)).containsKey("threshold");
+        assertThat(crossingsInBatchesOfSix(testRedis, 7)).isEmpty();
+    }
+
+    /**
+     * A set and five crossings up and back, all written before the processor starts, read six at a time:
+     * the first read comes back full. Returns the fast path's hand-overs by reason.
+     */
+    private Map<String, AtomicLong> crossingsInBatchesOfSix(TestRedis testRedis, int fastPathMinRead) {
+        TallyConfig config = testRedis.config(P).set(TallyConfig.BATCH_SIZE, 6)
+                .set(TallyConfig.FAST_PATH_MIN_READ, fastPathMinRead).build();
+        RedissonClient redis = testRedis.client();
+        RecordingMetrics metrics = new RecordingMetrics();
+        TriggerClient triggers = TriggerClient.create(redis, config, InstantSource.system());
+        Trigger gte = triggers.create(TriggerDefinition.threshold("temp", ThresholdOp.GTE, 1000)
+                .mode(TriggerMode.EVERY).build());
+        try (TallyProducer producer = TallyProducer.create(redis, config, ProducerMetrics.NOOP)) {
+            producer.set("temp", 500);
+            for (int i = 0; i < 5; i++) {
+                producer.incr("temp", 600);
+                producer.decr("temp", 600);
+            }
+            producer.flush();
+        }
+        try (Processor processor = Processor.start(redis, config, metrics)) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> triggers.get(gte.id()).orElseThrow().fireCount() == 5);
+            PipelineInspector inspector = new PipelineInspector(redis, config.namespace(), P);
+            await().atMost(Duration.ofSeconds(20)).until(() -> inspector.counters().getOrDefault("temp", 0L) == 500L
+                    && inspector.checkpointMismatches().isEmpty());
+        }
+        return metrics.perEntry;
     }
 
     /** Counts what the apply path reports. */
