@@ -338,7 +338,7 @@ public final class ApplyRound {
                 RFuture<List<Object>> f = fastApply(batch, w, b, fold);
                 steps.add(new Step(f, () -> {
                     if (w.generation == generation && !stopped[0]) {
-                        stopped[0] = !onFast(w, b, f.toCompletableFuture().join(), leaseLost, progress);
+                        stopped[0] = !onFast(w, b, fold, f.toCompletableFuture().join(), leaseLost, progress);
                     }
                 }));
             }
@@ -407,7 +407,8 @@ public final class ApplyRound {
     }
 
     /** Handles the fast script's reply; returns true when the batch was applied (or found applied before). */
-    private boolean onFast(PartitionWorker w, ReadBatch b, List<Object> reply, IntConsumer leaseLost, int[] progress) {
+    private boolean onFast(PartitionWorker w, ReadBatch b, CounterFold fold, List<Object> reply, IntConsumer leaseLost,
+                           int[] progress) {
         String status = String.valueOf(reply.get(0));
         switch (status) {
             case "OK" -> {
@@ -418,7 +419,7 @@ public final class ApplyRound {
                 if (applied > 0) {
                     metrics.applied("ops", applied);
                     replies.recordLatency(b);
-                    b.fold(counterNames(w), series).buckets().late().forEach(metrics::lateWindowEntries);
+                    fold.buckets().late().forEach(metrics::lateWindowEntries);
                 }
                 if (redelivered > 0) {
                     metrics.redelivered("ops", redelivered);

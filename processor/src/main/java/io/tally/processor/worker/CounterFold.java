@@ -41,10 +41,6 @@ final class CounterFold {
         return buckets;
     }
 
-    int counters() {
-        return changes.size();
-    }
-
     long bound() {
         return bound;
     }

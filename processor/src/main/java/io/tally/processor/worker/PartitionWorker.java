@@ -29,10 +29,6 @@ final class PartitionWorker {
         this.partition = partition;
     }
 
-    StreamCursor cursor(String topic) {
-        return "ops".equals(topic) ? ops : events;
-    }
-
     Deque<ReadBatch> batches(String topic) {
         return "ops".equals(topic) ? opsBatches : eventsBatches;
     }
