@@ -10,12 +10,15 @@ import org.redisson.config.BaseConfig;
 import org.redisson.config.Config;
 import org.redisson.config.ReadMode;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
@@ -134,6 +137,24 @@ public final class RedisClientFactory {
             throw new ConfigException("Invalid value for --redis-url: no URL given");
         }
         return seeds;
+    }
+
+    /**
+     * A TLS socket factory that trusts what the Redisson client trusts: the CA of
+     * {@code redis-tls-ca-file}, or the JVM's default trust store. For connections Tally opens itself.
+     */
+    public static SSLSocketFactory tlsSocketFactory(TallyConfig config) {
+        String caFile = config.get(TallyConfig.REDIS_TLS_CA_FILE);
+        if (caFile.isEmpty()) {
+            return (SSLSocketFactory) SSLSocketFactory.getDefault();
+        }
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trustManagerFor(Path.of(caFile)).getTrustManagers(), null);
+            return context.getSocketFactory();
+        } catch (GeneralSecurityException e) {
+            throw new ConfigException("Invalid value for --redis-tls-ca-file: cannot set up TLS with " + caFile + ": " + e);
+        }
     }
 
     static TrustManagerFactory trustManagerFor(Path caFile) {

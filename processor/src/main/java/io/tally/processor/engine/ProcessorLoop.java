@@ -211,6 +211,8 @@ public final class ProcessorLoop implements Runnable {
             log.info("released partitions {} and left {}", held, keys.members());
         } catch (RuntimeException e) {
             log.warn("could not release leases at shutdown ({}); they expire after {} ms", e.toString(), leaseTtlMs);
+        } finally {
+            round.close();
         }
         metrics.partitionsOwned(0);
     }

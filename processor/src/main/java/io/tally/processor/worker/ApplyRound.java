@@ -9,15 +9,12 @@ import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
-import org.redisson.api.stream.StreamMessageId;
-import org.redisson.api.stream.StreamMultiReadGroupArgs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -65,6 +62,7 @@ public final class ApplyRound {
     private final long idlePollNanos;
     private final int fastPathMinRead;
     private final ScriptReplies replies;
+    private final StreamReads reads;
 
     /**
      * @param windows  allowed series windows
@@ -72,10 +70,11 @@ public final class ApplyRound {
      * @param idlePollMs longest pause before an idle group of partitions reads again
      * @param fastPathMinRead entries a read must return to put its partition on the fast path; 0 for a
      *                        full batch, above {@code batchSize} never
+     * @param readPath how the fast path reads its batches
      */
     public ApplyRound(RedissonClient redis, Keys keys, int partitions, String leaseValue, int batchSize,
                       ProcessorMetrics metrics, SeriesWindows windows, long futureMs, long idlePollMs,
-                      int fastPathMinRead) {
+                      int fastPathMinRead, StreamReadPath readPath) {
         this.idlePollNanos = TimeUnit.MILLISECONDS.toNanos(idlePollMs);
         this.fastPathMinRead = fastPathMinRead == 0 ? batchSize : fastPathMinRead;
         for (int g = 0; g < GROUPS; g++) {
@@ -91,6 +90,12 @@ public final class ApplyRound {
         this.batchSize = batchSize;
         this.metrics = metrics;
         this.replies = new ScriptReplies(metrics);
+        this.reads = readPath.open(redis, keys, partitions, leaseValue);
+    }
+
+    /** Closes the fast path's read connection (the Redisson client is the processor's). */
+    public void close() {
+        reads.close();
     }
 
     public void load() {
@@ -231,12 +236,12 @@ public final class ApplyRound {
                 RFuture<List<Object>> f = CLAIM.evalAsync(batch.getScript(), RScript.ReturnType.LIST,
                         List.of(stream(w.partition, claiming.topic), keys.lease(w.partition)),
                         leaseValue, consumer(), claiming.position, 1000);
-                round.steps.add(new Step(f, () -> replies.onClaim(w, claiming, f.toCompletableFuture().join(), leaseLost)));
+                round.steps.add(new Step(f.toCompletableFuture(), () -> replies.onClaim(w, claiming, f.toCompletableFuture().join(), leaseLost)));
             } else if (!w.live() || w.scriptReads(fastPathMinRead)) {
                 // Recovering, or a live partition at a moderate rate: apply.lua reads and applies in one
                 // call, one round trip from append to apply.
                 RFuture<List<Object>> f = fullApply(batch, w, w.ops.readCursor(), w.events.readCursor(), batchSize);
-                round.steps.add(new Step(f, () -> {
+                round.steps.add(new Step(f.toCompletableFuture(), () -> {
                     int read = replies.onApply(w, f.toCompletableFuture().join(), leaseLost);
                     w.lastRead = read;
                     round.progress[0] += read;
@@ -254,7 +259,7 @@ public final class ApplyRound {
             round.executed = batch.executeAsync();
             replies.add(round.executed.toCompletableFuture());
         }
-        round.reads.forEach(read -> replies.add(read.reply.toCompletableFuture()));
+        round.reads.forEach(read -> replies.add(read.reply));
         round.completion = CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new));
         return round;
     }
@@ -263,7 +268,7 @@ public final class ApplyRound {
     private int finish(Pipeline round) {
         RuntimeException failure = null;
         if (round.executed != null) {
-            failure = await(round.executed);
+            failure = await(round.executed.toCompletableFuture());
             if (failure != null && LuaScript.isNoScript(failure)) {
                 log.info("Redis forgot the scripts (restart or failover); loading them again");
                 load();
@@ -279,7 +284,7 @@ public final class ApplyRound {
         steps.addAll(round.reads);
         int failed = 0;
         for (Step step : steps) {
-            if (step.reply.toCompletableFuture().isCompletedExceptionally() || !step.reply.isDone()) {
+            if (step.reply.isCompletedExceptionally() || !step.reply.isDone()) {
                 failed++;
                 continue;
             }
@@ -294,9 +299,9 @@ public final class ApplyRound {
         return round.progress[0];
     }
 
-    private static RuntimeException await(RFuture<?> future) {
+    private static RuntimeException await(CompletableFuture<?> future) {
         try {
-            future.toCompletableFuture().join();
+            future.join();
             return null;
         } catch (CompletionException e) {
             return e.getCause() instanceof RuntimeException cause ? cause : e;
@@ -322,21 +327,21 @@ public final class ApplyRound {
         int generation = w.generation;
         boolean[] stopped = new boolean[2]; // per stream: a batch was not applied, later ones wait for it
         for (ReadBatch b : w.opsBatches) {
-            CounterFold fold = b.slow ? null : b.fold(counterNames(w), series);
+            CounterFold fold = b.slow ? null : b.fold(series);
             if (fold == null) {
                 if (!b.slow) {
                     metrics.perEntryBatch("entries");
                     b.slow = true;
                 }
                 RFuture<List<Object>> f = fullApply(batch, w, b.cursorBefore(), "", b.size());
-                steps.add(new Step(f, () -> {
+                steps.add(new Step(f.toCompletableFuture(), () -> {
                     if (w.generation == generation && !stopped[0]) {
                         stopped[0] = !onQueuedFull(w, "ops", b, f.toCompletableFuture().join(), leaseLost, progress);
                     }
                 }));
             } else {
                 RFuture<List<Object>> f = fastApply(batch, w, b, fold);
-                steps.add(new Step(f, () -> {
+                steps.add(new Step(f.toCompletableFuture(), () -> {
                     if (w.generation == generation && !stopped[0]) {
                         stopped[0] = !onFast(w, b, fold, f.toCompletableFuture().join(), leaseLost, progress);
                     }
@@ -345,7 +350,7 @@ public final class ApplyRound {
         }
         for (ReadBatch b : w.eventsBatches) {
             RFuture<List<Object>> f = fullApply(batch, w, "", b.cursorBefore(), b.size());
-            steps.add(new Step(f, () -> {
+            steps.add(new Step(f.toCompletableFuture(), () -> {
                 if (w.generation == generation && !stopped[1]) {
                     stopped[1] = !onQueuedFull(w, "events", b, f.toCompletableFuture().join(), leaseLost, progress);
                 }
@@ -357,14 +362,10 @@ public final class ApplyRound {
             // a pipeline of large stream reads quadratic. Order against the applies does not matter: a
             // read takes new entries, and an apply checks its batch against the checkpoint. After a small
             // read there is no read-ahead: once its batch is applied, apply.lua reads again (see start).
-            RFuture<Map<String, Map<StreamMessageId, Map<String, String>>>> f = redis
-                    .<String, String>getStream(keys.ops(w.partition), EntryCodec.INSTANCE)
-                    .readGroupAsync(Keys.GROUP, consumer(), StreamMultiReadGroupArgs.greaterThan(
-                            StreamMessageId.NEVER_DELIVERED, keys.events(w.partition), StreamMessageId.NEVER_DELIVERED)
-                            .count(batchSize));
+            CompletableFuture<PartitionRead> f = reads.readNew(w.partition, batchSize);
             pipeline.reads.add(new Step(f, () -> {
                 if (w.generation == generation) {
-                    pipeline.progress[0] += onRead(w, f.toCompletableFuture().join());
+                    pipeline.progress[0] += onRead(w, f.join());
                 }
             }));
         }
@@ -390,20 +391,15 @@ public final class ApplyRound {
                 keys.seriesPrefix(p), keys.seriesIndex(p));
     }
 
-    private int onRead(PartitionWorker w, Map<String, Map<StreamMessageId, Map<String, String>>> reply) {
-        int read = 0;
-        Map<StreamMessageId, Map<String, String>> ops = reply.get(keys.ops(w.partition));
-        if (ops != null && !ops.isEmpty()) {
-            w.opsBatches.add(new ReadBatch(ops));
-            read += ops.size();
+    private int onRead(PartitionWorker w, PartitionRead read) {
+        if (read.ops() != null) {
+            w.opsBatches.add(read.ops());
         }
-        Map<StreamMessageId, Map<String, String>> events = reply.get(keys.events(w.partition));
-        if (events != null && !events.isEmpty()) {
-            w.eventsBatches.add(new ReadBatch(events));
-            read += events.size();
+        if (read.events() != null) {
+            w.eventsBatches.add(read.events());
         }
-        w.lastRead = read;
-        return read;
+        w.lastRead = read.size();
+        return read.size();
     }
 
     /** Handles the fast script's reply; returns true when the batch was applied (or found applied before). */
@@ -467,14 +463,7 @@ public final class ApplyRound {
     }
 
     /** A partition's queued script and what to do with its reply. */
-    private record Step(RFuture<?> reply, Runnable handler) {
-    }
-
-    private CounterNames counterNames(PartitionWorker w) {
-        if (w.counterNames == null) {
-            w.counterNames = new CounterNames(w.partition, partitions);
-        }
-        return w.counterNames;
+    private record Step(CompletableFuture<?> reply, Runnable handler) {
     }
 
     /** KEYS of apply.lua for one partition, in the order the script documents (public for script tests elsewhere). */

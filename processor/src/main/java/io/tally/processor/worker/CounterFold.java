@@ -1,7 +1,6 @@
 package io.tally.processor.worker;
 
 import io.tally.common.series.SeriesWindow;
-import io.tally.common.wire.WireFormat;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,10 +16,10 @@ import java.util.Map;
  * each bucket for the retention index, and how many entries came too late for their bucket (they count
  * in the total only), bucketed exactly as apply.lua does it.
  *
- * <p>{@link #of} folds only what it can decide exactly: incr, decr, set and reset entries of format
- * version 1 that pass the same field rules as apply.lua. Anything else (unique, an invalid entry that
- * must become a dead letter, a fold that leaves 64 bits) returns null and the batch goes to apply.lua,
- * which judges every entry on its own.
+ * <p>{@link #of} folds only what it can decide exactly: batches whose every entry {@link OpsEntries}
+ * kept (incr, decr, set and reset of format version 1 that pass apply.lua's field rules). Anything else
+ * (unique, an invalid entry that must become a dead letter, a fold that leaves 64 bits, windows apply.lua
+ * would refuse) returns null and the batch goes to apply.lua, which judges every entry on its own.
  */
 final class CounterFold {
     /** Lua numbers are exact below 2^53; stored values are accepted below 1e14, so the bound stays under the rest. */
@@ -61,43 +60,40 @@ final class CounterFold {
     /**
      * Folds a batch, or returns null when it needs apply.lua.
      *
-     * @param entries    the batch's field maps, in id order
-     * @param idMillis   the millisecond part of each entry's id
-     * @param routesHere tells whether a counter name is valid and belongs to this partition
-     * @param series     the configured series windows
+     * @param entries  the batch's entries as parsed, in id order
+     * @param idMillis the millisecond part of each entry's id
+     * @param series   the configured series windows
      */
-    static CounterFold of(List<Map<String, String>> entries, long[] idMillis, CounterNames routesHere,
-                          SeriesRules series) {
+    static CounterFold of(OpsEntries entries, long[] idMillis, SeriesRules series) {
+        if (!entries.foldable()) {
+            return null;
+        }
         Map<String, Change> changes = new LinkedHashMap<>(entries.size() * 2);
         Buckets buckets = new Buckets();
         long bound = 0;
         for (int i = 0; i < entries.size(); i++) {
-            Map<String, String> f = entries.get(i);
-            Op op = Op.parse(f, routesHere);
-            if (op == null) {
-                return null;
-            }
-            Change c = changes.computeIfAbsent(op.counter, k -> new Change());
-            if (op.absolute) {
-                if (f.containsKey("windows")) {
+            String counter = entries.counter(i);
+            Change c = changes.computeIfAbsent(counter, k -> new Change());
+            String windows = entries.windows(i);
+            if (entries.absolute(i)) {
+                if (windows != null) {
                     return null; // windows on set or reset: a dead letter
                 }
                 c.absolute = true;
-                c.value = op.amount;
+                c.value = entries.amount(i);
                 continue;
             }
-            if (!c.add(op.amount)) {
+            long delta = entries.amount(i);
+            if (!c.add(delta)) {
                 return null; // an entry of this batch overflows 64 bits: apply.lua dead-letters it
             }
             if (!c.absolute) {
                 bound = Math.max(bound, Math.abs(c.value));
             }
-            String windows = f.get("windows");
             if (windows != null) {
                 List<SeriesWindow> list = series.windowsOf(windows);
-                String ts = f.get("ts");
-                if (list == null || !buckets.add(op.counter, op.amount, list, series.entryTime(
-                        ts == null ? null : number(ts), idMillis[i]), idMillis[i])) {
+                if (list == null || !buckets.add(counter, delta, list,
+                        series.entryTime(entries.ts(i), idMillis[i]), idMillis[i])) {
                     return null;
                 }
             }
@@ -176,68 +172,5 @@ final class CounterFold {
             }
             return value != Long.MIN_VALUE;
         }
-    }
-
-    /** One counter operation, checked with apply.lua's rules. */
-    private record Op(String counter, boolean absolute, long amount) {
-        static Op parse(Map<String, String> f, CounterNames routesHere) {
-            String version = f.get("v");
-            if (version != null && !version.equals(WireFormat.VERSION)) {
-                return null;
-            }
-            String counter = f.get("counter");
-            if (counter == null || !routesHere.test(counter)) {
-                return null;
-            }
-            if (!optionalNumber(f.get("ts")) || !optionalName(f.get("id"))) {
-                return null;
-            }
-            String op = f.get("op");
-            if (op == null) {
-                return null;
-            }
-            switch (op) {
-                case "incr": {
-                    Long by = number(f.getOrDefault("by", "1"));
-                    return by == null ? null : new Op(counter, false, by);
-                }
-                case "decr": {
-                    Long by = number(f.getOrDefault("by", "1"));
-                    return by == null || by == Long.MIN_VALUE ? null : new Op(counter, false, -by);
-                }
-                case "set": {
-                    Long value = number(f.get("value"));
-                    return value == null ? null : new Op(counter, true, value);
-                }
-                case "reset":
-                    return new Op(counter, true, 0);
-                default:
-                    return null;
-            }
-        }
-    }
-
-    private static Long number(String s) {
-        if (s == null || !WireFormat.isCanonicalInteger(s)) {
-            return null;
-        }
-        try {
-            return Long.parseLong(s);
-        } catch (NumberFormatException outOfRange) {
-            return null;
-        }
-    }
-
-    /** Checks a number whose value is not needed: up to 18 digits it is in range by its length alone. */
-    private static boolean optionalNumber(String s) {
-        if (s == null) {
-            return true;
-        }
-        int digits = s.length() - (s.startsWith("-") ? 1 : 0);
-        return digits < 19 ? WireFormat.isCanonicalInteger(s) : number(s) != null;
-    }
-
-    private static boolean optionalName(String s) {
-        return s == null || CounterNames.validName(s);
     }
 }

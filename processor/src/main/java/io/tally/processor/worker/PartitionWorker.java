@@ -17,7 +17,6 @@ final class PartitionWorker {
     final StreamCursor events = new StreamCursor("events");
     final Deque<ReadBatch> opsBatches = new ArrayDeque<>(MAX_QUEUED);
     final Deque<ReadBatch> eventsBatches = new ArrayDeque<>(MAX_QUEUED);
-    CounterNames counterNames;
     /** Entries the last read returned, by the processor or by apply.lua. */
     int lastRead;
     String haltedBy;

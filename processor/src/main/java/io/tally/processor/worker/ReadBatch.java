@@ -2,71 +2,105 @@ package io.tally.processor.worker;
 
 import org.redisson.api.stream.StreamMessageId;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * Entries of one input stream that the processor read itself (XREADGROUP '>') and has not applied yet.
- * They sit in this consumer's pending list until a script applies and acknowledges them.
+ * Entries of one input stream that the processor read itself (XREADGROUP '>') and has not applied yet:
+ * their ids and, for the ops stream, the entries as {@link OpsEntries} parsed them. They sit in this
+ * consumer's pending list until a script applies and acknowledges them.
  */
 final class ReadBatch {
-    private final StreamMessageId[] ids;
-    final List<Map<String, String>> entries;
+    private final long[] ms;
+    private final long[] seq;
+    /** Parsed ops entries; null for events, which apply.lua re-reads from the pending list. */
+    private final OpsEntries ops;
     /** The fast script declined it (or cannot take it): apply.lua re-reads it from the pending list. */
     boolean slow;
     private CounterFold fold;
     private boolean folded;
 
-    ReadBatch(Map<StreamMessageId, Map<String, String>> read) {
-        this.ids = read.keySet().toArray(new StreamMessageId[0]);
-        this.entries = new ArrayList<>(read.values());
+    ReadBatch(long[] ms, long[] seq, OpsEntries ops) {
+        this.ms = ms;
+        this.seq = seq;
+        this.ops = ops;
+    }
+
+    /**
+     * A batch from field maps as a general client decodes them (the read path of Cluster and Sentinel
+     * mode, and tests). {@code names} is null for events.
+     */
+    static ReadBatch fromFields(Map<StreamMessageId, Map<String, String>> read, CounterNames names) {
+        int n = read.size();
+        long[] ms = new long[n];
+        long[] seq = new long[n];
+        OpsEntries ops = names == null ? null : new OpsEntries(n, names);
+        int i = 0;
+        for (Map.Entry<StreamMessageId, Map<String, String>> e : read.entrySet()) {
+            ms[i] = e.getKey().getId0();
+            seq[i] = e.getKey().getId1();
+            i++;
+            if (ops != null) {
+                ops.beginEntry();
+                e.getValue().forEach((field, value) -> {
+                    byte[] name = field.getBytes(StandardCharsets.UTF_8);
+                    byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+                    ops.field(OpsEntries.fieldOf(name, 0, name.length), bytes, 0, bytes.length);
+                });
+                ops.endEntry();
+            }
+        }
+        return new ReadBatch(ms, seq, ops);
     }
 
     int size() {
-        return ids.length;
+        return ms.length;
     }
 
     String first() {
-        return ids[0].toString();
+        return id(0);
     }
 
     String last() {
-        return ids[ids.length - 1].toString();
+        return id(ms.length - 1);
+    }
+
+    private String id(int i) {
+        return ms[i] + "-" + Long.toUnsignedString(seq[i]);
     }
 
     /** Millisecond part of the i-th id (Redis time when the entry was added). */
     long millis(int i) {
-        return ids[i].getId0();
+        return ms[i];
     }
 
     /** The ids separated by spaces, as the fast script takes them. */
     String joinedIds() {
-        StringBuilder out = new StringBuilder(ids.length * 17);
-        for (StreamMessageId id : ids) {
-            out.append(id.getId0()).append('-').append(id.getId1()).append(' ');
+        StringBuilder out = new StringBuilder(ms.length * 17);
+        for (int i = 0; i < ms.length; i++) {
+            out.append(ms[i]).append('-');
+            if (seq[i] >= 0) {
+                out.append(seq[i]);
+            } else {
+                out.append(Long.toUnsignedString(seq[i]));
+            }
+            out.append(' ');
         }
         return out.toString();
     }
 
     /** The id right before the first entry: apply.lua's cursor for reading this batch from the pending list. */
     String cursorBefore() {
-        long ms = ids[0].getId0();
-        long seq = ids[0].getId1();
-        if (seq != 0) {
-            return ms + "-" + (seq - 1);
+        if (seq[0] != 0) {
+            return ms[0] + "-" + Long.toUnsignedString(seq[0] - 1);
         }
-        return ms == 0 ? "0-0" : (ms - 1) + "-18446744073709551615";
+        return ms[0] == 0 ? "0-0" : (ms[0] - 1) + "-18446744073709551615";
     }
 
     /** The batch folded per counter, or null when apply.lua must judge it entry by entry. */
-    CounterFold fold(CounterNames names, SeriesRules series) {
+    CounterFold fold(SeriesRules series) {
         if (!folded) {
-            long[] idMillis = new long[ids.length];
-            for (int i = 0; i < ids.length; i++) {
-                idMillis[i] = ids[i].getId0();
-            }
-            fold = CounterFold.of(entries, idMillis, names, series);
+            fold = ops == null ? null : CounterFold.of(ops, ms, series);
             folded = true;
         }
         return fold;

@@ -45,7 +45,10 @@ final class BadInputPipeline implements AutoCloseable {
         server = RedisServer.start();
         config = TallyConfig.builder().set(TallyConfig.REDIS_URL, server.url())
                 .set(TallyConfig.NAMESPACE, TestRedis.uniqueNamespace()).set(TallyConfig.PARTITIONS, P)
-                .set(TallyConfig.IDLE_POLL_MS, 5).build();
+                .set(TallyConfig.IDLE_POLL_MS, 5)
+                // every read after the first goes through the fast path's parser, which must hand each
+                // adversarial entry to apply.lua exactly as apply.lua would judge it
+                .set(TallyConfig.FAST_PATH_MIN_READ, 1).build();
         keys = new Keys(config.namespace());
         admin = RedisClientFactory.create(TallyConfig.builder().set(TallyConfig.REDIS_URL, server.url()).build());
         processor = Processor.start(config, ProcessorMetrics.NOOP);

@@ -69,12 +69,13 @@ class SecurityTest {
         TallyConfig config = TallyConfig.builder()
                 .set(TallyConfig.REDIS_URL, "redis://tally@127.0.0.1:" + server.port())
                 .set(TallyConfig.REDIS_PASSWORD_FILE, tallyPass.toString())
-                .set(TallyConfig.NAMESPACE, "tally").set(TallyConfig.PARTITIONS, 8).build();
+                .set(TallyConfig.NAMESPACE, "tally").set(TallyConfig.PARTITIONS, 8)
+                .set(TallyConfig.FAST_PATH_MIN_READ, 1).build(); // the fast path's direct reads authenticate too
         RedissonClient admin = RedisClientFactory.create(TallyConfig.builder()
                 .set(TallyConfig.REDIS_URL, "redis://admin@127.0.0.1:" + server.port())
                 .set(TallyConfig.REDIS_PASSWORD_FILE, adminPass.toString()).build());
         try {
-            runPipeline(config, admin);
+            runPipeline(config, admin, () -> { });
         } catch (RuntimeException | AssertionError e) {
             throw new AssertionError("pipeline failed under the ACL user; ACL LOG: "
                     + aclLog(adminPassword), e);
@@ -106,10 +107,13 @@ class SecurityTest {
         TallyConfig config = TallyConfig.builder()
                 .set(TallyConfig.REDIS_URL, "rediss://127.0.0.1:" + tlsPort)
                 .set(TallyConfig.REDIS_TLS_CA_FILE, certs.caCert().toString())
-                .set(TallyConfig.NAMESPACE, "tls").set(TallyConfig.PARTITIONS, 4).build();
+                .set(TallyConfig.NAMESPACE, "tls").set(TallyConfig.PARTITIONS, 4)
+                .set(TallyConfig.FAST_PATH_MIN_READ, 1).build();
         RedissonClient client = RedisClientFactory.create(config);
         try {
-            runPipeline(config, client);
+            // the fast path's own read connection goes over TLS too (the plain port is only for redis-cli)
+            runPipeline(config, client, () -> assertThat(server.cli("CLIENT", "LIST"))
+                    .containsPattern("laddr=[^ ]*:" + tlsPort + " .*name=tally-reads:"));
         } finally {
             client.shutdown();
         }
@@ -123,7 +127,7 @@ class SecurityTest {
                 .hasMessageContaining("redis-tls-ca-file");
     }
 
-    private static void runPipeline(TallyConfig config, RedissonClient reader) {
+    private static void runPipeline(TallyConfig config, RedissonClient reader, Runnable whileRunning) {
         Keys keys = new Keys(config.namespace());
         Map<String, Long> model = new HashMap<>();
         try (Processor processor = Processor.start(config, ProcessorMetrics.NOOP);
@@ -140,6 +144,7 @@ class SecurityTest {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                     assertThat(Counters.read(reader, keys, config.partitions())).isEqualTo(model));
             assertThat(processor.ready()).isTrue();
+            whileRunning.run();
         }
     }
 

@@ -165,7 +165,7 @@ class ApplyCountersScriptTest {
     }
 
     private List<Object> apply(String lease, ReadBatch batch) {
-        CounterFold fold = batch.fold(names, series);
+        CounterFold fold = batch.fold(series);
         assertThat(fold).isNotNull();
         return ApplyRound.APPLY_COUNTERS.eval(client, RScript.ReturnType.LIST, ApplyRound.fastKeys(keys, p),
                 lease, batch.first(), batch.last(), Long.toString(fold.bound()), batch.joinedIds(), fold.pairs(),
@@ -182,7 +182,7 @@ class ApplyCountersScriptTest {
 
     private ReadBatch read() {
         RStream<String, String> ops = client.getStream(keys.ops(p), StringCodec.INSTANCE);
-        return new ReadBatch(ops.readGroup(Keys.GROUP, LEASE, StreamReadGroupArgs.neverDelivered().count(100)));
+        return ReadBatch.fromFields(ops.readGroup(Keys.GROUP, LEASE, StreamReadGroupArgs.neverDelivered().count(100)), names);
     }
 
     private RMap<String, String> counters() {

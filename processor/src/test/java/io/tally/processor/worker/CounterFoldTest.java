@@ -3,8 +3,10 @@ package io.tally.processor.worker;
 import io.tally.common.keys.Partitioner;
 import io.tally.common.series.SeriesWindows;
 import org.junit.jupiter.api.Test;
+import org.redisson.api.stream.StreamMessageId;
 
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -129,12 +131,13 @@ class CounterFoldTest {
         assertThat(fold.buckets().cells()).startsWith("1m:" + (T0 - T0 % 60_000) + "\n");
     }
 
+    /** Folds entries with ids T0, T0 + 1 ms, ..., parsed from their bytes as a read would parse them. */
     private CounterFold fold(List<Map<String, String>> entries) {
-        long[] idMillis = new long[entries.size()];
-        for (int i = 0; i < idMillis.length; i++) {
-            idMillis[i] = T0 + i;
+        Map<StreamMessageId, Map<String, String>> read = new LinkedHashMap<>();
+        for (int i = 0; i < entries.size(); i++) {
+            read.put(new StreamMessageId(T0 + i, 0), entries.get(i));
         }
-        return CounterFold.of(entries, idMillis, names, series);
+        return ReadBatch.fromFields(read, names).fold(series);
     }
 
     private static Map<String, String> op(String op, String counter, String... more) {

@@ -1,0 +1,16 @@
+package io.tally.processor.resp;
+
+import javax.net.ssl.SSLSocketFactory;
+
+/**
+ * Where and how a {@link RespConnection} connects: address, TLS (a socket factory, null for plain
+ * TCP), ACL user and password (both optional), and the timeout of connecting and of each reply.
+ */
+public record RespEndpoint(String host, int port, SSLSocketFactory tls, String user, String password,
+                           int timeoutMs, String clientName) {
+    /** host:port, never the password: safe for logs and errors. */
+    @Override
+    public String toString() {
+        return (tls != null ? "rediss://" : "redis://") + (user != null ? user + "@" : "") + host + ":" + port;
+    }
+}

@@ -1,0 +1,112 @@
+package io.tally.processor.worker;
+
+import io.tally.common.keys.Keys;
+import io.tally.processor.resp.RespConnection;
+import io.tally.processor.resp.RespEndpoint;
+import io.tally.processor.resp.RespErrorReply;
+import org.redisson.client.RedisConnectionException;
+import org.redisson.client.RedisException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Stream reads over a {@link RespConnection} of their own, parsed by {@link StreamReadParser}: the
+ * standalone read path. A broken connection is replaced by the next read; connecting runs on a
+ * thread of its own, so a Redis that does not answer never blocks the loop.
+ */
+final class RespStreamReads implements StreamReads {
+    private static final Logger log = LoggerFactory.getLogger(RespStreamReads.class);
+
+    private final RespEndpoint endpoint;
+    private final Keys keys;
+    private final String consumer;
+    private final byte[][] commands;
+    private final int[] commandCounts;
+    private final StreamReadParser[] parsers;
+    private final ExecutorService connector = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "tally-resp-connect");
+        t.setDaemon(true);
+        return t;
+    });
+    private CompletableFuture<RespConnection> connection;
+
+    RespStreamReads(RespEndpoint endpoint, Keys keys, int partitions, String consumer) {
+        this.endpoint = endpoint;
+        this.keys = keys;
+        this.consumer = consumer;
+        this.commands = new byte[partitions][];
+        this.commandCounts = new int[partitions];
+        this.parsers = new StreamReadParser[partitions];
+        for (int p = 0; p < partitions; p++) {
+            parsers[p] = new StreamReadParser(keys.ops(p), keys.events(p), new CounterNames(p, partitions));
+        }
+    }
+
+    @Override
+    public CompletableFuture<PartitionRead> readNew(int partition, int count) {
+        byte[] command = command(partition, count);
+        CompletableFuture<PartitionRead> read = new CompletableFuture<>();
+        connection().thenCompose(c -> c.send(command, parsers[partition])).whenComplete((reply, failure) -> {
+            if (failure == null) {
+                read.complete(reply);
+            } else {
+                read.completeExceptionally(asRedisException(partition, failure));
+            }
+        });
+        return read;
+    }
+
+    /** Failures as the loop expects them from Redis: retriable, with the endpoint and the cause. */
+    private RedisException asRedisException(int partition, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof RespErrorReply) {
+            return new RedisException("partition " + partition + ": stream read at " + endpoint + " refused: "
+                    + cause.getMessage(), cause);
+        }
+        return new RedisConnectionException("partition " + partition + ": stream read at " + endpoint + " failed: "
+                + cause.getMessage(), cause);
+    }
+
+    /** The open connection, or one being opened; a broken one is replaced. */
+    private CompletableFuture<RespConnection> connection() {
+        CompletableFuture<RespConnection> current = connection;
+        if (current != null && (!current.isDone() || (!current.isCompletedExceptionally() && current.join().isOpen()))) {
+            return current;
+        }
+        if (current != null && !current.isCompletedExceptionally()) {
+            log.info("stream read connection to {} broke; opening a new one", endpoint);
+        }
+        connection = CompletableFuture.supplyAsync(() -> {
+            try {
+                return RespConnection.open(endpoint);
+            } catch (IOException e) {
+                throw new CompletionException(new IOException("cannot connect: " + e.getMessage(), e));
+            }
+        }, connector);
+        return connection;
+    }
+
+    private byte[] command(int partition, int count) {
+        if (commands[partition] == null || commandCounts[partition] != count) {
+            commands[partition] = RespConnection.encode("XREADGROUP", "GROUP", Keys.GROUP, consumer,
+                    "COUNT", Integer.toString(count), "STREAMS", keys.ops(partition), keys.events(partition), ">", ">");
+            commandCounts[partition] = count;
+        }
+        return commands[partition];
+    }
+
+    @Override
+    public void close() {
+        CompletableFuture<RespConnection> current = connection;
+        if (current != null) {
+            current.thenAccept(RespConnection::close);
+        }
+        connector.shutdownNow();
+    }
+}
