@@ -23,10 +23,13 @@ import java.util.concurrent.locks.LockSupport;
  * target rate (or as fast as it can), then writes what it sent to {@code --out} ({@code key=value}
  * lines) and the expected counter values of the sends that succeeded to {@code <out>.expected}.
  *
- * <p>With {@code --latency} it also measures produce → applied latency: every acknowledged entry id
- * is queued per partition; a thread polls each partition's checkpoint (one pipelined round of HGETs
- * every ~1 ms) and records, for each queued id at or below the checkpoint, the time the checkpoint
- * was first seen past it minus the id's millisecond part (both clocks of this machine).
+ * <p>With {@code --latency} it also measures produce → applied latency: a thread polls each partition's
+ * checkpoint (one pipelined round of HGETs every ~1 ms) and logs when it first saw each value
+ * ({@link CheckpointLog}); every acknowledged entry id is queued per partition and recorded as "time the
+ * checkpoint was first seen at or past it" minus the id's millisecond part (both clocks of this
+ * machine), whenever its acknowledgment arrived. Entries whose id is within {@code --warmup-ms} of the
+ * start are not recorded. It also records the acknowledgment latency (ack_p*: id time to the send's
+ * completion in the producer).
  *
  * <p>{@code java -Xmx256m -cp tally-bench.jar io.tally.bench.LoadProducer --redis-url URL --namespace NS
  * [--rate R] [--seconds S | --count N | --stop-file F] [--seed N] [--idempotent] [--latency] --out FILE}
@@ -53,6 +56,7 @@ public final class LoadProducer {
     private final AtomicLongArray expected = new AtomicLongArray(Workload.COUNTERS);
     private ArrayDeque<long[]>[] sentIds;
     private final Histogram histogram = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
+    private final Histogram ackHistogram = new Histogram(TimeUnit.MINUTES.toMillis(10), 3);
     private volatile boolean polling = true;
     private long startMs;
 
@@ -176,6 +180,9 @@ public final class LoadProducer {
             sb.append("lat_p99=").append(histogram.getValueAtPercentile(99)).append('\n');
             sb.append("lat_p999=").append(histogram.getValueAtPercentile(99.9)).append('\n');
             sb.append("lat_max=").append(histogram.getMaxValue()).append('\n');
+            sb.append("ack_p50=").append(ackHistogram.getValueAtPercentile(50)).append('\n');
+            sb.append("ack_p99=").append(ackHistogram.getValueAtPercentile(99)).append('\n');
+            sb.append("ack_p999=").append(ackHistogram.getValueAtPercentile(99.9)).append('\n');
             sb.append("lat_unmatched=").append(pendingIds()).append('\n');
         }
         try {
@@ -198,6 +205,9 @@ public final class LoadProducer {
         expected.addAndGet(op.counter(), op.delta());
         if (latency) {
             long[] id = parseId(result.entryId());
+            synchronized (ackHistogram) {
+                ackHistogram.recordValue(Math.max(0, System.currentTimeMillis() - id[0]));
+            }
             ArrayDeque<long[]> q = sentIds[result.partition()];
             synchronized (q) {
                 q.addLast(id);
@@ -217,6 +227,10 @@ public final class LoadProducer {
 
     private void pollCheckpoints() {
         Keys keys = new Keys(namespace);
+        CheckpointLog[] applied = new CheckpointLog[Workload.PARTITIONS];
+        for (int p = 0; p < applied.length; p++) {
+            applied[p] = new CheckpointLog();
+        }
         try (Resp resp = new Resp(redisUrl)) {
             while (polling) {
                 for (int p = 0; p < Workload.PARTITIONS; p++) {
@@ -229,16 +243,19 @@ public final class LoadProducer {
                 }
                 long now = System.currentTimeMillis();
                 for (int p = 0; p < Workload.PARTITIONS; p++) {
-                    if (!(checkpoints[p] instanceof String s)) {
-                        continue;
+                    if (checkpoints[p] instanceof String s) {
+                        applied[p].observe(now, parseId(s));
                     }
-                    long[] cp = parseId(s);
                     ArrayDeque<long[]> q = sentIds[p];
                     synchronized (q) {
-                        while (!q.isEmpty() && compare(q.peekFirst(), cp) <= 0) {
+                        while (!q.isEmpty()) {
+                            long at = applied[p].firstSeenAtOrPast(q.peekFirst());
+                            if (at < 0) {
+                                break;
+                            }
                             long idMs = q.pollFirst()[0];
                             if (idMs >= startMs + warmupMs) {
-                                histogram.recordValue(Math.max(0, now - idMs));
+                                histogram.recordValue(Math.max(0, at - idMs));
                             }
                         }
                     }
@@ -251,9 +268,5 @@ public final class LoadProducer {
     private static long[] parseId(String id) {
         int dash = id.indexOf('-');
         return new long[]{Long.parseLong(id, 0, dash, 10), Long.parseLong(id, dash + 1, id.length(), 10)};
-    }
-
-    private static int compare(long[] a, long[] b) {
-        return a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]);
     }
 }

@@ -37,6 +37,7 @@ final class Results {
             new Row("latency.p99", "Latency: p99", "ms", null, 20.0),
             new Row("latency.p999", "Latency: p99.9", "ms", null, 50.0),
             new Row("latency.max", "Latency: max", "ms", null, null),
+            new Row("latency.ack_p99", "Latency: producer acknowledgment p99 (id time to send completed)", "ms", null, null),
             new Row("takeover.owned", "Takeover after SIGKILL: all partitions owned", "ms", null, null),
             new Row("takeover.lag", "Takeover after SIGKILL: lag back to pre-kill level", "ms", null, null),
             new Row("takeover.handoff", "SIGTERM handoff: all partitions owned", "ms", null, 1000.0),

@@ -55,11 +55,11 @@ public final class TallyConfig {
     public static final ConfigKey<Integer> BATCH_SIZE = key("batch-size", 1000,
             "Entries read and applied per partition in one atomic script call (at most 1000).",
             Parsers.intRange(1, 1000));
-    public static final ConfigKey<Integer> FAST_PATH_MIN_READ = key("fast-path-min-read", 0,
-            "Entries a partition's read must return (a backlog) to put it on the fast path, where the processor "
-                    + "reads and folds batches; below it apply.lua reads and applies in one call. 0: a full "
-                    + "batch-size. Lower favours throughput, higher the latency tail when producers share the "
-                    + "processor's cores; above batch-size turns the fast path off.", Parsers.intRange(0, 1000));
+    public static final ConfigKey<Integer> FAST_PATH_MIN_READ = key("fast-path-min-read", 100,
+            "Entries a partition's read must return to put it on the fast path, where the processor reads and "
+                    + "folds batches; below it apply.lua reads and applies in one call (one round trip less, but "
+                    + "several times the Redis CPU per entry). 0: a full batch-size; above batch-size turns the "
+                    + "fast path off.", Parsers.intRange(0, 1000));
     public static final ConfigKey<Integer> LEASE_TTL_MS = key("lease-ttl-ms", 10_000,
             "Partition lease time-to-live, ms; renewed every TTL/3. A dead processor's partitions move after this.",
             Parsers.intRange(1000, 600_000));

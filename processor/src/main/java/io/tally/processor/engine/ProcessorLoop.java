@@ -83,8 +83,7 @@ public final class ProcessorLoop implements Runnable {
         while (running) {
             try {
                 if (System.nanoTime() >= nextTick) {
-                    round.drain(); // no script in flight while leases change
-                    tick();
+                    tick(); // pipelines stay in flight unless leases change (see quiesce)
                     nextTick = System.nanoTime() + tickNanos;
                 }
                 scheduler.runIfDue(workers.partitions(), this::leaseLost);
@@ -137,16 +136,26 @@ public final class ProcessorLoop implements Runnable {
             log.info("assignment: {} of {} partitions for {} ({} live processors): {}", mine.size(), partitions,
                     instanceId, view.live().size(), mine);
         }
-        releaseUnassigned(mine);
-        acquireFree(mine, owners);
+        Set<Integer> drop = new TreeSet<>(workers.partitions());
+        drop.removeAll(mine);
+        Set<Integer> wanted = wanted(mine, owners);
+        if (!drop.isEmpty() || !wanted.isEmpty()) {
+            quiesce();
+            releaseUnassigned(drop);
+            acquireFree(wanted);
+        }
         renewIfDue();
         housekeeping.run(workers.partitions(), view.live(), this::leaseLost);
         metrics.partitionsOwned(workers.size());
     }
 
-    private void releaseUnassigned(Set<Integer> mine) {
-        Set<Integer> drop = new TreeSet<>(workers.partitions());
-        drop.removeAll(mine);
+    /** Waits for every script in flight, so that none is in flight while a lease changes hands. */
+    private void quiesce() {
+        round.drain();
+        scheduler.drain(this::leaseLost);
+    }
+
+    private void releaseUnassigned(Set<Integer> drop) {
         if (drop.isEmpty()) {
             return;
         }
@@ -156,13 +165,18 @@ public final class ProcessorLoop implements Runnable {
         log.info("released partitions {} (rebalance)", drop);
     }
 
-    private void acquireFree(Set<Integer> mine, Map<Integer, String> owners) {
+    /** Assigned partitions this processor does not work on yet and whose lease is free (or already its own). */
+    private Set<Integer> wanted(Set<Integer> mine, Map<Integer, String> owners) {
         Set<Integer> wanted = new TreeSet<>();
         for (int p : mine) {
             if (!workers.owns(p) && (owners.get(p) == null || owners.get(p).equals(leases.value()))) {
                 wanted.add(p);
             }
         }
+        return wanted;
+    }
+
+    private void acquireFree(Set<Integer> wanted) {
         if (wanted.isEmpty()) {
             return;
         }
@@ -204,7 +218,7 @@ public final class ProcessorLoop implements Runnable {
     private void shutdown() {
         Set<Integer> held = workers.partitions();
         try {
-            round.drain();
+            quiesce();
             held.forEach(workers::remove);
             leases.release(held);
             membership.leave();

@@ -17,6 +17,7 @@ public final class RespReader {
     private byte[] buf = new byte[INITIAL_BUFFER];
     private int pos;
     private int limit;
+    private int lastLength;
 
     public RespReader(InputStream in) {
         this.in = in;
@@ -65,8 +66,6 @@ public final class RespReader {
         lastLength = n;
         return start;
     }
-
-    private int lastLength;
 
     /** Length of the bulk string {@link #bulk()} returned last (-1 after a null). */
     public int lastLength() {

@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 
@@ -22,8 +23,9 @@ import java.util.function.IntConsumer;
  * firings, updates the triggers' state and reschedules repeating ones on their {@code at + k*every}
  * grid. Periods missed while the partition had no owner are merged into one firing ({@code missed}).
  *
- * <p>Runs on the processor loop's thread, so no script of a partition is in flight once its lease is
- * released.
+ * <p>Driven by the processor loop's thread, which never waits for a pass: it sends one and handles
+ * it once it has completed. Before the loop changes leases it {@linkplain #drain(IntConsumer) drains} the pass
+ * in flight, so no script of a partition is in flight once its lease is released.
  */
 public final class TimeTriggerScheduler {
     private static final Logger log = LoggerFactory.getLogger(TimeTriggerScheduler.class);
@@ -37,6 +39,12 @@ public final class TimeTriggerScheduler {
     private final long intervalNanos;
     private final ProcessorMetrics metrics;
     private long nextRun;
+    /** The pass in flight (one pipeline of scripts), or null. */
+    private RFuture<?> inFlight;
+    private List<Integer> inFlightPartitions;
+    private List<RFuture<List<Object>>> inFlightReplies;
+    /** Partitions whose last call fired MAX_PER_CALL triggers: they have more due ones. */
+    private List<Integer> again = List.of();
 
     public TimeTriggerScheduler(RedissonClient redis, Keys keys, String leaseValue, long intervalMs,
                                 ProcessorMetrics metrics) {
@@ -51,38 +59,51 @@ public final class TimeTriggerScheduler {
         TIME_FIRE.load(redis);
     }
 
-    /** Nanos (System.nanoTime) at which {@link #runIfDue} next has work to do. */
-    public long nextRun() {
-        return nextRun;
+    /**
+     * Handles a pass that has completed and, when the interval has passed (or a partition had more due
+     * triggers than one call fires), sends the next one. Never waits for Redis: the loop goes on applying
+     * while a pass is in flight.
+     *
+     * @return triggers fired by the pass handled in this call
+     */
+    public int runIfDue(Collection<Integer> owned, IntConsumer leaseLost) {
+        int fired = inFlight != null && inFlight.isDone() ? finish(leaseLost) : 0;
+        if (inFlight != null) {
+            return fired;
+        }
+        long now = System.nanoTime();
+        if (!again.isEmpty()) {
+            send(again.stream().filter(owned::contains).toList()); // more due triggers: go again at once
+        } else if (now >= nextRun && !owned.isEmpty()) {
+            nextRun = now + intervalNanos;
+            send(new ArrayList<>(owned));
+        }
+        return fired;
     }
 
     /**
-     * Fires due triggers of {@code owned} when the interval has passed.
+     * Waits for the pass in flight and handles it. The loop calls it before it changes leases, so that
+     * no script of a partition is in flight once its lease is released.
      *
      * @return triggers fired
      */
-    public int runIfDue(Collection<Integer> owned, IntConsumer leaseLost) {
-        long now = System.nanoTime();
-        if (now < nextRun || owned.isEmpty()) {
+    public int drain(IntConsumer leaseLost) {
+        if (inFlight == null) {
             return 0;
         }
-        nextRun = now + intervalNanos;
-        int total = 0;
-        List<Integer> pending = new ArrayList<>(owned);
-        // A partition that hit MAX_PER_CALL has more due triggers: go again at once for those only.
-        while (!pending.isEmpty()) {
-            Pass pass = fireOnce(pending, leaseLost);
-            total += pass.fired();
-            pending = pass.again();
+        try {
+            inFlight.toCompletableFuture().join();
+        } catch (RuntimeException e) {
+            // finish() reports it
         }
-        return total;
+        return finish(leaseLost);
     }
 
-    /** One pipelined pass: triggers fired, and partitions that still have due triggers. */
-    private record Pass(int fired, List<Integer> again) {
-    }
-
-    private Pass fireOnce(List<Integer> partitions, IntConsumer leaseLost) {
+    private void send(List<Integer> partitions) {
+        again = List.of();
+        if (partitions.isEmpty()) {
+            return;
+        }
         RBatch batch = redis.createBatch();
         List<RFuture<List<Object>>> replies = new ArrayList<>(partitions.size());
         for (int p : partitions) {
@@ -90,18 +111,30 @@ public final class TimeTriggerScheduler {
                     List.of(keys.lease(p), keys.schedule(p), keys.triggers(p), keys.firings(p)),
                     leaseValue, MAX_PER_CALL));
         }
+        inFlightPartitions = partitions;
+        inFlightReplies = replies;
+        inFlight = batch.executeAsync();
+    }
+
+    /** Handles the completed pass: metrics, lost leases, partitions with more due triggers. */
+    private int finish(IntConsumer leaseLost) {
+        RFuture<?> done = inFlight;
+        inFlight = null;
+        List<Integer> partitions = inFlightPartitions;
+        List<RFuture<List<Object>>> replies = inFlightReplies;
         try {
-            batch.execute();
-        } catch (RuntimeException e) {
-            if (LuaScript.isNoScript(e)) {
+            done.toCompletableFuture().join();
+        } catch (CompletionException e) {
+            RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : e;
+            if (LuaScript.isNoScript(cause)) {
                 log.info("Redis forgot the time trigger script (restart or failover); loading it again");
                 load();
-                return new Pass(0, List.of());
+                return 0;
             }
-            throw e;
+            throw cause;
         }
         int total = 0;
-        List<Integer> again = new ArrayList<>();
+        List<Integer> more = new ArrayList<>();
         for (int i = 0; i < partitions.size(); i++) {
             List<Object> reply = replies.get(i).toCompletableFuture().join();
             if ("LEASE_LOST".equals(reply.get(0))) {
@@ -117,9 +150,10 @@ public final class TimeTriggerScheduler {
                 total += fired;
             }
             if (reply.size() - 2 >= MAX_PER_CALL) {
-                again.add(partitions.get(i));
+                more.add(partitions.get(i));
             }
         }
-        return new Pass(total, again);
+        again = more;
+        return total;
     }
 }
