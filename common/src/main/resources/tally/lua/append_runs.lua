@@ -3,8 +3,11 @@
 -- Redis's parsing). Consecutive entries that have the same field names form a run, which names its
 -- fields once and carries all its values in one MessagePack array (unpacked here in C by cmsgpack).
 -- Entries with an operation id are idempotent: at most one entry per id within the dedupe window
--- (SET NX PX on its dedupe key, holding the entry id; GET, then XADD, then SET, because the value is
--- the id XADD creates).
+-- (SET NX PX on its dedupe key, holding the entry id). The first entry this call adds gets its id from
+-- XADD '*' (its dedupe key checked with GET before and set after); every later one gets the next id
+-- explicitly (same millisecond, next sequence number: always above the stream's top, which is this
+-- call's own previous entry), so its dedupe key is set to that id with one SET NX PX GET before its
+-- XADD: a nil reply means new, anything else is the original entry's id.
 -- KEYS[1] stream   KEYS[2..] dedupe keys of the entries that have an id, in entry order
 -- ARGV[1] dedupe window ms, then runs: n entries, k fields, 1 when the run's entries have a dedupe
 --   key else 0, the k field names, then a MessagePack array of the n x k values, entry by entry
@@ -19,6 +22,8 @@ local entries = 0
 local dedupe = 2
 local at = 2
 local last = #ARGV
+-- the id of the last entry this call added: later entries get the next one explicitly
+local top_ms, top_seq = nil, nil
 while at <= last do
   local n = tonumber(ARGV[at])
   local k = tonumber(ARGV[at + 1])
@@ -33,30 +38,43 @@ while at <= last do
     if idempotent then
       key = KEYS[dedupe]
       dedupe = dedupe + 1
-      id = call('GET', key)
+    end
+    local next_id = top_ms and (top_ms .. '-' .. (top_seq + 1)) or '*'
+    if key then
+      if top_ms then
+        id = call('SET', key, next_id, 'NX', 'PX', window, 'GET')
+      else
+        id = call('GET', key)
+      end
     end
     entries = entries + 1
     if id then
       duplicates[#duplicates + 1] = entries
     else
       if k == 4 then
-        id = call('XADD', stream, '*', f1, values[v], f2, values[v + 1], f3, values[v + 2], f4, values[v + 3])
+        id = call('XADD', stream, next_id, f1, values[v], f2, values[v + 1], f3, values[v + 2], f4, values[v + 3])
       elseif k == 5 then
-        id = call('XADD', stream, '*', f1, values[v], f2, values[v + 1], f3, values[v + 2], f4, values[v + 3], f5, values[v + 4])
+        id = call('XADD', stream, next_id, f1, values[v], f2, values[v + 1], f3, values[v + 2], f4, values[v + 3], f5, values[v + 4])
       elseif k == 3 then
-        id = call('XADD', stream, '*', f1, values[v], f2, values[v + 1], f3, values[v + 2])
+        id = call('XADD', stream, next_id, f1, values[v], f2, values[v + 1], f3, values[v + 2])
       elseif k == 2 then
-        id = call('XADD', stream, '*', f1, values[v], f2, values[v + 1])
+        id = call('XADD', stream, next_id, f1, values[v], f2, values[v + 1])
       else
-        local args = {'XADD', stream, '*'}
+        local args = {'XADD', stream, next_id}
         for j = 0, k - 1 do
           args[4 + 2 * j] = ARGV[names + j]
           args[5 + 2 * j] = values[v + j]
         end
         id = call(unpack(args))
       end
-      if key then
-        call('SET', key, id, 'PX', window)
+      if top_ms then
+        top_seq = top_seq + 1
+      else
+        local dash = string.find(id, '-', 1, true)
+        top_ms, top_seq = string.sub(id, 1, dash - 1), tonumber(string.sub(id, dash + 1))
+        if key then
+          call('SET', key, id, 'PX', window)
+        end
       end
     end
     out[entries] = id

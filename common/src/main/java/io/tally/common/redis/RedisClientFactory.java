@@ -1,8 +1,10 @@
 package io.tally.common.redis;
 
 import io.tally.common.config.ConfigException;
+import io.tally.common.config.HotPathConnection;
 import io.tally.common.config.RedisMode;
 import io.tally.common.config.TallyConfig;
+import io.tally.common.resp.RespEndpoint;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
@@ -24,6 +26,7 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Builds the Redisson client from a {@link TallyConfig}: standalone, Cluster or Sentinel; redis:// or
@@ -137,6 +140,24 @@ public final class RedisClientFactory {
             throw new ConfigException("Invalid value for --redis-url: no URL given");
         }
         return seeds;
+    }
+
+    /**
+     * Where a hot path's own connection goes ({@code hot-path-connection direct}), or empty when it must
+     * use the Redisson client: Cluster and Sentinel (Redisson knows which master holds a slot), or
+     * {@code hot-path-connection redisson}. Same TLS trust, ACL user and password as the client.
+     *
+     * @param clientName the CLIENT SETNAME of the connection, as it shows in CLIENT LIST
+     */
+    public static Optional<RespEndpoint> hotPathEndpoint(TallyConfig config, String clientName) {
+        if (config.get(TallyConfig.HOT_PATH_CONNECTION) != HotPathConnection.DIRECT
+                || config.get(TallyConfig.REDIS_MODE) != RedisMode.STANDALONE) {
+            return Optional.empty();
+        }
+        RedisAddress address = parseSeeds(config.redisUrl()).get(0);
+        return Optional.of(new RespEndpoint(address.host(), address.port(),
+                address.tls() ? tlsSocketFactory(config) : null, address.user(), config.redisPassword(),
+                config.get(TallyConfig.REDIS_TIMEOUT_MS), clientName));
     }
 
     /**

@@ -1,9 +1,9 @@
 package io.tally.processor.worker;
 
 import io.tally.common.keys.Keys;
-import io.tally.processor.resp.RespConnection;
-import io.tally.processor.resp.RespEndpoint;
-import io.tally.processor.resp.RespErrorReply;
+import io.tally.common.resp.RespConnection;
+import io.tally.common.resp.RespEndpoint;
+import io.tally.common.resp.RespErrorReply;
 import org.redisson.client.RedisConnectionException;
 import org.redisson.client.RedisException;
 import org.slf4j.Logger;

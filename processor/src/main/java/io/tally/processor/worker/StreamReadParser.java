@@ -1,8 +1,8 @@
 package io.tally.processor.worker;
 
-import io.tally.processor.resp.ReplyParser;
-import io.tally.processor.resp.RespProtocolException;
-import io.tally.processor.resp.RespReader;
+import io.tally.common.resp.ReplyParser;
+import io.tally.common.resp.RespProtocolException;
+import io.tally.common.resp.RespReader;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

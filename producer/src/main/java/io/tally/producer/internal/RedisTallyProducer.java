@@ -16,8 +16,6 @@ import io.tally.producer.SendResult;
 import io.tally.producer.TallyException;
 import io.tally.producer.TallyProducer;
 import org.redisson.api.BatchOptions;
-import org.redisson.api.BatchResult;
-import org.redisson.api.RFuture;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.RedisConnectionException;
 import org.redisson.client.RedisException;
@@ -37,12 +35,15 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * {@link TallyProducer} on Redisson. Sends are encoded to bytes on the caller's thread; one sender
  * thread turns each lane's queue into pipelines ({@link SendPipeline}: one append_runs.lua call per
- * stream on Redisson's batch executor, no client-side retry, so a send is never written twice by the
- * client); completions run on Redisson's threads, a stream's sends in one pass, and wake the sender.
+ * stream, written to the producer's own connection with a standalone Redis and acks=leader, else on
+ * Redisson's batch executor; no client-side retry, so a send is never written twice by the client);
+ * completions run on the connection's reader thread (or Redisson's), a stream's sends in one pass,
+ * and wake the sender.
  */
 public final class RedisTallyProducer implements TallyProducer {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RedisTallyProducer.class);
     private static final LuaScript APPEND_RUNS = LuaScript.resource("append_runs");
+    private static final byte[] EVALSHA = {'E', 'V', 'A', 'L', 'S', 'H', 'A'};
 
     private final RedissonClient redis;
     private final boolean ownsClient;
@@ -59,6 +60,9 @@ public final class RedisTallyProducer implements TallyProducer {
     private final int bufferLimit;
     private final Acks acks;
     private final BacklogMonitor backlog;
+    /** The producer's own connection for appends; null: Redisson pipelines (Cluster, Sentinel, acks=replicas). */
+    private final DirectConnection direct;
+    private final byte[] appendSha;
     private final AtomicLong outstanding = new AtomicLong();
     private final Object flushMonitor = new Object();
     private final Thread sender;
@@ -75,7 +79,7 @@ public final class RedisTallyProducer implements TallyProducer {
     private RedisTallyProducer(RedissonClient redis, boolean ownsClient, TallyConfig config, ProducerMetrics metrics) {
         this.redis = redis;
         this.ownsClient = ownsClient;
-        this.executor = SendPipeline.executorOf(redis);
+        this.executor = RedissonSendPipeline.executorOf(redis);
         Namespace ns = Namespace.open(redis, config);
         this.keys = ns.keys();
         this.partitioner = ns.partitioner();
@@ -93,6 +97,12 @@ public final class RedisTallyProducer implements TallyProducer {
             lanes[i] = new Lane();
         }
         APPEND_RUNS.load(redis);
+        this.appendSha = APPEND_RUNS.sha().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        this.direct = acks == Acks.LEADER
+                ? RedisClientFactory.hotPathEndpoint(config, "tally-producer")
+                .map(endpoint -> new DirectConnection(endpoint.withTimeoutMs((int) Math.min(Integer.MAX_VALUE, sendTimeoutMs))))
+                .orElse(null)
+                : null;
         this.backlog = new BacklogMonitor(redis, keys, ns.partitions(), config.get(TallyConfig.BACKLOG_LIMIT));
         this.sender = new Thread(this::runSender, "tally-producer-sender");
         sender.setDaemon(true);
@@ -205,13 +215,14 @@ public final class RedisTallyProducer implements TallyProducer {
         if (acks == Acks.REPLICAS) {
             options = options.sync(1, Duration.ofMillis(sendTimeoutMs));
         }
-        SendPipeline pipeline = SendPipeline.open(executor, options, APPEND_RUNS);
+        SendPipeline pipeline = direct != null ? direct.pipeline(EVALSHA, appendSha)
+                : RedissonSendPipeline.open(executor, options, APPEND_RUNS);
         List<StreamGroup> groups = StreamGroup.byStream(sends, streamKeys.partitions());
         for (StreamGroup group : groups) {
             group.reply = pipeline.add(group, streamKeys, dedupeWindowMs);
         }
         metrics.batch(sends.size());
-        RFuture<BatchResult<?>> executed;
+        CompletableFuture<Integer> executed;
         try {
             executed = pipeline.execute();
         } catch (RuntimeException e) {
@@ -220,10 +231,10 @@ public final class RedisTallyProducer implements TallyProducer {
             release(lane, complete(groups, null, e));
             return;
         }
-        executed.whenComplete((result, error) -> {
+        executed.whenComplete((syncedReplicas, error) -> {
             List<PendingSend> retry = List.of();
             try {
-                retry = complete(groups, result, error);
+                retry = complete(groups, syncedReplicas, error);
             } catch (RuntimeException e) {
                 log.error("producer: handling the reply of a pipeline failed; failing its sends: {}", e.toString());
                 sends.stream().filter(send -> !send.future.isDone()).forEach(send -> fail(send, e));
@@ -255,9 +266,9 @@ public final class RedisTallyProducer implements TallyProducer {
      * Completes each send of a pipeline; returns those to send again: the idempotent ones after a
      * retriable error, and all of a stream's sends when its script was missing (nothing was written).
      */
-    private List<PendingSend> complete(List<StreamGroup> groups, BatchResult<?> result, Throwable error) {
+    private List<PendingSend> complete(List<StreamGroup> groups, Integer syncedReplicas, Throwable error) {
         Throwable cause = unwrap(error);
-        if (cause == null && acks == Acks.REPLICAS && result.getSyncedSlaves() < 1) {
+        if (cause == null && acks == Acks.REPLICAS && (syncedReplicas == null || syncedReplicas < 1)) {
             cause = new RedisException("no replica acknowledged the pipeline within " + sendTimeoutMs
                     + " ms (acks=replicas)");
         }
@@ -276,7 +287,7 @@ public final class RedisTallyProducer implements TallyProducer {
         List<PendingSend> retry = new ArrayList<>();
         for (StreamGroup group : groups) {
             if (trustReplies && replied(group.reply)) {
-                succeedAll(group.sends, group.reply.toCompletableFuture().join());
+                succeedAll(group.sends, group.reply.join());
                 continue;
             }
             Throwable own = group.reply == null ? null : failure(group.reply);
@@ -365,12 +376,12 @@ public final class RedisTallyProducer implements TallyProducer {
                 || e.getMessage().contains("hasn't been discovered")));
     }
 
-    private static boolean replied(RFuture<?> reply) {
-        return reply != null && reply.toCompletableFuture().isDone() && !reply.toCompletableFuture().isCompletedExceptionally();
+    private static boolean replied(CompletableFuture<?> reply) {
+        return reply != null && reply.isDone() && !reply.isCompletedExceptionally();
     }
 
-    private static Throwable failure(RFuture<?> reply) {
-        CompletableFuture<?> f = reply.toCompletableFuture();
+    private static Throwable failure(CompletableFuture<?> reply) {
+        CompletableFuture<?> f = reply;
         if (!f.isCompletedExceptionally()) {
             return null;
         }
@@ -422,6 +433,9 @@ public final class RedisTallyProducer implements TallyProducer {
         }
         retryTimer.shutdownNow();
         backlog.close();
+        if (direct != null) {
+            direct.close();
+        }
         if (ownsClient) {
             redis.shutdown();
         }

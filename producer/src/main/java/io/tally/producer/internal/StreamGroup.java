@@ -1,10 +1,10 @@
 package io.tally.producer.internal;
 
-import org.redisson.api.RFuture;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The sends of one pipeline that go to one stream, in send order: they leave as one
@@ -18,7 +18,7 @@ final class StreamGroup {
     final int topic;
     final int partition;
     final List<PendingSend> sends = new ArrayList<>();
-    RFuture<List<Object>> reply;
+    CompletableFuture<List<Object>> reply;
     private int idempotent;
     private int fieldCount;
 

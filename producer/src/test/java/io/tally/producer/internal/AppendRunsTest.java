@@ -80,6 +80,38 @@ class AppendRunsTest {
         }
     }
 
+    @Test
+    void aCallThatStartsWithADuplicateStillGivesEveryNewEntryItsOwnIdAndDedupeKey(TestRedis redis) {
+        TallyConfig config = redis.config(1).set(TallyConfig.PRODUCER_LINGER_MS, 200).build();
+        Keys keys = new Keys(config.namespace());
+        RedissonClient client = redis.client();
+        try (TallyProducer producer = TallyProducer.create(config)) {
+            SendResult x = producer.send(CounterOp.incr("a", 1).withId("x")).join();
+            List<CompletableFuture<SendResult>> results = List.of(
+                    producer.send(CounterOp.incr("a", 2).withId("x")),   // duplicate, first of its call
+                    producer.send(CounterOp.incr("a", 3).withId("w")),   // new: its id from XADD '*'
+                    producer.send(CounterOp.incr("a", 4)),               // plain: the next id, explicitly
+                    producer.send(CounterOp.incr("a", 5).withId("v")),   // new: SET NX GET, then XADD
+                    producer.send(CounterOp.incr("a", 6).withId("w")));  // duplicate within the call
+            producer.flush();
+            assertThat(results).extracting(f -> f.join().duplicate()).containsExactly(true, false, false, false, true);
+            assertThat(results.get(0).join().entryId()).isEqualTo(x.entryId());
+            assertThat(results.get(4).join().entryId()).isEqualTo(results.get(1).join().entryId());
+            List<String> ids = results.subList(1, 4).stream().map(f -> f.join().entryId()).toList();
+            assertThat(client.<String, String>getStream(keys.ops(0), StringCodec.INSTANCE)
+                    .range(StreamMessageId.MIN, StreamMessageId.MAX).keySet())
+                    .extracting(StreamMessageId::toString).containsExactly(x.entryId(), ids.get(0), ids.get(1), ids.get(2));
+            for (String[] idAndEntry : new String[][]{{"w", ids.get(0)}, {"v", ids.get(2)}}) {
+                String dedupe = keys.dedupe(0, idAndEntry[0]);
+                assertThat(client.getBucket(dedupe, StringCodec.INSTANCE).get()).isEqualTo(idAndEntry[1]);
+                assertThat(client.getBucket(dedupe, StringCodec.INSTANCE).remainTimeToLive())
+                        .isBetween(1L, config.get(TallyConfig.DEDUPE_WINDOW_MS));
+            }
+        } finally {
+            client.shutdown();
+        }
+    }
+
     /** The stream's entries in id order, as ordered field maps; their ids must be the sends' ids. */
     private static List<Map<String, String>> entries(RedissonClient client, String stream,
                                                      List<CompletableFuture<SendResult>> results) {

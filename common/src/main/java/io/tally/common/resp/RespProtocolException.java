@@ -1,4 +1,4 @@
-package io.tally.processor.resp;
+package io.tally.common.resp;
 
 import java.io.IOException;
 

@@ -1,4 +1,4 @@
-package io.tally.processor.resp;
+package io.tally.common.resp;
 
 import javax.net.ssl.SSLSocketFactory;
 
@@ -8,6 +8,11 @@ import javax.net.ssl.SSLSocketFactory;
  */
 public record RespEndpoint(String host, int port, SSLSocketFactory tls, String user, String password,
                            int timeoutMs, String clientName) {
+    /** The same endpoint with another connect and reply timeout. */
+    public RespEndpoint withTimeoutMs(int ms) {
+        return new RespEndpoint(host, port, tls, user, password, ms, clientName);
+    }
+
     /** host:port, never the password: safe for logs and errors. */
     @Override
     public String toString() {

@@ -1,4 +1,4 @@
-package io.tally.processor.resp;
+package io.tally.common.resp;
 
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -33,6 +33,7 @@ public final class RespConnection implements AutoCloseable {
     private final LinkedBlockingQueue<Request<?>> inFlight = new LinkedBlockingQueue<>();
     private final Thread readerThread;
     private volatile IOException broken;
+    private final byte[] digits = new byte[10];
 
     private record Request<T>(ReplyParser<T> parser, CompletableFuture<T> reply) {
         void parse(RespReader in) throws IOException {
@@ -124,6 +125,63 @@ public final class RespConnection implements AutoCloseable {
             fail(broken); // broke while this request was queued: fail it too
         }
         return reply;
+    }
+
+    /**
+     * Queues a command without flushing it: arguments are byte arrays (written as they are) or Strings
+     * (UTF-8). Call {@link #flush()} after the last command of a pipeline.
+     */
+    public synchronized <T> CompletableFuture<T> queue(ReplyParser<T> parser, Object... args) {
+        CompletableFuture<T> reply = new CompletableFuture<>();
+        IOException failure = broken;
+        if (failure != null) {
+            reply.completeExceptionally(failure);
+            return reply;
+        }
+        inFlight.add(new Request<>(parser, reply));
+        try {
+            writeArgs(args);
+        } catch (IOException e) {
+            fail(e);
+        }
+        if (broken != null) {
+            fail(broken);
+        }
+        return reply;
+    }
+
+    /** Sends what {@link #queue} buffered. */
+    public synchronized void flush() {
+        try {
+            out.flush();
+        } catch (IOException e) {
+            fail(e);
+        }
+    }
+
+    private void writeArgs(Object[] args) throws IOException {
+        out.write('*');
+        writeLength(args.length);
+        for (Object arg : args) {
+            byte[] b = arg instanceof byte[] bytes ? bytes : arg.toString().getBytes(StandardCharsets.UTF_8);
+            out.write('$');
+            writeLength(b.length);
+            out.write(b);
+            out.write('\r');
+            out.write('\n');
+        }
+    }
+
+    /** A non-negative decimal and CRLF. */
+    private void writeLength(int n) throws IOException {
+        int at = digits.length;
+        do {
+            digits[--at] = (byte) ('0' + n % 10);
+            n /= 10;
+        } while (n > 0);
+        out.write(digits, at, digits.length - at);
+        out.write('\r');
+        out.write('\n');
     }
 
     private void writeCommand(byte[] command) throws IOException {

@@ -1,9 +1,11 @@
-package io.tally.processor.resp;
+package io.tally.common.resp;
 
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Reads RESP2 replies from a stream with a buffer of its own, handing out bulk strings as ranges of
@@ -90,6 +92,39 @@ public final class RespReader {
                     simpleReply();
                 }
                 return "(array of " + Math.max(n, 0) + ")";
+            }
+            default -> throw unexpected(type, "a reply");
+        }
+    }
+
+    /**
+     * Reads any single reply as objects: simple and bulk strings as String (UTF-8), integers as Long,
+     * arrays as List, nulls as null. For small replies; large ones are better read field by field.
+     */
+    public Object object() throws IOException {
+        byte type = next();
+        switch (type) {
+            case '+' -> {
+                return line();
+            }
+            case ':' -> {
+                return Long.parseLong(line());
+            }
+            case '$' -> {
+                pos--;
+                int start = bulk();
+                return start < 0 ? null : new String(buf, start, lastLength, StandardCharsets.UTF_8);
+            }
+            case '*' -> {
+                int n = (int) lineNumber();
+                if (n < 0) {
+                    return null;
+                }
+                List<Object> list = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    list.add(object());
+                }
+                return list;
             }
             default -> throw unexpected(type, "a reply");
         }

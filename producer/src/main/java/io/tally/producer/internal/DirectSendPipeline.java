@@ -1,0 +1,77 @@
+package io.tally.producer.internal;
+
+import io.tally.common.resp.ReplyParser;
+import io.tally.common.resp.RespConnection;
+import io.tally.common.resp.RespErrorReply;
+import org.redisson.client.RedisConnectionException;
+import org.redisson.client.RedisException;
+import org.redisson.client.RedisResponseTimeoutException;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * One pipeline of {@code append_runs.lua} calls written to the producer's own connection
+ * ({@link DirectConnection}), flushed once by {@link #execute()}. Failures come back as the Redisson
+ * exceptions the producer already judges: an error reply as {@link RedisException} with Redis's
+ * message (NOSCRIPT: nothing was written), no connection as {@link RedisConnectionException} (nothing
+ * was written), and a connection lost or silent after the calls were written as
+ * {@link RedisResponseTimeoutException} (outcome unknown).
+ */
+final class DirectSendPipeline implements SendPipeline {
+    /** append_runs.lua's reply: entry ids (bulk strings), then positions of duplicates (integers). */
+    @SuppressWarnings("unchecked")
+    private static final ReplyParser<List<Object>> REPLY = in -> (List<Object>) in.object();
+
+    private final RespConnection connection;
+    private final IllegalStateException unavailable;
+    private final byte[] evalsha;
+    private final byte[] sha;
+    private final List<CompletableFuture<List<Object>>> replies = new ArrayList<>();
+
+    /**
+     * @param connection the open connection, or null when there is none right now
+     * @param unavailable why there is none (when {@code connection} is null)
+     */
+    DirectSendPipeline(RespConnection connection, IllegalStateException unavailable, byte[] evalsha, byte[] sha) {
+        this.connection = connection;
+        this.unavailable = unavailable;
+        this.evalsha = evalsha;
+        this.sha = sha;
+    }
+
+    @Override
+    public CompletableFuture<List<Object>> add(StreamGroup group, StreamKeys keys, byte[] dedupeWindowMs) {
+        CompletableFuture<List<Object>> reply;
+        if (connection == null) {
+            reply = CompletableFuture.failedFuture(new RedisConnectionException(unavailable.getMessage(), unavailable));
+        } else {
+            Object[] shaArgs = group.evalShaArgs(sha, keys.streamBytes(group.topic, group.partition), dedupeWindowMs);
+            Object[] args = new Object[shaArgs.length + 1];
+            args[0] = evalsha;
+            System.arraycopy(shaArgs, 0, args, 1, shaArgs.length);
+            reply = connection.queue(REPLY, args).exceptionallyCompose(DirectSendPipeline::translated);
+        }
+        replies.add(reply);
+        return reply;
+    }
+
+    @Override
+    public CompletableFuture<Integer> execute() {
+        if (connection != null) {
+            connection.flush();
+        }
+        return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new)).thenApply(done -> 0);
+    }
+
+    private static CompletableFuture<List<Object>> translated(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        RuntimeException e = cause instanceof RespErrorReply
+                ? new RedisException(cause.getMessage())
+                : new RedisResponseTimeoutException("the connection to Redis failed after the send was written ("
+                + cause.getMessage() + ")");
+        return CompletableFuture.failedFuture(e);
+    }
+}
