@@ -51,14 +51,14 @@ final class Scenarios {
                 proc.sampleHeap();
                 // Time from the first applied batch, so the JVM's start-up is not counted.
                 long deadline = System.currentTimeMillis() + 60_000;
-                while (o.progress().applied() == 0) {
+                Observer.Progress p0;
+                while ((p0 = o.progress()).applied() == 0) {
                     proc.requireAlive();
                     if (System.currentTimeMillis() > deadline) {
                         throw new IllegalStateException("drain: processor applied nothing in 60 s:\n" + proc.tail());
                     }
                     Sleep.ms(2);
                 }
-                Observer.Progress p0 = o.progress();
                 double cpu0 = proc.cpuSeconds();
                 double redis0 = o.resp.redisCpuSeconds();
                 if (!o.awaitDrained(Math.max(120_000, n / 10))) {

@@ -48,7 +48,7 @@ public final class Processor implements AutoCloseable {
         this.partitions = ns.partitions();
         this.instanceId = processorName(config) + ":" + HexFormat.of().formatHex(new SecureRandom().generateSeed(6));
         long ttl = config.get(TallyConfig.LEASE_TTL_MS);
-        Membership membership = new Membership(redis, ns.keys(), instanceId, ttl);
+        Membership membership = new Membership(redis, ns.keys(), instanceId, config.memberTimeoutMs());
         Leases leases = new Leases(redis, ns.keys(), instanceId, ttl);
         ApplyRound round = new ApplyRound(redis, ns.keys(), partitions, instanceId,
                 config.get(TallyConfig.BATCH_SIZE), metrics, config.get(TallyConfig.SERIES_WINDOWS),

@@ -63,6 +63,12 @@ public final class TallyConfig {
     public static final ConfigKey<Integer> LEASE_TTL_MS = key("lease-ttl-ms", 10_000,
             "Partition lease time-to-live, ms; renewed every TTL/3. A dead processor's partitions move after this.",
             Parsers.intRange(1000, 600_000));
+    public static final ConfigKey<Integer> MEMBER_TIMEOUT_MS = key("member-timeout-ms", 0,
+            "How long a processor may miss heartbeats before the others count it as gone and reassign its "
+                    + "partitions, ms; they take each one over as soon as its lease expires. 0: half the lease TTL "
+                    + "(at least 3 ticks). At most the lease TTL; shorter than it, a crashed processor's partitions "
+                    + "move when their leases run out instead of a TTL after its last heartbeat.",
+            Parsers.intRange(0, 600_000));
     public static final ConfigKey<Integer> TICK_MS = key("tick-ms", 250,
             "Interval of membership heartbeat, assignment and time-trigger checks, ms.", Parsers.intRange(10, 10_000));
     public static final ConfigKey<Integer> TRIGGER_POLL_MS = key("trigger-poll-ms", 50,
@@ -226,6 +232,31 @@ public final class TallyConfig {
         return sb.toString();
     }
 
+    /**
+     * The member timeout in effect, ms: {@code member-timeout-ms}, or half the lease TTL (at least three
+     * ticks) when it is 0.
+     */
+    public long memberTimeoutMs() {
+        int set = get(MEMBER_TIMEOUT_MS);
+        return set > 0 ? set : Math.max(get(LEASE_TTL_MS) / 2, 3L * get(TICK_MS));
+    }
+
+    private void checkMemberTimeout() {
+        int set = get(MEMBER_TIMEOUT_MS);
+        if (set == 0) {
+            return;
+        }
+        if (set > get(LEASE_TTL_MS)) {
+            throw new ConfigException("Invalid value " + set + " for member-timeout-ms: must not exceed lease-ttl-ms ("
+                    + get(LEASE_TTL_MS) + "); a processor would look alive after its leases ran out");
+        }
+        if (set < 3L * get(TICK_MS)) {
+            throw new ConfigException("Invalid value " + set + " for member-timeout-ms: must be at least three ticks ("
+                    + 3 * get(TICK_MS) + " ms with tick-ms " + get(TICK_MS) + "), or live processors would be "
+                    + "dropped between heartbeats");
+        }
+    }
+
     /** Builds a configuration from raw values; {@link #build()} validates every one of them. */
     public static final class Builder {
         private final Map<ConfigKey<?>, String> raw = new LinkedHashMap<>();
@@ -296,7 +327,9 @@ public final class TallyConfig {
                 values.put(key, value == null ? key.defaultValue() : key.parse(value));
                 origins.put(key, origin.getOrDefault(key, "default"));
             }
-            return new TallyConfig(values, origins, raw);
+            TallyConfig config = new TallyConfig(values, origins, raw);
+            config.checkMemberTimeout();
+            return config;
         }
 
         private static String flagName(String arg) {

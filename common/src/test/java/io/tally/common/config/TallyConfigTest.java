@@ -39,6 +39,21 @@ class TallyConfigTest {
     }
 
     @Test
+    void memberTimeoutIsHalfTheLeaseTtlUnlessSetAndNeverAboveIt() {
+        assertThat(TallyConfig.builder().build().memberTimeoutMs()).isEqualTo(5000);
+        assertThat(TallyConfig.builder().set(TallyConfig.LEASE_TTL_MS, 1000).build().memberTimeoutMs())
+                .isEqualTo(750); // three ticks of 250 ms
+        assertThat(TallyConfig.builder().set(TallyConfig.MEMBER_TIMEOUT_MS, 8000).build().memberTimeoutMs())
+                .isEqualTo(8000);
+        assertThatThrownBy(() -> TallyConfig.builder().set(TallyConfig.MEMBER_TIMEOUT_MS, 12000).build())
+                .hasMessageContaining("Invalid value 12000 for member-timeout-ms")
+                .hasMessageContaining("lease-ttl-ms (10000)");
+        assertThatThrownBy(() -> TallyConfig.builder().set(TallyConfig.MEMBER_TIMEOUT_MS, 500).build())
+                .hasMessageContaining("Invalid value 500 for member-timeout-ms")
+                .hasMessageContaining("three ticks");
+    }
+
+    @Test
     void passwordIsRefusedAsAFlagAndMaskedInTheDescription() {
         assertThatThrownBy(() -> TallyConfig.builder().args("--redis-password", "s3cret"))
                 .hasMessageContaining("TALLY_REDIS_PASSWORD").hasMessageNotContaining("s3cret");

@@ -10,7 +10,9 @@ import java.util.List;
 
 /**
  * Processor membership: heartbeats into {@code <ns>:members} on Redis time; a member silent for
- * longer than the TTL is dropped by whoever beats next.
+ * longer than the member timeout ({@code member-timeout-ms}, by default half the lease TTL) is dropped
+ * by whoever beats next. Dropping a member only changes the assignment: its partitions move when their
+ * leases expire, so a member dropped while alive (a long pause) loses nothing it still holds.
  */
 public final class Membership {
     private static final LuaScript HEARTBEAT = LuaScript.resource("heartbeat");
@@ -20,6 +22,7 @@ public final class Membership {
     private final String instanceId;
     private final long ttlMs;
 
+    /** @param ttlMs the member timeout, ms */
     public Membership(RedissonClient redis, Keys keys, String instanceId, long ttlMs) {
         this.redis = redis;
         this.keys = keys;
