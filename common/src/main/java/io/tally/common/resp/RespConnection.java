@@ -93,14 +93,14 @@ public final class RespConnection implements AutoCloseable {
             auth.add(endpoint.password());
             writeCommand(encode(auth.toArray(String[]::new)));
             try {
-                reader.simpleReply();
+                reader.object();
             } catch (RespErrorReply e) {
                 throw new RespErrorReply("AUTH at " + endpoint + " failed: " + e.getMessage());
             }
         }
         if (endpoint.clientName() != null) {
             writeCommand(encode("CLIENT", "SETNAME", endpoint.clientName()));
-            reader.simpleReply();
+            reader.object();
         }
     }
 
@@ -109,21 +109,8 @@ public final class RespConnection implements AutoCloseable {
      * it. Called by one thread at a time; replies complete on the reader thread, in order.
      */
     public synchronized <T> CompletableFuture<T> send(byte[] command, ReplyParser<T> parser) {
-        CompletableFuture<T> reply = new CompletableFuture<>();
-        IOException failure = broken;
-        if (failure != null) {
-            reply.completeExceptionally(failure);
-            return reply;
-        }
-        inFlight.add(new Request<>(parser, reply));
-        try {
-            writeCommand(command);
-        } catch (IOException e) {
-            fail(e);
-        }
-        if (broken != null) {
-            fail(broken); // broke while this request was queued: fail it too
-        }
+        CompletableFuture<T> reply = enqueue(parser, () -> out.write(command));
+        flush();
         return reply;
     }
 
@@ -132,6 +119,16 @@ public final class RespConnection implements AutoCloseable {
      * (UTF-8). Call {@link #flush()} after the last command of a pipeline.
      */
     public synchronized <T> CompletableFuture<T> queue(ReplyParser<T> parser, Object... args) {
+        return enqueue(parser, () -> writeArgs(args));
+    }
+
+    /** Writes one command of bytes to the buffer. */
+    @FunctionalInterface
+    private interface CommandWriter {
+        void write() throws IOException;
+    }
+
+    private <T> CompletableFuture<T> enqueue(ReplyParser<T> parser, CommandWriter command) {
         CompletableFuture<T> reply = new CompletableFuture<>();
         IOException failure = broken;
         if (failure != null) {
@@ -140,12 +137,12 @@ public final class RespConnection implements AutoCloseable {
         }
         inFlight.add(new Request<>(parser, reply));
         try {
-            writeArgs(args);
+            command.write();
         } catch (IOException e) {
             fail(e);
         }
         if (broken != null) {
-            fail(broken);
+            fail(broken); // broke while this request was queued: fail it too
         }
         return reply;
     }

@@ -74,29 +74,6 @@ public final class RespReader {
         return lastLength;
     }
 
-    /** Reads any single reply and returns it as text: simple strings and numbers as such, arrays skipped. */
-    public String simpleReply() throws IOException {
-        byte type = next();
-        switch (type) {
-            case '+', ':' -> {
-                return line();
-            }
-            case '$' -> {
-                pos--;
-                int start = bulk();
-                return start < 0 ? null : new String(buf, start, lastLength, StandardCharsets.UTF_8);
-            }
-            case '*' -> {
-                int n = (int) lineNumber();
-                for (int i = 0; i < n; i++) {
-                    simpleReply();
-                }
-                return "(array of " + Math.max(n, 0) + ")";
-            }
-            default -> throw unexpected(type, "a reply");
-        }
-    }
-
     /**
      * Reads any single reply as objects: simple and bulk strings as String (UTF-8), integers as Long,
      * arrays as List, nulls as null. For small replies; large ones are better read field by field.
