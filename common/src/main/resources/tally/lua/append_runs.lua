@@ -24,6 +24,16 @@ local at = 2
 local last = #ARGV
 -- the id of the last entry this call added: later entries get the next one explicitly
 local top_ms, top_seq = nil, nil
+-- XADD; should it fail after SET NX claimed the entry's dedupe key, the key goes too, so that a
+-- dedupe key always names an entry that exists (scripts do not roll back)
+local function xadd(claimed, ...)
+  local r = redis.pcall('XADD', ...)
+  if type(r) == 'table' and r.err then
+    if claimed then call('DEL', claimed) end
+    error(r)
+  end
+  return r
+end
 while at <= last do
   local n = tonumber(ARGV[at])
   local k = tonumber(ARGV[at + 1])
@@ -51,21 +61,22 @@ while at <= last do
     if id then
       duplicates[#duplicates + 1] = entries
     else
+      local claimed = top_ms and key
       if k == 4 then
-        id = call('XADD', stream, next_id, f1, values[v], f2, values[v + 1], f3, values[v + 2], f4, values[v + 3])
+        id = xadd(claimed, stream, next_id, f1, values[v], f2, values[v + 1], f3, values[v + 2], f4, values[v + 3])
       elseif k == 5 then
-        id = call('XADD', stream, next_id, f1, values[v], f2, values[v + 1], f3, values[v + 2], f4, values[v + 3], f5, values[v + 4])
+        id = xadd(claimed, stream, next_id, f1, values[v], f2, values[v + 1], f3, values[v + 2], f4, values[v + 3], f5, values[v + 4])
       elseif k == 3 then
-        id = call('XADD', stream, next_id, f1, values[v], f2, values[v + 1], f3, values[v + 2])
+        id = xadd(claimed, stream, next_id, f1, values[v], f2, values[v + 1], f3, values[v + 2])
       elseif k == 2 then
-        id = call('XADD', stream, next_id, f1, values[v], f2, values[v + 1])
+        id = xadd(claimed, stream, next_id, f1, values[v], f2, values[v + 1])
       else
-        local args = {'XADD', stream, next_id}
+        local args = {stream, next_id}
         for j = 0, k - 1 do
-          args[4 + 2 * j] = ARGV[names + j]
-          args[5 + 2 * j] = values[v + j]
+          args[3 + 2 * j] = ARGV[names + j]
+          args[4 + 2 * j] = values[v + j]
         end
-        id = call(unpack(args))
+        id = xadd(claimed, unpack(args))
       end
       if top_ms then
         top_seq = top_seq + 1

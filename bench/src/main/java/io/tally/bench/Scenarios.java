@@ -114,12 +114,14 @@ final class Scenarios {
             // Whichever side is slower (the producer process or the processors) sets the rate.
             results.put(key + ".cal_in", calRates[0]);
             results.put(key + ".cal_out", calRates[1]);
-            double rate = 0.9 * Math.min(calRates[0], calRates[1]);
+            // The highest rate that keeps the lag bounded: the capacity the calibration saw, then 10 % less
+            // per try that does not hold.
+            double rate = Math.min(calRates[0], calRates[1]);
             BenchContext.log("%s: calibration in %,.0f/s out %,.0f/s; trying %,.0f/s", key, calRates[0], calRates[1], rate);
             double seconds = ctx.seconds(60, 4);
             double[] measured = null;
             boolean bounded = false;
-            for (int attempt = 0; attempt < 3; attempt++) {
+            for (int attempt = 0; attempt < STEADY_TRIES; attempt++) {
                 Child prod = ctx.producer(ns + "-steady" + attempt, ns, "--rate", Double.toString(rate),
                         "--seconds", Double.toString(seconds), "--seed", Integer.toString(3000 + 10 * run + attempt));
                 measured = rates(o, prod, 0.2);
@@ -131,7 +133,7 @@ final class Scenarios {
                 if (bounded) {
                     break;
                 }
-                rate *= 0.8;
+                rate *= 0.9;
             }
             results.put(key + ".in", measured[0]);
             results.put(key + ".out", measured[1]);
@@ -192,6 +194,9 @@ final class Scenarios {
     }
 
     // ---------------------------------------------------------------- latency
+
+    /** Steady rates tried, from the calibrated capacity down in steps of 10 %. */
+    static final int STEADY_TRIES = 4;
 
     /** Seconds of the latency run not recorded, at scale 1. */
     static final double LATENCY_WARMUP_S = 15;
