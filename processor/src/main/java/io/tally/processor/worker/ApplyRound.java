@@ -357,9 +357,9 @@ public final class ApplyRound {
             }));
         }
         if (w.mayReadAhead() && !w.lastReadSmall(fastPathMinRead)) {
-            // Sent on its own, not in the batch: Redisson decodes a pipeline's replies only once all of
-            // them have arrived and re-scans the whole reply on every network read until then, which makes
-            // a pipeline of large stream reads quadratic. Order against the applies does not matter: a
+            // Sent by the read path (its own connection, or Redisson outside the batch: Redisson re-scans
+            // a whole pipeline reply on every network read until all of it has arrived, which makes a
+            // pipeline of large stream reads quadratic). Order against the applies does not matter: a
             // read takes new entries, and an apply checks its batch against the checkpoint. After a small
             // read there is no read-ahead: once its batch is applied, apply.lua reads again (see start).
             CompletableFuture<PartitionRead> f = reads.readNew(w.partition, batchSize);

@@ -30,10 +30,7 @@ final class CounterNames {
 
     /** The name in {@code bytes[off, off+len)} if it is valid and belongs here, else null. */
     String accepted(byte[] bytes, int off, int len) {
-        int hash = 1;
-        for (int i = off; i < off + len; i++) {
-            hash = 31 * hash + bytes[i];
-        }
+        int hash = hash(bytes, off, len);
         int mask = keys.length - 1;
         for (int slot = spread(hash) & mask; ; slot = (slot + 1) & mask) {
             byte[] key = keys[slot];
@@ -81,13 +78,17 @@ final class CounterNames {
         names = new String[oldKeys.length * 2];
         for (int i = 0; i < oldKeys.length; i++) {
             if (oldKeys[i] != null) {
-                int hash = 1;
-                for (byte b : oldKeys[i]) {
-                    hash = 31 * hash + b;
-                }
-                insert(oldKeys[i], oldNames[i], hash);
+                insert(oldKeys[i], oldNames[i], hash(oldKeys[i], 0, oldKeys[i].length));
             }
         }
+    }
+
+    private static int hash(byte[] bytes, int off, int len) {
+        int hash = 1;
+        for (int i = off; i < off + len; i++) {
+            hash = 31 * hash + bytes[i];
+        }
+        return hash;
     }
 
     private static int spread(int hash) {
