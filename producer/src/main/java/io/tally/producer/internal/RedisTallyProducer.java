@@ -381,12 +381,11 @@ public final class RedisTallyProducer implements TallyProducer {
     }
 
     private static Throwable failure(CompletableFuture<?> reply) {
-        CompletableFuture<?> f = reply;
-        if (!f.isCompletedExceptionally()) {
+        if (!reply.isCompletedExceptionally()) {
             return null;
         }
         try {
-            f.join();
+            reply.join();
             return null;
         } catch (CompletionException e) {
             return unwrap(e);
