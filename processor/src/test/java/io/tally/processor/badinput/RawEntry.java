@@ -68,7 +68,14 @@ record RawEntry(String topic, List<byte[]> fields) {
             return this;
         }
 
+        /**
+         * The entry; one with no field at all gets an unknown one, since XADD cannot write an entry
+         * without fields (it still lacks every field the rules ask for).
+         */
         RawEntry build() {
+            if (fields.isEmpty()) {
+                rawField("note".getBytes(StandardCharsets.UTF_8), new byte[0]);
+            }
             return new RawEntry(topic, List.copyOf(fields));
         }
     }
