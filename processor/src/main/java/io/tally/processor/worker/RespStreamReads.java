@@ -2,42 +2,32 @@ package io.tally.processor.worker;
 
 import io.tally.common.keys.Keys;
 import io.tally.common.resp.RespConnection;
+import io.tally.common.resp.RespConnector;
 import io.tally.common.resp.RespEndpoint;
 import io.tally.common.resp.RespErrorReply;
 import org.redisson.client.RedisConnectionException;
 import org.redisson.client.RedisException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * Stream reads over a {@link RespConnection} of their own, parsed by {@link StreamReadParser}: the
- * standalone read path. A broken connection is replaced by the next read; connecting runs on a
- * thread of its own, so a Redis that does not answer never blocks the loop.
+ * standalone read path. A broken connection is replaced by the next read ({@link RespConnector}:
+ * connecting runs on a thread of its own, so a Redis that does not answer never blocks the loop).
  */
 final class RespStreamReads implements StreamReads {
-    private static final Logger log = LoggerFactory.getLogger(RespStreamReads.class);
-
     private final RespEndpoint endpoint;
     private final Keys keys;
     private final String consumer;
     private final byte[][] commands;
     private final int[] commandCounts;
     private final StreamReadParser[] parsers;
-    private final ExecutorService connector = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "tally-resp-connect");
-        t.setDaemon(true);
-        return t;
-    });
-    private CompletableFuture<RespConnection> connection;
+    private final RespConnector connector;
 
     RespStreamReads(RespEndpoint endpoint, Keys keys, int partitions, String consumer) {
         this.endpoint = endpoint;
+        this.connector = new RespConnector(endpoint);
         this.keys = keys;
         this.consumer = consumer;
         this.commands = new byte[partitions][];
@@ -52,7 +42,7 @@ final class RespStreamReads implements StreamReads {
     public CompletableFuture<PartitionRead> readNew(int partition, int count) {
         byte[] command = command(partition, count);
         CompletableFuture<PartitionRead> read = new CompletableFuture<>();
-        connection().thenCompose(c -> c.send(command, parsers[partition])).whenComplete((reply, failure) -> {
+        connector.connection().thenCompose(c -> c.send(command, parsers[partition])).whenComplete((reply, failure) -> {
             if (failure == null) {
                 read.complete(reply);
             } else {
@@ -73,25 +63,6 @@ final class RespStreamReads implements StreamReads {
                 + cause.getMessage(), cause);
     }
 
-    /** The open connection, or one being opened; a broken one is replaced. */
-    private CompletableFuture<RespConnection> connection() {
-        CompletableFuture<RespConnection> current = connection;
-        if (current != null && (!current.isDone() || (!current.isCompletedExceptionally() && current.join().isOpen()))) {
-            return current;
-        }
-        if (current != null && !current.isCompletedExceptionally()) {
-            log.info("stream read connection to {} broke; opening a new one", endpoint);
-        }
-        connection = CompletableFuture.supplyAsync(() -> {
-            try {
-                return RespConnection.open(endpoint);
-            } catch (IOException e) {
-                throw new CompletionException(new IOException("cannot connect: " + e.getMessage(), e));
-            }
-        }, connector);
-        return connection;
-    }
-
     private byte[] command(int partition, int count) {
         if (commands[partition] == null || commandCounts[partition] != count) {
             commands[partition] = RespConnection.encode("XREADGROUP", "GROUP", Keys.GROUP, consumer,
@@ -103,10 +74,6 @@ final class RespStreamReads implements StreamReads {
 
     @Override
     public void close() {
-        CompletableFuture<RespConnection> current = connection;
-        if (current != null) {
-            current.thenAccept(RespConnection::close);
-        }
-        connector.shutdownNow();
+        connector.close();
     }
 }
