@@ -1,12 +1,14 @@
 -- Partition lease on Redis time (PX). KEYS[1] lease key
 -- ARGV[1] 'acquire' | 'renew' | 'release' | 'peek'   ARGV[2] our lease value   ARGV[3] TTL ms
+-- ARGV[4] (acquire, optional) the value of a silent owner, one membership dropped: its lease is taken
+-- over at once instead of when it expires; the new value fences every script the silent one still runs.
 -- acquire/renew/release return 1 on success, 0 otherwise; peek returns the owner or ''.
 local op, me = ARGV[1], ARGV[2]
 local owner = redis.call('GET', KEYS[1])
 if op == 'peek' then
   return owner or ''
 elseif op == 'acquire' then
-  if not owner then
+  if not owner or (ARGV[4] and ARGV[4] ~= '' and owner == ARGV[4]) then
     redis.call('SET', KEYS[1], me, 'PX', ARGV[3])
     return 1
   end

@@ -63,7 +63,8 @@ public final class Processor implements AutoCloseable {
         round.load();
         housekeeping.load();
         this.loop = new ProcessorLoop(ns.keys(), partitions, instanceId, membership, leases, round, housekeeping,
-                scheduler, metrics, config.redisUrl(), config.get(TallyConfig.TICK_MS), ttl);
+                scheduler, metrics, config.redisUrl(), config.get(TallyConfig.TICK_MS), ttl,
+                config.memberTimeoutMs());
         this.thread = new Thread(loop, "tally-processor");
         log.info("processor {} starting on namespace '{}' with {} partitions", instanceId, config.namespace(), partitions);
         thread.start();

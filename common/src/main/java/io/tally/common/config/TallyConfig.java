@@ -64,10 +64,10 @@ public final class TallyConfig {
             "Partition lease time-to-live, ms; renewed every TTL/3. A dead processor's partitions move after this.",
             Parsers.intRange(1000, 600_000));
     public static final ConfigKey<Integer> MEMBER_TIMEOUT_MS = key("member-timeout-ms", 0,
-            "How long a processor may miss heartbeats before the others count it as gone and reassign its "
-                    + "partitions, ms; they take each one over as soon as its lease expires. 0: half the lease TTL "
-                    + "(at least 3 ticks). At most the lease TTL; shorter than it, a crashed processor's partitions "
-                    + "move when their leases run out instead of a TTL after its last heartbeat.",
+            "How long a processor may miss heartbeats before the others count it as gone, ms: they reassign "
+                    + "its partitions and replace its leases at once, without waiting for them to expire (the lease "
+                    + "value fences a processor that was only paused). 0: half the lease TTL (at least 3 ticks). "
+                    + "At most the lease TTL. Raise it if processors may stall for longer (long GC pauses).",
             Parsers.intRange(0, 600_000));
     public static final ConfigKey<Integer> TICK_MS = key("tick-ms", 250,
             "Interval of membership heartbeat, assignment and time-trigger checks, ms.", Parsers.intRange(10, 10_000));

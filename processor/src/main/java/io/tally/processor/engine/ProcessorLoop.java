@@ -17,6 +17,7 @@ import org.slf4j.MDC;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
@@ -47,6 +48,7 @@ public final class ProcessorLoop implements Runnable {
     private final long tickNanos;
     private final long renewNanos;
     private final long leaseTtlMs;
+    private final long memberTimeoutMs;
 
     private volatile boolean running = true;
     private volatile boolean ready;
@@ -58,7 +60,7 @@ public final class ProcessorLoop implements Runnable {
     public ProcessorLoop(Keys keys, int partitions, String instanceId, Membership membership, Leases leases,
                          ApplyRound round, Housekeeping housekeeping, TimeTriggerScheduler scheduler,
                          ProcessorMetrics metrics, String redisUrl,
-                         long tickMs, long leaseTtlMs) {
+                         long tickMs, long leaseTtlMs, long memberTimeoutMs) {
         this.redisUrl = redisUrl;
         this.keys = keys;
         this.partitions = partitions;
@@ -72,6 +74,7 @@ public final class ProcessorLoop implements Runnable {
         this.metrics = metrics;
         this.tickNanos = TimeUnit.MILLISECONDS.toNanos(tickMs);
         this.leaseTtlMs = leaseTtlMs;
+        this.memberTimeoutMs = memberTimeoutMs;
         this.renewNanos = TimeUnit.MILLISECONDS.toNanos(leaseTtlMs / 3);
     }
 
@@ -119,9 +122,11 @@ public final class ProcessorLoop implements Runnable {
     }
 
     private void tick() {
+        // Owners are read before the heartbeat: an owner missing from the live members seen after it
+        // was seen holding its lease has missed heartbeats for the whole member timeout.
+        Map<Integer, String> owners = leases.owners(partitions);
         Membership.View view = membership.beat();
         registered = true;
-        Map<Integer, String> owners = leases.owners(partitions);
         Map<Integer, String> liveOwners = new HashMap<>();
         owners.forEach((p, owner) -> {
             if (view.live().contains(owner)) {
@@ -138,11 +143,11 @@ public final class ProcessorLoop implements Runnable {
         }
         Set<Integer> drop = new TreeSet<>(workers.partitions());
         drop.removeAll(mine);
-        Set<Integer> wanted = wanted(mine, owners);
+        Map<Integer, String> wanted = wanted(mine, owners, liveOwners);
         if (!drop.isEmpty() || !wanted.isEmpty()) {
             quiesce();
             releaseUnassigned(drop);
-            acquireFree(wanted);
+            acquire(wanted);
         }
         renewIfDue();
         housekeeping.run(workers.partitions(), view.live(), this::leaseLost);
@@ -165,25 +170,39 @@ public final class ProcessorLoop implements Runnable {
         log.info("released partitions {} (rebalance)", drop);
     }
 
-    /** Assigned partitions this processor does not work on yet and whose lease is free (or already its own). */
-    private Set<Integer> wanted(Set<Integer> mine, Map<Integer, String> owners) {
-        Set<Integer> wanted = new TreeSet<>();
+    /**
+     * Assigned partitions this processor does not work on yet whose lease is free, its own, or held by
+     * a silent owner (one membership dropped), mapped to that silent owner's lease value or "".
+     * A live owner's lease is never taken; it releases the partition itself when the assignment moves it.
+     */
+    private Map<Integer, String> wanted(Set<Integer> mine, Map<Integer, String> owners, Map<Integer, String> liveOwners) {
+        Map<Integer, String> wanted = new TreeMap<>();
         for (int p : mine) {
-            if (!workers.owns(p) && (owners.get(p) == null || owners.get(p).equals(leases.value()))) {
-                wanted.add(p);
+            String owner = owners.get(p);
+            if (workers.owns(p) || liveOwners.containsKey(p) && !owner.equals(leases.value())) {
+                continue;
             }
+            wanted.put(p, owner == null || owner.equals(leases.value()) ? "" : owner);
         }
         return wanted;
     }
 
-    private void acquireFree(Set<Integer> wanted) {
+    private void acquire(Map<Integer, String> wanted) {
         if (wanted.isEmpty()) {
             return;
         }
         Set<Integer> got = leases.acquire(wanted);
+        Map<Integer, String> fromSilent = new TreeMap<>();
         for (int p : got) {
             workers.add(p);
             metrics.leaseAcquired(p);
+            if (!wanted.get(p).isEmpty()) {
+                fromSilent.put(p, wanted.get(p));
+            }
+        }
+        if (!fromSilent.isEmpty()) {
+            log.info("took over partitions {} from processors silent for {} ms or more (member-timeout-ms), before "
+                    + "their leases expired: {}", fromSilent.keySet(), memberTimeoutMs, fromSilent);
         }
         if (!got.isEmpty()) {
             log.info("acquired partitions {}", got);

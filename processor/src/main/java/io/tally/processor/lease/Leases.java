@@ -50,7 +50,7 @@ public final class Leases {
         for (int p = 0; p < partitions; p++) {
             all.add(p);
         }
-        Map<Integer, Object> replies = run(all, "peek");
+        Map<Integer, Object> replies = run(all, "peek", Map.of());
         Map<Integer, String> owners = new HashMap<>();
         replies.forEach((p, v) -> {
             String owner = String.valueOf(v);
@@ -61,21 +61,27 @@ public final class Leases {
         return owners;
     }
 
-    /** Tries to take free leases; returns those now held. */
-    public Set<Integer> acquire(Collection<Integer> partitions) {
-        return succeeded(run(partitions, "acquire"));
+    /**
+     * Tries to take the given leases: each is taken if it is free, already ours, or still holds the
+     * value given for it, a silent owner's that membership has dropped (it is then replaced before it
+     * expires; the new value fences the silent owner's scripts). Returns those now held.
+     *
+     * @param partitions partition to the silent owner whose lease may be replaced, or "" for none
+     */
+    public Set<Integer> acquire(Map<Integer, String> partitions) {
+        return succeeded(run(partitions.keySet(), "acquire", partitions));
     }
 
     /** Extends held leases; returns those still held (the others are lost). */
     public Set<Integer> renew(Collection<Integer> partitions) {
-        return succeeded(run(partitions, "renew"));
+        return succeeded(run(partitions, "renew", Map.of()));
     }
 
     public Set<Integer> release(Collection<Integer> partitions) {
-        return succeeded(run(partitions, "release"));
+        return succeeded(run(partitions, "release", Map.of()));
     }
 
-    private Map<Integer, Object> run(Collection<Integer> partitions, String op) {
+    private Map<Integer, Object> run(Collection<Integer> partitions, String op, Map<Integer, String> silentOwners) {
         Map<Integer, Object> out = new HashMap<>();
         if (partitions.isEmpty()) {
             return out;
@@ -83,7 +89,8 @@ public final class Leases {
         RBatch batch = redis.createBatch();
         Map<Integer, RFuture<Object>> futures = new HashMap<>();
         for (int p : partitions) {
-            futures.put(p, LEASE.evalAsync(batch.getScript(), RScript.ReturnType.VALUE, List.of(keys.lease(p)), op, value, ttlMs));
+            futures.put(p, LEASE.evalAsync(batch.getScript(), RScript.ReturnType.VALUE, List.of(keys.lease(p)), op, value, ttlMs,
+                    silentOwners.getOrDefault(p, "")));
         }
         try {
             batch.execute();
@@ -92,7 +99,7 @@ public final class Leases {
                 throw e;
             }
             LEASE.load(redis);
-            return run(partitions, op);
+            return run(partitions, op, silentOwners);
         }
         futures.forEach((p, f) -> out.put(p, f.toCompletableFuture().join()));
         return out;

@@ -11,8 +11,9 @@ import java.util.List;
 /**
  * Processor membership: heartbeats into {@code <ns>:members} on Redis time; a member silent for
  * longer than the member timeout ({@code member-timeout-ms}, by default half the lease TTL) is dropped
- * by whoever beats next. Dropping a member only changes the assignment: its partitions move when their
- * leases expire, so a member dropped while alive (a long pause) loses nothing it still holds.
+ * by whoever beats next. Its partitions are reassigned and their new owners replace its leases at once,
+ * without waiting for them to expire: the lease value fences the scripts of a member dropped while
+ * alive (a long pause), which finds its leases gone when it resumes and rejoins.
  */
 public final class Membership {
     private static final LuaScript HEARTBEAT = LuaScript.resource("heartbeat");

@@ -23,8 +23,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Processes of their own, stopped and terminated: a processor frozen with SIGSTOP for longer than
- * the lease TTL loses its partitions and, once resumed, changes nothing; SIGTERM hands partitions
- * over at once and exits within 10 s.
+ * the lease TTL, or only the member timeout, loses its partitions and, once resumed, changes nothing;
+ * SIGTERM hands partitions over at once and exits within 10 s.
  */
 @Tag("slow")
 @ExtendWith(RealRedisExtension.class)
@@ -69,6 +69,49 @@ class FencingTest {
             // rebalance) instead of carrying on; ApplyScriptTest shows a stale lease changes nothing.
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                     assertThat(first.log()).containsAnyOf("lease lost", "released partitions"));
+            assertThat(second.isAlive()).isTrue();
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    @Test
+    void aSilentProcessorsPartitionsAreTakenOverAfterTheMemberTimeoutNotTheLeaseTtl(TestRedis redis) throws Exception {
+        TallyConfig config = redis.config(P).build();
+        List<String> args = List.of("--lease-ttl-ms", "60000", "--member-timeout-ms", "1000", "--tick-ms", "100");
+        ProcessorProcess first = start("first", redis, config, args);
+        Workload workload = Workload.random(7, 30_000, 200);
+        RedissonClient client = redis.client();
+        try (TallyProducer producer = TallyProducer.create(config)) {
+            PipelineInspector inspector = new PipelineInspector(client, config.namespace(), P);
+            await().atMost(Duration.ofSeconds(20)).until(() -> inspector.owners().values().stream().allMatch(o -> o != null));
+            ProcessorProcess second = start("second", redis, config, args);
+            await().atMost(Duration.ofSeconds(20)).until(() -> inspector.owners().values().stream()
+                    .filter(o -> o != null && o.startsWith("second:")).count() == P / 2);
+            List<io.tally.common.model.CounterOp> ops = workload.ops();
+            ops.subList(0, 10_000).forEach(producer::send);
+            producer.flush();
+
+            first.pause();
+            long pausedAt = System.nanoTime();
+            ops.subList(10_000, 20_000).forEach(producer::send);
+            producer.flush();
+            await().atMost(Duration.ofSeconds(20)).until(() -> inspector.owners().values().stream()
+                    .allMatch(o -> o != null && o.startsWith("second:")));
+            long movedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - pausedAt);
+            // The first one's leases had up to 60 s left; they moved once it had missed heartbeats for 1 s.
+            assertThat(movedMs).isLessThan(15_000);
+            assertThat(second.log()).contains("took over partitions");
+
+            first.resume();
+            ops.subList(20_000, 30_000).forEach(producer::send);
+            producer.flush();
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(inspector.checkpointMismatches()).isEmpty());
+            assertThat(inspector.counters()).isEqualTo(workload.expected());
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(first.log()).containsAnyOf("lease lost", "released partitions"));
+            // Back, it rejoins and gets its share again (from the second, which releases it).
+            await().atMost(Duration.ofSeconds(20)).until(() -> inspector.owners().values().stream()
+                    .filter(o -> o != null && o.startsWith("first:")).count() == P / 2);
             assertThat(second.isAlive()).isTrue();
         } finally {
             client.shutdown();
