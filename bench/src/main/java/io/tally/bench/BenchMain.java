@@ -155,7 +155,10 @@ public final class BenchMain implements Callable<Integer> {
         StringBuilder sb = new StringBuilder();
         sb.append("Command: java -jar bench/target/tally-bench.jar --runs ").append(runs).append(" --scale ").append(scale)
                 .append(" --scenarios ").append(String.join(",", scenarios))
-                .append(memoryMinutes > 0 ? " --memory-minutes " + memoryMinutes : "").append('\n');
+                .append(memoryMinutes > 0 ? " --memory-minutes " + memoryMinutes : "")
+                .append(leaseTtlMs > 0 ? " --lease-ttl-ms " + leaseTtlMs : "")
+                .append(scenarios.contains("steady") ? "" : " --rate " + (long) rate)
+                .append(processorJar != null ? " --processor-jar " + processorJar : "").append('\n');
         sb.append("Started: ").append(started).append(", finished: ")
                 .append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append('\n');
         sb.append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs, ")

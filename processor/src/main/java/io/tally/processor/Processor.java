@@ -10,7 +10,7 @@ import io.tally.processor.trigger.TimeTriggerScheduler;
 import io.tally.processor.worker.ApplyRound;
 import io.tally.processor.worker.Housekeeping;
 import io.tally.processor.worker.Retention;
-import io.tally.processor.worker.StreamReadPath;
+import io.tally.processor.worker.HotPath;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +53,7 @@ public final class Processor implements AutoCloseable {
         ApplyRound round = new ApplyRound(redis, ns.keys(), partitions, instanceId,
                 config.get(TallyConfig.BATCH_SIZE), metrics, config.get(TallyConfig.SERIES_WINDOWS),
                 config.get(TallyConfig.SERIES_FUTURE_MS), config.get(TallyConfig.IDLE_POLL_MS),
-                config.get(TallyConfig.FAST_PATH_MIN_READ), StreamReadPath.from(config));
+                config.get(TallyConfig.FAST_PATH_MIN_READ), HotPath.from(config));
         Housekeeping housekeeping = new Housekeeping(redis, ns.keys(), instanceId, HOUSEKEEPING_MS,
                 Math.max(60_000, 3 * ttl), Retention.from(config), metrics);
         TimeTriggerScheduler scheduler = new TimeTriggerScheduler(redis, ns.keys(), instanceId,

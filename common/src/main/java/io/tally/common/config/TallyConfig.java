@@ -76,10 +76,10 @@ public final class TallyConfig {
                     + "about this late while its partition has an owner).", Parsers.intRange(10, 1000));
     public static final ConfigKey<HotPathConnection> HOT_PATH_CONNECTION = key("hot-path-connection",
             HotPathConnection.DIRECT,
-            "How the two hot paths, the processor's fast-path reads and the producer's appends, talk to a standalone "
-                    + "Redis. direct: over a connection of their own, with a parser that reads replies straight from "
-                    + "the socket buffer; redisson: through the Redisson client. Cluster, Sentinel and acks=replicas "
-                    + "always use redisson.", Parsers.oneOf(HotPathConnection.class));
+            "How the two hot paths, the processor's reads and apply scripts and the producer's appends, talk to a "
+                    + "standalone Redis. direct: over a connection of their own, with a parser that reads replies "
+                    + "straight from the socket buffer; redisson: through the Redisson client. Cluster, Sentinel and "
+                    + "acks=replicas always use redisson.", Parsers.oneOf(HotPathConnection.class));
     public static final ConfigKey<Integer> IDLE_POLL_MS = key("idle-poll-ms", 10,
             "Longest pause between reads when no partition has new entries, ms.", Parsers.intRange(1, 1000));
     public static final ConfigKey<SeriesWindows> SERIES_WINDOWS = key("series-windows",

@@ -76,7 +76,8 @@ public final class RespReader {
 
     /**
      * Reads any single reply as objects: simple and bulk strings as String (UTF-8), integers as Long,
-     * arrays as List, nulls as null. For small replies; large ones are better read field by field.
+     * arrays as List, nulls as null; an error reply, also one inside an array (read to its end), is
+     * thrown as {@link RespErrorReply}. For small replies; large ones are better read field by field.
      */
     public Object object() throws IOException {
         byte type = next();
@@ -98,8 +99,16 @@ public final class RespReader {
                     return null;
                 }
                 List<Object> list = new ArrayList<>(n);
+                RespErrorReply error = null;
                 for (int i = 0; i < n; i++) {
-                    list.add(object());
+                    try {
+                        list.add(object());
+                    } catch (RespErrorReply e) {
+                        error = error == null ? e : error; // read the rest, so the next reply starts in step
+                    }
+                }
+                if (error != null) {
+                    throw error;
                 }
                 return list;
             }

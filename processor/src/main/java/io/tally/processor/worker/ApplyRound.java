@@ -4,10 +4,6 @@ import io.tally.common.keys.Keys;
 import io.tally.common.redis.LuaScript;
 import io.tally.common.series.SeriesWindows;
 import io.tally.processor.ProcessorMetrics;
-import org.redisson.api.BatchOptions;
-import org.redisson.api.RBatch;
-import org.redisson.api.RFuture;
-import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +58,7 @@ public final class ApplyRound {
     private final long idlePollNanos;
     private final int fastPathMinRead;
     private final ScriptReplies replies;
+    private final HotPath.Clients hotPath;
     private final StreamReads reads;
 
     /**
@@ -70,11 +67,11 @@ public final class ApplyRound {
      * @param idlePollMs longest pause before an idle group of partitions reads again
      * @param fastPathMinRead entries a read must return to put its partition on the fast path; 0 for a
      *                        full batch, above {@code batchSize} never
-     * @param readPath how the fast path reads its batches
+     * @param hotPath which connection the reads and script pipelines take
      */
     public ApplyRound(RedissonClient redis, Keys keys, int partitions, String leaseValue, int batchSize,
                       ProcessorMetrics metrics, SeriesWindows windows, long futureMs, long idlePollMs,
-                      int fastPathMinRead, StreamReadPath readPath) {
+                      int fastPathMinRead, HotPath hotPath) {
         this.idlePollNanos = TimeUnit.MILLISECONDS.toNanos(idlePollMs);
         this.fastPathMinRead = fastPathMinRead == 0 ? batchSize : fastPathMinRead;
         for (int g = 0; g < GROUPS; g++) {
@@ -90,12 +87,13 @@ public final class ApplyRound {
         this.batchSize = batchSize;
         this.metrics = metrics;
         this.replies = new ScriptReplies(metrics);
-        this.reads = readPath.open(redis, keys, partitions, leaseValue);
+        this.hotPath = hotPath.open(redis, keys, partitions, leaseValue);
+        this.reads = this.hotPath.reads();
     }
 
-    /** Closes the fast path's read connection (the Redisson client is the processor's). */
+    /** Closes the hot path's own connection (the Redisson client is the processor's). */
     public void close() {
-        reads.close();
+        hotPath.close();
     }
 
     public void load() {
@@ -225,7 +223,7 @@ public final class ApplyRound {
 
     /** Sends one pipeline for the workers of group {@code group}; null when none has anything to do. */
     private Pipeline start(Collection<PartitionWorker> workers, int group, IntConsumer leaseLost) {
-        RBatch batch = redis.createBatch(BatchOptions.defaults().retryAttempts(0));
+        ScriptPipeline batch = hotPath.pipeline();
         Pipeline round = new Pipeline();
         for (PartitionWorker w : workers) {
             if (w.halted() || w.partition % GROUPS != group) {
@@ -233,16 +231,16 @@ public final class ApplyRound {
             }
             StreamCursor claiming = w.claiming();
             if (claiming != null) {
-                RFuture<List<Object>> f = CLAIM.evalAsync(batch.getScript(), RScript.ReturnType.LIST,
+                CompletableFuture<List<Object>> f = batch.eval(CLAIM,
                         List.of(stream(w.partition, claiming.topic), keys.lease(w.partition)),
                         leaseValue, consumer(), claiming.position, 1000);
-                round.steps.add(new Step(f.toCompletableFuture(), () -> replies.onClaim(w, claiming, f.toCompletableFuture().join(), leaseLost)));
+                round.steps.add(new Step(f, () -> replies.onClaim(w, claiming, f.join(), leaseLost)));
             } else if (!w.live() || w.scriptReads(fastPathMinRead)) {
                 // Recovering, or a live partition at a moderate rate: apply.lua reads and applies in one
                 // call, one round trip from append to apply.
-                RFuture<List<Object>> f = fullApply(batch, w, w.ops.readCursor(), w.events.readCursor(), batchSize);
-                round.steps.add(new Step(f.toCompletableFuture(), () -> {
-                    int read = replies.onApply(w, f.toCompletableFuture().join(), leaseLost);
+                CompletableFuture<List<Object>> f = fullApply(batch, w, w.ops.readCursor(), w.events.readCursor(), batchSize);
+                round.steps.add(new Step(f, () -> {
+                    int read = replies.onApply(w, f.join(), leaseLost);
                     w.lastRead = read;
                     round.progress[0] += read;
                 }));
@@ -256,8 +254,8 @@ public final class ApplyRound {
         round.started = System.nanoTime();
         List<CompletableFuture<?>> replies = new ArrayList<>(round.reads.size() + 1);
         if (!round.steps.isEmpty()) {
-            round.executed = batch.executeAsync();
-            replies.add(round.executed.toCompletableFuture());
+            round.executed = batch.execute();
+            replies.add(round.executed);
         }
         round.reads.forEach(read -> replies.add(read.reply));
         round.completion = CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new));
@@ -268,7 +266,7 @@ public final class ApplyRound {
     private int finish(Pipeline round) {
         RuntimeException failure = null;
         if (round.executed != null) {
-            failure = await(round.executed.toCompletableFuture());
+            failure = await(round.executed);
             if (failure != null && LuaScript.isNoScript(failure)) {
                 log.info("Redis forgot the scripts (restart or failover); loading them again");
                 load();
@@ -315,13 +313,13 @@ public final class ApplyRound {
         final List<Step> steps = new ArrayList<>();
         final List<Step> reads = new ArrayList<>();
         final int[] progress = {0};
-        RFuture<?> executed;
+        CompletableFuture<Void> executed;
         CompletableFuture<Void> completion;
         long started;
     }
 
     /** Queues a live partition's applies (batches in read order, ops and events each) and its next read. */
-    private void queueLive(RBatch batch, Pipeline pipeline, PartitionWorker w, IntConsumer leaseLost) {
+    private void queueLive(ScriptPipeline batch, Pipeline pipeline, PartitionWorker w, IntConsumer leaseLost) {
         List<Step> steps = pipeline.steps;
         int[] progress = pipeline.progress;
         int generation = w.generation;
@@ -333,26 +331,26 @@ public final class ApplyRound {
                     metrics.perEntryBatch("entries");
                     b.slow = true;
                 }
-                RFuture<List<Object>> f = fullApply(batch, w, b.cursorBefore(), "", b.size());
-                steps.add(new Step(f.toCompletableFuture(), () -> {
+                CompletableFuture<List<Object>> f = fullApply(batch, w, b.cursorBefore(), "", b.size());
+                steps.add(new Step(f, () -> {
                     if (w.generation == generation && !stopped[0]) {
-                        stopped[0] = !onQueuedFull(w, "ops", b, f.toCompletableFuture().join(), leaseLost, progress);
+                        stopped[0] = !onQueuedFull(w, "ops", b, f.join(), leaseLost, progress);
                     }
                 }));
             } else {
-                RFuture<List<Object>> f = fastApply(batch, w, b, fold);
-                steps.add(new Step(f.toCompletableFuture(), () -> {
+                CompletableFuture<List<Object>> f = fastApply(batch, w, b, fold);
+                steps.add(new Step(f, () -> {
                     if (w.generation == generation && !stopped[0]) {
-                        stopped[0] = !onFast(w, b, fold, f.toCompletableFuture().join(), leaseLost, progress);
+                        stopped[0] = !onFast(w, b, fold, f.join(), leaseLost, progress);
                     }
                 }));
             }
         }
         for (ReadBatch b : w.eventsBatches) {
-            RFuture<List<Object>> f = fullApply(batch, w, "", b.cursorBefore(), b.size());
-            steps.add(new Step(f.toCompletableFuture(), () -> {
+            CompletableFuture<List<Object>> f = fullApply(batch, w, "", b.cursorBefore(), b.size());
+            steps.add(new Step(f, () -> {
                 if (w.generation == generation && !stopped[1]) {
-                    stopped[1] = !onQueuedFull(w, "events", b, f.toCompletableFuture().join(), leaseLost, progress);
+                    stopped[1] = !onQueuedFull(w, "events", b, f.join(), leaseLost, progress);
                 }
             }));
         }
@@ -371,16 +369,16 @@ public final class ApplyRound {
         }
     }
 
-    private RFuture<List<Object>> fullApply(RBatch batch, PartitionWorker w, String opsCursor, String eventsCursor,
-                                            int count) {
-        return APPLY.evalAsync(batch.getScript(), RScript.ReturnType.LIST, applyKeys(keys, w.partition),
+    private CompletableFuture<List<Object>> fullApply(ScriptPipeline batch, PartitionWorker w, String opsCursor,
+                                                      String eventsCursor, int count) {
+        return batch.eval(APPLY, applyKeys(keys, w.partition),
                 leaseValue, consumer(), w.partition, partitions, count, opsCursor, eventsCursor, windows, futureMs);
     }
 
-    private RFuture<List<Object>> fastApply(RBatch batch, PartitionWorker w, ReadBatch b, CounterFold fold) {
+    private CompletableFuture<List<Object>> fastApply(ScriptPipeline batch, PartitionWorker w, ReadBatch b, CounterFold fold) {
         int p = w.partition;
         CounterFold.Buckets buckets = fold.buckets();
-        return APPLY_COUNTERS.evalAsync(batch.getScript(), RScript.ReturnType.LIST, fastKeys(keys, p),
+        return batch.eval(APPLY_COUNTERS, fastKeys(keys, p),
                 leaseValue, b.first(), b.last(), Long.toString(fold.bound()), b.joinedIds(), fold.pairs(),
                 buckets.cells(), buckets.deadlines());
     }

@@ -12,7 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * Stream reads over a {@link RespConnection} of their own, parsed by {@link StreamReadParser}: the
+ * Stream reads over the hot path's {@link RespConnection}, parsed by {@link StreamReadParser}: the
  * standalone read path. A broken connection is replaced by the next read ({@link RespConnector}:
  * connecting runs on a thread of its own, so a Redis that does not answer never blocks the loop).
  */
@@ -25,9 +25,10 @@ final class RespStreamReads implements StreamReads {
     private final StreamReadParser[] parsers;
     private final RespConnector connector;
 
-    RespStreamReads(RespEndpoint endpoint, Keys keys, int partitions, String consumer) {
-        this.endpoint = endpoint;
-        this.connector = new RespConnector(endpoint);
+    /** @param connector the hot path's connection, closed by its owner */
+    RespStreamReads(RespConnector connector, Keys keys, int partitions, String consumer) {
+        this.endpoint = connector.endpoint();
+        this.connector = connector;
         this.keys = keys;
         this.consumer = consumer;
         this.commands = new byte[partitions][];
@@ -74,6 +75,6 @@ final class RespStreamReads implements StreamReads {
 
     @Override
     public void close() {
-        connector.close();
+        // the connection belongs to HotPath.Clients
     }
 }

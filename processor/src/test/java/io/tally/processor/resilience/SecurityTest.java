@@ -111,10 +111,10 @@ class SecurityTest {
                 .set(TallyConfig.FAST_PATH_MIN_READ, 1).build();
         RedissonClient client = RedisClientFactory.create(config);
         try {
-            // the processor's read connection and the producer's append connection go over TLS too
+            // the processor's hot-path connection and the producer's append connection go over TLS too
             // (the plain port is only for redis-cli)
             runPipeline(config, client, () -> assertThat(server.cli("CLIENT", "LIST"))
-                    .containsPattern("laddr=[^ ]*:" + tlsPort + " .*name=tally-reads:")
+                    .containsPattern("laddr=[^ ]*:" + tlsPort + " .*name=tally-hot:")
                     .containsPattern("laddr=[^ ]*:" + tlsPort + " .*name=tally-producer "));
         } finally {
             client.shutdown();

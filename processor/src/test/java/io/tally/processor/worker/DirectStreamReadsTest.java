@@ -26,15 +26,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The direct read path (a connection of its own, entries parsed from the socket buffer) against a real
- * redis-server: it reads and judges every entry exactly as the Redisson read path does, fields with
- * arbitrary bytes and repeated names included, and it survives Redis going away.
+ * The direct hot path (a connection of its own, entries parsed from the socket buffer, scripts sent as
+ * EVALSHA on it) against a real redis-server: it reads and judges every entry exactly as the Redisson
+ * read path does, fields with arbitrary bytes and repeated names included, its script replies match
+ * Redisson's, and it survives NOSCRIPT and Redis going away.
  */
 class DirectStreamReadsTest {
     private static final int P = 2;
     /** Test-only: XADD with repeated fields and arbitrary bytes, which Redisson's stream API cannot send. */
     private static final String RAW_XADD = "return redis.call('XADD', KEYS[1], '*', unpack(ARGV))";
     private static final String CONSUMER = "reader:1";
+    private static final String WINDOWS = io.tally.common.series.SeriesWindows.parse("1m=48h").scriptArg();
 
     private RedisServer server;
     private RedissonClient client;
@@ -63,8 +65,8 @@ class DirectStreamReadsTest {
         Keys redisson = namespace("redisson");
         int p = new Partitioner(P).partitionOf("c");
         Random random = new Random(7);
-        try (StreamReads directReads = path(true).open(client, direct, P, CONSUMER);
-             StreamReads redissonReads = path(false).open(client, redisson, P, CONSUMER)) {
+        try (HotPath.Clients directReads = path(true).open(client, direct, P, CONSUMER);
+             HotPath.Clients redissonReads = path(false).open(client, redisson, P, CONSUMER)) {
             int unfoldable = 0;
             for (int round = 0; round < 300; round++) {
                 int entries = 1 + random.nextInt(6);
@@ -77,8 +79,8 @@ class DirectStreamReadsTest {
                     xadd(direct.events(p), List.of(bytes("type"), bytes("signup")));
                     xadd(redisson.events(p), List.of(bytes("type"), bytes("signup")));
                 }
-                PartitionRead a = directReads.readNew(p, 1000).join();
-                PartitionRead b = redissonReads.readNew(p, 1000).join();
+                PartitionRead a = directReads.reads().readNew(p, 1000).join();
+                PartitionRead b = redissonReads.reads().readNew(p, 1000).join();
                 assertThat(describe(a)).as("round %d", round).isEqualTo(describe(b));
                 assertThat(a.ops().size()).isEqualTo(entries);
                 assertThat(a.ops().last()).isEqualTo(client.getStream(direct.ops(p)).getInfo().getLastGeneratedId().toString());
@@ -101,8 +103,8 @@ class DirectStreamReadsTest {
         xadd(keys.ops(p), List.of(bytes("op"), bytes("incr"), bytes("counter"), bytes("c"), bytes("note"), large,
                 bytes("by"), bytes("5")));
         xadd(keys.ops(p), List.of(bytes("op"), bytes("incr"), bytes("counter"), bytes("c")));
-        try (StreamReads reads = path(true).open(client, keys, P, CONSUMER)) {
-            ReadBatch batch = reads.readNew(p, 1000).join().ops();
+        try (HotPath.Clients reads = path(true).open(client, keys, P, CONSUMER)) {
+            ReadBatch batch = reads.reads().readNew(p, 1000).join().ops();
             assertThat(batch.size()).isEqualTo(2);
             assertThat(batch.fold(series).pairs()).isEqualTo("c\n6\n");
         }
@@ -112,12 +114,12 @@ class DirectStreamReadsTest {
     void aReadWhileRedisIsDownFailsAsRetriableAndALaterReadReconnects() throws Exception {
         Keys keys = namespace("restart");
         int p = new Partitioner(P).partitionOf("c");
-        try (StreamReads reads = path(true).open(client, keys, P, CONSUMER)) {
+        try (HotPath.Clients reads = path(true).open(client, keys, P, CONSUMER)) {
             xadd(keys.ops(p), List.of(bytes("op"), bytes("incr"), bytes("counter"), bytes("c")));
-            assertThat(reads.readNew(p, 10).join().ops().size()).isEqualTo(1);
+            assertThat(reads.reads().readNew(p, 10).join().ops().size()).isEqualTo(1);
 
             server.kill();
-            assertThatThrownBy(() -> reads.readNew(p, 10).join())
+            assertThatThrownBy(() -> reads.reads().readNew(p, 10).join())
                     .isInstanceOf(CompletionException.class)
                     .hasCauseInstanceOf(RedisConnectionException.class)
                     .hasMessageContaining("partition " + p)
@@ -132,7 +134,7 @@ class DirectStreamReadsTest {
             PartitionRead read = null;
             for (int i = 0; i < 50 && read == null; i++) {
                 try {
-                    read = reads.readNew(p, 10).get(5, TimeUnit.SECONDS);
+                    read = reads.reads().readNew(p, 10).get(5, TimeUnit.SECONDS);
                 } catch (java.util.concurrent.ExecutionException e) {
                     assertThat(e.getCause()).isInstanceOf(RedisConnectionException.class);
                     Thread.sleep(100);
@@ -141,6 +143,82 @@ class DirectStreamReadsTest {
             assertThat(read).isNotNull();
             assertThat(read.ops().fold(series).pairs()).isEqualTo("c\n=9\n");
         }
+    }
+
+    @Test
+    void scriptPipelinesOverTheDirectConnectionReplyAsRedissonsDo() throws Exception {
+        Keys keys = namespace("scripts");
+        int p = new Partitioner(P).partitionOf("c");
+        for (int i = 0; i < 5; i++) {
+            xadd(keys.ops(p), List.of(bytes("op"), bytes("incr"), bytes("counter"), bytes("c"), bytes("by"), bytes("2")));
+        }
+        io.tally.common.redis.LuaScript lease = io.tally.common.redis.LuaScript.resource("lease");
+        lease.load(client);
+        ApplyRound.APPLY.load(client);
+        try (HotPath.Clients direct = path(true).open(client, keys, P, CONSUMER);
+             HotPath.Clients redisson = path(false).open(client, keys, P, CONSUMER)) {
+            ScriptPipeline a = direct.pipeline();
+            assertThat(a).isInstanceOf(RespScriptPipeline.class);
+            java.util.concurrent.CompletableFuture<List<Object>> acquired = a.eval(lease, List.of(keys.lease(p)),
+                    "acquire", CONSUMER, 30_000, "");
+            java.util.concurrent.CompletableFuture<List<Object>> applied = a.eval(ApplyRound.APPLY,
+                    ApplyRound.applyKeys(keys, p), CONSUMER, CONSUMER, p, P, 1000, ">", ">", WINDOWS, 60_000);
+            a.execute().get(5, TimeUnit.SECONDS);
+            assertThat(acquired.join()).containsExactly(1L); // a script's single value comes as a list of one
+            List<Object> reply = applied.join();
+            assertThat(reply.get(0)).isEqualTo("OK");
+            assertThat(client.getMap(keys.counters(p), org.redisson.client.codec.StringCodec.INSTANCE).get("c")).isEqualTo("10");
+
+            // the same call through Redisson, now with nothing new: the same reply shape, element by element
+            ScriptPipeline b = redisson.pipeline();
+            java.util.concurrent.CompletableFuture<List<Object>> again = b.eval(ApplyRound.APPLY,
+                    ApplyRound.applyKeys(keys, p), CONSUMER, CONSUMER, p, P, 1000, ">", ">", WINDOWS, 60_000);
+            b.execute().get(5, TimeUnit.SECONDS);
+            ScriptPipeline c = direct.pipeline();
+            java.util.concurrent.CompletableFuture<List<Object>> directAgain = c.eval(ApplyRound.APPLY,
+                    ApplyRound.applyKeys(keys, p), CONSUMER, CONSUMER, p, P, 1000, ">", ">", WINDOWS, 60_000);
+            c.execute().get(5, TimeUnit.SECONDS);
+            assertThat(directAgain.join().stream().map(String::valueOf).toList())
+                    .isEqualTo(again.join().stream().map(String::valueOf).toList());
+        }
+    }
+
+    @Test
+    void aScriptRedisForgotFailsAsNoScriptAndALostConnectionAsRetriable() throws Exception {
+        Keys keys = namespace("noscript");
+        int p = new Partitioner(P).partitionOf("c");
+        try (HotPath.Clients direct = path(true).open(client, keys, P, CONSUMER)) {
+            awaitConnected(direct);
+            client.getScript().scriptFlush();
+            ScriptPipeline a = direct.pipeline();
+            java.util.concurrent.CompletableFuture<List<Object>> f = a.eval(ApplyRound.APPLY,
+                    ApplyRound.applyKeys(keys, p), CONSUMER, CONSUMER, p, P, 1000, ">", ">", WINDOWS, 60_000);
+            assertThatThrownBy(() -> a.execute().get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(org.redisson.client.RedisException.class);
+            assertThatThrownBy(f::join).satisfies(e -> assertThat(io.tally.common.redis.LuaScript.isNoScript(e)).isTrue());
+            // the connection stays in step after the error: a read on it still works
+            xadd(keys.ops(p), List.of(bytes("op"), bytes("incr"), bytes("counter"), bytes("c")));
+            assertThat(direct.reads().readNew(p, 10).get(5, TimeUnit.SECONDS).ops().size()).isEqualTo(1);
+
+            server.kill();
+            ScriptPipeline b = direct.pipeline();
+            java.util.concurrent.CompletableFuture<List<Object>> lost = b.eval(ApplyRound.APPLY,
+                    ApplyRound.applyKeys(keys, p), CONSUMER, CONSUMER, p, P, 1000, ">", ">", WINDOWS, 60_000);
+            b.execute().handle((v, e) -> null).get(5, TimeUnit.SECONDS);
+            assertThatThrownBy(lost::join).hasCauseInstanceOf(RedisConnectionException.class)
+                    .hasMessageContaining("script apply");
+        }
+    }
+
+    /** Waits until the hot path's connection is open (it connects on a thread of its own). */
+    private static void awaitConnected(HotPath.Clients clients) throws InterruptedException {
+        for (int i = 0; i < 100; i++) {
+            ScriptPipeline probe = clients.pipeline();
+            if (probe instanceof RespScriptPipeline r && r.connected()) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("the direct connection did not open within 2 s");
     }
 
     private Keys namespace(String name) {
@@ -153,9 +231,9 @@ class DirectStreamReadsTest {
                 .set(TallyConfig.NAMESPACE, keys.namespace()).set(TallyConfig.PARTITIONS, P).build();
     }
 
-    private StreamReadPath path(boolean direct) {
-        return direct ? StreamReadPath.from(TallyConfig.builder().set(TallyConfig.REDIS_URL, server.url()).build())
-                : StreamReadPath.redisson();
+    private HotPath path(boolean direct) {
+        return direct ? HotPath.from(TallyConfig.builder().set(TallyConfig.REDIS_URL, server.url()).build())
+                : HotPath.redisson();
     }
 
     private void xadd(String stream, List<byte[]> fields) {
