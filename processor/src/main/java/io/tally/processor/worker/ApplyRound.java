@@ -59,6 +59,9 @@ public final class ApplyRound {
     private final int fastPathMinRead;
     private final ScriptReplies replies;
     private final HotPath.Clients hotPath;
+    /** KEYS of apply.lua and apply_counters.lua per partition, built once: they are sent every round. */
+    private final List<List<Object>> applyKeys = new ArrayList<>();
+    private final List<List<Object>> fastKeys = new ArrayList<>();
     private final StreamReads reads;
 
     /**
@@ -87,6 +90,10 @@ public final class ApplyRound {
         this.batchSize = batchSize;
         this.metrics = metrics;
         this.replies = new ScriptReplies(metrics);
+        for (int p = 0; p < partitions; p++) {
+            applyKeys.add(applyKeys(keys, p));
+            fastKeys.add(fastKeys(keys, p));
+        }
         this.hotPath = hotPath.open(redis, keys, partitions, leaseValue);
         this.reads = this.hotPath.reads();
     }
@@ -371,14 +378,14 @@ public final class ApplyRound {
 
     private CompletableFuture<List<Object>> fullApply(ScriptPipeline batch, PartitionWorker w, String opsCursor,
                                                       String eventsCursor, int count) {
-        return batch.eval(APPLY, applyKeys(keys, w.partition),
+        return batch.eval(APPLY, applyKeys.get(w.partition),
                 leaseValue, consumer(), w.partition, partitions, count, opsCursor, eventsCursor, windows, futureMs);
     }
 
     private CompletableFuture<List<Object>> fastApply(ScriptPipeline batch, PartitionWorker w, ReadBatch b, CounterFold fold) {
         int p = w.partition;
         CounterFold.Buckets buckets = fold.buckets();
-        return batch.eval(APPLY_COUNTERS, fastKeys(keys, p),
+        return batch.eval(APPLY_COUNTERS, fastKeys.get(p),
                 leaseValue, b.first(), b.last(), Long.toString(fold.bound()), b.joinedIds(), fold.pairs(),
                 buckets.cells(), buckets.deadlines());
     }
