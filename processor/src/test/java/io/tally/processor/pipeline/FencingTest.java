@@ -41,15 +41,13 @@ class FencingTest {
     void aProcessorPausedPastItsLeaseChangesNothingAfterResuming(TestRedis redis) throws Exception {
         TallyConfig config = redis.config(P).build();
         List<String> args = List.of("--lease-ttl-ms", "1500", "--tick-ms", "100");
-        ProcessorProcess first = start("first", redis, config, args);
         Workload workload = Workload.random(99, 60_000, 300);
         RedissonClient client = redis.client();
         try (TallyProducer producer = TallyProducer.create(config)) {
             PipelineInspector inspector = new PipelineInspector(client, config.namespace(), P);
-            await().atMost(Duration.ofSeconds(20)).until(() -> inspector.owners().values().stream().allMatch(o -> o != null));
-            ProcessorProcess second = start("second", redis, config, args);
-            await().atMost(Duration.ofSeconds(20)).until(() -> inspector.owners().values().stream()
-                    .filter(o -> o != null && o.startsWith("second:")).count() == P / 2);
+            Pair pair = startFirstThenSecond(redis, config, args, inspector);
+            ProcessorProcess first = pair.first();
+            ProcessorProcess second = pair.second();
 
             List<io.tally.common.model.CounterOp> ops = workload.ops();
             ops.subList(0, 20_000).forEach(producer::send);
@@ -79,15 +77,13 @@ class FencingTest {
     void aSilentProcessorsPartitionsAreTakenOverAfterTheMemberTimeoutNotTheLeaseTtl(TestRedis redis) throws Exception {
         TallyConfig config = redis.config(P).build();
         List<String> args = List.of("--lease-ttl-ms", "60000", "--member-timeout-ms", "1000", "--tick-ms", "100");
-        ProcessorProcess first = start("first", redis, config, args);
         Workload workload = Workload.random(7, 30_000, 200);
         RedissonClient client = redis.client();
         try (TallyProducer producer = TallyProducer.create(config)) {
             PipelineInspector inspector = new PipelineInspector(client, config.namespace(), P);
-            await().atMost(Duration.ofSeconds(20)).until(() -> inspector.owners().values().stream().allMatch(o -> o != null));
-            ProcessorProcess second = start("second", redis, config, args);
-            await().atMost(Duration.ofSeconds(20)).until(() -> inspector.owners().values().stream()
-                    .filter(o -> o != null && o.startsWith("second:")).count() == P / 2);
+            Pair pair = startFirstThenSecond(redis, config, args, inspector);
+            ProcessorProcess first = pair.first();
+            ProcessorProcess second = pair.second();
             List<io.tally.common.model.CounterOp> ops = workload.ops();
             ops.subList(0, 10_000).forEach(producer::send);
             producer.flush();
@@ -144,6 +140,20 @@ class FencingTest {
         } finally {
             client.shutdown();
         }
+    }
+
+    private record Pair(ProcessorProcess first, ProcessorProcess second) {
+    }
+
+    /** Starts "first", waits until it owns every partition, then "second" until it owns half. */
+    private Pair startFirstThenSecond(TestRedis redis, TallyConfig config, List<String> args,
+                                                  PipelineInspector inspector) {
+        ProcessorProcess first = start("first", redis, config, args);
+        await().atMost(Duration.ofSeconds(20)).until(() -> inspector.owners().values().stream().allMatch(o -> o != null));
+        ProcessorProcess second = start("second", redis, config, args);
+        await().atMost(Duration.ofSeconds(20)).until(() -> inspector.owners().values().stream()
+                .filter(o -> o != null && o.startsWith("second:")).count() == P / 2);
+        return new Pair(first, second);
     }
 
     private ProcessorProcess start(String name, TestRedis redis, TallyConfig config, List<String> args) {

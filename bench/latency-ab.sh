@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Latency of two processor builds side by side, alternating runs on one scratch redis-server:
+#   bench/latency-ab.sh OLD_PROCESSOR_JAR NEW_PROCESSOR_JAR [RATE=61000] [SECONDS=40] [ROUNDS=3]
+# Each run: a fresh redis-server on a free port (persistence off, noeviction), one processor
+# (java -Xmx256m -jar JAR --partitions 16), and the bench's LoadProducer at RATE for a 15 s warm-up
+# plus SECONDS recorded (--latency). Prints produce -> applied p50/p99/p99.9 (ms), the producer's
+# acknowledgment p99, and the CPU seconds of the processor and of Redis over the run.
+# Extra JVM flags for the processor: PROCESSOR_JAVA_OPTS. Environment TALLY_* reaches both.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+old=$1; new=$2; rate=${3:-61000}; seconds=${4:-40}; rounds=${5:-3}
+bench="$root/bench/target/tally-bench.jar"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+clk=$(getconf CLK_TCK)
+one_run() { # label jar
+  local label=$1 jar=$2 port dir pid
+  port=$(free_port); dir="$work/$label"; mkdir -p "$dir"
+  redis-server --port "$port" --save '' --appendonly no --maxmemory-policy noeviction \
+    --daemonize yes --logfile "$dir/redis.log" --pidfile "$dir/redis.pid" --dir "$dir"
+  sleep 0.5
+  java -Xmx256m ${PROCESSOR_JAVA_OPTS:-} -jar "$jar" --redis-url "redis://127.0.0.1:$port" --namespace ab \
+    --partitions 16 --processor-id p1 --http-port 0 > "$dir/processor.log" 2>&1 &
+  pid=$!
+  sleep 4
+  java -Xmx256m -cp "$bench" io.tally.bench.LoadProducer --redis-url "redis://127.0.0.1:$port" --namespace ab \
+    --rate "$rate" --seconds $((seconds + 15)) --latency --warmup-ms 15000 --out "$dir/producer.out" \
+    > "$dir/producer.log" 2>&1
+  local proc_cpu redis_cpu
+  proc_cpu=$(awk -v t="$clk" '{print ($14 + $15) / t}' "/proc/$pid/stat")
+  redis_cpu=$(redis-cli -p "$port" info cpu | awk -F: '/used_cpu_(user|sys):/ {s += $2} END {printf "%.1f", s}')
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  redis-cli -p "$port" shutdown nosave > /dev/null 2>&1 || true
+  get() { grep "^$1=" "$dir/producer.out" | cut -d= -f2; }
+  printf '| %-4s | %8.0f | %4s | %4s | %6s | %4s | %6.1f | %6s |\n' "$label" "$(get rate)" "$(get lat_p50)" \
+    "$(get lat_p99)" "$(get lat_p999)" "$(get ack_p99)" "$proc_cpu" "$redis_cpu"
+}
+echo "old: $old"
+echo "new: $new"
+echo "rate $rate/s, $seconds s recorded after 15 s, $rounds rounds, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo '| run  | ops/s    | p50  | p99  | p99.9  | ack p99 | processor CPU s | Redis CPU s |'
+echo '| ---  | ---:     | ---: | ---: | ---:   | ---: | ---: | ---: |'
+for i in $(seq 1 "$rounds"); do
+  one_run "old$i" "$old"
+  one_run "new$i" "$new"
+done
