@@ -122,20 +122,6 @@ public final class RespConnection implements AutoCloseable {
         return enqueue(parser, () -> writeArgs(args));
     }
 
-    /**
-     * Queues several commands without flushing, answered as one: {@code parser} reads all their
-     * replies, in order (one future for many commands, for callers that send many small ones). Arguments
-     * as for {@link #queue}. The parser must read exactly {@code commands.size()} replies, error replies
-     * included, or the connection loses step.
-     */
-    public synchronized <T> CompletableFuture<T> queueAll(ReplyParser<T> parser, List<Object[]> commands) {
-        return enqueue(parser, () -> {
-            for (Object[] args : commands) {
-                writeArgs(args);
-            }
-        });
-    }
-
     /** Writes one command of bytes to the buffer. */
     @FunctionalInterface
     private interface CommandWriter {

@@ -309,8 +309,7 @@ public final class RedisTallyProducer implements TallyProducer {
 
     /**
      * Completes a stream's sends from append_runs.lua's reply: the entry id of every send, then the
-     * 1-based positions of the duplicates (whose id is the original entry's). A plain send's XADD that
-     * Redis refused while others of its stream were written stands in the list as its failure.
+     * 1-based positions of the duplicates (whose id is the original entry's).
      */
     private void succeedAll(List<PendingSend> sends, List<Object> reply) {
         int n = sends.size();
@@ -319,18 +318,12 @@ public final class RedisTallyProducer implements TallyProducer {
             duplicate[((Number) reply.get(i)).intValue() - 1] = true;
         }
         long now = System.nanoTime();
-        int ok = 0;
         for (int i = 0; i < n; i++) {
             PendingSend send = sends.get(i);
-            if (reply.get(i) instanceof Throwable refused) {
-                fail(send, refused);
-                continue;
-            }
             metrics.sent(send.topicName(), duplicate[i] ? "duplicate" : "ok", now - send.createdNanos);
             send.future.complete(new SendResult(send.partition, (String) reply.get(i), duplicate[i]));
-            ok++;
         }
-        finished(ok);
+        finished(n);
     }
 
     private void fail(PendingSend send, Throwable cause) {

@@ -4,15 +4,11 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One pipeline of sends, grouped by stream: {@link DirectSendPipeline} over the
+ * One pipeline of {@code append_runs.lua} calls, one per stream: {@link DirectSendPipeline} over the
  * producer's own connection to a standalone Redis, {@link RedissonSendPipeline} otherwise.
  */
 interface SendPipeline {
-    /**
-     * Queues one stream's sends; the reply is append_runs.lua's list (entry ids, then positions of
-     * duplicates), where a send Redis refused while others of the stream were written may stand as
-     * its failure (a Throwable).
-     */
+    /** Queues one stream's call; the reply is append_runs.lua's list (entry ids, then positions of duplicates). */
     CompletableFuture<List<Object>> add(StreamGroup group, StreamKeys keys, byte[] dedupeWindowMs);
 
     /**

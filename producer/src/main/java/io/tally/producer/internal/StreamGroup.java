@@ -43,11 +43,6 @@ final class StreamGroup {
         return groups;
     }
 
-    /** Whether any of the sends carries an id (and so needs append_runs.lua's dedupe rule). */
-    boolean hasIdempotent() {
-        return idempotent > 0;
-    }
-
     private void add(PendingSend send) {
         sends.add(send);
         fieldCount += send.fields.length;
