@@ -6,6 +6,8 @@
 # plus SECONDS recorded (--latency). Prints produce -> applied p50/p99/p99.9 (ms), the producer's
 # acknowledgment p99, and the CPU seconds of the processor and of Redis over the run.
 # Extra JVM flags for the processor: PROCESSOR_JAVA_OPTS. Environment TALLY_* reaches both.
+# OLD_BENCH_JAR: the old side's tally-bench.jar, so that its load producer is the old one too
+# (default: this tree's for both sides).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 old=$1; new=$2; rate=${3:-61000}; seconds=${4:-40}; rounds=${5:-3}
@@ -14,8 +16,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 clk=$(getconf CLK_TCK)
-one_run() { # label jar
-  local label=$1 jar=$2 port dir pid
+one_run() { # label processor-jar bench-jar
+  local label=$1 jar=$2 producer_jar=$3 port dir pid
   port=$(free_port); dir="$work/$label"; mkdir -p "$dir"
   redis-server --port "$port" --save '' --appendonly no --maxmemory-policy noeviction \
     --daemonize yes --logfile "$dir/redis.log" --pidfile "$dir/redis.pid" --dir "$dir"
@@ -24,7 +26,7 @@ one_run() { # label jar
     --partitions 16 --processor-id p1 --http-port 0 > "$dir/processor.log" 2>&1 &
   pid=$!
   sleep 4
-  java -Xmx256m -cp "$bench" io.tally.bench.LoadProducer --redis-url "redis://127.0.0.1:$port" --namespace ab \
+  java -Xmx256m -cp "$producer_jar" io.tally.bench.LoadProducer --redis-url "redis://127.0.0.1:$port" --namespace ab \
     --rate "$rate" --seconds $((seconds + 15)) --latency --warmup-ms 15000 --out "$dir/producer.out" \
     > "$dir/producer.log" 2>&1
   local proc_cpu redis_cpu
@@ -42,6 +44,6 @@ echo "rate $rate/s, $seconds s recorded after 15 s, $rounds rounds, load $(cut -
 echo '| run  | ops/s    | p50  | p99  | p99.9  | ack p99 | processor CPU s | Redis CPU s |'
 echo '| ---  | ---:     | ---: | ---: | ---:   | ---: | ---: | ---: |'
 for i in $(seq 1 "$rounds"); do
-  one_run "old$i" "$old"
-  one_run "new$i" "$new"
+  one_run "old$i" "$old" "${OLD_BENCH_JAR:-$bench}"
+  one_run "new$i" "$new" "$bench"
 done
