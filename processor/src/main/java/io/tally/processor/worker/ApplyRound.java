@@ -22,7 +22,7 @@ import java.util.function.IntConsumer;
  * Pipelined rounds over the owned partitions, split into {@value #GROUPS} groups with a pipeline each.
  * A partition still recovering gets a claim script or apply.lua reading its own pending entries. A live
  * partition without a backlog gets apply.lua, which reads and applies in one call. A live partition
- * with some backlog (its last read returned at least {@code fast-path-min-read} entries, by default 100)
+ * with some backlog (its last read returned at least {@code fast-path-min-read} entries, by default 1)
  * takes the fast path: the fast apply script for each
  * counter batch read in its previous pipeline (apply.lua for a batch the fast script cannot decide, and
  * for events), then an XREADGROUP for its next batch, so Redis reads the next batch while the processor
