@@ -64,9 +64,17 @@ public final class DemoRedis implements AutoCloseable {
         try {
             Path dir = Files.createTempDirectory("tally-demo-redis-");
             int port = freePort();
-            Process p = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+            List<String> cmd = new ArrayList<>();
+            if (works("setsid", "--version")) {
+                // a session of its own, so that Ctrl-C (sent to the terminal's process group) reaches only the
+                // JVM, whose shutdown stops the processors first and this server last (setsid execs in place:
+                // the JVM's child is never a group leader, so the pid stays the server's)
+                cmd.add("setsid");
+            }
+            cmd.addAll(List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
                     "--dir", dir.toString(), "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction",
-                    "--logfile", dir.resolve("redis.log").toString())
+                    "--logfile", dir.resolve("redis.log").toString()));
+            Process p = new ProcessBuilder(cmd)
                     .redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
             Runnable stop = () -> {
                 p.destroy();
