@@ -18,9 +18,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 /**
  * One pipelined RESP2 connection with a reader thread of its own: {@link #send} writes a command and
  * returns a future that the reader completes with the reply, parsed by the caller's {@link ReplyParser}
- * straight from the socket buffer. It exists for the one read that dominates the processor's CPU
- * (large stream reads), where a general client's object-per-element decoding costs several times what
- * Redis spends serving the read.
+ * straight from the socket buffer. It carries the hot paths with a standalone Redis (the processor's
+ * stream reads and apply scripts, the producer's appends), where a general client's command objects
+ * and object-per-element decoding cost several times what Redis spends serving them.
  *
  * <p>Once broken (I/O error, timeout, protocol error), every reply in flight fails with the cause and
  * the connection stays closed; the owner opens a new one.

@@ -86,7 +86,6 @@ public final class HotPath {
 
         @Override
         public void close() {
-            reads.close();
             if (connector != null) {
                 connector.close();
             }

@@ -47,9 +47,4 @@ final class RedissonStreamReads implements StreamReads {
         return new PartitionRead(ops == null || ops.isEmpty() ? null : ReadBatch.fromFields(ops, names[partition]),
                 events == null || events.isEmpty() ? null : ReadBatch.fromFields(events, null));
     }
-
-    @Override
-    public void close() {
-        // the Redisson client belongs to the processor
-    }
 }

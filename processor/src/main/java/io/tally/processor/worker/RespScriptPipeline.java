@@ -4,14 +4,11 @@ import io.tally.common.redis.LuaScript;
 import io.tally.common.resp.ReplyParser;
 import io.tally.common.resp.RespConnection;
 import io.tally.common.resp.RespConnector;
-import io.tally.common.resp.RespErrorReply;
 import org.redisson.client.RedisConnectionException;
-import org.redisson.client.RedisException;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * A round's scripts as EVALSHA commands on the hot path's direct connection, flushed together by
@@ -36,8 +33,7 @@ final class RespScriptPipeline implements ScriptPipeline {
 
     RespScriptPipeline(RespConnector connector) {
         this.connector = connector;
-        CompletableFuture<RespConnection> c = connector.connection();
-        this.connection = c.isDone() && !c.isCompletedExceptionally() ? c.join() : null;
+        this.connection = connector.openNow();
     }
 
     @Override
@@ -64,7 +60,8 @@ final class RespScriptPipeline implements ScriptPipeline {
             if (failure == null) {
                 out.complete(reply);
             } else {
-                out.completeExceptionally(asRedisException(script, failure));
+                out.completeExceptionally(RespFailures.asRedisException("script " + script.name(), connector.endpoint(),
+                        failure));
             }
         });
         return out;
@@ -81,15 +78,5 @@ final class RespScriptPipeline implements ScriptPipeline {
             connection.flush();
         }
         return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new));
-    }
-
-    /** As the loop expects failures from Redis: an error reply keeps its text (NOSCRIPT is recognised by it). */
-    private RedisException asRedisException(LuaScript script, Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        if (cause instanceof RespErrorReply) {
-            return new RedisException(cause.getMessage() + " (script " + script.name() + " at " + connector.endpoint() + ")", cause);
-        }
-        return new RedisConnectionException("script " + script.name() + " at " + connector.endpoint() + " failed: "
-                + cause.getMessage(), cause);
     }
 }

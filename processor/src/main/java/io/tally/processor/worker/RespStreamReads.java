@@ -3,13 +3,8 @@ package io.tally.processor.worker;
 import io.tally.common.keys.Keys;
 import io.tally.common.resp.RespConnection;
 import io.tally.common.resp.RespConnector;
-import io.tally.common.resp.RespEndpoint;
-import io.tally.common.resp.RespErrorReply;
-import org.redisson.client.RedisConnectionException;
-import org.redisson.client.RedisException;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * Stream reads over the hot path's {@link RespConnection}, parsed by {@link StreamReadParser}: the
@@ -17,7 +12,6 @@ import java.util.concurrent.CompletionException;
  * connecting runs on a thread of its own, so a Redis that does not answer never blocks the loop).
  */
 final class RespStreamReads implements StreamReads {
-    private final RespEndpoint endpoint;
     private final Keys keys;
     private final String consumer;
     private final byte[][] commands;
@@ -27,7 +21,6 @@ final class RespStreamReads implements StreamReads {
 
     /** @param connector the hot path's connection, closed by its owner */
     RespStreamReads(RespConnector connector, Keys keys, int partitions, String consumer) {
-        this.endpoint = connector.endpoint();
         this.connector = connector;
         this.keys = keys;
         this.consumer = consumer;
@@ -47,21 +40,11 @@ final class RespStreamReads implements StreamReads {
             if (failure == null) {
                 read.complete(reply);
             } else {
-                read.completeExceptionally(asRedisException(partition, failure));
+                read.completeExceptionally(RespFailures.asRedisException("partition " + partition + ": stream read",
+                        connector.endpoint(), failure));
             }
         });
         return read;
-    }
-
-    /** Failures as the loop expects them from Redis: retriable, with the endpoint and the cause. */
-    private RedisException asRedisException(int partition, Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        if (cause instanceof RespErrorReply) {
-            return new RedisException("partition " + partition + ": stream read at " + endpoint + " refused: "
-                    + cause.getMessage(), cause);
-        }
-        return new RedisConnectionException("partition " + partition + ": stream read at " + endpoint + " failed: "
-                + cause.getMessage(), cause);
     }
 
     private byte[] command(int partition, int count) {
@@ -71,10 +54,5 @@ final class RespStreamReads implements StreamReads {
             commandCounts[partition] = count;
         }
         return commands[partition];
-    }
-
-    @Override
-    public void close() {
-        // the connection belongs to HotPath.Clients
     }
 }
