@@ -16,6 +16,7 @@
 --         per id and counter halve the processor's cost of sending a batch.
 --
 -- Returns {'OK', applied, redelivered} | {'SLOW', reason} | {'GAP'} | {'LEASE_LOST'}.
+-- GAP when the batch's first entry is not the one after the checkpoint, or its last is not in the stream.
 -- SLOW when part of the batch is at or below the checkpoint, a counter has threshold triggers (judged
 -- per entry), or a stored counter or bucket sum is not a canonical integer below 1e14 minus the bound
 -- (overflow and not_integer are judged per entry). Everything is read before the first write.
@@ -54,6 +55,12 @@ if not before(checkpoint, first) then
 end
 local nxt = redis.call('XRANGE', KEYS[1], '(' .. checkpoint, '+', 'COUNT', 1)
 if #nxt == 0 or nxt[1][1] ~= first then
+  return {'GAP'}
+end
+-- The batch was read before this call, maybe from a master that a failover (or a restart that lost
+-- the last writes) has since replaced: the stream here is then a prefix of the one read, and the
+-- batch's tail may be gone (and be sent again by producers). Its last entry being here proves the rest.
+if #redis.call('XRANGE', KEYS[1], last, last) == 0 then
   return {'GAP'}
 end
 

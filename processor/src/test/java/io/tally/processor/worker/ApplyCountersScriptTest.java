@@ -16,6 +16,7 @@ import org.redisson.api.RScript;
 import org.redisson.api.RStream;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamAddArgs;
+import org.redisson.api.stream.StreamMessageId;
 import org.redisson.api.stream.StreamReadGroupArgs;
 import org.redisson.client.codec.StringCodec;
 
@@ -28,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The fast apply script (apply_counters.lua) driven directly on a real Redis: it applies a folded batch
  * exactly, and writes nothing when it cannot decide (SLOW), when the batch does not follow the checkpoint
- * (GAP) or when the lease is someone else's.
+ * or ends in entries the stream no longer holds (GAP), or when the lease is someone else's.
  */
 @ExtendWith(RealRedisExtension.class)
 class ApplyCountersScriptTest {
@@ -127,6 +128,23 @@ class ApplyCountersScriptTest {
         add("op", "incr", "counter", "c", "by", "2");
         assertThat(apply(LEASE, read())).containsExactly("GAP");
         assertThat(counters().isExists()).isFalse();
+        assertThat(client.getMap(keys.checkpoint(p), StringCodec.INSTANCE).isExists()).isFalse();
+    }
+
+    @Test
+    void aBatchWhoseTailTheStreamNoLongerHoldsIsAGap() {
+        counters().put("c", "40");
+        add("op", "incr", "counter", "c", "by", "1");
+        add("op", "incr", "counter", "c", "by", "2");
+        add("op", "incr", "counter", "c", "by", "4");
+        ReadBatch batch = read();
+        // a failover to a replica that had only the first entry: the others are gone from the stream
+        // (a producer that saw their sends fail sends them again, as new entries)
+        RStream<String, String> ops = client.getStream(keys.ops(p), StringCodec.INSTANCE);
+        List<StreamMessageId> read = List.copyOf(ops.range(StreamMessageId.MIN, StreamMessageId.MAX).keySet());
+        ops.remove(read.get(1), read.get(2));
+        assertThat(apply(LEASE, batch)).containsExactly("GAP");
+        assertThat(counters().get("c")).isEqualTo("40");
         assertThat(client.getMap(keys.checkpoint(p), StringCodec.INSTANCE).isExists()).isFalse();
     }
 
