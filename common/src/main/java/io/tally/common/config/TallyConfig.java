@@ -55,10 +55,10 @@ public final class TallyConfig {
     public static final ConfigKey<Integer> BATCH_SIZE = key("batch-size", 1000,
             "Entries read and applied per partition in one atomic script call (at most 1000).",
             Parsers.intRange(1, 1000));
-    public static final ConfigKey<Integer> FAST_PATH_MIN_READ = key("fast-path-min-read", 1,
-            "Entries a partition's read must return to put it on the fast path, where the processor reads and "
+    public static final ConfigKey<Integer> FAST_PATH_MIN_READ = key("fast-path-min-read", 0,
+            "Entries a partition's read must return to keep it on the fast path, where the processor reads and "
                     + "folds batches; below it apply.lua reads and applies in one call (one round trip less, but "
-                    + "several times the Redis CPU per entry). 0: a full batch-size; above batch-size turns the "
+                    + "several times the Redis CPU per entry). 0: always the fast path; above batch-size turns the "
                     + "fast path off.", Parsers.intRange(0, 1000));
     public static final ConfigKey<Integer> LEASE_TTL_MS = key("lease-ttl-ms", 10_000,
             "Partition lease time-to-live, ms; renewed every TTL/3. A processor that cannot renew loses its partitions "

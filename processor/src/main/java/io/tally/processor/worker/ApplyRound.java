@@ -21,12 +21,11 @@ import java.util.function.IntConsumer;
 /**
  * Pipelined rounds over the owned partitions, split into {@value #GROUPS} groups with a pipeline each.
  * A partition still recovering gets a claim script or apply.lua reading its own pending entries. A live
- * partition without a backlog gets apply.lua, which reads and applies in one call. A live partition
- * with some backlog (its last read returned at least {@code fast-path-min-read} entries, by default 1)
- * takes the fast path: the fast apply script for each
- * counter batch read in its previous pipeline (apply.lua for a batch the fast script cannot decide, and
- * for events), then an XREADGROUP for its next batch, so Redis reads the next batch while the processor
- * folds the last one.
+ * partition takes the fast path: the fast apply script for each counter batch read in its previous
+ * pipeline (apply.lua for a batch the fast script cannot decide, and for events), then an XREADGROUP
+ * for its next batch, so Redis reads the next batch while the processor folds the last one. Only with
+ * {@code fast-path-min-read} N above 0 does a live partition whose last read returned fewer than N
+ * entries get apply.lua instead, which reads and applies in one call.
  *
  * <p>Reading outside the fenced scripts is safe by the checkpoint rule: a script applies a batch only if
  * its first entry follows the checkpoint, and otherwise answers GAP, after which the worker claims every
@@ -68,15 +67,15 @@ public final class ApplyRound {
      * @param windows  allowed series windows
      * @param futureMs how far an entry's ts may lead its id time and still pick its buckets, ms
      * @param idlePollMs longest pause before an idle group of partitions reads again
-     * @param fastPathMinRead entries a read must return to put its partition on the fast path; 0 for a
-     *                        full batch, above {@code batchSize} never
+     * @param fastPathMinRead entries a read must return to keep its partition on the fast path; 0 for
+     *                        always, above {@code batchSize} never
      * @param hotPath which connection the reads and script pipelines take
      */
     public ApplyRound(RedissonClient redis, Keys keys, int partitions, String leaseValue, int batchSize,
                       ProcessorMetrics metrics, SeriesWindows windows, long futureMs, long idlePollMs,
                       int fastPathMinRead, HotPath hotPath) {
         this.idlePollNanos = TimeUnit.MILLISECONDS.toNanos(idlePollMs);
-        this.fastPathMinRead = fastPathMinRead == 0 ? batchSize : fastPathMinRead;
+        this.fastPathMinRead = fastPathMinRead;
         for (int g = 0; g < GROUPS; g++) {
             pacing[g] = new Pacing();
         }

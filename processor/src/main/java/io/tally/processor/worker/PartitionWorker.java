@@ -46,10 +46,10 @@ final class PartitionWorker {
     }
 
     /**
-     * Whether the last read returned fewer than {@code backlog} entries. A full read (a backlog) switches
-     * a live partition to the fast path, where the processor reads and folds; below it apply.lua reads
-     * and applies in one call, which costs Redis more per entry but the processor almost nothing, and
-     * one round trip less from append to apply.
+     * Whether the last read returned fewer than {@code backlog} entries (never, for 0). Such a read takes
+     * a live partition off the fast path, where the processor reads and folds: apply.lua then reads and
+     * applies in one call, which costs Redis more per entry but the processor almost nothing, and one
+     * round trip less from append to apply.
      */
     boolean lastReadSmall(int backlog) {
         return lastRead < backlog;

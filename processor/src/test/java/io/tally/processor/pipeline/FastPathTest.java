@@ -1,6 +1,8 @@
 package io.tally.processor.pipeline;
 
 import io.tally.common.config.TallyConfig;
+import io.tally.common.redis.LuaScript;
+import io.tally.common.redis.RedisClientFactory;
 import io.tally.common.trigger.ThresholdOp;
 import io.tally.common.trigger.Trigger;
 import io.tally.common.trigger.TriggerDefinition;
@@ -12,6 +14,7 @@ import io.tally.producer.TallyProducer;
 import io.tally.producer.triggers.TriggerClient;
 import io.tally.testsupport.PipelineInspector;
 import io.tally.testsupport.RealRedisExtension;
+import io.tally.testsupport.RedisServer;
 import io.tally.testsupport.TestRedis;
 import io.tally.testsupport.Workload;
 import org.junit.jupiter.api.Test;
@@ -20,17 +23,20 @@ import org.redisson.api.RedissonClient;
 
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.awaitility.Awaitility.await;
 
 /**
  * Which path applies what: with a backlog, plain counter batches go through the fast script (folded per
  * counter) and never fall back; a counter with a threshold trigger is declined by the fast script and
- * judged entry by entry; both end exact. fast-path-min-read above batch-size keeps apply.lua on it all.
+ * judged entry by entry; both end exact. fast-path-min-read above batch-size keeps apply.lua on it all;
+ * at its default (0) a live partition stays on the fast path when its reads come back empty.
  */
 @ExtendWith(RealRedisExtension.class)
 class FastPathTest {
@@ -61,8 +67,8 @@ class FastPathTest {
 
     @Test
     void aCounterWithAThresholdTriggerIsJudgedEntryByEntry(TestRedis testRedis) {
-        // The first read (apply.lua's) comes back full, which switches the partition to the fast path;
-        // its next batch holds crossings up and back, a net change of 0 for temp: only an entry-by-entry
+        // After the first read (apply.lua's, while the partition recovers) the partition is on the fast
+        // path; its next batch holds crossings up and back, a net change of 0 for temp: only an entry-by-entry
         // apply sees the five crossings, so the fast script must hand the batch over.
         assertThat(crossingsInBatchesOfSix(testRedis, 0).get("threshold")).isNotNull().hasPositiveValue();
     }
@@ -70,6 +76,72 @@ class FastPathTest {
     @Test
     void fastPathMinReadAboveTheBatchSizeTurnsTheFastPathOff(TestRedis testRedis) {
         assertThat(crossingsInBatchesOfSix(testRedis, 7)).isEmpty();
+    }
+
+    @Test
+    void aLivePartitionStaysOnTheFastPathWhenItsReadsComeBackEmpty() {
+        ScriptCalls calls = scriptCallsDuringATrickle(0);
+        assertThat(calls.applyLua()).isZero();
+        assertThat(calls.fastScript()).isGreaterThanOrEqualTo(TRICKLE);
+    }
+
+    @Test
+    void withFastPathMinReadOneAnEmptyReadHandsThePartitionToApplyLua() {
+        ScriptCalls calls = scriptCallsDuringATrickle(1);
+        assertThat(calls.applyLua()).isGreaterThanOrEqualTo(TRICKLE);
+    }
+
+    private static final int TRICKLE = 10;
+
+    /** EVALSHA calls of apply.lua and of the fast script (apply_counters.lua) that Redis served. */
+    private record ScriptCalls(long applyLua, long fastScript) {
+    }
+
+    /**
+     * Sends {@value #TRICKLE} increments one at a time to a live processor, each once the one before is
+     * applied and the processor has read nothing for a while, and counts the apply scripts Redis ran
+     * meanwhile (its slow log, on a redis-server of this test's own, logs every command).
+     */
+    private ScriptCalls scriptCallsDuringATrickle(int fastPathMinRead) {
+        assumeTrue(RedisServer.available(), "redis-server is not on the PATH");
+        try (RedisServer server = RedisServer.start("--slowlog-log-slower-than", "0", "--slowlog-max-len", "100000")) {
+            TallyConfig config = TallyConfig.builder().set(TallyConfig.REDIS_URL, server.url())
+                    .set(TallyConfig.PARTITIONS, P).set(TallyConfig.FAST_PATH_MIN_READ, fastPathMinRead).build();
+            RedissonClient redis = RedisClientFactory.create(config);
+            try (TallyProducer producer = TallyProducer.create(redis, config, ProducerMetrics.NOOP);
+                 Processor processor = Processor.start(redis, config, ProcessorMetrics.NOOP)) {
+                PipelineInspector inspector = new PipelineInspector(redis, config.namespace(), P);
+                producer.incr("trickle", 1).join();
+                await().atMost(Duration.ofSeconds(20)).until(() -> inspector.counters().getOrDefault("trickle", 0L) == 1L);
+                sleep(300); // recovery is over: the partition is live
+                server.cli("SLOWLOG", "RESET");
+                for (long i = 2; i <= TRICKLE + 1; i++) {
+                    producer.incr("trickle", 1).join();
+                    long expected = i;
+                    await().atMost(Duration.ofSeconds(10))
+                            .until(() -> inspector.counters().getOrDefault("trickle", 0L) == expected);
+                    sleep(30); // idle-poll-ms is 10: the partition's next reads come back empty
+                }
+                String log = server.cli("SLOWLOG", "GET", "100000");
+                return new ScriptCalls(lines(log, LuaScript.resource("apply").sha()),
+                        lines(log, LuaScript.resource("apply_counters").sha()));
+            } finally {
+                redis.shutdown();
+            }
+        }
+    }
+
+    private static long lines(String text, String line) {
+        return Arrays.stream(text.split("\n")).filter(line::equals).count();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
