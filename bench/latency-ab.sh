@@ -5,7 +5,10 @@
 # (java -Xmx256m -jar JAR --partitions 16), and the bench's LoadProducer at RATE for a 15 s warm-up
 # plus SECONDS recorded (--latency). Prints produce -> applied p50/p99/p99.9 (ms), the producer's
 # acknowledgment p99, and the CPU seconds of the processor and of Redis over the run.
-# Extra JVM flags for the processor: PROCESSOR_JAVA_OPTS. Environment TALLY_* reaches both.
+# Extra JVM flags: PROCESSOR_JAVA_OPTS and PRODUCER_JAVA_OPTS for both sides, NEW_PROCESSOR_JAVA_OPTS
+# for the new side's processor only (to compare JVM flags with the same jar twice). Environment TALLY_*
+# reaches both.
+# KEEP=1 keeps the work folder (logs, producer.out) and prints its path.
 # OLD_BENCH_JAR: the old side's tally-bench.jar, so that its load producer is the old one too
 # (default: this tree's for both sides).
 set -euo pipefail
@@ -13,20 +16,20 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 old=$1; new=$2; rate=${3:-61000}; seconds=${4:-40}; rounds=${5:-3}
 bench="$root/bench/target/tally-bench.jar"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+if [ -n "${KEEP:-}" ]; then echo "work folder: $work"; else trap 'rm -rf "$work"' EXIT; fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 clk=$(getconf CLK_TCK)
-one_run() { # label processor-jar bench-jar
-  local label=$1 jar=$2 producer_jar=$3 port dir pid
+one_run() { # label processor-jar bench-jar [processor JVM flags]
+  local label=$1 jar=$2 producer_jar=$3 side_opts=${4:-} port dir pid
   port=$(free_port); dir="$work/$label"; mkdir -p "$dir"
   redis-server --port "$port" --save '' --appendonly no --maxmemory-policy noeviction \
     --daemonize yes --logfile "$dir/redis.log" --pidfile "$dir/redis.pid" --dir "$dir"
   sleep 0.5
-  java -Xmx256m ${PROCESSOR_JAVA_OPTS:-} -jar "$jar" --redis-url "redis://127.0.0.1:$port" --namespace ab \
+  java -Xmx256m ${PROCESSOR_JAVA_OPTS:-} $side_opts -jar "$jar" --redis-url "redis://127.0.0.1:$port" --namespace ab \
     --partitions 16 --processor-id p1 --http-port 0 > "$dir/processor.log" 2>&1 &
   pid=$!
   sleep 4
-  java -Xmx256m -cp "$producer_jar" io.tally.bench.LoadProducer --redis-url "redis://127.0.0.1:$port" --namespace ab \
+  java -Xmx256m ${PRODUCER_JAVA_OPTS:-} -cp "$producer_jar" io.tally.bench.LoadProducer --redis-url "redis://127.0.0.1:$port" --namespace ab \
     --rate "$rate" --seconds $((seconds + 15)) --latency --warmup-ms 15000 --out "$dir/producer.out" \
     > "$dir/producer.log" 2>&1
   local proc_cpu redis_cpu
@@ -45,5 +48,5 @@ echo '| run  | ops/s    | p50  | p99  | p99.9  | ack p99 | processor CPU s | Red
 echo '| ---  | ---:     | ---: | ---: | ---:   | ---: | ---: | ---: |'
 for i in $(seq 1 "$rounds"); do
   one_run "old$i" "$old" "${OLD_BENCH_JAR:-$bench}"
-  one_run "new$i" "$new" "$bench"
+  one_run "new$i" "$new" "$bench" "${NEW_PROCESSOR_JAVA_OPTS:-}"
 done
