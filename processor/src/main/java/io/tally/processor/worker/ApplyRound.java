@@ -28,8 +28,9 @@ import java.util.function.IntConsumer;
  * entries get apply.lua instead, which reads and applies in one call.
  *
  * <p>Reading outside the fenced scripts is safe by the checkpoint rule: a script applies a batch only if
- * its first entry follows the checkpoint, and otherwise answers GAP, after which the worker claims every
- * pending entry and re-reads its own from the start. A zombie's read-ahead is therefore harmless.
+ * its first entry follows the checkpoint and its last is still in the stream (a failover may have lost
+ * the tail it was read from), and otherwise answers GAP, after which the worker claims every pending
+ * entry and re-reads its own from the start. A zombie's read-ahead is therefore harmless.
  */
 public final class ApplyRound {
     private static final Logger log = LoggerFactory.getLogger(ApplyRound.class);

@@ -29,8 +29,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Which path applies what: with a backlog, plain counter batches go through the fast script (folded per
@@ -41,6 +41,8 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(RealRedisExtension.class)
 class FastPathTest {
     private static final int P = 4;
+    /** Increments sent one at a time to a live processor in the trickle tests. */
+    private static final int TRICKLE = 10;
 
     @Test
     void plainCounterBatchesNeverFallBackAndEndExact(TestRedis testRedis) {
@@ -79,19 +81,17 @@ class FastPathTest {
     }
 
     @Test
-    void aLivePartitionStaysOnTheFastPathWhenItsReadsComeBackEmpty() {
+    void aLivePartitionStaysOnTheFastPathWhenItsReadsComeBackEmpty() throws InterruptedException {
         ScriptCalls calls = scriptCallsDuringATrickle(0);
         assertThat(calls.applyLua()).isZero();
         assertThat(calls.fastScript()).isGreaterThanOrEqualTo(TRICKLE);
     }
 
     @Test
-    void withFastPathMinReadOneAnEmptyReadHandsThePartitionToApplyLua() {
+    void withFastPathMinReadOneAnEmptyReadHandsThePartitionToApplyLua() throws InterruptedException {
         ScriptCalls calls = scriptCallsDuringATrickle(1);
         assertThat(calls.applyLua()).isGreaterThanOrEqualTo(TRICKLE);
     }
-
-    private static final int TRICKLE = 10;
 
     /** EVALSHA calls of apply.lua and of the fast script (apply_counters.lua) that Redis served. */
     private record ScriptCalls(long applyLua, long fastScript) {
@@ -102,7 +102,7 @@ class FastPathTest {
      * applied and the processor has read nothing for a while, and counts the apply scripts Redis ran
      * meanwhile (its slow log, on a redis-server of this test's own, logs every command).
      */
-    private ScriptCalls scriptCallsDuringATrickle(int fastPathMinRead) {
+    private ScriptCalls scriptCallsDuringATrickle(int fastPathMinRead) throws InterruptedException {
         assumeTrue(RedisServer.available(), "redis-server is not on the PATH");
         try (RedisServer server = RedisServer.start("--slowlog-log-slower-than", "0", "--slowlog-max-len", "100000")) {
             TallyConfig config = TallyConfig.builder().set(TallyConfig.REDIS_URL, server.url())
@@ -113,14 +113,14 @@ class FastPathTest {
                 PipelineInspector inspector = new PipelineInspector(redis, config.namespace(), P);
                 producer.incr("trickle", 1).join();
                 await().atMost(Duration.ofSeconds(20)).until(() -> inspector.counters().getOrDefault("trickle", 0L) == 1L);
-                sleep(300); // recovery is over: the partition is live
+                Thread.sleep(300); // recovery is over: the partition is live
                 server.cli("SLOWLOG", "RESET");
                 for (long i = 2; i <= TRICKLE + 1; i++) {
                     producer.incr("trickle", 1).join();
                     long expected = i;
                     await().atMost(Duration.ofSeconds(10))
                             .until(() -> inspector.counters().getOrDefault("trickle", 0L) == expected);
-                    sleep(30); // idle-poll-ms is 10: the partition's next reads come back empty
+                    Thread.sleep(30); // idle-poll-ms is 10: the partition's next reads come back empty
                 }
                 String log = server.cli("SLOWLOG", "GET", "100000");
                 return new ScriptCalls(lines(log, LuaScript.resource("apply").sha()),
@@ -133,15 +133,6 @@ class FastPathTest {
 
     private static long lines(String text, String line) {
         return Arrays.stream(text.split("\n")).filter(line::equals).count();
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     /**
