@@ -1,12 +1,18 @@
--- Trims a partition's input stream without ever removing an entry that some consumer group has not
--- acknowledged: MINID is the smallest, over all groups, of the oldest pending id and the successor
--- of the last-delivered id. Fenced by the lease. KEYS[1] stream   KEYS[2] lease   ARGV[1] lease value
+-- Trims a stream of a partition without ever removing an entry that some consumer group has not
+-- acknowledged: MINID is at most the smallest, over all groups, of the oldest pending id and the
+-- successor of the last-delivered id. Fenced by the lease.
+--   Input streams (no ARGV[2]): trimmed to that floor alone; a stream without groups is left as it is.
+--   Output streams (firings, firings-dlq, dlq: ARGV[2] = retention ms): trimmed by age on Redis time,
+--   entry ids carrying the time they were appended (MINID <now - retention>-0), never past the floor;
+--   a stream without groups is trimmed by age alone.
+-- KEYS[1] stream   KEYS[2] lease   ARGV[1] lease value   ARGV[2] retention ms (optional)
 -- Returns {'OK', entries trimmed} or {'LEASE_LOST'}.
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then
   return {'LEASE_LOST'}
 end
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'OK', 0} end
 
+local function fmt(n) return string.format('%.0f', n) end
 local function parse_id(id)
   local dash = string.find(id, '-', 1, true)
   return tonumber(string.sub(id, 1, dash - 1)), tonumber(string.sub(id, dash + 1))
@@ -18,9 +24,12 @@ local function less(a, b)
 end
 
 local floor = nil
-local groups = redis.call('XINFO', 'GROUPS', KEYS[1])
-if #groups == 0 then return {'OK', 0} end
-for _, g in ipairs(groups) do
+if ARGV[2] then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  floor = fmt(now - tonumber(ARGV[2])) .. '-0'
+end
+for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
   local f = {}
   for j = 1, #g, 2 do f[g[j]] = g[j + 1] end
   local candidate
@@ -29,9 +38,9 @@ for _, g in ipairs(groups) do
     candidate = summary[2]
   else
     local ms, seq = parse_id(f['last-delivered-id'])
-    candidate = string.format('%.0f', ms) .. '-' .. string.format('%.0f', seq + 1)
+    candidate = fmt(ms) .. '-' .. fmt(seq + 1)
   end
   if floor == nil or less(candidate, floor) then floor = candidate end
 end
-local trimmed = redis.call('XTRIM', KEYS[1], 'MINID', floor)
-return {'OK', trimmed}
+if floor == nil then return {'OK', 0} end
+return {'OK', redis.call('XTRIM', KEYS[1], 'MINID', floor)}

@@ -25,7 +25,7 @@ import java.util.function.IntConsumer;
  * new owner simply starts a fresh pass.
  */
 final class OutputRetention {
-    static final LuaScript STREAM = LuaScript.resource("output_retention");
+    static final LuaScript STREAM = LuaScript.resource("retention");
     static final LuaScript TRIGGERS = LuaScript.resource("triggers_retention");
     /** HSCAN COUNT hint: fields (about 4 to 6 per trigger) looked at per partition and run. */
     static final int SCAN_COUNT = 2000;

@@ -43,7 +43,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * Retention of a partition's output through {@link Housekeeping}, against real Redis: firings by age
  * but never past what a consumer group has not acknowledged, dead letters by age, finished triggers
- * deleted with all their state, and nothing at all without the lease.
+ * deleted with all their state, and nothing at all without the lease; input streams never by age.
  */
 @ExtendWith(RealRedisExtension.class)
 class OutputRetentionTest {
@@ -137,6 +137,26 @@ class OutputRetentionTest {
         assertThat(entryIds(keys.firings(0))).containsExactlyElementsOf(ids);
         assertThat(entryIds(keys.dlq(0))).containsExactlyElementsOf(dlq);
         assertThat(leaseLost).contains("0");
+    }
+
+    @Test
+    void inputEntriesGoOnceAcknowledged_whateverTheirAge_whileFiringsKeepTheirRetention() {
+        holdLease(0, LEASE);
+        long now = redisTimeMs();
+        add(keys.ops(0), now - 5 * MINUTE);
+        String freshOp = addNow(keys.ops(0));
+        String unread = addNow(keys.ops(0));
+        String freshFiring = addNow(keys.firings(0));
+        RStream<String, String> ops = client.getStream(keys.ops(0), StringCodec.INSTANCE);
+        Map<StreamMessageId, Map<String, String>> read = ops.readGroup(Keys.GROUP, "c1",
+                StreamReadGroupArgs.neverDelivered().count(2));
+        ops.ack(Keys.GROUP, read.keySet().toArray(StreamMessageId[]::new));
+
+        run(new Retention(MINUTE, MINUTE, MINUTE)); // one script trims both; only the firings take an age
+
+        assertThat(read.keySet().stream().map(StreamMessageId::toString)).contains(freshOp);
+        assertThat(entryIds(keys.ops(0))).containsExactly(unread);
+        assertThat(entryIds(keys.firings(0))).containsExactly(freshFiring);
     }
 
     @Test
