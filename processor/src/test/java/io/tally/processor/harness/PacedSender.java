@@ -2,6 +2,7 @@ package io.tally.processor.harness;
 
 import io.tally.common.config.TallyConfig;
 import io.tally.producer.TallyProducer;
+import io.tally.testsupport.Pause;
 
 import java.util.List;
 import java.util.function.BiConsumer;
@@ -23,7 +24,7 @@ public final class PacedSender {
                     send.accept(producer, item);
                     if (++n % flushEvery == 0) {
                         producer.flush();
-                        sleep(pauseMs);
+                        Pause.ms(pauseMs);
                     }
                 }
                 producer.flush();
@@ -31,13 +32,5 @@ public final class PacedSender {
         }, "paced-sender");
         thread.start();
         return thread;
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

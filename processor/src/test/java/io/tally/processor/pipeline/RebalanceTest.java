@@ -3,6 +3,7 @@ package io.tally.processor.pipeline;
 import io.tally.common.config.TallyConfig;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorMetrics;
+import io.tally.testsupport.Pause;
 import io.tally.testsupport.PipelineInspector;
 import io.tally.testsupport.RealRedisExtension;
 import io.tally.testsupport.TestRedis;
@@ -65,7 +66,7 @@ class RebalanceTest {
                         unownedSince.remove(part);
                     }
                 });
-                sleep(50);
+                Pause.ms(50);
             }
         });
         sampler.start();
@@ -102,13 +103,5 @@ class RebalanceTest {
             assertThat(sizes.stream().mapToInt(i -> i).max().getAsInt() - sizes.stream().mapToInt(i -> i).min().getAsInt())
                     .isLessThanOrEqualTo(1);
         });
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

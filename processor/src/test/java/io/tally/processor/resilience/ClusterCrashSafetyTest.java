@@ -71,12 +71,4 @@ class ClusterCrashSafetyTest {
             client.shutdown();
         }
     }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

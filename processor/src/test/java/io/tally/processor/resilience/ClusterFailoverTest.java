@@ -6,6 +6,7 @@ import io.tally.common.keys.Keys;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorMetrics;
 import io.tally.producer.TallyProducer;
+import io.tally.testsupport.Pause;
 import io.tally.testsupport.RedisCluster;
 import io.tally.testsupport.RedisServer;
 import org.junit.jupiter.api.AfterEach;
@@ -75,14 +76,14 @@ class ClusterFailoverTest {
              AckedWorkload load = new AckedWorkload(producer, "f", 200, true, 1500)) {
             await().atMost(Duration.ofSeconds(20)).until(() -> a.ready() && b.ready()
                     && a.ownedPartitions().size() + b.ownedPartitions().size() == P);
-            sleep(3000);
+            Pause.ms(3000);
             long before = load.acked();
             long t0 = System.nanoTime();
             RedisServer killed = cluster.killMasterOf(cluster.keySlot("{p0}"), 30);
             System.out.printf("acks=%s: master %d killed after %d acked ops; replica promoted in %d ms%n",
                     acks, killed.port(), before, (System.nanoTime() - t0) / 1_000_000);
             cluster.rejoin(killed); // the promoted master needs a replica again for acks=replicas
-            sleep(3000);
+            Pause.ms(3000);
             load.stopAndDrain(60);
             System.out.printf("acks=%s: sent %d, acked %d, failed attempts %d (non-retriable %d)%n", acks,
                     load.sent(), load.acked(), load.failures(), load.nonRetriableFailures());
@@ -94,13 +95,5 @@ class ClusterFailoverTest {
     }
 
     private record Result(Map<String, Long> model, Map<String, Long> counters) {
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -8,6 +8,7 @@ import io.tally.producer.OutcomeUnknownException;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyException;
 import io.tally.producer.TallyProducer;
+import io.tally.testsupport.Pause;
 import io.tally.testsupport.RedisServer;
 import io.tally.testsupport.TestRedis;
 import org.junit.jupiter.api.AfterEach;
@@ -66,12 +67,12 @@ class RedisRestartTest {
         try (Processor processor = Processor.start(config, ProcessorMetrics.NOOP);
              TallyProducer producer = TallyProducer.create(config);
              AckedWorkload load = new AckedWorkload(producer, "d", 50, true, 1500)) {
-            sleep(2000);
+            Pause.ms(2000);
             long ackedBefore = load.acked();
             server.kill();
-            sleep(1000);
+            Pause.ms(1000);
             server.restart();
-            sleep(2000);
+            Pause.ms(2000);
             load.stopAndDrain(60);
             System.out.printf("AOF restart: %d acked before the kill, %d sent, %d acked, %d failed attempts%n",
                     ackedBefore, load.sent(), load.acked(), load.failures());
@@ -94,7 +95,7 @@ class RedisRestartTest {
              TallyProducer producer = TallyProducer.create(config);
              AckedWorkload load = new AckedWorkload(producer, "o", 50, true, 500)) {
             await().atMost(Duration.ofSeconds(10)).until(processor::ready);
-            sleep(1000);
+            Pause.ms(1000);
             server.kill();
             long downAt = System.nanoTime();
             await().atMost(Duration.ofSeconds(10)).until(() -> !processor.ready());
@@ -102,7 +103,7 @@ class RedisRestartTest {
             List<CompletableFuture<SendResult>> probes = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 probes.add(producer.incr("probe", 1));
-                sleep(100);
+                Pause.ms(100);
             }
             int ok = 0;
             int unknown = 0;
@@ -121,14 +122,14 @@ class RedisRestartTest {
                     }
                 }
             }
-            sleep(Math.max(0, OUTAGE_MS - (System.nanoTime() - downAt) / 1_000_000));
+            Pause.ms(Math.max(0, OUTAGE_MS - (System.nanoTime() - downAt) / 1_000_000));
             assertThat(processor.ready()).isFalse();
             server.restart();
             long upAt = System.nanoTime();
             await().atMost(Duration.ofSeconds(20)).until(processor::ready);
             System.out.printf("outage %d ms: processor ready again %d ms after Redis came back; probes ok=%d unknown=%d%n",
                     OUTAGE_MS, (System.nanoTime() - upAt) / 1_000_000, ok, unknown);
-            sleep(1000);
+            Pause.ms(1000);
             load.stopAndDrain(60);
             assertThat(load.acked()).isEqualTo(load.sent());
             try (AdminClient admin = new AdminClient(server)) {
@@ -158,14 +159,6 @@ class RedisRestartTest {
         @Override
         public void close() {
             redis.shutdown();
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

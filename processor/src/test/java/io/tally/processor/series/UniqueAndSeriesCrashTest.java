@@ -119,12 +119,4 @@ class UniqueAndSeriesCrashTest {
             client.shutdown();
         }
     }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

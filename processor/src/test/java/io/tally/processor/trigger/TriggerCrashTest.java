@@ -250,12 +250,4 @@ class TriggerCrashTest {
         out.addAll(b);
         return out;
     }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }
