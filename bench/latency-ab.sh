@@ -8,6 +8,8 @@
 # Extra JVM flags: PROCESSOR_JAVA_OPTS and PRODUCER_JAVA_OPTS for both sides, NEW_PROCESSOR_JAVA_OPTS
 # for the new side's processor only (to compare JVM flags with the same jar twice). Environment TALLY_*
 # reaches both.
+# BUSY_LOOPS=N runs N busy loops (sh, same priority) beside each run: 2 take half of a 2-core host,
+# which brought this machine down to the issue's reference speed (BENCHMARKS.md, finding R).
 # KEEP=1 keeps the work folder (logs, producer.out) and prints its path.
 # OLD_BENCH_JAR: the old side's tally-bench.jar, so that its load producer is the old one too
 # (default: this tree's for both sides).
@@ -20,10 +22,14 @@ if [ -n "${KEEP:-}" ]; then echo "work folder: $work"; else trap 'rm -rf "$work"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 clk=$(getconf CLK_TCK)
 one_run() { # label processor-jar bench-jar [processor JVM flags]
-  local label=$1 jar=$2 producer_jar=$3 side_opts=${4:-} port dir pid
+  local label=$1 jar=$2 producer_jar=$3 side_opts=${4:-} port dir pid rpid hogs=()
   port=$(free_port); dir="$work/$label"; mkdir -p "$dir"
+  # Not daemonized: a daemon starts a session of its own, and with the kernel's autogroup scheduling
+  # that puts Redis in a CPU group of its own, unlike the bench command's Redis (finding R).
   redis-server --port "$port" --save '' --appendonly no --maxmemory-policy noeviction \
-    --daemonize yes --logfile "$dir/redis.log" --pidfile "$dir/redis.pid" --dir "$dir"
+    --logfile "$dir/redis.log" --dir "$dir" &
+  rpid=$!
+  for _ in $(seq 1 "${BUSY_LOOPS:-0}"); do sh -c 'while :; do :; done' & hogs+=($!); done
   sleep 0.5
   java -Xmx256m ${PROCESSOR_JAVA_OPTS:-} $side_opts -jar "$jar" --redis-url "redis://127.0.0.1:$port" --namespace ab \
     --partitions 16 --processor-id p1 --http-port 0 > "$dir/processor.log" 2>&1 &
@@ -37,13 +43,15 @@ one_run() { # label processor-jar bench-jar [processor JVM flags]
   redis_cpu=$(redis-cli -p "$port" info cpu | awk -F: '/used_cpu_(user|sys):/ {s += $2} END {printf "%.1f", s}')
   kill "$pid"; wait "$pid" 2>/dev/null || true
   redis-cli -p "$port" shutdown nosave > /dev/null 2>&1 || true
+  wait "$rpid" 2>/dev/null || true
+  if [ ${#hogs[@]} -gt 0 ]; then kill "${hogs[@]}"; wait "${hogs[@]}" 2>/dev/null || true; fi
   get() { grep "^$1=" "$dir/producer.out" | cut -d= -f2; }
   printf '| %-4s | %8.0f | %4s | %4s | %6s | %4s | %6.1f | %6s |\n' "$label" "$(get rate)" "$(get lat_p50)" \
     "$(get lat_p99)" "$(get lat_p999)" "$(get ack_p99)" "$proc_cpu" "$redis_cpu"
 }
 echo "old: $old"
 echo "new: $new"
-echo "rate $rate/s, $seconds s recorded after 15 s, $rounds rounds, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "rate $rate/s, $seconds s recorded after 15 s, $rounds rounds, ${BUSY_LOOPS:-0} busy loops, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo '| run  | ops/s    | p50  | p99  | p99.9  | ack p99 | processor CPU s | Redis CPU s |'
 echo '| ---  | ---:     | ---: | ---: | ---:   | ---: | ---: | ---: |'
 for i in $(seq 1 "$rounds"); do
