@@ -59,8 +59,9 @@ if #nxt == 0 or nxt[1][1] ~= first then
 end
 -- The batch was read before this call, maybe from a master that a failover (or a restart that lost
 -- the last writes) has since replaced: the stream here is then a prefix of the one read, and the
--- batch's tail may be gone (and be sent again by producers). Its last entry being here proves the rest.
-if #redis.call('XRANGE', KEYS[1], last, last) == 0 then
+-- batch's tail may be gone (and be sent again by producers). Its last entry being here proves the rest
+-- (for a batch of one, the lookup above already found it).
+if last ~= first and #redis.call('XRANGE', KEYS[1], last, last) == 0 then
   return {'GAP'}
 end
 
