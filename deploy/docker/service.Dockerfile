@@ -1,14 +1,17 @@
 # Tally ingest service (HTTP API and producer). Build from the repository root:
 #   docker build -f deploy/docker/service.Dockerfile -t tally-service .
-FROM maven:3.9-eclipse-temurin-17 AS build
+FROM maven:3.9-eclipse-temurin-21 AS build
 WORKDIR /src
 COPY pom.xml ./
 COPY common common
 COPY producer producer
 COPY processor processor
+# the root pom lists the bench module; its pom is enough for Maven to read the reactor (-pl builds only what the image needs)
+COPY bench/pom.xml bench/pom.xml
 RUN --mount=type=cache,target=/root/.m2 mvn -q -B -DskipTests -pl producer -am package
 
-FROM eclipse-temurin:17-jre
+# Java 21, a current LTS: rebuild the image regularly to take the JDK's security updates (docs/operations.md)
+FROM eclipse-temurin:21-jre
 RUN groupadd --system --gid 10001 tally && useradd --system --uid 10001 --gid tally --no-create-home --shell /usr/sbin/nologin tally
 COPY --from=build /src/producer/target/tally-producer.jar /app/tally-producer.jar
 USER 10001:10001
