@@ -1,6 +1,10 @@
 package io.tally.bench;
 
+import io.tally.common.config.TallyConfig;
 import io.tally.common.keys.Keys;
+import io.tally.common.redis.Namespace;
+import io.tally.common.redis.RedisClientFactory;
+import org.redisson.api.RedissonClient;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -47,10 +51,23 @@ final class BenchContext {
         return Math.max(min, base * scale);
     }
 
+    /**
+     * A fresh namespace, created with {@link Workload#PARTITIONS} as {@code tally init} would: producers
+     * only open an existing namespace, and some scenarios start them before any processor.
+     */
     String namespace(String scenario, int run) {
         byte[] b = new byte[3];
         ThreadLocalRandom.current().nextBytes(b);
-        return "bench-" + scenario + "-" + run + "-" + HexFormat.of().formatHex(b);
+        String namespace = "bench-" + scenario + "-" + run + "-" + HexFormat.of().formatHex(b);
+        TallyConfig config = TallyConfig.builder().set(TallyConfig.REDIS_URL, redisUrl)
+                .set(TallyConfig.NAMESPACE, namespace).set(TallyConfig.PARTITIONS, Workload.PARTITIONS).build();
+        RedissonClient redis = RedisClientFactory.create(config);
+        try {
+            Namespace.create(redis, config);
+        } finally {
+            redis.shutdown();
+        }
+        return namespace;
     }
 
     Observer observer(String namespace) {

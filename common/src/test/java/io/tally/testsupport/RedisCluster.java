@@ -2,6 +2,7 @@ package io.tally.testsupport;
 
 import io.tally.common.config.RedisMode;
 import io.tally.common.config.TallyConfig;
+import io.tally.common.redis.Namespace;
 import io.tally.common.redis.RedisClientFactory;
 import org.redisson.api.RedissonClient;
 
@@ -107,13 +108,23 @@ public final class RedisCluster implements AutoCloseable {
         return nodes.stream().map(RedisServer::url).collect(Collectors.joining(","));
     }
 
-    /** Configuration in cluster mode with a fresh namespace. */
+    /**
+     * Configuration in cluster mode with a fresh namespace that exists (as after {@code tally init}):
+     * producers only open an existing namespace.
+     */
     public TallyConfig.Builder config(int partitions) {
-        return TallyConfig.builder()
+        TallyConfig.Builder builder = TallyConfig.builder()
                 .set(TallyConfig.REDIS_URL, seedUrls())
                 .set(TallyConfig.REDIS_MODE, RedisMode.CLUSTER)
                 .set(TallyConfig.NAMESPACE, TestRedis.uniqueNamespace())
                 .set(TallyConfig.PARTITIONS, partitions);
+        RedissonClient admin = client();
+        try {
+            Namespace.create(admin, builder.build());
+        } finally {
+            admin.shutdown();
+        }
+        return builder;
     }
 
     /** A Redisson client in cluster mode (closed by the caller). */

@@ -1,6 +1,7 @@
 package io.tally.testsupport;
 
 import io.tally.common.config.TallyConfig;
+import io.tally.common.redis.Namespace;
 import io.tally.common.redis.RedisClientFactory;
 import org.redisson.api.RedissonClient;
 
@@ -17,6 +18,7 @@ public final class TestRedis implements AutoCloseable {
     private final String url;
     private final RedisServer server;
     private final Runnable closer;
+    private RedissonClient admin;
 
     TestRedis(String url, RedisServer server, Runnable closer) {
         this.url = url;
@@ -34,6 +36,12 @@ public final class TestRedis implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (admin != null) {
+                admin.shutdown();
+                admin = null;
+            }
+        }
         closer.run();
     }
 
@@ -58,12 +66,31 @@ public final class TestRedis implements AutoCloseable {
         return "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
     }
 
-    /** Configuration pointing at this Redis with a fresh namespace. */
+    /**
+     * Configuration pointing at this Redis with a fresh namespace that exists, with {@code partitions}
+     * partitions, as after {@code tally init} or a processor's start: producers, readers and the CLI
+     * only open an existing namespace.
+     */
     public TallyConfig.Builder config(int partitions) {
+        TallyConfig.Builder builder = configWithoutNamespace(partitions);
+        Namespace.create(admin(), builder.build());
+        return builder;
+    }
+
+    /** Configuration pointing at this Redis with a fresh namespace that nothing has created yet. */
+    public TallyConfig.Builder configWithoutNamespace(int partitions) {
         return TallyConfig.builder()
                 .set(TallyConfig.REDIS_URL, url)
                 .set(TallyConfig.NAMESPACE, uniqueNamespace())
                 .set(TallyConfig.PARTITIONS, partitions);
+    }
+
+    /** A client of this test kit's own, for set-up, closed with this Redis. */
+    private synchronized RedissonClient admin() {
+        if (admin == null) {
+            admin = client();
+        }
+        return admin;
     }
 
     public RedissonClient client() {

@@ -4,6 +4,7 @@ import io.tally.common.config.TallyConfig;
 import io.tally.common.redis.Namespace;
 import io.tally.common.redis.RedisClientFactory;
 import io.tally.processor.engine.ProcessorLoop;
+import io.tally.processor.engine.RedisStateGuard;
 import io.tally.processor.lease.Leases;
 import io.tally.processor.membership.Membership;
 import io.tally.processor.trigger.TimeTriggerScheduler;
@@ -44,7 +45,7 @@ public final class Processor implements AutoCloseable {
         this.redis = redis;
         this.ownsClient = ownsClient;
         Namespace.requireNoEviction(redis, config.get(TallyConfig.REDIS_MODE));
-        Namespace ns = Namespace.open(redis, config);
+        Namespace ns = Namespace.create(redis, config);
         this.partitions = ns.partitions();
         this.instanceId = processorName(config) + ":" + HexFormat.of().formatHex(new SecureRandom().generateSeed(6));
         long ttl = config.get(TallyConfig.LEASE_TTL_MS);
@@ -62,8 +63,10 @@ public final class Processor implements AutoCloseable {
         scheduler.load();
         round.load();
         housekeeping.load();
+        RedisStateGuard guard = new RedisStateGuard(redis, ns, config.get(TallyConfig.REDIS_MODE), config.redisUrl(),
+                metrics);
         this.loop = new ProcessorLoop(ns.keys(), partitions, instanceId, membership, leases, round, housekeeping,
-                scheduler, metrics, config.redisUrl(), config.get(TallyConfig.TICK_MS), ttl,
+                scheduler, guard, metrics, config.redisUrl(), config.get(TallyConfig.TICK_MS), ttl,
                 config.memberTimeoutMs());
         this.thread = new Thread(loop, "tally-processor");
         log.info("processor {} starting on namespace '{}' with {} partitions", instanceId, config.namespace(), partitions);
@@ -100,9 +103,17 @@ public final class Processor implements AutoCloseable {
         return loop.owned();
     }
 
-    /** Ready: Redis answers and the processor is registered in the membership. */
+    /**
+     * Ready: Redis answers, the processor is registered in the membership, and applying is not paused
+     * (see {@link #pausedFor()}).
+     */
     public boolean ready() {
         return loop.ready();
+    }
+
+    /** Why applying is paused although Redis answers (an evicting maxmemory-policy), or null. */
+    public String pausedFor() {
+        return loop.pausedFor();
     }
 
     @Override

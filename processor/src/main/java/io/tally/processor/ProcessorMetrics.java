@@ -82,4 +82,15 @@ public interface ProcessorMetrics {
     /** Series buckets (count hashes and HyperLogLogs) that retention deleted. */
     default void seriesBucketsExpired(long count) {
     }
+
+    /**
+     * Redis lost state this processor restored: {@code what} is {@code meta} (the namespace's P) or
+     * {@code group} (a consumer group on an input stream).
+     */
+    default void redisStateLost(String what) {
+    }
+
+    /** Applying stopped ({@code paused} true) or resumed for {@code reason}, e.g. {@code eviction_policy}. */
+    default void paused(String reason, boolean paused) {
+    }
 }

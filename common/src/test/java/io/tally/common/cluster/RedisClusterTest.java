@@ -73,7 +73,7 @@ class RedisClusterTest {
         RedissonClient redis = cluster.client();
         try {
             Namespace.requireNoEviction(redis, config.get(TallyConfig.REDIS_MODE));
-            Namespace ns = Namespace.open(redis, config);
+            Namespace ns = Namespace.create(redis, config);
             assertThat(ns.partitions()).isEqualTo(24);
             for (int p = 0; p < 24; p++) {
                 assertThat(redis.getStream(ns.keys().ops(p)).listGroups()).extracting(g -> g.getName())

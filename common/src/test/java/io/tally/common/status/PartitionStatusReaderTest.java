@@ -34,7 +34,7 @@ class PartitionStatusReaderTest {
     void openNamespace(TestRedis testRedis) {
         redis = testRedis.client();
         TallyConfig config = testRedis.config(4).build();
-        keys = Namespace.open(redis, config).keys();
+        keys = Namespace.create(redis, config).keys();
         reader = new PartitionStatusReader(redis, keys, 4);
     }
 

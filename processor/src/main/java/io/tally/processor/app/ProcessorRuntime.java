@@ -55,7 +55,8 @@ public final class ProcessorRuntime implements AutoCloseable {
             this.lag = new PartitionLagCollector(
                     new PartitionStatusReader(redis, new Keys(config.namespace()), processor.partitions()),
                     registry, config.namespace()).start(lagIntervalMs);
-            this.http = MetricsHttpServer.start(config.get(TallyConfig.HTTP_PORT), registry, processor::ready);
+            this.http = MetricsHttpServer.start(config.get(TallyConfig.HTTP_PORT), registry, processor::ready,
+                    () -> pausedReason(processor.pausedFor()));
         } catch (RuntimeException e) {
             processor.close();
             throw e;
@@ -103,5 +104,9 @@ public final class ProcessorRuntime implements AutoCloseable {
         http.close();
         redis.shutdown(0, 2, TimeUnit.SECONDS);
         registry.close();
+    }
+
+    private static String pausedReason(String pausedFor) {
+        return pausedFor == null ? null : "applying paused: " + pausedFor + " (needs noeviction)";
     }
 }

@@ -1,6 +1,7 @@
 package io.tally.processor.engine;
 
 import io.tally.common.keys.Keys;
+import io.tally.common.redis.Namespace;
 import io.tally.processor.ProcessorMetrics;
 import io.tally.processor.assign.StickyAssignor;
 import io.tally.processor.lease.Leases;
@@ -43,6 +44,7 @@ public final class ProcessorLoop implements Runnable {
     private final ApplyRound round;
     private final Housekeeping housekeeping;
     private final TimeTriggerScheduler scheduler;
+    private final RedisStateGuard guard;
     private final Workers workers;
     private final ProcessorMetrics metrics;
     private final long tickNanos;
@@ -53,13 +55,15 @@ public final class ProcessorLoop implements Runnable {
     private volatile boolean running = true;
     private volatile boolean ready;
     private volatile boolean registered;
+    /** Why applying is paused (an evicting maxmemory-policy), or null. */
+    private volatile String pausedFor;
     private long nextTick;
     private long lastRenew;
     private Set<Integer> assigned = new TreeSet<>();
 
     public ProcessorLoop(Keys keys, int partitions, String instanceId, Membership membership, Leases leases,
                          ApplyRound round, Housekeeping housekeeping, TimeTriggerScheduler scheduler,
-                         ProcessorMetrics metrics, String redisUrl,
+                         RedisStateGuard guard, ProcessorMetrics metrics, String redisUrl,
                          long tickMs, long leaseTtlMs, long memberTimeoutMs) {
         this.redisUrl = redisUrl;
         this.keys = keys;
@@ -70,6 +74,7 @@ public final class ProcessorLoop implements Runnable {
         this.round = round;
         this.housekeeping = housekeeping;
         this.scheduler = scheduler;
+        this.guard = guard;
         this.workers = new Workers();
         this.metrics = metrics;
         this.tickNanos = TimeUnit.MILLISECONDS.toNanos(tickMs);
@@ -89,6 +94,10 @@ public final class ProcessorLoop implements Runnable {
                     tick(); // pipelines stay in flight unless leases change (see quiesce)
                     nextTick = System.nanoTime() + tickNanos;
                 }
+                if (pausedFor != null) {
+                    sleep(TimeUnit.NANOSECONDS.toMillis(Math.max(0, nextTick - System.nanoTime())));
+                    continue;
+                }
                 scheduler.runIfDue(workers.partitions(), this::leaseLost);
                 round.run(workers.active(), this::leaseLost); // waits at most idle-poll-ms
                 ready = true;
@@ -97,6 +106,9 @@ public final class ProcessorLoop implements Runnable {
                     backoffMs = 0;
                 }
             } catch (RedisException | IllegalStateException e) {
+                if (Namespace.isNoGroup(e) && restoreGroups()) {
+                    continue;
+                }
                 ready = false;
                 backoffMs = backoffMs == 0 ? 100 : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
                 log.warn("Redis at {} failed ({}); processing paused and not ready, retrying in {} ms. Check that "
@@ -114,7 +126,12 @@ public final class ProcessorLoop implements Runnable {
     }
 
     public boolean ready() {
-        return ready && registered && running;
+        return ready && registered && running && pausedFor == null;
+    }
+
+    /** Why the loop does not apply now although Redis answers (an evicting maxmemory-policy), or null. */
+    public String pausedFor() {
+        return pausedFor;
     }
 
     public Set<Integer> owned() {
@@ -122,6 +139,7 @@ public final class ProcessorLoop implements Runnable {
     }
 
     private void tick() {
+        pause(guard.pauseReason());
         // Owners are read before the heartbeat: an owner missing from the live members seen after it
         // was seen holding its lease has missed heartbeats for the whole member timeout.
         Map<Integer, String> owners = leases.owners(partitions);
@@ -150,8 +168,32 @@ public final class ProcessorLoop implements Runnable {
             acquire(wanted);
         }
         renewIfDue();
-        housekeeping.run(workers.partitions(), view.live(), this::leaseLost);
+        guard.restore(workers.partitions());
+        if (pausedFor == null) {
+            housekeeping.run(workers.partitions(), view.live(), this::leaseLost);
+        }
         metrics.partitionsOwned(workers.size());
+    }
+
+    /**
+     * Stops (or resumes) applying. Leases and heartbeats go on while paused: every processor of the
+     * namespace sees the same Redis policy, so handing partitions over would only move the pause and
+     * cost a rebalance, and keeping them lets applying resume within a tick of the fix.
+     */
+    private void pause(String reason) {
+        if (reason != null && pausedFor == null) {
+            quiesce(); // the rounds in flight complete and are accounted for before the pause
+        }
+        pausedFor = reason;
+    }
+
+    /** After NOGROUP: restores the lost groups at once; false when none was missing (a real failure). */
+    private boolean restoreGroups() {
+        try {
+            return guard.restore(workers.partitions());
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** Waits for every script in flight, so that none is in flight while a lease changes hands. */

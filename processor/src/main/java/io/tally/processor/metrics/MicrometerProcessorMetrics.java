@@ -10,6 +10,8 @@ import io.tally.common.metrics.OwnedMeters;
 import io.tally.processor.ProcessorMetrics;
 
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -33,6 +35,7 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoC
     private final OwnedMeters meters;
     private final Tags tags;
     private final AtomicInteger owned = new AtomicInteger();
+    private final Map<String, AtomicInteger> pausedFlags = new ConcurrentHashMap<>();
     private final Timer round;
     private final Timer endToEnd;
     private final Timer lateness;
@@ -73,6 +76,8 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoC
             DEAD_LETTER_REASONS.forEach(reason -> deadLetterCounter(topic, reason));
         }
         TRIGGER_KINDS.forEach(this::firings);
+        List.of("meta", "group").forEach(this::stateLostCounter);
+        pausedFlag("eviction_policy");
         PER_ENTRY_REASONS.forEach(this::perEntryCounter);
     }
 
@@ -184,6 +189,34 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoC
     @Override
     public void seriesBucketsExpired(long count) {
         seriesExpired.increment(count);
+    }
+
+    @Override
+    public void redisStateLost(String what) {
+        stateLostCounter(what).increment();
+    }
+
+    private Counter stateLostCounter(String what) {
+        return meters.get(List.of("state-lost", what), r -> Counter.builder("tally.redis.state.lost")
+                .description("Times this processor found namespace state missing in Redis (meta or a consumer "
+                        + "group: Redis lost its data) and restored it")
+                .tags(tags).tag("what", what)
+                .register(r));
+    }
+
+    @Override
+    public void paused(String reason, boolean paused) {
+        pausedFlag(reason).set(paused ? 1 : 0);
+    }
+
+    private AtomicInteger pausedFlag(String reason) {
+        AtomicInteger flag = pausedFlags.computeIfAbsent(reason, k -> new AtomicInteger());
+        meters.get(List.of("paused", reason), r -> Gauge.builder("tally.processor.paused", flag, AtomicInteger::get)
+                .description("1 while this processor has stopped applying for the reason given (eviction_policy: "
+                        + "Redis runs with an evicting maxmemory-policy)")
+                .tags(tags).tag("reason", reason)
+                .register(r));
+        return flag;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.tally.processor.worker;
 
 import io.tally.common.keys.Keys;
 import io.tally.common.redis.LuaScript;
+import io.tally.common.redis.Namespace;
 import io.tally.common.series.SeriesWindows;
 import io.tally.processor.ProcessorMetrics;
 import org.redisson.api.RedissonClient;
@@ -295,8 +296,8 @@ public final class ApplyRound {
             }
             step.handler.run();
         }
-        if (failure != null && failed == steps.size() && !LuaScript.isNoScript(failure)) {
-            throw failure;
+        if (failure != null && (failed == steps.size() || Namespace.isNoGroup(failure)) && !LuaScript.isNoScript(failure)) {
+            throw failure; // NOGROUP: the loop restores the lost consumer group at once (RedisStateGuard)
         }
         if (failure != null && !LuaScript.isNoScript(failure)) {
             log.error("{} of {} steps failed this round: {}", failed, steps.size(), failure.toString());

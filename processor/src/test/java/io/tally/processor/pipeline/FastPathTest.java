@@ -2,6 +2,7 @@ package io.tally.processor.pipeline;
 
 import io.tally.common.config.TallyConfig;
 import io.tally.common.redis.LuaScript;
+import io.tally.common.redis.Namespace;
 import io.tally.common.redis.RedisClientFactory;
 import io.tally.common.trigger.ThresholdOp;
 import io.tally.common.trigger.Trigger;
@@ -108,6 +109,7 @@ class FastPathTest {
             TallyConfig config = TallyConfig.builder().set(TallyConfig.REDIS_URL, server.url())
                     .set(TallyConfig.PARTITIONS, P).set(TallyConfig.FAST_PATH_MIN_READ, fastPathMinRead).build();
             RedissonClient redis = RedisClientFactory.create(config);
+            Namespace.create(redis, config);
             try (TallyProducer producer = TallyProducer.create(redis, config, ProducerMetrics.NOOP);
                  Processor processor = Processor.start(redis, config, ProcessorMetrics.NOOP)) {
                 PipelineInspector inspector = new PipelineInspector(redis, config.namespace(), P);

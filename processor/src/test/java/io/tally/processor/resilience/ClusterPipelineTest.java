@@ -99,7 +99,7 @@ class ClusterPipelineTest {
     void everyScriptRunsOnEveryShardWithoutCrossSlot() {
         TallyConfig config = cluster.config(P).build();
         Namespace.requireNoEviction(admin, config.get(TallyConfig.REDIS_MODE));
-        Namespace ns = Namespace.open(admin, config);
+        Namespace ns = Namespace.create(admin, config);
         Keys keys = ns.keys();
         Set<Integer> shards = new HashSet<>(cluster.partitionMasters(P).values());
         assertThat(shards).hasSize(3);

@@ -2,6 +2,7 @@ package io.tally.processor.resilience;
 
 import io.tally.common.config.TallyConfig;
 import io.tally.common.keys.Keys;
+import io.tally.common.redis.Namespace;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorMetrics;
 import io.tally.processor.worker.Housekeeping;
@@ -60,9 +61,12 @@ class RetentionAndBackpressureTest {
         }
     }
 
+    /** A fresh namespace, created as {@code tally init} would: producers only open an existing one. */
     private static TallyConfig.Builder config(int partitions) {
-        return TallyConfig.builder().set(TallyConfig.REDIS_URL, server.url())
+        TallyConfig.Builder builder = TallyConfig.builder().set(TallyConfig.REDIS_URL, server.url())
                 .set(TallyConfig.NAMESPACE, TestRedis.uniqueNamespace()).set(TallyConfig.PARTITIONS, partitions);
+        Namespace.create(admin, builder.build());
+        return builder;
     }
 
     @Test

@@ -45,7 +45,7 @@ class ApplyCountersScriptTest {
     void open(TestRedis redis) {
         TallyConfig config = redis.config(P).build();
         client = redis.client();
-        keys = Namespace.open(client, config).keys();
+        keys = Namespace.create(client, config).keys();
         p = new Partitioner(P).partitionOf("c");
         names = new CounterNames(p, P);
         ApplyRound.APPLY_COUNTERS.load(client);

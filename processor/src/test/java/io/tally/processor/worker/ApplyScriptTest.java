@@ -42,7 +42,7 @@ class ApplyScriptTest {
     void open(TestRedis redis) {
         config = redis.config(P).build();
         client = redis.client();
-        keys = Namespace.open(client, config).keys();
+        keys = Namespace.create(client, config).keys();
         p = new Partitioner(P).partitionOf("c");
         ApplyRound.APPLY.load(client);
     }

@@ -128,7 +128,7 @@ class DirectStreamReadsTest {
             server.restart();
             client.shutdown();
             client = RedisClientFactory.create(TallyConfig.builder().set(TallyConfig.REDIS_URL, server.url()).build());
-            Namespace.open(client, config(keys));
+            Namespace.create(client, config(keys));
             xadd(keys.ops(p), List.of(bytes("op"), bytes("set"), bytes("counter"), bytes("c"), bytes("value"), bytes("9")));
             // the first read after the restart may still meet the dead connection; a later one reconnects
             PartitionRead read = null;
@@ -222,7 +222,7 @@ class DirectStreamReadsTest {
     }
 
     private Keys namespace(String name) {
-        return Namespace.open(client, TallyConfig.builder().set(TallyConfig.REDIS_URL, server.url())
+        return Namespace.create(client, TallyConfig.builder().set(TallyConfig.REDIS_URL, server.url())
                 .set(TallyConfig.NAMESPACE, name).set(TallyConfig.PARTITIONS, P).build()).keys();
     }
 

@@ -59,7 +59,7 @@ class OutputRetentionTest {
     void open(TestRedis redis) {
         config = redis.config(P).build();
         client = redis.client();
-        keys = Namespace.open(client, config).keys();
+        keys = Namespace.create(client, config).keys();
     }
 
     @AfterEach

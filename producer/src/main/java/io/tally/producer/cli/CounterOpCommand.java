@@ -46,7 +46,7 @@ public abstract class CounterOpCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         CounterOp op = id == null ? op() : op().withId(id);
-        try (Session s = Session.opening(options.config()); TallyProducer producer = s.producer()) {
+        try (Session s = Session.awaiting(options.config()); TallyProducer producer = s.producer()) {
             SendResult r = producer.send(op).join();
             out.printf("%s %s: partition %d, entry %s%s%n", op.kind().wireName(), name, r.partition(), r.entryId(),
                     r.duplicate() ? " (duplicate: already sent with this id)" : "");

@@ -41,7 +41,7 @@ public final class EmitCommand implements Callable<Integer> {
             map.put(p.substring(0, eq), p.substring(eq + 1));
         }
         Event event = new Event(type, map, id, null);
-        try (Session s = Session.opening(options.config()); TallyProducer producer = s.producer()) {
+        try (Session s = Session.awaiting(options.config()); TallyProducer producer = s.producer()) {
             SendResult r = producer.emit(event).join();
             spec.commandLine().getOut().printf("emit %s: partition %d, entry %s%s%n", type, r.partition(), r.entryId(),
                     r.duplicate() ? " (duplicate: already sent with this id)" : "");

@@ -81,7 +81,7 @@ public final class LoadgenCommand implements Callable<Integer> {
         long end = start + (long) (duration * 1e9);
         long nextReport = start + TimeUnit.SECONDS.toNanos(1);
         Semaphore window = new Semaphore(MAX_IN_FLIGHT);
-        try (Session s = Session.opening(options.config()); TallyProducer producer = s.producer()) {
+        try (Session s = Session.awaiting(options.config()); TallyProducer producer = s.producer()) {
             while (true) {
                 long now = System.nanoTime();
                 if (now >= end) {

@@ -11,6 +11,7 @@ public final class ProducerCommands {
         return List.of(CounterOpCommand.Incr.class, CounterOpCommand.Decr.class, CounterOpCommand.Set.class,
                 CounterOpCommand.Reset.class, ReadCommands.Get.class, ReadCommands.Counters.class,
                 ReadCommands.Delete.class, SeriesCommands.Series.class, SeriesCommands.Unique.class, EmitCommand.class, ReadCommands.Firings.class, StatusCommand.class,
-                DlqCommand.class, TriggerCommand.class, LoadgenCommand.class, VerifyCommand.class, ServeCommand.class);
+                DlqCommand.class, TriggerCommand.class, LoadgenCommand.class, VerifyCommand.class, ServeCommand.class,
+                InitCommand.class);
     }
 }

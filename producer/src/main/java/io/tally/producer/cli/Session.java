@@ -1,8 +1,8 @@
 package io.tally.producer.cli;
 
-import io.tally.common.config.ConfigException;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.keys.Keys;
+import io.tally.common.redis.Namespace;
 import io.tally.common.redis.RedisClientFactory;
 import io.tally.producer.CounterSeries;
 import io.tally.producer.ProducerMetrics;
@@ -11,13 +11,15 @@ import io.tally.producer.dlq.DeadLetters;
 import io.tally.producer.read.TallyReader;
 import io.tally.producer.status.StatusReader;
 import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.StringCodec;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
- * One command's connection to a namespace. Read-only commands use {@link #existing} so that a typo
- * in {@code --namespace} is reported instead of creating an empty namespace.
+ * One command's connection to a namespace. No command creates a namespace (only a processor and
+ * {@code tally init} do): read-only commands use {@link #existing}, so that a typo in
+ * {@code --namespace} is reported; commands that write use {@link #awaiting}, which gives a
+ * processor starting alongside up to {@code send-timeout-ms} to create it.
  */
 final class Session implements AutoCloseable {
     final TallyConfig config;
@@ -34,34 +36,19 @@ final class Session implements AutoCloseable {
 
     /** A session on a namespace that must already exist. */
     static Session existing(TallyConfig config) {
-        RedissonClient redis = RedisClientFactory.create(config);
-        try {
-            Keys keys = new Keys(config.namespace());
-            String stored = redis.<String, String>getMap(keys.meta(), StringCodec.INSTANCE).get("partitions");
-            if (stored == null) {
-                throw new IllegalStateException("namespace '" + config.namespace() + "' does not exist at "
-                        + config.redisUrl() + " (no key " + keys.meta() + "); nothing was written to it yet, "
-                        + "or --namespace is wrong");
-            }
-            int partitions = Integer.parseInt(stored);
-            if (config.partitions() > 0 && config.partitions() != partitions) {
-                throw new ConfigException("Namespace '" + config.namespace() + "' has " + partitions + " partitions (stored in "
-                        + keys.meta() + "), but --partitions " + config.partitions() + " was given; leave it unset or use "
-                        + partitions);
-            }
-            return new Session(config, redis, keys, partitions);
-        } catch (RuntimeException e) {
-            redis.shutdown();
-            throw e;
-        }
+        return open(config, redis -> Namespace.open(redis, config));
     }
 
-    /** A session that creates the namespace on first use, as producers do. */
-    static Session opening(TallyConfig config) {
+    /** A session on a namespace that exists or appears within {@code send-timeout-ms}. */
+    static Session awaiting(TallyConfig config) {
+        return open(config, redis -> Namespace.await(redis, config, config.get(TallyConfig.SEND_TIMEOUT_MS)));
+    }
+
+    private static Session open(TallyConfig config, Function<RedissonClient, Namespace> namespace) {
         RedissonClient redis = RedisClientFactory.create(config);
         try {
-            TallyReader reader = TallyReader.open(redis, config);
-            return new Session(config, redis, reader.keys(), reader.partitions());
+            Namespace ns = namespace.apply(redis);
+            return new Session(config, redis, ns.keys(), ns.partitions());
         } catch (RuntimeException e) {
             redis.shutdown();
             throw e;

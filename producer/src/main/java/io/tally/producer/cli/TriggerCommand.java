@@ -53,7 +53,7 @@ public final class TriggerCommand implements Callable<Integer> {
 
         @Override
         public final Integer call() {
-            try (Session s = Session.opening(options.config());
+            try (Session s = Session.awaiting(options.config());
                  TriggerClient client = TriggerClient.create(s.redis, s.config, InstantSource.system())) {
                 return run(client, spec.commandLine().getOut());
             } catch (InvalidTriggerException e) {

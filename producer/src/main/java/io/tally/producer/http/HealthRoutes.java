@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Liveness, readiness (only while Redis answers within a second) and the Prometheus scrape. These
+ * Liveness, readiness (only while Redis answers within a second and the namespace exists) and the Prometheus scrape. These
  * need no token, so that probes and scrapers work without one; they show no counter data.
  */
 final class HealthRoutes implements Routes {
@@ -30,15 +30,22 @@ final class HealthRoutes implements Routes {
     public void register(Javalin app) {
         app.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
         app.get("/health/ready", ctx -> {
+            boolean exists;
             try {
-                redis.getMap(keys.meta(), StringCodec.INSTANCE).isExistsAsync().toCompletableFuture()
+                exists = redis.getMap(keys.meta(), StringCodec.INSTANCE).isExistsAsync().toCompletableFuture()
                         .get(1, TimeUnit.SECONDS);
-                ctx.json(Map.of("status", "UP"));
             } catch (Exception e) {
                 throw new ApiProblem(503, "Not ready", "tally service: Redis does not answer ("
                         + e.getClass().getSimpleName() + "); check that Redis is up and reachable", null)
                         .header("Retry-After", "1");
             }
+            if (!exists) {
+                throw new ApiProblem(503, "Not ready", "tally service: namespace '" + keys.namespace()
+                        + "' does not exist in Redis (no key " + keys.meta() + "); start a processor or run "
+                        + "`tally init --partitions P`; sends wait for it up to send-timeout-ms", null)
+                        .header("Retry-After", "1");
+            }
+            ctx.json(Map.of("status", "UP"));
         });
         app.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TEXT).result(registry.scrape()));
     }

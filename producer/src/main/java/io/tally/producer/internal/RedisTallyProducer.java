@@ -60,6 +60,7 @@ public final class RedisTallyProducer implements TallyProducer {
     private final int bufferLimit;
     private final Acks acks;
     private final BacklogMonitor backlog;
+    private final NamespaceWatch namespace;
     /** The producer's own connection for appends; null: Redisson pipelines (Cluster, Sentinel, acks=replicas). */
     private final DirectConnection direct;
     private final byte[] appendSha;
@@ -80,7 +81,7 @@ public final class RedisTallyProducer implements TallyProducer {
         this.redis = redis;
         this.ownsClient = ownsClient;
         this.executor = RedissonSendPipeline.executorOf(redis);
-        Namespace ns = Namespace.open(redis, config);
+        Namespace ns = Namespace.await(redis, config, config.get(TallyConfig.SEND_TIMEOUT_MS));
         this.keys = ns.keys();
         this.partitioner = ns.partitioner();
         this.streamKeys = new StreamKeys(keys, ns.partitions());
@@ -103,6 +104,7 @@ public final class RedisTallyProducer implements TallyProducer {
                 .map(endpoint -> new DirectConnection(endpoint.withTimeoutMs((int) Math.min(Integer.MAX_VALUE, sendTimeoutMs))))
                 .orElse(null)
                 : null;
+        this.namespace = new NamespaceWatch(redis, keys, ns.partitions(), config.redisUrl());
         this.backlog = new BacklogMonitor(redis, keys, ns.partitions(), config.get(TallyConfig.BACKLOG_LIMIT));
         this.sender = new Thread(this::runSender, "tally-producer-sender");
         sender.setDaemon(true);
@@ -183,7 +185,9 @@ public final class RedisTallyProducer implements TallyProducer {
             long nextDue = Long.MAX_VALUE;
             for (Lane lane : lanes) {
                 List<PendingSend> batch = lane.takeIfDue(batchSize, lingerNanos, flushing || closed, now);
-                if (batch != null) {
+                if (batch != null && namespace.blocked() != null) {
+                    hold(lane, batch, namespace.blocked());
+                } else if (batch != null) {
                     dispatchGuarded(lane, batch);
                 } else {
                     nextDue = Math.min(nextDue, lane.dueAt(lingerNanos));
@@ -192,6 +196,25 @@ public final class RedisTallyProducer implements TallyProducer {
             long wait = nextDue == Long.MAX_VALUE ? TimeUnit.MILLISECONDS.toNanos(50) : Math.max(nextDue - now, 50_000);
             LockSupport.parkNanos(this, Math.min(wait, TimeUnit.MILLISECONDS.toNanos(50)));
         }
+    }
+
+    /**
+     * Keeps a lane's sends queued while the namespace is missing (a processor restores it within a
+     * tick), failing those past send-timeout-ms, and fails them all when it came back with another P.
+     */
+    private void hold(Lane lane, List<PendingSend> sends, TallyException why) {
+        List<PendingSend> waiting = new ArrayList<>(sends.size());
+        for (PendingSend send : sends) {
+            if (namespace.missing() && !expired(send)) {
+                waiting.add(send);
+            } else {
+                metrics.sent(send.topicName(), "error", System.nanoTime() - send.createdNanos);
+                send.future.completeExceptionally(why);
+                finished(1);
+            }
+        }
+        lane.requeueFirst(waiting);
+        lane.done();
     }
 
     /** The sender thread must survive anything one batch does: a dead sender would leave every send waiting. */
@@ -432,6 +455,7 @@ public final class RedisTallyProducer implements TallyProducer {
         }
         retryTimer.shutdownNow();
         backlog.close();
+        namespace.close();
         if (direct != null) {
             direct.close();
         }

@@ -38,7 +38,7 @@ public final class TallyReader {
         this.partitioner = new Partitioner(partitions);
     }
 
-    /** A reader on the configured namespace; resolves P from Redis as producers do. */
+    /** A reader on the configured namespace, which must exist ({@link io.tally.common.redis.NamespaceMissingException}). */
     public static TallyReader open(RedissonClient redis, TallyConfig config) {
         Namespace ns = Namespace.open(redis, config);
         return new TallyReader(redis, ns.keys(), ns.partitions());

@@ -43,7 +43,7 @@ class FiringsConsumerTest {
         TallyConfig config = testRedis.config(4).build();
         RedissonClient redis = testRedis.client();
         Keys keys = new Keys(config.namespace());
-        Namespace.open(redis, config);
+        Namespace.create(redis, config);
         for (int p = 0; p < 4; p++) {
             addFiring(redis, keys, p, "t" + p + "-01ARZ3NDEKTSV4RRFFQ69G5FAV", "1-" + p);
         }
@@ -65,7 +65,7 @@ class FiringsConsumerTest {
         TallyConfig config = testRedis.config(2).build();
         RedissonClient redis = testRedis.client();
         Keys keys = new Keys(config.namespace());
-        Namespace.open(redis, config);
+        Namespace.create(redis, config);
         addFiring(redis, keys, 1, "t1-01ARZ3NDEKTSV4RRFFQ69G5FAV", "5-0");
         CountDownLatch inHandler = new CountDownLatch(1);
         FiringsConsumer a = FiringsConsumer.builder(redis, config, "mailer", f -> {
@@ -96,7 +96,7 @@ class FiringsConsumerTest {
         TallyConfig config = testRedis.config(2).build();
         RedissonClient redis = testRedis.client();
         Keys keys = new Keys(config.namespace());
-        Namespace.open(redis, config);
+        Namespace.create(redis, config);
         addFiring(redis, keys, 0, "t0-01ARZ3NDEKTSV4RRFFQ69G5FAV", "7-0");
         AtomicInteger calls = new AtomicInteger();
         try (FiringsConsumer c = FiringsConsumer.builder(redis, config, "webhook", f -> {
@@ -126,7 +126,7 @@ class FiringsConsumerTest {
         TallyConfig config = testRedis.config(2).build();
         RedissonClient redis = testRedis.client();
         Keys keys = new Keys(config.namespace());
-        Namespace.open(redis, config);
+        Namespace.create(redis, config);
         addFiring(redis, keys, 1, "t1-01ARZ3NDEKTSV4RRFFQ69G5FAV", "9-0");
         AtomicInteger calls = new AtomicInteger();
         try (FiringsConsumer c = FiringsConsumer.builder(redis, config, "webhook", f -> {

@@ -1,0 +1,93 @@
+package io.tally.producer.internal;
+
+import io.tally.common.keys.Keys;
+import io.tally.common.redis.Namespace;
+import io.tally.common.redis.NamespaceMissingException;
+import io.tally.producer.SendFailedException;
+import io.tally.producer.TallyException;
+import org.redisson.api.RedissonClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Re-reads {@code <ns>:meta} every {@value #INTERVAL_MS} ms while the producer runs. Redis may lose
+ * its data under a running producer; until a processor restores the namespace, sends wait (up to
+ * send-timeout-ms), and if it comes back with another P they fail: entries routed with this
+ * producer's P would land on partitions no processor reads.
+ */
+final class NamespaceWatch implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NamespaceWatch.class);
+    static final long INTERVAL_MS = 250;
+
+    private final RedissonClient redis;
+    private final Keys keys;
+    private final int partitions;
+    private final String where;
+    private final ScheduledExecutorService timer;
+    /** Why sends must not go out now; null while the namespace is there with this producer's P. */
+    private volatile TallyException blocked;
+    private volatile boolean missing;
+    /** What the last check saw, for logging each change once. */
+    private String state = "ok";
+
+    NamespaceWatch(RedissonClient redis, Keys keys, int partitions, String where) {
+        this.redis = redis;
+        this.keys = keys;
+        this.partitions = partitions;
+        this.where = where;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tally-namespace-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(this::check, INTERVAL_MS, INTERVAL_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Why sends must not go out now, or null. */
+    TallyException blocked() {
+        return blocked;
+    }
+
+    /** True while the namespace is missing: sends wait for it instead of failing at once. */
+    boolean missing() {
+        return missing;
+    }
+
+    private void check() {
+        Integer stored;
+        try {
+            stored = Namespace.storedPartitions(redis, keys);
+        } catch (RuntimeException e) {
+            return; // Redis unreachable: the sends themselves report it
+        }
+        TallyException now = null;
+        if (stored == null) {
+            now = new SendFailedException(new NamespaceMissingException(keys.namespace(), keys.meta(), where)
+                    .getMessage(), true, null);
+        } else if (stored != partitions) {
+            now = new SendFailedException("namespace '" + keys.namespace() + "' now has " + stored
+                    + " partitions (stored in " + keys.meta() + "), but this producer routes with " + partitions
+                    + "; Redis lost its data and the namespace was created again with another P. Restart the "
+                    + "producer once the processors run with the P they should have", false, null);
+        }
+        String state = stored == null ? "missing" : stored != partitions ? "partitions " + stored : "ok";
+        boolean changed = !state.equals(this.state);
+        this.state = state;
+        missing = stored == null;
+        blocked = now;
+        if (changed && now != null) {
+            log.error("producer: {}; sends {}", now.getMessage(), missing ? "wait up to send-timeout-ms" : "fail");
+        } else if (changed) {
+            log.warn("producer: namespace '{}' is back with {} partitions; sending again", keys.namespace(), stored);
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+}
