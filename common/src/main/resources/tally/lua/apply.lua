@@ -20,7 +20,16 @@
 -- Series: an incr/decr/unique entry with 'windows' also counts in the bucket of each window holding its
 -- time: ts when 0 <= ts <= id time + ARGV[9], else the id's time. An entry whose bucket ended more than the
 -- window's retention before its id time is late: it counts in the total only and is reported. Judged
--- on the id time, not the clock, so that a replay decides exactly as the first apply did.
+-- on the id time, not the clock, so that a replay decides exactly as the first apply did. An entry whose
+-- id time lies more than ARGV[9] ahead of Redis time (an explicit id chosen by a writer) counts at its
+-- ts when 0 <= ts <= now + ARGV[9], else at now, and is reported as 'future.<window>': no series key is
+-- ever created far ahead of Redis time. (A replay of such an entry is skipped by the checkpoint.)
+--
+-- Bounds (wire format v1, checked before any write; keep in step with WireFormat): at most MAX_FIELDS
+-- fields per entry (too_many_fields), at most MAX_PARAMS 'p.' fields per event (too_many_params), a
+-- parameter value of at most MAX_PARAM_BYTES (too_large). A field named twice counts with its last value.
+-- No list whose length an entry or a stored value decides is ever unpacked whole: Lua's unpack stops
+-- near 8,000 values, and an error after the first write would leave a half-applied batch.
 --
 -- Triggers: every active trigger of the batch's event types and counters is loaded before the first
 -- write. Event triggers fire on each applied event whose parameters include all of 'match'; threshold
@@ -67,6 +76,10 @@ local CRC_TABLE = {
 
 local GROUP = 'tally'
 local LIM = 9007199254740992 -- 2^53: Lua numbers are exact below this
+local MAX_FIELDS = 1000        -- fields of one entry (WireFormat.MAX_FIELDS)
+local MAX_PARAMS = 100         -- 'p.' fields of one event, params of one firing (WireFormat.MAX_PARAMS)
+local MAX_PARAM_BYTES = 65536  -- one parameter value (WireFormat.MAX_PARAM_VALUE_BYTES)
+local CHUNK = 500              -- values per unpack: far below Lua's limit
 local partition = tonumber(ARGV[3])
 local partitions = tonumber(ARGV[4])
 local count = tonumber(ARGV[5])
@@ -193,9 +206,38 @@ end
 
 -- ---------- stream ids ----------
 
-local function parse_id(id)
-  local dash = string.find(id, '-', 1, true)
-  return tonumber(string.sub(id, 1, dash - 1)), tonumber(string.sub(id, dash + 1))
+-- Ids compare as two canonical decimals (ms, seq), each up to 2^64-1: as digit strings, by length and
+-- then by bytes, since Lua numbers lose precision beyond 2^53.
+local function digits_less(a, b)
+  if #a ~= #b then return #a < #b end
+  return a < b
+end
+
+local function id_after(a, b)
+  local da, db = find(a, '-', 1, true), find(b, '-', 1, true)
+  local ams, bms = string.sub(a, 1, da - 1), string.sub(b, 1, db - 1)
+  if ams ~= bms then return digits_less(bms, ams) end
+  return digits_less(string.sub(b, db + 1), string.sub(a, da + 1))
+end
+
+-- HMGET of any number of fields, CHUNK at a time; returns the values in order (false when missing).
+local function hmget(key, names)
+  local out = {}
+  for from = 1, #names, CHUNK do
+    local got = redis.call('HMGET', key, unpack(names, from, math.min(#names, from + CHUNK - 1)))
+    for i = 1, #got do out[from + i - 1] = got[i] end
+  end
+  return out
+end
+
+-- Redis time in ms, read at most once per call.
+local clock_ms = nil
+local function now_clock()
+  if not clock_ms then
+    local t = redis.call('TIME')
+    clock_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
+  return clock_ms
 end
 
 -- ---------- decoding ----------
@@ -277,10 +319,19 @@ local function parse_event(f)
   if r then return nil, r, e end
   r, e = common_problem(f)
   if r then return nil, r, e end
-  for k, _ in pairs(f) do
+  local params = 0
+  for k, v in pairs(f) do
     if string.sub(k, 1, 2) == 'p.' then
+      params = params + 1
+      if params > MAX_PARAMS then
+        return nil, 'too_many_params', 'the event has more than ' .. MAX_PARAMS .. ' parameters'
+      end
+      local shown = #k <= 40 and k or string.sub(k, 1, 40)
       r, e = name_problem('param name', string.sub(k, 3))
-      if r then return nil, r, e .. " (field '" .. (#k <= 40 and k or string.sub(k, 1, 40)) .. "')" end
+      if r then return nil, r, e .. " (field '" .. shown .. "')" end
+      if #v > MAX_PARAM_BYTES then
+        return nil, 'too_large', "field '" .. shown .. "' is " .. #v .. ' bytes, at most ' .. MAX_PARAM_BYTES .. ' allowed'
+      end
     end
   end
   return {type = f.type, fields = f}
@@ -313,7 +364,7 @@ local function preload_counters(entries)
   local names, seen = {}, {}
   for _, entry in ipairs(entries) do
     local flat = entry[2]
-    if flat then
+    if flat and #flat <= 2 * MAX_FIELDS then
       for i = 1, #flat, 2 do
         local v = flat[i + 1]
         if flat[i] == 'counter' and not seen[v] and #v > 0 and #v <= 200 then
@@ -324,7 +375,7 @@ local function preload_counters(entries)
     end
   end
   if #names == 0 then return end
-  local stored = redis.call('HMGET', KEYS[3], unpack(names))
+  local stored = hmget(KEYS[3], names)
   for i, name in ipairs(names) do
     local v = stored[i]
     preloaded[name] = v
@@ -335,9 +386,8 @@ local function preload_counters(entries)
   end
 end
 
-local function plan(key, source, entries, parse)
+local function plan(key, source, cursor, entries, parse)
   local checkpoint = redis.call('HGET', KEYS[4], source) or '0-0'
-  local cms, cseq = parse_id(checkpoint)
   -- A batch comes in id order, so once one entry is past the checkpoint all later ones are too.
   local past = false
   local p = {ack = {}, apply = {}, redelivered = 0, deleted = 0, last = '', state = 'OK'}
@@ -354,14 +404,16 @@ local function plan(key, source, entries, parse)
         break
       end
       p.ack[#p.ack + 1] = id
-      if not past then
-        local ms, seq = parse_id(id)
-        past = ms > cms or (ms == cms and seq > cseq)
-      end
+      if not past then past = id_after(id, checkpoint) end
       if not past then
         p.redelivered = p.redelivered + 1
       else
-        local rec, reason, err = parse(f)
+        local rec, reason, err
+        if #flat > 2 * MAX_FIELDS then
+          reason, err = 'too_many_fields', 'the entry has ' .. (#flat / 2) .. ' fields, at most ' .. MAX_FIELDS .. ' allowed'
+        else
+          rec, reason, err = parse(f)
+        end
         if rec == nil then rec = {dead = reason, error = err} end
         rec.id, rec.flat = id, flat
         p.apply[#p.apply + 1] = rec
@@ -370,20 +422,38 @@ local function plan(key, source, entries, parse)
     p.last = id
   end
   if #p.apply > 0 then
-    local nxt = redis.call('XRANGE', key, '(' .. checkpoint, '+', 'COUNT', 1)
-    if #nxt == 0 or nxt[1][1] ~= p.apply[1].id then
+    -- New entries ('>') come as one run of the stream, so the first one following the checkpoint
+    -- proves the batch covers everything up to its last. A pending list (an id cursor) may skip
+    -- entries another consumer holds: there every stream entry between the checkpoint and the
+    -- batch's last must be in the batch (the batch is a subset of that range, so equal counts).
+    local first, n = p.apply[1].id, #p.apply
+    local upto, count = '+', 1
+    if cursor ~= '>' then upto, count = p.apply[n].id, n + 1 end
+    local got = redis.call('XRANGE', key, '(' .. checkpoint, upto, 'COUNT', count)
+    if #got == 0 or got[1][1] ~= first or (cursor ~= '>' and #got ~= n) then
       p.state = 'GAP'
     end
   end
   return p
 end
 
+-- A dead letter copies the entry's fields as 'f.<name>'; of an entry with more than MAX_FIELDS fields
+-- only the first MAX_FIELDS, plus 'truncated' (the entry's field count) and 'raw' (the whole flat field
+-- list, MessagePack), so that one XADD of bounded length keeps everything.
 local dead_counts = {}
 local function dead_letter(source, rec)
+  local flat = rec.flat
   local args = {'XADD', KEYS[6], '*', 'reason', rec.dead, 'error', rec.error, 'source', source, 'source_id', rec.id}
-  for i = 1, #rec.flat, 2 do
-    args[#args + 1] = 'f.' .. rec.flat[i]
-    args[#args + 1] = rec.flat[i + 1]
+  local copy = math.min(#flat, 2 * MAX_FIELDS)
+  for i = 1, copy - 1, 2 do
+    args[#args + 1] = 'f.' .. flat[i]
+    args[#args + 1] = flat[i + 1]
+  end
+  if copy < #flat then
+    args[#args + 1] = 'truncated'
+    args[#args + 1] = tostring(math.floor(#flat / 2))
+    args[#args + 1] = 'raw'
+    args[#args + 1] = cmsgpack.pack(flat)
   end
   redis.call(unpack(args))
   dead_counts[source] = dead_counts[source] or {}
@@ -394,8 +464,12 @@ local function stamps(recs)
   local counts, order = {}, {}
   for _, rec in ipairs(recs) do
     local ms = string.sub(rec.id, 1, string.find(rec.id, '-', 1, true) - 1)
-    if not counts[ms] then order[#order + 1] = ms; counts[ms] = 0 end
-    counts[ms] = counts[ms] + 1
+    -- ids beyond a signed 64-bit ms (a writer's choice) tell no latency
+    if #ms > 15 then ms = nil end
+    if ms then
+      if not counts[ms] then order[#order + 1] = ms; counts[ms] = 0 end
+      counts[ms] = counts[ms] + 1
+    end
   end
   local out = {}
   for _, ms in ipairs(order) do out[#out + 1] = ms .. ':' .. counts[ms] end
@@ -428,7 +502,7 @@ local function load_counters(recs)
     if preloaded[name] == nil then missing[#missing + 1] = name end
   end
   if #missing > 0 then
-    local stored = redis.call('HMGET', KEYS[3], unpack(missing))
+    local stored = hmget(KEYS[3], missing)
     for i, name in ipairs(missing) do preloaded[name] = stored[i] end
   end
   if #names > 0 then
@@ -458,7 +532,7 @@ local firing_counts = {}
 local function index_lists(index, names)
   local out = {}
   if #names == 0 then return out end
-  local lists = redis.call('HMGET', index, unpack(names))
+  local lists = hmget(index, names)
   for i, name in ipairs(names) do
     if lists[i] then
       local ids = {}
@@ -467,6 +541,22 @@ local function index_lists(index, names)
     end
   end
   return out
+end
+
+-- A stored definition as this script uses it, or nil when it is not one that the trigger API writes
+-- (broken JSON, a threshold without a number, a kind that is not a string): such a trigger is left
+-- alone, neither fired nor pruned, so that nothing a stored value holds can fail a write below.
+local function trigger_record(id, json, armed)
+  local ok, d = pcall(cjson.decode, json)
+  if not ok or type(d) ~= 'table' or type(d.kind) ~= 'string' then return nil end
+  local t = {id = id, kind = d.kind, mode = d.mode, op = d.op, value = tonumber(d.value),
+             match = type(d.match) == 'table' and d.match or nil,
+             params = type(d.params) == 'table' and d.params or nil,
+             armed = armed, fired = 0, done = false, armed_changed = false}
+  if t.kind == 'threshold' and ((t.op ~= '>=' and t.op ~= '<=') or t.value == nil or t.value ~= t.value) then
+    return nil
+  end
+  return t
 end
 
 -- Loads the active triggers listed in the given index entries: definition, status, armed flag.
@@ -492,13 +582,12 @@ local function load_triggers(lists, target)
       if not got[j] or got[j + 1] ~= 'active' then
         stale[ids[i]] = true
       else
-        local d = cjson.decode(got[j])
-        local t = {id = ids[i], kind = d.kind, mode = d.mode, match = d.match, op = d.op,
-                   value = tonumber(d.value), params = d.params, armed = got[j + 2] == '1',
-                   fired = 0, done = false, armed_changed = false}
-        local list = target[owners[i]] or {}
-        list[#list + 1] = t
-        target[owners[i]] = list
+        local t = trigger_record(ids[i], got[j], got[j + 2] == '1')
+        if t then
+          local list = target[owners[i]] or {}
+          list[#list + 1] = t
+          target[owners[i]] = list
+        end
       end
     end
   end
@@ -514,10 +603,18 @@ end
 local function fire(t, cause)
   local args = {'XADD', KEYS[8], '*', 'firing_id', t.id .. ':' .. cause, 'trigger', t.id, 'kind', t.kind,
                 'cause', cause, 'fired_at', now_ms}
-  if type(t.params) == 'table' then
+  if t.params then
+    -- at most MAX_PARAMS string or number values: the trigger API stores no more, a stored definition
+    -- written by anyone else may
+    local n = 0
     for k, v in pairs(t.params) do
-      args[#args + 1] = 'p.' .. k
-      args[#args + 1] = v
+      local tk, tv = type(k), type(v)
+      if (tv == 'string' or tv == 'number') and (tk == 'string' or tk == 'number') then
+        args[#args + 1] = 'p.' .. k
+        args[#args + 1] = v
+        n = n + 1
+        if n == MAX_PARAMS then break end
+      end
     end
   end
   redis.call(unpack(args))
@@ -615,12 +712,16 @@ local function index_key(key, deadline)
   expire_at[key] = deadline
 end
 
+-- The time an entry counts at, the time its lateness is judged at, and whether its id lies in the future.
 local function entry_time(rec)
   local id_ms = tonumber(string.match(rec.id, '^%d+'))
-  if rec.ts ~= nil then
-    local ts = tonumber(rec.ts)
-    if ts >= 0 and ts <= id_ms + FUTURE then return ts, id_ms end
+  local ts = rec.ts and tonumber(rec.ts)
+  local now = now_clock()
+  if id_ms > now + FUTURE then
+    if ts and ts >= 0 and ts <= now + FUTURE then return ts, now, true end
+    return now, now, true
   end
+  if ts and ts >= 0 and ts <= id_ms + FUTURE then return ts, id_ms end
   return id_ms, id_ms
 end
 
@@ -639,8 +740,9 @@ local function plan_windows(recs)
   local wanted = {}
   for _, rec in ipairs(recs) do
     if not rec.dead and rec.windows then
-      local t, id_ms = entry_time(rec)
+      local t, id_ms, future = entry_time(rec)
       local list = {}
+      if future then rec.future = true end
       for _, w in ipairs(rec.windows) do
         local win = WINDOWS[w]
         local start = t - (t % win.len)
@@ -665,7 +767,7 @@ local function plan_windows(recs)
   end
   for _, key in ipairs(cell_order) do
     local names = wanted[key].names
-    local stored = redis.call('HMGET', key, unpack(names))
+    local stored = hmget(key, names)
     local per = {}
     for i, c in ipairs(names) do
       local v = stored[i]
@@ -680,6 +782,11 @@ end
 -- unique. Sums are kept in Lua and written once per bucket hash; a sum beyond exact Lua arithmetic
 -- goes through HINCRBY under pcall, whose overflow is counted and leaves that cell unchanged.
 local function add_windows(rec, delta)
+  if rec.future then
+    for _, w in ipairs(rec.windows) do
+      series_counts['future.' .. w] = (series_counts['future.' .. w] or 0) + 1
+    end
+  end
   for _, b in ipairs(rec.buckets) do
     if b.late then
       series_counts[b.late] = (series_counts[b.late] or 0) + 1
@@ -712,7 +819,6 @@ end
 -- ZADD for the retention index. PFADD and the index are idempotent; the sums are written only by the
 -- script that moves the checkpoint, so a replay adds nothing twice.
 local function flush_series()
-  local CHUNK = 500
   for _, key in ipairs(pf_order) do
     local list = pf_members[key]
     for from = 1, #list, CHUNK do
@@ -798,6 +904,7 @@ local function apply_ops(recs)
   for c, _ in pairs(dirty) do
     hset[#hset + 1] = c
     hset[#hset + 1] = fmt(vals[c])
+    if #hset >= 2 * CHUNK then redis.call('HSET', KEYS[3], unpack(hset)); hset = {} end
   end
   if #hset > 0 then redis.call('HSET', KEYS[3], unpack(hset)) end
   flush_series()
@@ -827,7 +934,7 @@ local batch = read_batch(streams, cursors)
 local plans = {}
 for _, s in ipairs(sources) do
   if s.cursor ~= '' then
-    plans[s.name] = plan(s.key, s.name, batch[s.key] or {}, s.parse)
+    plans[s.name] = plan(s.key, s.name, s.cursor, batch[s.key] or {}, s.parse)
   end
 end
 
@@ -851,8 +958,7 @@ if live(plans.events) then
   load_triggers(type_ids, by_type)
 end
 if next(counter_ids) or next(type_ids) then
-  local t = redis.call('TIME')
-  now_ms = string.format('%.0f', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+  now_ms = string.format('%.0f', now_clock())
 end
 
 local out = {'OK'}
@@ -868,8 +974,8 @@ for _, s in ipairs(sources) do
       s.apply(p.apply)
       redis.call('HSET', KEYS[4], s.name, p.apply[#p.apply].id)
     end
-    if #p.ack > 0 then
-      redis.call('XACK', s.key, GROUP, unpack(p.ack))
+    for from = 1, #p.ack, CHUNK do
+      redis.call('XACK', s.key, GROUP, unpack(p.ack, from, math.min(#p.ack, from + CHUNK - 1)))
     end
     local dl = {}
     for reason, n in pairs(dead_counts[s.name] or {}) do dl[#dl + 1] = reason .. '=' .. n end

@@ -32,16 +32,18 @@ local first, last = ARGV[2], ARGV[3]
 local ids = {}
 for id in string.gmatch(ARGV[5], '%S+') do ids[#ids + 1] = id end
 
-local function parse_id(id)
-  local dash = string.find(id, '-', 1, true)
-  return tonumber(string.sub(id, 1, dash - 1)), tonumber(string.sub(id, dash + 1))
+-- Stream ids compare as (ms, seq), as in apply.lua: two decimals up to 2^64-1, compared as digit
+-- strings (by length, then by bytes), since Lua numbers lose precision beyond 2^53.
+local function digits_less(a, b)
+  if #a ~= #b then return #a < #b end
+  return a < b
 end
 
--- Stream ids compare as (ms, seq), as in apply.lua.
 local function before(a, b)
-  local ams, aseq = parse_id(a)
-  local bms, bseq = parse_id(b)
-  return ams < bms or (ams == bms and aseq < bseq)
+  local da, db = string.find(a, '-', 1, true), string.find(b, '-', 1, true)
+  local ams, bms = string.sub(a, 1, da - 1), string.sub(b, 1, db - 1)
+  if ams ~= bms then return digits_less(ams, bms) end
+  return digits_less(string.sub(a, da + 1), string.sub(b, db + 1))
 end
 
 local checkpoint = redis.call('HGET', KEYS[3], 'ops') or '0-0'
@@ -57,6 +59,8 @@ local nxt = redis.call('XRANGE', KEYS[1], '(' .. checkpoint, '+', 'COUNT', 1)
 if #nxt == 0 or nxt[1][1] ~= first then
   return {'GAP'}
 end
+-- The batch is one XREADGROUP '>' read: a run of consecutive stream entries, so with its first entry
+-- following the checkpoint it covers every entry up to its last.
 -- The batch was read before this call, maybe from a master that a failover (or a restart that lost
 -- the last writes) has since replaced: the stream here is then a prefix of the one read, and the
 -- batch's tail may be gone (and be sent again by producers). Its last entry being here proves the rest
@@ -82,13 +86,14 @@ local bound = tonumber(ARGV[4])
 
 -- A stored value the fold may add to: nil when apply.lua must judge it. tostring prints integers
 -- below 1e14 exactly and canonically, so with the floor test this accepts exactly the canonical
--- integers apply.lua would accept ('1.5', '5.0', '007', '1e3' are not), within the range where Lua's
--- arithmetic is exact.
+-- integers apply.lua would accept ('1.5', '5.0', '007', '1e3' are not, nor '-0', which tostring
+-- prints back as it is), within the range where Lua's arithmetic is exact.
 local function base(s)
   local value = 0
   if s then
     value = tonumber(s)
-    if value == nil or value ~= math.floor(value) or tostring(value) ~= s or value >= 1e14 or value <= -1e14 then
+    if value == nil or value ~= math.floor(value) or tostring(value) ~= s or s == '-0'
+        or value >= 1e14 or value <= -1e14 then
       return nil
     end
   end

@@ -5,6 +5,9 @@
 -- KEYS[1] lease   KEYS[2] schedule zset   KEYS[3] triggers hash   KEYS[4] firings stream
 -- ARGV[1] lease value   ARGV[2] most triggers to fire in this call
 -- Returns {'LEASE_LOST'} or {'OK', fired count, lateness ms of each firing...}.
+-- Everything is read and checked before the first write. A stored definition that is not one the
+-- trigger API writes (broken JSON, a period that is not a finite number >= 1 ms, a non-finite due
+-- time) is taken off the schedule without firing; a firing carries at most MAX_PARAMS parameters.
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return {'LEASE_LOST'}
 end
@@ -15,26 +18,44 @@ if #due == 0 then
   return {'OK', '0'}
 end
 
+local MAX_PARAMS = 100 -- WireFormat.MAX_PARAMS
+
 local function fmt(n) return string.format('%.0f', n) end
+
+local function finite(n) return n ~= nil and n == n and n > -math.huge and n < math.huge end
+
+-- The definition as this script uses it, or nil when it cannot be fired.
+local function definition(json, score)
+  if not json or not finite(score) then return nil end
+  local ok, d = pcall(cjson.decode, json)
+  if not ok or type(d) ~= 'table' then return nil end
+  local every = nil
+  if d.every ~= nil and d.every ~= cjson.null then
+    every = tonumber(d.every)
+    if not finite(every) or every < 1 then return nil end
+  end
+  return {every = every, params = type(d.params) == 'table' and d.params or nil}
+end
 
 -- reads
 local items = {}
 for i = 1, #due, 2 do
   local id = due[i]
   local st = redis.call('HMGET', KEYS[3], id, id .. ':status')
-  items[#items + 1] = {id = id, score = tonumber(due[i + 1]), def = st[1], status = st[2]}
+  local score = tonumber(due[i + 1])
+  items[#items + 1] = {id = id, score = score, def = st[2] == 'active' and definition(st[1], score) or nil}
 end
 
 -- writes
 local out = {'OK', '0'}
 local fired = 0
 for _, it in ipairs(items) do
-  if not it.def or it.status ~= 'active' then
-    redis.call('ZREM', KEYS[2], it.id) -- stale entry of a deleted or finished trigger
+  if not it.def then
+    redis.call('ZREM', KEYS[2], it.id) -- stale entry of a deleted or finished trigger, or a broken one
   else
-    local d = cjson.decode(it.def)
+    local d = it.def
     local missed, last_due = 0, it.score
-    local every = (d.every ~= nil and d.every ~= cjson.null) and tonumber(d.every) or nil
+    local every = d.every
     if every then
       missed = math.floor((now - it.score) / every)
       last_due = it.score + missed * every
@@ -46,10 +67,16 @@ for _, it in ipairs(items) do
     local cause = fmt(it.score)
     local args = {'XADD', KEYS[4], '*', 'firing_id', it.id .. ':' .. cause, 'trigger', it.id, 'kind', 'time',
       'cause', cause, 'fired_at', fmt(now), 'missed', tostring(missed)}
-    if type(d.params) == 'table' then
+    if d.params then
+      local n = 0
       for k, v in pairs(d.params) do
-        args[#args + 1] = 'p.' .. k
-        args[#args + 1] = v
+        local tk, tv = type(k), type(v)
+        if (tv == 'string' or tv == 'number') and (tk == 'string' or tk == 'number') then
+          args[#args + 1] = 'p.' .. k
+          args[#args + 1] = v
+          n = n + 1
+          if n == MAX_PARAMS then break end
+        end
       end
     end
     redis.call(unpack(args))

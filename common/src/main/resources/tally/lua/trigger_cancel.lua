@@ -11,11 +11,13 @@ end
 if st[2] ~= 'active' then
   return {'NOT_ACTIVE', st[2] or ''}
 end
-local def = cjson.decode(st[1])
+-- A definition that does not decode (written by someone else) has no index entry to drop.
+local ok, def = pcall(cjson.decode, st[1])
+if not ok or type(def) ~= 'table' then def = {} end
 local index, field = nil, nil
-if def.kind == 'event' then
+if def.kind == 'event' and type(def.eventType) == 'string' then
   index, field = KEYS[3], def.eventType
-elseif def.kind == 'threshold' then
+elseif def.kind == 'threshold' and type(def.counter) == 'string' then
   index, field = KEYS[4], def.counter
 end
 local list = index and redis.call('HGET', index, field) or nil

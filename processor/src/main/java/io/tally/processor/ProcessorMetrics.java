@@ -79,6 +79,13 @@ public interface ProcessorMetrics {
     default void lateWindowEntries(String window, int count) {
     }
 
+    /**
+     * {@code count} entries of {@code window} whose stream id lay more than {@code series-future-ms}
+     * ahead of Redis time (an id chosen by a writer): bucketed by their ts or by Redis time instead.
+     */
+    default void futureWindowEntries(String window, int count) {
+    }
+
     /** Series buckets (count hashes and HyperLogLogs) that retention deleted. */
     default void seriesBucketsExpired(long count) {
     }

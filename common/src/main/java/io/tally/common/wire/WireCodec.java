@@ -48,6 +48,7 @@ public final class WireCodec {
 
     public static CounterOp decodeOp(Map<String, String> fields) {
         checkVersion(fields);
+        WireFormat.checkFieldCount(fields.size());
         String opName = fields.get("op");
         if (opName == null) {
             throw new InvalidEntryException("missing_field", "op", "missing field 'op'");
@@ -78,6 +79,7 @@ public final class WireCodec {
 
     public static Event decodeEvent(Map<String, String> fields) {
         checkVersion(fields);
+        WireFormat.checkFieldCount(fields.size());
         String type = fields.get("type");
         WireFormat.checkName("type", type);
         checkOptionalId(fields);
@@ -85,7 +87,9 @@ public final class WireCodec {
         Map<String, String> params = new LinkedHashMap<>();
         fields.forEach((name, value) -> {
             if (name.startsWith(PARAM_PREFIX)) {
+                WireFormat.checkParamCount(params.size() + 1);
                 WireFormat.checkName("param name", name.substring(PARAM_PREFIX.length()));
+                WireFormat.checkParamValue(name, value);
                 params.put(name.substring(PARAM_PREFIX.length()), value);
             }
         });
@@ -113,11 +117,13 @@ public final class WireCodec {
         if (event.id() != null) {
             WireFormat.checkName("id", event.id());
         }
+        WireFormat.checkParamCount(event.params().size());
         event.params().forEach((name, value) -> {
             WireFormat.checkName("params name", name);
             if (value == null) {
                 throw new InvalidEntryException("missing_field", "p." + name, "parameter '" + name + "' has no value");
             }
+            WireFormat.checkParamValue(PARAM_PREFIX + name, value);
         });
     }
 

@@ -13,6 +13,12 @@ public final class WireFormat {
     /** Format version this code writes and understands. */
     public static final String VERSION = "1";
     public static final int MAX_NAME_BYTES = 200;
+    /** Most fields of one entry, counted as written (a repeated name counts each time): {@code too_many_fields}. */
+    public static final int MAX_FIELDS = 1000;
+    /** Most {@code p.} parameters of one event: {@code too_many_params}. */
+    public static final int MAX_PARAMS = 100;
+    /** Longest parameter value, bytes of UTF-8: {@code too_large}. */
+    public static final int MAX_PARAM_VALUE_BYTES = 65_536;
 
     private WireFormat() {
     }
@@ -67,6 +73,35 @@ public final class WireFormat {
         } catch (NumberFormatException e) {
             throw new InvalidEntryException("bad_number", field,
                     "field '" + field + "' is outside the signed 64-bit range: '" + abbreviate(value) + "'");
+        }
+    }
+
+    /** Checks the number of fields of an entry. */
+    public static void checkFieldCount(int fields) {
+        if (fields > MAX_FIELDS) {
+            throw new InvalidEntryException("too_many_fields", "",
+                    "the entry has " + fields + " fields, at most " + MAX_FIELDS + " allowed");
+        }
+    }
+
+    /** Checks the number of parameters of an event ({@code count} so far, the one being added included). */
+    public static void checkParamCount(int count) {
+        if (count > MAX_PARAMS) {
+            throw new InvalidEntryException("too_many_params", "params",
+                    "the event has more than " + MAX_PARAMS + " parameters");
+        }
+    }
+
+    /** Checks the size of a parameter value. */
+    public static void checkParamValue(String field, String value) {
+        // a char is at most 3 bytes of UTF-8: only long values need counting
+        if (value.length() * 3L <= MAX_PARAM_VALUE_BYTES) {
+            return;
+        }
+        int bytes = value.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_PARAM_VALUE_BYTES) {
+            throw new InvalidEntryException("too_large", field,
+                    "field '" + abbreviate(field) + "' is " + bytes + " bytes, at most " + MAX_PARAM_VALUE_BYTES + " allowed");
         }
     }
 

@@ -144,4 +144,28 @@ class WireCodecTest {
                 .isInstanceOfSatisfying(InvalidEntryException.class, e -> assertThat(e.reason()).isEqualTo("too_long"))
                 .hasMessageContaining("'member'");
     }
+
+    @Test
+    void refusesAnEventOfMoreThanAHundredParamsOrAValueOver64KiB() {
+        Map<String, String> params = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 101; i++) {
+            params.put("k" + i, "v");
+        }
+        assertThatThrownBy(() -> WireCodec.encode(new Event("t", params, null, null)))
+                .hasMessageContaining("more than 100 parameters")
+                .extracting(e -> ((InvalidEntryException) e).reason()).isEqualTo("too_many_params");
+        assertThatThrownBy(() -> WireCodec.encode(new Event("t", Map.of("k", "x".repeat(65_537)), null, null)))
+                .extracting(e -> ((InvalidEntryException) e).reason()).isEqualTo("too_large");
+        assertThat(WireCodec.encode(new Event("t", Map.of("k", "x".repeat(65_536)), null, null))).containsKey("p.k");
+    }
+
+    @Test
+    void decodesNoEntryOfMoreThanAThousandFields() {
+        Map<String, String> fields = new java.util.HashMap<>(Map.of("op", "incr", "counter", "c"));
+        for (int i = 0; i < 999; i++) {
+            fields.put("x" + i, "v");
+        }
+        assertThatThrownBy(() -> WireCodec.decodeOp(fields))
+                .extracting(e -> ((InvalidEntryException) e).reason()).isEqualTo("too_many_fields");
+    }
 }

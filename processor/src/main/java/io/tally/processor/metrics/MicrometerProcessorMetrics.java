@@ -187,6 +187,15 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoC
     }
 
     @Override
+    public void futureWindowEntries(String window, int count) {
+        meters.get(List.of("future", window), r -> Counter.builder("tally.processor.series.future.entries")
+                .description("Entries whose stream id lay more than series-future-ms ahead of Redis time: "
+                        + "bucketed by their ts or by Redis time")
+                .tags(tags).tag("window", window)
+                .register(r)).increment(count);
+    }
+
+    @Override
     public void seriesBucketsExpired(long count) {
         seriesExpired.increment(count);
     }

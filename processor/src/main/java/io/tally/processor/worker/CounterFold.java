@@ -19,7 +19,7 @@ import java.util.Map;
  * <p>{@link #of} folds only what it can decide exactly: batches whose every entry {@link OpsEntries}
  * kept (incr, decr, set and reset of format version 1 that pass apply.lua's field rules). Anything else
  * (unique, an invalid entry that must become a dead letter, a fold that leaves 64 bits, windows apply.lua
- * would refuse) returns null and the batch goes to apply.lua, which judges every entry on its own.
+ * would refuse, a windowed entry whose id lies ahead of the clock) returns null and the batch goes to apply.lua, which judges every entry on its own.
  */
 final class CounterFold {
     /** Lua numbers are exact below 2^53; stored values are accepted below 1e14, so the bound stays under the rest. */
@@ -92,7 +92,7 @@ final class CounterFold {
             }
             if (windows != null) {
                 List<SeriesWindow> list = series.windowsOf(windows);
-                if (list == null || !buckets.add(counter, delta, list,
+                if (list == null || series.aheadOfClock(idMillis[i]) || !buckets.add(counter, delta, list,
                         series.entryTime(entries.ts(i), idMillis[i]), idMillis[i])) {
                     return null;
                 }

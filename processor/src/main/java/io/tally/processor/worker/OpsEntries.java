@@ -58,6 +58,7 @@ final class OpsEntries {
     private boolean idOk;
     private boolean versionOk;
     private String entryWindows;
+    private boolean tooManyFields;
 
     /**
      * @param capacity entries the read holds
@@ -110,6 +111,12 @@ final class OpsEntries {
         idOk = true;
         versionOk = true;
         entryWindows = null;
+        tooManyFields = false;
+    }
+
+    /** How many fields the entry has: more than {@link WireFormat#MAX_FIELDS} make it a dead letter. */
+    void fieldCount(int fields) {
+        tooManyFields = fields > WireFormat.MAX_FIELDS;
     }
 
     /** One field of the entry: {@code field} from {@link #fieldOf}, the value in {@code b[off, off+len)}. */
@@ -147,7 +154,7 @@ final class OpsEntries {
         if (!foldable) {
             return;
         }
-        if (!versionOk || entryCounter == null || !tsOk || !idOk) {
+        if (!versionOk || tooManyFields || entryCounter == null || !tsOk || !idOk) {
             foldable = false;
             return;
         }

@@ -42,6 +42,7 @@ final class ReadBatch {
             i++;
             if (ops != null) {
                 ops.beginEntry();
+                ops.fieldCount(e.getValue().size());
                 e.getValue().forEach((field, value) -> {
                     byte[] name = field.getBytes(StandardCharsets.UTF_8);
                     byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
@@ -65,11 +66,15 @@ final class ReadBatch {
         return id(ms.length - 1);
     }
 
+    /** Both parts of an id are unsigned 64-bit: a writer may XADD any id up to 2^64-1 - 2^64-1. */
     private String id(int i) {
-        return ms[i] + "-" + Long.toUnsignedString(seq[i]);
+        return Long.toUnsignedString(ms[i]) + "-" + Long.toUnsignedString(seq[i]);
     }
 
-    /** Millisecond part of the i-th id (Redis time when the entry was added). */
+    /**
+     * Millisecond part of the i-th id (Redis time when the entry was added, unless a writer chose the id):
+     * unsigned, so negative for ids beyond 2^63-1 ms.
+     */
     long millis(int i) {
         return ms[i];
     }
@@ -78,7 +83,12 @@ final class ReadBatch {
     String joinedIds() {
         StringBuilder out = new StringBuilder(ms.length * 17);
         for (int i = 0; i < ms.length; i++) {
-            out.append(ms[i]).append('-');
+            if (ms[i] >= 0) {
+                out.append(ms[i]);
+            } else {
+                out.append(Long.toUnsignedString(ms[i]));
+            }
+            out.append('-');
             if (seq[i] >= 0) {
                 out.append(seq[i]);
             } else {
@@ -92,9 +102,9 @@ final class ReadBatch {
     /** The id right before the first entry: apply.lua's cursor for reading this batch from the pending list. */
     String cursorBefore() {
         if (seq[0] != 0) {
-            return ms[0] + "-" + Long.toUnsignedString(seq[0] - 1);
+            return Long.toUnsignedString(ms[0]) + "-" + Long.toUnsignedString(seq[0] - 1);
         }
-        return ms[0] == 0 ? "0-0" : (ms[0] - 1) + "-18446744073709551615";
+        return ms[0] == 0 ? "0-0" : Long.toUnsignedString(ms[0] - 1) + "-18446744073709551615";
     }
 
     /** The batch folded per counter, or null when apply.lua must judge it entry by entry. */

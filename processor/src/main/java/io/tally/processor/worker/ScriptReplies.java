@@ -129,7 +129,10 @@ final class ScriptReplies {
         }
     }
 
-    /** Late entries (counted in the total only) and bucket sums that left the 64-bit range, by window. */
+    /**
+     * Late entries (counted in the total only), entries with far-future ids (bucketed by ts or Redis time)
+     * and bucket sums that left the 64-bit range, by window.
+     */
     private void recordSeries(int partition, String summary) {
         if (summary.isEmpty()) {
             return;
@@ -141,6 +144,8 @@ final class ScriptReplies {
             int n = Integer.parseInt(part.substring(eq + 1));
             if (part.startsWith("late.")) {
                 metrics.lateWindowEntries(window, n);
+            } else if (part.startsWith("future.")) {
+                metrics.futureWindowEntries(window, n);
             } else {
                 log.warn("partition {}: {} series bucket sums of window {} would leave the signed 64-bit range; "
                         + "those bucket deltas were not added (the totals were)", partition, n, window);

@@ -3,6 +3,7 @@ package io.tally.processor.worker;
 import io.tally.common.series.SeriesWindow;
 import io.tally.common.series.SeriesWindows;
 
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -17,14 +18,29 @@ final class SeriesRules {
 
     private final SeriesWindows windows;
     private final long futureMs;
+    private final InstantSource clock;
     private final Map<String, List<SeriesWindow>> parsed = new HashMap<>();
 
     /**
      * @param futureMs how far an entry's ts may lead its id time and still pick its buckets, ms
      */
     SeriesRules(SeriesWindows windows, long futureMs) {
+        this(windows, futureMs, InstantSource.system());
+    }
+
+    SeriesRules(SeriesWindows windows, long futureMs, InstantSource clock) {
         this.windows = windows;
         this.futureMs = futureMs;
+        this.clock = clock;
+    }
+
+    /**
+     * True when an id's time (unsigned ms) lies more than the future allowance ahead of this process's
+     * clock: apply.lua then buckets the entry by Redis time, which only it reads, so the fold leaves
+     * such a batch to it.
+     */
+    boolean aheadOfClock(long idMs) {
+        return idMs < 0 || idMs > clock.millis() + futureMs;
     }
 
     /** The windows a {@code windows} field names, or null when apply.lua would dead-letter it. */

@@ -72,6 +72,7 @@ final class StreamReadParser implements ReplyParser<PartitionRead> {
             }
             int fields = in.arrayLength();
             ops.beginEntry();
+            ops.fieldCount(fields / 2);
             for (int f = 0; f + 1 < fields; f += 2) {
                 int nameAt = in.bulk();
                 int field = OpsEntries.fieldOf(in.buffer(), nameAt, in.lastLength());

@@ -68,6 +68,19 @@ class WireRulesAgreementTest {
         cases.add(RawEntry.ops().field("op", "incr").field("counter", "bad id").field("id", "").field("by", "q").build());
         cases.add(RawEntry.events().field("id", "e").build());
         cases.add(RawEntry.events().field("type", "t").field("ts", "-0").build());
+        // the bounds of one entry
+        RawEntry.Builder manyParams = RawEntry.events().field("type", "t");
+        for (int i = 0; i < 101; i++) {
+            manyParams.field("p.k" + i, "v");
+        }
+        cases.add(manyParams.build());
+        cases.add(RawEntry.events().field("type", "t").field("p.k", "x".repeat(65_537)).build());
+        cases.add(RawEntry.events().field("type", "t").field("p.k", "x".repeat(65_536)).build());
+        RawEntry.Builder manyFields = RawEntry.ops().field("op", "incr").field("counter", "x");
+        for (int i = 0; i < 999; i++) {
+            manyFields.field("x" + i, "v");
+        }
+        cases.add(manyFields.build());
         // the overflow of a running value: two entries on one counter
         cases.add(RawEntry.ops().field("op", "set").field("counter", "big").field("value", "9223372036854775806").build());
         cases.add(RawEntry.ops().field("op", "incr").field("counter", "big").field("by", "2").build());

@@ -5,6 +5,8 @@ import io.tally.common.series.SeriesWindows;
 import org.junit.jupiter.api.Test;
 import org.redisson.api.stream.StreamMessageId;
 
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +21,8 @@ class CounterFoldTest {
     private final String b = sameHome("a");
     /** Entry ids at 10:00:30.000 on 2026-11-23 UTC, 1 ms apart. */
     private static final long T0 = 1_795_428_030_000L;
-    private final SeriesRules series = new SeriesRules(SeriesWindows.parse("1m=48h,1h=90d"), 60_000);
+    private final SeriesRules series = new SeriesRules(SeriesWindows.parse("1m=48h,1h=90d"), 60_000,
+            InstantSource.fixed(Instant.ofEpochMilli(T0)));
 
     @Test
     void foldsDeltasPerCounterInFirstAppearanceOrder() {
@@ -129,6 +132,40 @@ class CounterFoldTest {
         CounterFold fold = fold(List.of(withField(withField(op("incr", "a"), "windows", "1m"),
                 "ts", Long.toString(T0 + 61_000))));
         assertThat(fold.buckets().cells()).startsWith("1m:" + (T0 - T0 % 60_000) + "\n");
+    }
+
+    @Test
+    void leavesAWindowedEntryWhoseIdIsAheadOfTheClockToTheScript() {
+        Map<StreamMessageId, Map<String, String>> read = new LinkedHashMap<>();
+        read.put(new StreamMessageId(T0 + 60_001, 0), withField(op("incr", "a"), "windows", "1m"));
+        assertThat(ReadBatch.fromFields(read, names).fold(series)).isNull();
+        read.clear();
+        read.put(new StreamMessageId(-1L, -1L), withField(op("incr", "a"), "windows", "1m")); // the maximal id
+        assertThat(ReadBatch.fromFields(read, names).fold(series)).isNull();
+        read.clear();
+        read.put(new StreamMessageId(T0 + 60_000, 0), withField(op("incr", "a"), "windows", "1m"));
+        assertThat(ReadBatch.fromFields(read, names).fold(series)).isNotNull();
+    }
+
+    @Test
+    void writesTheMaximalIdAsUnsignedDecimals() {
+        Map<StreamMessageId, Map<String, String>> read = new LinkedHashMap<>();
+        read.put(new StreamMessageId(-1L, -1L), op("incr", "a"));
+        ReadBatch batch = ReadBatch.fromFields(read, names);
+        String max = "18446744073709551615-18446744073709551615";
+        assertThat(batch.first()).isEqualTo(max);
+        assertThat(batch.last()).isEqualTo(max);
+        assertThat(batch.joinedIds()).isEqualTo(max + " ");
+        assertThat(batch.cursorBefore()).isEqualTo("18446744073709551615-18446744073709551614");
+    }
+
+    @Test
+    void leavesAnEntryOfMoreThanAThousandFieldsToTheScript() {
+        Map<String, String> entry = op("incr", "a");
+        for (int i = 0; i < 999; i++) {
+            entry.put("x" + i, "v");
+        }
+        assertThat(fold(List.of(entry))).isNull();
     }
 
     /** Folds entries with ids T0, T0 + 1 ms, ..., parsed from their bytes as a read would parse them. */

@@ -1,0 +1,185 @@
+package io.tally.processor.badinput;
+
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.tally.processor.badinput.HostileScripts.LEASE;
+import static io.tally.processor.badinput.HostileScripts.MAX_ID;
+import static io.tally.processor.badinput.HostileScripts.PART;
+import static io.tally.processor.badinput.RawRedis.str;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every data script, run on random hostile input (entries of up to 10,000 fields, repeated fields,
+ * binary bytes, values of megabytes, far-future and maximal ids, odd stored counter values, hostile
+ * stored trigger definitions), either returns or raises an error with every key of the partition
+ * unchanged ({@link HostileScripts#runAtomically}).
+ */
+class HostileScriptPropertyTest {
+    private static HostileScripts h;
+
+    @BeforeContainer
+    static void start() {
+        h = new HostileScripts();
+    }
+
+    @AfterContainer
+    static void stop() {
+        h.close();
+    }
+
+    static final List<String> STORED = List.of("-0", "007", "+5", " 5", "abc", "9223372036854775807",
+            "-9223372036854775808", "1e300", "1.5", "", "5", "99999999999999", "9007199254740993");
+
+    static final List<String> TRIGGERS = List.of("{broken", "[1,2]", "5", "null", "{}",
+            "{\"kind\":\"threshold\",\"counter\":\"c\",\"op\":\">=\",\"value\":\"NaN\"}",
+            "{\"kind\":\"threshold\",\"counter\":\"c\",\"op\":\">=\",\"value\":1,\"params\":{\"a\":{\"b\":1},\"c\":true,\"d\":null}}",
+            "{\"kind\":\"threshold\",\"counter\":\"c\",\"op\":\"<=\",\"value\":1e308,\"mode\":\"every\"}",
+            "{\"kind\":\"event\",\"eventType\":\"t\",\"match\":5,\"params\":[1,2,3]}",
+            "{\"kind\":\"event\",\"eventType\":\"t\",\"mode\":\"every\",\"params\":{" + manyParams(5000) + "}}",
+            "{\"kind\":{\"x\":1},\"eventType\":[1]}",
+            "{\"kind\":\"time\",\"every\":-5}", "{\"kind\":\"time\",\"every\":\"1e-300\"}",
+            "{\"kind\":\"time\",\"every\":1000,\"params\":{" + manyParams(9000) + "}}",
+            "{\"kind\":\"time\",\"every\":Infinity}", "{\"kind\":\"time\",\"every\":NaN}");
+
+    private static String manyParams(int n) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            s.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":\"v\"");
+        }
+        return s.toString();
+    }
+
+    /** One hostile entry: where it goes, its explicit id kind, its flat fields. */
+    record Entry(boolean event, int idKind, List<byte[]> flat) {
+    }
+
+    /** The partition's hostile state before a script runs. */
+    record Scene(List<Entry> entries, String stored, String trigger, int readers) {
+    }
+
+    @Provide
+    Arbitrary<Scene> scenes() {
+        Arbitrary<byte[]> binary = Arbitraries.bytes().array(byte[].class).ofMaxSize(40);
+        Arbitrary<byte[]> value = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(30, Arbitraries.of("1", "5", "-0", "007", "9223372036854775807", "c", "t", "1m", "x,1m", "")
+                        .map(s -> s.getBytes(StandardCharsets.UTF_8))),
+                net.jqwik.api.Tuple.of(15, binary),
+                net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(70_000, 2_000_000).map(n -> new byte[n])));
+        Arbitrary<byte[]> name = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(6, Arbitraries.of("op", "counter", "by", "value", "ts", "id", "windows", "member",
+                        "type", "p.a", "p.b", "v").map(s -> s.getBytes(StandardCharsets.UTF_8))),
+                net.jqwik.api.Tuple.of(2, binary));
+        Arbitrary<List<byte[]>> extra = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(12, Arbitraries.integers().between(0, 6)),
+                net.jqwik.api.Tuple.of(2, Arbitraries.integers().between(95, 1_005)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(1_000, 10_000)))
+                .flatMap(n -> Combinators.combine(name, value).as(List::of).list().ofSize(n))
+                .map(pairs -> {
+                    List<byte[]> flat = new ArrayList<>();
+                    pairs.forEach(flat::addAll);
+                    return flat;
+                });
+        Arbitrary<Entry> entry = Combinators.combine(Arbitraries.of(false, true),
+                Arbitraries.frequency(net.jqwik.api.Tuple.of(8, 0), net.jqwik.api.Tuple.of(1, 1), net.jqwik.api.Tuple.of(1, 2)),
+                Arbitraries.of("incr", "decr", "set", "reset", "unique", "bogus"), Arbitraries.of("c", "d", "e"), extra)
+                .as((event, idKind, op, counter, more) -> {
+                    List<byte[]> flat = event ? HostileScripts.fields("type", "t") : HostileScripts.fields("op", op, "counter", counter);
+                    flat.addAll(more);
+                    return new Entry(event, idKind, flat);
+                });
+        return Combinators.combine(entry.list().ofMinSize(1).ofMaxSize(6), Arbitraries.of(STORED), Arbitraries.of(TRIGGERS),
+                Arbitraries.integers().between(0, 3)).as(Scene::new);
+    }
+
+    /** Writes the scene: stored values, triggers on c and t, the entries, and reads by other consumers. */
+    private void seed(Scene s) {
+        h.reset();
+        h.redis.call("HSET", h.keys.counters(PART), "c", s.stored(), "d", "5");
+        h.redis.call("HSET", h.keys.seriesBucket(PART, "1m", 0), "c", s.stored());
+        h.redis.call("HSET", h.keys.triggers(PART), "T", s.trigger(), "T:status", "active", "T:armed", "1");
+        h.redis.call("HSET", h.keys.triggersByCounter(PART), "c", "T T2 T3");
+        h.redis.call("HSET", h.keys.triggersByEvent(PART), "t", "T");
+        h.redis.call("ZADD", h.keys.schedule(PART), "1", "T", "-inf", "T2");
+        long now = Long.parseLong(str(((List<?>) h.redis.call("TIME")).get(0))) * 1000;
+        for (Entry e : s.entries()) {
+            String id = switch (e.idKind()) {
+                case 1 -> (now + 10L * 365 * 86_400_000) + "-*";
+                case 2 -> MAX_ID;
+                default -> "*";
+            };
+            h.xadd(e.event() ? h.keys.events(PART) : h.keys.ops(PART), id, e.flat()); // an error (id too small) skips it
+        }
+        String[] readers = {"a:1", "b:1", LEASE};
+        for (int i = 0; i < s.readers(); i++) {
+            for (String stream : List.of(h.keys.ops(PART), h.keys.events(PART))) {
+                h.redis.call("XREADGROUP", "GROUP", "tally", readers[i % 3], "COUNT", 2, "STREAMS", stream, ">");
+            }
+        }
+    }
+
+    private static void returnedOrFailedClean(Object reply) {
+        assertThat(reply).isNotNull(); // runAtomically already compared the partition after an error
+    }
+
+    @Property(tries = 40)
+    void applyWithNewEntries(@ForAll("scenes") Scene s) {
+        seed(s);
+        returnedOrFailedClean(h.apply(LEASE, ">", ">"));
+    }
+
+    @Property(tries = 40)
+    void applyWithThePendingList(@ForAll("scenes") Scene s) {
+        seed(s);
+        h.redis.call("XREADGROUP", "GROUP", "tally", LEASE, "STREAMS", h.keys.ops(PART), h.keys.events(PART), ">", ">");
+        returnedOrFailedClean(h.apply(LEASE, "0-0", "0-0"));
+    }
+
+    @Property(tries = 25)
+    void applyCounters(@ForAll("scenes") Scene s) {
+        seed(s);
+        List<?> read = (List<?>) h.redis.call("XREADGROUP", "GROUP", "tally", LEASE, "STREAMS", h.keys.ops(PART), ">");
+        if (read == null) {
+            return;
+        }
+        List<?> entries = (List<?>) ((List<?>) read.get(0)).get(1);
+        StringBuilder ids = new StringBuilder();
+        entries.forEach(e -> ids.append(str(((List<?>) e).get(0))).append(' '));
+        String first = str(((List<?>) entries.get(0)).get(0));
+        String last = str(((List<?>) entries.get(entries.size() - 1)).get(0));
+        returnedOrFailedClean(h.runAtomically("apply_counters", h.fastKeys(), LEASE, first, last, "7", ids.toString(),
+                "c\n7\nd\n=3\n", "1m:0\nc\n7\n", "1m:0\n3600000\n"));
+    }
+
+    @Property(tries = 15)
+    void timeFire(@ForAll("scenes") Scene s) {
+        seed(s);
+        returnedOrFailedClean(h.runAtomically("time_fire", h.timeFireKeys(), LEASE, 10));
+    }
+
+    @Property(tries = 15)
+    void claim(@ForAll("scenes") Scene s) {
+        seed(s);
+        returnedOrFailedClean(h.runAtomically("claim", List.of(h.keys.ops(PART), h.keys.lease(PART)), LEASE, LEASE, "0-0", 100));
+    }
+
+    @Property(tries = 15)
+    void triggerCreateAndCancel(@ForAll("scenes") Scene s) {
+        seed(s);
+        List<String> create = new ArrayList<>(h.triggerKeys());
+        create.add(h.keys.counters(PART));
+        returnedOrFailedClean(h.runAtomically("trigger_create", create, "N", "threshold",
+                "{\"kind\":\"threshold\",\"counter\":\"c\",\"op\":\">=\",\"value\":10}", "c", ">=", "10", "", ""));
+        returnedOrFailedClean(h.runAtomically("trigger_cancel", h.triggerKeys(), "T"));
+    }
+}

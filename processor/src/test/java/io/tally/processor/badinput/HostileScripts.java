@@ -1,0 +1,128 @@
+package io.tally.processor.badinput;
+
+import io.tally.common.keys.Keys;
+import io.tally.processor.worker.ApplyRound;
+import io.tally.testsupport.RedisServer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A redis-server of its own with Tally's data scripts loaded, driven over {@link RawRedis}: a test writes
+ * hostile entries and stored values of partition 0 (of 1), runs one script, and checks that it either
+ * returned or, when it raised an error, left every key of the partition exactly as it was.
+ */
+final class HostileScripts implements AutoCloseable {
+    static final int P = 1;
+    static final int PART = 0;
+    static final String LEASE = "me:1";
+    static final String MAX_ID = "18446744073709551615-18446744073709551615";
+    static final String WINDOWS = "1m:60000:3600000";
+    static final long FUTURE_MS = 300_000;
+
+    final RedisServer server;
+    final RawRedis redis;
+    final Keys keys = new Keys("h");
+
+    HostileScripts() {
+        server = RedisServer.start();
+        redis = new RawRedis(server.port());
+    }
+
+    /** An empty partition: lease held, consumer groups on both input streams. */
+    void reset() {
+        redis.call("FLUSHALL");
+        redis.call("SET", keys.lease(PART), LEASE);
+        redis.call("XGROUP", "CREATE", keys.ops(PART), Keys.GROUP, "0", "MKSTREAM");
+        redis.call("XGROUP", "CREATE", keys.events(PART), Keys.GROUP, "0", "MKSTREAM");
+    }
+
+    /** XADD of a flat field list (names and values as given, repeats kept); the id, or the error. */
+    Object xadd(String stream, String id, List<byte[]> flat) {
+        List<byte[]> args = new ArrayList<>(flat.size() + 3);
+        args.add(RawRedis.bytes("XADD"));
+        args.add(RawRedis.bytes(stream));
+        args.add(RawRedis.bytes(id));
+        args.addAll(flat);
+        return redis.call(args);
+    }
+
+    static List<byte[]> fields(Object... namesAndValues) {
+        List<byte[]> flat = new ArrayList<>();
+        for (Object o : namesAndValues) {
+            flat.add(RawRedis.bytes(o));
+        }
+        return flat;
+    }
+
+    Object eval(String script, List<String> keyList, Object... argv) {
+        List<byte[]> args = new ArrayList<>();
+        args.add(RawRedis.bytes("EVAL"));
+        args.add(source(script).getBytes(StandardCharsets.UTF_8));
+        args.add(RawRedis.bytes(keyList.size()));
+        keyList.forEach(k -> args.add(RawRedis.bytes(k)));
+        for (Object a : argv) {
+            args.add(RawRedis.bytes(a));
+        }
+        return redis.call(args);
+    }
+
+    /** Runs a script and asserts the rule: a reply, or an error that wrote nothing. */
+    Object runAtomically(String script, List<String> keyList, Object... argv) {
+        Map<String, String> before = partitionDump();
+        Object reply = eval(script, keyList, argv);
+        if (reply instanceof RawRedis.Err err) {
+            assertThat(partitionDump()).as(script + " failed with " + err.message() + " and must have written nothing")
+                    .isEqualTo(before);
+        }
+        return reply;
+    }
+
+    Map<String, String> partitionDump() {
+        return redis.dumpAll("*{p" + PART + "}*");
+    }
+
+    List<String> applyKeys() {
+        List<String> out = new ArrayList<>();
+        ApplyRound.applyKeys(keys, PART).forEach(k -> out.add(String.valueOf(k)));
+        return out;
+    }
+
+    Object apply(String consumer, String opsCursor, String eventsCursor) {
+        return runAtomically("apply", applyKeys(), LEASE, consumer, PART, P, 1000, opsCursor, eventsCursor, WINDOWS, FUTURE_MS);
+    }
+
+    List<String> fastKeys() {
+        return List.of(keys.ops(PART), keys.counters(PART), keys.checkpoint(PART), keys.lease(PART),
+                keys.triggersByCounter(PART), keys.seriesPrefix(PART), keys.seriesIndex(PART));
+    }
+
+    List<String> timeFireKeys() {
+        return List.of(keys.lease(PART), keys.schedule(PART), keys.triggers(PART), keys.firings(PART));
+    }
+
+    List<String> triggerKeys() {
+        return List.of(keys.triggers(PART), keys.schedule(PART), keys.triggersByEvent(PART), keys.triggersByCounter(PART));
+    }
+
+    private static String source(String script) {
+        try (InputStream in = HostileScripts.class.getClassLoader().getResourceAsStream("tally/lua/" + script + ".lua")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        redis.close();
+        server.close();
+    }
+}
