@@ -88,6 +88,9 @@ for name, len, keep in string.gmatch(ARGV[8] or '', '([^:,]+):(%d+):(%d+)') do
   WINDOWS[name] = {len = tonumber(len), keep = tonumber(keep)}
 end
 local FUTURE = tonumber(ARGV[9] or '0')
+-- Most firings one call appends (max-firings-per-call): the batch is applied up to the entry that would
+-- pass it, the rest stays pending for the next call (state MORE). An entry's own firings are never split.
+local MAX_FIRINGS = tonumber(ARGV[10] or '') or 1000
 
 if redis.call('GET', KEYS[5]) ~= ARGV[1] then
   return {'LEASE_LOST'}
@@ -415,7 +418,7 @@ local function plan(key, source, cursor, entries, parse)
           rec, reason, err = parse(f)
         end
         if rec == nil then rec = {dead = reason, error = err} end
-        rec.id, rec.flat = id, flat
+        rec.id, rec.flat, rec.ack_at = id, flat, #p.ack
         p.apply[#p.apply + 1] = rec
       end
     end
@@ -528,6 +531,7 @@ local counter_ids, type_ids = {}, {}      -- name -> every id its index entry li
 local stale = {}                          -- ids listed in an index that are no longer active
 local touched, touched_order = {}, {}
 local firing_counts = {}
+local fired_total = 0
 
 local function index_lists(index, names)
   local out = {}
@@ -619,6 +623,7 @@ local function fire(t, cause)
   end
   redis.call(unpack(args))
   t.fired = t.fired + 1
+  fired_total = fired_total + 1
   if t.mode == 'once' then t.done = true end
   firing_counts[t.kind] = (firing_counts[t.kind] or 0) + 1
   touch(t)
@@ -658,6 +663,35 @@ local function on_event(rec)
       if ok then fire(t, rec.id) end
     end
   end
+end
+
+-- The most firings an entry can cause: the active triggers it is matched against (an event's matching
+-- ones exactly; a counter's threshold triggers as an upper bound, since a crossing depends on the value).
+local function would_fire(rec)
+  local n = 0
+  if rec.type then
+    for _, t in ipairs(by_type[rec.type] or {}) do
+      if not t.done then
+        local ok = true
+        if type(t.match) == 'table' then
+          for k, v in pairs(t.match) do
+            if rec.fields['p.' .. k] ~= v then ok = false; break end
+          end
+        end
+        if ok then n = n + 1 end
+      end
+    end
+  elseif rec.counter and rec.op ~= 'unique' then
+    for _, t in ipairs(by_counter[rec.counter] or {}) do
+      if not t.done then n = n + 1 end
+    end
+  end
+  return n
+end
+
+-- True when applying the k-th entry of a call could pass MAX_FIRINGS; the first entry always applies.
+local function over_budget(k, rec)
+  return k > 1 and not rec.dead and fired_total + would_fire(rec) > MAX_FIRINGS
 end
 
 -- Writes the state of every trigger that fired or changed its armed flag, and drops finished once
@@ -856,7 +890,9 @@ local function apply_ops(recs)
       dirty[c] = nil
     end
   end
-  for _, rec in ipairs(recs) do
+  local cut = nil
+  for k, rec in ipairs(recs) do
+    if over_budget(k, rec) then cut = k; break end
     if rec.dead then
       dead_letter('ops', rec)
     else
@@ -908,12 +944,15 @@ local function apply_ops(recs)
   end
   if #hset > 0 then redis.call('HSET', KEYS[3], unpack(hset)) end
   flush_series()
+  return cut
 end
 
 local function apply_events(recs)
-  for _, rec in ipairs(recs) do
+  for k, rec in ipairs(recs) do
+    if over_budget(k, rec) then return k end
     if rec.dead then dead_letter('events', rec) else on_event(rec) end
   end
+  return nil
 end
 
 -- ---------- main ----------
@@ -971,7 +1010,13 @@ for _, s in ipairs(sources) do
     for _, v in ipairs({'GAP', tostring(#p.ack), '0', '0', '0', p.last, '', ''}) do out[#out + 1] = v end
   else
     if #p.apply > 0 then
-      s.apply(p.apply)
+      local cut = s.apply(p.apply)
+      if cut then
+        -- the firing budget is spent: entries from the cut on stay pending (neither applied nor acknowledged)
+        for i = #p.ack, p.apply[cut].ack_at, -1 do p.ack[i] = nil end
+        for i = #p.apply, cut, -1 do p.apply[i] = nil end
+        p.state, p.last = 'MORE', p.apply[#p.apply].id
+      end
       redis.call('HSET', KEYS[4], s.name, p.apply[#p.apply].id)
     end
     for from = 1, #p.ack, CHUNK do

@@ -5,7 +5,11 @@
 -- KEYS[5] counters hash
 -- ARGV[1] id   ARGV[2] kind   ARGV[3] stored definition JSON   ARGV[4] event type or counter ('' for time)
 -- ARGV[5] threshold op   ARGV[6] threshold value   ARGV[7] at (ms)   ARGV[8] every (ms, '' when once)
--- Returns {'OK', createdAt, armed ('1'|'0'|''), due ms ('' unless time)} or {'EXISTS'}.
+-- ARGV[9] most active triggers on one routing key
+-- Returns {'OK', createdAt, armed ('1'|'0'|''), due ms ('' unless time)}, {'EXISTS'}, or
+-- {'LIMIT', active triggers on the routing key} when the routing key already has ARGV[9].
+-- The triggers hash keeps the number of triggers it stores in field ':count' (a ':' keeps it apart from
+-- the definitions); retention lowers it when it deletes finished triggers.
 local id, kind = ARGV[1], ARGV[2]
 if redis.call('HEXISTS', KEYS[1], id) == 1 then
   return {'EXISTS'}
@@ -34,6 +38,11 @@ else
 end
 if index then
   index_list = redis.call('HGET', index, ARGV[4])
+  if index_list then
+    -- the index lists the key's active triggers (finished ones are pruned as they finish)
+    local _, listed = string.gsub(index_list, '%S+', '')
+    if listed >= tonumber(ARGV[9]) then return {'LIMIT', tostring(listed)} end
+  end
 end
 
 -- writes
@@ -43,6 +52,7 @@ if armed ~= '' then
   fields[#fields + 1] = armed
 end
 redis.call('HSET', KEYS[1], unpack(fields))
+redis.call('HINCRBY', KEYS[1], ':count', 1)
 if index then
   redis.call('HSET', index, ARGV[4], index_list and (index_list .. ' ' .. id) or id)
 end

@@ -66,6 +66,10 @@ for _, d in ipairs(doomed) do
   redis.call('HDEL', KEYS[2], unpack(fields))
   redis.call('ZREM', KEYS[3], d.id)
 end
+-- the stored-trigger count the create script keeps (absent in a hash written before it was kept)
+if redis.call('HEXISTS', KEYS[2], ':count') == 1 then
+  redis.call('HINCRBY', KEYS[2], ':count', -#doomed)
+end
 for _, l in pairs(lists) do
   if l.value then
     local kept, changed = {}, false

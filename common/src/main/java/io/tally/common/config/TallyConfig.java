@@ -142,6 +142,18 @@ public final class TallyConfig {
     public static final ConfigKey<Long> DLQ_RETENTION_MS = key("dlq-retention-ms", 7 * DAY_MS,
             "How long dead letters (the dlq and firings-dlq streams) are kept, ms. 0 keeps them forever.",
             Parsers.longRange(0, MAX_RETENTION_MS));
+    // --- Bounds per tenant (triggers) ---
+    public static final ConfigKey<Integer> MAX_TRIGGERS_PER_KEY = key("max-triggers-per-key", 1000,
+            "Most active triggers on one routing key (an event type or a counter); creating one more is refused "
+                    + "(HTTP 422, CLI exit 2). Bounds the firings one entry can cause.", Parsers.intRange(1, 100_000));
+    public static final ConfigKey<Integer> MAX_TRIGGERS = key("max-triggers", 100_000,
+            "Most triggers a namespace stores (active, and finished ones until finished-trigger-retention-ms "
+                    + "deletes them); creating one more is refused (HTTP 422, CLI exit 2).",
+            Parsers.intRange(1, 10_000_000));
+    public static final ConfigKey<Integer> MAX_FIRINGS_PER_CALL = key("max-firings-per-call", 1000,
+            "Most firings one apply script call appends; a batch that would fire more is applied in parts (an "
+                    + "entry's own firings are never split), so one call's writes stay bounded.",
+            Parsers.intRange(1, 100_000));
     public static final ConfigKey<Long> FINISHED_TRIGGER_RETENTION_MS = key("finished-trigger-retention-ms", DAY_MS,
             "How long a fired or canceled trigger stays readable before it is deleted with all its state, ms. "
                     + "0 keeps finished triggers forever.", Parsers.longRange(0, MAX_RETENTION_MS));

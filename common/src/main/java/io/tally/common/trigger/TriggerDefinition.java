@@ -3,6 +3,7 @@ package io.tally.common.trigger;
 import io.tally.common.wire.InvalidEntryException;
 import io.tally.common.wire.WireFormat;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,6 +29,11 @@ public final class TriggerDefinition {
     public static final int MAX_ENTRIES = 64;
     /** Longest parameter value, bytes of UTF-8 (as chars, a cheap upper bound). */
     public static final int MAX_VALUE_CHARS = 1024;
+    /**
+     * Most bytes (UTF-8 names and values) of all {@code params} together: every firing copies them, so this
+     * and the caps on triggers per routing key and firings per apply call bound what one entry can write.
+     */
+    public static final int MAX_PARAMS_BYTES = 8192;
 
     private final TriggerKind kind;
     private final TriggerMode mode;
@@ -251,6 +257,7 @@ public final class TriggerDefinition {
             if (m.size() > MAX_ENTRIES) {
                 throw new InvalidTriggerException(field, m.size() + " entries, at most " + MAX_ENTRIES + " allowed");
             }
+            long bytes = 0;
             for (Map.Entry<String, String> e : m.entrySet()) {
                 name(field + " name", e.getKey());
                 String f = field + "." + e.getKey();
@@ -261,7 +268,16 @@ public final class TriggerDefinition {
                     throw new InvalidTriggerException(f, "value of " + e.getValue().length() + " chars, at most "
                             + MAX_VALUE_CHARS + " allowed");
                 }
+                bytes += utf8Length(e.getKey()) + utf8Length(e.getValue());
             }
+            if (field.equals("params") && bytes > MAX_PARAMS_BYTES) {
+                throw new InvalidTriggerException(field, bytes + " bytes of names and values, at most "
+                        + MAX_PARAMS_BYTES + " allowed (every firing copies them)");
+            }
+        }
+
+        private static long utf8Length(String s) {
+            return s.getBytes(StandardCharsets.UTF_8).length;
         }
     }
 }
