@@ -55,7 +55,8 @@ public final class ProcessorRuntime implements AutoCloseable {
             this.lag = new PartitionLagCollector(
                     new PartitionStatusReader(redis, new Keys(config.namespace()), processor.partitions()),
                     registry, config.namespace()).start(lagIntervalMs);
-            this.http = MetricsHttpServer.start(config.get(TallyConfig.HTTP_PORT), registry, processor::ready);
+            this.http = MetricsHttpServer.start(config.get(TallyConfig.HTTP_HOST),
+                    config.get(TallyConfig.HTTP_PORT), registry, processor::ready);
         } catch (RuntimeException e) {
             processor.close();
             throw e;
