@@ -2,9 +2,6 @@ package io.tally.common.config;
 
 import io.tally.common.series.SeriesWindows;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -222,12 +219,8 @@ public final class TallyConfig {
         if (file.isEmpty()) {
             return null;
         }
-        try {
-            List<String> lines = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8);
-            return lines.isEmpty() ? "" : lines.get(0).strip();
-        } catch (IOException e) {
-            throw new ConfigException("Cannot read --redis-password-file " + file + ": " + e);
-        }
+        List<String> lines = SecretFile.readLines(Path.of(file), REDIS_PASSWORD_FILE.flag());
+        return lines.isEmpty() ? "" : lines.get(0).strip();
     }
 
     /** The effective configuration, one key per line, secrets masked; for the start-up log. */

@@ -19,21 +19,24 @@ final class HealthRoutes implements Routes {
     private final RedissonClient redis;
     private final Keys keys;
     private final PrometheusMeterRegistry registry;
+    /** Shown in every health body, so that a service accepting requests without a token is seen. */
+    private final Map<String, Object> up;
 
-    HealthRoutes(RedissonClient redis, Keys keys, PrometheusMeterRegistry registry) {
+    HealthRoutes(RedissonClient redis, Keys keys, PrometheusMeterRegistry registry, boolean insecure) {
         this.redis = redis;
         this.keys = keys;
         this.registry = registry;
+        this.up = Map.of("status", "UP", "insecure", insecure);
     }
 
     @Override
     public void register(Javalin app) {
-        app.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")));
+        app.get("/health/live", ctx -> ctx.json(up));
         app.get("/health/ready", ctx -> {
             try {
                 redis.getMap(keys.meta(), StringCodec.INSTANCE).isExistsAsync().toCompletableFuture()
                         .get(1, TimeUnit.SECONDS);
-                ctx.json(Map.of("status", "UP"));
+                ctx.json(up);
             } catch (Exception e) {
                 throw new ApiProblem(503, "Not ready", "tally service: Redis does not answer ("
                         + e.getClass().getSimpleName() + "); check that Redis is up and reachable", null)
