@@ -2,9 +2,6 @@ package io.tally.common.config;
 
 import io.tally.common.series.SeriesWindows;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -93,6 +90,10 @@ public final class TallyConfig {
                     + "a later ts (a wrong clock) is replaced by the id's time.", Parsers.longRange(0, 86_400_000L));
     public static final ConfigKey<Integer> HTTP_PORT = key("http-port", "TALLY_METRICS_PORT", 9400,
             "Port of the processor's metrics and health HTTP server (0: any free port).", Parsers.intRange(0, 65535));
+    public static final ConfigKey<String> HTTP_HOST = key("http-host", "0.0.0.0",
+            "Address the processor's metrics and health HTTP server listens on. Every address by default, so that "
+                    + "probes and Prometheus reach it from outside the container; 127.0.0.1 keeps it on the host.",
+            Parsers.nonBlank());
 
     // --- Producer ---
     public static final ConfigKey<Integer> PRODUCER_BATCH_SIZE = key("producer-batch-size", 500,
@@ -195,6 +196,11 @@ public final class TallyConfig {
         return get(NAMESPACE);
     }
 
+    /** True when the key was given (flag, environment or {@link Builder#set}) rather than left at its default. */
+    public boolean isSet(ConfigKey<?> key) {
+        return raw.containsKey(key);
+    }
+
     /** The configured P, or 0 when it should come from the namespace (else 16). */
     public int partitions() {
         return get(PARTITIONS);
@@ -213,12 +219,8 @@ public final class TallyConfig {
         if (file.isEmpty()) {
             return null;
         }
-        try {
-            List<String> lines = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8);
-            return lines.isEmpty() ? "" : lines.get(0).strip();
-        } catch (IOException e) {
-            throw new ConfigException("Cannot read --redis-password-file " + file + ": " + e);
-        }
+        List<String> lines = SecretFile.readLines(Path.of(file), REDIS_PASSWORD_FILE.flag());
+        return lines.isEmpty() ? "" : lines.get(0).strip();
     }
 
     /** The effective configuration, one key per line, secrets masked; for the start-up log. */

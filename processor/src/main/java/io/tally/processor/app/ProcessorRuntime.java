@@ -55,8 +55,8 @@ public final class ProcessorRuntime implements AutoCloseable {
             this.lag = new PartitionLagCollector(
                     new PartitionStatusReader(redis, new Keys(config.namespace()), processor.partitions()),
                     registry, config.namespace()).start(lagIntervalMs);
-            this.http = MetricsHttpServer.start(config.get(TallyConfig.HTTP_PORT), registry, processor::ready,
-                    () -> pausedReason(processor.pausedFor()));
+            this.http = MetricsHttpServer.start(config.get(TallyConfig.HTTP_HOST), config.get(TallyConfig.HTTP_PORT),
+                    registry, processor::ready, () -> pausedReason(processor.pausedFor()));
         } catch (RuntimeException e) {
             processor.close();
             throw e;

@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MetricsHttpServerTest {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicBoolean ready = new AtomicBoolean(true);
-    private final MetricsHttpServer server = MetricsHttpServer.start(0, registry, ready::get);
+    private final MetricsHttpServer server = MetricsHttpServer.start("127.0.0.1", 0, registry, ready::get);
 
     @AfterEach
     void stop() {

@@ -11,10 +11,14 @@ import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
 import io.tally.producer.read.TallyReader;
 import io.tally.producer.triggers.TriggerClient;
+import org.eclipse.jetty.server.ServerConnector;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +33,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+    private static final String LOOPBACK = "127.0.0.1";
 
     private final RedissonClient redis;
     private final boolean ownsClient;
@@ -76,16 +81,30 @@ public final class ApiServer implements AutoCloseable {
         Problems problems = new Problems(json);
         problems.register(app);
         new Auth(tokens).register(app);
-        routes(config, json, problems, registry).forEach(r -> r.register(app));
+        routes(config, json, problems, registry, tokens.insecure()).forEach(r -> r.register(app));
+        String host = listenHost(config, tokens);
         try {
-            app.start(config.get(TallyConfig.API_HOST), config.get(TallyConfig.API_PORT));
+            app.start(host, config.get(TallyConfig.API_PORT));
         } catch (RuntimeException e) {
             producer.close();
             throw e;
         }
         log.info("tally service listening on http://{}:{} (namespace '{}', {} partitions, {})",
-                config.get(TallyConfig.API_HOST), app.port(), config.namespace(), reader.partitions(),
+                host, app.port(), config.namespace(), reader.partitions(),
                 tokens.insecure() ? "INSECURE: no token required" : tokens.count() + " API token(s)");
+        if (tokens.insecure()) {
+            log.warn("INSECURE: --insecure is set and no API token is configured, so every request on "
+                    + "http://{}:{} is accepted without a token, writes included. For local trials only: configure "
+                    + "TALLY_API_TOKENS or --api-tokens-file for anything else.", host, app.port());
+        }
+    }
+
+    /**
+     * The address to listen on: {@code api-host}, except that a service accepting every request
+     * ({@code --insecure} without tokens) stays on loopback unless an address was given explicitly.
+     */
+    static String listenHost(TallyConfig config, ApiTokens tokens) {
+        return tokens.insecure() && !config.isSet(TallyConfig.API_HOST) ? LOOPBACK : config.get(TallyConfig.API_HOST);
     }
 
     /** Starts the service with a Redis client of its own. */
@@ -101,13 +120,13 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private List<Routes> routes(TallyConfig config, ObjectMapper json, Problems problems,
-                                PrometheusMeterRegistry registry) {
+                                PrometheusMeterRegistry registry, boolean insecure) {
         JsonBodies bodies = new JsonBodies(json, config.get(TallyConfig.API_MAX_BODY_BYTES));
         Sends sends = new Sends(producer, problems);
         CounterSeries series = CounterSeries.create(redis, reader.keys(), reader.partitions(),
                 config.get(TallyConfig.SERIES_WINDOWS));
         List<Routes> routes = new ArrayList<>();
-        routes.add(new HealthRoutes(redis, reader.keys(), registry));
+        routes.add(new HealthRoutes(redis, reader.keys(), registry, insecure));
         routes.add(new CounterRoutes(sends, bodies, reader, series));
         routes.add(new SeriesRoutes(series, InstantSource.system()));
         routes.add(new EventRoutes(sends, bodies));
@@ -122,6 +141,12 @@ public final class ApiServer implements AutoCloseable {
     /** The port the service listens on (useful with port 0). */
     public int port() {
         return app.port();
+    }
+
+    /** The address the service listens on. */
+    InetSocketAddress boundAddress() throws IOException {
+        ServerConnector connector = (ServerConnector) app.jettyServer().server().getConnectors()[0];
+        return (InetSocketAddress) ((ServerSocketChannel) connector.getTransport()).getLocalAddress();
     }
 
     /** Every endpoint registered, as {@code "GET /v1/counters/{name}"}, in registration order. */

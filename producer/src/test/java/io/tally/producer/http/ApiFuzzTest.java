@@ -34,7 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * 5xx, and the service must keep serving (health stays 200).
  */
 class ApiFuzzTest {
-    private static final String TOKEN = "fuzz-token";
+    private static final String TOKEN = "fuzz-token-0123456789";
     private static final int MAX_BODY = 4096;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -31,7 +31,7 @@ import static org.awaitility.Awaitility.await;
 /** Drives the real service over HTTP against a real Redis (no processor: applied state is written by hand). */
 @ExtendWith(RealRedisExtension.class)
 class ApiServerTest {
-    private static final String TOKEN = "test-token-1";
+    private static final String TOKEN = "test-token-1-0123456789";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private static RedissonClient redis;
@@ -44,7 +44,7 @@ class ApiServerTest {
     static void start(TestRedis testRedis) {
         redis = testRedis.client();
         config = testRedis.config(4).set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
-                .set(TallyConfig.API_TOKENS, TOKEN + ",other-token").set(TallyConfig.API_MAX_BODY_BYTES, 2048).build();
+                .set(TallyConfig.API_TOKENS, TOKEN + ",other-token-0123456789").set(TallyConfig.API_MAX_BODY_BYTES, 2048).build();
         server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
         keys = new Keys(config.namespace());
         partitioner = new Partitioner(4);
@@ -125,7 +125,7 @@ class ApiServerTest {
         assertProblem(wrong, 401, "not accepted");
         assertThat(wrong.body()).doesNotContain(TOKEN);
         HttpResponse<String> second = send(HttpRequest.newBuilder(uri("/v1/counters/absent"))
-                .header("Authorization", "Bearer other-token").GET().build());
+                .header("Authorization", "Bearer other-token-0123456789").GET().build());
         assertThat(second.statusCode()).isEqualTo(404);
     }
 
