@@ -115,7 +115,7 @@ public final class Processor implements AutoCloseable {
 
     /**
      * Owned partitions that cannot progress right now (an entry of unknown version, a batch being narrowed
-     * to its poison entry, Redis refusing the scripts, a stream whose ids ran out), and why.
+     * to its poison entry, Redis refusing the scripts), and why.
      */
     public Map<Integer, PartitionHalts.Halt> haltedPartitions() {
         return loop.halted();

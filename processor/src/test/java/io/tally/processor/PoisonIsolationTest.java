@@ -114,6 +114,32 @@ class PoisonIsolationTest {
         assertThat(client.getKeys().countExists(keys.halt(0))).isZero();
     }
 
+    @Test
+    void anUnknownVersionHaltIsVisibleAndEndsOnceTheEntryIsRemoved() {
+        processor = Processor.start(client, config, metrics);
+        incr("signups");
+        String v2 = add("v", "2", "op", "incr", "counter", "signups");
+        incr("signups");
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            assertThat(processor.haltedPartitions()).containsKey(0);
+            assertThat(processor.haltedPartitions().get(0).reason()).isEqualTo("unknown_version");
+            assertThat(client.<String, String>getMap(keys.halt(0), StringCodec.INSTANCE).readAllMap())
+                    .containsEntry("reason", "unknown_version").containsKey("since");
+        });
+        assertThat(inspector.counter("signups", 0)).isEqualTo(1);
+
+        String[] id = v2.split("-");
+        client.getStream(keys.ops(0), StringCodec.INSTANCE)
+                .remove(new StreamMessageId(Long.parseLong(id[0]), Long.parseLong(id[1])));
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            assertThat(inspector.counter("signups", 0)).isEqualTo(2);
+            assertThat(processor.haltedPartitions()).isEmpty();
+            assertThat(client.getKeys().countExists(keys.halt(0))).isZero();
+        });
+        assertThat(metrics.halted).containsExactly("unknown_version=true", "unknown_version=false");
+        assertThat(inspector.deadLetters(0)).isEmpty();
+    }
+
     private void incr(String counter) {
         add("op", "incr", "counter", counter, "by", "1");
     }

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The small HTTP server of a process: {@code GET /metrics} (Prometheus text format),
@@ -28,12 +29,15 @@ public final class MetricsHttpServer implements AutoCloseable {
     private final ExecutorService executor;
     private final PrometheusMeterRegistry registry;
     private final BooleanSupplier ready;
+    private final Supplier<String> detail;
     private volatile boolean draining;
 
-    private MetricsHttpServer(HttpServer server, PrometheusMeterRegistry registry, BooleanSupplier ready) {
+    private MetricsHttpServer(HttpServer server, PrometheusMeterRegistry registry, BooleanSupplier ready,
+                              Supplier<String> detail) {
         this.server = server;
         this.registry = registry;
         this.ready = ready;
+        this.detail = detail;
         this.executor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "tally-http");
             t.setDaemon(true);
@@ -54,9 +58,18 @@ public final class MetricsHttpServer implements AutoCloseable {
      * @throws UncheckedIOException when the port cannot be bound
      */
     public static MetricsHttpServer start(int port, PrometheusMeterRegistry registry, BooleanSupplier ready) {
+        return start(port, registry, ready, () -> "");
+    }
+
+    /**
+     * As {@link #start(int, PrometheusMeterRegistry, BooleanSupplier)}, with {@code detail} (lines, possibly
+     * none) appended to every {@code /health/ready} answer: the processor lists its halted partitions there.
+     */
+    public static MetricsHttpServer start(int port, PrometheusMeterRegistry registry, BooleanSupplier ready,
+                                          Supplier<String> detail) {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
-            MetricsHttpServer s = new MetricsHttpServer(server, registry, ready);
+            MetricsHttpServer s = new MetricsHttpServer(server, registry, ready, detail);
             log.info("metrics and health on port {}", s.port());
             return s;
         } catch (IOException e) {
@@ -110,7 +123,8 @@ public final class MetricsHttpServer implements AutoCloseable {
 
     private void readiness(HttpExchange exchange) throws IOException {
         boolean ok = ready();
-        respond(exchange, ok ? 200 : 503, "text/plain", ok ? "ready\n" : (draining ? "shutting down\n" : "not ready\n"));
+        String state = ok ? "ready\n" : (draining ? "shutting down\n" : "not ready\n");
+        respond(exchange, ok ? 200 : 503, "text/plain", state + detail.get());
     }
 
     private static void respond(HttpExchange exchange, int status, String type, String body) throws IOException {

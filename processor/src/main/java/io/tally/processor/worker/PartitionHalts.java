@@ -21,8 +21,7 @@ import java.util.concurrent.TimeUnit;
  * rewritten while the halt lasts, so that a halt left by a processor that died or moved on expires.
  * Nothing here runs while every partition progresses: the apply path only checks a field.
  *
- * <p>Reasons: {@value #UNKNOWN_VERSION}, {@value #POISON_RETRYING}, {@value #REDIS_REFUSED},
- * {@value #STREAM_ID_EXHAUSTED}.
+ * <p>Reasons: {@value #UNKNOWN_VERSION}, {@value #POISON_RETRYING}, {@value #REDIS_REFUSED}.
  */
 public final class PartitionHalts {
     /** An entry with a wire format version this processor does not know. */
@@ -31,8 +30,6 @@ public final class PartitionHalts {
     public static final String POISON_RETRYING = "poison_retrying";
     /** Redis refuses the partition's scripts (OOM, NOPERM, READONLY, WRONGTYPE...): backing off. */
     public static final String REDIS_REFUSED = "redis_refused";
-    /** A stream's last id is far past Redis time: new sends fail or land in the far future. */
-    public static final String STREAM_ID_EXHAUSTED = "stream_id_exhausted";
 
     private static final Logger log = LoggerFactory.getLogger(PartitionHalts.class);
     static final Duration TTL = Duration.ofSeconds(60);
