@@ -50,6 +50,15 @@ public final class Keys {
         return partitionKey(p, "lease");
     }
 
+    /**
+     * Hash saying why the partition's owner stopped applying ({@code reason}, {@code detail},
+     * {@code since} epoch ms, {@code processor}); written with a TTL and refreshed while the halt lasts,
+     * deleted when it ends.
+     */
+    public String halt(int p) {
+        return partitionKey(p, "halt");
+    }
+
     public String triggers(int p) {
         return partitionKey(p, "triggers");
     }

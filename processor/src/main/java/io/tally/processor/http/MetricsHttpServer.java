@@ -59,14 +59,14 @@ public final class MetricsHttpServer implements AutoCloseable {
     private final RequestReadDeadline readDeadline;
     private final PrometheusMeterRegistry registry;
     private final BooleanSupplier ready;
-    private final Supplier<String> notReadyReason;
+    private final Supplier<String> detail;
     private volatile boolean draining;
 
     private MetricsHttpServer(String host, int port, Limits limits, PrometheusMeterRegistry registry,
-                              BooleanSupplier ready, Supplier<String> notReadyReason) {
+                              BooleanSupplier ready, Supplier<String> detail) {
         this.registry = registry;
         this.ready = ready;
-        this.notReadyReason = notReadyReason;
+        this.detail = detail;
         // Each connection queues at most a few jobs (its accept, a read, a write), so a queue of one slot per
         // connection absorbs a burst of connects without growing without bound.
         QueuedThreadPool threads = new QueuedThreadPool(limits.maxThreads(), 2, 60_000,
@@ -102,22 +102,23 @@ public final class MetricsHttpServer implements AutoCloseable {
      * @throws UncheckedIOException when the address cannot be bound
      */
     public static MetricsHttpServer start(String host, int port, PrometheusMeterRegistry registry, BooleanSupplier ready) {
-        return start(host, port, registry, ready, () -> null);
+        return start(host, port, registry, ready, () -> "");
     }
 
     /**
-     * As {@link #start(String, int, PrometheusMeterRegistry, BooleanSupplier)}; a 503 from {@code /health/ready}
-     * names {@code notReadyReason} when it has one.
+     * As {@link #start(String, int, PrometheusMeterRegistry, BooleanSupplier)}, with {@code detail} (lines,
+     * possibly none) appended to every {@code /health/ready} answer: the processor names a pause and its
+     * halted partitions there.
      */
     public static MetricsHttpServer start(String host, int port, PrometheusMeterRegistry registry, BooleanSupplier ready,
-                                          Supplier<String> notReadyReason) {
-        return start(host, port, Limits.DEFAULT, registry, ready, notReadyReason);
+                                          Supplier<String> detail) {
+        return start(host, port, Limits.DEFAULT, registry, ready, detail);
     }
 
     /** As {@link #start(String, int, PrometheusMeterRegistry, BooleanSupplier, Supplier)} with other limits. */
     public static MetricsHttpServer start(String host, int port, Limits limits, PrometheusMeterRegistry registry,
-                                          BooleanSupplier ready, Supplier<String> notReadyReason) {
-        MetricsHttpServer s = new MetricsHttpServer(host, port, limits, registry, ready, notReadyReason);
+                                          BooleanSupplier ready, Supplier<String> detail) {
+        MetricsHttpServer s = new MetricsHttpServer(host, port, limits, registry, ready, detail);
         try {
             s.server.start();
         } catch (Exception e) {
@@ -190,9 +191,8 @@ public final class MetricsHttpServer implements AutoCloseable {
 
         private void readiness(HttpServletResponse response) throws IOException {
             boolean ok = ready();
-            String reason = ok || draining ? null : notReadyReason.get();
-            respond(response, ok ? 200 : 503, "text/plain", ok ? "ready\n" : draining ? "shutting down\n"
-                    : reason == null ? "not ready\n" : "not ready: " + reason + "\n");
+            String state = ok ? "ready\n" : (draining ? "shutting down\n" : "not ready\n");
+            respond(response, ok ? 200 : 503, "text/plain", state + detail.get());
         }
     }
 

@@ -50,6 +50,17 @@ class MetricsHttpServerTest {
     }
 
     @Test
+    void readiness_namesHaltedPartitionsAndStaysReady() {
+        try (MetricsHttpServer withDetail = MetricsHttpServer.start("127.0.0.1", 0, registry, () -> true,
+                () -> "halted partition 3: unknown_version since 1 (ops entry after 1-0 has version '2')\n")) {
+            HttpResponse<String> response = Http.get("http://127.0.0.1:" + withDetail.port() + "/health/ready");
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("ready\nhalted partition 3: unknown_version since 1 "
+                    + "(ops entry after 1-0 has version '2')\n");
+        }
+    }
+
+    @Test
     void unknownPathsAndMethods_areRefused() {
         assertThat(Http.get(url("/nope")).statusCode()).isEqualTo(404);
         HttpResponse<String> post = Http.send(HttpRequest.newBuilder(URI.create(url("/metrics")))
