@@ -105,6 +105,7 @@ final class HostileChaos {
         results.put("hostile.entries", r.hostileEntries());
         results.put("hostile.dead", r.deadLetters());
         results.put("hostile.firings", r.firings());
+        results.put("hostile.replays", r.firingReplays());
         results.put("hostile.faults", r.kills() + r.stops() + r.redisRestarts());
         results.put("hostile.drain", r.drainMs());
         results.put("hostile.mismatches", r.mismatches().size());

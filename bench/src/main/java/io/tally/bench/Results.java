@@ -61,6 +61,7 @@ final class Results {
             new Row("hostile.entries", "Hostile chaos: hostile entries XADDed raw", "entries", null, null),
             new Row("hostile.dead", "Hostile chaos: dead letters", "entries", null, null),
             new Row("hostile.firings", "Hostile chaos: distinct firings", "firings", null, null),
+            new Row("hostile.replays", "Hostile chaos: firings written again for the same firing_id (dropped)", "firings", null, null),
             new Row("hostile.faults", "Hostile chaos: faults (SIGKILL, SIGSTOP, Redis restart)", "faults", null, null),
             new Row("hostile.drain", "Hostile chaos: drained after the traffic stopped", "ms", null, null),
             new Row("hostile.mismatches", "Hostile chaos: mismatches (counters, buckets, firings, dead letters)", "count", null, 0.0));

@@ -152,7 +152,7 @@ public final class ChaosRun {
     private List<HostileCatalogue.Written> writeGroup(HostileCatalogue catalogue, HostileCatalogue.Group group) {
         try (RawRedis redis = new RawRedis(settings.redisUrl())) {
             List<HostileCatalogue.Written> w = catalogue.write(redis, group);
-            log.accept("hostile: " + group.name() + " (" + w.size() + " entries)");
+            log.accept("raw XADD: " + group.name() + " (" + w.size() + " entries)");
             return w;
         }
     }

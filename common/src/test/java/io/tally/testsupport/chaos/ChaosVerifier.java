@@ -80,6 +80,9 @@ public final class ChaosVerifier {
                         last = kv[1];
                     }
                 }
+                if (last == null || last.equals("0-0")) {
+                    continue; // created empty by the consumer group
+                }
                 String checkpoint = RawRedis.text(redis.call("HGET", keys.checkpoint(p), topic));
                 Object pending = redis.pipeline(List.of(List.of("XPENDING", stream, Keys.GROUP))).get(0);
                 long pendingCount = pending instanceof List<?> l && !l.isEmpty() ? (Long) l.get(0) : 0;
@@ -276,7 +279,7 @@ public final class ChaosVerifier {
             }
         });
         if (expected.futureCounter() != null && futureSum != 3) {
-            mismatches.add("the far-future entry counts " + futureSum + " in 1m buckets within a day of now, expected 3");
+            mismatches.add("the far-future entry counts " + futureSum + " in its 1m buckets, expected 3");
         }
         return actual.size();
     }
