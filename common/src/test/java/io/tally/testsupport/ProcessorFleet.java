@@ -46,11 +46,8 @@ public final class ProcessorFleet implements AutoCloseable {
         int kills = 0;
         while (busy.getAsBoolean() || kills < minKills) {
             RedisServer.sleep(minGapMs + random.nextInt(jitterMs));
-            ProcessorProcess victim = running.remove(random.nextInt(running.size()));
-            victim.kill();
-            victim.close();
+            killOneAndReplace(random);
             kills++;
-            start(1);
         }
         return kills;
     }
