@@ -35,9 +35,9 @@ final class HealthRoutes implements Routes {
                         .get(1, TimeUnit.SECONDS);
                 ctx.json(Map.of("status", "UP"));
             } catch (Exception e) {
-                throw new ApiProblem(503, "Not ready", "tally service: Redis does not answer ("
-                        + e.getClass().getSimpleName() + "); check that Redis is up and reachable", null)
-                        .header("Retry-After", "1");
+                // A probe asks often: the answer says enough, the log stays quiet.
+                throw new ApiProblem(503, "Not ready", "tally service: Redis does not answer within 1 s; check "
+                        + "that Redis is up and reachable", null).header("Retry-After", "1");
             }
         });
         app.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TEXT).result(registry.scrape()));
