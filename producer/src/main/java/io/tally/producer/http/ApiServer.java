@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.redis.RedisClientFactory;
@@ -40,6 +41,8 @@ public final class ApiServer implements AutoCloseable {
     private final TallyReader reader;
     private final TriggerClient triggers;
     private final AppliedWaits waits;
+    private final PrometheusMeterRegistry registry;
+    private final Gauge openWaits;
     private final Javalin app;
     private final List<String> endpoints = new CopyOnWriteArrayList<>();
 
@@ -64,6 +67,10 @@ public final class ApiServer implements AutoCloseable {
         this.reader = TallyReader.open(redis, config);
         this.triggers = TriggerClient.create(redis, config, InstantSource.system());
         this.waits = new AppliedWaits(reader, config.get(TallyConfig.API_MAX_WAITS));
+        this.registry = registry;
+        this.openWaits = Gauge.builder("tally.api.waits", waits, AppliedWaits::open)
+                .description("Read-your-writes waits open now (at most api-max-waits; beyond, a wait is answered 503)")
+                .tag("namespace", config.namespace()).register(registry);
         ObjectMapper json = strictJson();
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
@@ -88,6 +95,7 @@ public final class ApiServer implements AutoCloseable {
         try {
             app.start(config.get(TallyConfig.API_HOST), config.get(TallyConfig.API_PORT));
         } catch (RuntimeException e) {
+            registry.remove(openWaits);
             waits.close();
             producer.close();
             throw e;
@@ -163,6 +171,7 @@ public final class ApiServer implements AutoCloseable {
     public void close() {
         waits.close(); // first: the waits it ends are answered while the server still runs
         app.stop();
+        registry.remove(openWaits);
         producer.close();
         triggers.close();
         if (ownsClient) {

@@ -6,7 +6,9 @@ import io.tally.producer.read.Topic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -31,20 +33,19 @@ final class AppliedWaits implements AutoCloseable {
     private final TallyReader reader;
     private final int maxWaits;
     private final AtomicInteger open = new AtomicInteger();
-    private final Queue<Waiter>[] waiters;
+    private final List<Queue<Waiter>> waiters;
     private final AtomicBoolean[] polling;
     private final ScheduledExecutorService timer;
     private volatile boolean closed;
 
-    @SuppressWarnings("unchecked")
     AppliedWaits(TallyReader reader, int maxWaits) {
         this.reader = reader;
         this.maxWaits = maxWaits;
         int partitions = reader.partitions();
-        this.waiters = new Queue[partitions];
+        this.waiters = new ArrayList<>(partitions);
         this.polling = new AtomicBoolean[partitions];
         for (int p = 0; p < partitions; p++) {
-            waiters[p] = new ConcurrentLinkedQueue<>();
+            waiters.add(new ConcurrentLinkedQueue<>());
             polling[p] = new AtomicBoolean();
         }
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -73,7 +74,7 @@ final class AppliedWaits implements AutoCloseable {
         long now = System.nanoTime();
         Waiter w = new Waiter(entryId, now, now + TimeUnit.MILLISECONDS.toNanos(waitMs));
         w.result.whenComplete((applied, error) -> open.decrementAndGet());
-        waiters[partition].add(w);
+        waiters.get(partition).add(w);
         return w.result;
     }
 
@@ -84,8 +85,8 @@ final class AppliedWaits implements AutoCloseable {
 
     private void tick() {
         try {
-            for (int p = 0; p < waiters.length; p++) {
-                if (!waiters[p].isEmpty() && polling[p].compareAndSet(false, true)) {
+            for (int p = 0; p < polling.length; p++) {
+                if (!waiters.get(p).isEmpty() && polling[p].compareAndSet(false, true)) {
                     poll(p);
                 }
             }
@@ -117,7 +118,7 @@ final class AppliedWaits implements AutoCloseable {
      */
     private void settle(int partition, long issued, String checkpoint, Throwable error) {
         long now = System.nanoTime();
-        for (Iterator<Waiter> it = waiters[partition].iterator(); it.hasNext(); ) {
+        for (Iterator<Waiter> it = waiters.get(partition).iterator(); it.hasNext(); ) {
             Waiter w = it.next();
             if (error != null) {
                 it.remove();

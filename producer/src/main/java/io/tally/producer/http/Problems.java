@@ -62,7 +62,8 @@ final class Problems {
         if (cause == null) {
             return;
         }
-        try (MDC.MDCCloseable ignored = MDC.putCloseable(MDC_REQUEST_ID, requestId)) {
+        MDC.put(MDC_REQUEST_ID, requestId);
+        try {
             if (problem.status == 500) {
                 log.error("request {} {} {} failed ({}): {}", requestId, ctx.method(), ctx.path(), problem.status,
                         cause.toString(), cause);
@@ -70,6 +71,8 @@ final class Problems {
                 log.warn("request {} {} {} answered {}: {}", requestId, ctx.method(), ctx.path(), problem.status,
                         chain(cause));
             }
+        } finally {
+            MDC.remove(MDC_REQUEST_ID);
         }
     }
 

@@ -3,6 +3,7 @@ package io.tally.producer.http;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 
+import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
@@ -45,6 +46,6 @@ final class RequestIds implements Routes {
 
     /** 16 hex digits: unique enough to find a line in a log, cheap enough for every send. */
     static String generate() {
-        return String.format("%016x", ThreadLocalRandom.current().nextLong());
+        return HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     }
 }

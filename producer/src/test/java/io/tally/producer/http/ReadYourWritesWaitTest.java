@@ -80,6 +80,8 @@ class ReadYourWritesWaitTest {
         assertThat(send.statusCode()).isEqualTo(202);
         assertThat((System.nanoTime() - started) / 1_000_000).as("a send beside the waits").isLessThan(1000);
         assertThat(waits).noneMatch(CompletableFuture::isDone);
+        assertThat(client.send(HttpRequest.newBuilder(uri("/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+                .body()).containsPattern("(?m)^tally_api_waits\\{.*\\} 300\\.0$");
 
         redis.getMap(keys.checkpoint(partitioner.partitionOf("waited")), StringCodec.INSTANCE).put("ops", FAR_ENTRY);
         CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new)).get(20, java.util.concurrent.TimeUnit.SECONDS);

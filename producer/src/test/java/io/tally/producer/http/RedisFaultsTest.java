@@ -91,6 +91,7 @@ class RedisFaultsTest {
     @Test
     void redisOutOfMemory_is503WithRetryAfter_onSendsAndTriggers_readsStillAnswer() throws Exception {
         redis.getMap(keys.counters(partitioner.partitionOf("full")), StringCodec.INSTANCE).put("full", "3");
+        awaitSendsServed();
         redisServer.cli("CONFIG", "SET", "maxmemory", "1");
 
         HttpResponse<String> send = post("/v1/counters/full/incr", "{\"by\":1}");
@@ -134,13 +135,13 @@ class RedisFaultsTest {
                 HttpResponse.BodyHandlers.ofString()), 503);
 
         redisServer.restart();
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(post("/v1/counters/down/incr", "{}").statusCode()).isEqualTo(202));
+        awaitSendsServed();
     }
 
     @Test
     void aScriptError_is500_whoseBodyNamesNoScriptShaLineOrClass_andTheLogHasTheDetail() throws Exception {
         // A key of the wrong type makes the send script fail inside Redis ("... script: <sha>, on @user_script:N").
+        awaitSendsServed();
         redisServer.cli("SET", keys.ops(partitioner.partitionOf("broken")), "not-a-stream");
         HttpResponse<String> r = post("/v1/counters/broken/incr", "{}");
         JsonNode problem = assertCleanProblem(r, 500);
@@ -172,6 +173,12 @@ class RedisFaultsTest {
         assertThat(line.getThrowableProxy()).as("no stack trace").isNull();
         assertThat(line.getMDCPropertyMap()).containsEntry("requestId", "cut-1");
         assertThat(logs.list).noneMatch(e -> e.getLevel() == Level.ERROR);
+    }
+
+    /** Sends are answered 202 again (after a test that stopped Redis, the connections are back). */
+    private static void awaitSendsServed() {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(post("/v1/counters/warm/incr", "{}").statusCode()).isEqualTo(202));
     }
 
     /** A problem+json body that carries a request id and none of a script's SHA or line, a Java class or a trace. */
