@@ -36,8 +36,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * What the API answers when Redis cannot serve or a script fails, on a redis-server of the test's
- * own (reconfigured and killed here): 503 with Retry-After for out of memory and for a Redis that is
- * down, on reads as on sends; a 500 for a script error whose body says nothing of the script; 400
+ * own (reconfigured, paused and killed here): 503 with Retry-After for out of memory and for a Redis
+ * that is down or does not answer, on reads as on sends; a 500 for a script error whose body says nothing of the script; 400
  * for a truncated body. The log carries the detail under the request id the body names.
  */
 class RedisFaultsTest {
@@ -59,7 +59,7 @@ class RedisFaultsTest {
         TallyConfig config = TallyConfig.builder().set(TallyConfig.REDIS_URL, redisServer.url())
                 .set(TallyConfig.NAMESPACE, "faults").set(TallyConfig.PARTITIONS, 4)
                 .set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
-                .set(TallyConfig.API_TOKENS, TOKEN).build();
+                .set(TallyConfig.API_TOKENS, TOKEN).set(TallyConfig.REDIS_TIMEOUT_MS, 1000).build();
         redis = io.tally.common.redis.RedisClientFactory.create(config);
         server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
         keys = new Keys(config.namespace());
@@ -136,6 +136,22 @@ class RedisFaultsTest {
 
         redisServer.restart();
         awaitSendsServed();
+    }
+
+    @Test
+    void redisNotAnswering_readsAre503WithRetryAfter() throws Exception {
+        redis.getMap(keys.counters(partitioner.partitionOf("frozen")), StringCodec.INSTANCE).put("frozen", "2");
+        redisServer.pause();
+        try {
+            HttpResponse<String> read = get("/v1/counters/frozen");
+            JsonNode problem = assertCleanProblem(read, 503);
+            assertThat(read.headers().firstValue("Retry-After")).hasValue("1");
+            assertLogged(problem.get("requestId").asText(), Level.WARN, "Redis");
+            assertCleanProblem(get("/v1/counters/frozen?after=1-0&waitMs=100"), 503);
+        } finally {
+            redisServer.resume();
+        }
+        assertThat(get("/v1/counters/frozen").body()).contains("\"value\":2");
     }
 
     @Test
