@@ -103,10 +103,10 @@ final class Problems {
         }
         Optional<String> unavailable = RedisFailures.unavailable(e);
         if (unavailable.isPresent()) {
-            return ApiProblem.unavailable("tally service: " + unavailable.get() + "; nothing was written", 1, e);
+            return ApiProblem.unavailable("tally service: " + unavailable.get(), 1, e);
         }
         if (e instanceof TallyException te && te.retriable()) {
-            return ApiProblem.unavailable("tally service: Redis is unavailable; nothing was written", 1, e);
+            return ApiProblem.unavailable("tally service: Redis is unavailable", 1, e);
         }
         if (e instanceof BadMessageException bm && bm.getCode() >= 400 && bm.getCode() < 500) {
             return new ApiProblem(bm.getCode(), "Bad request", "the request could not be read: " + bm.getReason(),
