@@ -133,6 +133,10 @@ public final class TallyConfig {
             Parsers.intRange(1024, 16 * 1024 * 1024));
     public static final ConfigKey<Long> API_MAX_BATCH_BYTES = key("api-max-batch-bytes", 64L * 1024 * 1024,
             "Largest NDJSON body of POST /v1/batch, bytes (larger: 413).", Parsers.longRange(1024, Long.MAX_VALUE));
+    public static final ConfigKey<Integer> API_MAX_WAITS = key("api-max-waits", 1000,
+            "Read-your-writes waits (GET /v1/counters/{name}?after=) the HTTP service holds open at once; beyond: "
+                    + "503 with Retry-After. A wait holds no thread, only a little memory.",
+            Parsers.intRange(1, 1_000_000));
     // --- Retention ---
     private static final long DAY_MS = 24L * 3600 * 1000;
     private static final long MAX_RETENTION_MS = 3650 * DAY_MS;

@@ -38,9 +38,9 @@ final class HealthRoutes implements Routes {
                 exists = redis.getMap(keys.meta(), StringCodec.INSTANCE).isExistsAsync().toCompletableFuture()
                         .get(1, TimeUnit.SECONDS);
             } catch (Exception e) {
-                throw new ApiProblem(503, "Not ready", "tally service: Redis does not answer ("
-                        + e.getClass().getSimpleName() + "); check that Redis is up and reachable", null)
-                        .header("Retry-After", "1");
+                // A probe asks often: the answer says enough, the log stays quiet.
+                throw new ApiProblem(503, "Not ready", "tally service: Redis does not answer within 1 s; check "
+                        + "that Redis is up and reachable", null).header("Retry-After", "1");
             }
             if (!exists) {
                 throw new ApiProblem(503, "Not ready", "tally service: namespace '" + keys.namespace()
