@@ -1,5 +1,6 @@
 package io.tally.common.keys;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -9,6 +10,7 @@ import java.util.List;
 public final class Keys {
     /** Consumer group on the ops and events streams. */
     public static final String GROUP = "tally";
+    private static final byte[] COLON = {':'};
 
     private final String namespace;
 
@@ -89,13 +91,38 @@ public final class Keys {
         return partitionKey(p, "dlq");
     }
 
-    /** Prefix of the idempotency keys of partition p; the script appends the operation id. */
-    public String dedupePrefix(int p) {
-        return partitionKey(p, "dedupe:");
+    /**
+     * Prefix of the idempotency keys of one stream ({@code ops} or {@code events}) of partition p:
+     * {@code <ns>:{p<i>}:dedupe:<stream>:}.
+     */
+    public String dedupePrefix(int p, String stream) {
+        return partitionKey(p, "dedupe:" + stream + ":");
     }
 
-    public String dedupe(int p, String operationId) {
-        return dedupePrefix(p) + operationId;
+    /**
+     * Idempotency key of an operation id, scoped to its stream and routing key (counter or event type):
+     * {@code <ns>:{p<i>}:dedupe:<stream>:<routing key length>:<routing key>:<id>}. The routing key's
+     * length in UTF-8 bytes keeps keys apart whatever {@code :} the routing key and the id contain.
+     */
+    public String dedupe(int p, String stream, String routingKey, String operationId) {
+        return new String(dedupe(dedupePrefix(p, stream).getBytes(StandardCharsets.UTF_8),
+                routingKey.getBytes(StandardCharsets.UTF_8), operationId.getBytes(StandardCharsets.UTF_8)),
+                StandardCharsets.UTF_8);
+    }
+
+    /**
+     * {@link #dedupe(int, String, String, String)} in UTF-8 bytes, from the bytes of its prefix
+     * ({@link #dedupePrefix(int, String)}), routing key and id: the producer's send path, which holds bytes.
+     */
+    public static byte[] dedupe(byte[] prefix, byte[] routingKey, byte[] operationId) {
+        byte[] length = Integer.toString(routingKey.length).getBytes(StandardCharsets.US_ASCII);
+        byte[] key = new byte[prefix.length + length.length + 1 + routingKey.length + 1 + operationId.length];
+        int at = 0;
+        for (byte[] part : new byte[][]{prefix, length, COLON, routingKey, COLON, operationId}) {
+            System.arraycopy(part, 0, key, at, part.length);
+            at += part.length;
+        }
+        return key;
     }
 
     /**
