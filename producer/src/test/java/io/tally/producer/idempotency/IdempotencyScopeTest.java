@@ -158,6 +158,15 @@ class IdempotencyScopeTest {
         assertThat(cli(env, "emit", "--id", "e-1", "click", "k=w").exit).isEqualTo(Cli.FAILURE);
     }
 
+    @Test
+    void cliWithADedupeWindowShorterThanTwiceTheSendTimeout_exits2NamingBothKeys(TestRedis redis) {
+        Map<String, String> env = Map.of("TALLY_REDIS_URL", redis.url(), "TALLY_DEDUPE_WINDOW_MS", "15000",
+                "TALLY_SEND_TIMEOUT_MS", "10000");
+        Run run = cli(env, "incr", "--id", "req-1", "orders");
+        assertThat(run.exit).isEqualTo(Cli.USAGE);
+        assertThat(run.err).contains("Invalid value 15000 for dedupe-window-ms").contains("send-timeout-ms (10000)");
+    }
+
     private record Run(int exit, String out, String err) {
     }
 
