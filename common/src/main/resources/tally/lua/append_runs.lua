@@ -5,7 +5,7 @@
 -- Idempotence: an entry with an operation id has a dedupe key (built by the caller from the stream,
 -- the routing key and the id, see docs/wire-format.md) holding '<entry id> <payload digest>' for the
 -- dedupe window. The payload digest is the SHA-1 of the entry's fields other than id and ts, sorted by
--- name, each as '<len>:<name><len>:<value>'. The same id with the same payload is a duplicate (the
+-- name (bytes, then position), each as '<len>:<name><len>:<value>' (lengths in bytes, decimal). The same id with the same payload is a duplicate (the
 -- original entry's id is returned); with another payload it is a conflict: nothing is written for it.
 -- The first entry this call adds gets its id from XADD '*' (its dedupe key read with GET before and set
 -- after); every later one gets the next id explicitly (the stream's top is this call's own previous
@@ -31,6 +31,21 @@ local MAX_ID_PART = '18446744073709551615'
 
 local function fail(message)
   return redis.error_reply('ERR append_runs: ' .. message)
+end
+
+-- Byte order of two field names, then their position: Lua's own '<' follows the server's locale
+-- (strcoll), and a digest must not change when a replica with another locale takes over.
+local function before(x, y, i, j)
+  if x == y then
+    return i < j
+  end
+  for at = 1, math.min(#x, #y) do
+    local a, b = string.byte(x, at), string.byte(y, at)
+    if a ~= b then
+      return a < b
+    end
+  end
+  return #x < #y
 end
 
 -- Pass 1: read every run, writing nothing.
@@ -64,7 +79,7 @@ while at <= last do
         order[#order + 1] = j
       end
     end
-    table.sort(order, function(a, b) return ARGV[names + a] < ARGV[names + b] end)
+    table.sort(order, function(a, b) return before(ARGV[names + a], ARGV[names + b], a, b) end)
     local heads = {}
     for i = 1, #order do
       local name = ARGV[names + order[i]]
