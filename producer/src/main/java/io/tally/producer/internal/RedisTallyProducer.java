@@ -351,7 +351,7 @@ public final class RedisTallyProducer implements TallyProducer {
             } else if (unconfirmed) {
                 metrics.sent(send.topicName(), "unknown", now - send.createdNanos);
                 send.future.completeExceptionally(new OutcomeUnknownException("send to partition " + send.partition
-                        + " was written to the master as entry " + entryId + " of "
+                        + " is on the master as entry " + entryId + " of "
                         + streamKeys.stream(send.topic, send.partition) + " but no replica confirmed it within "
                         + sendTimeoutMs + " ms (acks=replicas); a failover may lose it, so retry only with the same id", null));
                 finished(1);

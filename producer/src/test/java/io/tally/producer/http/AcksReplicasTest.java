@@ -76,7 +76,7 @@ class AcksReplicasTest {
             replica.pause();
             assertThatThrownBy(() -> producer.send(CounterOp.incr("c", 2)).join()).cause()
                     .isInstanceOf(OutcomeUnknownException.class)
-                    .hasMessageContaining("written to the master").hasMessageContaining("no replica confirmed")
+                    .hasMessageContaining("is on the master").hasMessageContaining("no replica confirmed")
                     .hasMessageContaining("retry only with the same id");
             assertThatThrownBy(() -> producer.send(CounterOp.incr("c", 3).withId("r-1")).join()).cause()
                     .isInstanceOf(OutcomeUnknownException.class);
@@ -90,7 +90,7 @@ class AcksReplicasTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as(r.body()).isEqualTo(504);
             assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
-            assertThat(r.body()).contains("written to the master").contains("retry only with the same id");
+            assertThat(r.body()).contains("is on the master").contains("retry only with the same id");
             assertThat(admin.getStream(keys.ops(p), StringCodec.INSTANCE).size()).isEqualTo(4);
         }
     }

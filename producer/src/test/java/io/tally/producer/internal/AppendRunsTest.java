@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * One pipeline that mixes every shape of entry (so append_runs.lua sees runs of 2 to 7 fields, plain and
@@ -108,6 +109,33 @@ class AppendRunsTest {
                 assertThat(client.getBucket(dedupe, StringCodec.INSTANCE).remainTimeToLive())
                         .isBetween(1L, config.get(TallyConfig.DEDUPE_WINDOW_MS));
             }
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    @Test
+    void aCallThatRunsOutOfStreamIds_completesTheSendsItWroteAndFailsOnlyTheRest(TestRedis redis) {
+        TallyConfig config = redis.config(1).set(TallyConfig.PRODUCER_LINGER_MS, 200).build();
+        Keys keys = new Keys(config.namespace());
+        String max = "18446744073709551615";
+        RedissonClient client = redis.client();
+        try (TallyProducer producer = TallyProducer.create(config)) {
+            client.getScript(StringCodec.INSTANCE).eval(org.redisson.api.RScript.Mode.READ_WRITE,
+                    "return redis.call('XADD', KEYS[1], ARGV[1], 'seed', '1')", org.redisson.api.RScript.ReturnType.VALUE,
+                    List.of(keys.ops(0)), max + "-18446744073709551613");
+            List<CompletableFuture<SendResult>> sends = List.of(producer.send(CounterOp.incr("a", 1)),
+                    producer.send(CounterOp.incr("a", 2).withId("k")), producer.send(CounterOp.incr("a", 3)),
+                    producer.send(CounterOp.incr("a", 4).withId("l")));
+            producer.flush();
+            assertThat(sends.get(0).join().entryId()).isEqualTo(max + "-18446744073709551614");
+            assertThat(sends.get(1).join().entryId()).isEqualTo(max + "-" + max);
+            for (CompletableFuture<SendResult> late : sends.subList(2, 4)) {
+                assertThatThrownBy(late::join).cause().isInstanceOf(io.tally.producer.SendFailedException.class)
+                        .hasMessageContaining("not written").hasMessageContaining("largest possible id");
+            }
+            assertThat(client.getStream(keys.ops(0), StringCodec.INSTANCE).size()).isEqualTo(3);
+            assertThat(client.getBucket(keys.dedupe(0, "ops", "a", "l"), StringCodec.INSTANCE).isExists()).isFalse();
         } finally {
             client.shutdown();
         }
