@@ -10,7 +10,6 @@ import java.util.List;
 public final class Keys {
     /** Consumer group on the ops and events streams. */
     public static final String GROUP = "tally";
-    private static final byte[] COLON = {':'};
 
     private final String namespace;
 
@@ -117,11 +116,12 @@ public final class Keys {
     public static byte[] dedupe(byte[] prefix, byte[] routingKey, byte[] operationId) {
         byte[] length = Integer.toString(routingKey.length).getBytes(StandardCharsets.US_ASCII);
         byte[] key = new byte[prefix.length + length.length + 1 + routingKey.length + 1 + operationId.length];
-        int at = 0;
-        for (byte[] part : new byte[][]{prefix, length, COLON, routingKey, COLON, operationId}) {
-            System.arraycopy(part, 0, key, at, part.length);
-            at += part.length;
-        }
+        int at = put(key, 0, prefix);
+        at = put(key, at, length);
+        key[at++] = ':';
+        at = put(key, at, routingKey);
+        key[at++] = ':';
+        put(key, at, operationId);
         return key;
     }
 
@@ -186,6 +186,11 @@ public final class Keys {
     /** The two input streams of a partition, ops first. */
     public List<String> inputStreams(int p) {
         return List.of(ops(p), events(p));
+    }
+
+    private static int put(byte[] into, int at, byte[] part) {
+        System.arraycopy(part, 0, into, at, part.length);
+        return at + part.length;
     }
 
     private String partitionKey(int p, String suffix) {
