@@ -68,7 +68,7 @@ public final class TallyConfig {
                     + "At most the lease TTL. Raise it if processors may stall for longer (long GC pauses).",
             Parsers.intRange(0, 600_000));
     public static final ConfigKey<Integer> TICK_MS = key("tick-ms", 250,
-            "Interval of membership heartbeat, assignment and time-trigger checks, ms.", Parsers.intRange(10, 10_000));
+            "Interval of membership heartbeat, assignment and time-trigger checks, ms; at most a third of lease-ttl-ms.", Parsers.intRange(10, 10_000));
     public static final ConfigKey<Integer> TRIGGER_POLL_MS = key("trigger-poll-ms", 50,
             "Interval at which a processor fires due time triggers of its partitions, ms (a trigger fires at most "
                     + "about this late while its partition has an owner).", Parsers.intRange(10, 1000));
@@ -109,7 +109,7 @@ public final class TallyConfig {
             "Time a send may take before it fails (an idempotent send is retried within it).",
             Parsers.longRange(100, 600_000));
     public static final ConfigKey<Long> DEDUPE_WINDOW_MS = key("dedupe-window-ms", 600_000L,
-            "How long an operation id is remembered for idempotent sends, ms.", Parsers.longRange(1000, 7L * 24 * 3600 * 1000));
+            "How long an operation id is remembered for idempotent sends, ms; at least twice send-timeout-ms.", Parsers.longRange(1000, 7L * 24 * 3600 * 1000));
     public static final ConfigKey<Acks> ACKS = key("acks", Acks.LEADER,
             "leader: a send is done when the master has it; replicas: also one replica (WAIT).", Parsers.oneOf(Acks.class));
     public static final ConfigKey<Long> BACKLOG_LIMIT = key("backlog-limit", 1_000_000L,
@@ -132,7 +132,7 @@ public final class TallyConfig {
             "Largest request body of a single-operation HTTP request, bytes (larger: 413).",
             Parsers.intRange(1024, 16 * 1024 * 1024));
     public static final ConfigKey<Long> API_MAX_BATCH_BYTES = key("api-max-batch-bytes", 64L * 1024 * 1024,
-            "Largest NDJSON body of POST /v1/batch, bytes (larger: 413).", Parsers.longRange(1024, Long.MAX_VALUE));
+            "Largest NDJSON body of POST /v1/batch, bytes (larger: 413); at least api-max-body-bytes.", Parsers.longRange(1024, Long.MAX_VALUE));
     public static final ConfigKey<Integer> API_MAX_WAITS = key("api-max-waits", 1000,
             "Read-your-writes waits (GET /v1/counters/{name}?after=) the HTTP service holds open at once; beyond: "
                     + "503 with Retry-After. A wait holds no thread, only a little memory.",
@@ -264,6 +264,31 @@ public final class TallyConfig {
         }
     }
 
+    /** Settings that are each valid alone but together break a guarantee. */
+    private void checkPairs() {
+        long window = get(DEDUPE_WINDOW_MS);
+        long timeout = get(SEND_TIMEOUT_MS);
+        if (window < 2 * timeout) {
+            throw new ConfigException("Invalid value " + window + " for dedupe-window-ms: must be at least twice "
+                    + "send-timeout-ms (" + timeout + "); a send is retried for up to send-timeout-ms and each try may "
+                    + "reach Redis up to send-timeout-ms later, so a retry could outlive its dedupe key and be written twice");
+        }
+        int tick = get(TICK_MS);
+        int ttl = get(LEASE_TTL_MS);
+        if (tick > ttl / 3) {
+            throw new ConfigException("Invalid value " + tick + " for tick-ms: must be at most a third of lease-ttl-ms ("
+                    + ttl + "); leases are renewed on ticks, so leases would run out between ticks and partitions "
+                    + "would move from processor to processor");
+        }
+        int body = get(API_MAX_BODY_BYTES);
+        long batch = get(API_MAX_BATCH_BYTES);
+        if (batch < body) {
+            throw new ConfigException("Invalid value " + batch + " for api-max-batch-bytes: must be at least "
+                    + "api-max-body-bytes (" + body + "); a batch could not carry a line that POST /v1/counters and "
+                    + "/v1/events accept");
+        }
+    }
+
     /** Builds a configuration from raw values; {@link #build()} validates every one of them. */
     public static final class Builder {
         private final Map<ConfigKey<?>, String> raw = new LinkedHashMap<>();
@@ -336,6 +361,7 @@ public final class TallyConfig {
             }
             TallyConfig config = new TallyConfig(values, origins, raw);
             config.checkMemberTimeout();
+            config.checkPairs();
             return config;
         }
 

@@ -7,6 +7,7 @@ import io.javalin.http.HttpResponseException;
 import io.tally.common.trigger.InvalidTriggerException;
 import io.tally.common.wire.InvalidEntryException;
 import io.tally.producer.BackpressureException;
+import io.tally.producer.DuplicateIdConflictException;
 import io.tally.producer.OutcomeUnknownException;
 import io.tally.producer.TallyException;
 import org.eclipse.jetty.http.BadMessageException;
@@ -97,6 +98,10 @@ final class Problems {
         if (e instanceof BackpressureException be) {
             long seconds = Math.max(1, (be.retryAfterMs() + 999) / 1000);
             return ApiProblem.unavailable(be.getMessage(), seconds, null);
+        }
+        if (e instanceof DuplicateIdConflictException c) {
+            return new ApiProblem(409, "Conflict: id reused with another payload", c.getMessage(), "id")
+                    .with("id", c.id()).with("originalEntryId", c.originalEntryId());
         }
         if (e instanceof OutcomeUnknownException) {
             return new ApiProblem(504, "Outcome unknown", e.getMessage(), null, e);

@@ -85,6 +85,31 @@ class ApiServerTest {
     }
 
     @Test
+    void sameIdWithAnotherPayload_is409NamingTheId_andTheSameIdOnAnotherCounterIsWritten() throws Exception {
+        String first = post("/v1/counters/idem409/incr", "{\"by\":1,\"id\":\"op-43\"}").body();
+        HttpResponse<String> conflict = post("/v1/counters/idem409/incr", "{\"by\":2,\"id\":\"op-43\"}");
+        assertProblem(conflict, 409, "\"id\":\"op-43\"");
+        assertThat(conflict.body()).contains("\"originalEntryId\":\"" + entryId(first) + "\"")
+                .contains("different payload").contains("'idem409'");
+        HttpResponse<String> elsewhere = post("/v1/counters/idem409-other/incr", "{\"by\":2,\"id\":\"op-43\"}");
+        assertThat(elsewhere.statusCode()).isEqualTo(202);
+        assertThat(elsewhere.body()).contains("\"duplicate\":false");
+    }
+
+    @Test
+    void batch_aLineReusingAnIdWithAnotherPayload_failsAloneWith409() throws Exception {
+        String ndjson = String.join("\n",
+                "{\"op\":\"incr\",\"counter\":\"b409\",\"id\":\"c-1\"}",
+                "{\"op\":\"incr\",\"counter\":\"b409\",\"by\":5,\"id\":\"c-1\"}",
+                "{\"op\":\"incr\",\"counter\":\"b409\",\"id\":\"c-1\"}") + "\n";
+        HttpResponse<String> r = send(authed("/v1/batch").header("Content-Type", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofString(ndjson)).build());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("\"accepted\":2").contains("\"duplicates\":1").contains("\"failed\":1")
+                .contains("{\"line\":2,\"status\":409,\"field\":\"id\"");
+    }
+
+    @Test
     void setWithoutValue_is400NamingTheField() throws Exception {
         HttpResponse<String> r = post("/v1/counters/c/set", "{}");
         assertProblem(r, 400, "\"field\":\"value\"");

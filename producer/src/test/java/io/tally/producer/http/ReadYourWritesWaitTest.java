@@ -32,7 +32,7 @@ import static org.awaitility.Awaitility.await;
  */
 @ExtendWith(RealRedisExtension.class)
 class ReadYourWritesWaitTest {
-    private static final String TOKEN = "waits-token-1";
+    private static final String TOKEN = "waits-token-0123456789";
     private static final int WAITS = 300;
     private static final String FAR_ENTRY = "99999999999999-0";
 

@@ -41,7 +41,7 @@ import static org.awaitility.Awaitility.await;
  * for a truncated body. The log carries the detail under the request id the body names.
  */
 class RedisFaultsTest {
-    private static final String TOKEN = "faults-token-1";
+    private static final String TOKEN = "faults-token-0123456789";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -36,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @ExtendWith(RealRedisExtension.class)
 class StrictParsingTest {
-    private static final String TOKEN = "parsing-token-1";
+    private static final String TOKEN = "parsing-token-0123456789";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
 
