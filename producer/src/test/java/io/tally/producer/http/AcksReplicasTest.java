@@ -3,6 +3,7 @@ package io.tally.producer.http;
 import io.tally.common.config.Acks;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.keys.Keys;
+import io.tally.common.redis.Namespace;
 import io.tally.common.keys.Partitioner;
 import io.tally.common.model.CounterOp;
 import io.tally.common.redis.RedisClientFactory;
@@ -69,6 +70,7 @@ class AcksReplicasTest {
                 .build();
         Keys keys = new Keys(config.namespace());
         int p = new Partitioner(2).partitionOf("c");
+        Namespace.create(admin, config); // as `tally init` would
         try (TallyProducer producer = TallyProducer.create(config)) {
             SendResult confirmed = producer.send(CounterOp.incr("c", 1)).join();
             assertThat(confirmed.duplicate()).isFalse();

@@ -50,17 +50,19 @@ class RedisFaultsTest {
     private static ApiServer server;
     private static Keys keys;
     private static Partitioner partitioner;
+    private static TallyConfig config;
 
     private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
 
     @BeforeAll
     static void start() {
         redisServer = RedisServer.start();
-        TallyConfig config = TallyConfig.builder().set(TallyConfig.REDIS_URL, redisServer.url())
+        config = TallyConfig.builder().set(TallyConfig.REDIS_URL, redisServer.url())
                 .set(TallyConfig.NAMESPACE, "faults").set(TallyConfig.PARTITIONS, 4)
                 .set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
                 .set(TallyConfig.API_TOKENS, TOKEN).set(TallyConfig.REDIS_TIMEOUT_MS, 1000).build();
         redis = io.tally.common.redis.RedisClientFactory.create(config);
+        io.tally.common.redis.Namespace.create(redis, config); // as `tally init` would
         server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
         keys = new Keys(config.namespace());
         partitioner = new Partitioner(4);
@@ -85,6 +87,10 @@ class RedisFaultsTest {
         if (!redisServer.isRunning()) {
             redisServer.restart();
         }
+        // a restarted server keeps nothing on disk: the namespace goes with it, and no processor runs here
+        // to restore it, so the test does what `tally init` would
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> io.tally.common.redis.Namespace.create(redis, config) != null);
         redisServer.cli("CONFIG", "SET", "maxmemory", "0");
     }
 
@@ -193,8 +199,10 @@ class RedisFaultsTest {
 
     /** Sends are answered 202 again (after a test that stopped Redis, the connections are back). */
     private static void awaitSendsServed() {
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(post("/v1/counters/warm/incr", "{}").statusCode()).isEqualTo(202));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            HttpResponse<String> r = post("/v1/counters/warm/incr", "{}");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        });
     }
 
     /** A problem+json body that carries a request id and none of a script's SHA or line, a Java class or a trace. */
