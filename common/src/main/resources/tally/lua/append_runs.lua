@@ -1,99 +1,238 @@
--- Appends a producer's batch for one stream in one call, in order; the successor of send_batch.lua
--- with far fewer arguments, since every argument costs CPU on both sides (the client's encoding,
--- Redis's parsing). Consecutive entries that have the same field names form a run, which names its
--- fields once and carries all its values in one MessagePack array (unpacked here in C by cmsgpack).
--- Entries with an operation id are idempotent: at most one entry per id within the dedupe window
--- (SET NX PX on its dedupe key, holding the entry id). The first entry this call adds gets its id from
--- XADD '*' (its dedupe key checked with GET before and set after); every later one gets the next id
--- explicitly (same millisecond, next sequence number: always above the stream's top, which is this
--- call's own previous entry), so its dedupe key is set to that id with one SET NX PX GET before its
--- XADD: a nil reply means new, anything else is the original entry's id.
+-- Appends a producer's batch for one stream in one call, in order, with few arguments (every argument
+-- costs CPU on both sides). Consecutive entries that have the same field names form a run, which names
+-- its fields once and carries all its values in one MessagePack array (unpacked here in C by cmsgpack).
+--
+-- Idempotence: an entry with an operation id has a dedupe key (built by the caller from the stream,
+-- the routing key and the id, see docs/wire-format.md) holding '<entry id> <payload digest>' for the
+-- dedupe window. The payload digest is the SHA-1 of the entry's fields other than id and ts, sorted by
+-- name (bytes, then position), each as '<len>:<name><len>:<value>' (lengths in bytes, decimal). The same id with the same payload is a duplicate (the
+-- original entry's id is returned); with another payload it is a conflict: nothing is written for it.
+-- The first entry this call adds gets its id from XADD '*' (its dedupe key read with GET before and set
+-- after); every later one gets the next id explicitly (the stream's top is this call's own previous
+-- entry), so its dedupe key is claimed with one SET NX PX GET before its XADD.
+--
+-- Truthful results: every argument is read and checked before the first write (a malformed call is an
+-- error and writes nothing). A write that still fails (a key of the wrong type, the stream's ids used
+-- up) stops the call there: what came before stays written and is reported, the entry that failed and
+-- every later one are not written, and a dedupe key this call claimed for the failed entry is removed.
+--
 -- KEYS[1] stream   KEYS[2..] dedupe keys of the entries that have an id, in entry order
 -- ARGV[1] dedupe window ms, then runs: n entries, k fields, 1 when the run's entries have a dedupe
 --   key else 0, the k field names, then a MessagePack array of the n x k values, entry by entry
--- Returns the entry id of every entry in order (the original entry's id for a duplicate), then the
--- 1-based positions of the duplicates.
+-- Returns, for the m entries handled (m = n unless a write failed), the entry id of each (the original
+-- entry's id for a duplicate or a conflict); then the 1-based position of every duplicate (positive)
+-- and conflict (negative); then, when a write failed, 0 and the error message.
 local stream = KEYS[1]
 local window = ARGV[1]
-local call = redis.call
-local out = {}
-local duplicates = {}
-local entries = 0
-local dedupe = 2
-local at = 2
-local last = #ARGV
--- the id of the last entry this call added: later entries get the next one explicitly
-local top_ms, top_seq = nil, nil
--- XADD; should it fail after SET NX claimed the entry's dedupe key, the key goes too, so that a
--- dedupe key always names an entry that exists (scripts do not roll back)
-local function xadd(claimed, ...)
-  local r = redis.pcall('XADD', ...)
-  if type(r) == 'table' and r.err then
-    if claimed then call('DEL', claimed) end
-    error(r)
+local call, rpcall = redis.call, redis.pcall
+-- XADD takes the fields of a long entry through unpack: 2 + 2k values stay under Lua's limit (~8000)
+local MAX_FIELDS = 3990
+local MAX_ID_PART = '18446744073709551615'
+
+local function fail(message)
+  return redis.error_reply('ERR append_runs: ' .. message)
+end
+
+-- Byte order of two field names, then their position: Lua's own '<' follows the server's locale
+-- (strcoll), and a digest must not change when a replica with another locale takes over.
+local function before(x, y, i, j)
+  if x == y then
+    return i < j
   end
-  return r
+  for at = 1, math.min(#x, #y) do
+    local a, b = string.byte(x, at), string.byte(y, at)
+    if a ~= b then
+      return a < b
+    end
+  end
+  return #x < #y
+end
+
+-- Pass 1: read every run, writing nothing.
+local runs = {}
+local at, last = 2, #ARGV
+local idempotent_entries = 0
+if not tonumber(window) then
+  return fail('dedupe window is not a number')
 end
 while at <= last do
-  local n = tonumber(ARGV[at])
-  local k = tonumber(ARGV[at + 1])
-  local idempotent = ARGV[at + 2] == '1'
+  local n, k = tonumber(ARGV[at]), tonumber(ARGV[at + 1])
+  if not n or not k or n < 1 or k < 1 or k > MAX_FIELDS or n % 1 ~= 0 or k % 1 ~= 0 then
+    return fail('run at argument ' .. at .. ' needs 1 or more entries and 1 to ' .. MAX_FIELDS .. ' fields')
+  end
   local names = at + 3
-  local f1, f2, f3, f4, f5 = ARGV[names], ARGV[names + 1], ARGV[names + 2], ARGV[names + 3], ARGV[names + 4]
-  local values = cmsgpack.unpack(ARGV[names + k])
-  local v = 1
-  for _ = 1, n do
-    local id = false
-    local key
-    if idempotent then
-      key = KEYS[dedupe]
-      dedupe = dedupe + 1
-    end
-    local next_id = top_ms and (top_ms .. '-' .. (top_seq + 1)) or '*'
-    if key then
-      if top_ms then
-        id = call('SET', key, next_id, 'NX', 'PX', window, 'GET')
-      else
-        id = call('GET', key)
+  if names + k > last then
+    return fail('run at argument ' .. at .. ' is cut short')
+  end
+  local ok, values = pcall(cmsgpack.unpack, ARGV[names + k])
+  if not ok or type(values) ~= 'table' or #values ~= n * k then
+    return fail('run at argument ' .. at .. ' needs a MessagePack array of ' .. n .. ' x ' .. k .. ' values')
+  end
+  local run = {n = n, k = k, names = names, values = values, idempotent = ARGV[at + 2] == '1'}
+  if run.idempotent then
+    idempotent_entries = idempotent_entries + n
+    -- the payload's fields in name order, each name's part of the digest made once per run
+    local order = {}
+    for j = 0, k - 1 do
+      local name = ARGV[names + j]
+      if name ~= 'id' and name ~= 'ts' then
+        order[#order + 1] = j
       end
     end
-    entries = entries + 1
-    if id then
-      duplicates[#duplicates + 1] = entries
+    table.sort(order, function(a, b) return before(ARGV[names + a], ARGV[names + b], a, b) end)
+    local heads = {}
+    for i = 1, #order do
+      local name = ARGV[names + order[i]]
+      heads[i] = #name .. ':' .. name
+    end
+    run.order, run.heads, run.parts = order, heads, {}
+  end
+  runs[#runs + 1] = run
+  at = names + k + 1
+end
+if idempotent_entries ~= #KEYS - 1 then
+  return fail(idempotent_entries .. ' entries with an id but ' .. (#KEYS - 1) .. ' dedupe keys')
+end
+
+-- The digest of one entry's payload, or nil when a value is not a string.
+local function digest(run, v)
+  local order, heads, parts, values = run.order, run.heads, run.parts, run.values
+  for i = 1, #order do
+    local value = values[v + order[i]]
+    if type(value) ~= 'string' then
+      return nil
+    end
+    parts[3 * i - 2] = heads[i]
+    parts[3 * i - 1] = #value .. ':'
+    parts[3 * i] = value
+  end
+  return redis.sha1hex(table.concat(parts))
+end
+
+-- Decimal successor of a stream id part (a decimal string): ids reach 2^64 - 1, past Lua's exact numbers.
+local function successor(d)
+  local i = #d
+  while i > 0 and string.byte(d, i) == 57 do
+    i = i - 1
+  end
+  if i == 0 then
+    return '1' .. string.rep('0', #d)
+  end
+  return string.sub(d, 1, i - 1) .. string.char(string.byte(d, i) + 1) .. string.rep('0', #d - i)
+end
+
+-- Pass 2: write.
+local out, marks = {}, {}
+local handled = 0
+local failure
+local dedupe = 2
+-- the id of the last entry this call added (decimal strings; the sequence a number while small)
+local top_ms, top_seq = nil, nil
+local function next_id()
+  if type(top_seq) == 'number' and top_seq < 1e12 then
+    return top_ms, top_seq + 1
+  end
+  local seq = tostring(top_seq)
+  if seq ~= MAX_ID_PART then
+    return top_ms, successor(seq)
+  end
+  if top_ms ~= MAX_ID_PART then
+    return successor(top_ms), 0
+  end
+  return nil
+end
+
+for r = 1, #runs do
+  local run = runs[r]
+  local n, k, names, values = run.n, run.k, run.names, run.values
+  local f1, f2, f3, f4, f5 = ARGV[names], ARGV[names + 1], ARGV[names + 2], ARGV[names + 3], ARGV[names + 4]
+  local v = 1
+  for _ = 1, n do
+    local entry = handled + 1
+    local key, sum, prior
+    local new_ms, new_seq, id
+    if top_ms then
+      new_ms, new_seq = next_id()
+      if not new_ms then
+        failure = 'the stream\'s top id is the largest possible id; nothing more can be added'
+        break
+      end
+      id = new_ms .. '-' .. new_seq
     else
-      local claimed = top_ms and key
-      if k == 4 then
-        id = xadd(claimed, stream, next_id, f1, values[v], f2, values[v + 1], f3, values[v + 2], f4, values[v + 3])
-      elseif k == 5 then
-        id = xadd(claimed, stream, next_id, f1, values[v], f2, values[v + 1], f3, values[v + 2], f4, values[v + 3], f5, values[v + 4])
-      elseif k == 3 then
-        id = xadd(claimed, stream, next_id, f1, values[v], f2, values[v + 1], f3, values[v + 2])
-      elseif k == 2 then
-        id = xadd(claimed, stream, next_id, f1, values[v], f2, values[v + 1])
+      id = '*'
+    end
+    if run.idempotent then
+      key = KEYS[dedupe]
+      dedupe = dedupe + 1
+      sum = digest(run, v)
+      if not sum then
+        failure = 'entry ' .. entry .. ' has a value that is not a string'
+        break
+      end
+      if top_ms then
+        prior = rpcall('SET', key, id .. ' ' .. sum, 'NX', 'PX', window, 'GET')
       else
-        local args = {stream, next_id}
+        prior = rpcall('GET', key)
+      end
+      if type(prior) == 'table' then
+        failure = 'entry ' .. entry .. ': ' .. tostring(prior.err)
+        break
+      end
+    end
+    if prior then
+      local space = string.find(prior, ' ', 1, true)
+      out[entry] = space and string.sub(prior, 1, space - 1) or prior
+      marks[#marks + 1] = (space and string.sub(prior, space + 1) == sum) and entry or -entry
+    else
+      local added
+      if k == 4 then
+        added = rpcall('XADD', stream, id, f1, values[v], f2, values[v + 1], f3, values[v + 2], f4, values[v + 3])
+      elseif k == 5 then
+        added = rpcall('XADD', stream, id, f1, values[v], f2, values[v + 1], f3, values[v + 2], f4, values[v + 3], f5, values[v + 4])
+      elseif k == 3 then
+        added = rpcall('XADD', stream, id, f1, values[v], f2, values[v + 1], f3, values[v + 2])
+      elseif k == 2 then
+        added = rpcall('XADD', stream, id, f1, values[v], f2, values[v + 1])
+      else
+        local args = {stream, id}
         for j = 0, k - 1 do
           args[3 + 2 * j] = ARGV[names + j]
           args[4 + 2 * j] = values[v + j]
         end
-        id = xadd(claimed, unpack(args))
+        added = rpcall('XADD', unpack(args, 1, 2 + 2 * k))
       end
+      if type(added) ~= 'string' then
+        -- a dedupe key always names an entry that exists: drop the one claimed for this entry
+        if key and top_ms then
+          call('DEL', key)
+        end
+        failure = 'entry ' .. entry .. ': ' .. (type(added) == 'table' and tostring(added.err) or 'XADD gave no id')
+        break
+      end
+      out[entry] = added
       if top_ms then
-        top_seq = top_seq + 1
+        top_ms, top_seq = new_ms, new_seq
       else
-        local dash = string.find(id, '-', 1, true)
-        top_ms, top_seq = string.sub(id, 1, dash - 1), tonumber(string.sub(id, dash + 1))
+        local dash = string.find(added, '-', 1, true)
+        local seq = string.sub(added, dash + 1)
+        top_ms, top_seq = string.sub(added, 1, dash - 1), (#seq <= 12 and tonumber(seq) or seq)
         if key then
-          call('SET', key, id, 'PX', window)
+          call('SET', key, added .. ' ' .. sum, 'PX', window)
         end
       end
     end
-    out[entries] = id
+    handled = entry
     v = v + k
   end
-  at = names + k + 1
+  if failure then
+    break
+  end
 end
-for i = 1, #duplicates do
-  out[entries + i] = duplicates[i]
+for i = 1, #marks do
+  out[handled + i] = marks[i]
+end
+if failure then
+  out[#out + 1] = 0
+  out[#out + 1] = failure
 end
 return out

@@ -76,19 +76,25 @@ final class BenchContext {
 
     /** A processor process: {@code java -Xmx256m -jar processor/target/tally-processor.jar ...}. */
     Child processor(String id, String namespace, String... jvmFlags) {
+        return processor(id, namespace, redisUrl, List.of(), jvmFlags);
+    }
+
+    /** A processor on another Redis (a scenario's own), with extra processor flags. */
+    Child processor(String id, String namespace, String url, List<String> flags, String... jvmFlags) {
         List<String> cmd = new ArrayList<>(Child.java(jvmFlags));
         if (processorJar != null && Files.isRegularFile(processorJar)) {
             cmd.addAll(List.of("-jar", processorJar.toString()));
         } else {
             cmd.addAll(List.of("-cp", Child.classpath(), "io.tally.processor.app.ProcessorMain"));
         }
-        cmd.addAll(List.of("--redis-url", redisUrl, "--namespace", namespace, "--partitions",
+        cmd.addAll(List.of("--redis-url", url, "--namespace", namespace, "--partitions",
                 Integer.toString(Workload.PARTITIONS), "--processor-id", id,
                 // several processors share this machine; the bench reads Redis, not their metrics port
                 "--http-port", "0"));
         if (leaseTtlMs > 0) {
             cmd.addAll(List.of("--lease-ttl-ms", Integer.toString(leaseTtlMs)));
         }
+        cmd.addAll(flags);
         return Child.start(namespace + "-" + id, cmd, dir);
     }
 

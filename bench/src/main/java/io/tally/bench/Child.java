@@ -132,6 +132,26 @@ final class Child implements AutoCloseable {
         process.destroyForcibly();
     }
 
+    /** SIGSTOP: the JVM freezes with its leases and connections. */
+    void pause() {
+        signal("STOP");
+    }
+
+    /** SIGCONT. */
+    void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String sig) {
+        try {
+            new ProcessBuilder("kill", "-" + sig, Long.toString(pid())).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Waits for exit; returns the exit code or throws with the log's tail. */
     int await(long timeoutMs) {
         try {

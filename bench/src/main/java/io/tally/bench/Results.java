@@ -55,7 +55,16 @@ final class Results {
             new Row("memory.pending_entry", "Memory: Redis bytes per pending entry", "B", null, null),
             new Row("memory.steady_first", "Memory: steady run, max used_memory first third", "MB", null, null),
             new Row("memory.steady_last", "Memory: steady run, max used_memory last third", "MB", null, null),
-            new Row("memory.flat", "Memory: steady run stays flat (last <= 1.25 x first)", "1=yes", 1.0, null));
+            new Row("memory.flat", "Memory: steady run stays flat (last <= 1.25 x first)", "1=yes", 1.0, null),
+            new Row("hostile.acked", "Hostile chaos: valid sends acknowledged (each with an id)", "sends", null, null),
+            new Row("hostile.retried", "Hostile chaos: send attempts retried with their id", "sends", null, null),
+            new Row("hostile.entries", "Hostile chaos: hostile entries XADDed raw", "entries", null, null),
+            new Row("hostile.dead", "Hostile chaos: dead letters", "entries", null, null),
+            new Row("hostile.firings", "Hostile chaos: distinct firings", "firings", null, null),
+            new Row("hostile.replays", "Hostile chaos: firings written again for the same firing_id (dropped)", "firings", null, null),
+            new Row("hostile.faults", "Hostile chaos: faults (SIGKILL, SIGSTOP, Redis restart)", "faults", null, null),
+            new Row("hostile.drain", "Hostile chaos: drained after the traffic stopped", "ms", null, null),
+            new Row("hostile.mismatches", "Hostile chaos: mismatches (counters, buckets, firings, dead letters)", "count", null, 0.0));
 
     private final Map<String, List<Double>> values = new LinkedHashMap<>();
 

@@ -46,13 +46,29 @@ public final class ProcessorFleet implements AutoCloseable {
         int kills = 0;
         while (busy.getAsBoolean() || kills < minKills) {
             RedisServer.sleep(minGapMs + random.nextInt(jitterMs));
-            ProcessorProcess victim = running.remove(random.nextInt(running.size()));
-            victim.kill();
-            victim.close();
+            killOneAndReplace(random);
             kills++;
-            start(1);
         }
         return kills;
+    }
+
+    /** SIGKILLs a random processor and starts a new one in its place. */
+    public void killOneAndReplace(Random random) {
+        ProcessorProcess victim = running.remove(random.nextInt(running.size()));
+        victim.kill();
+        victim.close();
+        start(1);
+    }
+
+    /** SIGSTOPs a random processor for {@code ms}, then SIGCONTs it: a zombie that wakes up with stale leases. */
+    public void pauseOne(long ms, Random random) {
+        ProcessorProcess victim = running.get(random.nextInt(running.size()));
+        victim.pause();
+        try {
+            RedisServer.sleep(ms);
+        } finally {
+            victim.resume();
+        }
     }
 
     /** SIGKILLs every processor (their leases stay until they expire). */

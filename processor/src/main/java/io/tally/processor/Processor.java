@@ -1,6 +1,7 @@
 package io.tally.processor;
 
 import io.tally.common.config.TallyConfig;
+import io.tally.common.redis.LuaScript;
 import io.tally.common.redis.Namespace;
 import io.tally.common.redis.RedisClientFactory;
 import io.tally.processor.engine.ProcessorLoop;
@@ -12,6 +13,7 @@ import io.tally.processor.worker.ApplyRound;
 import io.tally.processor.worker.Housekeeping;
 import io.tally.processor.worker.Retention;
 import io.tally.processor.worker.HotPath;
+import io.tally.processor.worker.PartitionHalts;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import java.net.InetAddress;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -41,7 +44,8 @@ public final class Processor implements AutoCloseable {
     private final ProcessorLoop loop;
     private final Thread thread;
 
-    private Processor(RedissonClient redis, boolean ownsClient, TallyConfig config, ProcessorMetrics metrics) {
+    private Processor(RedissonClient redis, boolean ownsClient, TallyConfig config, ProcessorMetrics metrics,
+                      LuaScript applyScript) {
         this.redis = redis;
         this.ownsClient = ownsClient;
         Namespace.requireNoEviction(redis, config.get(TallyConfig.REDIS_MODE));
@@ -51,10 +55,10 @@ public final class Processor implements AutoCloseable {
         long ttl = config.get(TallyConfig.LEASE_TTL_MS);
         Membership membership = new Membership(redis, ns.keys(), instanceId, config.memberTimeoutMs());
         Leases leases = new Leases(redis, ns.keys(), instanceId, ttl);
-        ApplyRound round = new ApplyRound(redis, ns.keys(), partitions, instanceId,
+        ApplyRound round = ApplyRound.withApplyScript(redis, ns.keys(), partitions, instanceId,
                 config.get(TallyConfig.BATCH_SIZE), metrics, config.get(TallyConfig.SERIES_WINDOWS),
                 config.get(TallyConfig.SERIES_FUTURE_MS), config.get(TallyConfig.IDLE_POLL_MS),
-                config.get(TallyConfig.FAST_PATH_MIN_READ), HotPath.from(config));
+                config.get(TallyConfig.FAST_PATH_MIN_READ), HotPath.from(config), applyScript);
         Housekeeping housekeeping = new Housekeeping(redis, ns.keys(), instanceId, HOUSEKEEPING_MS,
                 Math.max(60_000, 3 * ttl), Retention.from(config), metrics);
         TimeTriggerScheduler scheduler = new TimeTriggerScheduler(redis, ns.keys(), instanceId,
@@ -77,7 +81,7 @@ public final class Processor implements AutoCloseable {
     public static Processor start(TallyConfig config, ProcessorMetrics metrics) {
         RedissonClient redis = RedisClientFactory.create(config);
         try {
-            return new Processor(redis, true, config, metrics);
+            return new Processor(redis, true, config, metrics, ApplyRound.APPLY);
         } catch (RuntimeException e) {
             redis.shutdown();
             throw e;
@@ -86,7 +90,16 @@ public final class Processor implements AutoCloseable {
 
     /** Starts a processor on a shared Redis client, which {@link #close()} leaves open. */
     public static Processor start(RedissonClient redis, TallyConfig config, ProcessorMetrics metrics) {
-        return new Processor(redis, false, config, metrics);
+        return new Processor(redis, false, config, metrics, ApplyRound.APPLY);
+    }
+
+    /**
+     * For tests only: a processor whose apply.lua is replaced by {@code applyScript}, a real script that
+     * fails on chosen entries, to drive the isolation of a poison entry through real Redis.
+     */
+    static Processor startWithApplyScript(RedissonClient redis, TallyConfig config, ProcessorMetrics metrics,
+                                          LuaScript applyScript) {
+        return new Processor(redis, false, config, metrics, applyScript);
     }
 
     /** {@code <processor id>:<token>}: member id, consumer name and lease value of this run. */
@@ -101,6 +114,14 @@ public final class Processor implements AutoCloseable {
     /** Partitions this processor holds right now. */
     public Set<Integer> ownedPartitions() {
         return loop.owned();
+    }
+
+    /**
+     * Owned partitions that cannot progress right now (an entry of unknown version, a batch being narrowed
+     * to its poison entry, Redis refusing the scripts), and why.
+     */
+    public Map<Integer, PartitionHalts.Halt> haltedPartitions() {
+        return loop.halted();
     }
 
     /**

@@ -58,6 +58,21 @@ public interface ProcessorMetrics {
     default void gap(int partition) {
     }
 
+    /**
+     * A partition's script failed with a Redis error reply: {@code script_error} (possibly an entry's
+     * fault; the batch is narrowed) or {@code redis_refused} (Redis's or the operator's; backs off only).
+     */
+    default void applyFailure(String reason) {
+    }
+
+    /** A poison entry (one apply.lua fails on) was dead-lettered with reason {@code script_error}. */
+    default void poisonEntry(String topic) {
+    }
+
+    /** Partition {@code partition} started ({@code true}) or stopped being halted for {@code reason}. */
+    default void partitionHalted(int partition, String reason, boolean halted) {
+    }
+
     default void trimmed(String topic, long count) {
     }
 

@@ -1,9 +1,11 @@
 package io.tally.producer;
 
 /**
- * A send without an operation id whose outcome is unknown (a timeout or a broken connection after
- * the command left): the entry may or may not be in the stream. The producer does not retry it,
- * since that could apply it twice; give sends an id to make them safely retriable.
+ * A send whose outcome is unknown: a timeout or a broken connection after a send without an operation
+ * id left (the entry may or may not be in the stream), or, with {@code acks=replicas}, a send written on
+ * the master that no replica confirmed in time (a failover may still lose it). The producer does not
+ * retry it, since that could apply it twice; retry it only with an operation id (the same one), which
+ * makes a repeat a duplicate.
  */
 public final class OutcomeUnknownException extends TallyException {
     public OutcomeUnknownException(String message, Throwable cause) {

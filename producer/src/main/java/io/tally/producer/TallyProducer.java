@@ -14,9 +14,12 @@ import java.util.concurrent.CompletableFuture;
  * <p>Sends are asynchronous and batched: up to {@code producer-batch-size} entries wait at most
  * {@code producer-linger-ms} and leave as one pipeline. Each partition belongs to one in-flight lane,
  * so entries of a partition are written in the order they were sent. A send whose operation carries
- * an id is idempotent (one entry per id within {@code dedupe-window-ms}) and is retried on transient
- * errors until {@code send-timeout-ms}; a send without id that times out fails with
- * {@link OutcomeUnknownException} and is not retried.
+ * an id is idempotent: within {@code dedupe-window-ms} one entry per id, stream and routing key
+ * (counter or event type); a repeat with the same payload completes as a duplicate with the original
+ * entry id, one with another payload fails with {@link DuplicateIdConflictException} and writes
+ * nothing. Idempotent sends are retried on transient errors until {@code send-timeout-ms}; a send
+ * without id that times out fails with {@link OutcomeUnknownException} and is not retried, and so does
+ * any send that no replica confirmed with {@code acks=replicas}.
  *
  * <p>Invalid input throws {@link io.tally.common.wire.InvalidEntryException} at once, naming the
  * field. A full buffer or a partition backlog above {@code backlog-limit} fails the future with

@@ -2,9 +2,6 @@ package io.tally.common.config;
 
 import io.tally.common.series.SeriesWindows;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -71,7 +68,7 @@ public final class TallyConfig {
                     + "At most the lease TTL. Raise it if processors may stall for longer (long GC pauses).",
             Parsers.intRange(0, 600_000));
     public static final ConfigKey<Integer> TICK_MS = key("tick-ms", 250,
-            "Interval of membership heartbeat, assignment and time-trigger checks, ms.", Parsers.intRange(10, 10_000));
+            "Interval of membership heartbeat, assignment and time-trigger checks, ms; at most a third of lease-ttl-ms.", Parsers.intRange(10, 10_000));
     public static final ConfigKey<Integer> TRIGGER_POLL_MS = key("trigger-poll-ms", 50,
             "Interval at which a processor fires due time triggers of its partitions, ms (a trigger fires at most "
                     + "about this late while its partition has an owner).", Parsers.intRange(10, 1000));
@@ -93,6 +90,10 @@ public final class TallyConfig {
                     + "a later ts (a wrong clock) is replaced by the id's time.", Parsers.longRange(0, 86_400_000L));
     public static final ConfigKey<Integer> HTTP_PORT = key("http-port", "TALLY_METRICS_PORT", 9400,
             "Port of the processor's metrics and health HTTP server (0: any free port).", Parsers.intRange(0, 65535));
+    public static final ConfigKey<String> HTTP_HOST = key("http-host", "0.0.0.0",
+            "Address the processor's metrics and health HTTP server listens on. Every address by default, so that "
+                    + "probes and Prometheus reach it from outside the container; 127.0.0.1 keeps it on the host.",
+            Parsers.nonBlank());
 
     // --- Producer ---
     public static final ConfigKey<Integer> PRODUCER_BATCH_SIZE = key("producer-batch-size", 500,
@@ -108,7 +109,7 @@ public final class TallyConfig {
             "Time a send may take before it fails (an idempotent send is retried within it).",
             Parsers.longRange(100, 600_000));
     public static final ConfigKey<Long> DEDUPE_WINDOW_MS = key("dedupe-window-ms", 600_000L,
-            "How long an operation id is remembered for idempotent sends, ms.", Parsers.longRange(1000, 7L * 24 * 3600 * 1000));
+            "How long an operation id is remembered for idempotent sends, ms; at least twice send-timeout-ms.", Parsers.longRange(1000, 7L * 24 * 3600 * 1000));
     public static final ConfigKey<Acks> ACKS = key("acks", Acks.LEADER,
             "leader: a send is done when the master has it; replicas: also one replica (WAIT).", Parsers.oneOf(Acks.class));
     public static final ConfigKey<Long> BACKLOG_LIMIT = key("backlog-limit", 1_000_000L,
@@ -131,7 +132,11 @@ public final class TallyConfig {
             "Largest request body of a single-operation HTTP request, bytes (larger: 413).",
             Parsers.intRange(1024, 16 * 1024 * 1024));
     public static final ConfigKey<Long> API_MAX_BATCH_BYTES = key("api-max-batch-bytes", 64L * 1024 * 1024,
-            "Largest NDJSON body of POST /v1/batch, bytes (larger: 413).", Parsers.longRange(1024, Long.MAX_VALUE));
+            "Largest NDJSON body of POST /v1/batch, bytes (larger: 413); at least api-max-body-bytes.", Parsers.longRange(1024, Long.MAX_VALUE));
+    public static final ConfigKey<Integer> API_MAX_WAITS = key("api-max-waits", 1000,
+            "Read-your-writes waits (GET /v1/counters/{name}?after=) the HTTP service holds open at once; beyond: "
+                    + "503 with Retry-After. A wait holds no thread, only a little memory.",
+            Parsers.intRange(1, 1_000_000));
     // --- Retention ---
     private static final long DAY_MS = 24L * 3600 * 1000;
     private static final long MAX_RETENTION_MS = 3650 * DAY_MS;
@@ -207,6 +212,11 @@ public final class TallyConfig {
         return get(NAMESPACE);
     }
 
+    /** True when the key was given (flag, environment or {@link Builder#set}) rather than left at its default. */
+    public boolean isSet(ConfigKey<?> key) {
+        return raw.containsKey(key);
+    }
+
     /** The configured P, or 0 when it should come from the namespace (else 16). */
     public int partitions() {
         return get(PARTITIONS);
@@ -225,12 +235,8 @@ public final class TallyConfig {
         if (file.isEmpty()) {
             return null;
         }
-        try {
-            List<String> lines = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8);
-            return lines.isEmpty() ? "" : lines.get(0).strip();
-        } catch (IOException e) {
-            throw new ConfigException("Cannot read --redis-password-file " + file + ": " + e);
-        }
+        List<String> lines = SecretFile.readLines(Path.of(file), REDIS_PASSWORD_FILE.flag());
+        return lines.isEmpty() ? "" : lines.get(0).strip();
     }
 
     /** The effective configuration, one key per line, secrets masked; for the start-up log. */
@@ -267,6 +273,31 @@ public final class TallyConfig {
             throw new ConfigException("Invalid value " + set + " for member-timeout-ms: must be at least three ticks ("
                     + 3 * get(TICK_MS) + " ms with tick-ms " + get(TICK_MS) + "), or live processors would be "
                     + "dropped between heartbeats");
+        }
+    }
+
+    /** Settings that are each valid alone but together break a guarantee. */
+    private void checkPairs() {
+        long window = get(DEDUPE_WINDOW_MS);
+        long timeout = get(SEND_TIMEOUT_MS);
+        if (window < 2 * timeout) {
+            throw new ConfigException("Invalid value " + window + " for dedupe-window-ms: must be at least twice "
+                    + "send-timeout-ms (" + timeout + "); a send is retried for up to send-timeout-ms and each try may "
+                    + "reach Redis up to send-timeout-ms later, so a retry could outlive its dedupe key and be written twice");
+        }
+        int tick = get(TICK_MS);
+        int ttl = get(LEASE_TTL_MS);
+        if (tick > ttl / 3) {
+            throw new ConfigException("Invalid value " + tick + " for tick-ms: must be at most a third of lease-ttl-ms ("
+                    + ttl + "); leases are renewed on ticks, so leases would run out between ticks and partitions "
+                    + "would move from processor to processor");
+        }
+        int body = get(API_MAX_BODY_BYTES);
+        long batch = get(API_MAX_BATCH_BYTES);
+        if (batch < body) {
+            throw new ConfigException("Invalid value " + batch + " for api-max-batch-bytes: must be at least "
+                    + "api-max-body-bytes (" + body + "); a batch could not carry a line that POST /v1/counters and "
+                    + "/v1/events accept");
         }
     }
 
@@ -342,6 +373,7 @@ public final class TallyConfig {
             }
             TallyConfig config = new TallyConfig(values, origins, raw);
             config.checkMemberTimeout();
+            config.checkPairs();
             return config;
         }
 

@@ -1,5 +1,6 @@
 package io.tally.common.keys;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -50,6 +51,15 @@ public final class Keys {
         return partitionKey(p, "lease");
     }
 
+    /**
+     * Hash saying why the partition's owner stopped applying ({@code reason}, {@code detail},
+     * {@code since} epoch ms, {@code processor}); written with a TTL and refreshed while the halt lasts,
+     * deleted when it ends.
+     */
+    public String halt(int p) {
+        return partitionKey(p, "halt");
+    }
+
     public String triggers(int p) {
         return partitionKey(p, "triggers");
     }
@@ -89,13 +99,39 @@ public final class Keys {
         return partitionKey(p, "dlq");
     }
 
-    /** Prefix of the idempotency keys of partition p; the script appends the operation id. */
-    public String dedupePrefix(int p) {
-        return partitionKey(p, "dedupe:");
+    /**
+     * Prefix of the idempotency keys of one stream ({@code ops} or {@code events}) of partition p:
+     * {@code <ns>:{p<i>}:dedupe:<stream>:}.
+     */
+    public String dedupePrefix(int p, String stream) {
+        return partitionKey(p, "dedupe:" + stream + ":");
     }
 
-    public String dedupe(int p, String operationId) {
-        return dedupePrefix(p) + operationId;
+    /**
+     * Idempotency key of an operation id, scoped to its stream and routing key (counter or event type):
+     * {@code <ns>:{p<i>}:dedupe:<stream>:<routing key length>:<routing key>:<id>}. The routing key's
+     * length in UTF-8 bytes keeps keys apart whatever {@code :} the routing key and the id contain.
+     */
+    public String dedupe(int p, String stream, String routingKey, String operationId) {
+        return new String(dedupe(dedupePrefix(p, stream).getBytes(StandardCharsets.UTF_8),
+                routingKey.getBytes(StandardCharsets.UTF_8), operationId.getBytes(StandardCharsets.UTF_8)),
+                StandardCharsets.UTF_8);
+    }
+
+    /**
+     * {@link #dedupe(int, String, String, String)} in UTF-8 bytes, from the bytes of its prefix
+     * ({@link #dedupePrefix(int, String)}), routing key and id: the producer's send path, which holds bytes.
+     */
+    public static byte[] dedupe(byte[] prefix, byte[] routingKey, byte[] operationId) {
+        byte[] length = Integer.toString(routingKey.length).getBytes(StandardCharsets.US_ASCII);
+        byte[] key = new byte[prefix.length + length.length + 1 + routingKey.length + 1 + operationId.length];
+        int at = put(key, 0, prefix);
+        at = put(key, at, length);
+        key[at++] = ':';
+        at = put(key, at, routingKey);
+        key[at++] = ':';
+        put(key, at, operationId);
+        return key;
     }
 
     /**
@@ -159,6 +195,11 @@ public final class Keys {
     /** The two input streams of a partition, ops first. */
     public List<String> inputStreams(int p) {
         return List.of(ops(p), events(p));
+    }
+
+    private static int put(byte[] into, int at, byte[] part) {
+        System.arraycopy(part, 0, into, at, part.length);
+        return at + part.length;
     }
 
     private String partitionKey(int p, String suffix) {

@@ -44,6 +44,16 @@ public final class LuaScript {
         }
     }
 
+    /** A script from its source text (a test's variant of a resource, for one). */
+    public static LuaScript of(String name, String source) {
+        return new LuaScript(name, source);
+    }
+
+    /** The script's source text. */
+    public String source() {
+        return source;
+    }
+
     public String name() {
         return name;
     }

@@ -39,6 +39,39 @@ class TallyConfigTest {
     }
 
     @Test
+    void dedupeWindowShorterThanTwiceTheSendTimeout_isRefusedNamingBothKeys() {
+        assertThatThrownBy(() -> TallyConfig.builder().set(TallyConfig.SEND_TIMEOUT_MS, 30_000L)
+                .set(TallyConfig.DEDUPE_WINDOW_MS, 20_000L).build())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("Invalid value 20000 for dedupe-window-ms: ")
+                .hasMessageContaining("send-timeout-ms (30000)").hasMessageContaining("written twice");
+        TallyConfig.Builder flags = TallyConfig.builder();
+        assertThat(flags.args("--dedupe-window-ms", "59999", "--send-timeout-ms", "30000")).isEmpty();
+        assertThatThrownBy(flags::build).isInstanceOf(ConfigException.class).hasMessageContaining("dedupe-window-ms")
+                .hasMessageContaining("send-timeout-ms");
+        assertThat(TallyConfig.builder().set(TallyConfig.SEND_TIMEOUT_MS, 30_000L).set(TallyConfig.DEDUPE_WINDOW_MS, 60_000L)
+                .build().get(TallyConfig.DEDUPE_WINDOW_MS)).isEqualTo(60_000L);
+    }
+
+    @Test
+    void tickLongerThanAThirdOfTheLeaseTtl_isRefusedNamingBothKeys() {
+        assertThatThrownBy(() -> TallyConfig.builder().set(TallyConfig.LEASE_TTL_MS, 1500).set(TallyConfig.TICK_MS, 600).build())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("Invalid value 600 for tick-ms: ").hasMessageContaining("lease-ttl-ms (1500)");
+        assertThat(TallyConfig.builder().set(TallyConfig.LEASE_TTL_MS, 1500).set(TallyConfig.TICK_MS, 500).build()
+                .get(TallyConfig.TICK_MS)).isEqualTo(500);
+    }
+
+    @Test
+    void batchBodyLimitBelowTheSingleBodyLimit_isRefusedNamingBothKeys() {
+        assertThatThrownBy(() -> TallyConfig.builder().set(TallyConfig.API_MAX_BODY_BYTES, 8192)
+                .set(TallyConfig.API_MAX_BATCH_BYTES, 4096L).build())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("Invalid value 4096 for api-max-batch-bytes: ")
+                .hasMessageContaining("api-max-body-bytes (8192)");
+    }
+
+    @Test
     void memberTimeoutIsHalfTheLeaseTtlUnlessSetAndNeverAboveIt() {
         assertThat(TallyConfig.builder().build().memberTimeoutMs()).isEqualTo(5000);
         assertThat(TallyConfig.builder().set(TallyConfig.LEASE_TTL_MS, 1000).build().memberTimeoutMs())

@@ -14,10 +14,12 @@ import io.tally.common.metrics.PartitionLagCollector;
 import io.tally.common.redis.RedisClientFactory;
 import io.tally.common.status.PartitionStatusReader;
 import io.tally.processor.Processor;
+import io.tally.processor.worker.PartitionHalts;
 import io.tally.processor.http.MetricsHttpServer;
 import io.tally.processor.metrics.MicrometerProcessorMetrics;
 import org.redisson.api.RedissonClient;
 
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -55,12 +57,23 @@ public final class ProcessorRuntime implements AutoCloseable {
             this.lag = new PartitionLagCollector(
                     new PartitionStatusReader(redis, new Keys(config.namespace()), processor.partitions()),
                     registry, config.namespace()).start(lagIntervalMs);
-            this.http = MetricsHttpServer.start(config.get(TallyConfig.HTTP_PORT), registry, processor::ready,
-                    () -> pausedReason(processor.pausedFor()));
+            // A halted partition does not make the processor unready: restarting or unrouting it would not
+            // help (the cause is in the data or in Redis). Readiness names the halts; alerts page on them.
+            this.http = MetricsHttpServer.start(config.get(TallyConfig.HTTP_HOST), config.get(TallyConfig.HTTP_PORT),
+                    registry, processor::ready,
+                    () -> pausedDetail(processor.pausedFor()) + haltDetail(processor.haltedPartitions()));
         } catch (RuntimeException e) {
             processor.close();
             throw e;
         }
+    }
+
+    /** One line per halted partition: "halted partition 3: unknown_version since 1700000000000 (ops entry ...)". */
+    static String haltDetail(Map<Integer, PartitionHalts.Halt> halted) {
+        StringBuilder out = new StringBuilder();
+        halted.forEach((p, h) -> out.append("halted partition ").append(p).append(": ").append(h.reason())
+                .append(" since ").append(h.sinceMs()).append(" (").append(h.detail()).append(")\n"));
+        return out.toString();
     }
 
     /** Starts a processor, its metrics and its HTTP server. */
@@ -106,7 +119,7 @@ public final class ProcessorRuntime implements AutoCloseable {
         registry.close();
     }
 
-    private static String pausedReason(String pausedFor) {
-        return pausedFor == null ? null : "applying paused: " + pausedFor + " (needs noeviction)";
+    private static String pausedDetail(String pausedFor) {
+        return pausedFor == null ? "" : "applying paused: " + pausedFor + " (needs noeviction)\n";
     }
 }

@@ -1,5 +1,6 @@
 package io.tally.processor.demo;
 
+import io.tally.producer.cli.TerminalText;
 import io.tally.producer.read.Firing;
 import io.tally.producer.read.TallyReader;
 
@@ -55,8 +56,9 @@ final class FiringsWatch {
                 ofId++;
             }
             if (labels.containsKey(trigger) && printed.add(f.get("firing_id"))) {
-                out.printf("  fired: %s trigger %s (%s) cause %s%s%n", f.get("kind"), trigger, labels.get(trigger),
-                        f.get("cause"), f.containsKey("missed") ? ", missed " + f.get("missed") : "");
+                out.printf("  fired: %s trigger %s (%s) cause %s%s%n", TerminalText.safe(f.get("kind")), trigger,
+                        labels.get(trigger), TerminalText.safe(f.get("cause")),
+                        f.containsKey("missed") ? ", missed " + TerminalText.safe(f.get("missed")) : "");
                 out.flush();
             }
         }

@@ -9,6 +9,7 @@ import io.tally.processor.membership.Membership;
 import io.tally.processor.trigger.TimeTriggerScheduler;
 import io.tally.processor.worker.ApplyRound;
 import io.tally.processor.worker.Housekeeping;
+import io.tally.processor.worker.PartitionHalts;
 import io.tally.processor.worker.Workers;
 import org.redisson.client.RedisException;
 import org.slf4j.Logger;
@@ -138,6 +139,11 @@ public final class ProcessorLoop implements Runnable {
         return workers.partitions();
     }
 
+    /** Owned partitions that cannot progress right now, and why; safe to read from any thread. */
+    public Map<Integer, PartitionHalts.Halt> halted() {
+        return round.halts().current();
+    }
+
     private void tick() {
         pause(guard.pauseReason());
         // Owners are read before the heartbeat: an owner missing from the live members seen after it
@@ -207,6 +213,7 @@ public final class ProcessorLoop implements Runnable {
             return;
         }
         drop.forEach(workers::remove);
+        drop.forEach(round::forget);
         Set<Integer> released = leases.release(drop);
         released.forEach(metrics::leaseReleased);
         log.info("released partitions {} (rebalance)", drop);
@@ -268,6 +275,7 @@ public final class ProcessorLoop implements Runnable {
 
     private void leaseLost(int partition) {
         if (workers.remove(partition)) {
+            round.forget(partition);
             metrics.leaseLost(partition);
             MDC.put("partition", Integer.toString(partition));
             log.warn("partition {}: lease lost (ttl {} ms); another processor owns it now or it expired while this "
@@ -281,6 +289,7 @@ public final class ProcessorLoop implements Runnable {
         try {
             quiesce();
             held.forEach(workers::remove);
+            held.forEach(round::forget);
             leases.release(held);
             membership.leave();
             log.info("released partitions {} and left {}", held, keys.members());

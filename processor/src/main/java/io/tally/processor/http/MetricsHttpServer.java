@@ -1,18 +1,27 @@
 package io.tally.processor.http;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.server.ConnectionLimit;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.AbstractHandler;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.BlockingArrayQueue;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -20,64 +29,120 @@ import java.util.function.Supplier;
  * The small HTTP server of a process: {@code GET /metrics} (Prometheus text format),
  * {@code GET /health/live} (200 while the process serves) and {@code GET /health/ready} (200 while
  * the readiness check passes and {@link #drain()} has not been called, else 503).
+ *
+ * <p>A liveness probe must not fail because of other clients, or a healthy process gets restarted.
+ * So the server is Jetty (the one Javalin brings), whose selector reads requests without holding a
+ * thread per connection, with every resource bounded: {@link Limits#maxConnections} open connections,
+ * {@link Limits#maxThreads} threads, {@link Limits#requestReadTimeout} to deliver a request (see
+ * {@link RequestReadDeadline}) and {@link Limits#idleTimeout} of silence.
  */
 public final class MetricsHttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MetricsHttpServer.class);
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    /**
+     * The bounds of the server.
+     *
+     * @param requestReadTimeout longest time from a request's first byte to its last
+     * @param idleTimeout        longest silence on a connection, between requests or within one
+     * @param maxThreads         threads of the server, its acceptor and selector included
+     * @param maxConnections     connections open at once; beyond it new ones wait in the accept backlog
+     *                           and idle ones are closed after a second
+     */
+    public record Limits(Duration requestReadTimeout, Duration idleTimeout, int maxThreads, int maxConnections) {
+        /** 5 s to send a request, 30 s idle (above Prometheus' 15 s scrape interval), 8 threads, 256 connections. */
+        public static final Limits DEFAULT = new Limits(Duration.ofSeconds(5), Duration.ofSeconds(30), 8, 256);
+    }
+
+    private final Server server;
+    private final ServerConnector connector;
+    private final RequestReadDeadline readDeadline;
     private final PrometheusMeterRegistry registry;
     private final BooleanSupplier ready;
-    private final Supplier<String> notReadyReason;
+    private final Supplier<String> detail;
     private volatile boolean draining;
 
-    private MetricsHttpServer(HttpServer server, PrometheusMeterRegistry registry, BooleanSupplier ready,
-                              Supplier<String> notReadyReason) {
-        this.server = server;
+    private MetricsHttpServer(String host, int port, Limits limits, PrometheusMeterRegistry registry,
+                              BooleanSupplier ready, Supplier<String> detail) {
         this.registry = registry;
         this.ready = ready;
-        this.notReadyReason = notReadyReason;
-        this.executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "tally-http");
-            t.setDaemon(true);
-            return t;
-        });
-        server.createContext("/metrics", e -> handle(e, this::metrics));
-        server.createContext("/health/live", e -> handle(e, x -> respond(x, 200, "text/plain", "live\n")));
-        server.createContext("/health/ready", e -> handle(e, this::readiness));
-        server.createContext("/", e -> handle(e, x -> respond(x, 404, "text/plain",
-                "not found; try /metrics, /health/live, /health/ready\n")));
-        server.setExecutor(executor);
-        server.start();
+        this.detail = detail;
+        // Each connection queues at most a few jobs (its accept, a read, a write), so a queue of one slot per
+        // connection absorbs a burst of connects without growing without bound.
+        QueuedThreadPool threads = new QueuedThreadPool(limits.maxThreads(), 2, 60_000,
+                new BlockingArrayQueue<>(limits.maxConnections(), 0, limits.maxConnections()));
+        threads.setName("tally-http");
+        threads.setDaemon(true);
+        threads.setReservedThreads(0);
+        this.server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        this.connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        connector.setHost(host);
+        connector.setPort(port);
+        connector.setIdleTimeout(limits.idleTimeout().toMillis());
+        this.readDeadline = new RequestReadDeadline(limits.requestReadTimeout());
+        connector.addBean(readDeadline);
+        server.addConnector(connector);
+        ConnectionLimit connectionLimit = new ConnectionLimit(limits.maxConnections(), connector);
+        connectionLimit.setIdleTimeout(1000);
+        server.addBean(connectionLimit);
+        ErrorHandler errors = new ErrorHandler();
+        errors.setShowStacks(false);
+        errors.setShowServlet(false);
+        server.setErrorHandler(errors);
+        server.setHandler(new Routes());
     }
 
     /**
-     * Binds all interfaces on {@code port} (0 = any free port, see {@link #port()}) and starts serving.
+     * Listens on {@code host} and {@code port} (0 = any free port, see {@link #port()}) with the
+     * {@link Limits#DEFAULT default limits} and starts serving.
      *
-     * @throws UncheckedIOException when the port cannot be bound
+     * @throws UncheckedIOException when the address cannot be bound
      */
-    public static MetricsHttpServer start(int port, PrometheusMeterRegistry registry, BooleanSupplier ready) {
-        return start(port, registry, ready, () -> null);
+    public static MetricsHttpServer start(String host, int port, PrometheusMeterRegistry registry, BooleanSupplier ready) {
+        return start(host, port, registry, ready, () -> "");
     }
 
-    /** As {@link #start(int, PrometheusMeterRegistry, BooleanSupplier)}; a 503 names {@code notReadyReason} when it has one. */
-    public static MetricsHttpServer start(int port, PrometheusMeterRegistry registry, BooleanSupplier ready,
-                                          Supplier<String> notReadyReason) {
+    /**
+     * As {@link #start(String, int, PrometheusMeterRegistry, BooleanSupplier)}, with {@code detail} (lines,
+     * possibly none) appended to every {@code /health/ready} answer: the processor names a pause and its
+     * halted partitions there.
+     */
+    public static MetricsHttpServer start(String host, int port, PrometheusMeterRegistry registry, BooleanSupplier ready,
+                                          Supplier<String> detail) {
+        return start(host, port, Limits.DEFAULT, registry, ready, detail);
+    }
+
+    /** As {@link #start(String, int, PrometheusMeterRegistry, BooleanSupplier, Supplier)} with other limits. */
+    public static MetricsHttpServer start(String host, int port, Limits limits, PrometheusMeterRegistry registry,
+                                          BooleanSupplier ready, Supplier<String> detail) {
+        MetricsHttpServer s = new MetricsHttpServer(host, port, limits, registry, ready, detail);
         try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
-            MetricsHttpServer s = new MetricsHttpServer(server, registry, ready, notReadyReason);
-            log.info("metrics and health on port {}", s.port());
-            return s;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot listen on HTTP port " + port + " for metrics and health ("
-                    + e.getMessage() + "); set --http-port / TALLY_METRICS_PORT to a free port", e);
+            s.server.start();
+        } catch (Exception e) {
+            s.close();
+            throw new UncheckedIOException("cannot listen on " + host + ":" + port + " for metrics and health ("
+                    + e.getMessage() + "); set --http-host / TALLY_HTTP_HOST and --http-port / TALLY_METRICS_PORT "
+                    + "to a free address", e instanceof IOException io ? io : new IOException(e));
         }
+        log.info("metrics and health on http://{}:{}", host, s.port());
+        return s;
     }
 
     /** The bound port. */
     public int port() {
-        return server.getAddress().getPort();
+        return connector.getLocalPort();
+    }
+
+    /** The bound address. */
+    public InetSocketAddress address() {
+        try {
+            return (InetSocketAddress) ((ServerSocketChannel) connector.getTransport()).getLocalAddress();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** From now on {@code /health/ready} answers 503, so that nothing new is routed here while stopping. */
@@ -91,49 +156,51 @@ public final class MetricsHttpServer implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        try {
+            server.stop();
+        } catch (Exception e) {
+            log.debug("stopping the metrics server: {}", e.toString());
+        }
+        readDeadline.close();
     }
 
-    private interface Handler {
-        void handle(HttpExchange exchange) throws IOException;
-    }
-
-    private static void handle(HttpExchange exchange, Handler handler) throws IOException {
-        try (exchange) {
-            String method = exchange.getRequestMethod();
+    private final class Routes extends AbstractHandler {
+        @Override
+        public void handle(String target, Request base, HttpServletRequest request, HttpServletResponse response)
+                throws IOException {
+            base.setHandled(true);
+            String method = request.getMethod();
             if (!method.equals("GET") && !method.equals("HEAD")) {
-                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-                respond(exchange, 405, "text/plain", "method not allowed\n");
+                response.setHeader("Allow", "GET, HEAD");
+                respond(response, 405, "text/plain", "method not allowed\n");
                 return;
             }
-            handler.handle(exchange);
-        } catch (RuntimeException e) {
-            log.warn("HTTP {} failed: {}", exchange.getRequestURI(), e.toString());
-            respond(exchange, 500, "text/plain", "internal error\n");
-        }
-    }
-
-    private void metrics(HttpExchange exchange) throws IOException {
-        respond(exchange, 200, PROMETHEUS_TEXT, registry.scrape());
-    }
-
-    private void readiness(HttpExchange exchange) throws IOException {
-        boolean ok = ready();
-        String reason = ok || draining ? null : notReadyReason.get();
-        respond(exchange, ok ? 200 : 503, "text/plain", ok ? "ready\n" : draining ? "shutting down\n"
-                : reason == null ? "not ready\n" : "not ready: " + reason + "\n");
-    }
-
-    private static void respond(HttpExchange exchange, int status, String type, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", type);
-        boolean head = exchange.getRequestMethod().equals("HEAD");
-        exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
-        if (!head) {
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
+            try {
+                switch (target) {
+                    case "/metrics" -> respond(response, 200, PROMETHEUS_TEXT, registry.scrape());
+                    case "/health/live" -> respond(response, 200, "text/plain", "live\n");
+                    case "/health/ready" -> readiness(response);
+                    default -> respond(response, 404, "text/plain",
+                            "not found; try /metrics, /health/live, /health/ready\n");
+                }
+            } catch (RuntimeException e) {
+                log.warn("HTTP {} failed: {}", target, e.toString());
+                respond(response, 500, "text/plain", "internal error\n");
             }
         }
+
+        private void readiness(HttpServletResponse response) throws IOException {
+            boolean ok = ready();
+            String state = ok ? "ready\n" : (draining ? "shutting down\n" : "not ready\n");
+            respond(response, ok ? 200 : 503, "text/plain", state + detail.get());
+        }
+    }
+
+    private static void respond(HttpServletResponse response, int status, String type, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        response.setStatus(status);
+        response.setContentType(type);
+        response.setContentLength(bytes.length);
+        response.getOutputStream().write(bytes);
     }
 }

@@ -30,12 +30,14 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoC
      * {@code increase()} misses the first event of a series that appears with it.
      */
     static final List<String> DEAD_LETTER_REASONS = List.of("missing_field", "bad_number", "overflow", "unknown_op",
-            "too_long", "wrong_partition", "empty_field", "control_char", "bad_utf8", "not_integer", "bad_windows");
+            "too_long", "wrong_partition", "empty_field", "control_char", "bad_utf8", "not_integer", "bad_windows", "script_error");
 
     private final OwnedMeters meters;
     private final Tags tags;
     private final AtomicInteger owned = new AtomicInteger();
     private final Map<String, AtomicInteger> pausedFlags = new ConcurrentHashMap<>();
+    /** Values of the halted gauges, by partition and reason (a gauge stays at 0 once its halt ended). */
+    private final Map<List<Object>, AtomicInteger> halts = new ConcurrentHashMap<>();
     private final Timer round;
     private final Timer endToEnd;
     private final Timer lateness;
@@ -74,6 +76,7 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoC
             topicCounter("lost", topic);
             topicCounter("trimmed", topic);
             DEAD_LETTER_REASONS.forEach(reason -> deadLetterCounter(topic, reason));
+            poisonCounter(topic);
         }
         TRIGGER_KINDS.forEach(this::firings);
         List.of("meta", "group").forEach(this::stateLostCounter);
@@ -161,6 +164,39 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoC
     @Override
     public void gap(int partition) {
         gaps.increment();
+    }
+
+    @Override
+    public void applyFailure(String reason) {
+        meters.get(List.of("apply-failure", reason), r -> Counter.builder("tally.processor.apply.failures")
+                .description("Apply scripts that failed with a Redis error reply, by reason: script_error (possibly an "
+                        + "entry's fault, narrowed to it) or redis_refused (OOM, NOPERM, READONLY...: backs off only)")
+                .tags(tags).tag("reason", reason)
+                .register(r)).increment();
+    }
+
+    @Override
+    public void poisonEntry(String topic) {
+        poisonCounter(topic).increment();
+    }
+
+    private Counter poisonCounter(String topic) {
+        return meters.get(List.of("poison", topic), r -> Counter.builder("tally.processor.poison.entries")
+                .description("Entries apply.lua failed on, isolated by narrowing and dead-lettered as script_error")
+                .tags(tags).tag("topic", topic)
+                .register(r));
+    }
+
+    @Override
+    public void partitionHalted(int partition, String reason, boolean halted) {
+        List<Object> key = List.of("halted", partition, reason);
+        AtomicInteger value = halts.computeIfAbsent(key, k -> new AtomicInteger());
+        meters.get(key, r -> Gauge.builder("tally.processor.partition.halted", value, AtomicInteger::get)
+                .description("1 while the partition cannot progress, by reason: unknown_version, poison_retrying, "
+                        + "redis_refused")
+                .tags(tags).tag("partition", Integer.toString(partition)).tag("reason", reason)
+                .register(r));
+        value.set(halted ? 1 : 0);
     }
 
     @Override

@@ -8,10 +8,13 @@ import io.tally.processor.ProcessorMetrics;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -35,7 +38,8 @@ import java.util.function.IntConsumer;
  */
 public final class ApplyRound {
     private static final Logger log = LoggerFactory.getLogger(ApplyRound.class);
-    static final LuaScript APPLY = LuaScript.resource("apply");
+    public static final LuaScript APPLY = LuaScript.resource("apply");
+    static final LuaScript DEAD_LETTER = LuaScript.resource("dead_letter_entry");
     static final LuaScript APPLY_COUNTERS = LuaScript.resource("apply_counters");
     static final LuaScript CLAIM = LuaScript.resource("claim");
     /** Pipelines in flight at once, each over its own share of the partitions. */
@@ -64,6 +68,9 @@ public final class ApplyRound {
     private final List<List<Object>> applyKeys = new ArrayList<>();
     private final List<List<Object>> fastKeys = new ArrayList<>();
     private final StreamReads reads;
+    /** apply.lua, or a variant a test gives to make chosen entries fail (see the test-only constructor). */
+    private final LuaScript apply;
+    private final PartitionHalts halts;
 
     /**
      * @param windows  allowed series windows
@@ -76,6 +83,27 @@ public final class ApplyRound {
     public ApplyRound(RedissonClient redis, Keys keys, int partitions, String leaseValue, int batchSize,
                       ProcessorMetrics metrics, SeriesWindows windows, long futureMs, long idlePollMs,
                       int fastPathMinRead, HotPath hotPath) {
+        this(redis, keys, partitions, leaseValue, batchSize, metrics, windows, futureMs, idlePollMs, fastPathMinRead,
+                hotPath, APPLY);
+    }
+
+    /**
+     * As the public constructor, with {@code apply} in place of apply.lua: for tests that need a real
+     * script failing on chosen entries (a poison entry no rule of today's apply.lua lets through).
+     */
+    public static ApplyRound withApplyScript(RedissonClient redis, Keys keys, int partitions, String leaseValue,
+                                             int batchSize, ProcessorMetrics metrics, SeriesWindows windows,
+                                             long futureMs, long idlePollMs, int fastPathMinRead, HotPath hotPath,
+                                             LuaScript apply) {
+        return new ApplyRound(redis, keys, partitions, leaseValue, batchSize, metrics, windows, futureMs, idlePollMs,
+                fastPathMinRead, hotPath, apply);
+    }
+
+    private ApplyRound(RedissonClient redis, Keys keys, int partitions, String leaseValue, int batchSize,
+                       ProcessorMetrics metrics, SeriesWindows windows, long futureMs, long idlePollMs,
+                       int fastPathMinRead, HotPath hotPath, LuaScript apply) {
+        this.apply = apply;
+        this.halts = new PartitionHalts(redis, keys, leaseValue, metrics);
         this.idlePollNanos = TimeUnit.MILLISECONDS.toNanos(idlePollMs);
         this.fastPathMinRead = fastPathMinRead;
         for (int g = 0; g < GROUPS; g++) {
@@ -90,7 +118,7 @@ public final class ApplyRound {
         this.leaseValue = leaseValue;
         this.batchSize = batchSize;
         this.metrics = metrics;
-        this.replies = new ScriptReplies(metrics);
+        this.replies = new ScriptReplies(metrics, halts);
         for (int p = 0; p < partitions; p++) {
             applyKeys.add(applyKeys(keys, p));
             fastKeys.add(fastKeys(keys, p));
@@ -105,9 +133,20 @@ public final class ApplyRound {
     }
 
     public void load() {
-        APPLY.load(redis);
+        apply.load(redis);
+        DEAD_LETTER.load(redis);
         APPLY_COUNTERS.load(redis);
         CLAIM.load(redis);
+    }
+
+    /** Partitions that cannot progress right now, and why; safe to read from any thread. */
+    public PartitionHalts halts() {
+        return halts;
+    }
+
+    /** The partition is no longer owned: its halt, if any, is the next owner's to report. */
+    public void forget(int partition) {
+        halts.forget(partition);
     }
 
     /**
@@ -233,8 +272,9 @@ public final class ApplyRound {
     private Pipeline start(Collection<PartitionWorker> workers, int group, IntConsumer leaseLost) {
         ScriptPipeline batch = hotPath.pipeline();
         Pipeline round = new Pipeline();
+        long now = System.nanoTime();
         for (PartitionWorker w : workers) {
-            if (w.halted() || w.partition % GROUPS != group) {
+            if (w.partition % GROUPS != group || w.paused(now)) {
                 continue;
             }
             StreamCursor claiming = w.claiming();
@@ -242,12 +282,14 @@ public final class ApplyRound {
                 CompletableFuture<List<Object>> f = batch.eval(CLAIM,
                         List.of(stream(w.partition, claiming.topic), keys.lease(w.partition)),
                         leaseValue, consumer(), claiming.position, 1000);
-                round.steps.add(new Step(f, () -> replies.onClaim(w, claiming, f.join(), leaseLost)));
+                round.steps.add(new Step(w, claiming.topic, 0, f, () -> replies.onClaim(w, claiming, f.join(), leaseLost)));
+            } else if (w.trouble != null && w.trouble.narrowing && narrowing(w)) {
+                queueNarrowing(batch, round, w, leaseLost);
             } else if (!w.live() || w.scriptReads(fastPathMinRead)) {
                 // Recovering, or a live partition at a moderate rate: apply.lua reads and applies in one
                 // call, one round trip from append to apply.
                 CompletableFuture<List<Object>> f = fullApply(batch, w, w.ops.readCursor(), w.events.readCursor(), batchSize);
-                round.steps.add(new Step(f, () -> {
+                round.steps.add(new Step(w, null, batchSize, f, () -> {
                     int read = replies.onApply(w, f.join(), leaseLost);
                     w.lastRead = read;
                     round.progress[0] += read;
@@ -287,20 +329,36 @@ public final class ApplyRound {
         metrics.round(System.nanoTime() - round.started, round.steps.size() + round.reads.size());
         // Each worker's applies run before its read: the read appends to the queue the applies drain.
         List<Step> steps = new ArrayList<>(round.steps);
+        int scripts = steps.size();
         steps.addAll(round.reads);
         int failed = 0;
-        for (Step step : steps) {
+        int isolated = 0;
+        Set<PartitionWorker> troubled = new HashSet<>();
+        long now = System.nanoTime();
+        for (int i = 0; i < steps.size(); i++) {
+            Step step = steps.get(i);
             if (step.reply.isCompletedExceptionally() || !step.reply.isDone()) {
                 failed++;
+                if (i < scripts && step.reply.isDone() && onScriptFailure(step, await(step.reply), troubled, now)) {
+                    isolated++;
+                }
                 continue;
             }
+            if (troubled.contains(step.worker)) {
+                continue; // the partition starts over after its failure: a later step's reply is void
+            }
             step.handler.run();
+            if (step.worker.trouble != null && !step.worker.trouble.narrowing && i < scripts) {
+                step.worker.trouble = null; // Redis accepts the partition's scripts again
+                halts.resume(step.worker.partition);
+            }
         }
-        if (failure != null && (failed == steps.size() || Namespace.isNoGroup(failure)) && !LuaScript.isNoScript(failure)) {
+        if (failure != null && ((failed == steps.size() && isolated < failed) || Namespace.isNoGroup(failure))
+                && !LuaScript.isNoScript(failure)) {
             throw failure; // NOGROUP: the loop restores the lost consumer group at once (RedisStateGuard)
         }
-        if (failure != null && !LuaScript.isNoScript(failure)) {
-            log.error("{} of {} steps failed this round: {}", failed, steps.size(), failure.toString());
+        if (failure != null && isolated < failed && !LuaScript.isNoScript(failure)) {
+            log.error("{} of {} steps failed this round: {}", failed - isolated, steps.size(), failure.toString());
         }
         return round.progress[0];
     }
@@ -313,6 +371,132 @@ public final class ApplyRound {
             return e.getCause() instanceof RuntimeException cause ? cause : e;
         } catch (RuntimeException e) {
             return e;
+        }
+    }
+
+    /**
+     * A script of one partition failed with an error reply: the partition backs off (the others go on)
+     * and starts over from its pending entries; a script error also narrows the batch towards the entry
+     * that causes it. Returns false for a failure that is not the partition's (no reply, NOSCRIPT), which
+     * the loop handles. One failure per partition and round counts.
+     */
+    private boolean onScriptFailure(Step step, RuntimeException error, Set<PartitionWorker> troubled, long now) {
+        ScriptFailure kind = ScriptFailure.of(error);
+        if (kind == ScriptFailure.CONNECTION) {
+            return false;
+        }
+        PartitionWorker w = step.worker;
+        if (!troubled.add(w)) {
+            return true;
+        }
+        boolean entryMayBeAtFault = kind == ScriptFailure.SCRIPT_ERROR && step.size > 0;
+        metrics.applyFailure(kind == ScriptFailure.SCRIPT_ERROR ? "script_error" : "redis_refused");
+        String text = ScriptFailure.text(error);
+        if (w.trouble == null || entryMayBeAtFault && !w.trouble.narrowing) {
+            w.trouble = new Trouble(entryMayBeAtFault, step.topic, step.size);
+        }
+        Trouble t = w.trouble;
+        t.failed(text, now, entryMayBeAtFault);
+        w.restartRecovery();
+        String reason = kind == ScriptFailure.SCRIPT_ERROR ? PartitionHalts.POISON_RETRYING : PartitionHalts.REDIS_REFUSED;
+        halts.halt(w.partition, reason, text);
+        long backoffMs = TimeUnit.NANOSECONDS.toMillis(t.backoffNanos);
+        if (kind == ScriptFailure.REDIS_REFUSED) {
+            log.warn("partition {}: Redis refused its script ({}); not an entry's fault: retrying in {} ms, "
+                    + "nothing is dead-lettered for it", w.partition, text, backoffMs);
+        } else if (!t.narrowing) {
+            log.warn("partition {}: script failed ({}); retrying in {} ms", w.partition, text, backoffMs);
+        } else if (t.poisonFound) {
+            log.warn("partition {}: a batch of one {} entry failed ({}); dead-lettering it in {} ms", w.partition,
+                    t.topic, text, backoffMs);
+        } else {
+            log.warn("partition {}: {} batch failed ({}, failure {}); retrying in {} ms with at most {} entries",
+                    w.partition, t.topic, text, t.failures, backoffMs, t.limit);
+        }
+        return true;
+    }
+
+    /**
+     * Whether the partition still narrows: its stream under test has pending entries left, or the other
+     * one has (then it is tested next). Once both read past their pending entries without failing, the
+     * failure did not come back and the partition resumes.
+     */
+    private boolean narrowing(PartitionWorker w) {
+        Trouble t = w.trouble;
+        if (w.cursor(t.topic).mode != StreamCursor.Mode.LIVE) {
+            return true;
+        }
+        String other = "ops".equals(t.topic) ? "events" : "ops";
+        if (w.cursor(other).mode != StreamCursor.Mode.LIVE) {
+            t.topic = other;
+            return true;
+        }
+        log.info("partition {}: the failing batch applied when retried in smaller batches ({}); resuming",
+                w.partition, t.error);
+        w.trouble = null;
+        halts.resume(w.partition);
+        return false;
+    }
+
+    /**
+     * A narrowing partition sends one stream's pending entries, at most the narrowed batch size of them,
+     * to apply.lua; once a batch of one failed, it dead-letters that entry instead.
+     */
+    private void queueNarrowing(ScriptPipeline batch, Pipeline round, PartitionWorker w, IntConsumer leaseLost) {
+        Trouble t = w.trouble;
+        String topic = t.topic;
+        StreamCursor cursor = w.cursor(topic);
+        int p = w.partition;
+        if (t.poisonFound) {
+            CompletableFuture<List<Object>> f = batch.eval(DEAD_LETTER,
+                    List.of(stream(p, topic), keys.checkpoint(p), keys.lease(p), keys.dlq(p)),
+                    leaseValue, consumer(), topic, cursor.position, t.error);
+            round.steps.add(new Step(w, topic, 0, f, () -> round.progress[0] += onDeadLetter(w, topic, f.join(), leaseLost)));
+            return;
+        }
+        boolean ops = "ops".equals(topic);
+        CompletableFuture<List<Object>> f = fullApply(batch, w, ops ? cursor.position : "", ops ? "" : cursor.position,
+                t.limit);
+        round.steps.add(new Step(w, topic, t.limit, f, () -> round.progress[0] += replies.onApply(w, f.join(), leaseLost)));
+    }
+
+    /** Handles dead_letter_entry.lua's reply; returns the entries it disposed of. */
+    private int onDeadLetter(PartitionWorker w, String topic, List<Object> reply, IntConsumer leaseLost) {
+        String status = String.valueOf(reply.get(0));
+        String id = reply.size() > 1 ? String.valueOf(reply.get(1)) : "";
+        switch (status) {
+            case "LEASE_LOST" -> {
+                w.abandon();
+                leaseLost.accept(w.partition);
+                return 0;
+            }
+            case "DEAD" -> {
+                MDC.put("partition", Integer.toString(w.partition));
+                log.error("partition {}: poison entry {} of {} dead-lettered as script_error after its batch kept "
+                        + "failing ({} failures); apply.lua raised: {}", w.partition, id, stream(w.partition, topic),
+                        w.trouble.failures, w.trouble.error);
+                MDC.remove("partition");
+                metrics.poisonEntry(topic);
+                metrics.deadLetters(topic, "script_error", 1);
+                metrics.applied(topic, 1);
+                w.trouble = null;
+                halts.resume(w.partition);
+                return 1;
+            }
+            case "ACKED" -> {
+                metrics.redelivered(topic, 1);
+                return 1; // an entry applied before: acknowledged; the next pending one is tried
+            }
+            case "GAP" -> {
+                replies.onGap(w, topic);
+                return 0;
+            }
+            default -> {
+                // No pending entry after the cursor any more: read again from the start, narrowing on.
+                w.trouble.poisonFound = false;
+                w.restartRecovery();
+                return 0;
+            }
         }
     }
 
@@ -340,14 +524,14 @@ public final class ApplyRound {
                     b.slow = true;
                 }
                 CompletableFuture<List<Object>> f = fullApply(batch, w, b.cursorBefore(), "", b.size());
-                steps.add(new Step(f, () -> {
+                steps.add(new Step(w, "ops", b.size(), f, () -> {
                     if (w.generation == generation && !stopped[0]) {
                         stopped[0] = !onQueuedFull(w, "ops", b, f.join(), leaseLost, progress);
                     }
                 }));
             } else {
                 CompletableFuture<List<Object>> f = fastApply(batch, w, b, fold);
-                steps.add(new Step(f, () -> {
+                steps.add(new Step(w, "ops", b.size(), f, () -> {
                     if (w.generation == generation && !stopped[0]) {
                         stopped[0] = !onFast(w, b, fold, f.join(), leaseLost, progress);
                     }
@@ -356,7 +540,7 @@ public final class ApplyRound {
         }
         for (ReadBatch b : w.eventsBatches) {
             CompletableFuture<List<Object>> f = fullApply(batch, w, "", b.cursorBefore(), b.size());
-            steps.add(new Step(f, () -> {
+            steps.add(new Step(w, "events", b.size(), f, () -> {
                 if (w.generation == generation && !stopped[1]) {
                     stopped[1] = !onQueuedFull(w, "events", b, f.join(), leaseLost, progress);
                 }
@@ -369,7 +553,7 @@ public final class ApplyRound {
             // read takes new entries, and an apply checks its batch against the checkpoint. After a small
             // read there is no read-ahead: once its batch is applied, apply.lua reads again (see start).
             CompletableFuture<PartitionRead> f = reads.readNew(w.partition, batchSize);
-            pipeline.reads.add(new Step(f, () -> {
+            pipeline.reads.add(new Step(w, null, 0, f, () -> {
                 if (w.generation == generation) {
                     pipeline.progress[0] += onRead(w, f.join());
                 }
@@ -379,7 +563,7 @@ public final class ApplyRound {
 
     private CompletableFuture<List<Object>> fullApply(ScriptPipeline batch, PartitionWorker w, String opsCursor,
                                                       String eventsCursor, int count) {
-        return batch.eval(APPLY, applyKeys.get(w.partition),
+        return batch.eval(apply, applyKeys.get(w.partition),
                 leaseValue, consumer(), w.partition, partitions, count, opsCursor, eventsCursor, windows, futureMs);
     }
 
@@ -468,8 +652,11 @@ public final class ApplyRound {
         return false;
     }
 
-    /** A partition's queued script and what to do with its reply. */
-    private record Step(CompletableFuture<?> reply, Runnable handler) {
+    /**
+     * A partition's queued script (or read) and what to do with its reply. {@code topic} is the stream
+     * it applies (null: both), {@code size} the most entries it may apply (0: it applies none, e.g. a claim).
+     */
+    private record Step(PartitionWorker worker, String topic, int size, CompletableFuture<?> reply, Runnable handler) {
     }
 
     /** KEYS of apply.lua for one partition, in the order the script documents (public for script tests elsewhere). */

@@ -2,15 +2,18 @@ package io.tally.processor.worker;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The state of one owned partition: a cursor per input stream, the batches read but not yet applied,
- * and whether the partition is halted (an entry with an unknown format version stops it until a newer
- * processor takes over).
+ * whether the partition is halted (an entry with an unknown format version stops it; the halt is
+ * checked again every {@value #VERSION_RECHECK_SECONDS} s, so that removing the entry or a newer
+ * processor ends it) and whether its scripts keep failing ({@link Trouble}).
  */
 final class PartitionWorker {
     /** Batches read ahead per stream: one being applied while the next is read, one more after a fallback. */
     static final int MAX_QUEUED = 2;
+    static final long VERSION_RECHECK_SECONDS = 5;
 
     final int partition;
     final StreamCursor ops = new StreamCursor("ops");
@@ -19,7 +22,12 @@ final class PartitionWorker {
     final Deque<ReadBatch> eventsBatches = new ArrayDeque<>(MAX_QUEUED);
     /** Entries the last read returned, by the processor or by apply.lua. */
     int lastRead;
+    /** The unknown format version that halted the partition, or null. */
     String haltedBy;
+    /** System.nanoTime() at which a version halt is checked again (re-read from the checkpoint). */
+    long versionRecheckAt;
+    /** Failing scripts: back-off and narrowing; null while the partition's scripts succeed. */
+    Trouble trouble;
     int consecutiveGaps;
     /** Bumped whenever queued batches become void (recovery, lost lease): replies to older steps are ignored. */
     int generation;
@@ -79,7 +87,32 @@ final class PartitionWorker {
         generation++;
     }
 
-    boolean halted() {
-        return haltedBy != null;
+    /** Halted by an unknown version: stopped until the next re-check. */
+    void haltOnVersion(String version, long now) {
+        haltedBy = version;
+        versionRecheckAt = now + TimeUnit.SECONDS.toNanos(VERSION_RECHECK_SECONDS);
+    }
+
+    /**
+     * Whether the partition sends nothing this round: backing off after a failure, or halted by a version
+     * whose re-check is not due. A due re-check starts recovery over, which reads the halting entry again
+     * from the pending list (or finds it deleted).
+     */
+    boolean paused(long now) {
+        if (trouble != null && trouble.waiting(now)) {
+            return true;
+        }
+        if (haltedBy != null && versionRecheckAt != 0) {
+            if (now - versionRecheckAt < 0) {
+                return true;
+            }
+            versionRecheckAt = 0; // re-checking: until the next reply says VERSION again or goes past it
+            restartRecovery();
+        }
+        return false;
+    }
+
+    StreamCursor cursor(String topic) {
+        return "ops".equals(topic) ? ops : events;
     }
 }

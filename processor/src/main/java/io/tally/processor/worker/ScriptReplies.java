@@ -19,9 +19,11 @@ final class ScriptReplies {
     static final int STREAM_FIELDS = 8;
 
     private final ProcessorMetrics metrics;
+    private final PartitionHalts halts;
 
-    ScriptReplies(ProcessorMetrics metrics) {
+    ScriptReplies(ProcessorMetrics metrics, PartitionHalts halts) {
         this.metrics = metrics;
+        this.halts = halts;
     }
 
     void onClaim(PartitionWorker w, StreamCursor cursor, List<Object> reply, IntConsumer leaseLost) {
@@ -45,8 +47,14 @@ final class ScriptReplies {
             return 0;
         }
         int read = 0;
+        String version = w.haltedBy;
         read += onStream(w, w.ops, reply, 1);
         read += onStream(w, w.events, reply, 1 + STREAM_FIELDS);
+        if (version != null && w.haltedBy != null && w.versionRecheckAt == 0 && passed(reply)) {
+            // Re-checked and nothing stops it any more: the entry was removed, or is acknowledged.
+            w.haltedBy = null;
+            halts.resume(w.partition);
+        }
         if (reply.size() > 1 + 2 * STREAM_FIELDS) {
             recordFirings(String.valueOf(reply.get(1 + 2 * STREAM_FIELDS)));
         }
@@ -56,8 +64,22 @@ final class ScriptReplies {
         return read;
     }
 
+    /** Neither stream of the reply is stopped by a version or a gap. */
+    private static boolean passed(List<Object> reply) {
+        for (int at : new int[] {1, 1 + STREAM_FIELDS}) {
+            String state = String.valueOf(reply.get(at));
+            if (state.equals("GAP") || state.startsWith("VERSION:")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private int onStream(PartitionWorker w, StreamCursor cursor, List<Object> reply, int at) {
         String state = String.valueOf(reply.get(at));
+        if (state.equals("IDLE")) {
+            return 0; // not asked to read this stream: its cursor stays where it is
+        }
         int read = Integer.parseInt(String.valueOf(reply.get(at + 1)));
         int applied = Integer.parseInt(String.valueOf(reply.get(at + 2)));
         int redelivered = Integer.parseInt(String.valueOf(reply.get(at + 3)));
@@ -68,12 +90,20 @@ final class ScriptReplies {
             return read;
         }
         if (state.startsWith("VERSION:")) {
-            w.haltedBy = state.substring("VERSION:".length());
-            MDC.put("partition", Integer.toString(w.partition));
-            log.error("partition {}: {} entry after {} has wire format version '{}', this processor understands "
-                    + "only version 1; the partition is stopped until an upgraded processor takes it over",
-                    w.partition, cursor.topic, last.isEmpty() ? "the checkpoint" : last, w.haltedBy);
-            MDC.remove("partition");
+            String version = state.substring("VERSION:".length());
+            boolean first = w.haltedBy == null;
+            w.haltOnVersion(version, System.nanoTime());
+            String after = last.isEmpty() ? "the checkpoint" : last;
+            halts.halt(w.partition, PartitionHalts.UNKNOWN_VERSION,
+                    cursor.topic + " entry after " + after + " has version '" + version + "'");
+            if (first) {
+                MDC.put("partition", Integer.toString(w.partition));
+                log.error("partition {}: {} entry after {} has wire format version '{}', this processor understands "
+                        + "only version 1; the partition is stopped until an upgraded processor takes it over or the "
+                        + "entry is removed (checked again every {} s)", w.partition, cursor.topic, after, version,
+                        PartitionWorker.VERSION_RECHECK_SECONDS);
+                MDC.remove("partition");
+            }
         }
         if (!state.equals("IDLE")) {
             w.consecutiveGaps = 0;

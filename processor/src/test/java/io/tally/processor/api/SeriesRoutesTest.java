@@ -39,7 +39,7 @@ import static org.awaitility.Awaitility.await;
  */
 @ExtendWith(RealRedisExtension.class)
 class SeriesRoutesTest {
-    private static final String TOKEN = "series-token";
+    private static final String TOKEN = "series-token-0123456789";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MIN = 60_000L;

@@ -35,7 +35,7 @@ import static org.awaitility.Awaitility.await;
  */
 @ExtendWith(RealRedisExtension.class)
 class TriggerRoutesTest {
-    private static final String TOKEN = "trigger-token";
+    private static final String TOKEN = "trigger-token-0123456789";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -63,7 +63,7 @@ class PrometheusScrapeTest {
         Process server = null;
         try (ProcessorRuntime runtime = ProcessorRuntime.start(config, 500);
              MicrometerProducerMetrics producerMetrics = new MicrometerProducerMetrics(producerRegistry, config.namespace());
-             MetricsHttpServer producerHttp = MetricsHttpServer.start(0, producerRegistry, () -> true);
+             MetricsHttpServer producerHttp = MetricsHttpServer.start("127.0.0.1", 0, producerRegistry, () -> true);
              TallyProducer producer = TallyProducer.create(redis, config, producerMetrics)) {
             CompletableFuture.allOf(IntStream.range(0, 200).mapToObj(i -> producer.incr("c" + (i % 7), 1))
                     .toArray(CompletableFuture[]::new)).join();

@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MetricsHttpServerTest {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicBoolean ready = new AtomicBoolean(true);
-    private final MetricsHttpServer server = MetricsHttpServer.start(0, registry, ready::get);
+    private final MetricsHttpServer server = MetricsHttpServer.start("127.0.0.1", 0, registry, ready::get);
 
     @AfterEach
     void stop() {
@@ -47,6 +47,17 @@ class MetricsHttpServerTest {
         assertThat(drained.statusCode()).isEqualTo(503);
         assertThat(drained.body()).contains("shutting down");
         assertThat(Http.get(url("/health/live")).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void readiness_namesHaltedPartitionsAndStaysReady() {
+        try (MetricsHttpServer withDetail = MetricsHttpServer.start("127.0.0.1", 0, registry, () -> true,
+                () -> "halted partition 3: unknown_version since 1 (ops entry after 1-0 has version '2')\n")) {
+            HttpResponse<String> response = Http.get("http://127.0.0.1:" + withDetail.port() + "/health/ready");
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("ready\nhalted partition 3: unknown_version since 1 "
+                    + "(ops entry after 1-0 has version '2')\n");
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.tally.processor.resilience;
 
 import io.tally.common.model.CounterOp;
+import io.tally.producer.OutcomeUnknownException;
 import io.tally.producer.TallyException;
 import io.tally.producer.TallyProducer;
 
@@ -72,7 +73,9 @@ final class AckedWorkload implements AutoCloseable {
             }
             failures.incrementAndGet();
             Throwable cause = error instanceof TallyException ? error : error.getCause();
-            if (!(cause instanceof TallyException te) || !te.retriable()) {
+            // outcome unknown (acks=replicas: on the master, no replica confirmed yet): the fix is the
+            // same id again, which this workload does; any other non-retriable failure is a finding
+            if (!(cause instanceof TallyException te) || !(te.retriable() || te instanceof OutcomeUnknownException)) {
                 nonRetriable.incrementAndGet();
                 firstNonRetriable.compareAndSet(null, String.valueOf(cause));
             }

@@ -109,9 +109,9 @@ class ClusterPipelineTest {
             assertThat(run("lease", List.of(keys.lease(p)), "acquire", me, 30_000)).isEqualTo(1L);
             assertThat(run("lease", List.of(keys.lease(p)), "renew", me, 30_000)).isEqualTo(1L);
             assertThat(run("lease", List.of(keys.lease(p)), "peek", me, 30_000)).isEqualTo(me);
-            List<?> sent = (List<?>) run("send_batch", List.of(keys.ops(p), keys.dedupe(p, "x{1}:*")), 60_000, 1,
+            List<?> sent = (List<?>) run("send_batch", List.of(keys.ops(p), keys.dedupe(p, "ops", counter, "x{1}:*")), 60_000, 1,
                     4, 1, "op", "incr", "counter", counter, "by", "5", "id", "x{1}:*");
-            List<?> again = (List<Object>) run("send_batch", List.of(keys.ops(p), keys.dedupe(p, "x{1}:*")), 60_000, 1,
+            List<?> again = (List<Object>) run("send_batch", List.of(keys.ops(p), keys.dedupe(p, "ops", counter, "x{1}:*")), 60_000, 1,
                     4, 1, "op", "incr", "counter", counter, "by", "5", "id", "x{1}:*");
             assertThat(again.get(0)).isEqualTo(sent.get(0));
             assertThat(again.get(1)).isEqualTo(1L);

@@ -53,7 +53,8 @@ public final class Cli {
                 commandLine.getErr().println(name + ": " + e.getMessage());
                 return USAGE;
             }
-            commandLine.getErr().println(name + ": " + describe(e));
+            // A runtime failure may quote what Redis holds or replied: escaped like any value from Redis.
+            commandLine.getErr().println(name + ": " + TerminalText.safe(describe(e), 1000));
             return FAILURE;
         });
         return cmd;

@@ -30,7 +30,8 @@ public abstract class CounterOpCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "Counter name (1-200 bytes of UTF-8).")
     String name;
 
-    @Option(names = "--id", paramLabel = "ID", description = "Idempotency key: a repeated send with the same id is written once.")
+    @Option(names = "--id", paramLabel = "ID", description = "Idempotency key, scoped to the counter: a repeated send with the same id is written once; "
+            + "the same id with another operation is a conflict (exit 1).")
     String id;
 
     @Option(names = {"-w", "--wait"}, description = "Wait until a processor has applied the operation, then print the value.")

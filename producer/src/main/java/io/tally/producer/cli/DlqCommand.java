@@ -57,6 +57,8 @@ public final class DlqCommand implements Callable<Integer> {
         ConfigOptions options;
         @Mixin
         Filters filters;
+        @Mixin
+        OutputOptions output;
         @Spec
         CommandSpec spec;
 
@@ -81,11 +83,19 @@ public final class DlqCommand implements Callable<Integer> {
         int run(DeadLetters dlq, DeadLetterFilter filter, PrintWriter out) {
             List<DeadLetter> letters = dlq.list(filter, filters.limit);
             for (DeadLetter d : letters) {
-                out.printf("p%d %s  %-16s %s %s  %s  %s%n", d.partition(), d.id(), d.reason(), d.source(), d.sourceId(),
-                        d.original(), d.error());
+                out.printf("p%d %s  %-16s %s %s  %s  %s%n", d.partition(), output.safe(d.id()), output.safe(d.reason()),
+                        output.safe(d.source()), output.safe(d.sourceId()), original(d), output.safe(d.error()));
             }
             out.printf("%d dead letter(s)%n", letters.size());
             return 0;
+        }
+
+        /** The original entry's fields, each key and value escaped and cut on its own. */
+        private String original(DeadLetter d) {
+            StringBuilder sb = new StringBuilder("{");
+            d.original().forEach((k, v) -> sb.append(sb.length() > 1 ? ", " : "").append(output.safe(k)).append('=')
+                    .append(output.safe(v)));
+            return sb.append('}').toString();
         }
     }
 
@@ -96,7 +106,8 @@ public final class DlqCommand implements Callable<Integer> {
         int run(DeadLetters dlq, DeadLetterFilter filter, PrintWriter out) {
             List<DeadLetters.Replayed> replayed = dlq.replay(filter, filters.limit);
             for (DeadLetters.Replayed r : replayed) {
-                out.printf("p%d %s -> %s %s%n", r.letter().partition(), r.letter().id(), r.letter().source(), r.newId());
+                out.printf("p%d %s -> %s %s%n", r.letter().partition(), output.safe(r.letter().id()),
+                        output.safe(r.letter().source()), output.safe(r.newId()));
             }
             out.printf("replayed %d dead letter(s)%n", replayed.size());
             return 0;

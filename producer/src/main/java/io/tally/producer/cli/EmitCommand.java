@@ -27,7 +27,7 @@ public final class EmitCommand implements Callable<Integer> {
     String type;
     @Parameters(index = "1..*", paramLabel = "k=v", description = "Event parameters.")
     List<String> params = List.of();
-    @Option(names = "--id", paramLabel = "ID", description = "Event id (idempotency key).")
+    @Option(names = "--id", paramLabel = "ID", description = "Event id (idempotency key, scoped to the event type); reused with other parameters: a conflict (exit 1).")
     String id;
 
     @Override

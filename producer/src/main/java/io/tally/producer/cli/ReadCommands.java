@@ -61,6 +61,8 @@ public final class ReadCommands {
         ConfigOptions options;
         @Spec
         CommandSpec spec;
+        @Mixin
+        OutputOptions output;
         @Option(names = "--prefix", paramLabel = "TEXT", description = "Only counters whose name starts with TEXT.")
         String prefix;
         @Option(names = "--limit", defaultValue = "1000", description = "At most this many (default ${DEFAULT-VALUE}).")
@@ -71,9 +73,10 @@ public final class ReadCommands {
             try (Session s = Session.existing(options.config())) {
                 List<CounterValue> counters = s.reader().counters(prefix, limit);
                 PrintWriter out = spec.commandLine().getOut();
-                int width = counters.stream().mapToInt(c -> c.name().length()).max().orElse(4);
-                for (CounterValue c : counters) {
-                    out.printf("%-" + width + "s  %d%n", c.name(), c.value());
+                List<String> names = counters.stream().map(c -> output.safe(c.name())).toList();
+                int width = names.stream().mapToInt(String::length).max().orElse(4);
+                for (int i = 0; i < counters.size(); i++) {
+                    out.printf("%-" + width + "s  %d%n", names.get(i), counters.get(i).value());
                 }
                 return 0;
             }
@@ -94,7 +97,8 @@ public final class ReadCommands {
         public Integer call() {
             try (Session s = Session.existing(options.config())) {
                 boolean existed = s.reader().deleteCounter(name);
-                spec.commandLine().getOut().println(existed ? "deleted " + name : "counter '" + name + "' did not exist");
+                String shown = TerminalText.safe(name);
+                spec.commandLine().getOut().println(existed ? "deleted " + shown : "counter '" + shown + "' did not exist");
                 return existed ? 0 : Get.NOT_FOUND;
             }
         }
@@ -108,16 +112,26 @@ public final class ReadCommands {
         CommandSpec spec;
         @Option(names = "--limit", defaultValue = "20", description = "How many (default ${DEFAULT-VALUE}).")
         int limit;
+        @Mixin
+        OutputOptions output;
 
         @Override
         public Integer call() {
             try (Session s = Session.existing(options.config())) {
                 PrintWriter out = spec.commandLine().getOut();
                 for (Firing f : s.reader().recentFirings(limit)) {
-                    out.printf("%s  p%d  %s%n", f.id(), f.partition(), f.fields());
+                    out.printf("%s  p%d  %s%n", output.safe(f.id()), f.partition(), fields(f));
                 }
                 return 0;
             }
+        }
+
+        /** The firing's fields, each key and value escaped and cut on its own. */
+        private String fields(Firing f) {
+            StringBuilder sb = new StringBuilder("{");
+            f.fields().forEach((k, v) -> sb.append(sb.length() > 1 ? ", " : "").append(output.safe(k)).append('=')
+                    .append(output.safe(v)));
+            return sb.append('}').toString();
         }
     }
 }

@@ -22,44 +22,56 @@ import java.util.concurrent.Callable;
 public final class StatusCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
+    @Mixin
+    OutputOptions output;
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
         try (Session s = Session.existing(options.config())) {
-            print(s.status().read(), spec.commandLine().getOut());
+            print(s.status().read(), spec.commandLine().getOut(), output.full);
             return 0;
         }
     }
 
-    /** Prints the table; public so the demo can show the same view. */
+    /** Prints the table, long owner and member ids cut; public so the demo can show the same view. */
     public static void print(NamespaceStatus st, PrintWriter out) {
-        out.printf("NAMESPACE %s  partitions %d  unowned %d  backlog %d  dead letters %d%n%n", st.namespace(),
+        print(st, out, false);
+    }
+
+    /** Prints the table; ids from Redis are escaped ({@link TerminalText}) and, unless {@code full}, cut. */
+    static void print(NamespaceStatus st, PrintWriter out, boolean full) {
+        out.printf("NAMESPACE %s  partitions %d  unowned %d  backlog %d  dead letters %d%n%n", TerminalText.safe(st.namespace()),
                 st.partitions().size(), st.unowned(), st.totalBacklog(), st.totalDeadLetters());
         String fmt = "%-9s %-7s %-32s %10s %-22s %8s %8s %12s %5s%n";
         out.printf(fmt, "PARTITION", "STREAM", "OWNER", "LENGTH", "LAST-APPLIED", "LAG", "PENDING", "OLDEST-PEND", "DLQ");
         for (PartitionStatus p : st.partitions()) {
-            row(out, fmt, p, "ops", p.ops(), Long.toString(p.deadLetters()));
-            row(out, fmt, p, "events", p.events(), "");
+            row(out, fmt, p, "ops", p.ops(), Long.toString(p.deadLetters()), full);
+            row(out, fmt, p, "events", p.events(), "", full);
         }
         out.printf("%nPROCESSORS %d%n", st.members().size());
         if (!st.members().isEmpty()) {
             out.printf("%-40s %10s %14s%n", "ID", "PARTITIONS", "HEARTBEAT-AGE");
             for (MemberStatus m : st.members()) {
-                out.printf("%-40s %10d %12d ms%n", m.id(), m.partitionsOwned(), m.heartbeatAgeMs());
+                out.printf("%-40s %10d %12d ms%n", full ? TerminalText.safe(m.id(), 0) : abbreviate(m.id(), 40),
+                        m.partitionsOwned(), m.heartbeatAgeMs());
             }
         }
         out.flush();
     }
 
-    private static void row(PrintWriter out, String fmt, PartitionStatus p, String stream, TopicStatus t, String dlq) {
-        out.printf(fmt, p.partition(), stream, p.owned() ? abbreviate(p.owner()) : "-", t.length(), t.lastApplied(),
+    private static void row(PrintWriter out, String fmt, PartitionStatus p, String stream, TopicStatus t, String dlq,
+                            boolean full) {
+        String owner = full ? TerminalText.safe(p.owner(), 0) : abbreviate(p.owner(), 32);
+        out.printf(fmt, p.partition(), stream, p.owned() ? owner : "-", t.length(), TerminalText.safe(t.lastApplied()),
                 t.lag() < 0 ? "?" : Long.toString(t.lag()), t.pending(),
                 t.oldestPendingAgeMs() < 0 ? "-" : t.oldestPendingAgeMs() + " ms", dlq);
     }
 
-    private static String abbreviate(String s) {
-        return s.length() <= 32 ? s : s.substring(0, 29) + "...";
+    /** Escaped, and cut to {@code width} columns with "..." when longer. */
+    private static String abbreviate(String s, int width) {
+        String safe = TerminalText.safe(s, width);
+        return safe.length() <= width ? safe : safe.substring(0, width - 3) + "...";
     }
 }

@@ -48,6 +48,8 @@ public final class TriggerCommand implements Callable<Integer> {
     abstract static class Base implements Callable<Integer> {
         @Mixin
         ConfigOptions options;
+        @Mixin
+        OutputOptions output;
         @Spec
         CommandSpec spec;
 
@@ -57,7 +59,7 @@ public final class TriggerCommand implements Callable<Integer> {
                  TriggerClient client = TriggerClient.create(s.redis, s.config, InstantSource.system())) {
                 return run(client, spec.commandLine().getOut());
             } catch (InvalidTriggerException e) {
-                spec.commandLine().getErr().println(spec.qualifiedName() + ": " + e.getMessage());
+                spec.commandLine().getErr().println(spec.qualifiedName() + ": " + TerminalText.safe(e.getMessage(), 0));
                 return Cli.USAGE;
             }
         }
@@ -66,10 +68,10 @@ public final class TriggerCommand implements Callable<Integer> {
 
         int print(Optional<Trigger> trigger, String id, PrintWriter out) {
             if (trigger.isEmpty()) {
-                spec.commandLine().getErr().println("trigger '" + id + "' does not exist");
+                spec.commandLine().getErr().println("trigger '" + TerminalText.safe(id) + "' does not exist");
                 return ReadCommands.Get.NOT_FOUND;
             }
-            out.println(trigger.get().toJson());
+            out.println(output.json(trigger.get().toJson()));
             return 0;
         }
     }
@@ -106,7 +108,7 @@ public final class TriggerCommand implements Callable<Integer> {
 
         @Override
         int run(TriggerClient client, PrintWriter out) {
-            out.println(client.create(definition()).toJson());
+            out.println(output.json(client.create(definition()).toJson()));
             return 0;
         }
 
@@ -180,7 +182,7 @@ public final class TriggerCommand implements Callable<Integer> {
         int run(TriggerClient client, PrintWriter out) {
             List<Trigger> found = client.list(status == null ? null : TriggerStatus.parse(status),
                     kind == null ? null : TriggerKind.parse(kind));
-            found.forEach(t -> out.println(t.toJson()));
+            found.forEach(t -> out.println(output.json(t.toJson())));
             spec.commandLine().getErr().println(found.size() + " trigger(s)");
             return 0;
         }

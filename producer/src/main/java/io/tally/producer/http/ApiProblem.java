@@ -5,7 +5,9 @@ import java.util.Map;
 
 /**
  * An HTTP error answered as {@code application/problem+json} (RFC 9457): status, title, a detail
- * that says what was wrong and how to fix it, and the request field at fault when there is one.
+ * that says what was wrong and how to fix it, and the request field at fault when there is one. The
+ * cause, when there is one, is for the log only: its text (a Redis error, a script's SHA and line, a
+ * Java class) never reaches the body.
  */
 final class ApiProblem extends RuntimeException {
     final int status;
@@ -15,7 +17,11 @@ final class ApiProblem extends RuntimeException {
     final Map<String, String> headers = new LinkedHashMap<>();
 
     ApiProblem(int status, String title, String detail, String field) {
-        super(detail, null, false, false);
+        this(status, title, detail, field, null);
+    }
+
+    ApiProblem(int status, String title, String detail, String field, Throwable cause) {
+        super(detail, cause, false, false);
         this.status = status;
         this.title = title;
         this.field = field;
@@ -33,6 +39,12 @@ final class ApiProblem extends RuntimeException {
         return new ApiProblem(413, "Content too large", detail, null);
     }
 
+    /** 503 with {@code Retry-After}: the service cannot serve now, a retry later may succeed. */
+    static ApiProblem unavailable(String detail, long retryAfterSeconds, Throwable cause) {
+        return new ApiProblem(503, "Service unavailable", detail + "; retry after " + retryAfterSeconds + " s", null,
+                cause).header("Retry-After", Long.toString(retryAfterSeconds));
+    }
+
     ApiProblem with(String name, Object value) {
         extra.put(name, value);
         return this;
@@ -44,7 +56,7 @@ final class ApiProblem extends RuntimeException {
     }
 
     /** The problem document. */
-    Map<String, Object> body(String instance) {
+    Map<String, Object> body(String instance, String requestId) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", "about:blank");
         body.put("title", title);
@@ -54,6 +66,7 @@ final class ApiProblem extends RuntimeException {
             body.put("field", field);
         }
         body.put("instance", instance);
+        body.put("requestId", requestId);
         body.putAll(extra);
         return body;
     }

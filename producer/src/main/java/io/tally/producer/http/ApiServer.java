@@ -1,8 +1,12 @@
 package io.tally.producer.http;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.redis.RedisClientFactory;
@@ -11,14 +15,19 @@ import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
 import io.tally.producer.read.TallyReader;
 import io.tally.producer.triggers.TriggerClient;
+import org.eclipse.jetty.server.ServerConnector;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,12 +38,16 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+    private static final String LOOPBACK = "127.0.0.1";
 
     private final RedissonClient redis;
     private final boolean ownsClient;
     private final TallyProducer producer;
     private final TallyReader reader;
     private final TriggerClient triggers;
+    private final AppliedWaits waits;
+    private final PrometheusMeterRegistry registry;
+    private final Gauge openWaits;
     private final Javalin app;
     private final List<String> endpoints = new CopyOnWriteArrayList<>();
 
@@ -58,7 +71,12 @@ public final class ApiServer implements AutoCloseable {
         this.producer = TallyProducer.create(redis, config, metrics);
         this.reader = TallyReader.open(redis, config);
         this.triggers = TriggerClient.create(redis, config, InstantSource.system());
-        ObjectMapper json = new ObjectMapper();
+        this.waits = new AppliedWaits(reader, config.get(TallyConfig.API_MAX_WAITS));
+        this.registry = registry;
+        this.openWaits = Gauge.builder("tally.api.waits", waits, AppliedWaits::open)
+                .description("Read-your-writes waits open now (at most api-max-waits; beyond, a wait is answered 503)")
+                .tag("namespace", config.namespace()).register(registry);
+        ObjectMapper json = strictJson();
         this.app = Javalin.create(cfg -> {
             cfg.showJavalinBanner = false;
             cfg.startupWatcherEnabled = false;
@@ -75,17 +93,35 @@ public final class ApiServer implements AutoCloseable {
         });
         Problems problems = new Problems(json);
         problems.register(app);
+        new RequestIds().register(app);
+        new StrictPaths().register(app);
         new Auth(tokens).register(app);
-        routes(config, json, problems, registry).forEach(r -> r.register(app));
+        routes(config, json, problems, registry, tokens.insecure()).forEach(r -> r.register(app));
+        String host = listenHost(config, tokens);
         try {
-            app.start(config.get(TallyConfig.API_HOST), config.get(TallyConfig.API_PORT));
+            app.start(host, config.get(TallyConfig.API_PORT));
         } catch (RuntimeException e) {
+            registry.remove(openWaits);
+            waits.close();
             producer.close();
             throw e;
         }
         log.info("tally service listening on http://{}:{} (namespace '{}', {} partitions, {})",
-                config.get(TallyConfig.API_HOST), app.port(), config.namespace(), reader.partitions(),
+                host, app.port(), config.namespace(), reader.partitions(),
                 tokens.insecure() ? "INSECURE: no token required" : tokens.count() + " API token(s)");
+        if (tokens.insecure()) {
+            log.warn("INSECURE: --insecure is set and no API token is configured, so every request on "
+                    + "http://{}:{} is accepted without a token, writes included. For local trials only: configure "
+                    + "TALLY_API_TOKENS or --api-tokens-file for anything else.", host, app.port());
+        }
+    }
+
+    /**
+     * The address to listen on: {@code api-host}, except that a service accepting every request
+     * ({@code --insecure} without tokens) stays on loopback unless an address was given explicitly.
+     */
+    static String listenHost(TallyConfig config, ApiTokens tokens) {
+        return tokens.insecure() && !config.isSet(TallyConfig.API_HOST) ? LOOPBACK : config.get(TallyConfig.API_HOST);
     }
 
     /** Starts the service with a Redis client of its own. */
@@ -100,18 +136,29 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The JSON mapper of request bodies (and NDJSON lines): trailing data after the value and a key
+     * given twice are errors, not silently dropped or overwritten.
+     */
+    static ObjectMapper strictJson() {
+        return JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    }
+
     private List<Routes> routes(TallyConfig config, ObjectMapper json, Problems problems,
-                                PrometheusMeterRegistry registry) {
+                                PrometheusMeterRegistry registry, boolean insecure) {
+        // Reads after a read-your-writes wait run on the server's request threads, never on Redis's.
+        Executor requestThreads = task -> app.jettyServer().server().getThreadPool().execute(task);
         JsonBodies bodies = new JsonBodies(json, config.get(TallyConfig.API_MAX_BODY_BYTES));
         Sends sends = new Sends(producer, problems);
         CounterSeries series = CounterSeries.create(redis, reader.keys(), reader.partitions(),
                 config.get(TallyConfig.SERIES_WINDOWS));
         List<Routes> routes = new ArrayList<>();
-        routes.add(new HealthRoutes(redis, reader.keys(), registry));
-        routes.add(new CounterRoutes(sends, bodies, reader, series));
+        routes.add(new HealthRoutes(redis, reader.keys(), registry, insecure));
+        routes.add(new CounterRoutes(sends, bodies, reader, series, waits, problems, requestThreads));
         routes.add(new SeriesRoutes(series, InstantSource.system()));
         routes.add(new EventRoutes(sends, bodies));
-        routes.add(new BatchRoutes(producer, bodies, config.get(TallyConfig.API_MAX_BODY_BYTES),
+        routes.add(new BatchRoutes(producer, problems, bodies, config.get(TallyConfig.API_MAX_BODY_BYTES),
                 config.get(TallyConfig.API_MAX_BATCH_BYTES)));
         routes.add(new FiringRoutes(reader));
         routes.add(new TriggerRoutes(triggers, bodies, json));
@@ -124,9 +171,20 @@ public final class ApiServer implements AutoCloseable {
         return app.port();
     }
 
+    /** The address the service listens on. */
+    InetSocketAddress boundAddress() throws IOException {
+        ServerConnector connector = (ServerConnector) app.jettyServer().server().getConnectors()[0];
+        return (InetSocketAddress) ((ServerSocketChannel) connector.getTransport()).getLocalAddress();
+    }
+
     /** Every endpoint registered, as {@code "GET /v1/counters/{name}"}, in registration order. */
     List<String> endpoints() {
         return List.copyOf(endpoints);
+    }
+
+    /** Read-your-writes waits open now. */
+    int openWaits() {
+        return waits.open();
     }
 
     public TallyReader reader() {
@@ -136,7 +194,9 @@ public final class ApiServer implements AutoCloseable {
     /** Stops accepting requests, flushes the producer, and closes the Redis client if it owns it. */
     @Override
     public void close() {
+        waits.close(); // first: the waits it ends are answered while the server still runs
         app.stop();
+        registry.remove(openWaits);
         producer.close();
         triggers.close();
         if (ownsClient) {

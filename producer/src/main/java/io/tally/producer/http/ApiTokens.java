@@ -1,11 +1,10 @@
 package io.tally.producer.http;
 
 import io.tally.common.config.ConfigException;
+import io.tally.common.config.SecretFile;
 import io.tally.common.config.TallyConfig;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -18,6 +17,9 @@ import java.util.List;
  * constant time, so neither timing nor a heap dump gives a token away. Tokens are never logged.
  */
 public final class ApiTokens {
+    /** Shortest token accepted: 16 characters of a random hex string are 64 bits, beyond guessing online. */
+    public static final int MIN_LENGTH = 16;
+
     private final List<byte[]> digests;
     private final boolean insecure;
 
@@ -29,14 +31,15 @@ public final class ApiTokens {
     /**
      * The tokens of a configuration.
      *
-     * @throws ConfigException when no token is configured and {@code --insecure} is not set, or the
-     *                         tokens file cannot be read
+     * @throws ConfigException when no token is configured and {@code --insecure} is not set, a token is
+     *                         shorter than {@link #MIN_LENGTH}, or the tokens file cannot be read
      */
     public static ApiTokens from(TallyConfig config) {
         List<String> tokens = new ArrayList<>();
-        for (String t : config.get(TallyConfig.API_TOKENS).split(",")) {
-            if (!t.isBlank()) {
-                tokens.add(t.strip());
+        String[] fromEnv = config.get(TallyConfig.API_TOKENS).split(",");
+        for (int i = 0; i < fromEnv.length; i++) {
+            if (!fromEnv[i].isBlank()) {
+                tokens.add(checked(fromEnv[i].strip(), "token " + (i + 1) + " of " + TallyConfig.API_TOKENS.env()));
             }
         }
         String file = config.get(TallyConfig.API_TOKENS_FILE);
@@ -77,12 +80,25 @@ public final class ApiTokens {
     }
 
     private static List<String> readFile(Path file) {
-        try {
-            return Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(String::strip)
-                    .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
-        } catch (IOException e) {
-            throw new ConfigException("cannot read --api-tokens-file " + file + ": " + e.getMessage());
+        List<String> lines = SecretFile.readLines(file, TallyConfig.API_TOKENS_FILE.flag());
+        List<String> tokens = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (!line.isEmpty() && !line.startsWith("#")) {
+                tokens.add(checked(line, "the token on line " + (i + 1) + " of " + TallyConfig.API_TOKENS_FILE.flag()
+                        + " " + file));
+            }
         }
+        return tokens;
+    }
+
+    /** The token, when long enough; the message names where it came from, never the token itself. */
+    private static String checked(String token, String where) {
+        if (token.length() < MIN_LENGTH) {
+            throw new ConfigException("Invalid API token: " + where + " has " + token.length() + " characters, at least "
+                    + MIN_LENGTH + " are required (a short token can be guessed); generate one with: openssl rand -hex 32");
+        }
+        return token;
     }
 
     private static byte[] digest(String token) {

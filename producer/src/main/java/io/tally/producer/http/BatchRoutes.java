@@ -6,11 +6,11 @@ import io.javalin.http.Context;
 import io.tally.common.model.OpKind;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
+import org.eclipse.jetty.http.BadMessageException;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -34,12 +34,14 @@ final class BatchRoutes implements Routes {
     static final int MAX_ERRORS = 1000;
 
     private final TallyProducer producer;
+    private final Problems problems;
     private final JsonBodies bodies;
     private final int maxLineBytes;
     private final long maxBatchBytes;
 
-    BatchRoutes(TallyProducer producer, JsonBodies bodies, int maxLineBytes, long maxBatchBytes) {
+    BatchRoutes(TallyProducer producer, Problems problems, JsonBodies bodies, int maxLineBytes, long maxBatchBytes) {
         this.producer = producer;
+        this.problems = problems;
         this.bodies = bodies;
         this.maxLineBytes = maxLineBytes;
         this.maxBatchBytes = maxBatchBytes;
@@ -85,10 +87,16 @@ final class BatchRoutes implements Routes {
                 }
                 drain(inFlight, summary, IN_FLIGHT);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            drain(inFlight, summary, 0);
+        } catch (IOException | BadMessageException e) {
+            drain(inFlight, summary, 0);
+            throw JsonBodies.unreadable(e).with("lines", summary.lines).with("accepted", summary.accepted)
+                    .with("failed", summary.failed);
+        } finally {
+            if (summary.firstWithCause != null) {
+                problems.logCause(ctx, RequestIds.of(ctx), summary.firstWithCause);
+            }
         }
-        drain(inFlight, summary, 0);
         ctx.status(200).json(summary.body());
     }
 
@@ -150,9 +158,14 @@ final class BatchRoutes implements Routes {
         long duplicates;
         long failed;
         final List<Map<String, Object>> errors = new ArrayList<>();
+        /** The first failure whose cause the log should carry (one line a batch, not one a line). */
+        ApiProblem firstWithCause;
 
         void error(int line, ApiProblem problem) {
             failed++;
+            if (firstWithCause == null && problem.getCause() != null) {
+                firstWithCause = problem;
+            }
             if (errors.size() < MAX_ERRORS) {
                 Map<String, Object> e = new LinkedHashMap<>();
                 e.put("line", line);

@@ -3,23 +3,25 @@ package io.tally.producer.http;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.tally.common.model.OpKind;
+import io.tally.common.wire.WireFormat;
 import io.tally.producer.CounterSeries;
 import io.tally.producer.read.CounterValue;
 import io.tally.producer.read.StreamIds;
 import io.tally.producer.read.TallyReader;
-import io.tally.producer.read.Topic;
 
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * {@code /v1/counters}: operations (202 once the entry is in the partition's stream), the applied
  * value (optionally after a given entry has been applied: read-your-writes) with the unique estimate
  * when the counter has one, the list, and delete. A counter exists when it has a total or a
- * HyperLogLog ({@code unique} entries only: value 0).
+ * HyperLogLog ({@code unique} entries only: value 0). A read-your-writes wait holds no thread
+ * ({@link AppliedWaits}); the read after it runs on the server's request threads.
  */
 final class CounterRoutes implements Routes {
     static final int MAX_WAIT_MS = 30_000;
@@ -28,12 +30,19 @@ final class CounterRoutes implements Routes {
     private final JsonBodies bodies;
     private final TallyReader reader;
     private final CounterSeries series;
+    private final AppliedWaits waits;
+    private final Problems problems;
+    private final Executor requestThreads;
 
-    CounterRoutes(Sends sends, JsonBodies bodies, TallyReader reader, CounterSeries series) {
+    CounterRoutes(Sends sends, JsonBodies bodies, TallyReader reader, CounterSeries series, AppliedWaits waits,
+                  Problems problems, Executor requestThreads) {
         this.sends = sends;
         this.bodies = bodies;
         this.reader = reader;
         this.series = series;
+        this.waits = waits;
+        this.problems = problems;
+        this.requestThreads = requestThreads;
     }
 
     @Override
@@ -54,10 +63,26 @@ final class CounterRoutes implements Routes {
     private void get(Context ctx) {
         String name = ctx.pathParam("name");
         String after = ctx.queryParam("after");
-        Boolean applied = null;
-        if (after != null) {
-            applied = awaitApplied(name, after, waitMs(ctx));
+        if (after == null) {
+            answer(ctx, name, null);
+            return;
         }
+        try {
+            StreamIds.parse(after);
+        } catch (IllegalArgumentException e) {
+            throw ApiProblem.badRequest("after", "query parameter 'after': " + e.getMessage());
+        }
+        long waitMs = waitMs(ctx);
+        WireFormat.checkName("counter", name);
+        CompletableFuture<Boolean> applied = waits.await(reader.partitionOf(name), after, waitMs);
+        ctx.future(() -> applied.thenAcceptAsync(a -> answer(ctx, name, a), requestThreads)
+                .exceptionally(error -> {
+                    problems.write(ctx, Problems.of(error));
+                    return null;
+                }));
+    }
+
+    private void answer(Context ctx, String name, Boolean applied) {
         CounterValue value = reader.counter(name);
         OptionalLong unique = series.uniqueIfPresent(name);
         if (!value.exists() && unique.isEmpty()) {
@@ -73,15 +98,6 @@ final class CounterRoutes implements Routes {
             body.put("applied", applied);
         }
         ctx.json(body);
-    }
-
-    private boolean awaitApplied(String name, String entryId, long waitMs) {
-        try {
-            StreamIds.parse(entryId);
-        } catch (IllegalArgumentException e) {
-            throw ApiProblem.badRequest("after", "query parameter 'after': " + e.getMessage());
-        }
-        return reader.awaitApplied(reader.partitionOf(name), Topic.OPS, entryId, Duration.ofMillis(waitMs));
     }
 
     private static long waitMs(Context ctx) {

@@ -31,7 +31,9 @@ final class JettyProblems extends ErrorHandler {
     @Override
     protected void generateAcceptableResponse(Request baseRequest, HttpServletRequest request,
                                               HttpServletResponse response, int code, String message) throws IOException {
-        byte[] body = body(code, message, request.getRequestURI());
+        String requestId = RequestIds.accepted(request.getHeader(RequestIds.HEADER));
+        byte[] body = body(code, message, request.getRequestURI(), requestId);
+        response.setHeader(RequestIds.HEADER, requestId);
         response.setContentType(Problems.CONTENT_TYPE);
         response.setContentLength(body.length);
         response.getOutputStream().write(body);
@@ -40,11 +42,13 @@ final class JettyProblems extends ErrorHandler {
 
     @Override
     public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
+        String requestId = RequestIds.generate();
         fields.put(HttpHeader.CONTENT_TYPE, Problems.CONTENT_TYPE);
-        return ByteBuffer.wrap(body(status, reason, null));
+        fields.put(RequestIds.HEADER, requestId);
+        return ByteBuffer.wrap(body(status, reason, null, requestId));
     }
 
-    private byte[] body(int code, String message, String instance) {
+    private byte[] body(int code, String message, String instance, String requestId) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", "about:blank");
         String title = HttpStatus.getMessage(code);
@@ -56,6 +60,7 @@ final class JettyProblems extends ErrorHandler {
         if (instance != null) {
             body.put("instance", instance);
         }
+        body.put("requestId", requestId);
         try {
             return json.writeValueAsBytes(body);
         } catch (JsonProcessingException e) {

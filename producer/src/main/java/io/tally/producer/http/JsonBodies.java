@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
 import io.tally.common.wire.WireFormat;
+import org.eclipse.jetty.http.BadMessageException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -67,9 +68,18 @@ final class JsonBodies {
                 throw tooLarge(-1);
             }
             return body;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (IOException | BadMessageException e) {
+            throw unreadable(e);
         }
+    }
+
+    /**
+     * A body that ended early (a truncated chunked body, a connection closed mid-body) or was
+     * malformed at the HTTP level: the client's doing, so a 400, logged as one line.
+     */
+    static ApiProblem unreadable(Exception e) {
+        return new ApiProblem(400, "Bad request", "the request body could not be read to its end (truncated or "
+                + "malformed chunked encoding, or the connection closed mid-body); nothing was written", null, e);
     }
 
     private ApiProblem tooLarge(long declared) {

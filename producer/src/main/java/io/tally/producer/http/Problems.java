@@ -7,16 +7,27 @@ import io.javalin.http.HttpResponseException;
 import io.tally.common.trigger.InvalidTriggerException;
 import io.tally.common.wire.InvalidEntryException;
 import io.tally.producer.BackpressureException;
+import io.tally.producer.DuplicateIdConflictException;
 import io.tally.producer.OutcomeUnknownException;
 import io.tally.producer.TallyException;
+import org.eclipse.jetty.http.BadMessageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 
-/** Turns every failure of a request into an {@code application/problem+json} answer. */
+/**
+ * Turns every failure of a request into an {@code application/problem+json} answer carrying the
+ * request's id. What a client or Redis did is a 4xx or a 503, never a 500; a 500 is left for the
+ * service's own faults (a script error, a bug) and says no more than "see the log under this id".
+ * The detail of a failure (Redis's message, the exception) goes to the log under the request id.
+ */
 final class Problems {
     static final String CONTENT_TYPE = "application/problem+json";
+    /** The MDC key of the request id (also in JSON log lines). */
+    static final String MDC_REQUEST_ID = "requestId";
     private static final Logger log = LoggerFactory.getLogger(Problems.class);
 
     private final ObjectMapper json;
@@ -26,24 +37,51 @@ final class Problems {
     }
 
     void register(Javalin app) {
-        app.exception(ApiProblem.class, (e, ctx) -> write(ctx, e));
-        app.exception(InvalidEntryException.class, (e, ctx) -> write(ctx, of(e)));
-        app.exception(InvalidTriggerException.class, (e, ctx) -> write(ctx, of(e)));
         app.exception(HttpResponseException.class, (e, ctx) -> write(ctx, of(e, ctx)));
         app.exception(Exception.class, (e, ctx) -> write(ctx, of(e)));
     }
 
+    /** Answers the problem and logs its cause, if it has one, under the request id. */
     void write(Context ctx, ApiProblem problem) {
+        String requestId = RequestIds.of(ctx);
+        logCause(ctx, requestId, problem);
         problem.headers.forEach(ctx::header);
         try {
             ctx.status(problem.status).contentType(CONTENT_TYPE)
-                    .result(json.writeValueAsBytes(problem.body(ctx.path())));
+                    .result(json.writeValueAsBytes(problem.body(ctx.path(), requestId)));
         } catch (Exception e) {
             ctx.status(500).result("{\"status\":500}");
         }
     }
 
-    /** Maps a producer or validation failure to its HTTP problem. */
+    /**
+     * Logs what the problem body leaves out: one WARN line, without stack trace, for what a client or
+     * Redis did (4xx, 503); ERROR with the stack trace for the service's own faults (500).
+     */
+    void logCause(Context ctx, String requestId, ApiProblem problem) {
+        Throwable cause = problem.getCause();
+        if (cause == null) {
+            return;
+        }
+        MDC.put(MDC_REQUEST_ID, requestId);
+        try {
+            if (problem.status == 500) {
+                log.error("request {} {} {} failed ({}): {}", requestId, ctx.method(), ctx.path(), problem.status,
+                        cause.toString(), cause);
+            } else {
+                log.warn("request {} {} {} answered {}: {}", requestId, ctx.method(), ctx.path(), problem.status,
+                        chain(cause));
+            }
+        } finally {
+            MDC.remove(MDC_REQUEST_ID);
+        }
+    }
+
+    /**
+     * Maps a producer, Redis or validation failure to its HTTP problem. The order matters: the
+     * specific answers (a backlog, an outcome unknown) come before the general ones (Redis
+     * unavailable, then a 500).
+     */
     static ApiProblem of(Throwable e) {
         while (e instanceof CompletionException && e.getCause() != null) {
             e = e.getCause();
@@ -59,19 +97,28 @@ final class Problems {
         }
         if (e instanceof BackpressureException be) {
             long seconds = Math.max(1, (be.retryAfterMs() + 999) / 1000);
-            return new ApiProblem(503, "Service unavailable", be.getMessage() + "; retry after " + seconds + " s", null)
-                    .header("Retry-After", Long.toString(seconds));
+            return ApiProblem.unavailable(be.getMessage(), seconds, null);
+        }
+        if (e instanceof DuplicateIdConflictException c) {
+            return new ApiProblem(409, "Conflict: id reused with another payload", c.getMessage(), "id")
+                    .with("id", c.id()).with("originalEntryId", c.originalEntryId());
         }
         if (e instanceof OutcomeUnknownException) {
-            return new ApiProblem(504, "Outcome unknown", e.getMessage(), null);
+            return new ApiProblem(504, "Outcome unknown", e.getMessage(), null, e);
+        }
+        Optional<String> unavailable = RedisFailures.unavailable(e);
+        if (unavailable.isPresent()) {
+            return ApiProblem.unavailable("tally service: " + unavailable.get(), 1, e);
         }
         if (e instanceof TallyException te && te.retriable()) {
-            return new ApiProblem(503, "Service unavailable", e.getMessage() + "; Redis is unavailable, retry later", null)
-                    .header("Retry-After", "1");
+            return ApiProblem.unavailable("tally service: Redis is unavailable", 1, e);
         }
-        log.error("request failed: {}", e.toString(), e);
-        return new ApiProblem(500, "Internal server error", "tally service: " + e.getClass().getSimpleName()
-                + (e.getMessage() == null ? "" : ": " + e.getMessage()), null);
+        if (e instanceof BadMessageException bm && bm.getCode() >= 400 && bm.getCode() < 500) {
+            return new ApiProblem(bm.getCode(), "Bad request", "the request could not be read: " + bm.getReason(),
+                    null, e);
+        }
+        return new ApiProblem(500, "Internal server error", "the tally service failed to handle the request; "
+                + "its log has the detail under the request id", null, e);
     }
 
     private static ApiProblem of(HttpResponseException e, Context ctx) {
@@ -82,5 +129,14 @@ final class Problems {
             return new ApiProblem(405, "Method not allowed", ctx.method() + " is not allowed on " + ctx.path(), null);
         }
         return new ApiProblem(e.getStatus(), "HTTP " + e.getStatus(), e.getMessage(), null);
+    }
+
+    /** The messages of an exception and its causes, on one line. */
+    private static String chain(Throwable e) {
+        StringBuilder b = new StringBuilder(e.toString());
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            b.append("; caused by ").append(t);
+        }
+        return b.toString();
     }
 }

@@ -123,6 +123,11 @@ final class EntryEncoder {
         return null;
     }
 
+    /** The routing key's bytes (counter or event type) of a send to {@code topic} ({@link StreamKeys#OPS} or EVENTS). */
+    static byte[] routingKey(int topic, byte[][] fields) {
+        return fields[topic == StreamKeys.OPS ? OP_ROUTING_KEY : EVENT_ROUTING_KEY];
+    }
+
     private static int putOptional(byte[][] fields, int at, String id, Long ts) {
         if (id != null) {
             fields[at++] = ID;

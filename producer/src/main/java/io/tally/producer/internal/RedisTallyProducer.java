@@ -9,6 +9,7 @@ import io.tally.common.redis.LuaScript;
 import io.tally.common.redis.Namespace;
 import io.tally.common.redis.RedisClientFactory;
 import io.tally.producer.BackpressureException;
+import io.tally.producer.DuplicateIdConflictException;
 import io.tally.producer.OutcomeUnknownException;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendFailedException;
@@ -23,6 +24,7 @@ import org.redisson.client.RedisResponseTimeoutException;
 import org.redisson.client.RedisTimeoutException;
 import org.redisson.command.CommandAsyncExecutor;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +46,8 @@ public final class RedisTallyProducer implements TallyProducer {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RedisTallyProducer.class);
     private static final LuaScript APPEND_RUNS = LuaScript.resource("append_runs");
     private static final byte[] EVALSHA = {'E', 'V', 'A', 'L', 'S', 'H', 'A'};
+    private static final byte DUPLICATE = 1;
+    private static final byte CONFLICT = 2;
 
     private final RedissonClient redis;
     private final boolean ownsClient;
@@ -98,7 +102,7 @@ public final class RedisTallyProducer implements TallyProducer {
             lanes[i] = new Lane();
         }
         APPEND_RUNS.load(redis);
-        this.appendSha = APPEND_RUNS.sha().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        this.appendSha = APPEND_RUNS.sha().getBytes(StandardCharsets.US_ASCII);
         this.direct = acks == Acks.LEADER
                 ? RedisClientFactory.hotPathEndpoint(config, "tally-producer")
                 .map(endpoint -> new DirectConnection(endpoint.withTimeoutMs((int) Math.min(Integer.MAX_VALUE, sendTimeoutMs))))
@@ -130,20 +134,20 @@ public final class RedisTallyProducer implements TallyProducer {
     public CompletableFuture<SendResult> send(CounterOp op) {
         byte[][] fields = EntryEncoder.encode(op);
         int p = partitioner.partitionOf(fields[EntryEncoder.OP_ROUTING_KEY]);
-        return enqueue(new PendingSend(p, StreamKeys.OPS, fields, dedupeKey(p, fields)));
+        return enqueue(new PendingSend(p, StreamKeys.OPS, fields, dedupeKey(StreamKeys.OPS, p, fields)));
     }
 
     @Override
     public CompletableFuture<SendResult> emit(Event event) {
         byte[][] fields = EntryEncoder.encode(event);
         int p = partitioner.partitionOf(fields[EntryEncoder.EVENT_ROUTING_KEY]);
-        return enqueue(new PendingSend(p, StreamKeys.EVENTS, fields, dedupeKey(p, fields)));
+        return enqueue(new PendingSend(p, StreamKeys.EVENTS, fields, dedupeKey(StreamKeys.EVENTS, p, fields)));
     }
 
-    /** The dedupe key of a send whose entry has an id, else null. */
-    private byte[] dedupeKey(int partition, byte[][] fields) {
+    /** The dedupe key of a send whose entry has an id (scoped to its stream and routing key), else null. */
+    private byte[] dedupeKey(int topic, int partition, byte[][] fields) {
         byte[] id = EntryEncoder.id(fields);
-        return id == null ? null : streamKeys.dedupe(partition, id);
+        return id == null ? null : streamKeys.dedupe(topic, partition, EntryEncoder.routingKey(topic, fields), id);
     }
 
     @Override
@@ -291,10 +295,8 @@ public final class RedisTallyProducer implements TallyProducer {
      */
     private List<PendingSend> complete(List<StreamGroup> groups, Integer syncedReplicas, Throwable error) {
         Throwable cause = unwrap(error);
-        if (cause == null && acks == Acks.REPLICAS && (syncedReplicas == null || syncedReplicas < 1)) {
-            cause = new RedisException("no replica acknowledged the pipeline within " + sendTimeoutMs
-                    + " ms (acks=replicas)");
-        }
+        // the scripts replied, so their entries are on the master; only a replica's copy is in doubt
+        boolean unconfirmed = cause == null && acks == Acks.REPLICAS && (syncedReplicas == null || syncedReplicas < 1);
         boolean noScript = cause != null && LuaScript.isNoScript(cause);
         for (StreamGroup group : groups) {
             Throwable own = group.reply == null ? null : failure(group.reply);
@@ -310,7 +312,7 @@ public final class RedisTallyProducer implements TallyProducer {
         List<PendingSend> retry = new ArrayList<>();
         for (StreamGroup group : groups) {
             if (trustReplies && replied(group.reply)) {
-                succeedAll(group.sends, group.reply.join());
+                completeAll(group, group.reply.join(), unconfirmed);
                 continue;
             }
             Throwable own = group.reply == null ? null : failure(group.reply);
@@ -331,22 +333,58 @@ public final class RedisTallyProducer implements TallyProducer {
     }
 
     /**
-     * Completes a stream's sends from append_runs.lua's reply: the entry id of every send, then the
-     * 1-based positions of the duplicates (whose id is the original entry's).
+     * Completes a stream's sends from append_runs.lua's reply: the entry ids of the sends it handled (the
+     * original entry's for a duplicate or a conflict), the 1-based positions of duplicates (positive) and
+     * conflicts (negative), then, when a write failed, 0 and its error: the sends from there on were not
+     * written. With {@code unconfirmed} (acks=replicas, WAIT fell short) a send's entry is on the master
+     * only, so its outcome is unknown.
      */
-    private void succeedAll(List<PendingSend> sends, List<Object> reply) {
+    private void completeAll(StreamGroup group, List<Object> reply, boolean unconfirmed) {
+        List<PendingSend> sends = group.sends;
         int n = sends.size();
-        boolean[] duplicate = new boolean[n];
-        for (int i = n; i < reply.size(); i++) {
-            duplicate[((Number) reply.get(i)).intValue() - 1] = true;
+        int handled = 0;
+        while (handled < n && handled < reply.size() && reply.get(handled) instanceof String) {
+            handled++;
+        }
+        byte[] outcome = new byte[handled];
+        String error = null;
+        for (int i = handled; i < reply.size(); i++) {
+            int mark = ((Number) reply.get(i)).intValue();
+            if (mark == 0) {
+                error = String.valueOf(reply.get(i + 1));
+                break;
+            }
+            outcome[Math.abs(mark) - 1] = mark > 0 ? DUPLICATE : CONFLICT;
         }
         long now = System.nanoTime();
         for (int i = 0; i < n; i++) {
             PendingSend send = sends.get(i);
-            metrics.sent(send.topicName(), duplicate[i] ? "duplicate" : "ok", now - send.createdNanos);
-            send.future.complete(new SendResult(send.partition, (String) reply.get(i), duplicate[i]));
+            if (i >= handled) {
+                fail(send, new RedisException("append_runs.lua stopped before this send; it was not written: "
+                        + (error == null ? "no reply for it" : error)));
+                continue;
+            }
+            String entryId = (String) reply.get(i);
+            if (outcome[i] == CONFLICT) {
+                metrics.sent(send.topicName(), "conflict", now - send.createdNanos);
+                send.future.completeExceptionally(new DuplicateIdConflictException(
+                        new String(EntryEncoder.id(send.fields), StandardCharsets.UTF_8), send.topicName(),
+                        new String(EntryEncoder.routingKey(send.topic, send.fields), StandardCharsets.UTF_8), entryId));
+                finished(1);
+            } else if (unconfirmed) {
+                metrics.sent(send.topicName(), "unknown", now - send.createdNanos);
+                send.future.completeExceptionally(new OutcomeUnknownException("send to partition " + send.partition
+                        + " is on the master as entry " + entryId + " of "
+                        + streamKeys.stream(send.topic, send.partition) + " but no replica confirmed it within "
+                        + sendTimeoutMs + " ms (acks=replicas); a failover may lose it, so retry only with the same id", null));
+                finished(1);
+            } else {
+                boolean duplicate = outcome[i] == DUPLICATE;
+                metrics.sent(send.topicName(), duplicate ? "duplicate" : "ok", now - send.createdNanos);
+                send.future.complete(new SendResult(send.partition, entryId, duplicate));
+                finished(1);
+            }
         }
-        finished(n);
     }
 
     private void fail(PendingSend send, Throwable cause) {
@@ -394,7 +432,7 @@ public final class RedisTallyProducer implements TallyProducer {
                 || e instanceof RedisResponseTimeoutException || LuaScript.isNoScript(e)
                 || (e.getMessage() != null && (e.getMessage().startsWith("LOADING") || e.getMessage().contains("MOVED")
                 || e.getMessage().contains("TRYAGAIN") || e.getMessage().contains("CLUSTERDOWN")
-                || e.getMessage().contains("no replica acknowledged") || e.getMessage().contains("READONLY")
+                || e.getMessage().contains("READONLY")
                 || e.getMessage().contains("MASTERDOWN") || e.getMessage().contains("Unable to write command")
                 || e.getMessage().contains("hasn't been discovered")));
     }

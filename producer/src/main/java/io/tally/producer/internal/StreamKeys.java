@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The keys a producer writes, built once per partition from {@link Keys} (as String for routing and
- * as bytes for the wire), so that a send concatenates at most its dedupe key.
+ * as bytes for the wire), so that a send builds at most its dedupe key.
  */
 final class StreamKeys {
     static final int OPS = 0;
@@ -15,23 +15,25 @@ final class StreamKeys {
 
     private final String[][] streams;
     private final byte[][][] streamBytes;
-    private final byte[][] dedupePrefixes;
+    /** Per topic and partition: {@link Keys#dedupePrefix(int, String)} in UTF-8. */
+    private final byte[][][] dedupePrefixes;
 
     StreamKeys(Keys keys, int partitions) {
         streams = new String[2][partitions];
         streamBytes = new byte[2][partitions][];
-        dedupePrefixes = new byte[partitions][];
+        dedupePrefixes = new byte[2][partitions][];
         for (int p = 0; p < partitions; p++) {
             streams[OPS][p] = keys.ops(p);
             streams[EVENTS][p] = keys.events(p);
             streamBytes[OPS][p] = streams[OPS][p].getBytes(StandardCharsets.UTF_8);
             streamBytes[EVENTS][p] = streams[EVENTS][p].getBytes(StandardCharsets.UTF_8);
-            dedupePrefixes[p] = keys.dedupePrefix(p).getBytes(StandardCharsets.UTF_8);
+            dedupePrefixes[OPS][p] = keys.dedupePrefix(p, TOPICS[OPS]).getBytes(StandardCharsets.UTF_8);
+            dedupePrefixes[EVENTS][p] = keys.dedupePrefix(p, TOPICS[EVENTS]).getBytes(StandardCharsets.UTF_8);
         }
     }
 
     int partitions() {
-        return dedupePrefixes.length;
+        return streams[OPS].length;
     }
 
     static String topic(int topic) {
@@ -46,12 +48,8 @@ final class StreamKeys {
         return streamBytes[topic][partition];
     }
 
-    /** {@code Keys.dedupe(partition, id)} as UTF-8 bytes, given the id's UTF-8 bytes. */
-    byte[] dedupe(int partition, byte[] id) {
-        byte[] prefix = dedupePrefixes[partition];
-        byte[] key = new byte[prefix.length + id.length];
-        System.arraycopy(prefix, 0, key, 0, prefix.length);
-        System.arraycopy(id, 0, key, prefix.length, id.length);
-        return key;
+    /** {@link Keys#dedupe(int, String, String, String)} as UTF-8 bytes, given the UTF-8 bytes of routing key and id. */
+    byte[] dedupe(int topic, int partition, byte[] routingKey, byte[] id) {
+        return Keys.dedupe(dedupePrefixes[topic][partition], routingKey, id);
     }
 }

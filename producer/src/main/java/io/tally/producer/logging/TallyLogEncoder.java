@@ -13,14 +13,15 @@ import java.util.Locale;
 /**
  * Encodes log lines as text ({@link #setPattern pattern}) or, with {@code format} {@code json}, as one
  * JSON object a line: {@code timestamp}, {@code level}, {@code logger}, {@code thread},
- * {@code message}, the MDC fields {@code processor} and {@code partition}, and {@code exception}.
+ * {@code message}, the MDC fields {@code processor}, {@code partition} and {@code requestId} (the HTTP
+ * service's), and {@code exception}.
  * One appender with a switchable encoder (rather than two appenders) keeps Logback from printing
  * status lines about an unused appender into a JSON stream; an unknown format falls back to text
  * with a warning.
  */
 public final class TallyLogEncoder extends EncoderBase<ILoggingEvent> {
     /** MDC keys copied into JSON lines. */
-    public static final List<String> MDC_KEYS = List.of("processor", "partition");
+    public static final List<String> MDC_KEYS = List.of("processor", "partition", "requestId");
 
     private String format = "text";
     private String pattern = "%d{HH:mm:ss.SSS} %-5level [%thread] %logger{24} - %msg%n";

@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class MicrometerProducerMetrics implements ProducerMetrics, AutoCloseable {
     static final List<String> TOPICS = List.of("ops", "events");
-    static final List<String> RESULTS = List.of("ok", "duplicate", "error", "unknown", "backpressure");
+    static final List<String> RESULTS = List.of("ok", "duplicate", "conflict", "error", "unknown", "backpressure");
 
     private final OwnedMeters meters;
     private final Tags tags;
@@ -77,7 +77,7 @@ public final class MicrometerProducerMetrics implements ProducerMetrics, AutoClo
 
     private Counter sentCounter(String topic, String result) {
         return meters.get(List.of("sent", topic, result), r -> Counter.builder("tally.producer.records.sent")
-                .description("Sends finished, by topic and result (ok, duplicate, error, unknown, backpressure)")
+                .description("Sends finished, by topic and result (ok, duplicate, conflict, error, unknown, backpressure)")
                 .tags(tags).tag("topic", topic).tag("result", result)
                 .register(r));
     }

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -101,6 +102,13 @@ public final class TallyReader {
         checkPartition(partition);
         String id = redis.<String, String>getMap(keys.checkpoint(partition), StringCodec.INSTANCE).get(topic.wireName());
         return id == null ? "0-0" : id;
+    }
+
+    /** {@link #checkpoint} without blocking: for waits that must not hold a thread. */
+    public CompletionStage<String> checkpointAsync(int partition, Topic topic) {
+        checkPartition(partition);
+        return redis.<String, String>getMap(keys.checkpoint(partition), StringCodec.INSTANCE)
+                .getAsync(topic.wireName()).thenApply(id -> id == null ? "0-0" : id);
     }
 
     /**

@@ -31,7 +31,7 @@ import static org.awaitility.Awaitility.await;
 /** Drives the real service over HTTP against a real Redis (no processor: applied state is written by hand). */
 @ExtendWith(RealRedisExtension.class)
 class ApiServerTest {
-    private static final String TOKEN = "test-token-1";
+    private static final String TOKEN = "test-token-1-0123456789";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private static RedissonClient redis;
@@ -44,7 +44,7 @@ class ApiServerTest {
     static void start(TestRedis testRedis) {
         redis = testRedis.client();
         config = testRedis.config(4).set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
-                .set(TallyConfig.API_TOKENS, TOKEN + ",other-token").set(TallyConfig.API_MAX_BODY_BYTES, 2048).build();
+                .set(TallyConfig.API_TOKENS, TOKEN + ",other-token-0123456789").set(TallyConfig.API_MAX_BODY_BYTES, 2048).build();
         server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
         keys = new Keys(config.namespace());
         partitioner = new Partitioner(4);
@@ -82,6 +82,31 @@ class ApiServerTest {
         String first = post("/v1/counters/idem/incr", "{\"by\":1,\"id\":\"op-42\"}").body();
         String second = post("/v1/counters/idem/incr", "{\"by\":1,\"id\":\"op-42\"}").body();
         assertThat(second).contains("\"duplicate\":true").contains(entryId(first));
+    }
+
+    @Test
+    void sameIdWithAnotherPayload_is409NamingTheId_andTheSameIdOnAnotherCounterIsWritten() throws Exception {
+        String first = post("/v1/counters/idem409/incr", "{\"by\":1,\"id\":\"op-43\"}").body();
+        HttpResponse<String> conflict = post("/v1/counters/idem409/incr", "{\"by\":2,\"id\":\"op-43\"}");
+        assertProblem(conflict, 409, "\"id\":\"op-43\"");
+        assertThat(conflict.body()).contains("\"originalEntryId\":\"" + entryId(first) + "\"")
+                .contains("different payload").contains("'idem409'");
+        HttpResponse<String> elsewhere = post("/v1/counters/idem409-other/incr", "{\"by\":2,\"id\":\"op-43\"}");
+        assertThat(elsewhere.statusCode()).isEqualTo(202);
+        assertThat(elsewhere.body()).contains("\"duplicate\":false");
+    }
+
+    @Test
+    void batch_aLineReusingAnIdWithAnotherPayload_failsAloneWith409() throws Exception {
+        String ndjson = String.join("\n",
+                "{\"op\":\"incr\",\"counter\":\"b409\",\"id\":\"c-1\"}",
+                "{\"op\":\"incr\",\"counter\":\"b409\",\"by\":5,\"id\":\"c-1\"}",
+                "{\"op\":\"incr\",\"counter\":\"b409\",\"id\":\"c-1\"}") + "\n";
+        HttpResponse<String> r = send(authed("/v1/batch").header("Content-Type", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofString(ndjson)).build());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("\"accepted\":2").contains("\"duplicates\":1").contains("\"failed\":1")
+                .contains("{\"line\":2,\"status\":409,\"field\":\"id\"");
     }
 
     @Test
@@ -125,7 +150,7 @@ class ApiServerTest {
         assertProblem(wrong, 401, "not accepted");
         assertThat(wrong.body()).doesNotContain(TOKEN);
         HttpResponse<String> second = send(HttpRequest.newBuilder(uri("/v1/counters/absent"))
-                .header("Authorization", "Bearer other-token").GET().build());
+                .header("Authorization", "Bearer other-token-0123456789").GET().build());
         assertThat(second.statusCode()).isEqualTo(404);
     }
 

@@ -39,7 +39,7 @@ class OpenApiTest {
     static void start(TestRedis testRedis) throws Exception {
         redis = testRedis.client();
         TallyConfig config = testRedis.config(4).set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
-                .set(TallyConfig.API_TOKENS, "openapi-token").build();
+                .set(TallyConfig.API_TOKENS, "openapi-token-0123456789").build();
         server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + server.port() + "/openapi.json")).GET().build(),

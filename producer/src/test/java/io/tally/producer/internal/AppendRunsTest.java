@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * One pipeline that mixes every shape of entry (so append_runs.lua sees runs of 2 to 7 fields, plain and
@@ -37,7 +38,7 @@ class AppendRunsTest {
         List<CounterOp> ops = List.of(
                 CounterOp.incr("a", 1), CounterOp.incr("a", 2), CounterOp.reset("a"),
                 CounterOp.incr("a", 3).withId("x"), CounterOp.incr("a", 4).withId("y").withTs(7),
-                CounterOp.incr("a", 5).withId("x"), // duplicate of an entry of the same pipeline
+                CounterOp.incr("a", 3).withId("x").withTs(5), // duplicate of an entry of the same pipeline
                 CounterOp.set("a", -9).withTs(8), CounterOp.unique("a", "m").withWindows("1m").withId("z").withTs(9),
                 CounterOp.decr("a", 6));
         List<Event> events = List.of(
@@ -46,7 +47,7 @@ class AppendRunsTest {
                 new Event("e", Map.of("q", "w"), null, null),
                 // values of every MessagePack string size: fixstr, str 8, str 16, str 32, empty
                 new Event("e", Map.of("a", "x".repeat(31), "b", "é".repeat(100), "c", "y".repeat(300),
-                        "d", "z".repeat(70_000), "f", "", "g", "tab\tnew\nline"), null, null),
+                        "d", "z".repeat(65_000), "f", "", "g", "tab\tnew\nline"), null, null),
                 new Event("e", Map.of("p1", "v1", "p2", "v2", "p3", "v3"), "ev-1", 10L));
         List<CompletableFuture<SendResult>> opResults = new ArrayList<>();
         List<CompletableFuture<SendResult>> eventResults = new ArrayList<>();
@@ -54,7 +55,7 @@ class AppendRunsTest {
             ops.forEach(op -> opResults.add(producer.send(op)));
             events.forEach(e -> eventResults.add(producer.emit(e)));
             producer.flush();
-            SendResult later = producer.send(CounterOp.incr("a", 1).withId("y")).join();
+            SendResult later = producer.send(CounterOp.incr("a", 4).withId("y")).join();
             assertThat(later.duplicate()).isTrue();
             assertThat(later.entryId()).isEqualTo(opResults.get(4).join().entryId());
         }
@@ -88,11 +89,11 @@ class AppendRunsTest {
         try (TallyProducer producer = TallyProducer.create(config)) {
             SendResult x = producer.send(CounterOp.incr("a", 1).withId("x")).join();
             List<CompletableFuture<SendResult>> results = List.of(
-                    producer.send(CounterOp.incr("a", 2).withId("x")),   // duplicate, first of its call
+                    producer.send(CounterOp.incr("a", 1).withId("x")),   // duplicate, first of its call
                     producer.send(CounterOp.incr("a", 3).withId("w")),   // new: its id from XADD '*'
                     producer.send(CounterOp.incr("a", 4)),               // plain: the next id, explicitly
                     producer.send(CounterOp.incr("a", 5).withId("v")),   // new: SET NX GET, then XADD
-                    producer.send(CounterOp.incr("a", 6).withId("w")));  // duplicate within the call
+                    producer.send(CounterOp.incr("a", 3).withId("w")));  // duplicate within the call
             producer.flush();
             assertThat(results).extracting(f -> f.join().duplicate()).containsExactly(true, false, false, false, true);
             assertThat(results.get(0).join().entryId()).isEqualTo(x.entryId());
@@ -102,11 +103,39 @@ class AppendRunsTest {
                     .range(StreamMessageId.MIN, StreamMessageId.MAX).keySet())
                     .extracting(StreamMessageId::toString).containsExactly(x.entryId(), ids.get(0), ids.get(1), ids.get(2));
             for (String[] idAndEntry : new String[][]{{"w", ids.get(0)}, {"v", ids.get(2)}}) {
-                String dedupe = keys.dedupe(0, idAndEntry[0]);
-                assertThat(client.getBucket(dedupe, StringCodec.INSTANCE).get()).isEqualTo(idAndEntry[1]);
+                String dedupe = keys.dedupe(0, "ops", "a", idAndEntry[0]);
+                assertThat((String) client.getBucket(dedupe, StringCodec.INSTANCE).get())
+                        .matches(java.util.regex.Pattern.quote(idAndEntry[1]) + " [0-9a-f]{40}");
                 assertThat(client.getBucket(dedupe, StringCodec.INSTANCE).remainTimeToLive())
                         .isBetween(1L, config.get(TallyConfig.DEDUPE_WINDOW_MS));
             }
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    @Test
+    void aCallThatRunsOutOfStreamIds_completesTheSendsItWroteAndFailsOnlyTheRest(TestRedis redis) {
+        TallyConfig config = redis.config(1).set(TallyConfig.PRODUCER_LINGER_MS, 200).build();
+        Keys keys = new Keys(config.namespace());
+        String max = "18446744073709551615";
+        RedissonClient client = redis.client();
+        try (TallyProducer producer = TallyProducer.create(config)) {
+            client.getScript(StringCodec.INSTANCE).eval(org.redisson.api.RScript.Mode.READ_WRITE,
+                    "return redis.call('XADD', KEYS[1], ARGV[1], 'seed', '1')", org.redisson.api.RScript.ReturnType.VALUE,
+                    List.of(keys.ops(0)), max + "-18446744073709551613");
+            List<CompletableFuture<SendResult>> sends = List.of(producer.send(CounterOp.incr("a", 1)),
+                    producer.send(CounterOp.incr("a", 2).withId("k")), producer.send(CounterOp.incr("a", 3)),
+                    producer.send(CounterOp.incr("a", 4).withId("l")));
+            producer.flush();
+            assertThat(sends.get(0).join().entryId()).isEqualTo(max + "-18446744073709551614");
+            assertThat(sends.get(1).join().entryId()).isEqualTo(max + "-" + max);
+            for (CompletableFuture<SendResult> late : sends.subList(2, 4)) {
+                assertThatThrownBy(late::join).cause().isInstanceOf(io.tally.producer.SendFailedException.class)
+                        .hasMessageContaining("not written").hasMessageContaining("largest possible id");
+            }
+            assertThat(client.getStream(keys.ops(0), StringCodec.INSTANCE).size()).isEqualTo(3);
+            assertThat(client.getBucket(keys.dedupe(0, "ops", "a", "l"), StringCodec.INSTANCE).isExists()).isFalse();
         } finally {
             client.shutdown();
         }
