@@ -1,11 +1,12 @@
 -- Read-only status of one partition, for lag metrics and `tally status`. Everything comes from Redis
 -- (XINFO GROUPS, XPENDING, XLEN, the lease, the checkpoint), so it is right for partitions no live
 -- processor owns.
--- KEYS: [1] ops stream, [2] events stream, [3] dlq stream, [4] lease, [5] checkpoint hash
+-- KEYS: [1] ops stream, [2] events stream, [3] dlq stream, [4] lease, [5] checkpoint hash, [6] halt hash
 -- ARGV: [1] consumer group
 -- Returns strings: owner ('' when none), dlq length, Redis time (ms), then for ops and events each:
 --   length, lag, lag_exact (1, or 0 when Redis cannot count and lag is the stream length, an upper
---   bound), pending, oldest pending id time (ms, -1 when none), last delivered id, checkpoint id.
+--   bound), pending, oldest pending id time (ms, -1 when none), last delivered id, checkpoint id;
+--   then the halt hash's reason, since, detail and processor ('' each when the partition is not halted).
 local group = ARGV[1]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -43,5 +44,9 @@ for i = 1, 2 do
   out[#out + 1] = string.format('%d', oldest)
   out[#out + 1] = delivered
   out[#out + 1] = checkpoint
+end
+local halt = redis.call('HMGET', KEYS[6], 'reason', 'since', 'detail', 'processor')
+for i = 1, 4 do
+  out[#out + 1] = halt[i] or ''
 end
 return out

@@ -14,6 +14,7 @@ import io.tally.processor.worker.Housekeeping;
 import io.tally.processor.worker.Retention;
 import io.tally.processor.worker.HotPath;
 import io.tally.processor.worker.PartitionHalts;
+import io.tally.processor.worker.StreamIdWatch;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,14 +64,16 @@ public final class Processor implements AutoCloseable {
                 Math.max(60_000, 3 * ttl), Retention.from(config), metrics);
         TimeTriggerScheduler scheduler = new TimeTriggerScheduler(redis, ns.keys(), instanceId,
                 config.get(TallyConfig.TRIGGER_POLL_MS), metrics);
+        StreamIdWatch streamIds = new StreamIdWatch(redis, ns.keys(), round.halts());
         leases.load();
         scheduler.load();
         round.load();
         housekeeping.load();
+        streamIds.load();
         RedisStateGuard guard = new RedisStateGuard(redis, ns, config.get(TallyConfig.REDIS_MODE), config.redisUrl(),
                 metrics);
         this.loop = new ProcessorLoop(ns.keys(), partitions, instanceId, membership, leases, round, housekeeping,
-                scheduler, guard, metrics, config.redisUrl(), config.get(TallyConfig.TICK_MS), ttl,
+                streamIds, scheduler, guard, metrics, config.redisUrl(), config.get(TallyConfig.TICK_MS), ttl,
                 config.memberTimeoutMs());
         this.thread = new Thread(loop, "tally-processor");
         log.info("processor {} starting on namespace '{}' with {} partitions", instanceId, config.namespace(), partitions);
@@ -118,7 +121,7 @@ public final class Processor implements AutoCloseable {
 
     /**
      * Owned partitions that cannot progress right now (an entry of unknown version, a batch being narrowed
-     * to its poison entry, Redis refusing the scripts), and why.
+     * to its poison entry, Redis refusing the scripts, a stream whose ids a writer pushed far ahead), and why.
      */
     public Map<Integer, PartitionHalts.Halt> haltedPartitions() {
         return loop.halted();

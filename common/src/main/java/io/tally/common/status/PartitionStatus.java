@@ -11,9 +11,23 @@ import java.util.Optional;
  * @param dlqLength  entries in the partition's dead-letter stream
  * @param redisTimeMs Redis's clock when the status was read (epoch ms)
  * @param topics     the input streams, {@code ops} then {@code events}
+ * @param halt       why the owner reports the partition halted (its {@code halt} hash), empty when it is not
  */
 public record PartitionStatus(int partition, Optional<String> owner, long dlqLength, long redisTimeMs,
-                              List<TopicStatus> topics) {
+                              List<TopicStatus> topics, Optional<Halt> halt) {
+
+    /**
+     * A halt as its processor recorded it in the partition's {@code halt} hash. Every field comes from
+     * Redis, where any writer may put anything: print them escaped.
+     *
+     * @param reason    {@code unknown_version}, {@code poison_retrying}, {@code redis_refused},
+     *                  {@code stream_id_exhausted}
+     * @param sinceMs   when the halt began (epoch ms; -1 when the field is not a number)
+     * @param detail    what the processor saw
+     * @param processor the processor that reported it
+     */
+    public record Halt(String reason, long sinceMs, String detail, String processor) {
+    }
 
     /**
      * One input stream of a partition, for the consumer group {@code tally}.

@@ -48,7 +48,8 @@ public final class PartitionStatusReader {
         RBatch batch = redis.createBatch();
         List<RFuture<List<Object>>> replies = new ArrayList<>(partitions);
         for (int p = 0; p < partitions; p++) {
-            List<Object> partitionKeys = List.of(keys.ops(p), keys.events(p), keys.dlq(p), keys.lease(p), keys.checkpoint(p));
+            List<Object> partitionKeys = List.of(keys.ops(p), keys.events(p), keys.dlq(p), keys.lease(p), keys.checkpoint(p),
+                    keys.halt(p));
             replies.add(STATUS.evalAsync(batch.getScript(), RScript.ReturnType.LIST, partitionKeys, Keys.GROUP));
         }
         batch.execute();
@@ -68,8 +69,22 @@ public final class PartitionStatusReader {
                     num(reply, at + 2) == 1, num(reply, at + 3), num(reply, at + 4),
                     String.valueOf(reply.get(at + 5)), String.valueOf(reply.get(at + 6))));
         }
+        int h = 3 + TOPICS.size() * TOPIC_FIELDS;
+        String reason = String.valueOf(reply.get(h));
+        Optional<PartitionStatus.Halt> halt = reason.isEmpty() ? Optional.empty()
+                : Optional.of(new PartitionStatus.Halt(reason, since(String.valueOf(reply.get(h + 1))),
+                String.valueOf(reply.get(h + 2)), String.valueOf(reply.get(h + 3))));
         return new PartitionStatus(partition, owner.isEmpty() ? Optional.empty() : Optional.of(owner),
-                num(reply, 1), num(reply, 2), List.copyOf(topics));
+                num(reply, 1), num(reply, 2), List.copyOf(topics), halt);
+    }
+
+    /** The halt's start; any writer may have put something else there. */
+    private static long since(String text) {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private static long num(List<Object> reply, int at) {

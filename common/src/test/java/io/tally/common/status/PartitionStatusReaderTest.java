@@ -80,6 +80,21 @@ class PartitionStatusReaderTest {
     }
 
     @Test
+    void haltHash_isReadAsTheHalt_andAPartitionWithoutOneHasNone() {
+        redis.<String, String>getMap(keys.halt(3), StringCodec.INSTANCE).putAll(Map.of("reason", "stream_id_exhausted",
+                "since", "1700000000000", "detail", "ops last id 18446744073709551615-18446744073709551615", "processor", "p:1"));
+        redis.<String, String>getMap(keys.halt(2), StringCodec.INSTANCE).putAll(Map.of("reason", "redis_refused",
+                "since", "not a number"));
+
+        List<PartitionStatus> all = reader.read();
+
+        assertThat(all.get(3).halt()).contains(new PartitionStatus.Halt("stream_id_exhausted", 1700000000000L,
+                "ops last id 18446744073709551615-18446744073709551615", "p:1"));
+        assertThat(all.get(2).halt()).contains(new PartitionStatus.Halt("redis_refused", -1, "", ""));
+        assertThat(all.get(0).halt()).isEmpty();
+    }
+
+    @Test
     void collector_labelsPartitionsWithoutLeaseAsOwnerNone_andRemovesGaugesOnClose() {
         add(keys.ops(0), 5);
         redis.getBucket(keys.lease(3), StringCodec.INSTANCE).set("proc-b:token", Duration.ofSeconds(10));

@@ -10,6 +10,7 @@ import io.tally.processor.trigger.TimeTriggerScheduler;
 import io.tally.processor.worker.ApplyRound;
 import io.tally.processor.worker.Housekeeping;
 import io.tally.processor.worker.PartitionHalts;
+import io.tally.processor.worker.StreamIdWatch;
 import io.tally.processor.worker.Workers;
 import org.redisson.client.RedisException;
 import org.slf4j.Logger;
@@ -44,6 +45,7 @@ public final class ProcessorLoop implements Runnable {
     private final Leases leases;
     private final ApplyRound round;
     private final Housekeeping housekeeping;
+    private final StreamIdWatch streamIds;
     private final TimeTriggerScheduler scheduler;
     private final RedisStateGuard guard;
     private final Workers workers;
@@ -63,7 +65,8 @@ public final class ProcessorLoop implements Runnable {
     private Set<Integer> assigned = new TreeSet<>();
 
     public ProcessorLoop(Keys keys, int partitions, String instanceId, Membership membership, Leases leases,
-                         ApplyRound round, Housekeeping housekeeping, TimeTriggerScheduler scheduler,
+                         ApplyRound round, Housekeeping housekeeping, StreamIdWatch streamIds,
+                         TimeTriggerScheduler scheduler,
                          RedisStateGuard guard, ProcessorMetrics metrics, String redisUrl,
                          long tickMs, long leaseTtlMs, long memberTimeoutMs) {
         this.redisUrl = redisUrl;
@@ -74,6 +77,7 @@ public final class ProcessorLoop implements Runnable {
         this.leases = leases;
         this.round = round;
         this.housekeeping = housekeeping;
+        this.streamIds = streamIds;
         this.scheduler = scheduler;
         this.guard = guard;
         this.workers = new Workers();
@@ -177,6 +181,7 @@ public final class ProcessorLoop implements Runnable {
         guard.restore(workers.partitions());
         if (pausedFor == null) {
             housekeeping.run(workers.partitions(), view.live(), this::leaseLost);
+            streamIds.run(workers.partitions());
         }
         metrics.partitionsOwned(workers.size());
     }

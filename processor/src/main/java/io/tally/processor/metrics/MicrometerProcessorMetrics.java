@@ -193,7 +193,7 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoC
         AtomicInteger value = halts.computeIfAbsent(key, k -> new AtomicInteger());
         meters.get(key, r -> Gauge.builder("tally.processor.partition.halted", value, AtomicInteger::get)
                 .description("1 while the partition cannot progress, by reason: unknown_version, poison_retrying, "
-                        + "redis_refused")
+                        + "redis_refused, stream_id_exhausted")
                 .tags(tags).tag("partition", Integer.toString(partition)).tag("reason", reason)
                 .register(r));
         value.set(halted ? 1 : 0);

@@ -12,6 +12,6 @@ public final class ProducerCommands {
                 CounterOpCommand.Reset.class, ReadCommands.Get.class, ReadCommands.Counters.class,
                 ReadCommands.Delete.class, SeriesCommands.Series.class, SeriesCommands.Unique.class, EmitCommand.class, ReadCommands.Firings.class, StatusCommand.class,
                 DlqCommand.class, TriggerCommand.class, LoadgenCommand.class, VerifyCommand.class, ServeCommand.class,
-                InitCommand.class);
+                InitCommand.class, RepairCommand.class);
     }
 }

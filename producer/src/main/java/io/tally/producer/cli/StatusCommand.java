@@ -10,11 +10,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.Callable;
 
 /**
  * {@code tally status}: one row per partition and stream (owner, length, last applied id, lag,
- * pending, oldest pending age, dead letters) and the live processors, like
+ * pending, oldest pending age, dead letters), the halted partitions and the live processors, like
  * {@code kafka-consumer-groups --describe}.
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
@@ -50,6 +52,7 @@ public final class StatusCommand implements Callable<Integer> {
             row(out, fmt, p, "ops", p.ops(), Long.toString(p.deadLetters()), full);
             row(out, fmt, p, "events", p.events(), "", full);
         }
+        halts(st, out, full);
         out.printf("%nPROCESSORS %d%n", st.members().size());
         if (!st.members().isEmpty()) {
             out.printf("%-40s %10s %14s%n", "ID", "PARTITIONS", "HEARTBEAT-AGE");
@@ -59,6 +62,22 @@ public final class StatusCommand implements Callable<Integer> {
             }
         }
         out.flush();
+    }
+
+    /** Halted partitions, when there are any: reason, since, and the detail and processor from the halt hash. */
+    private static void halts(NamespaceStatus st, PrintWriter out, boolean full) {
+        if (st.halted() == 0) {
+            return;
+        }
+        out.printf("%nHALTED %d%n", st.halted());
+        String fmt = "%-9s %-20s %-24s %s%n";
+        out.printf(fmt, "PARTITION", "REASON", "SINCE", "DETAIL");
+        int max = full ? 0 : TerminalText.DEFAULT_MAX;
+        for (PartitionStatus p : st.partitions()) {
+            p.halt().ifPresent(h -> out.printf(fmt, p.partition(), TerminalText.safe(h.reason(), max),
+                    h.sinceMs() < 0 ? "?" : Instant.ofEpochMilli(h.sinceMs()).truncatedTo(ChronoUnit.SECONDS),
+                    TerminalText.safe(h.detail(), max) + " (processor " + abbreviate(h.processor(), 40) + ")"));
+        }
     }
 
     private static void row(PrintWriter out, String fmt, PartitionStatus p, String stream, TopicStatus t, String dlq,

@@ -9,6 +9,7 @@ import io.tally.common.wire.InvalidEntryException;
 import io.tally.producer.BackpressureException;
 import io.tally.producer.DuplicateIdConflictException;
 import io.tally.producer.OutcomeUnknownException;
+import io.tally.producer.StreamIdsExhaustedException;
 import io.tally.producer.TallyException;
 import org.eclipse.jetty.http.BadMessageException;
 import org.slf4j.Logger;
@@ -94,6 +95,12 @@ final class Problems {
         }
         if (e instanceof InvalidTriggerException te) {
             return ApiProblem.badRequest(te.field(), te.getMessage());
+        }
+        if (e instanceof StreamIdsExhaustedException se) {
+            // 503 without Retry-After: the service cannot take the send until an operator repairs the stream
+            return new ApiProblem(503, "Stream ids exhausted", se.getMessage(), null)
+                    .with("reason", "stream_ids_exhausted").with("partition", se.partition())
+                    .with("fix", "tally repair stream-ids --partition " + se.partition());
         }
         if (e instanceof BackpressureException be) {
             long seconds = Math.max(1, (be.retryAfterMs() + 999) / 1000);

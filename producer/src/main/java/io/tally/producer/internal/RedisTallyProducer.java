@@ -14,6 +14,7 @@ import io.tally.producer.OutcomeUnknownException;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendFailedException;
 import io.tally.producer.SendResult;
+import io.tally.producer.StreamIdsExhaustedException;
 import io.tally.producer.TallyException;
 import io.tally.producer.TallyProducer;
 import org.redisson.api.BatchOptions;
@@ -393,6 +394,8 @@ public final class RedisTallyProducer implements TallyProducer {
         TallyException e = unknown
                 ? new OutcomeUnknownException("send to partition " + send.partition + " timed out after the command "
                 + "left; the entry may or may not be in " + streamKeys.stream(send.topic, send.partition) + " (give sends an id to retry them safely)", cause)
+                : StreamIdsExhaustedException.matches(cause)
+                ? new StreamIdsExhaustedException(streamKeys.stream(send.topic, send.partition), send.partition, cause)
                 : new SendFailedException("send to partition " + send.partition + " failed: " + cause.getMessage(),
                 retriable(cause), cause);
         metrics.sent(send.topicName(), unknown ? "unknown" : "error", System.nanoTime() - send.createdNanos);

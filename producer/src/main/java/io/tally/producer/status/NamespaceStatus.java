@@ -22,6 +22,11 @@ public record NamespaceStatus(String namespace, long redisTimeMs, List<Partition
         return partitions.stream().filter(p -> !p.owned()).count();
     }
 
+    /** Partitions whose owner reports them halted. */
+    public long halted() {
+        return partitions.stream().filter(p -> p.halt().isPresent()).count();
+    }
+
     public long totalDeadLetters() {
         return partitions.stream().mapToLong(PartitionStatus::deadLetters).sum();
     }

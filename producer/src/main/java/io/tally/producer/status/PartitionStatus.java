@@ -1,5 +1,9 @@
 package io.tally.producer.status;
 
+import io.tally.common.status.PartitionStatus.Halt;
+
+import java.util.Optional;
+
 /**
  * One partition's state.
  *
@@ -9,8 +13,10 @@ package io.tally.producer.status;
  * @param ops         the ops stream
  * @param events      the events stream
  * @param deadLetters entries in the partition's dead-letter stream
+ * @param halt        why its owner reports the partition halted, empty when it is not
  */
-public record PartitionStatus(int partition, String owner, TopicStatus ops, TopicStatus events, long deadLetters) {
+public record PartitionStatus(int partition, String owner, TopicStatus ops, TopicStatus events, long deadLetters,
+                              Optional<Halt> halt) {
     public boolean owned() {
         return !owner.isEmpty();
     }

@@ -15,7 +15,8 @@ import java.util.Map;
 /**
  * Gathers a {@link NamespaceStatus} for {@code tally status}: the partitions as
  * {@link PartitionStatusReader} reads them (the same numbers the processor exports as metrics: one
- * read-only script per partition, pipelined), plus the membership set.
+ * read-only script per partition, pipelined; halts from the partitions' {@code halt} hashes), plus the
+ * membership set.
  */
 public final class StatusReader {
     private final RedissonClient redis;
@@ -35,7 +36,7 @@ public final class StatusReader {
         for (io.tally.common.status.PartitionStatus p : partitions.read()) {
             now = Math.max(now, p.redisTimeMs());
             out.add(new PartitionStatus(p.partition(), p.owner().orElse(""), topic(p, "ops"), topic(p, "events"),
-                    p.dlqLength()));
+                    p.dlqLength(), p.halt()));
         }
         return new NamespaceStatus(keys.namespace(), now, out, members(out, now));
     }

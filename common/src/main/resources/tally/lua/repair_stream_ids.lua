@@ -1,0 +1,179 @@
+-- Tally repair_stream_ids script: brings one input stream whose ids a writer pushed far ahead of Redis
+-- time (an explicit XADD id years ahead, or the maximal 18446744073709551615-18446744073709551615) back
+-- to ids XADD * can continue from, without losing or doubling an entry. Called again and again by
+-- `tally repair stream-ids` until it answers RESET or OK; each call is atomic.
+--
+-- An entry is "future" when its id's ms lie more than ARGV[2] ms ahead of Redis TIME. Stream ids only
+-- grow, so the future entries are the stream's newest. While any of them is not yet applied (above the
+-- checkpoint) nothing is written: the processors apply it first, and its effect then stays.
+--   1. Each call moves up to ARGV[3] future entries, all applied, to the dlq (reason 'future_id',
+--      'applied' = 1 so that nobody replays them, fields copied as f.* bounded like every dead letter),
+--      acknowledges them for the group and deletes them. Returns MOVED.
+--   2. With no future entry left, it picks L = the largest of: Redis time as '<ms>-0', the newest
+--      remaining entry, a checkpoint that is not future, every group's last-delivered id that is not
+--      future. Then XSETID L (a future last id only), the checkpoint lowered to L if it was future (every
+--      entry up to L is applied: all remaining entries are at or below the old checkpoint), and every
+--      group whose last-delivered id was future set to L with ENTRIESREAD = entries-added (it had read
+--      every entry there is, so its lag is 0). Entries XADD * appends next get ids above L, above the
+--      checkpoint: they are applied, none skipped. Returns RESET.
+-- MAXDELETEDID: XDEL recorded the deleted future id as the stream's largest deleted id, which XSETID
+-- may not go below; it is set to 0-1 (it only serves XINFO's lag estimate, which is then exact for
+-- groups set to L, and an upper bound otherwise).
+--
+-- KEYS[1] input stream (ops or events)   KEYS[2] checkpoint hash   KEYS[3] dlq stream
+-- ARGV[1] topic ('ops' | 'events', the checkpoint field and the dead letters' source)
+-- ARGV[2] tolerance ms   ARGV[3] most entries moved per call   ARGV[4] 'check' (read only) | 'repair'
+--
+-- Returns (strings):
+--   {'NOSTREAM'}
+--   {'OK', last id, checkpoint}                  nothing is future
+--   {'UNAPPLIED', newest entry id, checkpoint}   a future entry is not applied yet: nothing written
+--   {'GROUP', group, its last-delivered id}      another consumer group has not read (or still holds)
+--                                                future entries: nothing written
+--   {'MOVED', n, first id, last id}              n future entries moved to the dlq; call again
+--   {'RESET', L, old last id, old checkpoint, new checkpoint, groups set to L}
+--   {'CHECK', Redis time ms, last id, checkpoint, future entries (up to ARGV[3]), first future id,
+--    group last-delivered id}                    with ARGV[4] = 'check'
+
+local GROUP = 'tally'
+local MAX_FIELDS = 1000
+local topic, limit = ARGV[1], tonumber(ARGV[3])
+
+-- Ids compare as two canonical decimals (ms, seq), each up to 2^64-1: as digit strings, by length and
+-- then by bytes, since Lua numbers lose precision beyond 2^53.
+local function digits_less(a, b)
+  if #a ~= #b then return #a < #b end
+  return a < b
+end
+
+local function id_less(a, b)
+  local da, db = string.find(a, '-', 1, true), string.find(b, '-', 1, true)
+  local ams, bms = string.sub(a, 1, da - 1), string.sub(b, 1, db - 1)
+  if ams ~= bms then return digits_less(ams, bms) end
+  return digits_less(string.sub(a, da + 1), string.sub(b, db + 1))
+end
+
+local function max_id(a, b)
+  if id_less(a, b) then return b end
+  return a
+end
+
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return {'NOSTREAM'}
+end
+
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local horizon = string.format('%d', now + tonumber(ARGV[2]))
+local first_future = string.format('%d', now + tonumber(ARGV[2]) + 1) .. '-0'
+
+local function future(id)
+  local ms = string.sub(id, 1, string.find(id, '-', 1, true) - 1)
+  return digits_less(horizon, ms)
+end
+
+local function fields(flat)
+  local f = {}
+  for i = 1, #flat, 2 do f[flat[i]] = flat[i + 1] end
+  return f
+end
+
+local info = fields(redis.call('XINFO', 'STREAM', KEYS[1]))
+local last = info['last-generated-id']
+local checkpoint = redis.call('HGET', KEYS[2], topic) or ''
+local groups = {}
+for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+  groups[#groups + 1] = fields(g)
+end
+
+local moving = redis.call('XRANGE', KEYS[1], first_future, '+', 'COUNT', limit)
+
+if ARGV[4] == 'check' then
+  local delivered = ''
+  for _, g in ipairs(groups) do
+    if g['name'] == GROUP then delivered = g['last-delivered-id'] end
+  end
+  return {'CHECK', string.format('%d', now), last, checkpoint, tostring(#moving),
+          #moving > 0 and moving[1][1] or '', delivered}
+end
+
+if #moving > 0 then
+  local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1][1]
+  if checkpoint == '' or id_less(checkpoint, newest) then
+    return {'UNAPPLIED', newest, checkpoint}
+  end
+  local ours = false
+  for _, g in ipairs(groups) do
+    if g['name'] == GROUP then
+      ours = true
+    elseif id_less(g['last-delivered-id'], newest) then
+      return {'GROUP', g['name'], g['last-delivered-id']}
+    elseif g['pending'] > 0 and #redis.call('XPENDING', KEYS[1], g['name'], first_future, '+', 1) > 0 then
+      return {'GROUP', g['name'], g['last-delivered-id']}
+    end
+  end
+  for _, e in ipairs(moving) do
+    local id, flat = e[1], e[2]
+    local args = {'XADD', KEYS[3], '*', 'reason', 'future_id',
+      'error', 'stream id ' .. id .. ' lay more than ' .. ARGV[2] .. ' ms ahead of Redis time; the entry was '
+        .. 'applied, then removed by tally repair stream-ids (do not replay it)',
+      'source', topic, 'source_id', id, 'applied', '1'}
+    local n = #flat / 2
+    local copied = math.min(n, MAX_FIELDS)
+    for i = 1, 2 * copied, 2 do
+      args[#args + 1] = 'f.' .. flat[i]
+      args[#args + 1] = flat[i + 1]
+    end
+    if copied < n then
+      args[#args + 1] = 'truncated'
+      args[#args + 1] = tostring(n - copied)
+      args[#args + 1] = 'raw'
+      args[#args + 1] = cmsgpack.pack(flat)
+    end
+    redis.call(unpack(args))
+    if ours then
+      redis.call('XACK', KEYS[1], GROUP, id)
+    end
+    redis.call('XDEL', KEYS[1], id)
+  end
+  return {'MOVED', tostring(#moving), moving[1][1], moving[#moving][1]}
+end
+
+local cp_future = checkpoint ~= '' and future(checkpoint)
+local need = future(last) or cp_future
+for _, g in ipairs(groups) do
+  need = need or future(g['last-delivered-id'])
+end
+if not need then
+  return {'OK', last, checkpoint}
+end
+
+local target = string.format('%d', now) .. '-0'
+local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+if #newest > 0 then target = max_id(target, newest[1][1]) end
+if checkpoint ~= '' and not cp_future then target = max_id(target, checkpoint) end
+for _, g in ipairs(groups) do
+  if not future(g['last-delivered-id']) then target = max_id(target, g['last-delivered-id']) end
+end
+
+if future(last) then
+  if id_less(target, info['max-deleted-entry-id']) then
+    redis.call('XSETID', KEYS[1], target, 'MAXDELETEDID', '0-1')
+  else
+    redis.call('XSETID', KEYS[1], target)
+  end
+end
+local new_checkpoint = checkpoint
+if cp_future then
+  new_checkpoint = target
+  redis.call('HSET', KEYS[2], topic, target)
+end
+local reset = 0
+for _, g in ipairs(groups) do
+  if future(g['last-delivered-id']) then
+    redis.call('XGROUP', 'SETID', KEYS[1], g['name'], target, 'ENTRIESREAD',
+      string.format('%d', info['entries-added']))
+    reset = reset + 1
+  end
+end
+return {'RESET', target, last, checkpoint, new_checkpoint, tostring(reset)}

@@ -1,0 +1,36 @@
+package io.tally.producer;
+
+/**
+ * A send refused because its stream's last id was pushed to (or next to) the largest id Redis can give:
+ * a writer added an entry with an explicit id such as {@code 18446744073709551615-18446744073709551615},
+ * and no {@code XADD *} on that stream can succeed until an operator resets it with
+ * {@code tally repair stream-ids --partition P}. Not retriable: retrying cannot help before the repair.
+ */
+public final class StreamIdsExhaustedException extends TallyException {
+    private final String stream;
+    private final int partition;
+
+    public StreamIdsExhaustedException(String stream, int partition, Throwable cause) {
+        super("stream " + stream + " has no stream id left above its last one (a writer added an entry with an id at "
+                + "or near the maximum); sends to partition " + partition + " fail until it is repaired: run `tally "
+                + "repair stream-ids --partition " + partition + "` (docs/runbook.md)", false, cause);
+        this.stream = stream;
+        this.partition = partition;
+    }
+
+    /** Whether Redis refused an XADD because the stream's ids are used up. */
+    public static boolean matches(Throwable cause) {
+        String m = cause.getMessage();
+        return m != null && (m.contains("exhausted the last possible ID")
+                || m.contains("equal or smaller than the target stream top item"));
+    }
+
+    /** The stream key, e.g. {@code tally:{p3}:ops}. */
+    public String stream() {
+        return stream;
+    }
+
+    public int partition() {
+        return partition;
+    }
+}
