@@ -11,9 +11,11 @@
 -- ARGV[5] batch size (<= 1000)    ARGV[6] ops cursor        ARGV[7] events cursor
 --   cursor: '>' new entries, an id: own pending entries after that id, '' skip the stream
 -- ARGV[8] allowed windows 'name:lengthMs:retentionMs,...'   ARGV[9] how far ts may lead the id time, ms
+-- ARGV[10] most firings to append (max-firings-per-call; 1000 when absent)
 --
 -- Returns a flat array: status ('OK' | 'LEASE_LOST'), then for ops and then events:
---   state ('OK' | 'GAP' | 'IDLE' | 'VERSION:<v>'), read, applied, redelivered, deleted,
+--   state ('OK' | 'GAP' | 'IDLE' | 'VERSION:<v>' | 'MORE': applied up to 'last id read', the rest of
+--   the batch is pending), read, applied, redelivered, deleted,
 --   last id read, dead letters ('reason=n,...'), entry times ('ms:n,...'); then firings ('kind=n,...');
 --   then series ('late.<window>=n,overflow.<window>=n,...').
 --

@@ -58,7 +58,8 @@ public final class Processor implements AutoCloseable {
         Leases leases = new Leases(redis, ns.keys(), instanceId, ttl);
         ApplyRound round = ApplyRound.withApplyScript(redis, ns.keys(), partitions, instanceId,
                 config.get(TallyConfig.BATCH_SIZE), metrics, config.get(TallyConfig.SERIES_WINDOWS),
-                config.get(TallyConfig.SERIES_FUTURE_MS), config.get(TallyConfig.IDLE_POLL_MS),
+                config.get(TallyConfig.SERIES_FUTURE_MS), config.get(TallyConfig.MAX_FIRINGS_PER_CALL),
+                config.get(TallyConfig.IDLE_POLL_MS),
                 config.get(TallyConfig.FAST_PATH_MIN_READ), HotPath.from(config), applyScript);
         Housekeeping housekeeping = new Housekeeping(redis, ns.keys(), instanceId, HOUSEKEEPING_MS,
                 Math.max(60_000, 3 * ttl), Retention.from(config), metrics);

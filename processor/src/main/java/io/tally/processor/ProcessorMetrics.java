@@ -76,6 +76,10 @@ public interface ProcessorMetrics {
     default void trimmed(String topic, long count) {
     }
 
+    /** An apply call stopped its batch at {@code max-firings-per-call}; the rest stays pending for the next. */
+    default void firingBudgetReached(int partition) {
+    }
+
     /** Firings appended by triggers of {@code kind} ({@code event}, {@code threshold} or {@code time}). */
     default void triggersFired(String kind, int count) {
     }

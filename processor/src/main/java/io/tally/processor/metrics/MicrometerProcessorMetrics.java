@@ -46,6 +46,7 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoC
     private final Counter released;
     private final Counter rebalances;
     private final Counter gaps;
+    private final Counter firingBudgetCuts;
     private final Counter seriesExpired;
 
     public MicrometerProcessorMetrics(MeterRegistry registry, String namespace) {
@@ -64,6 +65,8 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoC
         this.rebalances = counter("tally.processor.rebalances", "Changes of this processor's partition assignment");
         this.gaps = counter("tally.processor.gaps",
                 "Batches refused because they did not follow the checkpoint (recovered by re-claiming pending entries)");
+        this.firingBudgetCuts = counter("tally.processor.firing.budget.cuts",
+                "Apply calls that stopped their batch at max-firings-per-call (the rest applied by the next call)");
         this.seriesExpired = counter("tally.processor.series.buckets.expired",
                 "Series buckets (count hashes and HyperLogLogs) deleted by retention");
         meters.get("owned", r -> Gauge.builder("tally.processor.partitions.owned", owned, AtomicInteger::get)
@@ -164,6 +167,11 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoC
     @Override
     public void gap(int partition) {
         gaps.increment();
+    }
+
+    @Override
+    public void firingBudgetReached(int partition) {
+        firingBudgetCuts.increment();
     }
 
     @Override

@@ -58,6 +58,7 @@ public final class ApplyRound {
     private final String windows;
     private final SeriesRules series;
     private final long futureMs;
+    private final int maxFiringsPerCall;
     private final Pipeline[] inFlight = new Pipeline[GROUPS];
     private final Pacing[] pacing = new Pacing[GROUPS];
     private final long idlePollNanos;
@@ -75,16 +76,17 @@ public final class ApplyRound {
     /**
      * @param windows  allowed series windows
      * @param futureMs how far an entry's ts may lead its id time and still pick its buckets, ms
+     * @param maxFiringsPerCall most firings one apply.lua call appends (the rest of its batch waits)
      * @param idlePollMs longest pause before an idle group of partitions reads again
      * @param fastPathMinRead entries a read must return to keep its partition on the fast path; 0 for
      *                        always, above {@code batchSize} never
      * @param hotPath which connection the reads and script pipelines take
      */
     public ApplyRound(RedissonClient redis, Keys keys, int partitions, String leaseValue, int batchSize,
-                      ProcessorMetrics metrics, SeriesWindows windows, long futureMs, long idlePollMs,
-                      int fastPathMinRead, HotPath hotPath) {
-        this(redis, keys, partitions, leaseValue, batchSize, metrics, windows, futureMs, idlePollMs, fastPathMinRead,
-                hotPath, APPLY);
+                      ProcessorMetrics metrics, SeriesWindows windows, long futureMs, int maxFiringsPerCall,
+                      long idlePollMs, int fastPathMinRead, HotPath hotPath) {
+        this(redis, keys, partitions, leaseValue, batchSize, metrics, windows, futureMs, maxFiringsPerCall, idlePollMs,
+                fastPathMinRead, hotPath, APPLY);
     }
 
     /**
@@ -93,16 +95,17 @@ public final class ApplyRound {
      */
     public static ApplyRound withApplyScript(RedissonClient redis, Keys keys, int partitions, String leaseValue,
                                              int batchSize, ProcessorMetrics metrics, SeriesWindows windows,
-                                             long futureMs, long idlePollMs, int fastPathMinRead, HotPath hotPath,
-                                             LuaScript apply) {
-        return new ApplyRound(redis, keys, partitions, leaseValue, batchSize, metrics, windows, futureMs, idlePollMs,
-                fastPathMinRead, hotPath, apply);
+                                             long futureMs, int maxFiringsPerCall, long idlePollMs,
+                                             int fastPathMinRead, HotPath hotPath, LuaScript apply) {
+        return new ApplyRound(redis, keys, partitions, leaseValue, batchSize, metrics, windows, futureMs,
+                maxFiringsPerCall, idlePollMs, fastPathMinRead, hotPath, apply);
     }
 
     private ApplyRound(RedissonClient redis, Keys keys, int partitions, String leaseValue, int batchSize,
-                       ProcessorMetrics metrics, SeriesWindows windows, long futureMs, long idlePollMs,
-                       int fastPathMinRead, HotPath hotPath, LuaScript apply) {
+                       ProcessorMetrics metrics, SeriesWindows windows, long futureMs, int maxFiringsPerCall,
+                       long idlePollMs, int fastPathMinRead, HotPath hotPath, LuaScript apply) {
         this.apply = apply;
+        this.maxFiringsPerCall = maxFiringsPerCall;
         this.halts = new PartitionHalts(redis, keys, leaseValue, metrics);
         this.idlePollNanos = TimeUnit.MILLISECONDS.toNanos(idlePollMs);
         this.fastPathMinRead = fastPathMinRead;
@@ -564,7 +567,8 @@ public final class ApplyRound {
     private CompletableFuture<List<Object>> fullApply(ScriptPipeline batch, PartitionWorker w, String opsCursor,
                                                       String eventsCursor, int count) {
         return batch.eval(apply, applyKeys.get(w.partition),
-                leaseValue, consumer(), w.partition, partitions, count, opsCursor, eventsCursor, windows, futureMs);
+                leaseValue, consumer(), w.partition, partitions, count, opsCursor, eventsCursor, windows, futureMs,
+                maxFiringsPerCall);
     }
 
     private CompletableFuture<List<Object>> fastApply(ScriptPipeline batch, PartitionWorker w, ReadBatch b, CounterFold fold) {

@@ -122,6 +122,12 @@ final class ScriptReplies {
                     w.partition, deleted, cursor.topic);
         }
         cursor.read(read, last);
+        if (state.equals("MORE")) {
+            // the firing budget stopped the batch at `last`: the rest was read but not applied, so it is
+            // this consumer's pending list that holds it next
+            metrics.firingBudgetReached(w.partition);
+            cursor.pendingAfter(last);
+        }
         return read;
     }
 

@@ -29,6 +29,12 @@ final class StreamCursor {
         position = next;
     }
 
+    /** Reads this consumer's own pending entries after {@code id} next (a batch applied only up to it). */
+    void pendingAfter(String id) {
+        mode = Mode.PENDING;
+        position = id;
+    }
+
     /** The cursor the apply script takes: '>' for new entries, else the last pending id read. */
     String readCursor() {
         return mode == Mode.LIVE ? ">" : position;

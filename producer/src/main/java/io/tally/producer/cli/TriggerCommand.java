@@ -9,6 +9,7 @@ import io.tally.common.trigger.TriggerKind;
 import io.tally.common.trigger.TriggerMode;
 import io.tally.common.trigger.TriggerStatus;
 import io.tally.producer.triggers.TriggerClient;
+import io.tally.producer.triggers.TriggerLimitException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -58,7 +59,7 @@ public final class TriggerCommand implements Callable<Integer> {
             try (Session s = Session.awaiting(options.config());
                  TriggerClient client = TriggerClient.create(s.redis, s.config, InstantSource.system())) {
                 return run(client, spec.commandLine().getOut());
-            } catch (InvalidTriggerException e) {
+            } catch (InvalidTriggerException | TriggerLimitException e) {
                 spec.commandLine().getErr().println(spec.qualifiedName() + ": " + TerminalText.safe(e.getMessage(), 0));
                 return Cli.USAGE;
             }

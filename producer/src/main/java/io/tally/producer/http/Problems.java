@@ -9,6 +9,7 @@ import io.tally.common.wire.InvalidEntryException;
 import io.tally.producer.BackpressureException;
 import io.tally.producer.DuplicateIdConflictException;
 import io.tally.producer.OutcomeUnknownException;
+import io.tally.producer.triggers.TriggerLimitException;
 import io.tally.producer.StreamIdsExhaustedException;
 import io.tally.producer.TallyException;
 import org.eclipse.jetty.http.BadMessageException;
@@ -101,6 +102,10 @@ final class Problems {
             return new ApiProblem(503, "Stream ids exhausted", se.getMessage(), null)
                     .with("reason", "stream_ids_exhausted").with("partition", se.partition())
                     .with("fix", "tally repair stream-ids --partition " + se.partition());
+        }
+        if (e instanceof TriggerLimitException tl) {
+            return new ApiProblem(422, "Trigger limit reached", tl.getMessage(), null)
+                    .with("limit", tl.limit()).with("value", tl.value());
         }
         if (e instanceof BackpressureException be) {
             long seconds = Math.max(1, (be.retryAfterMs() + 999) / 1000);

@@ -12,6 +12,9 @@ import io.tally.common.trigger.TriggerIds;
 import io.tally.common.trigger.TriggerJson;
 import io.tally.common.trigger.TriggerKind;
 import io.tally.common.trigger.TriggerStatus;
+import org.redisson.api.RBatch;
+import org.redisson.api.RFuture;
+import org.redisson.api.RMapAsync;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
@@ -30,12 +33,16 @@ final class RedisTriggerClient implements TriggerClient {
     private static final LuaScript CANCEL = LuaScript.resource("trigger_cancel");
     private static final LuaScript LIST = LuaScript.resource("trigger_list");
     private static final int LIST_PAGE = 200;
+    /** Field of a partition's triggers hash that counts its stored triggers (kept by the create and retention scripts). */
+    private static final String STORED_COUNT = ":count";
 
     private final RedissonClient redis;
     private final boolean ownsClient;
     private final Keys keys;
     private final Partitioner partitioner;
     private final InstantSource clock;
+    private final int maxPerKey;
+    private final int maxTriggers;
 
     RedisTriggerClient(RedissonClient redis, boolean ownsClient, TallyConfig config, InstantSource clock) {
         this.redis = redis;
@@ -44,6 +51,8 @@ final class RedisTriggerClient implements TriggerClient {
         this.keys = ns.keys();
         this.partitioner = ns.partitioner();
         this.clock = clock;
+        this.maxPerKey = config.get(TallyConfig.MAX_TRIGGERS_PER_KEY);
+        this.maxTriggers = config.get(TallyConfig.MAX_TRIGGERS);
     }
 
     static RedisTriggerClient create(TallyConfig config) {
@@ -56,6 +65,31 @@ final class RedisTriggerClient implements TriggerClient {
         }
     }
 
+    /**
+     * Refuses a trigger once the namespace stores {@code max-triggers}: the sum of the stored-trigger counts
+     * the create script keeps per partition. A soft cap: creates racing each other may pass it by a few.
+     */
+    private void requireRoomInNamespace() {
+        RBatch batch = redis.createBatch();
+        List<RFuture<String>> counts = new ArrayList<>();
+        for (int p = 0; p < partitioner.partitions(); p++) {
+            RMapAsync<String, String> triggers = batch.getMap(keys.triggers(p), StringCodec.INSTANCE);
+            counts.add(triggers.getAsync(STORED_COUNT));
+        }
+        batch.execute();
+        long stored = 0;
+        for (RFuture<String> c : counts) {
+            String v = c.toCompletableFuture().join();
+            stored += v == null ? 0 : Long.parseLong(v);
+        }
+        if (stored >= maxTriggers) {
+            throw new TriggerLimitException(TallyConfig.MAX_TRIGGERS.name(), maxTriggers, "trigger refused: namespace '"
+                    + keys.namespace() + "' stores " + stored + " triggers, at most " + maxTriggers
+                    + " allowed (max-triggers; finished ones count until finished-trigger-retention-ms deletes them); "
+                    + "nothing was written: cancel triggers or raise the cap");
+        }
+    }
+
     @Override
     public Trigger create(TriggerDefinition def) {
         long now = clock.millis();
@@ -63,12 +97,20 @@ final class RedisTriggerClient implements TriggerClient {
         String id = TriggerIds.newId(def, partitioner, now);
         int p = TriggerIds.partitionOf(id, partitioner.partitions());
         String json = TriggerJson.writeDefinition(id, def);
+        requireRoomInNamespace();
         List<Object> reply = CREATE.eval(redis, RScript.ReturnType.LIST,
                 List.of(keys.triggers(p), keys.schedule(p), keys.triggersByEvent(p), keys.triggersByCounter(p),
                         keys.counters(p)),
                 id, def.kind().wire(), json, def.routingKey() == null ? "" : def.routingKey(),
                 def.op() == null ? "" : def.op().symbol(), def.value() == null ? "" : def.value().toString(),
-                def.at() == null ? "" : def.at().toString(), def.every() == null ? "" : def.every().toString());
+                def.at() == null ? "" : def.at().toString(), def.every() == null ? "" : def.every().toString(),
+                Integer.toString(maxPerKey));
+        if ("LIMIT".equals(reply.get(0))) {
+            String key = def.kind() == TriggerKind.EVENT ? "event type" : "counter";
+            throw new TriggerLimitException(TallyConfig.MAX_TRIGGERS_PER_KEY.name(), maxPerKey, "trigger refused: "
+                    + key + " '" + def.routingKey() + "' already has " + reply.get(1) + " active triggers, at most "
+                    + maxPerKey + " allowed (max-triggers-per-key); nothing was written: cancel one or raise the cap");
+        }
         if (!"OK".equals(reply.get(0))) {
             // 80 random bits make this practically impossible; say so rather than overwrite.
             throw new IllegalStateException("trigger client: id " + id + " already exists on partition " + p
