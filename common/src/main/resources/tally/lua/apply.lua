@@ -97,6 +97,11 @@ local MAX_FIRINGS = tonumber(ARGV[10] or '') or 1000
 if redis.call('GET', KEYS[5]) ~= ARGV[1] then
   return {'LEASE_LOST'}
 end
+-- Redis refuses a script's writes for maxmemory only at its first write, and only when that command may
+-- grow memory; this script's first write is XREADGROUP, which is not such a command, so under a full
+-- Redis every later write would pass. A SET XX of a key that never exists writes nothing but is such a
+-- command: it raises OOM here, before anything is written, and the processor backs off.
+redis.call('SET', KEYS[5] .. ':oom-probe', '', 'XX')
 
 -- ---------- validation helpers (keep in step with io.tally.common.wire.WireFormat) ----------
 
