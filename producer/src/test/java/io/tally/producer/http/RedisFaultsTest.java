@@ -87,11 +87,12 @@ class RedisFaultsTest {
         if (!redisServer.isRunning()) {
             redisServer.restart();
         }
+        // first, or the namespace's creation below is refused for out of memory (and so is every later test's send)
+        redisServer.cli("CONFIG", "SET", "maxmemory", "0");
         // a restarted server keeps nothing on disk: the namespace goes with it, and no processor runs here
         // to restore it, so the test does what `tally init` would
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
                 .until(() -> io.tally.common.redis.Namespace.create(redis, config) != null);
-        redisServer.cli("CONFIG", "SET", "maxmemory", "0");
     }
 
     @Test
