@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Timer;
 import io.tally.common.metrics.Histograms;
 import io.tally.common.metrics.OwnedMeters;
 import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.worker.PartitionHalts;
 
 import java.util.List;
 import java.util.Map;
@@ -18,12 +19,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * {@link ProcessorMetrics} on a Micrometer registry; docs/observability.md lists every meter with its
  * Prometheus name. Every meter carries {@code namespace}; counters of known topics and trigger kinds
- * start at 0 so that {@code rate()} and {@code increase()} are defined before the first event.
- * {@link #close()} removes every meter.
+ * start at 0 so that {@code rate()} and {@code increase()} are defined before the first event, and so do
+ * the halted gauges of a partition from its first acquisition. {@link #close()} removes every meter.
  */
 public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoCloseable {
     static final List<String> TOPICS = List.of("ops", "events");
     static final List<String> TRIGGER_KINDS = List.of("event", "threshold", "time");
+    static final List<String> HALT_REASONS = List.of(PartitionHalts.UNKNOWN_VERSION, PartitionHalts.POISON_RETRYING,
+            PartitionHalts.REDIS_REFUSED);
     static final List<String> PER_ENTRY_REASONS = List.of("entries", "threshold", "value", "checkpoint");
     /**
      * Dead-letter reasons of the wire format (DESIGN.md), started at 0: an alert on
@@ -147,6 +150,8 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoC
     @Override
     public void leaseAcquired(int partition) {
         acquired.increment();
+        // an owned partition has a halted gauge per reason from its first acquisition, 0 until it halts
+        HALT_REASONS.forEach(reason -> haltedFlag(partition, reason));
     }
 
     @Override
@@ -197,6 +202,10 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoC
 
     @Override
     public void partitionHalted(int partition, String reason, boolean halted) {
+        haltedFlag(partition, reason).set(halted ? 1 : 0);
+    }
+
+    private AtomicInteger haltedFlag(int partition, String reason) {
         List<Object> key = List.of("halted", partition, reason);
         AtomicInteger value = halts.computeIfAbsent(key, k -> new AtomicInteger());
         meters.get(key, r -> Gauge.builder("tally.processor.partition.halted", value, AtomicInteger::get)
@@ -204,7 +213,7 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoC
                         + "redis_refused, stream_id_exhausted")
                 .tags(tags).tag("partition", Integer.toString(partition)).tag("reason", reason)
                 .register(r));
-        value.set(halted ? 1 : 0);
+        return value;
     }
 
     @Override

@@ -108,7 +108,7 @@ class PrometheusScrapeTest {
 
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 JsonNode rules = get(api + "rules").path("data").path("groups").get(0).path("rules");
-                assertThat(rules.size()).isEqualTo(8);
+                assertThat(rules.size()).isEqualTo(11);
                 for (JsonNode rule : rules) {
                     assertThat(rule.path("health").asText()).as(rule.path("name").asText() + ": " + rule.path("lastError"))
                             .isEqualTo("ok");

@@ -14,7 +14,7 @@ class PromtoolCheckTest {
     void alertRules_passPromtool() {
         DeployFiles.Result r = promtool("check", "rules", "alerts.yml");
         assertThat(r.exitCode()).as(r.output()).isZero();
-        assertThat(r.output()).contains("SUCCESS: 9 rules found");
+        assertThat(r.output()).contains("SUCCESS: 11 rules found");
     }
 
     @Test

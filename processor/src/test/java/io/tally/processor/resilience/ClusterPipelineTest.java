@@ -11,6 +11,7 @@ import io.tally.processor.ProcessorMetrics;
 import io.tally.processor.worker.Housekeeping;
 import io.tally.processor.worker.Retention;
 import io.tally.producer.BackpressureException;
+import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
 import io.tally.testsupport.RedisCluster;
 import io.tally.testsupport.RedisServer;
@@ -84,10 +85,11 @@ class ClusterPipelineTest {
                     sends.add(producer.emit(Event.of("signup", Map.of("plan", "pro")).withId("e" + i)));
                 }
             }
-            // a duplicate id is written once
-            sends.add(producer.send(CounterOp.incr("c1", 1).withId("id1")));
+            // a duplicate (same id, same payload as send 1) is written once
+            CompletableFuture<SendResult> duplicate = producer.send(CounterOp.incr("c1", -1).withId("id1"));
             producer.flush();
             sends.forEach(CompletableFuture::join);
+            assertThat(duplicate.join().duplicate()).isTrue();
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
                     assertThat(Counters.read(admin, keys, P)).isEqualTo(model));
             assertThat(a.ownedPartitions().size() + b.ownedPartitions().size()).isEqualTo(P);

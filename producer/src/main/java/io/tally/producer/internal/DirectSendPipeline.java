@@ -69,7 +69,7 @@ final class DirectSendPipeline implements SendPipeline {
     private static CompletableFuture<List<Object>> translated(Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         RuntimeException e = cause instanceof RespErrorReply
-                ? new RedisException(cause.getMessage())
+                ? RedisErrorReplies.of(cause.getMessage())
                 : new RedisResponseTimeoutException("the connection to Redis failed after the send was written ("
                 + cause.getMessage() + ")");
         return CompletableFuture.failedFuture(e);

@@ -19,8 +19,10 @@ import io.tally.producer.TallyException;
 import io.tally.producer.TallyProducer;
 import org.redisson.api.BatchOptions;
 import org.redisson.api.RedissonClient;
+import org.redisson.client.RedisBusyException;
 import org.redisson.client.RedisConnectionException;
 import org.redisson.client.RedisException;
+import org.redisson.client.RedisOutOfMemoryException;
 import org.redisson.client.RedisResponseTimeoutException;
 import org.redisson.client.RedisTimeoutException;
 import org.redisson.command.CommandAsyncExecutor;
@@ -361,8 +363,7 @@ public final class RedisTallyProducer implements TallyProducer {
         for (int i = 0; i < n; i++) {
             PendingSend send = sends.get(i);
             if (i >= handled) {
-                fail(send, new RedisException("append_runs.lua stopped before this send; it was not written: "
-                        + (error == null ? "no reply for it" : error)));
+                fail(send, stoppedBefore(error));
                 continue;
             }
             String entryId = (String) reply.get(i);
@@ -386,6 +387,19 @@ public final class RedisTallyProducer implements TallyProducer {
                 finished(1);
             }
         }
+    }
+
+    /**
+     * Why append_runs.lua did not write a send: {@code error} is its own text, or {@code entry <n>: }
+     * followed by the error Redis replied to the write that failed (OOM, READONLY, WRONGTYPE...), which
+     * becomes the typed cause: a Redis that cannot serve now makes a retriable failure.
+     */
+    private static RedisException stoppedBefore(String error) {
+        String message = "append_runs.lua stopped before this send; it was not written: "
+                + (error == null ? "no reply for it" : error);
+        int reply = error == null || !error.startsWith("entry ") ? -1 : error.indexOf(": ");
+        return reply < 0 ? new RedisException(message)
+                : new RedisException(message, RedisErrorReplies.of(error.substring(reply + 2)));
     }
 
     private void fail(PendingSend send, Throwable cause) {
@@ -433,6 +447,7 @@ public final class RedisTallyProducer implements TallyProducer {
         return e instanceof java.net.ConnectException || e instanceof java.nio.channels.ClosedChannelException
                 || e instanceof RedisConnectionException || e instanceof RedisTimeoutException
                 || e instanceof RedisResponseTimeoutException || LuaScript.isNoScript(e)
+                || e instanceof RedisOutOfMemoryException || e instanceof RedisBusyException
                 || (e.getMessage() != null && (e.getMessage().startsWith("LOADING") || e.getMessage().contains("MOVED")
                 || e.getMessage().contains("TRYAGAIN") || e.getMessage().contains("CLUSTERDOWN")
                 || e.getMessage().contains("READONLY")

@@ -87,11 +87,18 @@ class RedisFaultsTest {
         if (!redisServer.isRunning()) {
             redisServer.restart();
         }
-        // a restarted server keeps nothing on disk: the namespace goes with it, and no processor runs here
-        // to restore it, so the test does what `tally init` would
+        // first, or the namespace's creation below is refused for out of memory (and so is every later test's send)
+        redisServer.cli("CONFIG", "SET", "maxmemory", "0");
+        createNamespace();
+    }
+
+    /**
+     * A restarted server keeps nothing on disk: the namespace goes with it, and no processor runs here
+     * to restore it, so the test does what `tally init` would.
+     */
+    private static void createNamespace() {
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
                 .until(() -> io.tally.common.redis.Namespace.create(redis, config) != null);
-        redisServer.cli("CONFIG", "SET", "maxmemory", "0");
     }
 
     @Test
@@ -141,6 +148,7 @@ class RedisFaultsTest {
                 HttpResponse.BodyHandlers.ofString()), 503);
 
         redisServer.restart();
+        createNamespace();
         awaitSendsServed();
     }
 

@@ -4,14 +4,18 @@ import io.tally.common.config.TallyConfig;
 import io.tally.common.keys.Keys;
 import io.tally.common.keys.Partitioner;
 import io.tally.common.model.CounterOp;
+import io.tally.common.redis.Namespace;
+import io.tally.common.redis.RedisClientFactory;
 import io.tally.producer.SendFailedException;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
 import io.tally.testsupport.RealRedisExtension;
+import io.tally.testsupport.RedisServer;
 import io.tally.testsupport.TestRedis;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.redisson.api.RedissonClient;
+import org.redisson.client.RedisOutOfMemoryException;
 import org.redisson.client.codec.StringCodec;
 
 import java.util.ArrayList;
@@ -22,7 +26,10 @@ import java.util.concurrent.ExecutionException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** One stream's failure inside a pipeline fails that stream's sends only; the others were written. */
+/**
+ * One stream's failure inside a pipeline fails that stream's sends only; the others were written. A write
+ * Redis refuses inside the send script fails the send with Redis's error as its typed cause.
+ */
 @ExtendWith(RealRedisExtension.class)
 class PipelineFailureTest {
 
@@ -56,6 +63,34 @@ class PipelineFailureTest {
             assertThat(client.getStream(keys.ops(0), StringCodec.INSTANCE).size()).isEqualTo(10);
         } finally {
             client.shutdown();
+        }
+    }
+
+    @Test
+    void aWriteRefusedForOutOfMemoryInsideTheSendScript_failsTheSendRetriable_withATypedCause() throws Exception {
+        try (RedisServer server = RedisServer.start()) {
+            TallyConfig config = TallyConfig.builder().set(TallyConfig.REDIS_URL, server.url())
+                    .set(TallyConfig.NAMESPACE, "oom").set(TallyConfig.PARTITIONS, 2).build();
+            RedissonClient client = RedisClientFactory.create(config);
+            Namespace.create(client, config); // as `tally init` would
+            try (TallyProducer producer = TallyProducer.create(config)) {
+                assertThat(producer.incr("warm", 1).get().entryId()).isNotEmpty();
+                server.cli("CONFIG", "SET", "maxmemory", "1");
+                // append_runs.lua reports the refused XADD in its reply, as "entry 1: OOM ..."
+                assertThatThrownBy(() -> producer.incr("full", 1).get()).isInstanceOf(ExecutionException.class)
+                        .cause().isInstanceOfSatisfying(SendFailedException.class, e -> {
+                            assertThat(e.retriable()).isTrue();
+                            assertThat(e).hasMessageContaining("OOM").hasRootCauseInstanceOf(RedisOutOfMemoryException.class);
+                        });
+                server.cli("CONFIG", "SET", "maxmemory", "0");
+                assertThat(producer.incr("full", 1).get().entryId()).isNotEmpty();
+                // the refused send wrote nothing: the two streams hold "warm" and the accepted "full"
+                Keys keys = new Keys(config.namespace());
+                assertThat(client.getStream(keys.ops(0), StringCodec.INSTANCE).size()
+                        + client.getStream(keys.ops(1), StringCodec.INSTANCE).size()).isEqualTo(2);
+            } finally {
+                client.shutdown();
+            }
         }
     }
 
