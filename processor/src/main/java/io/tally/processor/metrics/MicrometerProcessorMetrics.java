@@ -26,14 +26,15 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoC
     static final List<String> TOPICS = List.of("ops", "events");
     static final List<String> TRIGGER_KINDS = List.of("event", "threshold", "time");
     static final List<String> HALT_REASONS = List.of(PartitionHalts.UNKNOWN_VERSION, PartitionHalts.POISON_RETRYING,
-            PartitionHalts.REDIS_REFUSED);
+            PartitionHalts.REDIS_REFUSED, PartitionHalts.STREAM_ID_EXHAUSTED);
     static final List<String> PER_ENTRY_REASONS = List.of("entries", "threshold", "value", "checkpoint");
     /**
      * Dead-letter reasons of the wire format (DESIGN.md), started at 0: an alert on
      * {@code increase()} misses the first event of a series that appears with it.
      */
     static final List<String> DEAD_LETTER_REASONS = List.of("missing_field", "bad_number", "overflow", "unknown_op",
-            "too_long", "wrong_partition", "empty_field", "control_char", "bad_utf8", "not_integer", "bad_windows", "script_error");
+            "too_long", "wrong_partition", "empty_field", "control_char", "bad_utf8", "not_integer", "bad_windows", "script_error",
+            "too_many_fields", "too_many_params", "too_large");
 
     private final OwnedMeters meters;
     private final Tags tags;
