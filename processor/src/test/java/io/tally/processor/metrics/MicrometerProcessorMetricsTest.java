@@ -15,10 +15,10 @@ class MicrometerProcessorMetricsTest {
             assertThat(registry.find("tally.processor.partition.halted").gauges()).isEmpty();
 
             metrics.leaseAcquired(2);
-            for (String reason : new String[] {"unknown_version", "poison_retrying", "redis_refused"}) {
+            for (String reason : new String[] {"unknown_version", "poison_retrying", "redis_refused", "stream_id_exhausted"}) {
                 assertThat(halted(registry, "2", reason)).as(reason).isZero();
             }
-            assertThat(registry.find("tally.processor.partition.halted").gauges()).hasSize(3);
+            assertThat(registry.find("tally.processor.partition.halted").gauges()).hasSize(4);
 
             metrics.partitionHalted(2, "poison_retrying", true);
             metrics.leaseAcquired(2);
