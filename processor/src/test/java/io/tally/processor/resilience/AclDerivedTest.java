@@ -76,9 +76,11 @@ class AclDerivedTest {
     void theDocumentedUsersGrantExactlyWhatEachRoleSends_andEveryPathRunsUnderThem() throws Exception {
         server = RedisServer.start();
         String adminPassword = secret();
-        assertThat(Resp.send(server.port(), "ACL", "SETUSER", "admin", "on", ">" + adminPassword, "~*", "&*", "+@all"))
-                .isEqualTo("+OK");
-        assertThat(Resp.send(server.port(), "ACL", "SETUSER", "default", "off")).isEqualTo("+OK");
+        try (AdminLink asDefault = AdminLink.open(server.port())) {
+            assertThat(asDefault.call("ACL", "SETUSER", "admin", "on", ">" + adminPassword, "~*", "&*", "+@all"))
+                    .isEqualTo("OK");
+            assertThat(asDefault.call("ACL", "SETUSER", "default", "off")).isEqualTo("OK");
+        }
         try (AdminLink admin = AdminLink.open(server.port(), "admin", adminPassword)) {
             Derived derived = derive(admin, adminPassword);
             Map<Role, Set<String>> documented = new EnumMap<>(Role.class);

@@ -17,7 +17,7 @@ import java.util.TreeMap;
 /**
  * One plain-socket connection of a test's admin user to its own Redis, parsing whole replies. It sends
  * nothing on its own (no keep-alive, no probe), so that a test can tell its commands from the client's in
- * {@code INFO commandstats}.
+ * {@code INFO commandstats}; and ACL commands that carry a password never appear on a command line.
  */
 final class AdminLink implements AutoCloseable {
     private final Socket socket;
@@ -30,17 +30,19 @@ final class AdminLink implements AutoCloseable {
         this.out = socket.getOutputStream();
     }
 
-    static AdminLink open(int port, String user, String password) {
+    /** A connection as the default user (before a test disables it). */
+    static AdminLink open(int port) {
         try {
-            AdminLink link = new AdminLink(new Socket("127.0.0.1", port));
-            Object auth = link.call("AUTH", user, password);
-            if (!"OK".equals(auth)) {
-                throw new IllegalStateException("AUTH as " + user + ": " + auth);
-            }
-            return link;
+            return new AdminLink(new Socket("127.0.0.1", port));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    static AdminLink open(int port, String user, String password) {
+        AdminLink link = open(port);
+        link.call("AUTH", user, password);
+        return link;
     }
 
     /** Sends one command; a simple or bulk string as String, an integer as Long, an array as List. */
