@@ -101,6 +101,10 @@ final class AclScenario {
     private final Keys keys = new Keys(NAMESPACE);
     private final Partitioner partitioner = new Partitioner(PARTITIONS);
     private final Map<String, Long> model = new TreeMap<>();
+    /** Firings whose first delivery failed. */
+    private final Set<String> failedOnce = ConcurrentHashMap.newKeySet();
+    private String expectFile;
+    private String lastHttpEntry;
 
     AclScenario(int port, RedisUser producerUser, RedisUser processorUser, AdminLink admin, Windows windows, Path tmp) {
         this.port = port;
@@ -120,6 +124,9 @@ final class AclScenario {
         window(Role.PROCESSOR, this::applyWithHousekeeping);
         assertAppliedAsTheModelSays(triggerIds);
         window(Role.PRODUCER, () -> readAndManageEverything(triggerIds));
+        assertThat(appliedCounters()).as("after deletes").isEqualTo(model);
+        assertThat(total(keys::dlq)).as("one letter replayed, one purged").isZero();
+        assertThat(total(keys::firingsDlq)).as("the time firing, which always failed").isEqualTo(1);
         window(Role.PROCESSOR, this::restoreAfterFlushAll);
         assertThat(admin.hgetall(keys.meta())).containsEntry("partitions", Integer.toString(PARTITIONS));
         assertThat(admin.call("XINFO", "GROUPS", keys.ops(0)).toString()).contains("tally");
@@ -215,9 +222,6 @@ final class AclScenario {
         add("acl.hr", 0);
     }
 
-    private String expectFile;
-    private String lastHttpEntry;
-
     private void readAndManageEverything(Map<String, String> triggerIds) throws Exception {
         assertThat(cli(producerUser, "get", "acl.c1").strip()).isEqualTo("5");
         assertThat(cli(producerUser, "get", "acl.u")).contains("unique 3");
@@ -230,11 +234,12 @@ final class AclScenario {
         // the fired threshold trigger is gone (finished-trigger retention 1 s); the event trigger fires on
         assertThat(cli(producerUser, "trigger", "list")).doesNotContain(triggerIds.get("threshold"))
                 .contains(triggerIds.get("event"));
-        assertThat(cli(producerUser, "verify", "--expect-file", expectFile, "--timeout", "5")).isNotBlank();
+        assertThat(cli(producerUser, "verify", "--expect-file", expectFile, "--timeout", "5"))
+                .contains("verify: all 3 counters match");
         assertThat(cli(producerUser, "dlq", "list")).contains("2 dead letter(s)");
-        assertThat(cli(producerUser, "dlq", "replay", "--source", "ops")).contains("1");
-        assertThat(cli(producerUser, "dlq", "purge", "--all")).contains("1");
-        assertThat(cli(producerUser, "delete", "acl.r")).isNotNull();
+        assertThat(cli(producerUser, "dlq", "replay", "--source", "ops")).contains("replayed 1 dead letter(s)");
+        assertThat(cli(producerUser, "dlq", "purge", "--all")).contains("purged 1 dead letter(s)");
+        assertThat(cli(producerUser, "delete", "acl.r")).contains("deleted acl.r");
         model.remove("acl.r");
 
         TallyConfig config = config(producerUser);
@@ -265,8 +270,6 @@ final class AclScenario {
         }
         assertThat(seen).hasSize(6);
     }
-
-    private final Set<String> failedOnce = ConcurrentHashMap.newKeySet();
 
     private void handle(Firing firing, Set<String> seen) {
         seen.add(firing.firingId());
@@ -314,6 +317,14 @@ final class AclScenario {
     }
 
     private void assertAppliedAsTheModelSays(Map<String, String> triggerIds) {
+        assertThat(appliedCounters()).isEqualTo(model);
+        assertThat(total(keys::firings)).as("4 event firings, 1 threshold, 1 time").isEqualTo(6);
+        assertThat(total(keys::dlq)).as("bogus op, event without type").isEqualTo(2);
+        assertThat(admin.call("PFCOUNT", keys.hll(partitioner.partitionOf("acl.u"), "acl.u"))).isEqualTo(3L);
+        assertThat(triggerIds).hasSize(3);
+    }
+
+    private Map<String, Long> appliedCounters() {
         Map<String, Long> applied = new TreeMap<>();
         for (int p = 0; p < PARTITIONS; p++) {
             admin.hgetall(keys.counters(p)).forEach((k, v) -> {
@@ -322,17 +333,16 @@ final class AclScenario {
                 }
             });
         }
-        assertThat(applied).isEqualTo(model);
-        long firings = 0;
-        long deadLetters = 0;
+        return applied;
+    }
+
+    /** Entries of one stream summed over the partitions. */
+    private long total(java.util.function.IntFunction<String> stream) {
+        long n = 0;
         for (int p = 0; p < PARTITIONS; p++) {
-            firings += (Long) admin.call("XLEN", keys.firings(p));
-            deadLetters += (Long) admin.call("XLEN", keys.dlq(p));
+            n += (Long) admin.call("XLEN", stream.apply(p));
         }
-        assertThat(firings).as("4 event firings, 1 threshold, 1 time").isEqualTo(6);
-        assertThat(deadLetters).as("bogus op, event without type").isEqualTo(2);
-        assertThat(admin.call("PFCOUNT", keys.hll(partitioner.partitionOf("acl.u"), "acl.u"))).isEqualTo(3L);
-        assertThat(triggerIds).hasSize(3);
+        return n;
     }
 
     // --- plumbing ------------------------------------------------------------------------------------
