@@ -42,6 +42,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -292,12 +293,31 @@ final class AclScenario {
         assertThat(read).as("the ghost consumer took an entry").isNotNull();
     }
 
-    private void applyWithHousekeeping() throws InterruptedException {
-        try (Processor processor = Processor.start(config(processorUser), ProcessorMetrics.NOOP)) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> processor.ownedPartitions().size() == PARTITIONS);
-            // housekeeping runs every 10 s, the stream id watch every 5 s: stay past both
-            Thread.sleep(11_500);
+    private void applyWithHousekeeping() {
+        HousekeepingSeen seen = new HousekeepingSeen();
+        try (Processor processor = Processor.start(config(processorUser), seen)) {
+            // housekeeping runs 10 s after start (the stream id watch every 5 s): it trims the applied input
+            // and deletes the 1 s buckets, which ended seconds ago
+            await().atMost(Duration.ofSeconds(30)).until(() -> seen.seriesBuckets.get() > 0 && seen.inputTrimmed.get() > 0);
             assertThat(processor.haltedPartitions()).isEmpty();
+        }
+    }
+
+    /** Tells when housekeeping has run. */
+    private static final class HousekeepingSeen implements ProcessorMetrics {
+        final AtomicLong seriesBuckets = new AtomicLong();
+        final AtomicLong inputTrimmed = new AtomicLong();
+
+        @Override
+        public void seriesBucketsExpired(long count) {
+            seriesBuckets.addAndGet(count);
+        }
+
+        @Override
+        public void trimmed(String topic, long count) {
+            if (topic.equals("ops") || topic.equals("events")) {
+                inputTrimmed.addAndGet(count);
+            }
         }
     }
 
