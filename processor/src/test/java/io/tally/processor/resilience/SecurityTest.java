@@ -3,9 +3,12 @@ package io.tally.processor.resilience;
 import io.tally.common.config.ConfigException;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.keys.Keys;
+import io.tally.common.model.CounterOp;
 import io.tally.common.redis.RedisClientFactory;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.resilience.AclScenario.Role;
+import io.tally.producer.CounterSeries;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
 import io.tally.testsupport.RedisServer;
@@ -20,6 +23,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -32,12 +36,12 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The pipeline under the least-privilege ACL user documented in docs/operations.md (the test reads
- * the line from there) with the default user disabled; and over TLS with a CA and server
+ * The pipeline under the two least-privilege ACL users documented in docs/operations.md (the test reads
+ * the lines from there; {@code AclDerivedTest} derives them and runs every path) with the default user
+ * disabled; and over TLS with a CA and server
  * certificate made by the test, where a wrong CA is refused with a clear error.
  */
 class SecurityTest {
-    private static final Path OPERATIONS_DOC = Path.of("..", "docs", "operations.md");
     private RedisServer server;
 
     @TempDir
@@ -51,46 +55,60 @@ class SecurityTest {
     }
 
     @Test
-    void pipelineRunsUnderTheDocumentedLeastPrivilegeUserWithDefaultDisabled() throws IOException {
+    void pipelineRunsUnderTheDocumentedUsersWithDefaultDisabled() throws IOException {
         assumeTrue(RedisServer.available(), "redis-server is not on the PATH");
         server = RedisServer.start();
-        String tallyPassword = secret();
         String adminPassword = secret();
-        List<String> acl = documentedAclSetUser();
-        List<String> withPassword = new ArrayList<>();
-        acl.forEach(a -> withPassword.add(a.equals(">CHANGE_ME") ? ">" + tallyPassword : a));
-        assertThat(Resp.send(server.port(), withPassword.toArray(String[]::new))).isEqualTo("+OK");
-        assertThat(Resp.send(server.port(), "ACL", "SETUSER", "admin", "on", ">" + adminPassword, "~*", "&*", "+@all"))
-                .isEqualTo("+OK");
-        assertThat(Resp.send(server.port(), "ACL", "SETUSER", "default", "off")).isEqualTo("+OK");
+        Map<Role, String> passwords = new EnumMap<>(Role.class);
+        for (Role role : Role.values()) {
+            passwords.put(role, secret());
+            List<String> withPassword = new ArrayList<>();
+            AclDerivedTest.documentedAclSetUser(role)
+                    .forEach(a -> withPassword.add(a.equals(">CHANGE_ME") ? ">" + passwords.get(role) : a));
+            try (AdminLink asDefault = AdminLink.open(server.port())) {
+                assertThat(asDefault.call(withPassword.toArray(String[]::new))).isEqualTo("OK");
+            }
+        }
+        try (AdminLink asDefault = AdminLink.open(server.port())) {
+            assertThat(asDefault.call("ACL", "SETUSER", "admin", "on", ">" + adminPassword, "~*", "&*", "+@all"))
+                    .isEqualTo("OK");
+            assertThat(asDefault.call("ACL", "SETUSER", "default", "off")).isEqualTo("OK");
+        }
 
-        Path tallyPass = Files.writeString(tmp.resolve("tally.pass"), tallyPassword + "\n");
         Path adminPass = Files.writeString(tmp.resolve("admin.pass"), adminPassword + "\n");
-        TallyConfig config = TallyConfig.builder()
-                .set(TallyConfig.REDIS_URL, "redis://tally@127.0.0.1:" + server.port())
-                .set(TallyConfig.REDIS_PASSWORD_FILE, tallyPass.toString())
-                .set(TallyConfig.NAMESPACE, "tally").set(TallyConfig.PARTITIONS, 8)
-                .set(TallyConfig.FAST_PATH_MIN_READ, 1).build(); // the fast path's direct reads authenticate too
         RedissonClient admin = RedisClientFactory.create(TallyConfig.builder()
                 .set(TallyConfig.REDIS_URL, "redis://admin@127.0.0.1:" + server.port())
                 .set(TallyConfig.REDIS_PASSWORD_FILE, adminPass.toString()).build());
         try {
-            runPipeline(config, admin, () -> { });
+            runPipeline(userConfig(Role.PRODUCER, passwords), userConfig(Role.PROCESSOR, passwords), admin, () -> { });
         } catch (RuntimeException | AssertionError e) {
-            throw new AssertionError("pipeline failed under the ACL user; ACL LOG: "
+            throw new AssertionError("pipeline failed under the documented users; ACL LOG: "
                     + aclLog(adminPassword), e);
         } finally {
             admin.shutdown();
         }
         // the only denial allowed is Redisson's connect-time probe (EVAL on key "test1"), which it tolerates
-        String log = aclLog(adminPassword);
-        assertThat(log.equals("*0") || (log.startsWith("*1 ") && log.contains("cmd=eval ")))
-                .as("no Tally command was denied to the tally user; ACL LOG: %s", log).isTrue();
+        try (AdminLink link = AdminLink.open(server.port(), "admin", adminPassword)) {
+            List<Map<String, Object>> log = link.aclLog();
+            assertThat(log).as("no Tally command was denied to the tally users; ACL LOG: %s", log)
+                    .allSatisfy(e -> assertThat(e).containsEntry("object", AclDerivedTest.PROBE));
+        }
+    }
+
+    private TallyConfig userConfig(Role role, Map<Role, String> passwords) throws IOException {
+        String user = AclDerivedTest.userName(role);
+        Path pass = Files.writeString(tmp.resolve(user + ".pass"), passwords.get(role) + "\n");
+        return TallyConfig.builder()
+                .set(TallyConfig.REDIS_URL, "redis://" + user + "@127.0.0.1:" + server.port())
+                .set(TallyConfig.REDIS_PASSWORD_FILE, pass.toString())
+                .set(TallyConfig.NAMESPACE, "tally").set(TallyConfig.PARTITIONS, 8)
+                .set(TallyConfig.FAST_PATH_MIN_READ, 1).build(); // the fast path's direct reads authenticate too
     }
 
     private String aclLog(String adminPassword) {
-        // a fresh connection authenticated as admin; only the reply's first line (array size) is shown
-        return Resp.sendAuthenticated(server.port(), "admin", adminPassword, "ACL", "LOG");
+        try (AdminLink link = AdminLink.open(server.port(), "admin", adminPassword)) {
+            return link.aclLog().toString();
+        }
     }
 
     @Test
@@ -113,7 +131,7 @@ class SecurityTest {
         try {
             // the processor's hot-path connection and the producer's append connection go over TLS too
             // (the plain port is only for redis-cli)
-            runPipeline(config, client, () -> assertThat(server.cli("CLIENT", "LIST"))
+            runPipeline(config, config, client, () -> assertThat(server.cli("CLIENT", "LIST"))
                     .containsPattern("laddr=[^ ]*:" + tlsPort + " .*name=tally-hot:")
                     .containsPattern("laddr=[^ ]*:" + tlsPort + " .*name=tally-producer "));
         } finally {
@@ -129,23 +147,34 @@ class SecurityTest {
                 .hasMessageContaining("redis-tls-ca-file");
     }
 
-    private static void runPipeline(TallyConfig config, RedissonClient reader, Runnable whileRunning) {
-        Keys keys = new Keys(config.namespace());
+    /**
+     * Sends counter operations with and without id and unique entries, and reads a unique count back as the
+     * producer does (PFCOUNT); the processor applies them (PFADD inside apply.lua).
+     */
+    private static void runPipeline(TallyConfig producerConfig, TallyConfig processorConfig, RedissonClient reader,
+                                    Runnable whileRunning) {
+        Keys keys = new Keys(processorConfig.namespace());
         Map<String, Long> model = new HashMap<>();
-        try (Processor processor = Processor.start(config, ProcessorMetrics.NOOP);
-             TallyProducer producer = TallyProducer.create(config)) {
+        try (Processor processor = Processor.start(processorConfig, ProcessorMetrics.NOOP);
+             TallyProducer producer = TallyProducer.create(producerConfig);
+             CounterSeries series = CounterSeries.create(producerConfig)) {
             List<CompletableFuture<SendResult>> sends = new ArrayList<>();
             for (int i = 0; i < 2000; i++) {
                 String counter = "c" + (i % 20);
                 sends.add(i % 2 == 0 ? producer.incr(counter, 2)
-                        : producer.send(io.tally.common.model.CounterOp.incr(counter, 2).withId("s" + i)));
+                        : producer.send(CounterOp.incr(counter, 2).withId("s" + i)));
                 model.merge(counter, 2L, Long::sum);
+            }
+            for (int i = 0; i < 10; i++) {
+                sends.add(producer.send(CounterOp.unique("visitors", "v" + (i % 4))));
             }
             producer.flush();
             sends.forEach(CompletableFuture::join);
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                    assertThat(Counters.read(reader, keys, config.partitions())).isEqualTo(model));
+                    assertThat(Counters.read(reader, keys, processorConfig.partitions())).isEqualTo(model));
+            await().atMost(Duration.ofSeconds(10)).until(() -> series.uniqueIfPresent("visitors").orElse(0) == 4);
             assertThat(processor.ready()).isTrue();
+            assertThat(processor.haltedPartitions()).isEmpty();
             whileRunning.run();
         }
     }
@@ -156,14 +185,4 @@ class SecurityTest {
         return HexFormat.of().formatHex(b);
     }
 
-    /** The words of the {@code ACL SETUSER tally ...} line in docs/operations.md. */
-    static List<String> documentedAclSetUser() throws IOException {
-        for (String line : Files.readAllLines(OPERATIONS_DOC)) {
-            String l = line.strip();
-            if (l.startsWith("ACL SETUSER tally ")) {
-                return List.of(l.split("\\s+"));
-            }
-        }
-        throw new AssertionError("docs/operations.md has no line starting with 'ACL SETUSER tally '");
-    }
 }
