@@ -15,7 +15,6 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The cluster test support itself: three shards, partitions spread over them, keys of a partition on one slot. Slow: six redis-server processes. */
 @org.junit.jupiter.api.Tag("slow")
@@ -24,7 +23,7 @@ class RedisClusterTest {
 
     @BeforeAll
     static void startCluster() {
-        assumeTrue(RedisServer.available(), "redis-server is not on the PATH");
+        RedisServer.requireAvailable();
         cluster = RedisCluster.start();
     }
 

@@ -29,9 +29,7 @@ class BadInputPropertyTest {
 
     @BeforeContainer
     static void start() {
-        if (!RedisServer.available()) {
-            throw new IllegalStateException("BadInputPropertyTest needs redis-server on the PATH");
-        }
+        RedisServer.requireAvailable();
         pipeline = new BadInputPipeline();
     }
 

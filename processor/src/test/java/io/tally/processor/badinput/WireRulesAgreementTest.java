@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The Java codec ({@code WireCodec}/{@code WireFormat}) and the apply script judge every entry alike:
@@ -22,7 +21,7 @@ class WireRulesAgreementTest {
 
     @BeforeAll
     static void start() {
-        assumeTrue(RedisServer.available(), "redis-server is not on the PATH");
+        RedisServer.requireAvailable();
         pipeline = new BadInputPipeline();
     }
 

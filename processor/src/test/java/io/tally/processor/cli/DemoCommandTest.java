@@ -38,7 +38,7 @@ class DemoCommandTest {
     @Test
     @Tag("slow")
     void demoWithoutRedisUrl_startsAPrivateRedisServer() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(io.tally.testsupport.RedisServer.available(), "needs redis-server");
+        io.tally.testsupport.RedisServer.requireAvailable();
         TallyCliTest.Run run = TallyCliTest.run("demo", "--duration", "1");
         assertThat(run.code()).as(run.out() + run.err()).isZero();
         assertThat(run.out()).contains("private redis-server").contains("result: page_views = 7 (as expected)");

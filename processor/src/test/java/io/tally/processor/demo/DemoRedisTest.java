@@ -19,7 +19,7 @@ class DemoRedisTest {
 
     @Test
     void thePrivateServerHasAProcessGroupOfItsOwnAndStopsOnClose() throws Exception {
-        assumeTrue(RedisServer.available(), "redis-server is not on the PATH");
+        RedisServer.requireAvailable();
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/setsid")) || Files.isExecutable(Path.of("/bin/setsid")),
                 "setsid is not installed");
         long pid;

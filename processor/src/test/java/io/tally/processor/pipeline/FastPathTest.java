@@ -31,7 +31,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Which path applies what: with a backlog, plain counter batches go through the fast script (folded per
@@ -104,7 +103,7 @@ class FastPathTest {
      * meanwhile (its slow log, on a redis-server of this test's own, logs every command).
      */
     private ScriptCalls scriptCallsDuringATrickle(int fastPathMinRead) throws InterruptedException {
-        assumeTrue(RedisServer.available(), "redis-server is not on the PATH");
+        RedisServer.requireAvailable();
         try (RedisServer server = RedisServer.start("--slowlog-log-slower-than", "0", "--slowlog-max-len", "100000")) {
             TallyConfig config = TallyConfig.builder().set(TallyConfig.REDIS_URL, server.url())
                     .set(TallyConfig.PARTITIONS, P).set(TallyConfig.FAST_PATH_MIN_READ, fastPathMinRead).build();

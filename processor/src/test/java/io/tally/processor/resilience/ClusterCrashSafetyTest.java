@@ -20,7 +20,6 @@ import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The crash-safety scenario of the core issue on a 3-master Redis Cluster: processor JVMs in cluster
@@ -46,7 +45,7 @@ class ClusterCrashSafetyTest {
 
     @Test
     void sigkilledProcessorsLoseAndDoubleNothingOnTheCluster() throws Exception {
-        assumeTrue(RedisServer.available(), "redis-server is not on the PATH");
+        RedisServer.requireAvailable();
         cluster = RedisCluster.start();
         TallyConfig config = cluster.config(P).build();
         Workload workload = Workload.random(20261124L, OPS, 500);

@@ -20,7 +20,6 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A master is SIGKILLed mid-run; its replica is promoted and the pipeline carries on. No operation
@@ -35,7 +34,7 @@ class ClusterFailoverTest {
 
     @BeforeEach
     void startCluster() {
-        assumeTrue(RedisServer.available(), "redis-server is not on the PATH");
+        RedisServer.requireAvailable();
         cluster = RedisCluster.start();
         admin = cluster.client();
     }

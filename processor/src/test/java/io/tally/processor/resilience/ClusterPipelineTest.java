@@ -36,7 +36,6 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Producer and processors run unchanged on a 3-master Redis Cluster, and every script and admin path
@@ -51,7 +50,7 @@ class ClusterPipelineTest {
 
     @BeforeAll
     static void startCluster() {
-        assumeTrue(RedisServer.available(), "redis-server is not on the PATH");
+        RedisServer.requireAvailable();
         cluster = RedisCluster.start();
         admin = cluster.client();
     }

@@ -27,7 +27,6 @@ import java.util.concurrent.TimeoutException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Redis SIGKILLed and restarted mid-run with {@code appendonly yes} and {@code appendfsync always}:
@@ -60,7 +59,7 @@ class RedisRestartTest {
 
     @Test
     void aofAlwaysRestartLosesNoAcknowledgedOperation() {
-        assumeTrue(RedisServer.available(), "redis-server is not on the PATH");
+        RedisServer.requireAvailable();
         server = RedisServer.start("--appendonly", "yes", "--appendfsync", "always");
         TallyConfig config = config().build();
         Keys keys = new Keys(config.namespace());
@@ -87,7 +86,7 @@ class RedisRestartTest {
 
     @Test
     void redisDownProcessorNotReadyThenResumesAndNoSendIsDropped() throws Exception {
-        assumeTrue(RedisServer.available(), "redis-server is not on the PATH");
+        RedisServer.requireAvailable();
         server = RedisServer.start("--appendonly", "yes", "--appendfsync", "always");
         TallyConfig config = config().build();
         Keys keys = new Keys(config.namespace());

@@ -33,7 +33,6 @@ import java.util.concurrent.CompletionException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Retention never trims what a second, slow consumer group has not acknowledged; backpressure stops
@@ -46,7 +45,7 @@ class RetentionAndBackpressureTest {
 
     @BeforeAll
     static void start() {
-        assumeTrue(RedisServer.available(), "redis-server is not on the PATH");
+        RedisServer.requireAvailable();
         server = RedisServer.start("--maxmemory", Long.toString(MAXMEMORY));
         admin = new RedisRestartTest.AdminClient(server).redis;
     }

@@ -56,7 +56,7 @@ class SecurityTest {
 
     @Test
     void pipelineRunsUnderTheDocumentedUsersWithDefaultDisabled() throws IOException {
-        assumeTrue(RedisServer.available(), "redis-server is not on the PATH");
+        RedisServer.requireAvailable();
         server = RedisServer.start();
         String adminPassword = secret();
         Map<Role, String> passwords = new EnumMap<>(Role.class);
@@ -113,7 +113,7 @@ class SecurityTest {
 
     @Test
     void pipelineRunsOverTlsAndAWrongCaIsRefused() throws Exception {
-        assumeTrue(RedisServer.available(), "redis-server is not on the PATH");
+        RedisServer.requireAvailable();
         assumeTrue(Tls.redisSupportsTls(), "this redis-server build has no TLS support (not linked with OpenSSL)");
         assumeTrue(Tls.opensslAvailable(), "openssl is not on the PATH");
         Tls.Files certs = Tls.generate(tmp.resolve("good"));
