@@ -6,7 +6,8 @@ COPY pom.xml ./
 COPY common common
 COPY producer producer
 COPY processor processor
-# the root pom lists the bench module; its pom is enough for Maven to read the reactor (-pl builds only what the image needs)
+# the root pom lists the bom and bench modules; their poms are enough for Maven to read the reactor (-pl builds only what the image needs)
+COPY bom/pom.xml bom/pom.xml
 COPY bench/pom.xml bench/pom.xml
 RUN --mount=type=cache,target=/root/.m2 mvn -q -B -DskipTests -pl producer -am package
 

@@ -3,6 +3,7 @@ package io.tally.processor;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.redis.LuaScript;
 import io.tally.common.redis.Namespace;
+import io.tally.common.redis.RedisVersion;
 import io.tally.common.redis.RedisClientFactory;
 import io.tally.processor.engine.ProcessorLoop;
 import io.tally.processor.engine.RedisStateGuard;
@@ -49,6 +50,7 @@ public final class Processor implements AutoCloseable {
                       LuaScript applyScript) {
         this.redis = redis;
         this.ownsClient = ownsClient;
+        RedisVersion.requireSupported(redis, config);
         Namespace.requireNoEviction(redis, config.get(TallyConfig.REDIS_MODE));
         Namespace ns = Namespace.create(redis, config);
         this.partitions = ns.partitions();

@@ -3,6 +3,7 @@ package io.tally.common.cluster;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.keys.Keys;
 import io.tally.common.redis.Namespace;
+import io.tally.common.redis.RedisVersion;
 import io.tally.testsupport.RedisCluster;
 import io.tally.testsupport.RedisServer;
 import org.junit.jupiter.api.AfterAll;
@@ -67,12 +68,14 @@ class RedisClusterTest {
     }
 
     @Test
-    void namespaceOpensOnTheClusterAndRequiresNoEviction() {
+    void namespaceOpensOnTheClusterAndRequiresNoEvictionAndASupportedVersion() {
         TallyConfig config = cluster.config(24).build();
         RedissonClient redis = cluster.client();
         try {
             Namespace.requireNoEviction(redis, config.get(TallyConfig.REDIS_MODE));
+            RedisVersion.requireSupported(redis, config); // INFO server of each of the three masters
             Namespace ns = Namespace.create(redis, config);
+            RedisVersion.requireSupported(redis, ns, config); // the script, on each partition's master
             assertThat(ns.partitions()).isEqualTo(24);
             for (int p = 0; p < 24; p++) {
                 assertThat(redis.getStream(ns.keys().ops(p)).listGroups()).extracting(g -> g.getName())

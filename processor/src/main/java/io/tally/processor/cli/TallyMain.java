@@ -1,5 +1,6 @@
 package io.tally.processor.cli;
 
+import io.tally.common.TallyVersion;
 import io.tally.processor.app.ProcessorMain;
 import io.tally.producer.cli.Cli;
 import io.tally.producer.cli.ProducerCommands;
@@ -21,7 +22,7 @@ import java.util.concurrent.Callable;
  * has. Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error ({@code get}: 3 for a
  * counter that does not exist).
  */
-@Command(name = "tally", mixinStandardHelpOptions = true, version = "tally 0.1.0",
+@Command(name = "tally", mixinStandardHelpOptions = true, versionProvider = TallyMain.Version.class,
         description = "Exactly-once counters and triggers over partitioned Redis Streams.",
         footer = {"", "Without a subcommand, runs a processor (tally processor --help lists its options).",
                 "Every command takes --redis-url, --namespace and --partitions (or TALLY_REDIS_URL, ...);",
@@ -50,6 +51,14 @@ public final class TallyMain implements Callable<Integer> {
         subcommands.add(ProcessorCommand.class);
         subcommands.add(DemoCommand.class);
         return Cli.commandLine(TallyMain.class, subcommands, env, out, err);
+    }
+
+    /** {@code tally --version}: the version of the build, not a number written into the code. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"tally " + TallyVersion.current()};
+        }
     }
 
     @Override

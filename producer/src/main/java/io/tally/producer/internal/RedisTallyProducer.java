@@ -8,6 +8,7 @@ import io.tally.common.model.Event;
 import io.tally.common.redis.LuaScript;
 import io.tally.common.redis.Namespace;
 import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.redis.RedisVersion;
 import io.tally.producer.BackpressureException;
 import io.tally.producer.DuplicateIdConflictException;
 import io.tally.producer.OutcomeUnknownException;
@@ -89,6 +90,7 @@ public final class RedisTallyProducer implements TallyProducer {
         this.ownsClient = ownsClient;
         this.executor = RedissonSendPipeline.executorOf(redis);
         Namespace ns = Namespace.await(redis, config, config.get(TallyConfig.SEND_TIMEOUT_MS));
+        RedisVersion.requireSupported(redis, ns, config);
         this.keys = ns.keys();
         this.partitioner = ns.partitioner();
         this.streamKeys = new StreamKeys(keys, ns.partitions());
