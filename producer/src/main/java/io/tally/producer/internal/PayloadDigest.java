@@ -1,5 +1,7 @@
 package io.tally.producer.internal;
 
+import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -14,17 +16,18 @@ import java.util.Arrays;
 final class PayloadDigest {
     /** Length of a digest in hex digits. */
     static final int HEX_LENGTH = 32;
-    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     /** Up to this many payload fields are ordered by insertion sort (an operation has 2 to 4). */
     private static final int SMALL = 16;
-    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(PayloadDigest::sha256);
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private PayloadDigest() {
     }
 
     /** The digest of an entry given as field name, value, name, value, ... (UTF-8). */
     static byte[] of(byte[][] fields) {
-        int[] order = new int[fields.length / 2];
+        Scratch scratch = SCRATCH.get();
+        int[] order = scratch.order(fields.length / 2);
         int count = 0;
         int size = 0;
         for (int i = 0; i < fields.length; i += 2) {
@@ -34,15 +37,13 @@ final class PayloadDigest {
             }
         }
         sortByName(fields, order, count);
-        byte[] text = new byte[size];
+        byte[] text = scratch.text(size);
         int at = 0;
         for (int c = 0; c < count; c++) {
             at = put(text, at, fields[order[c]]);
             at = put(text, at, fields[order[c] + 1]);
         }
-        MessageDigest sha = SHA_256.get();
-        sha.update(text, 0, at);
-        byte[] hash = sha.digest();
+        byte[] hash = scratch.hash(text, at);
         byte[] hex = new byte[HEX_LENGTH];
         for (int i = 0; i < HEX_LENGTH / 2; i++) {
             hex[2 * i] = HEX[(hash[i] >> 4) & 0xf];
@@ -106,11 +107,41 @@ final class PayloadDigest {
         return digits;
     }
 
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
+    /** A sending thread's hasher and buffers, reused: a digest then allocates only its result. */
+    private static final class Scratch {
+        private final MessageDigest sha256;
+        private final byte[] hash = new byte[32];
+        private int[] order = new int[8];
+        private final byte[] text = new byte[4096];
+
+        Scratch() {
+            try {
+                sha256 = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every Java runtime has SHA-256", e);
+            }
+        }
+
+        int[] order(int size) {
+            if (order.length < size) {
+                order = new int[size];
+            }
+            return order;
+        }
+
+        byte[] text(int size) {
+            // a rare large payload gets its own buffer rather than pinning a large one to the thread
+            return size <= text.length ? text : new byte[size];
+        }
+
+        byte[] hash(byte[] text, int length) {
+            sha256.update(text, 0, length);
+            try {
+                sha256.digest(hash, 0, hash.length);
+            } catch (DigestException e) {
+                throw new IllegalStateException("SHA-256 gives 32 bytes", e);
+            }
+            return hash;
         }
     }
 }
