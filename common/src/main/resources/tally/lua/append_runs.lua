@@ -4,9 +4,10 @@
 --
 -- Idempotence: an entry with an operation id has a dedupe key (built by the caller from the stream,
 -- the routing key and the id, see docs/wire-format.md) holding '<entry id> <payload digest>' for the
--- dedupe window. The payload digest is the SHA-1 of the entry's fields other than id and ts, sorted by
--- name (bytes, then position), each as '<len>:<name><len>:<value>' (lengths in bytes, decimal). The same id with the same payload is a duplicate (the
--- original entry's id is returned); with another payload it is a conflict: nothing is written for it.
+-- dedupe window. The caller computes the payload digest (32 hex digits, defined in docs/wire-format.md)
+-- and passes it after the entry's values: hashing here cost more than all the rest of an entry's work.
+-- The same id with the same digest is a duplicate (the original entry's id is returned); with another
+-- digest it is a conflict: nothing is written for it.
 -- The first entry this call adds gets its id from XADD '*' (its dedupe key read with GET before and set
 -- after); every later one gets the next id explicitly (the stream's top is this call's own previous
 -- entry), so its dedupe key is claimed with one SET NX PX GET before its XADD.
@@ -18,7 +19,8 @@
 --
 -- KEYS[1] stream   KEYS[2..] dedupe keys of the entries that have an id, in entry order
 -- ARGV[1] dedupe window ms, then runs: n entries, k fields, 1 when the run's entries have a dedupe
---   key else 0, the k field names, then a MessagePack array of the n x k values, entry by entry
+--   key else 0, the k field names, then a MessagePack array of the values, entry by entry: each
+--   entry's k values, followed by its payload digest when the run's entries have a dedupe key
 -- Returns, for the m entries handled (m = n unless a write failed), the entry id of each (the original
 -- entry's id for a duplicate or a conflict); then the 1-based position of every duplicate (positive)
 -- and conflict (negative); then, when a write failed, 0 and the error message.
@@ -28,24 +30,10 @@ local call, rpcall = redis.call, redis.pcall
 -- XADD takes the fields of a long entry through unpack: 2 + 2k values stay under Lua's limit (~8000)
 local MAX_FIELDS = 3990
 local MAX_ID_PART = '18446744073709551615'
+local DIGEST = 32
 
 local function fail(message)
   return redis.error_reply('ERR append_runs: ' .. message)
-end
-
--- Byte order of two field names, then their position: Lua's own '<' follows the server's locale
--- (strcoll), and a digest must not change when a replica with another locale takes over.
-local function before(x, y, i, j)
-  if x == y then
-    return i < j
-  end
-  for at = 1, math.min(#x, #y) do
-    local a, b = string.byte(x, at), string.byte(y, at)
-    if a ~= b then
-      return a < b
-    end
-  end
-  return #x < #y
 end
 
 -- Pass 1: read every run, writing nothing.
@@ -64,49 +52,27 @@ while at <= last do
   if names + k > last then
     return fail('run at argument ' .. at .. ' is cut short')
   end
+  local idempotent = ARGV[at + 2] == '1'
+  -- values per entry: its k field values, then its payload digest when it has a dedupe key
+  local stride = idempotent and k + 1 or k
   local ok, values = pcall(cmsgpack.unpack, ARGV[names + k])
-  if not ok or type(values) ~= 'table' or #values ~= n * k then
-    return fail('run at argument ' .. at .. ' needs a MessagePack array of ' .. n .. ' x ' .. k .. ' values')
+  if not ok or type(values) ~= 'table' or #values ~= n * stride then
+    return fail('run at argument ' .. at .. ' needs a MessagePack array of ' .. n .. ' x ' .. stride .. ' values')
   end
-  local run = {n = n, k = k, names = names, values = values, idempotent = ARGV[at + 2] == '1'}
-  if run.idempotent then
+  if idempotent then
     idempotent_entries = idempotent_entries + n
-    -- the payload's fields in name order, each name's part of the digest made once per run
-    local order = {}
-    for j = 0, k - 1 do
-      local name = ARGV[names + j]
-      if name ~= 'id' and name ~= 'ts' then
-        order[#order + 1] = j
+    for d = stride, n * stride, stride do
+      local sum = values[d]
+      if type(sum) ~= 'string' or #sum ~= DIGEST then
+        return fail('run at argument ' .. at .. ': entry ' .. (d / stride) .. ' needs a payload digest of ' .. DIGEST .. ' bytes')
       end
     end
-    table.sort(order, function(a, b) return before(ARGV[names + a], ARGV[names + b], a, b) end)
-    local heads = {}
-    for i = 1, #order do
-      local name = ARGV[names + order[i]]
-      heads[i] = #name .. ':' .. name
-    end
-    run.order, run.heads, run.parts = order, heads, {}
   end
-  runs[#runs + 1] = run
+  runs[#runs + 1] = {n = n, k = k, names = names, values = values, idempotent = idempotent}
   at = names + k + 1
 end
 if idempotent_entries ~= #KEYS - 1 then
   return fail(idempotent_entries .. ' entries with an id but ' .. (#KEYS - 1) .. ' dedupe keys')
-end
-
--- The digest of one entry's payload, or nil when a value is not a string.
-local function digest(run, v)
-  local order, heads, parts, values = run.order, run.heads, run.parts, run.values
-  for i = 1, #order do
-    local value = values[v + order[i]]
-    if type(value) ~= 'string' then
-      return nil
-    end
-    parts[3 * i - 2] = heads[i]
-    parts[3 * i - 1] = #value .. ':'
-    parts[3 * i] = value
-  end
-  return redis.sha1hex(table.concat(parts))
 end
 
 -- Decimal successor of a stream id part (a decimal string): ids reach 2^64 - 1, past Lua's exact numbers.
@@ -126,12 +92,11 @@ local out, marks = {}, {}
 local handled = 0
 local failure
 local dedupe = 2
--- the id of the last entry this call added (decimal strings; the sequence a number while small)
-local top_ms, top_seq = nil, nil
+-- the id of the last entry this call added (decimal strings; the sequence a number while small, that
+-- is below 1e12, which the loop steps itself)
+local top_ms, top_seq, top_small = nil, nil, false
+-- the id after the top when its sequence is not small, or nil past the largest id
 local function next_id()
-  if type(top_seq) == 'number' and top_seq < 1e12 then
-    return top_ms, top_seq + 1
-  end
   local seq = tostring(top_seq)
   if seq ~= MAX_ID_PART then
     return top_ms, successor(seq)
@@ -144,14 +109,19 @@ end
 
 for r = 1, #runs do
   local run = runs[r]
-  local n, k, names, values = run.n, run.k, run.names, run.values
+  local n, k, names, values, idempotent = run.n, run.k, run.names, run.values, run.idempotent
+  local stride = idempotent and k + 1 or k
   local f1, f2, f3, f4, f5 = ARGV[names], ARGV[names + 1], ARGV[names + 2], ARGV[names + 3], ARGV[names + 4]
   local v = 1
   for _ = 1, n do
     local entry = handled + 1
     local key, sum, prior
-    local new_ms, new_seq, id
-    if top_ms then
+    local new_ms, new_seq, new_small, id
+    if top_small then
+      new_ms, new_seq = top_ms, top_seq + 1
+      new_small = new_seq < 1e12
+      id = new_ms .. '-' .. new_seq
+    elseif top_ms then
       new_ms, new_seq = next_id()
       if not new_ms then
         failure = 'the stream\'s top id is the largest possible id; nothing more can be added'
@@ -161,20 +131,16 @@ for r = 1, #runs do
     else
       id = '*'
     end
-    if run.idempotent then
+    if idempotent then
       key = KEYS[dedupe]
       dedupe = dedupe + 1
-      sum = digest(run, v)
-      if not sum then
-        failure = 'entry ' .. entry .. ' has a value that is not a string'
-        break
-      end
+      sum = values[v + k]
       if top_ms then
         prior = rpcall('SET', key, id .. ' ' .. sum, 'NX', 'PX', window, 'GET')
       else
         prior = rpcall('GET', key)
       end
-      if type(prior) == 'table' then
+      if prior and type(prior) == 'table' then
         failure = 'entry ' .. entry .. ': ' .. tostring(prior.err)
         break
       end
@@ -211,18 +177,19 @@ for r = 1, #runs do
       end
       out[entry] = added
       if top_ms then
-        top_ms, top_seq = new_ms, new_seq
+        top_ms, top_seq, top_small = new_ms, new_seq, new_small
       else
         local dash = string.find(added, '-', 1, true)
         local seq = string.sub(added, dash + 1)
-        top_ms, top_seq = string.sub(added, 1, dash - 1), (#seq <= 12 and tonumber(seq) or seq)
+        top_small = #seq <= 12
+        top_ms, top_seq = string.sub(added, 1, dash - 1), (top_small and tonumber(seq) or seq)
         if key then
           call('SET', key, added .. ' ' .. sum, 'PX', window)
         end
       end
     end
     handled = entry
-    v = v + k
+    v = v + stride
   end
   if failure then
     break

@@ -13,6 +13,8 @@ final class PendingSend {
     final byte[][] fields;
     /** Idempotency key (UTF-8), or null. */
     final byte[] dedupeKey;
+    /** {@link PayloadDigest} of the entry when it has an idempotency key, else null. */
+    final byte[] payloadDigest;
     final CompletableFuture<SendResult> future = new CompletableFuture<>();
     final long createdNanos = System.nanoTime();
 
@@ -21,6 +23,7 @@ final class PendingSend {
         this.topic = topic;
         this.fields = fields;
         this.dedupeKey = dedupeKey;
+        this.payloadDigest = dedupeKey == null ? null : PayloadDigest.of(fields);
     }
 
     boolean idempotent() {

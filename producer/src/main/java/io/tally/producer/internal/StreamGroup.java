@@ -54,7 +54,8 @@ final class StreamGroup {
     /**
      * The EVALSHA arguments after the command name: sha, key count, KEYS, then ARGV as
      * {@code append_runs.lua} reads them (runs of consecutive sends with the same field names and
-     * idempotence, each naming its fields once and packing its values into one MessagePack array).
+     * idempotence, each naming its fields once and packing its values, and the payload digests of
+     * idempotent sends, into one MessagePack array).
      * Every argument is a byte array, written as it is.
      */
     Object[] evalShaArgs(byte[] sha, byte[] streamKey, byte[] dedupeWindowMs) {
@@ -88,21 +89,32 @@ final class StreamGroup {
         return args.toArray();
     }
 
-    /** The field values of sends [start, end) as one MessagePack array, send by send. */
+    /**
+     * The field values of sends [start, end) as one MessagePack array, send by send, each idempotent
+     * send's values followed by its payload digest.
+     */
     private byte[] packValues(int start, int end) {
+        boolean idempotent = sends.get(start).idempotent();
         int size = MsgPack.arrayHeaderSize();
         for (int s = start; s < end; s++) {
-            byte[][] fields = sends.get(s).fields;
-            for (int i = 1; i < fields.length; i += 2) {
-                size += MsgPack.packedSize(fields[i]);
+            PendingSend send = sends.get(s);
+            for (int i = 1; i < send.fields.length; i += 2) {
+                size += MsgPack.packedSize(send.fields[i]);
+            }
+            if (idempotent) {
+                size += MsgPack.packedSize(send.payloadDigest);
             }
         }
         byte[] packed = new byte[size];
-        int at = MsgPack.writeArrayHeader(packed, 0, (end - start) * (sends.get(start).fields.length / 2));
+        int perSend = sends.get(start).fields.length / 2 + (idempotent ? 1 : 0);
+        int at = MsgPack.writeArrayHeader(packed, 0, (end - start) * perSend);
         for (int s = start; s < end; s++) {
-            byte[][] fields = sends.get(s).fields;
-            for (int i = 1; i < fields.length; i += 2) {
-                at = MsgPack.writeString(packed, at, fields[i]);
+            PendingSend send = sends.get(s);
+            for (int i = 1; i < send.fields.length; i += 2) {
+                at = MsgPack.writeString(packed, at, send.fields[i]);
+            }
+            if (idempotent) {
+                at = MsgPack.writeString(packed, at, send.payloadDigest);
             }
         }
         return packed;

@@ -97,7 +97,7 @@ class AppendRunsPropertyTest {
 
     /** How the call is broken, if at all. */
     enum Breakage { NONE, RUN_SIZE_ZERO, RUN_SIZE_WORD, RUN_SIZE_FRACTION, NO_FIELDS, TOO_MANY_FIELDS, CUT_SHORT,
-        VALUE_COUNT, NOT_MSGPACK, EXTRA_DEDUPE_KEY, MISSING_DEDUPE_KEY, WINDOW }
+        VALUE_COUNT, NOT_MSGPACK, EXTRA_DEDUPE_KEY, MISSING_DEDUPE_KEY, WINDOW, SHORT_DIGEST }
 
     record Entry(List<byte[]> names, List<byte[]> values, int dedupeKey) {
     }
@@ -280,7 +280,7 @@ class AppendRunsPropertyTest {
         }
     }
 
-    private static List<Object> arguments(Call call, String stream, List<String> keys) {
+    private static List<Object> arguments(Call call, String stream, List<String> keys) throws Exception {
         List<Object> dedupe = new ArrayList<>();
         for (Run run : call.runs) {
             if (run.idempotent) {
@@ -319,7 +319,20 @@ class AppendRunsPropertyTest {
             argv.add(run.idempotent ? "1" : "0");
             argv.addAll(names);
             List<byte[]> values = new ArrayList<>();
-            run.entries.forEach(e -> values.addAll(e.values));
+            for (Entry e : run.entries) {
+                values.addAll(e.values);
+                if (run.idempotent) {
+                    values.add(digest(e).getBytes(StandardCharsets.US_ASCII));
+                }
+            }
+            if (first && call.breakage == Breakage.SHORT_DIGEST) {
+                if (run.idempotent) {
+                    int digest = names.size();
+                    values.set(digest, Arrays.copyOf(values.get(digest), PayloadDigest.HEX_LENGTH - 1));
+                } else {
+                    argv.set(argv.size() - names.size() - 1, "1"); // claims dedupe keys, brings no digests
+                }
+            }
             if (first && call.breakage == Breakage.VALUE_COUNT) {
                 values.add(new byte[]{'x'});
             }
@@ -351,7 +364,7 @@ class AppendRunsPropertyTest {
         return out;
     }
 
-    /** The payload digest as the script's header defines it, computed independently. */
+    /** The payload digest as docs/wire-format.md defines it, computed independently of PayloadDigest. */
     private static String digest(Entry e) throws Exception {
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < e.names.size(); i++) {
@@ -370,7 +383,8 @@ class AppendRunsPropertyTest {
             payload.writeBytes((value.length + ":").getBytes(StandardCharsets.US_ASCII));
             payload.writeBytes(value);
         }
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(payload.toByteArray()));
+        byte[] sha256 = MessageDigest.getInstance("SHA-256").digest(payload.toByteArray());
+        return HexFormat.of().formatHex(sha256, 0, 16);
     }
 
     private static List<byte[]> interleave(Entry e) {

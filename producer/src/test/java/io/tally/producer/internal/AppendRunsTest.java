@@ -105,7 +105,7 @@ class AppendRunsTest {
             for (String[] idAndEntry : new String[][]{{"w", ids.get(0)}, {"v", ids.get(2)}}) {
                 String dedupe = keys.dedupe(0, "ops", "a", idAndEntry[0]);
                 assertThat((String) client.getBucket(dedupe, StringCodec.INSTANCE).get())
-                        .matches(java.util.regex.Pattern.quote(idAndEntry[1]) + " [0-9a-f]{40}");
+                        .matches(java.util.regex.Pattern.quote(idAndEntry[1]) + " [0-9a-f]{32}");
                 assertThat(client.getBucket(dedupe, StringCodec.INSTANCE).remainTimeToLive())
                         .isBetween(1L, config.get(TallyConfig.DEDUPE_WINDOW_MS));
             }
