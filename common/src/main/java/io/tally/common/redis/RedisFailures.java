@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -99,6 +100,13 @@ public final class RedisFailures {
             return Optional.of(at.cannotConnect() + "TLS handshake failed (" + t.getMessage() + "); use rediss:// only "
                     + "for a TLS port and set --redis-tls-ca-file / TALLY_REDIS_TLS_CA_FILE to the CA that signed "
                     + "the server certificate");
+        }
+        if (t instanceof TimeoutException) {
+            // Redisson's connect gave up: the TCP connect succeeded, the handshake (TLS, HELLO, AUTH) got no answer.
+            return Optional.of(at.cannotConnect() + "no answer while connecting within " + at.timeout
+                    + (at.url.startsWith("rediss://") ? " (a rediss:// URL on a port without TLS does this)" : "")
+                    + "; check that Redis is up and serves " + (at.url.startsWith("rediss://") ? "TLS " : "")
+                    + "on that port, or raise --redis-timeout-ms / TALLY_REDIS_TIMEOUT_MS");
         }
         if (t instanceof RedisTimeoutException) {
             return Optional.of("Redis at " + at.url + " did not answer within " + at.timeout + " (timeout); check that "

@@ -91,6 +91,15 @@ class RedisErrorMessagesTest {
     }
 
     @Test
+    void tlsUrlOnAPlainPort_saysTheHandshakeGotNoAnswer() {
+        String url = "rediss://127.0.0.1:" + open.port();
+        Run r = tally(Map.of("TALLY_REDIS_TIMEOUT_MS", "300"), "get", "c", "--redis-url", url);
+        assertOneLine(r, "tally get: cannot connect to Redis at " + url + ": no answer while connecting within 300 ms "
+                + "(a rediss:// URL on a port without TLS does this); check that Redis is up and serves TLS on that "
+                + "port, or raise --redis-timeout-ms / TALLY_REDIS_TIMEOUT_MS");
+    }
+
+    @Test
     void aclUserWithoutACommand_namesTheUserAndTheCommand() {
         String url = "redis://noscripts@127.0.0.1:" + open.port();
         Run r = tally(Map.of("TALLY_REDIS_PASSWORD", "ns-pw"), "incr", "c", "--redis-url", url);
