@@ -27,7 +27,8 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Invalid input throws {@link io.tally.common.wire.InvalidEntryException} at once, naming the
  * field. A full buffer or a partition backlog above {@code backlog-limit} fails the future with
- * {@link BackpressureException}. Instances are thread-safe.
+ * {@link BackpressureException} at once; {@link #send(CounterOp, Duration)} waits for room instead.
+ * Instances are thread-safe.
  */
 public interface TallyProducer extends AutoCloseable {
 
