@@ -2,7 +2,7 @@
 # Latency of two processor builds side by side, alternating runs on one scratch redis-server:
 #   bench/latency-ab.sh OLD_PROCESSOR_JAR NEW_PROCESSOR_JAR [RATE=61000] [SECONDS=40] [ROUNDS=3]
 # Each run: a fresh redis-server on a free port (persistence off, noeviction), one processor
-# (java -Xmx256m -jar JAR --partitions 16), and the bench's LoadProducer at RATE for a 15 s warm-up
+# (java -Xmx256m -jar JAR processor --partitions 16), and the bench's LoadProducer at RATE for a 15 s warm-up
 # plus SECONDS recorded (--latency). Prints produce -> applied p50/p99/p99.9 (ms), the producer's
 # acknowledgment p99, and the CPU seconds of the processor and of Redis over the run.
 # Extra JVM flags: PROCESSOR_JAVA_OPTS and PRODUCER_JAVA_OPTS for both sides, NEW_PROCESSOR_JAVA_OPTS
@@ -39,7 +39,7 @@ one_run() { # label processor-jar bench-jar [processor JVM flags]
   rpid=$!
   for _ in $(seq 1 "${BUSY_LOOPS:-0}"); do sh -c 'while :; do :; done' & hogs+=($!); done
   sleep 0.5
-  java -Xmx256m ${PROCESSOR_JAVA_OPTS:-} $side_opts -jar "$jar" --redis-url "redis://127.0.0.1:$port" --namespace ab \
+  java -Xmx256m ${PROCESSOR_JAVA_OPTS:-} $side_opts -jar "$jar" processor --redis-url "redis://127.0.0.1:$port" --namespace ab \
     --partitions 16 --processor-id p1 --http-port 0 > "$dir/processor.log" 2>&1 &
   pid=$!
   sleep 4

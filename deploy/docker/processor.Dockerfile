@@ -26,4 +26,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=40s --retries=3 \
 # Heap sized from the container's memory limit; an OutOfMemoryError ends the process so that the
 # orchestrator restarts it (its leases expire and other processors take over).
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:InitialRAMPercentage=50", "-XX:+UseG1GC", \
-            "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/tally-processor.jar"]
+            "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/tally-processor.jar", "processor"]

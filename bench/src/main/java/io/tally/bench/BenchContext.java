@@ -83,7 +83,7 @@ final class BenchContext {
     Child processor(String id, String namespace, String url, List<String> flags, String... jvmFlags) {
         List<String> cmd = new ArrayList<>(Child.java(jvmFlags));
         if (processorJar != null && Files.isRegularFile(processorJar)) {
-            cmd.addAll(List.of("-jar", processorJar.toString()));
+            cmd.addAll(List.of("-jar", processorJar.toString(), "processor"));
         } else {
             cmd.addAll(List.of("-cp", Child.classpath(), "io.tally.processor.app.ProcessorMain"));
         }

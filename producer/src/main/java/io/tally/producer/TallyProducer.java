@@ -6,7 +6,11 @@ import io.tally.common.model.Event;
 import io.tally.producer.internal.RedisTallyProducer;
 import org.redisson.api.RedissonClient;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Appends counter operations and events to their partitions' streams.
@@ -23,7 +27,8 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Invalid input throws {@link io.tally.common.wire.InvalidEntryException} at once, naming the
  * field. A full buffer or a partition backlog above {@code backlog-limit} fails the future with
- * {@link BackpressureException}. Instances are thread-safe.
+ * {@link BackpressureException} at once; {@link #send(CounterOp, Duration)} waits for room instead.
+ * Instances are thread-safe.
  */
 public interface TallyProducer extends AutoCloseable {
 
@@ -43,6 +48,48 @@ public interface TallyProducer extends AutoCloseable {
     CompletableFuture<SendResult> send(CounterOp op);
 
     CompletableFuture<SendResult> emit(Event event);
+
+    /**
+     * As {@link #send(CounterOp)}, but when the send is refused with {@link BackpressureException} (the
+     * local buffer of {@code producer-buffer} sends is full, or the partition's backlog is at
+     * {@code backlog-limit}) it waits for room, up to {@code maxBlock}, instead of failing at once. Use it
+     * in a loop that sends faster than Redis takes: the loop slows to Redis's pace. The returned future
+     * completes as {@link #send(CounterOp)}'s does; it fails with {@link BackpressureException} only when
+     * there was still no room after {@code maxBlock}. {@link #send(CounterOp)} itself never blocks.
+     *
+     * @throws InterruptedException when the thread is interrupted while it waits; nothing was sent then
+     */
+    default CompletableFuture<SendResult> send(CounterOp op, Duration maxBlock) throws InterruptedException {
+        return RoomWaiter.send(() -> send(op), maxBlock);
+    }
+
+    /** As {@link #send(CounterOp, Duration)} for an event. */
+    default CompletableFuture<SendResult> emit(Event event, Duration maxBlock) throws InterruptedException {
+        return RoomWaiter.send(() -> emit(event), maxBlock);
+    }
+
+    /**
+     * Sends {@code op} and waits for its result: up to {@code timeout} in all, waiting for room first as
+     * {@link #send(CounterOp, Duration)} does.
+     *
+     * @throws TallyException        the send's failure ({@link BackpressureException} when there was no room
+     *                               within {@code timeout})
+     * @throws TimeoutException      when the send was queued but its result did not come within {@code timeout}:
+     *                               it may still be written (see {@link OutcomeUnknownException})
+     * @throws InterruptedException  when the thread is interrupted while it waits
+     */
+    default SendResult sendAndWait(CounterOp op, Duration timeout) throws InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        CompletableFuture<SendResult> result = send(op, timeout);
+        try {
+            return result.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
 
     default CompletableFuture<SendResult> incr(String counter, long by) {
         return send(CounterOp.incr(counter, by));

@@ -111,17 +111,19 @@ public final class RedisClientFactory {
         };
         base.setTimeout(timeout).setConnectTimeout(Math.min(timeout, 10_000))
                 .setRetryAttempts(2).setPingConnectionInterval(5000);
+        // Credentials and TLS trust are set on Config, where Redisson 4 reads them: its per-server setters
+        // are deprecated and log a warning on every client built.
         String user = seeds.get(0).user();
         if (user != null) {
-            base.setUsername(user);
+            rc.setUsername(user);
         }
         String password = config.redisPassword();
         if (password != null && !password.isEmpty()) {
-            base.setPassword(password);
+            rc.setPassword(password);
         }
         String caFile = config.get(TallyConfig.REDIS_TLS_CA_FILE);
         if (!caFile.isEmpty()) {
-            base.setSslTrustManagerFactory(trustManagerFor(Path.of(caFile)));
+            rc.setSslTrustManagerFactory(trustManagerFor(Path.of(caFile)));
         }
         return rc;
     }

@@ -2,11 +2,15 @@ package io.tally.processor.app;
 
 import io.tally.common.config.ConfigException;
 import io.tally.common.config.TallyConfig;
+import io.tally.producer.cli.Cli;
 import io.tally.producer.cli.ShutdownSignals;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -17,22 +21,33 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class ProcessorMain {
     private static final Logger log = LoggerFactory.getLogger(ProcessorMain.class);
+    private static final String VERBOSE = "--verbose";
 
     private ProcessorMain() {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        System.exit(run(args, System.getenv(), Cli.utf8(System.out), Cli.utf8(System.err)));
     }
 
     /** Runs a processor with these arguments until shutdown; returns the exit code. */
     public static int run(String[] args) {
+        return run(args, System.getenv(), Cli.utf8(System.out), Cli.utf8(System.err));
+    }
+
+    /**
+     * As {@link #run(String[])} with the given environment and output. A failure to start is one line
+     * naming the cause and the fix; its stack trace follows with {@code --verbose} or DEBUG logging.
+     */
+    public static int run(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
+        List<String> given = new ArrayList<>(List.of(args));
+        boolean verbose = given.remove(VERBOSE);
         TallyConfig config;
         try {
-            TallyConfig.Builder builder = TallyConfig.builder().env(System.getenv());
-            List<String> rest = builder.args(args);
+            TallyConfig.Builder builder = TallyConfig.builder().env(env);
+            List<String> rest = builder.args(given.toArray(String[]::new));
             if (rest.contains("--help") || rest.contains("-h")) {
-                System.out.println(usage());
+                out.println(usage());
                 return 0;
             }
             if (!rest.isEmpty()) {
@@ -40,19 +55,24 @@ public final class ProcessorMain {
             }
             config = builder.build();
         } catch (ConfigException e) {
-            System.err.println("tally processor: " + e.getMessage());
-            return 2;
+            err.println("tally processor: " + e.getMessage());
+            return Cli.USAGE;
         }
         log.debug("effective configuration:\n{}", config.describe());
         ProcessorRuntime processor;
         try {
             processor = ProcessorRuntime.start(config);
         } catch (ConfigException e) {
-            System.err.println("tally processor: " + e.getMessage());
-            return 2;
+            err.println("tally processor: " + e.getMessage());
+            return Cli.USAGE;
         } catch (RuntimeException e) {
-            log.error("processor failed to start: {}", e.toString(), e);
-            return 1;
+            err.println("tally processor: failed to start: " + Cli.describe(e, config));
+            if (verbose) {
+                e.printStackTrace(err);
+            } else {
+                log.debug("processor failed to start", e);
+            }
+            return Cli.FAILURE;
         }
         CountDownLatch stopRequested = new CountDownLatch(1);
         ShutdownSignals.onTermOrInt(stopRequested::countDown);
@@ -72,6 +92,7 @@ public final class ProcessorMain {
                 sb.append(String.format("  %-28s %s (%s, default %s)%n", k.flag(), k.doc(), k.env(), k.defaultValue()));
             }
         });
+        sb.append(String.format("  %-28s %s%n", VERBOSE, "On a failure to start, print the stack trace after the one-line message."));
         return sb.toString();
     }
 }

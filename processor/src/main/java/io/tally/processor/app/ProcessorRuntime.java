@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tally.common.config.ConfigException;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.keys.Keys;
 import io.tally.common.metrics.PartitionLagCollector;
@@ -19,8 +20,13 @@ import io.tally.processor.http.MetricsHttpServer;
 import io.tally.processor.metrics.MicrometerProcessorMetrics;
 import org.redisson.api.RedissonClient;
 
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * A processor with its observability: Prometheus registry with JVM and process metrics, the
@@ -36,9 +42,10 @@ public final class ProcessorRuntime implements AutoCloseable {
     private final JvmGcMetrics gc;
     private final MicrometerProcessorMetrics metrics;
     private final RedissonClient redis;
-    private final Processor processor;
-    private final PartitionLagCollector lag;
     private final MetricsHttpServer http;
+    /** Set once the processor has joined; the HTTP server, bound before that, reads it (volatile). */
+    private volatile Processor processor;
+    private final PartitionLagCollector lag;
 
     private ProcessorRuntime(TallyConfig config, long lagIntervalMs, RedissonClient redis, PrometheusMeterRegistry registry) {
         this.redis = redis;
@@ -52,20 +59,69 @@ public final class ProcessorRuntime implements AutoCloseable {
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
         this.metrics = new MicrometerProcessorMetrics(registry, config.namespace());
-        this.processor = Processor.start(redis, config, metrics);
+        // Bound before the processor joins the membership, so that a port in use stops the start before
+        // anything is written to Redis. A halted partition does not make the processor unready: restarting or
+        // unrouting it would not help (the cause is in the data or in Redis). Readiness names the halts.
+        this.http = listen(config, registry, this::ready, this::readinessDetail);
         try {
+            this.processor = Processor.start(redis, config, metrics);
             this.lag = new PartitionLagCollector(
                     new PartitionStatusReader(redis, new Keys(config.namespace()), processor.partitions()),
                     registry, config.namespace()).start(lagIntervalMs);
-            // A halted partition does not make the processor unready: restarting or unrouting it would not
-            // help (the cause is in the data or in Redis). Readiness names the halts; alerts page on them.
-            this.http = MetricsHttpServer.start(config.get(TallyConfig.HTTP_HOST), config.get(TallyConfig.HTTP_PORT),
-                    registry, processor::ready,
-                    () -> pausedDetail(processor.pausedFor()) + haltDetail(processor.haltedPartitions()));
         } catch (RuntimeException e) {
-            processor.close();
+            http.close();
+            if (processor != null) {
+                processor.close();
+            }
+            metrics.close();
+            gc.close();
             throw e;
         }
+    }
+
+    /**
+     * The metrics and health server on {@code http-host}:{@code http-port}.
+     *
+     * @throws ConfigException when the address is taken or not local: a restart alone cannot fix that
+     */
+    private static MetricsHttpServer listen(TallyConfig config, PrometheusMeterRegistry registry, BooleanSupplier ready,
+                                            Supplier<String> detail) {
+        String host = config.get(TallyConfig.HTTP_HOST);
+        int port = config.get(TallyConfig.HTTP_PORT);
+        try {
+            return MetricsHttpServer.start(host, port, registry, ready, detail);
+        } catch (UncheckedIOException e) {
+            BindException bind = bindFailure(e);
+            if (bind == null) {
+                throw e;
+            }
+            String reason = String.valueOf(bind.getMessage());
+            if (reason.toLowerCase(Locale.ROOT).contains("in use")) {
+                throw new ConfigException("port " + port + " on " + host + " is in use; set --http-port / "
+                        + "TALLY_METRICS_PORT (0: any free port)");
+            }
+            throw new ConfigException("cannot listen on " + host + ":" + port + " (" + reason + "); set --http-host / "
+                    + "TALLY_HTTP_HOST to an address of this host");
+        }
+    }
+
+    private static BindException bindFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof BindException b) {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    private boolean ready() {
+        Processor p = processor;
+        return p != null && p.ready();
+    }
+
+    private String readinessDetail() {
+        Processor p = processor;
+        return p == null ? "joining the membership\n" : pausedDetail(p.pausedFor()) + haltDetail(p.haltedPartitions());
     }
 
     /** One line per halted partition: "halted partition 3: unknown_version since 1700000000000 (ops entry ...)". */

@@ -17,14 +17,14 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 
 /**
- * The {@code tally} command line, main class of {@code tally-processor.jar}. Without a subcommand
- * (no arguments, or options only) it runs a processor, as {@code java -jar tally-processor.jar} always
- * has. Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error ({@code get}: 3 for a
- * counter that does not exist).
+ * The {@code tally} command line, main class of {@code tally-processor.jar}. Without a subcommand it
+ * prints usage and exits 2: a processor starts only when asked ({@code tally processor}), never against
+ * a default Redis by accident. Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error
+ * ({@code get}: 3 for a counter that does not exist).
  */
 @Command(name = "tally", mixinStandardHelpOptions = true, versionProvider = TallyMain.Version.class,
         description = "Exactly-once counters and triggers over partitioned Redis Streams.",
-        footer = {"", "Without a subcommand, runs a processor (tally processor --help lists its options).",
+        footer = {"", "tally processor --help lists a processor's options; tally COMMAND --help those of a command.",
                 "Every command takes --redis-url, --namespace and --partitions (or TALLY_REDIS_URL, ...);",
                 "the Redis password comes only from TALLY_REDIS_PASSWORD or --redis-password-file."})
 public final class TallyMain implements Callable<Integer> {
@@ -39,10 +39,15 @@ public final class TallyMain implements Callable<Integer> {
 
     /** Runs one command line with the given environment and output; returns the exit code. */
     public static int run(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
-        if (args.length == 0 || (args[0].startsWith("-") && !TOP_LEVEL_FLAGS.contains(args[0]))) {
-            return ProcessorMain.run(args);
+        CommandLine cmd = commandLine(env, out, err);
+        if (args.length > 0 && args[0].startsWith("-") && !TOP_LEVEL_FLAGS.contains(args[0])) {
+            // Options before any subcommand: most likely a processor's flags from before subcommands existed.
+            err.println("tally: no subcommand given before " + args[0] + "; to run a processor: tally processor "
+                    + String.join(" ", args));
+            cmd.usage(err);
+            return Cli.USAGE;
         }
-        return commandLine(env, out, err).execute(args);
+        return cmd.execute(args);
     }
 
     /** The full command tree: the producer module's commands plus processor and demo. */

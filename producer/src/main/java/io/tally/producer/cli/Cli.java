@@ -1,6 +1,8 @@
 package io.tally.producer.cli;
 
 import io.tally.common.config.ConfigException;
+import io.tally.common.config.TallyConfig;
+import io.tally.common.redis.RedisFailures;
 import io.tally.common.wire.InvalidEntryException;
 import picocli.CommandLine;
 
@@ -53,8 +55,12 @@ public final class Cli {
                 commandLine.getErr().println(name + ": " + e.getMessage());
                 return USAGE;
             }
+            ConfigOptions options = configOptions(commandLine);
             // A runtime failure may quote what Redis holds or replied: escaped like any value from Redis.
-            commandLine.getErr().println(name + ": " + TerminalText.safe(describe(e), 1000));
+            commandLine.getErr().println(name + ": " + TerminalText.safe(describe(e, configOf(options)), 1000));
+            if (options != null && options.verbose) {
+                e.printStackTrace(commandLine.getErr());
+            }
             return FAILURE;
         });
         return cmd;
@@ -73,6 +79,34 @@ public final class Cli {
      */
     public static PrintWriter utf8(OutputStream stream) {
         return new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), true);
+    }
+
+    /**
+     * One line for a runtime failure: for a Redis failure its cause and fix ({@link RedisFailures}), else
+     * the innermost message.
+     *
+     * @param config the command's configuration (names the URL and user), or null
+     */
+    public static String describe(Throwable e, TallyConfig config) {
+        return RedisFailures.describe(e, config).orElseGet(() -> describe(e));
+    }
+
+    /** The command's connection options, if it has them as a mixin. */
+    private static ConfigOptions configOptions(CommandLine commandLine) {
+        for (CommandLine.Model.CommandSpec mixin : commandLine.getCommandSpec().mixins().values()) {
+            if (mixin.userObject() instanceof ConfigOptions options) {
+                return options;
+            }
+        }
+        return null;
+    }
+
+    private static TallyConfig configOf(ConfigOptions options) {
+        try {
+            return options == null ? null : options.config();
+        } catch (ConfigException e) {
+            return null;
+        }
     }
 
     static String describe(Throwable e) {

@@ -31,6 +31,9 @@ public final class ConfigOptions implements EnvAware {
             description = "Partitions (TALLY_PARTITIONS); unset: the namespace's stored P, else 16.")
     String partitions;
 
+    @Option(names = "--verbose", description = "On a failure, print the stack trace after the one-line message.")
+    boolean verbose;
+
     private Map<String, String> env = System.getenv();
 
     @Override
