@@ -84,6 +84,9 @@ public final class MetricsHttpServer implements AutoCloseable {
         connector.setHost(host);
         connector.setPort(port);
         connector.setIdleTimeout(limits.idleTimeout().toMillis());
+        // A backlog as deep as the connection limit: a burst of connects waits there while the one acceptor thread
+        // catches up (on a busy host) instead of having its SYNs dropped at the default 50.
+        connector.setAcceptQueueSize(limits.maxConnections());
         this.readDeadline = new RequestReadDeadline(limits.requestReadTimeout());
         connector.addBean(readDeadline);
         server.addConnector(connector);
