@@ -1,17 +1,18 @@
 package io.tally.processor.http;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-import org.eclipse.jetty.server.ConnectionLimit;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.handler.AbstractHandler;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.BlockingArrayQueue;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -70,7 +72,7 @@ public final class MetricsHttpServer implements AutoCloseable {
         // Each connection queues at most a few jobs (its accept, a read, a write), so a queue of one slot per
         // connection absorbs a burst of connects without growing without bound.
         QueuedThreadPool threads = new QueuedThreadPool(limits.maxThreads(), 2, 60_000,
-                new BlockingArrayQueue<>(limits.maxConnections(), 0, limits.maxConnections()));
+                new BlockingArrayQueue<>(limits.maxConnections()));
         threads.setName("tally-http");
         threads.setDaemon(true);
         threads.setReservedThreads(0);
@@ -82,15 +84,18 @@ public final class MetricsHttpServer implements AutoCloseable {
         connector.setHost(host);
         connector.setPort(port);
         connector.setIdleTimeout(limits.idleTimeout().toMillis());
+        // A backlog as deep as the connection limit: a burst of connects waits there while the one acceptor thread
+        // catches up (on a busy host) instead of having its SYNs dropped at the default 50.
+        connector.setAcceptQueueSize(limits.maxConnections());
         this.readDeadline = new RequestReadDeadline(limits.requestReadTimeout());
         connector.addBean(readDeadline);
         server.addConnector(connector);
-        ConnectionLimit connectionLimit = new ConnectionLimit(limits.maxConnections(), connector);
-        connectionLimit.setIdleTimeout(1000);
+        NetworkConnectionLimit connectionLimit = new NetworkConnectionLimit(limits.maxConnections(), connector);
+        connectionLimit.setEndPointIdleTimeout(1000);
         server.addBean(connectionLimit);
         ErrorHandler errors = new ErrorHandler();
         errors.setShowStacks(false);
-        errors.setShowServlet(false);
+        errors.setShowCauses(false);
         server.setErrorHandler(errors);
         server.setHandler(new Routes());
     }
@@ -164,43 +169,43 @@ public final class MetricsHttpServer implements AutoCloseable {
         readDeadline.close();
     }
 
-    private final class Routes extends AbstractHandler {
+    private final class Routes extends Handler.Abstract {
         @Override
-        public void handle(String target, Request base, HttpServletRequest request, HttpServletResponse response)
-                throws IOException {
-            base.setHandled(true);
+        public boolean handle(Request request, Response response, Callback callback) {
             String method = request.getMethod();
             if (!method.equals("GET") && !method.equals("HEAD")) {
-                response.setHeader("Allow", "GET, HEAD");
-                respond(response, 405, "text/plain", "method not allowed\n");
-                return;
+                response.getHeaders().put(HttpHeader.ALLOW, "GET, HEAD");
+                respond(response, callback, 405, "text/plain", "method not allowed\n");
+                return true;
             }
+            String path = Request.getPathInContext(request);
             try {
-                switch (target) {
-                    case "/metrics" -> respond(response, 200, PROMETHEUS_TEXT, registry.scrape());
-                    case "/health/live" -> respond(response, 200, "text/plain", "live\n");
-                    case "/health/ready" -> readiness(response);
-                    default -> respond(response, 404, "text/plain",
+                switch (path) {
+                    case "/metrics" -> respond(response, callback, 200, PROMETHEUS_TEXT, registry.scrape());
+                    case "/health/live" -> respond(response, callback, 200, "text/plain", "live\n");
+                    case "/health/ready" -> readiness(response, callback);
+                    default -> respond(response, callback, 404, "text/plain",
                             "not found; try /metrics, /health/live, /health/ready\n");
                 }
             } catch (RuntimeException e) {
-                log.warn("HTTP {} failed: {}", target, e.toString());
-                respond(response, 500, "text/plain", "internal error\n");
+                log.warn("HTTP {} failed: {}", path, e.toString());
+                respond(response, callback, 500, "text/plain", "internal error\n");
             }
+            return true;
         }
 
-        private void readiness(HttpServletResponse response) throws IOException {
+        private void readiness(Response response, Callback callback) {
             boolean ok = ready();
             String state = ok ? "ready\n" : (draining ? "shutting down\n" : "not ready\n");
-            respond(response, ok ? 200 : 503, "text/plain", state + detail.get());
+            respond(response, callback, ok ? 200 : 503, "text/plain", state + detail.get());
         }
     }
 
-    private static void respond(HttpServletResponse response, int status, String type, String body) throws IOException {
+    private static void respond(Response response, Callback callback, int status, String type, String body) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         response.setStatus(status);
-        response.setContentType(type);
-        response.setContentLength(bytes.length);
-        response.getOutputStream().write(bytes);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+        response.write(true, ByteBuffer.wrap(bytes), callback);
     }
 }

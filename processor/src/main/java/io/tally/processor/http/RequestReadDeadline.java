@@ -2,7 +2,7 @@ package io.tally.processor.http;
 
 import org.eclipse.jetty.http.HttpParser;
 import org.eclipse.jetty.io.Connection;
-import org.eclipse.jetty.server.HttpConnection;
+import org.eclipse.jetty.server.internal.HttpConnection;
 
 import java.time.Duration;
 import java.util.Map;
@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
  * connection for ever; this sweep looks at each connection's parser a few times per deadline and
  * closes the ones that have been part-way through a request since the deadline ago. Connections that
  * wait between requests are left to the idle timeout; requests being answered are not in a read state.
+ * Jetty 12 exposes the HTTP/1.1 parser only on its {@code internal} connection class, and has no
+ * setting of its own for the time a request may take to arrive.
  */
 final class RequestReadDeadline implements Connection.Listener, AutoCloseable {
     private final long deadlineNanos;

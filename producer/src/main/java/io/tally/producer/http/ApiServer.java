@@ -15,6 +15,7 @@ import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
 import io.tally.producer.read.TallyReader;
 import io.tally.producer.triggers.TriggerClient;
+import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.ServerConnector;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
@@ -33,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The HTTP ingest service: Javalin over a {@link TallyProducer} and a {@link TallyReader}. Every
  * {@code /v1} request needs a bearer token from {@link ApiTokens}; health and metrics do not. Each
- * resource is one {@link Routes} class; add a resource by adding one to {@link #routes} and
+ * resource is one {@link Routes} class; add a resource by adding one to {@link #resources} and
  * describing it in {@code openapi.json} ({@code OpenApiTest} checks both agree).
  */
 public final class ApiServer implements AutoCloseable {
@@ -77,26 +78,31 @@ public final class ApiServer implements AutoCloseable {
                 .description("Read-your-writes waits open now (at most api-max-waits; beyond, a wait is answered 503)")
                 .tag("namespace", config.namespace()).register(registry);
         ObjectMapper json = strictJson();
+        Problems problems = new Problems(json);
+        JettyProblems jettyProblems = new JettyProblems(json);
+        List<Routes> routes = new ArrayList<>();
+        routes.add(problems);
+        routes.add(new RequestIds());
+        routes.add(new StrictPaths());
+        routes.add(new Auth(tokens));
+        routes.addAll(resources(config, json, problems, registry, tokens.insecure()));
         this.app = Javalin.create(cfg -> {
-            cfg.showJavalinBanner = false;
-            cfg.startupWatcherEnabled = false;
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.startupWatcherEnabled = false;
             cfg.jsonMapper(new JavalinJackson(json, false));
             cfg.http.maxRequestSize = config.get(TallyConfig.API_MAX_BODY_BYTES);
-            JettyProblems jettyProblems = new JettyProblems(json);
+            // Ambiguous paths (an encoded '/') reach StrictPaths, which names the rule they break; Jetty refuses
+            // the others (bytes that are not UTF-8, raw non-ASCII) and JettyProblems answers them in the same words.
+            cfg.jetty.modifyHttpConfiguration(http -> http.setUriCompliance(UriCompliance.LEGACY));
             cfg.jetty.modifyServer(server -> server.setErrorHandler(jettyProblems));
             cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(jettyProblems));
-            cfg.events(events -> events.handlerAdded(h -> {
+            cfg.events.handlerAdded(h -> {
                 if (h.getHttpMethod().isHttpMethod()) {
                     endpoints.add(h.getHttpMethod() + " " + h.getPath());
                 }
-            }));
+            });
+            routes.forEach(r -> r.register(cfg.routes));
         });
-        Problems problems = new Problems(json);
-        problems.register(app);
-        new RequestIds().register(app);
-        new StrictPaths().register(app);
-        new Auth(tokens).register(app);
-        routes(config, json, problems, registry, tokens.insecure()).forEach(r -> r.register(app));
         String host = listenHost(config, tokens);
         try {
             app.start(host, config.get(TallyConfig.API_PORT));
@@ -145,8 +151,9 @@ public final class ApiServer implements AutoCloseable {
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     }
 
-    private List<Routes> routes(TallyConfig config, ObjectMapper json, Problems problems,
-                                PrometheusMeterRegistry registry, boolean insecure) {
+    /** The resources of the API, in the order {@link #endpoints()} lists them. */
+    private List<Routes> resources(TallyConfig config, ObjectMapper json, Problems problems,
+                                   PrometheusMeterRegistry registry, boolean insecure) {
         // Reads after a read-your-writes wait run on the server's request threads, never on Redis's.
         Executor requestThreads = task -> app.jettyServer().server().getThreadPool().execute(task);
         JsonBodies bodies = new JsonBodies(json, config.get(TallyConfig.API_MAX_BODY_BYTES));

@@ -1,6 +1,6 @@
 package io.tally.producer.http;
 
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 
 /** Requires a valid bearer token on every {@code /v1} request; answers 401 otherwise. */
 final class Auth implements Routes {
@@ -11,8 +11,8 @@ final class Auth implements Routes {
     }
 
     @Override
-    public void register(Javalin app) {
-        app.before("/v1/*", ctx -> {
+    public void register(RoutesConfig routes) {
+        routes.before("/v1/*", ctx -> {
             if (!tokens.accepts(ctx.header("Authorization"))) {
                 String header = ctx.header("Authorization");
                 throw new ApiProblem(401, "Unauthorized", header == null

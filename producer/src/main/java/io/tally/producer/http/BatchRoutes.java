@@ -1,7 +1,7 @@
 package io.tally.producer.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.tally.common.model.OpKind;
 import io.tally.producer.SendResult;
@@ -48,8 +48,8 @@ final class BatchRoutes implements Routes {
     }
 
     @Override
-    public void register(Javalin app) {
-        app.post("/v1/batch", this::batch);
+    public void register(RoutesConfig routes) {
+        routes.post("/v1/batch", this::batch);
     }
 
     private void batch(Context ctx) {

@@ -1,6 +1,6 @@
 package io.tally.producer.http;
 
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.tally.common.model.OpKind;
 import io.tally.common.wire.WireFormat;
@@ -46,13 +46,13 @@ final class CounterRoutes implements Routes {
     }
 
     @Override
-    public void register(Javalin app) {
+    public void register(RoutesConfig routes) {
         for (OpKind kind : OpKind.values()) {
-            app.post("/v1/counters/{name}/" + kind.wireName(), ctx -> operate(ctx, kind));
+            routes.post("/v1/counters/{name}/" + kind.wireName(), ctx -> operate(ctx, kind));
         }
-        app.get("/v1/counters/{name}", this::get);
-        app.delete("/v1/counters/{name}", this::delete);
-        app.get("/v1/counters", this::list);
+        routes.get("/v1/counters/{name}", this::get);
+        routes.delete("/v1/counters/{name}", this::delete);
+        routes.get("/v1/counters", this::list);
     }
 
     private void operate(Context ctx, OpKind kind) {

@@ -1,6 +1,6 @@
 package io.tally.producer.http;
 
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 
 /** {@code POST /v1/events}: appends a domain event to its type's partition. */
 final class EventRoutes implements Routes {
@@ -13,7 +13,7 @@ final class EventRoutes implements Routes {
     }
 
     @Override
-    public void register(Javalin app) {
-        app.post("/v1/events", ctx -> sends.answer(ctx, sends.producer().emit(Sends.event(bodies.object(ctx)))));
+    public void register(RoutesConfig routes) {
+        routes.post("/v1/events", ctx -> sends.answer(ctx, sends.producer().emit(Sends.event(bodies.object(ctx)))));
     }
 }

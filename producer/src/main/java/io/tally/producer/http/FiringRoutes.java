@@ -1,6 +1,6 @@
 package io.tally.producer.http;
 
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.tally.producer.read.TallyReader;
 
 import java.util.LinkedHashMap;
@@ -16,8 +16,8 @@ final class FiringRoutes implements Routes {
     }
 
     @Override
-    public void register(Javalin app) {
-        app.get("/v1/firings", ctx -> {
+    public void register(RoutesConfig routes) {
+        routes.get("/v1/firings", ctx -> {
             int limit = Queries.intParam(ctx, "limit", 100, 1, 1000);
             List<Map<String, Object>> firings = reader.recentFirings(limit).stream().map(f -> {
                 Map<String, Object> m = new LinkedHashMap<>();

@@ -1,6 +1,6 @@
 package io.tally.producer.http;
 
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.common.keys.Keys;
 import org.redisson.api.RedissonClient;
@@ -30,9 +30,9 @@ final class HealthRoutes implements Routes {
     }
 
     @Override
-    public void register(Javalin app) {
-        app.get("/health/live", ctx -> ctx.json(up));
-        app.get("/health/ready", ctx -> {
+    public void register(RoutesConfig routes) {
+        routes.get("/health/live", ctx -> ctx.json(up));
+        routes.get("/health/ready", ctx -> {
             boolean exists;
             try {
                 exists = redis.getMap(keys.meta(), StringCodec.INSTANCE).isExistsAsync().toCompletableFuture()
@@ -50,6 +50,6 @@ final class HealthRoutes implements Routes {
             }
             ctx.json(up);
         });
-        app.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TEXT).result(registry.scrape()));
+        routes.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TEXT).result(registry.scrape()));
     }
 }

@@ -2,53 +2,83 @@ package io.tally.producer.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * Answers errors that Jetty raises before a request reaches Javalin (an ambiguous or badly encoded
- * URI such as {@code %2F} or invalid UTF-8 in a path, a malformed request line) as problem+json too,
- * instead of Jetty's HTML error page, so that clients see one error format.
+ * Answers errors that Jetty raises before a request reaches Javalin (a request line or header it
+ * cannot parse, a URI it refuses, an error of the servlet layer) as problem+json too, whatever the
+ * request's {@code Accept}, instead of Jetty's HTML error page, so that clients see one error format.
+ * Jetty refuses some paths that {@link StrictPaths} would refuse too (bytes that are not UTF-8, raw
+ * non-ASCII characters); such a 400 names the rule the path breaks, as {@link StrictPaths} does. Serves
+ * as the error handler of both the server and the servlet context.
  */
 final class JettyProblems extends ErrorHandler {
+    /** The method Jetty gives a request it could not parse (its path is a placeholder too). */
+    private static final String UNPARSED = "BAD";
+
     private final ObjectMapper json;
 
     JettyProblems(ObjectMapper json) {
         this.json = json;
     }
 
+    /** Every method gets a problem body (Jetty writes its own pages for GET, POST and HEAD only). */
     @Override
-    protected void generateAcceptableResponse(Request baseRequest, HttpServletRequest request,
-                                              HttpServletResponse response, int code, String message) throws IOException {
-        String requestId = RequestIds.accepted(request.getHeader(RequestIds.HEADER));
-        byte[] body = body(code, message, request.getRequestURI(), requestId);
-        response.setHeader(RequestIds.HEADER, requestId);
-        response.setContentType(Problems.CONTENT_TYPE);
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
-        baseRequest.setHandled(true);
+    public boolean errorPageForMethod(String method) {
+        return true;
     }
 
     @Override
-    public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-        String requestId = RequestIds.generate();
-        fields.put(HttpHeader.CONTENT_TYPE, Problems.CONTENT_TYPE);
-        fields.put(RequestIds.HEADER, requestId);
-        return ByteBuffer.wrap(body(status, reason, null, requestId));
+    protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
+                                    Callback callback) {
+        String requestId = RequestIds.accepted(request.getHeaders().get(RequestIds.HEADER));
+        boolean unparsed = UNPARSED.equals(request.getMethod()) || request.getHttpURI() == null;
+        byte[] body = body(code, message, unparsed ? null : request.getHttpURI().getPath(), requestId);
+        if (unparsed) {
+            // Jetty closes the connection after this answer without saying so; a client that kept it for its
+            // next request would see that request fail.
+            response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+        }
+        response.getHeaders().put(RequestIds.HEADER, requestId);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, Problems.CONTENT_TYPE);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        response.write(true, ByteBuffer.wrap(body), callback);
     }
 
-    private byte[] body(int code, String message, String instance, String requestId) {
+    private byte[] body(int code, String message, String path, String requestId) {
+        Map<String, Object> body = code == 400 && path != null
+                ? pathProblem(path, requestId).orElseGet(() -> jettyProblem(code, message, path, requestId))
+                : jettyProblem(code, message, path, requestId);
+        try {
+            return json.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            return ("{\"status\":" + code + "}").getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** The body {@link StrictPaths} gives a path that breaks one of its rules. */
+    private static Optional<Map<String, Object>> pathProblem(String path, String requestId) {
+        try {
+            StrictPaths.check(path);
+            return Optional.empty();
+        } catch (ApiProblem p) {
+            return Optional.of(p.body(path, requestId));
+        }
+    }
+
+    private static Map<String, Object> jettyProblem(int code, String message, String instance, String requestId) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", "about:blank");
         String title = HttpStatus.getMessage(code);
@@ -61,10 +91,6 @@ final class JettyProblems extends ErrorHandler {
             body.put("instance", instance);
         }
         body.put("requestId", requestId);
-        try {
-            return json.writeValueAsBytes(body);
-        } catch (JsonProcessingException e) {
-            return ("{\"status\":" + code + "}").getBytes(StandardCharsets.UTF_8);
-        }
+        return body;
     }
 }

@@ -1,6 +1,6 @@
 package io.tally.producer.http;
 
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,8 +16,8 @@ final class OpenApiRoutes implements Routes {
     private final byte[] document = load();
 
     @Override
-    public void register(Javalin app) {
-        app.get("/openapi.json", ctx -> ctx.contentType("application/json").result(document));
+    public void register(RoutesConfig routes) {
+        routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(document));
     }
 
     static byte[] load() {

@@ -1,7 +1,7 @@
 package io.tally.producer.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.tally.common.trigger.InvalidTriggerException;
@@ -26,7 +26,7 @@ import java.util.concurrent.CompletionException;
  * service's own faults (a script error, a bug) and says no more than "see the log under this id".
  * The detail of a failure (Redis's message, the exception) goes to the log under the request id.
  */
-final class Problems {
+final class Problems implements Routes {
     static final String CONTENT_TYPE = "application/problem+json";
     /** The MDC key of the request id (also in JSON log lines). */
     static final String MDC_REQUEST_ID = "requestId";
@@ -38,9 +38,10 @@ final class Problems {
         this.json = json;
     }
 
-    void register(Javalin app) {
-        app.exception(HttpResponseException.class, (e, ctx) -> write(ctx, of(e, ctx)));
-        app.exception(Exception.class, (e, ctx) -> write(ctx, of(e)));
+    @Override
+    public void register(RoutesConfig routes) {
+        routes.exception(HttpResponseException.class, (e, ctx) -> write(ctx, of(e, ctx)));
+        routes.exception(Exception.class, (e, ctx) -> write(ctx, of(e)));
     }
 
     /** Answers the problem and logs its cause, if it has one, under the request id. */

@@ -1,6 +1,6 @@
 package io.tally.producer.http;
 
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
 import java.util.HexFormat;
@@ -20,8 +20,8 @@ final class RequestIds implements Routes {
     private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
     @Override
-    public void register(Javalin app) {
-        app.before(ctx -> {
+    public void register(RoutesConfig routes) {
+        routes.before(ctx -> {
             String id = accepted(ctx.header(HEADER));
             ctx.attribute(ATTRIBUTE, id);
             ctx.header(HEADER, id);

@@ -1,8 +1,8 @@
 package io.tally.producer.http;
 
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 
 /** One resource of the HTTP API; each registers its own endpoints. */
 interface Routes {
-    void register(Javalin app);
+    void register(RoutesConfig routes);
 }

@@ -1,6 +1,6 @@
 package io.tally.producer.http;
 
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.tally.common.wire.WireFormat;
 import io.tally.producer.CounterSeries;
@@ -32,9 +32,9 @@ final class SeriesRoutes implements Routes {
     }
 
     @Override
-    public void register(Javalin app) {
-        app.get("/v1/counters/{name}/series", this::series);
-        app.get("/v1/unique", this::union);
+    public void register(RoutesConfig routes) {
+        routes.get("/v1/counters/{name}/series", this::series);
+        routes.get("/v1/unique", this::union);
     }
 
     private void series(Context ctx) {

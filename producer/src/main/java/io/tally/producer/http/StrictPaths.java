@@ -1,6 +1,6 @@
 package io.tally.producer.http;
 
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -23,8 +23,8 @@ final class StrictPaths implements Routes {
             + "encoded surrogates and overlong forms are not UTF-8)";
 
     @Override
-    public void register(Javalin app) {
-        app.before(ctx -> check(ctx.req().getRequestURI()));
+    public void register(RoutesConfig routes) {
+        routes.before(ctx -> check(ctx.req().getRequestURI()));
     }
 
     /** Throws a 400 problem naming the rule the raw (still percent-encoded) path breaks. */

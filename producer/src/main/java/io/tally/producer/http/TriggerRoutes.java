@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.tally.common.trigger.Trigger;
 import io.tally.common.trigger.TriggerJson;
@@ -33,11 +33,11 @@ final class TriggerRoutes implements Routes {
     }
 
     @Override
-    public void register(Javalin app) {
-        app.post("/v1/triggers", this::create);
-        app.get("/v1/triggers", this::list);
-        app.get("/v1/triggers/{id}", ctx -> answer(ctx, triggers.get(ctx.pathParam("id")), ctx.pathParam("id")));
-        app.delete("/v1/triggers/{id}", ctx -> answer(ctx, triggers.cancel(ctx.pathParam("id")), ctx.pathParam("id")));
+    public void register(RoutesConfig routes) {
+        routes.post("/v1/triggers", this::create);
+        routes.get("/v1/triggers", this::list);
+        routes.get("/v1/triggers/{id}", ctx -> answer(ctx, triggers.get(ctx.pathParam("id")), ctx.pathParam("id")));
+        routes.delete("/v1/triggers/{id}", ctx -> answer(ctx, triggers.cancel(ctx.pathParam("id")), ctx.pathParam("id")));
     }
 
     private void create(Context ctx) {

@@ -76,6 +76,7 @@ class StrictParsingTest {
         assertPathRefused(post("/v1/counters/a%ED%A0%80b/incr", "{}"), "not valid UTF-8"); // an encoded surrogate
         assertPathRefused(post("/v1/counters/a%C0%AFb/incr", "{}"), "not valid UTF-8"); // an overlong '/'
         assertPathRefused(get("/v1/counters/a%E2%82"), "not valid UTF-8"); // cut short
+        assertPathRefused(delete("/v1/counters/a%FFb"), "not valid UTF-8"); // Jetty refuses it: a problem for any method
         assertThat(entriesOf("a\uFFFDb")).isZero();
     }
 
@@ -93,6 +94,20 @@ class StrictParsingTest {
         String raw = rawRequest("GET /v1/counters/a%G1b HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN
                 + "\r\nConnection: close\r\n\r\n");
         assertThat(raw).startsWith("HTTP/1.1 400").contains("application/problem+json");
+    }
+
+    @Test
+    void requestJettyCannotParse_is400Problem_thatSaysTheConnectionCloses() throws Exception {
+        // Jetty refuses an encoded NUL before any handler and closes the connection after its answer: the answer
+        // must say so, or a client that keeps connections sends its next request into a closed one.
+        String raw = rawRequest("GET /v1/counters/a%00b HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(raw).startsWith("HTTP/1.1 400").contains("Content-Type: application/problem+json")
+                .containsIgnoringCase("Connection: close");
+        JsonNode body = JSON.readTree(raw.substring(raw.indexOf("\r\n\r\n") + 4));
+        assertThat(body.get("status").asInt()).isEqualTo(400);
+        assertThat(body.get("requestId").asText()).matches("[0-9a-f]{16}");
+        assertThat(raw).contains("X-Request-Id: " + body.get("requestId").asText());
+        assertThat(body.has("instance")).as("Jetty's placeholder path is not shown").isFalse();
     }
 
     @Test
@@ -198,6 +213,10 @@ class StrictParsingTest {
 
     private static HttpResponse<String> get(String path) throws Exception {
         return HTTP.send(authed(path).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> delete(String path) throws Exception {
+        return HTTP.send(authed(path).DELETE().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpRequest.Builder authed(String path) {
