@@ -35,8 +35,12 @@ final class ApiProblem extends RuntimeException {
         return new ApiProblem(404, "Not found", detail, null);
     }
 
+    /**
+     * 413. The body is left unread, so the server closes the connection after the answer; saying so lets a
+     * client that keeps connections alive open a new one instead of sending its next request into a closed one.
+     */
     static ApiProblem tooLarge(String detail) {
-        return new ApiProblem(413, "Content too large", detail, null);
+        return new ApiProblem(413, "Content too large", detail, null).header("Connection", "close");
     }
 
     /** 503 with {@code Retry-After}: the service cannot serve now, a retry later may succeed. */

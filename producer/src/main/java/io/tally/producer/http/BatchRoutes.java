@@ -55,6 +55,7 @@ final class BatchRoutes implements Routes {
     private void batch(Context ctx) {
         long declared = ctx.req().getContentLengthLong();
         if (declared > maxBatchBytes) {
+            RefusedBodies.drain(ctx);
             throw tooLarge(declared);
         }
         Summary summary = new Summary();

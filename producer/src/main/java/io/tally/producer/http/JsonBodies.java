@@ -60,11 +60,13 @@ final class JsonBodies {
     private byte[] read(Context ctx) {
         long declared = ctx.req().getContentLengthLong();
         if (declared > maxBytes) {
+            RefusedBodies.drain(ctx);
             throw tooLarge(declared);
         }
         try (InputStream in = ctx.bodyInputStream()) {
             byte[] body = in.readNBytes(maxBytes + 1);
             if (body.length > maxBytes) {
+                RefusedBodies.drain(in);
                 throw tooLarge(-1);
             }
             return body;
