@@ -120,8 +120,7 @@ public final class RedisFailures {
         if (reply.contains(SCRIPT_DENIED)) {
             return Optional.of(noPermission(reply, at));
         }
-        String code = reply.split(" ", 2)[0];
-        return switch (code) {
+        return switch (RedisErrorCode.of(reply)) {
             case "WRONGPASS" -> Optional.of(wrongPassword(at));
             case "NOAUTH" -> Optional.of(noAuth(at));
             case "OOM" -> Optional.of(outOfMemory(at));

@@ -1,5 +1,6 @@
 package io.tally.producer.http;
 
+import io.tally.common.redis.RedisErrorCode;
 import org.redisson.client.RedisBusyException;
 import org.redisson.client.RedisClusterDownException;
 import org.redisson.client.RedisConnectionException;
@@ -78,20 +79,8 @@ final class RedisFailures {
         };
     }
 
-    /**
-     * The error code of a Redis error reply: its first word when that is all capitals ({@code OOM},
-     * {@code BUSY}, {@code LOADING}, {@code MASTERDOWN}, {@code NOPERM}, {@code READONLY}, ...), else
-     * the empty string. Redis puts the code first; clients keep it as the message's start.
-     */
+    /** The error code of a Redis error reply ({@link RedisErrorCode#of}). */
     static String errorCode(String message) {
-        if (message == null) {
-            return "";
-        }
-        int end = 0;
-        while (end < message.length() && message.charAt(end) >= 'A' && message.charAt(end) <= 'Z') {
-            end++;
-        }
-        boolean word = end > 0 && (end == message.length() || message.charAt(end) == ' ');
-        return word ? message.substring(0, end) : "";
+        return RedisErrorCode.of(message);
     }
 }

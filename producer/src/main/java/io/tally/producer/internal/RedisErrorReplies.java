@@ -1,5 +1,6 @@
 package io.tally.producer.internal;
 
+import io.tally.common.redis.RedisErrorCode;
 import org.redisson.client.RedisBusyException;
 import org.redisson.client.RedisClusterDownException;
 import org.redisson.client.RedisException;
@@ -21,9 +22,7 @@ final class RedisErrorReplies {
     }
 
     static RedisException of(String reply) {
-        int space = reply.indexOf(' ');
-        String code = space < 0 ? reply : reply.substring(0, space);
-        return switch (code) {
+        return switch (RedisErrorCode.of(reply)) {
             case "OOM" -> new RedisOutOfMemoryException(reply);
             case "LOADING" -> new RedisLoadingException(reply);
             case "BUSY" -> new RedisBusyException(reply);
