@@ -29,15 +29,22 @@ if #entries == 0 then
 end
 local id, flat = entries[1][1], entries[1][2]
 
-local function parse_id(s)
-  local dash = string.find(s, '-', 1, true)
-  return tonumber(string.sub(s, 1, dash - 1)), tonumber(string.sub(s, dash + 1))
+-- Stream ids compared as decimals of digits (as apply.lua does): Lua numbers lose precision past 2^53,
+-- and a writer may choose ids up to 18446744073709551615-18446744073709551615.
+local function digits_less(a, b)
+  if #a ~= #b then return #a < #b end
+  return a < b
+end
+
+local function id_after(a, b)
+  local da, db = string.find(a, '-', 1, true), string.find(b, '-', 1, true)
+  local ams, bms = string.sub(a, 1, da - 1), string.sub(b, 1, db - 1)
+  if ams ~= bms then return digits_less(bms, ams) end
+  return digits_less(string.sub(b, db + 1), string.sub(a, da + 1))
 end
 
 local checkpoint = redis.call('HGET', KEYS[2], ARGV[3]) or '0-0'
-local ms, seq = parse_id(id)
-local cms, cseq = parse_id(checkpoint)
-if not flat or ms < cms or (ms == cms and seq <= cseq) then
+if not flat or not id_after(id, checkpoint) then
   redis.call('XACK', KEYS[1], GROUP, id)
   return {'ACKED', id}
 end

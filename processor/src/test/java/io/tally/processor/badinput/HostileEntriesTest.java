@@ -114,6 +114,20 @@ class HostileEntriesTest {
     }
 
     @Test
+    void thePoisonDeadLetterScriptComparesIdsBeyondTwoToThe53Exactly() {
+        // as numbers the entry's ms equals the checkpoint's, and the entry would look already applied
+        h.xadd(ops(), "18446744073709551615-0", fields("op", "incr", "counter", "c"));
+        h.redis.call("HSET", h.keys.checkpoint(PART), "ops", "18446744073709551614-0");
+        h.redis.call("XREADGROUP", "GROUP", "tally", LEASE, "STREAMS", ops(), ">");
+        List<?> reply = list(h.runAtomically("dead_letter_entry",
+                List.of(ops(), h.keys.checkpoint(PART), h.keys.lease(PART), h.keys.dlq(PART)),
+                LEASE, LEASE, "ops", "0-0", "ERR boom"));
+        assertThat(reply.stream().map(RawRedis::str)).containsExactly("DEAD", "18446744073709551615-0");
+        assertThat(str(h.redis.call("HGET", h.keys.checkpoint(PART), "ops"))).isEqualTo("18446744073709551615-0");
+        assertThat(h.redis.call("XLEN", h.keys.dlq(PART))).isEqualTo(1L);
+    }
+
+    @Test
     void anEntryWithTheMaximalIdIsAppliedWithoutALatencyStamp() {
         h.xadd(ops(), MAX_ID, fields("op", "incr", "counter", "c", "by", "3"));
         List<?> reply = list(h.apply(LEASE, ">", ""));
