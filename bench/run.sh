@@ -6,8 +6,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-if [[ ! -f bench/target/tally-bench.jar || ! -f processor/target/tally-processor.jar ]]; then
-  mvn -q -B install -DskipTests
+if [[ ! -f bench/target/tally-bench.jar || ! -f app/target/tally.jar ]]; then
+  mvn -q -B -DskipTests -pl app,bench -am package
 fi
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 exec java -Xmx512m -jar bench/target/tally-bench.jar "$@"

@@ -6,16 +6,20 @@ COPY pom.xml ./
 COPY common common
 COPY producer producer
 COPY processor processor
-# the root pom lists the bom and bench modules; their poms are enough for Maven to read the reactor (-pl builds only what the image needs)
+COPY app app
+# the libraries' tests compile against the test kit
+COPY testkit testkit
+# the root pom lists the bom, it and bench modules too; their poms are enough for Maven to read the reactor (-pl builds only what the image needs)
 COPY bom/pom.xml bom/pom.xml
+COPY it/pom.xml it/pom.xml
 COPY bench/pom.xml bench/pom.xml
-RUN --mount=type=cache,target=/root/.m2 mvn -q -B -DskipTests -pl processor -am package
+RUN --mount=type=cache,target=/root/.m2 mvn -q -B -DskipTests -pl app -am package
 
 # JRE only; the shaded jar holds every dependency.
 # Java 21, a current LTS: rebuild the image regularly to take the JDK's security updates (docs/operations.md)
 FROM eclipse-temurin:21-jre
 RUN groupadd --system --gid 10001 tally && useradd --system --uid 10001 --gid tally --no-create-home --shell /usr/sbin/nologin tally
-COPY --from=build /src/processor/target/tally-processor.jar /app/tally-processor.jar
+COPY --from=build /src/app/target/tally.jar /app/tally.jar
 USER 10001:10001
 ENV TALLY_METRICS_PORT=9400 \
     TALLY_LOG_FORMAT=json
@@ -26,4 +30,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=40s --retries=3 \
 # Heap sized from the container's memory limit; an OutOfMemoryError ends the process so that the
 # orchestrator restarts it (its leases expire and other processors take over).
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:InitialRAMPercentage=50", "-XX:+UseG1GC", \
-            "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/tally-processor.jar", "processor"]
+            "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/tally.jar", "processor"]

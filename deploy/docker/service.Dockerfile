@@ -6,15 +6,19 @@ COPY pom.xml ./
 COPY common common
 COPY producer producer
 COPY processor processor
-# the root pom lists the bom and bench modules; their poms are enough for Maven to read the reactor (-pl builds only what the image needs)
+COPY app app
+# the libraries' tests compile against the test kit
+COPY testkit testkit
+# the root pom lists the bom, it and bench modules too; their poms are enough for Maven to read the reactor (-pl builds only what the image needs)
 COPY bom/pom.xml bom/pom.xml
+COPY it/pom.xml it/pom.xml
 COPY bench/pom.xml bench/pom.xml
-RUN --mount=type=cache,target=/root/.m2 mvn -q -B -DskipTests -pl producer -am package
+RUN --mount=type=cache,target=/root/.m2 mvn -q -B -DskipTests -pl app -am package
 
 # Java 21, a current LTS: rebuild the image regularly to take the JDK's security updates (docs/operations.md)
 FROM eclipse-temurin:21-jre
 RUN groupadd --system --gid 10001 tally && useradd --system --uid 10001 --gid tally --no-create-home --shell /usr/sbin/nologin tally
-COPY --from=build /src/producer/target/tally-producer.jar /app/tally-producer.jar
+COPY --from=build /src/app/target/tally.jar /app/tally.jar
 USER 10001:10001
 ENV TALLY_API_PORT=8080 \
     TALLY_LOG_FORMAT=json
@@ -22,4 +26,4 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=40s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${TALLY_API_PORT} && printf 'GET /health/ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:InitialRAMPercentage=50", "-XX:+UseG1GC", \
-            "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/tally-producer.jar", "serve"]
+            "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/tally.jar", "serve"]

@@ -74,7 +74,7 @@ final class BenchContext {
         return new Observer(redisUrl, namespace, Workload.PARTITIONS);
     }
 
-    /** A processor process: {@code java -Xmx256m -jar processor/target/tally-processor.jar ...}. */
+    /** A processor process: {@code java -Xmx256m -jar app/target/tally.jar ...}. */
     Child processor(String id, String namespace, String... jvmFlags) {
         return processor(id, namespace, redisUrl, List.of(), jvmFlags);
     }
@@ -85,7 +85,7 @@ final class BenchContext {
         if (processorJar != null && Files.isRegularFile(processorJar)) {
             cmd.addAll(List.of("-jar", processorJar.toString(), "processor"));
         } else {
-            cmd.addAll(List.of("-cp", Child.classpath(), "io.tally.processor.app.ProcessorMain"));
+            cmd.addAll(List.of("-cp", Child.classpath(), "io.tally.app.runtime.ProcessorMain"));
         }
         cmd.addAll(List.of("--redis-url", url, "--namespace", namespace, "--partitions",
                 Integer.toString(Workload.PARTITIONS), "--processor-id", id,

@@ -51,7 +51,7 @@ public final class BenchMain implements Callable<Integer> {
     int leaseTtlMs;
     @Option(names = "--rate", defaultValue = "50000", description = "Full rate used by latency, takeover and memory when steady is not run (they use half).")
     double rate;
-    @Option(names = "--processor-jar", description = "Processor jar (default: processor/target/tally-processor.jar next to this jar's module).")
+    @Option(names = "--processor-jar", description = "The tally jar that runs the processors (default: app/target/tally.jar next to this jar's module).")
     Path processorJar;
     @Option(names = "--jfr", description = "Record a JFR profile of the drain processor into the work folder.")
     boolean jfr;
@@ -188,9 +188,9 @@ public final class BenchMain implements Callable<Integer> {
         }
         try {
             Path self = Path.of(BenchMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            // bench/target/tally-bench.jar or bench/target/classes -> <root>/processor/target/tally-processor.jar
+            // bench/target/tally-bench.jar or bench/target/classes -> <root>/app/target/tally.jar
             Path root = self.getParent().getParent().getParent();
-            Path jar = root.resolve("processor/target/tally-processor.jar");
+            Path jar = root.resolve("app/target/tally.jar");
             return Files.isRegularFile(jar) ? jar : null;
         } catch (Exception e) {
             return null;

@@ -10,11 +10,11 @@ import io.tally.producer.SendResult;
 import io.tally.producer.TallyException;
 import io.tally.producer.TallyProducer;
 import io.tally.producer.triggers.TriggerClient;
-import io.tally.testsupport.RedisServer;
-import io.tally.testsupport.chaos.ChaosClient;
-import io.tally.testsupport.chaos.ChaosRun;
-import io.tally.testsupport.chaos.ChaosRun.Fault;
-import io.tally.testsupport.chaos.ValidTraffic;
+import io.tally.testkit.RedisServer;
+import io.tally.testkit.chaos.ChaosClient;
+import io.tally.testkit.chaos.ChaosRun;
+import io.tally.testkit.chaos.ChaosRun.Fault;
+import io.tally.testkit.chaos.ValidTraffic;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +26,7 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * Scenario {@code hostile} (issue 16): valid traffic with every send carrying an id, the hostile
- * entries of {@link io.tally.testsupport.chaos.HostileCatalogue} XADDed raw into the partition
+ * entries of {@link io.tally.testkit.chaos.HostileCatalogue} XADDed raw into the partition
  * streams, processors SIGKILLed and SIGSTOPped past their lease, Redis restarted (AOF
  * {@code appendfsync always}), and an entry with an id ten years ahead at the end; then every counter,
  * 1m bucket, firing and dead letter is checked exactly ({@link ChaosRun}, shared with

@@ -1,7 +1,7 @@
 package io.tally.processor.badinput;
 
 import io.tally.common.keys.Partitioner;
-import io.tally.testsupport.RedisServer;
+import io.tally.testkit.RedisServer;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;

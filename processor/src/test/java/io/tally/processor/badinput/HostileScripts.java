@@ -2,7 +2,7 @@ package io.tally.processor.badinput;
 
 import io.tally.common.keys.Keys;
 import io.tally.processor.worker.ApplyRound;
-import io.tally.testsupport.RedisServer;
+import io.tally.testkit.RedisServer;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,7 @@
 package io.tally.processor.badinput;
 
 import io.tally.common.keys.Partitioner;
-import io.tally.testsupport.RedisServer;
+import io.tally.testkit.RedisServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,8 @@
 package io.tally.processor.lease;
 
 import io.tally.common.keys.Keys;
-import io.tally.testsupport.RealRedisExtension;
-import io.tally.testsupport.TestRedis;
+import io.tally.testkit.RealRedisExtension;
+import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -5,7 +5,7 @@ import io.tally.common.keys.Keys;
 import io.tally.common.keys.Partitioner;
 import io.tally.common.redis.Namespace;
 import io.tally.common.redis.RedisClientFactory;
-import io.tally.testsupport.RedisServer;
+import io.tally.testkit.RedisServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -6,7 +6,7 @@ import io.tally.common.resp.RespEndpoint;
 import io.tally.common.resp.RespErrorReply;
 import io.tally.common.resp.ReplyParser;
 import io.tally.common.resp.RespReader;
-import io.tally.testsupport.RedisServer;
+import io.tally.testkit.RedisServer;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;

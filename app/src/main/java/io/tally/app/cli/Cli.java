@@ -1,0 +1,121 @@
+package io.tally.app.cli;
+
+import io.tally.common.config.ConfigException;
+import io.tally.common.config.TallyConfig;
+import io.tally.common.redis.RedisFailures;
+import io.tally.common.wire.InvalidEntryException;
+import picocli.CommandLine;
+
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds and runs picocli command lines the Tally way: the environment is handed to every
+ * {@link EnvAware} command and mixin (tests pass their own), configuration and input errors exit
+ * with 2 and a one-line message, runtime failures with 1.
+ */
+public final class Cli {
+    /** Exit code of a usage or configuration error. */
+    public static final int USAGE = 2;
+    /** Exit code of a runtime failure. */
+    public static final int FAILURE = 1;
+
+    private Cli() {
+    }
+
+    /** A command line for {@code root} and {@code subcommands} whose commands see {@code env}. */
+    public static CommandLine commandLine(Object root, List<Class<?>> subcommands, Map<String, String> env,
+                                          PrintWriter out, PrintWriter err) {
+        CommandLine.IFactory defaults = CommandLine.defaultFactory();
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> cls) throws Exception {
+                K instance = defaults.create(cls);
+                if (instance instanceof EnvAware aware) {
+                    aware.env(env);
+                }
+                return instance;
+            }
+        };
+        CommandLine cmd = root instanceof Class<?> c ? new CommandLine(c, factory) : new CommandLine(root, factory);
+        if (root instanceof EnvAware aware) {
+            aware.env(env);
+        }
+        // Settings reach only the subcommands present when they are made: add them first.
+        subcommands.forEach(cmd::addSubcommand);
+        cmd.setOut(out);
+        cmd.setErr(err);
+        cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            String name = commandLine.getCommandSpec().qualifiedName();
+            if (e instanceof ConfigException || e instanceof InvalidEntryException) {
+                commandLine.getErr().println(name + ": " + e.getMessage());
+                return USAGE;
+            }
+            ConfigOptions options = configOptions(commandLine);
+            // A runtime failure may quote what Redis holds or replied: escaped like any value from Redis.
+            commandLine.getErr().println(name + ": " + TerminalText.safe(describe(e, configOf(options)), 1000));
+            if (options != null && options.verbose) {
+                e.printStackTrace(commandLine.getErr());
+            }
+            return FAILURE;
+        });
+        return cmd;
+    }
+
+    /** Runs a root command with the process's streams and environment. */
+    public static int run(Object root, String... args) {
+        PrintWriter out = utf8(System.out);
+        PrintWriter err = utf8(System.err);
+        return commandLine(root, List.of(), System.getenv(), out, err).execute(args);
+    }
+
+    /**
+     * A UTF-8 writer on a standard stream: Java 17 would otherwise encode in the locale's charset, which
+     * under {@code LANG=C} turns counter names and the sparkline of {@code tally series} into {@code ?}.
+     */
+    public static PrintWriter utf8(OutputStream stream) {
+        return new PrintWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8), true);
+    }
+
+    /**
+     * One line for a runtime failure: for a Redis failure its cause and fix ({@link RedisFailures}), else
+     * the innermost message.
+     *
+     * @param config the command's configuration (names the URL and user), or null
+     */
+    public static String describe(Throwable e, TallyConfig config) {
+        return RedisFailures.describe(e, config).orElseGet(() -> describe(e));
+    }
+
+    /** The command's connection options, if it has them as a mixin. */
+    private static ConfigOptions configOptions(CommandLine commandLine) {
+        for (CommandLine.Model.CommandSpec mixin : commandLine.getCommandSpec().mixins().values()) {
+            if (mixin.userObject() instanceof ConfigOptions options) {
+                return options;
+            }
+        }
+        return null;
+    }
+
+    private static TallyConfig configOf(ConfigOptions options) {
+        try {
+            return options == null ? null : options.config();
+        } catch (ConfigException e) {
+            return null;
+        }
+    }
+
+    static String describe(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        String msg = t.getMessage();
+        return msg == null ? t.getClass().getSimpleName() : msg;
+    }
+}

@@ -1,0 +1,133 @@
+package io.tally.app.cli;
+
+import io.tally.common.config.ConfigException;
+import io.tally.producer.dlq.DeadLetter;
+import io.tally.producer.dlq.DeadLetterFilter;
+import io.tally.producer.dlq.DeadLetters;
+import io.tally.producer.read.Topic;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code tally dlq list|replay|purge}: inspects and handles dead letters. */
+@Command(name = "dlq", mixinStandardHelpOptions = true, description = "Lists, replays or purges dead letters.",
+        subcommands = {DlqCommand.ListLetters.class, DlqCommand.Replay.class, DlqCommand.Purge.class})
+public final class DlqCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return Cli.USAGE;
+    }
+
+    /** Filters shared by the three subcommands. */
+    public static final class Filters {
+        @Option(names = "--reason", paramLabel = "CODE", description = "Only this reason (bad_number, unknown_op, ...).")
+        String reason;
+        @Option(names = "--partition", paramLabel = "P", description = "Only this partition.")
+        Integer partition;
+        @Option(names = "--source", paramLabel = "STREAM", description = "Only dead letters from ops or events.")
+        String source;
+        @Option(names = "--limit", paramLabel = "N", defaultValue = "1000",
+                description = "At most N dead letters (default ${DEFAULT-VALUE}).")
+        int limit;
+
+        DeadLetterFilter filter() {
+            Topic topic = null;
+            if (source != null) {
+                topic = Topic.fromWire(source);
+                if (topic == null) {
+                    throw new ConfigException("Invalid value '" + source + "' for --source: must be ops or events");
+                }
+            }
+            return new DeadLetterFilter(reason, partition, topic);
+        }
+    }
+
+    abstract static class Base implements Callable<Integer> {
+        @Mixin
+        ConfigOptions options;
+        @Mixin
+        Filters filters;
+        @Mixin
+        OutputOptions output;
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            DeadLetterFilter filter = filters.filter();
+            try (Session s = Session.existing(options.config())) {
+                if (filter.partition() != null && (filter.partition() < 0 || filter.partition() >= s.partitions)) {
+                    throw new ConfigException("Invalid value " + filter.partition() + " for --partition: namespace '"
+                            + s.keys.namespace() + "' has partitions 0.." + (s.partitions - 1));
+                }
+                return run(s.deadLetters(), filter, spec.commandLine().getOut());
+            }
+        }
+
+        abstract int run(DeadLetters dlq, DeadLetterFilter filter, PrintWriter out);
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists dead letters, oldest first.")
+    public static final class ListLetters extends Base {
+        @Override
+        int run(DeadLetters dlq, DeadLetterFilter filter, PrintWriter out) {
+            List<DeadLetter> letters = dlq.list(filter, filters.limit);
+            for (DeadLetter d : letters) {
+                out.printf("p%d %s  %-16s %s %s  %s  %s%n", d.partition(), output.safe(d.id()), output.safe(d.reason()),
+                        output.safe(d.source()), output.safe(d.sourceId()), original(d), output.safe(d.error()));
+            }
+            out.printf("%d dead letter(s)%n", letters.size());
+            return 0;
+        }
+
+        /** The original entry's fields, each key and value escaped and cut on its own. */
+        private String original(DeadLetter d) {
+            StringBuilder sb = new StringBuilder("{");
+            d.original().forEach((k, v) -> sb.append(sb.length() > 1 ? ", " : "").append(output.safe(k)).append('=')
+                    .append(output.safe(v)));
+            return sb.append('}').toString();
+        }
+    }
+
+    @Command(name = "replay", mixinStandardHelpOptions = true,
+            description = "Re-appends dead letters to their source stream and removes them from the dead-letter stream.")
+    public static final class Replay extends Base {
+        @Override
+        int run(DeadLetters dlq, DeadLetterFilter filter, PrintWriter out) {
+            List<DeadLetters.Replayed> replayed = dlq.replay(filter, filters.limit);
+            for (DeadLetters.Replayed r : replayed) {
+                out.printf("p%d %s -> %s %s%n", r.letter().partition(), output.safe(r.letter().id()),
+                        output.safe(r.letter().source()), output.safe(r.newId()));
+            }
+            out.printf("replayed %d dead letter(s)%n", replayed.size());
+            return 0;
+        }
+    }
+
+    @Command(name = "purge", mixinStandardHelpOptions = true,
+            description = "Deletes dead letters. Needs a filter, or --all.")
+    public static final class Purge extends Base {
+        @Option(names = "--all", description = "Purge every dead letter (up to --limit) when no filter is given.")
+        boolean all;
+
+        @Override
+        int run(DeadLetters dlq, DeadLetterFilter filter, PrintWriter out) {
+            if (filter.isAll() && !all) {
+                throw new ConfigException("refusing to purge every dead letter: give --reason, --partition or "
+                        + "--source, or --all");
+            }
+            out.printf("purged %d dead letter(s)%n", dlq.purge(filter, filters.limit));
+            return 0;
+        }
+    }
+}

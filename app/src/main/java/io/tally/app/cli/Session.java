@@ -1,0 +1,83 @@
+package io.tally.app.cli;
+
+import io.tally.common.config.TallyConfig;
+import io.tally.common.keys.Keys;
+import io.tally.common.redis.Namespace;
+import io.tally.common.redis.RedisClientFactory;
+import io.tally.producer.CounterSeries;
+import io.tally.producer.ProducerMetrics;
+import io.tally.producer.TallyProducer;
+import io.tally.producer.dlq.DeadLetters;
+import io.tally.producer.read.TallyReader;
+import io.tally.producer.status.StatusReader;
+import org.redisson.api.RedissonClient;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * One command's connection to a namespace. No command creates a namespace (only a processor and
+ * {@code tally init} do): read-only commands use {@link #existing}, so that a typo in
+ * {@code --namespace} is reported; commands that write use {@link #awaiting}, which gives a
+ * processor starting alongside up to {@code send-timeout-ms} to create it.
+ */
+final class Session implements AutoCloseable {
+    final TallyConfig config;
+    final RedissonClient redis;
+    final Keys keys;
+    final int partitions;
+
+    private Session(TallyConfig config, RedissonClient redis, Keys keys, int partitions) {
+        this.config = config;
+        this.redis = redis;
+        this.keys = keys;
+        this.partitions = partitions;
+    }
+
+    /** A session on a namespace that must already exist. */
+    static Session existing(TallyConfig config) {
+        return open(config, redis -> Namespace.open(redis, config));
+    }
+
+    /** A session on a namespace that exists or appears within {@code send-timeout-ms}. */
+    static Session awaiting(TallyConfig config) {
+        return open(config, redis -> Namespace.await(redis, config, config.get(TallyConfig.SEND_TIMEOUT_MS)));
+    }
+
+    private static Session open(TallyConfig config, Function<RedissonClient, Namespace> namespace) {
+        RedissonClient redis = RedisClientFactory.create(config);
+        try {
+            Namespace ns = namespace.apply(redis);
+            return new Session(config, redis, ns.keys(), ns.partitions());
+        } catch (RuntimeException e) {
+            redis.shutdown();
+            throw e;
+        }
+    }
+
+    TallyReader reader() {
+        return new TallyReader(redis, keys, partitions);
+    }
+
+    /** Series and unique reads; the windows are this command's {@code series-windows}. */
+    CounterSeries series() {
+        return CounterSeries.create(redis, keys, partitions, config.get(TallyConfig.SERIES_WINDOWS));
+    }
+
+    DeadLetters deadLetters() {
+        return new DeadLetters(redis, keys, partitions);
+    }
+
+    StatusReader status() {
+        return new StatusReader(redis, keys, partitions);
+    }
+
+    TallyProducer producer() {
+        return TallyProducer.create(redis, config, ProducerMetrics.NOOP);
+    }
+
+    @Override
+    public void close() {
+        redis.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+}

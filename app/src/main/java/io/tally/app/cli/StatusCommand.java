@@ -1,0 +1,96 @@
+package io.tally.app.cli;
+
+import io.tally.producer.status.MemberStatus;
+import io.tally.producer.status.NamespaceStatus;
+import io.tally.producer.status.PartitionStatus;
+import io.tally.producer.status.TopicStatus;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code tally status}: one row per partition and stream (owner, length, last applied id, lag,
+ * pending, oldest pending age, dead letters), the halted partitions and the live processors, like
+ * {@code kafka-consumer-groups --describe}.
+ */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Shows partitions (owner, lag, pending, dead letters) and live processors.")
+public final class StatusCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions options;
+    @Mixin
+    OutputOptions output;
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        try (Session s = Session.existing(options.config())) {
+            print(s.status().read(), spec.commandLine().getOut(), output.full);
+            return 0;
+        }
+    }
+
+    /** Prints the table, long owner and member ids cut; public so the demo can show the same view. */
+    public static void print(NamespaceStatus st, PrintWriter out) {
+        print(st, out, false);
+    }
+
+    /** Prints the table; ids from Redis are escaped ({@link TerminalText}) and, unless {@code full}, cut. */
+    static void print(NamespaceStatus st, PrintWriter out, boolean full) {
+        out.printf("NAMESPACE %s  partitions %d  unowned %d  backlog %d  dead letters %d%n%n", TerminalText.safe(st.namespace()),
+                st.partitions().size(), st.unowned(), st.totalBacklog(), st.totalDeadLetters());
+        String fmt = "%-9s %-7s %-32s %10s %-22s %8s %8s %12s %5s%n";
+        out.printf(fmt, "PARTITION", "STREAM", "OWNER", "LENGTH", "LAST-APPLIED", "LAG", "PENDING", "OLDEST-PEND", "DLQ");
+        for (PartitionStatus p : st.partitions()) {
+            row(out, fmt, p, "ops", p.ops(), Long.toString(p.deadLetters()), full);
+            row(out, fmt, p, "events", p.events(), "", full);
+        }
+        halts(st, out, full);
+        out.printf("%nPROCESSORS %d%n", st.members().size());
+        if (!st.members().isEmpty()) {
+            out.printf("%-40s %10s %14s%n", "ID", "PARTITIONS", "HEARTBEAT-AGE");
+            for (MemberStatus m : st.members()) {
+                out.printf("%-40s %10d %12d ms%n", full ? TerminalText.safe(m.id(), 0) : abbreviate(m.id(), 40),
+                        m.partitionsOwned(), m.heartbeatAgeMs());
+            }
+        }
+        out.flush();
+    }
+
+    /** Halted partitions, when there are any: reason, since, and the detail and processor from the halt hash. */
+    private static void halts(NamespaceStatus st, PrintWriter out, boolean full) {
+        if (st.halted() == 0) {
+            return;
+        }
+        out.printf("%nHALTED %d%n", st.halted());
+        String fmt = "%-9s %-20s %-24s %s%n";
+        out.printf(fmt, "PARTITION", "REASON", "SINCE", "DETAIL");
+        int max = full ? 0 : TerminalText.DEFAULT_MAX;
+        for (PartitionStatus p : st.partitions()) {
+            p.halt().ifPresent(h -> out.printf(fmt, p.partition(), TerminalText.safe(h.reason(), max),
+                    h.sinceMs() < 0 ? "?" : Instant.ofEpochMilli(h.sinceMs()).truncatedTo(ChronoUnit.SECONDS),
+                    TerminalText.safe(h.detail(), max) + " (processor " + abbreviate(h.processor(), 40) + ")"));
+        }
+    }
+
+    private static void row(PrintWriter out, String fmt, PartitionStatus p, String stream, TopicStatus t, String dlq,
+                            boolean full) {
+        String owner = full ? TerminalText.safe(p.owner(), 0) : abbreviate(p.owner(), 32);
+        out.printf(fmt, p.partition(), stream, p.owned() ? owner : "-", t.length(), TerminalText.safe(t.lastApplied()),
+                t.lag() < 0 ? "?" : Long.toString(t.lag()), t.pending(),
+                t.oldestPendingAgeMs() < 0 ? "-" : t.oldestPendingAgeMs() + " ms", dlq);
+    }
+
+    /** Escaped, and cut to {@code width} columns with "..." when longer. */
+    private static String abbreviate(String s, int width) {
+        String safe = TerminalText.safe(s, width);
+        return safe.length() <= width ? safe : safe.substring(0, width - 3) + "...";
+    }
+}

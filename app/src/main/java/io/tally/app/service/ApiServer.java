@@ -1,0 +1,213 @@
+package io.tally.app.service;
+
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.javalin.Javalin;
+import io.javalin.json.JavalinJackson;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tally.common.config.TallyConfig;
+import io.tally.common.redis.RedisClientFactory;
+import io.tally.producer.CounterSeries;
+import io.tally.producer.ProducerMetrics;
+import io.tally.producer.TallyProducer;
+import io.tally.producer.read.TallyReader;
+import io.tally.producer.triggers.TriggerClient;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.ServerConnector;
+import org.redisson.api.RedissonClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The HTTP ingest service: Javalin over a {@link TallyProducer} and a {@link TallyReader}. Every
+ * {@code /v1} request needs a bearer token from {@link ApiTokens}; health and metrics do not. Each
+ * resource is one {@link Routes} class; add a resource by adding one to {@link #resources} and
+ * describing it in {@code openapi.json} ({@code OpenApiTest} checks both agree).
+ */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+    private static final String LOOPBACK = "127.0.0.1";
+
+    private final RedissonClient redis;
+    private final boolean ownsClient;
+    private final TallyProducer producer;
+    private final TallyReader reader;
+    private final TriggerClient triggers;
+    private final AppliedWaits waits;
+    private final PrometheusMeterRegistry registry;
+    private final Gauge openWaits;
+    private final Javalin app;
+    private final List<String> endpoints = new CopyOnWriteArrayList<>();
+
+    /**
+     * Starts the service on a shared Redis client (left open by {@link #close()}).
+     *
+     * @param config   Redis, namespace, producer and {@code api-*} settings
+     * @param tokens   accepted bearer tokens
+     * @param metrics  the producer's metrics binding ({@link ProducerMetrics#NOOP} for none)
+     * @param registry the registry {@code GET /metrics} scrapes
+     */
+    public ApiServer(RedissonClient redis, TallyConfig config, ApiTokens tokens, ProducerMetrics metrics,
+                     PrometheusMeterRegistry registry) {
+        this(redis, false, config, tokens, metrics, registry);
+    }
+
+    private ApiServer(RedissonClient redis, boolean ownsClient, TallyConfig config, ApiTokens tokens,
+                      ProducerMetrics metrics, PrometheusMeterRegistry registry) {
+        this.redis = redis;
+        this.ownsClient = ownsClient;
+        this.producer = TallyProducer.create(redis, config, metrics);
+        this.reader = TallyReader.open(redis, config);
+        this.triggers = TriggerClient.create(redis, config, InstantSource.system());
+        this.waits = new AppliedWaits(reader, config.get(TallyConfig.API_MAX_WAITS));
+        this.registry = registry;
+        this.openWaits = Gauge.builder("tally.api.waits", waits, AppliedWaits::open)
+                .description("Read-your-writes waits open now (at most api-max-waits; beyond, a wait is answered 503)")
+                .tag("namespace", config.namespace()).register(registry);
+        ObjectMapper json = strictJson();
+        Problems problems = new Problems(json);
+        JettyProblems jettyProblems = new JettyProblems(json);
+        List<Routes> routes = new ArrayList<>();
+        routes.add(problems);
+        routes.add(new RequestIds());
+        routes.add(new StrictPaths());
+        routes.add(new Auth(tokens));
+        routes.addAll(resources(config, json, problems, registry, tokens.insecure()));
+        this.app = Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.startupWatcherEnabled = false;
+            cfg.jsonMapper(new JavalinJackson(json, false));
+            cfg.http.maxRequestSize = config.get(TallyConfig.API_MAX_BODY_BYTES);
+            // Ambiguous paths (an encoded '/') reach StrictPaths, which names the rule they break; Jetty refuses
+            // the others (bytes that are not UTF-8, raw non-ASCII) and JettyProblems answers them in the same words.
+            cfg.jetty.modifyHttpConfiguration(http -> http.setUriCompliance(UriCompliance.LEGACY));
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(jettyProblems));
+            cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(jettyProblems));
+            cfg.events.handlerAdded(h -> {
+                if (h.getHttpMethod().isHttpMethod()) {
+                    endpoints.add(h.getHttpMethod() + " " + h.getPath());
+                }
+            });
+            routes.forEach(r -> r.register(cfg.routes));
+        });
+        String host = listenHost(config, tokens);
+        try {
+            app.start(host, config.get(TallyConfig.API_PORT));
+        } catch (RuntimeException e) {
+            registry.remove(openWaits);
+            waits.close();
+            producer.close();
+            throw e;
+        }
+        log.info("tally service listening on http://{}:{} (namespace '{}', {} partitions, {})",
+                host, app.port(), config.namespace(), reader.partitions(),
+                tokens.insecure() ? "INSECURE: no token required" : tokens.count() + " API token(s)");
+        if (tokens.insecure()) {
+            log.warn("INSECURE: --insecure is set and no API token is configured, so every request on "
+                    + "http://{}:{} is accepted without a token, writes included. For local trials only: configure "
+                    + "TALLY_API_TOKENS or --api-tokens-file for anything else.", host, app.port());
+        }
+    }
+
+    /**
+     * The address to listen on: {@code api-host}, except that a service accepting every request
+     * ({@code --insecure} without tokens) stays on loopback unless an address was given explicitly.
+     */
+    static String listenHost(TallyConfig config, ApiTokens tokens) {
+        return tokens.insecure() && !config.isSet(TallyConfig.API_HOST) ? LOOPBACK : config.get(TallyConfig.API_HOST);
+    }
+
+    /** Starts the service with a Redis client of its own. */
+    public static ApiServer start(TallyConfig config, ApiTokens tokens, ProducerMetrics metrics,
+                                  PrometheusMeterRegistry registry) {
+        RedissonClient redis = RedisClientFactory.create(config);
+        try {
+            return new ApiServer(redis, true, config, tokens, metrics, registry);
+        } catch (RuntimeException e) {
+            redis.shutdown();
+            throw e;
+        }
+    }
+
+    /**
+     * The JSON mapper of request bodies (and NDJSON lines): trailing data after the value and a key
+     * given twice are errors, not silently dropped or overwritten.
+     */
+    static ObjectMapper strictJson() {
+        return JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    }
+
+    /** The resources of the API, in the order {@link #endpoints()} lists them. */
+    private List<Routes> resources(TallyConfig config, ObjectMapper json, Problems problems,
+                                   PrometheusMeterRegistry registry, boolean insecure) {
+        // Reads after a read-your-writes wait run on the server's request threads, never on Redis's.
+        Executor requestThreads = task -> app.jettyServer().server().getThreadPool().execute(task);
+        JsonBodies bodies = new JsonBodies(json, config.get(TallyConfig.API_MAX_BODY_BYTES));
+        Sends sends = new Sends(producer, problems);
+        CounterSeries series = CounterSeries.create(redis, reader.keys(), reader.partitions(),
+                config.get(TallyConfig.SERIES_WINDOWS));
+        List<Routes> routes = new ArrayList<>();
+        routes.add(new HealthRoutes(redis, reader.keys(), registry, insecure));
+        routes.add(new CounterRoutes(sends, bodies, reader, series, waits, problems, requestThreads));
+        routes.add(new SeriesRoutes(series, InstantSource.system()));
+        routes.add(new EventRoutes(sends, bodies));
+        routes.add(new BatchRoutes(producer, problems, bodies, config.get(TallyConfig.API_MAX_BODY_BYTES),
+                config.get(TallyConfig.API_MAX_BATCH_BYTES)));
+        routes.add(new FiringRoutes(reader));
+        routes.add(new TriggerRoutes(triggers, bodies, json));
+        routes.add(new OpenApiRoutes());
+        return routes;
+    }
+
+    /** The port the service listens on (useful with port 0). */
+    public int port() {
+        return app.port();
+    }
+
+    /** The address the service listens on. */
+    InetSocketAddress boundAddress() throws IOException {
+        ServerConnector connector = (ServerConnector) app.jettyServer().server().getConnectors()[0];
+        return (InetSocketAddress) ((ServerSocketChannel) connector.getTransport()).getLocalAddress();
+    }
+
+    /** Every endpoint registered, as {@code "GET /v1/counters/{name}"}, in registration order. */
+    List<String> endpoints() {
+        return List.copyOf(endpoints);
+    }
+
+    /** Read-your-writes waits open now. */
+    int openWaits() {
+        return waits.open();
+    }
+
+    public TallyReader reader() {
+        return reader;
+    }
+
+    /** Stops accepting requests, flushes the producer, and closes the Redis client if it owns it. */
+    @Override
+    public void close() {
+        waits.close(); // first: the waits it ends are answered while the server still runs
+        app.stop();
+        registry.remove(openWaits);
+        producer.close();
+        triggers.close();
+        if (ownsClient) {
+            redis.shutdown(0, 2, TimeUnit.SECONDS);
+        }
+    }
+}

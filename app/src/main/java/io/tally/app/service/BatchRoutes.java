@@ -1,0 +1,246 @@
+package io.tally.app.service;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.tally.common.model.OpKind;
+import io.tally.producer.SendResult;
+import io.tally.producer.TallyProducer;
+import org.eclipse.jetty.http.BadMessageException;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * {@code POST /v1/batch}: a body of newline-delimited JSON, one counter operation
+ * ({@code {"op":"incr","counter":"c","by":5}}) or event ({@code {"type":"click","params":{...}}}) per
+ * line. The body is read as a stream and each line is sent as soon as it is parsed, with a bounded
+ * number of sends in flight; the answer is a summary with one error entry per failed line. Lines of a
+ * partition keep their order.
+ */
+final class BatchRoutes implements Routes {
+    /** Sends waiting for their result before reading further (bounds memory, keeps the pipeline full). */
+    static final int IN_FLIGHT = 10_000;
+    /** Error entries returned; later errors are only counted. */
+    static final int MAX_ERRORS = 1000;
+
+    private final TallyProducer producer;
+    private final Problems problems;
+    private final JsonBodies bodies;
+    private final int maxLineBytes;
+    private final long maxBatchBytes;
+
+    BatchRoutes(TallyProducer producer, Problems problems, JsonBodies bodies, int maxLineBytes, long maxBatchBytes) {
+        this.producer = producer;
+        this.problems = problems;
+        this.bodies = bodies;
+        this.maxLineBytes = maxLineBytes;
+        this.maxBatchBytes = maxBatchBytes;
+    }
+
+    @Override
+    public void register(RoutesConfig routes) {
+        routes.post("/v1/batch", this::batch);
+    }
+
+    private void batch(Context ctx) {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > maxBatchBytes) {
+            RefusedBodies.drain(ctx);
+            throw tooLarge(declared);
+        }
+        Summary summary = new Summary();
+        Deque<Pending> inFlight = new ArrayDeque<>();
+        try (InputStream in = ctx.bodyInputStream()) {
+            LineReader lines = new LineReader(in, maxLineBytes);
+            byte[] line;
+            while ((line = lines.next()) != null) {
+                if (lines.total > maxBatchBytes) {
+                    drain(inFlight, summary, 0);
+                    throw tooLarge(-1).with("lines", summary.lines).with("accepted", summary.accepted)
+                            .with("failed", summary.failed);
+                }
+                int number = lines.number;
+                // Checked before blankness: an overlong line's bytes are dropped, so it reads as empty.
+                if (lines.overlong) {
+                    summary.lines++;
+                    summary.error(number, ApiProblem.tooLarge("line is longer than " + maxLineBytes
+                            + " bytes (api-max-body-bytes)"));
+                    continue;
+                }
+                if (line.length == 0 || isBlank(line)) {
+                    continue;
+                }
+                summary.lines++;
+                try {
+                    inFlight.add(new Pending(number, send(line, number)));
+                } catch (RuntimeException e) {
+                    summary.error(number, Problems.of(e));
+                }
+                drain(inFlight, summary, IN_FLIGHT);
+            }
+            drain(inFlight, summary, 0);
+        } catch (IOException | BadMessageException e) {
+            drain(inFlight, summary, 0);
+            throw JsonBodies.unreadable(e).with("lines", summary.lines).with("accepted", summary.accepted)
+                    .with("failed", summary.failed);
+        } finally {
+            if (summary.firstWithCause != null) {
+                problems.logCause(ctx, RequestIds.of(ctx), summary.firstWithCause);
+            }
+        }
+        ctx.status(200).json(summary.body());
+    }
+
+    private CompletableFuture<SendResult> send(byte[] line, int number) {
+        ObjectNode obj = bodies.parseObject(line, "line " + number);
+        if (obj.has("op")) {
+            String opName = JsonBodies.requiredString(obj, "op");
+            OpKind kind = OpKind.fromWire(opName);
+            if (kind == null) {
+                throw ApiProblem.badRequest("op", "unknown operation '" + opName + "' (expected incr, decr, set or reset)");
+            }
+            String counter = JsonBodies.requiredString(obj, "counter");
+            obj.remove("op");
+            obj.remove("counter");
+            return producer.send(Sends.op(kind, counter, obj, ""));
+        }
+        if (obj.has("type")) {
+            return producer.emit(Sends.event(obj));
+        }
+        throw ApiProblem.badRequest(null, "line needs 'op' (a counter operation) or 'type' (an event)");
+    }
+
+    private static void drain(Deque<Pending> inFlight, Summary summary, int keep) {
+        while (inFlight.size() > keep || (!inFlight.isEmpty() && inFlight.peekFirst().future.isDone())) {
+            Pending p = inFlight.removeFirst();
+            try {
+                SendResult r = p.future.join();
+                summary.accepted++;
+                if (r.duplicate()) {
+                    summary.duplicates++;
+                }
+            } catch (CompletionException e) {
+                summary.error(p.line, Problems.of(e));
+            }
+        }
+    }
+
+    private ApiProblem tooLarge(long declared) {
+        return ApiProblem.tooLarge("batch body " + (declared >= 0 ? "of " + declared + " bytes " : "")
+                + "exceeds the limit of " + maxBatchBytes + " bytes (api-max-batch-bytes); split it into several batches");
+    }
+
+    private static boolean isBlank(byte[] line) {
+        for (byte b : line) {
+            if (b != ' ' && b != '\t' && b != '\r') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private record Pending(int line, CompletableFuture<SendResult> future) {
+    }
+
+    /** Counts and the first errors of one batch. */
+    private static final class Summary {
+        int lines;
+        long accepted;
+        long duplicates;
+        long failed;
+        final List<Map<String, Object>> errors = new ArrayList<>();
+        /** The first failure whose cause the log should carry (one line a batch, not one a line). */
+        ApiProblem firstWithCause;
+
+        void error(int line, ApiProblem problem) {
+            failed++;
+            if (firstWithCause == null && problem.getCause() != null) {
+                firstWithCause = problem;
+            }
+            if (errors.size() < MAX_ERRORS) {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("line", line);
+                e.put("status", problem.status);
+                if (problem.field != null) {
+                    e.put("field", problem.field);
+                }
+                e.put("detail", problem.getMessage());
+                errors.add(e);
+            }
+        }
+
+        Map<String, Object> body() {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("lines", lines);
+            body.put("accepted", accepted);
+            body.put("duplicates", duplicates);
+            body.put("failed", failed);
+            body.put("errors", errors);
+            return body;
+        }
+    }
+
+    /** Splits a stream at '\n', cutting lines longer than the limit (flagged as overlong). */
+    private static final class LineReader {
+        private final InputStream in;
+        private final int maxLine;
+        private final byte[] buf = new byte[64 * 1024];
+        private int pos;
+        private int len;
+        int number;
+        long total;
+        boolean overlong;
+
+        LineReader(InputStream in, int maxLine) {
+            this.in = in;
+            this.maxLine = maxLine;
+        }
+
+        byte[] next() throws IOException {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            overlong = false;
+            boolean any = false;
+            while (true) {
+                if (pos == len) {
+                    len = in.read(buf);
+                    pos = 0;
+                    if (len <= 0) {
+                        len = 0;
+                        if (!any) {
+                            return null;
+                        }
+                        number++;
+                        return line.toByteArray();
+                    }
+                    total += len;
+                }
+                any = true;
+                int start = pos;
+                while (pos < len && buf[pos] != '\n') {
+                    pos++;
+                }
+                int n = pos - start;
+                if (line.size() + n > maxLine) {
+                    overlong = true;
+                } else {
+                    line.write(buf, start, n);
+                }
+                if (pos < len) {
+                    pos++;
+                    number++;
+                    return line.toByteArray();
+                }
+            }
+        }
+    }
+}

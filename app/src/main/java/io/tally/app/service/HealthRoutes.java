@@ -1,0 +1,55 @@
+package io.tally.app.service;
+
+import io.javalin.config.RoutesConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tally.common.keys.Keys;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Liveness, readiness (only while Redis answers within a second and the namespace exists) and the Prometheus scrape. These
+ * need no token, so that probes and scrapers work without one; they show no counter data.
+ */
+final class HealthRoutes implements Routes {
+    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
+    private final RedissonClient redis;
+    private final Keys keys;
+    private final PrometheusMeterRegistry registry;
+    /** Shown in every health body, so that a service accepting requests without a token is seen. */
+    private final Map<String, Object> up;
+
+    HealthRoutes(RedissonClient redis, Keys keys, PrometheusMeterRegistry registry, boolean insecure) {
+        this.redis = redis;
+        this.keys = keys;
+        this.registry = registry;
+        this.up = Map.of("status", "UP", "insecure", insecure);
+    }
+
+    @Override
+    public void register(RoutesConfig routes) {
+        routes.get("/health/live", ctx -> ctx.json(up));
+        routes.get("/health/ready", ctx -> {
+            boolean exists;
+            try {
+                exists = redis.getMap(keys.meta(), StringCodec.INSTANCE).isExistsAsync().toCompletableFuture()
+                        .get(1, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // A probe asks often: the answer says enough, the log stays quiet.
+                throw new ApiProblem(503, "Not ready", "tally service: Redis does not answer within 1 s; check "
+                        + "that Redis is up and reachable", null).header("Retry-After", "1");
+            }
+            if (!exists) {
+                throw new ApiProblem(503, "Not ready", "tally service: namespace '" + keys.namespace()
+                        + "' does not exist in Redis (no key " + keys.meta() + "); start a processor or run "
+                        + "`tally init --partitions P`; sends wait for it up to send-timeout-ms", null)
+                        .header("Retry-After", "1");
+            }
+            ctx.json(up);
+        });
+        routes.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TEXT).result(registry.scrape()));
+    }
+}

@@ -1,0 +1,155 @@
+package io.tally.app.service;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.tally.common.trigger.InvalidTriggerException;
+import io.tally.common.wire.InvalidEntryException;
+import io.tally.producer.BackpressureException;
+import io.tally.producer.DuplicateIdConflictException;
+import io.tally.producer.OutcomeUnknownException;
+import io.tally.producer.triggers.TriggerLimitException;
+import io.tally.producer.StreamIdsExhaustedException;
+import io.tally.producer.TallyException;
+import org.eclipse.jetty.http.BadMessageException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Turns every failure of a request into an {@code application/problem+json} answer carrying the
+ * request's id. What a client or Redis did is a 4xx or a 503, never a 500; a 500 is left for the
+ * service's own faults (a script error, a bug) and says no more than "see the log under this id".
+ * The detail of a failure (Redis's message, the exception) goes to the log under the request id.
+ */
+final class Problems implements Routes {
+    static final String CONTENT_TYPE = "application/problem+json";
+    /** The MDC key of the request id (also in JSON log lines). */
+    static final String MDC_REQUEST_ID = "requestId";
+    private static final Logger log = LoggerFactory.getLogger(Problems.class);
+
+    private final ObjectMapper json;
+
+    Problems(ObjectMapper json) {
+        this.json = json;
+    }
+
+    @Override
+    public void register(RoutesConfig routes) {
+        routes.exception(HttpResponseException.class, (e, ctx) -> write(ctx, of(e, ctx)));
+        routes.exception(Exception.class, (e, ctx) -> write(ctx, of(e)));
+    }
+
+    /** Answers the problem and logs its cause, if it has one, under the request id. */
+    void write(Context ctx, ApiProblem problem) {
+        String requestId = RequestIds.of(ctx);
+        logCause(ctx, requestId, problem);
+        problem.headers.forEach(ctx::header);
+        try {
+            ctx.status(problem.status).contentType(CONTENT_TYPE)
+                    .result(json.writeValueAsBytes(problem.body(ctx.path(), requestId)));
+        } catch (Exception e) {
+            ctx.status(500).result("{\"status\":500}");
+        }
+    }
+
+    /**
+     * Logs what the problem body leaves out: one WARN line, without stack trace, for what a client or
+     * Redis did (4xx, 503); ERROR with the stack trace for the service's own faults (500).
+     */
+    void logCause(Context ctx, String requestId, ApiProblem problem) {
+        Throwable cause = problem.getCause();
+        if (cause == null) {
+            return;
+        }
+        MDC.put(MDC_REQUEST_ID, requestId);
+        try {
+            if (problem.status == 500) {
+                log.error("request {} {} {} failed ({}): {}", requestId, ctx.method(), ctx.path(), problem.status,
+                        cause.toString(), cause);
+            } else {
+                log.warn("request {} {} {} answered {}: {}", requestId, ctx.method(), ctx.path(), problem.status,
+                        chain(cause));
+            }
+        } finally {
+            MDC.remove(MDC_REQUEST_ID);
+        }
+    }
+
+    /**
+     * Maps a producer, Redis or validation failure to its HTTP problem. The order matters: the
+     * specific answers (a backlog, an outcome unknown) come before the general ones (Redis
+     * unavailable, then a 500).
+     */
+    static ApiProblem of(Throwable e) {
+        while (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof ApiProblem p) {
+            return p;
+        }
+        if (e instanceof InvalidEntryException ie) {
+            return ApiProblem.badRequest(ie.field(), ie.getMessage()).with("reason", ie.reason());
+        }
+        if (e instanceof InvalidTriggerException te) {
+            return ApiProblem.badRequest(te.field(), te.getMessage());
+        }
+        if (e instanceof StreamIdsExhaustedException se) {
+            // 503 without Retry-After: the service cannot take the send until an operator repairs the stream
+            return new ApiProblem(503, "Stream ids exhausted", se.getMessage(), null)
+                    .with("reason", "stream_ids_exhausted").with("partition", se.partition())
+                    .with("fix", "tally repair stream-ids --partition " + se.partition());
+        }
+        if (e instanceof TriggerLimitException tl) {
+            return new ApiProblem(422, "Trigger limit reached", tl.getMessage(), null)
+                    .with("limit", tl.limit()).with("value", tl.value());
+        }
+        if (e instanceof BackpressureException be) {
+            long seconds = Math.max(1, (be.retryAfterMs() + 999) / 1000);
+            return ApiProblem.unavailable(be.getMessage(), seconds, null);
+        }
+        if (e instanceof DuplicateIdConflictException c) {
+            return new ApiProblem(409, "Conflict: id reused with another payload", c.getMessage(), "id")
+                    .with("id", c.id()).with("originalEntryId", c.originalEntryId());
+        }
+        if (e instanceof OutcomeUnknownException) {
+            return new ApiProblem(504, "Outcome unknown", e.getMessage(), null, e);
+        }
+        Optional<String> unavailable = RedisFailures.unavailable(e);
+        if (unavailable.isPresent()) {
+            return ApiProblem.unavailable("tally service: " + unavailable.get(), 1, e);
+        }
+        if (e instanceof TallyException te && te.retriable()) {
+            return ApiProblem.unavailable("tally service: Redis is unavailable", 1, e);
+        }
+        if (e instanceof BadMessageException bm && bm.getCode() >= 400 && bm.getCode() < 500) {
+            return new ApiProblem(bm.getCode(), "Bad request", "the request could not be read: " + bm.getReason(),
+                    null, e);
+        }
+        return new ApiProblem(500, "Internal server error", "the tally service failed to handle the request; "
+                + "its log has the detail under the request id", null, e);
+    }
+
+    private static ApiProblem of(HttpResponseException e, Context ctx) {
+        if (e.getStatus() == 404) {
+            return ApiProblem.notFound("no endpoint " + ctx.method() + " " + ctx.path() + "; see docs/api.md");
+        }
+        if (e.getStatus() == 405) {
+            return new ApiProblem(405, "Method not allowed", ctx.method() + " is not allowed on " + ctx.path(), null);
+        }
+        return new ApiProblem(e.getStatus(), "HTTP " + e.getStatus(), e.getMessage(), null);
+    }
+
+    /** The messages of an exception and its causes, on one line. */
+    private static String chain(Throwable e) {
+        StringBuilder b = new StringBuilder(e.toString());
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            b.append("; caused by ").append(t);
+        }
+        return b.toString();
+    }
+}

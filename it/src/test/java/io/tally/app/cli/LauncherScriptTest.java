@@ -1,0 +1,139 @@
+package io.tally.app.cli;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The {@code tally} launcher script, run by bash in a copy of the repository layout, with {@code mvn} and
+ * {@code java} replaced by scripts that record how they were called: what it builds, when, and what it runs.
+ */
+class LauncherScriptTest {
+    private static final Path LAUNCHER = Path.of("..", "tally").toAbsolutePath().normalize();
+
+    @TempDir
+    Path root;
+    private Path bin;
+
+    @BeforeEach
+    void layout() throws IOException {
+        Files.copy(LAUNCHER, root.resolve("tally"));
+        Files.writeString(root.resolve("pom.xml"), "<project/>");
+        for (String module : List.of("common", "producer", "processor", "app")) {
+            Files.createDirectories(root.resolve(module + "/src/main/java"));
+            Files.writeString(root.resolve(module + "/pom.xml"), "<project/>");
+            Files.writeString(root.resolve(module + "/src/main/java/A.java"), "class A {}");
+        }
+        bin = Files.createDirectories(root.resolve("fake-bin"));
+        // mvn: records its arguments, prints module progress among other lines, and makes both jars.
+        script("mvn", "echo \"$@\" >> \"$ROOT/mvn-calls\"\n"
+                + "echo '[INFO] Scanning for projects...'\n"
+                + "echo '[INFO] Building Tally common 0.1.0-SNAPSHOT                 [1/3]'\n"
+                + "echo '[INFO] --- compiler:3.13.0:compile (default-compile) @ tally-common ---'\n"
+                + "echo '[INFO] Building Tally processor 0.1.0-SNAPSHOT              [3/3]'\n"
+                + "echo '[INFO] BUILD SUCCESS'\n"
+                + "mkdir -p app/target\n"
+                + "touch app/target/tally.jar\n");
+        script("java", "echo \"java $*\"\n");
+    }
+
+    @Test
+    void missingJar_buildsTheApplicationAndTheLibrariesItNeeds_showingOneLinePerModule_withoutColour() throws Exception {
+        Result r = launch("--help");
+        assertThat(r.code).as(r.err).isZero();
+        assertThat(mvnCalls()).containsExactly("-Dstyle.color=never -B -ntp -DskipTests -pl app -am package");
+        assertThat(r.err).contains("tally: building (app/target/tally.jar is missing)")
+                .contains("[INFO] Building Tally common 0.1.0-SNAPSHOT                 [1/3]")
+                .contains("[INFO] Building Tally processor").contains("BUILD SUCCESS")
+                .doesNotContain("compiler:3.13.0").doesNotContain("Scanning");
+        assertThat(r.out.strip()).isEqualTo("java -jar " + root.toRealPath() + "/app/target/tally.jar --help");
+    }
+
+    @Test
+    void upToDateJar_runsWithoutBuilding() throws Exception {
+        jarsAt(Instant.now().plusSeconds(60));
+        Result r = launch("get", "c");
+        assertThat(r.code).as(r.err).isZero();
+        assertThat(mvnCalls()).isEmpty();
+        assertThat(r.err).isEmpty();
+        assertThat(r.out.strip()).endsWith("/app/target/tally.jar get c");
+    }
+
+    @Test
+    void sourceNewerThanTheJar_rebuilds_namingTheFile() throws Exception {
+        jarsAt(Instant.now().plusSeconds(60));
+        Files.setLastModifiedTime(root.resolve("common/src/main/java/A.java"), FileTime.from(Instant.now().plusSeconds(120)));
+        Result r = launch("status");
+        assertThat(r.code).as(r.err).isZero();
+        assertThat(mvnCalls()).hasSize(1);
+        assertThat(r.err).startsWith("tally: building (common/src/main/java/A.java is newer than "
+                + "app/target/tally.jar)").contains("BUILD SUCCESS");
+    }
+
+    @Test
+    void serve_runsFromTheSameJar() throws Exception {
+        Result r = launch("serve", "--port", "8080");
+        assertThat(r.code).as(r.err).isZero();
+        assertThat(mvnCalls()).containsExactly("-Dstyle.color=never -B -ntp -DskipTests -pl app -am package");
+        assertThat(r.out.strip()).endsWith("/app/target/tally.jar serve --port 8080");
+    }
+
+    @Test
+    void failedBuild_exits1_pointingToTheLog() throws Exception {
+        script("mvn", "echo '[ERROR] COMPILATION ERROR : A.java:[1,1] oops'\nexit 1\n");
+        Result r = launch("get", "c");
+        assertThat(r.code).isEqualTo(1);
+        assertThat(r.err).contains("[ERROR] COMPILATION ERROR : A.java:[1,1] oops")
+                .contains("tally: the build failed (exit 1); the errors are above, the full log in target/tally-build.log");
+        assertThat(r.out).isEmpty();
+    }
+
+    private void jarsAt(Instant time) throws IOException {
+        for (String jar : List.of("app/target/tally.jar")) {
+            Path p = root.resolve(jar);
+            Files.createDirectories(p.getParent());
+            Files.writeString(p, "jar");
+            Files.setLastModifiedTime(p, FileTime.from(time));
+        }
+    }
+
+    private void script(String name, String body) throws IOException {
+        Path p = bin.resolve(name);
+        Files.writeString(p, "#!/usr/bin/env bash\n" + body);
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    private List<String> mvnCalls() throws IOException {
+        Path calls = root.resolve("mvn-calls");
+        return Files.exists(calls) ? Files.readAllLines(calls) : List.of();
+    }
+
+    private Result launch(String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("bash", root.resolve("tally").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile());
+        pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        pb.environment().put("ROOT", root.toString());
+        pb.redirectErrorStream(false);
+        Path out = root.resolve("out.txt");
+        Path err = root.resolve("err.txt");
+        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    private record Result(int code, String out, String err) {
+    }
+}

@@ -1,0 +1,348 @@
+package io.tally.app.service;
+
+import io.tally.common.config.ConfigException;
+import io.tally.common.config.TallyConfig;
+import io.tally.common.keys.Keys;
+import io.tally.common.keys.Partitioner;
+import io.tally.producer.ProducerMetrics;
+import io.tally.testkit.RealRedisExtension;
+import io.tally.testkit.TestRedis;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.stream.StreamAddArgs;
+import org.redisson.api.stream.StreamMessageId;
+import org.redisson.api.stream.StreamRangeArgs;
+import org.redisson.client.codec.StringCodec;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** Drives the real service over HTTP against a real Redis (no processor: applied state is written by hand). */
+@ExtendWith(RealRedisExtension.class)
+class ApiServerTest {
+    private static final String TOKEN = "test-token-1-0123456789";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static RedissonClient redis;
+    private static ApiServer server;
+    private static TallyConfig config;
+    private static Keys keys;
+    private static Partitioner partitioner;
+
+    @BeforeAll
+    static void start(TestRedis testRedis) {
+        redis = testRedis.client();
+        config = testRedis.config(4).set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
+                .set(TallyConfig.API_TOKENS, TOKEN + ",other-token-0123456789").set(TallyConfig.API_MAX_BODY_BYTES, 2048).build();
+        server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
+        keys = new Keys(config.namespace());
+        partitioner = new Partitioner(4);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        redis.shutdown();
+    }
+
+    @Test
+    void incr_answers202WithPartitionAndEntryId_andWritesTheEntry() throws Exception {
+        HttpResponse<String> r = post("/v1/counters/clicks/incr", "{\"by\":5}");
+        assertThat(r.statusCode()).isEqualTo(202);
+        int p = partitioner.partitionOf("clicks");
+        assertThat(r.body()).contains("\"partition\":" + p).contains("\"duplicate\":false").contains("\"entryId\":\"");
+        Map<StreamMessageId, Map<String, String>> entries =
+                redis.<String, String>getStream(keys.ops(p), StringCodec.INSTANCE).range(StreamRangeArgs.startId(StreamMessageId.MIN).endId(StreamMessageId.MAX));
+        assertThat(entries.values()).contains(Map.of("op", "incr", "counter", "clicks", "by", "5"));
+    }
+
+    @Test
+    void incrWithoutBody_addsOne_andDecrSetResetAreAccepted() throws Exception {
+        assertThat(post("/v1/counters/plain/incr", "").statusCode()).isEqualTo(202);
+        assertThat(post("/v1/counters/plain/decr", "{\"by\":\"9223372036854775807\"}").statusCode()).isEqualTo(202);
+        assertThat(post("/v1/counters/plain/set", "{\"value\":-9}").statusCode()).isEqualTo(202);
+        assertThat(post("/v1/counters/plain/reset", "{}").statusCode()).isEqualTo(202);
+        int p = partitioner.partitionOf("plain");
+        assertThat(redis.getStream(keys.ops(p), StringCodec.INSTANCE).size()).isGreaterThanOrEqualTo(4);
+    }
+
+    @Test
+    void sameIdTwice_secondAnswerIsDuplicateWithTheOriginalEntryId() throws Exception {
+        String first = post("/v1/counters/idem/incr", "{\"by\":1,\"id\":\"op-42\"}").body();
+        String second = post("/v1/counters/idem/incr", "{\"by\":1,\"id\":\"op-42\"}").body();
+        assertThat(second).contains("\"duplicate\":true").contains(entryId(first));
+    }
+
+    @Test
+    void sameIdWithAnotherPayload_is409NamingTheId_andTheSameIdOnAnotherCounterIsWritten() throws Exception {
+        String first = post("/v1/counters/idem409/incr", "{\"by\":1,\"id\":\"op-43\"}").body();
+        HttpResponse<String> conflict = post("/v1/counters/idem409/incr", "{\"by\":2,\"id\":\"op-43\"}");
+        assertProblem(conflict, 409, "\"id\":\"op-43\"");
+        assertThat(conflict.body()).contains("\"originalEntryId\":\"" + entryId(first) + "\"")
+                .contains("different payload").contains("'idem409'");
+        HttpResponse<String> elsewhere = post("/v1/counters/idem409-other/incr", "{\"by\":2,\"id\":\"op-43\"}");
+        assertThat(elsewhere.statusCode()).isEqualTo(202);
+        assertThat(elsewhere.body()).contains("\"duplicate\":false");
+    }
+
+    @Test
+    void batch_aLineReusingAnIdWithAnotherPayload_failsAloneWith409() throws Exception {
+        String ndjson = String.join("\n",
+                "{\"op\":\"incr\",\"counter\":\"b409\",\"id\":\"c-1\"}",
+                "{\"op\":\"incr\",\"counter\":\"b409\",\"by\":5,\"id\":\"c-1\"}",
+                "{\"op\":\"incr\",\"counter\":\"b409\",\"id\":\"c-1\"}") + "\n";
+        HttpResponse<String> r = send(authed("/v1/batch").header("Content-Type", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofString(ndjson)).build());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("\"accepted\":2").contains("\"duplicates\":1").contains("\"failed\":1")
+                .contains("{\"line\":2,\"status\":409,\"field\":\"id\"");
+    }
+
+    @Test
+    void setWithoutValue_is400NamingTheField() throws Exception {
+        HttpResponse<String> r = post("/v1/counters/c/set", "{}");
+        assertProblem(r, 400, "\"field\":\"value\"");
+        assertThat(r.body()).contains("missing field 'value'");
+    }
+
+    @Test
+    void nonIntegerBy_is400NamingTheField() throws Exception {
+        assertProblem(post("/v1/counters/c/incr", "{\"by\":1.5}"), 400, "\"field\":\"by\"");
+        assertProblem(post("/v1/counters/c/incr", "{\"by\":\"12x\"}"), 400, "\"field\":\"by\"");
+        assertProblem(post("/v1/counters/c/incr", "{\"by\":99999999999999999999}"), 400, "\"field\":\"by\"");
+    }
+
+    @Test
+    void unknownField_is400NamingIt() throws Exception {
+        assertProblem(post("/v1/counters/c/set", "{\"vaule\":3}"), 400, "\"field\":\"vaule\"");
+    }
+
+    @Test
+    void malformedJson_is400() throws Exception {
+        HttpResponse<String> r = post("/v1/counters/c/incr", "{\"by\":");
+        assertProblem(r, 400, "not valid JSON");
+        assertProblem(post("/v1/counters/c/incr", "[1]"), 400, "must be a JSON object");
+    }
+
+    @Test
+    void counterNameTooLong_is400NamingCounter() throws Exception {
+        assertProblem(post("/v1/counters/" + "x".repeat(201) + "/incr", "{}"), 400, "\"field\":\"counter\"");
+    }
+
+    @Test
+    void missingOrWrongToken_is401WithChallenge() throws Exception {
+        HttpResponse<String> none = send(HttpRequest.newBuilder(uri("/v1/counters/c")).GET().build());
+        assertProblem(none, 401, "missing 'Authorization: Bearer");
+        assertThat(none.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+        HttpResponse<String> wrong = send(HttpRequest.newBuilder(uri("/v1/counters/c"))
+                .header("Authorization", "Bearer nope").GET().build());
+        assertProblem(wrong, 401, "not accepted");
+        assertThat(wrong.body()).doesNotContain(TOKEN);
+        HttpResponse<String> second = send(HttpRequest.newBuilder(uri("/v1/counters/absent"))
+                .header("Authorization", "Bearer other-token-0123456789").GET().build());
+        assertThat(second.statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void unknownRoute_is404Problem() throws Exception {
+        assertProblem(get("/v1/nothing-here"), 404, "no endpoint GET /v1/nothing-here");
+    }
+
+    @Test
+    void unknownCounter_is404WithValueZero() throws Exception {
+        HttpResponse<String> r = get("/v1/counters/never-written");
+        assertProblem(r, 404, "does not exist");
+        assertThat(r.body()).contains("\"value\":0");
+    }
+
+    @Test
+    void getCounter_returnsTheAppliedValue() throws Exception {
+        int p = partitioner.partitionOf("applied");
+        redis.getMap(keys.counters(p), StringCodec.INSTANCE).put("applied", "41");
+        HttpResponse<String> r = get("/v1/counters/applied");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("\"name\":\"applied\"").contains("\"value\":41").contains("\"partition\":" + p);
+    }
+
+    @Test
+    void getCounterAfterEntry_reportsWhetherTheCheckpointReachedIt() throws Exception {
+        String id = entryId(post("/v1/counters/ryw/incr", "{}").body());
+        int p = partitioner.partitionOf("ryw");
+        redis.getMap(keys.counters(p), StringCodec.INSTANCE).put("ryw", "1");
+        assertThat(get("/v1/counters/ryw?after=" + id + "&waitMs=50").body()).contains("\"applied\":false");
+        redis.getMap(keys.checkpoint(p), StringCodec.INSTANCE).put("ops", id);
+        assertThat(get("/v1/counters/ryw?after=" + id + "&waitMs=2000").body()).contains("\"applied\":true");
+        assertProblem(get("/v1/counters/ryw?after=nonsense"), 400, "\"field\":\"after\"");
+        assertProblem(get("/v1/counters/ryw?after=" + id + "&waitMs=999999"), 400, "\"field\":\"waitMs\"");
+    }
+
+    @Test
+    void deleteCounter_is204ThenMissing404() throws Exception {
+        int p = partitioner.partitionOf("doomed");
+        redis.getMap(keys.counters(p), StringCodec.INSTANCE).put("doomed", "3");
+        assertThat(send(authed("/v1/counters/doomed").DELETE().build()).statusCode()).isEqualTo(204);
+        assertThat(redis.getMap(keys.counters(p), StringCodec.INSTANCE).containsKey("doomed")).isFalse();
+        assertProblem(send(authed("/v1/counters/doomed").DELETE().build()), 404, "does not exist");
+    }
+
+    @Test
+    void listCounters_filtersByPrefixInNameOrder() throws Exception {
+        redis.getMap(keys.counters(partitioner.partitionOf("list.b")), StringCodec.INSTANCE).put("list.b", "2");
+        redis.getMap(keys.counters(partitioner.partitionOf("list.a")), StringCodec.INSTANCE).put("list.a", "1");
+        redis.getMap(keys.counters(partitioner.partitionOf("other")), StringCodec.INSTANCE).put("other", "9");
+        String body = get("/v1/counters?prefix=list.").body();
+        assertThat(body).contains("\"name\":\"list.a\"").contains("\"name\":\"list.b\"").doesNotContain("other");
+        assertThat(body.indexOf("list.a")).isLessThan(body.indexOf("list.b"));
+        assertProblem(get("/v1/counters?limit=0"), 400, "\"field\":\"limit\"");
+    }
+
+    @Test
+    void bodyTooLarge_is413() throws Exception {
+        String big = "{\"by\":1,\"id\":\"" + "x".repeat(3000) + "\"}";
+        assertProblem(post("/v1/counters/c/incr", big), 413, "api-max-body-bytes");
+    }
+
+    @Test
+    void event_is202_andBadParamsAre400NamingTheParameter() throws Exception {
+        HttpResponse<String> r = post("/v1/events", "{\"type\":\"click\",\"id\":\"e1\",\"params\":{\"button\":\"buy\",\"n\":3}}");
+        assertThat(r.statusCode()).isEqualTo(202);
+        int p = partitioner.partitionOf("click");
+        assertThat(redis.<String, String>getStream(keys.events(p), StringCodec.INSTANCE)
+                .range(StreamRangeArgs.startId(StreamMessageId.MIN).endId(StreamMessageId.MAX)).values())
+                .anySatisfy(f -> assertThat(f).containsEntry("type", "click").containsEntry("p.button", "buy")
+                        .containsEntry("p.n", "3").containsEntry("id", "e1"));
+        assertProblem(post("/v1/events", "{\"params\":{}}"), 400, "\"field\":\"type\"");
+        assertProblem(post("/v1/events", "{\"type\":\"click\",\"params\":{\"deep\":{\"x\":1}}}"), 400,
+                "\"field\":\"params.deep\"");
+    }
+
+    @Test
+    void batch_sendsEachLine_andSummarisesFailuresByLine() throws Exception {
+        String ndjson = String.join("\n",
+                "{\"op\":\"incr\",\"counter\":\"batched\",\"by\":2}",
+                "{\"op\":\"frobnicate\",\"counter\":\"batched\"}",
+                "",
+                "{\"type\":\"click\",\"params\":{\"k\":\"v\"}}",
+                "{\"op\":\"set\",\"counter\":\"batched\"}",
+                "not json",
+                "{\"op\":\"incr\",\"counter\":\"batched\",\"id\":\"b-1\"}",
+                "{\"op\":\"incr\",\"counter\":\"batched\",\"id\":\"b-1\"}") + "\n";
+        HttpResponse<String> r = send(authed("/v1/batch").header("Content-Type", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofString(ndjson)).build());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("\"lines\":7").contains("\"accepted\":4").contains("\"duplicates\":1")
+                .contains("\"failed\":3")
+                .contains("{\"line\":2,\"status\":400,\"field\":\"op\"")
+                .contains("{\"line\":5,\"status\":400,\"field\":\"value\"")
+                .contains("{\"line\":6,\"status\":400");
+        int p = partitioner.partitionOf("batched");
+        assertThat(redis.getStream(keys.ops(p), StringCodec.INSTANCE).size()).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void batch_overlongLine_isCountedAsA413Failure_notSkipped() throws Exception {
+        String ndjson = "{\"op\":\"incr\",\"counter\":\"" + "x".repeat(3000) + "\"}\n"
+                + "{\"op\":\"incr\",\"counter\":\"after-long\"}\n";
+        HttpResponse<String> r = send(authed("/v1/batch").header("Content-Type", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofString(ndjson)).build());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("\"lines\":2").contains("\"accepted\":1").contains("\"failed\":1")
+                .contains("{\"line\":1,\"status\":413");
+    }
+
+    @Test
+    void firings_newestFirstOverPartitions() throws Exception {
+        for (int p = 0; p < 4; p++) {
+            redis.<String, String>getStream(keys.firings(p), StringCodec.INSTANCE)
+                    .add(StreamAddArgs.entries(Map.of("trigger", "t" + p, "kind", "event")));
+            Thread.sleep(3); // streams of different partitions may share an id within one millisecond
+        }
+        String body = get("/v1/firings?limit=3").body();
+        assertThat(body).contains("\"trigger\":\"t3\"").contains("\"trigger\":\"t2\"").contains("\"trigger\":\"t1\"")
+                .doesNotContain("\"trigger\":\"t0\"");
+        assertThat(body.indexOf("t3")).isLessThan(body.indexOf("t1"));
+        assertProblem(get("/v1/firings?limit=abc"), 400, "\"field\":\"limit\"");
+    }
+
+    @Test
+    void healthAndMetrics_needNoToken() throws Exception {
+        assertThat(send(HttpRequest.newBuilder(uri("/health/live")).build()).statusCode()).isEqualTo(200);
+        HttpResponse<String> ready = send(HttpRequest.newBuilder(uri("/health/ready")).build());
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(ready.body()).contains("UP");
+        HttpResponse<String> metrics = send(HttpRequest.newBuilder(uri("/metrics")).build());
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("jvm_memory_used_bytes");
+    }
+
+    @Test
+    void backlogPastTheLimit_is503WithRetryAfter(TestRedis testRedis) throws Exception {
+        TallyConfig limited = testRedis.config(2).set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
+                .set(TallyConfig.API_INSECURE, true).set(TallyConfig.BACKLOG_LIMIT, 3).build();
+        try (ApiServer small = new ApiServer(redis, limited, ApiTokens.from(limited), ProducerMetrics.NOOP,
+                ServiceMetrics.newRegistry())) {
+            URI incr = URI.create("http://127.0.0.1:" + small.port() + "/v1/counters/busy/incr");
+            for (int i = 0; i < 5; i++) {
+                assertThat(send(HttpRequest.newBuilder(incr).POST(HttpRequest.BodyPublishers.noBody()).build())
+                        .statusCode()).isEqualTo(202);
+            }
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                HttpResponse<String> r = send(HttpRequest.newBuilder(incr).POST(HttpRequest.BodyPublishers.noBody()).build());
+                assertProblem(r, 503, "backlog-limit");
+                assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
+            });
+        }
+    }
+
+    @Test
+    void noTokenConfigured_refusesToStartUnlessInsecure(TestRedis testRedis) {
+        TallyConfig none = testRedis.config(2).build();
+        assertThatThrownBy(() -> ApiTokens.from(none)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("TALLY_API_TOKENS").hasMessageContaining("--insecure");
+        assertThat(ApiTokens.from(none.toBuilder().set(TallyConfig.API_INSECURE, true).build()).insecure()).isTrue();
+    }
+
+    private static void assertProblem(HttpResponse<String> r, int status, String bodyContains) {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(
+                v -> assertThat(v).startsWith("application/problem+json"));
+        assertThat(r.body()).contains("\"status\":" + status).contains(bodyContains);
+    }
+
+    private static String entryId(String body) {
+        int at = body.indexOf("\"entryId\":\"") + 11;
+        return body.substring(at, body.indexOf('"', at));
+    }
+
+    private static HttpResponse<String> post(String path, String json) throws Exception {
+        return send(authed(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build());
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return send(authed(path).GET().build());
+    }
+
+    private static HttpRequest.Builder authed(String path) {
+        return HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + TOKEN);
+    }
+
+    private static URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + server.port() + path);
+    }
+
+    private static HttpResponse<String> send(HttpRequest request) throws Exception {
+        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+}

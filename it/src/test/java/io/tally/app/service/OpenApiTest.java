@@ -1,0 +1,132 @@
+package io.tally.app.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tally.common.config.TallyConfig;
+import io.tally.producer.ProducerMetrics;
+import io.tally.testkit.RealRedisExtension;
+import io.tally.testkit.TestRedis;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisson.api.RedissonClient;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code GET /openapi.json} is served without a token and describes exactly the routes ApiServer registers. */
+@ExtendWith(RealRedisExtension.class)
+class OpenApiTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> METHODS = List.of("get", "put", "post", "delete", "patch", "head", "options");
+
+    private static RedissonClient redis;
+    private static ApiServer server;
+    private static JsonNode doc;
+
+    @BeforeAll
+    static void start(TestRedis testRedis) throws Exception {
+        redis = testRedis.client();
+        TallyConfig config = testRedis.config(4).set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
+                .set(TallyConfig.API_TOKENS, "openapi-token-0123456789").build();
+        server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + server.port() + "/openapi.json")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("no token needed").isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+        doc = JSON.readTree(r.body());
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        redis.shutdown();
+    }
+
+    @Test
+    void everyRegisteredRouteIsDocumented_andEveryDocumentedRouteIsRegistered() {
+        List<String> documented = new ArrayList<>();
+        for (Map.Entry<String, JsonNode> path : doc.get("paths").properties()) {
+            for (String method : METHODS) {
+                if (path.getValue().has(method)) {
+                    documented.add(method.toUpperCase(Locale.ROOT) + " " + path.getKey());
+                }
+            }
+        }
+        assertThat(server.endpoints()).isNotEmpty().doesNotHaveDuplicates();
+        assertThat(documented).containsExactlyInAnyOrderElementsOf(server.endpoints());
+    }
+
+    @Test
+    void document_isOpenApi3_withBearerAuthAndProblemJson() {
+        assertThat(doc.get("openapi").asText()).startsWith("3.");
+        assertThat(doc.at("/components/securitySchemes/bearer/scheme").asText()).isEqualTo("bearer");
+        assertThat(doc.at("/components/responses/Problem/content").has("application/problem+json")).isTrue();
+        assertThat(doc.at("/components/schemas/Problem/properties").has("field")).isTrue();
+    }
+
+    @Test
+    void everyV1Operation_needsTheToken_answers401_andDeclaresItsPathParameters() {
+        Pattern param = Pattern.compile("\\{([^}]+)}");
+        for (Map.Entry<String, JsonNode> path : doc.get("paths").properties()) {
+            for (String method : METHODS) {
+                JsonNode op = path.getValue().get(method);
+                if (op == null) {
+                    continue;
+                }
+                String where = method + " " + path.getKey();
+                if (path.getKey().startsWith("/v1/")) {
+                    assertThat(op.has("security") && op.get("security").isEmpty()).as(where).isFalse();
+                    assertThat(op.get("responses").has("401")).as(where).isTrue();
+                } else {
+                    assertThat(op.get("security")).as(where + " needs no token").isEmpty();
+                }
+                Matcher m = param.matcher(path.getKey());
+                while (m.find()) {
+                    String name = m.group(1);
+                    boolean declared = false;
+                    for (JsonNode p : op.path("parameters")) {
+                        declared |= p.get("name").asText().equals(name) && p.get("in").asText().equals("path");
+                    }
+                    assertThat(declared).as(where + " declares path parameter " + name).isTrue();
+                }
+            }
+        }
+    }
+
+    @Test
+    void everySchemaReference_resolves() {
+        List<String> refs = new ArrayList<>();
+        collectRefs(doc, refs);
+        assertThat(refs).isNotEmpty();
+        for (String ref : refs) {
+            assertThat(doc.at(ref.substring(1)).isMissingNode()).as(ref).isFalse();
+        }
+    }
+
+    private static void collectRefs(JsonNode node, List<String> refs) {
+        if (node.isObject()) {
+            node.properties().forEach(e -> {
+                if (e.getKey().equals("$ref")) {
+                    refs.add(e.getValue().asText());
+                } else {
+                    collectRefs(e.getValue(), refs);
+                }
+            });
+        } else if (node.isArray()) {
+            node.forEach(n -> collectRefs(n, refs));
+        }
+    }
+}

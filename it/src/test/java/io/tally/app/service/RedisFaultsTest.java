@@ -1,0 +1,265 @@
+package io.tally.app.service;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tally.common.config.TallyConfig;
+import io.tally.common.keys.Keys;
+import io.tally.common.keys.Partitioner;
+import io.tally.producer.ProducerMetrics;
+import io.tally.testkit.RedisServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * What the API answers when Redis cannot serve or a script fails, on a redis-server of the test's
+ * own (reconfigured, paused and killed here): 503 with Retry-After for out of memory and for a Redis
+ * that is down or does not answer, on reads as on sends; a 500 for a script error whose body says nothing of the script; 400
+ * for a truncated body. The log carries the detail under the request id the body names.
+ */
+class RedisFaultsTest {
+    private static final String TOKEN = "faults-token-0123456789";
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static RedisServer redisServer;
+    private static RedissonClient redis;
+    private static ApiServer server;
+    private static Keys keys;
+    private static Partitioner partitioner;
+    private static TallyConfig config;
+
+    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+
+    @BeforeAll
+    static void start() {
+        redisServer = RedisServer.start();
+        config = TallyConfig.builder().set(TallyConfig.REDIS_URL, redisServer.url())
+                .set(TallyConfig.NAMESPACE, "faults").set(TallyConfig.PARTITIONS, 4)
+                .set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
+                .set(TallyConfig.API_TOKENS, TOKEN).set(TallyConfig.REDIS_TIMEOUT_MS, 1000).build();
+        redis = io.tally.common.redis.RedisClientFactory.create(config);
+        io.tally.common.redis.Namespace.create(redis, config); // as `tally init` would
+        server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
+        keys = new Keys(config.namespace());
+        partitioner = new Partitioner(4);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        redis.shutdown();
+        redisServer.close();
+    }
+
+    @BeforeEach
+    void captureLogs() {
+        logs.start();
+        root().addAppender(logs);
+    }
+
+    @AfterEach
+    void releaseLogs() {
+        root().detachAppender(logs);
+        if (!redisServer.isRunning()) {
+            redisServer.restart();
+        }
+        // first, or the namespace's creation below is refused for out of memory (and so is every later test's send)
+        redisServer.cli("CONFIG", "SET", "maxmemory", "0");
+        createNamespace();
+    }
+
+    /**
+     * A restarted server keeps nothing on disk: the namespace goes with it, and no processor runs here
+     * to restore it, so the test does what `tally init` would.
+     */
+    private static void createNamespace() {
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> io.tally.common.redis.Namespace.create(redis, config) != null);
+    }
+
+    @Test
+    void redisOutOfMemory_is503WithRetryAfter_onSendsAndTriggers_readsStillAnswer() throws Exception {
+        redis.getMap(keys.counters(partitioner.partitionOf("full")), StringCodec.INSTANCE).put("full", "3");
+        awaitSendsServed();
+        redisServer.cli("CONFIG", "SET", "maxmemory", "1");
+
+        HttpResponse<String> send = post("/v1/counters/full/incr", "{\"by\":1}");
+        JsonNode problem = assertCleanProblem(send, 503);
+        assertThat(send.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(problem.get("detail").asText()).contains("out of memory");
+        assertLogged(problem.get("requestId").asText(), Level.WARN, "OOM");
+
+        HttpResponse<String> trigger = post("/v1/triggers", "{\"kind\":\"time\",\"at\":1893456000000}");
+        assertCleanProblem(trigger, 503);
+        assertThat(trigger.headers().firstValue("Retry-After")).hasValue("1");
+
+        HttpResponse<String> batch = post("/v1/batch", "{\"op\":\"incr\",\"counter\":\"full\"}\n");
+        assertThat(batch.statusCode()).isEqualTo(200);
+        assertThat(batch.body()).contains("\"failed\":1").contains("\"status\":503").doesNotContain("OOM command");
+
+        assertThat(get("/v1/counters/full").body()).contains("\"value\":3");
+    }
+
+    @Test
+    void redisDown_is503WithRetryAfter_onReadsAndSends_thenServesAgain() throws Exception {
+        redis.getMap(keys.counters(partitioner.partitionOf("down")), StringCodec.INSTANCE).put("down", "5");
+        redisServer.kill();
+
+        HttpResponse<String> read = get("/v1/counters/down");
+        JsonNode problem = assertCleanProblem(read, 503);
+        assertThat(read.headers().firstValue("Retry-After")).hasValue("1");
+        assertLogged(problem.get("requestId").asText(), Level.WARN, "Redis");
+
+        HttpResponse<String> waitRead = get("/v1/counters/down?after=1-0&waitMs=100");
+        assertCleanProblem(waitRead, 503);
+        assertThat(waitRead.headers().firstValue("Retry-After")).hasValue("1");
+
+        HttpResponse<String> send = post("/v1/counters/down/incr", "{\"id\":\"op-down-1\"}");
+        assertCleanProblem(send, 503);
+        assertThat(send.headers().firstValue("Retry-After")).hasValue("1");
+
+        assertCleanProblem(get("/v1/triggers"), 503);
+        assertCleanProblem(get("/v1/firings"), 503);
+        assertCleanProblem(HTTP.send(HttpRequest.newBuilder(uri("/health/ready")).build(),
+                HttpResponse.BodyHandlers.ofString()), 503);
+
+        redisServer.restart();
+        createNamespace();
+        awaitSendsServed();
+    }
+
+    @Test
+    void redisNotAnswering_readsAre503WithRetryAfter() throws Exception {
+        redis.getMap(keys.counters(partitioner.partitionOf("frozen")), StringCodec.INSTANCE).put("frozen", "2");
+        redisServer.pause();
+        try {
+            HttpResponse<String> read = get("/v1/counters/frozen");
+            JsonNode problem = assertCleanProblem(read, 503);
+            assertThat(read.headers().firstValue("Retry-After")).hasValue("1");
+            assertLogged(problem.get("requestId").asText(), Level.WARN, "Redis");
+            assertCleanProblem(get("/v1/counters/frozen?after=1-0&waitMs=100"), 503);
+        } finally {
+            redisServer.resume();
+        }
+        assertThat(get("/v1/counters/frozen").body()).contains("\"value\":2");
+    }
+
+    @Test
+    void aScriptError_is500_whoseBodyNamesNoScriptShaLineOrClass_andTheLogHasTheDetail() throws Exception {
+        // A key of the wrong type makes the send script fail inside Redis ("... script: <sha>, on @user_script:N").
+        awaitSendsServed();
+        redisServer.cli("SET", keys.ops(partitioner.partitionOf("broken")), "not-a-stream");
+        HttpResponse<String> r = post("/v1/counters/broken/incr", "{}");
+        JsonNode problem = assertCleanProblem(r, 500);
+        assertThat(problem.get("detail").asText()).contains("request id");
+        assertLogged(problem.get("requestId").asText(), Level.ERROR, "WRONGTYPE");
+        redisServer.cli("DEL", keys.ops(partitioner.partitionOf("broken")));
+    }
+
+    @Test
+    void aTruncatedChunkedBody_is400_loggedAsOneWarnLineWithoutStackTrace() throws Exception {
+        String reply;
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /v1/counters/cut/incr HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN
+                    + "\r\nX-Request-Id: cut-1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "20\r\n{\"by\":1").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            s.shutdownOutput();
+            ByteArrayOutputStream in = new ByteArrayOutputStream();
+            s.getInputStream().transferTo(in);
+            reply = in.toString(StandardCharsets.UTF_8);
+        }
+        assertThat(reply).startsWith("HTTP/1.1 400").contains("application/problem+json").contains("\"requestId\":\"cut-1\"")
+                .doesNotContain("Exception");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(events("cut-1")).hasSize(1));
+        ILoggingEvent line = events("cut-1").get(0);
+        assertThat(line.getLevel()).isEqualTo(Level.WARN);
+        assertThat(line.getThrowableProxy()).as("no stack trace").isNull();
+        assertThat(line.getMDCPropertyMap()).containsEntry("requestId", "cut-1");
+        assertThat(logs.list).noneMatch(e -> e.getLevel() == Level.ERROR);
+    }
+
+    /** Sends are answered 202 again (after a test that stopped Redis, the connections are back). */
+    private static void awaitSendsServed() {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            HttpResponse<String> r = post("/v1/counters/warm/incr", "{}");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        });
+    }
+
+    /** A problem+json body that carries a request id and none of a script's SHA or line, a Java class or a trace. */
+    static JsonNode assertCleanProblem(HttpResponse<String> r, int status) throws Exception {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(
+                v -> assertThat(v).startsWith(Problems.CONTENT_TYPE));
+        assertThat(r.body()).doesNotContainPattern("[0-9a-f]{40}").doesNotContain("user_script").doesNotContain("script:")
+                .doesNotContain("Exception").doesNotContain("at io.").doesNotContain("org.redisson");
+        JsonNode body = JSON.readTree(r.body());
+        assertThat(body.get("requestId").asText()).isNotBlank()
+                .isEqualTo(r.headers().firstValue("X-Request-Id").orElseThrow());
+        return body;
+    }
+
+    private void assertLogged(String requestId, Level level, String detail) {
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(events(requestId))
+                .anySatisfy(e -> {
+                    assertThat(e.getLevel()).isEqualTo(level);
+                    assertThat(e.getFormattedMessage()).contains(detail);
+                    assertThat(e.getMDCPropertyMap()).containsEntry("requestId", requestId);
+                }));
+    }
+
+    private List<ILoggingEvent> events(String requestId) {
+        synchronized (logs) {
+            return logs.list.stream().filter(e -> e.getFormattedMessage().contains(requestId)).toList();
+        }
+    }
+
+    private static Logger root() {
+        return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    }
+
+    private static HttpResponse<String> post(String path, String json) throws Exception {
+        return HTTP.send(authed(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return HTTP.send(authed(path).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpRequest.Builder authed(String path) {
+        return HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + TOKEN)
+                .timeout(Duration.ofSeconds(60));
+    }
+
+    private static URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + server.port() + path);
+    }
+}

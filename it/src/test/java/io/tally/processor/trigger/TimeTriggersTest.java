@@ -1,0 +1,89 @@
+package io.tally.processor.trigger;
+
+import io.tally.common.trigger.Firing;
+import io.tally.common.trigger.Trigger;
+import io.tally.common.trigger.TriggerDefinition;
+import io.tally.common.trigger.TriggerKind;
+import io.tally.common.trigger.TriggerStatus;
+import io.tally.testkit.RealRedisExtension;
+import io.tally.testkit.TestRedis;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+@ExtendWith(RealRedisExtension.class)
+class TimeTriggersTest {
+
+    @Test
+    void onceTrigger_firesOnceWithin500msAfterItsTime_canceledOneNeverFires(TestRedis testRedis) throws Exception {
+        try (TriggerFixture fx = new TriggerFixture(testRedis, 4, 1)) {
+            long at = fx.redisTimeMs() + 2000;
+            Trigger due = fx.triggers.create(TriggerDefinition.time(at).param("reminder", "r1").build());
+            Trigger canceled = fx.triggers.create(TriggerDefinition.time(at).build());
+            await().atMost(Duration.ofSeconds(3)).until(() -> fx.redisTimeMs() >= at - 1000);
+            assertThat(fx.triggers.cancel(canceled.id()).orElseThrow().status()).isEqualTo(TriggerStatus.CANCELED);
+
+            await().atMost(Duration.ofSeconds(4)).until(() -> fx.firingsOf(due.id()).size() == 1);
+            Thread.sleep(700); // a second firing would show up by now
+            List<Firing> firings = fx.firingsOf(due.id());
+            assertThat(firings).hasSize(1);
+            Firing f = firings.get(0);
+            assertThat(f.kind()).isEqualTo(TriggerKind.TIME);
+            assertThat(f.cause()).isEqualTo(Long.toString(at));
+            assertThat(f.firedAt()).isBetween(at, at + 500);
+            assertThat(f.missed()).isZero();
+            assertThat(f.params()).containsEntry("reminder", "r1");
+            assertThat(fx.triggers.get(due.id()).orElseThrow().status()).isEqualTo(TriggerStatus.FIRED);
+
+            assertThat(fx.firingsOf(canceled.id())).isEmpty();
+            Trigger c = fx.triggers.get(canceled.id()).orElseThrow();
+            assertThat(c.status()).isEqualTo(TriggerStatus.CANCELED);
+            assertThat(c.canceledAt()).isNotNull().isLessThan(at);
+            assertThat(c.fireCount()).isZero();
+        }
+    }
+
+    @Test
+    void every500ms_firesTheExpectedNumberOfTimesOver5s_onItsGrid(TestRedis testRedis) throws Exception {
+        try (TriggerFixture fx = new TriggerFixture(testRedis, 4, 1)) {
+            // Far enough ahead that a slow first create (class loading) does not move the start.
+            long at = fx.redisTimeMs() + 1500;
+            Trigger t = fx.triggers.create(TriggerDefinition.time(at).every(500L).build());
+            // Due at at, at+500, ..., at+4500 within 5 s: 10 firings; count between two grid points.
+            await().atMost(Duration.ofSeconds(9)).until(() -> fx.redisTimeMs() >= at + 4750);
+            List<Firing> firings = fx.firingsOf(t.id());
+            assertThat(firings.size()).isBetween(9, 11);
+            for (int i = 0; i < firings.size(); i++) {
+                assertThat(firings.get(i).cause()).isEqualTo(Long.toString(at + 500L * i)); // no drift
+                assertThat(firings.get(i).missed()).isZero();
+            }
+            fx.triggers.cancel(t.id());
+            int after = fx.firingsOf(t.id()).size();
+            Thread.sleep(700);
+            assertThat(fx.firingsOf(t.id())).hasSize(after);
+        }
+    }
+
+    @Test
+    void everyTrigger_periodsMissedWhileNoProcessorRan_mergeIntoOneFiring(TestRedis testRedis) throws Exception {
+        try (TriggerFixture fx = new TriggerFixture(testRedis, 2, 0)) {
+            long at = fx.redisTimeMs() + 2000;
+            Trigger t = fx.triggers.create(TriggerDefinition.time(at).every(200L).build());
+            await().atMost(Duration.ofSeconds(5)).until(() -> fx.redisTimeMs() >= at + 1100); // due: at..at+1000
+            fx.processors.add(io.tally.processor.Processor.start(fx.redis, fx.config,
+                    io.tally.processor.ProcessorMetrics.NOOP));
+            await().atMost(Duration.ofSeconds(10)).until(() -> !fx.firingsOf(t.id()).isEmpty());
+            Firing first = fx.firingsOf(t.id()).get(0);
+            assertThat(first.cause()).isEqualTo(Long.toString(at));
+            assertThat(first.missed()).isGreaterThanOrEqualTo(5);
+            await().atMost(Duration.ofSeconds(3)).until(() -> fx.firingsOf(t.id()).size() >= 2);
+            Firing second = fx.firingsOf(t.id()).get(1);
+            assertThat(Long.parseLong(second.cause())).isEqualTo(at + 200 * (first.missed() + 1));
+        }
+    }
+}

@@ -1,0 +1,241 @@
+package io.tally.processor.trigger;
+
+import io.tally.common.config.TallyConfig;
+import io.tally.common.keys.Keys;
+import io.tally.common.model.Event;
+import io.tally.common.redis.Namespace;
+import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.trigger.InvalidTriggerException;
+import io.tally.common.trigger.Trigger;
+import io.tally.common.trigger.TriggerDefinition;
+import io.tally.common.trigger.TriggerMode;
+import io.tally.processor.Processor;
+import io.tally.app.cli.TallyMain;
+import io.tally.app.service.ApiServer;
+import io.tally.app.service.ApiTokens;
+import io.tally.app.service.ServiceMetrics;
+import io.tally.processor.ProcessorMetrics;
+import io.tally.producer.ProducerMetrics;
+import io.tally.producer.SendResult;
+import io.tally.producer.TallyProducer;
+import io.tally.producer.triggers.TriggerClient;
+import io.tally.producer.triggers.TriggerLimitException;
+import io.tally.testkit.RedisServer;
+import io.tally.testkit.TestRedis;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.redisson.api.RStream;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.stream.StreamMessageId;
+import org.redisson.api.stream.StreamRangeArgs;
+import org.redisson.client.codec.StringCodec;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The bounds on triggers: per routing key and per namespace at creation, the size of a trigger's params,
+ * and the firings one apply call may append, which keep a flood of triggers and events from pushing
+ * Redis far past {@code maxmemory}.
+ */
+class TriggerCapsTest {
+    private static final Pattern USED_MEMORY_PEAK = Pattern.compile("used_memory_peak:(\\d+)");
+    private RedisServer server;
+    private final List<AutoCloseable> closing = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (int i = closing.size() - 1; i >= 0; i--) {
+            closing.get(i).close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private TallyConfig.Builder config(int partitions) {
+        server = RedisServer.start();
+        return TallyConfig.builder().set(TallyConfig.REDIS_URL, server.url())
+                .set(TallyConfig.NAMESPACE, TestRedis.uniqueNamespace()).set(TallyConfig.PARTITIONS, partitions);
+    }
+
+    private RedissonClient client(TallyConfig config) {
+        RedissonClient redis = RedisClientFactory.create(config);
+        closing.add(redis::shutdown);
+        Namespace.create(redis, config);
+        return redis;
+    }
+
+    @Test
+    void aRoutingKeyTakesAtMostMaxTriggersPerKey_andACanceledOneMakesRoom() {
+        TallyConfig config = config(4).set(TallyConfig.MAX_TRIGGERS_PER_KEY, 3).build();
+        TriggerClient triggers = TriggerClient.create(client(config), config, InstantSource.system());
+        List<Trigger> made = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            made.add(triggers.create(TriggerDefinition.event("click").build()));
+        }
+        assertThatThrownBy(() -> triggers.create(TriggerDefinition.event("click").build()))
+                .isInstanceOfSatisfying(TriggerLimitException.class, e -> {
+                    assertThat(e.limit()).isEqualTo("max-triggers-per-key");
+                    assertThat(e.value()).isEqualTo(3);
+                    assertThat(e.retriable()).isFalse();
+                })
+                .hasMessageContaining("event type 'click' already has 3 active triggers, at most 3 allowed");
+        assertThat(triggers.create(TriggerDefinition.event("view").build()).id()).as("another key").isNotBlank();
+
+        triggers.cancel(made.get(0).id());
+        assertThat(triggers.create(TriggerDefinition.event("click").build()).id()).isNotBlank();
+    }
+
+    @Test
+    void pastTheCap_theHttpServiceAnswers422NamingIt_andTheCliExits2() throws Exception {
+        TallyConfig config = config(4).set(TallyConfig.MAX_TRIGGERS_PER_KEY, 1).set(TallyConfig.API_PORT, 0)
+                .set(TallyConfig.API_HOST, "127.0.0.1").set(TallyConfig.API_TOKENS, "caps-token-0123456789").build();
+        RedissonClient redis = client(config);
+        ApiServer api = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP,
+                ServiceMetrics.newRegistry());
+        closing.add(api);
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest create = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + "/v1/triggers"))
+                .header("Authorization", "Bearer caps-token-0123456789").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"kind\":\"event\",\"eventType\":\"click\"}")).build();
+        assertThat(http.send(create, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(201);
+        HttpResponse<String> refused = http.send(create, HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(422);
+        assertThat(refused.headers().firstValue("Content-Type")).hasValueSatisfying(
+                v -> assertThat(v).startsWith("application/problem+json"));
+        assertThat(refused.body()).contains("\"limit\":\"max-triggers-per-key\"").contains("\"value\":1")
+                .contains("already has 1 active triggers");
+
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = TallyMain.run(new String[] {"trigger", "add", "--kind", "event", "--event-type", "click",
+                        "--redis-url", server.url(), "--namespace", config.namespace()},
+                Map.of("TALLY_MAX_TRIGGERS_PER_KEY", "1"), new PrintWriter(out, true), new PrintWriter(err, true));
+        assertThat(code).as(err.toString()).isEqualTo(2);
+        assertThat(err.toString()).contains("max-triggers-per-key").doesNotContain("Exception");
+    }
+
+    @Test
+    void aNamespaceStoresAtMostMaxTriggers() {
+        TallyConfig config = config(4).set(TallyConfig.MAX_TRIGGERS, 5).build();
+        TriggerClient triggers = TriggerClient.create(client(config), config, InstantSource.system());
+        for (int i = 0; i < 5; i++) {
+            triggers.create(TriggerDefinition.event("type-" + i).build());
+        }
+        assertThatThrownBy(() -> triggers.create(TriggerDefinition.event("type-5").build()))
+                .isInstanceOfSatisfying(TriggerLimitException.class, e -> assertThat(e.limit()).isEqualTo("max-triggers"))
+                .hasMessageContaining("stores 5 triggers, at most 5 allowed");
+    }
+
+    @Test
+    void paramsOfMoreThan8KiBAreRefused_sinceEveryFiringCopiesThem() {
+        TriggerDefinition.Builder big = TriggerDefinition.event("click");
+        for (int i = 0; i < 16; i++) {
+            big.param("p" + i, "x".repeat(1000));
+        }
+        assertThatThrownBy(big::build).isInstanceOfSatisfying(InvalidTriggerException.class,
+                e -> assertThat(e.field()).isEqualTo("params")).hasMessageContaining("at most 8192 allowed");
+    }
+
+    /**
+     * 100 {@code every} triggers with 4 KiB of params on one event type and 100 events: 10,000 firings,
+     * about 42 MB, against {@code maxmemory 24mb}. Each apply call appends at most 250 firings (plus one
+     * event's), so Redis stops the writes near its limit instead of a single call running far past it;
+     * once memory is raised every firing is there exactly once.
+     */
+    @Test
+    void aFloodOfFiringsIsAppliedInBoundedCalls_andRedisStaysNearMaxmemory() {
+        TallyConfig config = config(1).set(TallyConfig.MAX_FIRINGS_PER_CALL, 250).build();
+        RedissonClient redis = client(config);
+        TriggerClient triggers = TriggerClient.create(redis, config, InstantSource.system());
+        Set<String> ids = new HashSet<>();
+        for (int t = 0; t < 100; t++) {
+            TriggerDefinition.Builder def = TriggerDefinition.event("click").mode(TriggerMode.EVERY);
+            for (int i = 0; i < 4; i++) {
+                def.param("p" + i, Integer.toString(t).repeat(1000).substring(0, 1000));
+            }
+            ids.add(triggers.create(def.build()).id());
+        }
+        List<CompletableFuture<SendResult>> sends = new ArrayList<>();
+        try (TallyProducer producer = TallyProducer.create(redis, config, ProducerMetrics.NOOP)) {
+            for (int e = 0; e < 100; e++) {
+                sends.add(producer.emit(new Event("click", Map.of("n", Integer.toString(e)), "ev-" + e, null)));
+            }
+            producer.flush();
+            sends.forEach(CompletableFuture::join);
+        }
+        server.cli("CONFIG", "SET", "maxmemory", "24mb");
+        server.cli("CONFIG", "RESETSTAT");
+        AtomicInteger budgetCuts = new AtomicInteger();
+        ProcessorMetrics metrics = new ProcessorMetrics() {
+            @Override
+            public void firingBudgetReached(int partition) {
+                budgetCuts.incrementAndGet();
+            }
+        };
+        Keys keys = new Keys(config.namespace());
+        RStream<String, String> firings = redis.getStream(keys.firings(0), StringCodec.INSTANCE);
+        try (Processor processor = Processor.start(redis, config, metrics)) {
+            // the writes stop once Redis is full: firings stop growing well short of 10,000
+            await().atMost(Duration.ofSeconds(30)).until(() -> firings.size() > 0 && stable(firings));
+            assertThat(firings.size()).isLessThan(10_000);
+            long peak = usedMemoryPeak();
+            // past the limit by one call's writes at most: 300 firings of ~5.5 KB as stored
+            assertThat(peak).as("used_memory_peak").isLessThan(24L * 1024 * 1024 + 3L * 1024 * 1024);
+
+            server.cli("CONFIG", "SET", "maxmemory", "0");
+            await().atMost(Duration.ofSeconds(60)).until(() -> firings.size() == 10_000);
+            assertThat(processor.ready()).isTrue();
+        }
+        Map<String, Integer> perTrigger = new HashMap<>();
+        Set<String> firingIds = new HashSet<>();
+        firings.range(StreamRangeArgs.startId(StreamMessageId.MIN).endId(StreamMessageId.MAX)).values().forEach(f -> {
+            perTrigger.merge(f.get("trigger"), 1, Integer::sum);
+            firingIds.add(f.get("firing_id"));
+            assertThat(f.get("p.p0")).hasSize(1000);
+        });
+        assertThat(perTrigger.keySet()).isEqualTo(ids);
+        assertThat(perTrigger.values()).allMatch(n -> n == 100);
+        assertThat(firingIds).hasSize(10_000);
+        assertThat(budgetCuts.get()).as("calls stopped at the firing budget").isGreaterThanOrEqualTo(10_000 / 350);
+    }
+
+    private long lastSize = -1;
+
+    /** The stream's length did not change over the last half second. */
+    private boolean stable(RStream<String, String> stream) throws InterruptedException {
+        long before = stream.size();
+        Thread.sleep(500);
+        long after = stream.size();
+        boolean same = before == after && after == lastSize;
+        lastSize = after;
+        return same;
+    }
+
+    private long usedMemoryPeak() {
+        Matcher m = USED_MEMORY_PEAK.matcher(server.cli("INFO", "memory"));
+        assertThat(m.find()).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+}

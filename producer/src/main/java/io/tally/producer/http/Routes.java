@@ -1,8 +1,0 @@
-package io.tally.producer.http;
-
-import io.javalin.config.RoutesConfig;
-
-/** One resource of the HTTP API; each registers its own endpoints. */
-interface Routes {
-    void register(RoutesConfig routes);
-}

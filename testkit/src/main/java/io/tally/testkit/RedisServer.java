@@ -1,0 +1,230 @@
+package io.tally.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A {@code redis-server} process of the test's own, on a free port in a temporary folder, so a test
+ * can kill, stop, restart and reconfigure it without touching any Redis it did not start.
+ */
+public final class RedisServer implements AutoCloseable {
+    private final Path dir;
+    private final int port;
+    private final List<String> extraArgs;
+    private Process process;
+
+    private RedisServer(Path dir, int port, List<String> extraArgs) {
+        this.dir = dir;
+        this.port = port;
+        this.extraArgs = List.copyOf(extraArgs);
+    }
+
+    /** Starts a server with persistence off and {@code maxmemory-policy noeviction}. */
+    public static RedisServer start(String... extraArgs) {
+        try {
+            RedisServer server = new RedisServer(Files.createTempDirectory("tally-redis-"), freePort(), List.of(extraArgs));
+            server.launch();
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts a server on a port chosen by the caller (a cluster node needs its cluster bus port next to it). */
+    public static RedisServer startOnPort(int port, String... extraArgs) {
+        try {
+            RedisServer server = new RedisServer(Files.createTempDirectory("tally-redis-"), port, List.of(extraArgs));
+            server.launch();
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Fails the calling test (never skips it) when redis-server is not on the PATH: a green build must
+     * mean the tests that need a real Redis ran.
+     */
+    public static void requireAvailable() {
+        if (!available()) {
+            throw new IllegalStateException("redis-server is not on the PATH; install it (apt-get install -y "
+                    + "redis-server): this test needs a real Redis of its own");
+        }
+    }
+
+    public static boolean available() {
+        try {
+            Process p = new ProcessBuilder("redis-server", "--version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public String url() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** SIGKILL: no shutdown, no save. */
+    public void kill() {
+        signal("KILL");
+        waitForExit();
+    }
+
+    /** SIGSTOP: the process freezes, its sockets stay open. */
+    public void pause() {
+        signal("STOP");
+    }
+
+    public void resume() {
+        signal("CONT");
+    }
+
+    /** Starts the server again on the same port and folder (AOF, if enabled, is replayed). */
+    public void restart() {
+        if (isRunning()) {
+            kill();
+        }
+        launch();
+    }
+
+    /** Runs redis-cli against this server and returns its output. */
+    public String cli(String... args) {
+        List<String> cmd = new ArrayList<>(List.of("redis-cli", "-p", Integer.toString(port)));
+        cmd.addAll(List.of(args));
+        return run(cmd);
+    }
+
+    @Override
+    public void close() {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            waitForExit();
+        }
+        deleteTree(dir);
+    }
+
+    private void launch() {
+        List<String> cmd = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
+                "--bind", "127.0.0.1", "--dir", dir.toString(), "--save", "", "--appendonly", "no",
+                "--maxmemory-policy", "noeviction", "--logfile", dir.resolve("redis.log").toString()));
+        cmd.addAll(extraArgs);
+        try {
+            process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("stdout.log").toFile()).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start redis-server (is it on the PATH?)", e);
+        }
+        awaitPing();
+    }
+
+    private void awaitPing() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("redis-server on port " + port + " exited: " + readLog());
+            }
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                s.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+                byte[] buf = new byte[64];
+                int n = s.getInputStream().read(buf);
+                if (n > 0 && new String(buf, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG")) {
+                    return;
+                }
+            } catch (IOException ignored) {
+                // not listening yet
+            }
+            sleep(20);
+        }
+        throw new IllegalStateException("redis-server on port " + port + " did not answer PING: " + readLog());
+    }
+
+    private String readLog() {
+        try {
+            return Files.readString(dir.resolve("redis.log"));
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    private void signal(String sig) {
+        run(List.of("kill", "-" + sig, Long.toString(process.pid())));
+    }
+
+    private void waitForExit() {
+        try {
+            process.waitFor(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static String run(List<String> cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(30, TimeUnit.SECONDS);
+            return out.strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+}
