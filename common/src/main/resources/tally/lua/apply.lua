@@ -216,19 +216,7 @@ end
 
 -- ---------- stream ids ----------
 
--- Ids compare as two canonical decimals (ms, seq), each up to 2^64-1: as digit strings, by length and
--- then by bytes, since Lua numbers lose precision beyond 2^53.
-local function digits_less(a, b)
-  if #a ~= #b then return #a < #b end
-  return a < b
-end
-
-local function id_after(a, b)
-  local da, db = find(a, '-', 1, true), find(b, '-', 1, true)
-  local ams, bms = string.sub(a, 1, da - 1), string.sub(b, 1, db - 1)
-  if ams ~= bms then return digits_less(bms, ams) end
-  return digits_less(string.sub(b, db + 1), string.sub(a, da + 1))
-end
+--#include ids
 
 -- HMGET of any number of fields, CHUNK at a time; returns the values in order (false when missing).
 local function hmget(key, names)
@@ -447,25 +435,11 @@ local function plan(key, source, cursor, entries, parse)
   return p
 end
 
--- A dead letter copies the entry's fields as 'f.<name>'; of an entry with more than MAX_FIELDS fields
--- only the first MAX_FIELDS, plus 'truncated' (the entry's field count) and 'raw' (the whole flat field
--- list, MessagePack), so that one XADD of bounded length keeps everything.
+--#include dead_letter
+
 local dead_counts = {}
 local function dead_letter(source, rec)
-  local flat = rec.flat
-  local args = {'XADD', KEYS[6], '*', 'reason', rec.dead, 'error', rec.error, 'source', source, 'source_id', rec.id}
-  local copy = math.min(#flat, 2 * MAX_FIELDS)
-  for i = 1, copy - 1, 2 do
-    args[#args + 1] = 'f.' .. flat[i]
-    args[#args + 1] = flat[i + 1]
-  end
-  if copy < #flat then
-    args[#args + 1] = 'truncated'
-    args[#args + 1] = tostring(math.floor(#flat / 2))
-    args[#args + 1] = 'raw'
-    args[#args + 1] = cmsgpack.pack(flat)
-  end
-  redis.call(unpack(args))
+  redis.call(unpack(dead_letter_args(KEYS[6], rec.dead, rec.error, source, rec.id, rec.flat, MAX_FIELDS)))
   dead_counts[source] = dead_counts[source] or {}
   dead_counts[source][rec.dead] = (dead_counts[source][rec.dead] or 0) + 1
 end
@@ -487,11 +461,6 @@ local function stamps(recs)
 end
 
 -- ---------- counters ----------
-
-local function fmt(n)
-  if n == 0 then return '0' end
-  return string.format('%.0f', n)
-end
 
 -- Applies op records in order. Values small enough for exact Lua arithmetic are summed here and
 -- written once per counter at the end; anything else goes through HINCRBY under pcall, so that a
@@ -611,24 +580,10 @@ local function touch(t)
   end
 end
 
+--#include firing
+
 local function fire(t, cause)
-  local args = {'XADD', KEYS[8], '*', 'firing_id', t.id .. ':' .. cause, 'trigger', t.id, 'kind', t.kind,
-                'cause', cause, 'fired_at', now_ms}
-  if t.params then
-    -- at most MAX_PARAMS string or number values: the trigger API stores no more, a stored definition
-    -- written by anyone else may
-    local n = 0
-    for k, v in pairs(t.params) do
-      local tk, tv = type(k), type(v)
-      if (tv == 'string' or tv == 'number') and (tk == 'string' or tk == 'number') then
-        args[#args + 1] = 'p.' .. k
-        args[#args + 1] = v
-        n = n + 1
-        if n == MAX_PARAMS then break end
-      end
-    end
-  end
-  redis.call(unpack(args))
+  redis.call(unpack(firing_args(KEYS[8], t.id, t.kind, cause, now_ms, {}, t.params, MAX_PARAMS)))
   t.fired = t.fired + 1
   fired_total = fired_total + 1
   if t.mode == 'once' then t.done = true end

@@ -32,27 +32,15 @@ local first, last = ARGV[2], ARGV[3]
 local ids = {}
 for id in string.gmatch(ARGV[5], '%S+') do ids[#ids + 1] = id end
 
--- Stream ids compare as (ms, seq), as in apply.lua: two decimals up to 2^64-1, compared as digit
--- strings (by length, then by bytes), since Lua numbers lose precision beyond 2^53.
-local function digits_less(a, b)
-  if #a ~= #b then return #a < #b end
-  return a < b
-end
-
-local function before(a, b)
-  local da, db = string.find(a, '-', 1, true), string.find(b, '-', 1, true)
-  local ams, bms = string.sub(a, 1, da - 1), string.sub(b, 1, db - 1)
-  if ams ~= bms then return digits_less(ams, bms) end
-  return digits_less(string.sub(a, da + 1), string.sub(b, db + 1))
-end
+--#include ids
 
 local checkpoint = redis.call('HGET', KEYS[3], 'ops') or '0-0'
-if not before(checkpoint, last) then
+if not id_less(checkpoint, last) then
   -- Everything was applied before (a replay after a lost reply): acknowledge only.
   redis.call('XACK', KEYS[1], GROUP, unpack(ids))
   return {'OK', '0', tostring(#ids)}
 end
-if not before(checkpoint, first) then
+if not id_less(checkpoint, first) then
   return {'SLOW', 'checkpoint'}
 end
 local nxt = redis.call('XRANGE', KEYS[1], '(' .. checkpoint, '+', 'COUNT', 1)
@@ -101,9 +89,6 @@ local function base(s)
   return value
 end
 
-local function fmt(n)
-  return n == 0 and '0' or string.format('%.0f', n)
-end
 
 local stored = redis.call('HMGET', KEYS[2], unpack(names))
 local hset = {}

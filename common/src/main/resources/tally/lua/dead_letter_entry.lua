@@ -11,9 +11,7 @@
 -- or below the checkpoint, or deleted: acknowledged only) | {'GAP', id} (it does not follow the
 -- checkpoint: nothing written, the worker claims and re-reads) | {'DEAD', id}.
 --
--- The entry's fields are copied as 'f.<name>' up to MAX_FIELDS; past that the dead letter carries
--- 'truncated' (fields left out) and 'raw' (cmsgpack of the whole field list), so that no unpack ever
--- sees a list whose length the entry decides.
+-- The dead letter has the shape apply.lua's have (include/dead_letter.lua).
 
 local GROUP = 'tally'
 local MAX_FIELDS = 1000
@@ -29,19 +27,8 @@ if #entries == 0 then
 end
 local id, flat = entries[1][1], entries[1][2]
 
--- Stream ids compared as decimals of digits (as apply.lua does): Lua numbers lose precision past 2^53,
--- and a writer may choose ids up to 18446744073709551615-18446744073709551615.
-local function digits_less(a, b)
-  if #a ~= #b then return #a < #b end
-  return a < b
-end
-
-local function id_after(a, b)
-  local da, db = string.find(a, '-', 1, true), string.find(b, '-', 1, true)
-  local ams, bms = string.sub(a, 1, da - 1), string.sub(b, 1, db - 1)
-  if ams ~= bms then return digits_less(bms, ams) end
-  return digits_less(string.sub(b, db + 1), string.sub(a, da + 1))
-end
+--#include ids
+--#include dead_letter
 
 local checkpoint = redis.call('HGET', KEYS[2], ARGV[3]) or '0-0'
 if not flat or not id_after(id, checkpoint) then
@@ -53,20 +40,7 @@ if #nxt == 0 or nxt[1][1] ~= id then
   return {'GAP', id}
 end
 
-local args = {'XADD', KEYS[4], '*', 'reason', 'script_error', 'error', ARGV[5], 'source', ARGV[3], 'source_id', id}
-local fields = #flat / 2
-local copied = math.min(fields, MAX_FIELDS)
-for i = 1, 2 * copied, 2 do
-  args[#args + 1] = 'f.' .. flat[i]
-  args[#args + 1] = flat[i + 1]
-end
-if copied < fields then
-  args[#args + 1] = 'truncated'
-  args[#args + 1] = tostring(fields - copied)
-  args[#args + 1] = 'raw'
-  args[#args + 1] = cmsgpack.pack(flat)
-end
-redis.call(unpack(args))
+redis.call(unpack(dead_letter_args(KEYS[4], 'script_error', ARGV[5], ARGV[3], id, flat, MAX_FIELDS)))
 redis.call('HSET', KEYS[2], ARGV[3], id)
 redis.call('XACK', KEYS[1], GROUP, id)
 return {'DEAD', id}

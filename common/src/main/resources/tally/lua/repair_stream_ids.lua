@@ -39,19 +39,8 @@ local GROUP = 'tally'
 local MAX_FIELDS = 1000
 local topic, limit = ARGV[1], tonumber(ARGV[3])
 
--- Ids compare as two canonical decimals (ms, seq), each up to 2^64-1: as digit strings, by length and
--- then by bytes, since Lua numbers lose precision beyond 2^53.
-local function digits_less(a, b)
-  if #a ~= #b then return #a < #b end
-  return a < b
-end
-
-local function id_less(a, b)
-  local da, db = string.find(a, '-', 1, true), string.find(b, '-', 1, true)
-  local ams, bms = string.sub(a, 1, da - 1), string.sub(b, 1, db - 1)
-  if ams ~= bms then return digits_less(ams, bms) end
-  return digits_less(string.sub(a, da + 1), string.sub(b, db + 1))
-end
+--#include ids
+--#include dead_letter
 
 local function max_id(a, b)
   if id_less(a, b) then return b end
@@ -114,22 +103,11 @@ if #moving > 0 then
   end
   for _, e in ipairs(moving) do
     local id, flat = e[1], e[2]
-    local args = {'XADD', KEYS[3], '*', 'reason', 'future_id',
-      'error', 'stream id ' .. id .. ' lay more than ' .. ARGV[2] .. ' ms ahead of Redis time; the entry was '
-        .. 'applied, then removed by tally repair stream-ids (do not replay it)',
-      'source', topic, 'source_id', id, 'applied', '1'}
-    local n = #flat / 2
-    local copied = math.min(n, MAX_FIELDS)
-    for i = 1, 2 * copied, 2 do
-      args[#args + 1] = 'f.' .. flat[i]
-      args[#args + 1] = flat[i + 1]
-    end
-    if copied < n then
-      args[#args + 1] = 'truncated'
-      args[#args + 1] = tostring(n - copied)
-      args[#args + 1] = 'raw'
-      args[#args + 1] = cmsgpack.pack(flat)
-    end
+    local args = dead_letter_args(KEYS[3], 'future_id', 'stream id ' .. id .. ' lay more than ' .. ARGV[2]
+        .. ' ms ahead of Redis time; the entry was applied, then removed by tally repair stream-ids (do not replay it)',
+      topic, id, flat, MAX_FIELDS)
+    args[#args + 1] = 'applied'
+    args[#args + 1] = '1'
     redis.call(unpack(args))
     if ours then
       redis.call('XACK', KEYS[1], GROUP, id)

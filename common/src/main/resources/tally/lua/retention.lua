@@ -12,16 +12,7 @@ if redis.call('GET', KEYS[2]) ~= ARGV[1] then
 end
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'OK', 0} end
 
-local function fmt(n) return string.format('%.0f', n) end
-local function parse_id(id)
-  local dash = string.find(id, '-', 1, true)
-  return tonumber(string.sub(id, 1, dash - 1)), tonumber(string.sub(id, dash + 1))
-end
-local function less(a, b)
-  local am, as = parse_id(a)
-  local bm, bs = parse_id(b)
-  return am < bm or (am == bm and as < bs)
-end
+--#include ids
 
 local floor = nil
 if ARGV[2] then
@@ -37,10 +28,10 @@ for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
   if summary[1] > 0 then
     candidate = summary[2]
   else
-    local ms, seq = parse_id(f['last-delivered-id'])
-    candidate = fmt(ms) .. '-' .. fmt(seq + 1)
+    -- the last-delivered id itself when it is the largest id there is (nothing can follow it)
+    candidate = id_successor(f['last-delivered-id']) or f['last-delivered-id']
   end
-  if floor == nil or less(candidate, floor) then floor = candidate end
+  if floor == nil or id_less(candidate, floor) then floor = candidate end
 end
 if floor == nil then return {'OK', 0} end
 return {'OK', redis.call('XTRIM', KEYS[1], 'MINID', floor)}

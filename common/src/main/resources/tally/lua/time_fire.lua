@@ -20,7 +20,8 @@ end
 
 local MAX_PARAMS = 100 -- WireFormat.MAX_PARAMS
 
-local function fmt(n) return string.format('%.0f', n) end
+--#include ids
+--#include firing
 
 local function finite(n) return n ~= nil and n == n and n > -math.huge and n < math.huge end
 
@@ -65,21 +66,8 @@ for _, it in ipairs(items) do
       redis.call('HSET', KEYS[3], it.id .. ':status', 'fired')
     end
     local cause = fmt(it.score)
-    local args = {'XADD', KEYS[4], '*', 'firing_id', it.id .. ':' .. cause, 'trigger', it.id, 'kind', 'time',
-      'cause', cause, 'fired_at', fmt(now), 'missed', tostring(missed)}
-    if d.params then
-      local n = 0
-      for k, v in pairs(d.params) do
-        local tk, tv = type(k), type(v)
-        if (tv == 'string' or tv == 'number') and (tk == 'string' or tk == 'number') then
-          args[#args + 1] = 'p.' .. k
-          args[#args + 1] = v
-          n = n + 1
-          if n == MAX_PARAMS then break end
-        end
-      end
-    end
-    redis.call(unpack(args))
+    redis.call(unpack(firing_args(KEYS[4], it.id, 'time', cause, fmt(now), {'missed', tostring(missed)},
+      d.params, MAX_PARAMS)))
     redis.call('HINCRBY', KEYS[3], it.id .. ':fireCount', 1)
     redis.call('HSET', KEYS[3], it.id .. ':lastFiredAt', fmt(now))
     fired = fired + 1

@@ -19,6 +19,10 @@ import java.util.List;
  * A Lua script kept as a resource under {@code tally/lua/}, called by SHA (EVALSHA) and reloaded
  * when Redis answers NOSCRIPT (a restarted or failed-over Redis forgets its scripts). Data reaches
  * the script only through KEYS and ARGV.
+ *
+ * <p>A line {@code --#include <fragment>} in a script is replaced by {@code tally/lua/include/<fragment>.lua}
+ * before the SHA is taken, so that helpers several scripts need (stream ids, the shape of a dead letter,
+ * of a firing) exist once; Redis runs the assembled text, which {@link #source()} returns.
  */
 public final class LuaScript {
     private final String name;
@@ -31,14 +35,42 @@ public final class LuaScript {
         this.sha = sha1(source);
     }
 
-    /** Loads {@code tally/lua/<name>.lua} from the class path. */
+    private static final String INCLUDE = "--#include ";
+
+    /** Loads {@code tally/lua/<name>.lua} from the class path, its includes in place. */
     public static LuaScript resource(String name) {
-        String path = "tally/lua/" + name + ".lua";
+        return new LuaScript(name, assemble(text("tally/lua/" + name + ".lua")));
+    }
+
+    /** The script's text with every {@code --#include <fragment>} line replaced by the fragment's text. */
+    static String assemble(String script) {
+        StringBuilder out = new StringBuilder(script.length() + 4096);
+        for (String line : script.split("\n", -1)) {
+            if (line.startsWith(INCLUDE)) {
+                String fragment = line.substring(INCLUDE.length()).strip();
+                if (!fragment.matches("[a-z_]+")) {
+                    throw new IllegalStateException("bad include line: " + line);
+                }
+                String text = text("tally/lua/include/" + fragment + ".lua");
+                if (text.contains(INCLUDE)) {
+                    throw new IllegalStateException("fragment " + fragment + " includes another; fragments stay flat");
+                }
+                out.append(text.endsWith("\n") ? text.substring(0, text.length() - 1) : text);
+            } else {
+                out.append(line);
+            }
+            out.append('\n');
+        }
+        out.setLength(out.length() - 1);
+        return out.toString();
+    }
+
+    private static String text(String path) {
         try (InputStream in = LuaScript.class.getClassLoader().getResourceAsStream(path)) {
             if (in == null) {
                 throw new IllegalStateException("missing script resource " + path);
             }
-            return new LuaScript(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -49,7 +81,7 @@ public final class LuaScript {
         return new LuaScript(name, source);
     }
 
-    /** The script's source text. */
+    /** The script's source text as Redis runs it (includes in place). */
     public String source() {
         return source;
     }

@@ -2,6 +2,7 @@ package io.tally.it.resilience;
 
 import io.tally.it.resilience.AclScenario.RedisUser;
 import io.tally.it.resilience.AclScenario.Role;
+import io.tally.common.redis.LuaScript;
 import io.tally.testkit.RedisServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -112,7 +113,7 @@ class AclDerivedTest {
             assertThat(watch.ran()).containsAll(scriptNames().stream().filter(n -> !NOT_RUN.contains(n)).toList());
             Map<String, String> sources = new HashMap<>();
             for (String name : scriptNames()) {
-                sources.put(name, Files.readString(LUA.resolve(name + ".lua")));
+                sources.put(name, LuaScript.resource(name).source());
             }
             derivation.scripts().values().stream().flatMap(Set::stream).filter(n -> n.startsWith(ScriptWatch.CLIENT))
                     .forEach(n -> sources.put(n, watch.clientSource(n)));

@@ -1,12 +1,10 @@
 package io.tally.processor.badinput;
 
 import io.tally.common.keys.Keys;
+import io.tally.common.redis.LuaScript;
 import io.tally.processor.worker.ApplyRound;
 import io.tally.testkit.RedisServer;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -113,11 +111,7 @@ final class HostileScripts implements AutoCloseable {
     }
 
     private static String source(String script) {
-        try (InputStream in = HostileScripts.class.getClassLoader().getResourceAsStream("tally/lua/" + script + ".lua")) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return LuaScript.resource(script).source();
     }
 
     @Override

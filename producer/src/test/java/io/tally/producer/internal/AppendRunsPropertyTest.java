@@ -60,11 +60,7 @@ class AppendRunsPropertyTest {
     static void start() throws Exception {
         server = RedisServer.start();
         redis = RespConnection.open(new RespEndpoint("127.0.0.1", server.port(), null, null, null, 30_000, null));
-        String source;
-        try (var in = AppendRunsPropertyTest.class.getClassLoader().getResourceAsStream("tally/lua/append_runs.lua")) {
-            source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        String loaded = (String) call(RespReader::object, "SCRIPT", "LOAD", source);
+        String loaded = (String) call(RespReader::object, "SCRIPT", "LOAD", SCRIPT.source());
         assertThat(loaded).isEqualTo(SCRIPT.sha());
         sha = loaded.getBytes(StandardCharsets.US_ASCII);
     }

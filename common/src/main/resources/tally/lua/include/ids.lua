@@ -1,0 +1,39 @@
+-- Stream ids compared as decimals of digits, never as Lua numbers: numbers lose precision past 2^53,
+-- and a writer may choose ids up to 18446744073709551615-18446744073709551615.
+local function digits_less(a, b)
+  if #a ~= #b then return #a < #b end
+  return a < b
+end
+-- True when stream id a sorts before stream id b.
+local function id_less(a, b)
+  local da, db = string.find(a, '-', 1, true), string.find(b, '-', 1, true)
+  local ams, bms = string.sub(a, 1, da - 1), string.sub(b, 1, db - 1)
+  if ams ~= bms then return digits_less(ams, bms) end
+  return digits_less(string.sub(a, da + 1), string.sub(b, db + 1))
+end
+-- True when stream id a sorts after stream id b.
+local function id_after(a, b)
+  return id_less(b, a)
+end
+-- A decimal of digits plus one, as digits; nil past 18446744073709551615, the largest id part.
+local function digits_successor(s)
+  if s == '18446744073709551615' then return nil end
+  local i = #s
+  while i > 0 and string.byte(s, i) == 57 do i = i - 1 end
+  if i == 0 then return '1' .. string.rep('0', #s) end
+  return string.sub(s, 1, i - 1) .. string.char(string.byte(s, i) + 1) .. string.rep('0', #s - i)
+end
+-- The smallest id after id, or nil when id is the largest there is.
+local function id_successor(id)
+  local dash = string.find(id, '-', 1, true)
+  local ms, seq = string.sub(id, 1, dash - 1), string.sub(id, dash + 1)
+  local next_seq = digits_successor(seq)
+  if next_seq then return ms .. '-' .. next_seq end
+  local next_ms = digits_successor(ms)
+  return next_ms and next_ms .. '-0'
+end
+-- An integral number as decimal digits (never '-0', never an exponent).
+local function fmt(n)
+  if n == 0 then return '0' end
+  return string.format('%.0f', n)
+end
