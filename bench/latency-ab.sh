@@ -6,10 +6,10 @@
 # plus SECONDS recorded (--latency). Prints produce -> applied p50/p99/p99.9 (ms), the producer's
 # acknowledgment p99, and the CPU seconds of the processor and of Redis over the run.
 # Extra JVM flags: PROCESSOR_JAVA_OPTS and PRODUCER_JAVA_OPTS for both sides, NEW_PROCESSOR_JAVA_OPTS
-# for the new side's processor only (to compare JVM flags with the same jar twice). Environment TALLY_*
-# reaches both.
+# for the new side's processor only (to compare JVM flags with the same jar twice, or a tuning key:
+# NEW_PROCESSOR_JAVA_OPTS=-Dtally.fast-path-min-read=1). Environment TALLY_* reaches both.
 # BUSY_LOOPS=N runs N busy loops (sh, same priority) beside each run: 2 take half of a 2-core host,
-# which brought this machine down to the reference speed (BENCHMARKS.md, finding R).
+# which brings a host twice as fast as the reference down to that speed (BENCHMARKS.md).
 # KEEP=1 keeps the work folder (logs, producer.out) and prints its path.
 # OLD_BENCH_JAR: the old side's tally-bench.jar, so that its load producer is the old one too
 # (default: this tree's for both sides).
@@ -33,14 +33,16 @@ one_run() { # label processor-jar bench-jar [processor JVM flags]
   local label=$1 jar=$2 producer_jar=$3 side_opts=${4:-} port dir pid rpid hogs=()
   port=$(free_port); dir="$work/$label"; mkdir -p "$dir"
   # Not daemonized: a daemon starts a session of its own, and with the kernel's autogroup scheduling
-  # that puts Redis in a CPU group of its own, unlike the bench command's Redis (finding R).
+  # that puts Redis in a CPU group of its own, unlike the bench command's Redis; beside busy loops
+  # that group stalls for up to a second (BENCHMARKS.md, "Known limits").
   redis-server --port "$port" --save '' --appendonly no --maxmemory-policy noeviction \
     --logfile "$dir/redis.log" --dir "$dir" &
   rpid=$!
   for _ in $(seq 1 "${BUSY_LOOPS:-0}"); do sh -c 'while :; do :; done' & hogs+=($!); done
   sleep 0.5
-  java -Xmx256m ${PROCESSOR_JAVA_OPTS:-} $side_opts -jar "$jar" processor --redis-url "redis://127.0.0.1:$port" --namespace ab \
-    --partitions 16 --processor-id p1 --http-port 0 > "$dir/processor.log" 2>&1 &
+  # any free metrics port, as the variable that every build reads
+  TALLY_METRICS_PORT=0 java -Xmx256m ${PROCESSOR_JAVA_OPTS:-} $side_opts -jar "$jar" processor \
+    --redis-url "redis://127.0.0.1:$port" --namespace ab --partitions 16 --processor-id p1 > "$dir/processor.log" 2>&1 &
   pid=$!
   sleep 4
   java -Xmx256m ${PRODUCER_JAVA_OPTS:-} -cp "$producer_jar" io.tally.bench.LoadProducer --redis-url "redis://127.0.0.1:$port" --namespace ab \

@@ -88,14 +88,14 @@ final class BenchContext {
             cmd.addAll(List.of("-cp", Child.classpath(), "io.tally.app.runtime.ProcessorMain"));
         }
         cmd.addAll(List.of("--redis-url", url, "--namespace", namespace, "--partitions",
-                Integer.toString(Workload.PARTITIONS), "--processor-id", id,
-                // several processors share this machine; the bench reads Redis, not their metrics port
-                "--http-port", "0"));
+                Integer.toString(Workload.PARTITIONS), "--processor-id", id));
         if (leaseTtlMs > 0) {
             cmd.addAll(List.of("--lease-ttl-ms", Integer.toString(leaseTtlMs)));
         }
         cmd.addAll(flags);
-        return Child.start(namespace + "-" + id, cmd, dir);
+        // Several processors share this machine, and the bench reads Redis, not their metrics port: any
+        // free port. Given as the variable, which every build reads, so a --processor-jar of any build runs.
+        return Child.start(namespace + "-" + id, cmd, Map.of(TallyConfig.METRICS_PORT.env(), "0"), dir);
     }
 
     /** A producer process running {@link LoadProducer}; its results go to {@code <dir>/<name>.out}. */

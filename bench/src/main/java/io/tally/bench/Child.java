@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,20 +34,32 @@ final class Child implements AutoCloseable {
     }
 
     static Child start(String name, List<String> command, Path dir) {
+        return start(name, command, Map.of(), dir);
+    }
+
+    /** Starts the command with these variables added to the bench's environment. */
+    static Child start(String name, List<String> command, Map<String, String> env, Path dir) {
         Path log = dir.resolve(name + ".log");
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            return new Child(name, p, log);
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            builder.environment().putAll(env);
+            return new Child(name, builder.start(), log);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + command, e);
         }
     }
 
-    /** {@code java -Xmx256m ...} with the same JVM as the bench. */
+    /**
+     * {@code java -Xmx256m ...} with the same JVM as the bench, and the bench's own {@code tally.*}
+     * system properties (the tuning keys, e.g. {@code -Dtally.fast-path-min-read=1}) passed on, so
+     * that one flag to the bench reaches every processor and producer it starts.
+     */
     static List<String> java(String... rest) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx256m");
+        System.getProperties().stringPropertyNames().stream().filter(p -> p.startsWith("tally.")).sorted()
+                .forEach(p -> cmd.add("-D" + p + "=" + System.getProperty(p)));
         cmd.addAll(List.of(rest));
         return cmd;
     }

@@ -42,7 +42,7 @@ public final class ProcessorProcess implements AutoCloseable {
                                          Map<String, String> env) {
         List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), MAIN,
-                "--redis-url", redisUrl, "--namespace", namespace, "--processor-id", name, "--http-port", "0"));
+                "--redis-url", redisUrl, "--namespace", namespace, "--processor-id", name, "--metrics-port", "0"));
         cmd.addAll(args);
         try {
             Path log = Files.createTempFile("tally-" + name + "-", ".log");

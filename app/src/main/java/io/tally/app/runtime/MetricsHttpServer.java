@@ -129,7 +129,7 @@ public final class MetricsHttpServer implements AutoCloseable {
         } catch (Exception e) {
             s.close();
             throw new UncheckedIOException("cannot listen on " + host + ":" + port + " for metrics and health ("
-                    + e.getMessage() + "); set --http-host / TALLY_HTTP_HOST and --http-port / TALLY_METRICS_PORT "
+                    + e.getMessage() + "); set --metrics-host / TALLY_METRICS_HOST and --metrics-port / TALLY_METRICS_PORT "
                     + "to a free address", e instanceof IOException io ? io : new IOException(e));
         }
         log.info("metrics and health on http://{}:{}", host, s.port());

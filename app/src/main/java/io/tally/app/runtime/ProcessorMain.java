@@ -15,7 +15,7 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code tally processor [--redis-url URL] [--namespace NS] [--partitions P] ...}: runs a
- * processor with {@code /metrics} and {@code /health/*} on {@code --http-port} until SIGTERM or SIGINT,
+ * processor with {@code /metrics} and {@code /health/*} on {@code --metrics-port} until SIGTERM or SIGINT,
  * then reports not ready, drains the batch in hand, releases its leases and exits.
  * Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
  */

@@ -31,7 +31,7 @@ import java.util.function.Supplier;
 /**
  * A processor with its observability: Prometheus registry with JVM and process metrics, the
  * processor's metrics, per-partition lag gauges read from Redis, and the HTTP server for
- * {@code /metrics} and health on {@code --http-port}. {@link #close()} flips readiness to 503 first,
+ * {@code /metrics} and health on {@code --metrics-port}. {@link #close()} flips readiness to 503 first,
  * then stops the processor (which releases its leases), then the rest.
  */
 public final class ProcessorRuntime implements AutoCloseable {
@@ -80,14 +80,14 @@ public final class ProcessorRuntime implements AutoCloseable {
     }
 
     /**
-     * The metrics and health server on {@code http-host}:{@code http-port}.
+     * The metrics and health server on {@code metrics-host}:{@code metrics-port}.
      *
      * @throws ConfigException when the address is taken or not local: a restart alone cannot fix that
      */
     private static MetricsHttpServer listen(TallyConfig config, PrometheusMeterRegistry registry, BooleanSupplier ready,
                                             Supplier<String> detail) {
-        String host = config.get(TallyConfig.HTTP_HOST);
-        int port = config.get(TallyConfig.HTTP_PORT);
+        String host = config.get(TallyConfig.METRICS_HOST);
+        int port = config.get(TallyConfig.METRICS_PORT);
         try {
             return MetricsHttpServer.start(host, port, registry, ready, detail);
         } catch (UncheckedIOException e) {
@@ -97,11 +97,11 @@ public final class ProcessorRuntime implements AutoCloseable {
             }
             String reason = String.valueOf(bind.getMessage());
             if (reason.toLowerCase(Locale.ROOT).contains("in use")) {
-                throw new ConfigException("port " + port + " on " + host + " is in use; set --http-port / "
+                throw new ConfigException("port " + port + " on " + host + " is in use; set --metrics-port / "
                         + "TALLY_METRICS_PORT (0: any free port)");
             }
-            throw new ConfigException("cannot listen on " + host + ":" + port + " (" + reason + "); set --http-host / "
-                    + "TALLY_HTTP_HOST to an address of this host");
+            throw new ConfigException("cannot listen on " + host + ":" + port + " (" + reason + "); set --metrics-host / "
+                    + "TALLY_METRICS_HOST to an address of this host");
         }
     }
 

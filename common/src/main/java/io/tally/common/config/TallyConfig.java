@@ -1,6 +1,8 @@
 package io.tally.common.config;
 
 import io.tally.common.series.SeriesWindows;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,12 +14,20 @@ import java.util.function.Function;
 
 /**
  * The one configuration object of every Tally process. Each key is declared once below with its
- * doc, default, validator, flag and {@code TALLY_*} environment variable; the README's table is
- * generated from {@link #keys()}. Values come from flags, then environment, then defaults; the
- * object is validated when built and immutable afterwards.
+ * doc, default and validator; its flag and {@code TALLY_*} environment variable derive from its name,
+ * and the README's table is generated from {@link #keys()}. Values come from flags, then environment,
+ * then defaults; the object is validated when built and immutable afterwards.
+ *
+ * <p>{@link #tuningKeys()} are implementation knobs for benchmarks and tests (documented in
+ * docs/architecture.md), not part of the user's configuration: each is read from the JVM system
+ * property {@code tally.<name>} (e.g. {@code -Dtally.fast-path-min-read=1}) and never from a flag or
+ * the environment.
  */
 public final class TallyConfig {
     private static final List<ConfigKey<?>> KEYS = new ArrayList<>();
+    private static final List<ConfigKey<?>> TUNING = new ArrayList<>();
+    /** Old names still accepted, as a flag and as an environment variable, for a renamed key. */
+    private static final Map<String, ConfigKey<?>> DEPRECATED_NAMES = new LinkedHashMap<>();
 
     // --- Redis ---
     public static final ConfigKey<String> REDIS_URL = key("redis-url", "redis://127.0.0.1:6379",
@@ -52,11 +62,6 @@ public final class TallyConfig {
     public static final ConfigKey<Integer> BATCH_SIZE = key("batch-size", 1000,
             "Entries read and applied per partition in one atomic script call (at most 1000).",
             Parsers.intRange(1, 1000));
-    public static final ConfigKey<Integer> FAST_PATH_MIN_READ = key("fast-path-min-read", 0,
-            "Entries a partition's read must return to keep it on the fast path, where the processor reads and "
-                    + "folds batches; below it apply.lua reads and applies in one call (one round trip less, but "
-                    + "several times the Redis CPU per entry). 0: always the fast path; above batch-size turns the "
-                    + "fast path off.", Parsers.intRange(0, 1000));
     public static final ConfigKey<Integer> LEASE_TTL_MS = key("lease-ttl-ms", 10_000,
             "Partition lease time-to-live, ms; renewed every TTL/3. A processor that cannot renew loses its partitions "
                     + "after this; a dead or stalled one's move sooner, after member-timeout-ms.",
@@ -72,12 +77,6 @@ public final class TallyConfig {
     public static final ConfigKey<Integer> TRIGGER_POLL_MS = key("trigger-poll-ms", 50,
             "Interval at which a processor fires due time triggers of its partitions, ms (a trigger fires at most "
                     + "about this late while its partition has an owner).", Parsers.intRange(10, 1000));
-    public static final ConfigKey<HotPathConnection> HOT_PATH_CONNECTION = key("hot-path-connection",
-            HotPathConnection.DIRECT,
-            "How the two hot paths, the processor's reads and apply scripts and the producer's appends, talk to a "
-                    + "standalone Redis. direct: over a connection of their own, with a parser that reads replies "
-                    + "straight from the socket buffer; redisson: through the Redisson client. Cluster, Sentinel and "
-                    + "acks=replicas always use redisson.", Parsers.oneOf(HotPathConnection.class));
     public static final ConfigKey<Integer> IDLE_POLL_MS = key("idle-poll-ms", 10,
             "Longest pause between reads when no partition has new entries, ms.", Parsers.intRange(1, 1000));
     public static final ConfigKey<SeriesWindows> SERIES_WINDOWS = key("series-windows",
@@ -88,12 +87,12 @@ public final class TallyConfig {
     public static final ConfigKey<Long> SERIES_FUTURE_MS = key("series-future-ms", 300_000L,
             "How far an entry's ts may lie ahead of its stream id's time and still pick its series buckets, ms; "
                     + "a later ts (a wrong clock) is replaced by the id's time.", Parsers.longRange(0, 86_400_000L));
-    public static final ConfigKey<Integer> HTTP_PORT = key("http-port", "TALLY_METRICS_PORT", 9400,
-            "Port of the processor's metrics and health HTTP server (0: any free port).", Parsers.intRange(0, 65535));
-    public static final ConfigKey<String> HTTP_HOST = key("http-host", "0.0.0.0",
+    public static final ConfigKey<Integer> METRICS_PORT = renamed("http-port", key("metrics-port", 9400,
+            "Port of the processor's metrics and health HTTP server (0: any free port).", Parsers.intRange(0, 65535)));
+    public static final ConfigKey<String> METRICS_HOST = renamed("http-host", key("metrics-host", "0.0.0.0",
             "Address the processor's metrics and health HTTP server listens on. Every address by default, so that "
                     + "probes and Prometheus reach it from outside the container; 127.0.0.1 keeps it on the host.",
-            Parsers.nonBlank());
+            Parsers.nonBlank()));
 
     // --- Producer ---
     public static final ConfigKey<Integer> PRODUCER_BATCH_SIZE = key("producer-batch-size", 500,
@@ -125,8 +124,9 @@ public final class TallyConfig {
             "Comma-separated bearer tokens the HTTP service accepts; environment only (never a flag).");
     public static final ConfigKey<String> API_TOKENS_FILE = key("api-tokens-file", "",
             "File of bearer tokens the HTTP service accepts, one per line ('#' starts a comment).", Parsers.string());
-    public static final ConfigKey<Boolean> API_INSECURE = key("insecure", "TALLY_API_INSECURE", false,
-            "Lets the HTTP service start without any bearer token: every request is accepted. For local trials only.",
+    public static final ConfigKey<Boolean> API_INSECURE = key("api-insecure", false,
+            "Lets the HTTP service start without any bearer token: every request is accepted (tally serve "
+                    + "--insecure). For local trials only.",
             Parsers.bool());
     public static final ConfigKey<Integer> API_MAX_BODY_BYTES = key("api-max-body-bytes", 65_536,
             "Largest request body of a single-operation HTTP request, bytes (larger: 413).",
@@ -163,6 +163,19 @@ public final class TallyConfig {
             "How long a fired or canceled trigger stays readable before it is deleted with all its state, ms. "
                     + "0 keeps finished triggers forever.", Parsers.longRange(0, MAX_RETENTION_MS));
 
+    // --- Tuning: implementation knobs for benchmarks and tests, set only as -Dtally.<name>=... ---
+    public static final ConfigKey<Integer> FAST_PATH_MIN_READ = tuning("fast-path-min-read", 0,
+            "Entries a partition's read must return to keep it on the fast path, where the processor reads and "
+                    + "folds batches; below it apply.lua reads and applies in one call (one round trip less, but "
+                    + "several times the Redis CPU per entry). 0: always the fast path; above batch-size turns the "
+                    + "fast path off.", Parsers.intRange(0, 1000));
+    public static final ConfigKey<HotPathConnection> HOT_PATH_CONNECTION = tuning("hot-path-connection",
+            HotPathConnection.DIRECT,
+            "How the two hot paths, the processor's reads and apply scripts and the producer's appends, talk to a "
+                    + "standalone Redis. direct: over a connection of their own, with a parser that reads replies "
+                    + "straight from the socket buffer; redisson: through the Redisson client. Cluster, Sentinel and "
+                    + "acks=replicas always use redisson.", Parsers.oneOf(HotPathConnection.class));
+
     private final Map<ConfigKey<?>, Object> values;
     private final Map<ConfigKey<?>, String> origins;
     private final Map<ConfigKey<?>, String> raw;
@@ -173,9 +186,25 @@ public final class TallyConfig {
         this.raw = Map.copyOf(raw);
     }
 
-    /** Every key, in declaration order. */
+    /** Every user's key, in declaration order: the README's configuration table. */
     public static List<ConfigKey<?>> keys() {
         return Collections.unmodifiableList(KEYS);
+    }
+
+    /** The implementation knobs, each set by its system property {@code tally.<name>}. */
+    public static List<ConfigKey<?>> tuningKeys() {
+        return Collections.unmodifiableList(TUNING);
+    }
+
+    /** Old names still accepted for renamed keys (flag {@code --<old>}, variable {@code TALLY_<OLD>}). */
+    public static Map<String, ConfigKey<?>> deprecatedNames() {
+        return Collections.unmodifiableMap(DEPRECATED_NAMES);
+    }
+
+    private static List<ConfigKey<?>> allKeys() {
+        List<ConfigKey<?>> all = new ArrayList<>(KEYS);
+        all.addAll(TUNING);
+        return all;
     }
 
     /** Defaults overridden by the given environment (e.g. {@code System.getenv()}). */
@@ -239,10 +268,10 @@ public final class TallyConfig {
         return lines.isEmpty() ? "" : lines.get(0).strip();
     }
 
-    /** The effective configuration, one key per line, secrets masked; for the start-up log. */
+    /** The effective configuration, one key per line (tuning keys last), secrets masked; for the start-up log. */
     public String describe() {
         StringBuilder sb = new StringBuilder();
-        for (ConfigKey<?> key : KEYS) {
+        for (ConfigKey<?> key : allKeys()) {
             Object value = values.get(key);
             String shown = key.secret() ? (value == null || value.toString().isEmpty() ? "(unset)" : "****") : String.valueOf(value);
             sb.append("  ").append(key.name()).append(" = ").append(shown)
@@ -305,11 +334,15 @@ public final class TallyConfig {
     public static final class Builder {
         private final Map<ConfigKey<?>, String> raw = new LinkedHashMap<>();
         private final Map<ConfigKey<?>, String> origin = new LinkedHashMap<>();
+        private Function<String, String> systemProperties = System::getProperty;
 
         private Builder() {
         }
 
-        /** Takes every {@code TALLY_*} variable that names a key. Flags set later win. */
+        /**
+         * Takes every {@code TALLY_*} variable that names a key (or a key's deprecated name, when its
+         * own variable is not set). Flags set later win.
+         */
         public Builder env(Map<String, String> env) {
             for (ConfigKey<?> key : KEYS) {
                 String value = env.get(key.env());
@@ -318,6 +351,24 @@ public final class TallyConfig {
                     origin.put(key, "env " + key.env());
                 }
             }
+            DEPRECATED_NAMES.forEach((old, key) -> {
+                String value = env.get(ConfigKey.envOf(old));
+                if (value != null && !origin.containsKey(key)) {
+                    warnDeprecated(ConfigKey.envOf(old), key.env());
+                    raw.put(key, value);
+                    origin.put(key, "env " + ConfigKey.envOf(old) + ", deprecated");
+                }
+            });
+            return this;
+        }
+
+        /**
+         * Reads tuning keys from these properties ({@code tally.<name>}) instead of the JVM's system
+         * properties; for tests.
+         */
+        public Builder systemProperties(Map<String, String> properties) {
+            Map<String, String> copy = Map.copyOf(properties);
+            this.systemProperties = copy::get;
             return this;
         }
 
@@ -329,7 +380,12 @@ public final class TallyConfig {
                         + key.env() + " or use --" + name + "-file");
             }
             raw.put(key, value);
-            origin.put(key, "flag");
+            if (key.name().equals(name)) {
+                origin.put(key, "flag");
+            } else {
+                warnDeprecated(ConfigKey.flagOf(name), key.flag());
+                origin.put(key, "flag " + ConfigKey.flagOf(name) + ", deprecated");
+            }
             return this;
         }
 
@@ -347,7 +403,8 @@ public final class TallyConfig {
             List<String> rest = new ArrayList<>();
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
-                if (!arg.startsWith("--") || findByName(flagName(arg)) == null) {
+                // a tuning key's name goes on to flag(), which says how to set it instead
+                if (!arg.startsWith("--") || (findByName(flagName(arg)) == null && findTuning(flagName(arg)) == null)) {
                     rest.add(arg);
                     continue;
                 }
@@ -366,12 +423,21 @@ public final class TallyConfig {
         public TallyConfig build() {
             Map<ConfigKey<?>, Object> values = new LinkedHashMap<>();
             Map<ConfigKey<?>, String> origins = new LinkedHashMap<>();
-            for (ConfigKey<?> key : KEYS) {
-                String value = raw.get(key);
-                values.put(key, value == null ? key.defaultValue() : key.parse(value));
-                origins.put(key, origin.getOrDefault(key, "default"));
+            Map<ConfigKey<?>, String> given = new LinkedHashMap<>(raw);
+            Map<ConfigKey<?>, String> givenBy = new LinkedHashMap<>(origin);
+            for (ConfigKey<?> key : TUNING) {
+                String property = systemProperties.apply(key.systemProperty());
+                if (property != null && !given.containsKey(key)) {
+                    given.put(key, property);
+                    givenBy.put(key, "system property " + key.systemProperty());
+                }
             }
-            TallyConfig config = new TallyConfig(values, origins, raw);
+            for (ConfigKey<?> key : allKeys()) {
+                String value = given.get(key);
+                values.put(key, value == null ? key.defaultValue() : key.parse(value));
+                origins.put(key, givenBy.getOrDefault(key, "default"));
+            }
+            TallyConfig config = new TallyConfig(values, origins, given);
             config.checkMemberTimeout();
             config.checkPairs();
             return config;
@@ -383,12 +449,18 @@ public final class TallyConfig {
         }
     }
 
+    /** The user's key with this name or deprecated name; a tuning key's name is refused with how to set it. */
     public static ConfigKey<?> byName(String name) {
         ConfigKey<?> key = findByName(name);
-        if (key == null) {
-            throw new ConfigException("Unknown option --" + name);
+        if (key != null) {
+            return key;
         }
-        return key;
+        ConfigKey<?> tuning = findTuning(name);
+        if (tuning != null) {
+            throw new ConfigException("--" + name + " is not an option: it is an implementation knob, set as the JVM "
+                    + "system property -D" + tuning.systemProperty() + "=... (docs/architecture.md)");
+        }
+        throw new ConfigException("Unknown option --" + name);
     }
 
     private static ConfigKey<?> findByName(String name) {
@@ -397,21 +469,47 @@ public final class TallyConfig {
                 return key;
             }
         }
+        return DEPRECATED_NAMES.get(name);
+    }
+
+    private static ConfigKey<?> findTuning(String name) {
+        for (ConfigKey<?> key : TUNING) {
+            if (key.name().equals(name)) {
+                return key;
+            }
+        }
         return null;
     }
 
-    private static <T> ConfigKey<T> key(String name, T defaultValue, String doc, Function<String, T> parser) {
-        return key(name, ConfigKey.defaultEnv(name), defaultValue, doc, parser);
+    private static void warnDeprecated(String old, String current) {
+        DeprecationLog.LOG.warn("{} is deprecated and will be removed; use {}", old, current);
     }
 
-    private static <T> ConfigKey<T> key(String name, String env, T defaultValue, String doc, Function<String, T> parser) {
-        ConfigKey<T> key = new ConfigKey<>(name, env, defaultValue, doc, parser, false);
+    /** Loaded only when an old name is used, so that ConfigDoc runs on common's classes alone. */
+    private static final class DeprecationLog {
+        static final Logger LOG = LoggerFactory.getLogger(TallyConfig.class);
+    }
+
+    private static <T> ConfigKey<T> key(String name, T defaultValue, String doc, Function<String, T> parser) {
+        ConfigKey<T> key = new ConfigKey<>(name, defaultValue, doc, parser, false, false);
         KEYS.add(key);
         return key;
     }
 
+    private static <T> ConfigKey<T> tuning(String name, T defaultValue, String doc, Function<String, T> parser) {
+        ConfigKey<T> key = new ConfigKey<>(name, defaultValue, doc, parser, false, true);
+        TUNING.add(key);
+        return key;
+    }
+
+    /** Accepts a key's old name too ({@code --<old>} and {@code TALLY_<OLD>}), with a warning. */
+    private static <T> ConfigKey<T> renamed(String oldName, ConfigKey<T> key) {
+        DEPRECATED_NAMES.put(oldName, key);
+        return key;
+    }
+
     private static ConfigKey<String> secret(String name, String doc) {
-        ConfigKey<String> key = new ConfigKey<>(name, ConfigKey.defaultEnv(name), "", doc, Parsers.string(), true);
+        ConfigKey<String> key = new ConfigKey<>(name, "", doc, Parsers.string(), true, false);
         KEYS.add(key);
         return key;
     }

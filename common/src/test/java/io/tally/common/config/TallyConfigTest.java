@@ -104,16 +104,102 @@ class TallyConfigTest {
     }
 
     @Test
-    void metricsPortUsesTheDocumentedEnvironmentName() {
-        assertThat(TallyConfig.HTTP_PORT.env()).isEqualTo("TALLY_METRICS_PORT");
-        assertThat(TallyConfig.fromEnv(Map.of("TALLY_METRICS_PORT", "9500")).get(TallyConfig.HTTP_PORT)).isEqualTo(9500);
+    void metricsPortIsOneNameAsFlagAndEnvironmentVariable() {
+        assertThat(TallyConfig.METRICS_PORT.flag()).isEqualTo("--metrics-port");
+        assertThat(TallyConfig.METRICS_PORT.env()).isEqualTo("TALLY_METRICS_PORT");
+        assertThat(TallyConfig.fromEnv(Map.of("TALLY_METRICS_PORT", "9500")).get(TallyConfig.METRICS_PORT)).isEqualTo(9500);
+        TallyConfig.Builder flags = TallyConfig.builder();
+        assertThat(flags.args("--metrics-port", "9501", "--metrics-host", "127.0.0.1")).isEmpty();
+        TallyConfig config = flags.build();
+        assertThat(config.get(TallyConfig.METRICS_PORT)).isEqualTo(9501);
+        assertThat(config.get(TallyConfig.METRICS_HOST)).isEqualTo("127.0.0.1");
     }
 
     @Test
-    void everyKeyHasDocAndEnvironmentName() {
-        for (ConfigKey<?> key : TallyConfig.keys()) {
-            assertThat(key.doc()).as(key.name()).isNotBlank();
-            assertThat(key.env()).as(key.name()).startsWith("TALLY_");
+    void theOldMetricsNames_stillWork_asDeprecatedAliases_andTheNewNamesWin() {
+        TallyConfig.Builder old = TallyConfig.builder();
+        assertThat(old.args("--http-port", "9502", "--http-host=127.0.0.2")).isEmpty();
+        TallyConfig byFlag = old.build();
+        assertThat(byFlag.get(TallyConfig.METRICS_PORT)).isEqualTo(9502);
+        assertThat(byFlag.get(TallyConfig.METRICS_HOST)).isEqualTo("127.0.0.2");
+        assertThat(byFlag.describe()).contains("metrics-port = 9502 (flag --http-port, deprecated)");
+
+        assertThat(TallyConfig.fromEnv(Map.of("TALLY_HTTP_HOST", "127.0.0.3")).get(TallyConfig.METRICS_HOST))
+                .isEqualTo("127.0.0.3");
+        assertThat(TallyConfig.fromEnv(Map.of("TALLY_HTTP_HOST", "127.0.0.3", "TALLY_METRICS_HOST", "127.0.0.4"))
+                .get(TallyConfig.METRICS_HOST)).isEqualTo("127.0.0.4");
+        assertThat(TallyConfig.deprecatedNames()).containsOnlyKeys("http-port", "http-host");
+    }
+
+    @Test
+    void everyKeysFlagAndEnvironmentVariableDeriveFromItsOneName() {
+        List<String> names = new java.util.ArrayList<>();
+        TallyConfig.keys().forEach(key -> names.add(key.name()));
+        names.addAll(TallyConfig.deprecatedNames().keySet());
+        for (String name : names) {
+            String env = "TALLY_" + name.toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+            ConfigKey<?> key = TallyConfig.byName(name);
+            if (key.name().equals(name)) {
+                assertThat(key.flag()).as(name).isEqualTo("--" + name);
+                assertThat(key.env()).as(name).isEqualTo(env);
+            }
+            // the flag and the variable of one name set the same key
+            assertSetsKey(TallyConfig.builder().env(Map.of(env, "x")), key, env);
+            if (!key.secret()) {
+                TallyConfig.Builder byFlag = TallyConfig.builder();
+                assertThat(byFlag.args("--" + name, "x")).as("--" + name + " is a flag").isEmpty();
+                assertSetsKey(byFlag, key, "--" + name);
+            }
         }
+    }
+
+    /** The raw value "x" reached the key: it is the key's value, or the key's parser refused it by name. */
+    private static void assertSetsKey(TallyConfig.Builder builder, ConfigKey<?> key, String given) {
+        try {
+            assertThat(String.valueOf(builder.build().get(key))).as(given + " sets " + key.name()).isEqualTo("x");
+        } catch (ConfigException e) {
+            assertThat(e.getMessage()).as(given + " sets " + key.name()).startsWith("Invalid value 'x' for " + key.flag() + " ");
+        }
+    }
+
+    @Test
+    void everyKeyHasADocAndAUniqueName() {
+        List<ConfigKey<?>> all = new java.util.ArrayList<>(TallyConfig.keys());
+        all.addAll(TallyConfig.tuningKeys());
+        for (ConfigKey<?> key : all) {
+            assertThat(key.doc()).as(key.name()).isNotBlank();
+        }
+        assertThat(all.stream().map(ConfigKey::name)).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void tuningKeys_areSystemPropertiesOnly_notFlagsNorVariablesNorInTheTable() {
+        assertThat(TallyConfig.tuningKeys()).containsExactly(TallyConfig.FAST_PATH_MIN_READ, TallyConfig.HOT_PATH_CONNECTION);
+        assertThat(TallyConfig.keys()).doesNotContainAnyElementsOf(TallyConfig.tuningKeys());
+        assertThat(ConfigDoc.markdownTable()).doesNotContain("fast-path-min-read").doesNotContain("hot-path-connection");
+
+        TallyConfig fromProperties = TallyConfig.builder()
+                .env(Map.of("TALLY_FAST_PATH_MIN_READ", "7", "TALLY_HOT_PATH_CONNECTION", "redisson"))
+                .systemProperties(Map.of("tally.fast-path-min-read", "3", "tally.hot-path-connection", "redisson"))
+                .build();
+        assertThat(fromProperties.get(TallyConfig.FAST_PATH_MIN_READ)).isEqualTo(3);
+        assertThat(fromProperties.get(TallyConfig.HOT_PATH_CONNECTION)).isEqualTo(HotPathConnection.REDISSON);
+        assertThat(fromProperties.describe()).contains("fast-path-min-read = 3 (system property tally.fast-path-min-read)");
+
+        TallyConfig environmentOnly = TallyConfig.builder().env(Map.of("TALLY_FAST_PATH_MIN_READ", "7"))
+                .systemProperties(Map.of()).build();
+        assertThat(environmentOnly.get(TallyConfig.FAST_PATH_MIN_READ)).isZero();
+        assertThat(environmentOnly.get(TallyConfig.HOT_PATH_CONNECTION)).isEqualTo(HotPathConnection.DIRECT);
+
+        assertThat(TallyConfig.builder().systemProperties(Map.of("tally.fast-path-min-read", "3"))
+                .set(TallyConfig.FAST_PATH_MIN_READ, 5).build().get(TallyConfig.FAST_PATH_MIN_READ))
+                .as("a value set in code wins").isEqualTo(5);
+
+        assertThatThrownBy(() -> TallyConfig.builder().args("--fast-path-min-read", "1"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("-Dtally.fast-path-min-read=");
+        assertThatThrownBy(() -> TallyConfig.builder().systemProperties(Map.of("tally.fast-path-min-read", "2000")).build())
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("Invalid value '2000' for -Dtally.fast-path-min-read: must be between 0 and 1000");
     }
 }

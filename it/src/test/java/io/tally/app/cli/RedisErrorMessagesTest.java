@@ -149,7 +149,7 @@ class RedisErrorMessagesTest {
     @Test
     void processorWithWrongPassword_exits1WithOneLine() {
         Run r = tally(Map.of("TALLY_REDIS_PASSWORD", "wrong"), "processor", "--redis-url", secured.url(),
-                "--http-port", "0");
+                "--metrics-port", "0");
         assertOneLine(r, "tally processor: failed to start: cannot connect to Redis at " + secured.url()
                 + ": wrong password for user 'default', or no such user, or it is disabled (WRONGPASS); set "
                 + "TALLY_REDIS_PASSWORD or --redis-password-file to its password, and the user in the URL "
@@ -159,7 +159,7 @@ class RedisErrorMessagesTest {
     @Test
     void processorOnAClosedPort_exits1WithOneLine() {
         String url = "redis://127.0.0.1:" + RedisServer.freePort();
-        Run r = tally(Map.of(), "processor", "--redis-url", url, "--http-port", "0");
+        Run r = tally(Map.of(), "processor", "--redis-url", url, "--metrics-port", "0");
         assertOneLine(r, "tally processor: failed to start: cannot connect to Redis at " + url + ": connection "
                 + "refused (is redis-server running on that host and port?); start Redis or set --redis-url / "
                 + "TALLY_REDIS_URL");

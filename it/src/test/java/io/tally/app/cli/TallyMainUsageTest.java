@@ -38,9 +38,9 @@ class TallyMainUsageTest {
             taken.bind(new InetSocketAddress("0.0.0.0", 0));
             int port = taken.getLocalPort();
             Run r = RedisErrorMessagesTest.tally(Map.of(), "processor", "--redis-url", redis.url(),
-                    "--namespace", "porttest", "--http-port", Integer.toString(port));
+                    "--namespace", "porttest", "--metrics-port", Integer.toString(port));
             assertThat(r.code()).as(r.err()).isEqualTo(2);
-            assertThat(r.err()).isEqualTo("tally processor: port " + port + " on 0.0.0.0 is in use; set --http-port / "
+            assertThat(r.err()).isEqualTo("tally processor: port " + port + " on 0.0.0.0 is in use; set --metrics-port / "
                     + "TALLY_METRICS_PORT (0: any free port)" + System.lineSeparator());
             assertThat(redis.cli("DBSIZE")).isEqualTo("0");
         }

@@ -32,7 +32,7 @@ class ProcessorMetricsEndpointTest {
 
     @Test
     void afterTraffic_appliedEqualsSent_lagReturnsToZero_andDeadLettersAreCounted(TestRedis testRedis) {
-        TallyConfig config = testRedis.config(PARTITIONS).set(TallyConfig.HTTP_PORT, 0).build();
+        TallyConfig config = testRedis.config(PARTITIONS).set(TallyConfig.METRICS_PORT, 0).build();
         PrometheusMeterRegistry producerRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         RedissonClient redis = testRedis.client();
         try (ProcessorRuntime runtime = ProcessorRuntime.start(config, 200);
@@ -83,7 +83,7 @@ class ProcessorMetricsEndpointTest {
 
     @Test
     void close_releasesLeasesAndRemovesMeters(TestRedis testRedis) {
-        TallyConfig config = testRedis.config(2).set(TallyConfig.HTTP_PORT, 0).build();
+        TallyConfig config = testRedis.config(2).set(TallyConfig.METRICS_PORT, 0).build();
         ProcessorRuntime runtime = ProcessorRuntime.start(config, 200);
         String ready = "http://127.0.0.1:" + runtime.httpPort() + "/health/ready";
         await().atMost(Duration.ofSeconds(30)).until(() -> Http.get(ready).statusCode() == 200);

@@ -57,7 +57,7 @@ class PrometheusScrapeTest {
         Set<String> used = usedMetricNames();
         assertThat(used).contains("tally_partition_lag", "tally_processor_records_applied_total", "up");
 
-        TallyConfig config = testRedis.config(4).set(TallyConfig.HTTP_PORT, 0).build();
+        TallyConfig config = testRedis.config(4).set(TallyConfig.METRICS_PORT, 0).build();
         PrometheusMeterRegistry producerRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         RedissonClient redis = testRedis.client();
         Process server = null;
