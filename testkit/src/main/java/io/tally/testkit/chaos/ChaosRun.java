@@ -4,6 +4,7 @@ import io.tally.common.keys.Keys;
 import io.tally.common.keys.Partitioner;
 import io.tally.common.model.CounterOp;
 import io.tally.common.trigger.TriggerDefinition;
+import io.tally.testkit.RawRedis;
 
 import java.util.ArrayList;
 import java.util.HashMap;
