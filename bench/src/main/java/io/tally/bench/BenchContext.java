@@ -4,6 +4,7 @@ import io.tally.common.config.TallyConfig;
 import io.tally.common.keys.Keys;
 import io.tally.common.redis.Namespace;
 import io.tally.common.redis.RedisClientFactory;
+import io.tally.testkit.RawRedis;
 import org.redisson.api.RedissonClient;
 
 import java.io.IOException;
@@ -26,12 +27,13 @@ final class BenchContext {
     final Path processorJar;
     final int leaseTtlMs;
     final boolean jfr;
+    final double memoryMinutes;
     final Results results;
     /** Highest steady rate of one processor found in the current run; latency, takeover and memory use half. */
     double steadyRate;
 
     BenchContext(String redisUrl, boolean ownsRedis, double scale, Path dir, Path processorJar, int leaseTtlMs,
-                 boolean jfr, double defaultRate, Results results) {
+                 boolean jfr, double memoryMinutes, double defaultRate, Results results) {
         this.redisUrl = redisUrl;
         this.ownsRedis = ownsRedis;
         this.scale = scale;
@@ -39,6 +41,7 @@ final class BenchContext {
         this.processorJar = processorJar;
         this.leaseTtlMs = leaseTtlMs;
         this.jfr = jfr;
+        this.memoryMinutes = memoryMinutes;
         this.steadyRate = defaultRate;
         this.results = results;
     }
@@ -49,6 +52,17 @@ final class BenchContext {
 
     double seconds(double base, double min) {
         return Math.max(min, base * scale);
+    }
+
+    /** Length of the memory scenario's steady run: {@code --memory-minutes}, or 60 s x scale. */
+    double memorySeconds() {
+        return memoryMinutes > 0 ? memoryMinutes * 60 : seconds(60, 6);
+    }
+
+    /** JVM flags that record a JFR profile of a namespace's process into the work folder, with {@code --jfr}. */
+    String[] jfrFlags(String namespace) {
+        return jfr ? new String[]{"-XX:StartFlightRecording=filename=" + dir.resolve(namespace + ".jfr") + ",settings=profile"}
+                : new String[0];
     }
 
     /**
@@ -150,19 +164,19 @@ final class BenchContext {
         Workload workload = new Workload(seed);
         String ts = Long.toString(System.currentTimeMillis());
         long start = System.nanoTime();
-        try (Resp resp = new Resp(redisUrl)) {
+        try (RawRedis redis = new RawRedis(redisUrl)) {
             long sent = 0;
             while (sent < n) {
                 int batch = (int) Math.min(1000, n - sent);
                 for (int i = 0; i < batch; i++) {
                     Workload.Op op = workload.next();
                     expected[op.counter()] += op.delta();
-                    resp.send("XADD", keys.ops(op.partition()), "*", "op", op.kind(), "counter", op.name(),
+                    redis.send("XADD", keys.ops(op.partition()), "*", "op", op.kind(), "counter", op.name(),
                             "by", op.by(), "ts", ts);
                 }
-                resp.flush();
+                redis.flush();
                 for (int i = 0; i < batch; i++) {
-                    if (resp.read() instanceof Resp.Error e) {
+                    if (redis.read() instanceof RawRedis.Error e) {
                         throw new IllegalStateException("prefill XADD failed: " + e.message());
                     }
                 }

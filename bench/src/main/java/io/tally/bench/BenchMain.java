@@ -1,12 +1,11 @@
 package io.tally.bench;
 
+import io.tally.testkit.RedisServer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZonedDateTime;
@@ -32,9 +31,9 @@ import java.util.stream.Stream;
                 + "on request, hostile (the chaos run of issue 16).")
 public final class BenchMain implements Callable<Integer> {
     /** Every scenario, in the order they run. */
-    static final List<String> ALL = List.of("drain", "steady", "latency", "takeover", "producer", "baselines", "memory", "hostile");
+    static final List<String> ALL = Scenarios.NAMES;
     /** The performance suite run when no --scenarios is given: hostile is a correctness run, asked for by name. */
-    static final List<String> DEFAULT = ALL.subList(0, ALL.size() - 1);
+    static final List<String> DEFAULT = ALL.stream().filter(s -> !s.equals("hostile")).toList();
 
     @Option(names = "--redis-url", description = "Redis to use (password from TALLY_REDIS_PASSWORD); default: start a redis-server of its own.")
     String redisUrl;
@@ -51,7 +50,8 @@ public final class BenchMain implements Callable<Integer> {
     int leaseTtlMs;
     @Option(names = "--rate", defaultValue = "50000", description = "Full rate used by latency, takeover and memory when steady is not run (they use half).")
     double rate;
-    @Option(names = "--processor-jar", description = "The tally jar that runs the processors (default: app/target/tally.jar next to this jar's module).")
+    @Option(names = "--processor-jar", description = "The tally jar that runs the processors (default: app/target/tally.jar next to this jar's module); "
+            + "hostile runs its processors from this command's own class path.")
     Path processorJar;
     @Option(names = "--jfr", description = "Record a JFR profile of the drain processor into the work folder.")
     boolean jfr;
@@ -72,61 +72,27 @@ public final class BenchMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        for (String s : scenarios) {
-            if (!ALL.contains(s)) {
-                throw new CommandLine.ParameterException(new CommandLine(this), "Unknown scenario '" + s + "'; known: " + ALL);
-            }
-        }
+        requireKnownScenarios();
         Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("tally-bench-");
         String loadStart = loadAverage();
         String started = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
-        Process redis = null;
-        String url = redisUrl;
-        if (url == null) {
-            int port = freePort();
-            redis = startRedis(dir, port);
-            url = "redis://127.0.0.1:" + port;
-        }
+        // The test kit's launcher: a redis-server on a free port, its folder and log kept in the work folder.
+        RedisServer redis = redisUrl == null ? RedisServer.startIn(dir.resolve("redis")) : null;
+        String url = redis != null ? redis.url() : redisUrl;
         Results results = new Results();
         results.takeoverTarget((leaseTtlMs > 0 ? leaseTtlMs : 10_000) + 1000);
-        BenchContext ctx = new BenchContext(url, redis != null, scale, dir, resolveProcessorJar(), leaseTtlMs, jfr, rate, results);
-        Scenarios sc = new Scenarios(ctx);
+        BenchContext ctx = new BenchContext(url, redis != null, scale, dir, resolveProcessorJar(), leaseTtlMs, jfr,
+                memoryMinutes, rate, results);
         List<String> failures = new ArrayList<>();
         BenchContext.log("work folder %s, Redis %s, %d run(s), scale %s, load average %s", dir, url, runs, scale, loadStart);
         try {
             for (int run = 1; run <= runs; run++) {
-                for (String s : ALL) {
-                    if (!scenarios.contains(s)) {
-                        continue;
-                    }
-                    BenchContext.log("run %d: %s (load %s)", run, s, loadAverage());
-                    try {
-                        switch (s) {
-                            case "drain" -> sc.drain(run);
-                            case "steady" -> {
-                                sc.steady(run, 1);
-                                sc.steady(run, 2);
-                            }
-                            case "latency" -> sc.latency(run);
-                            case "takeover" -> sc.takeover(run);
-                            case "producer" -> sc.producer(run);
-                            case "baselines" -> sc.baselines(run);
-                            case "memory" -> sc.memory(run, memoryMinutes > 0 ? memoryMinutes * 60 : ctx.seconds(60, 6));
-                            case "hostile" -> new HostileChaos(ctx).run(run);
-                            default -> throw new IllegalStateException(s);
-                        }
-                    } catch (Exception | AssertionError e) {
-                        failures.add("run " + run + " " + s + ": " + e.getMessage());
-                        BenchContext.log("FAILED run %d %s: %s", run, s, e);
-                        e.printStackTrace(System.out);
-                    }
-                }
+                runAll(ctx, run, failures);
                 ratios(results, run);
             }
         } finally {
             if (redis != null) {
-                redis.destroyForcibly();
-                redis.waitFor(20, TimeUnit.SECONDS);
+                redis.close();
             }
         }
         String loadEnd = loadAverage();
@@ -142,6 +108,31 @@ public final class BenchMain implements Callable<Integer> {
             BenchContext.log("logs kept in %s", dir);
         }
         return failures.isEmpty() ? 0 : 1;
+    }
+
+    private void requireKnownScenarios() {
+        for (String s : scenarios) {
+            if (!ALL.contains(s)) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "Unknown scenario '" + s + "'; known: " + ALL);
+            }
+        }
+    }
+
+    /** Runs each chosen scenario once, in the suite's order; a failure is recorded and the next one runs. */
+    private void runAll(BenchContext ctx, int run, List<String> failures) {
+        for (String s : ALL) {
+            if (!scenarios.contains(s)) {
+                continue;
+            }
+            BenchContext.log("run %d: %s (load %s)", run, s, loadAverage());
+            try {
+                Scenarios.create(s, ctx).run(run);
+            } catch (Exception | AssertionError e) {
+                failures.add("run " + run + " " + s + ": " + e.getMessage());
+                BenchContext.log("FAILED run %d %s: %s", run, s, e);
+                e.printStackTrace(System.out);
+            }
+        }
     }
 
     /** The drain rate of this run against the baselines of this run (so the machine's load cancels out). */
@@ -197,27 +188,6 @@ public final class BenchMain implements Callable<Integer> {
         }
     }
 
-    private static Process startRedis(Path dir, int port) throws IOException, InterruptedException {
-        Path redisDir = Files.createDirectories(dir.resolve("redis"));
-        Process p = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--dir", redisDir.toString(), "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction",
-                "--logfile", redisDir.resolve("redis.log").toString())
-                .redirectErrorStream(true).redirectOutput(redisDir.resolve("stdout.log").toFile()).start();
-        long deadline = System.currentTimeMillis() + 20_000;
-        while (true) {
-            try (Resp r = new Resp("redis://127.0.0.1:" + port)) {
-                r.call("PING");
-                return p;
-            } catch (RuntimeException e) {
-                if (!p.isAlive() || System.currentTimeMillis() > deadline) {
-                    p.destroyForcibly();
-                    throw new IllegalStateException("redis-server did not start on port " + port + ": " + e.getMessage());
-                }
-                Thread.sleep(20);
-            }
-        }
-    }
-
     static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
@@ -249,14 +219,6 @@ public final class BenchMain implements Callable<Integer> {
             return s.lines().findFirst().orElse("");
         } catch (IOException | InterruptedException e) {
             return cmd[0] + " n/a";
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

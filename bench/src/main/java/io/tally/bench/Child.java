@@ -180,6 +180,17 @@ final class Child implements AutoCloseable {
         }
     }
 
+    /** SIGTERMs every child, then waits for each to exit cleanly (throwing, with its log, when one does not). */
+    static void stopAll(List<Child> children) {
+        children.forEach(Child::term);
+        for (Child c : children) {
+            int code = c.await(30_000);
+            if (code != 0 && code != 143) { // 143 = 128 + SIGTERM: the JVM's code after its shutdown hooks ran
+                throw new IllegalStateException(c.name + " exited with " + code + " on SIGTERM:\n" + c.tail());
+            }
+        }
+    }
+
     void requireAlive() {
         if (!alive()) {
             throw new IllegalStateException(name + " exited with " + process.exitValue() + "; log tail:\n" + tail());

@@ -5,6 +5,7 @@ import io.tally.common.keys.Keys;
 import io.tally.common.model.CounterOp;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
+import io.tally.testkit.RawRedis;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
@@ -238,20 +239,20 @@ public final class LoadProducer {
         for (int p = 0; p < applied.length; p++) {
             applied[p] = new CheckpointLog();
         }
-        try (Resp resp = new Resp(redisUrl)) {
+        try (RawRedis redis = new RawRedis(redisUrl)) {
             while (polling) {
                 for (int p = 0; p < Workload.PARTITIONS; p++) {
-                    resp.send("HGET", keys.checkpoint(p), "ops");
+                    redis.send("HGET", keys.checkpoint(p), "ops");
                 }
-                resp.flush();
+                redis.flush();
                 Object[] checkpoints = new Object[Workload.PARTITIONS];
                 for (int p = 0; p < Workload.PARTITIONS; p++) {
-                    checkpoints[p] = resp.read();
+                    checkpoints[p] = redis.read();
                 }
                 long now = System.currentTimeMillis();
                 for (int p = 0; p < Workload.PARTITIONS; p++) {
-                    if (checkpoints[p] instanceof String s) {
-                        applied[p].observe(now, parseId(s));
+                    if (checkpoints[p] instanceof byte[] id) {
+                        applied[p].observe(now, parseId(RawRedis.text(id)));
                     }
                     ArrayDeque<long[]> q = sentIds[p];
                     synchronized (q) {

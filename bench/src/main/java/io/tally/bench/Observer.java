@@ -1,6 +1,7 @@
 package io.tally.bench;
 
 import io.tally.common.keys.Keys;
+import io.tally.testkit.RawRedis;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,17 +9,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads a namespace's state from the bench process with a connection of its own: stream progress,
- * backlog, leases, and the final counters checked against the expected values.
+ * Reads a namespace's state from the bench process with a connection of its own (the test kit's
+ * {@link RawRedis}, so that the measuring side shares no client with what it measures): stream
+ * progress, backlog, leases, Redis's memory and CPU, and the final counters checked against the
+ * expected values.
  */
 final class Observer implements AutoCloseable {
     final Keys keys;
-    final Resp resp;
+    final RawRedis redis;
     final int partitions;
 
     Observer(String redisUrl, String namespace, int partitions) {
         this.keys = new Keys(namespace);
-        this.resp = new Resp(redisUrl);
+        this.redis = new RawRedis(redisUrl);
         this.partitions = partitions;
     }
 
@@ -31,23 +34,23 @@ final class Observer implements AutoCloseable {
 
     Progress progress() {
         for (int p = 0; p < partitions; p++) {
-            resp.send("XINFO", "STREAM", keys.ops(p));
-            resp.send("XINFO", "GROUPS", keys.ops(p));
+            redis.send("XINFO", "STREAM", keys.ops(p));
+            redis.send("XINFO", "GROUPS", keys.ops(p));
         }
-        resp.flush();
+        redis.flush();
         long added = 0;
         long applied = 0;
         long backlog = 0;
         for (int p = 0; p < partitions; p++) {
-            Object stream = resp.read();
-            Object groups = resp.read();
-            if (stream instanceof Resp.Error) {
+            Object stream = redis.read();
+            Object groups = redis.read();
+            if (stream instanceof RawRedis.Error) {
                 continue; // not created yet
             }
-            long streamAdded = (Long) Resp.asMap(stream).get("entries-added");
+            long streamAdded = (Long) RawRedis.asMap(stream).get("entries-added");
             added += streamAdded;
             if (groups instanceof List<?> list && !list.isEmpty()) {
-                Map<String, Object> g = Resp.asMap(list.get(0));
+                Map<String, Object> g = RawRedis.asMap(list.get(0));
                 long pending = (Long) g.get("pending");
                 Object read = g.get("entries-read");
                 Object lag = g.get("lag");
@@ -65,23 +68,36 @@ final class Observer implements AutoCloseable {
     /** True when every partition's checkpoint has reached the last id written to its ops stream. */
     boolean drained() {
         for (int p = 0; p < partitions; p++) {
-            resp.send("XINFO", "STREAM", keys.ops(p));
-            resp.send("HGET", keys.checkpoint(p), "ops");
+            redis.send("XINFO", "STREAM", keys.ops(p));
+            redis.send("HGET", keys.checkpoint(p), "ops");
         }
-        resp.flush();
+        redis.flush();
         boolean done = true;
         for (int p = 0; p < partitions; p++) {
-            Object stream = resp.read();
-            Object checkpoint = resp.read();
-            if (stream instanceof Resp.Error) {
+            Object stream = redis.read();
+            Object checkpoint = redis.read();
+            if (stream instanceof RawRedis.Error) {
                 continue;
             }
-            Map<String, Object> info = Resp.asMap(stream);
-            if ((Long) info.get("entries-added") > 0 && !info.get("last-generated-id").equals(checkpoint)) {
+            Map<String, Object> info = RawRedis.asMap(stream);
+            if ((Long) info.get("entries-added") > 0
+                    && !RawRedis.text(info.get("last-generated-id")).equals(RawRedis.text(checkpoint))) {
                 done = false;
             }
         }
         return done;
+    }
+
+    /** Waits until drained, failing when a processor exits or after 300 s. */
+    void requireDrained(List<Child> procs) {
+        long deadline = System.currentTimeMillis() + 300_000;
+        while (!drained()) {
+            procs.forEach(Child::requireAlive);
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("not drained within 300 s");
+            }
+            Sleep.ms(20);
+        }
     }
 
     /** Waits until drained; false on timeout. */
@@ -99,13 +115,13 @@ final class Observer implements AutoCloseable {
     /** Owner (lease value) of each partition, null when free. */
     String[] owners() {
         for (int p = 0; p < partitions; p++) {
-            resp.send("GET", keys.lease(p));
+            redis.send("GET", keys.lease(p));
         }
-        resp.flush();
+        redis.flush();
         String[] owners = new String[partitions];
         for (int p = 0; p < partitions; p++) {
-            Object v = resp.read();
-            owners[p] = v instanceof String s ? s : null;
+            Object v = redis.read();
+            owners[p] = v instanceof byte[] ? RawRedis.text(v) : null;
         }
         return owners;
     }
@@ -146,20 +162,56 @@ final class Observer implements AutoCloseable {
     }
 
     /**
+     * Waits until each of {@code ids} holds a partition and nobody else does, failing when a processor
+     * exits or after 90 s.
+     */
+    void awaitBalanced(List<Child> procs, String... ids) {
+        long deadline = System.currentTimeMillis() + 90_000;
+        while (!balancedOver(ids)) {
+            procs.forEach(Child::requireAlive);
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("partitions not leased to " + String.join(", ", ids) + " within 90 s");
+            }
+            Sleep.ms(20);
+        }
+    }
+
+    /** Creates the consumer group on every ops stream (for the baselines' own consumers). */
+    void createGroups() {
+        for (int p = 0; p < partitions; p++) {
+            redis.send("XGROUP", "CREATE", keys.ops(p), Keys.GROUP, "0", "MKSTREAM");
+        }
+        redis.flush();
+        for (int p = 0; p < partitions; p++) {
+            redis.read();
+        }
+    }
+
+    /** Redis's {@code used_memory}, bytes. */
+    long usedMemory() {
+        return Long.parseLong(redis.info("memory", "used_memory"));
+    }
+
+    /** Redis's CPU time so far (system + user), seconds. */
+    double redisCpuSeconds() {
+        return Double.parseDouble(redis.info("cpu", "used_cpu_sys")) + Double.parseDouble(redis.info("cpu", "used_cpu_user"));
+    }
+
+    /**
      * Compares every counter with the expected values and checks the dead-letter streams are empty.
      * Returns null when exact, else a description of the first differences.
      */
     String verify(long[] expected) {
         for (int p = 0; p < partitions; p++) {
-            resp.send("HGETALL", keys.counters(p));
-            resp.send("XLEN", keys.dlq(p));
+            redis.send("HGETALL", keys.counters(p));
+            redis.send("XLEN", keys.dlq(p));
         }
-        resp.flush();
+        redis.flush();
         Map<String, Long> actual = new HashMap<>();
         long deadLetters = 0;
         for (int p = 0; p < partitions; p++) {
-            Resp.asMap(resp.read()).forEach((k, v) -> actual.put(k, Long.parseLong((String) v)));
-            deadLetters += (Long) resp.read();
+            RawRedis.asMap(redis.read()).forEach((k, v) -> actual.put(k, Long.parseLong(RawRedis.text(v))));
+            deadLetters += (Long) redis.read();
         }
         List<String> diffs = new ArrayList<>();
         for (int i = 0; i < expected.length; i++) {
@@ -187,11 +239,11 @@ final class Observer implements AutoCloseable {
 
     /** Removes the namespace's keys (all of them were created by this bench run). */
     void deleteNamespace() {
-        resp.deletePattern(keys.namespace() + ":*");
+        redis.deletePattern(keys.namespace() + ":*");
     }
 
     @Override
     public void close() {
-        resp.close();
+        redis.close();
     }
 }

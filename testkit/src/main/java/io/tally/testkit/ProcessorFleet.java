@@ -1,7 +1,9 @@
 package io.tally.testkit;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
 
@@ -15,6 +17,7 @@ public final class ProcessorFleet implements AutoCloseable {
     private final String namespace;
     private final List<String> args;
     private final List<ProcessorProcess> running = new ArrayList<>();
+    private Path logDir;
     private int started;
 
     /**
@@ -28,12 +31,27 @@ public final class ProcessorFleet implements AutoCloseable {
         this.args = List.copyOf(args);
     }
 
+    /** Keeps the logs of the processors started from now on in {@code dir} (null: temporary logs). */
+    public ProcessorFleet logsIn(Path dir) {
+        this.logDir = dir;
+        return this;
+    }
+
     /** Starts {@code count} more processors. */
     public ProcessorFleet start(int count) {
         for (int i = 0; i < count; i++) {
-            running.add(ProcessorProcess.start(prefix + ++started, redisUrl, namespace, args));
+            running.add(ProcessorProcess.start(prefix + ++started, redisUrl, namespace, args, Map.of(), logDir));
         }
         return this;
+    }
+
+    /** Throws, with its log, when a processor of the fleet has exited. */
+    public void requireAllAlive() {
+        for (ProcessorProcess p : running) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("processor " + p.name() + " exited; its log:\n" + p.log());
+            }
+        }
     }
 
     /**

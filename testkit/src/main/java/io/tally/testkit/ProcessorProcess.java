@@ -20,11 +20,13 @@ public final class ProcessorProcess implements AutoCloseable {
     private final String name;
     private final Process process;
     private final Path logFile;
+    private final boolean keepLog;
 
-    private ProcessorProcess(String name, Process process, Path logFile) {
+    private ProcessorProcess(String name, Process process, Path logFile, boolean keepLog) {
         this.name = name;
         this.process = process;
         this.logFile = logFile;
+        this.keepLog = keepLog;
     }
 
     /**
@@ -40,15 +42,25 @@ public final class ProcessorProcess implements AutoCloseable {
 
     public static ProcessorProcess start(String name, String redisUrl, String namespace, List<String> args,
                                          Map<String, String> env) {
+        return start(name, redisUrl, namespace, args, env, null);
+    }
+
+    /**
+     * Starts a processor whose log is {@code <logDir>/<namespace>-<name>.log}, kept after {@link #close};
+     * a null {@code logDir} gives a temporary log, deleted on close.
+     */
+    public static ProcessorProcess start(String name, String redisUrl, String namespace, List<String> args,
+                                         Map<String, String> env, Path logDir) {
         List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), MAIN,
                 "--redis-url", redisUrl, "--namespace", namespace, "--processor-id", name, "--metrics-port", "0"));
         cmd.addAll(args);
         try {
-            Path log = Files.createTempFile("tally-" + name + "-", ".log");
+            Path log = logDir == null ? Files.createTempFile("tally-" + name + "-", ".log")
+                    : Files.createDirectories(logDir).resolve(namespace + "-" + name + ".log");
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().putAll(env);
-            return new ProcessorProcess(name, pb.start(), log);
+            return new ProcessorProcess(name, pb.start(), log, logDir != null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -102,6 +114,9 @@ public final class ProcessorProcess implements AutoCloseable {
         if (process.isAlive()) {
             process.destroyForcibly();
             await(10);
+        }
+        if (keepLog) {
+            return;
         }
         try {
             Files.deleteIfExists(logFile);

@@ -19,36 +19,50 @@ import java.util.stream.Stream;
  */
 public final class RedisServer implements AutoCloseable {
     private final Path dir;
+    private final boolean ownsDir;
     private final int port;
     private final List<String> extraArgs;
     private Process process;
 
-    private RedisServer(Path dir, int port, List<String> extraArgs) {
+    private RedisServer(Path dir, boolean ownsDir, int port, List<String> extraArgs) {
         this.dir = dir;
+        this.ownsDir = ownsDir;
         this.port = port;
         this.extraArgs = List.copyOf(extraArgs);
     }
 
-    /** Starts a server with persistence off and {@code maxmemory-policy noeviction}. */
+    /**
+     * Starts a server on a free port, in a temporary folder deleted on {@link #close}, with persistence
+     * off and {@code maxmemory-policy noeviction}; {@code extraArgs} are further redis-server flags.
+     */
     public static RedisServer start(String... extraArgs) {
-        try {
-            RedisServer server = new RedisServer(Files.createTempDirectory("tally-redis-"), freePort(), List.of(extraArgs));
-            server.launch();
-            return server;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return startOnPort(freePort(), extraArgs);
     }
 
     /** Starts a server on a port chosen by the caller (a cluster node needs its cluster bus port next to it). */
     public static RedisServer startOnPort(int port, String... extraArgs) {
         try {
-            RedisServer server = new RedisServer(Files.createTempDirectory("tally-redis-"), port, List.of(extraArgs));
-            server.launch();
-            return server;
+            return launched(new RedisServer(Files.createTempDirectory("tally-redis-"), true, port, List.of(extraArgs)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Starts a server on a free port in the caller's folder (created if missing), which {@link #close}
+     * leaves in place with the server's log: for a run that keeps its logs.
+     */
+    public static RedisServer startIn(Path dir, String... extraArgs) {
+        try {
+            return launched(new RedisServer(Files.createDirectories(dir), false, freePort(), List.of(extraArgs)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static RedisServer launched(RedisServer server) {
+        server.launch();
+        return server;
     }
 
     /**
@@ -62,6 +76,7 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
+    /** Whether {@code redis-server --version} runs. */
     public static boolean available() {
         try {
             Process p = new ProcessBuilder("redis-server", "--version").redirectErrorStream(true).start();
@@ -131,7 +146,9 @@ public final class RedisServer implements AutoCloseable {
             process.destroyForcibly();
             waitForExit();
         }
-        deleteTree(dir);
+        if (ownsDir) {
+            deleteTree(dir);
+        }
     }
 
     private void launch() {

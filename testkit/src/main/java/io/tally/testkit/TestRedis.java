@@ -54,13 +54,6 @@ public final class TestRedis implements AutoCloseable {
         return Optional.ofNullable(server);
     }
 
-    /** The server process; skips the test when the Redis is not the test's own process. */
-    public RedisServer ownServer() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(server != null,
-                "needs a redis-server process of the test's own (not TALLY_TEST_REDIS_URL or a container)");
-        return server;
-    }
-
     /** A namespace no other test uses. */
     public static String uniqueNamespace() {
         return "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);

@@ -9,7 +9,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The demo's private redis-server runs in a session of its own, so that Ctrl-C at the terminal reaches
@@ -20,8 +19,8 @@ class DemoRedisTest {
     @Test
     void thePrivateServerHasAProcessGroupOfItsOwnAndStopsOnClose() throws Exception {
         RedisServer.requireAvailable();
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/setsid")) || Files.isExecutable(Path.of("/bin/setsid")),
-                "setsid is not installed");
+        assertThat(Files.isExecutable(Path.of("/usr/bin/setsid")) || Files.isExecutable(Path.of("/bin/setsid")))
+                .as("setsid is not installed (apt-get install -y util-linux): the demo starts its Redis with it").isTrue();
         long pid;
         try (DemoRedis redis = DemoRedis.obtain(null)) {
             Matcher m = Pattern.compile("pid (\\d+)").matcher(redis.description());

@@ -1,7 +1,5 @@
 package io.tally.it.deploy;
 
-import org.junit.jupiter.api.Assumptions;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -35,12 +33,13 @@ final class DeployFiles {
         return root().resolve(relative);
     }
 
-    /** The executable on PATH; the test is skipped with a message naming the package when absent. */
+    /**
+     * The executable on PATH; when absent the test fails (never skips) with a message naming the
+     * package, so that a green build means every check ran.
+     */
     static Path tool(String name, String debianPackage) {
-        Optional<Path> found = findTool(name);
-        Assumptions.assumeTrue(found.isPresent(),
-                name + " not found on PATH; install it (apt-get install -y " + debianPackage + ") to run this check");
-        return found.get();
+        return findTool(name).orElseThrow(() -> new IllegalStateException(
+                name + " not found on PATH; install it (apt-get install -y " + debianPackage + "): this check needs it"));
     }
 
     static Optional<Path> findTool(String name) {

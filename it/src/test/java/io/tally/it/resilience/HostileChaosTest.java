@@ -1,7 +1,6 @@
 package io.tally.it.resilience;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
 import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
 import io.tally.common.trigger.TriggerDefinition;
@@ -10,27 +9,20 @@ import io.tally.producer.SendResult;
 import io.tally.producer.TallyException;
 import io.tally.producer.TallyProducer;
 import io.tally.producer.triggers.TriggerClient;
-import io.tally.testkit.ProcessorFleet;
-import io.tally.testkit.RedisServer;
 import io.tally.testkit.TestRedis;
 import io.tally.testkit.chaos.ChaosClient;
 import io.tally.testkit.chaos.ChaosRun;
 import io.tally.testkit.chaos.ChaosRun.Fault;
-import io.tally.testkit.chaos.RawRedis;
+import io.tally.testkit.chaos.HostileChaos;
 import io.tally.testkit.chaos.ValidTraffic;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * The CI-sized hostile chaos run (the bench's {@code hostile} scenario at a small scale): 20 s of valid
@@ -45,62 +37,28 @@ class HostileChaosTest {
 
     @Test
     void hostileEntriesAmidKillsStopsAndARedisRestart_everyCounterBucketFiringAndDeadLetterExact() {
-        Random random = new Random(16);
-        try (RedisServer server = RedisServer.start("--appendonly", "yes", "--appendfsync", "always")) {
-            TallyConfig config = TallyConfig.builder().set(TallyConfig.REDIS_URL, server.url())
-                    .set(TallyConfig.NAMESPACE, TestRedis.uniqueNamespace()).set(TallyConfig.PARTITIONS, P)
-                    .set(TallyConfig.SEND_TIMEOUT_MS, 3000L).set(TallyConfig.REDIS_TIMEOUT_MS, 1000).build();
-            try (ProcessorFleet fleet = new ProcessorFleet("hostile", server.url(), config.namespace(),
-                    List.of("--partitions", Integer.toString(P), "--lease-ttl-ms", "2000")).start(2)) {
-                awaitOwned(server.url(), new Keys(config.namespace()));
-                try (TallyProducer producer = TallyProducer.create(config);
-                     TriggerClient triggers = TriggerClient.create(config)) {
-                    ChaosRun.Faults faults = new ChaosRun.Faults() {
-                        @Override
-                        public void killOne() {
-                            fleet.killOneAndReplace(random);
-                        }
+        ChaosRun.Settings settings = new ChaosRun.Settings(null, TestRedis.uniqueNamespace(), P, 20_000,
+                List.of(Fault.KILL, Fault.STOP, Fault.RESTART_REDIS), 3000,
+                new ValidTraffic.Plan(20, 6, 2, 3, 300, 16), true, 20_000);
+        HostileChaos.Processors processors = new HostileChaos.Processors(2, List.of("--lease-ttl-ms", "2000"), null);
 
-                        @Override
-                        public void stopOne(long ms) {
-                            fleet.pauseOne(ms, random);
-                        }
+        ChaosRun.Report report = HostileChaos.run(settings, processors, ProducerClient::open, new Random(16),
+                line -> System.out.println("[hostile] " + line));
 
-                        @Override
-                        public boolean restartRedis() {
-                            server.kill();
-                            server.restart();
-                            return true;
-                        }
-                    };
-                    ChaosRun.Settings settings = new ChaosRun.Settings(server.url(), config.namespace(), P, 20_000,
-                            List.of(Fault.KILL, Fault.STOP, Fault.RESTART_REDIS), 3000,
-                            new ValidTraffic.Plan(20, 6, 2, 3, 300, 16), true, 20_000);
-                    ChaosRun.Report report = new ChaosRun(settings, new ProducerClient(producer, triggers), faults,
-                            line -> System.out.println("[hostile] " + line)).run();
-                    System.out.println("[hostile] " + report);
-                    assertThat(report.kills() + report.stops() + report.redisRestarts()).isEqualTo(3);
-                    assertThat(report.mismatches()).as("mismatches of the hostile chaos run").isEmpty();
-                }
-            }
-        }
-    }
-
-    private static void awaitOwned(String url, Keys keys) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
-            try (RawRedis redis = new RawRedis(url)) {
-                for (int p = 0; p < P; p++) {
-                    if (redis.call("GET", keys.lease(p)) == null) {
-                        return false;
-                    }
-                }
-                return true;
-            }
-        });
+        System.out.println("[hostile] " + report);
+        assertThat(report.kills() + report.stops() + report.redisRestarts()).isEqualTo(3);
+        assertThat(report.mismatches()).as("mismatches of the hostile chaos run").isEmpty();
     }
 
     /** The chaos run's view of the producer library and its trigger client. */
     record ProducerClient(TallyProducer producer, TriggerClient triggers) implements ChaosClient {
+        static ProducerClient open(String redisUrl, String namespace, int partitions) {
+            TallyConfig config = TallyConfig.builder().set(TallyConfig.REDIS_URL, redisUrl)
+                    .set(TallyConfig.NAMESPACE, namespace).set(TallyConfig.PARTITIONS, partitions)
+                    .set(TallyConfig.SEND_TIMEOUT_MS, 3000L).set(TallyConfig.REDIS_TIMEOUT_MS, 1000).build();
+            return new ProducerClient(TallyProducer.create(config), TriggerClient.create(config));
+        }
+
         @Override
         public CompletableFuture<String> send(CounterOp op) {
             return producer.send(op).thenApply(SendResult::entryId);
@@ -117,16 +75,14 @@ class HostileChaosTest {
         }
 
         @Override
-        public Failure classify(Throwable error) {
-            Throwable e = error;
-            while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
-                e = e.getCause();
-            }
-            if (e instanceof OutcomeUnknownException || (e instanceof TallyException t && t.retriable())) {
-                return Failure.RETRY;
-            }
-            String text = (e.getClass().getSimpleName() + " " + e.getMessage()).toLowerCase(Locale.ROOT);
-            return text.contains("conflict") ? Failure.CONFLICT : Failure.REFUSED;
+        public boolean retriable(Throwable cause) {
+            return cause instanceof OutcomeUnknownException || (cause instanceof TallyException t && t.retriable());
+        }
+
+        @Override
+        public void close() {
+            triggers.close();
+            producer.close();
         }
     }
 }

@@ -33,7 +33,6 @@ import java.util.concurrent.CompletableFuture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The pipeline under the two least-privilege ACL users documented in docs/operations.md (the test reads
@@ -114,8 +113,7 @@ class SecurityTest {
     @Test
     void pipelineRunsOverTlsAndAWrongCaIsRefused() throws Exception {
         RedisServer.requireAvailable();
-        assumeTrue(Tls.redisSupportsTls(), "this redis-server build has no TLS support (not linked with OpenSSL)");
-        assumeTrue(Tls.opensslAvailable(), "openssl is not on the PATH");
+        Tls.requireTools();
         Tls.Files certs = Tls.generate(tmp.resolve("good"));
         Tls.Files other = Tls.generate(tmp.resolve("other"));
         int tlsPort = RedisServer.freePort();

@@ -17,6 +17,21 @@ final class Tls {
     record Files(Path caCert, Path serverCert, Path serverKey) {
     }
 
+    /**
+     * Fails the calling test (never skips it) when openssl is missing or redis-server was built without
+     * TLS: a green build must mean the TLS test ran.
+     */
+    static void requireTools() {
+        if (!opensslAvailable()) {
+            throw new IllegalStateException("openssl is not on the PATH; install it (apt-get install -y openssl): "
+                    + "this test makes its certificates with it");
+        }
+        if (!redisSupportsTls()) {
+            throw new IllegalStateException("this redis-server build has no TLS support (not linked with OpenSSL); "
+                    + "install one that has (Debian's redis-server is)");
+        }
+    }
+
     static boolean opensslAvailable() {
         return run(List.of("openssl", "version")).startsWith("OpenSSL");
     }

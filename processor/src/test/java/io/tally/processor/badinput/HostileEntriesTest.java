@@ -1,5 +1,6 @@
 package io.tally.processor.badinput;
 
+import io.tally.testkit.RawRedis;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -14,7 +15,7 @@ import static io.tally.processor.badinput.HostileScripts.LEASE;
 import static io.tally.processor.badinput.HostileScripts.MAX_ID;
 import static io.tally.processor.badinput.HostileScripts.PART;
 import static io.tally.processor.badinput.HostileScripts.fields;
-import static io.tally.processor.badinput.RawRedis.str;
+import static io.tally.testkit.RawRedis.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -44,7 +45,7 @@ class HostileEntriesTest {
     }
 
     private String counter(String name) {
-        return str(h.redis.call("HGET", h.keys.counters(PART), name));
+        return text(h.redis.call("HGET", h.keys.counters(PART), name));
     }
 
     private static List<?> list(Object reply) {
@@ -58,7 +59,7 @@ class HostileEntriesTest {
         List<?> flat = (List<?>) ((List<?>) r.get(0)).get(1);
         Map<String, String> m = new HashMap<>();
         for (int i = 0; i < flat.size(); i += 2) {
-            m.put(str(flat.get(i)), str(flat.get(i + 1)));
+            m.put(text(flat.get(i)), text(flat.get(i + 1)));
         }
         m.put("#fields", Integer.toString(flat.size() / 2));
         return m;
@@ -76,15 +77,15 @@ class HostileEntriesTest {
         h.xadd(ops(), "*", big);
 
         List<?> reply = list(h.apply(LEASE, ">", ""));
-        assertThat(str(reply.get(1))).isEqualTo("OK");
-        assertThat(str(reply.get(7))).isEqualTo("too_many_fields=1");
+        assertThat(text(reply.get(1))).isEqualTo("OK");
+        assertThat(text(reply.get(7))).isEqualTo("too_many_fields=1");
         assertThat(counter("c")).isEqualTo("9007199254740994");
         Map<String, String> dead = newest(h.keys.dlq(PART));
         assertThat(dead.get("reason")).isEqualTo("too_many_fields");
         assertThat(dead.get("truncated")).isEqualTo("4000");
         assertThat(dead.get("f.x999")).isEqualTo("v");
         assertThat(dead).doesNotContainKey("f.x1000").containsKey("raw");
-        assertThat(str(h.redis.call("XLEN", ops()))).isEqualTo("2");
+        assertThat(text(h.redis.call("XLEN", ops()))).isEqualTo("2");
     }
 
     @Test
@@ -97,7 +98,7 @@ class HostileEntriesTest {
         h.xadd(ops(), "*", flat);
         h.xadd(ops(), "*", fields("op", "incr", "counter", "c", "by", "5"));
         List<?> reply = list(h.apply(LEASE, ">", ""));
-        assertThat(str(reply.get(7))).isEqualTo("too_many_fields=1");
+        assertThat(text(reply.get(7))).isEqualTo("too_many_fields=1");
         assertThat(counter("c")).isEqualTo("5");
     }
 
@@ -109,7 +110,7 @@ class HostileEntriesTest {
         h.redis.call("XREADGROUP", "GROUP", "tally", LEASE, "STREAMS", ops(), ">");
         List<?> reply = list(h.apply(LEASE, "0-0", ""));
         // state, read, applied, redelivered
-        assertThat(reply.subList(1, 5).stream().map(RawRedis::str)).containsExactly("OK", "1", "0", "1");
+        assertThat(reply.subList(1, 5).stream().map(RawRedis::text)).containsExactly("OK", "1", "0", "1");
         assertThat(h.redis.call("HGET", h.keys.counters(PART), "c")).isNull();
     }
 
@@ -122,8 +123,8 @@ class HostileEntriesTest {
         List<?> reply = list(h.runAtomically("dead_letter_entry",
                 List.of(ops(), h.keys.checkpoint(PART), h.keys.lease(PART), h.keys.dlq(PART)),
                 LEASE, LEASE, "ops", "0-0", "ERR boom"));
-        assertThat(reply.stream().map(RawRedis::str)).containsExactly("DEAD", "18446744073709551615-0");
-        assertThat(str(h.redis.call("HGET", h.keys.checkpoint(PART), "ops"))).isEqualTo("18446744073709551615-0");
+        assertThat(reply.stream().map(RawRedis::text)).containsExactly("DEAD", "18446744073709551615-0");
+        assertThat(text(h.redis.call("HGET", h.keys.checkpoint(PART), "ops"))).isEqualTo("18446744073709551615-0");
         assertThat(h.redis.call("XLEN", h.keys.dlq(PART))).isEqualTo(1L);
     }
 
@@ -131,39 +132,39 @@ class HostileEntriesTest {
     void anEntryWithTheMaximalIdIsAppliedWithoutALatencyStamp() {
         h.xadd(ops(), MAX_ID, fields("op", "incr", "counter", "c", "by", "3"));
         List<?> reply = list(h.apply(LEASE, ">", ""));
-        assertThat(str(reply.get(1))).isEqualTo("OK");
-        assertThat(str(reply.get(6))).isEqualTo(MAX_ID);
-        assertThat(str(reply.get(8))).isEmpty(); // no entry time a processor would fail to parse
+        assertThat(text(reply.get(1))).isEqualTo("OK");
+        assertThat(text(reply.get(6))).isEqualTo(MAX_ID);
+        assertThat(text(reply.get(8))).isEmpty(); // no entry time a processor would fail to parse
         assertThat(counter("c")).isEqualTo("3");
     }
 
     @Test
     void aFarFutureIdIsBucketedByRedisTimeAndCountedAsFuture() {
-        long now = Long.parseLong(str(((List<?>) h.redis.call("TIME")).get(0))) * 1000;
+        long now = Long.parseLong(text(((List<?>) h.redis.call("TIME")).get(0))) * 1000;
         long tenYears = 10L * 365 * 24 * 3600 * 1000;
         h.xadd(ops(), (now + tenYears) + "-0", fields("op", "incr", "counter", "c", "by", "2", "windows", "1m"));
         List<?> reply = list(h.apply(LEASE, ">", ""));
-        assertThat(str(reply.get(reply.size() - 1))).isEqualTo("future.1m=1");
+        assertThat(text(reply.get(reply.size() - 1))).isEqualTo("future.1m=1");
         assertThat(counter("c")).isEqualTo("2");
         List<?> buckets = (List<?>) h.redis.call("ZRANGE", h.keys.seriesIndex(PART), "0", "-1", "WITHSCORES");
         assertThat(buckets).hasSize(2);
-        String key = str(buckets.get(0));
+        String key = text(buckets.get(0));
         long start = Long.parseLong(key.substring(key.lastIndexOf(':') + 1));
         assertThat(start).isBetween(now - 120_000, now + 120_000);
-        assertThat(str(h.redis.call("HGET", key, "c"))).isEqualTo("2");
+        assertThat(text(h.redis.call("HGET", key, "c"))).isEqualTo("2");
     }
 
     @Test
     void aStoredMinusZeroIsNotIntegerOnBothPaths() {
         h.redis.call("HSET", h.keys.counters(PART), "c", "-0");
-        String id = str(h.xadd(ops(), "*", fields("op", "incr", "counter", "c", "by", "1")));
+        String id = text(h.xadd(ops(), "*", fields("op", "incr", "counter", "c", "by", "1")));
         h.redis.call("XREADGROUP", "GROUP", "tally", LEASE, "STREAMS", ops(), ">");
         List<?> fast = list(h.runAtomically("apply_counters", h.fastKeys(), LEASE, id, id, "1", id + " ", "c\n1\n", "", ""));
-        assertThat(fast.stream().map(RawRedis::str)).containsExactly("SLOW", "value");
+        assertThat(fast.stream().map(RawRedis::text)).containsExactly("SLOW", "value");
         assertThat(counter("c")).isEqualTo("-0");
 
         List<?> reply = list(h.apply(LEASE, "0-0", ""));
-        assertThat(str(reply.get(7))).isEqualTo("not_integer=1");
+        assertThat(text(reply.get(7))).isEqualTo("not_integer=1");
         assertThat(counter("c")).isEqualTo("-0");
     }
 
@@ -178,14 +179,14 @@ class HostileEntriesTest {
             h.redis.call("XREADGROUP", "GROUP", "tally", consumer, "COUNT", 1, "STREAMS", ops(), ">");
         }
         List<?> gap = list(h.apply(a, "0-0", ""));
-        assertThat(str(gap.get(1))).isEqualTo("GAP");
+        assertThat(text(gap.get(1))).isEqualTo("GAP");
         assertThat(h.redis.call("HGET", h.keys.counters(PART), "c")).isNull();
         assertThat(h.redis.call("HGET", h.keys.checkpoint(PART), "ops")).isNull();
 
         List<?> claimed = list(h.runAtomically("claim", List.of(ops(), h.keys.lease(PART)), LEASE, a, "0-0", 100));
-        assertThat(str(claimed.get(0))).isEqualTo("OK");
+        assertThat(text(claimed.get(0))).isEqualTo("OK");
         List<?> reply = list(h.apply(a, "0-0", ""));
-        assertThat(str(reply.get(1))).isEqualTo("OK");
+        assertThat(text(reply.get(1))).isEqualTo("OK");
         assertThat(counter("c")).isEqualTo("6");
     }
 
@@ -201,7 +202,7 @@ class HostileEntriesTest {
         h.xadd(ops(), "*", fields("op", "incr", "counter", "c"));
         h.xadd(h.keys.events(PART), "*", fields("type", "t"));
         List<?> reply = list(h.apply(LEASE, ">", ">"));
-        assertThat(str(reply.get(17))).isEqualTo("event=1");
+        assertThat(text(reply.get(17))).isEqualTo("event=1");
         Map<String, String> firing = newest(h.keys.firings(PART));
         assertThat(firing.keySet().stream().filter(k -> k.startsWith("p.")).count()).isEqualTo(100);
         assertThat(counter("c")).isEqualTo("1");
@@ -213,7 +214,7 @@ class HostileEntriesTest {
                 "B", "{broken", "B:status", "active", "C", "{\"kind\":\"time\",\"every\":0}", "C:status", "active");
         h.redis.call("ZADD", h.keys.schedule(PART), "1", "A", "2", "B", "-inf", "C");
         List<?> reply = list(h.runAtomically("time_fire", h.timeFireKeys(), LEASE, 10));
-        assertThat(str(reply.get(1))).isEqualTo("1");
+        assertThat(text(reply.get(1))).isEqualTo("1");
         assertThat(h.redis.call("ZCARD", h.keys.schedule(PART))).isEqualTo(0L);
         assertThat(newest(h.keys.firings(PART))).containsEntry("trigger", "A").containsEntry("p.x", "1");
     }
@@ -222,7 +223,7 @@ class HostileEntriesTest {
     void cancellingATriggerWhoseStoredDefinitionIsBrokenCompletes() {
         h.redis.call("HSET", h.keys.triggers(PART), "X", "[1,", "X:status", "active");
         List<?> reply = list(h.runAtomically("trigger_cancel", h.triggerKeys(), "X"));
-        assertThat(str(reply.get(0))).isEqualTo("OK");
-        assertThat(str(h.redis.call("HGET", h.keys.triggers(PART), "X:status"))).isEqualTo("canceled");
+        assertThat(text(reply.get(0))).isEqualTo("OK");
+        assertThat(text(h.redis.call("HGET", h.keys.triggers(PART), "X:status"))).isEqualTo("canceled");
     }
 }

@@ -16,7 +16,7 @@ import java.util.List;
 import static io.tally.processor.badinput.HostileScripts.LEASE;
 import static io.tally.processor.badinput.HostileScripts.MAX_ID;
 import static io.tally.processor.badinput.HostileScripts.PART;
-import static io.tally.processor.badinput.RawRedis.str;
+import static io.tally.testkit.RawRedis.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -111,7 +111,7 @@ class HostileScriptPropertyTest {
         h.redis.call("HSET", h.keys.triggersByCounter(PART), "c", "T T2 T3");
         h.redis.call("HSET", h.keys.triggersByEvent(PART), "t", "T");
         h.redis.call("ZADD", h.keys.schedule(PART), "1", "T", "-inf", "T2");
-        long now = Long.parseLong(str(((List<?>) h.redis.call("TIME")).get(0))) * 1000;
+        long now = Long.parseLong(text(((List<?>) h.redis.call("TIME")).get(0))) * 1000;
         for (Entry e : s.entries()) {
             String id = switch (e.idKind()) {
                 case 1 -> (now + 10L * 365 * 86_400_000) + "-*";
@@ -154,9 +154,9 @@ class HostileScriptPropertyTest {
         }
         List<?> entries = (List<?>) ((List<?>) read.get(0)).get(1);
         StringBuilder ids = new StringBuilder();
-        entries.forEach(e -> ids.append(str(((List<?>) e).get(0))).append(' '));
-        String first = str(((List<?>) entries.get(0)).get(0));
-        String last = str(((List<?>) entries.get(entries.size() - 1)).get(0));
+        entries.forEach(e -> ids.append(text(((List<?>) e).get(0))).append(' '));
+        String first = text(((List<?>) entries.get(0)).get(0));
+        String last = text(((List<?>) entries.get(entries.size() - 1)).get(0));
         returnedOrFailedClean(h.runAtomically("apply_counters", h.fastKeys(), LEASE, first, last, "7", ids.toString(),
                 "c\n7\nd\n=3\n", "1m:0\nc\n7\n", "1m:0\n3600000\n"));
     }

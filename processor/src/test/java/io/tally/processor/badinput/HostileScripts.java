@@ -3,12 +3,15 @@ package io.tally.processor.badinput;
 import io.tally.common.keys.Keys;
 import io.tally.common.redis.LuaScript;
 import io.tally.processor.worker.ApplyRound;
+import io.tally.testkit.RawRedis;
 import io.tally.testkit.RedisServer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,7 +34,7 @@ final class HostileScripts implements AutoCloseable {
 
     HostileScripts() {
         server = RedisServer.start();
-        redis = new RawRedis(server.port());
+        redis = new RawRedis(server.url());
     }
 
     /** An empty partition: lease held, consumer groups on both input streams. */
@@ -49,7 +52,7 @@ final class HostileScripts implements AutoCloseable {
         args.add(RawRedis.bytes(stream));
         args.add(RawRedis.bytes(id));
         args.addAll(flat);
-        return redis.call(args);
+        return redis.reply(args);
     }
 
     static List<byte[]> fields(Object... namesAndValues) {
@@ -69,22 +72,28 @@ final class HostileScripts implements AutoCloseable {
         for (Object a : argv) {
             args.add(RawRedis.bytes(a));
         }
-        return redis.call(args);
+        return redis.reply(args);
     }
 
     /** Runs a script and asserts the rule: a reply, or an error that wrote nothing. */
     Object runAtomically(String script, List<String> keyList, Object... argv) {
         Map<String, String> before = partitionDump();
         Object reply = eval(script, keyList, argv);
-        if (reply instanceof RawRedis.Err err) {
+        if (reply instanceof RawRedis.Error err) {
             assertThat(partitionDump()).as(script + " failed with " + err.message() + " and must have written nothing")
                     .isEqualTo(before);
         }
         return reply;
     }
 
+    /** DUMP of every key of the partition, by key name. */
     Map<String, String> partitionDump() {
-        return redis.dumpAll("*{p" + PART + "}*");
+        Map<String, String> dump = new TreeMap<>();
+        for (String key : redis.keys("*{p" + PART + "}*")) {
+            Object value = redis.call("DUMP", key);
+            dump.put(key, value == null ? "" : Arrays.toString((byte[]) value));
+        }
+        return dump;
     }
 
     List<String> applyKeys() {

@@ -4,6 +4,7 @@ import io.tally.common.keys.Keys;
 import io.tally.common.keys.Partitioner;
 import io.tally.common.model.CounterOp;
 import io.tally.common.trigger.TriggerDefinition;
+import io.tally.testkit.RawRedis;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,10 +21,10 @@ import java.util.function.Supplier;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The hostile chaos run of issue 16, shared by the bench scenario and its CI-sized test: valid traffic
- * with its model ({@link ValidTraffic}), the hostile entries of {@link HostileCatalogue} written raw
- * between faults (processors SIGKILLed, SIGSTOPped past their lease, Redis restarted), an operation id
- * reused across counters, then, once the traffic is acknowledged, an entry with an id years ahead; at
+ * The hostile chaos run of issue 16, on processors and a Redis that {@link HostileChaos} sets up: valid
+ * traffic with its model ({@link ValidTraffic}), the hostile entries of {@link HostileCatalogue} written
+ * raw between faults (processors SIGKILLed, SIGSTOPped past their lease, Redis restarted), an operation
+ * id reused across counters, then, once the traffic is acknowledged, an entry with an id years ahead; at
  * the end every counter, bucket, firing and dead letter is checked exactly by {@link ChaosVerifier}.
  *
  * <p>Hostile writes and faults run on the caller's thread, one after the other, so that no raw XADD
@@ -51,6 +52,10 @@ public final class ChaosRun {
      */
     public record Settings(String redisUrl, String namespace, int partitions, long durationMs, List<Fault> faults,
                            long stopMs, ValidTraffic.Plan plan, boolean farFuture, long drainTimeoutMs) {
+        /** The same settings on another Redis. */
+        public Settings withRedisUrl(String url) {
+            return new Settings(url, namespace, partitions, durationMs, faults, stopMs, plan, farFuture, drainTimeoutMs);
+        }
     }
 
     /** What happened and every mismatch found. */
@@ -81,40 +86,12 @@ public final class ChaosRun {
         HostileCatalogue catalogue = new HostileCatalogue(keys, settings.partitions(), tag);
         List<String> mismatches = new ArrayList<>();
         List<HostileCatalogue.Written> written = new ArrayList<>();
-        int kills = 0;
-        int stops = 0;
-        int restarts = 0;
+        int[] counts = new int[3]; // kills, stops, Redis restarts
         try (ValidTraffic traffic = new ValidTraffic(client, settings.plan(), tag)) {
             Map<String, String> triggerIds = createTriggers(traffic.triggers(), catalogue.triggers());
             traffic.start();
             Map<String, Long> idScope = idScope(mismatches);
-            List<Runnable> steps = new ArrayList<>();
-            List<HostileCatalogue.Group> groups = catalogue.groups();
-            int[] counts = new int[3];
-            for (int i = 0; i < Math.max(groups.size(), settings.faults().size()); i++) {
-                if (i < groups.size()) {
-                    HostileCatalogue.Group g = groups.get(i);
-                    steps.add(() -> written.addAll(writeGroup(catalogue, g)));
-                }
-                if (i < settings.faults().size()) {
-                    Fault f = settings.faults().get(i);
-                    steps.add(() -> {
-                        int counted = inject(f);
-                        if (counted >= 0) {
-                            counts[counted]++;
-                        }
-                    });
-                }
-            }
-            long slot = settings.durationMs() / (steps.size() + 1);
-            for (Runnable step : steps) {
-                ValidTraffic.sleepMs(slot);
-                step.run();
-            }
-            ValidTraffic.sleepMs(slot);
-            kills = counts[0];
-            stops = counts[1];
-            restarts = counts[2];
+            spreadOverTraffic(steps(catalogue, written, counts));
             log.accept("traffic stops; waiting for every send to be acknowledged");
             traffic.stop(Math.max(30_000, settings.drainTimeoutMs() / 2));
             mismatches.addAll(traffic.problems());
@@ -126,19 +103,58 @@ public final class ChaosRun {
             ChaosVerifier verifier = new ChaosVerifier(settings.redisUrl(), keys, settings.partitions());
             long drainMs = verifier.awaitDrained(settings.drainTimeoutMs());
             log.accept("drained in " + drainMs + " ms; checking");
-            Map<String, Long> counters = new TreeMap<>(traffic.counters());
-            counters.putAll(catalogue.counters());
-            counters.putAll(idScope);
-            Map<String, Long> firings = new TreeMap<>(traffic.firings());
-            firings.putAll(catalogue.firings());
-            Set<String> windowed = new HashSet<>();
-            traffic.buckets().keySet().forEach(b -> windowed.add(b.substring(0, b.lastIndexOf('@'))));
-            mismatches.addAll(verifier.verify(new ChaosVerifier.Expected(counters, traffic.buckets(), windowed, firings,
-                    triggerIds, traffic.uniques(), written, futureCounter)));
+            mismatches.addAll(verifier.verify(expected(traffic, catalogue, idScope, triggerIds, written, futureCounter)));
             ChaosVerifier.Figures f = verifier.figures();
             return new Report(traffic.sent(), traffic.acked(), traffic.retried(), written.size(), f.deadLetters(),
-                    f.firings(), f.firingReplays(), kills, stops, restarts, drainMs, mismatches);
+                    f.firings(), f.firingReplays(), counts[0], counts[1], counts[2], drainMs, mismatches);
         }
+    }
+
+    /** The hostile groups and the faults, interleaved; a fault counts itself into {@code counts} when injected. */
+    private List<Runnable> steps(HostileCatalogue catalogue, List<HostileCatalogue.Written> written, int[] counts) {
+        List<Runnable> steps = new ArrayList<>();
+        List<HostileCatalogue.Group> groups = catalogue.groups();
+        for (int i = 0; i < Math.max(groups.size(), settings.faults().size()); i++) {
+            if (i < groups.size()) {
+                HostileCatalogue.Group g = groups.get(i);
+                steps.add(() -> written.addAll(writeGroup(catalogue, g)));
+            }
+            if (i < settings.faults().size()) {
+                Fault f = settings.faults().get(i);
+                steps.add(() -> {
+                    int counted = inject(f);
+                    if (counted >= 0) {
+                        counts[counted]++;
+                    }
+                });
+            }
+        }
+        return steps;
+    }
+
+    /** Runs the steps one after the other, spread evenly over the traffic's duration. */
+    private void spreadOverTraffic(List<Runnable> steps) {
+        long slot = settings.durationMs() / (steps.size() + 1);
+        for (Runnable step : steps) {
+            ValidTraffic.sleepMs(slot);
+            step.run();
+        }
+        ValidTraffic.sleepMs(slot);
+    }
+
+    /** What the valid traffic's model, the hostile catalogue and the id-scope checks add up to. */
+    private static ChaosVerifier.Expected expected(ValidTraffic traffic, HostileCatalogue catalogue,
+                                                   Map<String, Long> idScope, Map<String, String> triggerIds,
+                                                   List<HostileCatalogue.Written> written, String futureCounter) {
+        Map<String, Long> counters = new TreeMap<>(traffic.counters());
+        counters.putAll(catalogue.counters());
+        counters.putAll(idScope);
+        Map<String, Long> firings = new TreeMap<>(traffic.firings());
+        firings.putAll(catalogue.firings());
+        Set<String> windowed = new HashSet<>();
+        traffic.buckets().keySet().forEach(b -> windowed.add(b.substring(0, b.lastIndexOf('@'))));
+        return new ChaosVerifier.Expected(counters, traffic.buckets(), windowed, firings, triggerIds, traffic.uniques(),
+                written, futureCounter);
     }
 
     private Map<String, String> createTriggers(Map<String, TriggerDefinition> valid, Map<String, TriggerDefinition> hostile) {

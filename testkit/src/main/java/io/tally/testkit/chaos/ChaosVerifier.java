@@ -2,6 +2,7 @@ package io.tally.testkit.chaos;
 
 import io.tally.common.keys.Keys;
 import io.tally.common.keys.Partitioner;
+import io.tally.testkit.RawRedis;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -84,7 +85,7 @@ public final class ChaosVerifier {
                     continue; // created empty by the consumer group
                 }
                 String checkpoint = RawRedis.text(redis.call("HGET", keys.checkpoint(p), topic));
-                Object pending = redis.pipeline(List.of(List.of("XPENDING", stream, Keys.GROUP))).get(0);
+                Object pending = redis.reply("XPENDING", stream, Keys.GROUP);
                 long pendingCount = pending instanceof List<?> l && !l.isEmpty() ? (Long) l.get(0) : 0;
                 if (!String.valueOf(last).equals(checkpoint) || pendingCount > 0) {
                     out.add("partition " + p + " " + topic + ": last entry " + last + ", checkpoint " + checkpoint
@@ -247,25 +248,19 @@ public final class ChaosVerifier {
         long futureSum = 0;
         for (int p = 0; p < partitions; p++) {
             String prefix = keys.seriesPrefix(p) + ValidTraffic.WINDOW + ":";
-            String cursor = "0";
-            do {
-                List<?> reply = (List<?>) redis.call("SCAN", cursor, "MATCH", prefix + "*", "COUNT", "1000");
-                cursor = RawRedis.text(reply.get(0));
-                for (Object k : (List<?>) reply.get(1)) {
-                    String key = RawRedis.text(k);
-                    long start = Long.parseLong(key.substring(prefix.length()));
-                    if (start > now + FUTURE_SLACK_MS) {
-                        mismatches.add("series bucket " + key + " starts " + (start - now) / 86_400_000 + " days ahead of now");
-                    }
-                    for (String[] kv : RawRedis.pairs(redis.call("HGETALL", key))) {
-                        if (kv[0].equals(expected.futureCounter())) {
-                            futureSum += Long.parseLong(kv[1]);
-                        } else if (expected.windowedCounters().contains(kv[0])) {
-                            actual.put(ValidTraffic.bucketKey(kv[0], start), Long.parseLong(kv[1]));
-                        }
+            for (String key : redis.keys(prefix + "*")) {
+                long start = Long.parseLong(key.substring(prefix.length()));
+                if (start > now + FUTURE_SLACK_MS) {
+                    mismatches.add("series bucket " + key + " starts " + (start - now) / 86_400_000 + " days ahead of now");
+                }
+                for (String[] kv : RawRedis.pairs(redis.call("HGETALL", key))) {
+                    if (kv[0].equals(expected.futureCounter())) {
+                        futureSum += Long.parseLong(kv[1]);
+                    } else if (expected.windowedCounters().contains(kv[0])) {
+                        actual.put(ValidTraffic.bucketKey(kv[0], start), Long.parseLong(kv[1]));
                     }
                 }
-            } while (!cursor.equals("0"));
+            }
         }
         expected.buckets().forEach((bucket, want) -> {
             long got = actual.getOrDefault(bucket, 0L);

@@ -5,6 +5,7 @@ import io.tally.common.keys.Partitioner;
 import io.tally.common.trigger.ThresholdOp;
 import io.tally.common.trigger.TriggerDefinition;
 import io.tally.common.trigger.TriggerMode;
+import io.tally.testkit.RawRedis;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
