@@ -28,12 +28,15 @@ import java.util.stream.Stream;
  */
 @Command(name = "tally-bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Tally benchmark suite: drain, steady, latency, takeover, producer, baselines, memory; "
-                + "on request, hostile (the chaos run of issue 16).")
+                + "on request, hostile (the chaos run) and kafka (Kafka's producer and Streams on the same workload).")
 public final class BenchMain implements Callable<Integer> {
     /** Every scenario, in the order they run. */
     static final List<String> ALL = Scenarios.NAMES;
-    /** The performance suite run when no --scenarios is given: hostile is a correctness run, asked for by name. */
-    static final List<String> DEFAULT = ALL.stream().filter(s -> !s.equals("hostile")).toList();
+    /**
+     * The performance suite run when no --scenarios is given: hostile is a correctness run and kafka the
+     * anchor (a bench built with -Pkafka), both asked for by name.
+     */
+    static final List<String> DEFAULT = ALL.stream().filter(s -> !s.equals("hostile") && !s.equals("kafka")).toList();
 
     @Option(names = "--redis-url", description = "Redis to use (password from TALLY_REDIS_PASSWORD); default: start a redis-server of its own.")
     String redisUrl;
@@ -42,7 +45,8 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--scale", defaultValue = "1.0", description = "Multiplier of every count and duration (default ${DEFAULT-VALUE}; 0.005 for a smoke run).")
     double scale;
     @Option(names = "--scenarios", split = ",", description = "Comma-separated subset of "
-            + "drain,steady,latency,takeover,producer,baselines,memory,hostile (default: all but hostile).")
+            + "drain,steady,latency,takeover,producer,baselines,memory,hostile,kafka (default: all but hostile and kafka; "
+            + "kafka needs the bench built with -Pkafka, which bench/run.sh does when asked for it).")
     List<String> scenarios = new ArrayList<>(DEFAULT);
     @Option(names = "--memory-minutes", defaultValue = "0", description = "Length of the steady memory run in minutes (0: 60 s x scale; the issue's long version is 10).")
     double memoryMinutes;
@@ -137,14 +141,17 @@ public final class BenchMain implements Callable<Integer> {
 
     /** The drain rate of this run against the baselines of this run (so the machine's load cancels out). */
     private static void ratios(Results results, int run) {
-        List<Double> drain = results.get("drain.ops");
-        List<Double> naive = results.get("baseline.naive");
-        List<Double> bare = results.get("baseline.bare");
-        if (drain.size() >= run && naive.size() >= run) {
-            results.put("ratio.naive", drain.get(run - 1) / naive.get(run - 1));
-        }
-        if (drain.size() >= run && bare.size() >= run) {
-            results.put("ratio.bare", drain.get(run - 1) / bare.get(run - 1));
+        ratio(results, run, "ratio.naive", "drain.ops", "baseline.naive");
+        ratio(results, run, "ratio.bare", "drain.ops", "baseline.bare");
+        ratio(results, run, "ratio.kafka_producer", "producer.idem", "kafka.producer");
+        ratio(results, run, "ratio.kafka_streams_eos", "drain.ops", "kafka.streams_eos");
+    }
+
+    private static void ratio(Results results, int run, String ratio, String tally, String anchor) {
+        List<Double> a = results.get(tally);
+        List<Double> b = results.get(anchor);
+        if (a.size() >= run && b.size() >= run) {
+            results.put(ratio, a.get(run - 1) / b.get(run - 1));
         }
     }
 

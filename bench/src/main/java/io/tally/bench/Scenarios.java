@@ -18,6 +18,7 @@ final class Scenarios {
         BY_NAME.put("baselines", BaselinesScenario::new);
         BY_NAME.put("memory", MemoryScenario::new);
         BY_NAME.put("hostile", HostileScenario::new);
+        BY_NAME.put("kafka", KafkaScenario::new);
     }
 
     /** Every name, in the order the scenarios run. */
