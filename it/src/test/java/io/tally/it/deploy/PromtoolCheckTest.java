@@ -7,7 +7,10 @@ import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code promtool check config} and {@code check rules} accept deploy/prometheus. */
+/**
+ * {@code promtool check config} and {@code check rules} accept deploy/prometheus, and the alert rules pass
+ * their unit tests ({@code alerts_test.yml}).
+ */
 class PromtoolCheckTest {
 
     @Test
@@ -15,6 +18,13 @@ class PromtoolCheckTest {
         DeployFiles.Result r = promtool("check", "rules", "alerts.yml");
         assertThat(r.exitCode()).as(r.output()).isZero();
         assertThat(r.output()).contains("SUCCESS: 11 rules found");
+    }
+
+    @Test
+    void alertRules_passTheirUnitTests() {
+        DeployFiles.Result r = promtool("test", "rules", "alerts_test.yml");
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        assertThat(r.output()).contains("SUCCESS");
     }
 
     @Test
