@@ -41,6 +41,7 @@ public final class Processor implements AutoCloseable {
 
     private final RedissonClient redis;
     private final boolean ownsClient;
+    private final String processorId;
     private final String instanceId;
     private final int partitions;
     private final ProcessorLoop loop;
@@ -54,7 +55,8 @@ public final class Processor implements AutoCloseable {
         Namespace.requireNoEviction(redis, config.get(TallyConfig.REDIS_MODE));
         Namespace ns = Namespace.create(redis, config);
         this.partitions = ns.partitions();
-        this.instanceId = processorName(config) + ":" + HexFormat.of().formatHex(new SecureRandom().generateSeed(6));
+        this.processorId = processorName(config);
+        this.instanceId = processorId + ":" + HexFormat.of().formatHex(new SecureRandom().generateSeed(6));
         long ttl = config.get(TallyConfig.LEASE_TTL_MS);
         Membership membership = new Membership(redis, ns.keys(), instanceId, config.memberTimeoutMs());
         Leases leases = new Leases(redis, ns.keys(), instanceId, ttl);
@@ -106,6 +108,14 @@ public final class Processor implements AutoCloseable {
     static Processor startWithApplyScript(RedissonClient redis, TallyConfig config, ProcessorMetrics metrics,
                                           LuaScript applyScript) {
         return new Processor(redis, false, config, metrics, applyScript);
+    }
+
+    /**
+     * The processor id: {@code processor-id}, or the host name when that is empty. Stable across
+     * restarts, unlike {@link #instanceId()}.
+     */
+    public String processorId() {
+        return processorId;
     }
 
     /** {@code <processor id>:<token>}: member id, consumer name and lease value of this run. */

@@ -50,7 +50,7 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         TallyConfig config = config();
         ApiTokens tokens = ApiTokens.from(config);
-        PrometheusMeterRegistry registry = ServiceMetrics.newRegistry();
+        PrometheusMeterRegistry registry = ServiceMetrics.newRegistry(config.namespace());
         try (MicrometerProducerMetrics metrics = new MicrometerProducerMetrics(registry, config.namespace())) {
             ApiServer server = ApiServer.start(config, tokens, metrics, registry);
             CountDownLatch stopRequested = new CountDownLatch(1);

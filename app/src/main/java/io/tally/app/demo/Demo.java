@@ -61,7 +61,7 @@ public final class Demo implements AutoCloseable {
         TallyConfig apiConfig = config.toBuilder().set(TallyConfig.API_TOKENS, token)
                 .set(TallyConfig.API_HOST, "127.0.0.1").set(TallyConfig.API_PORT, apiPort).build();
         ApiServer api = new ApiServer(client, apiConfig, ApiTokens.from(apiConfig), ProducerMetrics.NOOP,
-                ServiceMetrics.newRegistry());
+                ServiceMetrics.newRegistry(apiConfig.namespace()));
         resources.push(api);
         String apiBase = "http://127.0.0.1:" + api.port();
         out.printf("  api         %s%n%n", apiBase);

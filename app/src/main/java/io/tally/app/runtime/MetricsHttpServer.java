@@ -1,6 +1,7 @@
 package io.tally.app.runtime;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tally.app.metrics.ScrapeFormat;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -28,7 +29,8 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * The small HTTP server of a process: {@code GET /metrics} (Prometheus text format),
+ * The small HTTP server of a process: {@code GET /metrics} (OpenMetrics when the scrape's {@code Accept}
+ * asks for it, else the Prometheus text format 0.0.4; see {@link ScrapeFormat}),
  * {@code GET /health/live} (200 while the process serves) and {@code GET /health/ready} (200 while
  * the readiness check passes and {@link #drain()} has not been called, else 503).
  *
@@ -40,7 +42,6 @@ import java.util.function.Supplier;
  */
 public final class MetricsHttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MetricsHttpServer.class);
-    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
     /**
      * The bounds of the server.
@@ -181,7 +182,7 @@ public final class MetricsHttpServer implements AutoCloseable {
             String path = Request.getPathInContext(request);
             try {
                 switch (path) {
-                    case "/metrics" -> respond(response, callback, 200, PROMETHEUS_TEXT, registry.scrape());
+                    case "/metrics" -> metrics(request, response, callback);
                     case "/health/live" -> respond(response, callback, 200, "text/plain", "live\n");
                     case "/health/ready" -> readiness(response, callback);
                     default -> respond(response, callback, 404, "text/plain",
@@ -192,6 +193,14 @@ public final class MetricsHttpServer implements AutoCloseable {
                 respond(response, callback, 500, "text/plain", "internal error\n");
             }
             return true;
+        }
+
+        private void metrics(Request request, Response response, Callback callback) {
+            ScrapeFormat format = ScrapeFormat.negotiate(
+                    String.join(",", request.getHeaders().getValuesList(HttpHeader.ACCEPT)));
+            // caches must not answer one format's request with the other's
+            response.getHeaders().put(HttpHeader.VARY, HttpHeader.ACCEPT.asString());
+            respond(response, callback, 200, format.contentType(), format.scrape(registry));
         }
 
         private void readiness(Response response, Callback callback) {

@@ -1,5 +1,6 @@
 package io.tally.app.runtime;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -8,6 +9,7 @@ import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tally.common.TallyVersion;
 import io.tally.common.config.ConfigException;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.keys.Keys;
@@ -29,8 +31,9 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * A processor with its observability: Prometheus registry with JVM and process metrics, the
- * processor's metrics, per-partition lag gauges read from Redis, and the HTTP server for
+ * A processor with its observability: Prometheus registry with JVM and process metrics (every series
+ * labelled with the namespace), the processor's metrics, the gauges of the partitions it owns read from
+ * Redis, {@code tally_processor_info}, and the HTTP server for
  * {@code /metrics} and health on {@code --metrics-port}. {@link #close()} flips readiness to 503 first,
  * then stops the processor (which releases its leases), then the rest.
  */
@@ -66,8 +69,10 @@ public final class ProcessorRuntime implements AutoCloseable {
         try {
             this.processor = Processor.start(redis, config, metrics);
             this.lag = new PartitionLagCollector(
-                    new PartitionStatusReader(redis, new Keys(config.namespace()), processor.partitions()),
-                    registry, config.namespace()).start(lagIntervalMs);
+                    new PartitionStatusReader(redis, new Keys(config.namespace()), processor.partitions()), registry,
+                    config.namespace(), new PartitionLagCollector.Owner(processor.processorId(), processor.instanceId()))
+                    .start(lagIntervalMs);
+            registerInfo(registry, processor);
         } catch (RuntimeException e) {
             http.close();
             if (processor != null) {
@@ -77,6 +82,21 @@ public final class ProcessorRuntime implements AutoCloseable {
             gc.close();
             throw e;
         }
+    }
+
+    /**
+     * {@code tally_processor_info{processor, owner_token, version} 1}: maps the lease value of this run (lease
+     * keys, consumer names, {@code tally status}) to the processor id that labels the other metrics.
+     */
+    private static void registerInfo(PrometheusMeterRegistry registry, Processor processor) {
+        Gauge.builder("tally.processor.info", () -> 1)
+                .description("1, labelled with this processor's id, the lease value (owner token) of this run and "
+                        + "the Tally version")
+                .tag("processor", processor.processorId())
+                .tag("owner_token", processor.instanceId())
+                .tag("version", TallyVersion.current())
+                .strongReference(true)
+                .register(registry);
     }
 
     /**
@@ -141,6 +161,8 @@ public final class ProcessorRuntime implements AutoCloseable {
     public static ProcessorRuntime start(TallyConfig config, long lagIntervalMs) {
         RedissonClient redis = RedisClientFactory.create(config);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // Every series of the process, JVM ones included, names its namespace: dashboards select by it.
+        registry.config().commonTags("namespace", config.namespace());
         try {
             return new ProcessorRuntime(config, lagIntervalMs, redis, registry);
         } catch (RuntimeException e) {

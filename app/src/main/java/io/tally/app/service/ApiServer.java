@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.javalin.Javalin;
+import io.javalin.http.HandlerType;
 import io.javalin.json.JavalinJackson;
+import io.javalin.router.ParsedEndpoint;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.common.config.TallyConfig;
@@ -49,6 +51,7 @@ public final class ApiServer implements AutoCloseable {
     private final AppliedWaits waits;
     private final PrometheusMeterRegistry registry;
     private final Gauge openWaits;
+    private final HttpRequestMetrics requestMetrics;
     private final Javalin app;
     private final List<String> endpoints = new CopyOnWriteArrayList<>();
 
@@ -77,6 +80,7 @@ public final class ApiServer implements AutoCloseable {
         this.openWaits = Gauge.builder("tally.api.waits", waits, AppliedWaits::open)
                 .description("Read-your-writes waits open now (at most api-max-waits; beyond, a wait is answered 503)")
                 .tag("namespace", config.namespace()).register(registry);
+        this.requestMetrics = new HttpRequestMetrics(registry, config.namespace(), this::route);
         ObjectMapper json = strictJson();
         Problems problems = new Problems(json);
         JettyProblems jettyProblems = new JettyProblems(json);
@@ -90,6 +94,7 @@ public final class ApiServer implements AutoCloseable {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.startupWatcherEnabled = false;
             cfg.jsonMapper(new JavalinJackson(json, false));
+            cfg.requestLogger.http(requestMetrics::record);
             cfg.http.maxRequestSize = config.get(TallyConfig.API_MAX_BODY_BYTES);
             // Ambiguous paths (an encoded '/') reach StrictPaths, which names the rule they break; Jetty refuses
             // the others (bytes that are not UTF-8, raw non-ASCII) and JettyProblems answers them in the same words.
@@ -108,6 +113,7 @@ public final class ApiServer implements AutoCloseable {
             app.start(host, config.get(TallyConfig.API_PORT));
         } catch (RuntimeException e) {
             registry.remove(openWaits);
+            requestMetrics.close();
             waits.close();
             producer.close();
             throw e;
@@ -173,6 +179,13 @@ public final class ApiServer implements AutoCloseable {
         return routes;
     }
 
+    /** The template of the route that {@code method} and {@code path} match, or null. */
+    private String route(String method, String path) {
+        ParsedEndpoint endpoint = app.unsafe.internalRouter.findFirstHttpHandlerEntry(HandlerType.findOrDefault(method),
+                path);
+        return endpoint == null ? null : endpoint.endpoint.path;
+    }
+
     /** The port the service listens on (useful with port 0). */
     public int port() {
         return app.port();
@@ -204,6 +217,7 @@ public final class ApiServer implements AutoCloseable {
         waits.close(); // first: the waits it ends are answered while the server still runs
         app.stop();
         registry.remove(openWaits);
+        requestMetrics.close();
         producer.close();
         triggers.close();
         if (ownsClient) {

@@ -2,20 +2,20 @@ package io.tally.app.service;
 
 import io.javalin.config.RoutesConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tally.app.metrics.ScrapeFormat;
 import io.tally.common.keys.Keys;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Liveness, readiness (only while Redis answers within a second and the namespace exists) and the Prometheus scrape. These
- * need no token, so that probes and scrapers work without one; they show no counter data.
+ * Liveness, readiness (only while Redis answers within a second and the namespace exists) and the Prometheus scrape
+ * (OpenMetrics or text 0.0.4 by the {@code Accept} header, see {@link ScrapeFormat}). These need no token, so that probes and scrapers work without one; they show no counter data.
  */
 final class HealthRoutes implements Routes {
-    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
-
     private final RedissonClient redis;
     private final Keys keys;
     private final PrometheusMeterRegistry registry;
@@ -50,6 +50,10 @@ final class HealthRoutes implements Routes {
             }
             ctx.json(up);
         });
-        routes.get("/metrics", ctx -> ctx.contentType(PROMETHEUS_TEXT).result(registry.scrape()));
+        routes.get("/metrics", ctx -> {
+            String accept = String.join(",", Collections.list(ctx.req().getHeaders("Accept")));
+            ScrapeFormat format = ScrapeFormat.negotiate(accept);
+            ctx.header("Vary", "Accept").contentType(format.contentType()).result(format.scrape(registry));
+        });
     }
 }

@@ -37,6 +37,24 @@ class MetricsHttpServerTest {
     }
 
     @Test
+    void metrics_answerTextFormat004_unlessOpenMetricsIsAsked() {
+        Counter.builder("tally.test.things").description("things").register(registry).increment(3);
+
+        HttpResponse<String> text = get("/metrics", "*/*");
+        HttpResponse<String> openMetrics = get("/metrics", "application/openmetrics-text;version=1.0.0;q=0.5,"
+                + "application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2");
+
+        assertThat(text.headers().firstValue("Content-Type")).contains("text/plain; version=0.0.4; charset=utf-8");
+        assertThat(text.body()).contains("# TYPE tally_test_things_total counter").doesNotContain("# EOF");
+        assertThat(openMetrics.statusCode()).isEqualTo(200);
+        assertThat(openMetrics.headers().firstValue("Content-Type"))
+                .contains("application/openmetrics-text; version=1.0.0; charset=utf-8");
+        assertThat(openMetrics.headers().firstValue("Vary")).contains("Accept");
+        assertThat(openMetrics.body()).contains("# TYPE tally_test_things counter\n")
+                .contains("tally_test_things_total 3.0").endsWith("# EOF\n");
+    }
+
+    @Test
     void readiness_followsTheCheck_andDrainTurnsItOffForGood() {
         assertThat(Http.get(url("/health/ready")).statusCode()).isEqualTo(200);
         ready.set(false);
@@ -66,6 +84,10 @@ class MetricsHttpServerTest {
         HttpResponse<String> post = Http.send(HttpRequest.newBuilder(URI.create(url("/metrics")))
                 .POST(HttpRequest.BodyPublishers.ofString("x")).build());
         assertThat(post.statusCode()).isEqualTo(405);
+    }
+
+    private HttpResponse<String> get(String path, String accept) {
+        return Http.send(HttpRequest.newBuilder(URI.create(url(path))).header("Accept", accept).GET().build());
     }
 
     private String url(String path) {

@@ -2,6 +2,7 @@ package io.tally.app.runtime;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tally.common.TallyVersion;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.keys.Keys;
 import io.tally.app.runtime.Http;
@@ -17,6 +18,7 @@ import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.client.codec.StringCodec;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
@@ -58,11 +60,16 @@ class ProcessorMetricsEndpointTest {
             });
 
             PrometheusText m = scrape(base);
-            String me = runtime.processor().instanceId();
+            String me = runtime.processor().processorId();
             assertThat(m.sum("tally_processor_dead_letters_total", "topic", "ops", "reason", "missing_field")).isEqualTo(1);
             assertThat(m.sum("tally_processor_partitions_owned")).isEqualTo(PARTITIONS);
-            assertThat(m.find("tally_partition_owned", "owner", me)).hasSize(PARTITIONS);
-            assertThat(m.find("tally_partition_owned", "owner", "none")).isEmpty();
+            assertThat(m.find("tally_partition_owned", "processor", me)).hasSize(PARTITIONS);
+            assertThat(m.find("tally_partition_lag", "processor", me)).hasSize(2 * PARTITIONS);
+            assertThat(m.sum("tally_partitions_unowned")).isZero();
+            assertThat(m.find("tally_processor_info", "processor", me, "owner_token",
+                    runtime.processor().instanceId(), "version", TallyVersion.current())).singleElement()
+                    .satisfies(s -> assertThat(s.value()).isEqualTo(1));
+            assertThat(m.find("jvm_memory_used_bytes", "namespace", config.namespace())).isNotEmpty();
             assertThat(m.sum("tally_processor_lease_acquisitions_total")).isEqualTo(PARTITIONS);
             assertThat(m.sum("tally_processor_end_to_end_seconds_count")).isGreaterThanOrEqualTo(N);
             assertThat(m.sum("tally_processor_apply_round_seconds_count")).isPositive();
@@ -79,6 +86,56 @@ class ProcessorMetricsEndpointTest {
             redis.shutdown();
         }
         assertThat(producerRegistry.getMeters()).as("producer meters removed on close").isEmpty();
+    }
+
+    @Test
+    void twoProcessors_eachPartitionIsExportedOnceByItsOwner_underAProcessorIdThatSurvivesARestart(TestRedis testRedis) {
+        TallyConfig.Builder base = testRedis.config(PARTITIONS).set(TallyConfig.METRICS_PORT, 0);
+        TallyConfig one = base.set(TallyConfig.PROCESSOR_ID, "proc-one").build();
+        TallyConfig two = base.set(TallyConfig.PROCESSOR_ID, "proc-two").build();
+        try (ProcessorRuntime first = ProcessorRuntime.start(one, 200)) {
+            String firstToken;
+            try (ProcessorRuntime second = ProcessorRuntime.start(two, 200)) {
+                firstToken = first.processor().instanceId();
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                    PrometheusText a = scrape(first);
+                    PrometheusText b = scrape(second);
+                    assertThat(a.find("tally_partition_owned")).isNotEmpty()
+                            .allSatisfy(s -> assertThat(s.labels()).containsEntry("processor", "proc-one"));
+                    assertThat(b.find("tally_partition_owned")).isNotEmpty()
+                            .allSatisfy(s -> assertThat(s.labels()).containsEntry("processor", "proc-two"));
+                    assertThat(partitions(a, "tally_partition_owned")).doesNotContainAnyElementsOf(
+                            partitions(b, "tally_partition_owned"));
+                    assertThat(a.find("tally_partition_owned").size() + b.find("tally_partition_owned").size())
+                            .isEqualTo(PARTITIONS);
+                    assertThat(a.find("tally_partition_lag", "topic", "ops").size()
+                            + b.find("tally_partition_lag", "topic", "ops").size()).isEqualTo(PARTITIONS);
+                    assertThat(a.find("tally_partition_pending", "topic", "ops").size()
+                            + b.find("tally_partition_pending", "topic", "ops").size()).isEqualTo(PARTITIONS);
+                    assertThat(a.find("tally_processor_info", "owner_token", firstToken)).hasSize(1);
+                });
+            }
+            try (ProcessorRuntime restarted = ProcessorRuntime.start(two, 200)) {
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                    PrometheusText b = scrape(restarted);
+                    String newToken = restarted.processor().instanceId();
+                    assertThat(b.find("tally_processor_info", "processor", "proc-two", "owner_token", newToken))
+                            .hasSize(1);
+                    assertThat(b.find("tally_partition_owned")).isNotEmpty()
+                            .allSatisfy(s -> assertThat(s.labels()).containsEntry("processor", "proc-two"));
+                    assertThat(scrape(first).find("tally_partition_owned").size() + b.find("tally_partition_owned")
+                            .size()).isEqualTo(PARTITIONS);
+                });
+            }
+        }
+    }
+
+    private static List<String> partitions(PrometheusText m, String name) {
+        return m.find(name).stream().map(s -> s.labels().get("partition")).toList();
+    }
+
+    private static PrometheusText scrape(ProcessorRuntime runtime) {
+        return scrape("http://127.0.0.1:" + runtime.httpPort());
     }
 
     @Test

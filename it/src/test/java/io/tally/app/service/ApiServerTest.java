@@ -287,6 +287,21 @@ class ApiServerTest {
     }
 
     @Test
+    void metrics_answerOpenMetricsWhenAsked_andTextFormat004Otherwise() throws Exception {
+        HttpResponse<String> text = send(HttpRequest.newBuilder(uri("/metrics")).build());
+        HttpResponse<String> openMetrics = send(HttpRequest.newBuilder(uri("/metrics"))
+                .header("Accept", "application/openmetrics-text; version=1.0.0").build());
+
+        assertThat(text.headers().firstValue("Content-Type")).contains("text/plain; version=0.0.4; charset=utf-8");
+        assertThat(text.body()).contains("# TYPE jvm_classes_loaded_classes gauge").doesNotContain("# EOF");
+        assertThat(openMetrics.statusCode()).isEqualTo(200);
+        assertThat(openMetrics.headers().firstValue("Content-Type"))
+                .contains("application/openmetrics-text; version=1.0.0; charset=utf-8");
+        assertThat(openMetrics.headers().firstValue("Vary")).contains("Accept");
+        assertThat(openMetrics.body()).contains("# TYPE jvm_classes_loaded_classes gauge").endsWith("# EOF\n");
+    }
+
+    @Test
     void backlogPastTheLimit_is503WithRetryAfter(TestRedis testRedis) throws Exception {
         TallyConfig limited = testRedis.config(2).set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
                 .set(TallyConfig.API_INSECURE, true).set(TallyConfig.BACKLOG_LIMIT, 3).build();

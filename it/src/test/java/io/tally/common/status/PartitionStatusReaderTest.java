@@ -95,28 +95,48 @@ class PartitionStatusReaderTest {
     }
 
     @Test
-    void collector_labelsPartitionsWithoutLeaseAsOwnerNone_andRemovesGaugesOnClose() {
+    void collector_exportsOnlyThePartitionsItsProcessorHolds_labelledByProcessorId_andRemovesGaugesOnClose() {
         add(keys.ops(0), 5);
-        redis.getBucket(keys.lease(3), StringCodec.INSTANCE).set("proc-b:token", Duration.ofSeconds(10));
+        add(keys.ops(3), 2);
+        lease(0, "proc-a:run2");
+        lease(3, "proc-b:run1");
+        lease(2, "proc-a:run1"); // left by proc-a's previous run: not this run's
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        PartitionLagCollector collector = new PartitionLagCollector(reader, registry, keys.namespace());
+        PartitionLagCollector collector = new PartitionLagCollector(reader, registry, keys.namespace(),
+                new PartitionLagCollector.Owner("proc-a", "proc-a:run2"));
 
         collector.sample();
 
-        assertThat(registry.get("tally.partition.lag").tags("partition", "0", "topic", "ops", "owner", "none")
+        assertThat(registry.get("tally.partition.lag").tags("partition", "0", "topic", "ops", "processor", "proc-a")
                 .gauge().value()).isEqualTo(5);
-        assertThat(registry.get("tally.partition.owned").tags("owner", "none").gauges()).hasSize(3);
-        assertThat(registry.get("tally.partition.owned").tags("partition", "3", "owner", "proc-b:token")
-                .gauge().value()).isEqualTo(1);
+        assertThat(registry.get("tally.partition.lag").gauges()).hasSize(2); // partition 0: ops and events
+        assertThat(registry.get("tally.partition.length").tags("partition", "0", "topic", "ops").gauge().value())
+                .isEqualTo(5);
+        assertThat(registry.get("tally.partition.owned").gauges()).singleElement()
+                .satisfies(g -> assertThat(g.getId().getTag("partition")).isEqualTo("0"))
+                .satisfies(g -> assertThat(g.getId().getTag("processor")).isEqualTo("proc-a"));
+        assertThat(registry.get("tally.dlq.entries").gauges()).hasSize(1);
+        assertThat(registry.get("tally.partitions.unowned").gauge().value()).isEqualTo(1); // partition 1
+        assertThat(registry.getMeters()).allSatisfy(m -> assertThat(m.getId().getTags())
+                .noneSatisfy(t -> assertThat(t.getValue()).contains(":")));
 
-        redis.getBucket(keys.lease(3)).delete();
+        redis.getBucket(keys.lease(0)).delete();
+        lease(3, "proc-a:run2");
         collector.sample();
-        assertThat(registry.find("tally.partition.owned").tags("owner", "proc-b:token").gauges()).isEmpty();
-        assertThat(registry.get("tally.partition.owned").tags("owner", "none").gauges()).hasSize(4);
+        assertThat(registry.get("tally.partition.owned").gauges()).singleElement()
+                .satisfies(g -> assertThat(g.getId().getTag("partition")).isEqualTo("3"));
+        assertThat(registry.get("tally.partition.lag").tags("partition", "3", "topic", "ops").gauge().value())
+                .isEqualTo(2);
+        assertThat(registry.find("tally.partition.lag").tags("partition", "0").gauges()).isEmpty();
+        assertThat(registry.get("tally.partitions.unowned").gauge().value()).isEqualTo(2); // partitions 0 and 1
 
         collector.close();
         assertThat(registry.find("tally.partition.lag").gauges()).isEmpty();
         assertThat(registry.getMeters()).isEmpty();
+    }
+
+    private void lease(int partition, String value) {
+        redis.getBucket(keys.lease(partition), StringCodec.INSTANCE).set(value, Duration.ofSeconds(10));
     }
 
     private List<StreamMessageId> add(String key, int n) {

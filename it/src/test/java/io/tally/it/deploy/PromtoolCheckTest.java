@@ -15,7 +15,10 @@ import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code promtool check config} and {@code check rules} accept deploy/prometheus. */
+/**
+ * {@code promtool check config} and {@code check rules} accept deploy/prometheus, and the alert rules pass
+ * their unit tests ({@code alerts_test.yml}).
+ */
 class PromtoolCheckTest {
     private static final Pattern SD_KEY = Pattern.compile("^(\\s*)kubernetes_sd_configs:\\s*$");
 
@@ -24,6 +27,13 @@ class PromtoolCheckTest {
         DeployFiles.Result r = promtool(DeployFiles.file("prometheus"), "check", "rules", "alerts.yml");
         assertThat(r.exitCode()).as(r.output()).isZero();
         assertThat(r.output()).contains("SUCCESS: 11 rules found");
+    }
+
+    @Test
+    void alertRules_passTheirUnitTests() {
+        DeployFiles.Result r = promtool(DeployFiles.file("prometheus"), "test", "rules", "alerts_test.yml");
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        assertThat(r.output()).contains("SUCCESS");
     }
 
     @Test
