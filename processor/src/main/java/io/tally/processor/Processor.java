@@ -1,10 +1,10 @@
 package io.tally.processor;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.redis.LuaScript;
-import io.tally.common.redis.Namespace;
-import io.tally.common.redis.RedisVersion;
-import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.internal.redis.LuaScript;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.redis.RedisVersion;
+import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.processor.engine.ProcessorLoop;
 import io.tally.processor.engine.RedisStateGuard;
 import io.tally.processor.lease.Leases;

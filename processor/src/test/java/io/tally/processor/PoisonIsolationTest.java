@@ -1,8 +1,8 @@
 package io.tally.processor;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.redis.LuaScript;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.LuaScript;
 import io.tally.processor.worker.ApplyRound;
 import io.tally.testkit.PipelineInspector;
 import io.tally.testkit.RealRedisExtension;

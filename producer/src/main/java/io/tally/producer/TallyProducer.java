@@ -25,7 +25,7 @@ import java.util.concurrent.TimeoutException;
  * without id that times out fails with {@link OutcomeUnknownException} and is not retried, and so does
  * any send that no replica confirmed with {@code acks=replicas}.
  *
- * <p>Invalid input throws {@link io.tally.common.wire.InvalidEntryException} at once, naming the
+ * <p>Invalid input throws {@link io.tally.common.model.InvalidEntryException} at once, naming the
  * field. A full buffer or a partition backlog above {@code backlog-limit} fails the future with
  * {@link BackpressureException} at once; {@link #send(CounterOp, Duration)} waits for room instead.
  * Instances are thread-safe.

@@ -1,7 +1,7 @@
 package io.tally.producer;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.common.model.CounterOp;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;

@@ -1,7 +1,7 @@
 package io.tally.app.cli;
 
 import io.tally.common.config.ConfigException;
-import io.tally.common.status.StreamIdHorizon;
+import io.tally.common.internal.status.StreamIdHorizon;
 import io.tally.producer.read.Topic;
 import io.tally.producer.repair.StreamIdRepair;
 import picocli.CommandLine.Command;

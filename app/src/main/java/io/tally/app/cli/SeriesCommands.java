@@ -1,7 +1,7 @@
 package io.tally.app.cli;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.wire.WireFormat;
+import io.tally.common.internal.wire.WireFormat;
 import io.tally.producer.CounterSeries;
 import io.tally.producer.read.SeriesRange;
 import picocli.CommandLine.Command;

@@ -4,7 +4,7 @@ import io.tally.common.trigger.InvalidTriggerException;
 import io.tally.common.trigger.ThresholdOp;
 import io.tally.common.trigger.Trigger;
 import io.tally.common.trigger.TriggerDefinition;
-import io.tally.common.trigger.TriggerJson;
+import io.tally.common.internal.trigger.TriggerJson;
 import io.tally.common.trigger.TriggerKind;
 import io.tally.common.trigger.TriggerMode;
 import io.tally.common.trigger.TriggerStatus;

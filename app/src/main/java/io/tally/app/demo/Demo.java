@@ -1,7 +1,7 @@
 package io.tally.app.demo;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorMetrics;
 import io.tally.producer.ProducerMetrics;

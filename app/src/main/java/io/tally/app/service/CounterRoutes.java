@@ -3,7 +3,7 @@ package io.tally.app.service;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.tally.common.model.OpKind;
-import io.tally.common.wire.WireFormat;
+import io.tally.common.internal.wire.WireFormat;
 import io.tally.producer.CounterSeries;
 import io.tally.producer.read.CounterValue;
 import io.tally.producer.read.StreamIds;

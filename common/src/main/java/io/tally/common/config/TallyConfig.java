@@ -1,5 +1,6 @@
 package io.tally.common.config;
 
+import io.tally.common.internal.config.SecretFile;
 import io.tally.common.series.SeriesWindows;
 
 import java.nio.file.Path;

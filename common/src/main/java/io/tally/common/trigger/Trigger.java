@@ -1,5 +1,6 @@
 package io.tally.common.trigger;
 
+import io.tally.common.internal.trigger.TriggerJson;
 import java.util.Objects;
 
 /**

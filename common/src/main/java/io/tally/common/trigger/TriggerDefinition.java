@@ -1,7 +1,8 @@
 package io.tally.common.trigger;
 
-import io.tally.common.wire.InvalidEntryException;
-import io.tally.common.wire.WireFormat;
+import io.tally.common.internal.trigger.TriggerJson;
+import io.tally.common.model.InvalidEntryException;
+import io.tally.common.internal.wire.WireFormat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;

@@ -1,9 +1,9 @@
 package io.tally.app.cli;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.status.PartitionStatus;
-import io.tally.common.status.PartitionStatusReader;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.status.PartitionStatus;
+import io.tally.common.internal.status.PartitionStatusReader;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorMetrics;
 import io.tally.producer.ProducerMetrics;

@@ -3,7 +3,7 @@ package io.tally.app.runtime;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.app.runtime.Http;
 import io.tally.app.runtime.PrometheusText;
 import io.tally.producer.TallyProducer;

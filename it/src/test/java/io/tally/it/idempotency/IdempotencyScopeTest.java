@@ -1,8 +1,8 @@
 package io.tally.it.idempotency;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.keys.Partitioner;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.Partitioner;
 import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
 import io.tally.producer.DuplicateIdConflictException;

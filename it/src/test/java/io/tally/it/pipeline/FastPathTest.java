@@ -1,9 +1,9 @@
 package io.tally.it.pipeline;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.redis.LuaScript;
-import io.tally.common.redis.Namespace;
-import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.internal.redis.LuaScript;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.common.trigger.ThresholdOp;
 import io.tally.common.trigger.Trigger;
 import io.tally.common.trigger.TriggerDefinition;

@@ -74,7 +74,7 @@ class SeedScenarioTest {
         RedissonClient client = redis.client();
         closeables.add(client::shutdown);
         PipelineInspector inspector = new PipelineInspector(client, config.namespace(), 8);
-        int partition = new io.tally.common.keys.Partitioner(8).partitionOf("page:home");
+        int partition = new io.tally.common.internal.keys.Partitioner(8).partitionOf("page:home");
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             assertThat(inspector.checkpointMismatches()).isEmpty();
             assertThat(inspector.counter("page:home", partition)).isEqualTo(7);

@@ -2,7 +2,7 @@ package io.tally.it.resilience;
 
 import io.tally.common.config.Acks;
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorMetrics;
 import io.tally.producer.TallyProducer;

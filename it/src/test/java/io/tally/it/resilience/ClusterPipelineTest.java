@@ -1,11 +1,11 @@
 package io.tally.it.resilience;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
-import io.tally.common.redis.LuaScript;
-import io.tally.common.redis.Namespace;
+import io.tally.common.internal.redis.LuaScript;
+import io.tally.common.internal.redis.Namespace;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorMetrics;
 import io.tally.processor.worker.Housekeeping;
@@ -142,7 +142,7 @@ class ClusterPipelineTest {
             all.add(p);
         }
         // the status reader pipelines partition_status.lua over every partition (lag metrics, `tally status`)
-        assertThat(new io.tally.common.status.PartitionStatusReader(admin, keys, P).read()).hasSize(P);
+        assertThat(new io.tally.common.internal.status.PartitionStatusReader(admin, keys, P).read()).hasSize(P);
         Housekeeping housekeeping = new Housekeeping(admin, keys, me, 0, 0, Retention.FOREVER, ProcessorMetrics.NOOP);
         housekeeping.load();
         Set<Integer> lost = new HashSet<>();

@@ -1,7 +1,7 @@
 package io.tally.it.resilience;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorMetrics;
 import io.tally.producer.OutcomeUnknownException;
@@ -147,7 +147,7 @@ class RedisRestartTest {
         final RedissonClient redis;
 
         AdminClient(RedisServer server) {
-            this.redis = io.tally.common.redis.RedisClientFactory.create(
+            this.redis = io.tally.common.internal.redis.RedisClientFactory.create(
                     TallyConfig.builder().set(TallyConfig.REDIS_URL, server.url()).build());
         }
 

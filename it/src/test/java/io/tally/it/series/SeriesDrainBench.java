@@ -63,7 +63,7 @@ public final class SeriesDrainBench {
     /** A client on the bench's own server. */
     private record TestRedisClient(String url) {
         RedissonClient client() {
-            return io.tally.common.redis.RedisClientFactory.create(TallyConfig.builder().set(TallyConfig.REDIS_URL, url).build());
+            return io.tally.common.internal.redis.RedisClientFactory.create(TallyConfig.builder().set(TallyConfig.REDIS_URL, url).build());
         }
     }
 }

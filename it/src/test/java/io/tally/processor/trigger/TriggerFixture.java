@@ -1,7 +1,7 @@
 package io.tally.processor.trigger;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.common.trigger.Firing;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorMetrics;

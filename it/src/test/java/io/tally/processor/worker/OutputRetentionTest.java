@@ -1,9 +1,9 @@
 package io.tally.processor.worker;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.common.model.Event;
-import io.tally.common.redis.Namespace;
+import io.tally.common.internal.redis.Namespace;
 import io.tally.common.trigger.Trigger;
 import io.tally.common.trigger.TriggerDefinition;
 import io.tally.common.trigger.TriggerMode;

@@ -1,7 +1,7 @@
 package io.tally.processor.engine;
 
-import io.tally.common.keys.Keys;
-import io.tally.common.redis.Namespace;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.Namespace;
 import io.tally.processor.ProcessorMetrics;
 import io.tally.processor.assign.StickyAssignor;
 import io.tally.processor.lease.Leases;

@@ -1,7 +1,7 @@
 package io.tally.processor.engine;
 
 import io.tally.common.config.RedisMode;
-import io.tally.common.redis.Namespace;
+import io.tally.common.internal.redis.Namespace;
 import io.tally.processor.ProcessorMetrics;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;

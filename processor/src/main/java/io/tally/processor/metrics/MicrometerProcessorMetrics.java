@@ -5,8 +5,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import io.tally.common.metrics.Histograms;
-import io.tally.common.metrics.OwnedMeters;
+import io.tally.common.internal.metrics.Histograms;
+import io.tally.common.internal.metrics.OwnedMeters;
 import io.tally.processor.ProcessorMetrics;
 import io.tally.processor.worker.PartitionHalts;
 

@@ -1,8 +1,8 @@
 package io.tally.processor.worker;
 
-import io.tally.common.keys.Keys;
-import io.tally.common.redis.LuaScript;
-import io.tally.common.redis.Namespace;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.LuaScript;
+import io.tally.common.internal.redis.Namespace;
 import io.tally.common.series.SeriesWindows;
 import io.tally.processor.ProcessorMetrics;
 import org.redisson.api.RedissonClient;

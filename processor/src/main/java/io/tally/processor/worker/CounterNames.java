@@ -1,8 +1,8 @@
 package io.tally.processor.worker;
 
-import io.tally.common.keys.Partitioner;
-import io.tally.common.wire.InvalidEntryException;
-import io.tally.common.wire.WireFormat;
+import io.tally.common.internal.keys.Partitioner;
+import io.tally.common.model.InvalidEntryException;
+import io.tally.common.internal.wire.WireFormat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;

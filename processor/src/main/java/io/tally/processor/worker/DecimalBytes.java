@@ -1,7 +1,7 @@
 package io.tally.processor.worker;
 
 /**
- * Parses {@link io.tally.common.wire.WireFormat#isCanonicalInteger canonical} signed 64-bit decimals
+ * Parses {@link io.tally.common.internal.wire.WireFormat#isCanonicalInteger canonical} signed 64-bit decimals
  * from the bytes of a stream field without making a String of them: optional '-', no '+', no leading
  * zeros, no "-0", within the signed 64-bit range. One instance per parsing thread.
  */

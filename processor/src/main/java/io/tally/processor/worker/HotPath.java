@@ -1,10 +1,10 @@
 package io.tally.processor.worker;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.redis.RedisClientFactory;
-import io.tally.common.resp.RespConnector;
-import io.tally.common.resp.RespEndpoint;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.RedisClientFactory;
+import io.tally.common.internal.resp.RespConnector;
+import io.tally.common.internal.resp.RespEndpoint;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,6 +1,6 @@
 package io.tally.processor.worker;
 
-import io.tally.common.wire.WireFormat;
+import io.tally.common.internal.wire.WireFormat;
 
 import java.nio.charset.StandardCharsets;
 

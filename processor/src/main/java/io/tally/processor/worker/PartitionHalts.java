@@ -1,6 +1,6 @@
 package io.tally.processor.worker;
 
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.processor.ProcessorMetrics;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;

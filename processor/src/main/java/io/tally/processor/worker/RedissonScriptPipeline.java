@@ -1,6 +1,6 @@
 package io.tally.processor.worker;
 
-import io.tally.common.redis.LuaScript;
+import io.tally.common.internal.redis.LuaScript;
 import org.redisson.api.BatchOptions;
 import org.redisson.api.RBatch;
 import org.redisson.api.RScript;

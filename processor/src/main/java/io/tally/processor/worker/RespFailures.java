@@ -1,7 +1,7 @@
 package io.tally.processor.worker;
 
-import io.tally.common.resp.RespEndpoint;
-import io.tally.common.resp.RespErrorReply;
+import io.tally.common.internal.resp.RespEndpoint;
+import io.tally.common.internal.resp.RespErrorReply;
 import org.redisson.client.RedisConnectionException;
 import org.redisson.client.RedisException;
 

@@ -1,9 +1,9 @@
 package io.tally.processor.worker;
 
-import io.tally.common.redis.LuaScript;
-import io.tally.common.resp.ReplyParser;
-import io.tally.common.resp.RespConnection;
-import io.tally.common.resp.RespConnector;
+import io.tally.common.internal.redis.LuaScript;
+import io.tally.common.internal.resp.ReplyParser;
+import io.tally.common.internal.resp.RespConnection;
+import io.tally.common.internal.resp.RespConnector;
 import org.redisson.client.RedisConnectionException;
 
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package io.tally.processor.worker;
 
-import io.tally.common.keys.Keys;
-import io.tally.common.resp.RespConnection;
-import io.tally.common.resp.RespConnector;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.resp.RespConnection;
+import io.tally.common.internal.resp.RespConnector;
 
 import java.util.concurrent.CompletableFuture;
 

@@ -1,6 +1,6 @@
 package io.tally.processor.worker;
 
-import io.tally.common.resp.RespErrorReply;
+import io.tally.common.internal.resp.RespErrorReply;
 import org.redisson.client.RedisConnectionException;
 import org.redisson.client.RedisException;
 import org.redisson.client.RedisTimeoutException;

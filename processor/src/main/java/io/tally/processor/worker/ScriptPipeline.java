@@ -1,6 +1,6 @@
 package io.tally.processor.worker;
 
-import io.tally.common.redis.LuaScript;
+import io.tally.common.internal.redis.LuaScript;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -1,8 +1,8 @@
 package io.tally.processor.worker;
 
-import io.tally.common.keys.Keys;
-import io.tally.common.redis.LuaScript;
-import io.tally.common.status.StreamIdHorizon;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.LuaScript;
+import io.tally.common.internal.status.StreamIdHorizon;
 import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
 import org.redisson.api.RScript;

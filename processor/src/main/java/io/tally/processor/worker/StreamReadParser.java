@@ -1,8 +1,8 @@
 package io.tally.processor.worker;
 
-import io.tally.common.resp.ReplyParser;
-import io.tally.common.resp.RespProtocolException;
-import io.tally.common.resp.RespReader;
+import io.tally.common.internal.resp.ReplyParser;
+import io.tally.common.internal.resp.RespProtocolException;
+import io.tally.common.internal.resp.RespReader;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,11 +1,11 @@
 package io.tally.processor.badinput;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorMetrics;
-import io.tally.common.redis.LuaScript;
-import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.internal.redis.LuaScript;
+import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.testkit.RedisServer;
 import io.tally.testkit.TestRedis;
 import org.redisson.api.RScript;

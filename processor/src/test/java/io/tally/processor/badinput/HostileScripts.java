@@ -1,6 +1,6 @@
 package io.tally.processor.badinput;
 
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.processor.worker.ApplyRound;
 import io.tally.testkit.RedisServer;
 

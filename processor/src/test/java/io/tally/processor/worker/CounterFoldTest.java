@@ -1,6 +1,6 @@
 package io.tally.processor.worker;
 
-import io.tally.common.keys.Partitioner;
+import io.tally.common.internal.keys.Partitioner;
 import io.tally.common.series.SeriesWindows;
 import org.junit.jupiter.api.Test;
 import org.redisson.api.stream.StreamMessageId;

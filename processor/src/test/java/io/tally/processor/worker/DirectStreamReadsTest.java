@@ -1,10 +1,10 @@
 package io.tally.processor.worker;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.keys.Partitioner;
-import io.tally.common.redis.Namespace;
-import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.Partitioner;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.testkit.RedisServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -151,7 +151,7 @@ class DirectStreamReadsTest {
         for (int i = 0; i < 5; i++) {
             xadd(keys.ops(p), List.of(bytes("op"), bytes("incr"), bytes("counter"), bytes("c"), bytes("by"), bytes("2")));
         }
-        io.tally.common.redis.LuaScript lease = io.tally.common.redis.LuaScript.resource("lease");
+        io.tally.common.internal.redis.LuaScript lease = io.tally.common.internal.redis.LuaScript.resource("lease");
         lease.load(client);
         ApplyRound.APPLY.load(client);
         try (HotPath.Clients direct = path(true).open(client, keys, P, CONSUMER);
@@ -193,7 +193,7 @@ class DirectStreamReadsTest {
             java.util.concurrent.CompletableFuture<List<Object>> f = a.eval(ApplyRound.APPLY,
                     ApplyRound.applyKeys(keys, p), CONSUMER, CONSUMER, p, P, 1000, ">", ">", WINDOWS, 60_000);
             assertThatThrownBy(() -> a.execute().get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(org.redisson.client.RedisException.class);
-            assertThatThrownBy(f::join).satisfies(e -> assertThat(io.tally.common.redis.LuaScript.isNoScript(e)).isTrue());
+            assertThatThrownBy(f::join).satisfies(e -> assertThat(io.tally.common.internal.redis.LuaScript.isNoScript(e)).isTrue());
             // the connection stays in step after the error: a read on it still works
             xadd(keys.ops(p), List.of(bytes("op"), bytes("incr"), bytes("counter"), bytes("c")));
             assertThat(direct.reads().readNew(p, 10).get(5, TimeUnit.SECONDS).ops().size()).isEqualTo(1);

@@ -1,7 +1,7 @@
 package io.tally.producer.dlq;
 
-import io.tally.common.keys.Keys;
-import io.tally.common.redis.LuaScript;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.LuaScript;
 import io.tally.producer.read.StreamIds;
 import io.tally.producer.read.Topic;
 import org.redisson.api.RScript;

@@ -1,9 +1,9 @@
 package io.tally.producer.firings;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.redis.LuaScript;
-import io.tally.common.redis.Namespace;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.LuaScript;
+import io.tally.common.internal.redis.Namespace;
 import io.tally.common.trigger.Firing;
 import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;

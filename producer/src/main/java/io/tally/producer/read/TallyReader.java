@@ -1,10 +1,10 @@
 package io.tally.producer.read;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.keys.Partitioner;
-import io.tally.common.redis.Namespace;
-import io.tally.common.wire.WireFormat;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.Partitioner;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.wire.WireFormat;
 import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
 import org.redisson.api.RedissonClient;
@@ -39,7 +39,7 @@ public final class TallyReader {
         this.partitioner = new Partitioner(partitions);
     }
 
-    /** A reader on the configured namespace, which must exist ({@link io.tally.common.redis.NamespaceMissingException}). */
+    /** A reader on the configured namespace, which must exist ({@link io.tally.common.NamespaceMissingException}). */
     public static TallyReader open(RedissonClient redis, TallyConfig config) {
         Namespace ns = Namespace.open(redis, config);
         return new TallyReader(redis, ns.keys(), ns.partitions());
@@ -60,7 +60,7 @@ public final class TallyReader {
     /**
      * The applied value of a counter (HGET on its partition's counters hash).
      *
-     * @throws io.tally.common.wire.InvalidEntryException when the name is not a valid counter name
+     * @throws io.tally.common.model.InvalidEntryException when the name is not a valid counter name
      */
     public CounterValue counter(String name) {
         WireFormat.checkName("counter", name);

@@ -1,8 +1,8 @@
 package io.tally.producer.repair;
 
-import io.tally.common.keys.Keys;
-import io.tally.common.redis.LuaScript;
-import io.tally.common.status.StreamIdHorizon;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.LuaScript;
+import io.tally.common.internal.status.StreamIdHorizon;
 import io.tally.producer.read.Topic;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;

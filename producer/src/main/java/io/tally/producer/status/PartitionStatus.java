@@ -1,6 +1,6 @@
 package io.tally.producer.status;
 
-import io.tally.common.status.PartitionStatus.Halt;
+import io.tally.common.internal.status.PartitionStatus.Halt;
 
 import java.util.Optional;
 

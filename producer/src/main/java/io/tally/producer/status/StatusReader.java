@@ -1,7 +1,7 @@
 package io.tally.producer.status;
 
-import io.tally.common.keys.Keys;
-import io.tally.common.status.PartitionStatusReader;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.status.PartitionStatusReader;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 import org.redisson.client.protocol.ScoredEntry;
@@ -33,7 +33,7 @@ public final class StatusReader {
     public NamespaceStatus read() {
         List<PartitionStatus> out = new ArrayList<>();
         long now = 0;
-        for (io.tally.common.status.PartitionStatus p : partitions.read()) {
+        for (io.tally.common.internal.status.PartitionStatus p : partitions.read()) {
             now = Math.max(now, p.redisTimeMs());
             out.add(new PartitionStatus(p.partition(), p.owner().orElse(""), topic(p, "ops"), topic(p, "events"),
                     p.dlqLength(), p.halt()));
@@ -54,8 +54,8 @@ public final class StatusReader {
         return members;
     }
 
-    private static TopicStatus topic(io.tally.common.status.PartitionStatus p, String name) {
-        io.tally.common.status.PartitionStatus.TopicStatus t = p.topic(name);
+    private static TopicStatus topic(io.tally.common.internal.status.PartitionStatus p, String name) {
+        io.tally.common.internal.status.PartitionStatus.TopicStatus t = p.topic(name);
         long age = t.oldestPendingMs() < 0 ? -1 : Math.max(0, p.redisTimeMs() - t.oldestPendingMs());
         return new TopicStatus(t.length(), t.checkpoint().isEmpty() ? "-" : t.checkpoint(),
                 t.lagExact() ? t.lag() : -1, t.pending(), age);

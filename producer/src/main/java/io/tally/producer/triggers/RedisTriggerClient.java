@@ -1,15 +1,15 @@
 package io.tally.producer.triggers;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.keys.Partitioner;
-import io.tally.common.redis.LuaScript;
-import io.tally.common.redis.Namespace;
-import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.Partitioner;
+import io.tally.common.internal.redis.LuaScript;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.common.trigger.Trigger;
 import io.tally.common.trigger.TriggerDefinition;
-import io.tally.common.trigger.TriggerIds;
-import io.tally.common.trigger.TriggerJson;
+import io.tally.common.internal.trigger.TriggerIds;
+import io.tally.common.internal.trigger.TriggerJson;
 import io.tally.common.trigger.TriggerKind;
 import io.tally.common.trigger.TriggerStatus;
 import org.redisson.api.RBatch;

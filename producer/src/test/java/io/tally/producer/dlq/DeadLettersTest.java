@@ -1,7 +1,7 @@
 package io.tally.producer.dlq;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.producer.read.TallyReader;
 import io.tally.producer.read.Topic;
 import io.tally.testkit.RealRedisExtension;

@@ -1,8 +1,8 @@
 package io.tally.producer.firings;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.redis.Namespace;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.Namespace;
 import io.tally.common.trigger.Firing;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;

@@ -1,10 +1,10 @@
 package io.tally.producer.internal;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
-import io.tally.common.wire.WireCodec;
+import io.tally.common.internal.wire.WireCodec;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
 import io.tally.testkit.RealRedisExtension;

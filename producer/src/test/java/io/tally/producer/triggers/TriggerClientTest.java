@@ -1,7 +1,7 @@
 package io.tally.producer.triggers;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.common.trigger.InvalidTriggerException;
 import io.tally.common.trigger.Trigger;
 import io.tally.common.trigger.TriggerDefinition;
@@ -54,7 +54,7 @@ class TriggerClientTest {
     /** Reads the partition from an id. */
     static final class TriggerIdsView {
         static int partition(String id, int partitions) {
-            return io.tally.common.trigger.TriggerIds.partitionOf(id, partitions);
+            return io.tally.common.internal.trigger.TriggerIds.partitionOf(id, partitions);
         }
     }
 }
