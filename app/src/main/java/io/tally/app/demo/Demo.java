@@ -3,7 +3,8 @@ package io.tally.app.demo;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
+import io.tally.processor.internal.RedisProcessor;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
 import io.tally.app.service.ApiServer;
@@ -89,8 +90,8 @@ public final class Demo implements AutoCloseable {
     }
 
     private Processor start(RedissonClient client, TallyConfig config, String id) {
-        Processor p = Processor.start(client, config.toBuilder().set(TallyConfig.PROCESSOR_ID, id).build(),
-                ProcessorMetrics.NOOP);
+        Processor p = RedisProcessor.start(client, config.toBuilder().set(TallyConfig.PROCESSOR_ID, id).build(),
+                ProcessorListener.NOOP);
         resources.push(p);
         return p;
     }

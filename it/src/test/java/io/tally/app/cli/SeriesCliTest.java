@@ -3,7 +3,8 @@ package io.tally.app.cli;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.model.CounterOp;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
+import io.tally.processor.internal.RedisProcessor;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
@@ -46,7 +47,7 @@ class SeriesCliTest {
         url = testRedis.url();
         namespace = config.namespace();
         redis = testRedis.client();
-        processor = Processor.start(redis, config, ProcessorMetrics.NOOP);
+        processor = RedisProcessor.start(redis, config, ProcessorListener.NOOP);
         await().atMost(Duration.ofSeconds(30)).until(() -> processor.ownedPartitions().size() == 4);
         long now = System.currentTimeMillis();
         base = now - now % HOUR - 3 * HOUR;

@@ -5,7 +5,8 @@ import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.status.PartitionStatus;
 import io.tally.common.internal.status.PartitionStatusReader;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
+import io.tally.processor.internal.RedisProcessor;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
 import io.tally.producer.StreamIdsExhaustedException;
@@ -59,7 +60,7 @@ class StreamIdRepairTest {
         client = redis.client();
         keys = new Keys(config.namespace());
         inspector = new PipelineInspector(client, config.namespace(), 1);
-        processor = Processor.start(client, config, new ProcessorMetrics() {
+        processor = RedisProcessor.start(client, config, new ProcessorListener() {
             @Override
             public void partitionHalted(int partition, String reason, boolean halted) {
                 halts.add(reason + "=" + halted);

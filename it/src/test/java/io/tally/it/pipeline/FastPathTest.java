@@ -9,7 +9,8 @@ import io.tally.common.trigger.Trigger;
 import io.tally.common.trigger.TriggerDefinition;
 import io.tally.common.trigger.TriggerMode;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
+import io.tally.processor.internal.RedisProcessor;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
 import io.tally.producer.triggers.TriggerClient;
@@ -55,7 +56,7 @@ class FastPathTest {
             workload.ops().forEach(producer::send);
             producer.flush();
         }
-        try (Processor processor = Processor.start(redis, config, metrics)) {
+        try (Processor processor = RedisProcessor.start(redis, config, metrics)) {
             PipelineInspector inspector = new PipelineInspector(redis, config.namespace(), P);
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 assertThat(inspector.checkpointMismatches()).isEmpty();
@@ -110,7 +111,7 @@ class FastPathTest {
             RedissonClient redis = RedisClientFactory.create(config);
             Namespace.create(redis, config);
             try (TallyProducer producer = TallyProducer.create(redis, config, ProducerMetrics.NOOP);
-                 Processor processor = Processor.start(redis, config, ProcessorMetrics.NOOP)) {
+                 Processor processor = RedisProcessor.start(redis, config, ProcessorListener.NOOP)) {
                 PipelineInspector inspector = new PipelineInspector(redis, config.namespace(), P);
                 producer.incr("trickle", 1).join();
                 await().atMost(Duration.ofSeconds(20)).until(() -> inspector.counters().getOrDefault("trickle", 0L) == 1L);
@@ -157,7 +158,7 @@ class FastPathTest {
             }
             producer.flush();
         }
-        try (Processor processor = Processor.start(redis, config, metrics)) {
+        try (Processor processor = RedisProcessor.start(redis, config, metrics)) {
             await().atMost(Duration.ofSeconds(20)).until(() -> triggers.get(gte.id()).orElseThrow().fireCount() == 5);
             PipelineInspector inspector = new PipelineInspector(redis, config.namespace(), P);
             await().atMost(Duration.ofSeconds(20)).until(() -> inspector.counters().getOrDefault("temp", 0L) == 500L
@@ -167,7 +168,7 @@ class FastPathTest {
     }
 
     /** Counts what the apply path reports. */
-    private static final class RecordingMetrics implements ProcessorMetrics {
+    private static final class RecordingMetrics implements ProcessorListener {
         final AtomicLong applied = new AtomicLong();
         final Map<String, AtomicLong> perEntry = new ConcurrentHashMap<>();
 

@@ -2,7 +2,7 @@ package io.tally.it.pipeline;
 
 import io.tally.common.config.TallyConfig;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
 import io.tally.producer.TallyProducer;
 import io.tally.testkit.PipelineInspector;
 import io.tally.testkit.RealRedisExtension;
@@ -38,7 +38,7 @@ class SeedScenarioTest {
     void fourProcessorsApplyEveryOperationExactlyOnce(TestRedis redis) throws Exception {
         TallyConfig config = redis.config(8).set(TallyConfig.LEASE_TTL_MS, 2000).build();
         for (int i = 0; i < 4; i++) {
-            closeables.add(Processor.start(config, ProcessorMetrics.NOOP));
+            closeables.add(Processor.start(config, ProcessorListener.NOOP));
         }
         playSeedScenario(config);
         assertSevenAndAllAcknowledged(redis, config);
@@ -49,7 +49,7 @@ class SeedScenarioTest {
         TallyConfig config = redis.config(8).set(TallyConfig.LEASE_TTL_MS, 2000).build();
         playSeedScenario(config);
         for (int i = 0; i < 4; i++) {
-            closeables.add(Processor.start(config, ProcessorMetrics.NOOP));
+            closeables.add(Processor.start(config, ProcessorListener.NOOP));
         }
         assertSevenAndAllAcknowledged(redis, config);
     }

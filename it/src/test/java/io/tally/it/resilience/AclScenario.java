@@ -12,7 +12,7 @@ import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.common.trigger.Firing;
 import io.tally.common.trigger.TriggerKind;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
 import io.tally.app.cli.TallyMain;
 import io.tally.producer.OutcomeUnknownException;
 import io.tally.producer.ProducerMetrics;
@@ -304,7 +304,7 @@ final class AclScenario {
     }
 
     /** Tells when housekeeping has run. */
-    private static final class HousekeepingSeen implements ProcessorMetrics {
+    private static final class HousekeepingSeen implements ProcessorListener {
         final AtomicLong seriesBuckets = new AtomicLong();
         final AtomicLong inputTrimmed = new AtomicLong();
 
@@ -322,7 +322,7 @@ final class AclScenario {
     }
 
     private void restoreAfterFlushAll() throws InterruptedException {
-        try (Processor processor = Processor.start(config(processorUser), ProcessorMetrics.NOOP)) {
+        try (Processor processor = Processor.start(config(processorUser), ProcessorListener.NOOP)) {
             await().atMost(Duration.ofSeconds(10)).until(() -> processor.ownedPartitions().size() == PARTITIONS);
             admin.call("FLUSHALL");
             Thread.sleep(1_500);
@@ -330,7 +330,7 @@ final class AclScenario {
     }
 
     private void haltOnAnUnknownVersion() {
-        try (Processor processor = Processor.start(config(processorUser), ProcessorMetrics.NOOP)) {
+        try (Processor processor = Processor.start(config(processorUser), ProcessorListener.NOOP)) {
             await().atMost(Duration.ofSeconds(10)).until(() -> !processor.haltedPartitions().isEmpty());
             assertThat(processor.haltedPartitions()).containsOnlyKeys(0);
         }

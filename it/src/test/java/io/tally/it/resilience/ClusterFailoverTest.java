@@ -4,7 +4,7 @@ import io.tally.common.config.Acks;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
 import io.tally.producer.TallyProducer;
 import io.tally.testkit.Pause;
 import io.tally.testkit.RedisCluster;
@@ -69,8 +69,8 @@ class ClusterFailoverTest {
         TallyConfig config = cluster.config(P).set(TallyConfig.ACKS, acks).set(TallyConfig.SEND_TIMEOUT_MS, 5000L)
                 .set(TallyConfig.LEASE_TTL_MS, 10_000).build();
         Keys keys = new Keys(config.namespace());
-        try (Processor a = Processor.start(config, ProcessorMetrics.NOOP);
-             Processor b = Processor.start(config, ProcessorMetrics.NOOP);
+        try (Processor a = Processor.start(config, ProcessorListener.NOOP);
+             Processor b = Processor.start(config, ProcessorListener.NOOP);
              TallyProducer producer = TallyProducer.create(config);
              AckedWorkload load = new AckedWorkload(producer, "f", 200, true, 1500)) {
             await().atMost(Duration.ofSeconds(20)).until(() -> a.ready() && b.ready()

@@ -4,7 +4,7 @@ import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.keys.Partitioner;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
 import io.tally.app.cli.TallyMain;
 import io.tally.producer.TallyProducer;
 import io.tally.testkit.RedisServer;
@@ -157,7 +157,7 @@ class RedisDataLossTest {
     }
 
     /** Records the state-lost counts and the paused flags. */
-    private static final class StateMetrics implements ProcessorMetrics {
+    private static final class StateMetrics implements ProcessorListener {
         final Map<String, AtomicInteger> stateLost = new ConcurrentHashMap<>(Map.of(
                 "meta", new AtomicInteger(), "group", new AtomicInteger()));
         final Map<String, AtomicInteger> paused = new ConcurrentHashMap<>(Map.of("eviction_policy", new AtomicInteger()));

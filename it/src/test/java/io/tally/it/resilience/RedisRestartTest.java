@@ -3,7 +3,7 @@ package io.tally.it.resilience;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
 import io.tally.producer.OutcomeUnknownException;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyException;
@@ -63,7 +63,7 @@ class RedisRestartTest {
         server = RedisServer.start("--appendonly", "yes", "--appendfsync", "always");
         TallyConfig config = config().build();
         Keys keys = new Keys(config.namespace());
-        try (Processor processor = Processor.start(config, ProcessorMetrics.NOOP);
+        try (Processor processor = Processor.start(config, ProcessorListener.NOOP);
              TallyProducer producer = TallyProducer.create(config);
              AckedWorkload load = new AckedWorkload(producer, "d", 50, true, 1500)) {
             Pause.ms(2000);
@@ -90,7 +90,7 @@ class RedisRestartTest {
         server = RedisServer.start("--appendonly", "yes", "--appendfsync", "always");
         TallyConfig config = config().build();
         Keys keys = new Keys(config.namespace());
-        try (Processor processor = Processor.start(config, ProcessorMetrics.NOOP);
+        try (Processor processor = Processor.start(config, ProcessorListener.NOOP);
              TallyProducer producer = TallyProducer.create(config);
              AckedWorkload load = new AckedWorkload(producer, "o", 50, true, 500)) {
             await().atMost(Duration.ofSeconds(10)).until(processor::ready);

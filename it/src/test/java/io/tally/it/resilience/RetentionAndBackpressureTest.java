@@ -4,9 +4,9 @@ import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.Namespace;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
-import io.tally.processor.worker.Housekeeping;
-import io.tally.processor.worker.Retention;
+import io.tally.processor.ProcessorListener;
+import io.tally.processor.internal.worker.Housekeeping;
+import io.tally.processor.internal.worker.Retention;
 import io.tally.producer.BackpressureException;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
@@ -81,14 +81,14 @@ class RetentionAndBackpressureTest {
             }
             sends.forEach(CompletableFuture::join);
         }
-        try (Processor processor = Processor.start(config, ProcessorMetrics.NOOP)) {
+        try (Processor processor = Processor.start(config, ProcessorListener.NOOP)) {
             await().atMost(Duration.ofSeconds(20)).until(() ->
                     "100".equals(admin.getMap(keys.counters(0), StringCodec.INSTANCE).get("c")));
             assertThat(processor.ready()).isTrue();
         }
         // the processor is gone and its lease released; housekeeping runs here under a lease of its own
         admin.getBucket(keys.lease(0), StringCodec.INSTANCE).set("hk:1");
-        Housekeeping housekeeping = new Housekeeping(admin, keys, "hk:1", 0, 60_000, Retention.FOREVER, ProcessorMetrics.NOOP);
+        Housekeeping housekeeping = new Housekeeping(admin, keys, "hk:1", 0, 60_000, Retention.FOREVER, ProcessorListener.NOOP);
         housekeeping.load();
 
         trim(housekeeping);
@@ -163,7 +163,7 @@ class RetentionAndBackpressureTest {
         assertThat(accepted).isGreaterThanOrEqualTo(limit * partitions).isLessThan(limit * partitions * 25);
         assertThat(usedMemory).isLessThan(MAXMEMORY / 4);
 
-        try (Processor processor = Processor.start(config, ProcessorMetrics.NOOP)) {
+        try (Processor processor = Processor.start(config, ProcessorListener.NOOP)) {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                     assertThat(Counters.read(admin, keys, partitions)).isEqualTo(model));
             assertThat(processor.ready()).isTrue();

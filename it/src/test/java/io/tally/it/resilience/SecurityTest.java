@@ -6,7 +6,7 @@ import io.tally.common.internal.keys.Keys;
 import io.tally.common.model.CounterOp;
 import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
 import io.tally.it.resilience.AclScenario.Role;
 import io.tally.producer.CounterSeries;
 import io.tally.producer.SendResult;
@@ -140,7 +140,7 @@ class SecurityTest {
         assertThat(server.cli("INFO", "stats")).containsPattern("total_connections_received:[1-9]");
 
         TallyConfig wrongCa = config.toBuilder().set(TallyConfig.REDIS_TLS_CA_FILE, other.caCert().toString()).build();
-        assertThatThrownBy(() -> Processor.start(wrongCa, ProcessorMetrics.NOOP).close())
+        assertThatThrownBy(() -> Processor.start(wrongCa, ProcessorListener.NOOP).close())
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("TLS")
                 .hasMessageContaining(other.caCert().toString())
@@ -155,7 +155,7 @@ class SecurityTest {
                                     Runnable whileRunning) {
         Keys keys = new Keys(processorConfig.namespace());
         Map<String, Long> model = new HashMap<>();
-        try (Processor processor = Processor.start(processorConfig, ProcessorMetrics.NOOP);
+        try (Processor processor = Processor.start(processorConfig, ProcessorListener.NOOP);
              TallyProducer producer = TallyProducer.create(producerConfig);
              CounterSeries series = CounterSeries.create(producerConfig)) {
             List<CompletableFuture<SendResult>> sends = new ArrayList<>();

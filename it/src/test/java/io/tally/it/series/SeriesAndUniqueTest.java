@@ -6,7 +6,7 @@ import io.tally.common.internal.keys.Partitioner;
 import io.tally.common.model.CounterOp;
 import io.tally.common.series.SeriesWindows;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
 import io.tally.producer.CounterSeries;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
@@ -51,7 +51,7 @@ class SeriesAndUniqueTest {
 
     private final Map<String, AtomicLong> late = new ConcurrentHashMap<>();
     private final AtomicLong expired = new AtomicLong();
-    private final ProcessorMetrics metrics = new ProcessorMetrics() {
+    private final ProcessorListener metrics = new ProcessorListener() {
         @Override
         public void lateWindowEntries(String window, int count) {
             late.computeIfAbsent(window, w -> new AtomicLong()).addAndGet(count);

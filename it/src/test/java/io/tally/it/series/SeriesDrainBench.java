@@ -3,7 +3,7 @@ package io.tally.it.series;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.model.CounterOp;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
 import io.tally.producer.TallyProducer;
 import io.tally.testkit.PipelineInspector;
 import io.tally.testkit.RedisServer;
@@ -50,7 +50,7 @@ public final class SeriesDrainBench {
         RedissonClient client = new TestRedisClient(url).client();
         PipelineInspector inspector = new PipelineInspector(client, config.namespace(), P);
         long start = System.nanoTime();
-        try (Processor processor = Processor.start(config, ProcessorMetrics.NOOP)) {
+        try (Processor processor = Processor.start(config, ProcessorListener.NOOP)) {
             while (!inspector.checkpointMismatches().isEmpty()) {
                 Thread.sleep(20);
             }

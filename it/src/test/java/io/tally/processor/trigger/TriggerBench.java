@@ -8,7 +8,8 @@ import io.tally.common.trigger.Firing;
 import io.tally.common.trigger.TriggerDefinition;
 import io.tally.common.trigger.TriggerMode;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
+import io.tally.processor.internal.RedisProcessor;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
 import io.tally.producer.triggers.TriggerClient;
@@ -94,7 +95,7 @@ public final class TriggerBench {
             producer.flush();
             PipelineInspector inspector = new PipelineInspector(redis, config.namespace(), P);
             long start = System.nanoTime();
-            try (Processor processor = Processor.start(redis, config, ProcessorMetrics.NOOP)) {
+            try (Processor processor = RedisProcessor.start(redis, config, ProcessorListener.NOOP)) {
                 while (!inspector.checkpointMismatches().isEmpty()) {
                     Thread.sleep(20);
                 }
@@ -112,7 +113,7 @@ public final class TriggerBench {
         TallyConfig config = config(url);
         RedissonClient redis = RedisClientFactory.create(config);
         try (TriggerClient triggers = TriggerClient.create(redis, config, InstantSource.system());
-             Processor processor = Processor.start(redis, config, ProcessorMetrics.NOOP)) {
+             Processor processor = RedisProcessor.start(redis, config, ProcessorListener.NOOP)) {
             long first = redisTimeMs(redis) + 5_000; // leaves time to create them all
             for (int i = 0; i < count; i++) {
                 triggers.create(TriggerDefinition.time(first + 10_000L * i / count).build());

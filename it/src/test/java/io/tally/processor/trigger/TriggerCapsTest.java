@@ -14,7 +14,8 @@ import io.tally.app.cli.TallyMain;
 import io.tally.app.service.ApiServer;
 import io.tally.app.service.ApiTokens;
 import io.tally.app.service.ServiceMetrics;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
+import io.tally.processor.internal.RedisProcessor;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
@@ -188,7 +189,7 @@ class TriggerCapsTest {
         server.cli("CONFIG", "SET", "maxmemory", "24mb");
         server.cli("CONFIG", "RESETSTAT");
         AtomicInteger budgetCuts = new AtomicInteger();
-        ProcessorMetrics metrics = new ProcessorMetrics() {
+        ProcessorListener metrics = new ProcessorListener() {
             @Override
             public void firingBudgetReached(int partition) {
                 budgetCuts.incrementAndGet();
@@ -196,7 +197,7 @@ class TriggerCapsTest {
         };
         Keys keys = new Keys(config.namespace());
         RStream<String, String> firings = redis.getStream(keys.firings(0), StringCodec.INSTANCE);
-        try (Processor processor = Processor.start(redis, config, metrics)) {
+        try (Processor processor = RedisProcessor.start(redis, config, metrics)) {
             // the writes stop once Redis is full: firings stop growing well short of 10,000
             await().atMost(Duration.ofSeconds(30)).until(() -> firings.size() > 0 && stable(firings));
             assertThat(firings.size()).isLessThan(10_000);

@@ -1,7 +1,7 @@
 package io.tally.processor.badinput;
 
 import io.tally.common.internal.keys.Keys;
-import io.tally.processor.worker.ApplyRound;
+import io.tally.processor.internal.worker.ApplyRound;
 import io.tally.testkit.RedisServer;
 
 import java.io.IOException;
