@@ -6,9 +6,12 @@ import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
 import io.tally.common.trigger.TriggerDefinition;
 import io.tally.producer.OutcomeUnknownException;
+import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyException;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.producer.triggers.TriggerClient;
 import io.tally.testkit.RedisServer;
 import io.tally.testkit.chaos.ChaosClient;
@@ -62,8 +65,8 @@ final class HostileChaos {
                     .set(TallyConfig.NAMESPACE, namespace).set(TallyConfig.PARTITIONS, Workload.PARTITIONS)
                     .set(TallyConfig.SEND_TIMEOUT_MS, 3000L).set(TallyConfig.REDIS_TIMEOUT_MS, 1000).build();
             ChaosRun.Report report;
-            try (TallyProducer producer = TallyProducer.create(config);
-                 TriggerClient triggers = TriggerClient.create(config)) {
+            try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP);
+                 TriggerClient triggers = RedisTriggerClient.create(config)) {
                 report = new ChaosRun(settings(url, namespace, run), new ProducerClient(producer, triggers),
                         faults(namespace, url, flags, own), line -> BenchContext.log("hostile: %s", line)).run();
             }

@@ -1,10 +1,7 @@
 package io.tally.producer;
 
-import io.tally.common.config.TallyConfig;
 import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
-import io.tally.producer.internal.RedisTallyProducer;
-import org.redisson.api.RedissonClient;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -31,19 +28,6 @@ import java.util.concurrent.TimeoutException;
  * Instances are thread-safe.
  */
 public interface TallyProducer extends AutoCloseable {
-
-    /** A producer with its own Redis client, closed with it. */
-    static TallyProducer create(TallyConfig config) {
-        return RedisTallyProducer.create(config, ProducerMetrics.NOOP);
-    }
-
-    /**
-     * A producer on a shared Redis client (not closed by {@link #close()}), as made by
-     * {@code Redisson.create(...)}: the producer pipelines through its command executor.
-     */
-    static TallyProducer create(RedissonClient redis, TallyConfig config, ProducerMetrics metrics) {
-        return RedisTallyProducer.create(redis, false, config, metrics);
-    }
 
     CompletableFuture<SendResult> send(CounterOp op);
 

@@ -10,6 +10,8 @@ import io.tally.producer.TallyProducer;
 import io.tally.app.service.ApiServer;
 import io.tally.app.service.ApiTokens;
 import io.tally.app.service.ServiceMetrics;
+import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.producer.triggers.TriggerClient;
 import org.redisson.api.RedissonClient;
 
@@ -67,9 +69,9 @@ public final class Demo implements AutoCloseable {
         String apiBase = "http://127.0.0.1:" + api.port();
         out.printf("  api         %s%n%n", apiBase);
 
-        TallyProducer producer = TallyProducer.create(client, config, ProducerMetrics.NOOP);
+        TallyProducer producer = RedisTallyProducer.create(client, false, config, ProducerMetrics.NOOP);
         resources.push(producer);
-        TriggerClient triggers = TriggerClient.create(client, config, InstantSource.system());
+        TriggerClient triggers = RedisTriggerClient.create(client, config, InstantSource.system());
         resources.push(triggers);
         DemoContext ctx = new DemoContext(producer, triggers, api.reader(), out, apiBase, token);
         boolean ok = true;

@@ -11,6 +11,7 @@ import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
 import io.tally.producer.StreamIdsExhaustedException;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.PipelineInspector;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
@@ -66,7 +67,7 @@ class StreamIdRepairTest {
                 halts.add(reason + "=" + halted);
             }
         });
-        producer = TallyProducer.create(client, config, ProducerMetrics.NOOP);
+        producer = RedisTallyProducer.create(client, false, config, ProducerMetrics.NOOP);
     }
 
     @AfterEach

@@ -10,6 +10,7 @@ import io.tally.app.runtime.ProcessorRuntime;
 import io.tally.app.runtime.Http;
 import io.tally.app.runtime.MetricsHttpServer;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.producer.metrics.MicrometerProducerMetrics;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
@@ -64,7 +65,7 @@ class PrometheusScrapeTest {
         try (ProcessorRuntime runtime = ProcessorRuntime.start(config, 500);
              MicrometerProducerMetrics producerMetrics = new MicrometerProducerMetrics(producerRegistry, config.namespace());
              MetricsHttpServer producerHttp = MetricsHttpServer.start("127.0.0.1", 0, producerRegistry, () -> true);
-             TallyProducer producer = TallyProducer.create(redis, config, producerMetrics)) {
+             TallyProducer producer = RedisTallyProducer.create(redis, false, config, producerMetrics)) {
             CompletableFuture.allOf(IntStream.range(0, 200).mapToObj(i -> producer.incr("c" + (i % 7), 1))
                     .toArray(CompletableFuture[]::new)).join();
             producer.send(CounterOp.incr("c0", 1).withId("op-1")).join();

@@ -13,6 +13,8 @@ import io.tally.processor.ProcessorListener;
 import io.tally.processor.internal.RedisProcessor;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.producer.triggers.TriggerClient;
 import io.tally.testkit.PipelineInspector;
 import io.tally.testkit.RealRedisExtension;
@@ -52,7 +54,7 @@ class FastPathTest {
         RedissonClient redis = testRedis.client();
         Workload workload = Workload.random(7, 30_000, 200);
         RecordingMetrics metrics = new RecordingMetrics();
-        try (TallyProducer producer = TallyProducer.create(redis, config, ProducerMetrics.NOOP)) {
+        try (TallyProducer producer = RedisTallyProducer.create(redis, false, config, ProducerMetrics.NOOP)) {
             workload.ops().forEach(producer::send);
             producer.flush();
         }
@@ -110,7 +112,7 @@ class FastPathTest {
                     .set(TallyConfig.PARTITIONS, P).set(TallyConfig.FAST_PATH_MIN_READ, fastPathMinRead).build();
             RedissonClient redis = RedisClientFactory.create(config);
             Namespace.create(redis, config);
-            try (TallyProducer producer = TallyProducer.create(redis, config, ProducerMetrics.NOOP);
+            try (TallyProducer producer = RedisTallyProducer.create(redis, false, config, ProducerMetrics.NOOP);
                  Processor processor = RedisProcessor.start(redis, config, ProcessorListener.NOOP)) {
                 PipelineInspector inspector = new PipelineInspector(redis, config.namespace(), P);
                 producer.incr("trickle", 1).join();
@@ -147,10 +149,10 @@ class FastPathTest {
                 .set(TallyConfig.FAST_PATH_MIN_READ, fastPathMinRead).build();
         RedissonClient redis = testRedis.client();
         RecordingMetrics metrics = new RecordingMetrics();
-        TriggerClient triggers = TriggerClient.create(redis, config, InstantSource.system());
+        TriggerClient triggers = RedisTriggerClient.create(redis, config, InstantSource.system());
         Trigger gte = triggers.create(TriggerDefinition.threshold("temp", ThresholdOp.GTE, 1000)
                 .mode(TriggerMode.EVERY).build());
-        try (TallyProducer producer = TallyProducer.create(redis, config, ProducerMetrics.NOOP)) {
+        try (TallyProducer producer = RedisTallyProducer.create(redis, false, config, ProducerMetrics.NOOP)) {
             producer.set("temp", 500);
             for (int i = 0; i < 5; i++) {
                 producer.incr("temp", 600);

@@ -3,7 +3,9 @@ package io.tally.it.pipeline;
 import io.tally.common.config.TallyConfig;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorListener;
+import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.PipelineInspector;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
@@ -55,7 +57,7 @@ class SeedScenarioTest {
     }
 
     private static void playSeedScenario(TallyConfig config) {
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             for (int i = 0; i < 1000; i++) {
                 producer.incr("page:home", 1);
             }

@@ -5,7 +5,9 @@ import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorListener;
+import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.Pause;
 import io.tally.testkit.RedisCluster;
 import io.tally.testkit.RedisServer;
@@ -71,7 +73,7 @@ class ClusterFailoverTest {
         Keys keys = new Keys(config.namespace());
         try (Processor a = Processor.start(config, ProcessorListener.NOOP);
              Processor b = Processor.start(config, ProcessorListener.NOOP);
-             TallyProducer producer = TallyProducer.create(config);
+             TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP);
              AckedWorkload load = new AckedWorkload(producer, "f", 200, true, 1500)) {
             await().atMost(Duration.ofSeconds(20)).until(() -> a.ready() && b.ready()
                     && a.ownedPartitions().size() + b.ownedPartitions().size() == P);

@@ -11,8 +11,11 @@ import io.tally.processor.ProcessorListener;
 import io.tally.processor.internal.worker.Housekeeping;
 import io.tally.processor.internal.worker.Retention;
 import io.tally.producer.BackpressureException;
+import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.testkit.RedisCluster;
 import io.tally.testkit.RedisServer;
 import org.junit.jupiter.api.AfterAll;
@@ -72,7 +75,7 @@ class ClusterPipelineTest {
         Map<String, Long> model = new HashMap<>();
         try (Processor a = Processor.start(config, ProcessorListener.NOOP);
              Processor b = Processor.start(config, ProcessorListener.NOOP);
-             TallyProducer producer = TallyProducer.create(config)) {
+             TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             List<CompletableFuture<?>> sends = new ArrayList<>();
             for (int i = 0; i < 20_000; i++) {
                 String counter = "c" + (i % 97);
@@ -153,7 +156,7 @@ class ClusterPipelineTest {
     @Test
     void backpressureWorksOnTheCluster() {
         TallyConfig config = cluster.config(P).set(TallyConfig.BACKLOG_LIMIT, 50L).build();
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             // no processor runs: the backlog of the partition of "hot" grows until sends are refused
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
                 Throwable t = catchThrowable(() -> producer.incr("hot", 1).get(5, TimeUnit.SECONDS));
@@ -168,9 +171,9 @@ class ClusterPipelineTest {
         java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
         try (Processor a = Processor.start(config, ProcessorListener.NOOP);
              Processor b = Processor.start(config, ProcessorListener.NOOP);
-             TallyProducer producer = TallyProducer.create(config);
-             io.tally.producer.triggers.TriggerClient triggers = io.tally.producer.triggers.TriggerClient.create(config);
-             io.tally.producer.firings.FiringsConsumer consumer = io.tally.producer.firings.FiringsConsumer
+             TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP);
+             io.tally.producer.triggers.TriggerClient triggers = RedisTriggerClient.create(config);
+             io.tally.producer.firings.FiringsConsumer consumer = io.tally.producer.internal.triggers.RedisFiringsConsumer
                      .builder(admin, config, "alerts", f -> seen.add(f.triggerId())).start()) {
             await().atMost(Duration.ofSeconds(20)).until(() -> a.ownedPartitions().size() + b.ownedPartitions().size() == P);
             var onEvent = triggers.create(io.tally.common.trigger.TriggerDefinition.event("signup").build());

@@ -6,9 +6,12 @@ import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
 import io.tally.common.trigger.TriggerDefinition;
 import io.tally.producer.OutcomeUnknownException;
+import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyException;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.producer.triggers.TriggerClient;
 import io.tally.testkit.ProcessorFleet;
 import io.tally.testkit.RedisServer;
@@ -53,8 +56,8 @@ class HostileChaosTest {
             try (ProcessorFleet fleet = new ProcessorFleet("hostile", server.url(), config.namespace(),
                     List.of("--partitions", Integer.toString(P), "--lease-ttl-ms", "2000")).start(2)) {
                 awaitOwned(server.url(), new Keys(config.namespace()));
-                try (TallyProducer producer = TallyProducer.create(config);
-                     TriggerClient triggers = TriggerClient.create(config)) {
+                try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP);
+                     TriggerClient triggers = RedisTriggerClient.create(config)) {
                     ChaosRun.Faults faults = new ChaosRun.Faults() {
                         @Override
                         public void killOne() {

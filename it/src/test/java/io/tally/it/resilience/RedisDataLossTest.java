@@ -6,7 +6,9 @@ import io.tally.common.internal.keys.Partitioner;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorListener;
 import io.tally.app.cli.TallyMain;
+import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.RedisServer;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.AfterEach;
@@ -47,7 +49,7 @@ class RedisDataLossTest {
         assertThat(new Partitioner(16).partitionOf("c")).isEqualTo(15);
         StateMetrics metrics = new StateMetrics();
         try (Processor processor = Processor.start(config, metrics);
-             TallyProducer producer = TallyProducer.create(config)) {
+             TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             await().atMost(Duration.ofSeconds(10)).until(() -> processor.ready() && processor.ownedPartitions().size() == 1);
             producer.incr("before", 1).get(5, TimeUnit.SECONDS);
             await().atMost(Duration.ofSeconds(5)).until(() -> "1".equals(hget(keys.counters(0), "before")));
@@ -100,7 +102,7 @@ class RedisDataLossTest {
         Keys keys = new Keys(config.namespace());
         StateMetrics metrics = new StateMetrics();
         try (Processor processor = Processor.start(config, metrics);
-             TallyProducer producer = TallyProducer.create(config)) {
+             TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             await().atMost(Duration.ofSeconds(10)).until(() -> processor.ready() && processor.ownedPartitions().size() == 1);
             producer.incr("e", 1).get(5, TimeUnit.SECONDS);
             await().atMost(Duration.ofSeconds(5)).until(() -> "1".equals(hget(keys.counters(0), "e")));

@@ -5,9 +5,11 @@ import io.tally.common.internal.keys.Keys;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorListener;
 import io.tally.producer.OutcomeUnknownException;
+import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyException;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.Pause;
 import io.tally.testkit.RedisServer;
 import io.tally.testkit.TestRedis;
@@ -64,7 +66,7 @@ class RedisRestartTest {
         TallyConfig config = config().build();
         Keys keys = new Keys(config.namespace());
         try (Processor processor = Processor.start(config, ProcessorListener.NOOP);
-             TallyProducer producer = TallyProducer.create(config);
+             TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP);
              AckedWorkload load = new AckedWorkload(producer, "d", 50, true, 1500)) {
             Pause.ms(2000);
             long ackedBefore = load.acked();
@@ -91,7 +93,7 @@ class RedisRestartTest {
         TallyConfig config = config().build();
         Keys keys = new Keys(config.namespace());
         try (Processor processor = Processor.start(config, ProcessorListener.NOOP);
-             TallyProducer producer = TallyProducer.create(config);
+             TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP);
              AckedWorkload load = new AckedWorkload(producer, "o", 50, true, 500)) {
             await().atMost(Duration.ofSeconds(10)).until(processor::ready);
             Pause.ms(1000);

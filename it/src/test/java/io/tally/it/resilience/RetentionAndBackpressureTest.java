@@ -8,8 +8,10 @@ import io.tally.processor.ProcessorListener;
 import io.tally.processor.internal.worker.Housekeeping;
 import io.tally.processor.internal.worker.Retention;
 import io.tally.producer.BackpressureException;
+import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.RedisServer;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.AfterAll;
@@ -73,7 +75,7 @@ class RetentionAndBackpressureTest {
         TallyConfig config = config(1).build();
         Keys keys = new Keys(config.namespace());
         RStream<String, String> ops = admin.getStream(keys.ops(0), StringCodec.INSTANCE);
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             ops.createGroup(StreamCreateGroupArgs.name("audit").id(StreamMessageId.ALL).makeStream());
             List<CompletableFuture<SendResult>> sends = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
@@ -131,7 +133,7 @@ class RetentionAndBackpressureTest {
         Map<String, Long> model = new HashMap<>();
         long accepted = 0;
         long rejected = 0;
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (rejected < 1000 && System.nanoTime() < deadline) {
                 List<CompletableFuture<SendResult>> batch = new ArrayList<>();

@@ -8,7 +8,9 @@ import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorListener;
 import io.tally.it.resilience.AclScenario.Role;
-import io.tally.producer.CounterSeries;
+import io.tally.producer.ProducerMetrics;
+import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.producer.internal.read.CounterSeries;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
 import io.tally.testkit.RedisServer;
@@ -156,7 +158,7 @@ class SecurityTest {
         Keys keys = new Keys(processorConfig.namespace());
         Map<String, Long> model = new HashMap<>();
         try (Processor processor = Processor.start(processorConfig, ProcessorListener.NOOP);
-             TallyProducer producer = TallyProducer.create(producerConfig);
+             TallyProducer producer = RedisTallyProducer.create(producerConfig, ProducerMetrics.NOOP);
              CounterSeries series = CounterSeries.create(producerConfig)) {
             List<CompletableFuture<SendResult>> sends = new ArrayList<>();
             for (int i = 0; i < 2000; i++) {

@@ -12,6 +12,8 @@ import io.tally.processor.ProcessorListener;
 import io.tally.processor.internal.RedisProcessor;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.producer.triggers.TriggerClient;
 import io.tally.testkit.PipelineInspector;
 import io.tally.testkit.RedisServer;
@@ -71,8 +73,8 @@ public final class TriggerBench {
     private static Run applyEvents(String url, int events, int perType) throws Exception {
         TallyConfig config = config(url);
         RedissonClient redis = RedisClientFactory.create(config);
-        try (TriggerClient triggers = TriggerClient.create(redis, config, InstantSource.system());
-             TallyProducer producer = TallyProducer.create(redis, config, ProducerMetrics.NOOP)) {
+        try (TriggerClient triggers = RedisTriggerClient.create(redis, config, InstantSource.system());
+             TallyProducer producer = RedisTallyProducer.create(redis, false, config, ProducerMetrics.NOOP)) {
             for (String type : TYPES) {
                 for (int i = 0; i < perType; i++) {
                     // Every event carries a=1 and b=2, so every trigger of its type matches it.
@@ -112,7 +114,7 @@ public final class TriggerBench {
     private static void lateness(String url, int count) throws Exception {
         TallyConfig config = config(url);
         RedissonClient redis = RedisClientFactory.create(config);
-        try (TriggerClient triggers = TriggerClient.create(redis, config, InstantSource.system());
+        try (TriggerClient triggers = RedisTriggerClient.create(redis, config, InstantSource.system());
              Processor processor = RedisProcessor.start(redis, config, ProcessorListener.NOOP)) {
             long first = redisTimeMs(redis) + 5_000; // leaves time to create them all
             for (int i = 0; i < count; i++) {

@@ -19,6 +19,8 @@ import io.tally.processor.internal.RedisProcessor;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.producer.triggers.TriggerClient;
 import io.tally.producer.triggers.TriggerLimitException;
 import io.tally.testkit.RedisServer;
@@ -90,7 +92,7 @@ class TriggerCapsTest {
     @Test
     void aRoutingKeyTakesAtMostMaxTriggersPerKey_andACanceledOneMakesRoom() {
         TallyConfig config = config(4).set(TallyConfig.MAX_TRIGGERS_PER_KEY, 3).build();
-        TriggerClient triggers = TriggerClient.create(client(config), config, InstantSource.system());
+        TriggerClient triggers = RedisTriggerClient.create(client(config), config, InstantSource.system());
         List<Trigger> made = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             made.add(triggers.create(TriggerDefinition.event("click").build()));
@@ -140,7 +142,7 @@ class TriggerCapsTest {
     @Test
     void aNamespaceStoresAtMostMaxTriggers() {
         TallyConfig config = config(4).set(TallyConfig.MAX_TRIGGERS, 5).build();
-        TriggerClient triggers = TriggerClient.create(client(config), config, InstantSource.system());
+        TriggerClient triggers = RedisTriggerClient.create(client(config), config, InstantSource.system());
         for (int i = 0; i < 5; i++) {
             triggers.create(TriggerDefinition.event("type-" + i).build());
         }
@@ -169,7 +171,7 @@ class TriggerCapsTest {
     void aFloodOfFiringsIsAppliedInBoundedCalls_andRedisStaysNearMaxmemory() {
         TallyConfig config = config(1).set(TallyConfig.MAX_FIRINGS_PER_CALL, 250).build();
         RedissonClient redis = client(config);
-        TriggerClient triggers = TriggerClient.create(redis, config, InstantSource.system());
+        TriggerClient triggers = RedisTriggerClient.create(redis, config, InstantSource.system());
         Set<String> ids = new HashSet<>();
         for (int t = 0; t < 100; t++) {
             TriggerDefinition.Builder def = TriggerDefinition.event("click").mode(TriggerMode.EVERY);
@@ -179,7 +181,7 @@ class TriggerCapsTest {
             ids.add(triggers.create(def.build()).id());
         }
         List<CompletableFuture<SendResult>> sends = new ArrayList<>();
-        try (TallyProducer producer = TallyProducer.create(redis, config, ProducerMetrics.NOOP)) {
+        try (TallyProducer producer = RedisTallyProducer.create(redis, false, config, ProducerMetrics.NOOP)) {
             for (int e = 0; e < 100; e++) {
                 sends.add(producer.emit(new Event("click", Map.of("n", Integer.toString(e)), "ev-" + e, null)));
             }

@@ -15,6 +15,8 @@ import io.tally.processor.internal.worker.Housekeeping;
 import io.tally.processor.internal.worker.Retention;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.producer.triggers.TriggerClient;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
@@ -174,8 +176,8 @@ class OutputRetentionTest {
     @Test
     void finishedTriggersOlderThanTheRetention_areDeletedWithAllTheirState() throws Exception {
         TallyConfig fast = config.toBuilder().set(TallyConfig.TICK_MS, 100).build();
-        try (TriggerClient triggers = TriggerClient.create(client, fast, InstantSource.system());
-             TallyProducer producer = TallyProducer.create(client, fast, ProducerMetrics.NOOP);
+        try (TriggerClient triggers = RedisTriggerClient.create(client, fast, InstantSource.system());
+             TallyProducer producer = RedisTallyProducer.create(client, false, fast, ProducerMetrics.NOOP);
              Processor processor = RedisProcessor.start(client, fast, ProcessorListener.NOOP)) {
             await().atMost(Duration.ofSeconds(20)).until(() -> processor.ownedPartitions().size() == P);
             Trigger fired = triggers.create(TriggerDefinition.event("click").build());

@@ -19,7 +19,16 @@ public record DeadLetter(int partition, String id, String reason, String error, 
         original = Map.copyOf(original);
     }
 
-    static DeadLetter of(int partition, String id, Map<String, String> fields) {
+    /**
+     * Reads a dead letter from the fields of its entry.
+     *
+     * @param partition the partition
+     * @param id        the dead letter's entry id
+     * @param fields    the entry's fields ({@code reason}, {@code error}, {@code source}, {@code source_id},
+     *                  {@code f.*})
+     * @return the dead letter; missing fields are empty
+     */
+    public static DeadLetter of(int partition, String id, Map<String, String> fields) {
         Map<String, String> original = new java.util.LinkedHashMap<>();
         fields.forEach((k, v) -> {
             if (k.startsWith("f.")) {

@@ -1,14 +1,11 @@
 package io.tally.producer.triggers;
 
-import io.tally.common.config.TallyConfig;
 import io.tally.common.trigger.InvalidTriggerException;
 import io.tally.common.trigger.Trigger;
 import io.tally.common.trigger.TriggerDefinition;
 import io.tally.common.trigger.TriggerKind;
 import io.tally.common.trigger.TriggerStatus;
-import org.redisson.api.RedissonClient;
 
-import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
 
@@ -23,16 +20,6 @@ import java.util.Optional;
  * {@link io.tally.producer.firings.FiringsConsumer}.
  */
 public interface TriggerClient extends AutoCloseable {
-
-    /** A client with its own Redis connection, closed with it. */
-    static TriggerClient create(TallyConfig config) {
-        return RedisTriggerClient.create(config);
-    }
-
-    /** A client on a shared Redis client (left open by {@link #close()}); {@code clock} judges "in the past". */
-    static TriggerClient create(RedissonClient redis, TallyConfig config, InstantSource clock) {
-        return new RedisTriggerClient(redis, false, config, clock);
-    }
 
     /**
      * Stores a new active trigger and returns it with its id and Redis creation time.

@@ -6,6 +6,7 @@ import io.tally.common.trigger.InvalidTriggerException;
 import io.tally.common.trigger.Trigger;
 import io.tally.common.trigger.TriggerDefinition;
 import io.tally.common.trigger.TriggerStatus;
+import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,7 @@ class TriggerClientTest {
         TallyConfig config = testRedis.config(4).build();
         RedissonClient redis = testRedis.client();
         Keys keys = new Keys(config.namespace());
-        try (TriggerClient client = TriggerClient.create(redis, config, InstantSource.system())) {
+        try (TriggerClient client = RedisTriggerClient.create(redis, config, InstantSource.system())) {
             assertThatThrownBy(() -> client.create(TriggerDefinition.time(1_000).param("x", "y").build()))
                     .isInstanceOf(InvalidTriggerException.class).hasMessageContaining("'at'");
             assertThat(redis.getKeys().getKeys(KeysScanOptions.defaults().pattern(keys.partitionPrefix(0)

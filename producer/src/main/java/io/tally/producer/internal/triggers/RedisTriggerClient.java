@@ -1,4 +1,4 @@
-package io.tally.producer.triggers;
+package io.tally.producer.internal.triggers;
 
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
@@ -12,6 +12,8 @@ import io.tally.common.internal.trigger.TriggerIds;
 import io.tally.common.internal.trigger.TriggerJson;
 import io.tally.common.trigger.TriggerKind;
 import io.tally.common.trigger.TriggerStatus;
+import io.tally.producer.triggers.TriggerClient;
+import io.tally.producer.triggers.TriggerLimitException;
 import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
 import org.redisson.api.RMapAsync;
@@ -28,7 +30,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /** {@link TriggerClient} on Redisson and the trigger scripts. */
-final class RedisTriggerClient implements TriggerClient {
+public final class RedisTriggerClient implements TriggerClient {
     private static final LuaScript CREATE = LuaScript.resource("trigger_create");
     private static final LuaScript CANCEL = LuaScript.resource("trigger_cancel");
     private static final LuaScript LIST = LuaScript.resource("trigger_list");
@@ -44,7 +46,7 @@ final class RedisTriggerClient implements TriggerClient {
     private final int maxPerKey;
     private final int maxTriggers;
 
-    RedisTriggerClient(RedissonClient redis, boolean ownsClient, TallyConfig config, InstantSource clock) {
+    private RedisTriggerClient(RedissonClient redis, boolean ownsClient, TallyConfig config, InstantSource clock) {
         this.redis = redis;
         this.ownsClient = ownsClient;
         Namespace ns = Namespace.open(redis, config);
@@ -55,7 +57,8 @@ final class RedisTriggerClient implements TriggerClient {
         this.maxTriggers = config.get(TallyConfig.MAX_TRIGGERS);
     }
 
-    static RedisTriggerClient create(TallyConfig config) {
+    /** A client with its own Redis client, closed with it. */
+    public static RedisTriggerClient create(TallyConfig config) {
         RedissonClient redis = RedisClientFactory.create(config);
         try {
             return new RedisTriggerClient(redis, true, config, InstantSource.system());
@@ -63,6 +66,11 @@ final class RedisTriggerClient implements TriggerClient {
             redis.shutdown();
             throw e;
         }
+    }
+
+    /** A client on a shared Redis client (left open by {@link #close()}); {@code clock} judges "in the past". */
+    public static RedisTriggerClient create(RedissonClient redis, TallyConfig config, InstantSource clock) {
+        return new RedisTriggerClient(redis, false, config, clock);
     }
 
     /**

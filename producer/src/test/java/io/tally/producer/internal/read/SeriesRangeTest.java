@@ -1,4 +1,4 @@
-package io.tally.producer.read;
+package io.tally.producer.internal.read;
 
 import io.tally.common.series.SeriesWindows;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package io.tally.producer.read;
+package io.tally.producer.internal.read;
 
 import org.redisson.api.stream.StreamMessageId;
 

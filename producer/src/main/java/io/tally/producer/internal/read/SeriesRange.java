@@ -1,8 +1,8 @@
-package io.tally.producer.read;
+package io.tally.producer.internal.read;
 
 import io.tally.common.series.SeriesWindow;
 import io.tally.common.series.SeriesWindows;
-import io.tally.producer.CounterSeries;
+import io.tally.producer.internal.read.CounterSeries;
 
 import java.time.Instant;
 import java.time.LocalDate;

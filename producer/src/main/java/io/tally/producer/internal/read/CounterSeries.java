@@ -1,4 +1,4 @@
-package io.tally.producer;
+package io.tally.producer.internal.read;
 
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
@@ -8,6 +8,7 @@ import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.common.series.SeriesWindow;
 import io.tally.common.series.SeriesWindows;
+import io.tally.producer.read.SeriesBucket;
 import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
 import org.redisson.api.RScript;
@@ -35,7 +36,7 @@ import java.util.UUID;
  */
 public final class CounterSeries implements AutoCloseable {
     /** Most buckets one {@link #series} call returns. */
-    public static final int MAX_BUCKETS = 10_000;
+    public static final int MAX_BUCKETS = SeriesBucket.MAX_BUCKETS;
     private static final LuaScript UNION = LuaScript.resource("hll_union");
 
     private final RedissonClient redis;
@@ -43,10 +44,6 @@ public final class CounterSeries implements AutoCloseable {
     private final Keys keys;
     private final Partitioner partitioner;
     private final SeriesWindows windows;
-
-    /** One bucket of a series: its start (epoch ms, aligned on the window length) and its sum. */
-    public record Bucket(long start, long value) {
-    }
 
     private CounterSeries(RedissonClient redis, boolean ownsClient, Keys keys, Partitioner partitioner,
                           SeriesWindows windows) {
@@ -97,7 +94,7 @@ public final class CounterSeries implements AutoCloseable {
      *
      * @throws IllegalArgumentException for a window that is not configured, or more than {@link #MAX_BUCKETS}
      */
-    public List<Bucket> series(String counter, String window, long fromMs, long toMs) {
+    public List<SeriesBucket> series(String counter, String window, long fromMs, long toMs) {
         SeriesWindow w = window(window);
         int p = partitioner.partitionOf(counter);
         List<Long> starts = new ArrayList<>();
@@ -117,10 +114,10 @@ public final class CounterSeries implements AutoCloseable {
             replies.add(batch.<String, String>getMap(keys.seriesBucket(p, window, s), StringCodec.INSTANCE).getAsync(counter));
         }
         batch.execute();
-        List<Bucket> out = new ArrayList<>(starts.size());
+        List<SeriesBucket> out = new ArrayList<>(starts.size());
         for (int i = 0; i < starts.size(); i++) {
             String v = replies.get(i).toCompletableFuture().join();
-            out.add(new Bucket(starts.get(i), v == null ? 0 : Long.parseLong(v)));
+            out.add(new SeriesBucket(starts.get(i), v == null ? 0 : Long.parseLong(v)));
         }
         return out;
     }

@@ -1,4 +1,4 @@
-package io.tally.producer.repair;
+package io.tally.producer.internal.admin;
 
 /** A stream id repair that wrote nothing for now: waiting longer or another step by the operator comes first. */
 public final class StreamIdRepairException extends RuntimeException {

@@ -1,4 +1,4 @@
-package io.tally.producer.repair;
+package io.tally.producer.internal.admin;
 
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.LuaScript;
