@@ -27,34 +27,68 @@ public final class ConfigKey<T> {
         this.secret = secret;
     }
 
-    /** The key's name, which is also its flag without the leading dashes, e.g. {@code redis-url}. */
+    /**
+     * The key's name, which is also its flag without the leading dashes.
+     *
+     * @return e.g. {@code redis-url}
+     */
     public String name() {
         return name;
     }
 
+    /**
+     * The key's command-line flag.
+     *
+     * @return e.g. {@code --redis-url}
+     */
     public String flag() {
         return "--" + name;
     }
 
-    /** Environment variable, e.g. {@code TALLY_REDIS_URL}. */
+    /**
+     * The key's environment variable.
+     *
+     * @return e.g. {@code TALLY_REDIS_URL}
+     */
     public String env() {
         return env;
     }
 
+    /**
+     * The value used when the key is not set.
+     *
+     * @return the default
+     */
     public T defaultValue() {
         return defaultValue;
     }
 
+    /**
+     * What the key means, as the README's configuration table shows it.
+     *
+     * @return one or a few sentences
+     */
     public String doc() {
         return doc;
     }
 
-    /** Secrets are masked when the effective configuration is logged and never taken from a flag. */
+    /**
+     * Whether the key is a secret: masked when the effective configuration is logged, and never taken
+     * from a flag.
+     *
+     * @return true for a secret
+     */
     public boolean secret() {
         return secret;
     }
 
-    /** Parses and validates a raw value; the message says which key was wrong and why. */
+    /**
+     * Parses and validates a raw value.
+     *
+     * @param raw the value as given (surrounding blanks are ignored)
+     * @return the value
+     * @throws ConfigException naming the key and why the value is wrong
+     */
     public T parse(String raw) {
         try {
             return parser.apply(raw.trim());

@@ -53,6 +53,12 @@ public final class MicrometerProcessorMetrics implements ProcessorListener, Auto
     private final Counter firingBudgetCuts;
     private final Counter seriesExpired;
 
+    /**
+     * Registers the processor's meters, tagged with the namespace.
+     *
+     * @param registry  where the meters go
+     * @param namespace the {@code namespace} tag
+     */
     public MicrometerProcessorMetrics(MeterRegistry registry, String namespace) {
         this.meters = new OwnedMeters(registry);
         this.tags = Tags.of("namespace", namespace);

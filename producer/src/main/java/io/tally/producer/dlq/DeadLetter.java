@@ -15,6 +15,17 @@ import java.util.Map;
  */
 public record DeadLetter(int partition, String id, String reason, String error, String source, String sourceId,
                          Map<String, String> original) {
+    /**
+     * Copies the original fields.
+     *
+     * @param partition the partition
+     * @param id        the dead letter's own entry id
+     * @param reason    short code ({@code bad_number}, {@code unknown_op}, ...)
+     * @param error     the message, naming the field
+     * @param source    {@code ops} or {@code events}
+     * @param sourceId  the id the entry had in its source stream
+     * @param original  the original entry's fields
+     */
     public DeadLetter {
         original = Map.copyOf(original);
     }

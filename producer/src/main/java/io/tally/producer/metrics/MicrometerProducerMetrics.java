@@ -36,6 +36,12 @@ public final class MicrometerProducerMetrics implements ProducerMetrics, AutoClo
     private final Tags tags;
     private final DistributionSummary batchSize;
 
+    /**
+     * Registers the producer's meters, tagged with the namespace.
+     *
+     * @param registry  where the meters go
+     * @param namespace the {@code namespace} tag
+     */
     public MicrometerProducerMetrics(MeterRegistry registry, String namespace) {
         this.meters = new OwnedMeters(registry);
         this.tags = Tags.of("namespace", namespace);

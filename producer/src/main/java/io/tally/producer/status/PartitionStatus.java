@@ -15,6 +15,11 @@ import java.util.Optional;
  */
 public record PartitionStatus(int partition, String owner, TopicStatus ops, TopicStatus events, long deadLetters,
                               Optional<HaltStatus> halt) {
+    /**
+     * Whether a processor holds the partition's lease.
+     *
+     * @return true when owned
+     */
     public boolean owned() {
         return !owner.isEmpty();
     }

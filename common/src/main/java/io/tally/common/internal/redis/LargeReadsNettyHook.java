@@ -17,6 +17,7 @@ final class LargeReadsNettyHook implements NettyHook {
     private static final int MAX = 1 << 20;
 
     @Override
+    @SuppressWarnings("deprecation") // ChannelOption.RCVBUF_ALLOCATOR is deprecated since Netty 4.2; set as before
     public void afterBoostrapInitialization(Bootstrap bootstrap) {
         bootstrap.option(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(MIN, INITIAL, MAX));
     }

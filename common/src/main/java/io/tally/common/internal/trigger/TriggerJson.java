@@ -213,7 +213,7 @@ public final class TriggerJson {
         if (!v.isObject()) {
             throw new InvalidTriggerException(field, "expected an object of string values");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = v.properties().iterator(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (!e.getValue().isTextual()) {
                 throw new InvalidTriggerException(field + "." + e.getKey(), "expected a string value, got "
