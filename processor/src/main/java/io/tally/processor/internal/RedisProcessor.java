@@ -47,7 +47,7 @@ public final class RedisProcessor implements Processor {
     private final Thread thread;
 
     private RedisProcessor(RedissonClient redis, boolean ownsClient, TallyConfig config, ProcessorListener metrics,
-                      LuaScript applyScript) {
+                           LuaScript applyScript) {
         this.redis = redis;
         this.ownsClient = ownsClient;
         RedisVersion.requireSupported(redis, config);
@@ -103,8 +103,8 @@ public final class RedisProcessor implements Processor {
      * For tests only: a processor whose apply.lua is replaced by {@code applyScript}, a real script that
      * fails on chosen entries, to drive the isolation of a poison entry through real Redis.
      */
-    public static RedisProcessor startWithApplyScript(RedissonClient redis, TallyConfig config, ProcessorListener metrics,
-                                          LuaScript applyScript) {
+    public static RedisProcessor startWithApplyScript(RedissonClient redis, TallyConfig config,
+                                                      ProcessorListener metrics, LuaScript applyScript) {
         return new RedisProcessor(redis, false, config, metrics, applyScript);
     }
 
