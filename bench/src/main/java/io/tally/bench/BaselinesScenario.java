@@ -1,8 +1,8 @@
 package io.tally.bench;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.testkit.RawRedis;
 import org.redisson.Redisson;
 import org.redisson.api.RStream;

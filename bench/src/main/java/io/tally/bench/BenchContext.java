@@ -1,9 +1,9 @@
 package io.tally.bench;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.redis.Namespace;
-import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.testkit.RawRedis;
 import org.redisson.api.RedissonClient;
 

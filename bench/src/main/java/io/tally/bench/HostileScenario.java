@@ -7,8 +7,7 @@ import io.tally.common.trigger.TriggerDefinition;
 import io.tally.producer.OutcomeUnknownException;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyException;
-import io.tally.producer.TallyProducer;
-import io.tally.producer.triggers.TriggerClient;
+import io.tally.producer.Tally;
 import io.tally.testkit.chaos.ChaosClient;
 import io.tally.testkit.chaos.ChaosRun;
 import io.tally.testkit.chaos.ChaosRun.Fault;
@@ -84,27 +83,27 @@ final class HostileScenario implements Scenario {
     }
 
     /** The chaos run's view of the producer library and its trigger client. */
-    private record ProducerClient(TallyProducer producer, TriggerClient triggers) implements ChaosClient {
+    private record ProducerClient(Tally tally) implements ChaosClient {
         static ProducerClient open(String redisUrl, String namespace, int partitions) {
             TallyConfig config = TallyConfig.builder().set(TallyConfig.REDIS_URL, redisUrl)
                     .set(TallyConfig.NAMESPACE, namespace).set(TallyConfig.PARTITIONS, partitions)
                     .set(TallyConfig.SEND_TIMEOUT_MS, 3000L).set(TallyConfig.REDIS_TIMEOUT_MS, 1000).build();
-            return new ProducerClient(TallyProducer.create(config), TriggerClient.create(config));
+            return new ProducerClient(Tally.connect(config));
         }
 
         @Override
         public CompletableFuture<String> send(CounterOp op) {
-            return producer.send(op).thenApply(SendResult::entryId);
+            return tally.producer().send(op).thenApply(SendResult::entryId);
         }
 
         @Override
         public CompletableFuture<String> emit(Event event) {
-            return producer.emit(event).thenApply(SendResult::entryId);
+            return tally.producer().emit(event).thenApply(SendResult::entryId);
         }
 
         @Override
         public String createTrigger(TriggerDefinition definition) {
-            return triggers.create(definition).id();
+            return tally.triggers().create(definition).id();
         }
 
         @Override
@@ -114,8 +113,7 @@ final class HostileScenario implements Scenario {
 
         @Override
         public void close() {
-            triggers.close();
-            producer.close();
+            tally.close();
         }
     }
 }

@@ -1,10 +1,12 @@
 package io.tally.bench;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.common.model.CounterOp;
 import io.tally.producer.SendResult;
+import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.RawRedis;
 import org.HdrHistogram.Histogram;
 
@@ -113,7 +115,7 @@ public final class LoadProducer {
         Thread poller = null;
         long sent = 0;
         long elapsedNanos;
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             startMs = System.currentTimeMillis();
             if (latency) {
                 poller = new Thread(this::pollCheckpoints, "latency-poller");

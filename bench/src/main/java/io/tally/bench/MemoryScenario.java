@@ -1,6 +1,6 @@
 package io.tally.bench;
 
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 
 import java.util.ArrayList;
 import java.util.List;

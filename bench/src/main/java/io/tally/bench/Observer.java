@@ -1,6 +1,6 @@
 package io.tally.bench;
 
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.testkit.RawRedis;
 
 import java.util.ArrayList;

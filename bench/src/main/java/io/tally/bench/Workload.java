@@ -1,6 +1,6 @@
 package io.tally.bench;
 
-import io.tally.common.keys.Partitioner;
+import io.tally.common.internal.keys.Partitioner;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

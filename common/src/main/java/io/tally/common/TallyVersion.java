@@ -16,7 +16,11 @@ public final class TallyVersion {
     private TallyVersion() {
     }
 
-    /** The project version this jar was built as, e.g. {@code 0.1.0} or {@code 0.2.0-SNAPSHOT}. */
+    /**
+     * The project version this jar was built as.
+     *
+     * @return e.g. {@code 0.1.0} or {@code 0.2.0-SNAPSHOT}
+     */
     public static String current() {
         return VERSION;
     }

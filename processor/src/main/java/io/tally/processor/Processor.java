@@ -1,181 +1,107 @@
 package io.tally.processor;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.redis.LuaScript;
-import io.tally.common.redis.Namespace;
-import io.tally.common.redis.RedisVersion;
-import io.tally.common.redis.RedisClientFactory;
-import io.tally.processor.engine.ProcessorLoop;
-import io.tally.processor.engine.RedisStateGuard;
-import io.tally.processor.lease.Leases;
-import io.tally.processor.membership.Membership;
-import io.tally.processor.trigger.TimeTriggerScheduler;
-import io.tally.processor.worker.ApplyRound;
-import io.tally.processor.worker.Housekeeping;
-import io.tally.processor.worker.Retention;
-import io.tally.processor.worker.HotPath;
-import io.tally.processor.worker.PartitionHalts;
-import io.tally.processor.worker.StreamIdWatch;
-import org.redisson.api.RedissonClient;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import io.tally.processor.internal.RedisProcessor;
 
-import java.net.InetAddress;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A Tally processor: joins the namespace's membership, takes its share of the partitions under
  * leases, and applies their entries exactly once until {@link #close()}.
  *
+ * <p>A processor owns its Redis client. It creates the namespace when it does not exist yet (with
+ * {@code partitions} partitions, 16 when unset) and refuses to start on a Redis older than 7.0 or one
+ * with an evicting {@code maxmemory-policy}. Run any number of processors on one namespace: they share
+ * the partitions, and take over those of one that stops or dies.
+ *
  * <p>{@code close()} finishes the batch in hand, releases the leases at once (so other processors
- * take over without waiting for the TTL) and leaves the membership.
+ * take over without waiting for the TTL) and leaves the membership. Instances are thread-safe.
  */
-public final class Processor implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(Processor.class);
-    /** Interval of retention and consumer clean-up on owned partitions. */
-    static final long HOUSEKEEPING_MS = 10_000;
+public interface Processor extends AutoCloseable {
 
-    private final RedissonClient redis;
-    private final boolean ownsClient;
-    private final String processorId;
-    private final String instanceId;
-    private final int partitions;
-    private final ProcessorLoop loop;
-    private final Thread thread;
-
-    private Processor(RedissonClient redis, boolean ownsClient, TallyConfig config, ProcessorMetrics metrics,
-                      LuaScript applyScript) {
-        this.redis = redis;
-        this.ownsClient = ownsClient;
-        RedisVersion.requireSupported(redis, config);
-        Namespace.requireNoEviction(redis, config.get(TallyConfig.REDIS_MODE));
-        Namespace ns = Namespace.create(redis, config);
-        this.partitions = ns.partitions();
-        this.processorId = processorName(config);
-        this.instanceId = processorId + ":" + HexFormat.of().formatHex(new SecureRandom().generateSeed(6));
-        long ttl = config.get(TallyConfig.LEASE_TTL_MS);
-        Membership membership = new Membership(redis, ns.keys(), instanceId, config.memberTimeoutMs());
-        Leases leases = new Leases(redis, ns.keys(), instanceId, ttl);
-        ApplyRound round = ApplyRound.withApplyScript(redis, ns.keys(), partitions, instanceId,
-                config.get(TallyConfig.BATCH_SIZE), metrics, config.get(TallyConfig.SERIES_WINDOWS),
-                config.get(TallyConfig.SERIES_FUTURE_MS), config.get(TallyConfig.MAX_FIRINGS_PER_CALL),
-                config.get(TallyConfig.IDLE_POLL_MS),
-                config.get(TallyConfig.FAST_PATH_MIN_READ), HotPath.from(config), applyScript);
-        Housekeeping housekeeping = new Housekeeping(redis, ns.keys(), instanceId, HOUSEKEEPING_MS,
-                Math.max(60_000, 3 * ttl), Retention.from(config), metrics);
-        TimeTriggerScheduler scheduler = new TimeTriggerScheduler(redis, ns.keys(), instanceId,
-                config.get(TallyConfig.TRIGGER_POLL_MS), metrics);
-        StreamIdWatch streamIds = new StreamIdWatch(redis, ns.keys(), round.halts());
-        leases.load();
-        scheduler.load();
-        round.load();
-        housekeeping.load();
-        streamIds.load();
-        RedisStateGuard guard = new RedisStateGuard(redis, ns, config.get(TallyConfig.REDIS_MODE), config.redisUrl(),
-                metrics);
-        this.loop = new ProcessorLoop(ns.keys(), partitions, instanceId, membership, leases, round, housekeeping,
-                streamIds, scheduler, guard, metrics, config.redisUrl(), config.get(TallyConfig.TICK_MS), ttl,
-                config.memberTimeoutMs());
-        this.thread = new Thread(loop, "tally-processor");
-        log.info("processor {} starting on namespace '{}' with {} partitions", instanceId, config.namespace(), partitions);
-        thread.start();
-    }
-
-    /** Starts a processor with its own Redis client. */
-    public static Processor start(TallyConfig config, ProcessorMetrics metrics) {
-        RedissonClient redis = RedisClientFactory.create(config);
-        try {
-            return new Processor(redis, true, config, metrics, ApplyRound.APPLY);
-        } catch (RuntimeException e) {
-            redis.shutdown();
-            throw e;
-        }
-    }
-
-    /** Starts a processor on a shared Redis client, which {@link #close()} leaves open. */
-    public static Processor start(RedissonClient redis, TallyConfig config, ProcessorMetrics metrics) {
-        return new Processor(redis, false, config, metrics, ApplyRound.APPLY);
+    /**
+     * Starts a processor on the configured Redis and namespace, reporting nothing.
+     *
+     * @param config the configuration ({@code redis-url}, {@code namespace}, {@code batch-size}, ...)
+     * @return the running processor; close it to stop
+     * @throws io.tally.common.config.ConfigException when the namespace exists with another partition count,
+     *                                                 Redis is older than 7.0 or its maxmemory-policy may evict keys
+     */
+    static Processor start(TallyConfig config) {
+        return start(config, ProcessorListener.NOOP);
     }
 
     /**
-     * For tests only: a processor whose apply.lua is replaced by {@code applyScript}, a real script that
-     * fails on chosen entries, to drive the isolation of a poison entry through real Redis.
+     * Starts a processor that reports what it does to {@code listener}, e.g. a
+     * {@link io.tally.processor.metrics.MicrometerProcessorMetrics}.
+     *
+     * @param config   the configuration
+     * @param listener told of applied entries, leases, halts and the rest; must be cheap and never throw
+     * @return the running processor; close it to stop
+     * @throws io.tally.common.config.ConfigException when the namespace exists with another partition count,
+     *                                                 Redis is older than 7.0 or its maxmemory-policy may evict keys
      */
-    static Processor startWithApplyScript(RedissonClient redis, TallyConfig config, ProcessorMetrics metrics,
-                                          LuaScript applyScript) {
-        return new Processor(redis, false, config, metrics, applyScript);
+    static Processor start(TallyConfig config, ProcessorListener listener) {
+        return RedisProcessor.start(config, listener);
     }
 
     /**
-     * The processor id: {@code processor-id}, or the host name when that is empty. Stable across
-     * restarts, unlike {@link #instanceId()}.
+     * The processor's id: {@code processor-id}, or the host name when that is empty. Stable across
+     * restarts, unlike {@link #instanceId()}; it labels the metrics.
+     *
+     * @return the processor id
      */
-    public String processorId() {
-        return processorId;
-    }
+    String processorId();
 
-    /** {@code <processor id>:<token>}: member id, consumer name and lease value of this run. */
-    public String instanceId() {
-        return instanceId;
-    }
+    /**
+     * The name of this run.
+     *
+     * @return {@code <processor id>:<token>}: member id, consumer name and lease value of this run
+     */
+    String instanceId();
 
-    public int partitions() {
-        return partitions;
-    }
+    /**
+     * The namespace's partition count.
+     *
+     * @return P, fixed once the namespace exists
+     */
+    int partitions();
 
-    /** Partitions this processor holds right now. */
-    public Set<Integer> ownedPartitions() {
-        return loop.owned();
-    }
+    /**
+     * The partitions this processor holds right now.
+     *
+     * @return a snapshot of the owned partitions
+     */
+    Set<Integer> ownedPartitions();
 
     /**
      * Owned partitions that cannot progress right now (an entry of unknown version, a batch being narrowed
      * to its poison entry, Redis refusing the scripts, a stream whose ids a writer pushed far ahead), and why.
+     *
+     * @return the halts by partition; empty when every owned partition progresses
      */
-    public Map<Integer, PartitionHalts.Halt> haltedPartitions() {
-        return loop.halted();
-    }
+    Map<Integer, PartitionHalt> haltedPartitions();
 
     /**
-     * Ready: Redis answers, the processor is registered in the membership, and applying is not paused
-     * (see {@link #pausedFor()}).
+     * Whether the processor is ready: Redis answers, it is registered in the membership, and applying is
+     * not paused (see {@link #pausedFor()}).
+     *
+     * @return true when ready
      */
-    public boolean ready() {
-        return loop.ready();
-    }
+    boolean ready();
 
-    /** Why applying is paused although Redis answers (an evicting maxmemory-policy), or null. */
-    public String pausedFor() {
-        return loop.pausedFor();
-    }
+    /**
+     * Why applying is paused although Redis answers (an evicting {@code maxmemory-policy}).
+     *
+     * @return the reason, or null when applying is not paused
+     */
+    String pausedFor();
 
+    /**
+     * Finishes the batch in hand, releases the leases, leaves the membership and closes the Redis client.
+     * Waits at most about 10 seconds.
+     */
     @Override
-    public void close() {
-        loop.stop();
-        try {
-            thread.join(TimeUnit.SECONDS.toMillis(8));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (ownsClient) {
-            redis.shutdown(0, 2, TimeUnit.SECONDS);
-        }
-        log.info("processor {} stopped", instanceId);
-    }
-
-    private static String processorName(TallyConfig config) {
-        String id = config.get(TallyConfig.PROCESSOR_ID);
-        if (!id.isEmpty()) {
-            return id;
-        }
-        try {
-            return InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "-");
-        } catch (Exception e) {
-            return "processor-" + ProcessHandle.current().pid();
-        }
-    }
+    void close();
 }

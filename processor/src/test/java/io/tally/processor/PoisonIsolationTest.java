@@ -1,9 +1,10 @@
 package io.tally.processor;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.redis.LuaScript;
-import io.tally.processor.worker.ApplyRound;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.LuaScript;
+import io.tally.processor.internal.RedisProcessor;
+import io.tally.processor.internal.worker.ApplyRound;
 import io.tally.testkit.PipelineInspector;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
@@ -75,7 +76,7 @@ class PoisonIsolationTest {
         for (int i = 0; i < 20; i++) {
             incr("orders");
         }
-        processor = Processor.startWithApplyScript(client, config, metrics, FAILING_APPLY);
+        processor = RedisProcessor.startWithApplyScript(client, config, metrics, FAILING_APPLY);
 
         await().atMost(Duration.ofSeconds(30)).until(() -> inspector.deadLetters(0).size() == 1);
         // Retried with back-off and narrowed (16, 16, 8, 4, 2, 1 entries), not ~55 times a second.
@@ -116,7 +117,7 @@ class PoisonIsolationTest {
 
     @Test
     void anUnknownVersionHaltIsVisibleAndEndsOnceTheEntryIsRemoved() {
-        processor = Processor.start(client, config, metrics);
+        processor = RedisProcessor.start(client, config, metrics);
         incr("signups");
         String v2 = add("v", "2", "op", "incr", "counter", "signups");
         incr("signups");
@@ -167,7 +168,7 @@ class PoisonIsolationTest {
     }
 
     /** What the processor reported about failures, poison entries and halts. */
-    private static final class Recorded implements ProcessorMetrics {
+    private static final class Recorded implements ProcessorListener {
         final Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
         final AtomicInteger poison = new AtomicInteger();
         final List<String> halted = new CopyOnWriteArrayList<>();

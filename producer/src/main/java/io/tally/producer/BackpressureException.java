@@ -7,11 +7,22 @@ package io.tally.producer;
 public final class BackpressureException extends TallyException {
     private final long retryAfterMs;
 
+    /**
+     * A refused send.
+     *
+     * @param message      what was full
+     * @param retryAfterMs how long to wait before trying again, ms
+     */
     public BackpressureException(String message, long retryAfterMs) {
         super(message, true, null);
         this.retryAfterMs = retryAfterMs;
     }
 
+    /**
+     * How long to wait before trying again.
+     *
+     * @return ms
+     */
     public long retryAfterMs() {
         return retryAfterMs;
     }

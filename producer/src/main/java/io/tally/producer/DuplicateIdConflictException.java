@@ -11,6 +11,14 @@ public final class DuplicateIdConflictException extends TallyException {
     private final String routingKey;
     private final String originalEntryId;
 
+    /**
+     * A conflicting repeat of an operation id.
+     *
+     * @param id              the operation id
+     * @param stream          {@code ops} or {@code events}
+     * @param routingKey      the counter or event type
+     * @param originalEntryId the entry id of the first send with this id
+     */
     public DuplicateIdConflictException(String id, String stream, String routingKey, String originalEntryId) {
         super("operation id '" + id + "' was already used on " + stream + " for " + routingKeyName(stream) + " '"
                 + routingKey + "' by entry " + originalEntryId + " with a different payload; nothing was written "
@@ -25,22 +33,38 @@ public final class DuplicateIdConflictException extends TallyException {
         return "events".equals(stream) ? "event type" : "counter";
     }
 
-    /** The operation id sent twice. */
+    /**
+     * The operation id sent twice.
+     *
+     * @return the id
+     */
     public String id() {
         return id;
     }
 
-    /** The stream: {@code ops} or {@code events}. */
+    /**
+     * The stream the id is scoped to.
+     *
+     * @return {@code ops} or {@code events}
+     */
     public String stream() {
         return stream;
     }
 
-    /** The counter (ops) or event type (events) the id is scoped to. */
+    /**
+     * The counter (ops) or event type (events) the id is scoped to.
+     *
+     * @return the routing key
+     */
     public String routingKey() {
         return routingKey;
     }
 
-    /** The stream entry id of the send that used the id first. */
+    /**
+     * The stream entry id of the send that used the id first.
+     *
+     * @return the entry id
+     */
     public String originalEntryId() {
         return originalEntryId;
     }

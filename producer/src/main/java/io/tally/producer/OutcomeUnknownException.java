@@ -8,6 +8,12 @@ package io.tally.producer;
  * makes a repeat a duplicate.
  */
 public final class OutcomeUnknownException extends TallyException {
+    /**
+     * A send of unknown outcome.
+     *
+     * @param message what happened
+     * @param cause   the timeout or connection error, or null
+     */
     public OutcomeUnknownException(String message, Throwable cause) {
         super(message, false, cause);
     }

@@ -5,19 +5,25 @@ package io.tally.producer;
  * send path free of null checks.
  */
 public interface ProducerMetrics {
+    /** Reports nothing. */
     ProducerMetrics NOOP = new ProducerMetrics() {
     };
 
     /**
      * A send finished.
      *
-     * @param topic  {@code ops} or {@code events}
-     * @param result {@code ok}, {@code duplicate}, {@code error}, {@code unknown} or {@code backpressure}
+     * @param topic        {@code ops} or {@code events}
+     * @param result       {@code ok}, {@code duplicate}, {@code error}, {@code unknown} or {@code backpressure}
+     * @param latencyNanos from the call to the send's completion, ns
      */
     default void sent(String topic, String result, long latencyNanos) {
     }
 
-    /** A pipeline of {@code size} entries left for Redis. */
+    /**
+     * A pipeline left for Redis.
+     *
+     * @param size entries in it
+     */
     default void batch(int size) {
     }
 }

@@ -10,6 +10,13 @@ public final class StreamIdsExhaustedException extends TallyException {
     private final String stream;
     private final int partition;
 
+    /**
+     * A send refused by a stream whose ids are used up.
+     *
+     * @param stream    the stream key
+     * @param partition its partition
+     * @param cause     Redis's refusal
+     */
     public StreamIdsExhaustedException(String stream, int partition, Throwable cause) {
         super("stream " + stream + " has no stream id left above its last one (a writer added an entry with an id at "
                 + "or near the maximum); sends to partition " + partition + " fail until it is repaired: run `tally "
@@ -18,18 +25,32 @@ public final class StreamIdsExhaustedException extends TallyException {
         this.partition = partition;
     }
 
-    /** Whether Redis refused an XADD because the stream's ids are used up. */
+    /**
+     * Whether Redis refused an XADD because the stream's ids are used up.
+     *
+     * @param cause Redis's error
+     * @return true when its message says so
+     */
     public static boolean matches(Throwable cause) {
         String m = cause.getMessage();
         return m != null && (m.contains("exhausted the last possible ID")
                 || m.contains("equal or smaller than the target stream top item"));
     }
 
-    /** The stream key, e.g. {@code tally:{p3}:ops}. */
+    /**
+     * The stream key.
+     *
+     * @return e.g. {@code tally:{p3}:ops}
+     */
     public String stream() {
         return stream;
     }
 
+    /**
+     * The partition whose stream it is.
+     *
+     * @return the partition
+     */
     public int partition() {
         return partition;
     }

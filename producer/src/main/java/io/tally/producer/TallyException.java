@@ -4,11 +4,23 @@ package io.tally.producer;
 public class TallyException extends RuntimeException {
     private final boolean retriable;
 
+    /**
+     * An error of the producer.
+     *
+     * @param message   what went wrong
+     * @param retriable whether trying again can help
+     * @param cause     the underlying error, or null
+     */
     public TallyException(String message, boolean retriable, Throwable cause) {
         super(message, cause);
         this.retriable = retriable;
     }
 
+    /**
+     * Whether trying again can help.
+     *
+     * @return true when a retry may succeed
+     */
     public boolean retriable() {
         return retriable;
     }

@@ -1,10 +1,7 @@
 package io.tally.producer;
 
-import io.tally.common.config.TallyConfig;
 import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
-import io.tally.producer.internal.RedisTallyProducer;
-import org.redisson.api.RedissonClient;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -25,28 +22,34 @@ import java.util.concurrent.TimeoutException;
  * without id that times out fails with {@link OutcomeUnknownException} and is not retried, and so does
  * any send that no replica confirmed with {@code acks=replicas}.
  *
- * <p>Invalid input throws {@link io.tally.common.wire.InvalidEntryException} at once, naming the
+ * <p>Invalid input throws {@link io.tally.common.model.InvalidEntryException} at once, naming the
  * field. A full buffer or a partition backlog above {@code backlog-limit} fails the future with
  * {@link BackpressureException} at once; {@link #send(CounterOp, Duration)} waits for room instead.
- * Instances are thread-safe.
+ * Instances are thread-safe. Get one from {@link Tally#producer()}.
  */
 public interface TallyProducer extends AutoCloseable {
 
-    /** A producer with its own Redis client, closed with it. */
-    static TallyProducer create(TallyConfig config) {
-        return RedisTallyProducer.create(config, ProducerMetrics.NOOP);
-    }
-
     /**
-     * A producer on a shared Redis client (not closed by {@link #close()}), as made by
-     * {@code Redisson.create(...)}: the producer pipelines through its command executor.
+     * Sends a counter operation to its counter's partition. Never blocks.
+     *
+     * @param op the operation
+     * @return completes with where the entry landed once Redis has it (with {@code acks=replicas}, once a
+     *         replica has it too), or fails with a {@link TallyException}: {@link BackpressureException} at
+     *         once when there is no room, {@link DuplicateIdConflictException}, {@link OutcomeUnknownException},
+     *         {@link StreamIdsExhaustedException} or {@link SendFailedException}
+     * @throws io.tally.common.model.InvalidEntryException when a field is invalid, naming it; nothing is sent
+     * @throws IllegalStateException when the producer is closed
      */
-    static TallyProducer create(RedissonClient redis, TallyConfig config, ProducerMetrics metrics) {
-        return RedisTallyProducer.create(redis, false, config, metrics);
-    }
-
     CompletableFuture<SendResult> send(CounterOp op);
 
+    /**
+     * Sends an event to its type's partition, where processors evaluate the event triggers. Never blocks.
+     *
+     * @param event the event
+     * @return completes as {@link #send(CounterOp)}'s future does
+     * @throws io.tally.common.model.InvalidEntryException when a field is invalid, naming it; nothing is sent
+     * @throws IllegalStateException when the producer is closed
+     */
     CompletableFuture<SendResult> emit(Event event);
 
     /**
@@ -57,13 +60,25 @@ public interface TallyProducer extends AutoCloseable {
      * completes as {@link #send(CounterOp)}'s does; it fails with {@link BackpressureException} only when
      * there was still no room after {@code maxBlock}. {@link #send(CounterOp)} itself never blocks.
      *
+     * @param op       the operation
+     * @param maxBlock longest wait for room
+     * @return the send's future
+     * @throws io.tally.common.model.InvalidEntryException when a field is invalid, naming it; nothing is sent
      * @throws InterruptedException when the thread is interrupted while it waits; nothing was sent then
      */
     default CompletableFuture<SendResult> send(CounterOp op, Duration maxBlock) throws InterruptedException {
         return RoomWaiter.send(() -> send(op), maxBlock);
     }
 
-    /** As {@link #send(CounterOp, Duration)} for an event. */
+    /**
+     * As {@link #send(CounterOp, Duration)} for an event: waits up to {@code maxBlock} for room.
+     *
+     * @param event    the event
+     * @param maxBlock longest wait for room
+     * @return the send's future
+     * @throws io.tally.common.model.InvalidEntryException when a field is invalid, naming it; nothing is sent
+     * @throws InterruptedException when the thread is interrupted while it waits; nothing was sent then
+     */
     default CompletableFuture<SendResult> emit(Event event, Duration maxBlock) throws InterruptedException {
         return RoomWaiter.send(() -> emit(event), maxBlock);
     }
@@ -72,6 +87,9 @@ public interface TallyProducer extends AutoCloseable {
      * Sends {@code op} and waits for its result: up to {@code timeout} in all, waiting for room first as
      * {@link #send(CounterOp, Duration)} does.
      *
+     * @param op      the operation
+     * @param timeout longest wait, for room and result together
+     * @return where the entry landed
      * @throws TallyException        the send's failure ({@link BackpressureException} when there was no room
      *                               within {@code timeout})
      * @throws TimeoutException      when the send was queued but its result did not come within {@code timeout}:
@@ -91,23 +109,54 @@ public interface TallyProducer extends AutoCloseable {
         }
     }
 
+    /**
+     * Sends {@link CounterOp#incr}: adds {@code by} to {@code counter}.
+     *
+     * @param counter counter name
+     * @param by      the amount
+     * @return the send's future, as {@link #send(CounterOp)}'s
+     */
     default CompletableFuture<SendResult> incr(String counter, long by) {
         return send(CounterOp.incr(counter, by));
     }
 
+    /**
+     * Sends {@link CounterOp#decr}: subtracts {@code by} from {@code counter}.
+     *
+     * @param counter counter name
+     * @param by      the amount
+     * @return the send's future, as {@link #send(CounterOp)}'s
+     */
     default CompletableFuture<SendResult> decr(String counter, long by) {
         return send(CounterOp.decr(counter, by));
     }
 
+    /**
+     * Sends {@link CounterOp#set}: sets {@code counter} to {@code value}.
+     *
+     * @param counter counter name
+     * @param value   the new value
+     * @return the send's future, as {@link #send(CounterOp)}'s
+     */
     default CompletableFuture<SendResult> set(String counter, long value) {
         return send(CounterOp.set(counter, value));
     }
 
+    /**
+     * Sends {@link CounterOp#reset}: sets {@code counter} to 0.
+     *
+     * @param counter counter name
+     * @return the send's future, as {@link #send(CounterOp)}'s
+     */
     default CompletableFuture<SendResult> reset(String counter) {
         return send(CounterOp.reset(counter));
     }
 
-    /** The namespace's partition count. */
+    /**
+     * The namespace's partition count.
+     *
+     * @return P
+     */
     int partitions();
 
     /** Sends everything queued now and waits until each of those sends has succeeded or failed. */

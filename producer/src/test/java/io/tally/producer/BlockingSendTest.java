@@ -1,8 +1,9 @@
 package io.tally.producer;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.common.model.CounterOp;
+import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ class BlockingSendTest {
     void aTightLoopOfBlockingSends_throughASmallBuffer_allSucceed(TestRedis redis) throws Exception {
         TallyConfig config = redis.config(4).set(TallyConfig.PRODUCER_BUFFER, 256).build();
         List<CompletableFuture<SendResult>> results = new ArrayList<>(SENDS);
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             for (int i = 0; i < SENDS; i++) {
                 results.add(producer.send(CounterOp.incr("tight." + (i % 64), 1), Duration.ofSeconds(30)));
             }
@@ -41,7 +42,7 @@ class BlockingSendTest {
     void theSameLoopWithoutBlocking_isRefusedWithBackpressure(TestRedis redis) {
         TallyConfig config = redis.config(4).set(TallyConfig.PRODUCER_BUFFER, 256).build();
         List<CompletableFuture<SendResult>> results = new ArrayList<>(SENDS);
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             for (int i = 0; i < SENDS; i++) {
                 results.add(producer.send(CounterOp.incr("loose." + (i % 64), 1)));
             }
@@ -61,7 +62,7 @@ class BlockingSendTest {
     @Test
     void sendAndWait_returnsTheWrittenEntry(TestRedis redis) throws Exception {
         TallyConfig config = redis.config(4).set(TallyConfig.PRODUCER_BUFFER, 1).build();
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             for (int i = 0; i < 100; i++) {
                 SendResult r = producer.sendAndWait(CounterOp.incr("waited", 1), Duration.ofSeconds(10));
                 assertThat(r.duplicate()).isFalse();

@@ -2,10 +2,11 @@ package io.tally.producer;
 
 import io.tally.common.config.ConfigException;
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
-import io.tally.common.wire.InvalidEntryException;
+import io.tally.common.model.InvalidEntryException;
+import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,7 @@ class TallyProducerTest {
     void sendsLandOnTheirPartitionInSendOrder(TestRedis redis) {
         TallyConfig config = redis.config(4).set(TallyConfig.PRODUCER_BATCH_SIZE, 7).build();
         List<CompletableFuture<SendResult>> results = new ArrayList<>();
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             for (int i = 0; i < 1000; i++) {
                 results.add(producer.send(CounterOp.set("ordered", i)));
             }
@@ -52,7 +53,7 @@ class TallyProducerTest {
     @Test
     void aRepeatedOperationIdWritesOneEntryAndReturnsTheOriginalId(TestRedis redis) {
         TallyConfig config = redis.config(4).build();
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             SendResult first = producer.send(CounterOp.incr("paid", 5).withId("order-42")).join();
             SendResult again = producer.send(CounterOp.incr("paid", 5).withId("order-42")).join();
             SendResult other = producer.send(CounterOp.incr("paid", 5).withId("order-43")).join();
@@ -74,7 +75,7 @@ class TallyProducerTest {
     void closeFlushesEverySendAndLosesNothing(TestRedis redis) {
         TallyConfig config = redis.config(8).set(TallyConfig.PRODUCER_LINGER_MS, 50).build();
         List<CompletableFuture<SendResult>> results = new ArrayList<>();
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             for (int i = 0; i < 20_000; i++) {
                 results.add(producer.incr("c" + (i % 100), 1));
                 if (i % 5000 == 0) {
@@ -101,7 +102,7 @@ class TallyProducerTest {
 
     @Test
     void invalidInputFailsAtOnceNamingTheField(TestRedis redis) {
-        try (TallyProducer producer = TallyProducer.create(redis.config(2).build())) {
+        try (TallyProducer producer = RedisTallyProducer.create(redis.config(2).build(), ProducerMetrics.NOOP)) {
             assertThatThrownBy(() -> producer.incr("", 1))
                     .isInstanceOf(InvalidEntryException.class).hasMessageContaining("'counter'");
             assertThatThrownBy(() -> producer.emit(Event.of("x".repeat(201), Map.of())))
@@ -112,15 +113,15 @@ class TallyProducerTest {
     @Test
     void aProducerWithAnotherPartitionCountRefusesToStart(TestRedis redis) {
         TallyConfig eight = redis.config(8).build();
-        try (TallyProducer producer = TallyProducer.create(eight)) {
+        try (TallyProducer producer = RedisTallyProducer.create(eight, ProducerMetrics.NOOP)) {
             assertThat(producer.partitions()).isEqualTo(8);
         }
         TallyConfig four = eight.toBuilder().set(TallyConfig.PARTITIONS, 4).build();
-        assertThatThrownBy(() -> TallyProducer.create(four))
+        assertThatThrownBy(() -> RedisTallyProducer.create(four, ProducerMetrics.NOOP))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("has 8 partitions").hasMessageContaining("--partitions 4");
         TallyConfig unset = eight.toBuilder().set(TallyConfig.PARTITIONS, 0).build();
-        try (TallyProducer producer = TallyProducer.create(unset)) {
+        try (TallyProducer producer = RedisTallyProducer.create(unset, ProducerMetrics.NOOP)) {
             assertThat(producer.partitions()).isEqualTo(8);
         }
     }
@@ -128,7 +129,7 @@ class TallyProducerTest {
     @Test
     void aPartitionPastTheBacklogLimitRejectsSendsWithRetryAdvice(TestRedis redis) throws Exception {
         TallyConfig config = redis.config(1).set(TallyConfig.BACKLOG_LIMIT, 100).build();
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             for (int i = 0; i < 150; i++) {
                 producer.incr("c", 1);
             }

@@ -2,8 +2,8 @@ package io.tally.testkit;
 
 import io.tally.common.config.RedisMode;
 import io.tally.common.config.TallyConfig;
-import io.tally.common.redis.Namespace;
-import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.redis.RedisClientFactory;
 import org.redisson.api.RedissonClient;
 
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package io.tally.testkit;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.redis.Namespace;
-import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.redis.RedisClientFactory;
 import org.redisson.api.RedissonClient;
 
 import java.util.Optional;

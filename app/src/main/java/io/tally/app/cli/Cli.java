@@ -2,8 +2,8 @@ package io.tally.app.cli;
 
 import io.tally.common.config.ConfigException;
 import io.tally.common.config.TallyConfig;
-import io.tally.common.redis.RedisFailures;
-import io.tally.common.wire.InvalidEntryException;
+import io.tally.common.internal.redis.RedisFailures;
+import io.tally.common.model.InvalidEntryException;
 import picocli.CommandLine;
 
 import java.io.OutputStream;

@@ -2,7 +2,7 @@ package io.tally.app.cli;
 
 import io.tally.common.model.CounterOp;
 import io.tally.common.model.OpKind;
-import io.tally.common.wire.WireFormat;
+import io.tally.common.internal.wire.WireFormat;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
 import io.tally.producer.read.CounterValue;

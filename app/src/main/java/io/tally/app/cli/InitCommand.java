@@ -1,9 +1,9 @@
 package io.tally.app.cli;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.redis.Namespace;
-import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.redis.RedisClientFactory;
 import org.redisson.api.RedissonClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

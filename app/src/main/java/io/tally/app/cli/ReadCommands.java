@@ -1,6 +1,6 @@
 package io.tally.app.cli;
 
-import io.tally.common.wire.WireFormat;
+import io.tally.common.internal.wire.WireFormat;
 import io.tally.producer.read.CounterValue;
 import io.tally.producer.read.Firing;
 import picocli.CommandLine.Command;

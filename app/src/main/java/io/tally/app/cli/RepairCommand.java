@@ -1,9 +1,9 @@
 package io.tally.app.cli;
 
 import io.tally.common.config.ConfigException;
-import io.tally.common.status.StreamIdHorizon;
+import io.tally.common.internal.status.StreamIdHorizon;
 import io.tally.producer.read.Topic;
-import io.tally.producer.repair.StreamIdRepair;
+import io.tally.producer.internal.admin.StreamIdRepair;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

@@ -1,9 +1,10 @@
 package io.tally.app.cli;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.wire.WireFormat;
-import io.tally.producer.CounterSeries;
-import io.tally.producer.read.SeriesRange;
+import io.tally.common.internal.wire.WireFormat;
+import io.tally.producer.internal.read.CounterSeries;
+import io.tally.producer.internal.read.SeriesRange;
+import io.tally.producer.read.SeriesBucket;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -64,7 +65,7 @@ public final class SeriesCommands {
                 spec.commandLine().getErr().println(spec.qualifiedName() + ": --" + e.field() + ": " + e.getMessage());
                 return Cli.USAGE;
             }
-            List<CounterSeries.Bucket> buckets;
+            List<SeriesBucket> buckets;
             try (Session s = Session.existing(config)) {
                 buckets = s.series().series(name, range.window().name(), range.fromMs(), range.toMs());
             }
@@ -72,7 +73,7 @@ public final class SeriesCommands {
             return 0;
         }
 
-        private void print(PrintWriter out, SeriesRange range, List<CounterSeries.Bucket> buckets) {
+        private void print(PrintWriter out, SeriesRange range, List<SeriesBucket> buckets) {
             out.printf("%s  window %s  from %s  to %s  %d bucket(s)%n", name, range.window().name(),
                     Instant.ofEpochMilli(range.fromMs()), Instant.ofEpochMilli(range.toMs()), buckets.size());
             if (buckets.isEmpty()) {
@@ -81,7 +82,7 @@ public final class SeriesCommands {
             List<String> starts = new ArrayList<>(buckets.size());
             int width = 5;
             BigInteger total = BigInteger.ZERO;
-            for (CounterSeries.Bucket b : buckets) {
+            for (SeriesBucket b : buckets) {
                 starts.add(Instant.ofEpochMilli(b.start()).toString());
                 width = Math.max(width, Long.toString(b.value()).length());
                 total = total.add(BigInteger.valueOf(b.value()));
@@ -91,10 +92,10 @@ public final class SeriesCommands {
             for (int i = 0; i < buckets.size(); i++) {
                 out.printf("%-" + startWidth + "s  %" + width + "d%n", starts.get(i), buckets.get(i).value());
             }
-            out.println(sparkline(buckets.stream().mapToLong(CounterSeries.Bucket::value).toArray()));
+            out.println(sparkline(buckets.stream().mapToLong(SeriesBucket::value).toArray()));
             out.printf("total %d  min %d  max %d%n", total,
-                    buckets.stream().mapToLong(CounterSeries.Bucket::value).min().orElse(0),
-                    buckets.stream().mapToLong(CounterSeries.Bucket::value).max().orElse(0));
+                    buckets.stream().mapToLong(SeriesBucket::value).min().orElse(0),
+                    buckets.stream().mapToLong(SeriesBucket::value).max().orElse(0));
         }
     }
 

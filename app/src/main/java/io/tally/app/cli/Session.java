@@ -1,10 +1,14 @@
 package io.tally.app.cli;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.redis.Namespace;
-import io.tally.common.redis.RedisClientFactory;
-import io.tally.producer.CounterSeries;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.redis.RedisClientFactory;
+import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.producer.internal.admin.RedisDeadLetters;
+import io.tally.producer.internal.admin.RedisStatusReader;
+import io.tally.producer.internal.read.CounterSeries;
+import io.tally.producer.internal.read.RedisTallyReader;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
 import io.tally.producer.dlq.DeadLetters;
@@ -56,7 +60,7 @@ final class Session implements AutoCloseable {
     }
 
     TallyReader reader() {
-        return new TallyReader(redis, keys, partitions);
+        return new RedisTallyReader(redis, keys, partitions, config.get(TallyConfig.SERIES_WINDOWS));
     }
 
     /** Series and unique reads; the windows are this command's {@code series-windows}. */
@@ -65,15 +69,15 @@ final class Session implements AutoCloseable {
     }
 
     DeadLetters deadLetters() {
-        return new DeadLetters(redis, keys, partitions);
+        return new RedisDeadLetters(redis, keys, partitions);
     }
 
     StatusReader status() {
-        return new StatusReader(redis, keys, partitions);
+        return new RedisStatusReader(redis, keys, partitions);
     }
 
     TallyProducer producer() {
-        return TallyProducer.create(redis, config, ProducerMetrics.NOOP);
+        return RedisTallyProducer.create(redis, false, config, ProducerMetrics.NOOP);
     }
 
     @Override

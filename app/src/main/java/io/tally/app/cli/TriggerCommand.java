@@ -4,10 +4,11 @@ import io.tally.common.trigger.InvalidTriggerException;
 import io.tally.common.trigger.ThresholdOp;
 import io.tally.common.trigger.Trigger;
 import io.tally.common.trigger.TriggerDefinition;
-import io.tally.common.trigger.TriggerJson;
+import io.tally.common.internal.trigger.TriggerJson;
 import io.tally.common.trigger.TriggerKind;
 import io.tally.common.trigger.TriggerMode;
 import io.tally.common.trigger.TriggerStatus;
+import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.producer.triggers.TriggerClient;
 import io.tally.producer.triggers.TriggerLimitException;
 import picocli.CommandLine.Command;
@@ -57,7 +58,7 @@ public final class TriggerCommand implements Callable<Integer> {
         @Override
         public final Integer call() {
             try (Session s = Session.awaiting(options.config());
-                 TriggerClient client = TriggerClient.create(s.redis, s.config, InstantSource.system())) {
+                 TriggerClient client = RedisTriggerClient.create(s.redis, s.config, InstantSource.system())) {
                 return run(client, spec.commandLine().getOut());
             } catch (InvalidTriggerException | TriggerLimitException e) {
                 spec.commandLine().getErr().println(spec.qualifiedName() + ": " + TerminalText.safe(e.getMessage(), 0));

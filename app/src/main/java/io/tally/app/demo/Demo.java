@@ -1,14 +1,17 @@
 package io.tally.app.demo;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
+import io.tally.processor.internal.RedisProcessor;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
 import io.tally.app.service.ApiServer;
 import io.tally.app.service.ApiTokens;
 import io.tally.app.service.ServiceMetrics;
+import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.producer.triggers.TriggerClient;
 import org.redisson.api.RedissonClient;
 
@@ -66,9 +69,9 @@ public final class Demo implements AutoCloseable {
         String apiBase = "http://127.0.0.1:" + api.port();
         out.printf("  api         %s%n%n", apiBase);
 
-        TallyProducer producer = TallyProducer.create(client, config, ProducerMetrics.NOOP);
+        TallyProducer producer = RedisTallyProducer.create(client, false, config, ProducerMetrics.NOOP);
         resources.push(producer);
-        TriggerClient triggers = TriggerClient.create(client, config, InstantSource.system());
+        TriggerClient triggers = RedisTriggerClient.create(client, config, InstantSource.system());
         resources.push(triggers);
         DemoContext ctx = new DemoContext(producer, triggers, api.reader(), out, apiBase, token);
         boolean ok = true;
@@ -89,8 +92,8 @@ public final class Demo implements AutoCloseable {
     }
 
     private Processor start(RedissonClient client, TallyConfig config, String id) {
-        Processor p = Processor.start(client, config.toBuilder().set(TallyConfig.PROCESSOR_ID, id).build(),
-                ProcessorMetrics.NOOP);
+        Processor p = RedisProcessor.start(client, config.toBuilder().set(TallyConfig.PROCESSOR_ID, id).build(),
+                ProcessorListener.NOOP);
         resources.push(p);
         return p;
     }

@@ -12,12 +12,13 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.common.TallyVersion;
 import io.tally.common.config.ConfigException;
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.metrics.PartitionLagCollector;
-import io.tally.common.redis.RedisClientFactory;
-import io.tally.common.status.PartitionStatusReader;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.metrics.PartitionLagCollector;
+import io.tally.common.internal.redis.RedisClientFactory;
+import io.tally.common.internal.status.PartitionStatusReader;
+import io.tally.processor.PartitionHalt;
 import io.tally.processor.Processor;
-import io.tally.processor.worker.PartitionHalts;
+import io.tally.processor.internal.RedisProcessor;
 import io.tally.app.runtime.MetricsHttpServer;
 import io.tally.processor.metrics.MicrometerProcessorMetrics;
 import org.redisson.api.RedissonClient;
@@ -67,7 +68,7 @@ public final class ProcessorRuntime implements AutoCloseable {
         // unrouting it would not help (the cause is in the data or in Redis). Readiness names the halts.
         this.http = listen(config, registry, this::ready, this::readinessDetail);
         try {
-            this.processor = Processor.start(redis, config, metrics);
+            this.processor = RedisProcessor.start(redis, config, metrics);
             this.lag = new PartitionLagCollector(
                     new PartitionStatusReader(redis, new Keys(config.namespace()), processor.partitions()), registry,
                     config.namespace(), new PartitionLagCollector.Owner(processor.processorId(), processor.instanceId()))
@@ -145,7 +146,7 @@ public final class ProcessorRuntime implements AutoCloseable {
     }
 
     /** One line per halted partition: "halted partition 3: unknown_version since 1700000000000 (ops entry ...)". */
-    static String haltDetail(Map<Integer, PartitionHalts.Halt> halted) {
+    static String haltDetail(Map<Integer, PartitionHalt> halted) {
         StringBuilder out = new StringBuilder();
         halted.forEach((p, h) -> out.append("halted partition ").append(p).append(": ").append(h.reason())
                 .append(" since ").append(h.sinceMs()).append(" (").append(h.detail()).append(")\n"));

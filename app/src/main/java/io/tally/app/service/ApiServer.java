@@ -11,10 +11,13 @@ import io.javalin.router.ParsedEndpoint;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.common.config.TallyConfig;
-import io.tally.common.redis.RedisClientFactory;
-import io.tally.producer.CounterSeries;
+import io.tally.common.internal.redis.RedisClientFactory;
+import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.producer.internal.read.CounterSeries;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.read.RedisTallyReader;
+import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.producer.read.TallyReader;
 import io.tally.producer.triggers.TriggerClient;
 import org.eclipse.jetty.http.UriCompliance;
@@ -46,7 +49,7 @@ public final class ApiServer implements AutoCloseable {
     private final RedissonClient redis;
     private final boolean ownsClient;
     private final TallyProducer producer;
-    private final TallyReader reader;
+    private final RedisTallyReader reader;
     private final TriggerClient triggers;
     private final AppliedWaits waits;
     private final PrometheusMeterRegistry registry;
@@ -72,9 +75,9 @@ public final class ApiServer implements AutoCloseable {
                       ProducerMetrics metrics, PrometheusMeterRegistry registry) {
         this.redis = redis;
         this.ownsClient = ownsClient;
-        this.producer = TallyProducer.create(redis, config, metrics);
-        this.reader = TallyReader.open(redis, config);
-        this.triggers = TriggerClient.create(redis, config, InstantSource.system());
+        this.producer = RedisTallyProducer.create(redis, false, config, metrics);
+        this.reader = RedisTallyReader.open(redis, config);
+        this.triggers = RedisTriggerClient.create(redis, config, InstantSource.system());
         this.waits = new AppliedWaits(reader, config.get(TallyConfig.API_MAX_WAITS));
         this.registry = registry;
         this.openWaits = Gauge.builder("tally.api.waits", waits, AppliedWaits::open)

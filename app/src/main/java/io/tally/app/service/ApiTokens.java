@@ -1,7 +1,7 @@
 package io.tally.app.service;
 
 import io.tally.common.config.ConfigException;
-import io.tally.common.config.SecretFile;
+import io.tally.common.internal.config.SecretFile;
 import io.tally.common.config.TallyConfig;
 
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package io.tally.app.service;
 
-import io.tally.producer.read.StreamIds;
+import io.tally.producer.internal.read.StreamIds;
 import io.tally.producer.read.TallyReader;
 import io.tally.producer.read.Topic;
 import org.slf4j.Logger;

@@ -3,10 +3,10 @@ package io.tally.app.service;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.tally.common.model.OpKind;
-import io.tally.common.wire.WireFormat;
-import io.tally.producer.CounterSeries;
+import io.tally.common.internal.wire.WireFormat;
+import io.tally.producer.internal.read.CounterSeries;
 import io.tally.producer.read.CounterValue;
-import io.tally.producer.read.StreamIds;
+import io.tally.producer.internal.read.StreamIds;
 import io.tally.producer.read.TallyReader;
 
 import java.util.LinkedHashMap;

@@ -3,7 +3,7 @@ package io.tally.app.service;
 import io.javalin.config.RoutesConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.app.metrics.ScrapeFormat;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 

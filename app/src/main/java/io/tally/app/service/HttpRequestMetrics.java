@@ -5,8 +5,8 @@ import io.javalin.router.Endpoint;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import io.tally.common.metrics.Histograms;
-import io.tally.common.metrics.OwnedMeters;
+import io.tally.common.internal.metrics.Histograms;
+import io.tally.common.internal.metrics.OwnedMeters;
 
 import java.util.List;
 import java.util.Locale;

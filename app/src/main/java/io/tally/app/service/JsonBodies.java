@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
-import io.tally.common.wire.WireFormat;
+import io.tally.common.internal.wire.WireFormat;
 import org.eclipse.jetty.http.BadMessageException;
 
 import java.io.IOException;

@@ -5,7 +5,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.tally.common.trigger.InvalidTriggerException;
-import io.tally.common.wire.InvalidEntryException;
+import io.tally.common.model.InvalidEntryException;
 import io.tally.producer.BackpressureException;
 import io.tally.producer.DuplicateIdConflictException;
 import io.tally.producer.OutcomeUnknownException;

@@ -5,7 +5,7 @@ import io.javalin.http.Context;
 import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
 import io.tally.common.model.OpKind;
-import io.tally.common.wire.WireFormat;
+import io.tally.common.internal.wire.WireFormat;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
 

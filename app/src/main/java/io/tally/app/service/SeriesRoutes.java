@@ -2,9 +2,10 @@ package io.tally.app.service;
 
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
-import io.tally.common.wire.WireFormat;
-import io.tally.producer.CounterSeries;
-import io.tally.producer.read.SeriesRange;
+import io.tally.common.internal.wire.WireFormat;
+import io.tally.producer.internal.read.CounterSeries;
+import io.tally.producer.internal.read.SeriesRange;
+import io.tally.producer.read.SeriesBucket;
 
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -48,7 +49,7 @@ final class SeriesRoutes implements Routes {
             throw ApiProblem.badRequest(e.field(), e.getMessage());
         }
         List<Map<String, Object>> buckets = new ArrayList<>();
-        for (CounterSeries.Bucket b : series.series(name, range.window().name(), range.fromMs(), range.toMs())) {
+        for (SeriesBucket b : series.series(name, range.window().name(), range.fromMs(), range.toMs())) {
             Map<String, Object> bucket = new LinkedHashMap<>();
             bucket.put("start", b.start());
             bucket.put("value", b.value());

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.tally.common.trigger.Trigger;
-import io.tally.common.trigger.TriggerJson;
+import io.tally.common.internal.trigger.TriggerJson;
 import io.tally.common.trigger.TriggerKind;
 import io.tally.common.trigger.TriggerStatus;
 import io.tally.producer.triggers.TriggerClient;

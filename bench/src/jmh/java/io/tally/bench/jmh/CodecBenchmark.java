@@ -1,8 +1,8 @@
 package io.tally.bench.jmh;
 
-import io.tally.common.keys.Partitioner;
+import io.tally.common.internal.keys.Partitioner;
 import io.tally.common.model.CounterOp;
-import io.tally.common.wire.WireCodec;
+import io.tally.common.internal.wire.WireCodec;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

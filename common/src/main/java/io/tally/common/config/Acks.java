@@ -5,5 +5,8 @@ package io.tally.common.config;
  * least one replica has it too ({@code replicas}, Redis WAIT), which survives a master failover.
  */
 public enum Acks {
-    LEADER, REPLICAS
+    /** Done once the master has the entry. */
+    LEADER,
+    /** Done once the master and at least one replica have the entry (Redis WAIT). */
+    REPLICAS
 }

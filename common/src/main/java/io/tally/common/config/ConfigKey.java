@@ -5,11 +5,8 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * One documented configuration key: its default, its doc, and the parser that validates a raw value.
- * A user's key is set by the flag {@code --<name>} or the environment variable {@code TALLY_<NAME>}
- * (upper case, '-' as '_'): both derive from the one name, so a flag and its variable never disagree.
- * A tuning key (an implementation knob for benchmarks and tests, not in the user's table) is set only
- * by the JVM system property {@code tally.<name>}.
+ * One documented configuration key: its command-line flag, its {@code TALLY_*} environment
+ * variable, its default, and the parser that validates a raw value.
  *
  * @param <T> the value type
  */
@@ -30,48 +27,87 @@ public final class ConfigKey<T> {
         this.tuning = tuning;
     }
 
-    /** The key's name, e.g. {@code redis-url}; its flag, variable and property derive from it. */
+    /**
+     * The key's name, which is also its flag without the leading dashes.
+     *
+     * @return e.g. {@code redis-url}
+     */
     public String name() {
         return name;
     }
 
-    /** The command-line flag, e.g. {@code --redis-url}. */
+    /**
+     * The key's command-line flag.
+     *
+     * @return e.g. {@code --redis-url}
+     */
     public String flag() {
         return flagOf(name);
     }
 
-    /** Environment variable, e.g. {@code TALLY_REDIS_URL}. */
+    /**
+     * The key's environment variable.
+     *
+     * @return e.g. {@code TALLY_REDIS_URL}
+     */
     public String env() {
         return envOf(name);
     }
 
-    /** The JVM system property of a tuning key, e.g. {@code tally.fast-path-min-read}. */
+    /**
+     * The JVM system property of a tuning key.
+     *
+     * @return e.g. {@code tally.fast-path-min-read}
+     */
     public String systemProperty() {
         return "tally." + name;
     }
 
+    /**
+     * The value used when the key is not set.
+     *
+     * @return the default
+     */
     public T defaultValue() {
         return defaultValue;
     }
 
+    /**
+     * What the key means, as the README's configuration table shows it.
+     *
+     * @return one or a few sentences
+     */
     public String doc() {
         return doc;
     }
 
-    /** Secrets are masked when the effective configuration is logged and never taken from a flag. */
+    /**
+     * Whether the key is a secret: masked when the effective configuration is logged, and never taken
+     * from a flag.
+     *
+     * @return true for a secret
+     */
     public boolean secret() {
         return secret;
     }
 
     /**
-     * True for an implementation knob: set only by {@link #systemProperty()} (or in code), never by a
-     * flag or a {@code TALLY_*} variable, and left out of the user's configuration table.
+     * Whether this is an implementation knob: set only by {@link #systemProperty()} (or in code), never
+     * by a flag or a {@code TALLY_*} variable, and left out of the user's configuration table.
+     *
+     * @return true for a tuning key
      */
     public boolean tuning() {
         return tuning;
     }
 
-    /** Parses and validates a raw value; the message says which key was wrong and why. */
+    /**
+     * Parses and validates a raw value.
+     *
+     * @param raw the value as given (surrounding blanks are ignored)
+     * @return the value
+     * @throws ConfigException naming the key and why the value is wrong
+     */
     public T parse(String raw) {
         try {
             return parser.apply(raw.trim());

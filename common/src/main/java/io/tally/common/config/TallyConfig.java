@@ -1,5 +1,6 @@
 package io.tally.common.config;
 
+import io.tally.common.internal.config.SecretFile;
 import io.tally.common.series.SeriesWindows;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,14 +15,9 @@ import java.util.function.Function;
 
 /**
  * The one configuration object of every Tally process. Each key is declared once below with its
- * doc, default and validator; its flag and {@code TALLY_*} environment variable derive from its name,
- * and the README's table is generated from {@link #keys()}. Values come from flags, then environment,
- * then defaults; the object is validated when built and immutable afterwards.
- *
- * <p>{@link #tuningKeys()} are implementation knobs for benchmarks and tests (documented in
- * docs/architecture.md), not part of the user's configuration: each is read from the JVM system
- * property {@code tally.<name>} (e.g. {@code -Dtally.fast-path-min-read=1}) and never from a flag or
- * the environment.
+ * doc, default, validator, flag and {@code TALLY_*} environment variable; the README's table is
+ * generated from {@link #keys()}. Values come from flags, then environment, then defaults; the
+ * object is validated when built and immutable afterwards.
  */
 public final class TallyConfig {
     private static final List<ConfigKey<?>> KEYS = new ArrayList<>();
@@ -30,109 +26,166 @@ public final class TallyConfig {
     private static final Map<String, ConfigKey<?>> DEPRECATED_NAMES = new LinkedHashMap<>();
 
     // --- Redis ---
+    /** {@code redis-url}: Redis URL (redis:// or rediss:// for TLS, optional user as redis://user@host:port). */
     public static final ConfigKey<String> REDIS_URL = key("redis-url", "redis://127.0.0.1:6379",
             "Redis URL (redis:// or rediss:// for TLS, optional user as redis://user@host:port); for cluster and "
                     + "sentinel a comma-separated seed list. No password here: see TALLY_REDIS_PASSWORD.",
             Parsers.nonBlank());
+    /** {@code redis-mode}: standalone, cluster or sentinel. */
     public static final ConfigKey<RedisMode> REDIS_MODE = key("redis-mode", RedisMode.STANDALONE,
             "standalone, cluster or sentinel.", Parsers.oneOf(RedisMode.class));
+    /** {@code redis-password}: Redis password. */
     public static final ConfigKey<String> REDIS_PASSWORD = secret("redis-password",
             "Redis password; environment only (never a flag, so it does not show in ps).");
+    /** {@code redis-password-file}: File whose first line is the Redis password. */
     public static final ConfigKey<String> REDIS_PASSWORD_FILE = key("redis-password-file", "",
             "File whose first line is the Redis password.", Parsers.string());
+    /** {@code redis-sentinel-master}: Master name to ask Sentinel for (sentinel mode). */
     public static final ConfigKey<String> REDIS_SENTINEL_MASTER = key("redis-sentinel-master", "mymaster",
             "Master name to ask Sentinel for (sentinel mode).", Parsers.nonBlank());
+    /**
+     * {@code redis-tls-ca-file}: PEM file of the certificate authority that signed the Redis server certificate
+     * (rediss://).
+     */
     public static final ConfigKey<String> REDIS_TLS_CA_FILE = key("redis-tls-ca-file", "",
             "PEM file of the certificate authority that signed the Redis server certificate (rediss://); "
                     + "empty uses the JVM's trust store.", Parsers.string());
+    /** {@code redis-timeout-ms}: Timeout of one Redis command, ms. */
     public static final ConfigKey<Integer> REDIS_TIMEOUT_MS = key("redis-timeout-ms", 3000,
             "Timeout of one Redis command, ms.", Parsers.intRange(100, 120_000));
 
     // --- Namespace ---
+    /** {@code namespace}: Key prefix of all Tally keys. */
     public static final ConfigKey<String> NAMESPACE = key("namespace", "tally",
             "Key prefix of all Tally keys; letters, digits, '.', '_' and '-'.", TallyConfig::parseNamespace);
+    /** {@code partitions}: Number of partitions P. */
     public static final ConfigKey<Integer> PARTITIONS = key("partitions", 0,
             "Number of partitions P. 0: the stored P of an existing namespace, else 16. Fixed once the namespace "
                     + "exists; a process configured with another P refuses to start.", Parsers.intRange(0, 16384));
 
     // --- Processor ---
+    /** {@code processor-id}: Name of this processor (consumer name prefix, lease owner). */
     public static final ConfigKey<String> PROCESSOR_ID = key("processor-id", "",
             "Name of this processor (consumer name prefix, lease owner); empty uses the host name.",
             TallyConfig::parseProcessorId);
+    /** {@code batch-size}: Entries read and applied per partition in one atomic script call (at most 1000). */
     public static final ConfigKey<Integer> BATCH_SIZE = key("batch-size", 1000,
             "Entries read and applied per partition in one atomic script call (at most 1000).",
             Parsers.intRange(1, 1000));
+    /** {@code lease-ttl-ms}: Partition lease time-to-live, ms. */
     public static final ConfigKey<Integer> LEASE_TTL_MS = key("lease-ttl-ms", 10_000,
             "Partition lease time-to-live, ms; renewed every TTL/3. A processor that cannot renew loses its partitions "
                     + "after this; a dead or stalled one's move sooner, after member-timeout-ms.",
             Parsers.intRange(1000, 600_000));
+    /** {@code member-timeout-ms}: How long a processor may miss heartbeats before the others count it as gone, ms. */
     public static final ConfigKey<Integer> MEMBER_TIMEOUT_MS = key("member-timeout-ms", 0,
             "How long a processor may miss heartbeats before the others count it as gone, ms: they reassign "
                     + "its partitions and replace its leases at once, without waiting for them to expire (the lease "
                     + "value fences a processor that was only paused). 0: half the lease TTL (at least 3 ticks). "
                     + "At most the lease TTL. Raise it if processors may stall for longer (long GC pauses).",
             Parsers.intRange(0, 600_000));
+    /** {@code tick-ms}: Interval of membership heartbeat, assignment and time-trigger checks, ms. */
     public static final ConfigKey<Integer> TICK_MS = key("tick-ms", 250,
             "Interval of membership heartbeat, assignment and time-trigger checks, ms; at most a third of lease-ttl-ms.", Parsers.intRange(10, 10_000));
+    /**
+     * {@code trigger-poll-ms}: Interval at which a processor fires due time triggers of its partitions, ms (a
+     * trigger fires at most about this late while its partition has an owner).
+     */
     public static final ConfigKey<Integer> TRIGGER_POLL_MS = key("trigger-poll-ms", 50,
             "Interval at which a processor fires due time triggers of its partitions, ms (a trigger fires at most "
                     + "about this late while its partition has an owner).", Parsers.intRange(10, 1000));
+    /** {@code idle-poll-ms}: Longest pause between reads when no partition has new entries, ms. */
     public static final ConfigKey<Integer> IDLE_POLL_MS = key("idle-poll-ms", 10,
             "Longest pause between reads when no partition has new entries, ms.", Parsers.intRange(1, 1000));
+    /**
+     * {@code series-windows}: Windows an entry's 'windows' field may name, each with how long its buckets are
+     * kept after they end (window=retention.
+     */
     public static final ConfigKey<SeriesWindows> SERIES_WINDOWS = key("series-windows",
             SeriesWindows.parse(SeriesWindows.DEFAULT),
             "Windows an entry's 'windows' field may name, each with how long its buckets are kept after they end "
                     + "(window=retention; units s, m, h, d). An entry naming another window is a dead letter.",
             SeriesWindows::parse);
+    /**
+     * {@code series-future-ms}: How far an entry's ts may lie ahead of its stream id's time and still pick its
+     * series buckets, ms.
+     */
     public static final ConfigKey<Long> SERIES_FUTURE_MS = key("series-future-ms", 300_000L,
             "How far an entry's ts may lie ahead of its stream id's time and still pick its series buckets, ms; "
                     + "a later ts (a wrong clock) is replaced by the id's time.", Parsers.longRange(0, 86_400_000L));
+    /** {@code metrics-port}: Port of the processor's metrics and health HTTP server (0: any free port). */
     public static final ConfigKey<Integer> METRICS_PORT = renamed("http-port", key("metrics-port", 9400,
             "Port of the processor's metrics and health HTTP server (0: any free port).", Parsers.intRange(0, 65535)));
+    /** {@code metrics-host}: Address the processor's metrics and health HTTP server listens on. */
     public static final ConfigKey<String> METRICS_HOST = renamed("http-host", key("metrics-host", "0.0.0.0",
             "Address the processor's metrics and health HTTP server listens on. Every address by default, so that "
                     + "probes and Prometheus reach it from outside the container; 127.0.0.1 keeps it on the host.",
             Parsers.nonBlank()));
 
     // --- Producer ---
+    /** {@code producer-batch-size}: Most entries a producer sends in one pipeline. */
     public static final ConfigKey<Integer> PRODUCER_BATCH_SIZE = key("producer-batch-size", 500,
             "Most entries a producer sends in one pipeline.", Parsers.intRange(1, 10_000));
+    /** {@code producer-linger-ms}: How long a producer waits to fill a batch before sending it, ms. */
     public static final ConfigKey<Integer> PRODUCER_LINGER_MS = key("producer-linger-ms", 1,
             "How long a producer waits to fill a batch before sending it, ms.", Parsers.intRange(0, 10_000));
+    /**
+     * {@code producer-max-in-flight}: Pipelines a producer keeps in flight (each owns a share of the
+     * partitions, so order per partition holds).
+     */
     public static final ConfigKey<Integer> PRODUCER_MAX_IN_FLIGHT = key("producer-max-in-flight", 4,
             "Pipelines a producer keeps in flight (each owns a share of the partitions, so order per partition holds).",
             Parsers.intRange(1, 64));
+    /** {@code producer-buffer}: Sends a producer queues before send() fails fast with a backpressure error. */
     public static final ConfigKey<Integer> PRODUCER_BUFFER = key("producer-buffer", 100_000,
             "Sends a producer queues before send() fails fast with a backpressure error.", Parsers.intRange(1, 10_000_000));
+    /** {@code send-timeout-ms}: Time a send may take before it fails (an idempotent send is retried within it). */
     public static final ConfigKey<Long> SEND_TIMEOUT_MS = key("send-timeout-ms", 10_000L,
             "Time a send may take before it fails (an idempotent send is retried within it).",
             Parsers.longRange(100, 600_000));
+    /** {@code dedupe-window-ms}: How long an operation id is remembered for idempotent sends, ms. */
     public static final ConfigKey<Long> DEDUPE_WINDOW_MS = key("dedupe-window-ms", 600_000L,
             "How long an operation id is remembered for idempotent sends, ms; at least twice send-timeout-ms.", Parsers.longRange(1000, 7L * 24 * 3600 * 1000));
+    /** {@code acks}: Leader. */
     public static final ConfigKey<Acks> ACKS = key("acks", Acks.LEADER,
             "leader: a send is done when the master has it; replicas: also one replica (WAIT).", Parsers.oneOf(Acks.class));
+    /**
+     * {@code backlog-limit}: Backlog (lag + pending of the slowest group) of a partition above which sends fail
+     * fast.
+     */
     public static final ConfigKey<Long> BACKLOG_LIMIT = key("backlog-limit", 1_000_000L,
             "Backlog (lag + pending of the slowest group) of a partition above which sends fail fast; 0 disables.",
             Parsers.longRange(0, Long.MAX_VALUE));
 
     // --- HTTP ingest service ---
+    /** {@code api-port}: Port of the HTTP ingest service (tally serve --port. */
     public static final ConfigKey<Integer> API_PORT = key("api-port", 8080,
             "Port of the HTTP ingest service (tally serve --port; 0: any free port).", Parsers.intRange(0, 65535));
+    /** {@code api-host}: Address the HTTP ingest service listens on. */
     public static final ConfigKey<String> API_HOST = key("api-host", "0.0.0.0",
             "Address the HTTP ingest service listens on.", Parsers.nonBlank());
+    /** {@code api-tokens}: Comma-separated bearer tokens the HTTP service accepts. */
     public static final ConfigKey<String> API_TOKENS = secret("api-tokens",
             "Comma-separated bearer tokens the HTTP service accepts; environment only (never a flag).");
+    /** {@code api-tokens-file}: File of bearer tokens the HTTP service accepts, one per line ('#' starts a comment). */
     public static final ConfigKey<String> API_TOKENS_FILE = key("api-tokens-file", "",
             "File of bearer tokens the HTTP service accepts, one per line ('#' starts a comment).", Parsers.string());
+    /** {@code api-insecure}: Lets the HTTP service start without any bearer token (tally serve --insecure). */
     public static final ConfigKey<Boolean> API_INSECURE = key("api-insecure", false,
             "Lets the HTTP service start without any bearer token: every request is accepted (tally serve "
                     + "--insecure). For local trials only.",
             Parsers.bool());
+    /** {@code api-max-body-bytes}: Largest request body of a single-operation HTTP request, bytes (larger. */
     public static final ConfigKey<Integer> API_MAX_BODY_BYTES = key("api-max-body-bytes", 65_536,
             "Largest request body of a single-operation HTTP request, bytes (larger: 413).",
             Parsers.intRange(1024, 16 * 1024 * 1024));
+    /** {@code api-max-batch-bytes}: Largest NDJSON body of POST /v1/batch, bytes (larger. */
     public static final ConfigKey<Long> API_MAX_BATCH_BYTES = key("api-max-batch-bytes", 64L * 1024 * 1024,
             "Largest NDJSON body of POST /v1/batch, bytes (larger: 413); at least api-max-body-bytes.", Parsers.longRange(1024, Long.MAX_VALUE));
+    /**
+     * {@code api-max-waits}: Read-your-writes waits (GET /v1/counters/{name}?after=) the HTTP service holds
+     * open at once.
+     */
     public static final ConfigKey<Integer> API_MAX_WAITS = key("api-max-waits", 1000,
             "Read-your-writes waits (GET /v1/counters/{name}?after=) the HTTP service holds open at once; beyond: "
                     + "503 with Retry-After. A wait holds no thread, only a little memory.",
@@ -140,35 +193,55 @@ public final class TallyConfig {
     // --- Retention ---
     private static final long DAY_MS = 24L * 3600 * 1000;
     private static final long MAX_RETENTION_MS = 3650 * DAY_MS;
+    /** {@code firings-retention-ms}: How long firings are kept, ms, judged by their entry id on Redis time. */
     public static final ConfigKey<Long> FIRINGS_RETENTION_MS = key("firings-retention-ms", 7 * DAY_MS,
             "How long firings are kept, ms, judged by their entry id on Redis time. A firing that some consumer "
                     + "group (FiringsConsumer) has not acknowledged is kept however old. 0 keeps firings forever.",
             Parsers.longRange(0, MAX_RETENTION_MS));
+    /** {@code dlq-retention-ms}: How long dead letters (the dlq and firings-dlq streams) are kept, ms. */
     public static final ConfigKey<Long> DLQ_RETENTION_MS = key("dlq-retention-ms", 7 * DAY_MS,
             "How long dead letters (the dlq and firings-dlq streams) are kept, ms. 0 keeps them forever.",
             Parsers.longRange(0, MAX_RETENTION_MS));
     // --- Bounds per tenant (triggers) ---
+    /** {@code max-triggers-per-key}: Most active triggers on one routing key (an event type or a counter). */
     public static final ConfigKey<Integer> MAX_TRIGGERS_PER_KEY = key("max-triggers-per-key", 1000,
             "Most active triggers on one routing key (an event type or a counter); creating one more is refused "
                     + "(HTTP 422, CLI exit 2). Bounds the firings one entry can cause.", Parsers.intRange(1, 100_000));
+    /**
+     * {@code max-triggers}: Most triggers a namespace stores (active, and finished ones until
+     * finished-trigger-retention-ms deletes them).
+     */
     public static final ConfigKey<Integer> MAX_TRIGGERS = key("max-triggers", 100_000,
             "Most triggers a namespace stores (active, and finished ones until finished-trigger-retention-ms "
                     + "deletes them); creating one more is refused (HTTP 422, CLI exit 2).",
             Parsers.intRange(1, 10_000_000));
+    /** {@code max-firings-per-call}: Most firings one apply script call appends. */
     public static final ConfigKey<Integer> MAX_FIRINGS_PER_CALL = key("max-firings-per-call", 1000,
             "Most firings one apply script call appends; a batch that would fire more is applied in parts (an "
                     + "entry's own firings are never split), so one call's writes stay bounded.",
             Parsers.intRange(1, 100_000));
+    /**
+     * {@code finished-trigger-retention-ms}: How long a fired or canceled trigger stays readable before it is
+     * deleted with all its state, ms.
+     */
     public static final ConfigKey<Long> FINISHED_TRIGGER_RETENTION_MS = key("finished-trigger-retention-ms", DAY_MS,
             "How long a fired or canceled trigger stays readable before it is deleted with all its state, ms. "
                     + "0 keeps finished triggers forever.", Parsers.longRange(0, MAX_RETENTION_MS));
 
     // --- Tuning: implementation knobs for benchmarks and tests, set only as -Dtally.<name>=... ---
+    /**
+     * {@code fast-path-min-read}, a tuning key (system property {@code tally.fast-path-min-read}): entries a
+     * partition's read must return to keep it on the fast path.
+     */
     public static final ConfigKey<Integer> FAST_PATH_MIN_READ = tuning("fast-path-min-read", 0,
             "Entries a partition's read must return to keep it on the fast path, where the processor reads and "
                     + "folds batches; below it apply.lua reads and applies in one call (one round trip less, but "
                     + "several times the Redis CPU per entry). 0: always the fast path; above batch-size turns the "
                     + "fast path off.", Parsers.intRange(0, 1000));
+    /**
+     * {@code hot-path-connection}, a tuning key (system property {@code tally.hot-path-connection}): how the
+     * hot paths talk to a standalone Redis.
+     */
     public static final ConfigKey<HotPathConnection> HOT_PATH_CONNECTION = tuning("hot-path-connection",
             HotPathConnection.DIRECT,
             "How the two hot paths, the processor's reads and apply scripts and the producer's appends, talk to a "
@@ -186,17 +259,29 @@ public final class TallyConfig {
         this.raw = Map.copyOf(raw);
     }
 
-    /** Every user's key, in declaration order: the README's configuration table. */
+    /**
+     * Every key, in declaration order.
+     *
+     * @return the keys, unmodifiable
+     */
     public static List<ConfigKey<?>> keys() {
         return Collections.unmodifiableList(KEYS);
     }
 
-    /** The implementation knobs, each set by its system property {@code tally.<name>}. */
+    /**
+     * The implementation knobs, each set by its system property {@code tally.<name>}.
+     *
+     * @return the tuning keys
+     */
     public static List<ConfigKey<?>> tuningKeys() {
         return Collections.unmodifiableList(TUNING);
     }
 
-    /** Old names still accepted for renamed keys (flag {@code --<old>}, variable {@code TALLY_<OLD>}). */
+    /**
+     * Old names still accepted for renamed keys (flag {@code --<old>}, variable {@code TALLY_<OLD>}).
+     *
+     * @return the key of each old name
+     */
     public static Map<String, ConfigKey<?>> deprecatedNames() {
         return Collections.unmodifiableMap(DEPRECATED_NAMES);
     }
@@ -207,20 +292,40 @@ public final class TallyConfig {
         return all;
     }
 
-    /** Defaults overridden by the given environment (e.g. {@code System.getenv()}). */
+    /**
+     * Defaults overridden by the {@code TALLY_*} variables of an environment.
+     *
+     * @param env the environment, e.g. {@code System.getenv()}
+     * @return the validated configuration
+     * @throws ConfigException naming the first invalid value
+     */
     public static TallyConfig fromEnv(Map<String, String> env) {
         return builder().env(env).build();
     }
 
+    /**
+     * Every key at its default.
+     *
+     * @return the default configuration
+     */
     public static TallyConfig defaults() {
         return builder().build();
     }
 
+    /**
+     * Starts an empty builder: every key at its default until set.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder preloaded with this configuration's explicit values. */
+    /**
+     * A builder preloaded with this configuration's explicit values, to derive a changed copy.
+     *
+     * @return a new builder
+     */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.raw.putAll(raw);
@@ -228,32 +333,61 @@ public final class TallyConfig {
         return b;
     }
 
+    /**
+     * The value of a key: as set, else its default.
+     *
+     * @param key one of this class's constants
+     * @param <T> the key's value type
+     * @return the value
+     */
     @SuppressWarnings("unchecked")
     public <T> T get(ConfigKey<T> key) {
         return (T) values.get(key);
     }
 
+    /**
+     * Shorthand for {@code get(REDIS_URL)}.
+     *
+     * @return the Redis URL
+     */
     public String redisUrl() {
         return get(REDIS_URL);
     }
 
+    /**
+     * Shorthand for {@code get(NAMESPACE)}.
+     *
+     * @return the namespace
+     */
     public String namespace() {
         return get(NAMESPACE);
     }
 
-    /** True when the key was given (flag, environment or {@link Builder#set}) rather than left at its default. */
+    /**
+     * Whether the key was given (flag, environment or {@link Builder#set}) rather than left at its default.
+     *
+     * @param key one of this class's constants
+     * @return true when given
+     */
     public boolean isSet(ConfigKey<?> key) {
         return raw.containsKey(key);
     }
 
-    /** The configured P, or 0 when it should come from the namespace (else 16). */
+    /**
+     * The configured partition count.
+     *
+     * @return P, or 0 when it should come from the namespace (else 16)
+     */
     public int partitions() {
         return get(PARTITIONS);
     }
 
     /**
-     * The Redis password from {@code TALLY_REDIS_PASSWORD} or the password file, or null. Read when
-     * the client is built and never logged.
+     * The Redis password from {@code TALLY_REDIS_PASSWORD} or the password file. Read when the client is
+     * built and never logged.
+     *
+     * @return the password, or null when none is configured
+     * @throws ConfigException when the password file cannot be read
      */
     public String redisPassword() {
         String password = get(REDIS_PASSWORD);
@@ -268,7 +402,12 @@ public final class TallyConfig {
         return lines.isEmpty() ? "" : lines.get(0).strip();
     }
 
-    /** The effective configuration, one key per line (tuning keys last), secrets masked; for the start-up log. */
+    /**
+     * The effective configuration, one key per line with where its value came from, secrets masked; for
+     * the start-up log.
+     *
+     * @return the description
+     */
     public String describe() {
         StringBuilder sb = new StringBuilder();
         for (ConfigKey<?> key : allKeys()) {
@@ -281,8 +420,10 @@ public final class TallyConfig {
     }
 
     /**
-     * The member timeout in effect, ms: {@code member-timeout-ms}, or half the lease TTL (at least three
-     * ticks) when it is 0.
+     * The member timeout in effect: {@code member-timeout-ms}, or half the lease TTL (at least three ticks)
+     * when it is 0.
+     *
+     * @return the timeout, ms
      */
     public long memberTimeoutMs() {
         int set = get(MEMBER_TIMEOUT_MS);
@@ -340,8 +481,10 @@ public final class TallyConfig {
         }
 
         /**
-         * Takes every {@code TALLY_*} variable that names a key (or a key's deprecated name, when its
-         * own variable is not set). Flags set later win.
+         * Takes every {@code TALLY_*} variable that names a key. Flags set before win.
+         *
+         * @param env the environment, e.g. {@code System.getenv()}
+         * @return this builder
          */
         public Builder env(Map<String, String> env) {
             for (ConfigKey<?> key : KEYS) {
@@ -365,6 +508,9 @@ public final class TallyConfig {
         /**
          * Reads tuning keys from these properties ({@code tally.<name>}) instead of the JVM's system
          * properties; for tests.
+         *
+         * @param properties property name to value
+         * @return this builder
          */
         public Builder systemProperties(Map<String, String> properties) {
             Map<String, String> copy = Map.copyOf(properties);
@@ -372,7 +518,14 @@ public final class TallyConfig {
             return this;
         }
 
-        /** Sets a key from a command-line flag. Secrets are refused: they would show in {@code ps}. */
+        /**
+         * Sets a key from a command-line flag. Secrets are refused: they would show in {@code ps}.
+         *
+         * @param name  the key's name, without the leading dashes
+         * @param value the raw value
+         * @return this builder
+         * @throws ConfigException for an unknown key or a secret
+         */
         public Builder flag(String name, String value) {
             ConfigKey<?> key = byName(name);
             if (key.secret()) {
@@ -389,6 +542,14 @@ public final class TallyConfig {
             return this;
         }
 
+        /**
+         * Sets a key; the value is validated by {@link #build()}.
+         *
+         * @param key   one of the constants of {@link TallyConfig}
+         * @param value the value, or its text
+         * @param <T>   the key's value type
+         * @return this builder
+         */
         public <T> Builder set(ConfigKey<T> key, Object value) {
             raw.put(key, String.valueOf(value));
             origin.put(key, "set");
@@ -396,8 +557,11 @@ public final class TallyConfig {
         }
 
         /**
-         * Consumes {@code --key value} and {@code --key=value} pairs for known keys and returns the
-         * arguments it did not recognise, in order.
+         * Consumes {@code --key value} and {@code --key=value} pairs for known keys.
+         *
+         * @param args command-line arguments
+         * @return the arguments it did not recognise, in order
+         * @throws ConfigException for a secret given as a flag or a flag without its value
          */
         public List<String> args(String... args) {
             List<String> rest = new ArrayList<>();
@@ -420,6 +584,12 @@ public final class TallyConfig {
             return rest;
         }
 
+        /**
+         * Validates every value and builds the configuration.
+         *
+         * @return the configuration, immutable
+         * @throws ConfigException naming the first invalid value or pair of values
+         */
         public TallyConfig build() {
             Map<ConfigKey<?>, Object> values = new LinkedHashMap<>();
             Map<ConfigKey<?>, String> origins = new LinkedHashMap<>();
@@ -449,7 +619,13 @@ public final class TallyConfig {
         }
     }
 
-    /** The user's key with this name or deprecated name; a tuning key's name is refused with how to set it. */
+    /**
+     * The key of that name.
+     *
+     * @param name the key's name, without the leading dashes, e.g. {@code redis-url}
+     * @return the key
+     * @throws ConfigException when no key has that name
+     */
     public static ConfigKey<?> byName(String name) {
         ConfigKey<?> key = findByName(name);
         if (key != null) {

@@ -13,19 +13,33 @@ import java.util.Locale;
  */
 public record SeriesWindow(String name, long lengthMs, long retentionMs) {
 
-    /** Parses a window name such as {@code 1m} into a window with the given retention. */
+    /**
+     * Parses a window name such as {@code 1m} into a window with the given retention.
+     *
+     * @param name        {@code <n><unit>}, unit {@code s}, {@code m}, {@code h} or {@code d}
+     * @param retentionMs how long after its end a bucket is kept, ms
+     * @return the window
+     * @throws IllegalArgumentException when the name is not a window
+     */
     public static SeriesWindow of(String name, long retentionMs) {
         return new SeriesWindow(name, parseDuration(name), retentionMs);
     }
 
-    /** Start of the bucket holding {@code epochMs}. */
+    /**
+     * Start of the bucket holding a time.
+     *
+     * @param epochMs the time, epoch ms
+     * @return the bucket's start, epoch ms
+     */
     public long bucketStart(long epochMs) {
         return Math.floorDiv(epochMs, lengthMs) * lengthMs;
     }
 
     /**
-     * Parses {@code <n><unit>} (n 1-9999 without leading zero; unit s, m, h, d) into ms.
+     * Parses {@code <n><unit>} (n 1-9999 without leading zero; unit s, m, h, d).
      *
+     * @param s the text, e.g. {@code 48h}
+     * @return the duration, ms
      * @throws IllegalArgumentException naming what is wrong
      */
     public static long parseDuration(String s) {

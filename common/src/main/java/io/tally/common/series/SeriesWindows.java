@@ -28,6 +28,8 @@ public final class SeriesWindows {
     /**
      * Parses {@code name=retention,...}.
      *
+     * @param spec the setting, e.g. {@code 1m=48h,1h=90d}
+     * @return the windows
      * @throws IllegalArgumentException naming the broken part
      */
     public static SeriesWindows parse(String spec) {
@@ -53,16 +55,30 @@ public final class SeriesWindows {
         return new SeriesWindows(windows, spec.replace(" ", ""));
     }
 
-    /** The window of that name, or null when it is not allowed. */
+    /**
+     * The window of that name.
+     *
+     * @param name e.g. {@code 1m}
+     * @return the window, or null when it is not allowed
+     */
     public SeriesWindow get(String name) {
         return byName.get(name);
     }
 
+    /**
+     * Every allowed window, in the order of the setting.
+     *
+     * @return the windows
+     */
     public List<SeriesWindow> all() {
         return new ArrayList<>(byName.values());
     }
 
-    /** {@code name:lengthMs:retentionMs,...}: the form the apply script reads from ARGV. */
+    /**
+     * The form the apply script reads from ARGV.
+     *
+     * @return {@code name:lengthMs:retentionMs,...}
+     */
     public String scriptArg() {
         StringBuilder sb = new StringBuilder();
         for (SeriesWindow w : byName.values()) {

@@ -27,8 +27,12 @@ public record Firing(int partition, String entryId, String firingId, String trig
             FIRED_AT = "fired_at", MISSED = "missed", PARAM_PREFIX = "p.";
 
     /**
-     * Reads a firing from its stream fields.
+     * Reads a firing from its stream entry.
      *
+     * @param partition the partition whose stream holds it
+     * @param entryId   the stream entry id
+     * @param fields    the entry's fields
+     * @return the firing
      * @throws IllegalArgumentException when a required field is missing or malformed
      */
     public static Firing fromFields(int partition, String entryId, Map<String, String> fields) {

@@ -7,12 +7,22 @@ package io.tally.common.trigger;
 public final class InvalidTriggerException extends IllegalArgumentException {
     private final String field;
 
+    /**
+     * An invalid trigger field.
+     *
+     * @param field   the field at fault
+     * @param problem what is wrong and what is allowed
+     */
     public InvalidTriggerException(String field, String problem) {
         super("invalid trigger: field '" + field + "': " + problem);
         this.field = field;
     }
 
-    /** The field that was wrong, e.g. {@code every} or {@code match.country}. */
+    /**
+     * The field that was wrong.
+     *
+     * @return e.g. {@code every} or {@code match.country}
+     */
     public String field() {
         return field;
     }

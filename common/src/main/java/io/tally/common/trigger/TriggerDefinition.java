@@ -1,7 +1,8 @@
 package io.tally.common.trigger;
 
-import io.tally.common.wire.InvalidEntryException;
-import io.tally.common.wire.WireFormat;
+import io.tally.common.internal.trigger.TriggerJson;
+import io.tally.common.model.InvalidEntryException;
+import io.tally.common.internal.wire.WireFormat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
@@ -59,42 +60,113 @@ public final class TriggerDefinition {
         this.params = Collections.unmodifiableMap(new LinkedHashMap<>(b.params));
     }
 
+    /**
+     * An event trigger: fires on applied events of this type (add {@link Builder#match} to narrow it).
+     *
+     * @param eventType the event type
+     * @return a builder
+     */
     public static Builder event(String eventType) {
         return new Builder().kind(TriggerKind.EVENT).eventType(eventType);
     }
 
+    /**
+     * A threshold trigger: fires when the counter's value crosses the line.
+     *
+     * @param counter the counter
+     * @param op      {@link ThresholdOp#GTE} or {@link ThresholdOp#LTE}
+     * @param value   the threshold, within ±2^53
+     * @return a builder
+     */
     public static Builder threshold(String counter, ThresholdOp op, long value) {
         return new Builder().kind(TriggerKind.THRESHOLD).counter(counter).op(op).value(value);
     }
 
-    /** A time trigger due at {@code atMs} (epoch ms); add {@link Builder#every(long)} to repeat it. */
+    /**
+     * A time trigger due at {@code atMs}; add {@link Builder#every(Long)} to repeat it.
+     *
+     * @param atMs the first due time, epoch ms (Redis time)
+     * @return a builder
+     */
     public static Builder time(long atMs) {
         return new Builder().kind(TriggerKind.TIME).at(atMs);
     }
 
-    /** A builder of any kind, for parsers; {@link Builder#build()} checks every field. */
+    /**
+     * A builder of any kind, for parsers; {@link Builder#build()} checks every field.
+     *
+     * @return an empty builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
+    /**
+     * The kind.
+     *
+     * @return event, threshold or time
+     */
     public TriggerKind kind() { return kind; }
+    /**
+     * The mode.
+     *
+     * @return once or every
+     */
     public TriggerMode mode() { return mode; }
-    /** Event type (event triggers), else null. */
+    /**
+     * The event type (event triggers).
+     *
+     * @return the type, else null
+     */
     public String eventType() { return eventType; }
-    /** Parameters an event must carry with these exact values (event triggers), else null. */
+    /**
+     * The parameters an event must carry with these exact values (event triggers).
+     *
+     * @return the match, else null
+     */
     public Map<String, String> match() { return match; }
-    /** Counter name (threshold triggers), else null. */
+    /**
+     * The counter (threshold triggers).
+     *
+     * @return the counter's name, else null
+     */
     public String counter() { return counter; }
+    /**
+     * The comparison (threshold triggers).
+     *
+     * @return the operator, else null
+     */
     public ThresholdOp op() { return op; }
-    /** Threshold value (threshold triggers), else null. */
+    /**
+     * The threshold (threshold triggers).
+     *
+     * @return the value, else null
+     */
     public Long value() { return value; }
-    /** First due time, epoch ms (time triggers), else null. */
+    /**
+     * The first due time (time triggers).
+     *
+     * @return epoch ms, else null
+     */
     public Long at() { return at; }
-    /** Period in ms (repeating time triggers), else null. */
+    /**
+     * The period (repeating time triggers).
+     *
+     * @return ms, else null
+     */
     public Long every() { return every; }
+    /**
+     * The parameters copied into every firing as {@code p.<name>}.
+     *
+     * @return the params, possibly empty
+     */
     public Map<String, String> params() { return params; }
 
-    /** The routing key that decides the partition (null for time triggers: their id's ULID). */
+    /**
+     * The routing key that decides the partition.
+     *
+     * @return the event type or counter; null for time triggers, whose partition comes from their id's ULID
+     */
     public String routingKey() {
         return kind == TriggerKind.EVENT ? eventType : kind == TriggerKind.THRESHOLD ? counter : null;
     }
@@ -102,6 +174,7 @@ public final class TriggerDefinition {
     /**
      * Checks what depends on the clock: a {@code once} time trigger must be due after {@code nowMs}.
      *
+     * @param nowMs the current time, epoch ms
      * @throws InvalidTriggerException naming {@code at}
      */
     public void checkNotInPast(long nowMs) {
@@ -146,41 +219,117 @@ public final class TriggerDefinition {
         private Builder() {
         }
 
+        /**
+         * Sets the kind.
+         *
+         * @param kind event, threshold or time
+         * @return this builder
+         */
         public Builder kind(TriggerKind kind) { this.kind = kind; return this; }
+        /**
+         * Sets the mode (default {@code once}; time triggers take it from {@link #every(Long)}).
+         *
+         * @param mode once or every
+         * @return this builder
+         */
         public Builder mode(TriggerMode mode) { this.mode = mode; return this; }
+        /**
+         * Sets the event type (event triggers).
+         *
+         * @param eventType the type
+         * @return this builder
+         */
         public Builder eventType(String eventType) { this.eventType = eventType; return this; }
+        /**
+         * Sets the counter (threshold triggers).
+         *
+         * @param counter the counter's name
+         * @return this builder
+         */
         public Builder counter(String counter) { this.counter = counter; return this; }
+        /**
+         * Sets the comparison (threshold triggers).
+         *
+         * @param op the operator
+         * @return this builder
+         */
         public Builder op(ThresholdOp op) { this.op = op; return this; }
+        /**
+         * Sets the threshold (threshold triggers), within ±2^53.
+         *
+         * @param value the threshold
+         * @return this builder
+         */
         public Builder value(Long value) { this.value = value; return this; }
+        /**
+         * Sets the first due time (time triggers).
+         *
+         * @param atMs epoch ms, Redis time
+         * @return this builder
+         */
         public Builder at(Long atMs) { this.at = atMs; return this; }
-        /** Period in ms (at least 100); makes a time trigger repeat (mode {@code every}). */
+        /**
+         * Sets the period, which makes a time trigger repeat (mode {@code every}).
+         *
+         * @param everyMs ms, at least 100
+         * @return this builder
+         */
         public Builder every(Long everyMs) { this.every = everyMs; return this; }
 
-        /** Requires the event to carry parameter {@code name} with exactly this value. */
+        /**
+         * Requires the event to carry parameter {@code name} with exactly this value.
+         *
+         * @param name  the parameter
+         * @param value its value
+         * @return this builder
+         */
         public Builder match(String name, String value) {
             matchSet = true;
             match.put(name, value);
             return this;
         }
 
+        /**
+         * Requires the event to carry each of these parameters with exactly its value.
+         *
+         * @param all parameter names and values
+         * @return this builder
+         */
         public Builder match(Map<String, String> all) {
             matchSet = true;
             match.putAll(all);
             return this;
         }
 
-        /** A parameter copied into every firing as {@code p.<name>}. */
+        /**
+         * Adds a parameter copied into every firing as {@code p.<name>}.
+         *
+         * @param name  the parameter
+         * @param value its value
+         * @return this builder
+         */
         public Builder param(String name, String value) {
             params.put(name, value);
             return this;
         }
 
+        /**
+         * Adds parameters copied into every firing as {@code p.<name>}.
+         *
+         * @param all parameter names and values
+         * @return this builder
+         */
         public Builder params(Map<String, String> all) {
             params.putAll(all);
             return this;
         }
 
-        /** @throws InvalidTriggerException naming the first wrong field */
+        /**
+         * Checks every field and builds the definition.
+         *
+         * @return the definition, immutable
+         * @throws InvalidTriggerException naming the first wrong field
+         */
         public TriggerDefinition build() {
             if (kind == null) {
                 throw new InvalidTriggerException("kind", "missing (expected event, threshold or time)");

@@ -11,12 +11,22 @@ public enum TriggerKind {
     /** A point in (Redis server) time, optionally repeated every {@code every} ms. */
     TIME;
 
-    /** Lower-case name used in JSON, in Redis and in firings. */
+    /**
+     * Lower-case name used in JSON, in Redis and in firings.
+     *
+     * @return e.g. {@code threshold}
+     */
     public String wire() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** Parses the wire name; throws {@link InvalidTriggerException} naming {@code kind}. */
+    /**
+     * Parses the wire name.
+     *
+     * @param s {@code event}, {@code threshold} or {@code time}
+     * @return the kind
+     * @throws InvalidTriggerException naming {@code kind} for any other text
+     */
     public static TriggerKind parse(String s) {
         for (TriggerKind k : values()) {
             if (k.wire().equals(s)) {

@@ -9,10 +9,22 @@ public enum TriggerMode {
     /** Fires on every matching event, every crossing, or every period; stays active until canceled. */
     EVERY;
 
+    /**
+     * Lower-case name used in JSON and in Redis.
+     *
+     * @return {@code once} or {@code every}
+     */
     public String wire() {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * Parses the wire name.
+     *
+     * @param s {@code once} or {@code every}
+     * @return the mode
+     * @throws InvalidTriggerException naming {@code mode} for any other text
+     */
     public static TriggerMode parse(String s) {
         for (TriggerMode m : values()) {
             if (m.wire().equals(s)) {

@@ -1,5 +1,6 @@
 package io.tally.common.config;
 
+import io.tally.common.internal.config.ConfigDoc;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -19,7 +20,7 @@ class ReadmeConfigTableTest {
         String table = readme.substring(start + "<!-- config-table:start -->\n".length(), end);
         assertThat(table)
                 .as("README configuration table is stale; regenerate it with: "
-                        + "java -cp common/target/classes io.tally.common.config.ConfigDoc")
+                        + "java -cp common/target/classes io.tally.common.internal.config.ConfigDoc")
                 .isEqualTo(ConfigDoc.markdownTable());
     }
 }

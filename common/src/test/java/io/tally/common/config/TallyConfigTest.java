@@ -1,5 +1,6 @@
 package io.tally.common.config;
 
+import io.tally.common.internal.config.ConfigDoc;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package io.tally.common.trigger;
 
+import io.tally.common.internal.trigger.TriggerIds;
+import io.tally.common.internal.trigger.TriggerJson;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -55,7 +57,7 @@ class TriggerDefinitionTest {
 
     @Test
     void ids_nameThePartitionOfTheirRoutingKey() {
-        var partitioner = new io.tally.common.keys.Partitioner(16);
+        var partitioner = new io.tally.common.internal.keys.Partitioner(16);
         String id = TriggerIds.newId(TriggerDefinition.event("click").build(), partitioner, 1_700_000_000_000L);
         assertThat(TriggerIds.partitionOf(id, 16)).isEqualTo(partitioner.partitionOf("click"));
         String timeId = TriggerIds.newId(TriggerDefinition.time(5).build(), partitioner, 1_700_000_000_000L);

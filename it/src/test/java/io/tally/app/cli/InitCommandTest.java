@@ -2,9 +2,9 @@ package io.tally.app.cli;
 
 import io.tally.common.config.ConfigException;
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.Test;
@@ -65,7 +65,7 @@ class InitCommandTest {
 
         TallyConfig eight = TallyConfig.builder().set(TallyConfig.REDIS_URL, testRedis.url())
                 .set(TallyConfig.NAMESPACE, config.namespace()).set(TallyConfig.PARTITIONS, 8).build();
-        assertThatThrownBy(() -> Processor.start(eight, ProcessorMetrics.NOOP).close())
+        assertThatThrownBy(() -> Processor.start(eight, ProcessorListener.NOOP).close())
                 .isInstanceOf(ConfigException.class).hasMessageContaining("has 4 partitions");
     }
 

@@ -3,11 +3,13 @@ package io.tally.app.cli;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.model.CounterOp;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
+import io.tally.processor.internal.RedisProcessor;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
-import io.tally.producer.read.TallyReader;
+import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.producer.internal.read.RedisTallyReader;
 import io.tally.producer.read.Topic;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
@@ -46,12 +48,12 @@ class SeriesCliTest {
         url = testRedis.url();
         namespace = config.namespace();
         redis = testRedis.client();
-        processor = Processor.start(redis, config, ProcessorMetrics.NOOP);
+        processor = RedisProcessor.start(redis, config, ProcessorListener.NOOP);
         await().atMost(Duration.ofSeconds(30)).until(() -> processor.ownedPartitions().size() == 4);
         long now = System.currentTimeMillis();
         base = now - now % HOUR - 3 * HOUR;
-        TallyReader reader = TallyReader.open(redis, config);
-        try (TallyProducer producer = TallyProducer.create(redis, config, ProducerMetrics.NOOP)) {
+        RedisTallyReader reader = RedisTallyReader.open(redis, config);
+        try (TallyProducer producer = RedisTallyProducer.create(redis, false, config, ProducerMetrics.NOOP)) {
             // hour 0: 4 + 6 = 10, hour 1: nothing, hour 2: 40 - 5 = 35 (windows 1h), plus 1000 without windows.
             List<SendResult> sent = new ArrayList<>();
             for (CounterOp op : List.of(CounterOp.incr("cli.pv", 4).withTs(base).withWindows("1h"),

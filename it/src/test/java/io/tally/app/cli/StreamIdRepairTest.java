@@ -1,15 +1,17 @@
 package io.tally.app.cli;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.status.PartitionStatus;
-import io.tally.common.status.PartitionStatusReader;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.status.PartitionStatus;
+import io.tally.common.internal.status.PartitionStatusReader;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
+import io.tally.processor.internal.RedisProcessor;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
 import io.tally.producer.StreamIdsExhaustedException;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.PipelineInspector;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
@@ -59,13 +61,13 @@ class StreamIdRepairTest {
         client = redis.client();
         keys = new Keys(config.namespace());
         inspector = new PipelineInspector(client, config.namespace(), 1);
-        processor = Processor.start(client, config, new ProcessorMetrics() {
+        processor = RedisProcessor.start(client, config, new ProcessorListener() {
             @Override
             public void partitionHalted(int partition, String reason, boolean halted) {
                 halts.add(reason + "=" + halted);
             }
         });
-        producer = TallyProducer.create(client, config, ProducerMetrics.NOOP);
+        producer = RedisTallyProducer.create(client, false, config, ProducerMetrics.NOOP);
     }
 
     @AfterEach

@@ -1,10 +1,10 @@
 package io.tally.app.cli;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.keys.Partitioner;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.Partitioner;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.AfterAll;
@@ -41,7 +41,7 @@ class TallyCliTest {
         TallyConfig config = testRedis.config(4).set(TallyConfig.PROCESSOR_ID, "cli-test").build();
         url = testRedis.url();
         namespace = config.namespace();
-        processor = Processor.start(config, ProcessorMetrics.NOOP);
+        processor = Processor.start(config, ProcessorListener.NOOP);
         redis = testRedis.client();
         await().atMost(Duration.ofSeconds(30)).until(() -> processor.ownedPartitions().size() == 4);
     }

@@ -4,10 +4,11 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.common.TallyVersion;
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.app.runtime.Http;
 import io.tally.app.runtime.PrometheusText;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.producer.metrics.MicrometerProducerMetrics;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
@@ -39,7 +40,7 @@ class ProcessorMetricsEndpointTest {
         RedissonClient redis = testRedis.client();
         try (ProcessorRuntime runtime = ProcessorRuntime.start(config, 200);
              MicrometerProducerMetrics producerMetrics = new MicrometerProducerMetrics(producerRegistry, config.namespace());
-             TallyProducer producer = TallyProducer.create(redis, config, producerMetrics)) {
+             TallyProducer producer = RedisTallyProducer.create(redis, false, config, producerMetrics)) {
             String base = "http://127.0.0.1:" + runtime.httpPort();
             await().atMost(Duration.ofSeconds(30)).until(() -> Http.get(base + "/health/ready").statusCode() == 200);
 

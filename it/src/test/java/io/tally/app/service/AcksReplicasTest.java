@@ -2,15 +2,16 @@ package io.tally.app.service;
 
 import io.tally.common.config.Acks;
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.redis.Namespace;
-import io.tally.common.keys.Partitioner;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.keys.Partitioner;
 import io.tally.common.model.CounterOp;
-import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.producer.OutcomeUnknownException;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.RedisServer;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.AfterEach;
@@ -71,7 +72,7 @@ class AcksReplicasTest {
         Keys keys = new Keys(config.namespace());
         int p = new Partitioner(2).partitionOf("c");
         Namespace.create(admin, config); // as `tally init` would
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             SendResult confirmed = producer.send(CounterOp.incr("c", 1)).join();
             assertThat(confirmed.duplicate()).isFalse();
 

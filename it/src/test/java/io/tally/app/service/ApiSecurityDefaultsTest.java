@@ -5,7 +5,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.tally.common.config.ConfigException;
-import io.tally.common.config.SecretFile;
+import io.tally.common.internal.config.SecretFile;
 import io.tally.common.config.TallyConfig;
 import io.tally.producer.ProducerMetrics;
 import io.tally.app.cli.Cli;

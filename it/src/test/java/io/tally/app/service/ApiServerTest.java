@@ -2,8 +2,8 @@ package io.tally.app.service;
 
 import io.tally.common.config.ConfigException;
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.keys.Partitioner;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.Partitioner;
 import io.tally.producer.ProducerMetrics;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;

@@ -7,8 +7,8 @@ import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.keys.Partitioner;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.Partitioner;
 import io.tally.producer.ProducerMetrics;
 import io.tally.testkit.RedisServer;
 import org.junit.jupiter.api.AfterAll;
@@ -61,8 +61,8 @@ class RedisFaultsTest {
                 .set(TallyConfig.NAMESPACE, "faults").set(TallyConfig.PARTITIONS, 4)
                 .set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
                 .set(TallyConfig.API_TOKENS, TOKEN).set(TallyConfig.REDIS_TIMEOUT_MS, 1000).build();
-        redis = io.tally.common.redis.RedisClientFactory.create(config);
-        io.tally.common.redis.Namespace.create(redis, config); // as `tally init` would
+        redis = io.tally.common.internal.redis.RedisClientFactory.create(config);
+        io.tally.common.internal.redis.Namespace.create(redis, config); // as `tally init` would
         server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
         keys = new Keys(config.namespace());
         partitioner = new Partitioner(4);
@@ -98,7 +98,7 @@ class RedisFaultsTest {
      */
     private static void createNamespace() {
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
-                .until(() -> io.tally.common.redis.Namespace.create(redis, config) != null);
+                .until(() -> io.tally.common.internal.redis.Namespace.create(redis, config) != null);
     }
 
     @Test

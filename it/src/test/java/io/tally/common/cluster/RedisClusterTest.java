@@ -1,9 +1,9 @@
 package io.tally.common.cluster;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.redis.Namespace;
-import io.tally.common.redis.RedisVersion;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.redis.RedisVersion;
 import io.tally.testkit.RedisCluster;
 import io.tally.testkit.RedisServer;
 import org.junit.jupiter.api.AfterAll;

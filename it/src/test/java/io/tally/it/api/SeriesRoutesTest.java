@@ -3,9 +3,10 @@ package io.tally.it.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Partitioner;
+import io.tally.common.internal.keys.Partitioner;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
+import io.tally.processor.internal.RedisProcessor;
 import io.tally.producer.ProducerMetrics;
 import io.tally.app.service.ApiServer;
 import io.tally.app.service.ApiTokens;
@@ -57,7 +58,7 @@ class SeriesRoutesTest {
         TallyConfig config = testRedis.config(4).set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
                 .set(TallyConfig.API_TOKENS, TOKEN).set(TallyConfig.PROCESSOR_ID, "series-routes").build();
         server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
-        processor = Processor.start(redis, config, ProcessorMetrics.NOOP);
+        processor = RedisProcessor.start(redis, config, ProcessorListener.NOOP);
         await().atMost(Duration.ofSeconds(30)).until(() -> processor.ownedPartitions().size() == 4);
         long now = System.currentTimeMillis();
         base = now - now % HOUR - 2 * HOUR;

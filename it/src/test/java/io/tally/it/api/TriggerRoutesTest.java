@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tally.common.config.TallyConfig;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
+import io.tally.processor.internal.RedisProcessor;
 import io.tally.producer.ProducerMetrics;
 import io.tally.app.service.ApiServer;
 import io.tally.app.service.ApiTokens;
@@ -49,7 +50,7 @@ class TriggerRoutesTest {
         TallyConfig config = testRedis.config(4).set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
                 .set(TallyConfig.API_TOKENS, TOKEN).set(TallyConfig.PROCESSOR_ID, "trigger-routes").build();
         server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
-        processor = Processor.start(redis, config, ProcessorMetrics.NOOP);
+        processor = RedisProcessor.start(redis, config, ProcessorListener.NOOP);
         await().atMost(Duration.ofSeconds(30)).until(() -> processor.ownedPartitions().size() == 4);
     }
 

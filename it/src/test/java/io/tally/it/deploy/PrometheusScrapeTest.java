@@ -11,6 +11,7 @@ import io.tally.app.service.ServiceMetrics;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.model.CounterOp;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.producer.metrics.MicrometerProducerMetrics;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
@@ -82,7 +83,7 @@ class PrometheusScrapeTest {
         try (ProcessorRuntime runtime = ProcessorRuntime.start(config, 500);
              MicrometerProducerMetrics producerMetrics = new MicrometerProducerMetrics(serviceRegistry, config.namespace());
              ApiServer service = new ApiServer(redis, config, ApiTokens.from(config), producerMetrics, serviceRegistry);
-             TallyProducer producer = TallyProducer.create(redis, config, producerMetrics)) {
+             TallyProducer producer = RedisTallyProducer.create(redis, false, config, producerMetrics)) {
             CompletableFuture.allOf(IntStream.range(0, 200).mapToObj(i -> producer.incr("c" + (i % 7), 1))
                     .toArray(CompletableFuture[]::new)).join();
             producer.send(CounterOp.incr("c0", 1).withId("op-1")).join();

@@ -1,7 +1,9 @@
 package io.tally.it.harness;
 
 import io.tally.common.config.TallyConfig;
+import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.Pause;
 
 import java.util.List;
@@ -18,7 +20,7 @@ public final class PacedSender {
     public static <T> Thread start(TallyConfig config, List<T> items, int flushEvery, long pauseMs,
                                    BiConsumer<TallyProducer, T> send) {
         Thread thread = new Thread(() -> {
-            try (TallyProducer producer = TallyProducer.create(config)) {
+            try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
                 int n = 0;
                 for (T item : items) {
                     send.accept(producer, item);

@@ -1,16 +1,18 @@
 package io.tally.it.idempotency;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.keys.Partitioner;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.Partitioner;
 import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
 import io.tally.producer.DuplicateIdConflictException;
+import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyException;
 import io.tally.producer.TallyProducer;
 import io.tally.app.cli.Cli;
 import io.tally.app.cli.ProducerCommands;
+import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.Test;
@@ -43,7 +45,7 @@ class IdempotencyScopeTest {
         TallyConfig config = redis.config(P).build();
         String[] counters = twoNamesOnOnePartition("orders");
         RedissonClient client = redis.client();
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             SendResult first = producer.send(CounterOp.incr(counters[0], 1).withId("req-42")).join();
             SendResult second = producer.send(CounterOp.incr(counters[1], 1).withId("req-42")).join();
             assertThat(second.partition()).isEqualTo(first.partition());
@@ -59,7 +61,7 @@ class IdempotencyScopeTest {
     @Test
     void sameIdAndPayloadAgain_isADuplicateWithTheOriginalEntryId_whateverItsTs(TestRedis redis) {
         TallyConfig config = redis.config(P).build();
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             SendResult first = producer.send(CounterOp.incr("orders", 3).withId("req-1").withTs(1000)).join();
             SendResult again = producer.send(CounterOp.incr("orders", 3).withId("req-1").withTs(2000)).join();
             assertThat(again.duplicate()).isTrue();
@@ -71,7 +73,7 @@ class IdempotencyScopeTest {
     void sameIdWithAnotherPayload_isAConflictNamingIdStreamCounterAndOriginalEntry_andWritesNothing(TestRedis redis) {
         TallyConfig config = redis.config(P).build();
         RedissonClient client = redis.client();
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             SendResult first = producer.send(CounterOp.incr("orders", 3).withId("req-2")).join();
             CompletableFuture<SendResult> other = producer.send(CounterOp.incr("orders", 4).withId("req-2"));
             assertThatThrownBy(other::join).isInstanceOf(CompletionException.class).cause()
@@ -98,7 +100,7 @@ class IdempotencyScopeTest {
     @Test
     void withinOnePipeline_aRepeatIsADuplicateAndAnotherPayloadAConflict(TestRedis redis) {
         TallyConfig config = redis.config(1).set(TallyConfig.PRODUCER_LINGER_MS, 200).build();
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             List<CompletableFuture<SendResult>> sends = List.of(
                     producer.send(CounterOp.incr("a", 1)),
                     producer.send(CounterOp.incr("a", 2).withId("x")),
@@ -123,7 +125,7 @@ class IdempotencyScopeTest {
         Map<String, String> ba = new LinkedHashMap<>();
         ba.put("b", "2");
         ba.put("a", "1");
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             SendResult first = producer.emit(new Event(types[0], ab, "ev-1", null)).join();
             SendResult otherType = producer.emit(new Event(types[1], ab, "ev-1", null)).join();
             assertThat(otherType.duplicate()).isFalse();

@@ -1,17 +1,20 @@
 package io.tally.it.pipeline;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.redis.LuaScript;
-import io.tally.common.redis.Namespace;
-import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.internal.redis.LuaScript;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.common.trigger.ThresholdOp;
 import io.tally.common.trigger.Trigger;
 import io.tally.common.trigger.TriggerDefinition;
 import io.tally.common.trigger.TriggerMode;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
+import io.tally.processor.internal.RedisProcessor;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.producer.triggers.TriggerClient;
 import io.tally.testkit.PipelineInspector;
 import io.tally.testkit.RealRedisExtension;
@@ -51,11 +54,11 @@ class FastPathTest {
         RedissonClient redis = testRedis.client();
         Workload workload = Workload.random(7, 30_000, 200);
         RecordingMetrics metrics = new RecordingMetrics();
-        try (TallyProducer producer = TallyProducer.create(redis, config, ProducerMetrics.NOOP)) {
+        try (TallyProducer producer = RedisTallyProducer.create(redis, false, config, ProducerMetrics.NOOP)) {
             workload.ops().forEach(producer::send);
             producer.flush();
         }
-        try (Processor processor = Processor.start(redis, config, metrics)) {
+        try (Processor processor = RedisProcessor.start(redis, config, metrics)) {
             PipelineInspector inspector = new PipelineInspector(redis, config.namespace(), P);
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 assertThat(inspector.checkpointMismatches()).isEmpty();
@@ -109,8 +112,8 @@ class FastPathTest {
                     .set(TallyConfig.PARTITIONS, P).set(TallyConfig.FAST_PATH_MIN_READ, fastPathMinRead).build();
             RedissonClient redis = RedisClientFactory.create(config);
             Namespace.create(redis, config);
-            try (TallyProducer producer = TallyProducer.create(redis, config, ProducerMetrics.NOOP);
-                 Processor processor = Processor.start(redis, config, ProcessorMetrics.NOOP)) {
+            try (TallyProducer producer = RedisTallyProducer.create(redis, false, config, ProducerMetrics.NOOP);
+                 Processor processor = RedisProcessor.start(redis, config, ProcessorListener.NOOP)) {
                 PipelineInspector inspector = new PipelineInspector(redis, config.namespace(), P);
                 producer.incr("trickle", 1).join();
                 await().atMost(Duration.ofSeconds(20)).until(() -> inspector.counters().getOrDefault("trickle", 0L) == 1L);
@@ -146,10 +149,10 @@ class FastPathTest {
                 .set(TallyConfig.FAST_PATH_MIN_READ, fastPathMinRead).build();
         RedissonClient redis = testRedis.client();
         RecordingMetrics metrics = new RecordingMetrics();
-        TriggerClient triggers = TriggerClient.create(redis, config, InstantSource.system());
+        TriggerClient triggers = RedisTriggerClient.create(redis, config, InstantSource.system());
         Trigger gte = triggers.create(TriggerDefinition.threshold("temp", ThresholdOp.GTE, 1000)
                 .mode(TriggerMode.EVERY).build());
-        try (TallyProducer producer = TallyProducer.create(redis, config, ProducerMetrics.NOOP)) {
+        try (TallyProducer producer = RedisTallyProducer.create(redis, false, config, ProducerMetrics.NOOP)) {
             producer.set("temp", 500);
             for (int i = 0; i < 5; i++) {
                 producer.incr("temp", 600);
@@ -157,7 +160,7 @@ class FastPathTest {
             }
             producer.flush();
         }
-        try (Processor processor = Processor.start(redis, config, metrics)) {
+        try (Processor processor = RedisProcessor.start(redis, config, metrics)) {
             await().atMost(Duration.ofSeconds(20)).until(() -> triggers.get(gte.id()).orElseThrow().fireCount() == 5);
             PipelineInspector inspector = new PipelineInspector(redis, config.namespace(), P);
             await().atMost(Duration.ofSeconds(20)).until(() -> inspector.counters().getOrDefault("temp", 0L) == 500L
@@ -167,7 +170,7 @@ class FastPathTest {
     }
 
     /** Counts what the apply path reports. */
-    private static final class RecordingMetrics implements ProcessorMetrics {
+    private static final class RecordingMetrics implements ProcessorListener {
         final AtomicLong applied = new AtomicLong();
         final Map<String, AtomicLong> perEntry = new ConcurrentHashMap<>();
 

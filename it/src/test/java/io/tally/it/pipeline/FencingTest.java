@@ -1,7 +1,9 @@
 package io.tally.it.pipeline;
 
 import io.tally.common.config.TallyConfig;
+import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.PipelineInspector;
 import io.tally.testkit.ProcessorProcess;
 import io.tally.testkit.RealRedisExtension;
@@ -43,7 +45,7 @@ class FencingTest {
         List<String> args = List.of("--lease-ttl-ms", "1500", "--tick-ms", "100");
         Workload workload = Workload.random(99, 60_000, 300);
         RedissonClient client = redis.client();
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             PipelineInspector inspector = new PipelineInspector(client, config.namespace(), P);
             Pair pair = startFirstThenSecond(redis, config, args, inspector);
             ProcessorProcess first = pair.first();
@@ -79,7 +81,7 @@ class FencingTest {
         List<String> args = List.of("--lease-ttl-ms", "60000", "--member-timeout-ms", "1000", "--tick-ms", "100");
         Workload workload = Workload.random(7, 30_000, 200);
         RedissonClient client = redis.client();
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             PipelineInspector inspector = new PipelineInspector(client, config.namespace(), P);
             Pair pair = startFirstThenSecond(redis, config, args, inspector);
             ProcessorProcess first = pair.first();

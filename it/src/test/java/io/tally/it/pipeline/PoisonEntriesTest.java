@@ -1,10 +1,10 @@
 package io.tally.it.pipeline;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.keys.Partitioner;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.Partitioner;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
 import io.tally.testkit.PipelineInspector;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
@@ -44,7 +44,7 @@ class PoisonEntriesTest {
         client = redis.client();
         keys = new Keys(config.namespace());
         inspector = new PipelineInspector(client, config.namespace(), P);
-        processor = Processor.start(config, ProcessorMetrics.NOOP);
+        processor = Processor.start(config, ProcessorListener.NOOP);
     }
 
     @AfterEach

@@ -2,7 +2,7 @@ package io.tally.it.pipeline;
 
 import io.tally.common.config.TallyConfig;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
 import io.tally.testkit.Pause;
 import io.tally.testkit.PipelineInspector;
 import io.tally.testkit.RealRedisExtension;
@@ -44,7 +44,7 @@ class RebalanceTest {
         Map<Integer, Long> unownedSince = new HashMap<>();
         long[] longestUnowned = {0};
 
-        running.add(Processor.start(config, ProcessorMetrics.NOOP));
+        running.add(Processor.start(config, ProcessorListener.NOOP));
         awaitBalanced(running, 1);
 
         Thread sampler = new Thread(() -> {
@@ -71,9 +71,9 @@ class RebalanceTest {
         });
         sampler.start();
         try {
-            running.add(Processor.start(config, ProcessorMetrics.NOOP));
+            running.add(Processor.start(config, ProcessorListener.NOOP));
             awaitBalanced(running, 2);
-            running.add(Processor.start(config, ProcessorMetrics.NOOP));
+            running.add(Processor.start(config, ProcessorListener.NOOP));
             awaitBalanced(running, 3);
             Set<Integer> keptByFirst = running.get(0).ownedPartitions();
             Processor leaving = running.remove(1);

@@ -2,8 +2,10 @@ package io.tally.it.pipeline;
 
 import io.tally.common.config.TallyConfig;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
+import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.PipelineInspector;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
@@ -38,7 +40,7 @@ class SeedScenarioTest {
     void fourProcessorsApplyEveryOperationExactlyOnce(TestRedis redis) throws Exception {
         TallyConfig config = redis.config(8).set(TallyConfig.LEASE_TTL_MS, 2000).build();
         for (int i = 0; i < 4; i++) {
-            closeables.add(Processor.start(config, ProcessorMetrics.NOOP));
+            closeables.add(Processor.start(config, ProcessorListener.NOOP));
         }
         playSeedScenario(config);
         assertSevenAndAllAcknowledged(redis, config);
@@ -49,13 +51,13 @@ class SeedScenarioTest {
         TallyConfig config = redis.config(8).set(TallyConfig.LEASE_TTL_MS, 2000).build();
         playSeedScenario(config);
         for (int i = 0; i < 4; i++) {
-            closeables.add(Processor.start(config, ProcessorMetrics.NOOP));
+            closeables.add(Processor.start(config, ProcessorListener.NOOP));
         }
         assertSevenAndAllAcknowledged(redis, config);
     }
 
     private static void playSeedScenario(TallyConfig config) {
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             for (int i = 0; i < 1000; i++) {
                 producer.incr("page:home", 1);
             }
@@ -74,7 +76,7 @@ class SeedScenarioTest {
         RedissonClient client = redis.client();
         closeables.add(client::shutdown);
         PipelineInspector inspector = new PipelineInspector(client, config.namespace(), 8);
-        int partition = new io.tally.common.keys.Partitioner(8).partitionOf("page:home");
+        int partition = new io.tally.common.internal.keys.Partitioner(8).partitionOf("page:home");
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             assertThat(inspector.checkpointMismatches()).isEmpty();
             assertThat(inspector.counter("page:home", partition)).isEqualTo(7);

@@ -2,7 +2,7 @@ package io.tally.it.resilience;
 
 import io.tally.it.resilience.AclScenario.RedisUser;
 import io.tally.it.resilience.AclScenario.Role;
-import io.tally.common.redis.LuaScript;
+import io.tally.common.internal.redis.LuaScript;
 import io.tally.testkit.RedisServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;

@@ -4,15 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tally.common.config.Acks;
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.keys.Partitioner;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.Partitioner;
 import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
-import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.common.trigger.Firing;
 import io.tally.common.trigger.TriggerKind;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
 import io.tally.app.cli.TallyMain;
 import io.tally.producer.OutcomeUnknownException;
 import io.tally.producer.ProducerMetrics;
@@ -22,6 +22,8 @@ import io.tally.producer.firings.FiringsConsumer;
 import io.tally.app.service.ApiServer;
 import io.tally.app.service.ApiTokens;
 import io.tally.app.service.ServiceMetrics;
+import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.producer.internal.triggers.RedisFiringsConsumer;
 import org.redisson.api.RedissonClient;
 
 import java.io.IOException;
@@ -151,7 +153,7 @@ final class AclScenario {
         assertThat(cli(producerUser, "trigger", "list")).contains(triggerIds.get("threshold"));
 
         TallyConfig config = config(producerUser);
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             List<CompletableFuture<SendResult>> sends = new ArrayList<>();
             sends.add(producer.incr("acl.c1", 3));
             sends.add(producer.send(CounterOp.incr("acl.c1", 2).withId("lib-1")));
@@ -170,8 +172,8 @@ final class AclScenario {
         add("acl.c1", 5);
         add("acl.s", 3);
         // acks=replicas with no replica: written, outcome unknown (WAIT)
-        try (TallyProducer replicas = TallyProducer.create(config.toBuilder().set(TallyConfig.ACKS, Acks.REPLICAS)
-                .set(TallyConfig.SEND_TIMEOUT_MS, 500L).build())) {
+        try (TallyProducer replicas = RedisTallyProducer.create(config.toBuilder().set(TallyConfig.ACKS, Acks.REPLICAS)
+                .set(TallyConfig.SEND_TIMEOUT_MS, 500L).build(), ProducerMetrics.NOOP)) {
             CompletableFuture<SendResult> send = replicas.send(CounterOp.incr("acl.w", 1).withId("w-1"));
             replicas.flush();
             assertThatThrownBy(send::join).isInstanceOf(CompletionException.class)
@@ -263,7 +265,7 @@ final class AclScenario {
         // trigger's always fails (dead-lettered after two deliveries)
         Set<String> seen = ConcurrentHashMap.newKeySet();
         RedissonClient redis = RedisClientFactory.create(config);
-        try (FiringsConsumer consumer = FiringsConsumer.builder(redis, config, "acl-billing", f -> handle(f, seen))
+        try (FiringsConsumer consumer = RedisFiringsConsumer.builder(redis, config, "acl-billing", f -> handle(f, seen))
                 .claimIdle(Duration.ofMillis(200)).maxDeliveries(2).pollInterval(Duration.ofMillis(20)).start()) {
             await().atMost(Duration.ofSeconds(15)).until(() -> consumer.handled() == 5 && consumer.deadLettered() == 1);
         } finally {
@@ -304,7 +306,7 @@ final class AclScenario {
     }
 
     /** Tells when housekeeping has run. */
-    private static final class HousekeepingSeen implements ProcessorMetrics {
+    private static final class HousekeepingSeen implements ProcessorListener {
         final AtomicLong seriesBuckets = new AtomicLong();
         final AtomicLong inputTrimmed = new AtomicLong();
 
@@ -322,7 +324,7 @@ final class AclScenario {
     }
 
     private void restoreAfterFlushAll() throws InterruptedException {
-        try (Processor processor = Processor.start(config(processorUser), ProcessorMetrics.NOOP)) {
+        try (Processor processor = Processor.start(config(processorUser), ProcessorListener.NOOP)) {
             await().atMost(Duration.ofSeconds(10)).until(() -> processor.ownedPartitions().size() == PARTITIONS);
             admin.call("FLUSHALL");
             Thread.sleep(1_500);
@@ -330,7 +332,7 @@ final class AclScenario {
     }
 
     private void haltOnAnUnknownVersion() {
-        try (Processor processor = Processor.start(config(processorUser), ProcessorMetrics.NOOP)) {
+        try (Processor processor = Processor.start(config(processorUser), ProcessorListener.NOOP)) {
             await().atMost(Duration.ofSeconds(10)).until(() -> !processor.haltedPartitions().isEmpty());
             assertThat(processor.haltedPartitions()).containsOnlyKeys(0);
         }

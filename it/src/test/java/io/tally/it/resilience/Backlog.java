@@ -1,7 +1,7 @@
 package io.tally.it.resilience;
 
-import io.tally.common.keys.Keys;
-import io.tally.common.redis.LuaScript;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.LuaScript;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 

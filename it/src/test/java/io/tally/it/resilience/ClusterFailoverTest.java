@@ -2,10 +2,12 @@ package io.tally.it.resilience;
 
 import io.tally.common.config.Acks;
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
+import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.Pause;
 import io.tally.testkit.RedisCluster;
 import io.tally.testkit.RedisServer;
@@ -69,9 +71,9 @@ class ClusterFailoverTest {
         TallyConfig config = cluster.config(P).set(TallyConfig.ACKS, acks).set(TallyConfig.SEND_TIMEOUT_MS, 5000L)
                 .set(TallyConfig.LEASE_TTL_MS, 10_000).build();
         Keys keys = new Keys(config.namespace());
-        try (Processor a = Processor.start(config, ProcessorMetrics.NOOP);
-             Processor b = Processor.start(config, ProcessorMetrics.NOOP);
-             TallyProducer producer = TallyProducer.create(config);
+        try (Processor a = Processor.start(config, ProcessorListener.NOOP);
+             Processor b = Processor.start(config, ProcessorListener.NOOP);
+             TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP);
              AckedWorkload load = new AckedWorkload(producer, "f", 200, true, 1500)) {
             await().atMost(Duration.ofSeconds(20)).until(() -> a.ready() && b.ready()
                     && a.ownedPartitions().size() + b.ownedPartitions().size() == P);

@@ -1,18 +1,21 @@
 package io.tally.it.resilience;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
-import io.tally.common.redis.LuaScript;
-import io.tally.common.redis.Namespace;
+import io.tally.common.internal.redis.LuaScript;
+import io.tally.common.internal.redis.Namespace;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
-import io.tally.processor.worker.Housekeeping;
-import io.tally.processor.worker.Retention;
+import io.tally.processor.ProcessorListener;
+import io.tally.processor.internal.worker.Housekeeping;
+import io.tally.processor.internal.worker.Retention;
 import io.tally.producer.BackpressureException;
+import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.testkit.RedisCluster;
 import io.tally.testkit.RedisServer;
 import org.junit.jupiter.api.AfterAll;
@@ -70,9 +73,9 @@ class ClusterPipelineTest {
         TallyConfig config = cluster.config(P).set(TallyConfig.LEASE_TTL_MS, 3000).build();
         Keys keys = new Keys(config.namespace());
         Map<String, Long> model = new HashMap<>();
-        try (Processor a = Processor.start(config, ProcessorMetrics.NOOP);
-             Processor b = Processor.start(config, ProcessorMetrics.NOOP);
-             TallyProducer producer = TallyProducer.create(config)) {
+        try (Processor a = Processor.start(config, ProcessorListener.NOOP);
+             Processor b = Processor.start(config, ProcessorListener.NOOP);
+             TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             List<CompletableFuture<?>> sends = new ArrayList<>();
             for (int i = 0; i < 20_000; i++) {
                 String counter = "c" + (i % 97);
@@ -119,7 +122,7 @@ class ClusterPipelineTest {
             admin.getStream(keys.events(p), StringCodec.INSTANCE).add(
                     org.redisson.api.stream.StreamAddArgs.entries(Map.of("id", "e{1}:*")));
             assertThat((List<Object>) run("backlog", keys.inputStreams(p))).containsExactly(1L, 1L);
-            List<?> applied = (List<Object>) run("apply", io.tally.processor.worker.ApplyRound.applyKeys(keys, p)
+            List<?> applied = (List<Object>) run("apply", io.tally.processor.internal.worker.ApplyRound.applyKeys(keys, p)
                     .stream().map(String::valueOf).toList(), me, "c1", p, P, 100, ">", ">");
             assertThat(applied.get(0)).isEqualTo("OK");
             assertThat(applied.get(1)).as("ops state on partition %d", p).isEqualTo("OK");
@@ -142,8 +145,8 @@ class ClusterPipelineTest {
             all.add(p);
         }
         // the status reader pipelines partition_status.lua over every partition (lag metrics, `tally status`)
-        assertThat(new io.tally.common.status.PartitionStatusReader(admin, keys, P).read()).hasSize(P);
-        Housekeeping housekeeping = new Housekeeping(admin, keys, me, 0, 0, Retention.FOREVER, ProcessorMetrics.NOOP);
+        assertThat(new io.tally.common.internal.status.PartitionStatusReader(admin, keys, P).read()).hasSize(P);
+        Housekeeping housekeeping = new Housekeeping(admin, keys, me, 0, 0, Retention.FOREVER, ProcessorListener.NOOP);
         housekeeping.load();
         Set<Integer> lost = new HashSet<>();
         housekeeping.run(all, List.of(me), lost::add);
@@ -153,7 +156,7 @@ class ClusterPipelineTest {
     @Test
     void backpressureWorksOnTheCluster() {
         TallyConfig config = cluster.config(P).set(TallyConfig.BACKLOG_LIMIT, 50L).build();
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             // no processor runs: the backlog of the partition of "hot" grows until sends are refused
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
                 Throwable t = catchThrowable(() -> producer.incr("hot", 1).get(5, TimeUnit.SECONDS));
@@ -166,11 +169,11 @@ class ClusterPipelineTest {
     void triggersFiringsAndTheirScriptsWorkOnTheCluster() throws Exception {
         TallyConfig config = cluster.config(P).set(TallyConfig.TICK_MS, 100).build();
         java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        try (Processor a = Processor.start(config, ProcessorMetrics.NOOP);
-             Processor b = Processor.start(config, ProcessorMetrics.NOOP);
-             TallyProducer producer = TallyProducer.create(config);
-             io.tally.producer.triggers.TriggerClient triggers = io.tally.producer.triggers.TriggerClient.create(config);
-             io.tally.producer.firings.FiringsConsumer consumer = io.tally.producer.firings.FiringsConsumer
+        try (Processor a = Processor.start(config, ProcessorListener.NOOP);
+             Processor b = Processor.start(config, ProcessorListener.NOOP);
+             TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP);
+             io.tally.producer.triggers.TriggerClient triggers = RedisTriggerClient.create(config);
+             io.tally.producer.firings.FiringsConsumer consumer = io.tally.producer.internal.triggers.RedisFiringsConsumer
                      .builder(admin, config, "alerts", f -> seen.add(f.triggerId())).start()) {
             await().atMost(Duration.ofSeconds(20)).until(() -> a.ownedPartitions().size() + b.ownedPartitions().size() == P);
             var onEvent = triggers.create(io.tally.common.trigger.TriggerDefinition.event("signup").build());

@@ -1,6 +1,6 @@
 package io.tally.it.resilience;
 
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 

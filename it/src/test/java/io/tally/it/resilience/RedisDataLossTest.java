@@ -1,12 +1,14 @@
 package io.tally.it.resilience;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.keys.Partitioner;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.Partitioner;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
 import io.tally.app.cli.TallyMain;
+import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.RedisServer;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.AfterEach;
@@ -47,7 +49,7 @@ class RedisDataLossTest {
         assertThat(new Partitioner(16).partitionOf("c")).isEqualTo(15);
         StateMetrics metrics = new StateMetrics();
         try (Processor processor = Processor.start(config, metrics);
-             TallyProducer producer = TallyProducer.create(config)) {
+             TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             await().atMost(Duration.ofSeconds(10)).until(() -> processor.ready() && processor.ownedPartitions().size() == 1);
             producer.incr("before", 1).get(5, TimeUnit.SECONDS);
             await().atMost(Duration.ofSeconds(5)).until(() -> "1".equals(hget(keys.counters(0), "before")));
@@ -100,7 +102,7 @@ class RedisDataLossTest {
         Keys keys = new Keys(config.namespace());
         StateMetrics metrics = new StateMetrics();
         try (Processor processor = Processor.start(config, metrics);
-             TallyProducer producer = TallyProducer.create(config)) {
+             TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             await().atMost(Duration.ofSeconds(10)).until(() -> processor.ready() && processor.ownedPartitions().size() == 1);
             producer.incr("e", 1).get(5, TimeUnit.SECONDS);
             await().atMost(Duration.ofSeconds(5)).until(() -> "1".equals(hget(keys.counters(0), "e")));
@@ -157,7 +159,7 @@ class RedisDataLossTest {
     }
 
     /** Records the state-lost counts and the paused flags. */
-    private static final class StateMetrics implements ProcessorMetrics {
+    private static final class StateMetrics implements ProcessorListener {
         final Map<String, AtomicInteger> stateLost = new ConcurrentHashMap<>(Map.of(
                 "meta", new AtomicInteger(), "group", new AtomicInteger()));
         final Map<String, AtomicInteger> paused = new ConcurrentHashMap<>(Map.of("eviction_policy", new AtomicInteger()));

@@ -1,13 +1,15 @@
 package io.tally.it.resilience;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
 import io.tally.producer.OutcomeUnknownException;
+import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyException;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.Pause;
 import io.tally.testkit.RedisServer;
 import io.tally.testkit.TestRedis;
@@ -63,8 +65,8 @@ class RedisRestartTest {
         server = RedisServer.start("--appendonly", "yes", "--appendfsync", "always");
         TallyConfig config = config().build();
         Keys keys = new Keys(config.namespace());
-        try (Processor processor = Processor.start(config, ProcessorMetrics.NOOP);
-             TallyProducer producer = TallyProducer.create(config);
+        try (Processor processor = Processor.start(config, ProcessorListener.NOOP);
+             TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP);
              AckedWorkload load = new AckedWorkload(producer, "d", 50, true, 1500)) {
             Pause.ms(2000);
             long ackedBefore = load.acked();
@@ -90,8 +92,8 @@ class RedisRestartTest {
         server = RedisServer.start("--appendonly", "yes", "--appendfsync", "always");
         TallyConfig config = config().build();
         Keys keys = new Keys(config.namespace());
-        try (Processor processor = Processor.start(config, ProcessorMetrics.NOOP);
-             TallyProducer producer = TallyProducer.create(config);
+        try (Processor processor = Processor.start(config, ProcessorListener.NOOP);
+             TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP);
              AckedWorkload load = new AckedWorkload(producer, "o", 50, true, 500)) {
             await().atMost(Duration.ofSeconds(10)).until(processor::ready);
             Pause.ms(1000);
@@ -147,7 +149,7 @@ class RedisRestartTest {
         final RedissonClient redis;
 
         AdminClient(RedisServer server) {
-            this.redis = io.tally.common.redis.RedisClientFactory.create(
+            this.redis = io.tally.common.internal.redis.RedisClientFactory.create(
                     TallyConfig.builder().set(TallyConfig.REDIS_URL, server.url()).build());
         }
 

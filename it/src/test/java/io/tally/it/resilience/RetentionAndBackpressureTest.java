@@ -1,15 +1,17 @@
 package io.tally.it.resilience;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.redis.Namespace;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.Namespace;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
-import io.tally.processor.worker.Housekeeping;
-import io.tally.processor.worker.Retention;
+import io.tally.processor.ProcessorListener;
+import io.tally.processor.internal.worker.Housekeeping;
+import io.tally.processor.internal.worker.Retention;
 import io.tally.producer.BackpressureException;
+import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.RedisServer;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.AfterAll;
@@ -73,7 +75,7 @@ class RetentionAndBackpressureTest {
         TallyConfig config = config(1).build();
         Keys keys = new Keys(config.namespace());
         RStream<String, String> ops = admin.getStream(keys.ops(0), StringCodec.INSTANCE);
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             ops.createGroup(StreamCreateGroupArgs.name("audit").id(StreamMessageId.ALL).makeStream());
             List<CompletableFuture<SendResult>> sends = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
@@ -81,14 +83,14 @@ class RetentionAndBackpressureTest {
             }
             sends.forEach(CompletableFuture::join);
         }
-        try (Processor processor = Processor.start(config, ProcessorMetrics.NOOP)) {
+        try (Processor processor = Processor.start(config, ProcessorListener.NOOP)) {
             await().atMost(Duration.ofSeconds(20)).until(() ->
                     "100".equals(admin.getMap(keys.counters(0), StringCodec.INSTANCE).get("c")));
             assertThat(processor.ready()).isTrue();
         }
         // the processor is gone and its lease released; housekeeping runs here under a lease of its own
         admin.getBucket(keys.lease(0), StringCodec.INSTANCE).set("hk:1");
-        Housekeeping housekeeping = new Housekeeping(admin, keys, "hk:1", 0, 60_000, Retention.FOREVER, ProcessorMetrics.NOOP);
+        Housekeeping housekeeping = new Housekeeping(admin, keys, "hk:1", 0, 60_000, Retention.FOREVER, ProcessorListener.NOOP);
         housekeeping.load();
 
         trim(housekeeping);
@@ -131,7 +133,7 @@ class RetentionAndBackpressureTest {
         Map<String, Long> model = new HashMap<>();
         long accepted = 0;
         long rejected = 0;
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (rejected < 1000 && System.nanoTime() < deadline) {
                 List<CompletableFuture<SendResult>> batch = new ArrayList<>();
@@ -163,7 +165,7 @@ class RetentionAndBackpressureTest {
         assertThat(accepted).isGreaterThanOrEqualTo(limit * partitions).isLessThan(limit * partitions * 25);
         assertThat(usedMemory).isLessThan(MAXMEMORY / 4);
 
-        try (Processor processor = Processor.start(config, ProcessorMetrics.NOOP)) {
+        try (Processor processor = Processor.start(config, ProcessorListener.NOOP)) {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                     assertThat(Counters.read(admin, keys, partitions)).isEqualTo(model));
             assertThat(processor.ready()).isTrue();

@@ -1,6 +1,6 @@
 package io.tally.it.resilience;
 
-import io.tally.common.redis.LuaScript;
+import io.tally.common.internal.redis.LuaScript;
 
 import java.io.BufferedReader;
 import java.io.IOException;

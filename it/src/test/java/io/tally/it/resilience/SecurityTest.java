@@ -2,13 +2,15 @@ package io.tally.it.resilience;
 
 import io.tally.common.config.ConfigException;
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.common.model.CounterOp;
-import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
 import io.tally.it.resilience.AclScenario.Role;
-import io.tally.producer.CounterSeries;
+import io.tally.producer.ProducerMetrics;
+import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.producer.internal.read.CounterSeries;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
 import io.tally.testkit.RedisServer;
@@ -138,7 +140,7 @@ class SecurityTest {
         assertThat(server.cli("INFO", "stats")).containsPattern("total_connections_received:[1-9]");
 
         TallyConfig wrongCa = config.toBuilder().set(TallyConfig.REDIS_TLS_CA_FILE, other.caCert().toString()).build();
-        assertThatThrownBy(() -> Processor.start(wrongCa, ProcessorMetrics.NOOP).close())
+        assertThatThrownBy(() -> Processor.start(wrongCa, ProcessorListener.NOOP).close())
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("TLS")
                 .hasMessageContaining(other.caCert().toString())
@@ -153,8 +155,8 @@ class SecurityTest {
                                     Runnable whileRunning) {
         Keys keys = new Keys(processorConfig.namespace());
         Map<String, Long> model = new HashMap<>();
-        try (Processor processor = Processor.start(processorConfig, ProcessorMetrics.NOOP);
-             TallyProducer producer = TallyProducer.create(producerConfig);
+        try (Processor processor = Processor.start(processorConfig, ProcessorListener.NOOP);
+             TallyProducer producer = RedisTallyProducer.create(producerConfig, ProducerMetrics.NOOP);
              CounterSeries series = CounterSeries.create(producerConfig)) {
             List<CompletableFuture<SendResult>> sends = new ArrayList<>();
             for (int i = 0; i < 2000; i++) {

@@ -1,15 +1,18 @@
 package io.tally.it.series;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.keys.Partitioner;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.Partitioner;
 import io.tally.common.model.CounterOp;
 import io.tally.common.series.SeriesWindows;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
-import io.tally.producer.CounterSeries;
+import io.tally.processor.ProcessorListener;
+import io.tally.producer.ProducerMetrics;
+import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.producer.internal.read.CounterSeries;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.read.SeriesBucket;
 import io.tally.testkit.PipelineInspector;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
@@ -51,7 +54,7 @@ class SeriesAndUniqueTest {
 
     private final Map<String, AtomicLong> late = new ConcurrentHashMap<>();
     private final AtomicLong expired = new AtomicLong();
-    private final ProcessorMetrics metrics = new ProcessorMetrics() {
+    private final ProcessorListener metrics = new ProcessorListener() {
         @Override
         public void lateWindowEntries(String window, int count) {
             late.computeIfAbsent(window, w -> new AtomicLong()).addAndGet(count);
@@ -125,8 +128,8 @@ class SeriesAndUniqueTest {
         awaitApplied();
         long today = idMs - idMs % DAY;
         assertThat(reader.series("clock", "1d", today, today + 3 * DAY))
-                .containsExactly(new CounterSeries.Bucket(today, 7), new CounterSeries.Bucket(today + DAY, 0),
-                        new CounterSeries.Bucket(today + 2 * DAY, 0));
+                .containsExactly(new SeriesBucket(today, 7), new SeriesBucket(today + DAY, 0),
+                        new SeriesBucket(today + 2 * DAY, 0));
     }
 
     @Test
@@ -190,7 +193,7 @@ class SeriesAndUniqueTest {
         assertThat(keysLike(keys.hllBucketPrefix(p) + "1s:*")).isEmpty();
         assertThat(expired.get()).isEqualTo(2);
         long now = System.currentTimeMillis();
-        assertThat(reader.series("r", "1m", now - MIN, now + 1)).extracting(CounterSeries.Bucket::value).contains(3L);
+        assertThat(reader.series("r", "1m", now - MIN, now + 1)).extracting(SeriesBucket::value).contains(3L);
         assertThat(reader.unique("r")).isEqualTo(1);
     }
 
@@ -239,8 +242,8 @@ class SeriesAndUniqueTest {
 
     private void assertSeries(SeriesModel model, String counter, String window, long from, long to) {
         Map<Long, Long> expected = model.buckets(window, counter);
-        List<CounterSeries.Bucket> buckets = reader.series(counter, window, from, to);
-        for (CounterSeries.Bucket bucket : buckets) {
+        List<SeriesBucket> buckets = reader.series(counter, window, from, to);
+        for (SeriesBucket bucket : buckets) {
             assertThat(bucket.value()).as("%s %s bucket %d", counter, window, bucket.start())
                     .isEqualTo(expected.getOrDefault(bucket.start(), 0L));
         }
@@ -249,7 +252,7 @@ class SeriesAndUniqueTest {
     }
 
     private List<SendResult> send(List<CounterOp> ops) {
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             List<java.util.concurrent.CompletableFuture<SendResult>> futures = new ArrayList<>();
             ops.forEach(op -> futures.add(producer.send(op)));
             producer.flush();

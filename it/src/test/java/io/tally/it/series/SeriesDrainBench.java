@@ -3,8 +3,10 @@ package io.tally.it.series;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.model.CounterOp;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
+import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.PipelineInspector;
 import io.tally.testkit.RedisServer;
 import io.tally.testkit.TestRedis;
@@ -37,7 +39,7 @@ public final class SeriesDrainBench {
         TallyConfig config = TallyConfig.builder().set(TallyConfig.REDIS_URL, url)
                 .set(TallyConfig.NAMESPACE, TestRedis.uniqueNamespace()).set(TallyConfig.PARTITIONS, P).build();
         Random random = new Random(1);
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             for (int i = 0; i < n; i++) {
                 CounterOp op = CounterOp.incr("page:" + random.nextInt(1_000), 1);
                 producer.send(windowed ? op.withWindows("1m", "1h", "1d") : op);
@@ -50,7 +52,7 @@ public final class SeriesDrainBench {
         RedissonClient client = new TestRedisClient(url).client();
         PipelineInspector inspector = new PipelineInspector(client, config.namespace(), P);
         long start = System.nanoTime();
-        try (Processor processor = Processor.start(config, ProcessorMetrics.NOOP)) {
+        try (Processor processor = Processor.start(config, ProcessorListener.NOOP)) {
             while (!inspector.checkpointMismatches().isEmpty()) {
                 Thread.sleep(20);
             }
@@ -63,7 +65,7 @@ public final class SeriesDrainBench {
     /** A client on the bench's own server. */
     private record TestRedisClient(String url) {
         RedissonClient client() {
-            return io.tally.common.redis.RedisClientFactory.create(TallyConfig.builder().set(TallyConfig.REDIS_URL, url).build());
+            return io.tally.common.internal.redis.RedisClientFactory.create(TallyConfig.builder().set(TallyConfig.REDIS_URL, url).build());
         }
     }
 }

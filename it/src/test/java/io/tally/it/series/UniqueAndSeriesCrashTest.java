@@ -3,7 +3,7 @@ package io.tally.it.series;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.model.CounterOp;
 import io.tally.common.series.SeriesWindows;
-import io.tally.producer.CounterSeries;
+import io.tally.producer.internal.read.CounterSeries;
 import io.tally.producer.TallyProducer;
 import io.tally.testkit.PipelineInspector;
 import io.tally.it.harness.PacedSender;

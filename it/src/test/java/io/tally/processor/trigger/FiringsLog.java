@@ -1,6 +1,6 @@
 package io.tally.processor.trigger;
 
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.common.trigger.Firing;
 import org.redisson.api.RStream;
 import org.redisson.api.RedissonClient;

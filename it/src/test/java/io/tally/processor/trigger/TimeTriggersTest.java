@@ -5,6 +5,7 @@ import io.tally.common.trigger.Trigger;
 import io.tally.common.trigger.TriggerDefinition;
 import io.tally.common.trigger.TriggerKind;
 import io.tally.common.trigger.TriggerStatus;
+import io.tally.processor.internal.RedisProcessor;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.Test;
@@ -75,8 +76,8 @@ class TimeTriggersTest {
             long at = fx.redisTimeMs() + 2000;
             Trigger t = fx.triggers.create(TriggerDefinition.time(at).every(200L).build());
             await().atMost(Duration.ofSeconds(5)).until(() -> fx.redisTimeMs() >= at + 1100); // due: at..at+1000
-            fx.processors.add(io.tally.processor.Processor.start(fx.redis, fx.config,
-                    io.tally.processor.ProcessorMetrics.NOOP));
+            fx.processors.add(RedisProcessor.start(fx.redis, fx.config,
+                    io.tally.processor.ProcessorListener.NOOP));
             await().atMost(Duration.ofSeconds(10)).until(() -> !fx.firingsOf(t.id()).isEmpty());
             Firing first = fx.firingsOf(t.id()).get(0);
             assertThat(first.cause()).isEqualTo(Long.toString(at));

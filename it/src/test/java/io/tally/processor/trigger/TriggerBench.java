@@ -1,16 +1,19 @@
 package io.tally.processor.trigger;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.common.model.Event;
-import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.common.trigger.Firing;
 import io.tally.common.trigger.TriggerDefinition;
 import io.tally.common.trigger.TriggerMode;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
+import io.tally.processor.internal.RedisProcessor;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.producer.triggers.TriggerClient;
 import io.tally.testkit.PipelineInspector;
 import io.tally.testkit.RedisServer;
@@ -70,8 +73,8 @@ public final class TriggerBench {
     private static Run applyEvents(String url, int events, int perType) throws Exception {
         TallyConfig config = config(url);
         RedissonClient redis = RedisClientFactory.create(config);
-        try (TriggerClient triggers = TriggerClient.create(redis, config, InstantSource.system());
-             TallyProducer producer = TallyProducer.create(redis, config, ProducerMetrics.NOOP)) {
+        try (TriggerClient triggers = RedisTriggerClient.create(redis, config, InstantSource.system());
+             TallyProducer producer = RedisTallyProducer.create(redis, false, config, ProducerMetrics.NOOP)) {
             for (String type : TYPES) {
                 for (int i = 0; i < perType; i++) {
                     // Every event carries a=1 and b=2, so every trigger of its type matches it.
@@ -94,7 +97,7 @@ public final class TriggerBench {
             producer.flush();
             PipelineInspector inspector = new PipelineInspector(redis, config.namespace(), P);
             long start = System.nanoTime();
-            try (Processor processor = Processor.start(redis, config, ProcessorMetrics.NOOP)) {
+            try (Processor processor = RedisProcessor.start(redis, config, ProcessorListener.NOOP)) {
                 while (!inspector.checkpointMismatches().isEmpty()) {
                     Thread.sleep(20);
                 }
@@ -111,8 +114,8 @@ public final class TriggerBench {
     private static void lateness(String url, int count) throws Exception {
         TallyConfig config = config(url);
         RedissonClient redis = RedisClientFactory.create(config);
-        try (TriggerClient triggers = TriggerClient.create(redis, config, InstantSource.system());
-             Processor processor = Processor.start(redis, config, ProcessorMetrics.NOOP)) {
+        try (TriggerClient triggers = RedisTriggerClient.create(redis, config, InstantSource.system());
+             Processor processor = RedisProcessor.start(redis, config, ProcessorListener.NOOP)) {
             long first = redisTimeMs(redis) + 5_000; // leaves time to create them all
             for (int i = 0; i < count; i++) {
                 triggers.create(TriggerDefinition.time(first + 10_000L * i / count).build());

@@ -1,10 +1,10 @@
 package io.tally.processor.trigger;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.common.model.Event;
-import io.tally.common.redis.Namespace;
-import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.common.trigger.InvalidTriggerException;
 import io.tally.common.trigger.Trigger;
 import io.tally.common.trigger.TriggerDefinition;
@@ -14,10 +14,13 @@ import io.tally.app.cli.TallyMain;
 import io.tally.app.service.ApiServer;
 import io.tally.app.service.ApiTokens;
 import io.tally.app.service.ServiceMetrics;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
+import io.tally.processor.internal.RedisProcessor;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.producer.triggers.TriggerClient;
 import io.tally.producer.triggers.TriggerLimitException;
 import io.tally.testkit.RedisServer;
@@ -89,7 +92,7 @@ class TriggerCapsTest {
     @Test
     void aRoutingKeyTakesAtMostMaxTriggersPerKey_andACanceledOneMakesRoom() {
         TallyConfig config = config(4).set(TallyConfig.MAX_TRIGGERS_PER_KEY, 3).build();
-        TriggerClient triggers = TriggerClient.create(client(config), config, InstantSource.system());
+        TriggerClient triggers = RedisTriggerClient.create(client(config), config, InstantSource.system());
         List<Trigger> made = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             made.add(triggers.create(TriggerDefinition.event("click").build()));
@@ -139,7 +142,7 @@ class TriggerCapsTest {
     @Test
     void aNamespaceStoresAtMostMaxTriggers() {
         TallyConfig config = config(4).set(TallyConfig.MAX_TRIGGERS, 5).build();
-        TriggerClient triggers = TriggerClient.create(client(config), config, InstantSource.system());
+        TriggerClient triggers = RedisTriggerClient.create(client(config), config, InstantSource.system());
         for (int i = 0; i < 5; i++) {
             triggers.create(TriggerDefinition.event("type-" + i).build());
         }
@@ -168,7 +171,7 @@ class TriggerCapsTest {
     void aFloodOfFiringsIsAppliedInBoundedCalls_andRedisStaysNearMaxmemory() {
         TallyConfig config = config(1).set(TallyConfig.MAX_FIRINGS_PER_CALL, 250).build();
         RedissonClient redis = client(config);
-        TriggerClient triggers = TriggerClient.create(redis, config, InstantSource.system());
+        TriggerClient triggers = RedisTriggerClient.create(redis, config, InstantSource.system());
         Set<String> ids = new HashSet<>();
         for (int t = 0; t < 100; t++) {
             TriggerDefinition.Builder def = TriggerDefinition.event("click").mode(TriggerMode.EVERY);
@@ -178,7 +181,7 @@ class TriggerCapsTest {
             ids.add(triggers.create(def.build()).id());
         }
         List<CompletableFuture<SendResult>> sends = new ArrayList<>();
-        try (TallyProducer producer = TallyProducer.create(redis, config, ProducerMetrics.NOOP)) {
+        try (TallyProducer producer = RedisTallyProducer.create(redis, false, config, ProducerMetrics.NOOP)) {
             for (int e = 0; e < 100; e++) {
                 sends.add(producer.emit(new Event("click", Map.of("n", Integer.toString(e)), "ev-" + e, null)));
             }
@@ -188,7 +191,7 @@ class TriggerCapsTest {
         server.cli("CONFIG", "SET", "maxmemory", "24mb");
         server.cli("CONFIG", "RESETSTAT");
         AtomicInteger budgetCuts = new AtomicInteger();
-        ProcessorMetrics metrics = new ProcessorMetrics() {
+        ProcessorListener metrics = new ProcessorListener() {
             @Override
             public void firingBudgetReached(int partition) {
                 budgetCuts.incrementAndGet();
@@ -196,7 +199,7 @@ class TriggerCapsTest {
         };
         Keys keys = new Keys(config.namespace());
         RStream<String, String> firings = redis.getStream(keys.firings(0), StringCodec.INSTANCE);
-        try (Processor processor = Processor.start(redis, config, metrics)) {
+        try (Processor processor = RedisProcessor.start(redis, config, metrics)) {
             // the writes stop once Redis is full: firings stop growing well short of 10,000
             await().atMost(Duration.ofSeconds(30)).until(() -> firings.size() > 0 && stable(firings));
             assertThat(firings.size()).isLessThan(10_000);

@@ -1,7 +1,7 @@
 package io.tally.processor.trigger;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.common.model.Event;
 import io.tally.common.trigger.Firing;
 import io.tally.common.trigger.Trigger;
@@ -9,6 +9,7 @@ import io.tally.common.trigger.TriggerDefinition;
 import io.tally.common.trigger.TriggerMode;
 import io.tally.common.trigger.TriggerStatus;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.producer.triggers.TriggerClient;
 import io.tally.testkit.PipelineInspector;
 import io.tally.it.harness.PacedSender;
@@ -67,7 +68,7 @@ class TriggerCrashTest {
         TallyConfig config = redis.config(P).build();
         List<String> args = args();
         RedissonClient client = redis.client();
-        try (TriggerClient triggers = TriggerClient.create(client, config, InstantSource.system())) {
+        try (TriggerClient triggers = RedisTriggerClient.create(client, config, InstantSource.system())) {
             Map<String, TriggerDefinition> defs = new HashMap<>();
             for (String type : TYPES) {
                 for (Map<String, String> match : MATCHES) {
@@ -126,7 +127,7 @@ class TriggerCrashTest {
         TallyConfig config = redis.config(P).build();
         List<String> args = args();
         RedissonClient client = redis.client();
-        try (TriggerClient triggers = TriggerClient.create(client, config, InstantSource.system())) {
+        try (TriggerClient triggers = RedisTriggerClient.create(client, config, InstantSource.system())) {
             processes.add(ProcessorProcess.start("a1", redis.url(), config.namespace(), args));
             processes.add(ProcessorProcess.start("a2", redis.url(), config.namespace(), args));
             Keys keys = new Keys(config.namespace());

@@ -1,11 +1,14 @@
 package io.tally.processor.trigger;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.common.trigger.Firing;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
+import io.tally.processor.internal.RedisProcessor;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.producer.triggers.TriggerClient;
 import io.tally.testkit.TestRedis;
 import org.redisson.api.RedissonClient;
@@ -36,10 +39,10 @@ final class TriggerFixture implements AutoCloseable {
         this.config = testRedis.config(partitions).set(TallyConfig.TICK_MS, 100).build();
         this.redis = testRedis.client();
         this.keys = new Keys(config.namespace());
-        this.producer = TallyProducer.create(redis, config, io.tally.producer.ProducerMetrics.NOOP);
-        this.triggers = TriggerClient.create(redis, config, InstantSource.system());
+        this.producer = RedisTallyProducer.create(redis, false, config, io.tally.producer.ProducerMetrics.NOOP);
+        this.triggers = RedisTriggerClient.create(redis, config, InstantSource.system());
         for (int i = 0; i < processorCount; i++) {
-            processors.add(Processor.start(redis, config, ProcessorMetrics.NOOP));
+            processors.add(RedisProcessor.start(redis, config, ProcessorListener.NOOP));
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> processorCount == 0 ||
                 processors.stream().mapToInt(p -> p.ownedPartitions().size()).sum() == partitions

@@ -1,7 +1,7 @@
 package io.tally.processor.trigger;
 
-import io.tally.common.keys.Partitioner;
-import io.tally.common.trigger.TriggerIds;
+import io.tally.common.internal.keys.Partitioner;
+import io.tally.common.internal.trigger.TriggerIds;
 
 /** Partition helpers for assertions. */
 final class TriggerIdsPartition {

@@ -1,17 +1,22 @@
 package io.tally.processor.worker;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.common.model.Event;
-import io.tally.common.redis.Namespace;
+import io.tally.common.internal.redis.Namespace;
 import io.tally.common.trigger.Trigger;
 import io.tally.common.trigger.TriggerDefinition;
 import io.tally.common.trigger.TriggerMode;
 import io.tally.common.trigger.TriggerStatus;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
+import io.tally.processor.ProcessorListener;
+import io.tally.processor.internal.RedisProcessor;
+import io.tally.processor.internal.worker.Housekeeping;
+import io.tally.processor.internal.worker.Retention;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
+import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.producer.triggers.TriggerClient;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
@@ -171,9 +176,9 @@ class OutputRetentionTest {
     @Test
     void finishedTriggersOlderThanTheRetention_areDeletedWithAllTheirState() throws Exception {
         TallyConfig fast = config.toBuilder().set(TallyConfig.TICK_MS, 100).build();
-        try (TriggerClient triggers = TriggerClient.create(client, fast, InstantSource.system());
-             TallyProducer producer = TallyProducer.create(client, fast, ProducerMetrics.NOOP);
-             Processor processor = Processor.start(client, fast, ProcessorMetrics.NOOP)) {
+        try (TriggerClient triggers = RedisTriggerClient.create(client, fast, InstantSource.system());
+             TallyProducer producer = RedisTallyProducer.create(client, false, fast, ProducerMetrics.NOOP);
+             Processor processor = RedisProcessor.start(client, fast, ProcessorListener.NOOP)) {
             await().atMost(Duration.ofSeconds(20)).until(() -> processor.ownedPartitions().size() == P);
             Trigger fired = triggers.create(TriggerDefinition.event("click").build());
             Trigger active = triggers.create(TriggerDefinition.event("click").mode(TriggerMode.EVERY).build());
@@ -243,7 +248,7 @@ class OutputRetentionTest {
     }
 
     private Housekeeping housekeeping(String leaseValue, Retention retention) {
-        Housekeeping h = new Housekeeping(client, keys, leaseValue, 0, MINUTE, retention, ProcessorMetrics.NOOP);
+        Housekeeping h = new Housekeeping(client, keys, leaseValue, 0, MINUTE, retention, ProcessorListener.NOOP);
         h.load();
         return h;
     }

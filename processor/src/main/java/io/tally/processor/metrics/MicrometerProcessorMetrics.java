@@ -5,10 +5,10 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import io.tally.common.metrics.Histograms;
-import io.tally.common.metrics.OwnedMeters;
-import io.tally.processor.ProcessorMetrics;
-import io.tally.processor.worker.PartitionHalts;
+import io.tally.common.internal.metrics.Histograms;
+import io.tally.common.internal.metrics.OwnedMeters;
+import io.tally.processor.ProcessorListener;
+import io.tally.processor.internal.worker.PartitionHalts;
 
 import java.util.List;
 import java.util.Map;
@@ -17,12 +17,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * {@link ProcessorMetrics} on a Micrometer registry; docs/observability.md lists every meter with its
+ * {@link ProcessorListener} on a Micrometer registry; docs/observability.md lists every meter with its
  * Prometheus name. Every meter carries {@code namespace}; counters of known topics and trigger kinds
  * start at 0 so that {@code rate()} and {@code increase()} are defined before the first event, and so do
  * the halted gauges of a partition from its first acquisition. {@link #close()} removes every meter.
  */
-public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoCloseable {
+public final class MicrometerProcessorMetrics implements ProcessorListener, AutoCloseable {
     static final List<String> TOPICS = List.of("ops", "events");
     static final List<String> TRIGGER_KINDS = List.of("event", "threshold", "time");
     static final List<String> HALT_REASONS = List.of(PartitionHalts.UNKNOWN_VERSION, PartitionHalts.POISON_RETRYING,
@@ -53,6 +53,12 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics, AutoC
     private final Counter firingBudgetCuts;
     private final Counter seriesExpired;
 
+    /**
+     * Registers the processor's meters, tagged with the namespace.
+     *
+     * @param registry  where the meters go
+     * @param namespace the {@code namespace} tag
+     */
     public MicrometerProcessorMetrics(MeterRegistry registry, String namespace) {
         this.meters = new OwnedMeters(registry);
         this.tags = Tags.of("namespace", namespace);

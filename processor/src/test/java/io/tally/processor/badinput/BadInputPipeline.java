@@ -1,11 +1,11 @@
 package io.tally.processor.badinput;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.processor.Processor;
-import io.tally.processor.ProcessorMetrics;
-import io.tally.common.redis.LuaScript;
-import io.tally.common.redis.RedisClientFactory;
+import io.tally.processor.ProcessorListener;
+import io.tally.common.internal.redis.LuaScript;
+import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.testkit.RedisServer;
 import io.tally.testkit.TestRedis;
 import org.redisson.api.RScript;
@@ -51,7 +51,7 @@ final class BadInputPipeline implements AutoCloseable {
                 .set(TallyConfig.FAST_PATH_MIN_READ, 1).build();
         keys = new Keys(config.namespace());
         admin = RedisClientFactory.create(TallyConfig.builder().set(TallyConfig.REDIS_URL, server.url()).build());
-        processor = Processor.start(config, ProcessorMetrics.NOOP);
+        processor = Processor.start(config, ProcessorListener.NOOP);
         await().atMost(Duration.ofSeconds(20)).until(() -> processor.ownedPartitions().size() == P);
     }
 

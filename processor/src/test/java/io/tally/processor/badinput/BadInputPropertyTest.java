@@ -1,6 +1,6 @@
 package io.tally.processor.badinput;
 
-import io.tally.common.keys.Partitioner;
+import io.tally.common.internal.keys.Partitioner;
 import io.tally.testkit.RedisServer;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;

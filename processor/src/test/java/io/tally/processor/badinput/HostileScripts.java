@@ -1,8 +1,8 @@
 package io.tally.processor.badinput;
 
-import io.tally.common.keys.Keys;
-import io.tally.common.redis.LuaScript;
-import io.tally.processor.worker.ApplyRound;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.LuaScript;
+import io.tally.processor.internal.worker.ApplyRound;
 import io.tally.testkit.RawRedis;
 import io.tally.testkit.RedisServer;
 

@@ -1,10 +1,10 @@
 package io.tally.processor.badinput;
 
-import io.tally.common.keys.Partitioner;
+import io.tally.common.internal.keys.Partitioner;
 import io.tally.common.model.CounterOp;
 import io.tally.common.model.OpKind;
-import io.tally.common.wire.InvalidEntryException;
-import io.tally.common.wire.WireCodec;
+import io.tally.common.model.InvalidEntryException;
+import io.tally.common.internal.wire.WireCodec;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -81,7 +81,7 @@ record Verdict(String reason, CounterOp op) {
             return invalidUtf8Reason(value);
         }
         try {
-            io.tally.common.wire.WireFormat.checkName(field, fields.get(field));
+            io.tally.common.internal.wire.WireFormat.checkName(field, fields.get(field));
         } catch (InvalidEntryException e) {
             return e.reason();
         }

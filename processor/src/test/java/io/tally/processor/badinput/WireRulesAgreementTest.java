@@ -1,6 +1,6 @@
 package io.tally.processor.badinput;
 
-import io.tally.common.keys.Partitioner;
+import io.tally.common.internal.keys.Partitioner;
 import io.tally.testkit.RedisServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,115 +1,53 @@
 package io.tally.producer.dlq;
 
-import io.tally.common.keys.Keys;
-import io.tally.common.redis.LuaScript;
-import io.tally.producer.read.StreamIds;
-import io.tally.producer.read.Topic;
-import org.redisson.api.RScript;
-import org.redisson.api.RStream;
-import org.redisson.api.RedissonClient;
-import org.redisson.api.stream.StreamMessageId;
-import org.redisson.api.stream.StreamRangeArgs;
-import org.redisson.client.codec.StringCodec;
-
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Consumer;
 
 /**
- * Lists, replays and purges dead letters, oldest first, partition by partition.
+ * Lists, replays and purges dead letters (entries a processor could not apply, with the reason), oldest
+ * first, partition by partition. Get one from {@link io.tally.producer.Tally#deadLetters()}.
  *
  * <p>Replay re-appends a dead letter's original fields to its source stream and deletes the dead
- * letter in one script, so a crash in between neither loses nor doubles it. The entry goes back to
+ * letter in one atomic step, so a crash in between neither loses nor doubles it. The entry goes back to
  * the same partition; a {@code wrong_partition} letter therefore comes back as a dead letter again
- * (re-send it through a producer instead).
+ * (re-send it through a producer instead). Calls are synchronous and thread-safe.
  */
-public final class DeadLetters {
-    private static final LuaScript REPLAY = LuaScript.resource("dlq_replay");
-    private static final int PAGE = 500;
+public interface DeadLetters {
 
-    private final RedissonClient redis;
-    private final Keys keys;
-    private final int partitions;
+    /**
+     * Matching dead letters, oldest first per partition, partitions in order.
+     *
+     * @param filter which letters; {@link DeadLetterFilter#ALL} for all
+     * @param limit  most letters returned
+     * @return at most {@code limit} letters
+     */
+    List<DeadLetter> list(DeadLetterFilter filter, int limit);
 
-    public DeadLetters(RedissonClient redis, Keys keys, int partitions) {
-        this.redis = redis;
-        this.keys = keys;
-        this.partitions = partitions;
-    }
-
-    /** Matching dead letters, oldest first per partition, partitions in order; at most {@code limit}. */
-    public List<DeadLetter> list(DeadLetterFilter filter, int limit) {
-        List<DeadLetter> out = new ArrayList<>();
-        scan(filter, limit, out::add);
-        return out;
-    }
-
-    /** Number of dead letters per partition (XLEN), regardless of any filter. */
-    public long count(int partition) {
-        return stream(partition).size();
-    }
+    /**
+     * Number of dead letters of a partition, regardless of any filter.
+     *
+     * @param partition the partition
+     * @return the length of its dead-letter stream
+     */
+    long count(int partition);
 
     /**
      * Replays up to {@code limit} matching dead letters.
      *
+     * @param filter which letters; {@link DeadLetterFilter#ALL} for all
+     * @param limit  most letters replayed
      * @return the replayed letters with the ids they got in their source stream
+     * @throws IllegalStateException when a letter's source is neither {@code ops} nor {@code events}
      */
-    public List<Replayed> replay(DeadLetterFilter filter, int limit) {
-        List<DeadLetter> letters = list(filter, limit);
-        List<Replayed> out = new ArrayList<>(letters.size());
-        for (DeadLetter letter : letters) {
-            Topic topic = Topic.fromWire(letter.source());
-            if (topic == null) {
-                throw new IllegalStateException("dead letter " + letter.id() + " of partition " + letter.partition()
-                        + " has source '" + letter.source() + "', not ops or events; it cannot be replayed");
-            }
-            String target = topic == Topic.OPS ? keys.ops(letter.partition()) : keys.events(letter.partition());
-            String newId = REPLAY.eval(redis, RScript.ReturnType.VALUE,
-                    List.of(keys.dlq(letter.partition()), target), letter.id(), topic.wireName());
-            if (newId != null && !newId.isEmpty()) {
-                out.add(new Replayed(letter, newId));
-            }
-        }
-        return out;
-    }
+    List<Replayed> replay(DeadLetterFilter filter, int limit);
 
-    /** Deletes up to {@code limit} matching dead letters; returns how many were deleted. */
-    public long purge(DeadLetterFilter filter, int limit) {
-        long deleted = 0;
-        for (DeadLetter letter : list(filter, limit)) {
-            deleted += stream(letter.partition()).remove(StreamIds.parse(letter.id()));
-        }
-        return deleted;
-    }
-
-    private void scan(DeadLetterFilter filter, int limit, Consumer<DeadLetter> sink) {
-        int found = 0;
-        for (int p = 0; p < partitions && found < limit; p++) {
-            if (filter.partition() != null && filter.partition() != p) {
-                continue;
-            }
-            StreamMessageId from = StreamMessageId.MIN;
-            while (found < limit) {
-                Map<StreamMessageId, Map<String, String>> page = stream(p).range(StreamRangeArgs.startId(from).endId(StreamMessageId.MAX).count(PAGE));
-                for (Map.Entry<StreamMessageId, Map<String, String>> e : page.entrySet()) {
-                    DeadLetter letter = DeadLetter.of(p, e.getKey().toString(), e.getValue());
-                    if (filter.matches(letter) && found < limit) {
-                        sink.accept(letter);
-                        found++;
-                    }
-                    from = new StreamMessageId(e.getKey().getId0(), e.getKey().getId1() + 1);
-                }
-                if (page.size() < PAGE) {
-                    break;
-                }
-            }
-        }
-    }
-
-    private RStream<String, String> stream(int p) {
-        return redis.getStream(keys.dlq(p), StringCodec.INSTANCE);
-    }
+    /**
+     * Deletes up to {@code limit} matching dead letters.
+     *
+     * @param filter which letters; {@link DeadLetterFilter#ALL} for all
+     * @param limit  most letters deleted
+     * @return how many were deleted
+     */
+    long purge(DeadLetterFilter filter, int limit);
 
     /**
      * A replayed dead letter.
@@ -117,6 +55,6 @@ public final class DeadLetters {
      * @param letter the dead letter as it was
      * @param newId  the id of the re-appended entry in the source stream
      */
-    public record Replayed(DeadLetter letter, String newId) {
+    record Replayed(DeadLetter letter, String newId) {
     }
 }

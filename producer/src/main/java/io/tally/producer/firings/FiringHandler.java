@@ -10,5 +10,11 @@ import io.tally.common.trigger.Firing;
  */
 @FunctionalInterface
 public interface FiringHandler {
+    /**
+     * Handles one firing.
+     *
+     * @param firing the firing
+     * @throws Exception to leave the firing pending, to be delivered again
+     */
     void handle(Firing firing) throws Exception;
 }

@@ -1,28 +1,6 @@
 package io.tally.producer.firings;
 
-import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.redis.LuaScript;
-import io.tally.common.redis.Namespace;
-import io.tally.common.trigger.Firing;
-import org.redisson.api.RBatch;
-import org.redisson.api.RFuture;
-import org.redisson.api.RScript;
-import org.redisson.api.RedissonClient;
-import org.redisson.api.stream.StreamMessageId;
-import org.redisson.api.stream.StreamReadGroupArgs;
-import org.redisson.client.codec.StringCodec;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Reads the {@code firings} streams of all partitions as one consumer group, at-least-once.
@@ -41,342 +19,100 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>Handler exceptions are logged and counted ({@link #failures()}), never fatal.</li>
  * </ul>
  * The group is created at id 0 when missing, so a new group sees firings written before it existed.
- * Start several consumers with the same group and distinct names to share the work.
+ * Start several consumers with the same group and distinct names to share the work. Build one with
+ * {@link io.tally.producer.Tally#firings(String, FiringHandler)}.
  */
-public final class FiringsConsumer implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(FiringsConsumer.class);
-    private static final LuaScript ENSURE_GROUPS = LuaScript.resource("ensure_groups");
-    private static final LuaScript CLAIM = LuaScript.resource("firings_claim");
-    /** Longest error text kept for a dead letter. */
-    static final int MAX_ERROR_CHARS = 1000;
+public interface FiringsConsumer extends AutoCloseable {
 
-    private final RedissonClient redis;
-    private final Keys keys;
-    private final int partitions;
-    private final String group;
-    private final String consumer;
-    private final FiringHandler handler;
-    private final int maxDeliveries;
-    private final long claimIdleMs;
-    private final int batchSize;
-    private final long pollMs;
-    private final String[] claimCursors;
-    private final AtomicLong handled = new AtomicLong();
-    private final AtomicLong failures = new AtomicLong();
-    private final AtomicLong deadLettered = new AtomicLong();
-    private final Thread thread;
-    private volatile boolean running = true;
+    /**
+     * Firings whose handler returned, and which were acknowledged.
+     *
+     * @return the count since the start
+     */
+    long handled();
 
-    private FiringsConsumer(Builder b) {
-        this.redis = b.redis;
-        Namespace ns = Namespace.open(redis, b.config);
-        this.keys = ns.keys();
-        this.partitions = ns.partitions();
-        this.group = b.group;
-        this.consumer = b.consumer;
-        this.handler = b.handler;
-        this.maxDeliveries = b.maxDeliveries;
-        this.claimIdleMs = b.claimIdle.toMillis();
-        this.batchSize = b.batchSize;
-        this.pollMs = b.poll.toMillis();
-        this.claimCursors = new String[partitions];
-        java.util.Arrays.fill(claimCursors, "0-0");
-        ensureGroups();
-        CLAIM.load(redis);
-        this.thread = new Thread(this::run, "tally-firings-" + group + "-" + consumer);
-        thread.setDaemon(true);
-        thread.start();
-    }
+    /**
+     * Handler calls that threw.
+     *
+     * @return the count since the start
+     */
+    long failures();
 
-    /** Starts building a consumer of {@code group} on the namespace of {@code config}. */
-    public static Builder builder(RedissonClient redis, TallyConfig config, String group, FiringHandler handler) {
-        return new Builder(redis, config, group, handler);
-    }
+    /**
+     * Firings this consumer moved to the dead-letter streams.
+     *
+     * @return the count since the start
+     */
+    long deadLettered();
 
-    /** Firings whose handler returned (and were acknowledged). */
-    public long handled() {
-        return handled.get();
-    }
-
-    /** Handler calls that threw. */
-    public long failures() {
-        return failures.get();
-    }
-
-    /** Firings this consumer moved to the dead-letter streams. */
-    public long deadLettered() {
-        return deadLettered.get();
-    }
-
-    public String consumerName() {
-        return consumer;
-    }
+    /**
+     * This consumer's name within its group.
+     *
+     * @return the name
+     */
+    String consumerName();
 
     /**
      * Stops polling and interrupts a handler still running; a firing whose handler did not return stays
      * pending and is claimed by another consumer of the group after {@code claimIdle}.
      */
     @Override
-    public void close() {
-        running = false;
-        thread.interrupt();
-        try {
-            thread.join(5000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
+    void close();
 
-    private void run() {
-        long nextClaim = System.currentTimeMillis() + claimIdleMs / 2;
-        while (running) {
-            try {
-                int n = 0;
-                if (System.currentTimeMillis() >= nextClaim) {
-                    n += claimRound();
-                    nextClaim = System.currentTimeMillis() + Math.max(50, claimIdleMs / 2);
-                }
-                n += readRound();
-                if (n == 0) {
-                    Thread.sleep(pollMs);
-                }
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                if (!running) {
-                    return;
-                }
-                log.warn("firings consumer {}/{}: Redis call failed ({}); retrying in 1 s", group, consumer, e.toString());
-                sleepQuietly(1000);
-            }
-        }
-    }
+    /** Options of a consumer; each is checked when set, and {@link #start()} starts it. */
+    interface Builder {
 
-    private int readRound() throws InterruptedException {
-        RBatch batch = redis.createBatch();
-        List<RFuture<Map<StreamMessageId, Map<String, String>>>> replies = new ArrayList<>(partitions);
-        for (int p = 0; p < partitions; p++) {
-            replies.add(batch.<String, String>getStream(keys.firings(p), StringCodec.INSTANCE)
-                    .readGroupAsync(group, consumer, StreamReadGroupArgs.neverDelivered().count(batchSize)));
-        }
-        batch.execute();
-        int n = 0;
-        for (int p = 0; p < partitions; p++) {
-            Map<StreamMessageId, Map<String, String>> entries = replies.get(p).toCompletableFuture().join();
-            if (entries == null) {
-                continue;
-            }
-            for (Map.Entry<StreamMessageId, Map<String, String>> e : sorted(entries).entrySet()) {
-                deliver(p, e.getKey(), e.getValue(), false);
-                n++;
-            }
-        }
-        return n;
-    }
+        /**
+         * This consumer's name within the group, distinct per running instance (default: random).
+         *
+         * @param name the name
+         * @return this builder
+         * @throws IllegalArgumentException when the name is blank
+         */
+        Builder consumerName(String name);
 
-    private int claimRound() throws InterruptedException {
-        int n = 0;
-        for (int p = 0; p < partitions && running; p++) {
-            List<Object> r = CLAIM.eval(redis, RScript.ReturnType.LIST, List.of(keys.firings(p), keys.firingsDlq(p),
-                    keys.firingsErrors(p)),
-                    group, consumer, claimIdleMs, maxDeliveries, batchSize, claimCursors[p]);
-            claimCursors[p] = String.valueOf(r.get(0));
-            long dead = ((Number) r.get(1)).longValue();
-            if (dead > 0) {
-                deadLettered.addAndGet(dead);
-                log.error("firings consumer {}/{}: {} firings of partition {} failed {} deliveries and were moved to {}",
-                        group, consumer, dead, p, maxDeliveries, keys.firingsDlq(p));
-            }
-            long deleted = ((Number) r.get(2)).longValue();
-            if (deleted > 0) {
-                log.error("firings consumer {}/{}: {} pending firings of partition {} were trimmed before they were "
-                        + "handled and are lost (firings retention shorter than consumer downtime?)", group, consumer,
-                        deleted, p);
-            }
-            for (int i = 3; i + 2 < r.size(); i += 3) {
-                deliver(p, parseId(String.valueOf(r.get(i))), fields((List<?>) r.get(i + 1)), true);
-                n++;
-            }
-        }
-        return n;
-    }
-
-    /** Runs the handler on one firing; {@code redelivered}: claimed, so an earlier error may be recorded. */
-    private void deliver(int partition, StreamMessageId id, Map<String, String> fields, boolean redelivered)
-            throws InterruptedException {
-        Firing firing;
-        try {
-            firing = Firing.fromFields(partition, id.toString(), fields);
-        } catch (IllegalArgumentException e) {
-            failures.incrementAndGet();
-            recordError(partition, id, "not a firing: " + e.getMessage());
-            log.error("firings consumer {}/{}: partition {} entry {} is not a firing ({}); left pending, it goes to "
-                    + "the dead-letter stream after {} deliveries", group, consumer, partition, id, e.getMessage(),
-                    maxDeliveries);
-            return;
-        }
-        try {
-            handler.handle(firing);
-        } catch (InterruptedException e) {
-            throw e;
-        } catch (Exception e) {
-            failures.incrementAndGet();
-            recordError(partition, id, e.toString());
-            log.warn("firings consumer {}/{}: handler failed on firing {} (partition {}, entry {}): {}; it stays "
-                    + "pending and is retried after {} ms", group, consumer, firing.firingId(), partition, id,
-                    e.toString(), claimIdleMs);
-            return;
-        }
-        if (!running && Thread.currentThread().isInterrupted()) {
-            return; // closed mid-handler: leave it pending for another consumer
-        }
-        if (redelivered) {
-            // One round trip: the ack and the removal of the error an earlier delivery may have left.
-            RBatch batch = redis.createBatch();
-            batch.getStream(keys.firings(partition), StringCodec.INSTANCE).ackAsync(group, id);
-            batch.getMap(keys.firingsErrors(partition), StringCodec.INSTANCE).fastRemoveAsync(errorField(id));
-            batch.execute();
-        } else {
-            redis.getStream(keys.firings(partition), StringCodec.INSTANCE).ack(group, id);
-        }
-        handled.incrementAndGet();
-    }
-
-    /**
-     * Keeps the handler's error where whichever consumer dead-letters the firing finds it. Best effort:
-     * if Redis fails here the firing is still pending and retried; its dead letter may then carry an
-     * older error or none.
-     */
-    private void recordError(int partition, StreamMessageId id, String error) {
-        String text = consumer + ": " + error;
-        if (text.length() > MAX_ERROR_CHARS) {
-            text = text.substring(0, MAX_ERROR_CHARS);
-        }
-        try {
-            redis.<String, String>getMap(keys.firingsErrors(partition), StringCodec.INSTANCE).fastPut(errorField(id), text);
-        } catch (RuntimeException e) {
-            log.warn("firings consumer {}/{}: could not record the handler error of entry {} on partition {} ({})",
-                    group, consumer, id, partition, e.toString());
-        }
-    }
-
-    /** Entry ids contain no space, so this field is unambiguous whatever the group's name. */
-    private String errorField(StreamMessageId id) {
-        return id + " " + group;
-    }
-
-    private static StreamMessageId parseId(String id) {
-        int dash = id.indexOf('-');
-        return new StreamMessageId(Long.parseLong(id.substring(0, dash)), Long.parseLong(id.substring(dash + 1)));
-    }
-
-    private static Map<String, String> fields(List<?> flat) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < flat.size(); i += 2) {
-            m.put(String.valueOf(flat.get(i)), String.valueOf(flat.get(i + 1)));
-        }
-        return m;
-    }
-
-    private static Map<StreamMessageId, Map<String, String>> sorted(Map<StreamMessageId, Map<String, String>> m) {
-        Map<StreamMessageId, Map<String, String>> out = new LinkedHashMap<>();
-        m.entrySet().stream()
-                .sorted((a, b) -> a.getKey().getId0() != b.getKey().getId0()
-                        ? Long.compare(a.getKey().getId0(), b.getKey().getId0())
-                        : Long.compare(a.getKey().getId1(), b.getKey().getId1()))
-                .forEach(e -> out.put(e.getKey(), e.getValue()));
-        return out;
-    }
-
-    private void ensureGroups() {
-        ENSURE_GROUPS.load(redis);
-        for (int p = 0; p < partitions; p++) {
-            ENSURE_GROUPS.eval(redis, RScript.ReturnType.LONG, List.of(keys.firings(p)), group);
-        }
-    }
-
-    private static void sleepQuietly(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Options of a {@link FiringsConsumer}; each is checked when set. */
-    public static final class Builder {
-        private final RedissonClient redis;
-        private final TallyConfig config;
-        private final String group;
-        private final FiringHandler handler;
-        private String consumer = "c-" + UUID.randomUUID().toString().substring(0, 8);
-        private int maxDeliveries = 5;
-        private Duration claimIdle = Duration.ofSeconds(30);
-        private int batchSize = 100;
-        private Duration poll = Duration.ofMillis(50);
-
-        private Builder(RedissonClient redis, TallyConfig config, String group, FiringHandler handler) {
-            this.redis = Objects.requireNonNull(redis, "redis");
-            this.config = Objects.requireNonNull(config, "config");
-            if (group == null || group.isBlank() || group.equals(Keys.GROUP)) {
-                throw new IllegalArgumentException("firings consumer group must be a non-blank name other than '"
-                        + Keys.GROUP + "' (that one belongs to the processors), was '" + group + "'");
-            }
-            this.group = group;
-            this.handler = Objects.requireNonNull(handler, "handler");
-        }
-
-        /** This consumer's name within the group (distinct per running instance). */
-        public Builder consumerName(String name) {
-            if (name == null || name.isBlank()) {
-                throw new IllegalArgumentException("consumer name must not be blank");
-            }
-            this.consumer = name;
-            return this;
-        }
-
-        /** Deliveries after which a firing goes to the dead-letter stream (default 5). */
-        public Builder maxDeliveries(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("maxDeliveries must be at least 1, was " + n);
-            }
-            this.maxDeliveries = n;
-            return this;
-        }
+        /**
+         * Deliveries after which a firing goes to the dead-letter stream (default 5).
+         *
+         * @param n at least 1
+         * @return this builder
+         * @throws IllegalArgumentException when {@code n} is below 1
+         */
+        Builder maxDeliveries(int n);
 
         /**
          * How long a firing stays pending before it is claimed and delivered again (default 30 s). Longer
          * than the slowest handler call, or a slow handler's firing is handled twice.
+         *
+         * @param d at least 10 ms
+         * @return this builder
+         * @throws IllegalArgumentException when {@code d} is shorter than 10 ms
          */
-        public Builder claimIdle(Duration d) {
-            if (d.toMillis() < 10) {
-                throw new IllegalArgumentException("claimIdle must be at least 10 ms, was " + d.toMillis() + " ms");
-            }
-            this.claimIdle = d;
-            return this;
-        }
+        Builder claimIdle(Duration d);
 
-        /** Most firings read per partition and poll (default 100). */
-        public Builder batchSize(int n) {
-            if (n < 1 || n > 10_000) {
-                throw new IllegalArgumentException("batchSize must be within 1..10000, was " + n);
-            }
-            this.batchSize = n;
-            return this;
-        }
+        /**
+         * Most firings read per partition and poll (default 100).
+         *
+         * @param n within 1..10000
+         * @return this builder
+         * @throws IllegalArgumentException when {@code n} is outside 1..10000
+         */
+        Builder batchSize(int n);
 
-        /** Pause between polls when nothing was read (default 50 ms). */
-        public Builder pollInterval(Duration d) {
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException("pollInterval must be positive, was " + d);
-            }
-            this.poll = d;
-            return this;
-        }
+        /**
+         * Pause between polls when nothing was read (default 50 ms).
+         *
+         * @param d positive
+         * @return this builder
+         * @throws IllegalArgumentException when {@code d} is not positive
+         */
+        Builder pollInterval(Duration d);
 
-        /** Creates the group when missing and starts the consumer's thread. */
-        public FiringsConsumer start() {
-            return new FiringsConsumer(this);
-        }
+        /**
+         * Creates the group when missing and starts the consumer's thread.
+         *
+         * @return the running consumer; close it to stop
+         */
+        FiringsConsumer start();
     }
 }

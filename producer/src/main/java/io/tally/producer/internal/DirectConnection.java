@@ -1,8 +1,8 @@
 package io.tally.producer.internal;
 
-import io.tally.common.resp.RespConnection;
-import io.tally.common.resp.RespConnector;
-import io.tally.common.resp.RespEndpoint;
+import io.tally.common.internal.resp.RespConnection;
+import io.tally.common.internal.resp.RespConnector;
+import io.tally.common.internal.resp.RespEndpoint;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,8 +1,8 @@
 package io.tally.producer.internal;
 
-import io.tally.common.resp.ReplyParser;
-import io.tally.common.resp.RespConnection;
-import io.tally.common.resp.RespErrorReply;
+import io.tally.common.internal.resp.ReplyParser;
+import io.tally.common.internal.resp.RespConnection;
+import io.tally.common.internal.resp.RespErrorReply;
 import org.redisson.client.RedisConnectionException;
 import org.redisson.client.RedisException;
 import org.redisson.client.RedisResponseTimeoutException;

@@ -3,8 +3,8 @@ package io.tally.producer.internal;
 import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
 import io.tally.common.model.OpKind;
-import io.tally.common.wire.WireCodec;
-import io.tally.common.wire.WireFormat;
+import io.tally.common.internal.wire.WireCodec;
+import io.tally.common.internal.wire.WireFormat;
 
 import java.nio.charset.StandardCharsets;
 

@@ -1,8 +1,8 @@
 package io.tally.producer.internal;
 
-import io.tally.common.keys.Keys;
-import io.tally.common.redis.Namespace;
-import io.tally.common.redis.NamespaceMissingException;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.NamespaceMissingException;
 import io.tally.producer.SendFailedException;
 import io.tally.producer.TallyException;
 import org.redisson.api.RedissonClient;

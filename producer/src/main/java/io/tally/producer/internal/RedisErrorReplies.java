@@ -1,6 +1,6 @@
 package io.tally.producer.internal;
 
-import io.tally.common.redis.RedisErrorCode;
+import io.tally.common.internal.redis.RedisErrorCode;
 import org.redisson.client.RedisBusyException;
 import org.redisson.client.RedisClusterDownException;
 import org.redisson.client.RedisException;

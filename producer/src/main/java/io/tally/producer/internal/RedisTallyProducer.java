@@ -2,13 +2,13 @@ package io.tally.producer.internal;
 
 import io.tally.common.config.Acks;
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
-import io.tally.common.redis.LuaScript;
-import io.tally.common.redis.Namespace;
-import io.tally.common.redis.RedisClientFactory;
-import io.tally.common.redis.RedisVersion;
+import io.tally.common.internal.redis.LuaScript;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.redis.RedisClientFactory;
+import io.tally.common.internal.redis.RedisVersion;
 import io.tally.producer.BackpressureException;
 import io.tally.producer.DuplicateIdConflictException;
 import io.tally.producer.OutcomeUnknownException;
@@ -58,7 +58,7 @@ public final class RedisTallyProducer implements TallyProducer {
     private final Keys keys;
     private final StreamKeys streamKeys;
     private final CommandAsyncExecutor executor;
-    private final io.tally.common.keys.Partitioner partitioner;
+    private final io.tally.common.internal.keys.Partitioner partitioner;
     private final ProducerMetrics metrics;
     private final Lane[] lanes;
     private final int batchSize;

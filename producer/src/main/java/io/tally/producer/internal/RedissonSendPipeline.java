@@ -1,6 +1,6 @@
 package io.tally.producer.internal;
 
-import io.tally.common.redis.LuaScript;
+import io.tally.common.internal.redis.LuaScript;
 import org.redisson.Redisson;
 import org.redisson.api.BatchOptions;
 import org.redisson.api.BatchResult;

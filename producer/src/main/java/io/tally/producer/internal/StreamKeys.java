@@ -1,6 +1,6 @@
 package io.tally.producer.internal;
 
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 
 import java.nio.charset.StandardCharsets;
 

@@ -5,8 +5,8 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import io.tally.common.metrics.Histograms;
-import io.tally.common.metrics.OwnedMeters;
+import io.tally.common.internal.metrics.Histograms;
+import io.tally.common.internal.metrics.OwnedMeters;
 import io.tally.producer.ProducerMetrics;
 
 import java.util.List;
@@ -36,6 +36,12 @@ public final class MicrometerProducerMetrics implements ProducerMetrics, AutoClo
     private final Tags tags;
     private final DistributionSummary batchSize;
 
+    /**
+     * Registers the producer's meters, tagged with the namespace.
+     *
+     * @param registry  where the meters go
+     * @param namespace the {@code namespace} tag
+     */
     public MicrometerProducerMetrics(MeterRegistry registry, String namespace) {
         this.meters = new OwnedMeters(registry);
         this.tags = Tags.of("namespace", namespace);

@@ -11,6 +11,13 @@ import java.util.Map;
  *                  {@code fired_at}, {@code p.<name>}, ...)
  */
 public record Firing(int partition, String id, Map<String, String> fields) {
+    /**
+     * Copies the fields.
+     *
+     * @param partition the partition whose stream holds it
+     * @param id        stream entry id
+     * @param fields    the entry's fields
+     */
     public Firing {
         fields = Map.copyOf(fields);
     }

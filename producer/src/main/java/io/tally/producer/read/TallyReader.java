@@ -1,186 +1,168 @@
 package io.tally.producer.read;
 
-import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.keys.Partitioner;
-import io.tally.common.redis.Namespace;
-import io.tally.common.wire.WireFormat;
-import org.redisson.api.RBatch;
-import org.redisson.api.RFuture;
-import org.redisson.api.RedissonClient;
-import org.redisson.api.stream.StreamMessageId;
-import org.redisson.api.stream.StreamRangeArgs;
-import org.redisson.client.codec.StringCodec;
-
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Collection;
 import java.util.List;
-import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Reads what the processors have applied: counter values, the counter list, checkpoints
- * (read-your-writes) and recent trigger firings; also deletes counters. Every command touches one
- * partition's keys, so all of it works on Redis Cluster. Thread-safe; the Redis client is shared and
- * not closed here.
+ * Reads what the processors have applied: counter values and the counter list, checkpoints
+ * (read-your-writes), series buckets and unique counts, and recent trigger firings; also deletes
+ * counters. Reads see applied entries only. Every command touches one partition's keys (a union of
+ * unique counts over several partitions is counted on one of them), so all of it works on Redis Cluster.
+ * Calls are synchronous unless named async, and thread-safe. Get one from
+ * {@link io.tally.producer.Tally#reader()}.
  */
-public final class TallyReader {
-    private static final int SCAN_COUNT = 500;
-
-    private final RedissonClient redis;
-    private final Keys keys;
-    private final Partitioner partitioner;
-
-    public TallyReader(RedissonClient redis, Keys keys, int partitions) {
-        this.redis = redis;
-        this.keys = keys;
-        this.partitioner = new Partitioner(partitions);
-    }
-
-    /** A reader on the configured namespace, which must exist ({@link io.tally.common.redis.NamespaceMissingException}). */
-    public static TallyReader open(RedissonClient redis, TallyConfig config) {
-        Namespace ns = Namespace.open(redis, config);
-        return new TallyReader(redis, ns.keys(), ns.partitions());
-    }
-
-    public Keys keys() {
-        return keys;
-    }
-
-    public int partitions() {
-        return partitioner.partitions();
-    }
-
-    public int partitionOf(String routingKey) {
-        return partitioner.partitionOf(routingKey);
-    }
+public interface TallyReader {
 
     /**
-     * The applied value of a counter (HGET on its partition's counters hash).
+     * The namespace's partition count.
      *
-     * @throws io.tally.common.wire.InvalidEntryException when the name is not a valid counter name
+     * @return P
      */
-    public CounterValue counter(String name) {
-        WireFormat.checkName("counter", name);
-        int p = partitioner.partitionOf(name);
-        String raw = redis.<String, String>getMap(keys.counters(p), StringCodec.INSTANCE).get(name);
-        return new CounterValue(name, p, raw == null ? 0 : Long.parseLong(raw), raw != null);
-    }
+    int partitions();
 
     /**
-     * Counters whose name starts with {@code prefix}, sorted by name, at most {@code limit} (HSCAN over
-     * every partition; a snapshot that may miss counters created meanwhile).
+     * The partition of a routing key (a counter name or an event type).
+     *
+     * @param routingKey counter name or event type
+     * @return its partition, in {@code 0..partitions()-1}
      */
-    public List<CounterValue> counters(String prefix, int limit) {
-        String pattern = globEscape(prefix == null ? "" : prefix) + "*";
-        List<CounterValue> out = new ArrayList<>();
-        for (int p = 0; p < partitions(); p++) {
-            for (Map.Entry<String, String> e : redis.<String, String>getMap(keys.counters(p), StringCodec.INSTANCE)
-                    .entrySet(pattern, SCAN_COUNT)) {
-                out.add(new CounterValue(e.getKey(), p, Long.parseLong(e.getValue()), true));
-            }
-        }
-        out.sort(Comparator.comparing(CounterValue::name));
-        return out.size() > limit ? List.copyOf(out.subList(0, limit)) : out;
-    }
+    int partitionOf(String routingKey);
+
+    /**
+     * The applied value of a counter (one HGET).
+     *
+     * @param name counter name
+     * @return its value; {@link CounterValue#exists()} is false when it was never written or was deleted
+     * @throws io.tally.common.model.InvalidEntryException when the name is not a valid counter name
+     */
+    CounterValue counter(String name);
+
+    /**
+     * Counters whose name starts with {@code prefix}, sorted by name (HSCAN over every partition: a
+     * snapshot that may miss counters created meanwhile).
+     *
+     * @param prefix name prefix; null or empty for all counters
+     * @param limit  most counters returned
+     * @return at most {@code limit} counters, sorted by name
+     */
+    List<CounterValue> counters(String prefix, int limit);
 
     /**
      * Deletes a counter (HDEL). Operations still in its stream recreate it when they are applied.
      *
+     * @param name counter name
      * @return true when the counter existed
+     * @throws io.tally.common.model.InvalidEntryException when the name is not a valid counter name
      */
-    public boolean deleteCounter(String name) {
-        WireFormat.checkName("counter", name);
-        int p = partitioner.partitionOf(name);
-        return redis.<String, String>getMap(keys.counters(p), StringCodec.INSTANCE).fastRemove(name) > 0;
-    }
-
-    /** The last applied entry id of a partition's topic, or {@code 0-0} when nothing was applied yet. */
-    public String checkpoint(int partition, Topic topic) {
-        checkPartition(partition);
-        String id = redis.<String, String>getMap(keys.checkpoint(partition), StringCodec.INSTANCE).get(topic.wireName());
-        return id == null ? "0-0" : id;
-    }
-
-    /** {@link #checkpoint} without blocking: for waits that must not hold a thread. */
-    public CompletionStage<String> checkpointAsync(int partition, Topic topic) {
-        checkPartition(partition);
-        return redis.<String, String>getMap(keys.checkpoint(partition), StringCodec.INSTANCE)
-                .getAsync(topic.wireName()).thenApply(id -> id == null ? "0-0" : id);
-    }
+    boolean deleteCounter(String name);
 
     /**
-     * Read-your-writes: true once the entry (as returned by a send) has been applied, or dead-lettered,
-     * by the partition's processor, i.e. the checkpoint has reached it.
+     * The last applied entry id of a partition's topic.
+     *
+     * @param partition the partition
+     * @param topic     {@link Topic#OPS} or {@link Topic#EVENTS}
+     * @return the checkpoint, {@code 0-0} when nothing was applied yet
+     * @throws IllegalArgumentException when the partition does not exist
      */
-    public boolean isApplied(int partition, Topic topic, String entryId) {
-        StreamIds.parse(entryId);
-        return StreamIds.compare(checkpoint(partition, topic), entryId) >= 0;
-    }
-
-    /** Waits until {@link #isApplied} holds or the timeout passes; returns whether it holds. */
-    public boolean awaitApplied(int partition, Topic topic, String entryId, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        long pause = 2;
-        while (!isApplied(partition, topic, entryId)) {
-            if (System.nanoTime() >= deadline) {
-                return false;
-            }
-            sleep(pause);
-            pause = Math.min(pause * 2, 50);
-        }
-        return true;
-    }
+    String checkpoint(int partition, Topic topic);
 
     /**
-     * The most recent firings over all partitions, newest first (XREVRANGE per partition, merged by
-     * id, which is Redis time).
+     * {@link #checkpoint} without blocking, for waits that must not hold a thread.
+     *
+     * @param partition the partition
+     * @param topic     {@link Topic#OPS} or {@link Topic#EVENTS}
+     * @return the checkpoint, {@code 0-0} when nothing was applied yet
+     * @throws IllegalArgumentException when the partition does not exist
      */
-    public List<Firing> recentFirings(int limit) {
-        RBatch batch = redis.createBatch();
-        List<RFuture<Map<StreamMessageId, Map<String, String>>>> replies = new ArrayList<>();
-        for (int p = 0; p < partitions(); p++) {
-            replies.add(batch.<String, String>getStream(keys.firings(p), StringCodec.INSTANCE)
-                    .rangeReversedAsync(StreamRangeArgs.startId(StreamMessageId.MAX).endId(StreamMessageId.MIN).count(limit)));
-        }
-        batch.execute();
-        List<Firing> all = new ArrayList<>();
-        for (int p = 0; p < replies.size(); p++) {
-            for (Map.Entry<StreamMessageId, Map<String, String>> e : replies.get(p).toCompletableFuture().join().entrySet()) {
-                all.add(new Firing(p, e.getKey().toString(), e.getValue()));
-            }
-        }
-        all.sort((a, b) -> StreamIds.compare(b.id(), a.id()));
-        return all.size() > limit ? List.copyOf(all.subList(0, limit)) : all;
-    }
+    CompletionStage<String> checkpointAsync(int partition, Topic topic);
 
-    private void checkPartition(int partition) {
-        if (partition < 0 || partition >= partitions()) {
-            throw new IllegalArgumentException("partition " + partition + " does not exist (namespace '"
-                    + keys.namespace() + "' has partitions 0.." + (partitions() - 1) + ")");
-        }
-    }
+    /**
+     * Read-your-writes: whether the entry (as a send returned it) has been applied, or dead-lettered, by
+     * the partition's processor, i.e. whether the checkpoint has reached it.
+     *
+     * @param partition {@link io.tally.producer.SendResult#partition()}
+     * @param topic     {@link Topic#OPS} for counter operations, {@link Topic#EVENTS} for events
+     * @param entryId   {@link io.tally.producer.SendResult#entryId()}
+     * @return true once applied
+     * @throws IllegalArgumentException when the id is not a stream id or the partition does not exist
+     */
+    boolean isApplied(int partition, Topic topic, String entryId);
 
-    /** Escapes the glob characters of HSCAN MATCH so a prefix matches literally. */
-    static String globEscape(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        for (char c : s.toCharArray()) {
-            if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
-                sb.append('\\');
-            }
-            sb.append(c);
-        }
-        return sb.toString();
-    }
+    /**
+     * Waits until {@link #isApplied} holds or the timeout passes.
+     *
+     * @param partition {@link io.tally.producer.SendResult#partition()}
+     * @param topic     {@link Topic#OPS} for counter operations, {@link Topic#EVENTS} for events
+     * @param entryId   {@link io.tally.producer.SendResult#entryId()}
+     * @param timeout   longest wait
+     * @return whether the entry was applied within the timeout
+     * @throws IllegalArgumentException when the id is not a stream id or the partition does not exist
+     */
+    boolean awaitApplied(int partition, Topic topic, String entryId, Duration timeout);
 
-    private static void sleep(long ms) {
-        try {
-            TimeUnit.MILLISECONDS.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for an entry to be applied", e);
-        }
-    }
+    /**
+     * The most recent firings over all partitions, newest first (merged by entry id, which is Redis time).
+     *
+     * @param limit most firings returned
+     * @return the raw firing entries, at most {@code limit}
+     */
+    List<Firing> recentFirings(int limit);
+
+    /**
+     * The buckets of a counter's series: those of {@code window} whose start lies in [bucket of
+     * {@code fromMs}, {@code toMs}), oldest first, with 0 for buckets that have no entry (or were
+     * removed by retention). Only operations sent with {@code withWindows(window)} count in a series.
+     *
+     * @param counter counter name
+     * @param window  a window of {@code series-windows}, e.g. {@code 1m}, {@code 1h} or {@code 1d}
+     * @param fromMs  start, epoch ms; its bucket is the first
+     * @param toMs    end, epoch ms, exclusive
+     * @return the buckets, at most {@value io.tally.producer.read.SeriesBucket#MAX_BUCKETS}
+     * @throws IllegalArgumentException for a window that is not configured, or a range of more buckets
+     */
+    List<SeriesBucket> series(String counter, String window, long fromMs, long toMs);
+
+    /**
+     * Estimated number of distinct members ever added to a counter with {@code unique} operations
+     * (HyperLogLog, standard error about 0.81%).
+     *
+     * @param counter counter name
+     * @return the estimate; 0 when none was added
+     */
+    long unique(String counter);
+
+    /**
+     * As {@link #unique}, but empty when the counter has no unique count (no {@code unique} operation
+     * was ever applied to it), so that "no unique counting" differs from "0 members". One round trip.
+     *
+     * @param counter counter name
+     * @return the estimate, or empty
+     */
+    OptionalLong uniqueIfPresent(String counter);
+
+    /**
+     * Estimated number of distinct members of a counter over the buckets of {@code window} that start in
+     * [bucket of {@code fromMs}, {@code toMs}), e.g. the 7 daily buckets of a week: the union, not the
+     * sum (a member seen on two days counts once).
+     *
+     * @param counter counter name
+     * @param window  a window of {@code series-windows}
+     * @param fromMs  start, epoch ms; its bucket is the first
+     * @param toMs    end, epoch ms, exclusive
+     * @return the estimate
+     * @throws IllegalArgumentException for a window that is not configured, or a range of more buckets
+     *                                  than {@value io.tally.producer.read.SeriesBucket#MAX_BUCKETS}
+     */
+    long uniqueInBuckets(String counter, String window, long fromMs, long toMs);
+
+    /**
+     * Estimated number of distinct members in the union of these counters' all-time unique counts.
+     *
+     * @param counters counter names
+     * @return the estimate; 0 for no counters
+     */
+    long uniqueUnion(Collection<String> counters);
 }

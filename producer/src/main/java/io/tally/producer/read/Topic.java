@@ -2,7 +2,10 @@ package io.tally.producer.read;
 
 /** The two input streams of a partition, named as in the checkpoint hash. */
 public enum Topic {
-    OPS("ops"), EVENTS("events");
+    /** The {@code ops} stream: counter operations. */
+    OPS("ops"),
+    /** The {@code events} stream: events. */
+    EVENTS("events");
 
     private final String wireName;
 
@@ -10,12 +13,21 @@ public enum Topic {
         this.wireName = wireName;
     }
 
-    /** {@code ops} or {@code events}: the checkpoint field and the {@code source} of a dead letter. */
+    /**
+     * The name in the checkpoint hash and as the {@code source} of a dead letter.
+     *
+     * @return {@code ops} or {@code events}
+     */
     public String wireName() {
         return wireName;
     }
 
-    /** The topic named {@code ops} or {@code events}, or null. */
+    /**
+     * The topic of a wire name.
+     *
+     * @param name {@code ops} or {@code events}
+     * @return the topic, or null for any other name
+     */
     public static Topic fromWire(String name) {
         for (Topic t : values()) {
             if (t.wireName.equals(name)) {

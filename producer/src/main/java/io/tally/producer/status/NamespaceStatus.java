@@ -12,26 +12,51 @@ import java.util.List;
  */
 public record NamespaceStatus(String namespace, long redisTimeMs, List<PartitionStatus> partitions,
                               List<MemberStatus> members) {
+    /**
+     * Copies the lists.
+     *
+     * @param namespace   the namespace
+     * @param redisTimeMs Redis time when the snapshot was taken
+     * @param partitions  one entry per partition, in order
+     * @param members     live processors, by id
+     */
     public NamespaceStatus {
         partitions = List.copyOf(partitions);
         members = List.copyOf(members);
     }
 
-    /** Partitions no processor holds a lease on. */
+    /**
+     * Partitions no processor holds a lease on.
+     *
+     * @return their count
+     */
     public long unowned() {
         return partitions.stream().filter(p -> !p.owned()).count();
     }
 
-    /** Partitions whose owner reports them halted. */
+    /**
+     * Partitions whose owner reports them halted.
+     *
+     * @return their count
+     */
     public long halted() {
         return partitions.stream().filter(p -> p.halt().isPresent()).count();
     }
 
+    /**
+     * Dead letters over all partitions.
+     *
+     * @return their count
+     */
     public long totalDeadLetters() {
         return partitions.stream().mapToLong(PartitionStatus::deadLetters).sum();
     }
 
-    /** Sum of lag plus pending over all streams, counting an unknown lag as 0. */
+    /**
+     * Lag plus pending over all streams, counting an unknown lag as 0.
+     *
+     * @return entries written but not yet applied
+     */
     public long totalBacklog() {
         return partitions.stream().mapToLong(p -> Math.max(0, p.ops().backlog()) + Math.max(0, p.events().backlog())).sum();
     }

@@ -1,7 +1,5 @@
 package io.tally.producer.status;
 
-import io.tally.common.status.PartitionStatus.Halt;
-
 import java.util.Optional;
 
 /**
@@ -16,7 +14,12 @@ import java.util.Optional;
  * @param halt        why its owner reports the partition halted, empty when it is not
  */
 public record PartitionStatus(int partition, String owner, TopicStatus ops, TopicStatus events, long deadLetters,
-                              Optional<Halt> halt) {
+                              Optional<HaltStatus> halt) {
+    /**
+     * Whether a processor holds the partition's lease.
+     *
+     * @return true when owned
+     */
     public boolean owned() {
         return !owner.isEmpty();
     }

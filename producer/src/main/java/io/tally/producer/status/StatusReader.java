@@ -1,63 +1,16 @@
 package io.tally.producer.status;
 
-import io.tally.common.keys.Keys;
-import io.tally.common.status.PartitionStatusReader;
-import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.StringCodec;
-import org.redisson.client.protocol.ScoredEntry;
-
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-
 /**
- * Gathers a {@link NamespaceStatus} for {@code tally status}: the partitions as
- * {@link PartitionStatusReader} reads them (the same numbers the processor exports as metrics: one
- * read-only script per partition, pipelined; halts from the partitions' {@code halt} hashes), plus the
- * membership set.
+ * Reads a namespace's status, as {@code tally status} shows it: every partition's owner, streams, lag,
+ * pending entries, dead letters and halt, and the processors in the membership. The partition numbers
+ * are those the processors export as metrics. Get one from {@link io.tally.producer.Tally#status()}.
  */
-public final class StatusReader {
-    private final RedissonClient redis;
-    private final Keys keys;
-    private final PartitionStatusReader partitions;
+public interface StatusReader {
 
-    public StatusReader(RedissonClient redis, Keys keys, int partitions) {
-        this.redis = redis;
-        this.keys = keys;
-        this.partitions = new PartitionStatusReader(redis, keys, partitions);
-    }
-
-    /** Takes a snapshot; each partition is consistent in itself, partitions are read one after another. */
-    public NamespaceStatus read() {
-        List<PartitionStatus> out = new ArrayList<>();
-        long now = 0;
-        for (io.tally.common.status.PartitionStatus p : partitions.read()) {
-            now = Math.max(now, p.redisTimeMs());
-            out.add(new PartitionStatus(p.partition(), p.owner().orElse(""), topic(p, "ops"), topic(p, "events"),
-                    p.dlqLength(), p.halt()));
-        }
-        return new NamespaceStatus(keys.namespace(), now, out, members(out, now));
-    }
-
-    private List<MemberStatus> members(List<PartitionStatus> parts, long now) {
-        Map<String, Integer> owned = new HashMap<>();
-        parts.stream().filter(PartitionStatus::owned).forEach(p -> owned.merge(p.owner(), 1, Integer::sum));
-        Collection<ScoredEntry<String>> entries =
-                redis.<String>getScoredSortedSet(keys.members(), StringCodec.INSTANCE).entryRange(0, -1);
-        List<MemberStatus> members = new ArrayList<>();
-        for (ScoredEntry<String> e : entries) {
-            members.add(new MemberStatus(e.getValue(), Math.max(0, now - e.getScore().longValue()),
-                    owned.getOrDefault(e.getValue(), 0)));
-        }
-        return members;
-    }
-
-    private static TopicStatus topic(io.tally.common.status.PartitionStatus p, String name) {
-        io.tally.common.status.PartitionStatus.TopicStatus t = p.topic(name);
-        long age = t.oldestPendingMs() < 0 ? -1 : Math.max(0, p.redisTimeMs() - t.oldestPendingMs());
-        return new TopicStatus(t.length(), t.checkpoint().isEmpty() ? "-" : t.checkpoint(),
-                t.lagExact() ? t.lag() : -1, t.pending(), age);
-    }
+    /**
+     * Takes a snapshot: each partition is consistent in itself; partitions are read one after another.
+     *
+     * @return the namespace's status
+     */
+    NamespaceStatus read();
 }

@@ -11,7 +11,11 @@ package io.tally.producer.status;
  *                           none is pending
  */
 public record TopicStatus(long length, String lastApplied, long lag, long pending, long oldestPendingAgeMs) {
-    /** Lag plus pending: entries written but not yet applied (-1 when the lag is unknown). */
+    /**
+     * Lag plus pending: entries written but not yet applied.
+     *
+     * @return the backlog, or -1 when the lag is unknown
+     */
     public long backlog() {
         return lag < 0 ? -1 : lag + pending;
     }

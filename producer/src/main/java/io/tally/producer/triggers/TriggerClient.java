@@ -1,14 +1,11 @@
 package io.tally.producer.triggers;
 
-import io.tally.common.config.TallyConfig;
 import io.tally.common.trigger.InvalidTriggerException;
 import io.tally.common.trigger.Trigger;
 import io.tally.common.trigger.TriggerDefinition;
 import io.tally.common.trigger.TriggerKind;
 import io.tally.common.trigger.TriggerStatus;
-import org.redisson.api.RedissonClient;
 
-import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
 
@@ -24,30 +21,23 @@ import java.util.Optional;
  */
 public interface TriggerClient extends AutoCloseable {
 
-    /** A client with its own Redis connection, closed with it. */
-    static TriggerClient create(TallyConfig config) {
-        return RedisTriggerClient.create(config);
-    }
-
-    /** A client on a shared Redis client (left open by {@link #close()}); {@code clock} judges "in the past". */
-    static TriggerClient create(RedissonClient redis, TallyConfig config, InstantSource clock) {
-        return new RedisTriggerClient(redis, false, config, clock);
-    }
-
     /**
-     * Stores a new active trigger and returns it with its id and Redis creation time.
-     * A threshold trigger whose condition already holds is stored unarmed: it fires only after the
-     * counter has crossed back and then again.
+     * Stores a new active trigger. A threshold trigger whose condition already holds is stored unarmed: it
+     * fires only after the counter has crossed back and then again.
      *
+     * @param definition what the trigger watches for
+     * @return the trigger with its id and Redis creation time
      * @throws InvalidTriggerException when a {@code once} time trigger is due in the past (field {@code at});
      *                                 other fields were checked when the definition was built
+     * @throws TriggerLimitException   when {@code max-triggers-per-key} or {@code max-triggers} is reached
      */
     Trigger create(TriggerDefinition definition);
 
     /**
      * Reads a trigger with its current state.
      *
-     * @return empty when no trigger has this id
+     * @param id the trigger's id
+     * @return the trigger, or empty when no trigger has this id
      * @throws InvalidTriggerException (field {@code id}) when the id is not a trigger id of this namespace
      */
     Optional<Trigger> get(String id);
@@ -57,6 +47,7 @@ public interface TriggerClient extends AutoCloseable {
      *
      * @param status only this status, or null for any
      * @param kind   only this kind, or null for any
+     * @return the triggers
      */
     List<Trigger> list(TriggerStatus status, TriggerKind kind);
 
@@ -65,14 +56,20 @@ public interface TriggerClient extends AutoCloseable {
      * schedule at once (a processor applying a later batch no longer sees it). A trigger that is no longer
      * active is returned unchanged, so its status tells whether it had fired or was canceled before.
      *
+     * @param id the trigger's id
      * @return the trigger after the call, or empty when no trigger has this id
      * @throws InvalidTriggerException (field {@code id}) when the id is not a trigger id of this namespace
      */
     Optional<Trigger> cancel(String id);
 
-    /** The namespace's partition count. */
+    /**
+     * The namespace's partition count.
+     *
+     * @return P
+     */
     int partitions();
 
+    /** Releases the client's resources; a client handed out by a {@link io.tally.producer.Tally} is closed with it. */
     @Override
     void close();
 }

@@ -22,12 +22,20 @@ public final class TriggerLimitException extends TallyException {
         this.value = value;
     }
 
-    /** The configuration key of the cap that was reached, e.g. {@code max-triggers-per-key}. */
+    /**
+     * The configuration key of the cap that was reached.
+     *
+     * @return e.g. {@code max-triggers-per-key}
+     */
     public String limit() {
         return limit;
     }
 
-    /** The cap's value. */
+    /**
+     * The cap's value.
+     *
+     * @return the cap
+     */
     public long value() {
         return value;
     }

@@ -1,8 +1,9 @@
 package io.tally.producer.dlq;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.producer.read.TallyReader;
+import io.tally.common.internal.keys.Keys;
+import io.tally.producer.internal.admin.RedisDeadLetters;
+import io.tally.producer.internal.read.RedisTallyReader;
 import io.tally.producer.read.Topic;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
@@ -33,9 +34,9 @@ class DeadLettersTest {
     void open(TestRedis testRedis) {
         redis = testRedis.client();
         TallyConfig config = testRedis.config(2).build();
-        TallyReader reader = TallyReader.open(redis, config);
+        RedisTallyReader reader = RedisTallyReader.open(redis, config);
         keys = reader.keys();
-        dlq = new DeadLetters(redis, keys, 2);
+        dlq = new RedisDeadLetters(redis, keys, 2);
     }
 
     @AfterEach

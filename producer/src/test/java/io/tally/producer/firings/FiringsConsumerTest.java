@@ -1,9 +1,10 @@
 package io.tally.producer.firings;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.redis.Namespace;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.Namespace;
 import io.tally.common.trigger.Firing;
+import io.tally.producer.internal.triggers.RedisFiringsConsumer;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,7 @@ class FiringsConsumerTest {
             addFiring(redis, keys, p, "t" + p + "-01ARZ3NDEKTSV4RRFFQ69G5FAV", "1-" + p);
         }
         List<Firing> seen = new CopyOnWriteArrayList<>();
-        try (FiringsConsumer c = FiringsConsumer.builder(redis, config, "billing", seen::add).start()) {
+        try (FiringsConsumer c = RedisFiringsConsumer.builder(redis, config, "billing", seen::add).start()) {
             await().atMost(Duration.ofSeconds(5)).until(() -> c.handled() == 4);
             assertThat(seen).extracting(Firing::partition).containsExactlyInAnyOrder(0, 1, 2, 3);
             assertThat(seen).allSatisfy(f -> assertThat(f.params()).containsEntry("campaign", "spring"));
@@ -68,7 +69,7 @@ class FiringsConsumerTest {
         Namespace.create(redis, config);
         addFiring(redis, keys, 1, "t1-01ARZ3NDEKTSV4RRFFQ69G5FAV", "5-0");
         CountDownLatch inHandler = new CountDownLatch(1);
-        FiringsConsumer a = FiringsConsumer.builder(redis, config, "mailer", f -> {
+        FiringsConsumer a = RedisFiringsConsumer.builder(redis, config, "mailer", f -> {
             inHandler.countDown();
             Thread.sleep(60_000); // stuck until the consumer dies
         }).consumerName("a").claimIdle(Duration.ofMillis(300)).start();
@@ -79,7 +80,7 @@ class FiringsConsumerTest {
             assertThat(pending(redis, keys, 1, "mailer")).isEqualTo(1);
 
             List<Firing> seen = new CopyOnWriteArrayList<>();
-            try (FiringsConsumer b = FiringsConsumer.builder(redis, config, "mailer", seen::add)
+            try (FiringsConsumer b = RedisFiringsConsumer.builder(redis, config, "mailer", seen::add)
                     .consumerName("b").claimIdle(Duration.ofMillis(300)).start()) {
                 await().atMost(Duration.ofSeconds(5)).until(() -> b.handled() == 1);
                 assertThat(seen).extracting(Firing::firingId).containsExactly("t1-01ARZ3NDEKTSV4RRFFQ69G5FAV:5-0");
@@ -99,7 +100,7 @@ class FiringsConsumerTest {
         Namespace.create(redis, config);
         addFiring(redis, keys, 0, "t0-01ARZ3NDEKTSV4RRFFQ69G5FAV", "7-0");
         AtomicInteger calls = new AtomicInteger();
-        try (FiringsConsumer c = FiringsConsumer.builder(redis, config, "webhook", f -> {
+        try (FiringsConsumer c = RedisFiringsConsumer.builder(redis, config, "webhook", f -> {
             calls.incrementAndGet();
             throw new IllegalStateException("endpoint down");
         }).maxDeliveries(3).claimIdle(Duration.ofMillis(100)).start()) {
@@ -129,7 +130,7 @@ class FiringsConsumerTest {
         Namespace.create(redis, config);
         addFiring(redis, keys, 1, "t1-01ARZ3NDEKTSV4RRFFQ69G5FAV", "9-0");
         AtomicInteger calls = new AtomicInteger();
-        try (FiringsConsumer c = FiringsConsumer.builder(redis, config, "webhook", f -> {
+        try (FiringsConsumer c = RedisFiringsConsumer.builder(redis, config, "webhook", f -> {
             if (calls.incrementAndGet() == 1) {
                 throw new IllegalStateException("timeout");
             }

@@ -1,11 +1,11 @@
 package io.tally.producer.internal;
 
-import io.tally.common.redis.LuaScript;
-import io.tally.common.resp.RespConnection;
-import io.tally.common.resp.RespEndpoint;
-import io.tally.common.resp.RespErrorReply;
-import io.tally.common.resp.ReplyParser;
-import io.tally.common.resp.RespReader;
+import io.tally.common.internal.redis.LuaScript;
+import io.tally.common.internal.resp.RespConnection;
+import io.tally.common.internal.resp.RespEndpoint;
+import io.tally.common.internal.resp.RespErrorReply;
+import io.tally.common.internal.resp.ReplyParser;
+import io.tally.common.internal.resp.RespReader;
 import io.tally.testkit.RedisServer;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;

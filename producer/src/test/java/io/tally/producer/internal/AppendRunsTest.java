@@ -1,10 +1,11 @@
 package io.tally.producer.internal;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
-import io.tally.common.wire.WireCodec;
+import io.tally.common.internal.wire.WireCodec;
+import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
 import io.tally.testkit.RealRedisExtension;
@@ -51,7 +52,7 @@ class AppendRunsTest {
                 new Event("e", Map.of("p1", "v1", "p2", "v2", "p3", "v3"), "ev-1", 10L));
         List<CompletableFuture<SendResult>> opResults = new ArrayList<>();
         List<CompletableFuture<SendResult>> eventResults = new ArrayList<>();
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             ops.forEach(op -> opResults.add(producer.send(op)));
             events.forEach(e -> eventResults.add(producer.emit(e)));
             producer.flush();
@@ -86,7 +87,7 @@ class AppendRunsTest {
         TallyConfig config = redis.config(1).set(TallyConfig.PRODUCER_LINGER_MS, 200).build();
         Keys keys = new Keys(config.namespace());
         RedissonClient client = redis.client();
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             SendResult x = producer.send(CounterOp.incr("a", 1).withId("x")).join();
             List<CompletableFuture<SendResult>> results = List.of(
                     producer.send(CounterOp.incr("a", 1).withId("x")),   // duplicate, first of its call
@@ -120,7 +121,7 @@ class AppendRunsTest {
         Keys keys = new Keys(config.namespace());
         String max = "18446744073709551615";
         RedissonClient client = redis.client();
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             client.getScript(StringCodec.INSTANCE).eval(org.redisson.api.RScript.Mode.READ_WRITE,
                     "return redis.call('XADD', KEYS[1], ARGV[1], 'seed', '1')", org.redisson.api.RScript.ReturnType.VALUE,
                     List.of(keys.ops(0)), max + "-18446744073709551613");

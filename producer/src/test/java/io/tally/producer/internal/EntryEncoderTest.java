@@ -2,8 +2,8 @@ package io.tally.producer.internal;
 
 import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
-import io.tally.common.wire.InvalidEntryException;
-import io.tally.common.wire.WireCodec;
+import io.tally.common.model.InvalidEntryException;
+import io.tally.common.internal.wire.WireCodec;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

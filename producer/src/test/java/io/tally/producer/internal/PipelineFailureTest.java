@@ -1,11 +1,12 @@
 package io.tally.producer.internal;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
-import io.tally.common.keys.Partitioner;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.Partitioner;
 import io.tally.common.model.CounterOp;
-import io.tally.common.redis.Namespace;
-import io.tally.common.redis.RedisClientFactory;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.redis.RedisClientFactory;
+import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendFailedException;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
@@ -43,7 +44,7 @@ class PipelineFailureTest {
         String bad = counterOn(partitioner, 1);
         Keys keys = new Keys(config.namespace());
         RedissonClient client = redis.client();
-        try (TallyProducer producer = TallyProducer.create(config)) {
+        try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             client.getKeys().delete(keys.ops(1));
             client.getBucket(keys.ops(1), StringCodec.INSTANCE).set("not a stream");
             List<CompletableFuture<SendResult>> goodSends = new ArrayList<>();
@@ -73,7 +74,7 @@ class PipelineFailureTest {
                     .set(TallyConfig.NAMESPACE, "oom").set(TallyConfig.PARTITIONS, 2).build();
             RedissonClient client = RedisClientFactory.create(config);
             Namespace.create(client, config); // as `tally init` would
-            try (TallyProducer producer = TallyProducer.create(config)) {
+            try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
                 assertThat(producer.incr("warm", 1).get().entryId()).isNotEmpty();
                 server.cli("CONFIG", "SET", "maxmemory", "1");
                 // append_runs.lua reports the refused XADD in its reply, as "entry 1: OOM ..."

@@ -1,11 +1,12 @@
 package io.tally.producer.triggers;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.common.trigger.InvalidTriggerException;
 import io.tally.common.trigger.Trigger;
 import io.tally.common.trigger.TriggerDefinition;
 import io.tally.common.trigger.TriggerStatus;
+import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,7 @@ class TriggerClientTest {
         TallyConfig config = testRedis.config(4).build();
         RedissonClient redis = testRedis.client();
         Keys keys = new Keys(config.namespace());
-        try (TriggerClient client = TriggerClient.create(redis, config, InstantSource.system())) {
+        try (TriggerClient client = RedisTriggerClient.create(redis, config, InstantSource.system())) {
             assertThatThrownBy(() -> client.create(TriggerDefinition.time(1_000).param("x", "y").build()))
                     .isInstanceOf(InvalidTriggerException.class).hasMessageContaining("'at'");
             assertThat(redis.getKeys().getKeys(KeysScanOptions.defaults().pattern(keys.partitionPrefix(0)
@@ -54,7 +55,7 @@ class TriggerClientTest {
     /** Reads the partition from an id. */
     static final class TriggerIdsView {
         static int partition(String id, int partitions) {
-            return io.tally.common.trigger.TriggerIds.partitionOf(id, partitions);
+            return io.tally.common.internal.trigger.TriggerIds.partitionOf(id, partitions);
         }
     }
 }

@@ -1,7 +1,7 @@
 package io.tally.testkit.chaos;
 
-import io.tally.common.keys.Keys;
-import io.tally.common.keys.Partitioner;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.Partitioner;
 import io.tally.testkit.RawRedis;
 
 import java.util.ArrayList;

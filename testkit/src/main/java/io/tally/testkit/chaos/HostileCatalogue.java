@@ -1,7 +1,7 @@
 package io.tally.testkit.chaos;
 
-import io.tally.common.keys.Keys;
-import io.tally.common.keys.Partitioner;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.Partitioner;
 import io.tally.common.trigger.ThresholdOp;
 import io.tally.common.trigger.TriggerDefinition;
 import io.tally.common.trigger.TriggerMode;

@@ -1,6 +1,6 @@
 package io.tally.testkit.chaos;
 
-import io.tally.common.keys.Keys;
+import io.tally.common.internal.keys.Keys;
 import io.tally.testkit.Pause;
 import io.tally.testkit.ProcessorFleet;
 import io.tally.testkit.RawRedis;

@@ -1,0 +1,208 @@
+package io.tally.common.internal.keys;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * Builds every Redis key Tally uses; no other class concatenates a key. All keys of partition
+ * {@code i} carry the hash tag {@code {p<i>}} so that one script may touch them in Redis Cluster.
+ */
+public final class Keys {
+    /** Consumer group on the ops and events streams. */
+    public static final String GROUP = "tally";
+
+    private final String namespace;
+
+    public Keys(String namespace) {
+        this.namespace = namespace;
+    }
+
+    public String namespace() {
+        return namespace;
+    }
+
+    /** Hash with the namespace's fixed settings (field {@code partitions}). */
+    public String meta() {
+        return namespace + ":meta";
+    }
+
+    /** Sorted set of live processor instances, scored by their last heartbeat (Redis time, ms). */
+    public String members() {
+        return namespace + ":members";
+    }
+
+    public String ops(int p) {
+        return partitionKey(p, "ops");
+    }
+
+    public String events(int p) {
+        return partitionKey(p, "events");
+    }
+
+    public String counters(int p) {
+        return partitionKey(p, "counters");
+    }
+
+    public String checkpoint(int p) {
+        return partitionKey(p, "checkpoint");
+    }
+
+    public String lease(int p) {
+        return partitionKey(p, "lease");
+    }
+
+    /**
+     * Hash saying why the partition's owner stopped applying ({@code reason}, {@code detail},
+     * {@code since} epoch ms, {@code processor}); written with a TTL and refreshed while the halt lasts,
+     * deleted when it ends.
+     */
+    public String halt(int p) {
+        return partitionKey(p, "halt");
+    }
+
+    public String triggers(int p) {
+        return partitionKey(p, "triggers");
+    }
+
+    public String firings(int p) {
+        return partitionKey(p, "firings");
+    }
+
+    /** Hash of event triggers by event type: type → space-separated ids of active triggers. */
+    public String triggersByEvent(int p) {
+        return partitionKey(p, "triggers:by-event");
+    }
+
+    /** Hash of threshold triggers by counter: counter → space-separated ids of active triggers. */
+    public String triggersByCounter(int p) {
+        return partitionKey(p, "triggers:by-counter");
+    }
+
+    /** Dead letters of the {@code firings} stream: firings a consumer group's handler kept failing on. */
+    public String firingsDlq(int p) {
+        return partitionKey(p, "firings-dlq");
+    }
+
+    /**
+     * Hash of the last handler error of firings still pending in a consumer group: field
+     * {@code <entry id> <group>}; read into the dead letter when the firing goes to {@link #firingsDlq}.
+     */
+    public String firingsErrors(int p) {
+        return partitionKey(p, "firings-errors");
+    }
+
+    public String schedule(int p) {
+        return partitionKey(p, "schedule");
+    }
+
+    public String dlq(int p) {
+        return partitionKey(p, "dlq");
+    }
+
+    /**
+     * Prefix of the idempotency keys of one stream ({@code ops} or {@code events}) of partition p:
+     * {@code <ns>:{p<i>}:dedupe:<stream>:}.
+     */
+    public String dedupePrefix(int p, String stream) {
+        return partitionKey(p, "dedupe:" + stream + ":");
+    }
+
+    /**
+     * Idempotency key of an operation id, scoped to its stream and routing key (counter or event type):
+     * {@code <ns>:{p<i>}:dedupe:<stream>:<routing key length>:<routing key>:<id>}. The routing key's
+     * length in UTF-8 bytes keeps keys apart whatever {@code :} the routing key and the id contain.
+     */
+    public String dedupe(int p, String stream, String routingKey, String operationId) {
+        return new String(dedupe(dedupePrefix(p, stream).getBytes(StandardCharsets.UTF_8),
+                routingKey.getBytes(StandardCharsets.UTF_8), operationId.getBytes(StandardCharsets.UTF_8)),
+                StandardCharsets.UTF_8);
+    }
+
+    /**
+     * {@link #dedupe(int, String, String, String)} in UTF-8 bytes, from the bytes of its prefix
+     * ({@link #dedupePrefix(int, String)}), routing key and id: the producer's send path, which holds bytes.
+     */
+    public static byte[] dedupe(byte[] prefix, byte[] routingKey, byte[] operationId) {
+        byte[] length = Integer.toString(routingKey.length).getBytes(StandardCharsets.US_ASCII);
+        byte[] key = new byte[prefix.length + length.length + 1 + routingKey.length + 1 + operationId.length];
+        int at = put(key, 0, prefix);
+        at = put(key, at, length);
+        key[at++] = ':';
+        at = put(key, at, routingKey);
+        key[at++] = ':';
+        put(key, at, operationId);
+        return key;
+    }
+
+    /**
+     * HyperLogLog of a counter's {@code unique} members (all time). The apply script builds it as
+     * {@link #hllPrefix(int)} + counter.
+     */
+    public String hll(int p, String counter) {
+        return hllPrefix(p) + counter;
+    }
+
+    /** Prefix of the all-time HyperLogLogs of partition p; the apply script appends the counter name. */
+    public String hllPrefix(int p) {
+        return partitionKey(p, "hll:");
+    }
+
+    /**
+     * HyperLogLog of a counter's members in one series bucket: {@link #hllBucketPrefix(int)} +
+     * {@code <window>:<bucket start ms>:<counter>}. The counter comes last so that any name is unambiguous.
+     */
+    public String hllBucket(int p, String counter, String window, long bucketStart) {
+        return hllBucketPrefix(p) + window + ":" + bucketStart + ":" + counter;
+    }
+
+    /** Prefix of the per-bucket HyperLogLogs of partition p (distinct from {@link #hllPrefix(int)}). */
+    public String hllBucketPrefix(int p) {
+        return partitionKey(p, "hllw:");
+    }
+
+    /**
+     * Hash of one series bucket: counter name → sum of the deltas of the bucket's entries. One hash per
+     * (window, bucket) holds every counter of the partition, so retention drops a bucket with one DEL.
+     * The apply script builds it as {@link #seriesPrefix(int)} + {@code <window>:<bucket start ms>}.
+     */
+    public String seriesBucket(int p, String window, long bucketStart) {
+        return seriesPrefix(p) + window + ":" + bucketStart;
+    }
+
+    /** Prefix of the series bucket hashes of partition p. */
+    public String seriesPrefix(int p) {
+        return partitionKey(p, "series:");
+    }
+
+    /**
+     * Sorted set of every series key of partition p (bucket hashes and bucket HyperLogLogs) scored by the
+     * epoch ms after which retention deletes it (bucket end + the window's retention).
+     */
+    public String seriesIndex(int p) {
+        return partitionKey(p, "series-index");
+    }
+
+    /** Scratch key of a reader's cross-partition union; created and deleted inside one script. */
+    public String scratch(int p, String token, int i) {
+        return partitionKey(p, "scratch:" + token + ":" + i);
+    }
+
+    /** Prefix under which a partition keeps extra indexes (same hash tag). */
+    public String partitionPrefix(int p) {
+        return namespace + ":{p" + p + "}:";
+    }
+
+    /** The two input streams of a partition, ops first. */
+    public List<String> inputStreams(int p) {
+        return List.of(ops(p), events(p));
+    }
+
+    private static int put(byte[] into, int at, byte[] part) {
+        System.arraycopy(part, 0, into, at, part.length);
+        return at + part.length;
+    }
+
+    private String partitionKey(int p, String suffix) {
+        return partitionPrefix(p) + suffix;
+    }
+}

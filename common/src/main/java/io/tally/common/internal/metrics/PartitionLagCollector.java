@@ -1,0 +1,163 @@
+package io.tally.common.internal.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.tally.common.internal.status.PartitionStatus;
+import io.tally.common.internal.status.PartitionStatusReader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Publishes the partitions a processor owns as gauges, read from Redis every few seconds by a
+ * {@link PartitionStatusReader}. Each processor exports only the partitions whose lease it holds, so
+ * every partition has one series per gauge across the cluster, whatever the number of processors
+ * (during a hand-over both processors may export it for up to one sampling interval). Gauges
+ * (Prometheus names, all with {@code namespace}):
+ * <ul>
+ *   <li>{@code tally_partition_lag{partition,topic,processor}}: entries not yet delivered to the group;</li>
+ *   <li>{@code tally_partition_pending{partition,topic}}: delivered, not yet acknowledged;</li>
+ *   <li>{@code tally_partition_length{partition,topic}}: entries in the stream (XLEN);</li>
+ *   <li>{@code tally_partition_oldest_pending_age_seconds{partition,topic}}: age of the oldest pending entry
+ *       by its id time, against Redis's clock;</li>
+ *   <li>{@code tally_partition_owned{partition,processor}}: 1 (the exporting processor holds the lease);</li>
+ *   <li>{@code tally_dlq_entries{partition}}: entries in the dead-letter stream;</li>
+ *   <li>{@code tally_partitions_unowned}: partitions whose lease no processor holds, exported by every
+ *       processor (a partition nobody owns has no other series).</li>
+ * </ul>
+ * {@code processor} is the processor id, stable across restarts; the lease value, which is not, is never
+ * a label. A failed read keeps the last values and counts {@code tally_partition_status_errors_total}.
+ */
+public final class PartitionLagCollector implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PartitionLagCollector.class);
+
+    private final PartitionStatusReader reader;
+    private final Owner owner;
+    private final Tags tags;
+    private final MultiGauge lag;
+    private final MultiGauge pending;
+    private final MultiGauge length;
+    private final MultiGauge oldestAge;
+    private final MultiGauge owned;
+    private final MultiGauge dlq;
+    private final MultiGauge unowned;
+    private final Counter errors;
+    private final MeterRegistry registry;
+    private final ScheduledExecutorService timer;
+
+    /**
+     * The processor a collector runs in.
+     *
+     * @param processorId its id, the {@code processor} label
+     * @param leaseValue  the value of the leases it holds ({@code <processor id>:<token>}, new at every start):
+     *                    partitions whose lease holds it are exported
+     */
+    public record Owner(String processorId, String leaseValue) {
+    }
+
+    /** Registers the gauges of the partitions {@code owner} holds; {@link #start(long)} begins sampling. */
+    public PartitionLagCollector(PartitionStatusReader reader, MeterRegistry registry, String namespace, Owner owner) {
+        this.reader = reader;
+        this.owner = owner;
+        this.registry = registry;
+        this.tags = Tags.of("namespace", namespace);
+        this.lag = gauge("tally.partition.lag", null, "Entries of the partition's stream not yet delivered to the consumer group");
+        this.pending = gauge("tally.partition.pending", null, "Entries delivered to the group but not yet acknowledged");
+        this.length = gauge("tally.partition.length", null, "Entries in the partition's input stream (XLEN)");
+        this.oldestAge = gauge("tally.partition.oldest.pending.age", "seconds",
+                "Age of the oldest pending entry (Redis time minus its id time); 0 when none is pending");
+        this.owned = gauge("tally.partition.owned", null, "1: the processor named holds the partition's lease");
+        this.dlq = gauge("tally.dlq.entries", null, "Entries in the partition's dead-letter stream");
+        this.unowned = gauge("tally.partitions.unowned", null,
+                "Partitions whose lease no processor holds (nothing applies them; no other gauge shows them)");
+        this.errors = Counter.builder("tally.partition.status.errors")
+                .description("Failed reads of the partitions' status from Redis")
+                .tags(tags).register(registry);
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tally-lag-collector");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Samples now and then every {@code intervalMs}. */
+    public PartitionLagCollector start(long intervalMs) {
+        timer.scheduleWithFixedDelay(this::sampleQuietly, 0, intervalMs, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /** Reads every partition once and replaces the gauges' rows; throws when Redis cannot be read. */
+    public List<PartitionStatus> sample() {
+        List<PartitionStatus> statuses = reader.read();
+        publish(statuses);
+        return statuses;
+    }
+
+    private void sampleQuietly() {
+        try {
+            sample();
+        } catch (RuntimeException e) {
+            errors.increment();
+            log.warn("could not read the partitions' status from Redis: {}", e.toString());
+        }
+    }
+
+    private void publish(List<PartitionStatus> statuses) {
+        List<MultiGauge.Row<?>> lagRows = new ArrayList<>();
+        List<MultiGauge.Row<?>> pendingRows = new ArrayList<>();
+        List<MultiGauge.Row<?>> lengthRows = new ArrayList<>();
+        List<MultiGauge.Row<?>> ageRows = new ArrayList<>();
+        List<MultiGauge.Row<?>> ownedRows = new ArrayList<>();
+        List<MultiGauge.Row<?>> dlqRows = new ArrayList<>();
+        Optional<String> mine = Optional.of(owner.leaseValue());
+        int withoutOwner = 0;
+        for (PartitionStatus s : statuses) {
+            if (s.owner().isEmpty()) {
+                withoutOwner++;
+            }
+            if (!s.owner().equals(mine)) {
+                continue;
+            }
+            Tags partition = Tags.of("partition", Integer.toString(s.partition()));
+            ownedRows.add(MultiGauge.Row.of(partition.and("processor", owner.processorId()), 1));
+            dlqRows.add(MultiGauge.Row.of(partition, s.dlqLength()));
+            for (PartitionStatus.TopicStatus t : s.topics()) {
+                Tags topic = partition.and("topic", t.topic());
+                lagRows.add(MultiGauge.Row.of(topic.and("processor", owner.processorId()), t.lag()));
+                pendingRows.add(MultiGauge.Row.of(topic, t.pending()));
+                lengthRows.add(MultiGauge.Row.of(topic, t.length()));
+                ageRows.add(MultiGauge.Row.of(topic, t.oldestPendingAgeSeconds(s.redisTimeMs())));
+            }
+        }
+        // overwrite=true drops rows that are gone: the partitions this processor no longer holds.
+        lag.register(lagRows, true);
+        pending.register(pendingRows, true);
+        length.register(lengthRows, true);
+        oldestAge.register(ageRows, true);
+        owned.register(ownedRows, true);
+        dlq.register(dlqRows, true);
+        unowned.register(List.of(MultiGauge.Row.of(Tags.empty(), withoutOwner)), true);
+    }
+
+    /** Stops sampling and removes every gauge. */
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        for (MultiGauge g : List.of(lag, pending, length, oldestAge, owned, dlq, unowned)) {
+            g.register(List.of(), true);
+        }
+        registry.remove(errors);
+    }
+
+    private MultiGauge gauge(String name, String unit, String description) {
+        return MultiGauge.builder(name).description(description).baseUnit(unit).tags(tags).register(registry);
+    }
+}

@@ -1,0 +1,239 @@
+package io.tally.common.internal.redis;
+
+import io.tally.common.NamespaceMissingException;
+import io.tally.common.config.ConfigException;
+import io.tally.common.config.RedisMode;
+import io.tally.common.config.TallyConfig;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.Partitioner;
+import org.redisson.api.RBatch;
+import org.redisson.api.RFuture;
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.redisnode.RedisNode;
+import org.redisson.api.redisnode.RedisNodes;
+import org.redisson.client.codec.StringCodec;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A namespace as stored in Redis: its fixed partition count and the consumer groups on every
+ * partition's streams. {@link #create} (processors and {@code tally init}) fixes P on first use;
+ * {@link #open} and {@link #await} (producers, readers, the CLI, the HTTP service) only find an
+ * existing one, so that no writer fixes P on its own after Redis lost its data. Both refuse a
+ * process configured with another P.
+ */
+public final class Namespace {
+    /** P of a new namespace when none is configured. */
+    public static final int DEFAULT_PARTITIONS = 16;
+    /** Field of {@code <ns>:meta} holding P. */
+    public static final String PARTITIONS_FIELD = "partitions";
+    private static final long AWAIT_POLL_MS = 100;
+
+    private static final LuaScript META = LuaScript.resource("namespace");
+    private static final LuaScript ENSURE_GROUPS = LuaScript.resource("ensure_groups");
+
+    private final Keys keys;
+    private final Partitioner partitioner;
+
+    private Namespace(Keys keys, int partitions) {
+        this.keys = keys;
+        this.partitioner = new Partitioner(partitions);
+    }
+
+    /**
+     * Creates the namespace when it is new (P configured, else 16) and any missing consumer group.
+     * Only processors and {@code tally init} call this.
+     *
+     * @throws ConfigException when the configured P differs from the stored one
+     */
+    public static Namespace create(RedissonClient redis, TallyConfig config) {
+        Keys keys = new Keys(config.namespace());
+        int configured = config.partitions();
+        String stored = META.eval(redis, RScript.ReturnType.VALUE, List.of(keys.meta()),
+                configured > 0 ? configured : DEFAULT_PARTITIONS);
+        Namespace ns = checked(config, keys, Integer.parseInt(stored));
+        ns.ensureGroups(redis, allPartitions(ns.partitions()));
+        return ns;
+    }
+
+    /**
+     * Opens an existing namespace; creates nothing.
+     *
+     * @throws NamespaceMissingException when {@code <ns>:meta} does not exist
+     * @throws ConfigException           when the configured P differs from the stored one
+     */
+    public static Namespace open(RedissonClient redis, TallyConfig config) {
+        Keys keys = new Keys(config.namespace());
+        Integer stored = storedPartitions(redis, keys);
+        if (stored == null) {
+            throw new NamespaceMissingException(config.namespace(), keys.meta(), config.redisUrl());
+        }
+        return checked(config, keys, stored);
+    }
+
+    /**
+     * As {@link #open}, waiting up to {@code timeoutMs} for a processor or {@code tally init} to
+     * create the namespace.
+     */
+    public static Namespace await(RedissonClient redis, TallyConfig config, long timeoutMs) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (true) {
+            try {
+                return open(redis, config);
+            } catch (NamespaceMissingException e) {
+                if (System.nanoTime() >= deadline) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(AWAIT_POLL_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new NamespaceMissingException(config.namespace(), keys(config).meta(), config.redisUrl());
+            }
+        }
+    }
+
+    /** P stored in {@code <ns>:meta}, or null when the key (or its field) is missing. */
+    public static Integer storedPartitions(RedissonClient redis, Keys keys) {
+        String stored = redis.<String, String>getMap(keys.meta(), StringCodec.INSTANCE).get(PARTITIONS_FIELD);
+        return stored == null ? null : Integer.valueOf(stored);
+    }
+
+    private static Keys keys(TallyConfig config) {
+        return new Keys(config.namespace());
+    }
+
+    private static Namespace checked(TallyConfig config, Keys keys, int partitions) {
+        int configured = config.partitions();
+        if (configured > 0 && configured != partitions) {
+            throw new ConfigException("Namespace '" + config.namespace() + "' has " + partitions
+                    + " partitions (stored in " + keys.meta() + "), but this process was configured with --partitions "
+                    + configured + ". Use --partitions " + partitions + " (or leave it unset), or a new --namespace; "
+                    + "changing P needs a migration (see docs/operations.md).");
+        }
+        return new Namespace(keys, partitions);
+    }
+
+    public Keys keys() {
+        return keys;
+    }
+
+    public Partitioner partitioner() {
+        return partitioner;
+    }
+
+    public int partitions() {
+        return partitioner.partitions();
+    }
+
+    /**
+     * Stores this namespace's P in {@code <ns>:meta} whatever is there: a processor restoring the
+     * namespace after Redis lost it keeps the P its partitions were read with.
+     */
+    public void restoreMeta(RedissonClient redis) {
+        redis.<String, String>getMap(keys.meta(), StringCodec.INSTANCE).fastPut(PARTITIONS_FIELD,
+                Integer.toString(partitions()));
+    }
+
+    /**
+     * Creates the consumer group (at id 0, with MKSTREAM) on each input stream of {@code partitions}
+     * that lacks it.
+     *
+     * @return the streams whose group was missing and was created
+     */
+    public List<String> ensureGroups(RedissonClient redis, Collection<Integer> partitions) {
+        try {
+            return ensureGroupsOnce(redis, partitions);
+        } catch (RuntimeException e) {
+            if (!LuaScript.isNoScript(e)) {
+                throw e;
+            }
+            ENSURE_GROUPS.load(redis); // Redis restarted and forgot its scripts
+            return ensureGroupsOnce(redis, partitions);
+        }
+    }
+
+    private List<String> ensureGroupsOnce(RedissonClient redis, Collection<Integer> partitions) {
+        RBatch batch = redis.createBatch();
+        List<RFuture<Long>> replies = new ArrayList<>();
+        List<Integer> order = new ArrayList<>(partitions);
+        for (int p : order) {
+            List<Object> streams = new ArrayList<>(keys.inputStreams(p));
+            replies.add(ENSURE_GROUPS.evalAsync(batch.getScript(), RScript.ReturnType.LONG, streams, Keys.GROUP));
+        }
+        batch.execute();
+        List<String> created = new ArrayList<>();
+        for (int i = 0; i < order.size(); i++) {
+            long mask = replies.get(i).toCompletableFuture().join();
+            List<String> streams = keys.inputStreams(order.get(i));
+            for (int s = 0; s < streams.size(); s++) {
+                if ((mask & (1L << s)) != 0) {
+                    created.add(streams.get(s));
+                }
+            }
+        }
+        return created;
+    }
+
+    private static List<Integer> allPartitions(int partitions) {
+        List<Integer> all = new ArrayList<>(partitions);
+        for (int p = 0; p < partitions; p++) {
+            all.add(p);
+        }
+        return all;
+    }
+
+    /**
+     * Refuses to run against a Redis that may evict keys: an evicted checkpoint would re-apply work.
+     * Reads {@code INFO memory} of every master.
+     */
+    public static void requireNoEviction(RedissonClient redis, RedisMode mode) {
+        String evicting = evictingPolicy(redis, mode);
+        if (evicting != null) {
+            throw new ConfigException(evicting + "; Tally needs noeviction (an evicted checkpoint or counter would be "
+                    + "lost or re-applied). Set 'maxmemory-policy noeviction' in redis.conf or with CONFIG SET.");
+        }
+    }
+
+    /**
+     * Names the first master whose {@code maxmemory-policy} may evict keys ("Redis at host:port runs with
+     * maxmemory-policy allkeys-lru"), or null when every master runs with noeviction.
+     */
+    public static String evictingPolicy(RedissonClient redis, RedisMode mode) {
+        Collection<? extends RedisNode> masters = switch (mode) {
+            case STANDALONE -> List.of(redis.getRedisNodes(RedisNodes.SINGLE).getInstance());
+            case CLUSTER -> redis.getRedisNodes(RedisNodes.CLUSTER).getMasters();
+            case SENTINEL -> List.of(redis.getRedisNodes(RedisNodes.SENTINEL_MASTER_SLAVE).getMaster());
+        };
+        for (RedisNode node : masters) {
+            Map<String, String> info = node.info(RedisNode.InfoSection.MEMORY);
+            String policy = info.get("maxmemory_policy");
+            if (policy != null && !policy.equals("noeviction")) {
+                return "Redis at " + node.getAddr() + " runs with maxmemory-policy " + policy;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * True when a Redis error says a consumer group is missing (XREADGROUP, XACK, XAUTOCLAIM): Redis
+     * lost the group, and a processor restores it at once instead of retrying into the same error.
+     */
+    public static boolean isNoGroup(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("NOGROUP")) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,84 @@
+package io.tally.common.internal.resp;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Keeps one {@link RespConnection} to an endpoint: hands out the open one, and replaces a broken one on
+ * a thread of its own, so that a caller never waits for a connect unless it chooses to. After a failed
+ * attempt the next one starts no sooner than {@value #RETRY_MS} ms later.
+ */
+public final class RespConnector implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RespConnector.class);
+    static final long RETRY_MS = 100;
+
+    private final RespEndpoint endpoint;
+    private final ExecutorService connecting = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "tally-resp-connect");
+        t.setDaemon(true);
+        return t;
+    });
+    private CompletableFuture<RespConnection> current;
+    private long failedAtNanos;
+
+    public RespConnector(RespEndpoint endpoint) {
+        this.endpoint = endpoint;
+    }
+
+    /** The open connection, or the attempt under way; a broken or failed one is replaced. */
+    public synchronized CompletableFuture<RespConnection> connection() {
+        CompletableFuture<RespConnection> c = current;
+        if (c != null && !c.isDone()) {
+            return c;
+        }
+        if (c != null && !c.isCompletedExceptionally()) {
+            if (c.join().isOpen()) {
+                return c;
+            }
+            log.info("connection to {} broke; opening a new one", endpoint);
+        }
+        if (c != null && c.isCompletedExceptionally() && System.nanoTime() - failedAtNanos < RETRY_MS * 1_000_000) {
+            return c;
+        }
+        CompletableFuture<RespConnection> attempt = CompletableFuture.supplyAsync(() -> {
+            try {
+                return RespConnection.open(endpoint);
+            } catch (IOException e) {
+                throw new CompletionException(new IOException("cannot connect to " + endpoint + ": " + e.getMessage(), e));
+            }
+        }, connecting);
+        attempt.whenComplete((ok, failure) -> {
+            if (failure != null) {
+                synchronized (this) {
+                    failedAtNanos = System.nanoTime();
+                }
+            }
+        });
+        current = attempt;
+        return attempt;
+    }
+
+    /** The connection if it is open right now, else null (a new one is then being opened). */
+    public RespConnection openNow() {
+        CompletableFuture<RespConnection> c = connection();
+        return c.isDone() && !c.isCompletedExceptionally() ? c.join() : null;
+    }
+
+    public RespEndpoint endpoint() {
+        return endpoint;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (current != null) {
+            current.thenAccept(RespConnection::close);
+        }
+        connecting.shutdownNow();
+    }
+}

@@ -1,0 +1,154 @@
+package io.tally.common.internal.status;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tally.common.config.TallyConfig;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.metrics.PartitionLagCollector;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.status.PartitionStatus;
+import io.tally.common.internal.status.PartitionStatusReader;
+import io.tally.testkit.RealRedisExtension;
+import io.tally.testkit.TestRedis;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisson.api.RStream;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.stream.StreamMessageId;
+import org.redisson.api.stream.StreamAddArgs;
+import org.redisson.api.stream.StreamReadGroupArgs;
+import org.redisson.client.codec.StringCodec;
+
+import java.util.List;
+import java.util.Map;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(RealRedisExtension.class)
+class PartitionStatusReaderTest {
+    private RedissonClient redis;
+    private Keys keys;
+    private PartitionStatusReader reader;
+
+    @BeforeEach
+    void openNamespace(TestRedis testRedis) {
+        redis = testRedis.client();
+        TallyConfig config = testRedis.config(4).build();
+        keys = Namespace.create(redis, config).keys();
+        reader = new PartitionStatusReader(redis, keys, 4);
+    }
+
+    @AfterEach
+    void close() {
+        redis.shutdown();
+    }
+
+    @Test
+    void unownedPartition_reportsLagFromRedisAndNoOwner() {
+        add(keys.ops(1), 3);
+
+        PartitionStatus p1 = reader.read().get(1);
+
+        assertThat(p1.owner()).isEmpty();
+        PartitionStatus.TopicStatus ops = p1.topic("ops");
+        assertThat(ops.length()).isEqualTo(3);
+        assertThat(ops.lag()).isEqualTo(3);
+        assertThat(ops.lagExact()).isTrue();
+        assertThat(ops.pending()).isZero();
+        assertThat(ops.oldestPendingMs()).isEqualTo(-1);
+        assertThat(p1.topic("events").length()).isZero();
+    }
+
+    @Test
+    void deliveredEntries_countAsPendingWithTheOldestIdTime() {
+        List<StreamMessageId> ids = add(keys.ops(2), 3);
+        stream(keys.ops(2)).readGroup(Keys.GROUP, "someone", StreamReadGroupArgs.neverDelivered().count(2));
+        redis.getBucket(keys.lease(2), StringCodec.INSTANCE).set("proc-a:token", Duration.ofSeconds(10));
+        redis.getStream(keys.dlq(2), StringCodec.INSTANCE).add(StreamAddArgs.entries(Map.of("reason", "bad_number")));
+
+        PartitionStatus p2 = reader.read().get(2);
+
+        PartitionStatus.TopicStatus ops = p2.topic("ops");
+        assertThat(ops.lag()).isEqualTo(1);
+        assertThat(ops.pending()).isEqualTo(2);
+        assertThat(ops.backlog()).isEqualTo(3);
+        assertThat(ops.oldestPendingMs()).isEqualTo(ids.get(0).getId0());
+        assertThat(ops.lastDeliveredId()).isEqualTo(ids.get(1).toString());
+        assertThat(ops.oldestPendingAgeSeconds(p2.redisTimeMs())).isBetween(0.0, 60.0);
+        assertThat(p2.owner()).contains("proc-a:token");
+        assertThat(p2.dlqLength()).isEqualTo(1);
+    }
+
+    @Test
+    void haltHash_isReadAsTheHalt_andAPartitionWithoutOneHasNone() {
+        redis.<String, String>getMap(keys.halt(3), StringCodec.INSTANCE).putAll(Map.of("reason", "stream_id_exhausted",
+                "since", "1700000000000", "detail", "ops last id 18446744073709551615-18446744073709551615", "processor", "p:1"));
+        redis.<String, String>getMap(keys.halt(2), StringCodec.INSTANCE).putAll(Map.of("reason", "redis_refused",
+                "since", "not a number"));
+
+        List<PartitionStatus> all = reader.read();
+
+        assertThat(all.get(3).halt()).contains(new PartitionStatus.Halt("stream_id_exhausted", 1700000000000L,
+                "ops last id 18446744073709551615-18446744073709551615", "p:1"));
+        assertThat(all.get(2).halt()).contains(new PartitionStatus.Halt("redis_refused", -1, "", ""));
+        assertThat(all.get(0).halt()).isEmpty();
+    }
+
+    @Test
+    void collector_exportsOnlyThePartitionsItsProcessorHolds_labelledByProcessorId_andRemovesGaugesOnClose() {
+        add(keys.ops(0), 5);
+        add(keys.ops(3), 2);
+        lease(0, "proc-a:run2");
+        lease(3, "proc-b:run1");
+        lease(2, "proc-a:run1"); // left by proc-a's previous run: not this run's
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        PartitionLagCollector collector = new PartitionLagCollector(reader, registry, keys.namespace(),
+                new PartitionLagCollector.Owner("proc-a", "proc-a:run2"));
+
+        collector.sample();
+
+        assertThat(registry.get("tally.partition.lag").tags("partition", "0", "topic", "ops", "processor", "proc-a")
+                .gauge().value()).isEqualTo(5);
+        assertThat(registry.get("tally.partition.lag").gauges()).hasSize(2); // partition 0: ops and events
+        assertThat(registry.get("tally.partition.length").tags("partition", "0", "topic", "ops").gauge().value())
+                .isEqualTo(5);
+        assertThat(registry.get("tally.partition.owned").gauges()).singleElement()
+                .satisfies(g -> assertThat(g.getId().getTag("partition")).isEqualTo("0"))
+                .satisfies(g -> assertThat(g.getId().getTag("processor")).isEqualTo("proc-a"));
+        assertThat(registry.get("tally.dlq.entries").gauges()).hasSize(1);
+        assertThat(registry.get("tally.partitions.unowned").gauge().value()).isEqualTo(1); // partition 1
+        assertThat(registry.getMeters()).allSatisfy(m -> assertThat(m.getId().getTags())
+                .noneSatisfy(t -> assertThat(t.getValue()).contains(":")));
+
+        redis.getBucket(keys.lease(0)).delete();
+        lease(3, "proc-a:run2");
+        collector.sample();
+        assertThat(registry.get("tally.partition.owned").gauges()).singleElement()
+                .satisfies(g -> assertThat(g.getId().getTag("partition")).isEqualTo("3"));
+        assertThat(registry.get("tally.partition.lag").tags("partition", "3", "topic", "ops").gauge().value())
+                .isEqualTo(2);
+        assertThat(registry.find("tally.partition.lag").tags("partition", "0").gauges()).isEmpty();
+        assertThat(registry.get("tally.partitions.unowned").gauge().value()).isEqualTo(2); // partitions 0 and 1
+
+        collector.close();
+        assertThat(registry.find("tally.partition.lag").gauges()).isEmpty();
+        assertThat(registry.getMeters()).isEmpty();
+    }
+
+    private void lease(int partition, String value) {
+        redis.getBucket(keys.lease(partition), StringCodec.INSTANCE).set(value, Duration.ofSeconds(10));
+    }
+
+    private List<StreamMessageId> add(String key, int n) {
+        RStream<String, String> stream = stream(key);
+        return java.util.stream.IntStream.range(0, n)
+                .mapToObj(i -> stream.add(StreamAddArgs.entries(Map.of("op", "incr", "counter", "c" + i))))
+                .toList();
+    }
+
+    private RStream<String, String> stream(String key) {
+        return redis.getStream(key, StringCodec.INSTANCE);
+    }
+}

@@ -1,0 +1,108 @@
+package io.tally.processor.internal.engine;
+
+import io.tally.common.config.RedisMode;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.processor.ProcessorListener;
+import org.redisson.api.RedissonClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * Checks, every tick, that Redis still holds what this processor runs on, and restores it when it
+ * does not. Redis may lose its data under a running processor (no persistence and a restart, a
+ * FLUSHALL, a failover to an empty replica); the first writer would then fix P again, and entries
+ * appended to a stream without the consumer group would never be read. So each tick:
+ * <ul>
+ *   <li>{@code <ns>:meta} missing or with another P: stored again with this processor's P, and the
+ *       groups of every partition created (a lost meta means a lost namespace);</li>
+ *   <li>the consumer group missing on an owned partition's stream: created at id 0, so that the
+ *       entries written after the loss are applied;</li>
+ *   <li>{@code maxmemory-policy} of every master: an evicting policy pauses applying (an evicted
+ *       checkpoint would re-apply work) until noeviction is back.</li>
+ * </ul>
+ * Each loss is logged at ERROR once per detection and counted in {@code tally.redis.state.lost}.
+ */
+public final class RedisStateGuard {
+    private static final Logger log = LoggerFactory.getLogger(RedisStateGuard.class);
+    static final String EVICTION = "eviction_policy";
+
+    private final RedissonClient redis;
+    private final Namespace namespace;
+    private final RedisMode mode;
+    private final String redisUrl;
+    private final ProcessorListener metrics;
+    private String pausedFor;
+
+    public RedisStateGuard(RedissonClient redis, Namespace namespace, RedisMode mode, String redisUrl,
+                    ProcessorListener metrics) {
+        this.redis = redis;
+        this.namespace = namespace;
+        this.mode = mode;
+        this.redisUrl = redisUrl;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Restores {@code meta} and the groups of {@code owned} where Redis lost them.
+     *
+     * @return whether anything was missing
+     */
+    public boolean restore(Collection<Integer> owned) {
+        Integer stored = Namespace.storedPartitions(redis, namespace.keys());
+        if (stored == null || stored != namespace.partitions()) {
+            namespace.restoreMeta(redis);
+            List<String> groups = namespace.ensureGroups(redis, all());
+            metrics.redisStateLost("meta");
+            log.error("Redis at {} lost state: {} was {}; restored it with this processor's {} partitions and "
+                    + "created the consumer group (at id 0) on {} streams. Redis lost its data (restart without "
+                    + "persistence, FLUSHALL or failover to an empty replica?): entries, counters and triggers "
+                    + "acknowledged before the loss may be gone; entries written since are applied. See "
+                    + "docs/runbook.md.", redisUrl, namespace.keys().meta(),
+                    stored == null ? "missing" : "holding partitions=" + stored, namespace.partitions(), groups.size());
+            if (!groups.isEmpty()) {
+                metrics.redisStateLost("group");
+            }
+            return true;
+        }
+        if (owned.isEmpty()) {
+            return false;
+        }
+        List<String> groups = namespace.ensureGroups(redis, owned);
+        if (!groups.isEmpty()) {
+            metrics.redisStateLost("group");
+            log.error("Redis at {} lost state: the consumer group was missing on {}; created it at id 0, so "
+                    + "every entry still in those streams is applied (the checkpoint skips what was applied "
+                    + "already, if it survived). Entries acknowledged before the loss may be gone. See "
+                    + "docs/runbook.md.", redisUrl, groups);
+        }
+        return !groups.isEmpty();
+    }
+
+    /**
+     * Why applying must pause now (an evicting {@code maxmemory-policy} on some master), or null.
+     * Logs each change once and sets the paused gauge.
+     */
+    public String pauseReason() {
+        String evicting = Namespace.evictingPolicy(redis, mode);
+        if (evicting != null && pausedFor == null) {
+            log.error("{}: paused applying (not ready) until it is noeviction again, since an evicted "
+                    + "checkpoint or counter would be lost or re-applied. Leases are kept. Run CONFIG SET "
+                    + "maxmemory-policy noeviction (and fix redis.conf).", evicting);
+            metrics.paused(EVICTION, true);
+        } else if (evicting == null && pausedFor != null) {
+            log.warn("maxmemory-policy is noeviction again; applying resumed");
+            metrics.paused(EVICTION, false);
+        }
+        pausedFor = evicting;
+        return evicting;
+    }
+
+    private List<Integer> all() {
+        return IntStream.range(0, namespace.partitions()).boxed().collect(Collectors.toList());
+    }
+}

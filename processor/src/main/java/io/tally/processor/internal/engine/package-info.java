@@ -1,0 +1,6 @@
+/**
+ * The processor loop and the Redis state guard.
+ *
+ * <p>Internal: free to change in any version (see {@link io.tally.processor.internal}).
+ */
+package io.tally.processor.internal.engine;

@@ -1,0 +1,109 @@
+package io.tally.producer.internal.admin;
+
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.LuaScript;
+import io.tally.producer.dlq.DeadLetter;
+import io.tally.producer.dlq.DeadLetterFilter;
+import io.tally.producer.dlq.DeadLetters;
+import io.tally.producer.internal.read.StreamIds;
+import io.tally.producer.read.Topic;
+import org.redisson.api.RScript;
+import org.redisson.api.RStream;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.stream.StreamMessageId;
+import org.redisson.api.stream.StreamRangeArgs;
+import org.redisson.client.codec.StringCodec;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * {@link DeadLetters} on Redisson: pages through the dead-letter streams with XRANGE; replays with
+ * {@code dlq_replay.lua}, which re-appends and deletes in one atomic call.
+ */
+public final class RedisDeadLetters implements DeadLetters {
+    private static final LuaScript REPLAY = LuaScript.resource("dlq_replay");
+    private static final int PAGE = 500;
+
+    private final RedissonClient redis;
+    private final Keys keys;
+    private final int partitions;
+
+    /** Dead letters of a namespace whose P is known, on a shared Redis client. */
+    public RedisDeadLetters(RedissonClient redis, Keys keys, int partitions) {
+        this.redis = redis;
+        this.keys = keys;
+        this.partitions = partitions;
+    }
+
+    @Override
+    public List<DeadLetter> list(DeadLetterFilter filter, int limit) {
+        List<DeadLetter> out = new ArrayList<>();
+        scan(filter, limit, out::add);
+        return out;
+    }
+
+    @Override
+    public long count(int partition) {
+        return stream(partition).size();
+    }
+
+    @Override
+    public List<Replayed> replay(DeadLetterFilter filter, int limit) {
+        List<DeadLetter> letters = list(filter, limit);
+        List<Replayed> out = new ArrayList<>(letters.size());
+        for (DeadLetter letter : letters) {
+            Topic topic = Topic.fromWire(letter.source());
+            if (topic == null) {
+                throw new IllegalStateException("dead letter " + letter.id() + " of partition " + letter.partition()
+                        + " has source '" + letter.source() + "', not ops or events; it cannot be replayed");
+            }
+            String target = topic == Topic.OPS ? keys.ops(letter.partition()) : keys.events(letter.partition());
+            String newId = REPLAY.eval(redis, RScript.ReturnType.VALUE,
+                    List.of(keys.dlq(letter.partition()), target), letter.id(), topic.wireName());
+            if (newId != null && !newId.isEmpty()) {
+                out.add(new Replayed(letter, newId));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public long purge(DeadLetterFilter filter, int limit) {
+        long deleted = 0;
+        for (DeadLetter letter : list(filter, limit)) {
+            deleted += stream(letter.partition()).remove(StreamIds.parse(letter.id()));
+        }
+        return deleted;
+    }
+
+    private void scan(DeadLetterFilter filter, int limit, Consumer<DeadLetter> sink) {
+        int found = 0;
+        for (int p = 0; p < partitions && found < limit; p++) {
+            if (filter.partition() != null && filter.partition() != p) {
+                continue;
+            }
+            StreamMessageId from = StreamMessageId.MIN;
+            while (found < limit) {
+                Map<StreamMessageId, Map<String, String>> page = stream(p).range(StreamRangeArgs.startId(from).endId(StreamMessageId.MAX).count(PAGE));
+                for (Map.Entry<StreamMessageId, Map<String, String>> e : page.entrySet()) {
+                    DeadLetter letter = DeadLetter.of(p, e.getKey().toString(), e.getValue());
+                    if (filter.matches(letter) && found < limit) {
+                        sink.accept(letter);
+                        found++;
+                    }
+                    from = new StreamMessageId(e.getKey().getId0(), e.getKey().getId1() + 1);
+                }
+                if (page.size() < PAGE) {
+                    break;
+                }
+            }
+        }
+    }
+
+    private RStream<String, String> stream(int p) {
+        return redis.getStream(keys.dlq(p), StringCodec.INSTANCE);
+    }
+}

@@ -1,0 +1,223 @@
+package io.tally.producer.internal.read;
+
+import io.tally.common.config.TallyConfig;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.Partitioner;
+import io.tally.common.internal.redis.LuaScript;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.redis.RedisClientFactory;
+import io.tally.common.series.SeriesWindow;
+import io.tally.common.series.SeriesWindows;
+import io.tally.producer.read.SeriesBucket;
+import org.redisson.api.RBatch;
+import org.redisson.api.RFuture;
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.ByteArrayCodec;
+import org.redisson.client.codec.StringCodec;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.UUID;
+
+/**
+ * Reads what the processors write for {@code windows} and {@code unique} operations: series buckets
+ * (sums of the deltas per window bucket) and unique-member estimates (HyperLogLog, standard error about
+ * 0.81%). Reads see applied entries only; calls are synchronous and thread-safe.
+ *
+ * <p>Unions: HyperLogLogs of one partition are counted together with one PFCOUNT. HyperLogLogs of
+ * several partitions (several slots in Redis Cluster) are read with GET, one per key, and counted by
+ * {@code hll_union.lua} on one slot, which writes them to scratch keys, runs PFCOUNT over all of them
+ * and deletes the scratch keys in the same atomic call.
+ */
+public final class CounterSeries implements AutoCloseable {
+    /** Most buckets one {@link #series} call returns. */
+    public static final int MAX_BUCKETS = SeriesBucket.MAX_BUCKETS;
+    private static final LuaScript UNION = LuaScript.resource("hll_union");
+
+    private final RedissonClient redis;
+    private final boolean ownsClient;
+    private final Keys keys;
+    private final Partitioner partitioner;
+    private final SeriesWindows windows;
+
+    private CounterSeries(RedissonClient redis, boolean ownsClient, Keys keys, Partitioner partitioner,
+                          SeriesWindows windows) {
+        this.redis = redis;
+        this.ownsClient = ownsClient;
+        this.keys = keys;
+        this.partitioner = partitioner;
+        this.windows = windows;
+    }
+
+    private static CounterSeries open(RedissonClient redis, boolean ownsClient, TallyConfig config) {
+        Namespace ns = Namespace.open(redis, config);
+        return new CounterSeries(redis, ownsClient, ns.keys(), ns.partitioner(), config.get(TallyConfig.SERIES_WINDOWS));
+    }
+
+    /** A reader with its own Redis client, closed with it. */
+    public static CounterSeries create(TallyConfig config) {
+        RedissonClient redis = RedisClientFactory.create(config);
+        try {
+            return open(redis, true, config);
+        } catch (RuntimeException e) {
+            redis.shutdown();
+            throw e;
+        }
+    }
+
+    /** A reader on a shared Redis client, which {@link #close()} leaves open. */
+    public static CounterSeries create(RedissonClient redis, TallyConfig config) {
+        return open(redis, false, config);
+    }
+
+    /**
+     * A reader of a namespace whose P is already known, on a shared Redis client; unlike the other
+     * factories it writes nothing (no namespace creation), for read-only tools.
+     */
+    public static CounterSeries create(RedissonClient redis, Keys keys, int partitions, SeriesWindows windows) {
+        return new CounterSeries(redis, false, keys, new Partitioner(partitions), windows);
+    }
+
+    /** The windows this reader accepts ({@code series-windows}). */
+    public SeriesWindows windows() {
+        return windows;
+    }
+
+    /**
+     * The buckets of {@code window} whose start lies in [bucket of {@code fromMs}, {@code toMs}), oldest
+     * first, with 0 for buckets that have no entry (or were removed by retention).
+     *
+     * @throws IllegalArgumentException for a window that is not configured, or more than {@link #MAX_BUCKETS}
+     */
+    public List<SeriesBucket> series(String counter, String window, long fromMs, long toMs) {
+        SeriesWindow w = window(window);
+        int p = partitioner.partitionOf(counter);
+        List<Long> starts = new ArrayList<>();
+        for (long s = w.bucketStart(fromMs); s < toMs; s += w.lengthMs()) {
+            if (starts.size() == MAX_BUCKETS) {
+                throw new IllegalArgumentException("series of window " + window + " from " + fromMs + " to " + toMs
+                        + " has more than " + MAX_BUCKETS + " buckets; ask for a shorter range or a longer window");
+            }
+            starts.add(s);
+        }
+        if (starts.isEmpty()) {
+            return List.of();
+        }
+        RBatch batch = redis.createBatch();
+        List<RFuture<String>> replies = new ArrayList<>(starts.size());
+        for (long s : starts) {
+            replies.add(batch.<String, String>getMap(keys.seriesBucket(p, window, s), StringCodec.INSTANCE).getAsync(counter));
+        }
+        batch.execute();
+        List<SeriesBucket> out = new ArrayList<>(starts.size());
+        for (int i = 0; i < starts.size(); i++) {
+            String v = replies.get(i).toCompletableFuture().join();
+            out.add(new SeriesBucket(starts.get(i), v == null ? 0 : Long.parseLong(v)));
+        }
+        return out;
+    }
+
+    /** Estimated number of distinct members ever added to {@code counter} with {@code unique}. */
+    public long unique(String counter) {
+        return redis.getHyperLogLog(keys.hll(partitioner.partitionOf(counter), counter), StringCodec.INSTANCE).count();
+    }
+
+    /**
+     * Like {@link #unique}, but empty when the counter has no HyperLogLog (no {@code unique} entry was
+     * ever applied to it), so that callers can tell "no unique counting" from "0 members". One round trip.
+     */
+    public OptionalLong uniqueIfPresent(String counter) {
+        String key = keys.hll(partitioner.partitionOf(counter), counter);
+        RBatch batch = redis.createBatch();
+        RFuture<Boolean> exists = batch.getHyperLogLog(key, StringCodec.INSTANCE).isExistsAsync();
+        RFuture<Long> count = batch.getHyperLogLog(key, StringCodec.INSTANCE).countAsync();
+        batch.execute();
+        return exists.toCompletableFuture().join() ? OptionalLong.of(count.toCompletableFuture().join()) : OptionalLong.empty();
+    }
+
+    /**
+     * Estimated number of distinct members of {@code counter} over the buckets of {@code window} that
+     * start in [bucket of {@code fromMs}, {@code toMs}), e.g. the 7 daily buckets of a week (the union,
+     * not the sum: a member seen on two days counts once).
+     */
+    public long uniqueInBuckets(String counter, String window, long fromMs, long toMs) {
+        SeriesWindow w = window(window);
+        int p = partitioner.partitionOf(counter);
+        List<String> names = new ArrayList<>();
+        for (long s = w.bucketStart(fromMs); s < toMs; s += w.lengthMs()) {
+            names.add(keys.hllBucket(p, counter, window, s));
+            if (names.size() > MAX_BUCKETS) {
+                throw new IllegalArgumentException("more than " + MAX_BUCKETS + " buckets; ask for a shorter range");
+            }
+        }
+        return countOnOneSlot(names);
+    }
+
+    /** Estimated number of distinct members in the union of these counters' all-time unique counts. */
+    public long uniqueUnion(Collection<String> counters) {
+        Map<Integer, List<String>> byPartition = new LinkedHashMap<>();
+        for (String c : counters) {
+            int p = partitioner.partitionOf(c);
+            byPartition.computeIfAbsent(p, x -> new ArrayList<>()).add(keys.hll(p, c));
+        }
+        if (byPartition.isEmpty()) {
+            return 0;
+        }
+        if (byPartition.size() == 1) {
+            return countOnOneSlot(byPartition.values().iterator().next());
+        }
+        return countAcrossSlots(byPartition.values().stream().flatMap(List::stream).toList());
+    }
+
+    private long countOnOneSlot(List<String> names) {
+        if (names.isEmpty()) {
+            return 0;
+        }
+        return redis.getHyperLogLog(names.get(0), StringCodec.INSTANCE)
+                .countWith(names.subList(1, names.size()).toArray(new String[0]));
+    }
+
+    private long countAcrossSlots(List<String> names) {
+        RBatch batch = redis.createBatch();
+        List<RFuture<byte[]>> blobs = new ArrayList<>(names.size());
+        for (String name : names) {
+            blobs.add(batch.<byte[]>getBucket(name, ByteArrayCodec.INSTANCE).getAsync());
+        }
+        batch.execute();
+        String token = UUID.randomUUID().toString();
+        List<Object> scratch = new ArrayList<>();
+        List<Object> values = new ArrayList<>();
+        for (RFuture<byte[]> f : blobs) {
+            byte[] v = f.toCompletableFuture().join();
+            if (v != null) {
+                scratch.add(keys.scratch(0, token, scratch.size()));
+                values.add(v);
+            }
+        }
+        if (scratch.isEmpty()) {
+            return 0;
+        }
+        Long n = UNION.eval(redis, ByteArrayCodec.INSTANCE, RScript.ReturnType.LONG, scratch, values.toArray());
+        return n;
+    }
+
+    private SeriesWindow window(String name) {
+        SeriesWindow w = windows.get(name);
+        if (w == null) {
+            throw new IllegalArgumentException("window '" + name + "' is not configured (series-windows = " + windows + ")");
+        }
+        return w;
+    }
+
+    @Override
+    public void close() {
+        if (ownsClient) {
+            redis.shutdown();
+        }
+    }
+}

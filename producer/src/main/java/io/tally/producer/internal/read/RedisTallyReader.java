@@ -1,0 +1,206 @@
+package io.tally.producer.internal.read;
+
+import io.tally.common.config.TallyConfig;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.Partitioner;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.wire.WireFormat;
+import io.tally.common.series.SeriesWindows;
+import io.tally.producer.read.CounterValue;
+import io.tally.producer.read.Firing;
+import io.tally.producer.read.SeriesBucket;
+import io.tally.producer.read.TallyReader;
+import io.tally.producer.read.Topic;
+import org.redisson.api.RBatch;
+import org.redisson.api.RFuture;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.stream.StreamMessageId;
+import org.redisson.api.stream.StreamRangeArgs;
+import org.redisson.client.codec.StringCodec;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@link TallyReader} on Redisson: counters, checkpoints and firings here, series and unique counts
+ * through {@link CounterSeries}. The Redis client is shared and not closed here.
+ */
+public final class RedisTallyReader implements TallyReader {
+    private static final int SCAN_COUNT = 500;
+
+    private final RedissonClient redis;
+    private final Keys keys;
+    private final Partitioner partitioner;
+    private final CounterSeries series;
+
+    /** A reader of a namespace whose P is known; {@code windows} are the series windows it accepts. */
+    public RedisTallyReader(RedissonClient redis, Keys keys, int partitions, SeriesWindows windows) {
+        this.redis = redis;
+        this.keys = keys;
+        this.partitioner = new Partitioner(partitions);
+        this.series = CounterSeries.create(redis, keys, partitions, windows);
+    }
+
+    /** A reader on the configured namespace, which must exist ({@link io.tally.common.NamespaceMissingException}). */
+    public static RedisTallyReader open(RedissonClient redis, TallyConfig config) {
+        Namespace ns = Namespace.open(redis, config);
+        return new RedisTallyReader(redis, ns.keys(), ns.partitions(), config.get(TallyConfig.SERIES_WINDOWS));
+    }
+
+    /** The namespace's keys. */
+    public Keys keys() {
+        return keys;
+    }
+
+    @Override
+    public int partitions() {
+        return partitioner.partitions();
+    }
+
+    @Override
+    public int partitionOf(String routingKey) {
+        return partitioner.partitionOf(routingKey);
+    }
+
+    @Override
+    public CounterValue counter(String name) {
+        WireFormat.checkName("counter", name);
+        int p = partitioner.partitionOf(name);
+        String raw = redis.<String, String>getMap(keys.counters(p), StringCodec.INSTANCE).get(name);
+        return new CounterValue(name, p, raw == null ? 0 : Long.parseLong(raw), raw != null);
+    }
+
+    @Override
+    public List<CounterValue> counters(String prefix, int limit) {
+        String pattern = globEscape(prefix == null ? "" : prefix) + "*";
+        List<CounterValue> out = new ArrayList<>();
+        for (int p = 0; p < partitions(); p++) {
+            for (Map.Entry<String, String> e : redis.<String, String>getMap(keys.counters(p), StringCodec.INSTANCE)
+                    .entrySet(pattern, SCAN_COUNT)) {
+                out.add(new CounterValue(e.getKey(), p, Long.parseLong(e.getValue()), true));
+            }
+        }
+        out.sort(Comparator.comparing(CounterValue::name));
+        return out.size() > limit ? List.copyOf(out.subList(0, limit)) : out;
+    }
+
+    @Override
+    public boolean deleteCounter(String name) {
+        WireFormat.checkName("counter", name);
+        int p = partitioner.partitionOf(name);
+        return redis.<String, String>getMap(keys.counters(p), StringCodec.INSTANCE).fastRemove(name) > 0;
+    }
+
+    @Override
+    public String checkpoint(int partition, Topic topic) {
+        checkPartition(partition);
+        String id = redis.<String, String>getMap(keys.checkpoint(partition), StringCodec.INSTANCE).get(topic.wireName());
+        return id == null ? "0-0" : id;
+    }
+
+    @Override
+    public CompletionStage<String> checkpointAsync(int partition, Topic topic) {
+        checkPartition(partition);
+        return redis.<String, String>getMap(keys.checkpoint(partition), StringCodec.INSTANCE)
+                .getAsync(topic.wireName()).thenApply(id -> id == null ? "0-0" : id);
+    }
+
+    @Override
+    public boolean isApplied(int partition, Topic topic, String entryId) {
+        StreamIds.parse(entryId);
+        return StreamIds.compare(checkpoint(partition, topic), entryId) >= 0;
+    }
+
+    @Override
+    public boolean awaitApplied(int partition, Topic topic, String entryId, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long pause = 2;
+        while (!isApplied(partition, topic, entryId)) {
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            sleep(pause);
+            pause = Math.min(pause * 2, 50);
+        }
+        return true;
+    }
+
+    @Override
+    public List<Firing> recentFirings(int limit) {
+        RBatch batch = redis.createBatch();
+        List<RFuture<Map<StreamMessageId, Map<String, String>>>> replies = new ArrayList<>();
+        for (int p = 0; p < partitions(); p++) {
+            replies.add(batch.<String, String>getStream(keys.firings(p), StringCodec.INSTANCE)
+                    .rangeReversedAsync(StreamRangeArgs.startId(StreamMessageId.MAX).endId(StreamMessageId.MIN).count(limit)));
+        }
+        batch.execute();
+        List<Firing> all = new ArrayList<>();
+        for (int p = 0; p < replies.size(); p++) {
+            for (Map.Entry<StreamMessageId, Map<String, String>> e : replies.get(p).toCompletableFuture().join().entrySet()) {
+                all.add(new Firing(p, e.getKey().toString(), e.getValue()));
+            }
+        }
+        all.sort((a, b) -> StreamIds.compare(b.id(), a.id()));
+        return all.size() > limit ? List.copyOf(all.subList(0, limit)) : all;
+    }
+
+    @Override
+    public List<SeriesBucket> series(String counter, String window, long fromMs, long toMs) {
+        return series.series(counter, window, fromMs, toMs);
+    }
+
+    @Override
+    public long unique(String counter) {
+        return series.unique(counter);
+    }
+
+    @Override
+    public OptionalLong uniqueIfPresent(String counter) {
+        return series.uniqueIfPresent(counter);
+    }
+
+    @Override
+    public long uniqueInBuckets(String counter, String window, long fromMs, long toMs) {
+        return series.uniqueInBuckets(counter, window, fromMs, toMs);
+    }
+
+    @Override
+    public long uniqueUnion(Collection<String> counters) {
+        return series.uniqueUnion(counters);
+    }
+
+    private void checkPartition(int partition) {
+        if (partition < 0 || partition >= partitions()) {
+            throw new IllegalArgumentException("partition " + partition + " does not exist (namespace '"
+                    + keys.namespace() + "' has partitions 0.." + (partitions() - 1) + ")");
+        }
+    }
+
+    /** Escapes the glob characters of HSCAN MATCH so a prefix matches literally. */
+    static String globEscape(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
+                sb.append('\\');
+            }
+            sb.append(c);
+        }
+        return sb.toString();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for an entry to be applied", e);
+        }
+    }
+}

@@ -1,0 +1,364 @@
+package io.tally.producer.internal.triggers;
+
+import io.tally.common.config.TallyConfig;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.LuaScript;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.trigger.Firing;
+import io.tally.producer.firings.FiringHandler;
+import io.tally.producer.firings.FiringsConsumer;
+import org.redisson.api.RBatch;
+import org.redisson.api.RFuture;
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.stream.StreamMessageId;
+import org.redisson.api.stream.StreamReadGroupArgs;
+import org.redisson.client.codec.StringCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@link FiringsConsumer} on Redisson: one thread polls every partition's {@code firings} stream with its
+ * own XREADGROUP (pipelined, never one cross-slot call), claims with {@code firings_claim.lua} and
+ * dead-letters to {@code firings-dlq}, keeping the handler's last error in {@code firings-errors}.
+ */
+public final class RedisFiringsConsumer implements FiringsConsumer {
+    private static final Logger log = LoggerFactory.getLogger(RedisFiringsConsumer.class);
+    private static final LuaScript ENSURE_GROUPS = LuaScript.resource("ensure_groups");
+    private static final LuaScript CLAIM = LuaScript.resource("firings_claim");
+    /** Longest error text kept for a dead letter. */
+    static final int MAX_ERROR_CHARS = 1000;
+
+    private final RedissonClient redis;
+    private final Keys keys;
+    private final int partitions;
+    private final String group;
+    private final String consumer;
+    private final FiringHandler handler;
+    private final int maxDeliveries;
+    private final long claimIdleMs;
+    private final int batchSize;
+    private final long pollMs;
+    private final String[] claimCursors;
+    private final AtomicLong handled = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private final AtomicLong deadLettered = new AtomicLong();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    private RedisFiringsConsumer(Builder b) {
+        this.redis = b.redis;
+        Namespace ns = Namespace.open(redis, b.config);
+        this.keys = ns.keys();
+        this.partitions = ns.partitions();
+        this.group = b.group;
+        this.consumer = b.consumer;
+        this.handler = b.handler;
+        this.maxDeliveries = b.maxDeliveries;
+        this.claimIdleMs = b.claimIdle.toMillis();
+        this.batchSize = b.batchSize;
+        this.pollMs = b.poll.toMillis();
+        this.claimCursors = new String[partitions];
+        java.util.Arrays.fill(claimCursors, "0-0");
+        ensureGroups();
+        CLAIM.load(redis);
+        this.thread = new Thread(this::run, "tally-firings-" + group + "-" + consumer);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Starts building a consumer of {@code group} on the namespace of {@code config}, on a shared Redis client. */
+    public static Builder builder(RedissonClient redis, TallyConfig config, String group, FiringHandler handler) {
+        return new Builder(redis, config, group, handler);
+    }
+
+    @Override
+    public long handled() {
+        return handled.get();
+    }
+
+    @Override
+    public long failures() {
+        return failures.get();
+    }
+
+    @Override
+    public long deadLettered() {
+        return deadLettered.get();
+    }
+
+    @Override
+    public String consumerName() {
+        return consumer;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void run() {
+        long nextClaim = System.currentTimeMillis() + claimIdleMs / 2;
+        while (running) {
+            try {
+                int n = 0;
+                if (System.currentTimeMillis() >= nextClaim) {
+                    n += claimRound();
+                    nextClaim = System.currentTimeMillis() + Math.max(50, claimIdleMs / 2);
+                }
+                n += readRound();
+                if (n == 0) {
+                    Thread.sleep(pollMs);
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                log.warn("firings consumer {}/{}: Redis call failed ({}); retrying in 1 s", group, consumer, e.toString());
+                sleepQuietly(1000);
+            }
+        }
+    }
+
+    private int readRound() throws InterruptedException {
+        RBatch batch = redis.createBatch();
+        List<RFuture<Map<StreamMessageId, Map<String, String>>>> replies = new ArrayList<>(partitions);
+        for (int p = 0; p < partitions; p++) {
+            replies.add(batch.<String, String>getStream(keys.firings(p), StringCodec.INSTANCE)
+                    .readGroupAsync(group, consumer, StreamReadGroupArgs.neverDelivered().count(batchSize)));
+        }
+        batch.execute();
+        int n = 0;
+        for (int p = 0; p < partitions; p++) {
+            Map<StreamMessageId, Map<String, String>> entries = replies.get(p).toCompletableFuture().join();
+            if (entries == null) {
+                continue;
+            }
+            for (Map.Entry<StreamMessageId, Map<String, String>> e : sorted(entries).entrySet()) {
+                deliver(p, e.getKey(), e.getValue(), false);
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private int claimRound() throws InterruptedException {
+        int n = 0;
+        for (int p = 0; p < partitions && running; p++) {
+            List<Object> r = CLAIM.eval(redis, RScript.ReturnType.LIST, List.of(keys.firings(p), keys.firingsDlq(p),
+                    keys.firingsErrors(p)),
+                    group, consumer, claimIdleMs, maxDeliveries, batchSize, claimCursors[p]);
+            claimCursors[p] = String.valueOf(r.get(0));
+            long dead = ((Number) r.get(1)).longValue();
+            if (dead > 0) {
+                deadLettered.addAndGet(dead);
+                log.error("firings consumer {}/{}: {} firings of partition {} failed {} deliveries and were moved to {}",
+                        group, consumer, dead, p, maxDeliveries, keys.firingsDlq(p));
+            }
+            long deleted = ((Number) r.get(2)).longValue();
+            if (deleted > 0) {
+                log.error("firings consumer {}/{}: {} pending firings of partition {} were trimmed before they were "
+                        + "handled and are lost (firings retention shorter than consumer downtime?)", group, consumer,
+                        deleted, p);
+            }
+            for (int i = 3; i + 2 < r.size(); i += 3) {
+                deliver(p, parseId(String.valueOf(r.get(i))), fields((List<?>) r.get(i + 1)), true);
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Runs the handler on one firing; {@code redelivered}: claimed, so an earlier error may be recorded. */
+    private void deliver(int partition, StreamMessageId id, Map<String, String> fields, boolean redelivered)
+            throws InterruptedException {
+        Firing firing;
+        try {
+            firing = Firing.fromFields(partition, id.toString(), fields);
+        } catch (IllegalArgumentException e) {
+            failures.incrementAndGet();
+            recordError(partition, id, "not a firing: " + e.getMessage());
+            log.error("firings consumer {}/{}: partition {} entry {} is not a firing ({}); left pending, it goes to "
+                    + "the dead-letter stream after {} deliveries", group, consumer, partition, id, e.getMessage(),
+                    maxDeliveries);
+            return;
+        }
+        try {
+            handler.handle(firing);
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            failures.incrementAndGet();
+            recordError(partition, id, e.toString());
+            log.warn("firings consumer {}/{}: handler failed on firing {} (partition {}, entry {}): {}; it stays "
+                    + "pending and is retried after {} ms", group, consumer, firing.firingId(), partition, id,
+                    e.toString(), claimIdleMs);
+            return;
+        }
+        if (!running && Thread.currentThread().isInterrupted()) {
+            return; // closed mid-handler: leave it pending for another consumer
+        }
+        if (redelivered) {
+            // One round trip: the ack and the removal of the error an earlier delivery may have left.
+            RBatch batch = redis.createBatch();
+            batch.getStream(keys.firings(partition), StringCodec.INSTANCE).ackAsync(group, id);
+            batch.getMap(keys.firingsErrors(partition), StringCodec.INSTANCE).fastRemoveAsync(errorField(id));
+            batch.execute();
+        } else {
+            redis.getStream(keys.firings(partition), StringCodec.INSTANCE).ack(group, id);
+        }
+        handled.incrementAndGet();
+    }
+
+    /**
+     * Keeps the handler's error where whichever consumer dead-letters the firing finds it. Best effort:
+     * if Redis fails here the firing is still pending and retried; its dead letter may then carry an
+     * older error or none.
+     */
+    private void recordError(int partition, StreamMessageId id, String error) {
+        String text = consumer + ": " + error;
+        if (text.length() > MAX_ERROR_CHARS) {
+            text = text.substring(0, MAX_ERROR_CHARS);
+        }
+        try {
+            redis.<String, String>getMap(keys.firingsErrors(partition), StringCodec.INSTANCE).fastPut(errorField(id), text);
+        } catch (RuntimeException e) {
+            log.warn("firings consumer {}/{}: could not record the handler error of entry {} on partition {} ({})",
+                    group, consumer, id, partition, e.toString());
+        }
+    }
+
+    /** Entry ids contain no space, so this field is unambiguous whatever the group's name. */
+    private String errorField(StreamMessageId id) {
+        return id + " " + group;
+    }
+
+    private static StreamMessageId parseId(String id) {
+        int dash = id.indexOf('-');
+        return new StreamMessageId(Long.parseLong(id.substring(0, dash)), Long.parseLong(id.substring(dash + 1)));
+    }
+
+    private static Map<String, String> fields(List<?> flat) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            m.put(String.valueOf(flat.get(i)), String.valueOf(flat.get(i + 1)));
+        }
+        return m;
+    }
+
+    private static Map<StreamMessageId, Map<String, String>> sorted(Map<StreamMessageId, Map<String, String>> m) {
+        Map<StreamMessageId, Map<String, String>> out = new LinkedHashMap<>();
+        m.entrySet().stream()
+                .sorted((a, b) -> a.getKey().getId0() != b.getKey().getId0()
+                        ? Long.compare(a.getKey().getId0(), b.getKey().getId0())
+                        : Long.compare(a.getKey().getId1(), b.getKey().getId1()))
+                .forEach(e -> out.put(e.getKey(), e.getValue()));
+        return out;
+    }
+
+    private void ensureGroups() {
+        ENSURE_GROUPS.load(redis);
+        for (int p = 0; p < partitions; p++) {
+            ENSURE_GROUPS.eval(redis, RScript.ReturnType.LONG, List.of(keys.firings(p)), group);
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Options of a {@link RedisFiringsConsumer}; each is checked when set. */
+    public static final class Builder implements FiringsConsumer.Builder {
+        private final RedissonClient redis;
+        private final TallyConfig config;
+        private final String group;
+        private final FiringHandler handler;
+        private String consumer = "c-" + UUID.randomUUID().toString().substring(0, 8);
+        private int maxDeliveries = 5;
+        private Duration claimIdle = Duration.ofSeconds(30);
+        private int batchSize = 100;
+        private Duration poll = Duration.ofMillis(50);
+
+        private Builder(RedissonClient redis, TallyConfig config, String group, FiringHandler handler) {
+            this.redis = Objects.requireNonNull(redis, "redis");
+            this.config = Objects.requireNonNull(config, "config");
+            if (group == null || group.isBlank() || group.equals(Keys.GROUP)) {
+                throw new IllegalArgumentException("firings consumer group must be a non-blank name other than '"
+                        + Keys.GROUP + "' (that one belongs to the processors), was '" + group + "'");
+            }
+            this.group = group;
+            this.handler = Objects.requireNonNull(handler, "handler");
+        }
+
+        @Override
+        public Builder consumerName(String name) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("consumer name must not be blank");
+            }
+            this.consumer = name;
+            return this;
+        }
+
+        @Override
+        public Builder maxDeliveries(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxDeliveries must be at least 1, was " + n);
+            }
+            this.maxDeliveries = n;
+            return this;
+        }
+
+        @Override
+        public Builder claimIdle(Duration d) {
+            if (d.toMillis() < 10) {
+                throw new IllegalArgumentException("claimIdle must be at least 10 ms, was " + d.toMillis() + " ms");
+            }
+            this.claimIdle = d;
+            return this;
+        }
+
+        @Override
+        public Builder batchSize(int n) {
+            if (n < 1 || n > 10_000) {
+                throw new IllegalArgumentException("batchSize must be within 1..10000, was " + n);
+            }
+            this.batchSize = n;
+            return this;
+        }
+
+        @Override
+        public Builder pollInterval(Duration d) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("pollInterval must be positive, was " + d);
+            }
+            this.poll = d;
+            return this;
+        }
+
+        @Override
+        public FiringsConsumer start() {
+            return new RedisFiringsConsumer(this);
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package io.tally.producer.internal.triggers;
+
+import io.tally.common.config.TallyConfig;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.Partitioner;
+import io.tally.common.internal.redis.LuaScript;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.redis.RedisClientFactory;
+import io.tally.common.trigger.Trigger;
+import io.tally.common.trigger.TriggerDefinition;
+import io.tally.common.internal.trigger.TriggerIds;
+import io.tally.common.internal.trigger.TriggerJson;
+import io.tally.common.trigger.TriggerKind;
+import io.tally.common.trigger.TriggerStatus;
+import io.tally.producer.triggers.TriggerClient;
+import io.tally.producer.triggers.TriggerLimitException;
+import org.redisson.api.RBatch;
+import org.redisson.api.RFuture;
+import org.redisson.api.RMapAsync;
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** {@link TriggerClient} on Redisson and the trigger scripts. */
+public final class RedisTriggerClient implements TriggerClient {
+    private static final LuaScript CREATE = LuaScript.resource("trigger_create");
+    private static final LuaScript CANCEL = LuaScript.resource("trigger_cancel");
+    private static final LuaScript LIST = LuaScript.resource("trigger_list");
+    private static final int LIST_PAGE = 200;
+    /** Field of a partition's triggers hash that counts its stored triggers (kept by the create and retention scripts). */
+    private static final String STORED_COUNT = ":count";
+
+    private final RedissonClient redis;
+    private final boolean ownsClient;
+    private final Keys keys;
+    private final Partitioner partitioner;
+    private final InstantSource clock;
+    private final int maxPerKey;
+    private final int maxTriggers;
+
+    private RedisTriggerClient(RedissonClient redis, boolean ownsClient, TallyConfig config, InstantSource clock) {
+        this.redis = redis;
+        this.ownsClient = ownsClient;
+        Namespace ns = Namespace.open(redis, config);
+        this.keys = ns.keys();
+        this.partitioner = ns.partitioner();
+        this.clock = clock;
+        this.maxPerKey = config.get(TallyConfig.MAX_TRIGGERS_PER_KEY);
+        this.maxTriggers = config.get(TallyConfig.MAX_TRIGGERS);
+    }
+
+    /** A client with its own Redis client, closed with it. */
+    public static RedisTriggerClient create(TallyConfig config) {
+        RedissonClient redis = RedisClientFactory.create(config);
+        try {
+            return new RedisTriggerClient(redis, true, config, InstantSource.system());
+        } catch (RuntimeException e) {
+            redis.shutdown();
+            throw e;
+        }
+    }
+
+    /** A client on a shared Redis client (left open by {@link #close()}); {@code clock} judges "in the past". */
+    public static RedisTriggerClient create(RedissonClient redis, TallyConfig config, InstantSource clock) {
+        return new RedisTriggerClient(redis, false, config, clock);
+    }
+
+    /**
+     * Refuses a trigger once the namespace stores {@code max-triggers}: the sum of the stored-trigger counts
+     * the create script keeps per partition. A soft cap: creates racing each other may pass it by a few.
+     */
+    private void requireRoomInNamespace() {
+        RBatch batch = redis.createBatch();
+        List<RFuture<String>> counts = new ArrayList<>();
+        for (int p = 0; p < partitioner.partitions(); p++) {
+            RMapAsync<String, String> triggers = batch.getMap(keys.triggers(p), StringCodec.INSTANCE);
+            counts.add(triggers.getAsync(STORED_COUNT));
+        }
+        batch.execute();
+        long stored = 0;
+        for (RFuture<String> c : counts) {
+            String v = c.toCompletableFuture().join();
+            stored += v == null ? 0 : Long.parseLong(v);
+        }
+        if (stored >= maxTriggers) {
+            throw new TriggerLimitException(TallyConfig.MAX_TRIGGERS.name(), maxTriggers, "trigger refused: namespace '"
+                    + keys.namespace() + "' stores " + stored + " triggers, at most " + maxTriggers
+                    + " allowed (max-triggers; finished ones count until finished-trigger-retention-ms deletes them); "
+                    + "nothing was written: cancel triggers or raise the cap");
+        }
+    }
+
+    @Override
+    public Trigger create(TriggerDefinition def) {
+        long now = clock.millis();
+        def.checkNotInPast(now);
+        String id = TriggerIds.newId(def, partitioner, now);
+        int p = TriggerIds.partitionOf(id, partitioner.partitions());
+        String json = TriggerJson.writeDefinition(id, def);
+        requireRoomInNamespace();
+        List<Object> reply = CREATE.eval(redis, RScript.ReturnType.LIST,
+                List.of(keys.triggers(p), keys.schedule(p), keys.triggersByEvent(p), keys.triggersByCounter(p),
+                        keys.counters(p)),
+                id, def.kind().wire(), json, def.routingKey() == null ? "" : def.routingKey(),
+                def.op() == null ? "" : def.op().symbol(), def.value() == null ? "" : def.value().toString(),
+                def.at() == null ? "" : def.at().toString(), def.every() == null ? "" : def.every().toString(),
+                Integer.toString(maxPerKey));
+        if ("LIMIT".equals(reply.get(0))) {
+            String key = def.kind() == TriggerKind.EVENT ? "event type" : "counter";
+            throw new TriggerLimitException(TallyConfig.MAX_TRIGGERS_PER_KEY.name(), maxPerKey, "trigger refused: "
+                    + key + " '" + def.routingKey() + "' already has " + reply.get(1) + " active triggers, at most "
+                    + maxPerKey + " allowed (max-triggers-per-key); nothing was written: cancel one or raise the cap");
+        }
+        if (!"OK".equals(reply.get(0))) {
+            // 80 random bits make this practically impossible; say so rather than overwrite.
+            throw new IllegalStateException("trigger client: id " + id + " already exists on partition " + p
+                    + "; nothing was written, create the trigger again");
+        }
+        long createdAt = Long.parseLong(String.valueOf(reply.get(1)));
+        return new Trigger(id, def, TriggerStatus.ACTIVE, 0, null, createdAt, null);
+    }
+
+    @Override
+    public Optional<Trigger> get(String id) {
+        int p = TriggerIds.partitionOf(id, partitioner.partitions());
+        Map<String, String> f = redis.<String, String>getMap(keys.triggers(p), StringCodec.INSTANCE)
+                .getAll(Set.of(id, id + ":status", id + ":fireCount", id + ":lastFiredAt", id + ":createdAt",
+                        id + ":canceledAt"));
+        if (f.get(id) == null) {
+            return Optional.empty();
+        }
+        return Optional.of(TriggerJson.fromStored(id, f.get(id), f.get(id + ":status"), f.get(id + ":fireCount"),
+                f.get(id + ":lastFiredAt"), f.get(id + ":createdAt"), f.get(id + ":canceledAt")));
+    }
+
+    @Override
+    public List<Trigger> list(TriggerStatus status, TriggerKind kind) {
+        // HSCAN may return an entry twice while the hash is resized: keep one per id.
+        Map<String, Trigger> out = new LinkedHashMap<>();
+        for (int p = 0; p < partitioner.partitions(); p++) {
+            String cursor = "0";
+            do {
+                List<Object> page = LIST.eval(redis, RScript.ReturnType.LIST, List.of(keys.triggers(p)),
+                        cursor, LIST_PAGE, status == null ? "" : status.wire(), kind == null ? "" : kind.wire());
+                cursor = String.valueOf(page.get(0));
+                for (int i = 1; i + 6 < page.size(); i += 7) {
+                    out.put(str(page.get(i)), TriggerJson.fromStored(str(page.get(i)), str(page.get(i + 1)), str(page.get(i + 2)),
+                            str(page.get(i + 3)), str(page.get(i + 4)), str(page.get(i + 5)), str(page.get(i + 6))));
+                }
+            } while (!"0".equals(cursor));
+        }
+        return new ArrayList<>(out.values());
+    }
+
+    @Override
+    public Optional<Trigger> cancel(String id) {
+        int p = TriggerIds.partitionOf(id, partitioner.partitions());
+        List<Object> reply = CANCEL.eval(redis, RScript.ReturnType.LIST,
+                List.of(keys.triggers(p), keys.schedule(p), keys.triggersByEvent(p), keys.triggersByCounter(p)), id);
+        if ("NOT_FOUND".equals(reply.get(0))) {
+            return Optional.empty();
+        }
+        return get(id);
+    }
+
+    @Override
+    public int partitions() {
+        return partitioner.partitions();
+    }
+
+    @Override
+    public void close() {
+        if (ownsClient) {
+            redis.shutdown();
+        }
+    }
+
+    private static String str(Object o) {
+        String s = String.valueOf(o);
+        return s.isEmpty() ? null : s;
+    }
+}

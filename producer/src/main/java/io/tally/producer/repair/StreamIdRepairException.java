@@ -1,8 +1,0 @@
-package io.tally.producer.repair;
-
-/** A stream id repair that wrote nothing for now: waiting longer or another step by the operator comes first. */
-public final class StreamIdRepairException extends RuntimeException {
-    public StreamIdRepairException(String message) {
-        super(message);
-    }
-}
