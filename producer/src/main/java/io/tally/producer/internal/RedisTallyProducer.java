@@ -219,7 +219,7 @@ public final class RedisTallyProducer implements TallyProducer {
      * Keeps a lane's sends queued while the namespace is missing (a processor restores it within a
      * tick), failing those past send-timeout-ms, and fails them all when it came back with another P.
      * Sends that keep their numbers from an attempt whose outcome is unknown stay or fail together per
-     * stream (their numbers must stay consecutive), and a stream whose such sends fail leaves its session.
+     * stream (their batch must go again as it was), and a stream whose such sends fail leaves its session.
      */
     private void hold(Lane lane, List<PendingSend> sends, TallyException why) {
         boolean keep = namespace.missing();
@@ -239,6 +239,9 @@ public final class RedisTallyProducer implements TallyProducer {
             if (numbered) {
                 sequences.retire(send.topic, send.partition, send.session);
                 send.unnumber();
+            }
+            if (send.future.isDone()) {
+                continue; // failed after an earlier attempt; it went along with its batch
             }
             if (send.maybeWritten) {
                 fail(send, why, true);
@@ -395,10 +398,11 @@ public final class RedisTallyProducer implements TallyProducer {
      * A numbered stream's call failed. Refused for its session (SEQGAP, NOSESSION: none of these sends is
      * in Redis now): the stream takes a new session and they go again as new sends. Known not written by
      * any attempt: they go again with new numbers, or fail as not written. Else some attempt may have
-     * written them: those that go again keep their session and numbers, so that the script drops what it
-     * wrote; they must stay consecutive, so every send up to the last one that cannot go again (past
-     * send-timeout-ms) fails, as outcome unknown, and when none goes again the stream leaves its session
-     * (where it stands there can no longer be known).
+     * written them: they go again as the same batch with the same session and numbers, so that the script
+     * drops what it wrote and answers with the entry ids. A send past send-timeout-ms fails then (outcome
+     * unknown) but still goes with the batch, which keeps the numbers consecutive and the batch the same;
+     * once every send of it has failed the stream leaves its session, where it stands there can no longer
+     * be known.
      */
     private void failedInSession(StreamGroup group, Throwable own, boolean ownReply, List<PendingSend> retry) {
         List<PendingSend> sends = group.sends;
@@ -414,6 +418,9 @@ public final class RedisTallyProducer implements TallyProducer {
             }
             sequences.retire(group);
             for (PendingSend send : sends) {
+                if (send.future.isDone()) {
+                    continue; // failed on an earlier attempt; it went along only to keep the batch the same
+                }
                 if (!expired(send)) {
                     send.maybeWritten = false;
                     retry.add(send);
@@ -440,19 +447,17 @@ public final class RedisTallyProducer implements TallyProducer {
             }
             return;
         }
-        int cut = -1;
-        for (int i = 0; i < sends.size(); i++) {
-            if (!again || expired(sends.get(i))) {
-                cut = i;
+        boolean pending = false;
+        for (PendingSend send : sends) {
+            if (!send.future.isDone() && (!again || expired(send))) {
+                fail(send, own, send.maybeWritten);
             }
+            pending |= !send.future.isDone();
         }
-        for (int i = 0; i <= cut; i++) {
-            fail(sends.get(i), own, sends.get(i).maybeWritten);
-        }
-        if (cut == sends.size() - 1) {
-            sequences.retire(group);
+        if (pending) {
+            retry.addAll(sends);
         } else {
-            retry.addAll(sends.subList(cut + 1, sends.size()));
+            sequences.retire(group);
         }
     }
 
@@ -487,6 +492,9 @@ public final class RedisTallyProducer implements TallyProducer {
         long now = System.nanoTime();
         for (int i = 0; i < n; i++) {
             PendingSend send = sends.get(i);
+            if (send.future.isDone()) {
+                continue; // failed after an earlier attempt (send-timeout-ms); it went along with its batch
+            }
             if (i >= handled) {
                 fail(send, stoppedBefore(error), false);
                 continue;
@@ -542,6 +550,9 @@ public final class RedisTallyProducer implements TallyProducer {
      * unknown, and one with an operation id fails retriable (the same id makes a repeat a duplicate).
      */
     private void fail(PendingSend send, Throwable cause, boolean maybeWritten) {
+        if (send.future.isDone()) {
+            return;
+        }
         boolean unknown = maybeWritten && !send.idempotent();
         TallyException e = unknown
                 ? new OutcomeUnknownException("send to partition " + send.partition + " got no reply it could trust ("
