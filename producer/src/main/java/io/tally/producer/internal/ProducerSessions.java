@@ -34,6 +34,8 @@ final class ProducerSessions implements AutoCloseable {
     });
     private final AtomicBoolean beginning = new AtomicBoolean();
     private volatile ProducerSession current;
+    /** When a failure to begin a session was last logged (nanoTime); while Redis is away it fails every try. */
+    private volatile long loggedFailureNanos = System.nanoTime() - 60_000_000_000L;
 
     /** Begins the first session; fails when Redis cannot give one. */
     ProducerSessions(RedissonClient redis, Keys keys) {
@@ -75,7 +77,11 @@ final class ProducerSessions implements AutoCloseable {
                     current = next;
                     log.debug("producer session {} began", next);
                 } catch (RuntimeException e) {
-                    log.warn("producer: beginning a new session failed (sends that wait for it are retried): {}", e.toString());
+                    if (System.nanoTime() - loggedFailureNanos > 10_000_000_000L) {
+                        loggedFailureNanos = System.nanoTime();
+                        log.warn("producer: beginning a new session failed (sends that wait for it are retried): {}",
+                                e.toString());
+                    }
                 } finally {
                     beginning.set(false);
                 }

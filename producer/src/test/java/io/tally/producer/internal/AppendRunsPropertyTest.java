@@ -125,7 +125,8 @@ class AppendRunsPropertyTest {
     /** How the call is broken, if at all. */
     enum Breakage { NONE, RUN_SIZE_ZERO, RUN_SIZE_WORD, RUN_SIZE_FRACTION, NO_FIELDS, TOO_MANY_FIELDS, CUT_SHORT,
         VALUE_COUNT, NOT_MSGPACK, EXTRA_DEDUPE_KEY, MISSING_DEDUPE_KEY, WINDOW, WINDOW_INFINITE, WINDOW_ZERO, SHORT_DIGEST,
-        SESSION_MALFORMED, SEQUENCE_ZERO, SEQUENCE_TOO_LONG, SEQUENCE_WITHOUT_SESSION, TOO_FEW_ARGUMENTS }
+        SESSION_MALFORMED, SESSION_HUGE, SEQUENCE_ZERO, SEQUENCE_TOO_LONG, SEQUENCE_HUGE, SEQUENCE_WITHOUT_SESSION,
+        TOO_FEW_ARGUMENTS }
 
     record Entry(List<byte[]> names, List<byte[]> values, int dedupeKey) {
     }
@@ -450,6 +451,7 @@ class AppendRunsPropertyTest {
         }
         switch (call.breakage) {
             case SESSION_MALFORMED -> name = name.isEmpty() ? "abc" : name + "x";
+            case SESSION_HUGE -> name = "1".repeat(1_000_000) + ":" + now;
             case SEQUENCE_ZERO -> {
                 name = name.isEmpty() ? "1:" + now : name;
                 first = "0";
@@ -457,6 +459,10 @@ class AppendRunsPropertyTest {
             case SEQUENCE_TOO_LONG -> {
                 name = name.isEmpty() ? "1:" + now : name;
                 first = "1234567890123456";
+            }
+            case SEQUENCE_HUGE -> {
+                name = name.isEmpty() ? "1:" + now : name;
+                first = "9".repeat(100_000);
             }
             case SEQUENCE_WITHOUT_SESSION -> {
                 name = "";
