@@ -2,54 +2,95 @@
 -- costs CPU on both sides). Consecutive entries that have the same field names form a run, which names
 -- its fields once and carries all its values in one MessagePack array (unpacked here in C by cmsgpack).
 --
--- Idempotence: an entry with an operation id has a dedupe key (built by the caller from the stream,
--- the routing key and the id, see docs/wire-format.md) holding '<entry id> <payload digest>' for the
--- dedupe window. The caller computes the payload digest (32 hex digits, defined in docs/wire-format.md)
--- and passes it after the entry's values: hashing here cost more than all the rest of an entry's work.
--- The same id with the same digest is a duplicate (the original entry's id is returned); with another
--- digest it is a conflict: nothing is written for it.
+-- Producer sessions (docs/architecture.md, "Idempotent producer sessions"): a producer numbers the
+-- sends of each stream 1, 2, 3... within its session and passes the session and the number of the
+-- call's first send. The stream's sessions hash keeps, per session, '<last sequence> <first new
+-- sequence of the last call that wrote> <that call's first new entry id, or ->'. A send numbered at or
+-- below the last sequence was handled before (a retry after a lost reply): it is not written again and
+-- is answered with its entry id, found by walking the last call's sends from its first new entry (ids
+-- of one call are consecutive); '' when that call no longer describes it. A call that starts past the
+-- last sequence + 1 is refused (SEQGAP); so is a session the hash does not know, unless the call starts
+-- at 1 and the session began less than SESSION_TTL ago (NOSESSION). A new session's first call sweeps a
+-- few random fields of sessions that began and last wrote more than SESSION_TTL ago: a swept session
+-- can never start again (it is too old), so nothing it retries is taken for new.
+--
+-- Idempotence of operation ids: an entry with an operation id has a dedupe key (built by the caller
+-- from the stream, the routing key and the id, see docs/wire-format.md) holding '<entry id> <payload
+-- digest>' for the dedupe window. The caller computes the payload digest (32 hex digits, defined in
+-- docs/wire-format.md) and passes it after the entry's values: hashing here cost more than all the rest
+-- of an entry's work. The same id with the same digest is a duplicate (the original entry's id is
+-- returned); with another digest it is a conflict: nothing is written for it.
 -- The first entry this call adds gets its id from XADD '*' (its dedupe key read with GET before and set
 -- after); every later one gets the next id explicitly (the stream's top is this call's own previous
 -- entry), so its dedupe key is claimed with one SET NX PX GET before its XADD.
 --
--- Truthful results: every argument is read and checked before the first write (a malformed call is an
--- error and writes nothing). A write that still fails (a key of the wrong type, the stream's ids used
--- up) stops the call there: what came before stays written and is reported, the entry that failed and
+-- Truthful results: every argument and the session's state are read and checked before the first write
+-- (a malformed call, a gap or an unknown session is an error and writes nothing). A write that still
+-- fails (a key of the wrong type, the stream's ids used up) stops the call there: what came before
+-- stays written and is reported (and the session's sequence moves to it), the entry that failed and
 -- every later one are not written, and a dedupe key this call claimed for the failed entry is removed.
+-- The session's field is written after the entries, so a Redis at maxmemory refuses the first XADD
+-- (the call's first write) and the call writes nothing.
 --
--- KEYS[1] stream   KEYS[2..] dedupe keys of the entries that have an id, in entry order
--- ARGV[1] dedupe window ms, then runs: n entries, k fields, 1 when the run's entries have a dedupe
---   key else 0, the k field names, then a MessagePack array of the values, entry by entry: each
---   entry's k values, followed by its payload digest when the run's entries have a dedupe key
+-- KEYS[1] stream   KEYS[2] the stream's producer sessions hash   KEYS[3..] dedupe keys of the entries
+--   that have an id, in entry order
+-- ARGV[1] dedupe window ms   ARGV[2] producer session '<n>:<start ms>', or '' for none
+-- ARGV[3] sequence number of the call's first entry (1 or more), or '' without a session
+-- ARGV[4..] runs: n entries, k fields, 1 when the run's entries have a dedupe key else 0, the k field
+--   names, then a MessagePack array of the values, entry by entry: each entry's k values, followed by
+--   its payload digest when the run's entries have a dedupe key
 -- Returns, for the m entries handled (m = n unless a write failed), the entry id of each (the original
--- entry's id for a duplicate or a conflict); then the 1-based position of every duplicate (positive)
--- and conflict (negative); then, when a write failed, 0 and the error message.
-local stream = KEYS[1]
-local window = ARGV[1]
+-- entry's id for a duplicate or a conflict, '' for a repeat whose id is no longer known); then the
+-- 1-based position of every duplicate (positive) and conflict (negative); then, when a write failed, 0
+-- and the error message.
+local stream, sessions = KEYS[1], KEYS[2]
+local window, session, first_arg = ARGV[1], ARGV[2], ARGV[3]
 local call, rpcall = redis.call, redis.pcall
 -- XADD takes the fields of a long entry through unpack: 2 + 2k values stay under Lua's limit (~8000)
 local MAX_FIELDS = 3990
 local MAX_ID_PART = '18446744073709551615'
 local DIGEST = 32
+-- How long a session may start on a stream after it began, and how long a session's field stays once
+-- it began that long ago and stopped writing (ms); longer than the longest send-timeout-ms (10 min).
+local SESSION_TTL = 3600000
+local SWEEP_SAMPLE = 4
 
 local function fail(message)
   return redis.error_reply('ERR append_runs: ' .. message)
 end
 
--- Pass 1: read every run, writing nothing.
-local runs = {}
-local at, last = 2, #ARGV
-local idempotent_entries = 0
-if not tonumber(window) then
-  return fail('dedupe window is not a number')
+-- Pass 1: read every argument and the session's state, writing nothing.
+if #ARGV < 3 then
+  return fail('needs a dedupe window, a producer session and a first sequence before the runs')
 end
-while at <= last do
+if #window > 15 or not string.match(window, '^[1-9]%d*$') then
+  return fail('dedupe window must be a whole number of ms from 1 to 15 digits')
+end
+local first, birth
+if session ~= '' then
+  birth = #session <= 40 and string.match(session, '^%d+:(%d+)$')
+  if not birth or #birth > 15 then
+    return fail('producer session must be <n>:<start ms>')
+  end
+  birth = tonumber(birth)
+  if #first_arg > 15 or not string.match(first_arg, '^[1-9]%d*$') then
+    return fail('first sequence must be a whole number from 1 to 15 digits')
+  end
+  first = tonumber(first_arg)
+elseif first_arg ~= '' then
+  return fail('a first sequence needs a producer session')
+end
+
+local runs = {}
+local at, last_arg = 4, #ARGV
+local entries, idempotent_entries = 0, 0
+while at <= last_arg do
   local n, k = tonumber(ARGV[at]), tonumber(ARGV[at + 1])
   if not n or not k or n < 1 or k < 1 or k > MAX_FIELDS or n % 1 ~= 0 or k % 1 ~= 0 then
     return fail('run at argument ' .. at .. ' needs 1 or more entries and 1 to ' .. MAX_FIELDS .. ' fields')
   end
   local names = at + 3
-  if names + k > last then
+  if names + k > last_arg then
     return fail('run at argument ' .. at .. ' is cut short')
   end
   local idempotent = ARGV[at + 2] == '1'
@@ -60,7 +101,6 @@ while at <= last do
     return fail('run at argument ' .. at .. ' needs a MessagePack array of ' .. n .. ' x ' .. stride .. ' values')
   end
   if idempotent then
-    idempotent_entries = idempotent_entries + n
     for d = stride, n * stride, stride do
       local sum = values[d]
       if type(sum) ~= 'string' or #sum ~= DIGEST then
@@ -68,11 +108,16 @@ while at <= last do
       end
     end
   end
-  runs[#runs + 1] = {n = n, k = k, names = names, values = values, idempotent = idempotent}
+  runs[#runs + 1] = {n = n, k = k, names = names, values = values, idempotent = idempotent,
+                     first_entry = entries, first_key = 3 + idempotent_entries}
+  entries = entries + n
+  if idempotent then
+    idempotent_entries = idempotent_entries + n
+  end
   at = names + k + 1
 end
-if idempotent_entries ~= #KEYS - 1 then
-  return fail(idempotent_entries .. ' entries with an id but ' .. (#KEYS - 1) .. ' dedupe keys')
+if idempotent_entries ~= #KEYS - 2 then
+  return fail(idempotent_entries .. ' entries with an id but ' .. (#KEYS - 2) .. ' dedupe keys')
 end
 
 -- Decimal successor of a stream id part (a decimal string): ids reach 2^64 - 1, past Lua's exact numbers.
@@ -87,14 +132,115 @@ local function successor(d)
   return string.sub(d, 1, i - 1) .. string.char(string.byte(d, i) + 1) .. string.rep('0', #d - i)
 end
 
+-- The stream id after id (a string), or nil past the largest id.
+local function next_id_of(id)
+  local ms, seq = string.match(id, '^(%d+)%-(%d+)$')
+  if not ms then
+    return nil
+  elseif seq ~= MAX_ID_PART then
+    return ms .. '-' .. successor(seq)
+  elseif ms ~= MAX_ID_PART then
+    return successor(ms) .. '-0'
+  end
+  return nil
+end
+
+local now
+local function redis_now()
+  if not now then
+    local t = call('TIME')
+    now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
+  return now
+end
+
+-- repeats: how many of this call's first entries were handled before; their answers are worked out
+-- now, before any write, from the last call that wrote for this session
+local repeats, new_field = 0, false
+local repeat_ids, repeat_marks = nil, nil
+if session ~= '' then
+  local state = rpcall('HGET', sessions, session)
+  if type(state) == 'table' then
+    return fail('producer sessions key: ' .. tostring(state.err))
+  end
+  if not state then
+    if first ~= 1 then
+      return redis.error_reply('NOSESSION producer session ' .. session .. ' is not known on this stream (it expired, '
+          .. 'or Redis lost it) and this call starts at sequence ' .. first .. '; nothing was written')
+    end
+    local age = redis_now() - birth
+    if age >= SESSION_TTL then
+      return redis.error_reply('NOSESSION producer session ' .. session .. ' began ' .. age .. ' ms ago, more than '
+          .. SESSION_TTL .. ' ms: too old to start on this stream; nothing was written')
+    end
+    new_field = true
+  else
+    local last, call_first, first_id = string.match(state, '^(%d+) (%d+) (%S+)$')
+    if not last or #last > 15 or #call_first > 15 then
+      return redis.error_reply('NOSESSION producer session ' .. session .. ' has unreadable state on this stream; '
+          .. 'nothing was written')
+    end
+    last, call_first = tonumber(last), tonumber(call_first)
+    if first > last + 1 then
+      return redis.error_reply('SEQGAP producer session ' .. session .. ' is at sequence ' .. last .. ' on this stream '
+          .. 'and this call starts at ' .. first .. '; nothing was written')
+    end
+    repeats = math.min(last - first + 1, entries)
+    if repeats > 0 then
+      repeat_ids, repeat_marks = {}, {}
+      -- The last call's new sends start at call_first and its entries have consecutive ids from
+      -- first_id on: walk them, each plain send taking the next id and each send with an operation id
+      -- the next id when its dedupe key names it (else it was a duplicate or a conflict of that entry).
+      -- A repeat before call_first, or after anything the walk cannot follow, is answered ''.
+      local walk_from = call_first - first + 1
+      local cur = first_id ~= '-' and first_id or nil
+      local e = 0
+      for r = 1, #runs do
+        local run = runs[r]
+        local stride = run.idempotent and run.k + 1 or run.k
+        for i = 1, math.min(run.n, repeats - e) do
+          e = e + 1
+          local id = ''
+          if walk_from >= 1 and e >= walk_from then
+            if run.idempotent then
+              -- read as the first call read it: '<id> <digest>', or an id alone (a conflict)
+              local held = rpcall('GET', KEYS[run.first_key + i - 1])
+              local held_id, held_sum
+              if type(held) == 'string' then
+                local space = string.find(held, ' ', 1, true)
+                held_id = space and string.sub(held, 1, space - 1) or held
+                held_sum = space and string.sub(held, space + 1)
+              end
+              if not held_id then
+                walk_from = 0
+              elseif held_id == cur then
+                id, cur = cur, next_id_of(cur)
+              else
+                id = held_id
+                repeat_marks[#repeat_marks + 1] = held_sum == run.values[i * stride] and e or -e
+              end
+            elseif cur then
+              id, cur = cur, next_id_of(cur)
+            else
+              walk_from = 0
+            end
+          end
+          repeat_ids[e] = id
+        end
+      end
+    end
+  end
+end
+
 -- Pass 2: write.
 local out, marks = {}, {}
 local handled = 0
 local failure
-local dedupe = 2
+local dedupe = 3
 -- the id of the last entry this call added (decimal strings; the sequence a number while small, that
 -- is below 1e12, which the loop steps itself)
 local top_ms, top_seq, top_small = nil, nil, false
+local first_written
 -- the id after the top when its sequence is not small, or nil past the largest id
 local function next_id()
   local seq = tostring(top_seq)
@@ -107,94 +253,137 @@ local function next_id()
   return nil
 end
 
+if repeats > 0 then
+  for e = 1, repeats do
+    out[e] = repeat_ids[e]
+  end
+  for i = 1, #repeat_marks do
+    marks[i] = repeat_marks[i]
+  end
+  handled = repeats
+end
+
 for r = 1, #runs do
   local run = runs[r]
   local n, k, names, values, idempotent = run.n, run.k, run.names, run.values, run.idempotent
   local stride = idempotent and k + 1 or k
   local f1, f2, f3, f4, f5 = ARGV[names], ARGV[names + 1], ARGV[names + 2], ARGV[names + 3], ARGV[names + 4]
   local v = 1
-  for _ = 1, n do
-    local entry = handled + 1
-    local key, sum, prior
-    local new_ms, new_seq, new_small, id
-    if top_small then
-      new_ms, new_seq = top_ms, top_seq + 1
-      new_small = new_seq < 1e12
-      id = new_ms .. '-' .. new_seq
-    elseif top_ms then
-      new_ms, new_seq = next_id()
-      if not new_ms then
+  for i = 1, n do
+    local entry = run.first_entry + i
+    if entry <= repeats then
+      -- answered above
+      if idempotent then
+        dedupe = dedupe + 1
+      end
+      v = v + stride
+    else
+      local key, sum, prior
+      local new_ms, new_seq, new_small, id
+      if top_small then
+        new_ms, new_seq = top_ms, top_seq + 1
+        new_small = new_seq < 1e12
+        id = new_ms .. '-' .. new_seq
+      elseif top_ms then
+        new_ms, new_seq = next_id()
+        -- past the largest id: nothing more can be added, but a duplicate is still answered
+        id = new_ms and new_ms .. '-' .. new_seq
+      else
+        id = '*'
+      end
+      if idempotent then
+        key = KEYS[dedupe]
+        dedupe = dedupe + 1
+        sum = values[v + k]
+        if top_ms and id then
+          prior = rpcall('SET', key, id .. ' ' .. sum, 'NX', 'PX', window, 'GET')
+        else
+          prior = rpcall('GET', key)
+        end
+        if prior and type(prior) == 'table' then
+          failure = 'entry ' .. entry .. ': ' .. tostring(prior.err)
+          break
+        end
+      end
+      if prior then
+        local space = string.find(prior, ' ', 1, true)
+        out[entry] = space and string.sub(prior, 1, space - 1) or prior
+        marks[#marks + 1] = (space and string.sub(prior, space + 1) == sum) and entry or -entry
+      elseif not id then
         failure = 'the stream\'s top id is the largest possible id; nothing more can be added'
         break
-      end
-      id = new_ms .. '-' .. new_seq
-    else
-      id = '*'
-    end
-    if idempotent then
-      key = KEYS[dedupe]
-      dedupe = dedupe + 1
-      sum = values[v + k]
-      if top_ms then
-        prior = rpcall('SET', key, id .. ' ' .. sum, 'NX', 'PX', window, 'GET')
       else
-        prior = rpcall('GET', key)
-      end
-      if prior and type(prior) == 'table' then
-        failure = 'entry ' .. entry .. ': ' .. tostring(prior.err)
-        break
-      end
-    end
-    if prior then
-      local space = string.find(prior, ' ', 1, true)
-      out[entry] = space and string.sub(prior, 1, space - 1) or prior
-      marks[#marks + 1] = (space and string.sub(prior, space + 1) == sum) and entry or -entry
-    else
-      local added
-      if k == 4 then
-        added = rpcall('XADD', stream, id, f1, values[v], f2, values[v + 1], f3, values[v + 2], f4, values[v + 3])
-      elseif k == 5 then
-        added = rpcall('XADD', stream, id, f1, values[v], f2, values[v + 1], f3, values[v + 2], f4, values[v + 3], f5, values[v + 4])
-      elseif k == 3 then
-        added = rpcall('XADD', stream, id, f1, values[v], f2, values[v + 1], f3, values[v + 2])
-      elseif k == 2 then
-        added = rpcall('XADD', stream, id, f1, values[v], f2, values[v + 1])
-      else
-        local args = {stream, id}
-        for j = 0, k - 1 do
-          args[3 + 2 * j] = ARGV[names + j]
-          args[4 + 2 * j] = values[v + j]
+        local added
+        if k == 4 then
+          added = rpcall('XADD', stream, id, f1, values[v], f2, values[v + 1], f3, values[v + 2], f4, values[v + 3])
+        elseif k == 5 then
+          added = rpcall('XADD', stream, id, f1, values[v], f2, values[v + 1], f3, values[v + 2], f4, values[v + 3], f5, values[v + 4])
+        elseif k == 3 then
+          added = rpcall('XADD', stream, id, f1, values[v], f2, values[v + 1], f3, values[v + 2])
+        elseif k == 2 then
+          added = rpcall('XADD', stream, id, f1, values[v], f2, values[v + 1])
+        else
+          local args = {stream, id}
+          for j = 0, k - 1 do
+            args[3 + 2 * j] = ARGV[names + j]
+            args[4 + 2 * j] = values[v + j]
+          end
+          added = rpcall('XADD', unpack(args, 1, 2 + 2 * k))
         end
-        added = rpcall('XADD', unpack(args, 1, 2 + 2 * k))
-      end
-      if type(added) ~= 'string' then
-        -- a dedupe key always names an entry that exists: drop the one claimed for this entry
-        if key and top_ms then
-          call('DEL', key)
+        if type(added) ~= 'string' then
+          -- a dedupe key always names an entry that exists: drop the one claimed for this entry
+          if key and top_ms then
+            call('DEL', key)
+          end
+          failure = 'entry ' .. entry .. ': ' .. (type(added) == 'table' and tostring(added.err) or 'XADD gave no id')
+          break
         end
-        failure = 'entry ' .. entry .. ': ' .. (type(added) == 'table' and tostring(added.err) or 'XADD gave no id')
-        break
-      end
-      out[entry] = added
-      if top_ms then
-        top_ms, top_seq, top_small = new_ms, new_seq, new_small
-      else
-        local dash = string.find(added, '-', 1, true)
-        local seq = string.sub(added, dash + 1)
-        top_small = #seq <= 12
-        top_ms, top_seq = string.sub(added, 1, dash - 1), (top_small and tonumber(seq) or seq)
-        if key then
-          call('SET', key, added .. ' ' .. sum, 'PX', window)
+        out[entry] = added
+        first_written = first_written or added
+        if top_ms then
+          top_ms, top_seq, top_small = new_ms, new_seq, new_small
+        else
+          local dash = string.find(added, '-', 1, true)
+          local seq = string.sub(added, dash + 1)
+          top_small = #seq <= 12
+          top_ms, top_seq = string.sub(added, 1, dash - 1), (top_small and tonumber(seq) or seq)
+          if key then
+            call('SET', key, added .. ' ' .. sum, 'PX', window)
+          end
         end
       end
+      handled = entry
+      v = v + stride
     end
-    handled = entry
-    v = v + stride
   end
   if failure then
     break
   end
 end
+
+if session ~= '' and handled > repeats then
+  call('HSET', sessions, session, string.format('%.0f %.0f ', first + handled - 1, first + repeats) .. (first_written or '-'))
+  if new_field then
+    -- sweep: fields of sessions that began and last wrote (judged by their last call's first entry id)
+    -- more than SESSION_TTL ago; one that never wrote, or whose field is unreadable, counts as idle
+    local t = redis_now()
+    local sample = call('HRANDFIELD', sessions, SWEEP_SAMPLE, 'WITHVALUES')
+    local gone = {}
+    for i = 1, #sample, 2 do
+      local name, state = sample[i], sample[i + 1]
+      local began = string.match(name, '^%d+:(%d+)$')
+      local wrote = string.match(state, '^%d+ %d+ (%d+)%-%d+$')
+      local idle = not wrote or math.abs(t - tonumber(wrote)) >= SESSION_TTL
+      if name ~= session and (not began or #began > 15 or (t - tonumber(began) >= SESSION_TTL and idle)) then
+        gone[#gone + 1] = name
+      end
+    end
+    if #gone > 0 then
+      call('HDEL', sessions, unpack(gone))
+    end
+  end
+end
+
 for i = 1, #marks do
   out[handled + i] = marks[i]
 end

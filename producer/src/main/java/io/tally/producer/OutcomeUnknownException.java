@@ -1,11 +1,11 @@
 package io.tally.producer;
 
 /**
- * A send whose outcome is unknown: a timeout or a broken connection after a send without an operation
- * id left (the entry may or may not be in the stream), or, with {@code acks=replicas}, a send written on
- * the master that no replica confirmed in time (a failover may still lose it). The producer does not
- * retry it, since that could apply it twice; retry it only with an operation id (the same one), which
- * makes a repeat a duplicate.
+ * A send whose outcome is unknown: a send without an operation id whose replies were lost (a timeout, a
+ * broken connection after it left) until {@code send-timeout-ms}, so the entry may or may not be in the
+ * stream, or, with {@code acks=replicas}, a send written on the master that no replica confirmed in time
+ * (a failover may still lose it). The producer has stopped retrying it; retry it only with an operation
+ * id (the same one), which makes a repeat a duplicate.
  */
 public final class OutcomeUnknownException extends TallyException {
     /**

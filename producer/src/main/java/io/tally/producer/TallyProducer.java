@@ -18,9 +18,11 @@ import java.util.concurrent.TimeoutException;
  * an id is idempotent: within {@code dedupe-window-ms} one entry per id, stream and routing key
  * (counter or event type); a repeat with the same payload completes as a duplicate with the original
  * entry id, one with another payload fails with {@link DuplicateIdConflictException} and writes
- * nothing. Idempotent sends are retried on transient errors until {@code send-timeout-ms}; a send
- * without id that times out fails with {@link OutcomeUnknownException} and is not retried, and so does
- * any send that no replica confirmed with {@code acks=replicas}.
+ * nothing. Each producer also numbers its sends in a session of its own ({@code producer-idempotence},
+ * on by default), so every send is retried on transient errors and lost replies until
+ * {@code send-timeout-ms} and written once; a send without id that is still unsettled then fails with
+ * {@link OutcomeUnknownException}, and so does any send that no replica confirmed with
+ * {@code acks=replicas}. Without sessions only sends with an id are retried.
  *
  * <p>Invalid input throws {@link io.tally.common.model.InvalidEntryException} at once, naming the
  * field. A full buffer or a partition backlog above {@code backlog-limit} fails the future with

@@ -139,9 +139,19 @@ public final class TallyConfig {
     /** {@code producer-buffer}: Sends a producer queues before send() fails fast with a backpressure error. */
     public static final ConfigKey<Integer> PRODUCER_BUFFER = key("producer-buffer", 100_000,
             "Sends a producer queues before send() fails fast with a backpressure error.", Parsers.intRange(1, 10_000_000));
+    /**
+     * {@code producer-idempotence}: Producer sessions: each producer numbers its sends per stream and the
+     * append script drops a number it has seen, so a retried send is written once.
+     */
+    public static final ConfigKey<Boolean> PRODUCER_IDEMPOTENCE = key("producer-idempotence", true,
+            "Producer sessions: each producer numbers its sends per stream and the append script drops a number it "
+                    + "has seen, so a send retried after a lost reply or a broken connection is written once, with or "
+                    + "without an operation id. false: plain appends, for measuring them; a send without an id whose "
+                    + "reply is lost then fails as outcome unknown.", Parsers.bool());
     /** {@code send-timeout-ms}: Time a send may take before it fails (an idempotent send is retried within it). */
     public static final ConfigKey<Long> SEND_TIMEOUT_MS = key("send-timeout-ms", 10_000L,
-            "Time a send may take before it fails (an idempotent send is retried within it).",
+            "Time a send may take before it fails (sends are retried within it: all of them with producer-idempotence, "
+                    + "else those with an operation id).",
             Parsers.longRange(100, 600_000));
     /** {@code dedupe-window-ms}: How long an operation id is remembered for idempotent sends, ms. */
     public static final ConfigKey<Long> DEDUPE_WINDOW_MS = key("dedupe-window-ms", 600_000L,

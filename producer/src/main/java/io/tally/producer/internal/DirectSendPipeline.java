@@ -16,7 +16,7 @@ import java.util.concurrent.CompletionException;
  * One pipeline of {@code append_runs.lua} calls written to the producer's own connection
  * ({@link DirectConnection}), flushed once by {@link #execute()}. Failures come back as the Redisson
  * exceptions the producer already judges: an error reply as {@link RedisException} with Redis's
- * message (NOSCRIPT: nothing was written), no connection as {@link RedisConnectionException} (nothing
+ * message (NOSCRIPT: nothing was written), no connection as {@link NotSentException} (nothing
  * was written), and a connection lost or silent after the calls were written as
  * {@link RedisResponseTimeoutException} (outcome unknown).
  */
@@ -46,9 +46,10 @@ final class DirectSendPipeline implements SendPipeline {
     public CompletableFuture<List<Object>> add(StreamGroup group, StreamKeys keys, byte[] dedupeWindowMs) {
         CompletableFuture<List<Object>> reply;
         if (connection == null) {
-            reply = CompletableFuture.failedFuture(new RedisConnectionException(unavailable.getMessage(), unavailable));
+            reply = CompletableFuture.failedFuture(new NotSentException(unavailable.getMessage(), unavailable));
         } else {
-            Object[] shaArgs = group.evalShaArgs(sha, keys.streamBytes(group.topic, group.partition), dedupeWindowMs);
+            Object[] shaArgs = group.evalShaArgs(sha, keys.streamBytes(group.topic, group.partition),
+                    keys.producersBytes(group.topic, group.partition), dedupeWindowMs);
             Object[] args = new Object[shaArgs.length + 1];
             args[0] = evalsha;
             System.arraycopy(shaArgs, 0, args, 1, shaArgs.length);

@@ -10,6 +10,8 @@ import java.util.List;
  */
 final class Lane {
     private final ArrayDeque<PendingSend> queue = new ArrayDeque<>();
+    /** Sends that go again exactly as they went (they keep their sequence numbers), or null. */
+    private List<PendingSend> again;
     private boolean inFlight;
 
     synchronized int add(PendingSend send) {
@@ -17,11 +19,25 @@ final class Lane {
         return queue.size();
     }
 
-    /** Puts sends that must be retried back at the head, in their original order. */
+    /**
+     * Puts sends that must be retried back at the head, in their original order. Sends that keep their
+     * sequence numbers go again alone, as the same batch, without later sends: the append script then
+     * finds exactly the sends it may have written, and can answer each with its entry id.
+     */
     synchronized void requeueFirst(List<PendingSend> sends) {
+        if (sends.stream().anyMatch(PendingSend::numbered)) {
+            again = again == null ? new ArrayList<>(sends) : concat(sends, again);
+            return;
+        }
         for (int i = sends.size() - 1; i >= 0; i--) {
             queue.addFirst(sends.get(i));
         }
+    }
+
+    private static List<PendingSend> concat(List<PendingSend> first, List<PendingSend> then) {
+        List<PendingSend> all = new ArrayList<>(first);
+        all.addAll(then);
+        return all;
     }
 
     /**
@@ -29,6 +45,12 @@ final class Lane {
      * enough, or flushing. Returns null otherwise.
      */
     synchronized List<PendingSend> takeIfDue(int max, long lingerNanos, boolean flushing, long now) {
+        if (!inFlight && again != null) {
+            List<PendingSend> batch = again;
+            again = null;
+            inFlight = true;
+            return batch;
+        }
         if (inFlight || queue.isEmpty()) {
             return null;
         }
@@ -46,6 +68,9 @@ final class Lane {
 
     /** Nanos at which the oldest queued send's linger ends, or Long.MAX_VALUE. */
     synchronized long dueAt(long lingerNanos) {
+        if (!inFlight && again != null) {
+            return 0;
+        }
         return inFlight || queue.isEmpty() ? Long.MAX_VALUE : queue.peekFirst().createdNanos + lingerNanos;
     }
 
@@ -54,6 +79,6 @@ final class Lane {
     }
 
     synchronized boolean idle() {
-        return !inFlight && queue.isEmpty();
+        return !inFlight && queue.isEmpty() && again == null;
     }
 }

@@ -17,6 +17,15 @@ final class PendingSend {
     final byte[] payloadDigest;
     final CompletableFuture<SendResult> future = new CompletableFuture<>();
     final long createdNanos = System.nanoTime();
+    /**
+     * The producer session and sequence number the send went out with ({@link StreamSequences}), or null
+     * and 0 while it has none. Kept for a retry after an attempt whose outcome is unknown, so that the
+     * append script can tell the retry from a new send; touched by one thread at a time (its lane's).
+     */
+    ProducerSession session;
+    long seq;
+    /** An attempt to send it may have written it (its reply was lost): a failure is then "outcome unknown". */
+    boolean maybeWritten;
 
     PendingSend(int partition, int topic, byte[][] fields, byte[] dedupeKey) {
         this.partition = partition;
@@ -28,6 +37,16 @@ final class PendingSend {
 
     boolean idempotent() {
         return dedupeKey != null;
+    }
+
+    /** Whether the send keeps a session and number from an earlier attempt. */
+    boolean numbered() {
+        return seq > 0;
+    }
+
+    void unnumber() {
+        session = null;
+        seq = 0;
     }
 
     String topicName() {

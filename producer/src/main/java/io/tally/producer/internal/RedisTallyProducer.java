@@ -8,6 +8,7 @@ import io.tally.common.model.Event;
 import io.tally.common.internal.redis.LuaScript;
 import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.redis.RedisClientFactory;
+import io.tally.common.internal.redis.RedisErrorCode;
 import io.tally.common.internal.redis.RedisVersion;
 import io.tally.producer.BackpressureException;
 import io.tally.producer.DuplicateIdConflictException;
@@ -42,9 +43,11 @@ import java.util.concurrent.locks.LockSupport;
  * {@link TallyProducer} on Redisson. Sends are encoded to bytes on the caller's thread; one sender
  * thread turns each lane's queue into pipelines ({@link SendPipeline}: one append_runs.lua call per
  * stream, written to the producer's own connection with a standalone Redis and acks=leader, else on
- * Redisson's batch executor; no client-side retry, so a send is never written twice by the client);
- * completions run on the connection's reader thread (or Redisson's), a stream's sends in one pass,
- * and wake the sender.
+ * Redisson's batch executor, never retried by the client itself); completions run on the connection's
+ * reader thread (or Redisson's), a stream's sends in one pass, and wake the sender. With
+ * producer-idempotence (the default) each stream's sends are numbered in the producer's session
+ * ({@link StreamSequences}), so the producer sends again after a lost reply, with the same numbers, and
+ * the script drops what it already wrote.
  */
 public final class RedisTallyProducer implements TallyProducer {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RedisTallyProducer.class);
@@ -71,6 +74,9 @@ public final class RedisTallyProducer implements TallyProducer {
     private final NamespaceWatch namespace;
     /** The producer's own connection for appends; null: Redisson pipelines (Cluster, Sentinel, acks=replicas). */
     private final DirectConnection direct;
+    /** Null when producer-idempotence is off. */
+    private final ProducerSessions sessions;
+    private final StreamSequences sequences;
     private final byte[] appendSha;
     private final AtomicLong outstanding = new AtomicLong();
     private final Object flushMonitor = new Object();
@@ -108,6 +114,8 @@ public final class RedisTallyProducer implements TallyProducer {
         }
         APPEND_RUNS.load(redis);
         this.appendSha = APPEND_RUNS.sha().getBytes(StandardCharsets.US_ASCII);
+        this.sessions = config.get(TallyConfig.PRODUCER_IDEMPOTENCE) ? new ProducerSessions(redis, keys) : null;
+        this.sequences = sessions == null ? null : new StreamSequences(sessions, ns.partitions());
         this.direct = acks == Acks.LEADER
                 ? RedisClientFactory.hotPathEndpoint(config, "tally-producer")
                 .map(endpoint -> new DirectConnection(endpoint.withTimeoutMs((int) Math.min(Integer.MAX_VALUE, sendTimeoutMs))))
@@ -210,12 +218,33 @@ public final class RedisTallyProducer implements TallyProducer {
     /**
      * Keeps a lane's sends queued while the namespace is missing (a processor restores it within a
      * tick), failing those past send-timeout-ms, and fails them all when it came back with another P.
+     * Sends that keep their numbers from an attempt whose outcome is unknown stay or fail together per
+     * stream (their batch must go again as it was), and a stream whose such sends fail leaves its session.
      */
     private void hold(Lane lane, List<PendingSend> sends, TallyException why) {
+        boolean keep = namespace.missing();
+        java.util.Set<Integer> leaving = new java.util.HashSet<>();
+        for (PendingSend send : sends) {
+            if (send.numbered() && (!keep || expired(send))) {
+                leaving.add(send.topic * streamKeys.partitions() + send.partition);
+            }
+        }
         List<PendingSend> waiting = new ArrayList<>(sends.size());
         for (PendingSend send : sends) {
-            if (namespace.missing() && !expired(send)) {
+            boolean numbered = send.numbered();
+            if (numbered ? !leaving.contains(send.topic * streamKeys.partitions() + send.partition) : keep && !expired(send)) {
                 waiting.add(send);
+                continue;
+            }
+            if (numbered) {
+                sequences.retire(send.topic, send.partition, send.session);
+                send.unnumber();
+            }
+            if (send.future.isDone()) {
+                continue; // failed after an earlier attempt; it went along with its batch
+            }
+            if (send.maybeWritten) {
+                fail(send, why, true);
             } else {
                 metrics.sent(send.topicName(), "error", System.nanoTime() - send.createdNanos);
                 send.future.completeExceptionally(why);
@@ -228,35 +257,50 @@ public final class RedisTallyProducer implements TallyProducer {
 
     /** The sender thread must survive anything one batch does: a dead sender would leave every send waiting. */
     private void dispatchGuarded(Lane lane, List<PendingSend> sends) {
+        List<StreamGroup> groups = null;
         try {
-            dispatch(lane, sends);
+            groups = StreamGroup.byStream(sends, streamKeys.partitions());
+            dispatch(lane, sends, groups);
         } catch (RuntimeException e) {
             log.error("producer: building a pipeline of {} sends failed; failing them: {}", sends.size(), e.toString());
+            if (groups != null && sequences != null) {
+                // what was numbered may have left: its streams take new sessions
+                groups.forEach(sequences::retire);
+            }
             for (PendingSend send : sends) {
                 if (!send.future.isDone()) {
-                    fail(send, e);
+                    fail(send, e, send.maybeWritten);
                 }
             }
             lane.done();
         }
     }
 
-    private void dispatch(Lane lane, List<PendingSend> sends) {
+    private void dispatch(Lane lane, List<PendingSend> sends, List<StreamGroup> groups) {
         BatchOptions options = BatchOptions.defaults().retryAttempts(0)
                 .responseTimeout(sendTimeoutMs, TimeUnit.MILLISECONDS);
         if (acks == Acks.REPLICAS) {
             options = options.sync(1, Duration.ofMillis(sendTimeoutMs));
         }
+        // number every stream before any call is queued, so that a failure to number queues nothing
+        List<StreamGroup> ready = new ArrayList<>(groups.size());
+        for (StreamGroup group : groups) {
+            if (sequences == null || sequences.number(group)) {
+                ready.add(group);
+            } else {
+                group.reply = CompletableFuture.failedFuture(new NotSentException("the producer is beginning a new "
+                        + "session for " + streamKeys.stream(group.topic, group.partition) + "; not sent", null));
+            }
+        }
         SendPipeline pipeline = direct != null ? direct.pipeline(EVALSHA, appendSha)
                 : RedissonSendPipeline.open(executor, options, APPEND_RUNS);
-        List<StreamGroup> groups = StreamGroup.byStream(sends, streamKeys.partitions());
-        for (StreamGroup group : groups) {
+        for (StreamGroup group : ready) {
             group.reply = pipeline.add(group, streamKeys, dedupeWindowMs);
         }
         metrics.batch(sends.size());
         CompletableFuture<Integer> executed;
         try {
-            executed = pipeline.execute();
+            executed = ready.isEmpty() ? CompletableFuture.completedFuture(0) : pipeline.execute();
         } catch (RuntimeException e) {
             // Redisson can refuse a batch synchronously (e.g. a slot without a master during a cluster
             // failover); fail or retry its sends like any asynchronous error instead of killing the sender.
@@ -269,7 +313,10 @@ public final class RedisTallyProducer implements TallyProducer {
                 retry = complete(groups, syncedReplicas, error);
             } catch (RuntimeException e) {
                 log.error("producer: handling the reply of a pipeline failed; failing its sends: {}", e.toString());
-                sends.stream().filter(send -> !send.future.isDone()).forEach(send -> fail(send, e));
+                if (sequences != null) {
+                    groups.forEach(sequences::retire);
+                }
+                sends.stream().filter(send -> !send.future.isDone()).forEach(send -> fail(send, e, true));
             } finally {
                 release(lane, retry);
             }
@@ -295,8 +342,9 @@ public final class RedisTallyProducer implements TallyProducer {
     }
 
     /**
-     * Completes each send of a pipeline; returns those to send again: the idempotent ones after a
-     * retriable error, and all of a stream's sends when its script was missing (nothing was written).
+     * Completes each send of a pipeline; returns those to send again: after a retriable error, every send
+     * with producer sessions (else the idempotent ones), and all of a stream's sends when its script was
+     * missing or the call never left (nothing was written).
      */
     private List<PendingSend> complete(List<StreamGroup> groups, Integer syncedReplicas, Throwable error) {
         Throwable cause = unwrap(error);
@@ -322,13 +370,22 @@ public final class RedisTallyProducer implements TallyProducer {
             }
             Throwable own = group.reply == null ? null : failure(group.reply);
             if (own == null) {
-                own = cause != null ? cause : new RedisException("the pipeline ended without a reply for " + group.sends.size()
-                        + " sends to " + streamKeys.stream(group.topic, group.partition));
+                own = cause != null ? cause : new RedisResponseTimeoutException("the pipeline ended without a reply for "
+                        + group.sends.size() + " sends to " + streamKeys.stream(group.topic, group.partition));
             }
-            boolean nothingWritten = LuaScript.isNoScript(own);
+            if (group.session() != null) {
+                // only the call's own error reply tells what it did; another call's error, or a pipeline
+                // whose WAIT failed after this call replied, says nothing about this call
+                failedInSession(group, own, group.reply != null && failure(group.reply) != null, retry);
+                continue;
+            }
+            boolean nothingWritten = LuaScript.isNoScript(own) || own instanceof NotSentException;
+            boolean again = nothingWritten || retriable(own);
             for (PendingSend send : group.sends) {
-                if (!expired(send) && (nothingWritten || (send.idempotent() && retriable(own)))) {
+                if (!expired(send) && (nothingWritten || ((sequences != null || send.idempotent()) && again))) {
                     retry.add(send);
+                } else if (sequences != null) {
+                    fail(send, own, send.maybeWritten); // this call never left
                 } else {
                     fail(send, own);
                 }
@@ -338,11 +395,79 @@ public final class RedisTallyProducer implements TallyProducer {
     }
 
     /**
+     * A numbered stream's call failed. Refused for its session (SEQGAP, NOSESSION: none of these sends is
+     * in Redis now): the stream takes a new session and they go again as new sends. Known not written by
+     * any attempt: they go again with new numbers, or fail as not written. Else some attempt may have
+     * written them: they go again as the same batch with the same session and numbers, so that the script
+     * drops what it wrote and answers with the entry ids. A send past send-timeout-ms fails then (outcome
+     * unknown) but still goes with the batch, which keeps the numbers consecutive and the batch the same;
+     * once every send of it has failed the stream leaves its session, where it stands there can no longer
+     * be known.
+     */
+    private void failedInSession(StreamGroup group, Throwable own, boolean ownReply, List<PendingSend> retry) {
+        List<PendingSend> sends = group.sends;
+        String code = ownReply ? RedisErrorCode.of(own.getMessage()) : "";
+        if (code.equals("SEQGAP") || code.equals("NOSESSION")) {
+            if (code.equals("SEQGAP")) {
+                log.warn("producer: {} lost entries this producer wrote before (a failover or a restart without "
+                        + "persistence?); sending again in a new session: {}", streamKeys.stream(group.topic, group.partition),
+                        own.getMessage());
+            } else {
+                log.debug("producer: {}: {}; sending again in a new session", streamKeys.stream(group.topic, group.partition),
+                        own.getMessage());
+            }
+            sequences.retire(group);
+            for (PendingSend send : sends) {
+                if (send.future.isDone()) {
+                    continue; // failed on an earlier attempt; it went along only to keep the batch the same
+                }
+                if (!expired(send)) {
+                    send.maybeWritten = false;
+                    retry.add(send);
+                } else {
+                    fail(send, own, send.maybeWritten);
+                }
+            }
+            return;
+        }
+        // an error reply to the call itself: the script did not run, or refused before its first write
+        boolean thisAttemptWroteNothing = ownReply && (own instanceof NotSentException || !code.isEmpty());
+        if (!thisAttemptWroteNothing) {
+            sends.forEach(send -> send.maybeWritten = true);
+        }
+        boolean again = !thisAttemptWroteNothing || retriable(own);
+        if (sends.stream().noneMatch(send -> send.maybeWritten)) {
+            sequences.rollBack(group, 0);
+            for (PendingSend send : sends) {
+                if (again && !expired(send)) {
+                    retry.add(send);
+                } else {
+                    fail(send, own, false);
+                }
+            }
+            return;
+        }
+        boolean pending = false;
+        for (PendingSend send : sends) {
+            if (!send.future.isDone() && (!again || expired(send))) {
+                fail(send, own, send.maybeWritten);
+            }
+            pending |= !send.future.isDone();
+        }
+        if (pending) {
+            retry.addAll(sends);
+        } else {
+            sequences.retire(group);
+        }
+    }
+
+    /**
      * Completes a stream's sends from append_runs.lua's reply: the entry ids of the sends it handled (the
      * original entry's for a duplicate or a conflict), the 1-based positions of duplicates (positive) and
      * conflicts (negative), then, when a write failed, 0 and its error: the sends from there on were not
      * written. With {@code unconfirmed} (acks=replicas, WAIT fell short) a send's entry is on the master
-     * only, so its outcome is unknown.
+     * only, so its outcome is unknown. A send the script had handled before (a retry in the same session)
+     * gets the id it names, or none ('') in the rare case that it no longer can.
      */
     private void completeAll(StreamGroup group, List<Object> reply, boolean unconfirmed) {
         List<PendingSend> sends = group.sends;
@@ -361,14 +486,23 @@ public final class RedisTallyProducer implements TallyProducer {
             }
             outcome[Math.abs(mark) - 1] = mark > 0 ? DUPLICATE : CONFLICT;
         }
+        if (handled < n && sequences != null) {
+            sequences.rollBack(group, handled); // the rest was not written: their numbers are free again
+        }
         long now = System.nanoTime();
         for (int i = 0; i < n; i++) {
             PendingSend send = sends.get(i);
+            if (send.future.isDone()) {
+                continue; // failed after an earlier attempt (send-timeout-ms); it went along with its batch
+            }
             if (i >= handled) {
-                fail(send, stoppedBefore(error));
+                fail(send, stoppedBefore(error), false);
                 continue;
             }
             String entryId = (String) reply.get(i);
+            if (entryId.isEmpty()) {
+                entryId = null;
+            }
             if (outcome[i] == CONFLICT) {
                 metrics.sent(send.topicName(), "conflict", now - send.createdNanos);
                 send.future.completeExceptionally(new DuplicateIdConflictException(
@@ -404,16 +538,31 @@ public final class RedisTallyProducer implements TallyProducer {
                 : new RedisException(message, RedisErrorReplies.of(error.substring(reply + 2)));
     }
 
+    /** Without producer sessions: a plain send whose call timed out after it left has an unknown outcome. */
     private void fail(PendingSend send, Throwable cause) {
         boolean unknown = !send.idempotent() && (cause instanceof RedisTimeoutException
                 || cause instanceof RedisResponseTimeoutException);
+        fail(send, cause, unknown);
+    }
+
+    /**
+     * Fails a send; with {@code maybeWritten} (an attempt's reply was lost) a plain send's outcome is
+     * unknown, and one with an operation id fails retriable (the same id makes a repeat a duplicate).
+     */
+    private void fail(PendingSend send, Throwable cause, boolean maybeWritten) {
+        if (send.future.isDone()) {
+            return;
+        }
+        boolean unknown = maybeWritten && !send.idempotent();
         TallyException e = unknown
-                ? new OutcomeUnknownException("send to partition " + send.partition + " timed out after the command "
-                + "left; the entry may or may not be in " + streamKeys.stream(send.topic, send.partition) + " (give sends an id to retry them safely)", cause)
+                ? new OutcomeUnknownException("send to partition " + send.partition + " got no reply it could trust ("
+                + cause.getMessage() + "); the entry may or may not be in " + streamKeys.stream(send.topic, send.partition)
+                + " (give sends an id to retry them safely)", cause)
                 : StreamIdsExhaustedException.matches(cause)
                 ? new StreamIdsExhaustedException(streamKeys.stream(send.topic, send.partition), send.partition, cause)
-                : new SendFailedException("send to partition " + send.partition + " failed: " + cause.getMessage(),
-                retriable(cause), cause);
+                : new SendFailedException("send to partition " + send.partition + " failed: " + cause.getMessage()
+                + (maybeWritten ? " (it may have been written; send it again with the same id)" : ""),
+                maybeWritten || retriable(cause), cause);
         metrics.sent(send.topicName(), unknown ? "unknown" : "error", System.nanoTime() - send.createdNanos);
         send.future.completeExceptionally(e);
         finished(1);
@@ -512,6 +661,9 @@ public final class RedisTallyProducer implements TallyProducer {
             Thread.currentThread().interrupt();
         }
         retryTimer.shutdownNow();
+        if (sessions != null) {
+            sessions.close();
+        }
         backlog.close();
         namespace.close();
         if (direct != null) {

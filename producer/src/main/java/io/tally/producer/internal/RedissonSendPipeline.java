@@ -50,7 +50,8 @@ final class RedissonSendPipeline implements SendPipeline {
 
     @Override
     public CompletableFuture<List<Object>> add(StreamGroup group, StreamKeys keys, byte[] dedupeWindowMs) {
-        Object[] args = group.evalShaArgs(sha, keys.streamBytes(group.topic, group.partition), dedupeWindowMs);
+        Object[] args = group.evalShaArgs(sha, keys.streamBytes(group.topic, group.partition),
+                    keys.producersBytes(group.topic, group.partition), dedupeWindowMs);
         RFuture<List<Object>> reply = batch.writeAsync(keys.stream(group.topic, group.partition), StringCodec.INSTANCE,
                 EVALSHA, args);
         return reply.toCompletableFuture();

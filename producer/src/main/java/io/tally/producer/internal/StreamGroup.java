@@ -8,12 +8,14 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The sends of one pipeline that go to one stream, in send order: they leave as one
- * {@code append_runs.lua} call (KEYS: the stream, then the dedupe keys of the sends that have an id),
- * so a pipeline costs one command per partition and stream rather than one per send.
+ * {@code append_runs.lua} call (KEYS: the stream, its producer sessions hash, then the dedupe keys of the
+ * sends that have an id; with the producer's session and the first send's sequence number when sessions
+ * are on), so a pipeline costs one command per partition and stream rather than one per send.
  */
 final class StreamGroup {
     private static final byte[] PLAIN = {'0'};
     private static final byte[] IDEMPOTENT = {'1'};
+    private static final byte[] NONE = {};
 
     final int topic;
     final int partition;
@@ -21,6 +23,9 @@ final class StreamGroup {
     CompletableFuture<List<Object>> reply;
     private int idempotent;
     private int fieldCount;
+    /** The session and the first send's number ({@link StreamSequences#number}), or null and 0. */
+    private ProducerSession session;
+    private long first;
 
     private StreamGroup(int topic, int partition) {
         this.topic = topic;
@@ -43,6 +48,23 @@ final class StreamGroup {
         return groups;
     }
 
+    void numbered(ProducerSession session, long first) {
+        this.session = session;
+        this.first = first;
+    }
+
+    ProducerSession session() {
+        return session;
+    }
+
+    long first() {
+        return first;
+    }
+
+    String streamName() {
+        return StreamKeys.topic(topic) + " of partition " + partition;
+    }
+
     private void add(PendingSend send) {
         sends.add(send);
         fieldCount += send.fields.length;
@@ -53,22 +75,25 @@ final class StreamGroup {
 
     /**
      * The EVALSHA arguments after the command name: sha, key count, KEYS, then ARGV as
-     * {@code append_runs.lua} reads them (runs of consecutive sends with the same field names and
-     * idempotence, each naming its fields once and packing its values, and the payload digests of
-     * idempotent sends, into one MessagePack array).
-     * Every argument is a byte array, written as it is.
+     * {@code append_runs.lua} reads them (dedupe window, session and first sequence number, empty without
+     * a session, then runs of consecutive sends with the same field names and idempotence, each naming its
+     * fields once and packing its values, and the payload digests of idempotent sends, into one
+     * MessagePack array). Every argument is a byte array, written as it is.
      */
-    Object[] evalShaArgs(byte[] sha, byte[] streamKey, byte[] dedupeWindowMs) {
-        List<Object> args = new ArrayList<>(4 + idempotent + 16);
+    Object[] evalShaArgs(byte[] sha, byte[] streamKey, byte[] producersKey, byte[] dedupeWindowMs) {
+        List<Object> args = new ArrayList<>(8 + idempotent + 16);
         args.add(sha);
-        args.add(Ascii.ofLong(1 + idempotent));
+        args.add(Ascii.ofLong(2 + idempotent));
         args.add(streamKey);
+        args.add(producersKey);
         for (PendingSend send : sends) {
             if (send.idempotent()) {
                 args.add(send.dedupeKey);
             }
         }
         args.add(dedupeWindowMs);
+        args.add(session == null ? NONE : session.id());
+        args.add(session == null ? NONE : Ascii.ofLong(first));
         int start = 0;
         while (start < sends.size()) {
             PendingSend first = sends.get(start);

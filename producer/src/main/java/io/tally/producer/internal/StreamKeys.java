@@ -15,18 +15,23 @@ final class StreamKeys {
 
     private final String[][] streams;
     private final byte[][][] streamBytes;
+    /** Per topic and partition: {@link Keys#producers(int, String)} in UTF-8. */
+    private final byte[][][] producersBytes;
     /** Per topic and partition: {@link Keys#dedupePrefix(int, String)} in UTF-8. */
     private final byte[][][] dedupePrefixes;
 
     StreamKeys(Keys keys, int partitions) {
         streams = new String[2][partitions];
         streamBytes = new byte[2][partitions][];
+        producersBytes = new byte[2][partitions][];
         dedupePrefixes = new byte[2][partitions][];
         for (int p = 0; p < partitions; p++) {
             streams[OPS][p] = keys.ops(p);
             streams[EVENTS][p] = keys.events(p);
             streamBytes[OPS][p] = streams[OPS][p].getBytes(StandardCharsets.UTF_8);
             streamBytes[EVENTS][p] = streams[EVENTS][p].getBytes(StandardCharsets.UTF_8);
+            producersBytes[OPS][p] = keys.producers(p, TOPICS[OPS]).getBytes(StandardCharsets.UTF_8);
+            producersBytes[EVENTS][p] = keys.producers(p, TOPICS[EVENTS]).getBytes(StandardCharsets.UTF_8);
             dedupePrefixes[OPS][p] = keys.dedupePrefix(p, TOPICS[OPS]).getBytes(StandardCharsets.UTF_8);
             dedupePrefixes[EVENTS][p] = keys.dedupePrefix(p, TOPICS[EVENTS]).getBytes(StandardCharsets.UTF_8);
         }
@@ -46,6 +51,10 @@ final class StreamKeys {
 
     byte[] streamBytes(int topic, int partition) {
         return streamBytes[topic][partition];
+    }
+
+    byte[] producersBytes(int topic, int partition) {
+        return producersBytes[topic][partition];
     }
 
     /** {@link Keys#dedupe(int, String, String, String)} as UTF-8 bytes, given the UTF-8 bytes of routing key and id. */

@@ -41,12 +41,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * append_runs.lua called with whatever a buggy or hostile client could send: odd run headers, cut
  * arguments, MessagePack that does not match, dedupe keys too many or too few or of the wrong type,
- * thousands of fields, binary names and values, repeated ids in one call, and streams whose top id is
- * at or near the largest id. Either the script answers with an error and every key it could touch is
- * unchanged (DUMP), or its reply is the truth: the entries it reports written are exactly the stream's
- * new entries (fields byte for byte), each written idempotent entry's dedupe key holds its id and payload
- * digest, a duplicate has the same payload as the entry its id names and a conflict another one, and
- * no other key changed.
+ * thousands of fields, binary names and values, repeated ids in one call, streams whose top id is at or
+ * near the largest id, malformed producer sessions and sequence numbers, and a session the hash does not
+ * know, knows at another sequence, holds unreadable state for, or that began too long ago. Either the
+ * script answers with an error and every key it could touch is unchanged (DUMP), or its reply is the
+ * truth: the entries it reports written are exactly the stream's new entries (fields byte for byte), each
+ * written idempotent entry's dedupe key holds its id and payload digest, a duplicate has the same payload
+ * as the entry its id names and a conflict another one, the session's field holds where the call ended,
+ * and no other key changed but the expired sessions a new session sweeps. The same call sent again in
+ * the same session (a retry after a lost reply) writes nothing and answers as the first did.
  */
 class AppendRunsPropertyTest {
     private static final LuaScript SCRIPT = LuaScript.resource("append_runs");
@@ -88,12 +91,38 @@ class AppendRunsPropertyTest {
         }
     }
 
+    /** The producer session the call is made in, and what the stream's sessions hash holds for it before. */
+    enum SessionState {
+        /** No session: plain appends. */
+        NONE,
+        /** Begun now, first call on the stream (sequence 1); the hash holds other sessions to sweep or keep. */
+        NEW,
+        /** The hash has it at sequence 4; the call starts at 5. */
+        CONTINUE,
+        /** Not in the hash, and the call starts at 3: refused (NOSESSION). */
+        LATE_START,
+        /** Began long ago, not in the hash, the call starts at 1: refused (NOSESSION). */
+        TOO_OLD,
+        /** The hash has it at sequence 4; the call starts at 7: refused (SEQGAP). */
+        GAP,
+        /** The hash holds junk for it: refused (NOSESSION). */
+        UNREADABLE,
+        /** The sessions key is a string: an error. */
+        NOT_A_HASH;
+
+        boolean refused() {
+            return this == LATE_START || this == TOO_OLD || this == GAP || this == UNREADABLE || this == NOT_A_HASH;
+        }
+    }
+
     /** What a dedupe key holds before the call. */
     enum KeyState { ABSENT, HASH, NO_DIGEST }
 
     /** How the call is broken, if at all. */
     enum Breakage { NONE, RUN_SIZE_ZERO, RUN_SIZE_WORD, RUN_SIZE_FRACTION, NO_FIELDS, TOO_MANY_FIELDS, CUT_SHORT,
-        VALUE_COUNT, NOT_MSGPACK, EXTRA_DEDUPE_KEY, MISSING_DEDUPE_KEY, WINDOW, SHORT_DIGEST }
+        VALUE_COUNT, NOT_MSGPACK, EXTRA_DEDUPE_KEY, MISSING_DEDUPE_KEY, WINDOW, WINDOW_INFINITE, WINDOW_ZERO, SHORT_DIGEST,
+        SESSION_MALFORMED, SESSION_HUGE, SEQUENCE_ZERO, SEQUENCE_TOO_LONG, SEQUENCE_HUGE, SEQUENCE_WITHOUT_SESSION,
+        TOO_FEW_ARGUMENTS }
 
     record Entry(List<byte[]> names, List<byte[]> values, int dedupeKey) {
     }
@@ -101,13 +130,18 @@ class AppendRunsPropertyTest {
     record Run(boolean idempotent, List<Entry> entries) {
     }
 
-    record Call(StreamState stream, List<KeyState> keys, List<Run> runs, Breakage breakage) {
+    record Call(StreamState stream, List<KeyState> keys, List<Run> runs, Breakage breakage, SessionState session) {
         @Override
         public String toString() {
             int fields = runs.stream().mapToInt(r -> r.entries.get(0).names.size()).max().orElse(0);
             return "Call[" + stream + ", keys " + keys + ", " + runs.size() + " runs, widest " + fields + " fields, "
-                    + runs.stream().map(r -> (r.idempotent ? "id:" : "") + r.entries.size()).toList() + ", " + breakage + "]";
+                    + runs.stream().map(r -> (r.idempotent ? "id:" : "") + r.entries.size()).toList() + ", " + breakage
+                    + ", session " + session + "]";
         }
+    }
+
+    /** The session name and first sequence the call carries, and the stream's sessions hash. */
+    record Session(String name, String first, String key) {
     }
 
     @Property(tries = 250)
@@ -119,20 +153,29 @@ class AppendRunsPropertyTest {
             keys.add(prefix + "dedupe:" + i);
         }
         prepare(call, stream, keys);
+        Session session = session(call, prefix);
         List<String> touched = new ArrayList<>(keys);
         touched.add(stream);
+        touched.add(session.key);
         Map<String, byte[]> before = dumps(touched);
+        Map<String, String> sessionsBefore = call.session == SessionState.NOT_A_HASH ? Map.of() : hash(session.key);
         List<byte[]> entriesBefore = call.stream == StreamState.NOT_A_STREAM ? List.of() : entryIds(stream);
 
-        List<Object> args = arguments(call, stream, keys);
+        List<Object> args = arguments(call, stream, keys, session);
         Object reply = send(RespReader::object, args.toArray()).exceptionally(AppendRunsPropertyTest::errorOf)
                 .get(60, TimeUnit.SECONDS);
-        if (reply instanceof RespErrorReply) {
+        if (reply instanceof RespErrorReply error) {
             Statistics.label("outcome").collect("error");
             assertThat(dumps(touched)).as("an error reply changed nothing").isEqualTo(before);
+            if (call.breakage == Breakage.NONE && call.session != SessionState.NOT_A_HASH) {
+                assertThat(call.session.refused()).as("refused: %s", error.getMessage()).isTrue();
+                assertThat(error.getMessage()).startsWith(call.session == SessionState.GAP ? "SEQGAP " : "NOSESSION ");
+            }
             return;
         }
         assertThat(call.breakage).as("a broken call must be refused, got %s", reply).isEqualTo(Breakage.NONE);
+        assertThat(call.session.refused()).as("a call in session state %s must be refused, got %s", call.session, reply)
+                .isFalse();
         List<?> out = (List<?>) reply;
 
         List<Entry> all = call.runs.stream().flatMap(r -> r.entries.stream()).toList();
@@ -211,6 +254,108 @@ class AppendRunsPropertyTest {
                 assertThat(dump(keys.get(k))).as("untouched dedupe key %d", k).isEqualTo(before.get(keys.get(k)));
             }
         }
+
+        // the session's field holds where the call ended; a new session swept the expired sessions it sampled
+        Map<String, String> sessionsAfter = hash(session.key);
+        Map<String, String> expected = new HashMap<>(sessionsBefore);
+        if (call.session != SessionState.NONE && handled > 0) {
+            long first = Long.parseLong(session.first);
+            expected.put(session.name, (first + handled - 1) + " " + first + " " + (written.isEmpty() ? "-" : written.get(0)));
+            if (call.session == SessionState.NEW) {
+                expected.keySet().removeAll(EXPIRED_SESSIONS);
+            }
+        }
+        assertThat(sessionsAfter).isEqualTo(expected);
+        if (call.session == SessionState.NONE) {
+            return;
+        }
+
+        // the same call again, as after a lost reply: nothing written, the same answer
+        Map<String, byte[]> afterFirst = dumps(touched);
+        List<?> again = (List<?>) send(RespReader::object, args.toArray()).get(60, TimeUnit.SECONDS);
+        assertThat(dumps(touched)).as("a repeated call writes nothing").isEqualTo(afterFirst);
+        assertThat(again.subList(0, handled)).as("the repeated call's entry ids").isEqualTo(out.subList(0, handled));
+        int handledAgain = 0;
+        while (handledAgain < again.size() && again.get(handledAgain) instanceof String) {
+            handledAgain++;
+        }
+        assertThat(handledAgain).isEqualTo(handled);
+        Map<Integer, Boolean> markedAgain = new HashMap<>();
+        boolean failedAgain = false;
+        for (int i = handledAgain; i < again.size(); i++) {
+            long mark = (Long) again.get(i);
+            if (mark == 0) {
+                failedAgain = true;
+                break;
+            }
+            markedAgain.put((int) Math.abs(mark) - 1, mark > 0);
+        }
+        assertThat(markedAgain).as("the repeated call's duplicates and conflicts").isEqualTo(marked);
+        assertThat(failedAgain).isEqualTo(failure != null);
+        Statistics.label("repeated").collect(handled == 0 ? "nothing handled" : "answered");
+    }
+
+    /** Sessions of the sessions hash that a new session's first call sweeps (with junk names). */
+    private static final Set<String> EXPIRED_SESSIONS = Set.of("7:1000", "junk");
+
+    @Example
+    void aRepeatedCallAnswersTheOriginalIdsAcrossDuplicatesInTheCall_andARetryOfItsTailWritesOnlyWhatIsNew()
+            throws Exception {
+        String prefix = "r" + TRIES.incrementAndGet() + ":{p0}:";
+        String stream = prefix + "ops";
+        String sessions = prefix + "producers:ops";
+        String session = "42:" + redisNowMs();
+        List<byte[]> names = List.of(utf8("counter"), utf8("by"));
+        List<byte[]> values = new ArrayList<>();
+        List<String> digests = new ArrayList<>();
+        for (String counter : List.of("a", "b", "a", "c")) { // the third repeats the first's id: a duplicate
+            Entry e = new Entry(names, List.of(utf8(counter), utf8("1")), 0);
+            values.addAll(e.values);
+            values.add(digest(e).getBytes(StandardCharsets.US_ASCII));
+            digests.add(digest(e));
+        }
+        List<Object> call = new ArrayList<>(List.of("EVALSHA", sha, "6", stream, sessions, prefix + "k:a", prefix + "k:b",
+                prefix + "k:a", prefix + "k:c", "600000", session, "1", "1", "2", "0", "counter", "by", pack(List.of(
+                        utf8("x"), utf8("1"))), "4", "2", "1", "counter", "by", pack(values)));
+        List<?> first = (List<?>) call(RespReader::object, call.toArray());
+        List<?> again = (List<?>) call(RespReader::object, call.toArray());
+        assertThat(again).isEqualTo(first);
+        assertThat(first).hasSize(6).last().isEqualTo(4L); // the fourth send (position 4) is the duplicate
+        assertThat(first.get(3)).isEqualTo(first.get(1));
+        assertThat(entryIds(stream)).hasSize(4);
+        assertThat(hash(sessions)).containsEntry(session, "5 1 " + first.get(0));
+
+        // a call that starts at the first call's last send (5, "c"): that call started at 1, before this one,
+        // so the repeat's id is not known from here (''); the new sends after it are written
+        List<Object> tail = new ArrayList<>(List.of("EVALSHA", sha, "3", stream, sessions, prefix + "k:c", "600000",
+                session, "5", "1", "2", "1", "counter", "by", pack(List.of(utf8("c"), utf8("1"), utf8(digests.get(3))))));
+        tail.addAll(List.of("2", "2", "0", "counter", "by", pack(List.of(utf8("y"), utf8("1"), utf8("z"), utf8("1")))));
+        List<?> next = (List<?>) call(RespReader::object, tail.toArray());
+        assertThat(next).hasSize(3);
+        assertThat(next.get(0)).isEqualTo("");
+        assertThat(entryIds(stream)).hasSize(6);
+        assertThat(hash(sessions)).containsEntry(session, "7 6 " + next.get(1));
+    }
+
+    @Example
+    void aGapOrAnUnknownSessionIsRefusedAndWritesNothing() throws Exception {
+        String prefix = "g" + TRIES.incrementAndGet() + ":{p0}:";
+        String stream = prefix + "ops";
+        String sessions = prefix + "producers:ops";
+        String session = "43:" + redisNowMs();
+        byte[] one = pack(List.of(utf8("a"), utf8("1")));
+        call(RespReader::object, "EVALSHA", sha, "2", stream, sessions, "600000", session, "1", "1", "2", "0", "counter", "by", one);
+        for (Object[] refused : new Object[][]{
+                {session, "3", "SEQGAP producer session " + session + " is at sequence 1 on this stream and this call starts at 3"},
+                {"44:" + redisNowMs(), "2", "NOSESSION producer session 44:"},
+                {"45:1000", "1", "NOSESSION producer session 45:1000 began "}}) {
+            Throwable error = send(RespReader::object, "EVALSHA", sha, "2", stream, sessions, "600000", refused[0],
+                    refused[1], "1", "2", "0", "counter", "by", one).handle((ok, e) -> e).get(30, TimeUnit.SECONDS);
+            assertThat(error).isNotNull();
+            assertThat(errorOf(error).toString()).contains((String) refused[2]).contains("nothing was written");
+        }
+        assertThat(entryIds(stream)).hasSize(1);
+        assertThat(hash(sessions)).containsOnlyKeys(session);
     }
 
     @Example
@@ -243,8 +388,8 @@ class AppendRunsPropertyTest {
             values.add(utf8(Integer.toString(i)));
         }
         @SuppressWarnings("unchecked")
-        List<Object> reply = (List<Object>) call(RespReader::object, "EVALSHA", sha, "1", stream, "600000",
-                Integer.toString(n), "2", "0", "counter", "by", pack(values));
+        List<Object> reply = (List<Object>) call(RespReader::object, "EVALSHA", sha, "2", stream, stream + ":producers",
+                "600000", "", "", Integer.toString(n), "2", "0", "counter", "by", pack(values));
         List<String> ids = entryIds(stream).stream().map(b -> new String(b, StandardCharsets.US_ASCII)).toList();
         assertThat(ids.subList(1, ids.size())).containsExactlyElementsOf(
                 reply.stream().takeWhile(String.class::isInstance).map(String.class::cast).toList());
@@ -276,7 +421,55 @@ class AppendRunsPropertyTest {
         }
     }
 
-    private static List<Object> arguments(Call call, String stream, List<String> keys) throws Exception {
+    private static Session session(Call call, String prefix) throws Exception {
+        String key = prefix + "producers:ops";
+        String now = Long.toString(redisNowMs());
+        String name = TRIES.get() + ":" + (call.session == SessionState.TOO_OLD ? "1000" : now);
+        String first = switch (call.session) {
+            case NONE -> "";
+            case NEW, TOO_OLD, NOT_A_HASH -> "1";
+            case LATE_START -> "3";
+            case CONTINUE, UNREADABLE -> "5";
+            case GAP -> "7";
+        };
+        if (call.session == SessionState.NEW || call.session == SessionState.CONTINUE) {
+            // one expired session, one junk name, one that began long ago but wrote just now (kept)
+            call(RespReader::object, "HSET", key, "7:1000", "3 1 1000-0", "junk", "x", "9:1000", "5 5 " + now + "-3");
+        }
+        switch (call.session) {
+            case CONTINUE, GAP -> call(RespReader::object, "HSET", key, name, "4 1 1-1");
+            case UNREADABLE -> call(RespReader::object, "HSET", key, name, "four");
+            case NOT_A_HASH -> call(RespReader::object, "SET", key, "not a hash");
+            default -> { }
+        }
+        if (call.session == SessionState.NONE) {
+            name = "";
+        }
+        switch (call.breakage) {
+            case SESSION_MALFORMED -> name = name.isEmpty() ? "abc" : name + "x";
+            case SESSION_HUGE -> name = "1".repeat(1_000_000) + ":" + now;
+            case SEQUENCE_ZERO -> {
+                name = name.isEmpty() ? "1:" + now : name;
+                first = "0";
+            }
+            case SEQUENCE_TOO_LONG -> {
+                name = name.isEmpty() ? "1:" + now : name;
+                first = "1234567890123456";
+            }
+            case SEQUENCE_HUGE -> {
+                name = name.isEmpty() ? "1:" + now : name;
+                first = "9".repeat(100_000);
+            }
+            case SEQUENCE_WITHOUT_SESSION -> {
+                name = "";
+                first = "5";
+            }
+            default -> { }
+        }
+        return new Session(name, first, key);
+    }
+
+    private static List<Object> arguments(Call call, String stream, List<String> keys, Session session) throws Exception {
         List<Object> dedupe = new ArrayList<>();
         for (Run run : call.runs) {
             if (run.idempotent) {
@@ -293,7 +486,18 @@ class AppendRunsPropertyTest {
             }
         }
         List<Object> argv = new ArrayList<>();
-        argv.add(call.breakage == Breakage.WINDOW ? "ten minutes" : "600000");
+        argv.add(switch (call.breakage) {
+            case WINDOW -> "ten minutes";
+            case WINDOW_INFINITE -> "1e999"; // a Lua number, but SET PX refuses it after the first XADD
+            case WINDOW_ZERO -> "0";
+            default -> "600000";
+        });
+        argv.add(session.name);
+        argv.add(session.first);
+        if (call.breakage == Breakage.TOO_FEW_ARGUMENTS) {
+            argv.remove(argv.size() - 1);
+            argv.remove(argv.size() - 1);
+        }
         for (int r = 0; r < call.runs.size(); r++) {
             Run run = call.runs.get(r);
             boolean first = r == 0;
@@ -340,8 +544,9 @@ class AppendRunsPropertyTest {
         List<Object> args = new ArrayList<>();
         args.add("EVALSHA");
         args.add(sha);
-        args.add(Integer.toString(1 + dedupe.size()));
+        args.add(Integer.toString(2 + dedupe.size()));
         args.add(stream);
+        args.add(session.key);
         args.addAll(dedupe);
         args.addAll(argv);
         return args;
@@ -414,6 +619,20 @@ class AppendRunsPropertyTest {
             out.put(key, dump(key));
         }
         return new ComparableBytesMap(out);
+    }
+
+    private static Map<String, String> hash(String key) throws Exception {
+        List<?> flat = (List<?>) call(RespReader::object, "HGETALL", key);
+        Map<String, String> out = new HashMap<>();
+        for (int i = 0; i < flat.size(); i += 2) {
+            out.put((String) flat.get(i), (String) flat.get(i + 1));
+        }
+        return out;
+    }
+
+    private static long redisNowMs() throws Exception {
+        List<?> time = (List<?>) call(RespReader::object, "TIME");
+        return Long.parseLong((String) time.get(0)) * 1000 + Long.parseLong((String) time.get(1)) / 1000;
     }
 
     private static String string(String key) throws Exception {
@@ -490,8 +709,10 @@ class AppendRunsPropertyTest {
                 .list().ofSize(3);
         Arbitrary<Breakage> breakage = Arbitraries.frequencyOf(Tuple.of(5, Arbitraries.just(Breakage.NONE)),
                 Tuple.of(1, Arbitraries.of(Breakage.class)));
-        return Combinators.combine(Arbitraries.of(StreamState.class), keys, run().list().ofMinSize(1).ofMaxSize(4), breakage)
-                .as(Call::new);
+        Arbitrary<SessionState> session = Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.of(SessionState.NONE,
+                SessionState.NEW, SessionState.CONTINUE)), Tuple.of(1, Arbitraries.of(SessionState.class)));
+        return Combinators.combine(Arbitraries.of(StreamState.class), keys, run().list().ofMinSize(1).ofMaxSize(4), breakage,
+                session).as(Call::new);
     }
 
     private Arbitrary<Run> run() {

@@ -31,6 +31,23 @@ public final class Keys {
         return namespace + ":members";
     }
 
+    /**
+     * Counter of producer sessions: each producer takes its session number from it with INCR
+     * ({@code producer_session.lua}).
+     */
+    public String producerSessions() {
+        return namespace + ":producer-sessions";
+    }
+
+    /**
+     * Hash of the producer sessions that append to one stream ({@code ops} or {@code events}) of partition p:
+     * session → {@code <last sequence> <first new sequence of its last call> <that call's first new entry id>}
+     * ({@code append_runs.lua}).
+     */
+    public String producers(int p, String stream) {
+        return partitionKey(p, "producers:" + stream);
+    }
+
     public String ops(int p) {
         return partitionKey(p, "ops");
     }
