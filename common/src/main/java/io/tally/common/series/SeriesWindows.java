@@ -1,5 +1,7 @@
 package io.tally.common.series;
 
+import io.tally.common.wire.InvalidEntryException;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -60,6 +62,28 @@ public final class SeriesWindows {
 
     public List<SeriesWindow> all() {
         return new ArrayList<>(byName.values());
+    }
+
+    /** The window names, comma-separated ({@code 1m, 1h, 1d}), for messages. */
+    public String names() {
+        return String.join(", ", byName.keySet());
+    }
+
+    /**
+     * Checks, before a send, that every window an entry names is one of these: the processors dead-letter
+     * an entry naming another (reason {@code bad_windows}), after the sender was told it was accepted.
+     *
+     * @param field   the request field or option that named them, for the message
+     * @param windows window names, as parsed by {@link io.tally.common.wire.WireFormat#parseWindows}
+     * @throws InvalidEntryException (reason {@code bad_windows}) naming the first unknown window and the configured ones
+     */
+    public void requireConfigured(String field, List<String> windows) {
+        for (String w : windows) {
+            if (!byName.containsKey(w)) {
+                throw new InvalidEntryException("bad_windows", field, "window '" + w + "' is not configured; "
+                        + "configured windows: " + names() + " (series-windows)");
+            }
+        }
     }
 
     /** {@code name:lengthMs:retentionMs,...}: the form the apply script reads from ARGV. */
