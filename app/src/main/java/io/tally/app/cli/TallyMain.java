@@ -34,6 +34,8 @@ public final class TallyMain implements Callable<Integer> {
     CommandSpec spec;
 
     public static void main(String[] args) {
+        // This process is the command: it started when the user typed it (CommandClock).
+        CommandClock.startedAt(CommandClock.processStartMs(System.currentTimeMillis()));
         System.exit(run(args, System.getenv(), Cli.utf8(System.out), Cli.utf8(System.err)));
     }
 
