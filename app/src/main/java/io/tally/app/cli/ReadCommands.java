@@ -82,6 +82,10 @@ public final class ReadCommands {
             try (Session s = Session.existing(options.config(), Access.READ, spec)) {
                 List<CounterValue> counters = s.reader().counters(prefix, limit);
                 PrintWriter out = spec.commandLine().getOut();
+                if (counters.isEmpty()) {
+                    out.println(prefix == null ? "no counters" : "no counters start with '" + output.safe(prefix) + "'");
+                    return 0;
+                }
                 List<String> names = counters.stream().map(c -> output.safe(c.name())).toList();
                 int width = names.stream().mapToInt(String::length).max().orElse(4);
                 for (int i = 0; i < counters.size(); i++) {

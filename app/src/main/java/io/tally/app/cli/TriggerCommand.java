@@ -283,7 +283,7 @@ public final class TriggerCommand implements Callable<Integer> {
             List<Trigger> found = client.list(status == null ? null : TriggerStatus.parse(status),
                     kind == null ? null : TriggerKind.parse(kind));
             found.forEach(t -> out.println(output.json(t.toJson())));
-            spec.commandLine().getErr().println(found.size() + " trigger(s)");
+            spec.commandLine().getErr().println(found.isEmpty() ? "no triggers" : found.size() + " trigger(s)");
             return 0;
         }
     }

@@ -166,6 +166,11 @@ class CliReachTest {
         assertThat(run("dlq", "list", "--json", "--redis-url", url, "--namespace", ns).out()).isEmpty();
         assertThat(run("firings", "--redis-url", url, "--namespace", ns).out()).isEqualTo("no firings"
                 + System.lineSeparator());
+        assertThat(run("counters", "--redis-url", url, "--namespace", ns).out()).isEqualTo("no counters"
+                + System.lineSeparator());
+        Run triggers = run("trigger", "list", "--redis-url", url, "--namespace", ns);
+        assertThat(triggers.out()).isEmpty();
+        assertThat(triggers.err()).isEqualTo("no triggers" + System.lineSeparator());
 
         int p = new Partitioner(4).partitionOf("reach.dlq");
         redis.<String, String>getStream(keys.ops(p), StringCodec.INSTANCE)
