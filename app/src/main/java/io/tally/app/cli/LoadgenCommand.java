@@ -91,8 +91,8 @@ public final class LoadgenCommand implements Callable<Integer> {
         long nextReport = start + TimeUnit.SECONDS.toNanos(1);
         Semaphore window = new Semaphore(MAX_IN_FLIGHT);
         AtomicInteger signalled = new AtomicInteger();
-        try (ShutdownSignals.Interception signals = ShutdownSignals.intercept(code -> signalled.compareAndSet(0, code));
-             Session s = Session.awaiting(options.config(), Access.WRITE, spec); TallyProducer producer = s.producer()) {
+        ShutdownSignals.Interception signals = ShutdownSignals.intercept(code -> signalled.compareAndSet(0, code));
+        try (Session s = Session.awaiting(options.config(), Access.WRITE, spec); TallyProducer producer = s.producer()) {
             while (signalled.get() == 0) {
                 long now = System.nanoTime();
                 if (now >= end) {
@@ -110,6 +110,8 @@ public final class LoadgenCommand implements Callable<Integer> {
                 TimeUnit.MILLISECONDS.sleep(1);
             }
             producer.flush();
+        } finally {
+            signals.close();
         }
         double secs = (System.nanoTime() - start) / 1e9;
         if (tty) {
