@@ -5,6 +5,8 @@ import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.redis.RedisFailures;
 import io.tally.common.model.InvalidEntryException;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -23,6 +25,12 @@ public final class Cli {
     public static final int USAGE = 2;
     /** Exit code of a runtime failure. */
     public static final int FAILURE = 1;
+    /** Ends every command's help: where a flag's value comes from when it is not given. */
+    static final String FOOTER = "A configuration option not given is read from its TALLY_* variable, else its default.";
+    /** Help lists a command's own options first (unordered ones keep their order), these last. */
+    static final int ORDER_LAST = 1000;
+    /** Narrowest help picocli lays out. */
+    static final int MIN_WIDTH = 55;
 
     private Cli() {
     }
@@ -47,8 +55,12 @@ public final class Cli {
         }
         // Settings reach only the subcommands present when they are made: add them first.
         subcommands.forEach(cmd::addSubcommand);
+        ConfigOptions.install(cmd);
+        cmd.getSubcommands().values().forEach(Cli::helpOption);
+        usageWidth(cmd, env);
         cmd.setOut(out);
         cmd.setErr(err);
+        cmd.setParameterExceptionHandler(Cli::badArguments);
         cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             String name = commandLine.getCommandSpec().qualifiedName();
             if (e instanceof ConfigException || e instanceof InvalidEntryException) {
@@ -64,6 +76,60 @@ public final class Cli {
             return FAILURE;
         });
         return cmd;
+    }
+
+    /**
+     * Gives a subcommand (and its own subcommands) {@code -h}/{@code --help} and a short synopsis
+     * ({@code [OPTIONS]}): the version is the root's alone, and a command's help lists its own options.
+     */
+    private static void helpOption(CommandLine sub) {
+        CommandSpec spec = sub.getCommandSpec();
+        if (spec.findOption("--help") == null && !spec.unmatchedArgsBindings().isEmpty()) {
+            return; // passes its arguments on (tally processor): the receiver prints the help
+        }
+        if (spec.findOption("--help") == null) {
+            spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).order(ORDER_LAST)
+                    .description("Show this help and exit.").build());
+        }
+        spec.usageMessage().abbreviateSynopsis(true).sortOptions(false).optionListHeading("Options:%n")
+                .footerHeading("%n").footer(FOOTER);
+        sub.getSubcommands().values().forEach(Cli::helpOption);
+    }
+
+    /**
+     * Help is wrapped to the terminal's width: {@code COLUMNS} when the environment has it, else what
+     * picocli finds out from the terminal, else 80 columns.
+     */
+    private static void usageWidth(CommandLine cmd, Map<String, String> env) {
+        String columns = env.get("COLUMNS");
+        if (columns != null && columns.matches("\\d{1,4}")) {
+            cmd.setUsageHelpAutoWidth(false);
+            cmd.setUsageHelpWidth(Math.max(MIN_WIDTH, Integer.parseInt(columns)));
+        } else {
+            cmd.setUsageHelpAutoWidth(true);
+        }
+    }
+
+    /**
+     * A command line picocli could not parse: its message, what the user may have meant, and where the
+     * options are listed, instead of the whole help (long, with every configuration flag); exit 2. A flag
+     * of a configuration key the command does not read says so.
+     */
+    private static int badArguments(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        String name = cmd.getCommandSpec().qualifiedName();
+        err.println(name + ": " + e.getMessage());
+        if (e instanceof CommandLine.UnmatchedArgumentException unmatched) {
+            for (String arg : unmatched.getUnmatched()) {
+                String flag = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+                TallyConfig.keys().stream().filter(k -> k.flag().equals(flag)).findFirst().ifPresent(k ->
+                        err.println(name + ": " + flag + " sets " + k.name() + ", which " + name + " does not read"));
+            }
+            CommandLine.UnmatchedArgumentException.printSuggestions(unmatched, err);
+        }
+        err.println("Run '" + name + " --help' for its options.");
+        return USAGE;
     }
 
     /** Runs a root command with the process's streams and environment. */

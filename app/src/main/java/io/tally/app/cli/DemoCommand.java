@@ -15,7 +15,7 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 /** {@code tally demo}: the whole pipeline in one process on a fresh machine. */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(name = "demo", 
         description = {"Runs two processors and the HTTP API in one process and plays the seed scenario.",
                 "Redis: --redis-url if given, else a private redis-server from the PATH, else a Docker container."})
 public final class DemoCommand implements Callable<Integer> {

@@ -1,5 +1,8 @@
 package io.tally.app.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tally.app.cli.EvictionCheck.Access;
 import io.tally.common.config.ConfigException;
 import io.tally.producer.dlq.DeadLetter;
 import io.tally.producer.dlq.DeadLetterFilter;
@@ -13,12 +16,15 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /** {@code tally dlq list|replay|purge}: inspects and handles dead letters. */
-@Command(name = "dlq", mixinStandardHelpOptions = true, description = "Lists, replays or purges dead letters.",
+@Command(name = "dlq", description = "Lists, replays or purges dead letters.",
         subcommands = {DlqCommand.ListLetters.class, DlqCommand.Replay.class, DlqCommand.Purge.class})
 public final class DlqCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @Spec
     CommandSpec spec;
 
@@ -28,9 +34,10 @@ public final class DlqCommand implements Callable<Integer> {
         return Cli.USAGE;
     }
 
-    /** Filters shared by the three subcommands. */
+    /** Filters shared by the three subcommands; a value no dead letter can have is refused (exit 2). */
     public static final class Filters {
-        @Option(names = "--reason", paramLabel = "CODE", description = "Only this reason (bad_number, unknown_op, ...).")
+        @Option(names = "--reason", paramLabel = "CODE", description = "Only this reason: missing_field, bad_number, "
+                + "unknown_op, bad_windows, script_error, future_id, ... (docs/wire-format.md lists them all).")
         String reason;
         @Option(names = "--partition", paramLabel = "P", description = "Only this partition.")
         Integer partition;
@@ -45,10 +52,14 @@ public final class DlqCommand implements Callable<Integer> {
             if (source != null) {
                 topic = Topic.fromWire(source);
                 if (topic == null) {
-                    throw new ConfigException("Invalid value '" + source + "' for --source: must be ops or events");
+                    throw new ConfigException("Invalid value '" + TerminalText.safe(source)
+                            + "' for --source: must be ops or events");
                 }
             }
-            return new DeadLetterFilter(reason, partition, topic);
+            if (limit < 1) {
+                throw new ConfigException("Invalid value " + limit + " for --limit: must be at least 1");
+            }
+            return new DeadLetterFilter(DeadLetterReasons.check(reason), partition, topic);
         }
     }
 
@@ -65,7 +76,7 @@ public final class DlqCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             DeadLetterFilter filter = filters.filter();
-            try (Session s = Session.existing(options.config())) {
+            try (Session s = Session.existing(options.config(), access(), spec)) {
                 if (filter.partition() != null && (filter.partition() < 0 || filter.partition() >= s.partitions)) {
                     throw new ConfigException("Invalid value " + filter.partition() + " for --partition: namespace '"
                             + s.keys.namespace() + "' has partitions 0.." + (s.partitions - 1));
@@ -74,32 +85,71 @@ public final class DlqCommand implements Callable<Integer> {
             }
         }
 
+        Access access() {
+            return Access.WRITE;
+        }
+
         abstract int run(DeadLetters dlq, DeadLetterFilter filter, PrintWriter out);
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists dead letters, oldest first.")
+    @Command(name = "list", description = {"Lists dead letters, oldest first, as a table (or JSON lines with --json).",
+            "Columns: PARTITION, ID (the dead letter's entry id), REASON, SOURCE (ops or events), SOURCE-ID "
+                    + "(the entry's id there), ORIGINAL (its fields), ERROR."})
     public static final class ListLetters extends Base {
+        @Option(names = "--json", description = "One JSON object per dead letter and line, fields in a fixed order: "
+                + "partition, id, reason, source, sourceId, original (keys sorted), error.")
+        boolean json;
+
+        @Override
+        Access access() {
+            return Access.READ;
+        }
+
         @Override
         int run(DeadLetters dlq, DeadLetterFilter filter, PrintWriter out) {
             List<DeadLetter> letters = dlq.list(filter, filters.limit);
+            if (json) {
+                letters.forEach(d -> out.println(output.json(json(d))));
+                out.flush();
+                return 0;
+            }
+            if (letters.isEmpty()) {
+                out.println(filter.isAll() ? "no dead letters" : "no dead letters match the filters");
+                return 0;
+            }
+            Table table = new Table("PARTITION", "ID", "REASON", "SOURCE", "SOURCE-ID", "ORIGINAL", "ERROR");
             for (DeadLetter d : letters) {
-                out.printf("p%d %s  %-16s %s %s  %s  %s%n", d.partition(), output.safe(d.id()), output.safe(d.reason()),
+                table.row(Integer.toString(d.partition()), output.safe(d.id()), output.safe(d.reason()),
                         output.safe(d.source()), output.safe(d.sourceId()), original(d), output.safe(d.error()));
             }
+            table.print(out);
             out.printf("%d dead letter(s)%n", letters.size());
             return 0;
         }
 
-        /** The original entry's fields, each key and value escaped and cut on its own. */
+        /** The original entry's fields, sorted, each key and value escaped and cut on its own. */
         private String original(DeadLetter d) {
             StringBuilder sb = new StringBuilder("{");
-            d.original().forEach((k, v) -> sb.append(sb.length() > 1 ? ", " : "").append(output.safe(k)).append('=')
-                    .append(output.safe(v)));
+            new TreeMap<>(d.original()).forEach((k, v) -> sb.append(sb.length() > 1 ? ", " : "")
+                    .append(output.safe(k)).append('=').append(output.safe(v)));
             return sb.append('}').toString();
+        }
+
+        private static String json(DeadLetter d) {
+            ObjectNode n = JSON.createObjectNode();
+            n.put("partition", d.partition());
+            n.put("id", d.id());
+            n.put("reason", d.reason());
+            n.put("source", d.source());
+            n.put("sourceId", d.sourceId());
+            ObjectNode original = n.putObject("original");
+            new TreeMap<>(d.original()).forEach(original::put);
+            n.put("error", d.error());
+            return n.toString();
         }
     }
 
-    @Command(name = "replay", mixinStandardHelpOptions = true,
+    @Command(name = "replay",
             description = "Re-appends dead letters to their source stream and removes them from the dead-letter stream.")
     public static final class Replay extends Base {
         @Override
@@ -114,8 +164,7 @@ public final class DlqCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "purge", mixinStandardHelpOptions = true,
-            description = "Deletes dead letters. Needs a filter, or --all.")
+    @Command(name = "purge", description = "Deletes dead letters. Needs a filter, or --all.")
     public static final class Purge extends Base {
         @Option(names = "--all", description = "Purge every dead letter (up to --limit) when no filter is given.")
         boolean all;

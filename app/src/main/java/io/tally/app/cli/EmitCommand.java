@@ -1,5 +1,6 @@
 package io.tally.app.cli;
 
+import io.tally.app.cli.EvictionCheck.Access;
 import io.tally.common.config.ConfigException;
 import io.tally.common.model.Event;
 import io.tally.producer.SendResult;
@@ -17,7 +18,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code tally emit TYPE k=v...}: appends one event. */
-@Command(name = "emit", mixinStandardHelpOptions = true, description = "Appends an event with parameters k=v.")
+@Command(name = "emit", description = "Appends an event with parameters k=v.")
+@ReadsConfig(ConfigScope.PRODUCER)
 public final class EmitCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
@@ -41,7 +43,7 @@ public final class EmitCommand implements Callable<Integer> {
             map.put(p.substring(0, eq), p.substring(eq + 1));
         }
         Event event = new Event(type, map, id, null);
-        try (Session s = Session.awaiting(options.config()); TallyProducer producer = s.producer()) {
+        try (Session s = Session.awaiting(options.config(), Access.WRITE, spec); TallyProducer producer = s.producer()) {
             SendResult r = producer.emit(event).join();
             spec.commandLine().getOut().printf("emit %s: partition %d, entry %s%s%n", type, r.partition(), r.entryId(),
                     r.duplicate() ? " (duplicate: already sent with this id)" : "");

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * Running it again with the same P (or none) only creates missing groups; another P is refused with
  * exit 2, since changing P needs a migration.
  */
-@Command(name = "init", mixinStandardHelpOptions = true,
+@Command(name = "init", 
         description = "Creates the namespace with --partitions P (default 16) and its consumer groups; "
                 + "idempotent with the same P.")
 public final class InitCommand implements Callable<Integer> {
@@ -33,6 +33,8 @@ public final class InitCommand implements Callable<Integer> {
         TallyConfig config = options.config();
         RedissonClient redis = RedisClientFactory.create(config);
         try {
+            EvictionCheck.check(redis, config, EvictionCheck.Access.WRITE, spec.qualifiedName(),
+                    spec.commandLine().getErr());
             boolean existed = Namespace.storedPartitions(redis, new Keys(config.namespace())) != null;
             Namespace ns = Namespace.create(redis, config);
             spec.commandLine().getOut().printf("namespace '%s' %s with %d partitions at %s%n", config.namespace(),

@@ -1,5 +1,6 @@
 package io.tally.app.cli;
 
+import io.tally.app.cli.EvictionCheck.Access;
 import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
 import io.tally.producer.BackpressureException;
@@ -26,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -34,8 +36,10 @@ import java.util.concurrent.atomic.LongAdder;
  * progress line each second and a summary, and can write the expected final value of every counter
  * it touched, from the sends Redis acknowledged, for {@code tally verify}.
  */
-@Command(name = "loadgen", mixinStandardHelpOptions = true,
-        description = "Generates load at a fixed rate and reports throughput and errors.")
+@Command(name = "loadgen", 
+        description = {"Generates load at a fixed rate and reports throughput and errors.",
+                "Ctrl-C stops it early: it waits for the sends in flight, prints the summary and exits 130."})
+@ReadsConfig(ConfigScope.PRODUCER)
 public final class LoadgenCommand implements Callable<Integer> {
     /** Sends in flight at most, so a slow Redis cannot make the generator run out of memory. */
     static final int MAX_IN_FLIGHT = 50_000;
@@ -67,6 +71,11 @@ public final class LoadgenCommand implements Callable<Integer> {
     private final AtomicLong unknown = new AtomicLong();
     private final Map<String, LongAdder> expected = new ConcurrentHashMap<>();
 
+    /**
+     * Sends until {@code --duration} is over, or until SIGINT (Ctrl-C) or SIGTERM: then it stops sending,
+     * waits for the sends in flight, prints the summary (and the expect file) all the same and exits with
+     * the signal's shell code, 130 for SIGINT (143 for SIGTERM).
+     */
     @Override
     public Integer call() throws InterruptedException {
         validate();
@@ -81,14 +90,16 @@ public final class LoadgenCommand implements Callable<Integer> {
         long end = start + (long) (duration * 1e9);
         long nextReport = start + TimeUnit.SECONDS.toNanos(1);
         Semaphore window = new Semaphore(MAX_IN_FLIGHT);
-        try (Session s = Session.awaiting(options.config()); TallyProducer producer = s.producer()) {
-            while (true) {
+        AtomicInteger signalled = new AtomicInteger();
+        ShutdownSignals.Interception signals = ShutdownSignals.intercept(code -> signalled.compareAndSet(0, code));
+        try (Session s = Session.awaiting(options.config(), Access.WRITE, spec); TallyProducer producer = s.producer()) {
+            while (signalled.get() == 0) {
                 long now = System.nanoTime();
                 if (now >= end) {
                     break;
                 }
                 long due = (long) ((now - start) / 1e9 * rate);
-                while (sent < due) {
+                while (sent < due && signalled.get() == 0) {
                     window.acquire();
                     send(producer, names, sent++).whenComplete((r, e) -> window.release());
                 }
@@ -99,17 +110,23 @@ public final class LoadgenCommand implements Callable<Integer> {
                 TimeUnit.MILLISECONDS.sleep(1);
             }
             producer.flush();
+        } finally {
+            signals.close();
         }
         double secs = (System.nanoTime() - start) / 1e9;
         if (tty) {
             out.println();
         }
-        out.printf("loadgen: sent %d in %.1f s (%.0f/s), acknowledged %d, errors %d (backpressure %d, outcome unknown %d)%n",
-                sent, secs, sent / secs, acked.get(), errors.get(), backpressure.get(), unknown.get());
+        out.printf("loadgen: %ssent %d in %.1f s (%.0f/s), acknowledged %d, errors %d (backpressure %d, outcome unknown %d)%n",
+                signalled.get() == 0 ? "" : "interrupted: ", sent, secs, sent / secs, acked.get(), errors.get(),
+                backpressure.get(), unknown.get());
         if (expectFile != null) {
             writeExpected(out);
         }
         out.flush();
+        if (signalled.get() != 0) {
+            return signalled.get();
+        }
         return errors.get() == 0 ? 0 : Cli.FAILURE;
     }
 

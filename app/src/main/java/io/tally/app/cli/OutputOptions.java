@@ -4,7 +4,7 @@ import picocli.CommandLine.Option;
 
 /** {@code --full}, shared by the commands that print values read from Redis (see {@link TerminalText}). */
 public final class OutputOptions {
-    @Option(names = "--full", description = "Print long values whole instead of cutting them after "
+    @Option(names = "--full", order = Cli.ORDER_LAST - 2, description = "Print long values whole instead of cutting them after "
             + TerminalText.DEFAULT_MAX + " characters (control characters stay escaped).")
     boolean full;
 

@@ -1,6 +1,10 @@
 package io.tally.app.cli;
 
 import io.tally.common.internal.wire.WireFormat;
+import io.tally.app.cli.EvictionCheck.Access;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tally.common.config.ConfigException;
 import io.tally.producer.read.CounterValue;
 import io.tally.producer.read.Firing;
 import picocli.CommandLine.Command;
@@ -11,8 +15,12 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /**
@@ -20,10 +28,11 @@ import java.util.concurrent.Callable;
  * {@code counters}, {@code delete}, {@code firings}.
  */
 public final class ReadCommands {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private ReadCommands() {
     }
 
-    @Command(name = "get", mixinStandardHelpOptions = true,
+    @Command(name = "get", 
             description = {"Prints a counter's applied value (0 when it does not exist; exit code 3 then).",
                     "When the counter has unique entries, a second line: unique <estimate>."})
     public static final class Get implements Callable<Integer> {
@@ -40,7 +49,7 @@ public final class ReadCommands {
         @Override
         public Integer call() {
             WireFormat.checkName("counter", name);
-            try (Session s = Session.existing(options.config())) {
+            try (Session s = Session.existing(options.config(), Access.READ, spec)) {
                 CounterValue v = s.reader().counter(name);
                 OptionalLong unique = s.series().uniqueIfPresent(name);
                 spec.commandLine().getOut().println(v.value());
@@ -55,7 +64,7 @@ public final class ReadCommands {
         }
     }
 
-    @Command(name = "counters", mixinStandardHelpOptions = true, description = "Lists counters and their values.")
+    @Command(name = "counters", description = "Lists counters and their values.")
     public static final class Counters implements Callable<Integer> {
         @Mixin
         ConfigOptions options;
@@ -70,9 +79,13 @@ public final class ReadCommands {
 
         @Override
         public Integer call() {
-            try (Session s = Session.existing(options.config())) {
+            try (Session s = Session.existing(options.config(), Access.READ, spec)) {
                 List<CounterValue> counters = s.reader().counters(prefix, limit);
                 PrintWriter out = spec.commandLine().getOut();
+                if (counters.isEmpty()) {
+                    out.println(prefix == null ? "no counters" : "no counters start with '" + output.safe(prefix) + "'");
+                    return 0;
+                }
                 List<String> names = counters.stream().map(c -> output.safe(c.name())).toList();
                 int width = names.stream().mapToInt(String::length).max().orElse(4);
                 for (int i = 0; i < counters.size(); i++) {
@@ -83,7 +96,7 @@ public final class ReadCommands {
         }
     }
 
-    @Command(name = "delete", mixinStandardHelpOptions = true,
+    @Command(name = "delete", 
             description = "Deletes a counter. Operations still unapplied in its stream recreate it.")
     public static final class Delete implements Callable<Integer> {
         @Mixin
@@ -95,7 +108,7 @@ public final class ReadCommands {
 
         @Override
         public Integer call() {
-            try (Session s = Session.existing(options.config())) {
+            try (Session s = Session.existing(options.config(), Access.WRITE, spec)) {
                 boolean existed = s.reader().deleteCounter(name);
                 String shown = TerminalText.safe(name);
                 spec.commandLine().getOut().println(existed ? "deleted " + shown : "counter '" + shown + "' did not exist");
@@ -104,34 +117,87 @@ public final class ReadCommands {
         }
     }
 
-    @Command(name = "firings", mixinStandardHelpOptions = true, description = "Shows the most recent trigger firings.")
+    @Command(name = "firings", description = {"Shows the most recent trigger firings, newest first, as a table "
+            + "(or JSON lines with --json).", "Columns: FIRED-AT (Redis time), PARTITION, TRIGGER, KIND, CAUSE (the "
+            + "entry id, or the due time of a time trigger), PARAMS (the trigger's params), OTHER (further fields)."})
     public static final class Firings implements Callable<Integer> {
+        /** Fields that have a column of their own ({@code firing_id} is {@code trigger:cause}). */
+        private static final Set<String> COLUMNS = Set.of("firing_id", "trigger", "kind", "cause", "fired_at");
+
         @Mixin
         ConfigOptions options;
         @Spec
         CommandSpec spec;
-        @Option(names = "--limit", defaultValue = "20", description = "How many (default ${DEFAULT-VALUE}).")
+        @Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "How many (default ${DEFAULT-VALUE}).")
         int limit;
+        @Option(names = "--json", description = "One JSON object per firing and line, as GET /v1/firings gives them: "
+                + "partition, id, fields (keys sorted).")
+        boolean json;
         @Mixin
         OutputOptions output;
 
         @Override
         public Integer call() {
-            try (Session s = Session.existing(options.config())) {
-                PrintWriter out = spec.commandLine().getOut();
-                for (Firing f : s.reader().recentFirings(limit)) {
-                    out.printf("%s  p%d  %s%n", output.safe(f.id()), f.partition(), fields(f));
-                }
+            if (limit < 1) {
+                throw new ConfigException("Invalid value " + limit + " for --limit: must be at least 1");
+            }
+            try (Session s = Session.existing(options.config(), Access.READ, spec)) {
+                print(s.reader().recentFirings(limit), spec.commandLine().getOut());
                 return 0;
             }
         }
 
-        /** The firing's fields, each key and value escaped and cut on its own. */
-        private String fields(Firing f) {
-            StringBuilder sb = new StringBuilder("{");
-            f.fields().forEach((k, v) -> sb.append(sb.length() > 1 ? ", " : "").append(output.safe(k)).append('=')
-                    .append(output.safe(v)));
-            return sb.append('}').toString();
+        private void print(List<Firing> firings, PrintWriter out) {
+            if (json) {
+                firings.forEach(f -> out.println(output.json(json(f))));
+                out.flush();
+                return;
+            }
+            if (firings.isEmpty()) {
+                out.println("no firings");
+                return;
+            }
+            Table table = new Table("FIRED-AT", "PARTITION", "TRIGGER", "KIND", "CAUSE", "PARAMS", "OTHER");
+            for (Firing f : firings) {
+                Map<String, String> fields = f.fields();
+                table.row(firedAt(fields.get("fired_at")), Integer.toString(f.partition()), cell(fields.get("trigger")),
+                        cell(fields.get("kind")), cell(fields.get("cause")), pairs(fields, true), pairs(fields, false));
+            }
+            table.print(out);
+        }
+
+        private String cell(String value) {
+            return value == null ? "-" : output.safe(value);
+        }
+
+        /** {@code fired_at} (epoch ms, Redis time) as an ISO-8601 instant; as it is when it is not a number. */
+        private String firedAt(String value) {
+            if (value != null && value.matches("\\d{1,15}")) {
+                return Instant.ofEpochMilli(Long.parseLong(value)).toString();
+            }
+            return cell(value);
+        }
+
+        /** The params ({@code p.<name>}, shown as {@code name=value}) or the other fields, sorted by name. */
+        private String pairs(Map<String, String> fields, boolean params) {
+            StringBuilder sb = new StringBuilder();
+            new TreeMap<>(fields).forEach((k, v) -> {
+                boolean param = k.startsWith("p.");
+                if (param == params && !COLUMNS.contains(k)) {
+                    sb.append(sb.length() > 0 ? " " : "").append(output.safe(param ? k.substring(2) : k)).append('=')
+                            .append(output.safe(v));
+                }
+            });
+            return sb.length() == 0 ? "-" : sb.toString();
+        }
+
+        private static String json(Firing f) {
+            ObjectNode n = JSON.createObjectNode();
+            n.put("partition", f.partition());
+            n.put("id", f.id());
+            ObjectNode fields = n.putObject("fields");
+            new TreeMap<>(f.fields()).forEach(fields::put);
+            return n.toString();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.tally.app.cli;
 
+import io.tally.app.cli.EvictionCheck.Access;
 import io.tally.common.config.ConfigException;
 import io.tally.common.internal.status.StreamIdHorizon;
 import io.tally.producer.read.Topic;
@@ -16,7 +17,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code tally repair stream-ids}: repairs what a writer can break in Redis and Tally cannot undo alone. */
-@Command(name = "repair", mixinStandardHelpOptions = true, description = "Repairs a partition's streams.",
+@Command(name = "repair", description = "Repairs a partition's streams.",
         subcommands = RepairCommand.StreamIds.class)
 public final class RepairCommand implements Callable<Integer> {
     @Spec
@@ -32,7 +33,7 @@ public final class RepairCommand implements Callable<Integer> {
      * Resets a partition's input streams whose ids lie beyond {@link StreamIdHorizon}; without
      * {@code --yes} it only shows what it would do. See {@link StreamIdRepair} and docs/runbook.md.
      */
-    @Command(name = "stream-ids", mixinStandardHelpOptions = true,
+    @Command(name = "stream-ids", 
             description = "Moves applied entries whose ids lie more than a day ahead of Redis time to the dead "
                     + "letters (reason future_id) and resets the stream's last id, checkpoint and consumer group, "
                     + "so that sends work again. Shows the plan unless --yes is given.")
@@ -56,7 +57,7 @@ public final class RepairCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             List<Topic> topics = topics();
-            try (Session s = Session.existing(options.config())) {
+            try (Session s = Session.existing(options.config(), Access.WRITE, spec)) {
                 if (partition < 0 || partition >= s.partitions) {
                     throw new ConfigException("Invalid value " + partition + " for --partition: namespace '"
                             + s.keys.namespace() + "' has partitions 0.." + (s.partitions - 1));

@@ -1,5 +1,6 @@
 package io.tally.app.cli;
 
+import io.tally.app.cli.EvictionCheck.Access;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.wire.WireFormat;
 import io.tally.producer.internal.read.CounterSeries;
@@ -29,10 +30,11 @@ public final class SeriesCommands {
     private SeriesCommands() {
     }
 
-    @Command(name = "series", mixinStandardHelpOptions = true,
+    @Command(name = "series", 
             description = {"Prints a counter's windowed series: one line per bucket (start, value) and a sparkline.",
                     "Buckets hold the deltas of incr/decr entries sent with windows naming the window; "
                             + "buckets without entries print 0."})
+    @ReadsConfig(ConfigScope.SERIES)
     public static final class Series implements Callable<Integer> {
         @Mixin
         ConfigOptions options;
@@ -41,7 +43,7 @@ public final class SeriesCommands {
         @Parameters(paramLabel = "NAME", description = "Counter name.")
         String name;
         @Option(names = "--window", required = true, paramLabel = "WINDOW",
-                description = "A window of series-windows (TALLY_SERIES_WINDOWS, default 1m, 1h, 1d).")
+                description = "One of the windows of --series-windows (default 1m, 1h, 1d).")
         String window;
         @Option(names = "--last", paramLabel = "DURATION",
                 description = "The range ends at --to (default now) and is this long, e.g. 90m, 24h, 7d.")
@@ -66,7 +68,7 @@ public final class SeriesCommands {
                 return Cli.USAGE;
             }
             List<SeriesBucket> buckets;
-            try (Session s = Session.existing(config)) {
+            try (Session s = Session.existing(config, Access.READ, spec)) {
                 buckets = s.series().series(name, range.window().name(), range.fromMs(), range.toMs());
             }
             print(spec.commandLine().getOut(), range, buckets);
@@ -119,9 +121,9 @@ public final class SeriesCommands {
         return sb.toString();
     }
 
-    @Command(name = "unique", mixinStandardHelpOptions = true,
+    @Command(name = "unique", 
             description = {"Prints the estimated number of distinct members of the counters' unique entries "
-                    + "(HyperLogLog, about 0.81% standard error).", "With several counters: of their union "
+                    + "(HyperLogLog, about 0.81%% standard error).", "With several counters: of their union "
                     + "(a member of two counters counts once)."})
     public static final class Unique implements Callable<Integer> {
         @Mixin
@@ -138,7 +140,7 @@ public final class SeriesCommands {
                 WireFormat.checkName("counter", n);
                 counters.add(n);
             }
-            try (Session s = Session.existing(options.config())) {
+            try (Session s = Session.existing(options.config(), Access.READ, spec)) {
                 CounterSeries series = s.series();
                 for (String n : counters) {
                     OptionalLong one = series.uniqueIfPresent(n);

@@ -1,62 +1,58 @@
 package io.tally.app.cli;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.tally.producer.metrics.MicrometerProducerMetrics;
-import io.tally.common.config.TallyConfig;
 import io.tally.app.service.ApiServer;
 import io.tally.app.service.ApiTokens;
 import io.tally.app.service.ServiceMetrics;
+import io.tally.common.config.TallyConfig;
+import io.tally.common.internal.redis.RedisClientFactory;
+import io.tally.producer.metrics.MicrometerProducerMetrics;
+import org.redisson.api.RedissonClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
-/** {@code tally serve}: runs the HTTP ingest service until SIGTERM or SIGINT. */
-@Command(name = "serve", mixinStandardHelpOptions = true,
+/**
+ * {@code tally serve}: runs the HTTP ingest service until SIGTERM or SIGINT. Its flags are the
+ * configuration keys it reads ({@code --api-port}, also {@code --port}; {@code --api-host}, also
+ * {@code --host}; the producer's, the series windows, the trigger caps).
+ */
+@Command(name = "serve",
         description = "Runs the HTTP ingest service (tokens from TALLY_API_TOKENS or --api-tokens-file).")
+@ReadsConfig({ConfigScope.PRODUCER, ConfigScope.SERIES, ConfigScope.TRIGGER_CAPS, ConfigScope.API})
 public final class ServeCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions options;
-    @Option(names = "--port", paramLabel = "PORT", description = "Port (TALLY_API_PORT, default 8080; 0: any free port).")
-    String port;
-    @Option(names = "--host", paramLabel = "ADDR", description = "Listen address (TALLY_API_HOST, default 0.0.0.0).")
-    String host;
-    @Option(names = "--api-tokens-file", paramLabel = "FILE", description = "Bearer tokens, one per line.")
-    String tokensFile;
-    @Option(names = "--insecure", description = "Start without any token: accept every request (local trials only).")
-    boolean insecure;
+    @Spec
+    CommandSpec spec;
 
-    /** The configuration these options describe. */
-    TallyConfig config() {
-        TallyConfig.Builder b = options.builder();
-        if (port != null) {
-            b.flag(TallyConfig.API_PORT.name(), port);
-        }
-        if (host != null) {
-            b.flag(TallyConfig.API_HOST.name(), host);
-        }
-        if (tokensFile != null) {
-            b.flag(TallyConfig.API_TOKENS_FILE.name(), tokensFile);
-        }
-        if (insecure) {
-            b.set(TallyConfig.API_INSECURE, true);
-        }
-        return b.build();
-    }
-
+    /**
+     * Checks the tokens, then Redis's eviction policy (an evicting one is refused with exit 2: what the
+     * service accepted could be evicted before it is applied), then serves until a signal.
+     */
     @Override
     public Integer call() throws InterruptedException {
-        TallyConfig config = config();
+        TallyConfig config = options.config();
         ApiTokens tokens = ApiTokens.from(config);
-        PrometheusMeterRegistry registry = ServiceMetrics.newRegistry(config.namespace());
-        try (MicrometerProducerMetrics metrics = new MicrometerProducerMetrics(registry, config.namespace())) {
-            ApiServer server = ApiServer.start(config, tokens, metrics, registry);
-            CountDownLatch stopRequested = new CountDownLatch(1);
-            ShutdownSignals.onTermOrInt(stopRequested::countDown);
-            stopRequested.await();
-            server.close();
+        RedissonClient redis = RedisClientFactory.create(config);
+        try {
+            EvictionCheck.check(redis, config, EvictionCheck.Access.WRITE, spec.qualifiedName(),
+                    spec.commandLine().getErr());
+            PrometheusMeterRegistry registry = ServiceMetrics.newRegistry(config.namespace());
+            try (MicrometerProducerMetrics metrics = new MicrometerProducerMetrics(registry, config.namespace())) {
+                ApiServer server = new ApiServer(redis, config, tokens, metrics, registry);
+                CountDownLatch stopRequested = new CountDownLatch(1);
+                ShutdownSignals.onTermOrInt(stopRequested::countDown);
+                stopRequested.await();
+                server.close();
+            }
+        } finally {
+            redis.shutdown(0, 2, TimeUnit.SECONDS);
         }
         return 0;
     }

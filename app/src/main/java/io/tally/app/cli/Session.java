@@ -14,7 +14,9 @@ import io.tally.producer.TallyProducer;
 import io.tally.producer.dlq.DeadLetters;
 import io.tally.producer.read.TallyReader;
 import io.tally.producer.status.StatusReader;
+import io.tally.app.cli.EvictionCheck.Access;
 import org.redisson.api.RedissonClient;
+import picocli.CommandLine.Model.CommandSpec;
 
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -38,20 +40,26 @@ final class Session implements AutoCloseable {
         this.partitions = partitions;
     }
 
-    /** A session on a namespace that must already exist. */
-    static Session existing(TallyConfig config) {
-        return open(config, redis -> Namespace.open(redis, config));
+    /**
+     * A session on a namespace that must already exist, for {@code command}, which reads or writes
+     * ({@link EvictionCheck}: a writer is refused, a reader warned, on a Redis that may evict keys).
+     */
+    static Session existing(TallyConfig config, Access access, CommandSpec command) {
+        return open(config, access, command, redis -> Namespace.open(redis, config));
     }
 
     /** A session on a namespace that exists or appears within {@code send-timeout-ms}. */
-    static Session awaiting(TallyConfig config) {
-        return open(config, redis -> Namespace.await(redis, config, config.get(TallyConfig.SEND_TIMEOUT_MS)));
+    static Session awaiting(TallyConfig config, Access access, CommandSpec command) {
+        return open(config, access, command,
+                redis -> Namespace.await(redis, config, config.get(TallyConfig.SEND_TIMEOUT_MS)));
     }
 
-    private static Session open(TallyConfig config, Function<RedissonClient, Namespace> namespace) {
+    private static Session open(TallyConfig config, Access access, CommandSpec command,
+                                Function<RedissonClient, Namespace> namespace) {
         RedissonClient redis = RedisClientFactory.create(config);
         try {
             Namespace ns = namespace.apply(redis);
+            EvictionCheck.check(redis, config, access, command.qualifiedName(), command.commandLine().getErr());
             return new Session(config, redis, ns.keys(), ns.partitions());
         } catch (RuntimeException e) {
             redis.shutdown();

@@ -1,5 +1,6 @@
 package io.tally.app.cli;
 
+import io.tally.app.cli.EvictionCheck.Access;
 import io.tally.producer.status.MemberStatus;
 import io.tally.producer.status.NamespaceStatus;
 import io.tally.producer.status.PartitionStatus;
@@ -19,7 +20,7 @@ import java.util.concurrent.Callable;
  * pending, oldest pending age, dead letters), the halted partitions and the live processors, like
  * {@code kafka-consumer-groups --describe}.
  */
-@Command(name = "status", mixinStandardHelpOptions = true,
+@Command(name = "status", 
         description = "Shows partitions (owner, lag, pending, dead letters) and live processors.")
 public final class StatusCommand implements Callable<Integer> {
     @Mixin
@@ -31,7 +32,7 @@ public final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Session s = Session.existing(options.config())) {
+        try (Session s = Session.existing(options.config(), Access.READ, spec)) {
             print(s.status().read(), spec.commandLine().getOut(), output.full);
             return 0;
         }

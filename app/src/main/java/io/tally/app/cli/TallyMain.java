@@ -24,9 +24,9 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "tally", mixinStandardHelpOptions = true, versionProvider = TallyMain.Version.class,
         description = "Exactly-once counters and triggers over partitioned Redis Streams.",
-        footer = {"", "tally processor --help lists a processor's options; tally COMMAND --help those of a command.",
-                "Every command takes --redis-url, --namespace and --partitions (or TALLY_REDIS_URL, ...);",
-                "the Redis password comes only from TALLY_REDIS_PASSWORD or --redis-password-file."})
+        footer = {"", "tally COMMAND --help lists a command's options: its own, then the configuration keys it reads "
+                + "(--redis-url, --namespace, ...; each also a TALLY_* variable, which a flag overrides).",
+                "The Redis password comes only from TALLY_REDIS_PASSWORD or --redis-password-file."})
 public final class TallyMain implements Callable<Integer> {
     private static final Set<String> TOP_LEVEL_FLAGS = Set.of("-h", "--help", "-V", "--version");
 
@@ -34,6 +34,8 @@ public final class TallyMain implements Callable<Integer> {
     CommandSpec spec;
 
     public static void main(String[] args) {
+        // This process is the command: it started when the user typed it (CommandClock).
+        CommandClock.startedAt(CommandClock.processStartMs(System.currentTimeMillis()));
         System.exit(run(args, System.getenv(), Cli.utf8(System.out), Cli.utf8(System.err)));
     }
 

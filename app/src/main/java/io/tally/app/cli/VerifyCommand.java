@@ -1,5 +1,6 @@
 package io.tally.app.cli;
 
+import io.tally.app.cli.EvictionCheck.Access;
 import io.tally.common.config.ConfigException;
 import io.tally.producer.read.TallyReader;
 import picocli.CommandLine.Command;
@@ -19,7 +20,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 /** {@code tally verify --expect-file FILE}: waits until every counter has its expected value. */
-@Command(name = "verify", mixinStandardHelpOptions = true,
+@Command(name = "verify", 
         description = "Checks counters against a loadgen --expect-file; exit 0 when all match within the timeout.")
 public final class VerifyCommand implements Callable<Integer> {
     @Mixin
@@ -36,7 +37,7 @@ public final class VerifyCommand implements Callable<Integer> {
         Map<String, Long> expected = read(file);
         PrintWriter out = spec.commandLine().getOut();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
-        try (Session s = Session.existing(options.config())) {
+        try (Session s = Session.existing(options.config(), Access.READ, spec)) {
             TallyReader reader = s.reader();
             Map<String, Long> wrong;
             do {

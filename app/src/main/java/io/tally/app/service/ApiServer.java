@@ -99,6 +99,8 @@ public final class ApiServer implements AutoCloseable {
             cfg.jsonMapper(new JavalinJackson(json, false));
             cfg.requestLogger.http(requestMetrics::record);
             cfg.http.maxRequestSize = config.get(TallyConfig.API_MAX_BODY_BYTES);
+            // A known path with another method is a 405 with Allow (Problems), not a 404 "no endpoint".
+            cfg.http.prefer405over404 = true;
             // Ambiguous paths (an encoded '/') reach StrictPaths, which names the rule they break; Jetty refuses
             // the others (bytes that are not UTF-8, raw non-ASCII) and JettyProblems answers them in the same words.
             cfg.jetty.modifyHttpConfiguration(http -> http.setUriCompliance(UriCompliance.LEGACY));
@@ -166,7 +168,7 @@ public final class ApiServer implements AutoCloseable {
         // Reads after a read-your-writes wait run on the server's request threads, never on Redis's.
         Executor requestThreads = task -> app.jettyServer().server().getThreadPool().execute(task);
         JsonBodies bodies = new JsonBodies(json, config.get(TallyConfig.API_MAX_BODY_BYTES));
-        Sends sends = new Sends(producer, problems);
+        Sends sends = new Sends(producer, problems, config.get(TallyConfig.SERIES_WINDOWS));
         CounterSeries series = CounterSeries.create(redis, reader.keys(), reader.partitions(),
                 config.get(TallyConfig.SERIES_WINDOWS));
         List<Routes> routes = new ArrayList<>();
@@ -174,7 +176,7 @@ public final class ApiServer implements AutoCloseable {
         routes.add(new CounterRoutes(sends, bodies, reader, series, waits, problems, requestThreads));
         routes.add(new SeriesRoutes(series, InstantSource.system()));
         routes.add(new EventRoutes(sends, bodies));
-        routes.add(new BatchRoutes(producer, problems, bodies, config.get(TallyConfig.API_MAX_BODY_BYTES),
+        routes.add(new BatchRoutes(sends, problems, bodies, config.get(TallyConfig.API_MAX_BODY_BYTES),
                 config.get(TallyConfig.API_MAX_BATCH_BYTES)));
         routes.add(new FiringRoutes(reader));
         routes.add(new TriggerRoutes(triggers, bodies, json));

@@ -33,14 +33,16 @@ final class BatchRoutes implements Routes {
     /** Error entries returned; later errors are only counted. */
     static final int MAX_ERRORS = 1000;
 
+    private final Sends sends;
     private final TallyProducer producer;
     private final Problems problems;
     private final JsonBodies bodies;
     private final int maxLineBytes;
     private final long maxBatchBytes;
 
-    BatchRoutes(TallyProducer producer, Problems problems, JsonBodies bodies, int maxLineBytes, long maxBatchBytes) {
-        this.producer = producer;
+    BatchRoutes(Sends sends, Problems problems, JsonBodies bodies, int maxLineBytes, long maxBatchBytes) {
+        this.sends = sends;
+        this.producer = sends.producer();
         this.problems = problems;
         this.bodies = bodies;
         this.maxLineBytes = maxLineBytes;
@@ -107,12 +109,12 @@ final class BatchRoutes implements Routes {
             String opName = JsonBodies.requiredString(obj, "op");
             OpKind kind = OpKind.fromWire(opName);
             if (kind == null) {
-                throw ApiProblem.badRequest("op", "unknown operation '" + opName + "' (expected incr, decr, set or reset)");
+                throw ApiProblem.badRequest("op", "unknown operation '" + opName + "' (expected incr, decr, set, reset or unique)");
             }
             String counter = JsonBodies.requiredString(obj, "counter");
             obj.remove("op");
             obj.remove("counter");
-            return producer.send(Sends.op(kind, counter, obj, ""));
+            return producer.send(sends.op(kind, counter, obj, ""));
         }
         if (obj.has("type")) {
             return producer.emit(Sends.event(obj));

@@ -6,6 +6,7 @@ import io.tally.producer.read.TallyReader;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** {@code GET /v1/firings?limit=}: the most recent trigger firings of all partitions, newest first. */
 final class FiringRoutes implements Routes {
@@ -23,7 +24,7 @@ final class FiringRoutes implements Routes {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("partition", f.partition());
                 m.put("id", f.id());
-                m.put("fields", f.fields());
+                m.put("fields", new TreeMap<>(f.fields())); // sorted: a stable order for clients and diffs
                 return m;
             }).toList();
             ctx.json(Map.of("firings", firings));

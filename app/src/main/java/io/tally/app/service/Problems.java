@@ -139,9 +139,26 @@ final class Problems implements Routes {
             return ApiProblem.notFound("no endpoint " + ctx.method() + " " + ctx.path() + "; see docs/api.md");
         }
         if (e.getStatus() == 405) {
-            return new ApiProblem(405, "Method not allowed", ctx.method() + " is not allowed on " + ctx.path(), null);
+            String allowed = allowedMethods(e);
+            ApiProblem p = new ApiProblem(405, "Method not allowed", ctx.method() + " is not allowed on " + ctx.path()
+                    + (allowed.isEmpty() ? "" : "; allowed: " + allowed), null);
+            return allowed.isEmpty() ? p : p.header("Allow", allowed);
         }
         return new ApiProblem(e.getStatus(), "HTTP " + e.getStatus(), e.getMessage(), null);
+    }
+
+    /**
+     * The methods the path has, as Javalin lists them in a 405's details ({@code "GET, DELETE"}; the key
+     * depends on whether the client accepts HTML).
+     */
+    private static String allowedMethods(HttpResponseException e) {
+        for (String key : new String[] {"availableMethods", "Available methods"}) {
+            String methods = e.getDetails().get(key);
+            if (methods != null && !methods.isBlank()) {
+                return methods;
+            }
+        }
+        return "";
     }
 
     /** The messages of an exception and its causes, on one line. */

@@ -6,6 +6,7 @@ import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
 import io.tally.common.model.OpKind;
 import io.tally.common.internal.wire.WireFormat;
+import io.tally.common.series.SeriesWindows;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
 
@@ -24,14 +25,26 @@ final class Sends {
 
     private final TallyProducer producer;
     private final Problems problems;
+    private final SeriesWindows windows;
 
-    Sends(TallyProducer producer, Problems problems) {
+    /** @param windows the service's {@code series-windows}: a send naming another window is refused with 400 */
+    Sends(TallyProducer producer, Problems problems, SeriesWindows windows) {
         this.producer = producer;
         this.problems = problems;
+        this.windows = windows;
     }
 
-    /** A counter operation from a request body (the counter and kind come from the path). */
-    static CounterOp op(OpKind kind, String counter, ObjectNode body, String prefix) {
+    /**
+     * A counter operation from a request body (the counter and kind come from the path). Its windows must
+     * be configured here: the processors would dead-letter the entry after a 202.
+     */
+    CounterOp op(OpKind kind, String counter, ObjectNode body, String prefix) {
+        CounterOp op = parse(kind, counter, body, prefix);
+        windows.requireConfigured("windows", op.windows());
+        return op;
+    }
+
+    private static CounterOp parse(OpKind kind, String counter, ObjectNode body, String prefix) {
         JsonBodies.onlyFields(body, switch (kind) {
             case INCR, DECR -> INCR_FIELDS;
             case SET -> SET_FIELDS;

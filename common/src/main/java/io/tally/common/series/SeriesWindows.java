@@ -1,5 +1,7 @@
 package io.tally.common.series;
 
+import io.tally.common.model.InvalidEntryException;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -72,6 +74,32 @@ public final class SeriesWindows {
      */
     public List<SeriesWindow> all() {
         return new ArrayList<>(byName.values());
+    }
+
+    /**
+     * The window names, for messages.
+     *
+     * @return the names, comma-separated ({@code 1m, 1h, 1d})
+     */
+    public String names() {
+        return String.join(", ", byName.keySet());
+    }
+
+    /**
+     * Checks, before a send, that every window an entry names is one of these: the processors dead-letter
+     * an entry naming another (reason {@code bad_windows}), after the sender was told it was accepted.
+     *
+     * @param field   the request field or option that named them, for the message
+     * @param windows window names, as parsed by {@link io.tally.common.internal.wire.WireFormat#parseWindows}
+     * @throws InvalidEntryException (reason {@code bad_windows}) naming the first unknown window and the configured ones
+     */
+    public void requireConfigured(String field, List<String> windows) {
+        for (String w : windows) {
+            if (!byName.containsKey(w)) {
+                throw new InvalidEntryException("bad_windows", field, "window '" + w + "' is not configured; "
+                        + "configured windows: " + names() + " (series-windows)");
+            }
+        }
     }
 
     /**

@@ -46,7 +46,9 @@ class LauncherScriptTest {
                 + "echo '[INFO] BUILD SUCCESS'\n"
                 + "mkdir -p app/target\n"
                 + "touch app/target/tally.jar\n");
-        script("java", "echo \"java $*\"\n");
+        // java: writes the class-data archive it is asked to write at exit, and prints how it was called.
+        script("java", "for a in \"$@\"; do case $a in -XX:ArchiveClassesAtExit=*) echo archive > \"${a#*=}\";; esac; done\n"
+                + "echo \"java $*\"\n");
     }
 
     @Test
@@ -58,7 +60,8 @@ class LauncherScriptTest {
                 .contains("[INFO] Building Tally common 0.1.0-SNAPSHOT                 [1/3]")
                 .contains("[INFO] Building Tally processor").contains("BUILD SUCCESS")
                 .doesNotContain("compiler:3.13.0").doesNotContain("Scanning");
-        assertThat(r.out.strip()).isEqualTo("java -jar " + root.toRealPath() + "/app/target/tally.jar --help");
+        assertThat(r.out.strip()).startsWith("java -Xlog:disable").endsWith(" -jar " + root.toRealPath()
+                + "/app/target/tally.jar --help");
     }
 
     @Test
@@ -88,6 +91,50 @@ class LauncherScriptTest {
         assertThat(r.code).as(r.err).isZero();
         assertThat(mvnCalls()).containsExactly("-Dstyle.color=never -B -ntp -DskipTests -pl app -am package");
         assertThat(r.out.strip()).endsWith("/app/target/tally.jar serve --port 8080");
+    }
+
+    @Test
+    void aShortCommand_writesTheClassDataArchiveOnItsFirstRun_andLaterRunsStartFromIt() throws Exception {
+        jarsAt(Instant.now().minusSeconds(60));
+        String real = root.toRealPath().toString();
+        Result first = launch("get", "c");
+        assertThat(first.code).as(first.err).isZero();
+        assertThat(first.out.strip()).matches("java -Xlog:disable -Xlog:all=warning:stderr -Xlog:cds\\*=off:stderr "
+                + "-XX:TieredStopAtLevel=1 -XX:\\+UseSerialGC -XX:ArchiveClassesAtExit=" + real
+                + "/app/target/tally.jsa.\\d+.tmp -jar " + real + "/app/target/tally.jar get c");
+        assertThat(root.resolve("app/target/tally.jsa")).hasContent("archive");
+        try (var files = Files.list(root.resolve("app/target"))) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("tally.jar", "tally.jsa");
+        }
+        Result second = launch("incr", "c");
+        assertThat(second.out.strip()).isEqualTo("java -Xlog:disable -Xlog:all=warning:stderr -Xlog:cds*=off:stderr "
+                + "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:SharedArchiveFile=" + real + "/app/target/tally.jsa -jar "
+                + real + "/app/target/tally.jar incr c");
+    }
+
+    @Test
+    void anArchiveOlderThanTheJar_isWrittenAgain_andAJavaOptsCollectorIsKept() throws Exception {
+        jarsAt(Instant.now().minusSeconds(60));
+        Path jsa = root.resolve("app/target/tally.jsa");
+        Files.writeString(jsa, "old");
+        Files.setLastModifiedTime(jsa, FileTime.from(Instant.now().minusSeconds(120)));
+        Result r = launch("status");
+        assertThat(r.out).contains("-XX:ArchiveClassesAtExit=");
+        assertThat(jsa).hasContent("archive");
+        Result g1 = launchWith(java.util.Map.of("JAVA_OPTS", "-XX:+UseG1GC -Xmx64m"), "get", "c");
+        assertThat(g1.out.strip()).contains("-XX:SharedArchiveFile=").doesNotContain("UseSerialGC")
+                .endsWith("-XX:+UseG1GC -Xmx64m -jar " + root.toRealPath() + "/app/target/tally.jar get c");
+    }
+
+    @Test
+    void longRunningCommands_keepTheJvmsDefaults() throws Exception {
+        jarsAt(Instant.now().minusSeconds(60));
+        for (String command : List.of("processor", "serve", "demo", "loadgen")) {
+            Result r = launch(command);
+            assertThat(r.out.strip()).as(command).isEqualTo("java -jar " + root.toRealPath() + "/app/target/tally.jar "
+                    + command);
+        }
+        assertThat(root.resolve("app/target/tally.jsa")).doesNotExist();
     }
 
     @Test
@@ -121,9 +168,15 @@ class LauncherScriptTest {
     }
 
     private Result launch(String... args) throws Exception {
+        return launchWith(java.util.Map.of(), args);
+    }
+
+    private Result launchWith(java.util.Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new java.util.ArrayList<>(List.of("bash", root.resolve("tally").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile());
+        pb.environment().remove("JAVA_OPTS");
+        pb.environment().putAll(env);
         pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
         pb.environment().put("ROOT", root.toString());
         pb.redirectErrorStream(false);

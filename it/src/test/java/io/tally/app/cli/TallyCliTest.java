@@ -128,7 +128,7 @@ class TallyCliTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> tally("dlq", "list").out.contains("1 dead letter(s)"));
         Run purge = tally("dlq", "purge", "--source", "ops");
         assertThat(purge.out).contains("purged 1 dead letter(s)");
-        assertThat(tally("dlq", "list").out).contains("0 dead letter(s)");
+        assertThat(tally("dlq", "list").out).isEqualTo("no dead letters" + System.lineSeparator());
         assertThat(tally("dlq", "list", "--partition", "9").code).isEqualTo(2);
     }
 
@@ -169,7 +169,7 @@ class TallyCliTest {
 
         assertThat(tally("emit", "cli.click", "button=buy").code).isZero();
         await().atMost(Duration.ofSeconds(20)).until(() -> tally("trigger", "get", id).out.contains("\"status\":\"fired\""));
-        assertThat(tally("firings").out).contains(id).contains("p.campaign=spring");
+        assertThat(tally("firings").out).contains(id).contains("campaign=spring");
         assertThat(tally("trigger", "list", "--status", "fired", "--kind", "event").out).contains(id);
         assertThat(tally("trigger", "list", "--status", "active").out).doesNotContain(id);
 
@@ -188,7 +188,7 @@ class TallyCliTest {
 
     @Test
     void triggerErrors_invalidDefinitionExits2NamingTheField_unknownIdExits3() {
-        Run noKind = tally("trigger", "add", "--event-type", "x");
+        Run noKind = tally("trigger", "add", "--param", "x=y");
         assertThat(noKind.code).isEqualTo(2);
         assertThat(noKind.err).contains("field 'kind'");
         Run badEvery = tally("trigger", "add", "--kind", "time", "--at", "4102444800000", "--every", "5");

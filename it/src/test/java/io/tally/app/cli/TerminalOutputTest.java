@@ -81,13 +81,13 @@ class TerminalOutputTest {
         TallyCliTest.Run firings = tally("firings");
         assertThat(firings.code()).as(firings.err()).isZero();
         assertNoControlCharacters(firings.out());
-        assertThat(firings.out()).contains("p.note=" + HOSTILE_SHOWN)
-                .contains("p.blob=" + "x".repeat(200) + "…(+999800 bytes)");
+        assertThat(firings.out()).contains(" note=" + HOSTILE_SHOWN)
+                .contains(" blob=" + "x".repeat(200) + "…(+999800 bytes)");
         assertThat(firings.out().length()).isLessThan(2_000);
 
         TallyCliTest.Run full = tally("firings", "--full");
         assertNoControlCharacters(full.out());
-        assertThat(full.out()).contains("p.blob=" + HUGE);
+        assertThat(full.out()).contains(" blob=" + HUGE);
     }
 
     @Test

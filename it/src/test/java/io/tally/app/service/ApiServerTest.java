@@ -321,6 +321,41 @@ class ApiServerTest {
     }
 
     @Test
+    void aWrongMethodOnAKnownPath_is405WithAllow_andAnUnknownPathIs404() throws Exception {
+        HttpResponse<String> put = send(authed("/v1/counters/c").PUT(HttpRequest.BodyPublishers.ofString("{}")).build());
+        assertProblem(put, 405, "PUT is not allowed on /v1/counters/c; allowed: GET, DELETE");
+        assertThat(put.headers().firstValue("Allow")).hasValue("GET, DELETE");
+        HttpResponse<String> getIncr = get("/v1/counters/c/incr");
+        assertProblem(getIncr, 405, "allowed: POST");
+        assertThat(getIncr.headers().firstValue("Allow")).hasValue("POST");
+        HttpResponse<String> html = send(authed("/v1/events").header("Accept", "text/html").GET().build());
+        assertThat(html.statusCode()).isEqualTo(405);
+        assertThat(html.headers().firstValue("Allow")).hasValue("POST");
+        HttpResponse<String> health = send(HttpRequest.newBuilder(uri("/health/live"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(health.statusCode()).isEqualTo(405);
+        assertThat(health.headers().firstValue("Allow")).hasValue("GET");
+        assertProblem(get("/v1/nothing"), 404, "no endpoint GET /v1/nothing");
+    }
+
+    @Test
+    void aWindowTheServiceDoesNotConfigure_is400NamingTheConfiguredOnes_andNothingIsWritten() throws Exception {
+        int p = partitioner.partitionOf("win");
+        long before = redis.getStream(keys.ops(p), StringCodec.INSTANCE).size();
+        HttpResponse<String> r = post("/v1/counters/win/incr", "{\"windows\":\"1m,5m\"}");
+        assertProblem(r, 400, "\"field\":\"windows\"");
+        assertThat(r.body()).contains("window '5m' is not configured; configured windows: 1m, 1h, 1d (series-windows)")
+                .contains("\"reason\":\"bad_windows\"");
+        assertProblem(post("/v1/counters/win/unique", "{\"member\":\"m\",\"windows\":\"2h\"}"), 400, "window '2h'");
+        HttpResponse<String> batch = send(authed("/v1/batch").header("Content-Type", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"op\":\"incr\",\"counter\":\"win\",\"windows\":\"5m\"}\n"
+                        + "{\"op\":\"incr\",\"counter\":\"win\",\"windows\":\"1h\"}\n")).build());
+        assertThat(batch.body()).contains("\"accepted\":1").contains("{\"line\":1,\"status\":400,\"field\":\"windows\"");
+        assertThat(redis.getStream(keys.ops(p), StringCodec.INSTANCE).size()).isEqualTo(before + 1);
+        assertThat(post("/v1/counters/win/incr", "{\"windows\":\"1m,1d\"}").statusCode()).isEqualTo(202);
+    }
+
+    @Test
     void noTokenConfigured_refusesToStartUnlessInsecure(TestRedis testRedis) {
         TallyConfig none = testRedis.config(2).build();
         assertThatThrownBy(() -> ApiTokens.from(none)).isInstanceOf(ConfigException.class)

@@ -12,10 +12,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.redisson.api.RedissonClient;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -25,10 +28,14 @@ import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code GET /openapi.json} is served without a token and describes exactly the routes ApiServer registers. */
+/**
+ * {@code GET /openapi.json} is served without a token and describes exactly the routes ApiServer registers,
+ * and so does the endpoint table of docs/api.md.
+ */
 @ExtendWith(RealRedisExtension.class)
 class OpenApiTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path API_MD = Path.of("..", "docs", "api.md");
     private static final List<String> METHODS = List.of("get", "put", "post", "delete", "patch", "head", "options");
 
     private static RedissonClient redis;
@@ -73,8 +80,12 @@ class OpenApiTest {
     void document_isOpenApi3_withBearerAuthAndProblemJson() {
         assertThat(doc.get("openapi").asText()).startsWith("3.");
         assertThat(doc.at("/components/securitySchemes/bearer/scheme").asText()).isEqualTo("bearer");
-        assertThat(doc.at("/components/responses/Problem/content").has("application/problem+json")).isTrue();
+        assertThat(doc.at("/components/responses/BadRequest/content").has("application/problem+json")).isTrue();
+        assertThat(doc.at("/components/responses/Unauthorized/headers").has("WWW-Authenticate")).isTrue();
+        assertThat(doc.at("/components/responses/Unavailable/headers").has("Retry-After")).isTrue();
         assertThat(doc.at("/components/schemas/Problem/properties").has("field")).isTrue();
+        assertThat(doc.at("/servers/0/url").asText()).startsWith("http://");
+        assertThat(doc.at("/info/license/name").asText()).isEqualTo("Apache-2.0");
     }
 
     @Test
@@ -98,12 +109,41 @@ class OpenApiTest {
                     String name = m.group(1);
                     boolean declared = false;
                     for (JsonNode p : op.path("parameters")) {
-                        declared |= p.get("name").asText().equals(name) && p.get("in").asText().equals("path");
+                        JsonNode declaredParam = p.has("$ref") ? doc.at(p.get("$ref").asText().substring(1)) : p;
+                        declared |= declaredParam.get("name").asText().equals(name)
+                                && declaredParam.get("in").asText().equals("path");
                     }
                     assertThat(declared).as(where + " declares path parameter " + name).isTrue();
                 }
             }
         }
+    }
+
+    @Test
+    void docsApiMd_listsExactlyTheRoutesTheServiceRegisters() throws IOException {
+        String text = Files.readString(API_MD);
+        int start = text.indexOf("\n## Endpoints\n");
+        assertThat(start).as("docs/api.md has a section '## Endpoints'").isPositive();
+        int end = text.indexOf("\n## ", start + 1);
+        Pattern row = Pattern.compile("^\\| `(GET|POST|PUT|DELETE|PATCH)` \\| `([^`]+)` \\|.*");
+        List<String> documented = new ArrayList<>();
+        for (String line : text.substring(start, end).lines().toList()) {
+            Matcher m = row.matcher(line);
+            if (m.matches()) {
+                documented.add(m.group(1) + " " + m.group(2));
+            }
+        }
+        assertThat(documented).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(server.endpoints());
+    }
+
+    @Test
+    void operationsAnswerTheProblemsTheServiceGives() {
+        assertThat(doc.at("/paths/~1v1~1triggers/post/responses/422/$ref").asText())
+                .isEqualTo("#/components/responses/TriggerLimit");
+        assertThat(doc.at("/paths/~1v1~1counters~1{name}~1unique/post/requestBody/content/application~1json/schema/required/0")
+                .asText()).isEqualTo("member");
+        assertThat(doc.at("/components/parameters/CounterName/description").asText())
+                .contains("`%2F` or `%2f`) is refused with 400").contains("`{`, `}`");
     }
 
     @Test
