@@ -120,8 +120,10 @@ public final class ConfigOptions implements EnvAware {
         Binding binding = new Binding(key.name(), bool);
         OptionSpec.Builder b = OptionSpec.builder(names.toArray(String[]::new))
                 .description(describe(key))
-                .type(bool ? boolean.class : String.class)
-                .arity(bool ? "0" : "1")
+                // a boolean flag alone is true; with a value (--producer-idempotence false) it can also turn
+                // a key that defaults to true off
+                .type(bool ? Boolean.class : String.class)
+                .arity(bool ? "0..1" : "1")
                 .getter(binding).setter(binding);
         if (!bool) {
             b.paramLabel(paramLabel(key));
@@ -173,13 +175,13 @@ public final class ConfigOptions implements EnvAware {
         @SuppressWarnings("unchecked")
         public <T> T get() {
             String v = flags.get(name);
-            return (T) (bool ? (Object) (v != null && Boolean.parseBoolean(v)) : v);
+            return (T) (bool && v != null ? (Object) Boolean.valueOf(v) : v);
         }
 
         @Override
         public <T> T set(T value) {
             T old = get();
-            if (value == null || (bool && !((Boolean) value))) {
+            if (value == null) {
                 flags.remove(name);
             } else {
                 flags.put(name, value.toString());

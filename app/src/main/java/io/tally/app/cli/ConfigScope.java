@@ -22,7 +22,7 @@ public enum ConfigScope {
     /** The producer's settings ({@code TallyProducer}). */
     PRODUCER("Producer", List.of(TallyConfig.SEND_TIMEOUT_MS, TallyConfig.DEDUPE_WINDOW_MS, TallyConfig.ACKS,
             TallyConfig.BACKLOG_LIMIT, TallyConfig.PRODUCER_BATCH_SIZE, TallyConfig.PRODUCER_LINGER_MS,
-            TallyConfig.PRODUCER_MAX_IN_FLIGHT, TallyConfig.PRODUCER_BUFFER, TallyConfig.HOT_PATH_CONNECTION)),
+            TallyConfig.PRODUCER_MAX_IN_FLIGHT, TallyConfig.PRODUCER_BUFFER, TallyConfig.PRODUCER_IDEMPOTENCE)),
     /** The windows a {@code windows} field may name, checked before a send. */
     SERIES("Series", List.of(TallyConfig.SERIES_WINDOWS)),
     /** The caps on triggers that creating one checks. */
@@ -36,7 +36,8 @@ public enum ConfigScope {
     static final Map<ConfigKey<?>, List<String>> ALIASES = Map.of(
             TallyConfig.NAMESPACE, List.of("-n"),
             TallyConfig.API_PORT, List.of("--port"),
-            TallyConfig.API_HOST, List.of("--host"));
+            TallyConfig.API_HOST, List.of("--host"),
+            TallyConfig.API_INSECURE, List.of("--insecure"));
 
     private final String heading;
     private final List<ConfigKey<?>> keys;

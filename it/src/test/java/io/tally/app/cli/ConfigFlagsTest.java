@@ -50,8 +50,8 @@ class ConfigFlagsTest {
                 List<String> args = new ArrayList<>(command);
                 args.addAll(REQUIRED.getOrDefault(name, List.of()));
                 args.add(key.flag());
-                if (!(key.defaultValue() instanceof Boolean)) {
-                    args.add(value);
+                if (!(key.defaultValue() instanceof Boolean) || Boolean.TRUE.equals(key.defaultValue())) {
+                    args.add(value); // a boolean flag alone is true: only one that defaults to true needs a value
                 }
                 TallyConfig config = configOf(args);
                 assertThat(String.valueOf(config.get(key)).toLowerCase(Locale.ROOT))
