@@ -1,12 +1,8 @@
 package io.tally.app.runtime;
 
+import io.tally.app.metrics.JvmMeters;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.common.TallyVersion;
@@ -54,14 +50,7 @@ public final class ProcessorRuntime implements AutoCloseable {
     private ProcessorRuntime(TallyConfig config, long lagIntervalMs, RedissonClient redis, PrometheusMeterRegistry registry) {
         this.redis = redis;
         this.registry = registry;
-        new JvmMemoryMetrics().bindTo(registry);
-        this.gc = new JvmGcMetrics();
-        gc.bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ClassLoaderMetrics().bindTo(registry);
-        new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
-        new FileDescriptorMetrics().bindTo(registry);
+        this.gc = JvmMeters.bindTo(registry);
         this.metrics = new MicrometerProcessorMetrics(registry, config.namespace());
         // Bound before the processor joins the membership, so that a port in use stops the start before
         // anything is written to Redis. A halted partition does not make the processor unready: restarting or

@@ -1,5 +1,6 @@
 package io.tally.app.runtime;
 
+import io.tally.common.internal.concurrent.DaemonThreads;
 import org.eclipse.jetty.http.HttpParser;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.server.internal.HttpConnection;
@@ -29,11 +30,7 @@ final class RequestReadDeadline implements Connection.Listener, AutoCloseable {
 
     RequestReadDeadline(Duration deadline) {
         this.deadlineNanos = deadline.toNanos();
-        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tally-http-read-deadline");
-            t.setDaemon(true);
-            return t;
-        });
+        this.sweeper = DaemonThreads.scheduler("tally-http-read-deadline");
         long everyMs = Math.max(10, Math.min(250, deadline.toMillis() / 4));
         sweeper.scheduleWithFixedDelay(this::sweep, everyMs, everyMs, TimeUnit.MILLISECONDS);
     }

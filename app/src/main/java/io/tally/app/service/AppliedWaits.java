@@ -1,5 +1,6 @@
 package io.tally.app.service;
 
+import io.tally.common.internal.concurrent.DaemonThreads;
 import io.tally.producer.internal.read.StreamIds;
 import io.tally.producer.read.TallyReader;
 import io.tally.producer.read.Topic;
@@ -48,11 +49,7 @@ final class AppliedWaits implements AutoCloseable {
             waiters.add(new ConcurrentLinkedQueue<>());
             polling[p] = new AtomicBoolean();
         }
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tally-api-waits");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = DaemonThreads.scheduler("tally-api-waits");
         timer.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
     }
 

@@ -1,5 +1,6 @@
 package io.tally.producer.internal;
 
+import io.tally.common.internal.concurrent.DaemonThreads;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.LuaScript;
 import org.redisson.api.RBatch;
@@ -36,11 +37,7 @@ final class BacklogMonitor implements AutoCloseable {
         this.keys = keys;
         this.limit = limit;
         this.backlog = new AtomicLongArray(partitions);
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tally-backlog-monitor");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = DaemonThreads.scheduler("tally-backlog-monitor");
         if (limit > 0) {
             BACKLOG.load(redis);
             timer.scheduleWithFixedDelay(this::sample, 0, INTERVAL_MS, TimeUnit.MILLISECONDS);

@@ -1,5 +1,6 @@
 package io.tally.producer.internal;
 
+import io.tally.common.internal.concurrent.DaemonThreads;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.Namespace;
 import io.tally.common.NamespaceMissingException;
@@ -39,11 +40,7 @@ final class NamespaceWatch implements AutoCloseable {
         this.keys = keys;
         this.partitions = partitions;
         this.where = where;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tally-namespace-watch");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = DaemonThreads.scheduler("tally-namespace-watch");
         timer.scheduleWithFixedDelay(this::check, INTERVAL_MS, INTERVAL_MS, TimeUnit.MILLISECONDS);
     }
 

@@ -1,5 +1,6 @@
 package io.tally.producer.internal;
 
+import io.tally.common.internal.concurrent.DaemonThreads;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.LuaScript;
 import org.redisson.api.RScript;
@@ -27,11 +28,7 @@ final class ProducerSessions implements AutoCloseable {
 
     private final RedissonClient redis;
     private final String counter;
-    private final ExecutorService beginner = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "tally-producer-session");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService beginner = Executors.newSingleThreadExecutor(DaemonThreads.named("tally-producer-session"));
     private final AtomicBoolean beginning = new AtomicBoolean();
     private volatile ProducerSession current;
     /** When a failure to begin a session was last logged (nanoTime); while Redis is away it fails every try. */

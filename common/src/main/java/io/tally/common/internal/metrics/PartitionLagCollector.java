@@ -1,5 +1,6 @@
 package io.tally.common.internal.metrics;
 
+import io.tally.common.internal.concurrent.DaemonThreads;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -81,11 +82,7 @@ public final class PartitionLagCollector implements AutoCloseable {
         this.errors = Counter.builder("tally.partition.status.errors")
                 .description("Failed reads of the partitions' status from Redis")
                 .tags(tags).register(registry);
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tally-lag-collector");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = DaemonThreads.scheduler("tally-lag-collector");
     }
 
     /** Samples now and then every {@code intervalMs}. */

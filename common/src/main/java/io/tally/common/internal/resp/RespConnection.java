@@ -1,5 +1,6 @@
 package io.tally.common.internal.resp;
 
+import io.tally.common.internal.concurrent.DaemonThreads;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import java.io.BufferedOutputStream;
@@ -53,8 +54,8 @@ public final class RespConnection implements AutoCloseable {
         this.socket = socket;
         this.out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
         this.reader = new RespReader(socket.getInputStream());
-        this.readerThread = new Thread(this::readReplies, "tally-resp-" + endpoint.host() + ":" + endpoint.port());
-        this.readerThread.setDaemon(true);
+        this.readerThread = DaemonThreads.named("tally-resp-" + endpoint.host() + ":" + endpoint.port())
+                .newThread(this::readReplies);
     }
 
     /** Connects, authenticates and names the connection; throws when any step fails. */

@@ -1,5 +1,6 @@
 package io.tally.common.internal.resp;
 
+import io.tally.common.internal.concurrent.DaemonThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,11 +20,7 @@ public final class RespConnector implements AutoCloseable {
     static final long RETRY_MS = 100;
 
     private final RespEndpoint endpoint;
-    private final ExecutorService connecting = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "tally-resp-connect");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService connecting = Executors.newSingleThreadExecutor(DaemonThreads.named("tally-resp-connect"));
     private CompletableFuture<RespConnection> current;
     private long failedAtNanos;
 

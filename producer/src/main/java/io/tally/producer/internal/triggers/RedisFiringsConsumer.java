@@ -1,5 +1,6 @@
 package io.tally.producer.internal.triggers;
 
+import io.tally.common.internal.concurrent.DaemonThreads;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.LuaScript;
@@ -71,9 +72,7 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
         java.util.Arrays.fill(claimCursors, "0-0");
         ensureGroups();
         CLAIM.load(redis);
-        this.thread = new Thread(this::run, "tally-firings-" + group + "-" + consumer);
-        thread.setDaemon(true);
-        thread.start();
+        this.thread = DaemonThreads.start("tally-firings-" + group + "-" + consumer, this::run);
     }
 
     /** Starts building a consumer of {@code group} on the namespace of {@code config}, on a shared Redis client. */
