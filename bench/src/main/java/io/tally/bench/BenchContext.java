@@ -118,11 +118,16 @@ final class BenchContext {
     }
 
     Child producer(String name, String namespace, String[] jvmFlags, String... args) {
+        return producer(name, namespace, Map.of(), jvmFlags, args);
+    }
+
+    /** A producer process with these variables added to its environment (its TALLY_* configuration). */
+    Child producer(String name, String namespace, Map<String, String> env, String[] jvmFlags, String... args) {
         List<String> cmd = new ArrayList<>(Child.java(jvmFlags));
         cmd.addAll(List.of("-cp", Child.classpath(), LoadProducer.class.getName(),
                 "--redis-url", redisUrl, "--namespace", namespace, "--out", dir.resolve(name + ".out").toString()));
         cmd.addAll(List.of(args));
-        return Child.start(name, cmd, dir);
+        return Child.start(name, cmd, env, dir);
     }
 
     Map<String, String> producerResult(String name) {

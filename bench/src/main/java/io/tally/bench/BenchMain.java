@@ -143,7 +143,9 @@ public final class BenchMain implements Callable<Integer> {
     private static void ratios(Results results, int run) {
         ratio(results, run, "ratio.naive", "drain.ops", "baseline.naive");
         ratio(results, run, "ratio.bare", "drain.ops", "baseline.bare");
-        ratio(results, run, "ratio.kafka_producer", "producer.idem", "kafka.producer");
+        ratio(results, run, "ratio.session_plain", "producer.session", "producer.plain");
+        ratio(results, run, "ratio.ids_plain", "producer.idem", "producer.plain");
+        ratio(results, run, "ratio.kafka_producer", "producer.session", "kafka.producer");
         ratio(results, run, "ratio.kafka_streams_eos", "drain.ops", "kafka.streams_eos");
     }
 

@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Scenario {@code producer}: one producer process sends as fast as it can, without and then with
- * idempotence, no processor running; its rate, CPU per send and peak heap.
+ * Scenario {@code producer}: one producer process sends as fast as it can, no processor running; its
+ * rate, CPU per send and peak heap, three times: plain appends (producer-idempotence off), the default
+ * (producer sessions: a retried send is written once), and every send with an operation id.
  */
 final class ProducerScenario implements Scenario {
     private final BenchContext ctx;
@@ -17,21 +18,40 @@ final class ProducerScenario implements Scenario {
         this.results = ctx.results;
     }
 
+    /** How the sends are made, and the results key of each. */
+    private enum Mode {
+        PLAIN("producer.plain", Map.of("TALLY_PRODUCER_IDEMPOTENCE", "false"), false),
+        SESSIONS("producer.session", Map.of(), false),
+        OPERATION_IDS("producer.idem", Map.of(), true);
+
+        final String key;
+        final Map<String, String> env;
+        final boolean ids;
+
+        Mode(String key, Map<String, String> env, boolean ids) {
+            this.key = key;
+            this.env = env;
+            this.ids = ids;
+        }
+    }
+
     @Override
     public void run(int run) {
         long n = ctx.count(1_000_000, 5_000);
-        results.put("producer.plain", produce("producer", run, n, false));
-        results.put("producer.idem", produce("producer-idem", run, n, true));
+        for (Mode mode : Mode.values()) {
+            results.put(mode.key, produce(mode, run, n));
+        }
     }
 
-    private double produce(String scenario, int run, long n, boolean idempotent) {
+    private double produce(Mode mode, int run, long n) {
+        String scenario = "producer-" + mode.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
         String ns = ctx.namespace(scenario, run);
         try (Observer o = ctx.observer(ns)) {
             List<String> args = new ArrayList<>(List.of("--count", Long.toString(n), "--seed", Integer.toString(6000 + run)));
-            if (idempotent) {
+            if (mode.ids) {
                 args.add("--idempotent");
             }
-            Child prod = ctx.producer(ns + "-prod", ns, ctx.jfrFlags(ns), args.toArray(String[]::new));
+            Child prod = ctx.producer(ns + "-prod", ns, mode.env, ctx.jfrFlags(ns), args.toArray(String[]::new));
             prod.sampleHeap();
             double cpu = 0;
             while (prod.alive()) {
@@ -40,7 +60,7 @@ final class ProducerScenario implements Scenario {
                 Sleep.ms(100);
             }
             Map<String, String> r = ctx.finishProducer(prod, new long[Workload.COUNTERS], 600_000);
-            results.put(idempotent ? "producer.idem_cpu_us" : "producer.plain_cpu_us", 1e6 * cpu / n);
+            results.put(mode.key + "_cpu_us", 1e6 * cpu / n);
             results.put("producer.heap", prod.maxHeapMb());
             long added = o.progress().added();
             if (added != n || Long.parseLong(r.get("ok")) != n) {
