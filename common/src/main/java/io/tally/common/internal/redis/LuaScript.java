@@ -42,27 +42,34 @@ public final class LuaScript {
         return new LuaScript(name, assemble(text("tally/lua/" + name + ".lua")));
     }
 
-    /** The script's text with every {@code --#include <fragment>} line replaced by the fragment's text. */
+    /**
+     * The script's text with every {@code --#include <fragment>} line replaced by the fragment's text,
+     * itself assembled (a fragment may include others). A fragment included twice in one script is an
+     * error: a helper is defined once, and an include cycle cannot loop.
+     */
     static String assemble(String script) {
         StringBuilder out = new StringBuilder(script.length() + 4096);
-        for (String line : script.split("\n", -1)) {
-            if (line.startsWith(INCLUDE)) {
-                String fragment = line.substring(INCLUDE.length()).strip();
-                if (!fragment.matches("[a-z_]+")) {
-                    throw new IllegalStateException("bad include line: " + line);
-                }
-                String text = text("tally/lua/include/" + fragment + ".lua");
-                if (text.contains(INCLUDE)) {
-                    throw new IllegalStateException("fragment " + fragment + " includes another; fragments stay flat");
-                }
-                out.append(text.endsWith("\n") ? text.substring(0, text.length() - 1) : text);
-            } else {
-                out.append(line);
-            }
-            out.append('\n');
-        }
+        assemble(script, out, new java.util.HashSet<>());
         out.setLength(out.length() - 1);
         return out.toString();
+    }
+
+    private static void assemble(String text, StringBuilder out, java.util.Set<String> included) {
+        for (String line : text.split("\n", -1)) {
+            if (line.startsWith(INCLUDE)) {
+                String fragment = line.substring(INCLUDE.length()).strip();
+                if (!fragment.matches("[a-z_0-9]+")) {
+                    throw new IllegalStateException("bad include line: " + line);
+                }
+                if (!included.add(fragment)) {
+                    throw new IllegalStateException("fragment " + fragment + " is included twice");
+                }
+                String body = text("tally/lua/include/" + fragment + ".lua");
+                assemble(body.endsWith("\n") ? body.substring(0, body.length() - 1) : body, out, included);
+            } else {
+                out.append(line).append('\n');
+            }
+        }
     }
 
     private static String text(String path) {

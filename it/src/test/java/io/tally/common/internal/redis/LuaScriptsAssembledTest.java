@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Every script Tally runs is its resource with the {@code --#include} lines replaced by their
@@ -27,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LuaScriptsAssembledTest {
     private static final Path LUA = Path.of("..", "common", "src", "main", "resources", "tally", "lua");
     private static final Pattern LOCAL_FUNCTION = Pattern.compile("(?m)^local function ([a-z_0-9]+)\\(");
-    private static final Pattern INCLUDE = Pattern.compile("(?m)^--#include ([a-z_]+)$");
+    private static final Pattern INCLUDE = Pattern.compile("(?m)^--#include ([a-z_0-9]+)$");
 
     @Test
     void redisRunsTheAssembledTextOfEveryScript(TestRedis redis) throws IOException {
@@ -54,21 +55,26 @@ class LuaScriptsAssembledTest {
     @Test
     void everyFragmentIsIncludedSomewhere() throws IOException {
         Set<String> included = new HashSet<>();
-        for (String name : names(LUA)) {
-            Matcher m = INCLUDE.matcher(Files.readString(LUA.resolve(name + ".lua")));
-            while (m.find()) {
-                included.add(m.group(1));
+        for (Path dir : List.of(LUA, LUA.resolve("include"))) {
+            for (String name : names(dir)) {
+                Matcher m = INCLUDE.matcher(Files.readString(dir.resolve(name + ".lua")));
+                while (m.find()) {
+                    included.add(m.group(1));
+                }
             }
         }
         assertThat(included).containsExactlyInAnyOrderElementsOf(names(LUA.resolve("include")));
     }
 
     @Test
-    void aMissingOrNestedFragmentIsRefusedAtLoad() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LuaScript.assemble("--#include nothing_here\nreturn 1"))
+    void aMissingOrTwiceIncludedFragmentIsRefusedAtLoad() {
+        assertThatThrownBy(() -> LuaScript.assemble("--#include nothing_here\nreturn 1"))
                 .hasMessageContaining("missing script resource tally/lua/include/nothing_here.lua");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LuaScript.assemble("--#include ../apply\n"))
+        assertThatThrownBy(() -> LuaScript.assemble("--#include ../apply\n"))
                 .hasMessageContaining("bad include line");
+        // apply_batch includes dead_letter: a script including both would define its helper twice
+        assertThatThrownBy(() -> LuaScript.assemble("--#include dead_letter\n--#include apply_batch\n"))
+                .hasMessageContaining("fragment dead_letter is included twice");
         assertThat(LuaScript.assemble("local a = 1\n--#include ids\nreturn a")).startsWith("local a = 1\n-- Stream ids")
                 .endsWith("\nreturn a").doesNotContain("--#include");
     }

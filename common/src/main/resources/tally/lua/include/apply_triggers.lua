@@ -1,0 +1,190 @@
+-- ---------- triggers ----------
+
+local now_ms = nil
+local by_counter, by_type = {}, {}        -- name -> active trigger records
+local counter_ids, type_ids = {}, {}      -- name -> every id its index entry lists
+local stale = {}                          -- ids listed in an index that are no longer active
+local touched, touched_order = {}, {}
+local firing_counts = {}
+local fired_total = 0
+
+local function index_lists(index, names)
+  local out = {}
+  if #names == 0 then return out end
+  local lists = hmget(index, names)
+  for i, name in ipairs(names) do
+    if lists[i] then
+      local ids = {}
+      for id in string.gmatch(lists[i], '%S+') do ids[#ids + 1] = id end
+      out[name] = ids
+    end
+  end
+  return out
+end
+
+-- A stored definition as this script uses it, or nil when it is not one that the trigger API writes
+-- (broken JSON, a threshold without a number, a kind that is not a string): such a trigger is left
+-- alone, neither fired nor pruned, so that nothing a stored value holds can fail a write below.
+local function trigger_record(id, json, armed)
+  local ok, d = pcall(cjson.decode, json)
+  if not ok or type(d) ~= 'table' or type(d.kind) ~= 'string' then return nil end
+  local t = {id = id, kind = d.kind, mode = d.mode, op = d.op, value = tonumber(d.value),
+             match = type(d.match) == 'table' and d.match or nil,
+             params = type(d.params) == 'table' and d.params or nil,
+             armed = armed, fired = 0, done = false, armed_changed = false}
+  if t.kind == 'threshold' and ((t.op ~= '>=' and t.op ~= '<=') or t.value == nil or t.value ~= t.value) then
+    return nil
+  end
+  return t
+end
+
+-- Loads the active triggers listed in the given index entries: definition, status, armed flag.
+local function load_triggers(lists, target)
+  local ids, owners = {}, {}
+  for name, list in pairs(lists) do
+    for _, id in ipairs(list) do
+      ids[#ids + 1] = id
+      owners[#owners + 1] = name
+    end
+  end
+  local CHUNK = 500 -- 3 fields each: keeps unpack far below Lua's limit
+  for from = 1, #ids, CHUNK do
+    local fields = {}
+    for i = from, math.min(#ids, from + CHUNK - 1) do
+      fields[#fields + 1] = ids[i]
+      fields[#fields + 1] = ids[i] .. ':status'
+      fields[#fields + 1] = ids[i] .. ':armed'
+    end
+    local got = redis.call('HMGET', KEYS[7], unpack(fields))
+    for j = 1, #fields, 3 do
+      local i = from + (j - 1) / 3
+      if not got[j] or got[j + 1] ~= 'active' then
+        stale[ids[i]] = true
+      else
+        local t = trigger_record(ids[i], got[j], got[j + 2] == '1')
+        if t then
+          local list = target[owners[i]] or {}
+          list[#list + 1] = t
+          target[owners[i]] = list
+        end
+      end
+    end
+  end
+end
+
+local function touch(t)
+  if not touched[t.id] then
+    touched[t.id] = t
+    touched_order[#touched_order + 1] = t
+  end
+end
+
+--#include firing
+
+local function fire(t, cause)
+  redis.call(unpack(firing_args(KEYS[8], t.id, t.kind, cause, now_ms, {}, t.params, MAX_PARAMS)))
+  t.fired = t.fired + 1
+  fired_total = fired_total + 1
+  if t.mode == 'once' then t.done = true end
+  firing_counts[t.kind] = (firing_counts[t.kind] or 0) + 1
+  touch(t)
+end
+
+-- Judged on the running value after each entry: fires on a crossing into the condition while armed,
+-- re-arms on a crossing back out.
+local function on_counter(c, entry_id)
+  local list = by_counter[c]
+  if not list then return end
+  local v = vals[c]
+  for _, t in ipairs(list) do
+    if not t.done then
+      local holds = (t.op == '>=' and v >= t.value) or (t.op == '<=' and v <= t.value)
+      if holds and t.armed then
+        t.armed, t.armed_changed = false, true
+        fire(t, entry_id)
+      elseif not holds and not t.armed then
+        t.armed, t.armed_changed = true, true
+        touch(t)
+      end
+    end
+  end
+end
+
+local function on_event(rec)
+  local list = by_type[rec.type]
+  if not list then return end
+  for _, t in ipairs(list) do
+    if not t.done then
+      local ok = true
+      if type(t.match) == 'table' then
+        for k, v in pairs(t.match) do
+          if rec.fields['p.' .. k] ~= v then ok = false; break end
+        end
+      end
+      if ok then fire(t, rec.id) end
+    end
+  end
+end
+
+-- The most firings an entry can cause: the active triggers it is matched against (an event's matching
+-- ones exactly; a counter's threshold triggers as an upper bound, since a crossing depends on the value).
+local function would_fire(rec)
+  local n = 0
+  if rec.type then
+    for _, t in ipairs(by_type[rec.type] or {}) do
+      if not t.done then
+        local ok = true
+        if type(t.match) == 'table' then
+          for k, v in pairs(t.match) do
+            if rec.fields['p.' .. k] ~= v then ok = false; break end
+          end
+        end
+        if ok then n = n + 1 end
+      end
+    end
+  elseif rec.counter and rec.op ~= 'unique' then
+    for _, t in ipairs(by_counter[rec.counter] or {}) do
+      if not t.done then n = n + 1 end
+    end
+  end
+  return n
+end
+
+-- True when applying the k-th entry of a call could pass MAX_FIRINGS; the first entry always applies.
+local function over_budget(k, rec)
+  return k > 1 and not rec.dead and fired_total + would_fire(rec) > MAX_FIRINGS
+end
+
+-- Writes the state of every trigger that fired or changed its armed flag, and drops finished once
+-- triggers from their index.
+local function save_triggers()
+  local finished = {}
+  for _, t in ipairs(touched_order) do
+    if t.fired > 0 then
+      redis.call('HINCRBY', KEYS[7], t.id .. ':fireCount', t.fired)
+      redis.call('HSET', KEYS[7], t.id .. ':lastFiredAt', now_ms)
+    end
+    if t.done then
+      redis.call('HSET', KEYS[7], t.id .. ':status', 'fired')
+      redis.call('HDEL', KEYS[7], t.id .. ':armed')
+      finished[t.id] = true
+    elseif t.armed_changed then
+      redis.call('HSET', KEYS[7], t.id .. ':armed', t.armed and '1' or '0')
+    end
+  end
+  local function prune(index, lists)
+    for name, ids in pairs(lists) do
+      local keep = {}
+      for _, id in ipairs(ids) do
+        if not finished[id] and not stale[id] then keep[#keep + 1] = id end
+      end
+      if #keep < #ids then
+        if #keep == 0 then redis.call('HDEL', index, name)
+        else redis.call('HSET', index, name, table.concat(keep, ' ')) end
+      end
+    end
+  end
+  prune(KEYS[10], counter_ids)
+  prune(KEYS[9], type_ids)
+end
+
