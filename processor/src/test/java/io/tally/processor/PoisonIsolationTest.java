@@ -4,7 +4,7 @@ import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.LuaScript;
 import io.tally.processor.internal.RedisProcessor;
-import io.tally.processor.internal.worker.ApplyRound;
+import io.tally.processor.internal.worker.ApplyScripts;
 import io.tally.testkit.PipelineInspector;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
@@ -38,7 +38,7 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(RealRedisExtension.class)
 class PoisonIsolationTest {
     private static final LuaScript FAILING_APPLY = LuaScript.of("apply_failing_on_boom",
-            ApplyRound.APPLY.source().replace("      local f = to_map(flat)\n",
+            ApplyScripts.APPLY.source().replace("      local f = to_map(flat)\n",
                     "      local f = to_map(flat)\n"
                             + "      if f.op == 'boom' then error('cannot apply entry ' .. id) end\n"));
 

@@ -122,7 +122,7 @@ class ClusterPipelineTest {
             admin.getStream(keys.events(p), StringCodec.INSTANCE).add(
                     org.redisson.api.stream.StreamAddArgs.entries(Map.of("id", "e{1}:*")));
             assertThat((List<Object>) run("backlog", keys.inputStreams(p))).containsExactly(1L, 1L);
-            List<?> applied = (List<Object>) run("apply", io.tally.processor.internal.worker.ApplyRound.applyKeys(keys, p)
+            List<?> applied = (List<Object>) run("apply", io.tally.processor.internal.worker.ApplyScripts.applyKeys(keys, p)
                     .stream().map(String::valueOf).toList(), me, "c1", p, P, 100, ">", ">");
             assertThat(applied.get(0)).isEqualTo("OK");
             assertThat(applied.get(1)).as("ops state on partition %d", p).isEqualTo("OK");

@@ -14,6 +14,7 @@ import io.tally.processor.internal.lease.Leases;
 import io.tally.processor.internal.membership.Membership;
 import io.tally.processor.internal.trigger.TimeTriggerScheduler;
 import io.tally.processor.internal.worker.ApplyRound;
+import io.tally.processor.internal.worker.ApplyScripts;
 import io.tally.processor.internal.worker.Housekeeping;
 import io.tally.processor.internal.worker.Retention;
 import io.tally.processor.internal.worker.HotPath;
@@ -89,7 +90,7 @@ public final class RedisProcessor implements Processor {
     public static RedisProcessor start(TallyConfig config, ProcessorListener metrics) {
         RedissonClient redis = RedisClientFactory.create(config);
         try {
-            return new RedisProcessor(redis, true, config, metrics, ApplyRound.APPLY);
+            return new RedisProcessor(redis, true, config, metrics, ApplyScripts.APPLY);
         } catch (RuntimeException e) {
             redis.shutdown();
             throw e;
@@ -98,7 +99,7 @@ public final class RedisProcessor implements Processor {
 
     /** Starts a processor on a shared Redis client, which {@link #close()} leaves open. */
     public static RedisProcessor start(RedissonClient redis, TallyConfig config, ProcessorListener metrics) {
-        return new RedisProcessor(redis, false, config, metrics, ApplyRound.APPLY);
+        return new RedisProcessor(redis, false, config, metrics, ApplyScripts.APPLY);
     }
 
     /**

@@ -2,7 +2,7 @@ package io.tally.processor.badinput;
 
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.LuaScript;
-import io.tally.processor.internal.worker.ApplyRound;
+import io.tally.processor.internal.worker.ApplyScripts;
 import io.tally.testkit.RawRedis;
 import io.tally.testkit.RedisServer;
 
@@ -98,7 +98,7 @@ final class HostileScripts implements AutoCloseable {
 
     List<String> applyKeys() {
         List<String> out = new ArrayList<>();
-        ApplyRound.applyKeys(keys, PART).forEach(k -> out.add(String.valueOf(k)));
+        ApplyScripts.applyKeys(keys, PART).forEach(k -> out.add(String.valueOf(k)));
         return out;
     }
 

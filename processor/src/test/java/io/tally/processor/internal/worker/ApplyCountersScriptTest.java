@@ -48,7 +48,7 @@ class ApplyCountersScriptTest {
         keys = Namespace.create(client, config).keys();
         p = new Partitioner(P).partitionOf("c");
         names = new CounterNames(p, P);
-        ApplyRound.APPLY_COUNTERS.load(client);
+        ApplyScripts.APPLY_COUNTERS.load(client);
         client.getBucket(keys.lease(p), StringCodec.INSTANCE).set(LEASE);
     }
 
@@ -185,7 +185,7 @@ class ApplyCountersScriptTest {
     private List<Object> apply(String lease, ReadBatch batch) {
         CounterFold fold = batch.fold(series);
         assertThat(fold).isNotNull();
-        return ApplyRound.APPLY_COUNTERS.eval(client, RScript.ReturnType.LIST, ApplyRound.fastKeys(keys, p),
+        return ApplyScripts.APPLY_COUNTERS.eval(client, RScript.ReturnType.LIST, ApplyScripts.fastKeys(keys, p),
                 lease, batch.first(), batch.last(), Long.toString(fold.bound()), batch.joinedIds(), fold.pairs(),
                 fold.buckets().cells(), fold.buckets().deadlines());
     }

@@ -45,7 +45,7 @@ class ApplyScriptTest {
         client = redis.client();
         keys = Namespace.create(client, config).keys();
         p = new Partitioner(P).partitionOf("c");
-        ApplyRound.APPLY.load(client);
+        ApplyScripts.APPLY.load(client);
     }
 
     @AfterEach
@@ -120,8 +120,8 @@ class ApplyScriptTest {
     }
 
     private List<Object> apply(String lease, String opsCursor) {
-        return ApplyRound.APPLY.eval(client, RScript.ReturnType.LIST,
-                ApplyRound.applyKeys(keys, p),
+        return ApplyScripts.APPLY.eval(client, RScript.ReturnType.LIST,
+                ApplyScripts.applyKeys(keys, p),
                 lease, lease, p, P, 100, opsCursor, "");
     }
 

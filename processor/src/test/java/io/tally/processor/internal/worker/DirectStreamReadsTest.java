@@ -153,15 +153,15 @@ class DirectStreamReadsTest {
         }
         io.tally.common.internal.redis.LuaScript lease = io.tally.common.internal.redis.LuaScript.resource("lease");
         lease.load(client);
-        ApplyRound.APPLY.load(client);
+        ApplyScripts.APPLY.load(client);
         try (HotPath.Clients direct = path(true).open(client, keys, P, CONSUMER);
              HotPath.Clients redisson = path(false).open(client, keys, P, CONSUMER)) {
             ScriptPipeline a = direct.pipeline();
             assertThat(a).isInstanceOf(RespScriptPipeline.class);
             java.util.concurrent.CompletableFuture<List<Object>> acquired = a.eval(lease, List.of(keys.lease(p)),
                     "acquire", CONSUMER, 30_000, "");
-            java.util.concurrent.CompletableFuture<List<Object>> applied = a.eval(ApplyRound.APPLY,
-                    ApplyRound.applyKeys(keys, p), CONSUMER, CONSUMER, p, P, 1000, ">", ">", WINDOWS, 60_000);
+            java.util.concurrent.CompletableFuture<List<Object>> applied = a.eval(ApplyScripts.APPLY,
+                    ApplyScripts.applyKeys(keys, p), CONSUMER, CONSUMER, p, P, 1000, ">", ">", WINDOWS, 60_000);
             a.execute().get(5, TimeUnit.SECONDS);
             assertThat(acquired.join()).containsExactly(1L); // a script's single value comes as a list of one
             List<Object> reply = applied.join();
@@ -170,12 +170,12 @@ class DirectStreamReadsTest {
 
             // the same call through Redisson, now with nothing new: the same reply shape, element by element
             ScriptPipeline b = redisson.pipeline();
-            java.util.concurrent.CompletableFuture<List<Object>> again = b.eval(ApplyRound.APPLY,
-                    ApplyRound.applyKeys(keys, p), CONSUMER, CONSUMER, p, P, 1000, ">", ">", WINDOWS, 60_000);
+            java.util.concurrent.CompletableFuture<List<Object>> again = b.eval(ApplyScripts.APPLY,
+                    ApplyScripts.applyKeys(keys, p), CONSUMER, CONSUMER, p, P, 1000, ">", ">", WINDOWS, 60_000);
             b.execute().get(5, TimeUnit.SECONDS);
             ScriptPipeline c = direct.pipeline();
-            java.util.concurrent.CompletableFuture<List<Object>> directAgain = c.eval(ApplyRound.APPLY,
-                    ApplyRound.applyKeys(keys, p), CONSUMER, CONSUMER, p, P, 1000, ">", ">", WINDOWS, 60_000);
+            java.util.concurrent.CompletableFuture<List<Object>> directAgain = c.eval(ApplyScripts.APPLY,
+                    ApplyScripts.applyKeys(keys, p), CONSUMER, CONSUMER, p, P, 1000, ">", ">", WINDOWS, 60_000);
             c.execute().get(5, TimeUnit.SECONDS);
             assertThat(directAgain.join().stream().map(String::valueOf).toList())
                     .isEqualTo(again.join().stream().map(String::valueOf).toList());
@@ -190,8 +190,8 @@ class DirectStreamReadsTest {
             awaitConnected(direct);
             client.getScript().scriptFlush();
             ScriptPipeline a = direct.pipeline();
-            java.util.concurrent.CompletableFuture<List<Object>> f = a.eval(ApplyRound.APPLY,
-                    ApplyRound.applyKeys(keys, p), CONSUMER, CONSUMER, p, P, 1000, ">", ">", WINDOWS, 60_000);
+            java.util.concurrent.CompletableFuture<List<Object>> f = a.eval(ApplyScripts.APPLY,
+                    ApplyScripts.applyKeys(keys, p), CONSUMER, CONSUMER, p, P, 1000, ">", ">", WINDOWS, 60_000);
             assertThatThrownBy(() -> a.execute().get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(org.redisson.client.RedisException.class);
             assertThatThrownBy(f::join).satisfies(e -> assertThat(io.tally.common.internal.redis.LuaScript.isNoScript(e)).isTrue());
             // the connection stays in step after the error: a read on it still works
@@ -200,8 +200,8 @@ class DirectStreamReadsTest {
 
             server.kill();
             ScriptPipeline b = direct.pipeline();
-            java.util.concurrent.CompletableFuture<List<Object>> lost = b.eval(ApplyRound.APPLY,
-                    ApplyRound.applyKeys(keys, p), CONSUMER, CONSUMER, p, P, 1000, ">", ">", WINDOWS, 60_000);
+            java.util.concurrent.CompletableFuture<List<Object>> lost = b.eval(ApplyScripts.APPLY,
+                    ApplyScripts.applyKeys(keys, p), CONSUMER, CONSUMER, p, P, 1000, ">", ">", WINDOWS, 60_000);
             b.execute().handle((v, e) -> null).get(5, TimeUnit.SECONDS);
             assertThatThrownBy(lost::join).hasCauseInstanceOf(RedisConnectionException.class)
                     .hasMessageContaining("script apply");

@@ -1,0 +1,124 @@
+package io.tally.producer.internal;
+
+import io.tally.producer.BackpressureException;
+import io.tally.producer.ProducerMetrics;
+import io.tally.producer.TallyException;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Admission and queueing of sends (Kafka's record accumulator): refuses a send while its partition's
+ * backlog or the producer's buffer is at its limit, queues the others on their partition's lane, and
+ * counts the sends not finished yet, which flush() waits for.
+ */
+final class SendAccumulator {
+    private final Lane[] lanes;
+    private final int batchSize;
+    private final long lingerNanos;
+    private final int bufferLimit;
+    private final BacklogMonitor backlog;
+    private final ProducerMetrics metrics;
+    private final AtomicLong outstanding = new AtomicLong();
+    private final Object flushMonitor = new Object();
+    private volatile boolean flushing;
+    private volatile boolean closed;
+
+    SendAccumulator(int laneCount, int batchSize, long lingerNanos, int bufferLimit, BacklogMonitor backlog,
+                    ProducerMetrics metrics) {
+        this.lanes = new Lane[laneCount];
+        for (int i = 0; i < laneCount; i++) {
+            lanes[i] = new Lane();
+        }
+        this.batchSize = batchSize;
+        this.lingerNanos = lingerNanos;
+        this.bufferLimit = bufferLimit;
+        this.backlog = backlog;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Queues a send on its lane, or completes its future with a {@link BackpressureException}. Returns
+     * whether the sender should wake now: the lane holds a full batch, or sends do not linger.
+     *
+     * @throws IllegalStateException when the producer is closed
+     */
+    boolean add(PendingSend send) {
+        if (closed) {
+            throw new IllegalStateException("producer is closed");
+        }
+        long over = backlog.overLimit(send.partition);
+        if (over >= 0) {
+            reject(send, new BackpressureException("partition " + send.partition + " has a backlog of " + over
+                    + " entries, at or above backlog-limit " + backlog.limit() + "; processors are behind or stopped",
+                    BacklogMonitor.INTERVAL_MS));
+            return false;
+        }
+        if (outstanding.incrementAndGet() > bufferLimit) {
+            outstanding.decrementAndGet();
+            reject(send, new BackpressureException("producer buffer is full (" + bufferLimit
+                    + " sends waiting, producer-buffer); Redis is slower than the send rate", 100));
+            return false;
+        }
+        int queued = lanes[send.partition % lanes.length].add(send);
+        return queued >= batchSize || lingerNanos == 0;
+    }
+
+    private void reject(PendingSend send, TallyException e) {
+        metrics.sent(send.topicName(), "backpressure", 0);
+        send.future.completeExceptionally(e);
+    }
+
+    /** Counts finished sends out of the buffer; wakes flush() when none is left. */
+    void finished(int sends) {
+        if (outstanding.addAndGet(-sends) == 0) {
+            synchronized (flushMonitor) {
+                flushMonitor.notifyAll();
+            }
+        }
+    }
+
+    /** Waits until every admitted send has finished, running {@code nudge} (wake the sender) every 50 ms. */
+    void awaitEmpty(Runnable nudge) throws InterruptedException {
+        synchronized (flushMonitor) {
+            while (outstanding.get() > 0) {
+                flushMonitor.wait(50);
+                nudge.run();
+            }
+        }
+    }
+
+    boolean hasOutstanding() {
+        return outstanding.get() > 0;
+    }
+
+    /** While flushing, every lane's batch is due at once. */
+    void flushing(boolean on) {
+        flushing = on;
+    }
+
+    /** Whether lanes send what they hold without lingering: flushing or closed. */
+    boolean draining() {
+        return flushing || closed;
+    }
+
+    /** Admits no more sends; those queued are still sent. */
+    void close() {
+        closed = true;
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
+    Lane[] lanes() {
+        return lanes;
+    }
+
+    int batchSize() {
+        return batchSize;
+    }
+
+    long lingerNanos() {
+        return lingerNanos;
+    }
+}
