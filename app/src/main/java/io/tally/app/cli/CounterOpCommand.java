@@ -127,17 +127,18 @@ public abstract class CounterOpCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "incr", description = "Adds N (default 1) to a counter.")
-    @ReadsConfig(ConfigScope.SERIES)
-    public static final class Incr extends CounterOpCommand {
+    /** incr and decr: a counter, an amount and optional series windows. */
+    abstract static class Delta extends CounterOpCommand {
         @Parameters(index = "1", arity = "0..1", paramLabel = "N", defaultValue = "1", description = "Amount, default 1.")
         String by;
         @Mixin
         WindowsOption windowsOption;
 
+        abstract OpKind kind();
+
         @Override
         CounterOp op() {
-            return new CounterOp(OpKind.INCR, name, amount("N", by), null, null);
+            return new CounterOp(kind(), name, amount("N", by), null, null);
         }
 
         @Override
@@ -146,22 +147,21 @@ public abstract class CounterOpCommand implements Callable<Integer> {
         }
     }
 
+    @Command(name = "incr", description = "Adds N (default 1) to a counter.")
+    @ReadsConfig(ConfigScope.SERIES)
+    public static final class Incr extends Delta {
+        @Override
+        OpKind kind() {
+            return OpKind.INCR;
+        }
+    }
+
     @Command(name = "decr", description = "Subtracts N (default 1) from a counter.")
     @ReadsConfig(ConfigScope.SERIES)
-    public static final class Decr extends CounterOpCommand {
-        @Parameters(index = "1", arity = "0..1", paramLabel = "N", defaultValue = "1", description = "Amount, default 1.")
-        String by;
-        @Mixin
-        WindowsOption windowsOption;
-
+    public static final class Decr extends Delta {
         @Override
-        CounterOp op() {
-            return new CounterOp(OpKind.DECR, name, amount("N", by), null, null);
-        }
-
-        @Override
-        List<String> windows() {
-            return windowsOption.parsed();
+        OpKind kind() {
+            return OpKind.DECR;
         }
     }
 
