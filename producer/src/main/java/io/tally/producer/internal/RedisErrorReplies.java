@@ -6,6 +6,7 @@ import org.redisson.client.RedisClusterDownException;
 import org.redisson.client.RedisException;
 import org.redisson.client.RedisLoadingException;
 import org.redisson.client.RedisMasterDownException;
+import org.redisson.client.RedisNoScriptException;
 import org.redisson.client.RedisOutOfMemoryException;
 import org.redisson.client.RedisReadonlyException;
 import org.redisson.client.RedisTryAgainException;
@@ -30,6 +31,7 @@ final class RedisErrorReplies {
             case "MASTERDOWN" -> new RedisMasterDownException(reply);
             case "TRYAGAIN" -> new RedisTryAgainException(reply);
             case "CLUSTERDOWN" -> new RedisClusterDownException(reply);
+            case "NOSCRIPT" -> new RedisNoScriptException(reply);
             default -> new RedisException(reply);
         };
     }

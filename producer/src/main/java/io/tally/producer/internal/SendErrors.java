@@ -1,11 +1,18 @@
 package io.tally.producer.internal;
 
-import io.tally.common.internal.redis.LuaScript;
 import io.tally.producer.OutcomeUnknownException;
 import io.tally.producer.SendFailedException;
 import io.tally.producer.StreamIdsExhaustedException;
 import io.tally.producer.TallyException;
 import org.redisson.client.RedisBusyException;
+import org.redisson.client.RedisClusterDownException;
+import org.redisson.client.RedisLoadingException;
+import org.redisson.client.RedisMasterDownException;
+import org.redisson.client.RedisNoScriptException;
+import org.redisson.client.RedisNodeNotFoundException;
+import org.redisson.client.RedisReadonlyException;
+import org.redisson.client.RedisRedirectException;
+import org.redisson.client.RedisTryAgainException;
 import org.redisson.client.RedisConnectionException;
 import org.redisson.client.RedisException;
 import org.redisson.client.RedisOutOfMemoryException;
@@ -72,16 +79,19 @@ final class SendErrors {
         return false;
     }
 
+    /**
+     * By type only: Redisson types the error replies it decodes, and {@link RedisErrorReplies} types those
+     * that reach Tally as text (the direct connection, append_runs.lua's own reports).
+     */
     private static boolean retriableOne(Throwable e) {
         return e instanceof java.net.ConnectException || e instanceof java.nio.channels.ClosedChannelException
                 || e instanceof RedisConnectionException || e instanceof RedisTimeoutException
-                || e instanceof RedisResponseTimeoutException || LuaScript.isNoScript(e)
+                || e instanceof RedisResponseTimeoutException || e instanceof RedisNoScriptException
                 || e instanceof RedisOutOfMemoryException || e instanceof RedisBusyException
-                || (e.getMessage() != null && (e.getMessage().startsWith("LOADING") || e.getMessage().contains("MOVED")
-                || e.getMessage().contains("TRYAGAIN") || e.getMessage().contains("CLUSTERDOWN")
-                || e.getMessage().contains("READONLY")
-                || e.getMessage().contains("MASTERDOWN") || e.getMessage().contains("Unable to write command")
-                || e.getMessage().contains("hasn't been discovered")));
+                || e instanceof RedisLoadingException || e instanceof RedisRedirectException
+                || e instanceof RedisTryAgainException || e instanceof RedisClusterDownException
+                || e instanceof RedisReadonlyException || e instanceof RedisMasterDownException
+                || e instanceof RedisNodeNotFoundException;
     }
 
     /** Whether a stream's call replied (its entries are on the master). */
