@@ -365,7 +365,8 @@ if session ~= '' and handled > repeats then
   call('HSET', sessions, session, string.format('%.0f %.0f ', first + handled - 1, first + repeats) .. (first_written or '-'))
   if new_field then
     -- sweep: fields of sessions that began and last wrote (judged by their last call's first entry id)
-    -- more than SESSION_TTL ago; one that never wrote, or whose field is unreadable, counts as idle
+    -- more than SESSION_TTL ago; one that never wrote, or whose field is unreadable, counts as idle. An
+    -- id ahead of Redis time (a writer pushed the stream's top there) is a recent write, never idle.
     local t = redis_now()
     local sample = call('HRANDFIELD', sessions, SWEEP_SAMPLE, 'WITHVALUES')
     local gone = {}
@@ -373,7 +374,7 @@ if session ~= '' and handled > repeats then
       local name, state = sample[i], sample[i + 1]
       local began = string.match(name, '^%d+:(%d+)$')
       local wrote = string.match(state, '^%d+ %d+ (%d+)%-%d+$')
-      local idle = not wrote or math.abs(t - tonumber(wrote)) >= SESSION_TTL
+      local idle = not wrote or t - tonumber(wrote) >= SESSION_TTL
       if name ~= session and (not began or #began > 15 or (t - tonumber(began) >= SESSION_TTL and idle)) then
         gone[#gone + 1] = name
       end

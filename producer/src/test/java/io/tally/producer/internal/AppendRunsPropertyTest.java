@@ -299,6 +299,22 @@ class AppendRunsPropertyTest {
     private static final Set<String> EXPIRED_SESSIONS = Set.of("7:1000", "junk");
 
     @Example
+    void aSessionWhoseLastWriteGotAnIdAheadOfRedisTime_isNotSweptAsIdle() throws Exception {
+        String prefix = "f" + TRIES.incrementAndGet() + ":{p0}:";
+        String stream = prefix + "ops";
+        String sessions = prefix + "producers:ops";
+        long now = redisNowMs();
+        // began two hours ago, last wrote a moment ago at an id a writer pushed two hours ahead
+        String busy = "5:" + (now - 7_200_000);
+        call(RespReader::object, "HSET", sessions, busy, "12 11 " + (now + 7_200_000) + "-0");
+        String session = "6:" + now;
+        call(RespReader::object, "EVALSHA", sha, "2", stream, sessions, "600000", session, "1", "1", "2", "0",
+                "counter", "by", pack(List.of(utf8("x"), utf8("1"))));
+        // swept, its retry would be refused as NOSESSION and resent as new: written twice
+        assertThat(hash(sessions)).containsKeys(busy, session);
+    }
+
+    @Example
     void aRepeatedCallAnswersTheOriginalIdsAcrossDuplicatesInTheCall_andARetryOfItsTailWritesOnlyWhatIsNew()
             throws Exception {
         String prefix = "r" + TRIES.incrementAndGet() + ":{p0}:";
