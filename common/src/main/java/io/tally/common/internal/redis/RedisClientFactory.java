@@ -208,15 +208,16 @@ public final class RedisClientFactory {
             try {
                 uri = new URI(url);
             } catch (URISyntaxException e) {
-                throw new ConfigException("Invalid value for --redis-url: '" + url + "' is not a URL (" + e.getReason() + ")");
+                throw new ConfigException("Invalid value for --redis-url: '" + redacted(url) + "' is not a URL ("
+                        + e.getReason() + ")");
             }
             String scheme = uri.getScheme();
             if (!"redis".equals(scheme) && !"rediss".equals(scheme)) {
-                throw new ConfigException("Invalid value for --redis-url: '" + url
+                throw new ConfigException("Invalid value for --redis-url: '" + redacted(url)
                         + "' must start with redis:// or rediss://");
             }
             if (uri.getHost() == null) {
-                throw new ConfigException("Invalid value for --redis-url: '" + url + "' has no host");
+                throw new ConfigException("Invalid value for --redis-url: '" + redacted(url) + "' has no host");
             }
             String user = uri.getUserInfo();
             if (user != null && user.contains(":")) {
@@ -225,6 +226,17 @@ public final class RedisClientFactory {
             }
             int port = uri.getPort() == -1 ? 6379 : uri.getPort();
             return new RedisAddress("rediss".equals(scheme), uri.getHost(), port, user == null || user.isEmpty() ? null : user);
+        }
+
+        /**
+         * The URL as a message may quote it: whatever precedes an {@code @} (a user, and a password
+         * someone put there by mistake) masked, so that a refusal never prints a secret.
+         */
+        static String redacted(String url) {
+            int at = url.lastIndexOf('@');
+            int scheme = url.indexOf("://");
+            int start = scheme < 0 ? 0 : scheme + 3;
+            return at < start ? url : url.substring(0, start) + "****" + url.substring(at);
         }
 
         /** The address as Redisson takes it, without user info. */
