@@ -9,7 +9,6 @@ import io.tally.common.internal.metrics.Histograms;
 import io.tally.common.internal.metrics.OwnedMeters;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -62,9 +61,9 @@ final class HttpRequestMetrics implements AutoCloseable {
                 .register(r)).record(nanos, TimeUnit.NANOSECONDS);
     }
 
+    /** The method as a label: one of the methods the service knows, exactly (methods are case-sensitive), else other. */
     static String method(String method) {
-        String upper = method == null ? "" : method.toUpperCase(Locale.ROOT);
-        return METHODS.contains(upper) ? upper : OTHER_METHOD;
+        return method != null && METHODS.contains(method) ? method : OTHER_METHOD;
     }
 
     private String route(Context ctx, String method) {
@@ -73,6 +72,12 @@ final class HttpRequestMetrics implements AutoCloseable {
             return matched.path;
         }
         String route = method.equals(OTHER_METHOD) ? null : routes.find(method, ctx.path());
+        if (route == null && ctx.statusCode() == 405) {
+            // a known path asked with a method it does not serve: counted under the path's route
+            for (String served : METHODS) {
+                route = route == null ? routes.find(served, ctx.path()) : route;
+            }
+        }
         return route == null ? UNMATCHED : route;
     }
 

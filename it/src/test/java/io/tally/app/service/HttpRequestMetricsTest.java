@@ -76,6 +76,17 @@ class HttpRequestMetricsTest {
     }
 
     @Test
+    void aWrongMethodOnAKnownPath_isCountedUnderThePathsRoute_andMethodsAreCaseSensitive() {
+        // a route the other test counts too, so that the set of routes it expects holds in any order
+        assertThat(send("DELETE", "/v1/counters/x/incr", TOKEN).statusCode()).isEqualTo(405);
+
+        PrometheusText m = new PrometheusText(registry.scrape());
+        assertThat(m.sum(REQUESTS, "method", "DELETE", "route", "/v1/counters/{name}/incr", "status", "405")).isEqualTo(1);
+        assertThat(HttpRequestMetrics.method("get")).isEqualTo(HttpRequestMetrics.OTHER_METHOD);
+        assertThat(HttpRequestMetrics.method("GET")).isEqualTo("GET");
+    }
+
+    @Test
     void everySeriesOfTheServiceCarriesItsNamespace() {
         PrometheusText m = new PrometheusText(registry.scrape());
 
