@@ -11,7 +11,6 @@ import io.javalin.router.ParsedEndpoint;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.common.config.TallyConfig;
-import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.producer.internal.read.CounterSeries;
 import io.tally.producer.ProducerMetrics;
@@ -34,7 +33,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP ingest service: Javalin over a {@link TallyProducer} and a {@link TallyReader}. Every
@@ -47,7 +45,6 @@ public final class ApiServer implements AutoCloseable {
     private static final String LOOPBACK = "127.0.0.1";
 
     private final RedissonClient redis;
-    private final boolean ownsClient;
     private final TallyProducer producer;
     private final RedisTallyReader reader;
     private final TriggerClient triggers;
@@ -68,13 +65,7 @@ public final class ApiServer implements AutoCloseable {
      */
     public ApiServer(RedissonClient redis, TallyConfig config, ApiTokens tokens, ProducerMetrics metrics,
                      PrometheusMeterRegistry registry) {
-        this(redis, false, config, tokens, metrics, registry);
-    }
-
-    private ApiServer(RedissonClient redis, boolean ownsClient, TallyConfig config, ApiTokens tokens,
-                      ProducerMetrics metrics, PrometheusMeterRegistry registry) {
         this.redis = redis;
-        this.ownsClient = ownsClient;
         this.producer = RedisTallyProducer.create(redis, false, config, metrics);
         this.reader = RedisTallyReader.open(redis, config);
         this.triggers = RedisTriggerClient.create(redis, config, InstantSource.system());
@@ -141,18 +132,6 @@ public final class ApiServer implements AutoCloseable {
         return tokens.insecure() && !config.isSet(TallyConfig.API_HOST) ? LOOPBACK : config.get(TallyConfig.API_HOST);
     }
 
-    /** Starts the service with a Redis client of its own. */
-    public static ApiServer start(TallyConfig config, ApiTokens tokens, ProducerMetrics metrics,
-                                  PrometheusMeterRegistry registry) {
-        RedissonClient redis = RedisClientFactory.create(config);
-        try {
-            return new ApiServer(redis, true, config, tokens, metrics, registry);
-        } catch (RuntimeException e) {
-            redis.shutdown();
-            throw e;
-        }
-    }
-
     /**
      * The JSON mapper of request bodies (and NDJSON lines): trailing data after the value and a key
      * given twice are errors, not silently dropped or overwritten.
@@ -216,7 +195,7 @@ public final class ApiServer implements AutoCloseable {
         return reader;
     }
 
-    /** Stops accepting requests, flushes the producer, and closes the Redis client if it owns it. */
+    /** Stops accepting requests and flushes the producer; the shared Redis client stays open. */
     @Override
     public void close() {
         waits.close(); // first: the waits it ends are answered while the server still runs
@@ -225,8 +204,5 @@ public final class ApiServer implements AutoCloseable {
         requestMetrics.close();
         producer.close();
         triggers.close();
-        if (ownsClient) {
-            redis.shutdown(0, 2, TimeUnit.SECONDS);
-        }
     }
 }
