@@ -1,14 +1,14 @@
 package io.tally.bench;
 
-import io.tally.common.config.TallyConfig;
-import io.tally.common.model.CounterOp;
-import io.tally.common.model.Event;
-import io.tally.common.trigger.TriggerDefinition;
-import io.tally.producer.OutcomeUnknownException;
-import io.tally.producer.SendResult;
-import io.tally.producer.TallyException;
-import io.tally.producer.Tally;
-import io.tally.testkit.chaos.ChaosClient;
+
+
+
+
+
+
+
+
+
 import io.tally.testkit.chaos.ChaosRun;
 import io.tally.testkit.chaos.ChaosRun.Fault;
 import io.tally.testkit.chaos.HostileChaos;
@@ -17,7 +17,7 @@ import io.tally.testkit.chaos.ValidTraffic;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
+
 
 /**
  * Scenario {@code hostile} (issue 16), on the test kit's {@link HostileChaos} driver that
@@ -47,7 +47,7 @@ final class HostileScenario implements Scenario {
         HostileChaos.Processors processors = new HostileChaos.Processors(PROCESSORS,
                 List.of("--lease-ttl-ms", Integer.toString(leaseTtlMs)), ctx.dir);
         ChaosRun.Report report = HostileChaos.run(settings(namespace, run, leaseTtlMs), processors,
-                ProducerClient::open, new Random(), line -> BenchContext.log("hostile: %s", line));
+                ProducerChaosClient::open, new Random(), line -> BenchContext.log("hostile: %s", line));
         record(report);
         if (!report.mismatches().isEmpty()) {
             List<String> shown = report.mismatches().subList(0, Math.min(40, report.mismatches().size()));
@@ -80,40 +80,5 @@ final class HostileScenario implements Scenario {
         results.put("hostile.faults", r.kills() + r.stops() + r.redisRestarts());
         results.put("hostile.drain", r.drainMs());
         results.put("hostile.mismatches", r.mismatches().size());
-    }
-
-    /** The chaos run's view of the producer library and its trigger client. */
-    private record ProducerClient(Tally tally) implements ChaosClient {
-        static ProducerClient open(String redisUrl, String namespace, int partitions) {
-            TallyConfig config = TallyConfig.builder().set(TallyConfig.REDIS_URL, redisUrl)
-                    .set(TallyConfig.NAMESPACE, namespace).set(TallyConfig.PARTITIONS, partitions)
-                    .set(TallyConfig.SEND_TIMEOUT_MS, 3000L).set(TallyConfig.REDIS_TIMEOUT_MS, 1000).build();
-            return new ProducerClient(Tally.connect(config));
-        }
-
-        @Override
-        public CompletableFuture<String> send(CounterOp op) {
-            return tally.producer().send(op).thenApply(SendResult::entryId);
-        }
-
-        @Override
-        public CompletableFuture<String> emit(Event event) {
-            return tally.producer().emit(event).thenApply(SendResult::entryId);
-        }
-
-        @Override
-        public String createTrigger(TriggerDefinition definition) {
-            return tally.triggers().create(definition).id();
-        }
-
-        @Override
-        public boolean retriable(Throwable cause) {
-            return cause instanceof OutcomeUnknownException || (cause instanceof TallyException t && t.retriable());
-        }
-
-        @Override
-        public void close() {
-            tally.close();
-        }
     }
 }
