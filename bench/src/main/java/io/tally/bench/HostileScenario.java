@@ -20,7 +20,7 @@ import java.util.Random;
 
 
 /**
- * Scenario {@code hostile} (issue 16), on the test kit's {@link HostileChaos} driver that
+ * Scenario {@code hostile}, on the test kit's {@link HostileChaos} driver that
  * {@code HostileChaosTest} runs at CI size: valid traffic with every send carrying an id, the hostile
  * entries of {@link io.tally.testkit.chaos.HostileCatalogue} XADDed raw into the partition streams,
  * processors SIGKILLed and SIGSTOPped past their lease, Redis restarted (AOF {@code appendfsync always}),

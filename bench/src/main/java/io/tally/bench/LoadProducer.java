@@ -15,7 +15,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -43,8 +42,8 @@ public final class LoadProducer {
     /**
      * How long the generator sleeps once it is on schedule: it then hands the producer a millisecond's
      * sends at once, which the producer's 1 ms linger would gather into one batch anyway. Waking every
-     * 0.1 ms (until 2026-12-06) made this thread the machine's busiest source of context switches
-     * (about 10,000 a second) on the cores the measured processor and Redis share.
+     * 0.1 ms would make this thread the machine's busiest source of context switches (about 10,000 a
+     * second) on the cores the measured processor and Redis share.
      */
     private static final long PACE_NANOS = 1_000_000;
 
@@ -111,9 +110,8 @@ public final class LoadProducer {
         for (int p = 0; p < sentIds.length; p++) {
             sentIds[p] = new ArrayDeque<>();
         }
-        Workload workload = new Workload(seed);
         Thread poller = null;
-        long sent = 0;
+        long sent;
         long elapsedNanos;
         try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             startMs = System.currentTimeMillis();
@@ -122,59 +120,81 @@ public final class LoadProducer {
                 poller.start();
             }
             long start = System.nanoTime();
-            long end = seconds > 0 ? start + (long) (seconds * 1e9) : Long.MAX_VALUE;
-            long lastStopCheck = 0;
-            while (true) {
-                long now = System.nanoTime();
-                if (now >= end || (count > 0 && sent >= count)) {
-                    break;
-                }
-                if (stopFile != null && now - lastStopCheck > 50_000_000L) {
-                    lastStopCheck = now;
-                    if (Files.exists(stopFile)) {
-                        break;
-                    }
-                }
-                if (sent - ok.get() - failed.get() >= MAX_OUTSTANDING) {
-                    LockSupport.parkNanos(100_000);
-                    continue;
-                }
-                long due = rate > 0 ? (long) ((now - start) / 1e9 * rate) : sent + 1000;
-                if (count > 0) {
-                    due = Math.min(due, count);
-                }
-                if (sent >= due) {
-                    LockSupport.parkNanos(PACE_NANOS);
-                    continue;
-                }
-                while (sent < due && sent - ok.get() - failed.get() < MAX_OUTSTANDING) {
-                    Workload.Op op = workload.next();
-                    CounterOp cop = op.delta() < 0 ? CounterOp.decr(op.name(), -op.delta()) : CounterOp.incr(op.name(), op.delta());
-                    cop = cop.withTs(System.currentTimeMillis());
-                    if (idempotent) {
-                        cop = cop.withId(namespace + "-" + seed + "-" + sent);
-                    }
-                    CompletableFuture<SendResult> f = producer.send(cop);
-                    f.whenComplete((r, e) -> done(op, r, e));
-                    sent++;
-                }
-            }
+            sent = sendAll(producer, new Workload(seed), start);
             producer.flush();
             elapsedNanos = System.nanoTime() - start;
         }
         if (poller != null) {
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (System.currentTimeMillis() < deadline && pendingIds() > 0) {
-                Thread.sleep(5);
-            }
-            polling = false;
-            poller.join();
+            awaitLastCheckpoints(poller);
         }
         long[] exp = new long[Workload.COUNTERS];
         for (int i = 0; i < exp.length; i++) {
             exp[i] = expected.get(i);
         }
         Workload.writeExpected(Path.of(out + ".expected"), exp);
+        try {
+            Files.writeString(out, report(sent, elapsedNanos));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return 0;
+    }
+
+    /** Sends at the target rate (or as fast as the producer takes them) until time, count or stop file say stop. */
+    private long sendAll(TallyProducer producer, Workload workload, long start) throws Exception {
+        long sent = 0;
+        long end = seconds > 0 ? start + (long) (seconds * 1e9) : Long.MAX_VALUE;
+        long lastStopCheck = 0;
+        while (true) {
+            long now = System.nanoTime();
+            if (now >= end || (count > 0 && sent >= count)) {
+                return sent;
+            }
+            if (stopFile != null && now - lastStopCheck > 50_000_000L) {
+                lastStopCheck = now;
+                if (Files.exists(stopFile)) {
+                    return sent;
+                }
+            }
+            if (sent - ok.get() - failed.get() >= MAX_OUTSTANDING) {
+                LockSupport.parkNanos(100_000);
+                continue;
+            }
+            long due = rate > 0 ? (long) ((now - start) / 1e9 * rate) : sent + 1000;
+            if (count > 0) {
+                due = Math.min(due, count);
+            }
+            if (sent >= due) {
+                LockSupport.parkNanos(PACE_NANOS);
+                continue;
+            }
+            while (sent < due && sent - ok.get() - failed.get() < MAX_OUTSTANDING) {
+                send(producer, workload.next(), sent);
+                sent++;
+            }
+        }
+    }
+
+    private void send(TallyProducer producer, Workload.Op op, long sequence) {
+        CounterOp cop = op.delta() < 0 ? CounterOp.decr(op.name(), -op.delta()) : CounterOp.incr(op.name(), op.delta());
+        cop = cop.withTs(System.currentTimeMillis());
+        if (idempotent) {
+            cop = cop.withId(namespace + "-" + seed + "-" + sequence);
+        }
+        producer.send(cop).whenComplete((r, e) -> done(op, r, e));
+    }
+
+    /** Waits (at most a minute) until the poller has seen every acknowledged id applied, then stops it. */
+    private void awaitLastCheckpoints(Thread poller) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (System.currentTimeMillis() < deadline && pendingIds() > 0) {
+            Thread.sleep(5);
+        }
+        polling = false;
+        poller.join();
+    }
+
+    private String report(long sent, long elapsedNanos) {
         StringBuilder sb = new StringBuilder();
         sb.append("sent=").append(sent).append('\n');
         sb.append("ok=").append(ok.get()).append('\n');
@@ -195,12 +215,7 @@ public final class LoadProducer {
             sb.append("ack_p999=").append(ackHistogram.getValueAtPercentile(99.9)).append('\n');
             sb.append("lat_unmatched=").append(pendingIds()).append('\n');
         }
-        try {
-            Files.writeString(out, sb);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return 0;
+        return sb.toString();
     }
 
     private void done(Workload.Op op, SendResult result, Throwable error) {

@@ -21,7 +21,7 @@ import java.util.function.Supplier;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The hostile chaos run of issue 16, on processors and a Redis that {@link HostileChaos} sets up: valid
+ * The hostile chaos run, on processors and a Redis that {@link HostileChaos} sets up: valid
  * traffic with its model ({@link ValidTraffic}), the hostile entries of {@link HostileCatalogue} written
  * raw between faults (processors SIGKILLed, SIGSTOPped past their lease, Redis restarted), an operation
  * id reused across counters, then, once the traffic is acknowledged, an entry with an id years ahead; at

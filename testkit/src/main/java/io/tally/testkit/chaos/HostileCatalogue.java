@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Every hostile entry of issue 16, grouped as they are written: each group's entries go out in one
+ * Every kind of hostile entry a writer can XADD, grouped as they are written: each group's entries go out in one
  * pipelined write so that they tend to share one apply batch (a poison entry next to entries that were
  * already applied is the case that once re-applied a batch forever). Counter names carry a tag so that
  * two runs on one Redis never meet, and are chosen to land in the partition each case needs.
