@@ -4,7 +4,7 @@ import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.LuaScript;
 import io.tally.processor.internal.RedisProcessor;
-import io.tally.processor.internal.worker.ApplyScripts;
+import io.tally.processor.internal.apply.ApplyScripts;
 import io.tally.testkit.PipelineInspector;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
