@@ -83,46 +83,18 @@ final class ScriptReplies {
             return 0; // not asked to read this stream: its cursor stays where it is
         }
         int read = Integer.parseInt(String.valueOf(reply.get(at + 1)));
-        int applied = Integer.parseInt(String.valueOf(reply.get(at + 2)));
-        int redelivered = Integer.parseInt(String.valueOf(reply.get(at + 3)));
-        int deleted = Integer.parseInt(String.valueOf(reply.get(at + 4)));
         String last = String.valueOf(reply.get(at + 5));
         if (state.equals("GAP")) {
             onGap(w, cursor.topic);
             return read;
         }
         if (state.startsWith("VERSION:")) {
-            String version = state.substring("VERSION:".length());
-            boolean first = w.haltedBy == null;
-            w.haltOnVersion(version, System.nanoTime());
-            String after = last.isEmpty() ? "the checkpoint" : last;
-            halts.halt(w.partition, PartitionHalts.UNKNOWN_VERSION,
-                    cursor.topic + " entry after " + after + " has version '" + version + "'");
-            if (first) {
-                MDC.put("partition", Integer.toString(w.partition));
-                log.error("partition {}: {} entry after {} has wire format version '{}', this processor understands "
-                        + "only version 1; the partition is stopped until an upgraded processor takes it over or the "
-                        + "entry is removed (checked again every {} s)", w.partition, cursor.topic, after, version,
-                        PartitionWorker.VERSION_RECHECK_SECONDS);
-                MDC.remove("partition");
-            }
+            onVersion(w, cursor.topic, state.substring("VERSION:".length()), last);
         }
         if (!state.equals("IDLE")) {
             w.consecutiveGaps = 0;
         }
-        if (applied > 0) {
-            metrics.applied(cursor.topic, applied);
-            recordDeadLetters(cursor.topic, String.valueOf(reply.get(at + 6)));
-            recordLatency(String.valueOf(reply.get(at + 7)));
-        }
-        if (redelivered > 0) {
-            metrics.redelivered(cursor.topic, redelivered);
-        }
-        if (deleted > 0) {
-            metrics.lost(cursor.topic, deleted);
-            log.error("partition {}: {} pending {} entries were deleted before they were applied and are lost",
-                    w.partition, deleted, cursor.topic);
-        }
+        recordCounts(w.partition, cursor.topic, reply, at);
         cursor.read(read, last);
         if (state.equals("MORE")) {
             // the firing budget stopped the batch at `last`: the rest was read but not applied, so it is
@@ -131,6 +103,43 @@ final class ScriptReplies {
             cursor.pendingAfter(last);
         }
         return read;
+    }
+
+    /** An entry of an unknown format version after {@code last} halts the partition; logged once per halt. */
+    private void onVersion(PartitionWorker w, String topic, String version, String last) {
+        boolean first = w.haltedBy == null;
+        w.haltOnVersion(version, System.nanoTime());
+        String after = last.isEmpty() ? "the checkpoint" : last;
+        halts.halt(w.partition, PartitionHalts.UNKNOWN_VERSION,
+                topic + " entry after " + after + " has version '" + version + "'");
+        if (first) {
+            MDC.put("partition", Integer.toString(w.partition));
+            log.error("partition {}: {} entry after {} has wire format version '{}', this processor understands "
+                    + "only version 1; the partition is stopped until an upgraded processor takes it over or the "
+                    + "entry is removed (checked again every {} s)", w.partition, topic, after, version,
+                    PartitionWorker.VERSION_RECHECK_SECONDS);
+            MDC.remove("partition");
+        }
+    }
+
+    /** One stream's applied, redelivered and lost entries, dead letters and entry times, as metrics. */
+    private void recordCounts(int partition, String topic, List<Object> reply, int at) {
+        int applied = Integer.parseInt(String.valueOf(reply.get(at + 2)));
+        int redelivered = Integer.parseInt(String.valueOf(reply.get(at + 3)));
+        int deleted = Integer.parseInt(String.valueOf(reply.get(at + 4)));
+        if (applied > 0) {
+            metrics.applied(topic, applied);
+            recordDeadLetters(topic, String.valueOf(reply.get(at + 6)));
+            recordLatency(String.valueOf(reply.get(at + 7)));
+        }
+        if (redelivered > 0) {
+            metrics.redelivered(topic, redelivered);
+        }
+        if (deleted > 0) {
+            metrics.lost(topic, deleted);
+            log.error("partition {}: {} pending {} entries were deleted before they were applied and are lost",
+                    partition, deleted, topic);
+        }
     }
 
     void onGap(PartitionWorker w, String topic) {

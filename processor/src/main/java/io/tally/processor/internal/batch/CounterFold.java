@@ -58,7 +58,8 @@ public final class CounterFold {
     }
 
     /**
-     * Folds a batch, or returns null when it needs apply.lua.
+     * Folds a batch, or returns null when it needs apply.lua. Kept whole: one pass over the entries, each
+     * way out of it a reason to leave the batch to apply.lua.
      *
      * @param entries  the batch's entries as parsed, in id order
      * @param idMillis the millisecond part of each entry's id

@@ -148,7 +148,10 @@ public final class OpsEntries {
         }
     }
 
-    /** Ends the entry: keeps it, or marks the batch unfoldable. */
+    /**
+     * Ends the entry: keeps it, or marks the batch unfoldable. Kept whole: one verdict per entry, its checks
+     * in apply.lua's order.
+     */
     public void endEntry() {
         int i = size++;
         if (!foldable) {

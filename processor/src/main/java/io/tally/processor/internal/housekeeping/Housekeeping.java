@@ -77,19 +77,7 @@ public final class Housekeeping {
         output.retain(owned);
         for (int p : owned) {
             output.queue(batch, p, steps);
-            trims.add(new Trim(p, null, SERIES_RETENTION.evalAsync(batch.getScript(), RScript.ReturnType.LIST,
-                    List.of(keys.lease(p), keys.seriesIndex(p)), leaseValue, SERIES_KEYS_PER_PASS)));
-            for (String topic : TOPICS) {
-                String stream = "ops".equals(topic) ? keys.ops(p) : keys.events(p);
-                List<Object> scriptKeys = List.of(stream, keys.lease(p));
-                RFuture<List<Object>> trim = RETENTION.evalAsync(batch.getScript(), RScript.ReturnType.LIST, scriptKeys, leaseValue);
-                List<Object> argv = new ArrayList<>(liveMembers.size() + 2);
-                argv.add(leaseValue);
-                argv.add(consumerIdleMs);
-                argv.addAll(liveMembers);
-                CONSUMERS_GC.evalAsync(batch.getScript(), RScript.ReturnType.LIST, scriptKeys, argv.toArray());
-                trims.add(new Trim(p, topic, trim));
-            }
+            queueTrims(batch, p, liveMembers, trims);
         }
         try {
             batch.execute();
@@ -101,6 +89,28 @@ public final class Housekeeping {
             return;
         }
         output.settle(steps, leaseLost, metrics);
+        settle(trims, leaseLost);
+    }
+
+    /** Queues one partition's series retention and, per input stream, its trim and consumer clean-up. */
+    private void queueTrims(RBatch batch, int p, List<String> liveMembers, List<Trim> trims) {
+        trims.add(new Trim(p, null, SERIES_RETENTION.evalAsync(batch.getScript(), RScript.ReturnType.LIST,
+                List.of(keys.lease(p), keys.seriesIndex(p)), leaseValue, SERIES_KEYS_PER_PASS)));
+        for (String topic : TOPICS) {
+            String stream = "ops".equals(topic) ? keys.ops(p) : keys.events(p);
+            List<Object> scriptKeys = List.of(stream, keys.lease(p));
+            RFuture<List<Object>> trim = RETENTION.evalAsync(batch.getScript(), RScript.ReturnType.LIST, scriptKeys, leaseValue);
+            List<Object> argv = new ArrayList<>(liveMembers.size() + 2);
+            argv.add(leaseValue);
+            argv.add(consumerIdleMs);
+            argv.addAll(liveMembers);
+            CONSUMERS_GC.evalAsync(batch.getScript(), RScript.ReturnType.LIST, scriptKeys, argv.toArray());
+            trims.add(new Trim(p, topic, trim));
+        }
+    }
+
+    /** Reads the trims' replies once the pipeline ran: counts what they removed, reports lost leases. */
+    private void settle(List<Trim> trims, IntConsumer leaseLost) {
         for (Trim t : trims) {
             List<Object> reply = t.reply().toCompletableFuture().join();
             if ("LEASE_LOST".equals(reply.get(0))) {

@@ -33,30 +33,14 @@ public final class StickyAssignor {
             return result;
         }
         List<String> sorted = new ArrayList<>(new TreeSet<>(members));
-        Map<String, List<Integer>> owned = new HashMap<>();
-        for (String m : sorted) {
-            owned.put(m, new ArrayList<>());
-            result.put(m, new TreeSet<>());
-        }
-        for (int p = 0; p < partitions; p++) {
-            String owner = currentOwners.get(p);
-            if (owner != null && owned.containsKey(owner)) {
-                owned.get(owner).add(p);
-            }
-        }
-        int base = partitions / sorted.size();
-        int extra = partitions % sorted.size();
-        List<String> bySize = new ArrayList<>(sorted);
-        bySize.sort(Comparator.comparingInt((String m) -> -owned.get(m).size()).thenComparing(m -> m));
-        Map<String, Integer> quota = new HashMap<>();
-        for (int i = 0; i < bySize.size(); i++) {
-            quota.put(bySize.get(i), base + (i < extra ? 1 : 0));
-        }
+        Map<String, List<Integer>> owned = ownedBy(sorted, partitions, currentOwners);
+        Map<String, Integer> quota = quotas(sorted, partitions, owned);
         Set<Integer> free = new TreeSet<>();
         for (int p = 0; p < partitions; p++) {
             free.add(p);
         }
         for (String m : sorted) {
+            result.put(m, new TreeSet<>());
             List<Integer> mine = owned.get(m);
             for (int i = 0; i < mine.size() && i < quota.get(m); i++) {
                 result.get(m).add(mine.get(i));
@@ -71,5 +55,34 @@ public final class StickyAssignor {
             }
         }
         return result;
+    }
+
+    /** The partitions each live member owns now, in partition order. */
+    private static Map<String, List<Integer>> ownedBy(List<String> members, int partitions,
+                                                      Map<Integer, String> currentOwners) {
+        Map<String, List<Integer>> owned = new HashMap<>();
+        for (String m : members) {
+            owned.put(m, new ArrayList<>());
+        }
+        for (int p = 0; p < partitions; p++) {
+            String owner = currentOwners.get(p);
+            if (owner != null && owned.containsKey(owner)) {
+                owned.get(owner).add(p);
+            }
+        }
+        return owned;
+    }
+
+    /** Each member's share, {@code P / n} or one more: the members that own the most get the spare ones. */
+    private static Map<String, Integer> quotas(List<String> members, int partitions, Map<String, List<Integer>> owned) {
+        int base = partitions / members.size();
+        int extra = partitions % members.size();
+        List<String> bySize = new ArrayList<>(members);
+        bySize.sort(Comparator.comparingInt((String m) -> -owned.get(m).size()).thenComparing(m -> m));
+        Map<String, Integer> quota = new HashMap<>();
+        for (int i = 0; i < bySize.size(); i++) {
+            quota.put(bySize.get(i), base + (i < extra ? 1 : 0));
+        }
+        return quota;
     }
 }
