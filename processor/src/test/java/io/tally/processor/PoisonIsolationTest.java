@@ -4,7 +4,7 @@ import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.LuaScript;
 import io.tally.processor.internal.RedisProcessor;
-import io.tally.processor.internal.worker.ApplyScripts;
+import io.tally.processor.internal.apply.ApplyScripts;
 import io.tally.testkit.PipelineInspector;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
@@ -69,13 +69,7 @@ class PoisonIsolationTest {
     @Test
     void aBatchFailingWithAScriptErrorIsNarrowedToItsPoisonEntryWhichIsDeadLettered() {
         List<String> booms = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            incr("orders");
-        }
-        booms.add(add("op", "boom", "counter", "orders"));
-        for (int i = 0; i < 20; i++) {
-            incr("orders");
-        }
+        booms.add(poisonAmong(20, "orders"));
         processor = RedisProcessor.startWithApplyScript(client, config, metrics, FAILING_APPLY);
 
         await().atMost(Duration.ofSeconds(30)).until(() -> inspector.deadLetters(0).size() == 1);
@@ -86,13 +80,7 @@ class PoisonIsolationTest {
         assertThat(processor.haltedPartitions()).isEmpty();
 
         // Live now (the fast path reads and folds): a second poison entry among 60 others.
-        for (int i = 0; i < 30; i++) {
-            incr("orders");
-        }
-        booms.add(add("op", "boom", "counter", "orders"));
-        for (int i = 0; i < 30; i++) {
-            incr("orders");
-        }
+        booms.add(poisonAmong(30, "orders"));
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             assertThat(inspector.counter("orders", 0)).isEqualTo(100);
             assertThat(inspector.deadLetters(0)).hasSize(2);
@@ -139,6 +127,18 @@ class PoisonIsolationTest {
         });
         assertThat(metrics.halted).containsExactly("unknown_version=true", "unknown_version=false");
         assertThat(inspector.deadLetters(0)).isEmpty();
+    }
+
+    /** Adds {@code around} increments of {@code counter}, a poison entry on it, and as many increments again. */
+    private String poisonAmong(int around, String counter) {
+        for (int i = 0; i < around; i++) {
+            incr(counter);
+        }
+        String poison = add("op", "boom", "counter", counter);
+        for (int i = 0; i < around; i++) {
+            incr(counter);
+        }
+        return poison;
     }
 
     private void incr(String counter) {

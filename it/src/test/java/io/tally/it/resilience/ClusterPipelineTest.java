@@ -8,8 +8,8 @@ import io.tally.common.internal.redis.LuaScript;
 import io.tally.common.internal.redis.Namespace;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorListener;
-import io.tally.processor.internal.worker.Housekeeping;
-import io.tally.processor.internal.worker.Retention;
+import io.tally.processor.internal.housekeeping.Housekeeping;
+import io.tally.processor.internal.housekeeping.Retention;
 import io.tally.producer.BackpressureException;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
@@ -122,7 +122,7 @@ class ClusterPipelineTest {
             admin.getStream(keys.events(p), StringCodec.INSTANCE).add(
                     org.redisson.api.stream.StreamAddArgs.entries(Map.of("id", "e{1}:*")));
             assertThat((List<Object>) run("backlog", keys.inputStreams(p))).containsExactly(1L, 1L);
-            List<?> applied = (List<Object>) run("apply", io.tally.processor.internal.worker.ApplyScripts.applyKeys(keys, p)
+            List<?> applied = (List<Object>) run("apply", io.tally.processor.internal.apply.ApplyScripts.applyKeys(keys, p)
                     .stream().map(String::valueOf).toList(), me, "c1", p, P, 100, ">", ">");
             assertThat(applied.get(0)).isEqualTo("OK");
             assertThat(applied.get(1)).as("ops state on partition %d", p).isEqualTo("OK");

@@ -8,7 +8,7 @@ import io.micrometer.core.instrument.Timer;
 import io.tally.common.internal.metrics.Histograms;
 import io.tally.common.internal.metrics.OwnedMeters;
 import io.tally.processor.ProcessorListener;
-import io.tally.processor.internal.worker.PartitionHalts;
+import io.tally.processor.internal.halt.PartitionHalts;
 
 import java.util.List;
 import java.util.Map;

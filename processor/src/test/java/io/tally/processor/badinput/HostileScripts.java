@@ -2,7 +2,7 @@ package io.tally.processor.badinput;
 
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.LuaScript;
-import io.tally.processor.internal.worker.ApplyScripts;
+import io.tally.processor.internal.apply.ApplyScripts;
 import io.tally.testkit.RawRedis;
 import io.tally.testkit.RedisServer;
 

@@ -34,6 +34,33 @@ class WireRulesAgreementTest {
 
     @Test
     void javaAndLuaAgreeOnEveryHardCase() {
+        List<BadInputPipeline.Placed> placed = placed(hardCases());
+        List<String> outcomes = pipeline.submit(placed);
+
+        CounterModel model = new CounterModel();
+        List<String> disagreements = new ArrayList<>();
+        for (int i = 0; i < placed.size(); i++) {
+            BadInputPipeline.Placed p = placed.get(i);
+            Verdict v = Verdict.of(p.entry(), p.partition(), BadInputPipeline.P);
+            String expected = v.reason();
+            if (v.applied() && v.op() != null && !model.apply(v.op())) {
+                expected = "overflow";
+            }
+            if (!expected.equals(outcomes.get(i))) {
+                disagreements.add(p.entry() + " on p" + p.partition() + ": Java " + expected + ", Lua " + outcomes.get(i));
+            }
+        }
+        assertThat(disagreements).as("entries judged differently by Java and by apply.lua").isEmpty();
+        assertThat(pipeline.counters()).isEqualTo(model.values());
+        assertThat(pipeline.processorReady()).isTrue();
+        System.out.println("wire rules agree on " + placed.size() + " hard cases");
+    }
+
+    /**
+     * Names, numbers and bytes that are hard to judge, in the fields where each rule applies, and the bounds
+     * of one entry. A table of cases, kept whole so that it reads as one list.
+     */
+    private static List<RawEntry> hardCases() {
         List<RawEntry> cases = new ArrayList<>();
         for (String name : AdversarialValues.NAMES) {
             cases.add(RawEntry.ops().field("op", "incr").field("counter", name).build());
@@ -85,34 +112,19 @@ class WireRulesAgreementTest {
         cases.add(RawEntry.ops().field("op", "incr").field("counter", "big").field("by", "2").build());
         cases.add(RawEntry.ops().field("op", "incr").field("counter", "big").field("by", "1").build());
         cases.add(RawEntry.ops().field("op", "decr").field("counter", "big").field("by", "-1").build());
+        return cases;
+    }
 
+    /** Each case on its routing key's partition, except every fifth, which goes to another. */
+    private static List<BadInputPipeline.Placed> placed(List<RawEntry> cases) {
         Partitioner partitioner = new Partitioner(BadInputPipeline.P);
         List<BadInputPipeline.Placed> placed = new ArrayList<>();
         for (int i = 0; i < cases.size(); i++) {
             RawEntry e = cases.get(i);
             byte[] key = e.map().get(e.topic().equals("ops") ? "counter" : "type");
             int home = key == null ? 0 : partitioner.partitionOf(key);
-            // every fifth entry goes to a partition its routing key does not belong to
             placed.add(new BadInputPipeline.Placed(e, i % 5 == 4 ? (home + 1) % BadInputPipeline.P : home));
         }
-        List<String> outcomes = pipeline.submit(placed);
-
-        CounterModel model = new CounterModel();
-        List<String> disagreements = new ArrayList<>();
-        for (int i = 0; i < placed.size(); i++) {
-            BadInputPipeline.Placed p = placed.get(i);
-            Verdict v = Verdict.of(p.entry(), p.partition(), BadInputPipeline.P);
-            String expected = v.reason();
-            if (v.applied() && v.op() != null && !model.apply(v.op())) {
-                expected = "overflow";
-            }
-            if (!expected.equals(outcomes.get(i))) {
-                disagreements.add(p.entry() + " on p" + p.partition() + ": Java " + expected + ", Lua " + outcomes.get(i));
-            }
-        }
-        assertThat(disagreements).as("entries judged differently by Java and by apply.lua").isEmpty();
-        assertThat(pipeline.counters()).isEqualTo(model.values());
-        assertThat(pipeline.processorReady()).isTrue();
-        System.out.println("wire rules agree on " + placed.size() + " hard cases");
+        return placed;
     }
 }

@@ -1,0 +1,177 @@
+package io.tally.processor.internal.batch;
+
+import io.tally.common.series.SeriesWindow;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A batch of ops entries folded per counter for the fast apply script ({@code apply_counters.lua}):
+ * the net delta of each counter, or the value it ends with when the batch sets it, plus the largest
+ * running sum any counter reaches relative to its value before the batch. With that bound the script
+ * proves, from the stored values alone, that no entry's running value can overflow.
+ *
+ * <p>Series windows fold the same way: the net delta of each (bucket, counter) cell, the deadline of
+ * each bucket for the retention index, and how many entries came too late for their bucket (they count
+ * in the total only), bucketed exactly as apply.lua does it.
+ *
+ * <p>{@link #of} folds only what it can decide exactly: batches whose every entry {@link OpsEntries}
+ * kept (incr, decr, set and reset of format version 1 that pass apply.lua's field rules). Anything else
+ * (unique, an invalid entry that must become a dead letter, a fold that leaves 64 bits, windows apply.lua
+ * would refuse, a windowed entry whose id lies ahead of the clock) returns null and the batch goes to apply.lua, which judges every entry on its own.
+ */
+public final class CounterFold {
+    /** Lua numbers are exact below 2^53; stored values are accepted below 1e14, so the bound stays under the rest. */
+    static final long MAX_BOUND = (1L << 53) - 100_000_000_000_000L;
+
+    private final Map<String, Change> changes;
+    private final Buckets buckets;
+    private final long bound;
+
+    private CounterFold(Map<String, Change> changes, Buckets buckets, long bound) {
+        this.changes = changes;
+        this.buckets = buckets;
+        this.bound = bound;
+    }
+
+    /** The series part: cells, deadlines and late entries (empty when no entry named windows). */
+    public Buckets buckets() {
+        return buckets;
+    }
+
+    public long bound() {
+        return bound;
+    }
+
+    /** The changes as the fast script takes them: {@code counter\nchange\n} per counter, in order. */
+    public String pairs() {
+        StringBuilder out = new StringBuilder(changes.size() * 24);
+        changes.forEach((counter, change) -> {
+            out.append(counter).append('\n');
+            if (change.absolute) {
+                out.append('=');
+            }
+            out.append(change.value).append('\n');
+        });
+        return out.toString();
+    }
+
+    /**
+     * Folds a batch, or returns null when it needs apply.lua. Kept whole: one pass over the entries, each
+     * way out of it a reason to leave the batch to apply.lua.
+     *
+     * @param entries  the batch's entries as parsed, in id order
+     * @param idMillis the millisecond part of each entry's id
+     * @param series   the configured series windows
+     */
+    static CounterFold of(OpsEntries entries, long[] idMillis, SeriesRules series) {
+        if (!entries.foldable()) {
+            return null;
+        }
+        Map<String, Change> changes = new LinkedHashMap<>(entries.size() * 2);
+        Buckets buckets = new Buckets();
+        long bound = 0;
+        for (int i = 0; i < entries.size(); i++) {
+            String counter = entries.counter(i);
+            Change c = changes.computeIfAbsent(counter, k -> new Change());
+            String windows = entries.windows(i);
+            if (entries.absolute(i)) {
+                if (windows != null) {
+                    return null; // windows on set or reset: a dead letter
+                }
+                c.absolute = true;
+                c.value = entries.amount(i);
+                continue;
+            }
+            long delta = entries.amount(i);
+            if (!c.add(delta)) {
+                return null; // an entry of this batch overflows 64 bits: apply.lua dead-letters it
+            }
+            if (!c.absolute) {
+                bound = Math.max(bound, Math.abs(c.value));
+            }
+            if (windows != null) {
+                List<SeriesWindow> list = series.windowsOf(windows);
+                if (list == null || series.aheadOfClock(idMillis[i]) || !buckets.add(counter, delta, list,
+                        series.entryTime(entries.ts(i), idMillis[i]), idMillis[i])) {
+                    return null;
+                }
+            }
+        }
+        bound = Math.max(bound, buckets.bound);
+        if (bound >= MAX_BOUND) {
+            return null;
+        }
+        return new CounterFold(changes, buckets, bound);
+    }
+
+    /** The windowed part of a batch: net change per (bucket, counter), bucket deadlines, late entries. */
+    public static final class Buckets {
+        private final Map<String, Map<String, Change>> cells = new LinkedHashMap<>();
+        private final Map<String, Long> deadlines = new LinkedHashMap<>();
+        private final Map<String, Integer> late = new LinkedHashMap<>();
+        private long bound;
+
+        /** Returns false when a cell's running sum leaves 64 bits. */
+        private boolean add(String counter, long delta, List<SeriesWindow> windows, long time, long idMs) {
+            for (SeriesWindow w : windows) {
+                long start = time - time % w.lengthMs();
+                long deadline = start + w.lengthMs() + w.retentionMs();
+                if (deadline <= idMs) {
+                    late.merge(w.name(), 1, Integer::sum);
+                    continue;
+                }
+                String bucket = w.name() + ":" + start;
+                deadlines.put(bucket, deadline);
+                Change cell = cells.computeIfAbsent(bucket, b -> new LinkedHashMap<>())
+                        .computeIfAbsent(counter, k -> new Change());
+                if (!cell.add(delta)) {
+                    return false;
+                }
+                bound = Math.max(bound, Math.abs(cell.value));
+            }
+            return true;
+        }
+
+        boolean isEmpty() {
+            return cells.isEmpty();
+        }
+
+        /** Entries too late for their bucket per window: they changed the total only. */
+        public Map<String, Integer> late() {
+            return late;
+        }
+
+        /** {@code bucket\ncounter\ndelta\n} per cell, grouped by bucket. */
+        public String cells() {
+            StringBuilder out = new StringBuilder();
+            cells.forEach((bucket, perCounter) -> perCounter.forEach((counter, cell) ->
+                    out.append(bucket).append('\n').append(counter).append('\n').append(cell.value).append('\n')));
+            return out.toString();
+        }
+
+        /** {@code bucket\ndeadline\n} per bucket: the retention index's scores. */
+        public String deadlines() {
+            StringBuilder out = new StringBuilder();
+            deadlines.forEach((bucket, deadline) -> out.append(bucket).append('\n').append(deadline).append('\n'));
+            return out.toString();
+        }
+    }
+
+    /** A counter's change: a delta to its stored value, or (absolute) the value it ends with. */
+    private static final class Change {
+        boolean absolute;
+        long value;
+
+        /** Adds a delta; false when the running value leaves 64 bits (or reaches its minimum). */
+        boolean add(long delta) {
+            try {
+                value = Math.addExact(value, delta);
+            } catch (ArithmeticException overflow) {
+                return false;
+            }
+            return value != Long.MIN_VALUE;
+        }
+    }
+}
