@@ -10,9 +10,11 @@
 -- is answered with its entry id, found by walking the last call's sends from its first new entry (ids
 -- of one call are consecutive); '' when that call no longer describes it. A call that starts past the
 -- last sequence + 1 is refused (SEQGAP); so is a session the hash does not know, unless the call starts
--- at 1 and the session began less than SESSION_TTL ago (NOSESSION). A new session's first call sweeps a
--- few random fields of sessions that began and last wrote more than SESSION_TTL ago: a swept session
--- can never start again (it is too old), so nothing it retries is taken for new.
+-- at 1 and the session began less than SESSION_TTL ago and at most MAX_AHEAD ahead of Redis time
+-- (NOSESSION). A new session's first call sweeps a few random fields of sessions that began and last
+-- wrote more than SESSION_TTL ago: a swept session can never start again (it is too old), so nothing it
+-- retries is taken for new. A session that claims to begin far ahead would never be old enough to be
+-- swept: it may not start, and a field of one is swept like an old one.
 --
 -- Idempotence of operation ids: an entry with an operation id has a dedupe key (built by the caller
 -- from the stream, the routing key and the id, see docs/wire-format.md) holding '<entry id> <payload
@@ -25,10 +27,13 @@
 -- entry), so its dedupe key is claimed with one SET NX PX GET before its XADD.
 --
 -- Truthful results: every argument and the session's state are read and checked before the first write
--- (a malformed call, a gap or an unknown session is an error and writes nothing). A write that still
--- fails (a key of the wrong type, the stream's ids used up) stops the call there: what came before
--- stays written and is reported (and the session's sequence moves to it), the entry that failed and
--- every later one are not written, and a dedupe key this call claimed for the failed entry is removed.
+-- (a malformed call, a gap or an unknown session is an error and writes nothing): counts and bounds,
+-- every value a string, the stream, the sessions hash and the dedupe keys distinct keys (a dedupe key
+-- may repeat: one id sent twice in a call), so that no write of the call can make a later one raise.
+-- A write that still fails (a key of the wrong type, the stream's ids used up) stops the call there:
+-- what came before stays written and is reported (and the session's sequence moves to it), the entry
+-- that failed and every later one are not written, and a dedupe key this call claimed for the failed
+-- entry is removed.
 -- The session's field is written after the entries, so a Redis at maxmemory refuses the first XADD
 -- (the call's first write) and the call writes nothing.
 --
@@ -37,8 +42,8 @@
 -- ARGV[1] dedupe window ms   ARGV[2] producer session '<n>:<start ms>', or '' for none
 -- ARGV[3] sequence number of the call's first entry (1 or more), or '' without a session
 -- ARGV[4..] runs: n entries, k fields, 1 when the run's entries have a dedupe key else 0, the k field
---   names, then a MessagePack array of the values, entry by entry: each entry's k values, followed by
---   its payload digest when the run's entries have a dedupe key
+--   names, then a MessagePack array of strings, the values entry by entry: each entry's k values,
+--   followed by its payload digest when the run's entries have a dedupe key
 -- Returns, for the m entries handled (m = n unless a write failed), the entry id of each (the original
 -- entry's id for a duplicate or a conflict, '' for a repeat whose id is no longer known); then the
 -- 1-based position of every duplicate (positive) and conflict (negative); then, when a write failed, 0
@@ -53,7 +58,12 @@ local DIGEST = 32
 -- How long a session may start on a stream after it began, and how long a session's field stays once
 -- it began that long ago and stopped writing (ms); longer than the longest send-timeout-ms (10 min).
 local SESSION_TTL = 3600000
+-- How far ahead of Redis time a session may claim to have begun (ms): producer_session.lua takes the
+-- start from Redis TIME, so only another master's clock (after a failover) puts it ahead, by little.
+-- A start further ahead would keep the session's field from ever being swept.
+local MAX_AHEAD = 60000
 local SWEEP_SAMPLE = 4
+local type = type
 
 local function fail(message)
   return redis.error_reply('ERR append_runs: ' .. message)
@@ -62,6 +72,18 @@ end
 -- Pass 1: read every argument and the session's state, writing nothing.
 if #ARGV < 3 then
   return fail('needs a dedupe window, a producer session and a first sequence before the runs')
+end
+if #KEYS < 2 then
+  return fail('needs the stream and its producer sessions hash as its first keys')
+end
+if stream == sessions then
+  return fail('the producer sessions key must not be the stream')
+end
+for i = 3, #KEYS do
+  local key = KEYS[i]
+  if key == stream or key == sessions then
+    return fail('dedupe key ' .. (i - 2) .. ' must be neither the stream nor the producer sessions key')
+  end
 end
 if #window > 15 or not string.match(window, '^[1-9]%d*$') then
   return fail('dedupe window must be a whole number of ms from 1 to 15 digits')
@@ -85,20 +107,34 @@ local runs = {}
 local at, last_arg = 4, #ARGV
 local entries, idempotent_entries = 0, 0
 while at <= last_arg do
-  local n, k = tonumber(ARGV[at]), tonumber(ARGV[at + 1])
-  if not n or not k or n < 1 or k < 1 or k > MAX_FIELDS or n % 1 ~= 0 or k % 1 ~= 0 then
+  local n_arg, k_arg, flag = ARGV[at], ARGV[at + 1], ARGV[at + 2]
+  local n = type(n_arg) == 'string' and #n_arg <= 9 and string.match(n_arg, '^[1-9]%d*$') and tonumber(n_arg)
+  local k = type(k_arg) == 'string' and #k_arg <= 4 and string.match(k_arg, '^[1-9]%d*$') and tonumber(k_arg)
+  if not n or not k or k > MAX_FIELDS then
     return fail('run at argument ' .. at .. ' needs 1 or more entries and 1 to ' .. MAX_FIELDS .. ' fields')
+  end
+  if flag ~= '0' and flag ~= '1' then
+    return fail('run at argument ' .. at .. ' needs 1 (its entries have dedupe keys) or 0 after its sizes')
   end
   local names = at + 3
   if names + k > last_arg then
     return fail('run at argument ' .. at .. ' is cut short')
   end
-  local idempotent = ARGV[at + 2] == '1'
+  local idempotent = flag == '1'
   -- values per entry: its k field values, then its payload digest when it has a dedupe key
   local stride = idempotent and k + 1 or k
+  local count = n * stride
   local ok, values = pcall(cmsgpack.unpack, ARGV[names + k])
-  if not ok or type(values) ~= 'table' or #values ~= n * stride then
+  if not ok or type(values) ~= 'table' or #values ~= count then
     return fail('run at argument ' .. at .. ' needs a MessagePack array of ' .. n .. ' x ' .. stride .. ' values')
+  end
+  -- strings only: XADD refuses a table or a boolean (after the entries before it were written), and
+  -- would write a number in Lua's notation rather than as sent
+  for j = 1, count do
+    if type(values[j]) ~= 'string' then
+      return fail('run at argument ' .. at .. ': value ' .. j .. ' of its MessagePack array is a ' .. type(values[j])
+          .. ', not a string')
+    end
   end
   if idempotent then
     for d = stride, n * stride, stride do
@@ -166,24 +202,33 @@ if session ~= '' then
   if not state then
     if first ~= 1 then
       return redis.error_reply('NOSESSION producer session ' .. session .. ' is not known on this stream (it expired, '
-          .. 'or Redis lost it) and this call starts at sequence ' .. first .. '; nothing was written')
+          .. 'or Redis lost it) and this call starts at sequence ' .. first .. '; this call wrote nothing')
     end
     local age = redis_now() - birth
     if age >= SESSION_TTL then
       return redis.error_reply('NOSESSION producer session ' .. session .. ' began ' .. age .. ' ms ago, more than '
-          .. SESSION_TTL .. ' ms: too old to start on this stream; nothing was written')
+          .. SESSION_TTL .. ' ms: too old to start on this stream; this call wrote nothing')
+    end
+    if -age > MAX_AHEAD then
+      return redis.error_reply('NOSESSION producer session ' .. session .. ' claims to begin ' .. -age .. ' ms ahead '
+          .. 'of Redis time, more than ' .. MAX_AHEAD .. ' ms: it may not start on this stream (it would never '
+          .. 'expire); this call wrote nothing')
     end
     new_field = true
   else
     local last, call_first, first_id = string.match(state, '^(%d+) (%d+) (%S+)$')
-    if not last or #last > 15 or #call_first > 15 then
-      return redis.error_reply('NOSESSION producer session ' .. session .. ' has unreadable state on this stream; '
-          .. 'nothing was written')
+    if last and #last <= 15 and #call_first <= 15 then
+      last, call_first = tonumber(last), tonumber(call_first)
     end
-    last, call_first = tonumber(last), tonumber(call_first)
+    -- as this script writes it: the last call's first new send is at or below the last sequence
+    if type(last) ~= 'number' or call_first < 1 or call_first > last
+        or (first_id ~= '-' and not string.match(first_id, '^%d+%-%d+$')) then
+      return redis.error_reply('NOSESSION producer session ' .. session .. ' has unreadable state on this stream; '
+          .. 'this call wrote nothing')
+    end
     if first > last + 1 then
       return redis.error_reply('SEQGAP producer session ' .. session .. ' is at sequence ' .. last .. ' on this stream '
-          .. 'and this call starts at ' .. first .. '; nothing was written')
+          .. 'and this call starts at ' .. first .. '; this call wrote nothing')
     end
     repeats = math.min(last - first + 1, entries)
     if repeats > 0 then
@@ -364,9 +409,10 @@ end
 if session ~= '' and handled > repeats then
   call('HSET', sessions, session, string.format('%.0f %.0f ', first + handled - 1, first + repeats) .. (first_written or '-'))
   if new_field then
-    -- sweep: fields of sessions that began and last wrote (judged by their last call's first entry id)
-    -- more than SESSION_TTL ago; one that never wrote, or whose field is unreadable, counts as idle. An
-    -- id ahead of Redis time (a writer pushed the stream's top there) is a recent write, never idle.
+    -- sweep: fields of sessions that began more than SESSION_TTL ago (or claim to begin more than
+    -- MAX_AHEAD ahead) and last wrote (judged by their last call's first entry id) more than SESSION_TTL
+    -- ago; one that never wrote, or whose field is unreadable, counts as idle. An id ahead of Redis time
+    -- (a writer pushed the stream's top there) is a recent write, never idle.
     local t = redis_now()
     local sample = call('HRANDFIELD', sessions, SWEEP_SAMPLE, 'WITHVALUES')
     local gone = {}
@@ -375,7 +421,8 @@ if session ~= '' and handled > repeats then
       local began = string.match(name, '^%d+:(%d+)$')
       local wrote = string.match(state, '^%d+ %d+ (%d+)%-%d+$')
       local idle = not wrote or t - tonumber(wrote) >= SESSION_TTL
-      if name ~= session and (not began or #began > 15 or (t - tonumber(began) >= SESSION_TTL and idle)) then
+      local age = began and #began <= 15 and t - tonumber(began)
+      if name ~= session and (not age or ((age >= SESSION_TTL or -age > MAX_AHEAD) and idle)) then
         gone[#gone + 1] = name
       end
     end

@@ -39,7 +39,8 @@ import java.util.concurrent.TimeUnit;
  * <p>{@link #connect} opens the Redis client and the namespace, which a processor or {@code tally init}
  * creates; everything else is made on first use and handed out again on every call. {@link #close()}
  * stops the firings consumers started here, flushes and closes the producer, then closes the Redis
- * client: close the {@code Tally}, not the parts it handed out. Thread-safe.
+ * client, each even when an earlier one fails: close the {@code Tally}, not the parts it handed out.
+ * Thread-safe.
  */
 public final class Tally implements AutoCloseable {
     private final RedissonClient redis;
@@ -198,27 +199,60 @@ public final class Tally implements AutoCloseable {
     }
 
     /**
-     * Stops the firings consumers started here, flushes and closes the producer, then closes the Redis
-     * client. Calls after the first do nothing.
+     * Stops the firings consumers started here, flushes and closes the producer, closes the trigger client,
+     * then closes the Redis client. Every part is closed even when closing one fails; the first failure is
+     * then thrown, with the later ones added to it as suppressed. Calls after the first do nothing.
      */
     @Override
     public void close() {
         List<FiringsConsumer> started;
+        TallyProducer startedProducer;
+        TriggerClient startedTriggers;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
             started = List.copyOf(consumers);
+            startedProducer = producer;
+            startedTriggers = triggers;
         }
-        started.forEach(FiringsConsumer::close);
-        if (producer != null) {
-            producer.close();
+        Throwable failure = null;
+        for (FiringsConsumer consumer : started) {
+            failure = closePart(failure, consumer::close);
         }
-        if (triggers != null) {
-            triggers.close();
+        if (startedProducer != null) {
+            failure = closePart(failure, startedProducer::close);
         }
-        redis.shutdown(0, 2, TimeUnit.SECONDS);
+        if (startedTriggers != null) {
+            failure = closePart(failure, startedTriggers::close);
+        }
+        failure = closePart(failure, () -> redis.shutdown(0, 2, TimeUnit.SECONDS));
+        if (failure instanceof Error error) {
+            throw error;
+        }
+        if (failure != null) {
+            throw (RuntimeException) failure;
+        }
+    }
+
+    /**
+     * Closes one part; returns the first failure of the close so far ({@code first}, or this part's when
+     * none before), a later one added to it as suppressed. Nothing here throws a checked exception.
+     */
+    private static Throwable closePart(Throwable first, Runnable close) {
+        try {
+            close.run();
+            return first;
+        } catch (RuntimeException | Error e) {
+            if (first == null) {
+                return e;
+            }
+            if (e != first) {
+                first.addSuppressed(e);
+            }
+            return first;
+        }
     }
 
     private void requireOpen() {
@@ -227,7 +261,8 @@ public final class Tally implements AutoCloseable {
         }
     }
 
-    private synchronized FiringsConsumer started(FiringsConsumer consumer) {
+    /** Keeps a started consumer so that {@link #close()} stops it; stops it at once when closed. */
+    synchronized FiringsConsumer started(FiringsConsumer consumer) {
         if (closed) {
             consumer.close();
             throw new IllegalStateException("this Tally connection is closed");

@@ -114,8 +114,8 @@ final class SendCompletion {
     }
 
     /**
-     * A numbered stream's call failed. Refused for its session (SEQGAP, NOSESSION: none of these sends is
-     * in Redis now): the stream takes a new session and they go again as new sends. Known not written by
+     * A numbered stream's call failed. Refused for its session (SEQGAP, NOSESSION: this call wrote
+     * nothing): the stream takes a new session, see {@link #refusedForSession}. Known not written by
      * any attempt: they go again with new numbers, or fail as not written. Else some attempt may have
      * written them: they go again as the same batch with the same session and numbers, so that the script
      * drops what it wrote and answers with the entry ids. A send past send-timeout-ms fails then (outcome
@@ -161,14 +161,21 @@ final class SendCompletion {
         }
     }
 
-    /** SEQGAP or NOSESSION: none of the stream's sends is in Redis; they go again in a new session. */
+    /**
+     * SEQGAP or NOSESSION: this call wrote nothing, and Redis no longer holds where the stream stood in its
+     * session (it lost entries, forgot the session, or never knew it), so the stream takes a new session.
+     * A send that no attempt may have written goes again there as new. One that an earlier attempt may
+     * have written (its reply was lost) cannot be told from a new send in another session: with an
+     * operation id it goes again (its dedupe key makes it a duplicate if it is there), a plain one fails
+     * as outcome unknown rather than risk being written twice.
+     */
     private void refusedForSession(StreamGroup group, Throwable own, String code, List<PendingSend> retry) {
         if (code.equals("SEQGAP")) {
             log.warn("producer: {} lost entries this producer wrote before (a failover or a restart without "
-                    + "persistence?); sending again in a new session: {}", streamKeys.stream(group.topic, group.partition),
-                    own.getMessage());
+                    + "persistence?); moving to a new session (a send without an id that may have been written "
+                    + "fails as outcome unknown): {}", streamKeys.stream(group.topic, group.partition), own.getMessage());
         } else {
-            log.debug("producer: {}: {}; sending again in a new session", streamKeys.stream(group.topic, group.partition),
+            log.debug("producer: {}: {}; moving to a new session", streamKeys.stream(group.topic, group.partition),
                     own.getMessage());
         }
         sequences.retire(group);
@@ -176,8 +183,11 @@ final class SendCompletion {
             if (send.future.isDone()) {
                 continue; // failed on an earlier attempt; it went along only to keep the batch the same
             }
-            if (!expired(send)) {
-                send.maybeWritten = false;
+            if (send.maybeWritten && !send.idempotent()) {
+                metrics.sent(send.topicName(), "unknown", System.nanoTime() - send.createdNanos);
+                send.future.completeExceptionally(SendErrors.sessionLost(send, streamKeys, own));
+                accumulator.finished(1);
+            } else if (!expired(send)) {
                 retry.add(send);
             } else {
                 fail(send, own, send.maybeWritten);

@@ -47,6 +47,19 @@ final class SendErrors {
                 maybeWritten || retriable(cause), cause);
     }
 
+    /**
+     * A plain send that an earlier attempt may have written (its reply was lost) met {@code refusal}
+     * (NOSESSION, SEQGAP): Redis no longer holds the session that tells a repeat from a new send, so the
+     * send is not sent again and its outcome stays unknown.
+     */
+    static OutcomeUnknownException sessionLost(PendingSend send, StreamKeys keys, Throwable refusal) {
+        return new OutcomeUnknownException("send to partition " + send.partition + " may or may not be in "
+                + keys.stream(send.topic, send.partition) + ": an earlier attempt got no reply, and Redis no longer "
+                + "holds the producer session that would tell a retry from a new send (" + refusal.getMessage()
+                + "); not sent again, so that it is never written twice (give sends an id to retry them safely)",
+                refusal);
+    }
+
     /** Without producer sessions: a plain send whose call timed out after it left has an unknown outcome. */
     static boolean timedOutAfterSent(PendingSend send, Throwable cause) {
         return !send.idempotent() && (cause instanceof RedisTimeoutException

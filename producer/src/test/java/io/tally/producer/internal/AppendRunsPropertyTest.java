@@ -119,10 +119,14 @@ class AppendRunsPropertyTest {
     enum KeyState { ABSENT, HASH, NO_DIGEST }
 
     /** How the call is broken, if at all. */
-    enum Breakage { NONE, RUN_SIZE_ZERO, RUN_SIZE_WORD, RUN_SIZE_FRACTION, NO_FIELDS, TOO_MANY_FIELDS, CUT_SHORT,
-        VALUE_COUNT, NOT_MSGPACK, EXTRA_DEDUPE_KEY, MISSING_DEDUPE_KEY, WINDOW, WINDOW_INFINITE, WINDOW_ZERO, SHORT_DIGEST,
-        SESSION_MALFORMED, SESSION_HUGE, SEQUENCE_ZERO, SEQUENCE_TOO_LONG, SEQUENCE_HUGE, SEQUENCE_WITHOUT_SESSION,
-        TOO_FEW_ARGUMENTS }
+    enum Breakage { NONE, RUN_SIZE_ZERO, RUN_SIZE_WORD, RUN_SIZE_FRACTION, RUN_SIZE_HEX, NO_FIELDS, TOO_MANY_FIELDS,
+        IDEMPOTENCE_FLAG, CUT_SHORT, VALUE_COUNT, NOT_MSGPACK, EXTRA_DEDUPE_KEY, MISSING_DEDUPE_KEY, WINDOW, WINDOW_INFINITE,
+        WINDOW_ZERO, SHORT_DIGEST, SESSION_MALFORMED, SESSION_HUGE, SESSION_AHEAD, SEQUENCE_ZERO, SEQUENCE_TOO_LONG,
+        SEQUENCE_HUGE, SEQUENCE_WITHOUT_SESSION, TOO_FEW_ARGUMENTS,
+        /** Keys of the call that are one key: whatever one write makes of it, a later one must not fail on it. */
+        SESSIONS_KEY_IS_STREAM, SESSIONS_KEY_IS_DEDUPE_KEY, DEDUPE_KEY_IS_STREAM, DEDUPE_KEY_IS_SESSIONS_KEY,
+        /** The last entry's last field value, in the MessagePack array, is not a string. */
+        VALUE_ARRAY, VALUE_MAP, VALUE_INTEGER, VALUE_FLOAT, VALUE_BOOLEAN, VALUE_NIL }
 
     record Entry(List<byte[]> names, List<byte[]> values, int dedupeKey) {
     }
@@ -158,6 +162,7 @@ class AppendRunsPropertyTest {
         touched.add(stream);
         touched.add(session.key);
         Map<String, byte[]> before = dumps(touched);
+        Map<String, byte[]> everyKeyBefore = snapshot(prefix);
         Map<String, String> sessionsBefore = call.session == SessionState.NOT_A_HASH ? Map.of() : hash(session.key);
         List<byte[]> entriesBefore = call.stream == StreamState.NOT_A_STREAM ? List.of() : entryIds(stream);
 
@@ -167,6 +172,7 @@ class AppendRunsPropertyTest {
         if (reply instanceof RespErrorReply error) {
             Statistics.label("outcome").collect("error");
             assertThat(dumps(touched)).as("an error reply changed nothing").isEqualTo(before);
+            assertThat(snapshot(prefix)).as("no key at all changed: %s", error.getMessage()).isEqualTo(everyKeyBefore);
             if (call.breakage == Breakage.NONE && call.session != SessionState.NOT_A_HASH) {
                 assertThat(call.session.refused()).as("refused: %s", error.getMessage()).isTrue();
                 assertThat(error.getMessage()).startsWith(call.session == SessionState.GAP ? "SEQGAP " : "NOSESSION ");
@@ -364,14 +370,76 @@ class AppendRunsPropertyTest {
         for (Object[] refused : new Object[][]{
                 {session, "3", "SEQGAP producer session " + session + " is at sequence 1 on this stream and this call starts at 3"},
                 {"44:" + redisNowMs(), "2", "NOSESSION producer session 44:"},
-                {"45:1000", "1", "NOSESSION producer session 45:1000 began "}}) {
+                {"45:1000", "1", "NOSESSION producer session 45:1000 began "},
+                {"45:" + (redisNowMs() + 3_600_000), "1", "NOSESSION producer session 45:"}}) {
             Throwable error = send(RespReader::object, "EVALSHA", sha, "2", stream, sessions, "600000", refused[0],
                     refused[1], "1", "2", "0", "counter", "by", one).handle((ok, e) -> e).get(30, TimeUnit.SECONDS);
             assertThat(error).isNotNull();
-            assertThat(errorOf(error).toString()).contains((String) refused[2]).contains("nothing was written");
+            assertThat(errorOf(error).toString()).contains((String) refused[2]).contains("this call wrote nothing");
         }
         assertThat(entryIds(stream)).hasSize(1);
         assertThat(hash(sessions)).containsOnlyKeys(session);
+    }
+
+    @Example
+    void keysOfTheCallThatAreOneKey_areRefusedBeforeAnyWrite() throws Exception {
+        for (String overlap : List.of("sessions=stream", "sessions=dedupe", "dedupe=stream", "dedupe=sessions")) {
+            String prefix = "o" + TRIES.incrementAndGet() + ":{p0}:";
+            String stream = prefix + "ops";
+            String sessions = prefix + "producers:ops";
+            String dedupe = prefix + "k:a";
+            String session = "46:" + redisNowMs();
+            Entry e = new Entry(List.of(utf8("counter"), utf8("by")), List.of(utf8("b"), utf8("1")), 0);
+            // a plain entry, written first, then one with an id: the second's key is the one that overlaps
+            List<Object> call = List.of("EVALSHA", sha, "3", stream,
+                    overlap.equals("sessions=stream") ? stream : overlap.equals("sessions=dedupe") ? dedupe : sessions,
+                    overlap.equals("dedupe=stream") ? stream : overlap.equals("dedupe=sessions") ? sessions : dedupe,
+                    "600000", session, "1", "1", "2", "0", "counter", "by", pack(List.of(utf8("a"), utf8("1"))),
+                    "1", "2", "1", "counter", "by", pack(List.of(utf8("b"), utf8("1"), utf8(digest(e)))));
+            Map<String, byte[]> before = snapshot(prefix);
+            Throwable error = send(RespReader::object, call.toArray()).handle((ok, t) -> t).get(30, TimeUnit.SECONDS);
+            assertThat(snapshot(prefix)).as(overlap).isEqualTo(before).isEmpty();
+            assertThat(error).as(overlap).isNotNull();
+            assertThat(errorOf(error).toString()).as(overlap).contains("ERR append_runs: ").contains("must");
+        }
+    }
+
+    @Example
+    void aValueThatIsNotAString_isRefusedBeforeAnyWrite() throws Exception {
+        String prefix = "v" + TRIES.incrementAndGet() + ":{p0}:";
+        String stream = prefix + "ops";
+        // the second entry's second value is a MessagePack array: the first entry could be written before it
+        List<byte[]> values = List.of(utf8("a"), utf8("1"), utf8("b"), utf8("2"));
+        Object reply = send(RespReader::object, "EVALSHA", sha, "2", stream, prefix + "producers:ops", "600000", "", "",
+                "2", "2", "0", "counter", "by", pack(values, 3, new byte[]{(byte) 0x91, (byte) 0xa1, 'x'}))
+                .exceptionally(AppendRunsPropertyTest::errorOf).get(30, TimeUnit.SECONDS);
+        assertThat(snapshot(prefix)).isEmpty();
+        assertThat(reply).isInstanceOf(RespErrorReply.class).asString()
+                .contains("value 4 of its MessagePack array is a table, not a string");
+    }
+
+    @Example
+    void aSessionClaimingToBeginFarAheadOfRedisTime_isRefused_andTheFieldOfOneIsSwept() throws Exception {
+        String prefix = "a" + TRIES.incrementAndGet() + ":{p0}:";
+        String stream = prefix + "ops";
+        String sessions = prefix + "producers:ops";
+        long now = redisNowMs();
+        byte[] one = pack(List.of(utf8("a"), utf8("1")));
+        String ahead = "47:" + (now + 120_000);
+        Throwable error = send(RespReader::object, "EVALSHA", sha, "2", stream, sessions, "600000", ahead, "1", "1", "2",
+                "0", "counter", "by", one).handle((ok, t) -> t).get(30, TimeUnit.SECONDS);
+        assertThat(errorOf(error).toString()).contains("NOSESSION producer session " + ahead + " claims to begin ")
+                .contains("ms ahead of Redis time, more than 60000 ms").contains("this call wrote nothing");
+        assertThat(snapshot(prefix)).isEmpty();
+
+        // a little ahead (another master's clock after a failover) is a session like any other
+        String near = "48:" + (now + 20_000);
+        call(RespReader::object, "EVALSHA", sha, "2", stream, sessions, "600000", near, "1", "1", "2", "0", "counter", "by", one);
+        // a field of a session far ahead (written before this rule) that is idle goes with the next sweep
+        call(RespReader::object, "HSET", sessions, "49:" + (now + 7_200_000), "3 1 -");
+        String next = "50:" + now;
+        call(RespReader::object, "EVALSHA", sha, "2", stream, sessions, "600000", next, "1", "1", "2", "0", "counter", "by", one);
+        assertThat(hash(sessions)).containsOnlyKeys(near, next);
     }
 
     @Example
@@ -464,6 +532,11 @@ class AppendRunsPropertyTest {
         switch (call.breakage) {
             case SESSION_MALFORMED -> name = name.isEmpty() ? "abc" : name + "x";
             case SESSION_HUGE -> name = "1".repeat(1_000_000) + ":" + now;
+            case SESSION_AHEAD -> {
+                // two minutes ahead of Redis time: it would never be old enough to be swept
+                name = TRIES.get() + ":" + (Long.parseLong(now) + 120_000);
+                first = "1";
+            }
             case SEQUENCE_ZERO -> {
                 name = name.isEmpty() ? "1:" + now : name;
                 first = "0";
@@ -494,6 +567,13 @@ class AppendRunsPropertyTest {
         }
         if (call.breakage == Breakage.EXTRA_DEDUPE_KEY) {
             dedupe.add(keys.get(0));
+        } else if (call.breakage == Breakage.DEDUPE_KEY_IS_STREAM || call.breakage == Breakage.DEDUPE_KEY_IS_SESSIONS_KEY) {
+            String other = call.breakage == Breakage.DEDUPE_KEY_IS_STREAM ? stream : session.key;
+            if (dedupe.isEmpty()) {
+                dedupe.add(other); // one too many then: as wrong
+            } else {
+                dedupe.set(dedupe.size() - 1, other); // the last: earlier entries could be written before it
+            }
         } else if (call.breakage == Breakage.MISSING_DEDUPE_KEY) {
             if (dedupe.isEmpty()) {
                 dedupe.add(keys.get(0)); // one too many then: as wrong
@@ -525,6 +605,7 @@ class AppendRunsPropertyTest {
                     case RUN_SIZE_ZERO -> n = "0";
                     case RUN_SIZE_WORD -> n = "some";
                     case RUN_SIZE_FRACTION -> n = "1.5";
+                    case RUN_SIZE_HEX -> n = "0x" + Integer.toHexString(run.entries.size());
                     case NO_FIELDS -> k = "0";
                     case TOO_MANY_FIELDS -> k = "3991";
                     default -> { }
@@ -532,7 +613,7 @@ class AppendRunsPropertyTest {
             }
             argv.add(n);
             argv.add(k);
-            argv.add(run.idempotent ? "1" : "0");
+            argv.add(first && call.breakage == Breakage.IDEMPOTENCE_FLAG ? "2" : run.idempotent ? "1" : "0");
             argv.addAll(names);
             List<byte[]> values = new ArrayList<>();
             for (Entry e : run.entries) {
@@ -552,7 +633,11 @@ class AppendRunsPropertyTest {
             if (first && call.breakage == Breakage.VALUE_COUNT) {
                 values.add(new byte[]{'x'});
             }
-            argv.add(first && call.breakage == Breakage.NOT_MSGPACK ? new byte[]{(byte) 0xc1, 1, 2} : pack(values));
+            byte[] notAString = r == call.runs.size() - 1 ? notAString(call.breakage) : null;
+            // the last entry's last field value, so that every entry before it could be written first
+            int last = values.size() - (run.idempotent ? 2 : 1);
+            argv.add(first && call.breakage == Breakage.NOT_MSGPACK ? new byte[]{(byte) 0xc1, 1, 2}
+                    : notAString != null ? pack(values, last, notAString) : pack(values));
         }
         if (call.breakage == Breakage.CUT_SHORT) {
             argv.remove(argv.size() - 1);
@@ -562,7 +647,11 @@ class AppendRunsPropertyTest {
         args.add(sha);
         args.add(Integer.toString(2 + dedupe.size()));
         args.add(stream);
-        args.add(session.key);
+        args.add(switch (call.breakage) {
+            case SESSIONS_KEY_IS_STREAM -> stream;
+            case SESSIONS_KEY_IS_DEDUPE_KEY -> dedupe.isEmpty() ? stream : dedupe.get(0);
+            default -> session.key;
+        });
         args.addAll(dedupe);
         args.addAll(argv);
         return args;
@@ -579,6 +668,38 @@ class AppendRunsPropertyTest {
             at = MsgPack.writeString(out, at, v);
         }
         return out;
+    }
+
+    /** As {@link #pack(List)}, with the element at {@code index} the MessagePack {@code raw} instead. */
+    private static byte[] pack(List<byte[]> values, int index, byte[] raw) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] header = new byte[MsgPack.arrayHeaderSize()];
+        MsgPack.writeArrayHeader(header, 0, values.size());
+        out.writeBytes(header);
+        for (int i = 0; i < values.size(); i++) {
+            if (i == index) {
+                out.writeBytes(raw);
+            } else {
+                byte[] element = new byte[MsgPack.packedSize(values.get(i))];
+                MsgPack.writeString(element, 0, values.get(i));
+                out.writeBytes(element);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    /** The MessagePack of a value that is not a string, for the breakages that put one where a string goes. */
+    private static byte[] notAString(Breakage breakage) {
+        return switch (breakage) {
+            case VALUE_ARRAY -> new byte[]{(byte) 0x92, (byte) 0xa1, 'a', (byte) 0xa1, 'b'};
+            case VALUE_MAP -> new byte[]{(byte) 0x81, (byte) 0xa1, 'a', (byte) 0xa1, 'b'};
+            case VALUE_INTEGER -> new byte[]{(byte) 0xcf, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff,
+                    (byte) 0xff, (byte) 0xff, (byte) 0xff}; // 2^64 - 1: as a Lua number it would be written rounded
+            case VALUE_FLOAT -> new byte[]{(byte) 0xcb, 0x3f, (byte) 0xf8, 0, 0, 0, 0, 0, 0}; // 1.5
+            case VALUE_BOOLEAN -> new byte[]{(byte) 0xc3};
+            case VALUE_NIL -> new byte[]{(byte) 0xc0};
+            default -> null;
+        };
     }
 
     /** The payload digest as docs/wire-format.md defines it, computed independently of PayloadDigest. */
@@ -635,6 +756,12 @@ class AppendRunsPropertyTest {
             out.put(key, dump(key));
         }
         return new ComparableBytesMap(out);
+    }
+
+    /** DUMP of every key whose name starts with {@code prefix}. */
+    private static Map<String, byte[]> snapshot(String prefix) throws Exception {
+        List<?> names = (List<?>) call(RespReader::object, "KEYS", prefix.replace("[", "\\[") + "*");
+        return dumps(names.stream().map(String.class::cast).sorted().toList());
     }
 
     private static Map<String, String> hash(String key) throws Exception {

@@ -17,6 +17,9 @@ import io.tally.testkit.ReplyCuttingProxy.Cut;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamMessageId;
 import org.redisson.client.codec.StringCodec;
@@ -26,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -171,6 +175,76 @@ class ProducerSessionsTest {
             assertThat(admin.<String, String>getMap(keys.producers(0, "ops"), StringCodec.INSTANCE).readAllMap())
                     .hasSize(2).containsEntry(session, "2 1 " + first.get(0));
         }
+    }
+
+    /** How Redis came to no longer hold where the session stood on the stream. */
+    enum SessionLoss {
+        /** Its field was deleted: swept after the hour, or by a hostile or buggy writer (NOSESSION). */
+        FORGOTTEN,
+        /** Its field moved back past entries it wrote (SEQGAP). */
+        MOVED_BACK
+    }
+
+    @ParameterizedTest
+    @EnumSource(SessionLoss.class)
+    void aSessionRedisNoLongerHoldsAfterAReplyWasLost_failsAPlainSendAsOutcomeUnknown_neverWritingItTwice(SessionLoss loss)
+            throws Exception {
+        try (TallyProducer producer = RedisTallyProducer.create(config(true).build(), ProducerMetrics.NOOP)) {
+            List<String> warm = sendAll(producer, 2);
+            String session = sessionName();
+            proxy.cutNext(APPEND, 1_000, Cut.AFTER_REPLY);
+            CompletableFuture<SendResult> plain = producer.incr("c", 1);
+            CompletableFuture<SendResult> withId = producer.send(CounterOp.incr("c", 2).withId("k-1"));
+            CompletableFuture<SendResult> plainLater = producer.incr("c", 3);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while ((proxy.cuts() == 0 || streamIds().size() < 2 + 3) && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(proxy.cuts()).as("the first attempt's reply was lost").isPositive();
+            assertThat(streamIds()).as("the first attempt wrote").hasSize(2 + 3);
+            assertThat(plain).as("its outcome is not known yet").isNotDone();
+            if (loss == SessionLoss.FORGOTTEN) {
+                admin.getMap(keys.producers(0, "ops"), StringCodec.INSTANCE).fastRemove(session);
+            } else {
+                admin.<String, String>getMap(keys.producers(0, "ops"), StringCodec.INSTANCE).put(session, "1 1 " + warm.get(0));
+            }
+            proxy.cutNext(APPEND, 0, Cut.AFTER_REPLY);
+            producer.flush();
+
+            // the plain sends may or may not be in the stream as far as the producer can know; in fact they are, once
+            for (CompletableFuture<SendResult> unknown : List.of(plain, plainLater)) {
+                assertThatThrownBy(unknown::join).cause().isInstanceOf(OutcomeUnknownException.class)
+                        .hasMessageContaining("may or may not be in").hasMessageContaining("not sent again")
+                        .hasMessageContaining(loss == SessionLoss.FORGOTTEN ? "NOSESSION" : "SEQGAP");
+            }
+            // the send with an id went again in a new session: its dedupe key named the entry written first
+            SendResult again = withId.join();
+            assertThat(again.duplicate()).isTrue();
+            List<String> ids = streamIds();
+            assertThat(ids).hasSize(2 + 3).startsWith(warm.toArray(String[]::new));
+            assertThat(again.entryId()).isEqualTo(ids.get(3));
+
+            // the stream goes on in a new session
+            SendResult after = producer.incr("c", 4).join();
+            assertThat(streamIds()).hasSize(2 + 3 + 1).last().isEqualTo(after.entryId());
+        }
+    }
+
+    @Test
+    void aSessionCounterThatCannotGiveAnExactNumber_beginsNoSession_andIsLeftAsItWas() {
+        LuaScript begin = LuaScript.resource("producer_session");
+        String counter = keys.producerSessions();
+        // past 2^53 two numbers would make one name; negative or not a number it is no session number
+        for (String held : List.of("9007199254740993", "999999999999999", "-5", "007", "1e3")) {
+            admin.<String>getBucket(counter, StringCodec.INSTANCE).set(held);
+            assertThatThrownBy(() -> begin.eval(admin, StringCodec.INSTANCE, RScript.ReturnType.VALUE, List.of(counter)))
+                    .as(held).hasMessageContaining("the session counter " + counter + " holds " + held)
+                    .hasMessageContaining("nothing was written");
+            assertThat(admin.<String>getBucket(counter, StringCodec.INSTANCE).get()).as(held).isEqualTo(held);
+        }
+        admin.<String>getBucket(counter, StringCodec.INSTANCE).set("999999999999998");
+        assertThat(begin.<String>eval(admin, StringCodec.INSTANCE, RScript.ReturnType.VALUE, List.of(counter)))
+                .startsWith("999999999999999:");
     }
 
     /** Sends n increments one pipeline at a time; returns their entry ids. */
