@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamAddArgs;
+import org.redisson.api.stream.StreamMessageId;
 import org.redisson.client.codec.StringCodec;
 
 import java.util.List;
@@ -40,9 +41,11 @@ class RecentFiringsTest {
         redis.shutdown();
     }
 
-    private String add(int partition, Map<String, String> fields) {
-        return redis.<String, String>getStream(keys.firings(partition), StringCodec.INSTANCE)
-                .add(StreamAddArgs.entries(fields)).toString();
+    /** With its own id: streams of different partitions may otherwise get the same id in one millisecond. */
+    private String add(int partition, long idMs, Map<String, String> fields) {
+        StreamMessageId id = new StreamMessageId(idMs, 0);
+        redis.<String, String>getStream(keys.firings(partition), StringCodec.INSTANCE).add(id, StreamAddArgs.entries(fields));
+        return id.toString();
     }
 
     private static Map<String, String> firing(String trigger, String cause) {
@@ -52,9 +55,9 @@ class RecentFiringsTest {
 
     @Test
     void firingsOfAllPartitions_comeParsed_newestFirst_upToTheLimit() {
-        String first = add(0, firing("t0-01ARZ3NDEKTSV4RRFFQ69G5FAV", "1-0"));
-        String second = add(1, firing("t1-01ARZ3NDEKTSV4RRFFQ69G5FAV", "2-0"));
-        String third = add(0, firing("t0-01ARZ3NDEKTSV4RRFFQ69G5FAV", "3-0"));
+        String first = add(0, 1000, firing("t0-01ARZ3NDEKTSV4RRFFQ69G5FAV", "1-0"));
+        String second = add(1, 2000, firing("t1-01ARZ3NDEKTSV4RRFFQ69G5FAV", "2-0"));
+        String third = add(0, 3000, firing("t0-01ARZ3NDEKTSV4RRFFQ69G5FAV", "3-0"));
 
         List<Firing> recent = reader.recentFirings(10);
 
@@ -70,11 +73,11 @@ class RecentFiringsTest {
 
     @Test
     void entriesThatAreNotFirings_areLeftOut_andTheReadGoesOn() {
-        String good = add(0, firing("t0-01ARZ3NDEKTSV4RRFFQ69G5FAV", "1-0"));
-        add(0, Map.of("trigger", "no-firing-id"));
-        add(1, Map.of("firing_id", "x:1", "trigger", "x", "kind", "event", "cause", "1", "fired_at", "yesterday"));
-        add(1, Map.of("firing_id", "x:2", "trigger", "x", "kind", "sometimes", "cause", "2", "fired_at", "1"));
-        String alsoGood = add(1, firing("t1-01ARZ3NDEKTSV4RRFFQ69G5FAV", "5-0"));
+        String good = add(0, 1000, firing("t0-01ARZ3NDEKTSV4RRFFQ69G5FAV", "1-0"));
+        add(0, 2000, Map.of("trigger", "no-firing-id"));
+        add(1, 3000, Map.of("firing_id", "x:1", "trigger", "x", "kind", "event", "cause", "1", "fired_at", "yesterday"));
+        add(1, 4000, Map.of("firing_id", "x:2", "trigger", "x", "kind", "sometimes", "cause", "2", "fired_at", "1"));
+        String alsoGood = add(1, 5000, firing("t1-01ARZ3NDEKTSV4RRFFQ69G5FAV", "5-0"));
 
         assertThat(reader.recentFirings(10)).extracting(Firing::entryId).containsExactly(alsoGood, good);
     }
