@@ -38,17 +38,7 @@ public final class Cli {
     /** A command line for {@code root} and {@code subcommands} whose commands see {@code env}. */
     public static CommandLine commandLine(Object root, List<Class<?>> subcommands, Map<String, String> env,
                                           PrintWriter out, PrintWriter err) {
-        CommandLine.IFactory defaults = CommandLine.defaultFactory();
-        CommandLine.IFactory factory = new CommandLine.IFactory() {
-            @Override
-            public <K> K create(Class<K> cls) throws Exception {
-                K instance = defaults.create(cls);
-                if (instance instanceof EnvAware aware) {
-                    aware.env(env);
-                }
-                return instance;
-            }
-        };
+        CommandLine.IFactory factory = envFactory(env);
         CommandLine cmd = root instanceof Class<?> c ? new CommandLine(c, factory) : new CommandLine(root, factory);
         if (root instanceof EnvAware aware) {
             aware.env(env);
@@ -61,21 +51,39 @@ public final class Cli {
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setParameterExceptionHandler(Cli::badArguments);
-        cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            String name = commandLine.getCommandSpec().qualifiedName();
-            if (e instanceof ConfigException || e instanceof InvalidEntryException) {
-                commandLine.getErr().println(name + ": " + e.getMessage());
-                return USAGE;
-            }
-            ConfigOptions options = configOptions(commandLine);
-            // A runtime failure may quote what Redis holds or replied: escaped like any value from Redis.
-            commandLine.getErr().println(name + ": " + TerminalText.safe(describe(e, configOf(options)), 1000));
-            if (options != null && options.verbose) {
-                e.printStackTrace(commandLine.getErr());
-            }
-            return FAILURE;
-        });
+        cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> failed(e, commandLine));
         return cmd;
+    }
+
+    /** Creates commands as picocli does and hands each that wants it the environment. */
+    private static CommandLine.IFactory envFactory(Map<String, String> env) {
+        CommandLine.IFactory defaults = CommandLine.defaultFactory();
+        return new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> cls) throws Exception {
+                K instance = defaults.create(cls);
+                if (instance instanceof EnvAware aware) {
+                    aware.env(env);
+                }
+                return instance;
+            }
+        };
+    }
+
+    /** A command's failure as one line on stderr (the stack trace too with --verbose); its exit code. */
+    private static int failed(Exception e, CommandLine commandLine) {
+        String name = commandLine.getCommandSpec().qualifiedName();
+        if (e instanceof ConfigException || e instanceof InvalidEntryException) {
+            commandLine.getErr().println(name + ": " + e.getMessage());
+            return USAGE;
+        }
+        ConfigOptions options = configOptions(commandLine);
+        // A runtime failure may quote what Redis holds or replied: escaped like any value from Redis.
+        commandLine.getErr().println(name + ": " + TerminalText.safe(describe(e, configOf(options)), 1000));
+        if (options != null && options.verbose) {
+            e.printStackTrace(commandLine.getErr());
+        }
+        return FAILURE;
     }
 
     /**

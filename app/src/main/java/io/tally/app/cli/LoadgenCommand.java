@@ -85,31 +85,12 @@ public final class LoadgenCommand implements Callable<Integer> {
         out.printf("loadgen: %d entries/s for %s s over %d counters (prefix %s), %d%% events%n", rate,
                 fmt(duration), counters, names, eventPercent);
         out.flush();
-        long sent = 0;
         long start = System.nanoTime();
-        long end = start + (long) (duration * 1e9);
-        long nextReport = start + TimeUnit.SECONDS.toNanos(1);
-        Semaphore window = new Semaphore(MAX_IN_FLIGHT);
         AtomicInteger signalled = new AtomicInteger();
         ShutdownSignals.Interception signals = ShutdownSignals.intercept(code -> signalled.compareAndSet(0, code));
+        long sent;
         try (Session s = Session.awaiting(options.config(), Access.WRITE, spec); TallyProducer producer = s.producer()) {
-            while (signalled.get() == 0) {
-                long now = System.nanoTime();
-                if (now >= end) {
-                    break;
-                }
-                long due = (long) ((now - start) / 1e9 * rate);
-                while (sent < due && signalled.get() == 0) {
-                    window.acquire();
-                    send(producer, names, sent++).whenComplete((r, e) -> window.release());
-                }
-                if (now >= nextReport) {
-                    progress(out, tty, now - start, sent);
-                    nextReport += TimeUnit.SECONDS.toNanos(1);
-                }
-                TimeUnit.MILLISECONDS.sleep(1);
-            }
-            producer.flush();
+            sent = sendUntilStopped(producer, names, start, signalled, out, tty);
         } finally {
             signals.close();
         }
@@ -128,6 +109,33 @@ public final class LoadgenCommand implements Callable<Integer> {
             return signalled.get();
         }
         return errors.get() == 0 ? 0 : Cli.FAILURE;
+    }
+
+    /** Sends at {@code --rate} until {@code --duration} is over or a signal came, then flushes; returns the sends. */
+    private long sendUntilStopped(TallyProducer producer, String names, long start, AtomicInteger signalled,
+                                  PrintWriter out, boolean tty) throws InterruptedException {
+        long sent = 0;
+        long end = start + (long) (duration * 1e9);
+        long nextReport = start + TimeUnit.SECONDS.toNanos(1);
+        Semaphore window = new Semaphore(MAX_IN_FLIGHT);
+        while (signalled.get() == 0) {
+            long now = System.nanoTime();
+            if (now >= end) {
+                break;
+            }
+            long due = (long) ((now - start) / 1e9 * rate);
+            while (sent < due && signalled.get() == 0) {
+                window.acquire();
+                send(producer, names, sent++).whenComplete((r, e) -> window.release());
+            }
+            if (now >= nextReport) {
+                progress(out, tty, now - start, sent);
+                nextReport += TimeUnit.SECONDS.toNanos(1);
+            }
+            TimeUnit.MILLISECONDS.sleep(1);
+        }
+        producer.flush();
+        return sent;
     }
 
     private CompletableFuture<SendResult> send(TallyProducer producer, String names, long i) {

@@ -5,8 +5,8 @@ import io.tally.app.cli.EvictionCheck.Access;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tally.common.config.ConfigException;
+import io.tally.common.trigger.Firing;
 import io.tally.producer.read.CounterValue;
-import io.tally.producer.read.Firing;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,7 +19,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
@@ -119,11 +118,9 @@ public final class ReadCommands {
 
     @Command(name = "firings", description = {"Shows the most recent trigger firings, newest first, as a table "
             + "(or JSON lines with --json).", "Columns: FIRED-AT (Redis time), PARTITION, TRIGGER, KIND, CAUSE (the "
-            + "entry id, or the due time of a time trigger), PARAMS (the trigger's params), OTHER (further fields)."})
+            + "entry id, or the due time of a time trigger), PARAMS (the trigger's params), OTHER (missed=N: the "
+            + "earlier due times a time firing stands for)."})
     public static final class Firings implements Callable<Integer> {
-        /** Fields that have a column of their own ({@code firing_id} is {@code trigger:cause}). */
-        private static final Set<String> COLUMNS = Set.of("firing_id", "trigger", "kind", "cause", "fired_at");
-
         @Mixin
         ConfigOptions options;
         @Spec
@@ -159,44 +156,27 @@ public final class ReadCommands {
             }
             Table table = new Table("FIRED-AT", "PARTITION", "TRIGGER", "KIND", "CAUSE", "PARAMS", "OTHER");
             for (Firing f : firings) {
-                Map<String, String> fields = f.fields();
-                table.row(firedAt(fields.get("fired_at")), Integer.toString(f.partition()), cell(fields.get("trigger")),
-                        cell(fields.get("kind")), cell(fields.get("cause")), pairs(fields, true), pairs(fields, false));
+                table.row(Instant.ofEpochMilli(f.firedAt()).toString(), Integer.toString(f.partition()),
+                        output.safe(f.triggerId()), f.kind().wire(), output.safe(f.cause()), params(f.params()),
+                        f.missed() == -1 ? "-" : Firing.MISSED + "=" + f.missed());
             }
             table.print(out);
         }
 
-        private String cell(String value) {
-            return value == null ? "-" : output.safe(value);
-        }
-
-        /** {@code fired_at} (epoch ms, Redis time) as an ISO-8601 instant; as it is when it is not a number. */
-        private String firedAt(String value) {
-            if (value != null && value.matches("\\d{1,15}")) {
-                return Instant.ofEpochMilli(Long.parseLong(value)).toString();
-            }
-            return cell(value);
-        }
-
-        /** The params ({@code p.<name>}, shown as {@code name=value}) or the other fields, sorted by name. */
-        private String pairs(Map<String, String> fields, boolean params) {
+        /** The params as {@code name=value}, sorted by name. */
+        private String params(Map<String, String> params) {
             StringBuilder sb = new StringBuilder();
-            new TreeMap<>(fields).forEach((k, v) -> {
-                boolean param = k.startsWith("p.");
-                if (param == params && !COLUMNS.contains(k)) {
-                    sb.append(sb.length() > 0 ? " " : "").append(output.safe(param ? k.substring(2) : k)).append('=')
-                            .append(output.safe(v));
-                }
-            });
+            new TreeMap<>(params).forEach((k, v) ->
+                    sb.append(sb.length() > 0 ? " " : "").append(output.safe(k)).append('=').append(output.safe(v)));
             return sb.length() == 0 ? "-" : sb.toString();
         }
 
         private static String json(Firing f) {
             ObjectNode n = JSON.createObjectNode();
             n.put("partition", f.partition());
-            n.put("id", f.id());
+            n.put("id", f.entryId());
             ObjectNode fields = n.putObject("fields");
-            new TreeMap<>(f.fields()).forEach(fields::put);
+            new TreeMap<>(f.toFields()).forEach(fields::put);
             return n.toString();
         }
     }

@@ -61,11 +61,7 @@ public final class Demo implements AutoCloseable {
         awaitAssignment(first, second);
 
         String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
-        TallyConfig apiConfig = config.toBuilder().set(TallyConfig.API_TOKENS, token)
-                .set(TallyConfig.API_HOST, "127.0.0.1").set(TallyConfig.API_PORT, apiPort).build();
-        ApiServer api = new ApiServer(client, apiConfig, ApiTokens.from(apiConfig), ProducerMetrics.NOOP,
-                ServiceMetrics.newRegistry(apiConfig.namespace()));
-        resources.push(api);
+        ApiServer api = startApi(client, config, token, apiPort);
         String apiBase = "http://127.0.0.1:" + api.port();
         out.printf("  api         %s%n%n", apiBase);
 
@@ -89,6 +85,16 @@ public final class Demo implements AutoCloseable {
             Thread.currentThread().join();
         }
         return ok;
+    }
+
+    /** The HTTP service on loopback, accepting {@code token}. */
+    private ApiServer startApi(RedissonClient client, TallyConfig config, String token, int apiPort) {
+        TallyConfig apiConfig = config.toBuilder().set(TallyConfig.API_TOKENS, token)
+                .set(TallyConfig.API_HOST, "127.0.0.1").set(TallyConfig.API_PORT, apiPort).build();
+        ApiServer api = new ApiServer(client, apiConfig, ApiTokens.from(apiConfig), ProducerMetrics.NOOP,
+                ServiceMetrics.newRegistry(apiConfig.namespace()));
+        resources.push(api);
+        return api;
     }
 
     private Processor start(RedissonClient client, TallyConfig config, String id) {

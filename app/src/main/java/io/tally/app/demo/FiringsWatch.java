@@ -1,7 +1,7 @@
 package io.tally.app.demo;
 
 import io.tally.app.cli.TerminalText;
-import io.tally.producer.read.Firing;
+import io.tally.common.trigger.Firing;
 import io.tally.producer.read.TallyReader;
 
 import java.io.PrintWriter;
@@ -50,15 +50,14 @@ final class FiringsWatch {
         List<Firing> recent = reader.recentFirings(1000);
         int ofId = 0;
         for (int i = recent.size() - 1; i >= 0; i--) {   // oldest first
-            Map<String, String> f = recent.get(i).fields();
-            String trigger = f.get("trigger");
-            if (id.equals(trigger)) {
+            Firing f = recent.get(i);
+            if (id.equals(f.triggerId())) {
                 ofId++;
             }
-            if (labels.containsKey(trigger) && printed.add(f.get("firing_id"))) {
-                out.printf("  fired: %s trigger %s (%s) cause %s%s%n", TerminalText.safe(f.get("kind")), trigger,
-                        labels.get(trigger), TerminalText.safe(f.get("cause")),
-                        f.containsKey("missed") ? ", missed " + TerminalText.safe(f.get("missed")) : "");
+            if (labels.containsKey(f.triggerId()) && printed.add(f.firingId())) {
+                out.printf("  fired: %s trigger %s (%s) cause %s%s%n", f.kind().wire(), f.triggerId(),
+                        labels.get(f.triggerId()), TerminalText.safe(f.cause()),
+                        f.missed() == -1 ? "" : ", missed " + f.missed());
                 out.flush();
             }
         }

@@ -30,6 +30,7 @@ final class TriggerScenario implements DemoScenario {
                 + TIME_AHEAD.toSeconds() + " s";
     }
 
+    // Whole on purpose: the demo's script, read top to bottom as the story it prints.
     @Override
     public boolean play(DemoContext ctx) throws Exception {
         FiringsWatch watch = new FiringsWatch(ctx.reader(), ctx.out());

@@ -74,6 +74,12 @@ public final class ProcessorMain {
             }
             return Cli.FAILURE;
         }
+        awaitTermOrInt();
+        processor.close();
+        return 0;
+    }
+
+    private static void awaitTermOrInt() {
         CountDownLatch stopRequested = new CountDownLatch(1);
         ShutdownSignals.onTermOrInt(stopRequested::countDown);
         try {
@@ -81,8 +87,6 @@ public final class ProcessorMain {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        processor.close();
-        return 0;
     }
 
     static String usage() {

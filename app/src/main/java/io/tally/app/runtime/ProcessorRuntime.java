@@ -1,6 +1,7 @@
 package io.tally.app.runtime;
 
 import io.tally.app.metrics.JvmMeters;
+import io.tally.app.metrics.PartitionLagCollector;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -9,14 +10,13 @@ import io.tally.common.TallyVersion;
 import io.tally.common.config.ConfigException;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
-import io.tally.common.internal.metrics.PartitionLagCollector;
 import io.tally.common.internal.redis.RedisClientFactory;
-import io.tally.common.internal.status.PartitionStatusReader;
 import io.tally.processor.PartitionHalt;
 import io.tally.processor.Processor;
 import io.tally.processor.internal.RedisProcessor;
 import io.tally.app.runtime.MetricsHttpServer;
 import io.tally.processor.metrics.MicrometerProcessorMetrics;
+import io.tally.producer.internal.admin.PartitionStatusReader;
 import org.redisson.api.RedissonClient;
 
 import java.io.UncheckedIOException;

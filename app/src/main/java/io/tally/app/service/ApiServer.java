@@ -77,14 +77,26 @@ public final class ApiServer implements AutoCloseable {
         this.requestMetrics = new HttpRequestMetrics(registry, config.namespace(), this::route);
         ObjectMapper json = strictJson();
         Problems problems = new Problems(json);
-        JettyProblems jettyProblems = new JettyProblems(json);
-        List<Routes> routes = new ArrayList<>();
-        routes.add(problems);
-        routes.add(new RequestIds());
-        routes.add(new StrictPaths());
-        routes.add(new Auth(tokens));
+        List<Routes> routes = new ArrayList<>(List.of(problems, new RequestIds(), new StrictPaths(), new Auth(tokens)));
         routes.addAll(resources(config, json, problems, registry, tokens.insecure()));
-        this.app = Javalin.create(cfg -> {
+        this.app = javalin(config, json, routes);
+        String host = listenHost(config, tokens);
+        try {
+            app.start(host, config.get(TallyConfig.API_PORT));
+        } catch (RuntimeException e) {
+            registry.remove(openWaits);
+            requestMetrics.close();
+            waits.close();
+            producer.close();
+            throw e;
+        }
+        announce(host, config, tokens);
+    }
+
+    /** The Javalin instance of {@code routes}, not yet started. */
+    private Javalin javalin(TallyConfig config, ObjectMapper json, List<Routes> routes) {
+        JettyProblems jettyProblems = new JettyProblems(json);
+        return Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.startupWatcherEnabled = false;
             cfg.jsonMapper(new JavalinJackson(json, false));
@@ -104,16 +116,10 @@ public final class ApiServer implements AutoCloseable {
             });
             routes.forEach(r -> r.register(cfg.routes));
         });
-        String host = listenHost(config, tokens);
-        try {
-            app.start(host, config.get(TallyConfig.API_PORT));
-        } catch (RuntimeException e) {
-            registry.remove(openWaits);
-            requestMetrics.close();
-            waits.close();
-            producer.close();
-            throw e;
-        }
+    }
+
+    /** Logs where the service listens, and warns loudly when it accepts every request. */
+    private void announce(String host, TallyConfig config, ApiTokens tokens) {
         log.info("tally service listening on http://{}:{} (namespace '{}', {} partitions, {})",
                 host, app.port(), config.namespace(), reader.partitions(),
                 tokens.insecure() ? "INSECURE: no token required" : tokens.count() + " API token(s)");

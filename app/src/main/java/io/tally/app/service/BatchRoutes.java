@@ -54,6 +54,7 @@ final class BatchRoutes implements Routes {
         routes.post("/v1/batch", this::batch);
     }
 
+    // Whole on purpose: every exit (too large, unreadable, done) must drain the same in-flight queue and summary.
     private void batch(Context ctx) {
         long declared = ctx.req().getContentLengthLong();
         if (declared > maxBatchBytes) {

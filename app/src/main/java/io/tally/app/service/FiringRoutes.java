@@ -23,8 +23,8 @@ final class FiringRoutes implements Routes {
             List<Map<String, Object>> firings = reader.recentFirings(limit).stream().map(f -> {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("partition", f.partition());
-                m.put("id", f.id());
-                m.put("fields", new TreeMap<>(f.fields())); // sorted: a stable order for clients and diffs
+                m.put("id", f.entryId());
+                m.put("fields", new TreeMap<>(f.toFields())); // sorted: a stable order for clients and diffs
                 return m;
             }).toList();
             ctx.json(Map.of("firings", firings));

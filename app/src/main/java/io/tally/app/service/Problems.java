@@ -85,6 +85,7 @@ final class Problems implements Routes {
      * specific answers (a backlog, an outcome unknown) come before the general ones (Redis
      * unavailable, then a 500).
      */
+    // Whole on purpose: one ordered list of exception -> answer, where the order is the rule.
     static ApiProblem of(Throwable e) {
         while (e instanceof CompletionException && e.getCause() != null) {
             e = e.getCause();

@@ -5,7 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One entry of a partition's {@code firings} stream.
+ * One entry of a partition's {@code firings} stream, as read by {@code TallyReader.recentFirings} and
+ * handed to a {@code FiringHandler}. {@link #toFields()} gives the entry's fields back as Redis holds them.
  *
  * @param partition the partition whose stream holds it
  * @param entryId   the stream entry id
@@ -52,6 +53,26 @@ public record Firing(int partition, String entryId, String firingId, String trig
             throw new IllegalArgumentException("firing " + entryId + " on partition " + partition
                     + " has a malformed number: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The entry's fields as a processor writes them: {@code firing_id}, {@code trigger}, {@code kind},
+     * {@code cause}, {@code fired_at}, {@code missed} (only when not -1) and {@code p.<name>} per param.
+     *
+     * @return the fields, in that order
+     */
+    public Map<String, String> toFields() {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put(FIRING_ID, firingId);
+        fields.put(TRIGGER, triggerId);
+        fields.put(KIND, kind.wire());
+        fields.put(CAUSE, cause);
+        fields.put(FIRED_AT, Long.toString(firedAt));
+        if (missed != -1) {
+            fields.put(MISSED, Long.toString(missed));
+        }
+        params.forEach((k, v) -> fields.put(PARAM_PREFIX + k, v));
+        return fields;
     }
 
     private static String require(Map<String, String> fields, String name) {

@@ -1,10 +1,7 @@
 package io.tally.common.trigger;
 
 import io.tally.common.internal.trigger.TriggerJson;
-import io.tally.common.model.InvalidEntryException;
-import io.tally.common.internal.wire.WireFormat;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -335,98 +332,64 @@ public final class TriggerDefinition {
                 throw new InvalidTriggerException("kind", "missing (expected event, threshold or time)");
             }
             switch (kind) {
-                case EVENT -> {
-                    name("eventType", eventType);
-                    entries("match", match);
-                    notFor("counter", counter);
-                    notFor("op", op);
-                    notFor("value", value);
-                    notFor("at", at);
-                    notFor("every", every);
-                }
-                case THRESHOLD -> {
-                    name("counter", counter);
-                    required("op", op, "(expected >= or <=)");
-                    required("value", value, "(an integer within ±2^53)");
-                    if (value < -MAX_THRESHOLD || value > MAX_THRESHOLD) {
-                        throw new InvalidTriggerException("value", value + " is outside ±2^53 (" + MAX_THRESHOLD + ")");
-                    }
-                    notFor("eventType", eventType);
-                    notFor("match", matchSet ? match : null);
-                    notFor("at", at);
-                    notFor("every", every);
-                }
-                case TIME -> {
-                    required("at", at, "(epoch ms or ISO-8601 time)");
-                    if (at < 0) {
-                        throw new InvalidTriggerException("at", at + " is before 1970");
-                    }
-                    if (every != null && every < MIN_EVERY_MS) {
-                        throw new InvalidTriggerException("every", every + " ms is below the minimum of "
-                                + MIN_EVERY_MS + " ms");
-                    }
-                    TriggerMode implied = every == null ? TriggerMode.ONCE : TriggerMode.EVERY;
-                    if (mode != null && mode != implied) {
-                        throw new InvalidTriggerException("mode", "'" + mode.wire() + "' does not fit a time trigger "
-                                + (every == null ? "without 'every' (mode is once)" : "with 'every' (mode is every)"));
-                    }
-                    mode = implied;
-                    notFor("eventType", eventType);
-                    notFor("match", matchSet ? match : null);
-                    notFor("counter", counter);
-                    notFor("op", op);
-                    notFor("value", value);
-                }
+                case EVENT -> checkEvent();
+                case THRESHOLD -> checkThreshold();
+                case TIME -> mode = checkTime();
             }
-            entries("params", params);
+            TriggerFields.entries("params", params);
             return new TriggerDefinition(this, mode == null ? TriggerMode.ONCE : mode);
+        }
+
+        private void checkEvent() {
+            TriggerFields.name("eventType", eventType);
+            TriggerFields.entries("match", match);
+            notFor("counter", counter);
+            notFor("op", op);
+            notFor("value", value);
+            notFor("at", at);
+            notFor("every", every);
+        }
+
+        private void checkThreshold() {
+            TriggerFields.name("counter", counter);
+            TriggerFields.required("op", op, "(expected >= or <=)");
+            TriggerFields.required("value", value, "(an integer within ±2^53)");
+            if (value < -MAX_THRESHOLD || value > MAX_THRESHOLD) {
+                throw new InvalidTriggerException("value", value + " is outside ±2^53 (" + MAX_THRESHOLD + ")");
+            }
+            notFor("eventType", eventType);
+            notFor("match", matchSet ? match : null);
+            notFor("at", at);
+            notFor("every", every);
+        }
+
+        /** Checks a time trigger; its mode follows from {@code every}, so a given one must agree. */
+        private TriggerMode checkTime() {
+            TriggerFields.required("at", at, "(epoch ms or ISO-8601 time)");
+            if (at < 0) {
+                throw new InvalidTriggerException("at", at + " is before 1970");
+            }
+            if (every != null && every < MIN_EVERY_MS) {
+                throw new InvalidTriggerException("every", every + " ms is below the minimum of "
+                        + MIN_EVERY_MS + " ms");
+            }
+            TriggerMode implied = every == null ? TriggerMode.ONCE : TriggerMode.EVERY;
+            if (mode != null && mode != implied) {
+                throw new InvalidTriggerException("mode", "'" + mode.wire() + "' does not fit a time trigger "
+                        + (every == null ? "without 'every' (mode is once)" : "with 'every' (mode is every)"));
+            }
+            notFor("eventType", eventType);
+            notFor("match", matchSet ? match : null);
+            notFor("counter", counter);
+            notFor("op", op);
+            notFor("value", value);
+            return implied;
         }
 
         private void notFor(String field, Object v) {
             if (v != null) {
                 throw new InvalidTriggerException(field, "does not apply to " + kind.wire() + " triggers");
             }
-        }
-
-        private static void required(String field, Object v, String hint) {
-            if (v == null) {
-                throw new InvalidTriggerException(field, "missing " + hint);
-            }
-        }
-
-        private static void name(String field, String v) {
-            try {
-                WireFormat.checkName(field, v);
-            } catch (InvalidEntryException e) {
-                throw new InvalidTriggerException(field, e.getMessage());
-            }
-        }
-
-        private static void entries(String field, Map<String, String> m) {
-            if (m.size() > MAX_ENTRIES) {
-                throw new InvalidTriggerException(field, m.size() + " entries, at most " + MAX_ENTRIES + " allowed");
-            }
-            long bytes = 0;
-            for (Map.Entry<String, String> e : m.entrySet()) {
-                name(field + " name", e.getKey());
-                String f = field + "." + e.getKey();
-                if (e.getValue() == null) {
-                    throw new InvalidTriggerException(f, "missing value (values are strings)");
-                }
-                if (e.getValue().length() > MAX_VALUE_CHARS) {
-                    throw new InvalidTriggerException(f, "value of " + e.getValue().length() + " chars, at most "
-                            + MAX_VALUE_CHARS + " allowed");
-                }
-                bytes += utf8Length(e.getKey()) + utf8Length(e.getValue());
-            }
-            if (field.equals("params") && bytes > MAX_PARAMS_BYTES) {
-                throw new InvalidTriggerException(field, bytes + " bytes of names and values, at most "
-                        + MAX_PARAMS_BYTES + " allowed (every firing copies them)");
-            }
-        }
-
-        private static long utf8Length(String s) {
-            return s.getBytes(StandardCharsets.UTF_8).length;
         }
     }
 }

@@ -262,16 +262,25 @@ class ApiServerTest {
     }
 
     @Test
-    void firings_newestFirstOverPartitions() throws Exception {
+    void firings_newestFirstOverPartitions_withEveryField_andEntriesThatAreNotFiringsLeftOut() throws Exception {
         for (int p = 0; p < 4; p++) {
             redis.<String, String>getStream(keys.firings(p), StringCodec.INSTANCE)
-                    .add(StreamAddArgs.entries(Map.of("trigger", "t" + p, "kind", "event")));
+                    .add(StreamAddArgs.entries(Map.of("firing_id", "t" + p + ":1-0", "trigger", "t" + p, "kind", "event",
+                            "cause", "1-0", "fired_at", "1893456000000", "p.who", "ops")));
             Thread.sleep(3); // streams of different partitions may share an id within one millisecond
         }
         String body = get("/v1/firings?limit=3").body();
         assertThat(body).contains("\"trigger\":\"t3\"").contains("\"trigger\":\"t2\"").contains("\"trigger\":\"t1\"")
                 .doesNotContain("\"trigger\":\"t0\"");
         assertThat(body.indexOf("t3")).isLessThan(body.indexOf("t1"));
+        assertThat(body).contains("\"fields\":{\"cause\":\"1-0\",\"fired_at\":\"1893456000000\",\"firing_id\":\"t3:1-0\","
+                + "\"kind\":\"event\",\"p.who\":\"ops\",\"trigger\":\"t3\"}");
+
+        redis.<String, String>getStream(keys.firings(0), StringCodec.INSTANCE)
+                .add(StreamAddArgs.entries(Map.of("trigger", "not-a-firing", "kind", "event")));
+        HttpResponse<String> withBroken = get("/v1/firings?limit=10");
+        assertThat(withBroken.statusCode()).isEqualTo(200);
+        assertThat(withBroken.body()).doesNotContain("not-a-firing").contains("\"trigger\":\"t0\"");
         assertProblem(get("/v1/firings?limit=abc"), 400, "\"field\":\"limit\"");
     }
 

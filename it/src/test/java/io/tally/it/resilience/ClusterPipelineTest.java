@@ -145,7 +145,7 @@ class ClusterPipelineTest {
             all.add(p);
         }
         // the status reader pipelines partition_status.lua over every partition (lag metrics, `tally status`)
-        assertThat(new io.tally.common.internal.status.PartitionStatusReader(admin, keys, P).read()).hasSize(P);
+        assertThat(new io.tally.producer.internal.admin.PartitionStatusReader(admin, keys, P).read().partitions()).hasSize(P);
         Housekeeping housekeeping = new Housekeeping(admin, keys, me, 0, 0, Retention.FOREVER, ProcessorListener.NOOP);
         housekeeping.load();
         Set<Integer> lost = new HashSet<>();

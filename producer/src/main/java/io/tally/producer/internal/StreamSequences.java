@@ -51,17 +51,7 @@ final class StreamSequences {
         }
         ProducerSession session = s.session;
         long first = kept > 0 ? sends.get(0).seq : s.next;
-        for (int i = 0; i < kept; i++) {
-            PendingSend send = sends.get(i);
-            if (send.session != session || send.seq != first + i) {
-                throw new IllegalStateException("a retried send of " + group.streamName() + " holds sequence "
-                        + send.session + "/" + send.seq + ", expected " + session + "/" + (first + i));
-            }
-        }
-        if (kept > 0 && first + kept != s.next) {
-            throw new IllegalStateException("the retried sends of " + group.streamName() + " end at sequence "
-                    + (first + kept - 1) + " but the stream numbered up to " + (s.next - 1));
-        }
+        checkKeptRun(group, kept, session, first, s.next);
         long seq = first + kept;
         for (int i = kept; i < sends.size(); i++) {
             PendingSend send = sends.get(i);
@@ -74,6 +64,24 @@ final class StreamSequences {
         s.next = seq;
         group.numbered(session, first);
         return true;
+    }
+
+    /**
+     * The sends that kept their numbers must be one unbroken run of the stream's session, ending where the
+     * stream's numbering stands; anything else is a bug that would write an entry under a wrong number.
+     */
+    private static void checkKeptRun(StreamGroup group, int kept, ProducerSession session, long first, long next) {
+        for (int i = 0; i < kept; i++) {
+            PendingSend send = group.sends.get(i);
+            if (send.session != session || send.seq != first + i) {
+                throw new IllegalStateException("a retried send of " + group.streamName() + " holds sequence "
+                        + send.session + "/" + send.seq + ", expected " + session + "/" + (first + i));
+            }
+        }
+        if (kept > 0 && first + kept != next) {
+            throw new IllegalStateException("the retried sends of " + group.streamName() + " end at sequence "
+                    + (first + kept - 1) + " but the stream numbered up to " + (next - 1));
+        }
     }
 
     /**

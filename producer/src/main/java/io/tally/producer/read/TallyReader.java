@@ -1,5 +1,7 @@
 package io.tally.producer.read;
 
+import io.tally.common.trigger.Firing;
+
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -105,9 +107,12 @@ public interface TallyReader {
 
     /**
      * The most recent firings over all partitions, newest first (merged by entry id, which is Redis time).
+     * An entry of a {@code firings} stream that is not a firing (a field missing or malformed: only something
+     * other than a processor writes one) is left out, and each call that meets any logs one warning with
+     * their number; so fewer than {@code limit} may be returned though more firings exist.
      *
      * @param limit most firings returned
-     * @return the raw firing entries, at most {@code limit}
+     * @return the firings, at most {@code limit}
      */
     List<Firing> recentFirings(int limit);
 

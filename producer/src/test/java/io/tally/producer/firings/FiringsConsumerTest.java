@@ -147,4 +147,32 @@ class FiringsConsumerTest {
             redis.shutdown();
         }
     }
+
+    @Test
+    void entryThatIsNotAFiring_neverReachesTheHandler_countsAsAFailure_andDeadLettersWithWhy(TestRedis testRedis) {
+        TallyConfig config = testRedis.config(1).build();
+        RedissonClient redis = testRedis.client();
+        Keys keys = new Keys(config.namespace());
+        Namespace.create(redis, config);
+        RStream<String, String> firings = redis.getStream(keys.firings(0), StringCodec.INSTANCE);
+        firings.add(StreamAddArgs.entries(Map.of("firing_id", "x:1", "trigger", "x", "kind", "event", "cause", "1",
+                "fired_at", "yesterday")));
+        addFiring(redis, keys, 0, "t0-01ARZ3NDEKTSV4RRFFQ69G5FAV", "8-0");
+        List<Firing> seen = new CopyOnWriteArrayList<>();
+        try (FiringsConsumer c = RedisFiringsConsumer.builder(redis, config, "webhook", seen::add)
+                .maxDeliveries(2).claimIdle(Duration.ofMillis(100)).start()) {
+            RStream<String, String> dlq = redis.getStream(keys.firingsDlq(0), StringCodec.INSTANCE);
+            await().atMost(Duration.ofSeconds(10)).until(() -> c.deadLettered() == 1 && c.handled() == 1);
+            assertThat(seen).extracting(Firing::firingId).containsExactly("t0-01ARZ3NDEKTSV4RRFFQ69G5FAV:8-0");
+            assertThat(c.failures()).as("one per delivery").isEqualTo(2);
+            Map<String, String> dead = dlq.range(StreamRangeArgs.startId(StreamMessageId.MIN).endId(StreamMessageId.MAX))
+                    .values().iterator().next();
+            assertThat(dead).containsEntry("f.fired_at", "yesterday").containsEntry("deliveries", "2");
+            assertThat(dead.get("error")).startsWith(c.consumerName() + ": not a firing: ")
+                    .contains("malformed number");
+            assertThat(pending(redis, keys, 0, "webhook")).isZero();
+        } finally {
+            redis.shutdown();
+        }
+    }
 }

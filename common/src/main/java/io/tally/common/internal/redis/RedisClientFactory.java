@@ -88,8 +88,15 @@ public final class RedisClientFactory {
         rc.setThreads(4);
         rc.setTcpKeepAlive(true);
         int timeout = config.get(TallyConfig.REDIS_TIMEOUT_MS);
-        RedisMode mode = config.get(TallyConfig.REDIS_MODE);
-        BaseConfig<?> base = switch (mode) {
+        servers(rc, seeds, config).setTimeout(timeout).setConnectTimeout(Math.min(timeout, 10_000))
+                .setRetryAttempts(2).setPingConnectionInterval(5000);
+        credentialsAndTrust(rc, seeds, config);
+        return rc;
+    }
+
+    /** The servers of {@code redis-mode}: one, a cluster's seeds, or the sentinels of a master. */
+    private static BaseConfig<?> servers(Config rc, List<RedisAddress> seeds, TallyConfig config) {
+        return switch (config.get(TallyConfig.REDIS_MODE)) {
             case STANDALONE -> {
                 if (seeds.size() != 1) {
                     throw new ConfigException("Invalid value for --redis-url: standalone mode takes one URL, got "
@@ -109,10 +116,13 @@ public final class RedisClientFactory {
                     .setCheckSentinelsList(false)
                     .setSubscriptionConnectionMinimumIdleSize(0);
         };
-        base.setTimeout(timeout).setConnectTimeout(Math.min(timeout, 10_000))
-                .setRetryAttempts(2).setPingConnectionInterval(5000);
-        // Credentials and TLS trust are set on Config, where Redisson 4 reads them: its per-server setters
-        // are deprecated and log a warning on every client built.
+    }
+
+    /**
+     * User, password and TLS trust, set on Config, where Redisson 4 reads them: its per-server setters are
+     * deprecated and log a warning on every client built.
+     */
+    private static void credentialsAndTrust(Config rc, List<RedisAddress> seeds, TallyConfig config) {
         String user = seeds.get(0).user();
         if (user != null) {
             rc.setUsername(user);
@@ -125,7 +135,6 @@ public final class RedisClientFactory {
         if (!caFile.isEmpty()) {
             rc.setSslTrustManagerFactory(trustManagerFor(Path.of(caFile)));
         }
-        return rc;
     }
 
     /** Parses a comma-separated list of redis:// or rediss:// URLs. A password in a URL is refused. */

@@ -69,6 +69,7 @@ public final class RedisFailures {
         return Optional.empty();
     }
 
+    // Whole on purpose: one table of failure type -> the line an operator reads, most specific first.
     private static Optional<String> byType(Throwable t, Context at) {
         if (t instanceof RedisWrongPasswordException) {
             return Optional.of(wrongPassword(at));

@@ -1,5 +1,5 @@
 /**
- * Partition status as read from Redis, for metrics and tally status.
+ * Stream id health shared by the processor and {@code tally repair}: how far ahead of Redis time an id may lie.
  *
  * <p>Internal: free to change in any version (see {@link io.tally.common.internal}).
  */

@@ -1,13 +1,10 @@
 package io.tally.producer.internal.admin;
 
 import io.tally.common.internal.keys.Keys;
-import io.tally.common.internal.status.PartitionStatusReader;
-import io.tally.producer.status.HaltStatus;
 import io.tally.producer.status.MemberStatus;
 import io.tally.producer.status.NamespaceStatus;
 import io.tally.producer.status.PartitionStatus;
 import io.tally.producer.status.StatusReader;
-import io.tally.producer.status.TopicStatus;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 import org.redisson.client.protocol.ScoredEntry;
@@ -38,14 +35,9 @@ public final class RedisStatusReader implements StatusReader {
 
     @Override
     public NamespaceStatus read() {
-        List<PartitionStatus> out = new ArrayList<>();
-        long now = 0;
-        for (io.tally.common.internal.status.PartitionStatus p : partitions.read()) {
-            now = Math.max(now, p.redisTimeMs());
-            out.add(new PartitionStatus(p.partition(), p.owner().orElse(""), topic(p, "ops"), topic(p, "events"),
-                    p.dlqLength(), p.halt().map(RedisStatusReader::halt)));
-        }
-        return new NamespaceStatus(keys.namespace(), now, out, members(out, now));
+        PartitionStatusReader.Snapshot snapshot = partitions.read();
+        return new NamespaceStatus(keys.namespace(), snapshot.redisTimeMs(), snapshot.partitions(),
+                members(snapshot.partitions(), snapshot.redisTimeMs()));
     }
 
     private List<MemberStatus> members(List<PartitionStatus> parts, long now) {
@@ -59,16 +51,5 @@ public final class RedisStatusReader implements StatusReader {
                     owned.getOrDefault(e.getValue(), 0)));
         }
         return members;
-    }
-
-    private static HaltStatus halt(io.tally.common.internal.status.PartitionStatus.Halt h) {
-        return new HaltStatus(h.reason(), h.sinceMs(), h.detail(), h.processor());
-    }
-
-    private static TopicStatus topic(io.tally.common.internal.status.PartitionStatus p, String name) {
-        io.tally.common.internal.status.PartitionStatus.TopicStatus t = p.topic(name);
-        long age = t.oldestPendingMs() < 0 ? -1 : Math.max(0, p.redisTimeMs() - t.oldestPendingMs());
-        return new TopicStatus(t.length(), t.checkpoint().isEmpty() ? "-" : t.checkpoint(),
-                t.lagExact() ? t.lag() : -1, t.pending(), age);
     }
 }

@@ -6,8 +6,8 @@ import io.tally.common.internal.keys.Partitioner;
 import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.wire.WireFormat;
 import io.tally.common.series.SeriesWindows;
+import io.tally.common.trigger.Firing;
 import io.tally.producer.read.CounterValue;
-import io.tally.producer.read.Firing;
 import io.tally.producer.read.SeriesBucket;
 import io.tally.producer.read.TallyReader;
 import io.tally.producer.read.Topic;
@@ -17,6 +17,8 @@ import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamMessageId;
 import org.redisson.api.stream.StreamRangeArgs;
 import org.redisson.client.codec.StringCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,6 +35,7 @@ import java.util.concurrent.TimeUnit;
  * through {@link CounterSeries}. The Redis client is shared and not closed here.
  */
 public final class RedisTallyReader implements TallyReader {
+    private static final Logger log = LoggerFactory.getLogger(RedisTallyReader.class);
     private static final int SCAN_COUNT = 500;
 
     private final RedissonClient redis;
@@ -142,13 +145,38 @@ public final class RedisTallyReader implements TallyReader {
         }
         batch.execute();
         List<Firing> all = new ArrayList<>();
+        UnreadableFirings unreadable = new UnreadableFirings();
         for (int p = 0; p < replies.size(); p++) {
             for (Map.Entry<StreamMessageId, Map<String, String>> e : replies.get(p).toCompletableFuture().join().entrySet()) {
-                all.add(new Firing(p, e.getKey().toString(), e.getValue()));
+                try {
+                    all.add(Firing.fromFields(p, e.getKey().toString(), e.getValue()));
+                } catch (IllegalArgumentException notAFiring) {
+                    unreadable.add(p, e.getKey(), notAFiring);
+                }
             }
         }
-        all.sort((a, b) -> StreamIds.compare(b.id(), a.id()));
+        unreadable.warn();
+        all.sort((a, b) -> StreamIds.compare(b.entryId(), a.entryId()));
         return all.size() > limit ? List.copyOf(all.subList(0, limit)) : all;
+    }
+
+    /** Entries of the firings streams that are not firings (written by something else): one warning per read. */
+    private static final class UnreadableFirings {
+        private int count;
+        private String first;
+
+        void add(int partition, StreamMessageId id, IllegalArgumentException why) {
+            if (count++ == 0) {
+                first = "partition " + partition + " entry " + id + ": " + why.getMessage();
+            }
+        }
+
+        void warn() {
+            if (count > 0) {
+                log.warn("{} entries of the firings streams are not firings and were left out of the recent firings "
+                        + "(first: {})", count, first);
+            }
+        }
     }
 
     @Override

@@ -1,12 +1,13 @@
-package io.tally.common.internal.status;
+package io.tally.producer.internal.admin;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tally.app.metrics.PartitionLagCollector;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
-import io.tally.common.internal.metrics.PartitionLagCollector;
 import io.tally.common.internal.redis.Namespace;
-import io.tally.common.internal.status.PartitionStatus;
-import io.tally.common.internal.status.PartitionStatusReader;
+import io.tally.producer.status.HaltStatus;
+import io.tally.producer.status.PartitionStatus;
+import io.tally.producer.status.TopicStatus;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.AfterEach;
@@ -49,16 +50,17 @@ class PartitionStatusReaderTest {
     void unownedPartition_reportsLagFromRedisAndNoOwner() {
         add(keys.ops(1), 3);
 
-        PartitionStatus p1 = reader.read().get(1);
+        PartitionStatus p1 = reader.read().partitions().get(1);
 
+        assertThat(p1.owned()).isFalse();
         assertThat(p1.owner()).isEmpty();
-        PartitionStatus.TopicStatus ops = p1.topic("ops");
+        TopicStatus ops = p1.ops();
         assertThat(ops.length()).isEqualTo(3);
         assertThat(ops.lag()).isEqualTo(3);
-        assertThat(ops.lagExact()).isTrue();
         assertThat(ops.pending()).isZero();
-        assertThat(ops.oldestPendingMs()).isEqualTo(-1);
-        assertThat(p1.topic("events").length()).isZero();
+        assertThat(ops.oldestPendingAgeMs()).isEqualTo(-1);
+        assertThat(ops.lastApplied()).isEqualTo("-");
+        assertThat(p1.events().length()).isZero();
     }
 
     @Test
@@ -67,18 +69,20 @@ class PartitionStatusReaderTest {
         stream(keys.ops(2)).readGroup(Keys.GROUP, "someone", StreamReadGroupArgs.neverDelivered().count(2));
         redis.getBucket(keys.lease(2), StringCodec.INSTANCE).set("proc-a:token", Duration.ofSeconds(10));
         redis.getStream(keys.dlq(2), StringCodec.INSTANCE).add(StreamAddArgs.entries(Map.of("reason", "bad_number")));
+        redis.<String, String>getMap(keys.checkpoint(2), StringCodec.INSTANCE).put("ops", ids.get(0).toString());
 
-        PartitionStatus p2 = reader.read().get(2);
+        PartitionStatusReader.Snapshot snapshot = reader.read();
+        PartitionStatus p2 = snapshot.partitions().get(2);
 
-        PartitionStatus.TopicStatus ops = p2.topic("ops");
+        TopicStatus ops = p2.ops();
         assertThat(ops.lag()).isEqualTo(1);
         assertThat(ops.pending()).isEqualTo(2);
         assertThat(ops.backlog()).isEqualTo(3);
-        assertThat(ops.oldestPendingMs()).isEqualTo(ids.get(0).getId0());
-        assertThat(ops.lastDeliveredId()).isEqualTo(ids.get(1).toString());
-        assertThat(ops.oldestPendingAgeSeconds(p2.redisTimeMs())).isBetween(0.0, 60.0);
-        assertThat(p2.owner()).contains("proc-a:token");
-        assertThat(p2.dlqLength()).isEqualTo(1);
+        assertThat(ops.oldestPendingAgeMs()).isEqualTo(snapshot.redisTimeMs() - ids.get(0).getId0())
+                .isBetween(0L, 60_000L);
+        assertThat(ops.lastApplied()).isEqualTo(ids.get(0).toString());
+        assertThat(p2.owner()).isEqualTo("proc-a:token");
+        assertThat(p2.deadLetters()).isEqualTo(1);
     }
 
     @Test
@@ -88,11 +92,11 @@ class PartitionStatusReaderTest {
         redis.<String, String>getMap(keys.halt(2), StringCodec.INSTANCE).putAll(Map.of("reason", "redis_refused",
                 "since", "not a number"));
 
-        List<PartitionStatus> all = reader.read();
+        List<PartitionStatus> all = reader.read().partitions();
 
-        assertThat(all.get(3).halt()).contains(new PartitionStatus.Halt("stream_id_exhausted", 1700000000000L,
+        assertThat(all.get(3).halt()).contains(new HaltStatus("stream_id_exhausted", 1700000000000L,
                 "ops last id 18446744073709551615-18446744073709551615", "p:1"));
-        assertThat(all.get(2).halt()).contains(new PartitionStatus.Halt("redis_refused", -1, "", ""));
+        assertThat(all.get(2).halt()).contains(new HaltStatus("redis_refused", -1, "", ""));
         assertThat(all.get(0).halt()).isEmpty();
     }
 

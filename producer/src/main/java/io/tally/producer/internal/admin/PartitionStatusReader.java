@@ -1,7 +1,10 @@
-package io.tally.common.internal.status;
+package io.tally.producer.internal.admin;
 
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.LuaScript;
+import io.tally.producer.status.HaltStatus;
+import io.tally.producer.status.PartitionStatus;
+import io.tally.producer.status.TopicStatus;
 import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
 import org.redisson.api.RScript;
@@ -14,25 +17,35 @@ import java.util.Optional;
 /**
  * Reads the {@link PartitionStatus} of every partition of a namespace: one read-only script per
  * partition (all its keys share one slot, so it works on Redis Cluster), all pipelined in one round
- * trip. Shared by the lag metrics and status commands.
+ * trip. Shared by the processor's lag metrics and {@link RedisStatusReader}.
  */
 public final class PartitionStatusReader {
     private static final LuaScript STATUS = LuaScript.resource("partition_status");
-    private static final List<String> TOPICS = List.of("ops", "events");
+    private static final int TOPICS = 2;
     private static final int TOPIC_FIELDS = 7;
 
     private final RedissonClient redis;
     private final Keys keys;
     private final int partitions;
 
+    /**
+     * The partitions as Redis saw them.
+     *
+     * @param redisTimeMs Redis time when they were read (the latest of the partitions' reads)
+     * @param partitions  partition 0 first
+     */
+    public record Snapshot(long redisTimeMs, List<PartitionStatus> partitions) {
+    }
+
+    /** A reader of the {@code partitions} partitions of the namespace of {@code keys}, on a shared client. */
     public PartitionStatusReader(RedissonClient redis, Keys keys, int partitions) {
         this.redis = redis;
         this.keys = keys;
         this.partitions = partitions;
     }
 
-    /** Every partition's status, partition 0 first. Throws when Redis cannot be reached. */
-    public List<PartitionStatus> read() {
+    /** Every partition's status. Throws when Redis cannot be reached. */
+    public Snapshot read() {
         try {
             return readOnce();
         } catch (RuntimeException e) {
@@ -44,7 +57,7 @@ public final class PartitionStatusReader {
         }
     }
 
-    private List<PartitionStatus> readOnce() {
+    private Snapshot readOnce() {
         RBatch batch = redis.createBatch();
         List<RFuture<List<Object>>> replies = new ArrayList<>(partitions);
         for (int p = 0; p < partitions; p++) {
@@ -54,28 +67,38 @@ public final class PartitionStatusReader {
         }
         batch.execute();
         List<PartitionStatus> out = new ArrayList<>(partitions);
+        long now = 0;
         for (int p = 0; p < partitions; p++) {
-            out.add(parse(p, replies.get(p).toCompletableFuture().join()));
+            List<Object> reply = replies.get(p).toCompletableFuture().join();
+            now = Math.max(now, num(reply, 2));
+            out.add(parse(p, reply));
         }
-        return out;
+        return new Snapshot(now, List.copyOf(out));
     }
 
+    /** One reply of {@code partition_status.lua}; see the script for its layout. */
     static PartitionStatus parse(int partition, List<Object> reply) {
-        String owner = String.valueOf(reply.get(0));
-        List<PartitionStatus.TopicStatus> topics = new ArrayList<>(TOPICS.size());
-        for (int i = 0; i < TOPICS.size(); i++) {
-            int at = 3 + i * TOPIC_FIELDS;
-            topics.add(new PartitionStatus.TopicStatus(TOPICS.get(i), num(reply, at), num(reply, at + 1),
-                    num(reply, at + 2) == 1, num(reply, at + 3), num(reply, at + 4),
-                    String.valueOf(reply.get(at + 5)), String.valueOf(reply.get(at + 6))));
-        }
-        int h = 3 + TOPICS.size() * TOPIC_FIELDS;
+        long redisTimeMs = num(reply, 2);
+        TopicStatus ops = topic(reply, 3, redisTimeMs);
+        TopicStatus events = topic(reply, 3 + TOPIC_FIELDS, redisTimeMs);
+        int h = 3 + TOPICS * TOPIC_FIELDS;
         String reason = String.valueOf(reply.get(h));
-        Optional<PartitionStatus.Halt> halt = reason.isEmpty() ? Optional.empty()
-                : Optional.of(new PartitionStatus.Halt(reason, since(String.valueOf(reply.get(h + 1))),
+        Optional<HaltStatus> halt = reason.isEmpty() ? Optional.empty()
+                : Optional.of(new HaltStatus(reason, since(String.valueOf(reply.get(h + 1))),
                 String.valueOf(reply.get(h + 2)), String.valueOf(reply.get(h + 3))));
-        return new PartitionStatus(partition, owner.isEmpty() ? Optional.empty() : Optional.of(owner),
-                num(reply, 1), num(reply, 2), List.copyOf(topics), halt);
+        return new PartitionStatus(partition, String.valueOf(reply.get(0)), ops, events, num(reply, 1), halt);
+    }
+
+    /**
+     * One stream's fields from {@code at}: length, lag, lag exact, pending, oldest pending id time, last
+     * delivered id (not shown), checkpoint. A lag Redis cannot count becomes -1.
+     */
+    private static TopicStatus topic(List<Object> reply, int at, long redisTimeMs) {
+        long oldestPendingMs = num(reply, at + 4);
+        long age = oldestPendingMs < 0 ? -1 : Math.max(0, redisTimeMs - oldestPendingMs);
+        String checkpoint = String.valueOf(reply.get(at + 6));
+        return new TopicStatus(num(reply, at), checkpoint.isEmpty() ? "-" : checkpoint,
+                num(reply, at + 2) == 1 ? num(reply, at + 1) : -1, num(reply, at + 3), age);
     }
 
     /** The halt's start; any writer may have put something else there. */

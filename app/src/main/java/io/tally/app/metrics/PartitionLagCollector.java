@@ -1,18 +1,19 @@
-package io.tally.common.internal.metrics;
+package io.tally.app.metrics;
 
 import io.tally.common.internal.concurrent.DaemonThreads;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
-import io.tally.common.internal.status.PartitionStatus;
-import io.tally.common.internal.status.PartitionStatusReader;
+import io.tally.producer.internal.admin.PartitionStatusReader;
+import io.tally.producer.status.PartitionStatus;
+import io.tally.producer.status.TopicStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * (during a hand-over both processors may export it for up to one sampling interval). Gauges
  * (Prometheus names, all with {@code namespace}):
  * <ul>
- *   <li>{@code tally_partition_lag{partition,topic,processor}}: entries not yet delivered to the group;</li>
+ *   <li>{@code tally_partition_lag{partition,topic,processor}}: entries not yet delivered to the group (the
+ *       stream's length, an upper bound, when Redis cannot count them);</li>
  *   <li>{@code tally_partition_pending{partition,topic}}: delivered, not yet acknowledged;</li>
  *   <li>{@code tally_partition_length{partition,topic}}: entries in the stream (XLEN);</li>
  *   <li>{@code tally_partition_oldest_pending_age_seconds{partition,topic}}: age of the oldest pending entry
@@ -93,7 +95,7 @@ public final class PartitionLagCollector implements AutoCloseable {
 
     /** Reads every partition once and replaces the gauges' rows; throws when Redis cannot be read. */
     public List<PartitionStatus> sample() {
-        List<PartitionStatus> statuses = reader.read();
+        List<PartitionStatus> statuses = reader.read().partitions();
         publish(statuses);
         return statuses;
     }
@@ -114,24 +116,25 @@ public final class PartitionLagCollector implements AutoCloseable {
         List<MultiGauge.Row<?>> ageRows = new ArrayList<>();
         List<MultiGauge.Row<?>> ownedRows = new ArrayList<>();
         List<MultiGauge.Row<?>> dlqRows = new ArrayList<>();
-        Optional<String> mine = Optional.of(owner.leaseValue());
         int withoutOwner = 0;
         for (PartitionStatus s : statuses) {
-            if (s.owner().isEmpty()) {
+            if (!s.owned()) {
                 withoutOwner++;
             }
-            if (!s.owner().equals(mine)) {
+            if (!s.owner().equals(owner.leaseValue())) {
                 continue;
             }
             Tags partition = Tags.of("partition", Integer.toString(s.partition()));
             ownedRows.add(MultiGauge.Row.of(partition.and("processor", owner.processorId()), 1));
-            dlqRows.add(MultiGauge.Row.of(partition, s.dlqLength()));
-            for (PartitionStatus.TopicStatus t : s.topics()) {
-                Tags topic = partition.and("topic", t.topic());
-                lagRows.add(MultiGauge.Row.of(topic.and("processor", owner.processorId()), t.lag()));
+            dlqRows.add(MultiGauge.Row.of(partition, s.deadLetters()));
+            for (Map.Entry<String, TopicStatus> e : List.of(Map.entry("ops", s.ops()), Map.entry("events", s.events()))) {
+                TopicStatus t = e.getValue();
+                Tags topic = partition.and("topic", e.getKey());
+                long lagOrBound = t.lag() < 0 ? t.length() : t.lag();
+                lagRows.add(MultiGauge.Row.of(topic.and("processor", owner.processorId()), lagOrBound));
                 pendingRows.add(MultiGauge.Row.of(topic, t.pending()));
                 lengthRows.add(MultiGauge.Row.of(topic, t.length()));
-                ageRows.add(MultiGauge.Row.of(topic, t.oldestPendingAgeSeconds(s.redisTimeMs())));
+                ageRows.add(MultiGauge.Row.of(topic, Math.max(0, t.oldestPendingAgeMs()) / 1000.0));
             }
         }
         // overwrite=true drops rows that are gone: the partitions this processor no longer holds.
