@@ -2,8 +2,13 @@ package io.tally.bench;
 
 import io.tally.processor.internal.worker.HotPathSpike;
 
-import java.lang.management.ManagementFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -11,14 +16,14 @@ import java.util.Map;
 /**
  * Scenario {@code lettuce-drain} (asked for by name; a decision spike): would a hot path on Lettuce,
  * which brings Cluster's slot map, redirections and failover, cost the processor about what its own
- * direct RESP client does? The same pre-filled backlog (as drain's, same seed) is drained in this JVM by
- * {@link HotPathSpike} once over the direct client and once over Lettuce, in alternating order from
- * run to run after one unmeasured warm-up of each; each drain's counters are checked exactly. The
- * figures: wall time, entries/s, this process's CPU per applied entry and Redis's.
+ * direct RESP client does? The same pre-filled backlog (as drain's, same seed) is drained by
+ * {@link HotPathSpike} once over the direct client and once over Lettuce, each in a child process of
+ * its own ({@link HotPathSpikeMain}, after an unmeasured warm-up drain), in alternating order from run
+ * to run; every counter is checked exactly. The figures: wall time, entries/s, the child's CPU per
+ * applied entry and Redis's.
  */
 final class LettuceDrainScenario implements Scenario {
-    private static final long TIMEOUT_MS = 600_000;
-    private static boolean warmedUp;
+    private static final long TIMEOUT_MS = 900_000;
 
     private final BenchContext ctx;
     private final Results results;
@@ -44,21 +49,14 @@ final class LettuceDrainScenario implements Scenario {
     }
 
     @Override
-    public void run(int run) throws Exception {
-        if (!warmedUp) {
-            long warm = ctx.count(200_000, 1_000);
-            for (HotPathSpike.Client client : HotPathSpike.Client.values()) {
-                Figures w = drain(client, run, warm, 7 + run);
-                BenchContext.log("lettuce-drain: warm-up %s, %,d entries at %,.0f/s", client, warm, w.rate());
-            }
-            warmedUp = true;
-        }
+    public void run(int run) {
         long n = ctx.count(1_000_000, 2_000);
+        long warm = ctx.count(200_000, 1_000);
         List<HotPathSpike.Client> order = run % 2 == 1 ? List.of(HotPathSpike.Client.DIRECT, HotPathSpike.Client.LETTUCE)
                 : List.of(HotPathSpike.Client.LETTUCE, HotPathSpike.Client.DIRECT);
         Map<HotPathSpike.Client, Figures> figures = new EnumMap<>(HotPathSpike.Client.class);
         for (HotPathSpike.Client client : order) {
-            figures.put(client, drain(client, run, n, 1000 + run));
+            figures.put(client, drain(client, run, warm, n));
         }
         Figures direct = figures.get(HotPathSpike.Client.DIRECT);
         Figures lettuce = figures.get(HotPathSpike.Client.LETTUCE);
@@ -72,33 +70,52 @@ final class LettuceDrainScenario implements Scenario {
         results.put("lettuce_drain.lettuce_redis_us", lettuce.redisUsPerEntry());
     }
 
-    /** Pre-fills a namespace with {@code n} entries, drains it over {@code client} and checks every counter. */
-    private Figures drain(HotPathSpike.Client client, int run, long n, long seed) throws InterruptedException {
-        String ns = ctx.namespace("lettuce-drain-" + client.name().toLowerCase(Locale.ROOT), run);
+    /**
+     * Pre-fills a warm-up namespace and the measured one (drain's seed), has a child process drain both
+     * over {@code client}, and checks every counter of both.
+     */
+    private Figures drain(HotPathSpike.Client client, int run, long warm, long n) {
+        String name = client.name().toLowerCase(Locale.ROOT);
+        String warmNs = ctx.namespace("lettuce-drain-warm-" + name, run);
+        long[] warmExpected = new long[Workload.COUNTERS];
+        ctx.prefill(warmNs, warm, 7 + run, warmExpected);
+        String ns = ctx.namespace("lettuce-drain-" + name, run);
         long[] expected = new long[Workload.COUNTERS];
-        ctx.prefill(ns, n, seed, expected);
-        try (Observer o = ctx.observer(ns); HotPathSpike spike = HotPathSpike.open(client, ctx.redisUrl, ns,
-                Workload.PARTITIONS)) {
-            System.gc(); // the pre-fill's garbage is not the drain's
-            double redis0 = o.redisCpuSeconds();
-            long cpu0 = processCpuNanos();
-            long t0 = System.nanoTime();
-            long applied = spike.drain(n, TIMEOUT_MS);
-            long t1 = System.nanoTime();
-            long cpu1 = processCpuNanos();
-            double redis1 = o.redisCpuSeconds();
-            if (applied != n) {
-                throw new IllegalStateException("lettuce-drain " + client + ": applied " + applied + " of " + n);
+        ctx.prefill(ns, n, 1000 + run, expected);
+        Path out = ctx.dir.resolve(ns + ".out");
+        List<String> cmd = new ArrayList<>(Child.java(ctx.jfrFlags(ns))); // --jfr: a profile of each child
+        cmd.addAll(List.of("-cp", Child.classpath(), HotPathSpikeMain.class.getName(), name, ctx.redisUrl, warmNs,
+                Long.toString(warm), ns, Long.toString(n), out.toString()));
+        try (Child child = Child.start(ns, cmd, ctx.dir)) {
+            int code = child.await(TIMEOUT_MS);
+            if (code != 0) {
+                throw new IllegalStateException("lettuce-drain " + name + " exited with " + code + ":\n" + child.tail());
             }
-            o.requireExact("lettuce-drain " + client, expected);
-            o.deleteNamespace();
-            return new Figures(n, (t1 - t0) / 1e9, (cpu1 - cpu0) / 1e9, redis1 - redis0);
         }
+        for (String namespace : List.of(warmNs, ns)) {
+            try (Observer o = ctx.observer(namespace)) {
+                o.requireExact("lettuce-drain " + name + " (" + namespace + ")", namespace.equals(ns) ? expected : warmExpected);
+                o.deleteNamespace();
+            }
+        }
+        Map<String, String> r = read(out);
+        return new Figures(n, Double.parseDouble(r.get("seconds")), Double.parseDouble(r.get("process_cpu")),
+                Double.parseDouble(r.get("redis_cpu")));
     }
 
-    private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
+    private static Map<String, String> read(Path file) {
+        Map<String, String> map = new HashMap<>();
+        try {
+            for (String line : Files.readAllLines(file)) {
+                int eq = line.indexOf('=');
+                if (eq > 0) {
+                    map.put(line.substring(0, eq), line.substring(eq + 1));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("the lettuce-drain child wrote no result to " + file, e);
+        }
+        return map;
     }
 
     private static String table(int run, List<HotPathSpike.Client> order, Figures direct, Figures lettuce) {

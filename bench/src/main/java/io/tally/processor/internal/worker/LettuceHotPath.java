@@ -105,7 +105,8 @@ final class LettuceHotPath implements AutoCloseable {
         public CompletableFuture<List<Object>> eval(LuaScript script, List<Object> keys, Object... args) {
             CommandArgs<byte[], byte[]> command = new CommandArgs<>(CODEC).add(script.sha()).add(keys.size());
             for (Object key : keys) {
-                add(command, key);
+                // as keys, so that a Cluster connection routes the call by its first key's slot
+                command.addKey(key instanceof byte[] bytes ? bytes : key.toString().getBytes(StandardCharsets.UTF_8));
             }
             for (Object arg : args) {
                 add(command, arg);
