@@ -33,10 +33,11 @@ public final class BenchMain implements Callable<Integer> {
     /** Every scenario, in the order they run. */
     static final List<String> ALL = Scenarios.NAMES;
     /**
-     * The performance suite run when no --scenarios is given: hostile is a correctness run and kafka the
-     * anchor (a bench built with -Pkafka), both asked for by name.
+     * The performance suite run when no --scenarios is given: hostile is a correctness run, kafka the
+     * anchor (a bench built with -Pkafka) and lettuce-drain a client comparison, all asked for by name.
      */
-    static final List<String> DEFAULT = ALL.stream().filter(s -> !s.equals("hostile") && !s.equals("kafka")).toList();
+    static final List<String> DEFAULT = ALL.stream()
+            .filter(s -> !s.equals("hostile") && !s.equals("kafka") && !s.equals("lettuce-drain")).toList();
 
     @Option(names = "--redis-url", description = "Redis to use (password from TALLY_REDIS_PASSWORD); default: start a redis-server of its own.")
     String redisUrl;
@@ -45,7 +46,8 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--scale", defaultValue = "1.0", description = "Multiplier of every count and duration (default ${DEFAULT-VALUE}; 0.005 for a smoke run).")
     double scale;
     @Option(names = "--scenarios", split = ",", description = "Comma-separated subset of "
-            + "drain,steady,latency,takeover,producer,baselines,memory,hostile,kafka (default: all but hostile and kafka; "
+            + "drain,steady,latency,takeover,producer,baselines,memory,hostile,kafka,lettuce-drain (default: all but hostile, "
+            + "kafka and lettuce-drain; "
             + "kafka needs the bench built with -Pkafka, which bench/run.sh does when asked for it).")
     List<String> scenarios = new ArrayList<>(DEFAULT);
     @Option(names = "--memory-minutes", defaultValue = "0", description = "Length of the steady memory run in minutes (0: 60 s x scale; the issue's long version is 10).")

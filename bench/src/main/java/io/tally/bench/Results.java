@@ -78,7 +78,14 @@ final class Results {
             new Row("hostile.replays", "Hostile chaos: firings written again for the same firing_id (dropped)", "firings", null, null),
             new Row("hostile.faults", "Hostile chaos: faults (SIGKILL, SIGSTOP, Redis restart)", "faults", null, null),
             new Row("hostile.drain", "Hostile chaos: drained after the traffic stopped", "ms", null, null),
-            new Row("hostile.mismatches", "Hostile chaos: mismatches (counters, buckets, firings, dead letters)", "count", null, 0.0));
+            new Row("hostile.mismatches", "Hostile chaos: mismatches (counters, buckets, firings, dead letters)", "count", null, 0.0),
+            new Row("lettuce_drain.direct_ops", "Lettuce spike: drain over the direct client", "ops/s", null, null),
+            new Row("lettuce_drain.lettuce_ops", "Lettuce spike: drain over Lettuce", "ops/s", null, null),
+            new Row("lettuce_drain.direct_proc_us", "Lettuce spike: process CPU per applied entry, direct", "us", null, null),
+            new Row("lettuce_drain.lettuce_proc_us", "Lettuce spike: process CPU per applied entry, Lettuce", "us", null, null),
+            new Row("lettuce_drain.ratio_proc_us", "Lettuce spike: process CPU per entry, Lettuce / direct", "x", null, 1.10),
+            new Row("lettuce_drain.direct_redis_us", "Lettuce spike: Redis CPU per applied entry, direct", "us", null, null),
+            new Row("lettuce_drain.lettuce_redis_us", "Lettuce spike: Redis CPU per applied entry, Lettuce", "us", null, null));
 
     private final Map<String, List<Double>> values = new LinkedHashMap<>();
 

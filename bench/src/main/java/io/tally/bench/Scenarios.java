@@ -19,6 +19,7 @@ final class Scenarios {
         BY_NAME.put("memory", MemoryScenario::new);
         BY_NAME.put("hostile", HostileScenario::new);
         BY_NAME.put("kafka", KafkaScenario::new);
+        BY_NAME.put("lettuce-drain", LettuceDrainScenario::new);
     }
 
     /** Every name, in the order the scenarios run. */

@@ -19,7 +19,7 @@ import java.util.concurrent.CompletableFuture;
  * <p>Without an open connection (Redis down, or the replacement still connecting) every call fails at
  * once as a connection error, so the loop backs off instead of waiting for a connect.
  */
-final class RespScriptPipeline implements ScriptPipeline {
+public final class RespScriptPipeline implements ScriptPipeline {
     /** The script's reply as a list; a single value (a script that returns a number) as a list of one. */
     @SuppressWarnings("unchecked")
     private static final ReplyParser<List<Object>> LIST = in -> {
