@@ -74,8 +74,7 @@ final class LossForensics {
                     // retention's trim of an applied entry, and is lost with the entry when a write is lost
                     String dedupe = RawRedis.text(redis.reply("GET", keys.dedupe(p, OPS, a.counter(), a.opId())));
                     String named = dedupe == null ? null : dedupe.split(" ")[0];
-                    String entryId = a.result().entryId();
-                    if (entryId != null && entryId.equals(named) && first != null && after(first, entryId)) {
+                    if (named != null && first != null && after(first, named)) {
                         c[1]++;
                     } else {
                         c[2]++;
