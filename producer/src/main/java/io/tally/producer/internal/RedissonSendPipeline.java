@@ -3,7 +3,6 @@ package io.tally.producer.internal;
 import io.tally.common.internal.redis.LuaScript;
 import org.redisson.Redisson;
 import org.redisson.api.BatchOptions;
-import org.redisson.api.BatchResult;
 import org.redisson.api.RFuture;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
