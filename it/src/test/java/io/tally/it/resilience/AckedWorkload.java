@@ -2,9 +2,12 @@ package io.tally.it.resilience;
 
 import io.tally.common.model.CounterOp;
 import io.tally.producer.OutcomeUnknownException;
+import io.tally.producer.SendResult;
 import io.tally.producer.TallyException;
 import io.tally.producer.TallyProducer;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -19,6 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * an operation id. The model holds only acknowledged sends. With {@code retryUntilAcked}, a failed
  * send is sent again with the same id until it is acknowledged (safe: the dedupe script keeps one
  * entry per id), so at the end the model is every operation sent and must equal the counters exactly.
+ * Every acknowledged send is kept with where it landed and what its earlier attempts failed with
+ * ({@link #acks()}), so that a test whose counters fall short can tell where each missing operation went.
  */
 final class AckedWorkload implements AutoCloseable {
     private final TallyProducer producer;
@@ -26,6 +31,8 @@ final class AckedWorkload implements AutoCloseable {
     private final int counters;
     private final boolean retryUntilAcked;
     private final Map<String, AtomicLong> model = new ConcurrentHashMap<>();
+    private final Map<String, Ack> acks = new ConcurrentHashMap<>();
+    private final Map<String, List<String>> failedAttempts = new ConcurrentHashMap<>();
     private final Semaphore inFlight = new Semaphore(500);
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong sent = new AtomicLong();
@@ -64,8 +71,12 @@ final class AckedWorkload implements AutoCloseable {
     }
 
     private void send(CounterOp op) {
+        long sentAt = System.currentTimeMillis();
         producer.send(op).whenComplete((result, error) -> {
             if (error == null) {
+                List<String> failed = failedAttempts.getOrDefault(op.id(), List.of());
+                acks.put(op.id(), new Ack(op.id(), op.counter(), result, failed.size() + 1, sentAt,
+                        System.currentTimeMillis(), failed));
                 model.computeIfAbsent(op.counter(), c -> new AtomicLong()).incrementAndGet();
                 acked.incrementAndGet();
                 inFlight.release();
@@ -73,6 +84,8 @@ final class AckedWorkload implements AutoCloseable {
             }
             failures.incrementAndGet();
             Throwable cause = error instanceof TallyException ? error : error.getCause();
+            failedAttempts.computeIfAbsent(op.id(), id -> java.util.Collections.synchronizedList(new ArrayList<>()))
+                    .add(System.currentTimeMillis() + " " + cause);
             // outcome unknown (acks=replicas: on the master, no replica confirmed yet): the fix is the
             // same id again, which this workload does; any other non-retriable failure is a finding
             if (!(cause instanceof TallyException te) || !(te.retriable() || te instanceof OutcomeUnknownException)) {
@@ -109,6 +122,11 @@ final class AckedWorkload implements AutoCloseable {
         return out;
     }
 
+    /** Operation id -> the acknowledged send of it. */
+    Map<String, Ack> acks() {
+        return Map.copyOf(acks);
+    }
+
     long sent() {
         return sent.get();
     }
@@ -134,6 +152,14 @@ final class AckedWorkload implements AutoCloseable {
     public void close() {
         running.set(false);
         retries.shutdownNow();
+    }
+
+    /**
+     * An acknowledged operation: where it landed ({@code result}), how many sends of it it took, when its
+     * last send left and was acknowledged (epoch ms), and each failed earlier attempt ({@code <epoch ms> <cause>}).
+     */
+    record Ack(String opId, String counter, SendResult result, int attempts, long lastSentAtMs, long ackedAtMs,
+               List<String> failedAttempts) {
     }
 
     private static void sleepNanos(long nanos) {

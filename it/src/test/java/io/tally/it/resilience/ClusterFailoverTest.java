@@ -18,7 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.redisson.api.RedissonClient;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -54,6 +57,9 @@ class ClusterFailoverTest {
     @Test
     void acksReplicasLosesNoAcknowledgedOperationAcrossAFailover() {
         Result r = runWithFailover(Acks.REPLICAS);
+        if (!r.counters.equals(r.model)) {
+            System.out.print(r.forensics.get());
+        }
         assertThat(r.counters).isEqualTo(r.model);
     }
 
@@ -79,11 +85,21 @@ class ClusterFailoverTest {
                     && a.ownedPartitions().size() + b.ownedPartitions().size() == P);
             Pause.ms(3000);
             long before = load.acked();
-            long t0 = System.nanoTime();
+            int killedPort = cluster.masterOf(cluster.keySlot("{p0}")).port();
+            List<Integer> killedPartitions = new ArrayList<>();
+            cluster.partitionMasters(P).forEach((p, port) -> {
+                if (port == killedPort) {
+                    killedPartitions.add(p);
+                }
+            });
+            long killedAt = System.currentTimeMillis();
             RedisServer killed = cluster.killMasterOf(cluster.keySlot("{p0}"), 30);
+            long promotedAt = System.currentTimeMillis();
             System.out.printf("acks=%s: master %d killed after %d acked ops; replica promoted in %d ms%n",
-                    acks, killed.port(), before, (System.nanoTime() - t0) / 1_000_000);
+                    acks, killed.port(), before, promotedAt - killedAt);
             cluster.rejoin(killed); // the promoted master needs a replica again for acks=replicas
+            LossForensics.Failover failover = new LossForensics.Failover(killedPort, killedPartitions, killedAt,
+                    promotedAt, System.currentTimeMillis());
             Pause.ms(3000);
             load.stopAndDrain(60);
             System.out.printf("acks=%s: sent %d, acked %d, failed attempts %d (non-retriable %d)%n", acks,
@@ -91,10 +107,15 @@ class ClusterFailoverTest {
             assertThat(load.acked()).isEqualTo(load.sent());
             assertThat(load.nonRetriableFailures()).as("first: %s", load.firstNonRetriableFailure()).isZero();
             await().atMost(Duration.ofSeconds(60)).until(() -> Backlog.total(admin, keys, P) == 0);
-            return new Result(load.model(), Counters.read(admin, keys, P));
+            Map<String, Long> model = load.model();
+            Map<String, Long> counters = Counters.read(admin, keys, P);
+            Map<String, AckedWorkload.Ack> acked = load.acks();
+            return new Result(model, counters,
+                    () -> LossForensics.explain(cluster, keys, P, failover, model, counters, acked));
         }
     }
 
-    private record Result(Map<String, Long> model, Map<String, Long> counters) {
+    /** The model, the counters, and (only worth its cost when they differ) where the missing operations went. */
+    private record Result(Map<String, Long> model, Map<String, Long> counters, Supplier<String> forensics) {
     }
 }

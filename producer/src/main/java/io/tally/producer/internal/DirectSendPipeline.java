@@ -60,11 +60,11 @@ final class DirectSendPipeline implements SendPipeline {
     }
 
     @Override
-    public CompletableFuture<Integer> execute() {
+    public CompletableFuture<Void> execute() {
         if (connection != null) {
             connection.flush();
         }
-        return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new)).thenApply(done -> 0);
+        return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new));
     }
 
     private static CompletableFuture<List<Object>> translated(Throwable failure) {

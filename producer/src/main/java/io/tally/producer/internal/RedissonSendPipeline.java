@@ -3,7 +3,6 @@ package io.tally.producer.internal;
 import io.tally.common.internal.redis.LuaScript;
 import org.redisson.Redisson;
 import org.redisson.api.BatchOptions;
-import org.redisson.api.BatchResult;
 import org.redisson.api.RFuture;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
@@ -13,6 +12,7 @@ import org.redisson.command.CommandAsyncExecutor;
 import org.redisson.command.CommandBatchService;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -22,16 +22,28 @@ import java.util.concurrent.CompletableFuture;
  * stream to its slot's master and runs WAIT). The public {@code RBatch.getScript().evalShaAsync} would pass every argument through a
  * codec and Redisson's object-reference check, one pooled buffer each: with ~10 arguments per send
  * that was most of the producer's CPU. Here each argument is written to the socket as it is.
+ *
+ * <p>Each call goes in a Redisson batch of its own (with its own WAIT under acks=replicas), all of them
+ * sent at once. One batch over several masters would not do: when one master answers a call with an
+ * error, Redisson fails every call of the batch still waiting on the other masters with that same
+ * error, though their scripts run and write after it; the producer would take it for their own refusal
+ * and give their sequence numbers to new sends, which the script then answers as repeats, unwritten.
+ * And a batch's WAIT count adds up the replicas of all its masters, so one master's confirmation
+ * would stand for another's.
  */
 final class RedissonSendPipeline implements SendPipeline {
     private static final RedisCommand<List<Object>> EVALSHA =
             new RedisCommand<>("EVALSHA", new ObjectListReplayDecoder<>());
 
-    private final CommandBatchService batch;
+    private final CommandAsyncExecutor executor;
+    private final BatchOptions options;
     private final byte[] sha;
+    private final List<CommandBatchService> calls = new ArrayList<>();
+    private final List<StreamGroup> groups = new ArrayList<>();
 
-    private RedissonSendPipeline(CommandBatchService batch, byte[] sha) {
-        this.batch = batch;
+    private RedissonSendPipeline(CommandAsyncExecutor executor, BatchOptions options, byte[] sha) {
+        this.executor = executor;
+        this.options = options;
         this.sha = sha;
     }
 
@@ -45,20 +57,38 @@ final class RedissonSendPipeline implements SendPipeline {
     }
 
     static RedissonSendPipeline open(CommandAsyncExecutor executor, BatchOptions options, LuaScript script) {
-        return new RedissonSendPipeline(executor.createCommandBatchService(options), script.sha().getBytes(StandardCharsets.US_ASCII));
+        return new RedissonSendPipeline(executor, options, script.sha().getBytes(StandardCharsets.US_ASCII));
     }
 
     @Override
     public CompletableFuture<List<Object>> add(StreamGroup group, StreamKeys keys, byte[] dedupeWindowMs) {
         Object[] args = group.evalShaArgs(sha, keys.streamBytes(group.topic, group.partition),
                     keys.producersBytes(group.topic, group.partition), dedupeWindowMs);
-        RFuture<List<Object>> reply = batch.writeAsync(keys.stream(group.topic, group.partition), StringCodec.INSTANCE,
+        CommandBatchService call = executor.createCommandBatchService(options);
+        RFuture<List<Object>> reply = call.writeAsync(keys.stream(group.topic, group.partition), StringCodec.INSTANCE,
                 EVALSHA, args);
+        calls.add(call);
+        groups.add(group);
         return reply.toCompletableFuture();
     }
 
+    /** Sends every call's batch; completes once all have completed, exceptionally when any failed. */
     @Override
-    public CompletableFuture<Integer> execute() {
-        return batch.executeAsync().toCompletableFuture().thenApply(BatchResult::getSyncedSlaves);
+    public CompletableFuture<Void> execute() {
+        List<CompletableFuture<?>> done = new ArrayList<>(calls.size());
+        for (int i = 0; i < calls.size(); i++) {
+            StreamGroup group = groups.get(i);
+            CompletableFuture<?> one;
+            try {
+                one = calls.get(i).executeAsync().toCompletableFuture()
+                        .thenAccept(result -> group.confirmedReplicas = result.getSyncedSlaves());
+            } catch (RuntimeException refused) {
+                // Redisson may refuse a batch at once (a slot without a master during a failover); the
+                // others are on their way, so this one fails like an asynchronous error, after them
+                one = CompletableFuture.failedFuture(refused);
+            }
+            done.add(one);
+        }
+        return CompletableFuture.allOf(done.toArray(CompletableFuture[]::new));
     }
 }

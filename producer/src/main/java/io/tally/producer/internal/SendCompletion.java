@@ -53,17 +53,18 @@ final class SendCompletion {
      * with producer sessions (else the idempotent ones), and all of a stream's sends when its script was
      * missing or the call never left (nothing was written).
      */
-    List<PendingSend> complete(List<StreamGroup> groups, Integer syncedReplicas, Throwable error) {
+    List<PendingSend> complete(List<StreamGroup> groups, Throwable error) {
         Throwable cause = SendErrors.unwrap(error);
-        // the scripts replied, so their entries are on the master; only a replica's copy is in doubt
-        boolean unconfirmed = cause == null && acks == Acks.REPLICAS && (syncedReplicas == null || syncedReplicas < 1);
         loadIfForgotten(groups, cause);
         // With acks=leader a stream whose script replied is done whatever happened to the rest of the
-        // pipeline (its entries are written); with acks=replicas the pipeline's WAIT decides for all.
+        // pipeline (its entries are written); with acks=replicas, after a failure anywhere in the pipeline
+        // its streams go again as they were (the script answers repeats, and each WAIT is asked again).
         boolean trustReplies = acks == Acks.LEADER || cause == null;
         List<PendingSend> retry = new ArrayList<>();
         for (StreamGroup group : groups) {
             if (trustReplies && SendErrors.replied(group.reply)) {
+                // the script replied, so its entries are on the master; only a replica's copy is in doubt
+                boolean unconfirmed = cause == null && acks == Acks.REPLICAS && group.confirmedReplicas < 1;
                 completeAll(group, group.reply.join(), unconfirmed);
                 continue;
             }

@@ -8,12 +8,17 @@ import java.util.concurrent.CompletableFuture;
  * producer's own connection to a standalone Redis, {@link RedissonSendPipeline} otherwise.
  */
 interface SendPipeline {
-    /** Queues one stream's call; the reply is append_runs.lua's list (entry ids, then positions of duplicates). */
+    /**
+     * Queues one stream's call; the reply is append_runs.lua's list (entry ids, then positions of
+     * duplicates). It fails only with what befell this call (its own error reply, or its connection's
+     * failure), never with another call's error: the producer reads a call's error reply as "this
+     * call wrote nothing" and numbers new sends from there.
+     */
     CompletableFuture<List<Object>> add(StreamGroup group, StreamKeys keys, byte[] dedupeWindowMs);
 
     /**
-     * Sends what was queued. Completes when every call has replied, exceptionally when any failed; its
-     * value is the number of replicas that acknowledged the writes (acks=replicas only, else 0).
+     * Sends what was queued. Completes when every call has completed, exceptionally when any failed;
+     * with acks=replicas each group's {@link StreamGroup#confirmedReplicas} is then its own master's count.
      */
-    CompletableFuture<Integer> execute();
+    CompletableFuture<Void> execute();
 }

@@ -181,19 +181,22 @@ final class SenderLoop {
             group.reply = pipeline.add(group, streamKeys, dedupeWindowMs);
         }
         metrics.batch(sends.size());
-        CompletableFuture<Integer> executed;
+        CompletableFuture<Void> executed;
         try {
-            executed = ready.isEmpty() ? CompletableFuture.completedFuture(0) : pipeline.execute();
+            executed = ready.isEmpty() ? CompletableFuture.completedFuture(null) : pipeline.execute();
         } catch (RuntimeException e) {
             // Redisson can refuse a batch synchronously (e.g. a slot without a master during a cluster
             // failover); fail or retry its sends like any asynchronous error instead of killing the sender.
-            release(lane, completion.complete(groups, null, e));
+            release(lane, completion.complete(groups, e));
             return;
         }
-        executed.whenComplete((syncedReplicas, error) -> onExecuted(lane, sends, groups, syncedReplicas, error));
+        executed.whenComplete((done, error) -> onExecuted(lane, sends, groups, error));
     }
 
-    /** Redisson's batch options: no retries by the client, send-timeout-ms, and WAIT for a replica with acks=replicas. */
+    /**
+     * Redisson's batch options: no retries by the client, send-timeout-ms, and WAIT for a replica with
+     * acks=replicas (each call's batch waits for its own master's replica).
+     */
     private BatchOptions batchOptions() {
         BatchOptions options = BatchOptions.defaults().retryAttempts(0)
                 .responseTimeout(sendTimeoutMs, TimeUnit.MILLISECONDS);
@@ -221,11 +224,10 @@ final class SenderLoop {
     }
 
     /** Runs when a pipeline's replies are in (on the connection's reader thread, or Redisson's). */
-    private void onExecuted(Lane lane, List<PendingSend> sends, List<StreamGroup> groups, Integer syncedReplicas,
-                            Throwable error) {
+    private void onExecuted(Lane lane, List<PendingSend> sends, List<StreamGroup> groups, Throwable error) {
         List<PendingSend> retry = List.of();
         try {
-            retry = completion.complete(groups, syncedReplicas, error);
+            retry = completion.complete(groups, error);
         } catch (RuntimeException e) {
             log.error("producer: handling the reply of a pipeline failed; failing its sends: {}", e.toString());
             if (sequences != null) {

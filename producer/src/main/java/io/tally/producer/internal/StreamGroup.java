@@ -21,6 +21,11 @@ final class StreamGroup {
     final int partition;
     final List<PendingSend> sends = new ArrayList<>();
     CompletableFuture<List<Object>> reply;
+    /**
+     * Replicas of the stream's own master that confirmed the call (its WAIT, acks=replicas), set by the
+     * pipeline before it completes; 0 otherwise.
+     */
+    int confirmedReplicas;
     private int idempotent;
     private int fieldCount;
     /** The session and the first send's number ({@link StreamSequences#number}), or null and 0. */
