@@ -38,7 +38,7 @@ class InitCommandTest {
     @Test
     void init_createsMetaAndEveryGroup_isIdempotent_andRefusesAnotherP(TestRedis testRedis) {
         TallyConfig config = testRedis.configWithoutNamespace(0).build();
-        Keys keys = new Keys(config.namespace());
+        Keys keys = TestRedis.keys(config);
         Run init = run(testRedis, config, Map.of(), "init", "--partitions", "4");
         assertThat(init.code).as(init.err).isZero();
         assertThat(init.out).contains("namespace '" + config.namespace() + "' created with 4 partitions");

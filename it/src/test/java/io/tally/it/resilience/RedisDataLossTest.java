@@ -44,7 +44,7 @@ class RedisDataLossTest {
     void flushAllUnderARunningProcessor_metaAndGroupsAreRestoredWithItsP_andLaterWritesAreApplied() throws Exception {
         server = RedisServer.start();
         TallyConfig config = config(1);
-        Keys keys = new Keys(config.namespace());
+        Keys keys = TestRedis.keys(config);
         // With P = 16, "c" would go to partition 15: a CLI that fixed P again would strand it there.
         assertThat(new Partitioner(16).partitionOf("c")).isEqualTo(15);
         StateMetrics metrics = new StateMetrics();
@@ -83,7 +83,7 @@ class RedisDataLossTest {
     void groupDeletedUnderARunningProcessor_isRecreatedAtZero_andEntriesAfterItAreApplied() throws Exception {
         server = RedisServer.start();
         TallyConfig config = config(1);
-        Keys keys = new Keys(config.namespace());
+        Keys keys = TestRedis.keys(config);
         StateMetrics metrics = new StateMetrics();
         try (Processor processor = Processor.start(config, metrics)) {
             await().atMost(Duration.ofSeconds(10)).until(() -> processor.ready() && processor.ownedPartitions().size() == 1);
@@ -99,7 +99,7 @@ class RedisDataLossTest {
     void evictingPolicySetAtRuntime_pausesApplying_andNoevictionResumesItExactly() throws Exception {
         server = RedisServer.start();
         TallyConfig config = config(1);
-        Keys keys = new Keys(config.namespace());
+        Keys keys = TestRedis.keys(config);
         StateMetrics metrics = new StateMetrics();
         try (Processor processor = Processor.start(config, metrics);
              TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {

@@ -64,7 +64,7 @@ class RedisRestartTest {
         RedisServer.requireAvailable();
         server = RedisServer.start("--appendonly", "yes", "--appendfsync", "always");
         TallyConfig config = config().build();
-        Keys keys = new Keys(config.namespace());
+        Keys keys = TestRedis.keys(config);
         try (Processor processor = Processor.start(config, ProcessorListener.NOOP);
              TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP);
              AckedWorkload load = new AckedWorkload(producer, "d", 50, true, 1500)) {
@@ -91,7 +91,7 @@ class RedisRestartTest {
         RedisServer.requireAvailable();
         server = RedisServer.start("--appendonly", "yes", "--appendfsync", "always");
         TallyConfig config = config().build();
-        Keys keys = new Keys(config.namespace());
+        Keys keys = TestRedis.keys(config);
         try (Processor processor = Processor.start(config, ProcessorListener.NOOP);
              TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP);
              AckedWorkload load = new AckedWorkload(producer, "o", 50, true, 500)) {

@@ -1,6 +1,7 @@
 package io.tally.processor.badinput;
 
 import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.PartitionTags;
 import io.tally.common.internal.redis.LuaScript;
 import io.tally.processor.internal.worker.ApplyScripts;
 import io.tally.testkit.RawRedis;
@@ -30,7 +31,7 @@ final class HostileScripts implements AutoCloseable {
 
     final RedisServer server;
     final RawRedis redis;
-    final Keys keys = new Keys("h");
+    final Keys keys = new Keys("h", PartitionTags.spread(1));
 
     HostileScripts() {
         server = RedisServer.start();

@@ -26,7 +26,7 @@ class TriggerClientTest {
     void rejectedDefinition_writesNothing_andValidOnesRoundTrip(TestRedis testRedis) {
         TallyConfig config = testRedis.config(4).build();
         RedissonClient redis = testRedis.client();
-        Keys keys = new Keys(config.namespace());
+        Keys keys = TestRedis.keys(config);
         try (TriggerClient client = RedisTriggerClient.create(redis, config, InstantSource.system())) {
             assertThatThrownBy(() -> client.create(TriggerDefinition.time(1_000).param("x", "y").build()))
                     .isInstanceOf(InvalidTriggerException.class).hasMessageContaining("'at'");

@@ -23,9 +23,18 @@ public final class HashSlot {
 
     /** CRC-16/XMODEM of {@code bytes}. */
     public static int crc16(byte[] bytes) {
-        int crc = 0;
-        for (byte b : bytes) {
-            crc = ((crc << 8) ^ TABLE[((crc >>> 8) ^ b) & 0xff]) & 0xffff;
+        return crc16(0, bytes, 0, bytes.length);
+    }
+
+    /** CRC-16/XMODEM of what gave {@code crc}, followed by {@code b}. */
+    public static int crc16(int crc, byte b) {
+        return ((crc << 8) ^ TABLE[((crc >>> 8) ^ b) & 0xff]) & 0xffff;
+    }
+
+    /** CRC-16/XMODEM of what gave {@code crc}, followed by {@code bytes[from, to)}. */
+    public static int crc16(int crc, byte[] bytes, int from, int to) {
+        for (int i = from; i < to; i++) {
+            crc = ((crc << 8) ^ TABLE[((crc >>> 8) ^ bytes[i]) & 0xff]) & 0xffff;
         }
         return crc;
     }

@@ -2,6 +2,8 @@ package io.tally.common.internal.keys;
 
 import io.tally.common.config.ConfigException;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * The hash tag of each partition's keys, by the rule a namespace stores in {@code <ns>:meta} field
  * {@value #FIELD}:
@@ -90,13 +92,28 @@ public final class PartitionTags {
         return (int) ((2L * p + 1) * HashSlot.SLOTS / (2L * partitions));
     }
 
+    /**
+     * The first {@code p<i>-<k>} on the target slot. k = 10m + d: the CRC of {@code p<i>-<m>} (of
+     * {@code p<i>-} for m = 0) is computed once for its ten last digits d.
+     */
     private static String spreadTag(int p, int partitions) {
         int target = targetSlot(p, partitions);
         String base = "p" + p + "-";
-        for (int k = 0; ; k++) {
-            String tag = base + k;
-            if (HashSlot.of(tag) == target) {
-                return tag;
+        int baseCrc = HashSlot.crc16(base.getBytes(StandardCharsets.US_ASCII));
+        byte[] stem = new byte[10];
+        for (int m = 0; ; m++) {
+            int crc = baseCrc;
+            if (m > 0) {
+                int from = stem.length;
+                for (int rest = m; rest > 0; rest /= 10) {
+                    stem[--from] = (byte) ('0' + rest % 10);
+                }
+                crc = HashSlot.crc16(baseCrc, stem, from, stem.length);
+            }
+            for (int d = 0; d < 10; d++) {
+                if (HashSlot.crc16(crc, (byte) ('0' + d)) % HashSlot.SLOTS == target) {
+                    return base + (m > 0 ? Integer.toString(m) : "") + d;
+                }
             }
         }
     }
