@@ -90,7 +90,7 @@ final class HostileScripts implements AutoCloseable {
     /** DUMP of every key of the partition, by key name. */
     Map<String, String> partitionDump() {
         Map<String, String> dump = new TreeMap<>();
-        for (String key : redis.keys("*{p" + PART + "}*")) {
+        for (String key : redis.keys("*{" + keys.tags().tag(PART) + "}*")) {
             Object value = redis.call("DUMP", key);
             dump.put(key, value == null ? "" : Arrays.toString((byte[]) value));
         }

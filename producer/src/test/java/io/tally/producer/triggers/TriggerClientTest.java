@@ -30,8 +30,8 @@ class TriggerClientTest {
         try (TriggerClient client = RedisTriggerClient.create(redis, config, InstantSource.system())) {
             assertThatThrownBy(() -> client.create(TriggerDefinition.time(1_000).param("x", "y").build()))
                     .isInstanceOf(InvalidTriggerException.class).hasMessageContaining("'at'");
-            assertThat(redis.getKeys().getKeys(KeysScanOptions.defaults().pattern(keys.partitionPrefix(0)
-                    .replace("{p0}", "*") + "trigger*")).iterator().hasNext()).isFalse();
+            assertThat(redis.getKeys().getKeys(KeysScanOptions.defaults().pattern(
+                    config.namespace() + ":*:trigger*")).iterator().hasNext()).isFalse();
             assertThat(redis.getKeys().getKeys(KeysScanOptions.defaults().pattern(
                     config.namespace() + ":*schedule")).iterator().hasNext()).isFalse();
 

@@ -79,6 +79,9 @@ public final class PartitionTags {
         if (rule == null) {
             return "p" + p;
         }
+        if (p < 0 || p >= partitions) {
+            throw new IllegalArgumentException("partition " + p + " of " + partitions);
+        }
         String tag = tags[p];
         if (tag == null) {
             tag = spreadTag(p, partitions);
