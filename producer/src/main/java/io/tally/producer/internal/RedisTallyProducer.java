@@ -1,6 +1,7 @@
 package io.tally.producer.internal;
 
 import io.tally.common.config.Acks;
+import io.tally.common.config.RedisMode;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.keys.Partitioner;
@@ -76,7 +77,8 @@ public final class RedisTallyProducer implements TallyProducer {
         SendCompletion completion = new SendCompletion(redis, accumulator, streamKeys, sequences, metrics, acks,
                 sendTimeoutMs);
         this.sender = new SenderLoop(accumulator, completion, namespace, streamKeys, sequences, metrics, direct, executor,
-                acks, sendTimeoutMs, dedupeWindowMs);
+                acks, acks == Acks.REPLICAS && config.get(TallyConfig.REDIS_MODE) == RedisMode.CLUSTER, sendTimeoutMs,
+                dedupeWindowMs);
         sender.start();
     }
 

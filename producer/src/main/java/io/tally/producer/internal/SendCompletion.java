@@ -56,15 +56,17 @@ final class SendCompletion {
     List<PendingSend> complete(List<StreamGroup> groups, Integer syncedReplicas, Throwable error) {
         Throwable cause = SendErrors.unwrap(error);
         // the scripts replied, so their entries are on the master; only a replica's copy is in doubt
-        boolean unconfirmed = cause == null && acks == Acks.REPLICAS && (syncedReplicas == null || syncedReplicas < 1);
+        boolean checkReplicas = cause == null && acks == Acks.REPLICAS;
         loadIfForgotten(groups, cause);
         // With acks=leader a stream whose script replied is done whatever happened to the rest of the
-        // pipeline (its entries are written); with acks=replicas the pipeline's WAIT decides for all.
+        // pipeline (its entries are written); with acks=replicas the WAIT decides: the pipeline's, or on
+        // Cluster the one of the group's own partition (RedissonSendPipeline).
         boolean trustReplies = acks == Acks.LEADER || cause == null;
         List<PendingSend> retry = new ArrayList<>();
         for (StreamGroup group : groups) {
             if (trustReplies && SendErrors.replied(group.reply)) {
-                completeAll(group, group.reply.join(), unconfirmed);
+                Integer synced = group.syncedReplicas != null ? group.syncedReplicas : syncedReplicas;
+                completeAll(group, group.reply.join(), checkReplicas && (synced == null || synced < 1));
                 continue;
             }
             Throwable own = group.reply == null ? null : SendErrors.failure(group.reply);

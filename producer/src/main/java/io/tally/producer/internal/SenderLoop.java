@@ -45,6 +45,8 @@ final class SenderLoop {
     private final CommandAsyncExecutor executor;
     private final byte[] appendSha = APPEND_RUNS.sha().getBytes(StandardCharsets.US_ASCII);
     private final Acks acks;
+    /** acks=replicas on Redis Cluster: one batch and WAIT per partition (RedissonSendPipeline). */
+    private final boolean waitPerPartition;
     private final long sendTimeoutMs;
     private final byte[] dedupeWindowMs;
     private final ScheduledExecutorService retryTimer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -56,7 +58,8 @@ final class SenderLoop {
 
     SenderLoop(SendAccumulator accumulator, SendCompletion completion, NamespaceWatch namespace, StreamKeys streamKeys,
                StreamSequences sequences, ProducerMetrics metrics, DirectConnection direct,
-               CommandAsyncExecutor executor, Acks acks, long sendTimeoutMs, byte[] dedupeWindowMs) {
+               CommandAsyncExecutor executor, Acks acks, boolean waitPerPartition, long sendTimeoutMs,
+               byte[] dedupeWindowMs) {
         this.accumulator = accumulator;
         this.completion = completion;
         this.namespace = namespace;
@@ -66,6 +69,7 @@ final class SenderLoop {
         this.direct = direct;
         this.executor = executor;
         this.acks = acks;
+        this.waitPerPartition = waitPerPartition;
         this.sendTimeoutMs = sendTimeoutMs;
         this.dedupeWindowMs = dedupeWindowMs;
         thread.setDaemon(true);
@@ -176,7 +180,7 @@ final class SenderLoop {
         BatchOptions options = batchOptions();
         List<StreamGroup> ready = number(groups);
         SendPipeline pipeline = direct != null ? direct.pipeline(EVALSHA, appendSha)
-                : RedissonSendPipeline.open(executor, options, APPEND_RUNS);
+                : RedissonSendPipeline.open(executor, options, APPEND_RUNS, waitPerPartition);
         for (StreamGroup group : ready) {
             group.reply = pipeline.add(group, streamKeys, dedupeWindowMs);
         }

@@ -21,6 +21,11 @@ final class StreamGroup {
     final int partition;
     final List<PendingSend> sends = new ArrayList<>();
     CompletableFuture<List<Object>> reply;
+    /**
+     * Replicas that acknowledged this group's own batch (acks=replicas on Redis Cluster, where each
+     * partition's calls have their own WAIT); null when the pipeline's WAIT speaks for every group.
+     */
+    volatile Integer syncedReplicas;
     private int idempotent;
     private int fieldCount;
     /** The session and the first send's number ({@link StreamSequences#number}), or null and 0. */
