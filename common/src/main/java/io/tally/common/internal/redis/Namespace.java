@@ -95,7 +95,7 @@ public final class Namespace {
     public static Keys keys(RedissonClient redis, String namespace) {
         Meta stored = stored(redis, namespace);
         if (stored == null) {
-            throw new NamespaceMissingException(namespace, Keys.meta(namespace), "this Redis");
+            throw new NamespaceMissingException(namespace, Keys.meta(namespace), "the client's Redis");
         }
         return stored.keys(namespace);
     }
