@@ -1,4 +1,7 @@
--- Fixes the namespace's partition count on first use and returns the stored one.
--- KEYS[1] meta hash   ARGV[1] P to store when the namespace is new
-redis.call('HSETNX', KEYS[1], 'partitions', ARGV[1])
-return redis.call('HGET', KEYS[1], 'partitions')
+-- Fixes the namespace's partition count and partition tag rule on first use and returns the stored ones.
+-- A namespace that exists keeps what it has: one without a 'partition-tags' field keeps the tags {p<i>}.
+-- KEYS[1] meta hash   ARGV[1] P to store when the namespace is new   ARGV[2] tag rule to store then
+if redis.call('HSETNX', KEYS[1], 'partitions', ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'partition-tags', ARGV[2])
+end
+return redis.call('HMGET', KEYS[1], 'partitions', 'partition-tags')

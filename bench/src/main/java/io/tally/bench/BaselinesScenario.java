@@ -59,7 +59,7 @@ final class BaselinesScenario implements Scenario {
         long n = ctx.count(20_000, 500);
         long[] expected = new long[Workload.COUNTERS];
         ctx.prefill(ns, n, 7000 + run, expected);
-        Keys keys = new Keys(ns);
+        Keys keys = ctx.keys(ns);
         RedisStrictCommand<Long> hincrby = new RedisStrictCommand<>("HINCRBY");
         try (Observer o = ctx.observer(ns)) {
             o.createGroups();
@@ -97,7 +97,7 @@ final class BaselinesScenario implements Scenario {
         String ns = ctx.namespace("bare", run);
         long n = ctx.count(500_000, 5_000);
         ctx.prefill(ns, n, 8000 + run, new long[Workload.COUNTERS]);
-        Keys keys = new Keys(ns);
+        Keys keys = ctx.keys(ns);
         try (Observer o = ctx.observer(ns)) {
             o.createGroups();
             List<RStream<String, String>> streams = new ArrayList<>();
@@ -137,7 +137,7 @@ final class BaselinesScenario implements Scenario {
             return Double.NaN;
         }
         String ns = ctx.namespace("rb", run);
-        String key = new Keys(ns).ops(0);
+        String key = ctx.keys(ns).ops(0);
         URI uri = URI.create(ctx.redisUrl);
         long n = ctx.count(2_000_000, 20_000);
         List<String> cmd = List.of("redis-benchmark", "-h", uri.getHost(), "-p", Integer.toString(uri.getPort()),

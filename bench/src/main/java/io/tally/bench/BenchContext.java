@@ -84,6 +84,13 @@ final class BenchContext {
         return namespace;
     }
 
+    /** The keys of a namespace made by {@link #namespace}, with the partition tags its meta names. */
+    Keys keys(String namespace) {
+        try (RawRedis redis = new RawRedis(redisUrl)) {
+            return redis.namespaceKeys(namespace);
+        }
+    }
+
     Observer observer(String namespace) {
         return new Observer(redisUrl, namespace, Workload.PARTITIONS);
     }
@@ -165,11 +172,11 @@ final class BenchContext {
      * XADDs (1,000 per round trip), adding them to {@code expected}. Returns entries/s.
      */
     double prefill(String namespace, long n, long seed, long[] expected) {
-        Keys keys = new Keys(namespace);
         Workload workload = new Workload(seed);
         String ts = Long.toString(System.currentTimeMillis());
         long start = System.nanoTime();
         try (RawRedis redis = new RawRedis(redisUrl)) {
+            Keys keys = redis.namespaceKeys(namespace);
             long sent = 0;
             while (sent < n) {
                 int batch = (int) Math.min(1000, n - sent);

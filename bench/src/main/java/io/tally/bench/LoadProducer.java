@@ -251,12 +251,12 @@ public final class LoadProducer {
     }
 
     private void pollCheckpoints() {
-        Keys keys = new Keys(namespace);
         CheckpointLog[] applied = new CheckpointLog[Workload.PARTITIONS];
         for (int p = 0; p < applied.length; p++) {
             applied[p] = new CheckpointLog();
         }
         try (RawRedis redis = new RawRedis(redisUrl)) {
+            Keys keys = redis.namespaceKeys(namespace);
             while (polling) {
                 for (int p = 0; p < Workload.PARTITIONS; p++) {
                     redis.send("HGET", keys.checkpoint(p), "ops");

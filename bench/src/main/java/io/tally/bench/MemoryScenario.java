@@ -29,7 +29,7 @@ final class MemoryScenario implements Scenario {
     private void perEntry(int run) {
         String ns = ctx.namespace("memory", run);
         long n = ctx.count(200_000, 2_000);
-        Keys keys = new Keys(ns);
+        Keys keys = ctx.keys(ns);
         try (Observer o = ctx.observer(ns)) {
             Sleep.ms(200);
             long m0 = o.usedMemory();

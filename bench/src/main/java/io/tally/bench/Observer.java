@@ -20,8 +20,8 @@ final class Observer implements AutoCloseable {
     final int partitions;
 
     Observer(String redisUrl, String namespace, int partitions) {
-        this.keys = new Keys(namespace);
         this.redis = new RawRedis(redisUrl);
+        this.keys = redis.namespaceKeys(namespace);
         this.partitions = partitions;
     }
 

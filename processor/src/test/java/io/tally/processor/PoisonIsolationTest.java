@@ -54,7 +54,7 @@ class PoisonIsolationTest {
         assertThat(FAILING_APPLY.source()).contains("'boom'");
         config = redis.config(1).set(TallyConfig.BATCH_SIZE, 16).build();
         client = redis.client();
-        keys = new Keys(config.namespace());
+        keys = TestRedis.keys(config);
         inspector = new PipelineInspector(client, config.namespace(), 1);
     }
 

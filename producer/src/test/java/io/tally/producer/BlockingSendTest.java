@@ -74,7 +74,7 @@ class BlockingSendTest {
     private static long entries(TestRedis redis, TallyConfig config) {
         RedissonClient client = redis.client();
         try {
-            Keys keys = new Keys(config.namespace());
+            Keys keys = TestRedis.keys(config);
             long total = 0;
             for (int p = 0; p < 4; p++) {
                 total += client.getStream(keys.ops(p), StringCodec.INSTANCE).size();

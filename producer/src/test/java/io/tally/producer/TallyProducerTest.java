@@ -40,7 +40,7 @@ class TallyProducerTest {
         try {
             int p = results.get(0).join().partition();
             Map<StreamMessageId, Map<String, String>> entries = client.<String, String>getStream(
-                    new Keys(config.namespace()).ops(p), StringCodec.INSTANCE).range(StreamMessageId.MIN, StreamMessageId.MAX);
+                    TestRedis.keys(config).ops(p), StringCodec.INSTANCE).range(StreamMessageId.MIN, StreamMessageId.MAX);
             assertThat(entries.values()).extracting(f -> f.get("value"))
                     .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 1000).mapToObj(Integer::toString).toList());
             assertThat(entries.keySet()).extracting(StreamMessageId::toString)
@@ -63,7 +63,7 @@ class TallyProducerTest {
             assertThat(other.entryId()).isNotEqualTo(first.entryId());
             RedissonClient client = redis.client();
             try {
-                assertThat(client.getStream(new Keys(config.namespace()).ops(first.partition()), StringCodec.INSTANCE).size())
+                assertThat(client.getStream(TestRedis.keys(config).ops(first.partition()), StringCodec.INSTANCE).size())
                         .isEqualTo(2);
             } finally {
                 client.shutdown();
@@ -86,7 +86,7 @@ class TallyProducerTest {
         assertThat(results).allSatisfy(f -> assertThat(f).isCompleted());
         RedissonClient client = redis.client();
         try {
-            Keys keys = new Keys(config.namespace());
+            Keys keys = TestRedis.keys(config);
             long ops = 0;
             long events = 0;
             for (int p = 0; p < 8; p++) {

@@ -1,6 +1,7 @@
 package io.tally.testkit;
 
 import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.Namespace;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.PendingResult;
@@ -14,16 +15,22 @@ import java.util.Map;
 /** Reads a namespace's state straight from Redis, the way other programs see it. */
 public final class PipelineInspector {
     private final RedissonClient redis;
-    private final Keys keys;
+    private final String namespace;
     private final int partitions;
+    /** Read from the namespace's meta on first use: an inspector may be made before a processor creates it. */
+    private Keys keys;
 
     public PipelineInspector(RedissonClient redis, String namespace, int partitions) {
         this.redis = redis;
-        this.keys = new Keys(namespace);
+        this.namespace = namespace;
         this.partitions = partitions;
     }
 
-    public Keys keys() {
+    /** The namespace's keys, with the partition tags its meta names. */
+    public synchronized Keys keys() {
+        if (keys == null) {
+            keys = Namespace.keys(redis, namespace);
+        }
         return keys;
     }
 
@@ -31,14 +38,14 @@ public final class PipelineInspector {
     public Map<String, Long> counters() {
         Map<String, Long> all = new HashMap<>();
         for (int p = 0; p < partitions; p++) {
-            redis.<String, String>getMap(keys.counters(p), StringCodec.INSTANCE).readAllMap()
+            redis.<String, String>getMap(keys().counters(p), StringCodec.INSTANCE).readAllMap()
                     .forEach((k, v) -> all.put(k, Long.parseLong(v)));
         }
         return all;
     }
 
     public long counter(String name, int partition) {
-        String v = redis.<String, String>getMap(keys.counters(partition), StringCodec.INSTANCE).get(name);
+        String v = redis.<String, String>getMap(keys().counters(partition), StringCodec.INSTANCE).get(name);
         return v == null ? 0 : Long.parseLong(v);
     }
 
@@ -46,7 +53,7 @@ public final class PipelineInspector {
     public long pending() {
         long total = 0;
         for (int p = 0; p < partitions; p++) {
-            for (String stream : keys.inputStreams(p)) {
+            for (String stream : keys().inputStreams(p)) {
                 PendingResult r = redis.getStream(stream, StringCodec.INSTANCE).getPendingInfo(Keys.GROUP);
                 total += r.getTotal();
             }
@@ -58,7 +65,7 @@ public final class PipelineInspector {
     public long opsAdded() {
         long total = 0;
         for (int p = 0; p < partitions; p++) {
-            total += Long.parseLong(streamInfo(keys.ops(p)).getOrDefault("entries-added", "0"));
+            total += Long.parseLong(streamInfo(keys().ops(p)).getOrDefault("entries-added", "0"));
         }
         return total;
     }
@@ -71,12 +78,12 @@ public final class PipelineInspector {
         List<String> out = new java.util.ArrayList<>();
         for (int p = 0; p < partitions; p++) {
             for (String topic : List.of("ops", "events")) {
-                String stream = topic.equals("ops") ? keys.ops(p) : keys.events(p);
+                String stream = topic.equals("ops") ? keys().ops(p) : keys().events(p);
                 String last = streamInfo(stream).get("last-generated-id");
                 if (last == null || last.equals("0-0")) {
                     continue;
                 }
-                String checkpoint = redis.<String, String>getMap(keys.checkpoint(p), StringCodec.INSTANCE).get(topic);
+                String checkpoint = redis.<String, String>getMap(keys().checkpoint(p), StringCodec.INSTANCE).get(topic);
                 if (!last.equals(checkpoint)) {
                     out.add("partition " + p + " " + topic + ": last entry " + last + ", checkpoint " + checkpoint);
                 }
@@ -102,7 +109,7 @@ public final class PipelineInspector {
 
     /** Dead letters of one partition, oldest first, each as its field map. */
     public List<Map<String, String>> deadLetters(int partition) {
-        return List.copyOf(redis.<String, String>getStream(keys.dlq(partition), StringCodec.INSTANCE)
+        return List.copyOf(redis.<String, String>getStream(keys().dlq(partition), StringCodec.INSTANCE)
                 .range(StreamMessageId.MIN, StreamMessageId.MAX).values());
     }
 
@@ -110,7 +117,7 @@ public final class PipelineInspector {
     public Map<Integer, String> owners() {
         Map<Integer, String> owners = new HashMap<>();
         for (int p = 0; p < partitions; p++) {
-            owners.put(p, redis.<String>getBucket(keys.lease(p), StringCodec.INSTANCE).get());
+            owners.put(p, redis.<String>getBucket(keys().lease(p), StringCodec.INSTANCE).get());
         }
         return owners;
     }

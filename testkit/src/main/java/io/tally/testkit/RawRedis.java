@@ -1,5 +1,9 @@
 package io.tally.testkit;
 
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.PartitionTags;
+import io.tally.common.internal.redis.Namespace;
+
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -81,6 +85,21 @@ public final class RawRedis implements AutoCloseable {
     /** {@link #call} for a command whose reply is wanted as text (null stays null). */
     public String callText(Object... args) {
         return text(call(args));
+    }
+
+    /**
+     * The keys of an existing namespace, with the partition tags its {@code meta} names.
+     *
+     * @throws IllegalStateException when the namespace has no meta
+     */
+    public Keys namespaceKeys(String namespace) {
+        List<?> meta = (List<?>) call("HMGET", Keys.meta(namespace), Namespace.PARTITIONS_FIELD, PartitionTags.FIELD);
+        String partitions = text(meta.get(0));
+        if (partitions == null) {
+            throw new IllegalStateException("namespace '" + namespace + "' does not exist (no " + Keys.meta(namespace)
+                    + ")");
+        }
+        return new Namespace.Meta(Integer.parseInt(partitions), text(meta.get(1))).keys(namespace);
     }
 
     /** Sends one command and returns its reply, an error reply as an {@link Error}. */

@@ -2,6 +2,7 @@ package io.tally.testkit;
 
 import io.tally.common.config.RedisMode;
 import io.tally.common.config.TallyConfig;
+import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.redis.RedisClientFactory;
 import org.redisson.api.RedissonClient;
@@ -193,11 +194,22 @@ public final class RedisCluster implements AutoCloseable {
         awaitHealthy(30);
     }
 
-    /** Partition index -> port of the master that serves {@code {p<i>}} now. */
-    public Map<Integer, Integer> partitionMasters(int partitions) {
+    /** Partition index -> port of the master that serves the partition's keys now. */
+    public Map<Integer, Integer> partitionMasters(Keys keys, int partitions) {
         Map<Integer, Integer> out = new TreeMap<>();
         for (int p = 0; p < partitions; p++) {
-            out.put(p, masterOf(keySlot("{p" + p + "}")).port());
+            out.put(p, masterOf(keySlot(keys.ops(p))).port());
+        }
+        return out;
+    }
+
+    /** Slot ranges ({@code [first, last]}) of each running master, by port. */
+    public Map<Integer, List<int[]>> masterSlotRanges() {
+        Map<Integer, List<int[]>> out = new TreeMap<>();
+        for (Node node : nodes(anyRunning())) {
+            if (node.master() && !node.failed() && node.slots() > 0) {
+                out.put(node.port(), node.ranges());
+            }
         }
         return out;
     }

@@ -1,6 +1,8 @@
 package io.tally.testkit;
 
+import io.tally.common.config.RedisMode;
 import io.tally.common.config.TallyConfig;
+import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.redis.RedisClientFactory;
 import org.redisson.api.RedissonClient;
@@ -76,6 +78,24 @@ public final class TestRedis implements AutoCloseable {
                 .set(TallyConfig.REDIS_URL, url)
                 .set(TallyConfig.NAMESPACE, uniqueNamespace())
                 .set(TallyConfig.PARTITIONS, partitions);
+    }
+
+    /**
+     * The keys of the existing namespace {@code config} names, with the partition tags its meta holds
+     * (read over a connection of its own; a cluster through a client of its own).
+     */
+    public static Keys keys(TallyConfig config) {
+        if (config.get(TallyConfig.REDIS_MODE) == RedisMode.CLUSTER) {
+            RedissonClient client = RedisClientFactory.create(config);
+            try {
+                return Namespace.keys(client, config.namespace());
+            } finally {
+                client.shutdown();
+            }
+        }
+        try (RawRedis raw = new RawRedis(config.redisUrl())) {
+            return raw.namespaceKeys(config.namespace());
+        }
     }
 
     /** A client of this test kit's own, for set-up, closed with this Redis. */

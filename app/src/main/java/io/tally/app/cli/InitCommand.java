@@ -1,7 +1,6 @@
 package io.tally.app.cli;
 
 import io.tally.common.config.TallyConfig;
-import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.redis.RedisClientFactory;
 import org.redisson.api.RedissonClient;
@@ -35,7 +34,7 @@ public final class InitCommand implements Callable<Integer> {
         try {
             EvictionCheck.check(redis, config, EvictionCheck.Access.WRITE, spec.qualifiedName(),
                     spec.commandLine().getErr());
-            boolean existed = Namespace.storedPartitions(redis, new Keys(config.namespace())) != null;
+            boolean existed = Namespace.stored(redis, config.namespace()) != null;
             Namespace ns = Namespace.create(redis, config);
             spec.commandLine().getOut().printf("namespace '%s' %s with %d partitions at %s%n", config.namespace(),
                     existed ? "exists" : "created", ns.partitions(), config.redisUrl());

@@ -10,6 +10,7 @@ import io.tally.common.TallyVersion;
 import io.tally.common.config.ConfigException;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.processor.PartitionHalt;
 import io.tally.processor.Processor;
@@ -59,7 +60,7 @@ public final class ProcessorRuntime implements AutoCloseable {
         try {
             this.processor = RedisProcessor.start(redis, config, metrics);
             this.lag = new PartitionLagCollector(
-                    new PartitionStatusReader(redis, new Keys(config.namespace()), processor.partitions()), registry,
+                    new PartitionStatusReader(redis, Namespace.open(redis, config).keys(), processor.partitions()), registry,
                     config.namespace(), new PartitionLagCollector.Owner(processor.processorId(), processor.instanceId()))
                     .start(lagIntervalMs);
             registerInfo(registry, processor);

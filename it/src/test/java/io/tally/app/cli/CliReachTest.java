@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tally.app.cli.TallyCliTest.Run;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.keys.Partitioner;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorListener;
@@ -53,7 +54,7 @@ class CliReachTest {
         url = testRedis.url();
         namespace = config.namespace();
         redis = testRedis.client();
-        keys = new Keys(namespace);
+        keys = Namespace.keys(redis, namespace);
         processor = Processor.start(config, ProcessorListener.NOOP);
         await().atMost(Duration.ofSeconds(30)).until(() -> processor.ownedPartitions().size() == 4);
     }

@@ -38,13 +38,14 @@ class InitCommandTest {
     @Test
     void init_createsMetaAndEveryGroup_isIdempotent_andRefusesAnotherP(TestRedis testRedis) {
         TallyConfig config = testRedis.configWithoutNamespace(0).build();
-        Keys keys = new Keys(config.namespace());
         Run init = run(testRedis, config, Map.of(), "init", "--partitions", "4");
         assertThat(init.code).as(init.err).isZero();
+        Keys keys = TestRedis.keys(config);
         assertThat(init.out).contains("namespace '" + config.namespace() + "' created with 4 partitions");
         RedissonClient redis = testRedis.client();
         try {
-            assertThat(redis.<String, String>getMap(keys.meta(), StringCodec.INSTANCE).get("partitions")).isEqualTo("4");
+            assertThat(redis.<String, String>getMap(keys.meta(), StringCodec.INSTANCE).readAllMap())
+                    .isEqualTo(Map.of("partitions", "4", "partition-tags", "spread-v1"));
             for (int p = 0; p < 4; p++) {
                 for (String stream : keys.inputStreams(p)) {
                     assertThat(redis.getStream(stream, StringCodec.INSTANCE).listGroups())

@@ -59,7 +59,7 @@ class StreamIdRepairTest {
         config = redis.config(1).build();
         url = redis.url();
         client = redis.client();
-        keys = new Keys(config.namespace());
+        keys = TestRedis.keys(config);
         inspector = new PipelineInspector(client, config.namespace(), 1);
         processor = RedisProcessor.start(client, config, new ProcessorListener() {
             @Override

@@ -2,6 +2,7 @@ package io.tally.app.cli;
 
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.keys.Partitioner;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorListener;
@@ -111,7 +112,7 @@ class TallyCliTest {
 
     @Test
     void dlq_listReplayPurge_onARealDeadLetter() {
-        Keys keys = new Keys(namespace);
+        Keys keys = Namespace.keys(redis, namespace);
         int p = new Partitioner(4).partitionOf("dlq.counter");
         redis.<String, String>getStream(keys.ops(p), StringCodec.INSTANCE)
                 .add(StreamAddArgs.entries(Map.of("op", "bogus", "counter", "dlq.counter")));

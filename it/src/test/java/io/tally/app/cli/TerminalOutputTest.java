@@ -1,6 +1,7 @@
 package io.tally.app.cli;
 
 import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.PartitionTags;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.AfterAll;
@@ -38,7 +39,7 @@ class TerminalOutputTest {
         url = testRedis.url();
         namespace = TestRedis.uniqueNamespace();
         redis = testRedis.client();
-        Keys keys = new Keys(namespace);
+        Keys keys = new Keys(namespace, PartitionTags.legacy()); // a meta without partition-tags: tags {p<i>}
         redis.getMap(keys.meta(), StringCodec.INSTANCE).put("partitions", "2");
         redis.getStream(keys.dlq(1), StringCodec.INSTANCE).add(StreamAddArgs.entries(Map.of(
                 "reason", "bad_number", "error", HOSTILE, "source", "ops", "source_id", "1-1",

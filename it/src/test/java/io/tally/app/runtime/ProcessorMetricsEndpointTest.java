@@ -48,7 +48,7 @@ class ProcessorMetricsEndpointTest {
                     .mapToObj(i -> producer.incr("counter-" + (i % 37), 1))
                     .toArray(CompletableFuture[]::new)).join();
             // One entry without its counter field, written past the producer's validation: a dead letter.
-            redis.getStream(new Keys(config.namespace()).ops(0), StringCodec.INSTANCE)
+            redis.getStream(TestRedis.keys(config).ops(0), StringCodec.INSTANCE)
                     .add(StreamAddArgs.entries(Map.of("op", "incr")));
 
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {

@@ -69,9 +69,9 @@ class AcksReplicasTest {
                 .set(TallyConfig.ACKS, Acks.REPLICAS).set(TallyConfig.SEND_TIMEOUT_MS, 1000L)
                 .set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1").set(TallyConfig.API_INSECURE, true)
                 .build();
-        Keys keys = new Keys(config.namespace());
         int p = new Partitioner(2).partitionOf("c");
         Namespace.create(admin, config); // as `tally init` would
+        Keys keys = TestRedis.keys(config);
         try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             SendResult confirmed = producer.send(CounterOp.incr("c", 1)).join();
             assertThat(confirmed.duplicate()).isFalse();

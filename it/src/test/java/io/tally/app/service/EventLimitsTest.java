@@ -43,7 +43,7 @@ class EventLimitsTest {
         TallyConfig config = testRedis.config(4).set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
                 .set(TallyConfig.API_TOKENS, TOKEN).build();
         server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
-        keys = new Keys(config.namespace());
+        keys = TestRedis.keys(config);
         partitioner = new Partitioner(4);
     }
 

@@ -47,7 +47,7 @@ class ReadYourWritesWaitTest {
         TallyConfig config = testRedis.config(4).set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
                 .set(TallyConfig.API_TOKENS, TOKEN).set(TallyConfig.API_MAX_WAITS, WAITS + 10).build();
         server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
-        keys = new Keys(config.namespace());
+        keys = TestRedis.keys(config);
         partitioner = new Partitioner(4);
     }
 

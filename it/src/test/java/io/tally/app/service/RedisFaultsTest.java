@@ -10,6 +10,7 @@ import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.keys.Partitioner;
 import io.tally.producer.ProducerMetrics;
+import io.tally.testkit.TestRedis;
 import io.tally.testkit.RedisServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -64,7 +65,7 @@ class RedisFaultsTest {
         redis = io.tally.common.internal.redis.RedisClientFactory.create(config);
         io.tally.common.internal.redis.Namespace.create(redis, config); // as `tally init` would
         server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
-        keys = new Keys(config.namespace());
+        keys = TestRedis.keys(config);
         partitioner = new Partitioner(4);
     }
 

@@ -51,7 +51,7 @@ class IdempotencyScopeTest {
             assertThat(second.partition()).isEqualTo(first.partition());
             assertThat(second.duplicate()).isFalse();
             assertThat(second.entryId()).isNotEqualTo(first.entryId());
-            assertThat(client.getStream(new Keys(config.namespace()).ops(first.partition()), StringCodec.INSTANCE).size())
+            assertThat(client.getStream(TestRedis.keys(config).ops(first.partition()), StringCodec.INSTANCE).size())
                     .isEqualTo(2);
         } finally {
             client.shutdown();
@@ -90,7 +90,7 @@ class IdempotencyScopeTest {
             // a set is another payload too, even with the same number
             assertThatThrownBy(() -> producer.send(CounterOp.set("orders", 3).withId("req-2")).join())
                     .cause().isInstanceOf(DuplicateIdConflictException.class);
-            assertThat(client.getStream(new Keys(config.namespace()).ops(first.partition()), StringCodec.INSTANCE).size())
+            assertThat(client.getStream(TestRedis.keys(config).ops(first.partition()), StringCodec.INSTANCE).size())
                     .isEqualTo(1);
         } finally {
             client.shutdown();

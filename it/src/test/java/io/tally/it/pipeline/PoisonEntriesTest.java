@@ -42,7 +42,7 @@ class PoisonEntriesTest {
     void start(TestRedis redis) {
         TallyConfig config = redis.config(P).build();
         client = redis.client();
-        keys = new Keys(config.namespace());
+        keys = TestRedis.keys(config);
         inspector = new PipelineInspector(client, config.namespace(), P);
         processor = Processor.start(config, ProcessorListener.NOOP);
     }

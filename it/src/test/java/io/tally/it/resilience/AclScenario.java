@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tally.common.config.Acks;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.PartitionTags;
 import io.tally.common.internal.keys.Partitioner;
 import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
@@ -101,7 +102,8 @@ final class AclScenario {
     private final AdminLink admin;
     private final Windows windows;
     private final Path tmp;
-    private final Keys keys = new Keys(NAMESPACE);
+    /** The keys {@code tally init} gives a new namespace. */
+    private final Keys keys = new Keys(NAMESPACE, PartitionTags.spread(PARTITIONS));
     private final Partitioner partitioner = new Partitioner(PARTITIONS);
     private final Map<String, Long> model = new TreeMap<>();
     /** Firings whose first delivery failed. */
@@ -131,7 +133,8 @@ final class AclScenario {
         assertThat(total(keys::dlq)).as("one letter replayed, one purged").isZero();
         assertThat(total(keys::firingsDlq)).as("the time firing, which always failed").isEqualTo(1);
         window(Role.PROCESSOR, this::restoreAfterFlushAll);
-        assertThat(admin.hgetall(keys.meta())).containsEntry("partitions", Integer.toString(PARTITIONS));
+        assertThat(admin.hgetall(keys.meta())).containsEntry("partitions", Integer.toString(PARTITIONS))
+                .containsEntry(PartitionTags.FIELD, PartitionTags.SPREAD_V1);
         assertThat(admin.call("XINFO", "GROUPS", keys.ops(0)).toString()).contains("tally");
         admin.call("XADD", keys.ops(0), "*", "v", "2", "op", "incr", "counter", "acl.future");
         window(Role.PROCESSOR, this::haltOnAnUnknownVersion);

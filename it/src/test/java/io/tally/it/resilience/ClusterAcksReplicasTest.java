@@ -10,6 +10,7 @@ import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
 import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.RedisCluster;
+import io.tally.testkit.TestRedis;
 import io.tally.testkit.RedisServer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -45,7 +46,7 @@ class ClusterAcksReplicasTest {
             } finally {
                 admin.shutdown();
             }
-            Map<Integer, Integer> masters = cluster.partitionMasters(P);
+            Map<Integer, Integer> masters = cluster.partitionMasters(TestRedis.keys(config), P);
             int frozenMaster = masters.get(0);
             assertThat(masters.values()).as("partitions on other masters too").anyMatch(port -> port != frozenMaster);
             RedisServer replica = replicaOf(cluster, frozenMaster);

@@ -8,6 +8,7 @@ import io.tally.processor.ProcessorListener;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
 import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.testkit.TestRedis;
 import io.tally.testkit.Pause;
 import io.tally.testkit.RedisCluster;
 import io.tally.testkit.RedisServer;
@@ -76,7 +77,7 @@ class ClusterFailoverTest {
     private Result runWithFailover(Acks acks) {
         TallyConfig config = cluster.config(P).set(TallyConfig.ACKS, acks).set(TallyConfig.SEND_TIMEOUT_MS, 5000L)
                 .set(TallyConfig.LEASE_TTL_MS, 10_000).build();
-        Keys keys = new Keys(config.namespace());
+        Keys keys = TestRedis.keys(config);
         try (Processor a = Processor.start(config, ProcessorListener.NOOP);
              Processor b = Processor.start(config, ProcessorListener.NOOP);
              TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP);
@@ -85,15 +86,15 @@ class ClusterFailoverTest {
                     && a.ownedPartitions().size() + b.ownedPartitions().size() == P);
             Pause.ms(3000);
             long before = load.acked();
-            int killedPort = cluster.masterOf(cluster.keySlot("{p0}")).port();
+            int killedPort = cluster.masterOf(cluster.keySlot(keys.ops(0))).port();
             List<Integer> killedPartitions = new ArrayList<>();
-            cluster.partitionMasters(P).forEach((p, port) -> {
+            cluster.partitionMasters(keys, P).forEach((p, port) -> {
                 if (port == killedPort) {
                     killedPartitions.add(p);
                 }
             });
             long killedAt = System.currentTimeMillis();
-            RedisServer killed = cluster.killMasterOf(cluster.keySlot("{p0}"), 30);
+            RedisServer killed = cluster.killMasterOf(cluster.keySlot(keys.ops(0)), 30);
             long promotedAt = System.currentTimeMillis();
             System.out.printf("acks=%s: master %d killed after %d acked ops; replica promoted in %d ms%n",
                     acks, killed.port(), before, promotedAt - killedAt);

@@ -3,6 +3,7 @@ package io.tally.it.resilience;
 import io.tally.common.config.Acks;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.keys.Partitioner;
 import io.tally.common.model.CounterOp;
 import io.tally.producer.ProducerMetrics;
@@ -15,6 +16,7 @@ import io.tally.testkit.RedisCluster;
 import io.tally.testkit.RedisServer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.redisson.api.RedissonClient;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -47,13 +49,20 @@ class ClusterForeignErrorTest {
             TallyConfig config = cluster.config(P).set(TallyConfig.ACKS, Acks.REPLICAS)
                     .set(TallyConfig.SEND_TIMEOUT_MS, 20_000L).set(TallyConfig.PRODUCER_MAX_IN_FLIGHT, 1)
                     .set(TallyConfig.PRODUCER_LINGER_MS, 50).build();
-            Keys keys = new Keys(config.namespace());
-            Map<Integer, Integer> masters = cluster.partitionMasters(P);
+            RedissonClient admin = cluster.client();
+            Keys keys;
+            try {
+                Namespace.create(admin, config);
+                keys = Namespace.keys(admin, config.namespace());
+            } finally {
+                admin.shutdown();
+            }
+            Map<Integer, Integer> masters = cluster.partitionMasters(keys, P);
             int pa = 0;
             int pb = masters.entrySet().stream().filter(e -> !e.getValue().equals(masters.get(pa)))
                     .findFirst().orElseThrow().getKey();
-            RedisServer a = cluster.masterOf(cluster.keySlot("{p" + pa + "}"));
-            RedisServer b = cluster.masterOf(cluster.keySlot("{p" + pb + "}"));
+            RedisServer a = cluster.masterOf(cluster.keySlot(keys.ops(pa)));
+            RedisServer b = cluster.masterOf(cluster.keySlot(keys.ops(pb)));
             Partitioner partitioner = new Partitioner(P);
             String counterA = counterOn(partitioner, pa);
             String counterB = counterOn(partitioner, pb);

@@ -16,6 +16,7 @@ import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
 import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.producer.internal.triggers.RedisTriggerClient;
+import io.tally.testkit.TestRedis;
 import io.tally.testkit.RedisCluster;
 import io.tally.testkit.RedisServer;
 import org.junit.jupiter.api.AfterAll;
@@ -71,7 +72,7 @@ class ClusterPipelineTest {
     @Test
     void producerAndTwoProcessorsGiveExactCountersOnTheCluster() {
         TallyConfig config = cluster.config(P).set(TallyConfig.LEASE_TTL_MS, 3000).build();
-        Keys keys = new Keys(config.namespace());
+        Keys keys = TestRedis.keys(config);
         Map<String, Long> model = new HashMap<>();
         try (Processor a = Processor.start(config, ProcessorListener.NOOP);
              Processor b = Processor.start(config, ProcessorListener.NOOP);
@@ -105,7 +106,7 @@ class ClusterPipelineTest {
         Namespace.requireNoEviction(admin, config.get(TallyConfig.REDIS_MODE));
         Namespace ns = Namespace.create(admin, config);
         Keys keys = ns.keys();
-        Set<Integer> shards = new HashSet<>(cluster.partitionMasters(P).values());
+        Set<Integer> shards = new HashSet<>(cluster.partitionMasters(keys, P).values());
         assertThat(shards).hasSize(3);
         String me = "it:token";
         for (int p = 0; p < P; p++) {

@@ -51,7 +51,7 @@ final class LossForensics {
         out.append(String.format("short counters by partition: %s%n", shortByPartition));
         for (int p = 0; p < partitions; p++) {
             List<String> shortCounters = shortByPartition.get(p);
-            String master = cluster.masterOf(cluster.keySlot("{p" + p + "}")).url();
+            String master = cluster.masterOf(cluster.keySlot(keys.ops(p))).url();
             try (RawRedis redis = new RawRedis(master)) {
                 List<Entry> entries = range(redis, keys.ops(p));
                 Map<String, List<String>> byOpId = new TreeMap<>();

@@ -100,7 +100,7 @@ class ProducerCrashTest {
         proxy.cutRandomly("", 0);
         assertThat(proxy.cuts()).as("connections cut").isGreaterThan(10);
 
-        Keys keys = new Keys(namespace);
+        Keys keys = Namespace.keys(admin, namespace);
         Map<String, String> entryOf = new HashMap<>(); // "<k> <n>" -> entry id
         Map<String, Long> sums = new TreeMap<>();
         for (int p = 0; p < P; p++) {

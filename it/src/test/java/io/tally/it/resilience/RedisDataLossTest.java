@@ -2,6 +2,7 @@ package io.tally.it.resilience;
 
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.PartitionTags;
 import io.tally.common.internal.keys.Partitioner;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorListener;
@@ -44,12 +45,12 @@ class RedisDataLossTest {
     void flushAllUnderARunningProcessor_metaAndGroupsAreRestoredWithItsP_andLaterWritesAreApplied() throws Exception {
         server = RedisServer.start();
         TallyConfig config = config(1);
-        Keys keys = new Keys(config.namespace());
         // With P = 16, "c" would go to partition 15: a CLI that fixed P again would strand it there.
         assertThat(new Partitioner(16).partitionOf("c")).isEqualTo(15);
         StateMetrics metrics = new StateMetrics();
         try (Processor processor = Processor.start(config, metrics);
              TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
+            Keys keys = TestRedis.keys(config); // the processor created the namespace
             await().atMost(Duration.ofSeconds(10)).until(() -> processor.ready() && processor.ownedPartitions().size() == 1);
             producer.incr("before", 1).get(5, TimeUnit.SECONDS);
             await().atMost(Duration.ofSeconds(5)).until(() -> "1".equals(hget(keys.counters(0), "before")));
@@ -72,8 +73,10 @@ class RedisDataLossTest {
                 assertThat(hget(keys.counters(0), "lib")).isEqualTo("3");
             });
             assertThat(hget(keys.counters(0), "before")).as("lost with the flush").isNull();
-            assertThat(server.cli("EXISTS", keys.ops(15)).strip()).isEqualTo("0");
+            assertThat(server.cli("EXISTS", new Keys(config.namespace(), PartitionTags.spread(16)).ops(15)).strip())
+                    .isEqualTo("0");
             assertThat(hget(keys.meta(), "partitions")).isEqualTo("1");
+            assertThat(hget(keys.meta(), "partition-tags")).as("restored with the keys it runs on").isEqualTo("spread-v1");
             assertThat(metrics.stateLost.get("meta").get()).isGreaterThanOrEqualTo(1);
             assertThat(processor.ready()).isTrue();
         }
@@ -83,9 +86,9 @@ class RedisDataLossTest {
     void groupDeletedUnderARunningProcessor_isRecreatedAtZero_andEntriesAfterItAreApplied() throws Exception {
         server = RedisServer.start();
         TallyConfig config = config(1);
-        Keys keys = new Keys(config.namespace());
         StateMetrics metrics = new StateMetrics();
         try (Processor processor = Processor.start(config, metrics)) {
+            Keys keys = TestRedis.keys(config); // the processor created the namespace
             await().atMost(Duration.ofSeconds(10)).until(() -> processor.ready() && processor.ownedPartitions().size() == 1);
             server.cli("DEL", keys.ops(0)); // the stream and its group, as a partial loss would
             server.cli("XADD", keys.ops(0), "*", "op", "incr", "counter", "g", "by", "2");
@@ -99,10 +102,10 @@ class RedisDataLossTest {
     void evictingPolicySetAtRuntime_pausesApplying_andNoevictionResumesItExactly() throws Exception {
         server = RedisServer.start();
         TallyConfig config = config(1);
-        Keys keys = new Keys(config.namespace());
         StateMetrics metrics = new StateMetrics();
         try (Processor processor = Processor.start(config, metrics);
              TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
+            Keys keys = TestRedis.keys(config); // the processor created the namespace
             await().atMost(Duration.ofSeconds(10)).until(() -> processor.ready() && processor.ownedPartitions().size() == 1);
             producer.incr("e", 1).get(5, TimeUnit.SECONDS);
             await().atMost(Duration.ofSeconds(5)).until(() -> "1".equals(hget(keys.counters(0), "e")));

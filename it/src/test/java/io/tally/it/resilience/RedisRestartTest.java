@@ -64,10 +64,10 @@ class RedisRestartTest {
         RedisServer.requireAvailable();
         server = RedisServer.start("--appendonly", "yes", "--appendfsync", "always");
         TallyConfig config = config().build();
-        Keys keys = new Keys(config.namespace());
         try (Processor processor = Processor.start(config, ProcessorListener.NOOP);
              TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP);
              AckedWorkload load = new AckedWorkload(producer, "d", 50, true, 1500)) {
+            Keys keys = TestRedis.keys(config); // the processor created the namespace
             Pause.ms(2000);
             long ackedBefore = load.acked();
             server.kill();
@@ -91,10 +91,10 @@ class RedisRestartTest {
         RedisServer.requireAvailable();
         server = RedisServer.start("--appendonly", "yes", "--appendfsync", "always");
         TallyConfig config = config().build();
-        Keys keys = new Keys(config.namespace());
         try (Processor processor = Processor.start(config, ProcessorListener.NOOP);
              TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP);
              AckedWorkload load = new AckedWorkload(producer, "o", 50, true, 500)) {
+            Keys keys = TestRedis.keys(config); // the processor created the namespace
             await().atMost(Duration.ofSeconds(10)).until(processor::ready);
             Pause.ms(1000);
             server.kill();

@@ -73,7 +73,7 @@ class RetentionAndBackpressureTest {
     @Test
     void trimmingNeverRemovesWhatASlowGroupHasNotAcknowledged() {
         TallyConfig config = config(1).build();
-        Keys keys = new Keys(config.namespace());
+        Keys keys = TestRedis.keys(config);
         RStream<String, String> ops = admin.getStream(keys.ops(0), StringCodec.INSTANCE);
         try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             ops.createGroup(StreamCreateGroupArgs.name("audit").id(StreamMessageId.ALL).makeStream());
@@ -129,7 +129,7 @@ class RetentionAndBackpressureTest {
         int partitions = 4;
         long limit = 2000;
         TallyConfig config = config(partitions).set(TallyConfig.BACKLOG_LIMIT, limit).build();
-        Keys keys = new Keys(config.namespace());
+        Keys keys = TestRedis.keys(config);
         Map<String, Long> model = new HashMap<>();
         long accepted = 0;
         long rejected = 0;

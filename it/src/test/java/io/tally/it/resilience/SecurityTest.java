@@ -3,6 +3,7 @@ package io.tally.it.resilience;
 import io.tally.common.config.ConfigException;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.Namespace;
 import io.tally.common.model.CounterOp;
 import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.processor.Processor;
@@ -153,11 +154,11 @@ class SecurityTest {
      */
     private static void runPipeline(TallyConfig producerConfig, TallyConfig processorConfig, RedissonClient reader,
                                     Runnable whileRunning) {
-        Keys keys = new Keys(processorConfig.namespace());
         Map<String, Long> model = new HashMap<>();
         try (Processor processor = Processor.start(processorConfig, ProcessorListener.NOOP);
              TallyProducer producer = RedisTallyProducer.create(producerConfig, ProducerMetrics.NOOP);
              CounterSeries series = CounterSeries.create(producerConfig)) {
+            Keys keys = Namespace.keys(reader, processorConfig.namespace());
             List<CompletableFuture<SendResult>> sends = new ArrayList<>();
             for (int i = 0; i < 2000; i++) {
                 String counter = "c" + (i % 20);

@@ -184,7 +184,7 @@ class SeriesAndUniqueTest {
         send(List.of(CounterOp.incr("r", 3).withWindows("1s", "1m"), CounterOp.unique("r", "alice").withWindows("1s")));
         awaitApplied();
         int p = partitioner.partitionOf("r");
-        Keys keys = new Keys(config.namespace());
+        Keys keys = TestRedis.keys(config);
         assertThat(client.getScoredSortedSet(keys.seriesIndex(p), StringCodec.INSTANCE).size()).isEqualTo(3);
         // Housekeeping runs every 10 s; the 1 s buckets are due 1 s + 2 s after their start.
         await().atMost(Duration.ofSeconds(25)).pollInterval(Duration.ofMillis(500))
@@ -265,7 +265,7 @@ class SeriesAndUniqueTest {
         for (int i = 0; i < kv.length; i += 2) {
             fields.put(kv[i], kv[i + 1]);
         }
-        client.<String, String>getStream(new Keys(config.namespace()).ops(p), StringCodec.INSTANCE)
+        client.<String, String>getStream(TestRedis.keys(config).ops(p), StringCodec.INSTANCE)
                 .add(StreamAddArgs.entries(fields));
     }
 

@@ -102,7 +102,7 @@ public final class TriggerBench {
                     Thread.sleep(20);
                 }
                 long ms = Math.max(1, (System.nanoTime() - start) / 1_000_000);
-                long firings = firingsCount(redis, new Keys(config.namespace()));
+                long firings = firingsCount(redis, TestRedis.keys(config));
                 return new Run(events, firings, ms);
             }
         } finally {
@@ -120,7 +120,7 @@ public final class TriggerBench {
             for (int i = 0; i < count; i++) {
                 triggers.create(TriggerDefinition.time(first + 10_000L * i / count).build());
             }
-            Keys keys = new Keys(config.namespace());
+            Keys keys = TestRedis.keys(config);
             while (firingsCount(redis, keys) < count && redisTimeMs(redis) < first + 30_000) {
                 Thread.sleep(200);
             }

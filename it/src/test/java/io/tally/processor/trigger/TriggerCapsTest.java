@@ -197,7 +197,7 @@ class TriggerCapsTest {
                 budgetCuts.incrementAndGet();
             }
         };
-        Keys keys = new Keys(config.namespace());
+        Keys keys = TestRedis.keys(config);
         RStream<String, String> firings = redis.getStream(keys.firings(0), StringCodec.INSTANCE);
         try (Processor processor = RedisProcessor.start(redis, config, metrics)) {
             // the writes stop once Redis is full: firings stop growing well short of 10,000

@@ -96,7 +96,7 @@ class TriggerCrashTest {
                     .untilAsserted(() -> assertThat(inspector.checkpointMismatches()).isEmpty());
 
             clocks.forEach(t -> triggers.cancel(t.id()));
-            List<Firing> firings = FiringsLog.all(client, new Keys(config.namespace()), P);
+            List<Firing> firings = FiringsLog.all(client, TestRedis.keys(config), P);
             assertThat(firings.stream().map(Firing::firingId).distinct().count())
                     .as("firing ids are unique").isEqualTo(firings.size());
             for (Trigger clock : clocks) {
@@ -130,7 +130,7 @@ class TriggerCrashTest {
         try (TriggerClient triggers = RedisTriggerClient.create(client, config, InstantSource.system())) {
             processes.add(ProcessorProcess.start("a1", redis.url(), config.namespace(), args));
             processes.add(ProcessorProcess.start("a2", redis.url(), config.namespace(), args));
-            Keys keys = new Keys(config.namespace());
+            Keys keys = TestRedis.keys(config);
             // A probe due soon shows the processors fire on time before the kill.
             Trigger probe = triggers.create(TriggerDefinition.time(redisTimeMs(client) + 1500).build());
             await().atMost(Duration.ofSeconds(30)).until(() -> firingsOf(client, keys, probe.id()).size() == 1);

@@ -38,7 +38,7 @@ final class TriggerFixture implements AutoCloseable {
     TriggerFixture(TestRedis testRedis, int partitions, int processorCount) {
         this.config = testRedis.config(partitions).set(TallyConfig.TICK_MS, 100).build();
         this.redis = testRedis.client();
-        this.keys = new Keys(config.namespace());
+        this.keys = TestRedis.keys(config);
         this.producer = RedisTallyProducer.create(redis, false, config, io.tally.producer.ProducerMetrics.NOOP);
         this.triggers = RedisTriggerClient.create(redis, config, InstantSource.system());
         for (int i = 0; i < processorCount; i++) {

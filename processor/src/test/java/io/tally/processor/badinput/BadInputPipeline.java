@@ -49,9 +49,9 @@ final class BadInputPipeline implements AutoCloseable {
                 // every read after the first goes through the fast path's parser, which must hand each
                 // adversarial entry to apply.lua exactly as apply.lua would judge it
                 .set(TallyConfig.FAST_PATH_MIN_READ, 1).build();
-        keys = new Keys(config.namespace());
         admin = RedisClientFactory.create(TallyConfig.builder().set(TallyConfig.REDIS_URL, server.url()).build());
         processor = Processor.start(config, ProcessorListener.NOOP);
+        keys = TestRedis.keys(config); // the processor created the namespace
         await().atMost(Duration.ofSeconds(20)).until(() -> processor.ownedPartitions().size() == P);
     }
 

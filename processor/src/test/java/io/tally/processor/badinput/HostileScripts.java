@@ -1,6 +1,7 @@
 package io.tally.processor.badinput;
 
 import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.PartitionTags;
 import io.tally.common.internal.redis.LuaScript;
 import io.tally.processor.internal.apply.ApplyScripts;
 import io.tally.testkit.RawRedis;
@@ -30,7 +31,7 @@ final class HostileScripts implements AutoCloseable {
 
     final RedisServer server;
     final RawRedis redis;
-    final Keys keys = new Keys("h");
+    final Keys keys = new Keys("h", PartitionTags.spread(1));
 
     HostileScripts() {
         server = RedisServer.start();
@@ -89,7 +90,7 @@ final class HostileScripts implements AutoCloseable {
     /** DUMP of every key of the partition, by key name. */
     Map<String, String> partitionDump() {
         Map<String, String> dump = new TreeMap<>();
-        for (String key : redis.keys("*{p" + PART + "}*")) {
+        for (String key : redis.keys("*{" + keys.tags().tag(PART) + "}*")) {
             Object value = redis.call("DUMP", key);
             dump.put(key, value == null ? "" : Arrays.toString((byte[]) value));
         }

@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Re-reads {@code <ns>:meta} every {@value #INTERVAL_MS} ms while the producer runs. Redis may lose
  * its data under a running producer; until a processor restores the namespace, sends wait (up to
- * send-timeout-ms), and if it comes back with another P they fail: entries routed with this
- * producer's P would land on partitions no processor reads.
+ * send-timeout-ms), and if it comes back with another P or partition tag rule they fail: entries
+ * routed with this producer's P, or written to its keys, would land where no processor reads.
  */
 final class NamespaceWatch implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NamespaceWatch.class);
@@ -55,23 +55,26 @@ final class NamespaceWatch implements AutoCloseable {
     }
 
     private void check() {
-        Integer stored;
+        Namespace.Meta stored;
         try {
-            stored = Namespace.storedPartitions(redis, keys);
+            stored = Namespace.stored(redis, keys.namespace());
         } catch (RuntimeException e) {
             return; // Redis unreachable: the sends themselves report it
         }
+        Namespace.Meta ours = new Namespace.Meta(partitions, keys.tags().rule());
+        boolean same = ours.equals(stored);
         TallyException now = null;
         if (stored == null) {
             now = new SendFailedException(new NamespaceMissingException(keys.namespace(), keys.meta(), where)
                     .getMessage(), true, null);
-        } else if (stored != partitions) {
+        } else if (!same) {
             now = new SendFailedException("namespace '" + keys.namespace() + "' now has " + stored
-                    + " partitions (stored in " + keys.meta() + "), but this producer routes with " + partitions
-                    + "; Redis lost its data and the namespace was created again with another P. Restart the "
-                    + "producer once the processors run with the P they should have", false, null);
+                    + " (stored in " + keys.meta() + "), but this producer writes with " + ours
+                    + "; Redis lost its data and the namespace was created again with another P or other partition "
+                    + "keys. Restart the producer once the processors run with the namespace they should have",
+                    false, null);
         }
-        String state = stored == null ? "missing" : stored != partitions ? "partitions " + stored : "ok";
+        String state = stored == null ? "missing" : !same ? stored.toString() : "ok";
         boolean changed = !state.equals(this.state);
         this.state = state;
         missing = stored == null;
@@ -79,7 +82,7 @@ final class NamespaceWatch implements AutoCloseable {
         if (changed && now != null) {
             log.error("producer: {}; sends {}", now.getMessage(), missing ? "wait up to send-timeout-ms" : "fail");
         } else if (changed) {
-            log.warn("producer: namespace '{}' is back with {} partitions; sending again", keys.namespace(), stored);
+            log.warn("producer: namespace '{}' is back with {}; sending again", keys.namespace(), stored);
         }
     }
 

@@ -43,7 +43,7 @@ class FiringsConsumerTest {
     void eachFiringOfEveryPartition_isHandledOnceAndAcknowledged(TestRedis testRedis) {
         TallyConfig config = testRedis.config(4).build();
         RedissonClient redis = testRedis.client();
-        Keys keys = new Keys(config.namespace());
+        Keys keys = TestRedis.keys(config);
         Namespace.create(redis, config);
         for (int p = 0; p < 4; p++) {
             addFiring(redis, keys, p, "t" + p + "-01ARZ3NDEKTSV4RRFFQ69G5FAV", "1-" + p);
@@ -65,7 +65,7 @@ class FiringsConsumerTest {
     void consumerKilledMidHandler_itsFiringIsRedeliveredToAnotherConsumer(TestRedis testRedis) throws Exception {
         TallyConfig config = testRedis.config(2).build();
         RedissonClient redis = testRedis.client();
-        Keys keys = new Keys(config.namespace());
+        Keys keys = TestRedis.keys(config);
         Namespace.create(redis, config);
         addFiring(redis, keys, 1, "t1-01ARZ3NDEKTSV4RRFFQ69G5FAV", "5-0");
         CountDownLatch inHandler = new CountDownLatch(1);
@@ -96,7 +96,7 @@ class FiringsConsumerTest {
     void alwaysThrowingHandler_firingEndsInDeadLetterStreamAfterNDeliveries(TestRedis testRedis) {
         TallyConfig config = testRedis.config(2).build();
         RedissonClient redis = testRedis.client();
-        Keys keys = new Keys(config.namespace());
+        Keys keys = TestRedis.keys(config);
         Namespace.create(redis, config);
         addFiring(redis, keys, 0, "t0-01ARZ3NDEKTSV4RRFFQ69G5FAV", "7-0");
         AtomicInteger calls = new AtomicInteger();
@@ -126,7 +126,7 @@ class FiringsConsumerTest {
     void handlerThatFailsOnceThenSucceeds_leavesNoErrorAndNoDeadLetter(TestRedis testRedis) {
         TallyConfig config = testRedis.config(2).build();
         RedissonClient redis = testRedis.client();
-        Keys keys = new Keys(config.namespace());
+        Keys keys = TestRedis.keys(config);
         Namespace.create(redis, config);
         addFiring(redis, keys, 1, "t1-01ARZ3NDEKTSV4RRFFQ69G5FAV", "9-0");
         AtomicInteger calls = new AtomicInteger();
@@ -152,8 +152,8 @@ class FiringsConsumerTest {
     void entryThatIsNotAFiring_neverReachesTheHandler_countsAsAFailure_andDeadLettersWithWhy(TestRedis testRedis) {
         TallyConfig config = testRedis.config(1).build();
         RedissonClient redis = testRedis.client();
-        Keys keys = new Keys(config.namespace());
         Namespace.create(redis, config);
+        Keys keys = Namespace.keys(redis, config.namespace());
         RStream<String, String> firings = redis.getStream(keys.firings(0), StringCodec.INSTANCE);
         firings.add(StreamAddArgs.entries(Map.of("firing_id", "x:1", "trigger", "x", "kind", "event", "cause", "1",
                 "fired_at", "yesterday")));

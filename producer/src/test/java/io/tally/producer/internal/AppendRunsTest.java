@@ -65,7 +65,7 @@ class AppendRunsTest {
         assertThat(opResults.get(5).join().entryId()).isEqualTo(opResults.get(3).join().entryId());
         assertThat(eventResults).extracting(f -> f.join().duplicate()).containsExactly(false, false, false, false, true);
 
-        Keys keys = new Keys(config.namespace());
+        Keys keys = TestRedis.keys(config);
         RedissonClient client = redis.client();
         try {
             List<Map<String, String>> expectedOps = new ArrayList<>();
@@ -85,7 +85,7 @@ class AppendRunsTest {
     @Test
     void aCallThatStartsWithADuplicateStillGivesEveryNewEntryItsOwnIdAndDedupeKey(TestRedis redis) {
         TallyConfig config = redis.config(1).set(TallyConfig.PRODUCER_LINGER_MS, 200).build();
-        Keys keys = new Keys(config.namespace());
+        Keys keys = TestRedis.keys(config);
         RedissonClient client = redis.client();
         try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             SendResult x = producer.send(CounterOp.incr("a", 1).withId("x")).join();
@@ -118,7 +118,7 @@ class AppendRunsTest {
     @Test
     void aCallThatRunsOutOfStreamIds_completesTheSendsItWroteAndFailsOnlyTheRest(TestRedis redis) {
         TallyConfig config = redis.config(1).set(TallyConfig.PRODUCER_LINGER_MS, 200).build();
-        Keys keys = new Keys(config.namespace());
+        Keys keys = TestRedis.keys(config);
         String max = "18446744073709551615";
         RedissonClient client = redis.client();
         try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {

@@ -42,7 +42,7 @@ class PipelineFailureTest {
         Partitioner partitioner = new Partitioner(2);
         String good = counterOn(partitioner, 0);
         String bad = counterOn(partitioner, 1);
-        Keys keys = new Keys(config.namespace());
+        Keys keys = TestRedis.keys(config);
         RedissonClient client = redis.client();
         try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             client.getKeys().delete(keys.ops(1));
@@ -86,7 +86,7 @@ class PipelineFailureTest {
                 server.cli("CONFIG", "SET", "maxmemory", "0");
                 assertThat(producer.incr("full", 1).get().entryId()).isNotEmpty();
                 // the refused send wrote nothing: the two streams hold "warm" and the accepted "full"
-                Keys keys = new Keys(config.namespace());
+                Keys keys = TestRedis.keys(config);
                 assertThat(client.getStream(keys.ops(0), StringCodec.INSTANCE).size()
                         + client.getStream(keys.ops(1), StringCodec.INSTANCE).size()).isEqualTo(2);
             } finally {

@@ -55,7 +55,7 @@ class ProducerSessionsTest {
         TallyConfig direct = config(true).set(TallyConfig.REDIS_URL, server.url()).build();
         admin = RedisClientFactory.create(direct);
         Namespace.create(admin, direct);
-        keys = new Keys(direct.namespace());
+        keys = Namespace.keys(admin, direct.namespace());
     }
 
     @AfterEach

@@ -26,12 +26,12 @@ class TriggerClientTest {
     void rejectedDefinition_writesNothing_andValidOnesRoundTrip(TestRedis testRedis) {
         TallyConfig config = testRedis.config(4).build();
         RedissonClient redis = testRedis.client();
-        Keys keys = new Keys(config.namespace());
+        Keys keys = TestRedis.keys(config);
         try (TriggerClient client = RedisTriggerClient.create(redis, config, InstantSource.system())) {
             assertThatThrownBy(() -> client.create(TriggerDefinition.time(1_000).param("x", "y").build()))
                     .isInstanceOf(InvalidTriggerException.class).hasMessageContaining("'at'");
-            assertThat(redis.getKeys().getKeys(KeysScanOptions.defaults().pattern(keys.partitionPrefix(0)
-                    .replace("{p0}", "*") + "trigger*")).iterator().hasNext()).isFalse();
+            assertThat(redis.getKeys().getKeys(KeysScanOptions.defaults().pattern(
+                    config.namespace() + ":*:trigger*")).iterator().hasNext()).isFalse();
             assertThat(redis.getKeys().getKeys(KeysScanOptions.defaults().pattern(
                     config.namespace() + ":*schedule")).iterator().hasNext()).isFalse();
 

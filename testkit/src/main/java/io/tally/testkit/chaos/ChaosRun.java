@@ -76,7 +76,9 @@ public final class ChaosRun {
         this.client = client;
         this.faults = faults;
         this.log = log;
-        this.keys = new Keys(settings.namespace());
+        try (RawRedis redis = new RawRedis(settings.redisUrl())) {
+            this.keys = redis.namespaceKeys(settings.namespace());
+        }
         byte[] b = new byte[3];
         ThreadLocalRandom.current().nextBytes(b);
         this.tag = HexFormat.of().formatHex(b);

@@ -90,9 +90,17 @@ public final class HostileChaos {
 
     /** Waits until every partition has an owner: producers only open a namespace that exists. */
     private static void awaitOwned(ProcessorFleet fleet, String url, ChaosRun.Settings settings) {
-        Keys keys = new Keys(settings.namespace());
         long deadline = System.currentTimeMillis() + OWNED_TIMEOUT_MS;
         try (RawRedis redis = new RawRedis(url)) {
+            while (redis.callLong("EXISTS", Keys.meta(settings.namespace())) == 0) {
+                fleet.requireAllAlive();
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IllegalStateException(settings.namespace() + " not created after "
+                            + OWNED_TIMEOUT_MS / 1000 + " s");
+                }
+                Pause.ms(100);
+            }
+            Keys keys = redis.namespaceKeys(settings.namespace());
             for (int p = 0; p < settings.partitions(); p++) {
                 while (redis.call("GET", keys.lease(p)) == null) {
                     fleet.requireAllAlive();

@@ -72,9 +72,10 @@ public final class HotPathSpike implements AutoCloseable {
     public static HotPathSpike open(Client client, String redisUrl, String namespace, int partitions) {
         TallyConfig config = TallyConfig.builder().set(TallyConfig.REDIS_URL, redisUrl)
                 .set(TallyConfig.NAMESPACE, namespace).set(TallyConfig.PARTITIONS, partitions).build();
-        Keys keys = new Keys(namespace);
         String leaseValue = "spike-" + client.name().toLowerCase(java.util.Locale.ROOT);
+        Keys keys;
         try (RawRedis redis = new RawRedis(redisUrl)) {
+            keys = redis.namespaceKeys(namespace);
             for (LuaScript script : List.of(ApplyScripts.APPLY_COUNTERS, ApplyScripts.APPLY)) {
                 Object sha = redis.call("SCRIPT", "LOAD", script.source());
                 if (!script.sha().equals(RawRedis.text(sha))) {

@@ -5,25 +5,39 @@ import java.util.List;
 
 /**
  * Builds every Redis key Tally uses; no other class concatenates a key. All keys of partition
- * {@code i} carry the hash tag {@code {p<i>}} so that one script may touch them in Redis Cluster.
+ * {@code i} carry the partition's hash tag ({@link PartitionTags}: {@code {p<i>}} or, in namespaces
+ * created with rule {@code spread-v1}, {@code {p<i>-<k>}}) so that one script may touch them in Redis
+ * Cluster. Get the keys of a namespace from {@code Namespace}, which reads the rule from its meta.
  */
 public final class Keys {
     /** Consumer group on the ops and events streams. */
     public static final String GROUP = "tally";
 
     private final String namespace;
+    private final PartitionTags tags;
 
-    public Keys(String namespace) {
+    public Keys(String namespace, PartitionTags tags) {
         this.namespace = namespace;
+        this.tags = tags;
+    }
+
+    /** The meta hash of a namespace, whose fields say how to build its other keys. */
+    public static String meta(String namespace) {
+        return namespace + ":meta";
     }
 
     public String namespace() {
         return namespace;
     }
 
-    /** Hash with the namespace's fixed settings (field {@code partitions}). */
+    /** The rule of the partitions' hash tags. */
+    public PartitionTags tags() {
+        return tags;
+    }
+
+    /** Hash with the namespace's fixed settings (fields {@code partitions}, {@code partition-tags}). */
     public String meta() {
-        return namespace + ":meta";
+        return meta(namespace);
     }
 
     /** Sorted set of live processor instances, scored by their last heartbeat (Redis time, ms). */
@@ -118,7 +132,7 @@ public final class Keys {
 
     /**
      * Prefix of the idempotency keys of one stream ({@code ops} or {@code events}) of partition p:
-     * {@code <ns>:{p<i>}:dedupe:<stream>:}.
+     * {@code <ns>:{<tag>}:dedupe:<stream>:}.
      */
     public String dedupePrefix(int p, String stream) {
         return partitionKey(p, "dedupe:" + stream + ":");
@@ -126,7 +140,7 @@ public final class Keys {
 
     /**
      * Idempotency key of an operation id, scoped to its stream and routing key (counter or event type):
-     * {@code <ns>:{p<i>}:dedupe:<stream>:<routing key length>:<routing key>:<id>}. The routing key's
+     * {@code <ns>:{<tag>}:dedupe:<stream>:<routing key length>:<routing key>:<id>}. The routing key's
      * length in UTF-8 bytes keeps keys apart whatever {@code :} the routing key and the id contain.
      */
     public String dedupe(int p, String stream, String routingKey, String operationId) {
@@ -204,9 +218,9 @@ public final class Keys {
         return partitionKey(p, "scratch:" + token + ":" + i);
     }
 
-    /** Prefix under which a partition keeps extra indexes (same hash tag). */
+    /** Prefix of every key of partition p: {@code <ns>:{<tag>}:}. */
     public String partitionPrefix(int p) {
-        return namespace + ":{p" + p + "}:";
+        return namespace + ":{" + tags.tag(p) + "}:";
     }
 
     /** The two input streams of a partition, ops first. */

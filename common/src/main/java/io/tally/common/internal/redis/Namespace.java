@@ -5,6 +5,7 @@ import io.tally.common.config.ConfigException;
 import io.tally.common.config.RedisMode;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.PartitionTags;
 import io.tally.common.internal.keys.Partitioner;
 import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
@@ -18,23 +19,29 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A namespace as stored in Redis: its fixed partition count and the consumer groups on every
- * partition's streams. {@link #create} (processors and {@code tally init}) fixes P on first use;
- * {@link #open} and {@link #await} (producers, readers, the CLI, the HTTP service) only find an
- * existing one, so that no writer fixes P on its own after Redis lost its data. Both refuse a
- * process configured with another P.
+ * A namespace as stored in Redis: its fixed partition count, the rule of its partitions' hash tags
+ * ({@link PartitionTags}) and the consumer groups on every partition's streams. {@link #create}
+ * (processors and {@code tally init}) fixes P and the tag rule on first use; {@link #open} and
+ * {@link #await} (producers, readers, the CLI, the HTTP service) only find an existing one, so that no
+ * writer fixes P on its own after Redis lost its data. Both refuse a process configured with another P,
+ * and a tag rule this version does not know. Every component builds its keys from {@link #keys()}.
  */
 public final class Namespace {
     /** P of a new namespace when none is configured. */
     public static final int DEFAULT_PARTITIONS = 16;
     /** Field of {@code <ns>:meta} holding P. */
     public static final String PARTITIONS_FIELD = "partitions";
+    /** Tag rule of new namespaces. */
+    public static final String NEW_PARTITION_TAGS = PartitionTags.SPREAD_V1;
     private static final long AWAIT_POLL_MS = 100;
 
     private static final LuaScript META = LuaScript.resource("namespace");
+    private static final LuaScript RESTORE_META = LuaScript.resource("namespace_restore");
     private static final LuaScript ENSURE_GROUPS = LuaScript.resource("ensure_groups");
 
     private final Keys keys;
@@ -46,17 +53,19 @@ public final class Namespace {
     }
 
     /**
-     * Creates the namespace when it is new (P configured, else 16) and any missing consumer group.
-     * Only processors and {@code tally init} call this.
+     * Creates the namespace when it is new (P configured, else 16; tags {@value #NEW_PARTITION_TAGS}) and
+     * any missing consumer group. Only processors and {@code tally init} call this.
      *
-     * @throws ConfigException when the configured P differs from the stored one
+     * @throws ConfigException when the configured P differs from the stored one, or the stored tag rule
+     *                         is unknown
      */
     public static Namespace create(RedissonClient redis, TallyConfig config) {
-        Keys keys = new Keys(config.namespace());
+        String meta = Keys.meta(config.namespace());
         int configured = config.partitions();
-        String stored = META.eval(redis, RScript.ReturnType.VALUE, List.of(keys.meta()),
-                configured > 0 ? configured : DEFAULT_PARTITIONS);
-        Namespace ns = checked(config, keys, Integer.parseInt(stored));
+        List<Object> stored = META.eval(redis, RScript.ReturnType.LIST, List.of(meta),
+                configured > 0 ? configured : DEFAULT_PARTITIONS, NEW_PARTITION_TAGS);
+        Namespace ns = checked(config, new Meta(Integer.valueOf((String) stored.get(0)),
+                stored.size() > 1 ? (String) stored.get(1) : null));
         ns.ensureGroups(redis, allPartitions(ns.partitions()));
         return ns;
     }
@@ -65,15 +74,30 @@ public final class Namespace {
      * Opens an existing namespace; creates nothing.
      *
      * @throws NamespaceMissingException when {@code <ns>:meta} does not exist
-     * @throws ConfigException           when the configured P differs from the stored one
+     * @throws ConfigException           when the configured P differs from the stored one, or the stored
+     *                                   tag rule is unknown
      */
     public static Namespace open(RedissonClient redis, TallyConfig config) {
-        Keys keys = new Keys(config.namespace());
-        Integer stored = storedPartitions(redis, keys);
+        Meta stored = stored(redis, config.namespace());
         if (stored == null) {
-            throw new NamespaceMissingException(config.namespace(), keys.meta(), config.redisUrl());
+            throw new NamespaceMissingException(config.namespace(), Keys.meta(config.namespace()), config.redisUrl());
         }
-        return checked(config, keys, stored);
+        return checked(config, stored);
+    }
+
+    /**
+     * The keys of an existing namespace, built with the tag rule its meta names: for tools and tests that
+     * know the namespace by name only.
+     *
+     * @throws NamespaceMissingException when {@code <ns>:meta} does not exist
+     * @throws ConfigException           when the stored tag rule is unknown
+     */
+    public static Keys keys(RedissonClient redis, String namespace) {
+        Meta stored = stored(redis, namespace);
+        if (stored == null) {
+            throw new NamespaceMissingException(namespace, Keys.meta(namespace), "the client's Redis");
+        }
+        return stored.keys(namespace);
     }
 
     /**
@@ -94,30 +118,53 @@ public final class Namespace {
                 Thread.sleep(AWAIT_POLL_MS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new NamespaceMissingException(config.namespace(), keys(config).meta(), config.redisUrl());
+                throw new NamespaceMissingException(config.namespace(), Keys.meta(config.namespace()),
+                        config.redisUrl());
             }
         }
     }
 
-    /** P stored in {@code <ns>:meta}, or null when the key (or its field) is missing. */
-    public static Integer storedPartitions(RedissonClient redis, Keys keys) {
-        String stored = redis.<String, String>getMap(keys.meta(), StringCodec.INSTANCE).get(PARTITIONS_FIELD);
-        return stored == null ? null : Integer.valueOf(stored);
+    /**
+     * What {@code <ns>:meta} holds: P and the tag rule ({@link PartitionTags#FIELD}, null when absent).
+     *
+     * @param partitions    P
+     * @param partitionTags the tag rule's name, null for {@code p<i>}
+     */
+    public record Meta(int partitions, String partitionTags) {
+        /** Keys of the namespace this meta belongs to; refuses a tag rule this version does not know. */
+        public Keys keys(String namespace) {
+            return new Keys(namespace, PartitionTags.of(partitionTags, partitions, namespace, Keys.meta(namespace)));
+        }
+
+        /** Whether these are the P and the tag rule of {@code ns}. */
+        public boolean sameAs(Namespace ns) {
+            return partitions == ns.partitions() && Objects.equals(partitionTags, ns.keys().tags().rule());
+        }
+
+        @Override
+        public String toString() {
+            return "partitions=" + partitions + (partitionTags == null ? "" : " " + PartitionTags.FIELD + "=" + partitionTags);
+        }
     }
 
-    private static Keys keys(TallyConfig config) {
-        return new Keys(config.namespace());
+    /** What {@code <ns>:meta} holds, or null when the key (or its {@code partitions} field) is missing. */
+    public static Meta stored(RedissonClient redis, String namespace) {
+        Map<String, String> got = redis.<String, String>getMap(Keys.meta(namespace), StringCodec.INSTANCE)
+                .getAll(Set.of(PARTITIONS_FIELD, PartitionTags.FIELD));
+        String partitions = got.get(PARTITIONS_FIELD);
+        return partitions == null ? null : new Meta(Integer.parseInt(partitions), got.get(PartitionTags.FIELD));
     }
 
-    private static Namespace checked(TallyConfig config, Keys keys, int partitions) {
+    private static Namespace checked(TallyConfig config, Meta stored) {
         int configured = config.partitions();
+        int partitions = stored.partitions();
         if (configured > 0 && configured != partitions) {
             throw new ConfigException("Namespace '" + config.namespace() + "' has " + partitions
-                    + " partitions (stored in " + keys.meta() + "), but this process was configured with --partitions "
-                    + configured + ". Use --partitions " + partitions + " (or leave it unset), or a new --namespace; "
-                    + "changing P needs a migration (see docs/operations.md).");
+                    + " partitions (stored in " + Keys.meta(config.namespace()) + "), but this process was configured "
+                    + "with --partitions " + configured + ". Use --partitions " + partitions + " (or leave it unset), "
+                    + "or a new --namespace; changing P needs a migration (see docs/operations.md).");
         }
-        return new Namespace(keys, partitions);
+        return new Namespace(stored.keys(config.namespace()), partitions);
     }
 
     public Keys keys() {
@@ -133,12 +180,12 @@ public final class Namespace {
     }
 
     /**
-     * Stores this namespace's P in {@code <ns>:meta} whatever is there: a processor restoring the
-     * namespace after Redis lost it keeps the P its partitions were read with.
+     * Stores this namespace's P and tag rule in {@code <ns>:meta} whatever is there: a processor restoring
+     * the namespace after Redis lost it keeps the P and the keys its partitions were read with.
      */
     public void restoreMeta(RedissonClient redis) {
-        redis.<String, String>getMap(keys.meta(), StringCodec.INSTANCE).fastPut(PARTITIONS_FIELD,
-                Integer.toString(partitions()));
+        String rule = keys.tags().rule();
+        RESTORE_META.eval(redis, RScript.ReturnType.VALUE, List.of(keys.meta()), partitions(), rule == null ? "" : rule);
     }
 
     /**

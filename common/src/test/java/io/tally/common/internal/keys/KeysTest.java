@@ -1,13 +1,15 @@
 package io.tally.common.internal.keys;
 
+import io.tally.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class KeysTest {
-    private final Keys keys = new Keys("ns");
+    private final Keys keys = new Keys("ns", PartitionTags.legacy());
 
     @Test
     void dedupeKeyNamesStreamRoutingKeyLengthRoutingKeyAndId() {
@@ -26,5 +28,42 @@ class KeysTest {
         byte[] prefix = keys.dedupePrefix(5, "ops").getBytes(StandardCharsets.UTF_8);
         byte[] key = Keys.dedupe(prefix, "zähler".getBytes(StandardCharsets.UTF_8), "id:1".getBytes(StandardCharsets.UTF_8));
         assertThat(new String(key, StandardCharsets.UTF_8)).isEqualTo(keys.dedupe(5, "ops", "zähler", "id:1"));
+    }
+
+    @Test
+    void spreadTagsAreTheFirstCandidateOnTheMiddleSlotOfThePartitionsRange() {
+        int partitions = 24;
+        PartitionTags tags = PartitionTags.spread(partitions);
+        Keys spread = new Keys("ns", tags);
+        for (int p = 0; p < partitions; p++) {
+            String tag = tags.tag(p);
+            assertThat(tag).startsWith("p" + p + "-");
+            int k = Integer.parseInt(tag.substring(tag.indexOf('-') + 1));
+            int target = (2 * p + 1) * HashSlot.SLOTS / (2 * partitions);
+            assertThat(HashSlot.of(tag)).as(tag).isEqualTo(target).isEqualTo(PartitionTags.targetSlot(p, partitions));
+            for (int earlier = 0; earlier < k; earlier++) {
+                assertThat(HashSlot.of("p" + p + "-" + earlier)).as("p%d-%d", p, earlier).isNotEqualTo(target);
+            }
+            assertThat(spread.counters(p)).isEqualTo("ns:{" + tag + "}:counters");
+            assertThat(spread.dedupePrefix(p, "ops")).isEqualTo("ns:{" + tag + "}:dedupe:ops:");
+        }
+        assertThat(tags.tag(0)).isEqualTo("p0-63865"); // pinned: any other language must compute the same
+        assertThat(tags.tag(23)).isEqualTo("p23-58497");
+    }
+
+    @Test
+    void metaWithoutTheFieldKeepsTagsP_i_andAnUnknownRuleIsRefused() {
+        assertThat(PartitionTags.of(null, 8, "ns", "ns:meta").tag(7)).isEqualTo("p7");
+        assertThat(PartitionTags.of("spread-v1", 8, "ns", "ns:meta").tag(7)).isEqualTo(PartitionTags.spread(8).tag(7));
+        assertThatThrownBy(() -> PartitionTags.of("spread-v2", 8, "ns", "ns:meta"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("spread-v2").hasMessageContaining("partition-tags").hasMessageContaining("ns:meta");
+    }
+
+    @Test
+    void hashSlotIsRedisCrc16() {
+        // the check value of CRC-16/XMODEM, and the slot Redis documents for key "123456789"
+        assertThat(HashSlot.crc16("123456789".getBytes(StandardCharsets.US_ASCII))).isEqualTo(0x31C3);
+        assertThat(HashSlot.of("123456789")).isEqualTo(0x31C3 % 16384);
     }
 }

@@ -1,6 +1,7 @@
 package io.tally.processor.internal.ownership;
 
 import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.PartitionTags;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.AfterEach;
@@ -27,7 +28,7 @@ class LeasesTest {
     @BeforeEach
     void setUp(TestRedis redis) {
         client = redis.client();
-        keys = new Keys(TestRedis.uniqueNamespace());
+        keys = new Keys(TestRedis.uniqueNamespace(), PartitionTags.spread(4));
         ours = new Leases(client, keys, "ours:aa", TTL);
         theirs = new Leases(client, keys, "theirs:bb", TTL);
         ours.load();

@@ -31,8 +31,8 @@ class RecentFiringsTest {
     void open(TestRedis testRedis) {
         TallyConfig config = testRedis.config(2).build();
         redis = testRedis.client();
-        keys = new Keys(config.namespace());
         Namespace.create(redis, config);
+        keys = Namespace.keys(redis, config.namespace());
         reader = RedisTallyReader.open(redis, config);
     }
 

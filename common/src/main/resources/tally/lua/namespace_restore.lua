@@ -1,0 +1,10 @@
+-- Stores a namespace's meta whatever is there: a processor restoring a namespace Redis lost keeps the P
+-- and the partition tags its partitions were read with.
+-- KEYS[1] meta hash   ARGV[1] P   ARGV[2] partition tag rule, '' for the tags {p<i>} (no field)
+redis.call('HSET', KEYS[1], 'partitions', ARGV[1])
+if ARGV[2] == '' then
+  redis.call('HDEL', KEYS[1], 'partition-tags')
+else
+  redis.call('HSET', KEYS[1], 'partition-tags', ARGV[2])
+end
+return 'OK'
