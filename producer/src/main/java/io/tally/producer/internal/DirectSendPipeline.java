@@ -23,7 +23,7 @@ import java.util.concurrent.CompletionException;
 final class DirectSendPipeline implements SendPipeline {
     /** append_runs.lua's reply: entry ids (bulk strings), then positions of duplicates (integers). */
     @SuppressWarnings("unchecked")
-    private static final ReplyParser<List<Object>> REPLY = in -> (List<Object>) in.object();
+    static final ReplyParser<List<Object>> REPLY = in -> (List<Object>) in.object();
 
     private final RespConnection connection;
     private final IllegalStateException unavailable;

@@ -11,9 +11,17 @@ import java.util.List;
  * Reads RESP2 replies from a stream with a buffer of its own, handing out bulk strings as ranges of
  * that buffer instead of objects. A range stays valid until the next read: a caller takes what it
  * needs from one bulk string before it reads the next.
+ *
+ * <p>A reply that has not fully arrived blocks in the stream's read until the rest does. Bytes that
+ * are not RESP2 throw {@link RespProtocolException} naming what was wrong; so does a length beyond
+ * {@link #MAX_BULK_LENGTH}, before anything is allocated for it.
  */
 public final class RespReader {
     private static final int INITIAL_BUFFER = 1 << 20;
+    /** Longest bulk string read: Redis's own limit on a string (proto-max-bulk-len's default, 512 MB). */
+    static final int MAX_BULK_LENGTH = 512 << 20;
+    /** Elements an array reply's list is made with before they arrive: a bad count cannot allocate much. */
+    private static final int MAX_INITIAL_CAPACITY = 1024;
 
     private final InputStream in;
     private byte[] buf = new byte[INITIAL_BUFFER];
@@ -41,7 +49,7 @@ public final class RespReader {
         if (type != '*') {
             throw unexpected(type, "an array");
         }
-        return (int) lineNumber();
+        return arrayCount();
     }
 
     /**
@@ -54,16 +62,19 @@ public final class RespReader {
             throw unexpected(type, "a bulk string");
         }
         long length = lineNumber();
-        if (length < 0) {
+        if (length == -1) {
             lastLength = -1;
             return -1;
         }
-        if (length > Integer.MAX_VALUE - 2) {
-            throw new RespProtocolException("bulk string of " + length + " bytes");
+        if (length < 0 || length > MAX_BULK_LENGTH) {
+            throw new RespProtocolException("bulk string length " + length + " is not between -1 and " + MAX_BULK_LENGTH);
         }
         int n = (int) length;
         require(n + 2);
         int start = pos;
+        if (buf[start + n] != '\r' || buf[start + n + 1] != '\n') {
+            throw new RespProtocolException("bulk string of " + n + " bytes is not followed by CRLF (wrong length?)");
+        }
         pos += n + 2;
         lastLength = n;
         return start;
@@ -86,7 +97,7 @@ public final class RespReader {
                 return line();
             }
             case ':' -> {
-                return Long.parseLong(line());
+                return integer();
             }
             case '$' -> {
                 pos--;
@@ -94,11 +105,11 @@ public final class RespReader {
                 return start < 0 ? null : new String(buf, start, lastLength, StandardCharsets.UTF_8);
             }
             case '*' -> {
-                int n = (int) lineNumber();
+                int n = arrayCount();
                 if (n < 0) {
                     return null;
                 }
-                List<Object> list = new ArrayList<>(n);
+                List<Object> list = new ArrayList<>(Math.min(n, MAX_INITIAL_CAPACITY));
                 RespErrorReply error = null;
                 for (int i = 0; i < n; i++) {
                     try {
@@ -116,7 +127,11 @@ public final class RespReader {
         }
     }
 
-    /** Skips one reply of any kind (used for stream entry fields nobody needs). */
+    /**
+     * Skips one reply of any kind (used for stream entry fields nobody needs). An error reply, also one
+     * inside an array (skipped to its end, so the next reply starts in step), is thrown as
+     * {@link RespErrorReply}.
+     */
     public void skip() throws IOException {
         byte type = next();
         switch (type) {
@@ -126,9 +141,17 @@ public final class RespReader {
                 bulk();
             }
             case '*' -> {
-                int n = (int) lineNumber();
+                int n = arrayCount();
+                RespErrorReply error = null;
                 for (int i = 0; i < n; i++) {
-                    skip();
+                    try {
+                        skip();
+                    } catch (RespErrorReply e) {
+                        error = error == null ? e : error;
+                    }
+                }
+                if (error != null) {
+                    throw error;
                 }
             }
             default -> throw unexpected(type, "a reply");
@@ -144,6 +167,25 @@ public final class RespReader {
         return type;
     }
 
+    /** An array's element count: -1 (a null array) or up to {@link Integer#MAX_VALUE}. */
+    private int arrayCount() throws IOException {
+        long n = lineNumber();
+        if (n < -1 || n > Integer.MAX_VALUE) {
+            throw new RespProtocolException("array length " + n + " is not between -1 and " + Integer.MAX_VALUE);
+        }
+        return (int) n;
+    }
+
+    /** An integer reply's value: a signed 64-bit decimal. */
+    private long integer() throws IOException {
+        String text = line();
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new RespProtocolException("integer reply '" + text + "' is not a 64-bit decimal");
+        }
+    }
+
     /** A decimal number ending in CRLF (lengths of arrays and bulk strings). */
     private long lineNumber() throws IOException {
         long value = 0;
@@ -153,13 +195,15 @@ public final class RespReader {
             require(1);
             byte b = buf[pos++];
             if (b == '\r') {
-                require(1);
-                pos++; // '\n'
+                lineFeed();
                 break;
             }
             if (b == '-' && digits == 0 && !negative) {
                 negative = true;
-            } else if (b >= '0' && b <= '9' && digits < 18) {
+            } else if (b >= '0' && b <= '9') {
+                if (digits == 18) {
+                    throw new RespProtocolException("length of more than 18 digits");
+                }
                 value = value * 10 + (b - '0');
                 digits++;
             } else {
@@ -178,11 +222,19 @@ public final class RespReader {
             require(1);
             byte b = buf[pos++];
             if (b == '\r') {
-                require(1);
-                pos++;
+                lineFeed();
                 return out.toString();
             }
             out.append((char) (b & 0xff));
+        }
+    }
+
+    /** The LF after a line's CR. */
+    private void lineFeed() throws IOException {
+        require(1);
+        byte b = buf[pos++];
+        if (b != '\n') {
+            throw new RespProtocolException("CR followed by byte " + (b & 0xff) + " instead of LF");
         }
     }
 

@@ -22,7 +22,7 @@ import java.util.concurrent.CompletableFuture;
 public final class RespScriptPipeline implements ScriptPipeline {
     /** The script's reply as a list; a single value (a script that returns a number) as a list of one. */
     @SuppressWarnings("unchecked")
-    private static final ReplyParser<List<Object>> LIST = in -> {
+    static final ReplyParser<List<Object>> LIST = in -> {
         Object reply = in.object();
         return reply instanceof List<?> list ? (List<Object>) list : java.util.Collections.singletonList(reply);
     };

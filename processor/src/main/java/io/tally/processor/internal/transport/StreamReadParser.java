@@ -65,6 +65,9 @@ final class StreamReadParser implements ReplyParser<PartitionRead> {
                 throw new RespProtocolException("a stream entry is not [id, fields]");
             }
             int idAt = in.bulk();
+            if (idAt < 0) {
+                throw new RespProtocolException("a stream entry has a null id");
+            }
             parseId(in.buffer(), idAt, in.lastLength(), ms, seq, i);
             if (ops == null || !ops.foldable()) {
                 if (ops != null) {
