@@ -45,7 +45,8 @@ class TerminalOutputTest {
                 "reason", "bad_number", "error", HOSTILE, "source", "ops", "source_id", "1-1",
                 "f.op", "incr", "f.counter", HOSTILE, "f.by", HUGE)));
         redis.getStream(keys.firings(0), StringCodec.INSTANCE).add(StreamAddArgs.entries(Map.of(
-                "trigger", "t0-01ARZ3NDEKTSV4RRFFQ69G5FAV", "p.note", HOSTILE, "p.blob", HUGE)));
+                "firing_id", "t0-01ARZ3NDEKTSV4RRFFQ69G5FAV:1-1", "trigger", "t0-01ARZ3NDEKTSV4RRFFQ69G5FAV",
+                "kind", "event", "cause", "1-1", "fired_at", "1893456000000", "p.note", HOSTILE, "p.blob", HUGE)));
         redis.getMap(keys.counters(0), StringCodec.INSTANCE).put(HOSTILE, "7");
         // Bytes that are not UTF-8 decode to U+FFFD, which is shown as an escape too.
         redis.getMap(keys.counters(1), ByteArrayCodec.INSTANCE)
