@@ -25,11 +25,11 @@ public final class CounterFold {
     /** Lua numbers are exact below 2^53; stored values are accepted below 1e14, so the bound stays under the rest. */
     static final long MAX_BOUND = (1L << 53) - 100_000_000_000_000L;
 
-    private final Map<String, Change> changes;
+    private final Changes changes;
     private final Buckets buckets;
     private final long bound;
 
-    private CounterFold(Map<String, Change> changes, Buckets buckets, long bound) {
+    private CounterFold(Changes changes, Buckets buckets, long bound) {
         this.changes = changes;
         this.buckets = buckets;
         this.bound = bound;
@@ -44,17 +44,12 @@ public final class CounterFold {
         return bound;
     }
 
-    /** The changes as the fast script takes them: {@code counter\nchange\n} per counter, in order. */
-    public String pairs() {
-        StringBuilder out = new StringBuilder(changes.size() * 24);
-        changes.forEach((counter, change) -> {
-            out.append(counter).append('\n');
-            if (change.absolute) {
-                out.append('=');
-            }
-            out.append(change.value).append('\n');
-        });
-        return out.toString();
+    /**
+     * The changes as the fast script takes them, {@code counter\nchange\n} per counter in order of first
+     * appearance ({@code =} before the value a set or reset ends with): UTF-8 bytes of their exact size.
+     */
+    public byte[] pairs() {
+        return changes.pairs();
     }
 
     /**
@@ -69,27 +64,26 @@ public final class CounterFold {
         if (!entries.foldable()) {
             return null;
         }
-        Map<String, Change> changes = new LinkedHashMap<>(entries.size() * 2);
+        Changes changes = new Changes(entries.size());
         Buckets buckets = new Buckets();
         long bound = 0;
         for (int i = 0; i < entries.size(); i++) {
             String counter = entries.counter(i);
-            Change c = changes.computeIfAbsent(counter, k -> new Change());
+            int c = changes.indexOf(counter);
             String windows = entries.windows(i);
             if (entries.absolute(i)) {
                 if (windows != null) {
                     return null; // windows on set or reset: a dead letter
                 }
-                c.absolute = true;
-                c.value = entries.amount(i);
+                changes.set(c, entries.amount(i));
                 continue;
             }
             long delta = entries.amount(i);
-            if (!c.add(delta)) {
+            if (!changes.add(c, delta)) {
                 return null; // an entry of this batch overflows 64 bits: apply.lua dead-letters it
             }
-            if (!c.absolute) {
-                bound = Math.max(bound, Math.abs(c.value));
+            if (!changes.absolute[c]) {
+                bound = Math.max(bound, Math.abs(changes.values[c]));
             }
             if (windows != null) {
                 List<SeriesWindow> list = series.windowsOf(windows);
@@ -156,6 +150,80 @@ public final class CounterFold {
             StringBuilder out = new StringBuilder();
             deadlines.forEach((bucket, deadline) -> out.append(bucket).append('\n').append(deadline).append('\n'));
             return out.toString();
+        }
+    }
+
+    /**
+     * Each counter's change in order of first appearance, in arrays sized for the batch and indexed by
+     * an open-addressing table: a map entry and a change object per counter were a large share of the
+     * processor's allocation per entry.
+     */
+    private static final class Changes {
+        final String[] counters;
+        final long[] values;
+        final boolean[] absolute;
+        /** Index + 1 of the counter whose hash lands in each slot; 0 for a free slot. */
+        private final int[] slots;
+        private int size;
+
+        Changes(int capacity) {
+            counters = new String[capacity];
+            values = new long[capacity];
+            absolute = new boolean[capacity];
+            slots = new int[Integer.highestOneBit(Math.max(2, capacity) * 2 - 1) * 2]; // at most half full
+        }
+
+        /** The counter's index, added with no change yet when it is new to the batch. */
+        int indexOf(String counter) {
+            int mask = slots.length - 1;
+            int h = counter.hashCode();
+            for (int slot = (h ^ (h >>> 16)) & mask; ; slot = (slot + 1) & mask) {
+                int at = slots[slot] - 1;
+                if (at < 0) {
+                    counters[size] = counter;
+                    slots[slot] = ++size;
+                    return size - 1;
+                }
+                if (counters[at].equals(counter)) {
+                    return at;
+                }
+            }
+        }
+
+        /** The counter ends the batch at {@code value} plus what later entries add. */
+        void set(int c, long value) {
+            absolute[c] = true;
+            values[c] = value;
+        }
+
+        /** Adds a delta; false when the running value leaves 64 bits (or reaches its minimum). */
+        boolean add(int c, long delta) {
+            long sum = values[c] + delta;
+            if (((values[c] ^ sum) & (delta ^ sum)) < 0 || sum == Long.MIN_VALUE) {
+                return false;
+            }
+            values[c] = sum;
+            return true;
+        }
+
+        byte[] pairs() {
+            int length = 0;
+            for (int c = 0; c < size; c++) {
+                length += ArgumentBytes.length(counters[c]) + (absolute[c] ? 1 : 0)
+                        + ArgumentBytes.lengthSigned(values[c]) + 2;
+            }
+            byte[] out = new byte[length];
+            int at = 0;
+            for (int c = 0; c < size; c++) {
+                at = ArgumentBytes.write(counters[c], out, at);
+                out[at++] = '\n';
+                if (absolute[c]) {
+                    out[at++] = '=';
+                }
+                at = ArgumentBytes.writeSigned(values[c], out, at);
+                out[at++] = '\n';
+            }
+            return out;
         }
     }
 

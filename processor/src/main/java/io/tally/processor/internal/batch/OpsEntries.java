@@ -39,9 +39,10 @@ public final class OpsEntries {
     private final String[] counter;
     private final boolean[] absolute;
     private final long[] amount;
-    private final String[] windows;
-    private final long[] ts;
-    private final boolean[] hasTs;
+    /** Windows and ts per entry, made for the first entry with windows (ts counts only with windows). */
+    private String[] windows;
+    private long[] ts;
+    private boolean[] hasTs;
     private boolean foldable = true;
 
     // the entry being parsed
@@ -69,9 +70,6 @@ public final class OpsEntries {
         this.counter = new String[capacity];
         this.absolute = new boolean[capacity];
         this.amount = new long[capacity];
-        this.windows = new String[capacity];
-        this.ts = new long[capacity];
-        this.hasTs = new boolean[capacity];
     }
 
     /** Which field a name is, so the parser can read the value before it handles it. */
@@ -196,9 +194,16 @@ public final class OpsEntries {
         counter[i] = entryCounter;
         absolute[i] = isAbsolute;
         amount[i] = change;
-        windows[i] = entryWindows;
-        hasTs[i] = tsSeen;
-        ts[i] = tsValue;
+        if (entryWindows != null) {
+            if (windows == null) {
+                windows = new String[counter.length];
+                ts = new long[counter.length];
+                hasTs = new boolean[counter.length];
+            }
+            windows[i] = entryWindows;
+            hasTs[i] = tsSeen;
+            ts[i] = tsValue;
+        }
     }
 
     String counter(int i) {
@@ -215,12 +220,12 @@ public final class OpsEntries {
 
     /** The entry's {@code windows} field, or null. */
     String windows(int i) {
-        return windows[i];
+        return windows == null ? null : windows[i];
     }
 
-    /** The entry's {@code ts}, or null when it has none. */
+    /** The {@code ts} of an entry with windows, or null when it has none. */
     Long ts(int i) {
-        return hasTs[i] ? ts[i] : null;
+        return hasTs != null && hasTs[i] ? ts[i] : null;
     }
 
     private static boolean is(byte[] b, int off, String ascii) {

@@ -79,24 +79,21 @@ public final class ReadBatch {
         return ms[i];
     }
 
-    /** The ids separated by spaces, as the fast script takes them. */
-    public String joinedIds() {
-        StringBuilder out = new StringBuilder(ms.length * 17);
+    /** The ids, each followed by a space, as the fast script takes them: UTF-8 bytes of their exact size. */
+    public byte[] joinedIds() {
+        int length = 0;
         for (int i = 0; i < ms.length; i++) {
-            if (ms[i] >= 0) {
-                out.append(ms[i]);
-            } else {
-                out.append(Long.toUnsignedString(ms[i]));
-            }
-            out.append('-');
-            if (seq[i] >= 0) {
-                out.append(seq[i]);
-            } else {
-                out.append(Long.toUnsignedString(seq[i]));
-            }
-            out.append(' ');
+            length += ArgumentBytes.lengthUnsigned(ms[i]) + ArgumentBytes.lengthUnsigned(seq[i]) + 2;
         }
-        return out.toString();
+        byte[] out = new byte[length];
+        int at = 0;
+        for (int i = 0; i < ms.length; i++) {
+            at = ArgumentBytes.writeUnsigned(ms[i], out, at);
+            out[at++] = '-';
+            at = ArgumentBytes.writeUnsigned(seq[i], out, at);
+            out[at++] = ' ';
+        }
+        return out;
     }
 
     /** The id right before the first entry: apply.lua's cursor for reading this batch from the pending list. */

@@ -6,6 +6,7 @@ import org.redisson.api.RBatch;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -20,7 +21,13 @@ final class RedissonScriptPipeline implements ScriptPipeline {
 
     @Override
     public CompletableFuture<List<Object>> eval(LuaScript script, List<Object> keys, Object... args) {
-        return script.<List<Object>>evalAsync(batch.getScript(), RScript.ReturnType.LIST, keys, args).toCompletableFuture();
+        Object[] text = args.clone();
+        for (int i = 0; i < text.length; i++) {
+            if (text[i] instanceof byte[] utf8) {
+                text[i] = new String(utf8, StandardCharsets.UTF_8); // the client's string codec encodes it back
+            }
+        }
+        return script.<List<Object>>evalAsync(batch.getScript(), RScript.ReturnType.LIST, keys, text).toCompletableFuture();
     }
 
     @Override

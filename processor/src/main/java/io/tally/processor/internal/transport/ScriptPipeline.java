@@ -11,7 +11,10 @@ import java.util.concurrent.CompletableFuture;
  * (NOSCRIPT among them) or a lost connection.
  */
 public interface ScriptPipeline {
-    /** Queues one script call; its reply is the script's list (strings and integers). */
+    /**
+     * Queues one script call; its reply is the script's list (strings and integers). An argument is a
+     * {@code byte[]} of UTF-8 text (sent as it is) or any value whose {@code toString} is its text.
+     */
     CompletableFuture<List<Object>> eval(LuaScript script, List<Object> keys, Object... args);
 
     /** Sends what was queued; completes once every reply is in, exceptionally when one failed. */

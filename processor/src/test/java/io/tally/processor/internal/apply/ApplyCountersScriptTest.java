@@ -11,6 +11,8 @@ import io.tally.processor.internal.batch.CounterFold;
 import io.tally.processor.internal.batch.CounterNames;
 import io.tally.processor.internal.batch.ReadBatch;
 import io.tally.processor.internal.batch.SeriesRules;
+import io.tally.processor.internal.transport.HotPath;
+import io.tally.processor.internal.transport.ScriptPipeline;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,9 +26,12 @@ import org.redisson.api.stream.StreamMessageId;
 import org.redisson.api.stream.StreamReadGroupArgs;
 import org.redisson.client.codec.StringCodec;
 
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -177,6 +182,24 @@ class ApplyCountersScriptTest {
     }
 
     @Test
+    void theRedissonPipelineSendsTheByteArgumentsAsTheirText() throws Exception {
+        String umlaut = nonAsciiName();
+        add("op", "incr", "counter", "c", "by", "5");
+        add("op", "set", "counter", umlaut, "value", "-3");
+        ReadBatch batch = read();
+        CounterFold fold = batch.fold(series);
+        ScriptPipeline pipeline = HotPath.redisson().open(client, keys, P, LEASE).pipeline();
+        CompletableFuture<List<Object>> reply = new ApplyScripts(keys, P, LEASE,
+                SeriesWindows.parse("1m=48h,1h=90d").scriptArg(), 60_000, 100, ApplyScripts.APPLY)
+                .fastApply(pipeline, p, batch, fold);
+        pipeline.execute().get(5, TimeUnit.SECONDS);
+        assertThat(reply.join().stream().map(String::valueOf)).containsExactly("OK", "2", "0");
+        assertThat(counters().get("c")).isEqualTo("5");
+        assertThat(counters().get(umlaut)).isEqualTo("-3");
+        assertThat(checkpoint()).isEqualTo(batch.last());
+    }
+
+    @Test
     void declinesABatchPartlyAtOrBelowTheCheckpoint() {
         add("op", "incr", "counter", "c", "by", "1");
         add("op", "incr", "counter", "c", "by", "2");
@@ -190,8 +213,19 @@ class ApplyCountersScriptTest {
         CounterFold fold = batch.fold(series);
         assertThat(fold).isNotNull();
         return ApplyScripts.APPLY_COUNTERS.eval(client, RScript.ReturnType.LIST, ApplyScripts.fastKeys(keys, p),
-                lease, batch.first(), batch.last(), Long.toString(fold.bound()), batch.joinedIds(), fold.pairs(),
+                lease, batch.first(), batch.last(), Long.toString(fold.bound()), new String(batch.joinedIds(), StandardCharsets.UTF_8),
+                new String(fold.pairs(), StandardCharsets.UTF_8),
                 fold.buckets().cells(), fold.buckets().deadlines());
+    }
+
+    /** A counter name of partition p that is not ASCII. */
+    private String nonAsciiName() {
+        Partitioner partitioner = new Partitioner(P);
+        for (int i = 0; ; i++) {
+            if (partitioner.partitionOf("zähler" + i) == p) {
+                return "zähler" + i;
+            }
+        }
     }
 
     private void add(String... fields) {

@@ -5,6 +5,7 @@ import io.tally.common.series.SeriesWindows;
 import org.junit.jupiter.api.Test;
 import org.redisson.api.stream.StreamMessageId;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.HashMap;
@@ -155,7 +156,7 @@ class CounterFoldTest {
         String max = "18446744073709551615-18446744073709551615";
         assertThat(batch.first()).isEqualTo(max);
         assertThat(batch.last()).isEqualTo(max);
-        assertThat(batch.joinedIds()).isEqualTo(max + " ");
+        assertThat(new String(batch.joinedIds(), StandardCharsets.UTF_8)).isEqualTo(max + " ");
         assertThat(batch.cursorBefore()).isEqualTo("18446744073709551615-18446744073709551614");
     }
 
@@ -195,7 +196,7 @@ class CounterFoldTest {
 
     private static List<String> pairs(CounterFold fold) {
         assertThat(fold).isNotNull();
-        String pairs = fold.pairs();
+        String pairs = new String(fold.pairs(), StandardCharsets.UTF_8);
         assertThat(pairs).endsWith("\n");
         return List.of(pairs.split("\n"));
     }

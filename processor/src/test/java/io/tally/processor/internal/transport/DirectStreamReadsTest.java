@@ -110,7 +110,7 @@ class DirectStreamReadsTest {
         try (HotPath.Clients reads = path(true).open(client, keys, P, CONSUMER)) {
             ReadBatch batch = reads.reads().readNew(p, 1000).join().ops();
             assertThat(batch.size()).isEqualTo(2);
-            assertThat(batch.fold(series).pairs()).isEqualTo("c\n6\n");
+            assertThat(new String(batch.fold(series).pairs(), StandardCharsets.UTF_8)).isEqualTo("c\n6\n");
         }
     }
 
@@ -145,7 +145,7 @@ class DirectStreamReadsTest {
                 }
             }
             assertThat(read).isNotNull();
-            assertThat(read.ops().fold(series).pairs()).isEqualTo("c\n=9\n");
+            assertThat(new String(read.ops().fold(series).pairs(), StandardCharsets.UTF_8)).isEqualTo("c\n=9\n");
         }
     }
 
@@ -255,7 +255,7 @@ class DirectStreamReadsTest {
             }
             out.append(b.size()).append(';');
             CounterFold fold = b.fold(series);
-            out.append(fold == null ? "unfoldable" : fold.pairs() + "|" + fold.bound() + "|" + fold.buckets().cells());
+            out.append(fold == null ? "unfoldable" : new String(fold.pairs(), StandardCharsets.UTF_8) + "|" + fold.bound() + "|" + fold.buckets().cells());
             out.append(';');
         }
         return out.toString();
