@@ -172,6 +172,26 @@ public final class RedisClientFactory {
     }
 
     /**
+     * The seeds from which the processor's hot path reads a Cluster's slot map to connect to each master
+     * itself ({@code hot-path-connection direct} with {@code redis-mode cluster}), or empty otherwise.
+     * Same TLS trust, ACL user and password as the client; every master is reached with them.
+     *
+     * @param clientName the CLIENT SETNAME of each master's connection, as it shows in CLIENT LIST
+     */
+    public static Optional<List<RespEndpoint>> hotPathClusterSeeds(TallyConfig config, String clientName) {
+        if (config.get(TallyConfig.HOT_PATH_CONNECTION) != HotPathConnection.DIRECT
+                || config.get(TallyConfig.REDIS_MODE) != RedisMode.CLUSTER) {
+            return Optional.empty();
+        }
+        List<RespEndpoint> seeds = new ArrayList<>();
+        for (RedisAddress address : parseSeeds(config.redisUrl())) {
+            seeds.add(new RespEndpoint(address.host(), address.port(), address.tls() ? tlsSocketFactory(config) : null,
+                    address.user(), config.redisPassword(), config.get(TallyConfig.REDIS_TIMEOUT_MS), clientName));
+        }
+        return Optional.of(seeds);
+    }
+
+    /**
      * A TLS socket factory that trusts what the Redisson client trusts: the CA of
      * {@code redis-tls-ca-file}, or the JVM's default trust store. For connections Tally opens itself.
      */
