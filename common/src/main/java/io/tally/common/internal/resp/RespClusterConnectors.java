@@ -97,8 +97,13 @@ public final class RespClusterConnectors implements AutoCloseable {
     }
 
     private RespConnector connectorFor(String address) {
+        return new RespConnector(endpointOf(address));
+    }
+
+    /** A master's host:port with the seeds' TLS, credentials, timeout and client name. */
+    private RespEndpoint endpointOf(String address) {
         int colon = address.lastIndexOf(':');
-        return new RespConnector(template.at(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))));
+        return template.at(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
     }
 
     private synchronized boolean refresh() {
@@ -106,7 +111,7 @@ public final class RespClusterConnectors implements AutoCloseable {
         Set<RespEndpoint> candidates = new LinkedHashSet<>();
         ClusterSlots old = slots;
         if (old != null) {
-            old.masters().forEach(m -> candidates.add(connectorFor(m).endpoint()));
+            old.masters().forEach(m -> candidates.add(endpointOf(m)));
         }
         candidates.addAll(seeds);
         List<String> failures = new ArrayList<>();
