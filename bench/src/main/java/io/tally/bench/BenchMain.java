@@ -187,6 +187,7 @@ public final class BenchMain implements Callable<Integer> {
         StringBuilder sb = new StringBuilder();
         sb.append("Command: java -jar bench/target/tally-bench.jar --runs ").append(runs).append(" --scale ").append(scale)
                 .append(" --scenarios ").append(String.join(",", scenarios))
+                .append(clusterMasters > 0 ? " --cluster " + clusterMasters : "")
                 .append(memoryMinutes > 0 ? " --memory-minutes " + memoryMinutes : "")
                 .append(leaseTtlMs > 0 ? " --lease-ttl-ms " + leaseTtlMs : "")
                 .append(scenarios.contains("steady") ? "" : " --rate " + (long) rate)

@@ -266,6 +266,11 @@ final class Observer implements AutoCloseable {
         }
     }
 
+    /** Nodes with a client whose CLIENT SETNAME starts with {@code prefix}, e.g. the processors' {@code tally-hot:}. */
+    long nodesWithClient(String prefix) {
+        return nodes.stream().filter(n -> RawRedis.text(n.call("CLIENT", "LIST")).contains("name=" + prefix)).count();
+    }
+
     /** Removes the namespace's keys (all of them were created by this bench run). */
     void deleteNamespace() {
         for (RawRedis node : nodes) {

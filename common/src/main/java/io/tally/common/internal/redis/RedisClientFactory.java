@@ -154,9 +154,10 @@ public final class RedisClientFactory {
     }
 
     /**
-     * Where a hot path's own connection goes ({@code hot-path-connection direct}), or empty when it must
-     * use the Redisson client: Cluster and Sentinel (Redisson knows which master holds a slot), or
-     * {@code hot-path-connection redisson}. Same TLS trust, ACL user and password as the client.
+     * Where a hot path's own connection to a standalone Redis goes ({@code hot-path-connection direct}),
+     * or empty otherwise: Sentinel and {@code hot-path-connection redisson} use the Redisson client, and
+     * so does Cluster unless the caller routes by slot itself ({@link #hotPathClusterSeeds}). Same TLS
+     * trust, ACL user and password as the client.
      *
      * @param clientName the CLIENT SETNAME of the connection, as it shows in CLIENT LIST
      */
