@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the Tally benchmark suite (see BENCHMARKS.md). Builds the jars when missing.
-#   bench/run.sh [--redis-url URL] [--runs N] [--scale F] [--scenarios drain,steady,...] [--memory-minutes M] [--jfr --keep]
+#   bench/run.sh [--redis-url URL | --cluster N] [--runs N] [--scale F] [--scenarios drain,steady,...] [--memory-minutes M] [--jfr --keep]
 # Without --redis-url it starts a redis-server of its own on a free port. A password comes from
 # TALLY_REDIS_PASSWORD, never from the command line. When --scenarios names kafka, the bench jar is
 # built with the kafka profile (Kafka's broker, producer and Streams; a jar of ~150 MB).

@@ -4,7 +4,10 @@ import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.redis.RedisClientFactory;
+import io.tally.common.config.RedisMode;
+import io.tally.common.internal.keys.HashSlot;
 import io.tally.testkit.RawRedis;
+import io.tally.testkit.RedisCluster;
 import org.redisson.api.RedissonClient;
 
 import java.io.IOException;
@@ -31,6 +34,8 @@ final class BenchContext {
     final Results results;
     /** Highest steady rate of one processor found in the current run; latency, takeover and memory use half. */
     double steadyRate;
+    /** The bench's own Redis Cluster ({@code --cluster N}), null with a standalone Redis. */
+    RedisCluster cluster;
 
     BenchContext(String redisUrl, boolean ownsRedis, double scale, Path dir, Path processorJar, int leaseTtlMs,
                  boolean jfr, double memoryMinutes, double defaultRate, Results results) {
@@ -74,6 +79,7 @@ final class BenchContext {
         ThreadLocalRandom.current().nextBytes(b);
         String namespace = "bench-" + scenario + "-" + run + "-" + HexFormat.of().formatHex(b);
         TallyConfig config = TallyConfig.builder().set(TallyConfig.REDIS_URL, redisUrl)
+                .set(TallyConfig.REDIS_MODE, cluster != null ? RedisMode.CLUSTER : RedisMode.STANDALONE)
                 .set(TallyConfig.NAMESPACE, namespace).set(TallyConfig.PARTITIONS, Workload.PARTITIONS).build();
         RedissonClient redis = RedisClientFactory.create(config);
         try {
@@ -86,13 +92,25 @@ final class BenchContext {
 
     /** The keys of a namespace made by {@link #namespace}, with the partition tags its meta names. */
     Keys keys(String namespace) {
-        try (RawRedis redis = new RawRedis(redisUrl)) {
+        String metaNode = cluster == null ? redisUrl : cluster.masterOf(HashSlot.ofKey(Keys.meta(namespace))).url();
+        try (RawRedis redis = new RawRedis(metaNode)) {
             return redis.namespaceKeys(namespace);
         }
     }
 
     Observer observer(String namespace) {
-        return new Observer(redisUrl, namespace, Workload.PARTITIONS);
+        Keys keys = keys(namespace);
+        return cluster == null ? new Observer(redisUrl, keys, Workload.PARTITIONS)
+                : new Observer(partitionUrls(keys), keys, true);
+    }
+
+    /** Per partition, the URL of the node that serves its keys: the master of their slot on a Cluster. */
+    List<String> partitionUrls(Keys keys) {
+        List<String> urls = new ArrayList<>();
+        for (int p = 0; p < Workload.PARTITIONS; p++) {
+            urls.add(cluster == null ? redisUrl : cluster.masterOf(HashSlot.ofKey(keys.ops(p))).url());
+        }
+        return urls;
     }
 
     /** A processor process: {@code java -Xmx256m -jar app/target/tally.jar ...}. */
@@ -113,6 +131,9 @@ final class BenchContext {
         if (leaseTtlMs > 0) {
             cmd.addAll(List.of("--lease-ttl-ms", Integer.toString(leaseTtlMs)));
         }
+        if (cluster != null && url.equals(redisUrl)) {
+            cmd.addAll(List.of("--redis-mode", "cluster"));
+        }
         cmd.addAll(flags);
         // Several processors share this machine, and the bench reads Redis, not their metrics port: any
         // free port. Given as the variable, which every build reads, so a --processor-jar of any build runs.
@@ -130,6 +151,10 @@ final class BenchContext {
 
     /** A producer process with these variables added to its environment (its TALLY_* configuration). */
     Child producer(String name, String namespace, Map<String, String> env, String[] jvmFlags, String... args) {
+        if (cluster != null) {
+            env = new HashMap<>(env);
+            env.put(TallyConfig.REDIS_MODE.env(), "cluster");
+        }
         List<String> cmd = new ArrayList<>(Child.java(jvmFlags));
         cmd.addAll(List.of("-cp", Child.classpath(), LoadProducer.class.getName(),
                 "--redis-url", redisUrl, "--namespace", namespace, "--out", dir.resolve(name + ".out").toString()));
@@ -175,25 +200,36 @@ final class BenchContext {
         Workload workload = new Workload(seed);
         String ts = Long.toString(System.currentTimeMillis());
         long start = System.nanoTime();
-        try (RawRedis redis = new RawRedis(redisUrl)) {
-            Keys keys = redis.namespaceKeys(namespace);
+        // each partition's XADDs on the node serving it; replies read back in the order sent, per node
+        Map<String, RawRedis> open = new HashMap<>();
+        try {
+            Keys keys = keys(namespace);
+            List<String> urls = partitionUrls(keys);
+            RawRedis[] byPartition = new RawRedis[urls.size()];
+            for (int p = 0; p < urls.size(); p++) {
+                byPartition[p] = open.computeIfAbsent(urls.get(p), RawRedis::new);
+            }
+            int[] sentTo = new int[1000];
             long sent = 0;
             while (sent < n) {
                 int batch = (int) Math.min(1000, n - sent);
                 for (int i = 0; i < batch; i++) {
                     Workload.Op op = workload.next();
                     expected[op.counter()] += op.delta();
-                    redis.send("XADD", keys.ops(op.partition()), "*", "op", op.kind(), "counter", op.name(),
-                            "by", op.by(), "ts", ts);
+                    sentTo[i] = op.partition();
+                    byPartition[op.partition()].send("XADD", keys.ops(op.partition()), "*", "op", op.kind(),
+                            "counter", op.name(), "by", op.by(), "ts", ts);
                 }
-                redis.flush();
+                open.values().forEach(RawRedis::flush);
                 for (int i = 0; i < batch; i++) {
-                    if (redis.read() instanceof RawRedis.Error e) {
+                    if (byPartition[sentTo[i]].read() instanceof RawRedis.Error e) {
                         throw new IllegalStateException("prefill XADD failed: " + e.message());
                     }
                 }
                 sent += batch;
             }
+        } finally {
+            open.values().forEach(RawRedis::close);
         }
         return n / ((System.nanoTime() - start) / 1e9);
     }

@@ -1,5 +1,6 @@
 package io.tally.bench;
 
+import io.tally.testkit.RedisCluster;
 import io.tally.testkit.RedisServer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -39,8 +40,15 @@ public final class BenchMain implements Callable<Integer> {
     static final List<String> DEFAULT = ALL.stream()
             .filter(s -> !s.equals("hostile") && !s.equals("kafka") && !s.equals("lettuce-drain")).toList();
 
+    /** Scenarios that run on a cluster ({@code --cluster}): their observers and loads route by slot. */
+    static final List<String> ON_CLUSTER = List.of("drain", "steady", "producer");
+
     @Option(names = "--redis-url", description = "Redis to use (password from TALLY_REDIS_PASSWORD); default: start a redis-server of its own.")
     String redisUrl;
+    @Option(names = "--cluster", paramLabel = "N", defaultValue = "0", description = "Start a local Redis Cluster of "
+            + "N masters (no replicas, N >= 3) instead of one redis-server; the processors run in cluster mode. "
+            + "Scenarios: " + "drain, steady, producer.")
+    int clusterMasters;
     @Option(names = "--runs", defaultValue = "3", description = "Runs of each scenario (default ${DEFAULT-VALUE}).")
     int runs;
     @Option(names = "--scale", defaultValue = "1.0", description = "Multiplier of every count and duration (default ${DEFAULT-VALUE}; 0.005 for a smoke run).")
@@ -83,12 +91,14 @@ public final class BenchMain implements Callable<Integer> {
         String loadStart = loadAverage();
         String started = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
         // The test kit's launcher: a redis-server on a free port, its folder and log kept in the work folder.
-        RedisServer redis = redisUrl == null ? RedisServer.startIn(dir.resolve("redis")) : null;
-        String url = redis != null ? redis.url() : redisUrl;
+        RedisCluster cluster = clusterMasters > 0 ? RedisCluster.start(clusterMasters, 0) : null;
+        RedisServer redis = redisUrl == null && cluster == null ? RedisServer.startIn(dir.resolve("redis")) : null;
+        String url = cluster != null ? cluster.seedUrls() : redis != null ? redis.url() : redisUrl;
         Results results = new Results();
         results.takeoverTarget((leaseTtlMs > 0 ? leaseTtlMs : 10_000) + 1000);
         BenchContext ctx = new BenchContext(url, redis != null, scale, dir, resolveProcessorJar(), leaseTtlMs, jfr,
                 memoryMinutes, rate, results);
+        ctx.cluster = cluster;
         List<String> failures = new ArrayList<>();
         BenchContext.log("work folder %s, Redis %s, %d run(s), scale %s, load average %s", dir, url, runs, scale, loadStart);
         try {
@@ -99,6 +109,9 @@ public final class BenchMain implements Callable<Integer> {
         } finally {
             if (redis != null) {
                 redis.close();
+            }
+            if (cluster != null) {
+                cluster.close();
             }
         }
         String loadEnd = loadAverage();
@@ -117,10 +130,21 @@ public final class BenchMain implements Callable<Integer> {
     }
 
     private void requireKnownScenarios() {
+        if (clusterMasters > 0 && scenarios.equals(DEFAULT)) {
+            scenarios = new ArrayList<>(ON_CLUSTER);
+        }
         for (String s : scenarios) {
             if (!ALL.contains(s)) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "Unknown scenario '" + s + "'; known: " + ALL);
             }
+            if (clusterMasters > 0 && !ON_CLUSTER.contains(s)) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "Scenario '" + s
+                        + "' does not run on a cluster; with --cluster choose from " + ON_CLUSTER);
+            }
+        }
+        if (clusterMasters > 0 && (clusterMasters < 3 || redisUrl != null)) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--cluster takes at least 3 masters and starts them itself (no --redis-url)");
         }
     }
 
@@ -163,6 +187,7 @@ public final class BenchMain implements Callable<Integer> {
         StringBuilder sb = new StringBuilder();
         sb.append("Command: java -jar bench/target/tally-bench.jar --runs ").append(runs).append(" --scale ").append(scale)
                 .append(" --scenarios ").append(String.join(",", scenarios))
+                .append(clusterMasters > 0 ? " --cluster " + clusterMasters : "")
                 .append(memoryMinutes > 0 ? " --memory-minutes " + memoryMinutes : "")
                 .append(leaseTtlMs > 0 ? " --lease-ttl-ms " + leaseTtlMs : "")
                 .append(scenarios.contains("steady") ? "" : " --rate " + (long) rate)
@@ -172,7 +197,9 @@ public final class BenchMain implements Callable<Integer> {
         sb.append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs, ")
                 .append(memTotal()).append(", Java ").append(System.getProperty("java.version")).append(", ")
                 .append(firstLine("redis-server", "--version")).append('\n');
-        sb.append("Redis: ").append(redisUrl == null ? "own redis-server (persistence off, noeviction)" : url).append('\n');
+        sb.append("Redis: ").append(clusterMasters > 0 ? "own Redis Cluster of " + clusterMasters
+                + " masters, no replicas (persistence off, noeviction)" : redisUrl == null
+                ? "own redis-server (persistence off, noeviction)" : url).append('\n');
         sb.append("Load average (1/5/15 min) at start: ").append(loadStart).append(", at end: ").append(loadEnd).append('\n');
         sb.append('\n').append(results.table());
         if (!failures.isEmpty()) {

@@ -36,6 +36,11 @@ final class DrainScenario implements Scenario {
             try (Child proc = ctx.processor("d1", ns, ctx.jfrFlags(ns))) {
                 proc.sampleHeap();
                 measure(o, proc, n);
+                if (ctx.cluster != null) {
+                    // the processor's direct hot path keeps a named connection to each master
+                    BenchContext.log("drain: masters with the processor's direct hot-path connection: %d of %d",
+                            o.nodesWithClient("tally-hot:"), ctx.cluster.masters().size());
+                }
                 if (ctx.ownsRedis) {
                     Files.writeString(ctx.dir.resolve(ns + "-commandstats.txt"), redisStats(o.redis));
                 }

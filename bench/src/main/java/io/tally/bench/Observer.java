@@ -16,13 +16,41 @@ import java.util.Map;
  */
 final class Observer implements AutoCloseable {
     final Keys keys;
+    /** The one Redis, or a Cluster's first master (for the single-node statistics of the drain). */
     final RawRedis redis;
     final int partitions;
+    /** Each partition's node: the same one for all with a standalone Redis, its slot's master on a Cluster. */
+    private final RawRedis[] byPartition;
+    private final List<RawRedis> nodes;
+    private final boolean cluster;
 
-    Observer(String redisUrl, String namespace, int partitions) {
-        this.redis = new RawRedis(redisUrl);
-        this.keys = redis.namespaceKeys(namespace);
-        this.partitions = partitions;
+    Observer(String redisUrl, Keys keys, int partitions) {
+        this(java.util.Collections.nCopies(partitions, redisUrl), keys, false);
+    }
+
+    /**
+     * @param partitionUrls the URL of the node serving each partition (on a Cluster, its slot's master)
+     * @param cluster       whether the nodes are a Cluster's masters (keys deleted one by one, no CROSSSLOT)
+     */
+    Observer(List<String> partitionUrls, Keys keys, boolean cluster) {
+        this.keys = keys;
+        this.partitions = partitionUrls.size();
+        this.cluster = cluster;
+        this.byPartition = new RawRedis[partitions];
+        Map<String, RawRedis> open = new java.util.LinkedHashMap<>();
+        for (int p = 0; p < partitions; p++) {
+            byPartition[p] = open.computeIfAbsent(partitionUrls.get(p), RawRedis::new);
+        }
+        this.nodes = List.copyOf(open.values());
+        this.redis = nodes.get(0);
+    }
+
+    private RawRedis at(int p) {
+        return byPartition[p];
+    }
+
+    private void flushAll() {
+        nodes.forEach(RawRedis::flush);
     }
 
     /**
@@ -34,16 +62,16 @@ final class Observer implements AutoCloseable {
 
     Progress progress() {
         for (int p = 0; p < partitions; p++) {
-            redis.send("XINFO", "STREAM", keys.ops(p));
-            redis.send("XINFO", "GROUPS", keys.ops(p));
+            at(p).send("XINFO", "STREAM", keys.ops(p));
+            at(p).send("XINFO", "GROUPS", keys.ops(p));
         }
-        redis.flush();
+        flushAll();
         long added = 0;
         long applied = 0;
         long backlog = 0;
         for (int p = 0; p < partitions; p++) {
-            Object stream = redis.read();
-            Object groups = redis.read();
+            Object stream = at(p).read();
+            Object groups = at(p).read();
             if (stream instanceof RawRedis.Error) {
                 continue; // not created yet
             }
@@ -68,14 +96,14 @@ final class Observer implements AutoCloseable {
     /** True when every partition's checkpoint has reached the last id written to its ops stream. */
     boolean drained() {
         for (int p = 0; p < partitions; p++) {
-            redis.send("XINFO", "STREAM", keys.ops(p));
-            redis.send("HGET", keys.checkpoint(p), "ops");
+            at(p).send("XINFO", "STREAM", keys.ops(p));
+            at(p).send("HGET", keys.checkpoint(p), "ops");
         }
-        redis.flush();
+        flushAll();
         boolean done = true;
         for (int p = 0; p < partitions; p++) {
-            Object stream = redis.read();
-            Object checkpoint = redis.read();
+            Object stream = at(p).read();
+            Object checkpoint = at(p).read();
             if (stream instanceof RawRedis.Error) {
                 continue;
             }
@@ -115,12 +143,12 @@ final class Observer implements AutoCloseable {
     /** Owner (lease value) of each partition, null when free. */
     String[] owners() {
         for (int p = 0; p < partitions; p++) {
-            redis.send("GET", keys.lease(p));
+            at(p).send("GET", keys.lease(p));
         }
-        redis.flush();
+        flushAll();
         String[] owners = new String[partitions];
         for (int p = 0; p < partitions; p++) {
-            Object v = redis.read();
+            Object v = at(p).read();
             owners[p] = v instanceof byte[] ? RawRedis.text(v) : null;
         }
         return owners;
@@ -179,22 +207,23 @@ final class Observer implements AutoCloseable {
     /** Creates the consumer group on every ops stream (for the baselines' own consumers). */
     void createGroups() {
         for (int p = 0; p < partitions; p++) {
-            redis.send("XGROUP", "CREATE", keys.ops(p), Keys.GROUP, "0", "MKSTREAM");
+            at(p).send("XGROUP", "CREATE", keys.ops(p), Keys.GROUP, "0", "MKSTREAM");
         }
-        redis.flush();
+        flushAll();
         for (int p = 0; p < partitions; p++) {
-            redis.read();
+            at(p).read();
         }
     }
 
     /** Redis's {@code used_memory}, bytes. */
     long usedMemory() {
-        return Long.parseLong(redis.info("memory", "used_memory"));
+        return nodes.stream().mapToLong(n -> Long.parseLong(n.info("memory", "used_memory"))).sum();
     }
 
     /** Redis's CPU time so far (system + user), seconds. */
     double redisCpuSeconds() {
-        return Double.parseDouble(redis.info("cpu", "used_cpu_sys")) + Double.parseDouble(redis.info("cpu", "used_cpu_user"));
+        return nodes.stream().mapToDouble(n -> Double.parseDouble(n.info("cpu", "used_cpu_sys"))
+                + Double.parseDouble(n.info("cpu", "used_cpu_user"))).sum();
     }
 
     /**
@@ -203,15 +232,15 @@ final class Observer implements AutoCloseable {
      */
     String verify(long[] expected) {
         for (int p = 0; p < partitions; p++) {
-            redis.send("HGETALL", keys.counters(p));
-            redis.send("XLEN", keys.dlq(p));
+            at(p).send("HGETALL", keys.counters(p));
+            at(p).send("XLEN", keys.dlq(p));
         }
-        redis.flush();
+        flushAll();
         Map<String, Long> actual = new HashMap<>();
         long deadLetters = 0;
         for (int p = 0; p < partitions; p++) {
-            RawRedis.asMap(redis.read()).forEach((k, v) -> actual.put(k, Long.parseLong(RawRedis.text(v))));
-            deadLetters += (Long) redis.read();
+            RawRedis.asMap(at(p).read()).forEach((k, v) -> actual.put(k, Long.parseLong(RawRedis.text(v))));
+            deadLetters += (Long) at(p).read();
         }
         List<String> diffs = new ArrayList<>();
         for (int i = 0; i < expected.length; i++) {
@@ -237,13 +266,27 @@ final class Observer implements AutoCloseable {
         }
     }
 
+    /** Nodes with a client whose CLIENT SETNAME starts with {@code prefix}, e.g. the processors' {@code tally-hot:}. */
+    long nodesWithClient(String prefix) {
+        return nodes.stream().filter(n -> RawRedis.text(n.call("CLIENT", "LIST")).contains("name=" + prefix)).count();
+    }
+
     /** Removes the namespace's keys (all of them were created by this bench run). */
     void deleteNamespace() {
-        redis.deletePattern(keys.namespace() + ":*");
+        for (RawRedis node : nodes) {
+            if (!cluster) {
+                node.deletePattern(keys.namespace() + ":*");
+                continue;
+            }
+            List<String> found = node.keys(keys.namespace() + ":*"); // one by one: keys of many slots
+            found.forEach(k -> node.send("UNLINK", k));
+            node.flush();
+            found.forEach(k -> node.read());
+        }
     }
 
     @Override
     public void close() {
-        redis.close();
+        nodes.forEach(RawRedis::close);
     }
 }

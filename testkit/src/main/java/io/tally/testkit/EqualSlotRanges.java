@@ -40,7 +40,7 @@ public final class EqualSlotRanges {
     public static int[] partitionsPerMaster(List<int[]> ranges, PartitionTags tags, int partitions) {
         int[] counts = new int[ranges.size()];
         for (int p = 0; p < partitions; p++) {
-            int slot = HashSlot.of(tags.tag(p));
+            int slot = HashSlot.ofTag(tags.tag(p));
             for (int m = 0; m < ranges.size(); m++) {
                 if (slot >= ranges.get(m)[0] && slot <= ranges.get(m)[1]) {
                     counts[m]++;

@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * A real local Redis Cluster of the test's own: 3 masters with 1 replica each, {@code redis-server}
+ * A real local Redis Cluster of the test's own: 3 masters with 1 replica each (or as many as asked),
+ * {@code redis-server}
  * processes on free ports (cluster bus on a second free port, {@code nodes.conf} in each node's temp
  * folder), joined with {@code redis-cli --cluster create}. The node timeout is short (1 s) so that a
  * killed master's replica is promoted within a few seconds.
@@ -24,23 +25,32 @@ import java.util.stream.Collectors;
 public final class RedisCluster implements AutoCloseable {
     /** Cluster node timeout, ms: how long a silent master stays a master. */
     public static final int NODE_TIMEOUT_MS = 1000;
-    private static final int MASTERS = 3;
-    private static final int NODES = MASTERS * 2;
-
     private final List<RedisServer> nodes;
+    private final int masters;
+    private final int replicas;
 
-    private RedisCluster(List<RedisServer> nodes) {
+    private RedisCluster(List<RedisServer> nodes, int masters, int replicas) {
         this.nodes = nodes;
+        this.masters = masters;
+        this.replicas = replicas;
     }
 
     /** Starts six nodes, creates the cluster and waits until every node reports {@code cluster_state:ok}. */
     public static RedisCluster start(String... extraArgs) {
+        return start(3, 1, extraArgs);
+    }
+
+    /**
+     * Starts {@code masters} masters with {@code replicas} replicas each (at least 3 masters, as
+     * {@code redis-cli --cluster create} requires) and creates the cluster.
+     */
+    public static RedisCluster start(int masters, int replicas, String... extraArgs) {
         List<RedisServer> nodes = new ArrayList<>();
         try {
-            for (int i = 0; i < NODES; i++) {
+            for (int i = 0; i < masters * (1 + replicas); i++) {
                 nodes.add(startNode(extraArgs));
             }
-            RedisCluster cluster = new RedisCluster(nodes);
+            RedisCluster cluster = new RedisCluster(nodes, masters, replicas);
             cluster.create();
             return cluster;
         } catch (RuntimeException e) {
@@ -63,7 +73,7 @@ public final class RedisCluster implements AutoCloseable {
     private void create() {
         List<String> cmd = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
         nodes.forEach(n -> cmd.add("127.0.0.1:" + n.port()));
-        cmd.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
+        cmd.addAll(List.of("--cluster-replicas", Integer.toString(replicas), "--cluster-yes"));
         String out = RedisServer.run(cmd);
         if (!out.contains("All 16384 slots covered")) {
             throw new IllegalStateException("redis-cli --cluster create failed:\n" + out);
@@ -93,7 +103,7 @@ public final class RedisCluster implements AutoCloseable {
             }
             List<Node> view = nodes(n);
             long liveMasters = view.stream().filter(v -> v.master() && !v.failed() && v.slots() > 0).count();
-            if (liveMasters != MASTERS) {
+            if (liveMasters != masters) {
                 return n.port() + " sees " + liveMasters + " masters with slots";
             }
             String repl = n.cli("INFO", "replication");
@@ -192,6 +202,49 @@ public final class RedisCluster implements AutoCloseable {
     public void rejoin(RedisServer node) {
         node.restart();
         awaitHealthy(30);
+    }
+
+    /**
+     * Moves a slot and its keys to another master as {@code redis-cli --cluster reshard} does: IMPORTING
+     * on the target, MIGRATING on the source, MIGRATE of its keys in batches, then SETSLOT NODE on every
+     * master. Clients meanwhile get ASK or TRYAGAIN from the source, and MOVED once it is done.
+     */
+    public void migrateSlot(int slot, RedisServer target) {
+        RedisServer source = masterOf(slot);
+        if (source == target) {
+            throw new IllegalArgumentException("slot " + slot + " is on " + target.port() + " already");
+        }
+        String sourceId = source.cli("CLUSTER", "MYID").trim();
+        String targetId = target.cli("CLUSTER", "MYID").trim();
+        String s = Integer.toString(slot);
+        expectOk(target.cli("CLUSTER", "SETSLOT", s, "IMPORTING", sourceId));
+        expectOk(source.cli("CLUSTER", "SETSLOT", s, "MIGRATING", targetId));
+        while (true) {
+            String keys = source.cli("CLUSTER", "GETKEYSINSLOT", s, "100");
+            if (keys.isBlank()) {
+                break;
+            }
+            List<String> cmd = new ArrayList<>(List.of("MIGRATE", "127.0.0.1", Integer.toString(target.port()), "", "0",
+                    "10000", "KEYS"));
+            cmd.addAll(keys.lines().map(String::trim).filter(k -> !k.isEmpty()).toList());
+            String reply = source.cli(cmd.toArray(String[]::new));
+            if (!reply.equals("OK") && !reply.equals("NOKEY")) {
+                throw new IllegalStateException("MIGRATE of slot " + slot + " failed: " + reply);
+            }
+        }
+        expectOk(target.cli("CLUSTER", "SETSLOT", s, "NODE", targetId));
+        expectOk(source.cli("CLUSTER", "SETSLOT", s, "NODE", targetId));
+        for (RedisServer m : masters()) {
+            if (m != source && m != target) {
+                expectOk(m.cli("CLUSTER", "SETSLOT", s, "NODE", targetId));
+            }
+        }
+    }
+
+    private static void expectOk(String reply) {
+        if (!reply.equals("OK")) {
+            throw new IllegalStateException("cluster command failed: " + reply);
+        }
     }
 
     /** Partition index -> port of the master that serves the partition's keys now. */

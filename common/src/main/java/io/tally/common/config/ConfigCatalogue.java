@@ -248,14 +248,15 @@ abstract class ConfigCatalogue {
                     + "fast path off.", Parsers.intRange(0, 1000));
     /**
      * {@code hot-path-connection}, a tuning key (system property {@code tally.hot-path-connection}): how the
-     * hot paths talk to a standalone Redis.
+     * hot paths talk to Redis.
      */
     public static final ConfigKey<HotPathConnection> HOT_PATH_CONNECTION = tuning("hot-path-connection",
             HotPathConnection.DIRECT,
-            "How the two hot paths, the processor's reads and apply scripts and the producer's appends, talk to a "
-                    + "standalone Redis. direct: over a connection of their own, with a parser that reads replies "
-                    + "straight from the socket buffer; redisson: through the Redisson client. Cluster, Sentinel and "
-                    + "acks=replicas always use redisson.", Parsers.oneOf(HotPathConnection.class));
+            "How the two hot paths, the processor's reads and apply scripts and the producer's appends, talk to "
+                    + "Redis. direct: over connections of their own, with a parser that reads replies straight from "
+                    + "the socket buffer (on a Cluster the processor keeps one per master, routed by slot); "
+                    + "redisson: through the Redisson client. The producer on a Cluster, Sentinel and acks=replicas "
+                    + "always use redisson.", Parsers.oneOf(HotPathConnection.class));
 
     ConfigCatalogue() {
     }

@@ -82,7 +82,7 @@ class RedisClusterTest {
             Keys keys = new Keys("tally", tags);
             for (int p = 0; p < 24; p++) {
                 int slot = cluster.keySlot("{" + tags.tag(p) + "}");
-                assertThat(slot).isEqualTo(HashSlot.of(tags.tag(p)));
+                assertThat(slot).isEqualTo(HashSlot.ofTag(tags.tag(p)));
                 for (String key : new String[] {keys.ops(p), keys.events(p), keys.counters(p), keys.checkpoint(p),
                         keys.lease(p), keys.triggers(p), keys.firings(p), keys.schedule(p), keys.dlq(p),
                         keys.producers(p, "ops"), keys.firingsDlq(p), keys.firingsErrors(p), keys.halt(p),
@@ -120,7 +120,7 @@ class RedisClusterTest {
                 List<Object> slots = raw.pipeline(chunk.stream().map(t -> List.of("CLUSTER", "KEYSLOT", "{" + t + "}"))
                         .toList());
                 for (int i = 0; i < chunk.size(); i++) {
-                    assertThat(slots.get(i)).as(chunk.get(i)).isEqualTo((long) HashSlot.of(chunk.get(i)));
+                    assertThat(slots.get(i)).as(chunk.get(i)).isEqualTo((long) HashSlot.ofTag(chunk.get(i)));
                 }
             }
         }

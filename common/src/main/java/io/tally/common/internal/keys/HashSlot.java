@@ -3,9 +3,10 @@ package io.tally.common.internal.keys;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Redis Cluster's hash slot of a hash tag: {@code CRC16(utf8(tag)) mod 16384}, with the CRC-16/XMODEM
- * Redis uses (polynomial 0x1021, initial value 0, no reflection). Every Tally key of a partition
- * carries its tag in braces, so this is the slot of all of them.
+ * Redis Cluster's hash slot, {@code CRC16 mod 16384} with the CRC-16/XMODEM Redis uses (polynomial
+ * 0x1021, initial value 0, no reflection): of a key by CLUSTER KEYSLOT's rule ({@link #ofKey}), so a
+ * client can send each command to the master holding its keys, and of a hash tag ({@link #ofTag}):
+ * every Tally key of a partition carries its tag in braces, so that is the slot of all of them.
  */
 public final class HashSlot {
     /** Number of hash slots in Redis Cluster. */
@@ -17,8 +18,28 @@ public final class HashSlot {
     }
 
     /** Slot of the keys whose hash tag is {@code tag} (the text between the braces). */
-    public static int of(String tag) {
+    public static int ofTag(String tag) {
         return crc16(tag.getBytes(StandardCharsets.UTF_8)) % SLOTS;
+    }
+
+    /**
+     * Slot of a key: of its hash tag (the text between the first '{' and the next '}', when not empty),
+     * else of the whole key.
+     */
+    public static int ofKey(String key) {
+        byte[] b = key.getBytes(StandardCharsets.UTF_8);
+        int open = indexOf(b, (byte) '{', 0);
+        int close = open < 0 ? -1 : indexOf(b, (byte) '}', open + 1);
+        return close > open + 1 ? crc16(0, b, open + 1, close) % SLOTS : crc16(b) % SLOTS;
+    }
+
+    private static int indexOf(byte[] b, byte c, int from) {
+        for (int i = from; i < b.length; i++) {
+            if (b[i] == c) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** CRC-16/XMODEM of {@code bytes}. */

@@ -154,9 +154,10 @@ public final class RedisClientFactory {
     }
 
     /**
-     * Where a hot path's own connection goes ({@code hot-path-connection direct}), or empty when it must
-     * use the Redisson client: Cluster and Sentinel (Redisson knows which master holds a slot), or
-     * {@code hot-path-connection redisson}. Same TLS trust, ACL user and password as the client.
+     * Where a hot path's own connection to a standalone Redis goes ({@code hot-path-connection direct}),
+     * or empty otherwise: Sentinel and {@code hot-path-connection redisson} use the Redisson client, and
+     * so does Cluster unless the caller routes by slot itself ({@link #hotPathClusterSeeds}). Same TLS
+     * trust, ACL user and password as the client.
      *
      * @param clientName the CLIENT SETNAME of the connection, as it shows in CLIENT LIST
      */
@@ -169,6 +170,26 @@ public final class RedisClientFactory {
         return Optional.of(new RespEndpoint(address.host(), address.port(),
                 address.tls() ? tlsSocketFactory(config) : null, address.user(), config.redisPassword(),
                 config.get(TallyConfig.REDIS_TIMEOUT_MS), clientName));
+    }
+
+    /**
+     * The seeds from which the processor's hot path reads a Cluster's slot map to connect to each master
+     * itself ({@code hot-path-connection direct} with {@code redis-mode cluster}), or empty otherwise.
+     * Same TLS trust, ACL user and password as the client; every master is reached with them.
+     *
+     * @param clientName the CLIENT SETNAME of each master's connection, as it shows in CLIENT LIST
+     */
+    public static Optional<List<RespEndpoint>> hotPathClusterSeeds(TallyConfig config, String clientName) {
+        if (config.get(TallyConfig.HOT_PATH_CONNECTION) != HotPathConnection.DIRECT
+                || config.get(TallyConfig.REDIS_MODE) != RedisMode.CLUSTER) {
+            return Optional.empty();
+        }
+        List<RespEndpoint> seeds = new ArrayList<>();
+        for (RedisAddress address : parseSeeds(config.redisUrl())) {
+            seeds.add(new RespEndpoint(address.host(), address.port(), address.tls() ? tlsSocketFactory(config) : null,
+                    address.user(), config.redisPassword(), config.get(TallyConfig.REDIS_TIMEOUT_MS), clientName));
+        }
+        return Optional.of(seeds);
     }
 
     /**

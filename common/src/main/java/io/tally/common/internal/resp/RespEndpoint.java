@@ -13,6 +13,16 @@ public record RespEndpoint(String host, int port, SSLSocketFactory tls, String u
         return new RespEndpoint(host, port, tls, user, password, ms, clientName);
     }
 
+    /** The same credentials, TLS, timeout and client name at another address (a cluster's other nodes). */
+    public RespEndpoint at(String otherHost, int otherPort) {
+        return new RespEndpoint(otherHost, otherPort, tls, user, password, timeoutMs, clientName);
+    }
+
+    /** The same endpoint under another CLIENT SETNAME. */
+    public RespEndpoint named(String name) {
+        return new RespEndpoint(host, port, tls, user, password, timeoutMs, name);
+    }
+
     /** host:port, never the password: safe for logs and errors. */
     @Override
     public String toString() {

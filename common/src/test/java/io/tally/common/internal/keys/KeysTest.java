@@ -40,9 +40,9 @@ class KeysTest {
             assertThat(tag).startsWith("p" + p + "-");
             int k = Integer.parseInt(tag.substring(tag.indexOf('-') + 1));
             int target = (2 * p + 1) * HashSlot.SLOTS / (2 * partitions);
-            assertThat(HashSlot.of(tag)).as(tag).isEqualTo(target).isEqualTo(PartitionTags.targetSlot(p, partitions));
+            assertThat(HashSlot.ofTag(tag)).as(tag).isEqualTo(target).isEqualTo(PartitionTags.targetSlot(p, partitions));
             for (int earlier = 0; earlier < k; earlier++) {
-                assertThat(HashSlot.of("p" + p + "-" + earlier)).as("p%d-%d", p, earlier).isNotEqualTo(target);
+                assertThat(HashSlot.ofTag("p" + p + "-" + earlier)).as("p%d-%d", p, earlier).isNotEqualTo(target);
             }
             assertThat(spread.counters(p)).isEqualTo("ns:{" + tag + "}:counters");
             assertThat(spread.dedupePrefix(p, "ops")).isEqualTo("ns:{" + tag + "}:dedupe:ops:");
@@ -64,6 +64,6 @@ class KeysTest {
     void hashSlotIsRedisCrc16() {
         // the check value of CRC-16/XMODEM, and the slot Redis documents for key "123456789"
         assertThat(HashSlot.crc16("123456789".getBytes(StandardCharsets.US_ASCII))).isEqualTo(0x31C3);
-        assertThat(HashSlot.of("123456789")).isEqualTo(0x31C3 % 16384);
+        assertThat(HashSlot.ofTag("123456789")).isEqualTo(0x31C3 % 16384);
     }
 }

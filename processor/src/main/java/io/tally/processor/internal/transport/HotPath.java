@@ -3,21 +3,25 @@ package io.tally.processor.internal.transport;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.RedisClientFactory;
+import io.tally.common.internal.resp.RespClusterConnectors;
 import io.tally.common.internal.resp.RespConnector;
 import io.tally.common.internal.resp.RespEndpoint;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
- * Which connection the hot path takes ({@code hot-path-connection}): with a standalone Redis, one
- * connection of its own that carries both the fast path's reads and the rounds' script pipelines;
- * else the Redisson client (Cluster and Sentinel, where Redisson knows which master holds a slot, or
- * when asked for).
+ * Which connections the hot path takes ({@code hot-path-connection}): with a standalone Redis, one
+ * connection of its own that carries both the fast path's reads and the rounds' script pipelines; with a
+ * Cluster, one such connection per master, each partition's commands on the master serving its slot
+ * (slot map read with CLUSTER SLOTS, refreshed after a redirect or a lost connection); else the
+ * Redisson client (Sentinel, or when asked for).
  */
 public final class HotPath {
     private static final Logger log = LoggerFactory.getLogger(HotPath.class);
@@ -32,20 +36,48 @@ public final class HotPath {
         return new HotPath(null);
     }
 
-    /** The path the configuration asks for; direct only with a standalone Redis. */
+    /** The path the configuration asks for; direct with a standalone Redis or a Cluster. */
     public static HotPath from(TallyConfig config) {
         return new HotPath(config);
     }
 
+    /**
+     * Opens the connections the configuration asks for.
+     *
+     * @param consumer the consumer name of the reads; the direct connections are named {@code tally-hot:<consumer>}
+     */
     public Clients open(RedissonClient redis, Keys keys, int partitions, String consumer) {
-        RespEndpoint direct = config == null ? null
-                : RedisClientFactory.hotPathEndpoint(config, "tally-hot:" + consumer).orElse(null);
+        String name = "tally-hot:" + consumer;
+        List<RespEndpoint> seeds = config == null ? null
+                : RedisClientFactory.hotPathClusterSeeds(config, name).orElse(null);
+        if (seeds != null) {
+            return openCluster(seeds, keys, partitions, consumer);
+        }
+        RespEndpoint direct = config == null ? null : RedisClientFactory.hotPathEndpoint(config, name).orElse(null);
         if (direct == null) {
-            return new Clients(new RedissonStreamReads(redis, keys, partitions, consumer), redis, null);
+            return new Clients(new RedissonStreamReads(redis, keys, partitions, consumer),
+                    () -> new RedissonScriptPipeline(redis), () -> { });
         }
         RespConnector connector = new RespConnector(direct);
         awaitFirstConnection(connector);
-        return new Clients(new RespStreamReads(connector, keys, partitions, consumer), redis, connector);
+        return new Clients(new RespStreamReads(PartitionRoutes.single(connector), keys, partitions, consumer),
+                () -> new RespScriptPipeline(connector), connector::close);
+    }
+
+    private static Clients openCluster(List<RespEndpoint> seeds, Keys keys, int partitions, String consumer) {
+        RespClusterConnectors cluster = new RespClusterConnectors(seeds);
+        PartitionRoutes routes = PartitionRoutes.cluster(cluster, keys, partitions);
+        if (cluster.refreshNow()) {
+            for (int p = 0; p < partitions; p++) {
+                routes.connector(p); // one connector per master serving a partition, opened below
+            }
+            cluster.connectors().forEach(HotPath::awaitFirstConnection);
+            log.info("hot path: direct connections to {} cluster masters", cluster.connectors().size());
+        } else {
+            log.warn("hot path: no cluster node answered for the slot map yet; retrying in the background");
+        }
+        return new Clients(new RespStreamReads(routes, keys, partitions, consumer),
+                () -> new ClusterScriptPipeline(cluster), cluster::close);
     }
 
     /**
@@ -63,32 +95,32 @@ public final class HotPath {
         }
     }
 
-    /** The hot path's reads and script pipelines, over the direct connection when there is one. */
+    /** The hot path's reads and script pipelines, over the direct connections when there are some. */
     public static final class Clients implements AutoCloseable {
         private final StreamReads reads;
-        private final RedissonClient redis;
-        private final RespConnector connector;
+        private final Supplier<ScriptPipeline> pipelines;
+        private final Runnable closer;
 
-        private Clients(StreamReads reads, RedissonClient redis, RespConnector connector) {
+        private Clients(StreamReads reads, Supplier<ScriptPipeline> pipelines, Runnable closer) {
             this.reads = reads;
-            this.redis = redis;
-            this.connector = connector;
+            this.pipelines = pipelines;
+            this.closer = closer;
         }
 
+        /** The fast path's stream reads. */
         public StreamReads reads() {
             return reads;
         }
 
         /** A new, empty pipeline for one round. */
         public ScriptPipeline pipeline() {
-            return connector == null ? new RedissonScriptPipeline(redis) : new RespScriptPipeline(connector);
+            return pipelines.get();
         }
 
+        /** Closes the direct connections (the Redisson client is the caller's). */
         @Override
         public void close() {
-            if (connector != null) {
-                connector.close();
-            }
+            closer.run();
         }
     }
 }

@@ -9,9 +9,11 @@ import io.tally.processor.internal.batch.PartitionRead;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Stream reads over the hot path's {@link RespConnection}, parsed by {@link StreamReadParser}: the
- * standalone read path. A broken connection is replaced by the next read ({@link RespConnector}:
- * connecting runs on a thread of its own, so a Redis that does not answer never blocks the loop).
+ * Stream reads over the hot path's {@link RespConnection}s, parsed by {@link StreamReadParser}: with a
+ * standalone Redis its one connection, with a Cluster the connection to the master serving the
+ * partition's slot ({@link PartitionRoutes}). A broken connection is replaced by the next read
+ * ({@link RespConnector}: connecting runs on a thread of its own, so a Redis that does not answer never
+ * blocks the loop).
  */
 final class RespStreamReads implements StreamReads {
     private final Keys keys;
@@ -19,11 +21,11 @@ final class RespStreamReads implements StreamReads {
     private final byte[][] commands;
     private final int[] commandCounts;
     private final StreamReadParser[] parsers;
-    private final RespConnector connector;
+    private final PartitionRoutes routes;
 
-    /** @param connector the hot path's connection, closed by its owner */
-    RespStreamReads(RespConnector connector, Keys keys, int partitions, String consumer) {
-        this.connector = connector;
+    /** @param routes each partition's connection, closed by their owner */
+    RespStreamReads(PartitionRoutes routes, Keys keys, int partitions, String consumer) {
+        this.routes = routes;
         this.keys = keys;
         this.consumer = consumer;
         this.commands = new byte[partitions][];
@@ -38,10 +40,17 @@ final class RespStreamReads implements StreamReads {
     public CompletableFuture<PartitionRead> readNew(int partition, int count) {
         byte[] command = command(partition, count);
         CompletableFuture<PartitionRead> read = new CompletableFuture<>();
+        RespConnector connector = routes.connector(partition);
+        if (connector == null) {
+            routes.failed(partition);
+            read.completeExceptionally(RespFailures.noMaster("partition " + partition + ": stream read"));
+            return read;
+        }
         connector.connection().thenCompose(c -> c.send(command, parsers[partition])).whenComplete((reply, failure) -> {
             if (failure == null) {
                 read.complete(reply);
             } else {
+                routes.failed(partition);
                 read.completeExceptionally(RespFailures.asRedisException("partition " + partition + ": stream read",
                         connector.endpoint(), failure));
             }

@@ -153,7 +153,7 @@ class StreamReadParserBytesTest {
         if (batch == null) {
             return "none";
         }
-        String ids = batch.size() + " [" + batch.joinedIds().trim() + "]";
+        String ids = batch.size() + " [" + new String(batch.joinedIds(), StandardCharsets.UTF_8).trim() + "]";
         if (!ops) {
             return ids;
         }
@@ -161,7 +161,7 @@ class StreamReadParserBytesTest {
         if (fold == null) {
             return ids + " unfoldable";
         }
-        String pairs = fold.pairs();
+        String pairs = new String(fold.pairs(), StandardCharsets.UTF_8);
         StringBuilder out = new StringBuilder(ids);
         String[] lines = pairs.split("\n");
         for (int i = 0; i + 1 < lines.length; i += 2) {
