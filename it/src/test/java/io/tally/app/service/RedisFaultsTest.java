@@ -203,7 +203,8 @@ class RedisFaultsTest {
         assertThat(line.getLevel()).isEqualTo(Level.WARN);
         assertThat(line.getThrowableProxy()).as("no stack trace").isNull();
         assertThat(line.getMDCPropertyMap()).containsEntry("requestId", "cut-1");
-        assertThat(logs.list).noneMatch(e -> e.getLevel() == Level.ERROR);
+        // Tally's own lines only: Redisson may still log a PING timeout of a connection an earlier test's fault broke
+        assertThat(logs.list).noneMatch(e -> e.getLevel() == Level.ERROR && e.getLoggerName().startsWith("io.tally"));
     }
 
     /** Sends are answered 202 again (after a test that stopped Redis, the connections are back). */
