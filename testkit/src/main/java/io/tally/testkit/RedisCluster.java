@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
  * killed master's replica is promoted within a few seconds.
  */
 public final class RedisCluster implements AutoCloseable {
+    private RedissonClient admin;
     /** Cluster node timeout, ms: how long a silent master stays a master. */
     public static final int NODE_TIMEOUT_MS = 1000;
     private final List<RedisServer> nodes;
@@ -139,9 +140,18 @@ public final class RedisCluster implements AutoCloseable {
     }
 
     /** A Redisson client in cluster mode (closed by the caller). */
+    /** A new Redisson client of the cluster; the caller shuts it down. */
     public RedissonClient client() {
         return RedisClientFactory.create(TallyConfig.builder().set(TallyConfig.REDIS_URL, seedUrls())
                 .set(TallyConfig.REDIS_MODE, RedisMode.CLUSTER).build());
+    }
+
+    /** The cluster's shared Redisson client for tests to look with, shut down by {@link #close()}. */
+    public synchronized RedissonClient admin() {
+        if (admin == null) {
+            admin = client();
+        }
+        return admin;
     }
 
     public List<RedisServer> nodes() {
@@ -269,6 +279,12 @@ public final class RedisCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (admin != null) {
+                admin.shutdown();
+                admin = null;
+            }
+        }
         nodes.forEach(RedisServer::close);
     }
 

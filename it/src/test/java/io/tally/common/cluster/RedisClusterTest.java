@@ -8,12 +8,13 @@ import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.redis.RedisVersion;
 import io.tally.testkit.EqualSlotRanges;
 import io.tally.testkit.RawRedis;
+import io.tally.testkit.RealClusterExtension;
 import io.tally.testkit.RedisCluster;
 import io.tally.testkit.RedisServer;
 import io.tally.testkit.TestRedis;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.redisson.api.RedissonClient;
 
 import java.util.ArrayList;
@@ -27,20 +28,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The cluster test support itself: three shards, partitions spread over them, keys of a partition on one slot. Slow: six redis-server processes. */
 @org.junit.jupiter.api.Tag("slow")
+@ExtendWith(RealClusterExtension.class)
 class RedisClusterTest {
     private static RedisCluster cluster;
 
     @BeforeAll
-    static void startCluster() {
-        RedisServer.requireAvailable();
-        cluster = RedisCluster.start();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
+    static void cluster(RedisCluster started) {
+        cluster = started;
     }
 
     @Test

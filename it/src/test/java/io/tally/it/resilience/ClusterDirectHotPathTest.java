@@ -9,13 +9,14 @@ import io.tally.processor.ProcessorListener;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
 import io.tally.producer.internal.RedisTallyProducer;
+import io.tally.testkit.RealClusterExtension;
 import io.tally.testkit.RedisCluster;
 import io.tally.testkit.RedisServer;
 import io.tally.testkit.TestRedis;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.redisson.api.RedissonClient;
 
 import java.time.Duration;
@@ -35,26 +36,16 @@ import static org.awaitility.Awaitility.await;
  * after) with every counter still exact.
  */
 @Tag("slow")
+@ExtendWith(RealClusterExtension.class)
 class ClusterDirectHotPathTest {
     private static final int P = 12;
     private static RedisCluster cluster;
     private static RedissonClient admin;
 
     @BeforeAll
-    static void startCluster() {
-        RedisServer.requireAvailable();
-        cluster = RedisCluster.start();
-        admin = cluster.client();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (admin != null) {
-            admin.shutdown();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+    static void cluster(RedisCluster started) {
+        cluster = started;
+        admin = started.admin();
     }
 
     @Test

@@ -17,12 +17,12 @@ import io.tally.producer.TallyProducer;
 import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.testkit.TestRedis;
+import io.tally.testkit.RealClusterExtension;
 import io.tally.testkit.RedisCluster;
-import io.tally.testkit.RedisServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
@@ -47,26 +47,16 @@ import static org.awaitility.Awaitility.await;
  */
 @Tag("slow")
 @SuppressWarnings("unchecked")
+@ExtendWith(RealClusterExtension.class)
 class ClusterPipelineTest {
     private static final int P = 24;
     private static RedisCluster cluster;
     private static RedissonClient admin;
 
     @BeforeAll
-    static void startCluster() {
-        RedisServer.requireAvailable();
-        cluster = RedisCluster.start();
-        admin = cluster.client();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (admin != null) {
-            admin.shutdown();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+    static void cluster(RedisCluster started) {
+        cluster = started;
+        admin = started.admin();
     }
 
     @Test

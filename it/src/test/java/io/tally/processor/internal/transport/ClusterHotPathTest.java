@@ -7,12 +7,13 @@ import io.tally.common.internal.redis.LuaScript;
 import io.tally.common.internal.keys.HashSlot;
 import io.tally.common.internal.resp.RespErrorReply;
 import io.tally.processor.internal.batch.PartitionRead;
+import io.tally.testkit.RealClusterExtension;
 import io.tally.testkit.RedisCluster;
 import io.tally.testkit.RedisServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.RedisConnectionException;
 
@@ -35,6 +36,7 @@ import static org.awaitility.Awaitility.await;
  * read again.
  */
 @Tag("slow")
+@ExtendWith(RealClusterExtension.class)
 class ClusterHotPathTest {
     private static final int P = 24;
     private static final LuaScript BACKLOG = LuaScript.resource("backlog");
@@ -42,20 +44,9 @@ class ClusterHotPathTest {
     private static RedissonClient admin;
 
     @BeforeAll
-    static void startCluster() {
-        RedisServer.requireAvailable();
-        cluster = RedisCluster.start();
-        admin = cluster.client();
-    }
-
-    @AfterAll
-    static void stopCluster() {
-        if (admin != null) {
-            admin.shutdown();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+    static void cluster(RedisCluster started) {
+        cluster = started;
+        admin = started.admin();
     }
 
     @Test
