@@ -114,19 +114,22 @@ public final class BenchMain implements Callable<Integer> {
                 cluster.close();
             }
         }
-        String loadEnd = loadAverage();
-        String report = report(results, started, loadStart, loadEnd, url, failures);
+        publish(report(results, started, loadStart, loadAverage(), url, failures), dir, failures.isEmpty());
+        return failures.isEmpty() ? 0 : 1;
+    }
+
+    /** Prints the report (and writes it to {@code --out}); keeps the work folder when asked or when a run failed. */
+    private void publish(String report, Path dir, boolean passed) throws IOException {
         System.out.println();
         System.out.println(report);
         if (out != null) {
             Files.writeString(out, report);
         }
-        if (!keep && workDir == null && failures.isEmpty()) {
+        if (!keep && workDir == null && passed) {
             deleteTree(dir);
         } else {
             BenchContext.log("logs kept in %s", dir);
         }
-        return failures.isEmpty() ? 0 : 1;
     }
 
     private void requireKnownScenarios() {
