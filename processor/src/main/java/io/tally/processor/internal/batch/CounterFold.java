@@ -198,11 +198,10 @@ public final class CounterFold {
 
         /** Adds a delta; false when the running value leaves 64 bits (or reaches its minimum). */
         boolean add(int c, long delta) {
-            long sum = values[c] + delta;
-            if (((values[c] ^ sum) & (delta ^ sum)) < 0 || sum == Long.MIN_VALUE) {
+            if (!fits(values[c], delta)) {
                 return false;
             }
-            values[c] = sum;
+            values[c] += delta;
             return true;
         }
 
@@ -227,19 +226,23 @@ public final class CounterFold {
         }
     }
 
-    /** A counter's change: a delta to its stored value, or (absolute) the value it ends with. */
+    /** A series cell's net change. */
     private static final class Change {
-        boolean absolute;
         long value;
 
         /** Adds a delta; false when the running value leaves 64 bits (or reaches its minimum). */
         boolean add(long delta) {
-            try {
-                value = Math.addExact(value, delta);
-            } catch (ArithmeticException overflow) {
+            if (!fits(value, delta)) {
                 return false;
             }
-            return value != Long.MIN_VALUE;
+            value += delta;
+            return true;
         }
+    }
+
+    /** Whether {@code value + delta} stays within 64 bits and above Long.MIN_VALUE (apply.lua's range). */
+    private static boolean fits(long value, long delta) {
+        long sum = value + delta;
+        return ((value ^ sum) & (delta ^ sum)) >= 0 && sum != Long.MIN_VALUE;
     }
 }
