@@ -1,60 +1,38 @@
 package io.tally.producer.internal;
 
-import io.tally.common.internal.resp.RespConnection;
-import io.tally.common.internal.resp.RespConnector;
+import io.tally.common.config.TallyConfig;
+import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.common.internal.resp.RespEndpoint;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.List;
 
 /**
- * The producer's own connection to a standalone Redis, for its appends: opened at start (a producer that
- * cannot reach Redis fails to start, as with Redisson), replaced in the background when it breaks
- * ({@link RespConnector}). While it is being replaced, pipelines fail at once with a retriable error and
- * nothing written, so the sender never waits for a connect.
+ * The producer's own connections for its appends ({@code hot-path-connection direct}, acks=leader): one
+ * to a standalone Redis ({@link StandaloneConnection}), or one per master of a Cluster
+ * ({@link ClusterConnections}). Sentinel and acks=replicas go through Redisson instead.
  */
-final class DirectConnection implements AutoCloseable {
-    private final RespConnector connector;
+interface DirectConnection extends AutoCloseable {
+    /** The CLIENT SETNAME of every append connection, as it shows in CLIENT LIST. */
+    String CLIENT_NAME = "tally-producer";
 
-    DirectConnection(RespEndpoint endpoint) {
-        this.connector = new RespConnector(endpoint);
-        try {
-            connector.connection().join();
-        } catch (CompletionException e) {
-            connector.close();
-            Throwable cause = e.getCause();
-            throw new UncheckedIOException("cannot connect the producer to Redis at " + endpoint + ": "
-                    + cause.getMessage(), cause instanceof IOException io ? io : new IOException(cause));
-        }
-    }
-
-    /** A pipeline on the open connection, or one that fails at once while a new connection is opened. */
-    SendPipeline pipeline(byte[] evalsha, byte[] sha) {
-        RespConnection c = connector.openNow();
-        if (c != null) {
-            return new DirectSendPipeline(c, null, evalsha, sha);
-        }
-        return new DirectSendPipeline(null, new IllegalStateException("no connection to Redis at "
-                + connector.endpoint() + " (" + whyNot() + "); reconnecting"), evalsha, sha);
-    }
-
-    private String whyNot() {
-        CompletableFuture<RespConnection> c = connector.connection();
-        if (!c.isCompletedExceptionally()) {
-            return "connecting";
-        }
-        try {
-            c.join();
-            return "connecting";
-        } catch (CompletionException e) {
-            return e.getCause() == null ? e.toString() : e.getCause().getMessage();
-        }
-    }
+    /** A new, empty pipeline of append_runs.lua calls; never waits for a connect. */
+    SendPipeline pipeline(byte[] evalsha, byte[] sha);
 
     @Override
-    public void close() {
-        connector.close();
+    void close();
+
+    /**
+     * Opens the connections the configuration asks for, or returns null when appends go through Redisson.
+     * Each connection's reply timeout is send-timeout-ms: a reply may take as long as a send may.
+     */
+    static DirectConnection open(TallyConfig config, long sendTimeoutMs, StreamKeys keys) {
+        int timeoutMs = (int) Math.min(Integer.MAX_VALUE, sendTimeoutMs);
+        List<RespEndpoint> seeds = RedisClientFactory.hotPathClusterSeeds(config, CLIENT_NAME).orElse(null);
+        if (seeds != null) {
+            return ClusterConnections.open(seeds, timeoutMs, keys);
+        }
+        return RedisClientFactory.hotPathEndpoint(config, CLIENT_NAME)
+                .map(endpoint -> new StandaloneConnection(endpoint.withTimeoutMs(timeoutMs)))
+                .orElse(null);
     }
 }

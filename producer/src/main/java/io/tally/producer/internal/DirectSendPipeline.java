@@ -2,6 +2,7 @@ package io.tally.producer.internal;
 
 import io.tally.common.internal.resp.ReplyParser;
 import io.tally.common.internal.resp.RespConnection;
+import io.tally.common.internal.resp.RespConnector;
 import io.tally.common.internal.resp.RespErrorReply;
 import org.redisson.client.RedisConnectionException;
 import org.redisson.client.RedisException;
@@ -13,10 +14,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * One pipeline of {@code append_runs.lua} calls written to the producer's own connection
- * ({@link DirectConnection}), flushed once by {@link #execute()}. Failures come back as the Redisson
+ * One pipeline of {@code append_runs.lua} calls written to one of the producer's own connections
+ * ({@link DirectConnection}: the standalone Redis, or one master of a Cluster), flushed once by
+ * {@link #execute()}. Failures come back as the Redisson
  * exceptions the producer already judges: an error reply as {@link RedisException} with Redis's
- * message (NOSCRIPT: nothing was written), no connection as {@link NotSentException} (nothing
+ * message, typed by {@link RedisErrorReplies} (NOSCRIPT, MOVED, ASK: nothing was written), no connection as {@link NotSentException} (nothing
  * was written), and a connection lost or silent after the calls were written as
  * {@link RedisResponseTimeoutException} (outcome unknown).
  */
@@ -35,11 +37,34 @@ final class DirectSendPipeline implements SendPipeline {
      * @param connection the open connection, or null when there is none right now
      * @param unavailable why there is none (when {@code connection} is null)
      */
-    DirectSendPipeline(RespConnection connection, IllegalStateException unavailable, byte[] evalsha, byte[] sha) {
+    private DirectSendPipeline(RespConnection connection, IllegalStateException unavailable, byte[] evalsha, byte[] sha) {
         this.connection = connection;
         this.unavailable = unavailable;
         this.evalsha = evalsha;
         this.sha = sha;
+    }
+
+    /** A pipeline on the connector's open connection, or one that fails at once while a new connection is opened. */
+    static DirectSendPipeline on(RespConnector connector, byte[] evalsha, byte[] sha) {
+        RespConnection c = connector.openNow();
+        if (c != null) {
+            return new DirectSendPipeline(c, null, evalsha, sha);
+        }
+        return new DirectSendPipeline(null, new IllegalStateException("no connection to Redis at "
+                + connector.endpoint() + " (" + whyNot(connector) + "); reconnecting"), evalsha, sha);
+    }
+
+    private static String whyNot(RespConnector connector) {
+        CompletableFuture<RespConnection> c = connector.connection();
+        if (!c.isCompletedExceptionally()) {
+            return "connecting";
+        }
+        try {
+            c.join();
+            return "connecting";
+        } catch (CompletionException e) {
+            return e.getCause() == null ? e.toString() : e.getCause().getMessage();
+        }
     }
 
     @Override

@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@link TallyProducer} on Redisson. Sends are encoded to bytes on the caller's thread; one sender
  * thread turns each lane's queue into pipelines ({@link SendPipeline}: one append_runs.lua call per
- * stream, written to the producer's own connection with a standalone Redis and acks=leader, else on
- * Redisson's batch executor, never retried by the client itself); completions run on the connection's
+ * stream, written to the producer's own connections with a standalone Redis or a Cluster and acks=leader,
+ * else on Redisson's batch executor, never retried by the client itself); completions run on the connection's
  * reader thread (or Redisson's), a stream's sends in one pass, and wake the sender. With
  * producer-idempotence (the default) each stream's sends are numbered in the producer's session
  * ({@link StreamSequences}), so the producer sends again after a lost reply, with the same numbers, and
@@ -39,7 +39,7 @@ public final class RedisTallyProducer implements TallyProducer {
     private final Partitioner partitioner;
     private final BacklogMonitor backlog;
     private final NamespaceWatch namespace;
-    /** The producer's own connection for appends; null: Redisson pipelines (Cluster, Sentinel, acks=replicas). */
+    /** The producer's own connections for appends; null: Redisson pipelines (Sentinel, acks=replicas). */
     private final DirectConnection direct;
     /** Null when producer-idempotence is off. */
     private final ProducerSessions sessions;
@@ -65,11 +65,7 @@ public final class RedisTallyProducer implements TallyProducer {
         SenderLoop.APPEND_RUNS.load(redis);
         this.sessions = config.get(TallyConfig.PRODUCER_IDEMPOTENCE) ? new ProducerSessions(redis, keys) : null;
         StreamSequences sequences = sessions == null ? null : new StreamSequences(sessions, ns.partitions());
-        this.direct = acks == Acks.LEADER
-                ? RedisClientFactory.hotPathEndpoint(config, "tally-producer")
-                .map(endpoint -> new DirectConnection(endpoint.withTimeoutMs((int) Math.min(Integer.MAX_VALUE, sendTimeoutMs))))
-                .orElse(null)
-                : null;
+        this.direct = acks == Acks.LEADER ? DirectConnection.open(config, sendTimeoutMs, streamKeys) : null;
         this.namespace = new NamespaceWatch(redis, keys, ns.partitions(), config.redisUrl());
         this.backlog = new BacklogMonitor(redis, keys, ns.partitions(), config.get(TallyConfig.BACKLOG_LIMIT));
         this.accumulator = new SendAccumulator(laneCount, batchSize, lingerNanos, bufferLimit, backlog, metrics);

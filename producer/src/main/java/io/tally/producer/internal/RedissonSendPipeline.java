@@ -18,8 +18,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One pipeline of {@code append_runs.lua} calls on Redisson's batch executor, with arguments that are
- * already bytes: the pipeline of Cluster, Sentinel and {@code acks=replicas} (Redisson routes each
- * stream to its slot's master and runs WAIT). The public {@code RBatch.getScript().evalShaAsync} would pass every argument through a
+ * already bytes: the pipeline of Sentinel, {@code acks=replicas} and {@code hot-path-connection redisson}
+ * (Redisson routes each stream to its slot's master on a Cluster, and runs WAIT). The public {@code RBatch.getScript().evalShaAsync} would pass every argument through a
  * codec and Redisson's object-reference check, one pooled buffer each: with ~10 arguments per send
  * that was most of the producer's CPU. Here each argument is written to the socket as it is.
  *

@@ -4,8 +4,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One pipeline of {@code append_runs.lua} calls, one per stream: {@link DirectSendPipeline} over the
- * producer's own connection to a standalone Redis, {@link RedissonSendPipeline} otherwise.
+ * One pipeline of {@code append_runs.lua} calls, one per stream, over the producer's own connections
+ * ({@link DirectSendPipeline} to a standalone Redis, {@link ClusterSendPipeline} to a Cluster's masters),
+ * else {@link RedissonSendPipeline} (Sentinel, acks=replicas, {@code hot-path-connection redisson}).
  */
 interface SendPipeline {
     /**

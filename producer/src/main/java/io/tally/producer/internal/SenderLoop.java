@@ -40,7 +40,7 @@ final class SenderLoop {
     /** Null when producer-idempotence is off. */
     private final StreamSequences sequences;
     private final ProducerMetrics metrics;
-    /** The producer's own connection for appends; null: Redisson pipelines (Cluster, Sentinel, acks=replicas). */
+    /** The producer's own connections for appends; null: Redisson pipelines (Sentinel, acks=replicas). */
     private final DirectConnection direct;
     private final CommandAsyncExecutor executor;
     private final byte[] appendSha = APPEND_RUNS.sha().getBytes(StandardCharsets.US_ASCII);

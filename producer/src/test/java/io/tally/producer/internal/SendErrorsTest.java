@@ -1,8 +1,10 @@
 package io.tally.producer.internal;
 
 import org.junit.jupiter.api.Test;
+import org.redisson.client.RedisAskException;
 import org.redisson.client.RedisException;
 import org.redisson.client.RedisMovedException;
+import org.redisson.client.RedisRedirectException;
 import org.redisson.client.RedisTimeoutException;
 
 import java.util.concurrent.CompletionException;
@@ -21,6 +23,30 @@ class SendErrorsTest {
                 "NOSCRIPT No matching script. Please use EVAL."}) {
             assertThat(SendErrors.retriable(RedisErrorReplies.of(reply))).as(reply).isTrue();
         }
+    }
+
+    @Test
+    void clusterRedirects_areRetriableRedirects_keepingRedisTextSlotAndNode() {
+        RedisException moved = RedisErrorReplies.of("MOVED 3999 127.0.0.1:7002");
+        RedisException ask = RedisErrorReplies.of("ASK 3999 127.0.0.1:7003");
+        assertThat(moved).isInstanceOf(RedisMovedException.class).hasMessage("MOVED 3999 127.0.0.1:7002");
+        assertThat(ask).isInstanceOf(RedisAskException.class).hasMessage("ASK 3999 127.0.0.1:7003");
+        assertThat(((RedisRedirectException) moved).getSlot()).isEqualTo(3999);
+        assertThat(((RedisRedirectException) ask).getUrl().getHost()).isEqualTo("127.0.0.1");
+        assertThat(((RedisRedirectException) ask).getUrl().getPort()).isEqualTo(7003);
+        assertThat(SendErrors.retriable(moved)).isTrue();
+        assertThat(SendErrors.retriable(new CompletionException(ask))).isTrue();
+        // the producer reads an error reply's code from the message: a redirect is a refusal, nothing written
+        assertThat(io.tally.common.internal.redis.RedisErrorCode.of(moved.getMessage())).isEqualTo("MOVED");
+    }
+
+    @Test
+    void aRedirectWithoutANode_isStillARetriableRedirect() {
+        RedisException moved = RedisErrorReplies.of("MOVED");
+        assertThat(moved).isInstanceOf(RedisMovedException.class).hasMessage("MOVED");
+        assertThat(((RedisRedirectException) moved).getSlot()).isEqualTo(-1);
+        assertThat(((RedisRedirectException) moved).getUrl()).isNull();
+        assertThat(SendErrors.retriable(moved)).isTrue();
     }
 
     @Test

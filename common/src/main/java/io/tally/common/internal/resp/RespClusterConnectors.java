@@ -31,6 +31,7 @@ public final class RespClusterConnectors implements AutoCloseable {
 
     private final List<RespEndpoint> seeds;
     private final RespEndpoint template;
+    private final int masterTimeoutMs;
     private final Map<String, RespConnector> connectors = new ConcurrentHashMap<>();
     private final ScheduledExecutorService refreshing = DaemonThreads.scheduler("tally-slot-map");
     private final AtomicBoolean refreshQueued = new AtomicBoolean();
@@ -40,11 +41,21 @@ public final class RespClusterConnectors implements AutoCloseable {
 
     /** @param seeds nodes to ask for the slot map; the first one's TLS, credentials, timeout and name serve all */
     public RespClusterConnectors(List<RespEndpoint> seeds) {
+        this(seeds, seeds.isEmpty() ? 0 : seeds.get(0).timeoutMs());
+    }
+
+    /**
+     * @param seeds nodes to ask for the slot map; the first one's TLS, credentials, timeout and name serve all
+     * @param masterTimeoutMs connect and reply timeout of the masters' connections (the slot map reads keep
+     *                        the seeds' own, so that a silent node delays a refresh no longer than that)
+     */
+    public RespClusterConnectors(List<RespEndpoint> seeds, int masterTimeoutMs) {
         if (seeds.isEmpty()) {
             throw new IllegalArgumentException("no cluster seed");
         }
         this.seeds = List.copyOf(seeds);
         this.template = seeds.get(0);
+        this.masterTimeoutMs = masterTimeoutMs;
     }
 
     /** Reads the slot map now, on the caller's thread; false when no node answered (a refresh is then queued). */
@@ -97,7 +108,7 @@ public final class RespClusterConnectors implements AutoCloseable {
     }
 
     private RespConnector connectorFor(String address) {
-        return new RespConnector(endpointOf(address));
+        return new RespConnector(endpointOf(address).withTimeoutMs(masterTimeoutMs));
     }
 
     /** A master's host:port with the seeds' TLS, credentials, timeout and client name. */
