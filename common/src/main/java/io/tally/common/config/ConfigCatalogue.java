@@ -254,9 +254,8 @@ abstract class ConfigCatalogue {
             HotPathConnection.DIRECT,
             "How the two hot paths, the processor's reads and apply scripts and the producer's appends, talk to "
                     + "Redis. direct: over connections of their own, with a parser that reads replies straight from "
-                    + "the socket buffer (on a Cluster the processor keeps one per master, routed by slot); "
-                    + "redisson: through the Redisson client. The producer on a Cluster, Sentinel and acks=replicas "
-                    + "always use redisson.", Parsers.oneOf(HotPathConnection.class));
+                    + "the socket buffer (on a Cluster one per master, routed by slot); redisson: through the "
+                    + "Redisson client. Sentinel and the producer with acks=replicas always use redisson.", Parsers.oneOf(HotPathConnection.class));
 
     ConfigCatalogue() {
     }
