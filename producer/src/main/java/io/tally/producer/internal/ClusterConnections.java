@@ -25,9 +25,9 @@ final class ClusterConnections implements DirectConnection {
     }
 
     /**
-     * Reads the slot map and connects to every master that serves a stream (waiting at most each connection's timeout). A
-     * master not reached yet is connected in the background; its streams' sends fail as not sent and are
-     * retried meanwhile.
+     * Reads the slot map and connects to every master that serves a stream (waiting at most each
+     * connection's timeout). A master not reached yet is connected in the background; its streams' sends
+     * fail as not sent and are retried meanwhile.
      *
      * @param seeds the configured nodes; their own timeout serves the slot map reads
      * @param masterTimeoutMs connect and reply timeout of the masters' connections

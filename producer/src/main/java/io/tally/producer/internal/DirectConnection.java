@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * The producer's own connections for its appends ({@code hot-path-connection direct}, acks=leader): one
  * to a standalone Redis ({@link StandaloneConnection}), or one per master of a Cluster
- * ({@link ClusterConnections}). Sentinel and acks=replicas go through Redisson instead.
+ * ({@link ClusterConnections}). Sentinel, acks=replicas and {@code hot-path-connection redisson} go
+ * through Redisson instead.
  */
 interface DirectConnection extends AutoCloseable {
     /** The CLIENT SETNAME of every append connection, as it shows in CLIENT LIST. */
