@@ -32,6 +32,7 @@ final class RedisErrorReplies {
             case "TRYAGAIN" -> new RedisTryAgainException(reply);
             case "CLUSTERDOWN" -> new RedisClusterDownException(reply);
             case "NOSCRIPT" -> new RedisNoScriptException(reply);
+            case DedupeClock.REFUSAL -> new RedisTryAgainException(reply); // the call's buckets were not Redis's
             default -> new RedisException(reply);
         };
     }
