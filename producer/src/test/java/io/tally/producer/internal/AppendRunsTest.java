@@ -156,6 +156,27 @@ class AppendRunsTest {
         }
     }
 
+    @Test
+    void aNamespaceWhoseMetaNamesNoDedupeLayout_keepsAKeyPerIdAsBefore(TestRedis redis) {
+        TallyConfig config = redis.config(1).build();
+        Keys keys = TestRedis.keys(config);
+        long window = config.get(TallyConfig.DEDUPE_WINDOW_MS);
+        try (RawRedis raw = new RawRedis(config.redisUrl())) {
+            raw.call("HDEL", keys.meta(), "dedupe"); // as a namespace created before dedupe buckets
+            try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
+                SendResult first = producer.send(CounterOp.incr("a", 1).withId("x")).join();
+                SendResult again = producer.send(CounterOp.incr("a", 1).withId("x")).join();
+                assertThat(again.duplicate()).isTrue();
+                assertThat(again.entryId()).isEqualTo(first.entryId());
+                String key = keys.dedupe(0, "ops", "a", "x");
+                assertThat(raw.callText("GET", key)).matches(java.util.regex.Pattern.quote(first.entryId()) + " [0-9a-f]{32}");
+                assertThat(raw.callLong("PTTL", key)).isBetween(1L, window);
+                assertThat((List<?>) raw.call("KEYS", keys.dedupeBucketPrefix(0, "ops", window) + "*")).isEmpty();
+                assertThat(raw.callLong("XLEN", keys.ops(0))).isEqualTo(1);
+            }
+        }
+    }
+
     /** The stream's entries in id order, as ordered field maps; their ids must be the sends' ids. */
     private static List<Map<String, String>> entries(RedissonClient client, String stream,
                                                      List<CompletableFuture<SendResult>> results) {
