@@ -25,6 +25,14 @@
 -- The first entry this call adds gets its id from XADD '*' (its dedupe key read with GET before and set
 -- after); every later one gets the next id explicitly (the stream's top is this call's own previous
 -- entry), so its dedupe key is claimed with one SET NX PX GET before its XADD.
+-- Dedupe hashes (namespaces whose meta says dedupe=buckets-v1): instead of a key per id, the stream's
+-- ids live as fields '<routing key length>:<routing key>:<id>' of two hashes, the dedupe window's
+-- current bucket and the one before (bucket b = floor(Redis time ms / window), key '<prefix><b>'), both
+-- read with one HMGET each before any write; the fields this call adds go into the current bucket with
+-- one HSET, which expires when the next bucket ends. So an id is remembered for the window at least
+-- (two at most), and a call costs two lookups and one write for all its ids. The caller names the two
+-- buckets by its own clock; a call whose buckets are not Redis's is refused (DEDUPEBUCKET, with Redis
+-- time) and writes nothing.
 --
 -- Truthful results: every argument and the session's state are read and checked before the first write
 -- (a malformed call, a gap or an unknown session is an error and writes nothing): counts and bounds,
@@ -38,12 +46,14 @@
 -- (the call's first write) and the call writes nothing.
 --
 -- KEYS[1] stream   KEYS[2] the stream's producer sessions hash   KEYS[3..] dedupe keys of the entries
---   that have an id, in entry order
+--   that have an id, in entry order; with dedupe hashes instead KEYS[3] the current bucket and KEYS[4]
+--   the one before, when any entry has an id
 -- ARGV[1] dedupe window ms   ARGV[2] producer session '<n>:<start ms>', or '' for none
 -- ARGV[3] sequence number of the call's first entry (1 or more), or '' without a session
--- ARGV[4..] runs: n entries, k fields, 1 when the run's entries have a dedupe key else 0, the k field
---   names, then a MessagePack array of strings, the values entry by entry: each entry's k values,
---   followed by its payload digest when the run's entries have a dedupe key
+-- ARGV[4..] runs: n entries, k fields, 1 when the run's entries have a dedupe key, 2 when they have a
+--   dedupe field, else 0, the k field names, then a MessagePack array of strings, the values entry by
+--   entry: each entry's k values, followed by its payload digest when it has an id, then by its dedupe
+--   field with 2
 -- Returns, for the m entries handled (m = n unless a write failed), the entry id of each (the original
 -- entry's id for a duplicate or a conflict, '' for a repeat whose id is no longer known); then the
 -- 1-based position of every duplicate (positive) and conflict (negative); then, when a write failed, 0
@@ -55,6 +65,10 @@ local call, rpcall = redis.call, redis.pcall
 local MAX_FIELDS = 3990
 local MAX_ID_PART = '18446744073709551615'
 local DIGEST = 32
+-- A dedupe field: routing key and id of at most 200 bytes each, with the length and two colons
+local MAX_DEDUPE_FIELD = 512
+-- Fields per HMGET or HSET: unpack stays far below Lua's limit whatever the call's size
+local CHUNK = 1000
 -- How long a session may start on a stream after it began, and how long a session's field stays once
 -- it began that long ago and stopped writing (ms); longer than the longest send-timeout-ms (10 min).
 local SESSION_TTL = 3600000
@@ -106,6 +120,8 @@ end
 local runs = {}
 local at, last_arg = 4, #ARGV
 local entries, idempotent_entries = 0, 0
+-- whether some run's ids have dedupe keys (flag 1), some dedupe fields (flag 2): one call uses one way
+local key_runs, hashed_runs = false, false
 while at <= last_arg do
   local n_arg, k_arg, flag = ARGV[at], ARGV[at + 1], ARGV[at + 2]
   local n = type(n_arg) == 'string' and #n_arg <= 9 and string.match(n_arg, '^[1-9]%d*$') and tonumber(n_arg)
@@ -113,16 +129,16 @@ while at <= last_arg do
   if not n or not k or k > MAX_FIELDS then
     return fail('run at argument ' .. at .. ' needs 1 or more entries and 1 to ' .. MAX_FIELDS .. ' fields')
   end
-  if flag ~= '0' and flag ~= '1' then
-    return fail('run at argument ' .. at .. ' needs 1 (its entries have dedupe keys) or 0 after its sizes')
+  if flag ~= '0' and flag ~= '1' and flag ~= '2' then
+    return fail('run at argument ' .. at .. ' needs 1 (its entries have dedupe keys), 2 (dedupe fields) or 0 after its sizes')
   end
   local names = at + 3
   if names + k > last_arg then
     return fail('run at argument ' .. at .. ' is cut short')
   end
-  local idempotent = flag == '1'
-  -- values per entry: its k field values, then its payload digest when it has a dedupe key
-  local stride = idempotent and k + 1 or k
+  local idempotent, hashed = flag ~= '0', flag == '2'
+  -- values per entry: its k field values, then its payload digest when it has an id, then its dedupe field
+  local stride = hashed and k + 2 or idempotent and k + 1 or k
   local count = n * stride
   local ok, values = pcall(cmsgpack.unpack, ARGV[names + k])
   if not ok or type(values) ~= 'table' or #values ~= count then
@@ -137,22 +153,34 @@ while at <= last_arg do
     end
   end
   if idempotent then
-    for d = stride, n * stride, stride do
-      local sum = values[d]
-      if type(sum) ~= 'string' or #sum ~= DIGEST then
-        return fail('run at argument ' .. at .. ': entry ' .. (d / stride) .. ' needs a payload digest of ' .. DIGEST .. ' bytes')
+    for d = k + 1, n * stride, stride do
+      if #values[d] ~= DIGEST then
+        return fail('run at argument ' .. at .. ': entry ' .. ((d - k - 1) / stride + 1) .. ' needs a payload digest of '
+            .. DIGEST .. ' bytes')
+      end
+      if hashed and (#values[d + 1] == 0 or #values[d + 1] > MAX_DEDUPE_FIELD) then
+        return fail('run at argument ' .. at .. ': entry ' .. ((d - k - 1) / stride + 1) .. ' needs a dedupe field of 1 to '
+            .. MAX_DEDUPE_FIELD .. ' bytes')
       end
     end
+    key_runs = key_runs or not hashed
+    hashed_runs = hashed_runs or hashed
   end
-  runs[#runs + 1] = {n = n, k = k, names = names, values = values, idempotent = idempotent,
-                     first_entry = entries, first_key = 3 + idempotent_entries}
+  runs[#runs + 1] = {n = n, k = k, names = names, values = values, idempotent = idempotent, hashed = hashed,
+                     stride = stride, first_entry = entries, first_key = 3 + idempotent_entries}
   entries = entries + n
   if idempotent then
     idempotent_entries = idempotent_entries + n
   end
   at = names + k + 1
 end
-if idempotent_entries ~= #KEYS - 2 then
+if key_runs and hashed_runs then
+  return fail('runs with dedupe keys (1) and runs with dedupe fields (2) in one call')
+elseif hashed_runs then
+  if #KEYS ~= 4 or KEYS[3] == KEYS[4] then
+    return fail('entries with dedupe fields need the two dedupe buckets as KEYS[3] and KEYS[4], distinct')
+  end
+elseif idempotent_entries ~= #KEYS - 2 then
   return fail(idempotent_entries .. ' entries with an id but ' .. (#KEYS - 2) .. ' dedupe keys')
 end
 
@@ -188,6 +216,42 @@ local function redis_now()
     now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   end
   return now
+end
+
+-- With dedupe fields: the buckets must be Redis's current one and the one before; what both hold for
+-- the call's fields, read now, by the KEYS index each entry's dedupe key would have
+local found, bucket_end = {}, nil
+if hashed_runs then
+  local t = redis_now()
+  local bucket = math.floor(t / tonumber(window))
+  local prefix, named = string.match(KEYS[3], '^(.*:)(%d+)$')
+  if not prefix or named ~= string.format('%.0f', bucket) or KEYS[4] ~= prefix .. string.format('%.0f', bucket - 1) then
+    return redis.error_reply('DEDUPEBUCKET ' .. string.format('%.0f', t) .. ' is Redis time: the dedupe buckets of this '
+        .. 'call must end in ' .. string.format('%.0f', bucket) .. ' and ' .. string.format('%.0f', bucket - 1)
+        .. ' (window ' .. window .. ' ms); this call wrote nothing')
+  end
+  bucket_end = string.format('%.0f', (bucket + 2) * tonumber(window))
+  local fields = {}
+  for r = 1, #runs do
+    local run = runs[r]
+    if run.hashed then
+      for d = run.k + 2, run.n * run.stride, run.stride do
+        fields[#fields + 1] = run.values[d]
+      end
+    end
+  end
+  for b = 4, 3, -1 do
+    for from = 1, #fields, CHUNK do
+      local to = math.min(from + CHUNK - 1, #fields)
+      local got = rpcall('HMGET', KEYS[b], unpack(fields, from, to))
+      if got.err then
+        return fail('dedupe bucket ' .. KEYS[b] .. ': ' .. tostring(got.err))
+      end
+      for i = from, to do
+        found[2 + i] = got[i - from + 1] or found[2 + i]
+      end
+    end
+  end
 end
 
 -- repeats: how many of this call's first entries were handled before; their answers are worked out
@@ -242,14 +306,19 @@ if session ~= '' then
       local e = 0
       for r = 1, #runs do
         local run = runs[r]
-        local stride = run.idempotent and run.k + 1 or run.k
+        local stride = run.stride
         for i = 1, math.min(run.n, repeats - e) do
           e = e + 1
           local id = ''
           if walk_from >= 1 and e >= walk_from then
             if run.idempotent then
               -- read as the first call read it: '<id> <digest>', or an id alone (a conflict)
-              local held = rpcall('GET', KEYS[run.first_key + i - 1])
+              local held
+              if run.hashed then
+                held = found[run.first_key + i - 1]
+              else
+                held = rpcall('GET', KEYS[run.first_key + i - 1])
+              end
               local held_id, held_sum
               if type(held) == 'string' then
                 local space = string.find(held, ' ', 1, true)
@@ -262,7 +331,7 @@ if session ~= '' then
                 id, cur = cur, next_id_of(cur)
               else
                 id = held_id
-                repeat_marks[#repeat_marks + 1] = held_sum == run.values[i * stride] and e or -e
+                repeat_marks[#repeat_marks + 1] = held_sum == run.values[(i - 1) * stride + run.k + 1] and e or -e
               end
             elseif cur then
               id, cur = cur, next_id_of(cur)
@@ -286,6 +355,8 @@ local dedupe = 3
 -- is below 1e12, which the loop steps itself)
 local top_ms, top_seq, top_small = nil, nil, false
 local first_written
+-- with dedupe fields: what this call wrote for each field, and the fields to add as field, value, ...
+local claimed, new_fields = {}, {}
 -- the id after the top when its sequence is not small, or nil past the largest id
 local function next_id()
   local seq = tostring(top_seq)
@@ -310,8 +381,8 @@ end
 
 for r = 1, #runs do
   local run = runs[r]
-  local n, k, names, values, idempotent = run.n, run.k, run.names, run.values, run.idempotent
-  local stride = idempotent and k + 1 or k
+  local n, k, names, values, idempotent, hashed = run.n, run.k, run.names, run.values, run.idempotent, run.hashed
+  local stride = run.stride
   local f1, f2, f3, f4, f5 = ARGV[names], ARGV[names + 1], ARGV[names + 2], ARGV[names + 3], ARGV[names + 4]
   local v = 1
   for i = 1, n do
@@ -323,7 +394,7 @@ for r = 1, #runs do
       end
       v = v + stride
     else
-      local key, sum, prior
+      local key, sum, prior, field
       local new_ms, new_seq, new_small, id
       if top_small then
         new_ms, new_seq = top_ms, top_seq + 1
@@ -336,7 +407,11 @@ for r = 1, #runs do
       else
         id = '*'
       end
-      if idempotent then
+      if hashed then
+        sum, field = values[v + k], values[v + k + 1]
+        prior = claimed[field] or found[dedupe]
+        dedupe = dedupe + 1
+      elseif idempotent then
         key = KEYS[dedupe]
         dedupe = dedupe + 1
         sum = values[v + k]
@@ -385,6 +460,11 @@ for r = 1, #runs do
         end
         out[entry] = added
         first_written = first_written or added
+        if field then
+          claimed[field] = added .. ' ' .. sum
+          new_fields[#new_fields + 1] = field
+          new_fields[#new_fields + 1] = claimed[field]
+        end
         if top_ms then
           top_ms, top_seq, top_small = new_ms, new_seq, new_small
         else
@@ -404,6 +484,13 @@ for r = 1, #runs do
   if failure then
     break
   end
+end
+
+for from = 1, #new_fields, 2 * CHUNK do
+  call('HSET', KEYS[3], unpack(new_fields, from, math.min(from + 2 * CHUNK - 1, #new_fields)))
+end
+if #new_fields > 0 then
+  call('PEXPIREAT', KEYS[3], bucket_end)
 end
 
 if session ~= '' and handled > repeats then

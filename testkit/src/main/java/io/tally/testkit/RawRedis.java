@@ -99,7 +99,26 @@ public final class RawRedis implements AutoCloseable {
             throw new IllegalStateException("namespace '" + namespace + "' does not exist (no " + Keys.meta(namespace)
                     + ")");
         }
-        return new Namespace.Meta(Integer.parseInt(partitions), text(meta.get(1))).keys(namespace);
+        return new Namespace.Meta(Integer.parseInt(partitions), text(meta.get(1)), null).keys(namespace);
+    }
+
+    /**
+     * What Redis keeps for an operation id of a stream ({@code <entry id> <payload digest>}), in either
+     * dedupe layout: the id's own key, else its field in the stream's dedupe buckets for {@code windowMs}
+     * (the current one by Redis time, and the one before); null when neither holds it.
+     */
+    public String dedupeHeld(Keys keys, int partition, String stream, String routingKey, String id, long windowMs) {
+        String held = callText("GET", keys.dedupe(partition, stream, routingKey, id));
+        if (held != null) {
+            return held;
+        }
+        String field = routingKey.getBytes(StandardCharsets.UTF_8).length + ":" + routingKey + ":" + id;
+        List<?> time = (List<?>) call("TIME");
+        long bucket = Long.parseLong(text(time.get(0))) * 1000 / windowMs;
+        for (long b = bucket; b >= bucket - 1 && held == null; b--) {
+            held = callText("HGET", keys.dedupeBucketPrefix(partition, stream, windowMs) + b, field);
+        }
+        return held;
     }
 
     /** Sends one command and returns its reply, an error reply as an {@link Error}. */

@@ -45,7 +45,7 @@ class InitCommandTest {
         RedissonClient redis = testRedis.client();
         try {
             assertThat(redis.<String, String>getMap(keys.meta(), StringCodec.INSTANCE).readAllMap())
-                    .isEqualTo(Map.of("partitions", "4", "partition-tags", "spread-v1"));
+                    .isEqualTo(Map.of("partitions", "4", "partition-tags", "spread-v1", "dedupe", "buckets-v1"));
             for (int p = 0; p < 4; p++) {
                 for (String stream : keys.inputStreams(p)) {
                     assertThat(redis.getStream(stream, StringCodec.INSTANCE).listGroups())

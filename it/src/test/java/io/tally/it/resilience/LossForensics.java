@@ -1,5 +1,6 @@
 package io.tally.it.resilience;
 
+import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.keys.Partitioner;
 import io.tally.testkit.RawRedis;
@@ -70,15 +71,16 @@ final class LossForensics {
                         c[0]++;
                         continue;
                     }
-                    // the dedupe key lives for the dedupe window and names the entry its op wrote: it survives
-                    // retention's trim of an applied entry, and is lost with the entry when a write is lost
-                    String dedupe = RawRedis.text(redis.reply("GET", keys.dedupe(p, OPS, a.counter(), a.opId())));
+                    // what Redis keeps for the id lives for the dedupe window and names the entry its op wrote: it
+                    // survives retention's trim of an applied entry, and is lost with the entry when a write is lost
+                    String dedupe = redis.dedupeHeld(keys, p, OPS, a.counter(), a.opId(),
+                            TallyConfig.DEDUPE_WINDOW_MS.defaultValue());
                     String named = dedupe == null ? null : dedupe.split(" ")[0];
                     if (named != null && first != null && after(first, named)) {
                         c[1]++;
                     } else {
                         c[2]++;
-                        lost.add(describe(a, failover) + "\n    dedupe key now: " + dedupe);
+                        lost.add(describe(a, failover) + "\n    dedupe entry now: " + dedupe);
                     }
                 }
                 long doubled = byOpId.values().stream().filter(ids -> ids.size() > 1).count();

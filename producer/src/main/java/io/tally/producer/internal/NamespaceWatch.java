@@ -1,6 +1,7 @@
 package io.tally.producer.internal;
 
 import io.tally.common.internal.concurrent.DaemonThreads;
+import io.tally.common.internal.keys.DedupeLayout;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.Namespace;
 import io.tally.common.NamespaceMissingException;
@@ -17,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Re-reads {@code <ns>:meta} every {@value #INTERVAL_MS} ms while the producer runs. Redis may lose
  * its data under a running producer; until a processor restores the namespace, sends wait (up to
- * send-timeout-ms), and if it comes back with another P or partition tag rule they fail: entries
+ * send-timeout-ms), and if it comes back with another P, partition tag rule or dedupe layout they fail: entries
  * routed with this producer's P, or written to its keys, would land where no processor reads.
  */
 final class NamespaceWatch implements AutoCloseable {
@@ -27,6 +28,7 @@ final class NamespaceWatch implements AutoCloseable {
     private final RedissonClient redis;
     private final Keys keys;
     private final int partitions;
+    private final DedupeLayout dedupe;
     private final String where;
     private final ScheduledExecutorService timer;
     /** Why sends must not go out now; null while the namespace is there with this producer's P. */
@@ -35,10 +37,11 @@ final class NamespaceWatch implements AutoCloseable {
     /** What the last check saw, for logging each change once. */
     private String state = "ok";
 
-    NamespaceWatch(RedissonClient redis, Keys keys, int partitions, String where) {
+    NamespaceWatch(RedissonClient redis, Keys keys, int partitions, DedupeLayout dedupe, String where) {
         this.redis = redis;
         this.keys = keys;
         this.partitions = partitions;
+        this.dedupe = dedupe;
         this.where = where;
         this.timer = DaemonThreads.scheduler("tally-namespace-watch");
         timer.scheduleWithFixedDelay(this::check, INTERVAL_MS, INTERVAL_MS, TimeUnit.MILLISECONDS);
@@ -61,7 +64,7 @@ final class NamespaceWatch implements AutoCloseable {
         } catch (RuntimeException e) {
             return; // Redis unreachable: the sends themselves report it
         }
-        Namespace.Meta ours = new Namespace.Meta(partitions, keys.tags().rule());
+        Namespace.Meta ours = new Namespace.Meta(partitions, keys.tags().rule(), dedupe.stored());
         boolean same = ours.equals(stored);
         TallyException now = null;
         if (stored == null) {
@@ -70,8 +73,8 @@ final class NamespaceWatch implements AutoCloseable {
         } else if (!same) {
             now = new SendFailedException("namespace '" + keys.namespace() + "' now has " + stored
                     + " (stored in " + keys.meta() + "), but this producer writes with " + ours
-                    + "; Redis lost its data and the namespace was created again with another P or other partition "
-                    + "keys. Restart the producer once the processors run with the namespace they should have",
+                    + "; Redis lost its data and the namespace was created again with another P, other partition "
+                    + "keys or another dedupe layout. Restart the producer once the processors run with the namespace they should have",
                     false, null);
         }
         String state = stored == null ? "missing" : !same ? stored.toString() : "ok";

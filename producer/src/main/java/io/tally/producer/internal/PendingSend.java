@@ -11,8 +11,11 @@ final class PendingSend {
     final int topic;
     /** Entry field names and values in wire order, UTF-8. */
     final byte[][] fields;
-    /** Idempotency key (UTF-8), or null. */
-    final byte[] dedupeKey;
+    /**
+     * Where its operation id is kept (UTF-8): its dedupe key, or with dedupe buckets its dedupe field
+     * ({@link StreamKeys#dedupe}); null without an id.
+     */
+    final byte[] dedupe;
     /** {@link PayloadDigest} of the entry when it has an idempotency key, else null. */
     final byte[] payloadDigest;
     final CompletableFuture<SendResult> future = new CompletableFuture<>();
@@ -27,16 +30,16 @@ final class PendingSend {
     /** An attempt to send it may have written it (its reply was lost): a failure is then "outcome unknown". */
     boolean maybeWritten;
 
-    PendingSend(int partition, int topic, byte[][] fields, byte[] dedupeKey) {
+    PendingSend(int partition, int topic, byte[][] fields, byte[] dedupe) {
         this.partition = partition;
         this.topic = topic;
         this.fields = fields;
-        this.dedupeKey = dedupeKey;
-        this.payloadDigest = dedupeKey == null ? null : PayloadDigest.of(fields);
+        this.dedupe = dedupe;
+        this.payloadDigest = dedupe == null ? null : PayloadDigest.of(fields);
     }
 
     boolean idempotent() {
-        return dedupeKey != null;
+        return dedupe != null;
     }
 
     /** Whether the send keeps a session and number from an earlier attempt. */

@@ -38,6 +38,7 @@ final class RedisErrorReplies {
             case "NOSCRIPT" -> new RedisNoScriptException(reply);
             case "MOVED" -> new Moved(reply);
             case "ASK" -> new Ask(reply);
+            case DedupeClock.REFUSAL -> new RedisTryAgainException(reply); // the call's buckets were not Redis's
             default -> new RedisException(reply);
         };
     }

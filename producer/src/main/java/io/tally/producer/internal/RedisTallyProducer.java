@@ -54,11 +54,11 @@ public final class RedisTallyProducer implements TallyProducer {
         RedisVersion.requireSupported(redis, ns, config);
         Keys keys = ns.keys();
         this.partitioner = ns.partitioner();
-        this.streamKeys = new StreamKeys(keys, ns.partitions());
+        long dedupeWindowMs = config.get(TallyConfig.DEDUPE_WINDOW_MS);
+        this.streamKeys = new StreamKeys(keys, ns.partitions(), ns.dedupeLayout(), dedupeWindowMs);
         int batchSize = config.get(TallyConfig.PRODUCER_BATCH_SIZE);
         long lingerNanos = TimeUnit.MILLISECONDS.toNanos(config.get(TallyConfig.PRODUCER_LINGER_MS));
         long sendTimeoutMs = config.get(TallyConfig.SEND_TIMEOUT_MS);
-        byte[] dedupeWindowMs = Ascii.ofLong(config.get(TallyConfig.DEDUPE_WINDOW_MS));
         int bufferLimit = config.get(TallyConfig.PRODUCER_BUFFER);
         Acks acks = config.get(TallyConfig.ACKS);
         int laneCount = Math.min(config.get(TallyConfig.PRODUCER_MAX_IN_FLIGHT), ns.partitions());
@@ -66,7 +66,7 @@ public final class RedisTallyProducer implements TallyProducer {
         this.sessions = config.get(TallyConfig.PRODUCER_IDEMPOTENCE) ? new ProducerSessions(redis, keys) : null;
         StreamSequences sequences = sessions == null ? null : new StreamSequences(sessions, ns.partitions());
         this.direct = acks == Acks.LEADER ? DirectConnection.open(config, sendTimeoutMs, streamKeys) : null;
-        this.namespace = new NamespaceWatch(redis, keys, ns.partitions(), config.redisUrl());
+        this.namespace = new NamespaceWatch(redis, keys, ns.partitions(), ns.dedupeLayout(), config.redisUrl());
         this.backlog = new BacklogMonitor(redis, keys, ns.partitions(), config.get(TallyConfig.BACKLOG_LIMIT));
         this.accumulator = new SendAccumulator(laneCount, batchSize, lingerNanos, bufferLimit, backlog, metrics);
         SendCompletion completion = new SendCompletion(redis, accumulator, streamKeys, sequences, metrics, acks,
@@ -95,18 +95,18 @@ public final class RedisTallyProducer implements TallyProducer {
     public CompletableFuture<SendResult> send(CounterOp op) {
         byte[][] fields = EntryEncoder.encode(op);
         int p = partitioner.partitionOf(fields[EntryEncoder.OP_ROUTING_KEY]);
-        return enqueue(new PendingSend(p, StreamKeys.OPS, fields, dedupeKey(StreamKeys.OPS, p, fields)));
+        return enqueue(new PendingSend(p, StreamKeys.OPS, fields, dedupe(StreamKeys.OPS, p, fields)));
     }
 
     @Override
     public CompletableFuture<SendResult> emit(Event event) {
         byte[][] fields = EntryEncoder.encode(event);
         int p = partitioner.partitionOf(fields[EntryEncoder.EVENT_ROUTING_KEY]);
-        return enqueue(new PendingSend(p, StreamKeys.EVENTS, fields, dedupeKey(StreamKeys.EVENTS, p, fields)));
+        return enqueue(new PendingSend(p, StreamKeys.EVENTS, fields, dedupe(StreamKeys.EVENTS, p, fields)));
     }
 
-    /** The dedupe key of a send whose entry has an id (scoped to its stream and routing key), else null. */
-    private byte[] dedupeKey(int topic, int partition, byte[][] fields) {
+    /** Where a send's id is kept (scoped to its stream and routing key) when its entry has one, else null. */
+    private byte[] dedupe(int topic, int partition, byte[][] fields) {
         byte[] id = EntryEncoder.id(fields);
         return id == null ? null : streamKeys.dedupe(topic, partition, EntryEncoder.routingKey(topic, fields), id);
     }

@@ -93,11 +93,12 @@ final class SendErrors {
     }
 
     /**
-     * By type only: Redisson types the error replies it decodes, and {@link RedisErrorReplies} types those
-     * that reach Tally as text (the direct connection, append_runs.lua's own reports).
+     * By type: Redisson types the error replies it decodes, and {@link RedisErrorReplies} types those
+     * that reach Tally as text (the direct connection, append_runs.lua's own reports); and append_runs.lua
+     * refusing a call's dedupe buckets, which Redisson leaves untyped.
      */
     private static boolean retriableOne(Throwable e) {
-        return e instanceof java.net.ConnectException || e instanceof java.nio.channels.ClosedChannelException
+        return DedupeClock.isRefusal(e.getMessage()) || e instanceof java.net.ConnectException || e instanceof java.nio.channels.ClosedChannelException
                 || e instanceof RedisConnectionException || e instanceof RedisTimeoutException
                 || e instanceof RedisResponseTimeoutException || e instanceof RedisNoScriptException
                 || e instanceof RedisOutOfMemoryException || e instanceof RedisBusyException

@@ -47,6 +47,7 @@ final class SenderLoop {
     private final Acks acks;
     private final long sendTimeoutMs;
     private final byte[] dedupeWindowMs;
+    private final DedupeClock dedupeClock;
     private final ScheduledExecutorService retryTimer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "tally-producer-retry");
         t.setDaemon(true);
@@ -56,7 +57,7 @@ final class SenderLoop {
 
     SenderLoop(SendAccumulator accumulator, SendCompletion completion, NamespaceWatch namespace, StreamKeys streamKeys,
                StreamSequences sequences, ProducerMetrics metrics, DirectConnection direct,
-               CommandAsyncExecutor executor, Acks acks, long sendTimeoutMs, byte[] dedupeWindowMs) {
+               CommandAsyncExecutor executor, Acks acks, long sendTimeoutMs, long dedupeWindowMs) {
         this.accumulator = accumulator;
         this.completion = completion;
         this.namespace = namespace;
@@ -67,7 +68,8 @@ final class SenderLoop {
         this.executor = executor;
         this.acks = acks;
         this.sendTimeoutMs = sendTimeoutMs;
-        this.dedupeWindowMs = dedupeWindowMs;
+        this.dedupeWindowMs = Ascii.ofLong(dedupeWindowMs);
+        this.dedupeClock = new DedupeClock(dedupeWindowMs);
         thread.setDaemon(true);
     }
 
@@ -177,7 +179,11 @@ final class SenderLoop {
         List<StreamGroup> ready = number(groups);
         SendPipeline pipeline = direct != null ? direct.pipeline(EVALSHA, appendSha)
                 : RedissonSendPipeline.open(executor, options, APPEND_RUNS);
+        long bucket = dedupeClock.bucket();
         for (StreamGroup group : ready) {
+            if (streamKeys.dedupeBuckets() && group.hasIds()) {
+                group.dedupeBuckets(streamKeys.dedupeBuckets(group.topic, group.partition, bucket));
+            }
             group.reply = pipeline.add(group, streamKeys, dedupeWindowMs);
         }
         metrics.batch(sends.size());
@@ -227,6 +233,7 @@ final class SenderLoop {
     private void onExecuted(Lane lane, List<PendingSend> sends, List<StreamGroup> groups, Throwable error) {
         List<PendingSend> retry = List.of();
         try {
+            groups.forEach(group -> dedupeClock.learnFrom(group.reply == null ? null : SendErrors.failure(group.reply)));
             retry = completion.complete(groups, error);
         } catch (RuntimeException e) {
             log.error("producer: handling the reply of a pipeline failed; failing its sends: {}", e.toString());

@@ -9,12 +9,14 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The sends of one pipeline that go to one stream, in send order: they leave as one
  * {@code append_runs.lua} call (KEYS: the stream, its producer sessions hash, then the dedupe keys of the
- * sends that have an id; with the producer's session and the first send's sequence number when sessions
- * are on), so a pipeline costs one command per partition and stream rather than one per send.
+ * sends that have an id, or the stream's two dedupe buckets; with the producer's session and the first
+ * send's sequence number when sessions are on), so a pipeline costs one command per partition and stream
+ * rather than one per send.
  */
 final class StreamGroup {
     private static final byte[] PLAIN = {'0'};
     private static final byte[] IDEMPOTENT = {'1'};
+    private static final byte[] IDEMPOTENT_IN_BUCKETS = {'2'};
     private static final byte[] NONE = {};
 
     final int topic;
@@ -31,6 +33,8 @@ final class StreamGroup {
     /** The session and the first send's number ({@link StreamSequences#number}), or null and 0. */
     private ProducerSession session;
     private long first;
+    /** The dedupe buckets this call names (current, previous), or null: a dedupe key per send with an id. */
+    private byte[][] dedupeBuckets;
 
     private StreamGroup(int topic, int partition) {
         this.topic = topic;
@@ -56,6 +60,16 @@ final class StreamGroup {
     void numbered(ProducerSession session, long first) {
         this.session = session;
         this.first = first;
+    }
+
+    /** Names the dedupe buckets the call's ids are looked up in and written to. */
+    void dedupeBuckets(byte[][] buckets) {
+        this.dedupeBuckets = buckets;
+    }
+
+    /** Whether some send has an operation id. */
+    boolean hasIds() {
+        return idempotent > 0;
     }
 
     ProducerSession session() {
@@ -86,14 +100,20 @@ final class StreamGroup {
      * MessagePack array). Every argument is a byte array, written as it is.
      */
     Object[] evalShaArgs(byte[] sha, byte[] streamKey, byte[] producersKey, byte[] dedupeWindowMs) {
+        boolean inBuckets = dedupeBuckets != null && idempotent > 0;
         List<Object> args = new ArrayList<>(8 + idempotent + 16);
         args.add(sha);
-        args.add(Ascii.ofLong(2 + idempotent));
+        args.add(Ascii.ofLong(inBuckets ? 4 : 2 + idempotent));
         args.add(streamKey);
         args.add(producersKey);
-        for (PendingSend send : sends) {
-            if (send.idempotent()) {
-                args.add(send.dedupeKey);
+        if (inBuckets) {
+            args.add(dedupeBuckets[0]);
+            args.add(dedupeBuckets[1]);
+        } else {
+            for (PendingSend send : sends) {
+                if (send.idempotent()) {
+                    args.add(send.dedupe);
+                }
             }
         }
         args.add(dedupeWindowMs);
@@ -109,11 +129,11 @@ final class StreamGroup {
             byte[][] fields = first.fields;
             args.add(Ascii.ofLong(end - start));
             args.add(Ascii.ofLong(fields.length / 2));
-            args.add(first.idempotent() ? IDEMPOTENT : PLAIN);
+            args.add(!first.idempotent() ? PLAIN : inBuckets ? IDEMPOTENT_IN_BUCKETS : IDEMPOTENT);
             for (int i = 0; i < fields.length; i += 2) {
                 args.add(fields[i]);
             }
-            args.add(packValues(start, end));
+            args.add(packValues(start, end, inBuckets));
             start = end;
         }
         return args.toArray();
@@ -121,9 +141,9 @@ final class StreamGroup {
 
     /**
      * The field values of sends [start, end) as one MessagePack array, send by send, each idempotent
-     * send's values followed by its payload digest.
+     * send's values followed by its payload digest, and by its dedupe field {@code inBuckets}.
      */
-    private byte[] packValues(int start, int end) {
+    private byte[] packValues(int start, int end, boolean inBuckets) {
         boolean idempotent = sends.get(start).idempotent();
         int size = MsgPack.arrayHeaderSize();
         for (int s = start; s < end; s++) {
@@ -132,11 +152,11 @@ final class StreamGroup {
                 size += MsgPack.packedSize(send.fields[i]);
             }
             if (idempotent) {
-                size += MsgPack.packedSize(send.payloadDigest);
+                size += MsgPack.packedSize(send.payloadDigest) + (inBuckets ? MsgPack.packedSize(send.dedupe) : 0);
             }
         }
         byte[] packed = new byte[size];
-        int perSend = sends.get(start).fields.length / 2 + (idempotent ? 1 : 0);
+        int perSend = sends.get(start).fields.length / 2 + (idempotent ? (inBuckets ? 2 : 1) : 0);
         int at = MsgPack.writeArrayHeader(packed, 0, (end - start) * perSend);
         for (int s = start; s < end; s++) {
             PendingSend send = sends.get(s);
@@ -145,6 +165,9 @@ final class StreamGroup {
             }
             if (idempotent) {
                 at = MsgPack.writeString(packed, at, send.payloadDigest);
+                if (inBuckets) {
+                    at = MsgPack.writeString(packed, at, send.dedupe);
+                }
             }
         }
         return packed;

@@ -1,5 +1,6 @@
 package io.tally.producer.internal;
 
+import io.tally.common.internal.keys.DedupeLayout;
 import io.tally.common.internal.keys.HashSlot;
 import io.tally.common.internal.keys.Keys;
 
@@ -7,23 +8,30 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The keys a producer writes, built once per partition from {@link Keys} (as String for routing and
- * as bytes for the wire, with each stream's Cluster hash slot), so that a send builds at most its dedupe key.
+ * as bytes for the wire, with each stream's Cluster hash slot), so that a send builds at most its dedupe
+ * key or field, and a call its dedupe buckets.
  */
 final class StreamKeys {
     static final int OPS = 0;
     static final int EVENTS = 1;
     private static final String[] TOPICS = {"ops", "events"};
+    private static final byte[] NO_PREFIX = {};
 
     private final String[][] streams;
     private final byte[][][] streamBytes;
     /** Per topic and partition: {@link Keys#producers(int, String)} in UTF-8. */
     private final byte[][][] producersBytes;
-    /** Per topic and partition: {@link Keys#dedupePrefix(int, String)} in UTF-8. */
+    /**
+     * Per topic and partition, in UTF-8: {@link Keys#dedupePrefix(int, String)} with a key per id, else
+     * {@link Keys#dedupeBucketPrefix(int, String, long)}.
+     */
     private final byte[][][] dedupePrefixes;
     /** Per topic and partition: the stream's hash slot, which its call's other keys share (one hash tag). */
     private final int[][] slots;
+    private final DedupeLayout dedupeLayout;
 
-    StreamKeys(Keys keys, int partitions) {
+    StreamKeys(Keys keys, int partitions, DedupeLayout dedupeLayout, long dedupeWindowMs) {
+        this.dedupeLayout = dedupeLayout;
         streams = new String[2][partitions];
         streamBytes = new byte[2][partitions][];
         producersBytes = new byte[2][partitions][];
@@ -36,11 +44,19 @@ final class StreamKeys {
             streamBytes[EVENTS][p] = streams[EVENTS][p].getBytes(StandardCharsets.UTF_8);
             producersBytes[OPS][p] = keys.producers(p, TOPICS[OPS]).getBytes(StandardCharsets.UTF_8);
             producersBytes[EVENTS][p] = keys.producers(p, TOPICS[EVENTS]).getBytes(StandardCharsets.UTF_8);
-            dedupePrefixes[OPS][p] = keys.dedupePrefix(p, TOPICS[OPS]).getBytes(StandardCharsets.UTF_8);
-            dedupePrefixes[EVENTS][p] = keys.dedupePrefix(p, TOPICS[EVENTS]).getBytes(StandardCharsets.UTF_8);
+            for (int topic : new int[]{OPS, EVENTS}) {
+                String prefix = dedupeLayout == DedupeLayout.KEY_PER_ID ? keys.dedupePrefix(p, TOPICS[topic])
+                        : keys.dedupeBucketPrefix(p, TOPICS[topic], dedupeWindowMs);
+                dedupePrefixes[topic][p] = prefix.getBytes(StandardCharsets.UTF_8);
+            }
             slots[OPS][p] = HashSlot.ofKey(streams[OPS][p]);
             slots[EVENTS][p] = HashSlot.ofKey(streams[EVENTS][p]);
         }
+    }
+
+    /** Whether ids are kept in dedupe buckets rather than a key per id. */
+    boolean dedupeBuckets() {
+        return dedupeLayout != DedupeLayout.KEY_PER_ID;
     }
 
     int partitions() {
@@ -68,8 +84,24 @@ final class StreamKeys {
         return producersBytes[topic][partition];
     }
 
-    /** {@link Keys#dedupe(int, String, String, String)} as UTF-8 bytes, given the UTF-8 bytes of routing key and id. */
+    /**
+     * Where an id is kept, as UTF-8 bytes given those of routing key and id: its key
+     * ({@link Keys#dedupe(int, String, String, String)}), or with dedupe buckets its field in them
+     * ({@code <routing key length>:<routing key>:<id>}).
+     */
     byte[] dedupe(int topic, int partition, byte[] routingKey, byte[] id) {
-        return Keys.dedupe(dedupePrefixes[topic][partition], routingKey, id);
+        return Keys.dedupe(dedupeBuckets() ? NO_PREFIX : dedupePrefixes[topic][partition], routingKey, id);
+    }
+
+    /** A stream's dedupe buckets {@code bucket} and {@code bucket - 1}, in UTF-8 (with dedupe buckets only). */
+    byte[][] dedupeBuckets(int topic, int partition, long bucket) {
+        byte[] prefix = dedupePrefixes[topic][partition];
+        return new byte[][]{concat(prefix, Ascii.ofLong(bucket)), concat(prefix, Ascii.ofLong(bucket - 1))};
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
     }
 }

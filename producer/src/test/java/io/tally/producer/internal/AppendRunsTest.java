@@ -8,6 +8,7 @@ import io.tally.common.internal.wire.WireCodec;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
+import io.tally.testkit.RawRedis;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.Test;
@@ -103,12 +104,21 @@ class AppendRunsTest {
             assertThat(client.<String, String>getStream(keys.ops(0), StringCodec.INSTANCE)
                     .range(StreamMessageId.MIN, StreamMessageId.MAX).keySet())
                     .extracting(StreamMessageId::toString).containsExactly(x.entryId(), ids.get(0), ids.get(1), ids.get(2));
-            for (String[] idAndEntry : new String[][]{{"w", ids.get(0)}, {"v", ids.get(2)}}) {
-                String dedupe = keys.dedupe(0, "ops", "a", idAndEntry[0]);
-                assertThat((String) client.getBucket(dedupe, StringCodec.INSTANCE).get())
-                        .matches(java.util.regex.Pattern.quote(idAndEntry[1]) + " [0-9a-f]{32}");
-                assertThat(client.getBucket(dedupe, StringCodec.INSTANCE).remainTimeToLive())
-                        .isBetween(1L, config.get(TallyConfig.DEDUPE_WINDOW_MS));
+            long window = config.get(TallyConfig.DEDUPE_WINDOW_MS);
+            try (RawRedis raw = new RawRedis(config.redisUrl())) {
+                for (String[] idAndEntry : new String[][]{{"w", ids.get(0)}, {"v", ids.get(2)}}) {
+                    assertThat(raw.dedupeHeld(keys, 0, "ops", "a", idAndEntry[0], window))
+                            .matches(java.util.regex.Pattern.quote(idAndEntry[1]) + " [0-9a-f]{32}");
+                }
+                // a new namespace keeps ids in the stream's dedupe buckets, which expire within two windows
+                String bucketPrefix = keys.dedupeBucketPrefix(0, "ops", window);
+                List<?> buckets = (List<?>) raw.call("KEYS", bucketPrefix + "*");
+                assertThat(buckets).hasSizeBetween(1, 2); // two when the test ran across a bucket's end
+                assertThat(buckets.stream().mapToLong(b -> raw.callLong("HLEN", b)).sum()).isEqualTo(3);
+                for (Object bucket : buckets) {
+                    assertThat(raw.callLong("PTTL", bucket)).isBetween(1L, 2 * window);
+                }
+                assertThat(raw.callLong("EXISTS", keys.dedupe(0, "ops", "a", "w"))).isZero();
             }
         } finally {
             client.shutdown();
@@ -136,9 +146,34 @@ class AppendRunsTest {
                         .hasMessageContaining("not written").hasMessageContaining("largest possible id");
             }
             assertThat(client.getStream(keys.ops(0), StringCodec.INSTANCE).size()).isEqualTo(3);
-            assertThat(client.getBucket(keys.dedupe(0, "ops", "a", "l"), StringCodec.INSTANCE).isExists()).isFalse();
+            try (RawRedis raw = new RawRedis(config.redisUrl())) {
+                assertThat(raw.dedupeHeld(keys, 0, "ops", "a", "l", config.get(TallyConfig.DEDUPE_WINDOW_MS))).isNull();
+                assertThat(raw.dedupeHeld(keys, 0, "ops", "a", "k", config.get(TallyConfig.DEDUPE_WINDOW_MS)))
+                        .startsWith(max + "-" + max + " ");
+            }
         } finally {
             client.shutdown();
+        }
+    }
+
+    @Test
+    void aNamespaceWhoseMetaNamesNoDedupeLayout_keepsAKeyPerIdAsBefore(TestRedis redis) {
+        TallyConfig config = redis.config(1).build();
+        Keys keys = TestRedis.keys(config);
+        long window = config.get(TallyConfig.DEDUPE_WINDOW_MS);
+        try (RawRedis raw = new RawRedis(config.redisUrl())) {
+            raw.call("HDEL", keys.meta(), "dedupe"); // as a namespace created before dedupe buckets
+            try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
+                SendResult first = producer.send(CounterOp.incr("a", 1).withId("x")).join();
+                SendResult again = producer.send(CounterOp.incr("a", 1).withId("x")).join();
+                assertThat(again.duplicate()).isTrue();
+                assertThat(again.entryId()).isEqualTo(first.entryId());
+                String key = keys.dedupe(0, "ops", "a", "x");
+                assertThat(raw.callText("GET", key)).matches(java.util.regex.Pattern.quote(first.entryId()) + " [0-9a-f]{32}");
+                assertThat(raw.callLong("PTTL", key)).isBetween(1L, window);
+                assertThat((List<?>) raw.call("KEYS", keys.dedupeBucketPrefix(0, "ops", window) + "*")).isEmpty();
+                assertThat(raw.callLong("XLEN", keys.ops(0))).isEqualTo(1);
+            }
         }
     }
 

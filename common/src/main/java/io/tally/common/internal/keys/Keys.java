@@ -35,7 +35,7 @@ public final class Keys {
         return tags;
     }
 
-    /** Hash with the namespace's fixed settings (fields {@code partitions}, {@code partition-tags}). */
+    /** Hash with the namespace's fixed settings (fields {@code partitions}, {@code partition-tags}, {@code dedupe}). */
     public String meta() {
         return meta(namespace);
     }
@@ -136,6 +136,17 @@ public final class Keys {
      */
     public String dedupePrefix(int p, String stream) {
         return partitionKey(p, "dedupe:" + stream + ":");
+    }
+
+    /**
+     * Prefix of the dedupe bucket hashes of one stream for a dedupe window ({@link DedupeLayout#BUCKETS_V1}):
+     * {@code <ns>:{<tag>}:dedupe-ids:<stream>:<window ms>:}, followed by the bucket number
+     * {@code floor(Redis time ms / window)}. Each hash holds an id's dedupe field
+     * ({@link #dedupe(byte[], byte[], byte[])} with an empty prefix); producers with another window keep
+     * their ids apart.
+     */
+    public String dedupeBucketPrefix(int p, String stream, long windowMs) {
+        return partitionKey(p, "dedupe-ids:" + stream + ":" + windowMs + ":");
     }
 
     /**

@@ -4,6 +4,7 @@ import io.tally.common.NamespaceMissingException;
 import io.tally.common.config.ConfigException;
 import io.tally.common.config.RedisMode;
 import io.tally.common.config.TallyConfig;
+import io.tally.common.internal.keys.DedupeLayout;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.keys.PartitionTags;
 import io.tally.common.internal.keys.Partitioner;
@@ -25,11 +26,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A namespace as stored in Redis: its fixed partition count, the rule of its partitions' hash tags
- * ({@link PartitionTags}) and the consumer groups on every partition's streams. {@link #create}
- * (processors and {@code tally init}) fixes P and the tag rule on first use; {@link #open} and
+ * ({@link PartitionTags}), where its operation ids are kept ({@link DedupeLayout}) and the consumer groups
+ * on every partition's streams. {@link #create} (processors and {@code tally init}) fixes P, the tag rule
+ * and the dedupe layout on first use; {@link #open} and
  * {@link #await} (producers, readers, the CLI, the HTTP service) only find an existing one, so that no
  * writer fixes P on its own after Redis lost its data. Both refuse a process configured with another P,
- * and a tag rule this version does not know. Every component builds its keys from {@link #keys()}.
+ * and a tag rule or dedupe layout this version does not know. Every component builds its keys from {@link #keys()}.
  */
 public final class Namespace {
     /** P of a new namespace when none is configured. */
@@ -38,6 +40,8 @@ public final class Namespace {
     public static final String PARTITIONS_FIELD = "partitions";
     /** Tag rule of new namespaces. */
     public static final String NEW_PARTITION_TAGS = PartitionTags.SPREAD_V1;
+    /** Dedupe layout of new namespaces. */
+    public static final DedupeLayout NEW_DEDUPE_LAYOUT = DedupeLayout.BUCKETS_V1;
     private static final long AWAIT_POLL_MS = 100;
 
     private static final LuaScript META = LuaScript.resource("namespace");
@@ -46,15 +50,17 @@ public final class Namespace {
 
     private final Keys keys;
     private final Partitioner partitioner;
+    private final DedupeLayout dedupeLayout;
 
-    private Namespace(Keys keys, int partitions) {
+    private Namespace(Keys keys, int partitions, DedupeLayout dedupeLayout) {
         this.keys = keys;
         this.partitioner = new Partitioner(partitions);
+        this.dedupeLayout = dedupeLayout;
     }
 
     /**
-     * Creates the namespace when it is new (P configured, else 16; tags {@value #NEW_PARTITION_TAGS}) and
-     * any missing consumer group. Only processors and {@code tally init} call this.
+     * Creates the namespace when it is new (P configured, else 16; tags {@value #NEW_PARTITION_TAGS}; dedupe
+     * layout {@link #NEW_DEDUPE_LAYOUT}) and any missing consumer group. Only processors and {@code tally init} call this.
      *
      * @throws ConfigException when the configured P differs from the stored one, or the stored tag rule
      *                         is unknown
@@ -63,9 +69,9 @@ public final class Namespace {
         String meta = Keys.meta(config.namespace());
         int configured = config.partitions();
         List<Object> stored = META.eval(redis, RScript.ReturnType.LIST, List.of(meta),
-                configured > 0 ? configured : DEFAULT_PARTITIONS, NEW_PARTITION_TAGS);
+                configured > 0 ? configured : DEFAULT_PARTITIONS, NEW_PARTITION_TAGS, NEW_DEDUPE_LAYOUT.stored());
         Namespace ns = checked(config, new Meta(Integer.valueOf((String) stored.get(0)),
-                stored.size() > 1 ? (String) stored.get(1) : null));
+                stored.size() > 1 ? (String) stored.get(1) : null, stored.size() > 2 ? (String) stored.get(2) : null));
         ns.ensureGroups(redis, allPartitions(ns.partitions()));
         return ns;
     }
@@ -125,34 +131,44 @@ public final class Namespace {
     }
 
     /**
-     * What {@code <ns>:meta} holds: P and the tag rule ({@link PartitionTags#FIELD}, null when absent).
+     * What {@code <ns>:meta} holds: P, the tag rule ({@link PartitionTags#FIELD}) and the dedupe layout
+     * ({@link DedupeLayout#FIELD}), each null when absent.
      *
      * @param partitions    P
      * @param partitionTags the tag rule's name, null for {@code p<i>}
+     * @param dedupe        the dedupe layout's name, null for a key per id
      */
-    public record Meta(int partitions, String partitionTags) {
+    public record Meta(int partitions, String partitionTags, String dedupe) {
         /** Keys of the namespace this meta belongs to; refuses a tag rule this version does not know. */
         public Keys keys(String namespace) {
             return new Keys(namespace, PartitionTags.of(partitionTags, partitions, namespace, Keys.meta(namespace)));
         }
 
-        /** Whether these are the P and the tag rule of {@code ns}. */
+        /** The dedupe layout it names; refuses one this version does not know. */
+        public DedupeLayout dedupeLayout(String namespace) {
+            return DedupeLayout.of(dedupe, namespace, Keys.meta(namespace));
+        }
+
+        /** Whether these are the P, the tag rule and the dedupe layout of {@code ns}. */
         public boolean sameAs(Namespace ns) {
-            return partitions == ns.partitions() && Objects.equals(partitionTags, ns.keys().tags().rule());
+            return partitions == ns.partitions() && Objects.equals(partitionTags, ns.keys().tags().rule())
+                    && Objects.equals(dedupe, ns.dedupeLayout().stored());
         }
 
         @Override
         public String toString() {
-            return "partitions=" + partitions + (partitionTags == null ? "" : " " + PartitionTags.FIELD + "=" + partitionTags);
+            return "partitions=" + partitions + (partitionTags == null ? "" : " " + PartitionTags.FIELD + "=" + partitionTags)
+                    + (dedupe == null ? "" : " " + DedupeLayout.FIELD + "=" + dedupe);
         }
     }
 
     /** What {@code <ns>:meta} holds, or null when the key (or its {@code partitions} field) is missing. */
     public static Meta stored(RedissonClient redis, String namespace) {
         Map<String, String> got = redis.<String, String>getMap(Keys.meta(namespace), StringCodec.INSTANCE)
-                .getAll(Set.of(PARTITIONS_FIELD, PartitionTags.FIELD));
+                .getAll(Set.of(PARTITIONS_FIELD, PartitionTags.FIELD, DedupeLayout.FIELD));
         String partitions = got.get(PARTITIONS_FIELD);
-        return partitions == null ? null : new Meta(Integer.parseInt(partitions), got.get(PartitionTags.FIELD));
+        return partitions == null ? null
+                : new Meta(Integer.parseInt(partitions), got.get(PartitionTags.FIELD), got.get(DedupeLayout.FIELD));
     }
 
     private static Namespace checked(TallyConfig config, Meta stored) {
@@ -164,7 +180,7 @@ public final class Namespace {
                     + "with --partitions " + configured + ". Use --partitions " + partitions + " (or leave it unset), "
                     + "or a new --namespace; changing P needs a migration (see docs/operations.md).");
         }
-        return new Namespace(stored.keys(config.namespace()), partitions);
+        return new Namespace(stored.keys(config.namespace()), partitions, stored.dedupeLayout(config.namespace()));
     }
 
     public Keys keys() {
@@ -179,13 +195,21 @@ public final class Namespace {
         return partitioner.partitions();
     }
 
+    /** Where this namespace's producers keep operation ids. */
+    public DedupeLayout dedupeLayout() {
+        return dedupeLayout;
+    }
+
     /**
-     * Stores this namespace's P and tag rule in {@code <ns>:meta} whatever is there: a processor restoring
-     * the namespace after Redis lost it keeps the P and the keys its partitions were read with.
+     * Stores this namespace's P, tag rule and dedupe layout in {@code <ns>:meta} whatever is there: a
+     * processor restoring the namespace after Redis lost it keeps the P and the keys its partitions were
+     * read with, and producers keep finding the ids they write from then on.
      */
     public void restoreMeta(RedissonClient redis) {
         String rule = keys.tags().rule();
-        RESTORE_META.eval(redis, RScript.ReturnType.VALUE, List.of(keys.meta()), partitions(), rule == null ? "" : rule);
+        String dedupe = dedupeLayout.stored();
+        RESTORE_META.eval(redis, RScript.ReturnType.VALUE, List.of(keys.meta()), partitions(), rule == null ? "" : rule,
+                dedupe == null ? "" : dedupe);
     }
 
     /**

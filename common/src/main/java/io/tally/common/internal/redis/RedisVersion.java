@@ -19,7 +19,7 @@ import java.util.Map;
 /**
  * A Redis server version ({@code redis_version} of {@code INFO server}) and the start-up check that
  * refuses a Redis too old for Tally. The floor is 7.0: the producer claims a dedupe key with
- * {@code SET NX PX GET} (NX with GET came in 7.0), and {@code tally repair stream-ids} sets a group's
+ * {@code SET NX PX GET} (NX with GET came in 7.0; namespaces with a key per operation id), and {@code tally repair stream-ids} sets a group's
  * {@code ENTRIESREAD} (7.0). Lag is read from {@code XINFO GROUPS}' {@code lag} field (7.0); where a
  * server cannot count it the scripts fall back to the stream length, an upper bound. Valkey reports a
  * {@code redis_version} of 7.2.x for compatibility, so it passes the same check.

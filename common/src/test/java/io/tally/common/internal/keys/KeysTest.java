@@ -61,6 +61,16 @@ class KeysTest {
     }
 
     @Test
+    void dedupeBucketsNameStreamWindowAndBucket_andMetaWithoutTheLayoutKeepsAKeyPerId() {
+        assertThat(keys.dedupeBucketPrefix(3, "ops", 600_000) + 2994302).isEqualTo("ns:{p3}:dedupe-ids:ops:600000:2994302");
+        assertThat(DedupeLayout.of(null, "ns", "ns:meta")).isEqualTo(DedupeLayout.KEY_PER_ID);
+        assertThat(DedupeLayout.of("buckets-v1", "ns", "ns:meta")).isEqualTo(DedupeLayout.BUCKETS_V1);
+        assertThatThrownBy(() -> DedupeLayout.of("buckets-v2", "ns", "ns:meta"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("buckets-v2").hasMessageContaining("dedupe").hasMessageContaining("ns:meta");
+    }
+
+    @Test
     void hashSlotIsRedisCrc16() {
         // the check value of CRC-16/XMODEM, and the slot Redis documents for key "123456789"
         assertThat(HashSlot.crc16("123456789".getBytes(StandardCharsets.US_ASCII))).isEqualTo(0x31C3);
