@@ -394,6 +394,40 @@ class DedupeBucketsPropertyTest {
         }
     }
 
+    @Example
+    void aRetryInTheNextBucket_findsWhatTheCallWroteInThePreviousOne_andWritesNothing() throws Exception {
+        String prefix = "n" + TRIES.incrementAndGet() + ":{p0}:";
+        String buckets = prefix + "dedupe-ids:ops:1000:";
+        String session = "9:" + redisNowMs();
+        byte[] values = pack(List.of(utf8("a"), utf8("1"), DIGESTS.get(0), utf8("1:a:x"),
+                utf8("a"), utf8("1"), DIGESTS.get(0), utf8("1:a:x"), utf8("b"), utf8("2"), DIGESTS.get(1), utf8("1:b:y")));
+        List<Object> first = null;
+        long bucket = 0;
+        while (first == null) { // named by Redis time; a bucket may end before the call
+            bucket = Math.floorDiv(redisNowMs(), 1000);
+            Object reply = send(RespReader::object, "EVALSHA", sha, "4", prefix + "ops", prefix + "producers:ops",
+                    buckets + bucket, buckets + (bucket - 1), "1000", session, "1", "3", "2", "2", "counter", "by", values)
+                    .exceptionally(DedupeBucketsPropertyTest::errorOf).get(30, TimeUnit.SECONDS);
+            first = reply instanceof List<?> list ? new ArrayList<>(list) : null;
+        }
+        assertThat(first.subList(3, 4)).isEqualTo(List.of(2L));
+        while (Math.floorDiv(redisNowMs(), 1000) == bucket) {
+            Thread.sleep(20);
+        }
+        long next = bucket + 1;
+        Map<String, byte[]> before = snapshot(prefix);
+        Object again = send(RespReader::object, "EVALSHA", sha, "4", prefix + "ops", prefix + "producers:ops",
+                buckets + next, buckets + (next - 1), "1000", session, "1", "3", "2", "2", "counter", "by", values)
+                .exceptionally(DedupeBucketsPropertyTest::errorOf).get(30, TimeUnit.SECONDS);
+        if (again instanceof RespErrorReply error) {
+            assertThat(error.getMessage()).startsWith("DEDUPEBUCKET "); // a second bucket ended: too slow a host
+            return;
+        }
+        assertThat(again).isEqualTo(first);
+        assertThat(snapshot(prefix)).isEqualTo(before);
+        assertThat(entries(prefix + "ops")).hasSize(2);
+    }
+
     // --- the call ---
 
     private static byte[] field(Call call, Entry e) {
