@@ -19,6 +19,11 @@ final class DedupeClock {
         this.windowMs = windowMs;
     }
 
+    /** Moves this clock by {@code ms}, as a machine's clock that is off (for tests). */
+    void skew(long ms) {
+        offsetMs += ms;
+    }
+
     /** The current bucket, by this clock and the last offset Redis told. */
     long bucket() {
         return Math.floorDiv(System.currentTimeMillis() + offsetMs, windowMs);

@@ -79,7 +79,7 @@ final class SendCompletion {
                 failedInSession(group, own, group.reply != null && SendErrors.failure(group.reply) != null, retry);
                 continue;
             }
-            failedWithoutSession(group, own, retry);
+            failedWithoutSession(group, own, group.reply != null && SendErrors.failure(group.reply) != null, retry);
         }
         return retry;
     }
@@ -98,10 +98,12 @@ final class SendCompletion {
 
     /**
      * A stream's call without a session failed: its sends go again when nothing was written (no script,
-     * never left), or after a retriable error when they may repeat (producer sessions, or an id).
+     * never left, or the call's own reply refused its dedupe buckets), or after a retriable error when they
+     * may repeat (producer sessions, or an id).
      */
-    private void failedWithoutSession(StreamGroup group, Throwable own, List<PendingSend> retry) {
-        boolean nothingWritten = LuaScript.isNoScript(own) || own instanceof NotSentException;
+    private void failedWithoutSession(StreamGroup group, Throwable own, boolean ownReply, List<PendingSend> retry) {
+        boolean nothingWritten = LuaScript.isNoScript(own) || own instanceof NotSentException
+                || ownReply && DedupeClock.isRefusal(own.getMessage());
         boolean again = nothingWritten || SendErrors.retriable(own);
         for (PendingSend send : group.sends) {
             if (!expired(send) && (nothingWritten || ((sequences != null || send.idempotent()) && again))) {
