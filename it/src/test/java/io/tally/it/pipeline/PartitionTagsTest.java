@@ -63,13 +63,13 @@ class PartitionTagsTest {
     @Test
     void newNamespace_storesSpreadV1_andEveryPartitionKeyCarriesItsSpreadTag() {
         TallyConfig config = redis.config(P).build(); // created as `tally init` or a processor does
-        assertThat(meta(config)).isEqualTo(Map.of("partitions", "4", "partition-tags", "spread-v1"));
+        assertThat(meta(config)).isEqualTo(Map.of("partitions", "4", "partition-tags", "spread-v1", "dedupe", "buckets-v1"));
         Keys keys = Namespace.keys(client, config.namespace());
         runPipeline(config, keys);
         List<String> expected = IntStream.range(0, P).mapToObj(keys.tags()::tag).toList();
         assertThat(expected).allMatch(tag -> tag.matches("p[0-3]-[0-9]+"));
         assertThat(tagsOfKeys(config)).containsExactlyInAnyOrderElementsOf(expected);
-        assertThat(meta(config)).isEqualTo(Map.of("partitions", "4", "partition-tags", "spread-v1"));
+        assertThat(meta(config)).isEqualTo(Map.of("partitions", "4", "partition-tags", "spread-v1", "dedupe", "buckets-v1"));
     }
 
     @Test

@@ -77,6 +77,7 @@ class RedisDataLossTest {
                     .isEqualTo("0");
             assertThat(hget(keys.meta(), "partitions")).isEqualTo("1");
             assertThat(hget(keys.meta(), "partition-tags")).as("restored with the keys it runs on").isEqualTo("spread-v1");
+            assertThat(hget(keys.meta(), "dedupe")).as("restored with the dedupe layout its producers use").isEqualTo("buckets-v1");
             assertThat(metrics.stateLost.get("meta").get()).isGreaterThanOrEqualTo(1);
             assertThat(processor.ready()).isTrue();
         }
