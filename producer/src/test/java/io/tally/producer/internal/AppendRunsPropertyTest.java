@@ -1,12 +1,7 @@
 package io.tally.producer.internal;
 
-import io.tally.common.internal.redis.LuaScript;
-import io.tally.common.internal.resp.RespConnection;
-import io.tally.common.internal.resp.RespEndpoint;
 import io.tally.common.internal.resp.RespErrorReply;
-import io.tally.common.internal.resp.ReplyParser;
 import io.tally.common.internal.resp.RespReader;
-import io.tally.testkit.RedisServer;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -14,10 +9,10 @@ import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
+import net.jqwik.api.statistics.Statistics;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -31,11 +26,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static io.tally.producer.internal.AppendRunsRedis.errorOf;
+import static io.tally.producer.internal.AppendRunsRedis.pack;
+import static io.tally.producer.internal.AppendRunsRedis.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -52,29 +48,19 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the same session (a retry after a lost reply) writes nothing and answers as the first did.
  */
 class AppendRunsPropertyTest {
-    private static final LuaScript SCRIPT = LuaScript.resource("append_runs");
     private static final String MAX = "18446744073709551615";
     private static final AtomicInteger TRIES = new AtomicInteger();
-    private static RedisServer server;
-    private static RespConnection redis;
-    private static byte[] sha;
+    private static AppendRunsRedis redis;
 
     @BeforeContainer
     static void start() throws Exception {
-        server = RedisServer.start();
-        redis = RespConnection.open(new RespEndpoint("127.0.0.1", server.port(), null, null, null, 30_000, null));
-        String loaded = (String) call(RespReader::object, "SCRIPT", "LOAD", SCRIPT.source());
-        assertThat(loaded).isEqualTo(SCRIPT.sha());
-        sha = loaded.getBytes(StandardCharsets.US_ASCII);
+        redis = AppendRunsRedis.start();
     }
 
     @AfterContainer
     static void stop() {
         if (redis != null) {
             redis.close();
-        }
-        if (server != null) {
-            server.close();
         }
     }
 
@@ -161,18 +147,18 @@ class AppendRunsPropertyTest {
         List<String> touched = new ArrayList<>(keys);
         touched.add(stream);
         touched.add(session.key);
-        Map<String, byte[]> before = dumps(touched);
-        Map<String, byte[]> everyKeyBefore = snapshot(prefix);
-        Map<String, String> sessionsBefore = call.session == SessionState.NOT_A_HASH ? Map.of() : hash(session.key);
+        Map<String, byte[]> before = redis.dumps(touched);
+        Map<String, byte[]> everyKeyBefore = redis.snapshot(prefix);
+        Map<String, String> sessionsBefore = call.session == SessionState.NOT_A_HASH ? Map.of() : redis.hash(session.key);
         List<byte[]> entriesBefore = call.stream == StreamState.NOT_A_STREAM ? List.of() : entryIds(stream);
 
         List<Object> args = arguments(call, stream, keys, session);
-        Object reply = send(RespReader::object, args.toArray()).exceptionally(AppendRunsPropertyTest::errorOf)
+        Object reply = redis.send(RespReader::object, args.toArray()).exceptionally(AppendRunsRedis::errorOf)
                 .get(60, TimeUnit.SECONDS);
         if (reply instanceof RespErrorReply error) {
             Statistics.label("outcome").collect("error");
-            assertThat(dumps(touched)).as("an error reply changed nothing").isEqualTo(before);
-            assertThat(snapshot(prefix)).as("no key at all changed: %s", error.getMessage()).isEqualTo(everyKeyBefore);
+            assertThat(redis.dumps(touched)).as("an error reply changed nothing").isEqualTo(before);
+            assertThat(redis.snapshot(prefix)).as("no key at all changed: %s", error.getMessage()).isEqualTo(everyKeyBefore);
             if (call.breakage == Breakage.NONE && call.session != SessionState.NOT_A_HASH) {
                 assertThat(call.session.refused()).as("refused: %s", error.getMessage()).isTrue();
                 assertThat(error.getMessage()).startsWith(call.session == SessionState.GAP ? "SEQGAP " : "NOSESSION ");
@@ -222,9 +208,9 @@ class AppendRunsPropertyTest {
         }
         if (call.stream == StreamState.NOT_A_STREAM || written.isEmpty()) {
             assertThat(written).isEmpty();
-            assertThat(dump(stream)).isEqualTo(before.get(stream));
+            assertThat(redis.dump(stream)).isEqualTo(before.get(stream));
         } else {
-            List<List<byte[]>> range = entries(stream);
+            List<List<byte[]>> range = redis.entries(stream);
             List<List<byte[]>> added = range.subList(entriesBefore.size(), range.size());
             assertThat(added).hasSize(written.size());
             for (int i = 0; i < added.size(); i++) {
@@ -257,12 +243,12 @@ class AppendRunsPropertyTest {
         }
         for (int k = 0; k < keys.size(); k++) {
             if (!setKeys.contains(k)) {
-                assertThat(dump(keys.get(k))).as("untouched dedupe key %d", k).isEqualTo(before.get(keys.get(k)));
+                assertThat(redis.dump(keys.get(k))).as("untouched dedupe key %d", k).isEqualTo(before.get(keys.get(k)));
             }
         }
 
         // the session's field holds where the call ended; a new session swept the expired sessions it sampled
-        Map<String, String> sessionsAfter = hash(session.key);
+        Map<String, String> sessionsAfter = redis.hash(session.key);
         Map<String, String> expected = new HashMap<>(sessionsBefore);
         if (call.session != SessionState.NONE && handled > 0) {
             long first = Long.parseLong(session.first);
@@ -277,9 +263,9 @@ class AppendRunsPropertyTest {
         }
 
         // the same call again, as after a lost reply: nothing written, the same answer
-        Map<String, byte[]> afterFirst = dumps(touched);
-        List<?> again = (List<?>) send(RespReader::object, args.toArray()).get(60, TimeUnit.SECONDS);
-        assertThat(dumps(touched)).as("a repeated call writes nothing").isEqualTo(afterFirst);
+        Map<String, byte[]> afterFirst = redis.dumps(touched);
+        List<?> again = (List<?>) redis.send(RespReader::object, args.toArray()).get(60, TimeUnit.SECONDS);
+        assertThat(redis.dumps(touched)).as("a repeated call writes nothing").isEqualTo(afterFirst);
         assertThat(again.subList(0, handled)).as("the repeated call's entry ids").isEqualTo(out.subList(0, handled));
         int handledAgain = 0;
         while (handledAgain < again.size() && again.get(handledAgain) instanceof String) {
@@ -309,15 +295,15 @@ class AppendRunsPropertyTest {
         String prefix = "f" + TRIES.incrementAndGet() + ":{p0}:";
         String stream = prefix + "ops";
         String sessions = prefix + "producers:ops";
-        long now = redisNowMs();
+        long now = redis.nowMs();
         // began two hours ago, last wrote a moment ago at an id a writer pushed two hours ahead
         String busy = "5:" + (now - 7_200_000);
-        call(RespReader::object, "HSET", sessions, busy, "12 11 " + (now + 7_200_000) + "-0");
+        redis.call(RespReader::object, "HSET", sessions, busy, "12 11 " + (now + 7_200_000) + "-0");
         String session = "6:" + now;
-        call(RespReader::object, "EVALSHA", sha, "2", stream, sessions, "600000", session, "1", "1", "2", "0",
+        redis.call(RespReader::object, "EVALSHA", redis.sha(), "2", stream, sessions, "600000", session, "1", "1", "2", "0",
                 "counter", "by", pack(List.of(utf8("x"), utf8("1"))));
         // swept, its retry would be refused as NOSESSION and resent as new: written twice
-        assertThat(hash(sessions)).containsKeys(busy, session);
+        assertThat(redis.hash(sessions)).containsKeys(busy, session);
     }
 
     @Example
@@ -326,7 +312,7 @@ class AppendRunsPropertyTest {
         String prefix = "r" + TRIES.incrementAndGet() + ":{p0}:";
         String stream = prefix + "ops";
         String sessions = prefix + "producers:ops";
-        String session = "42:" + redisNowMs();
+        String session = "42:" + redis.nowMs();
         List<byte[]> names = List.of(utf8("counter"), utf8("by"));
         List<byte[]> values = new ArrayList<>();
         List<String> digests = new ArrayList<>();
@@ -336,27 +322,27 @@ class AppendRunsPropertyTest {
             values.add(digest(e).getBytes(StandardCharsets.US_ASCII));
             digests.add(digest(e));
         }
-        List<Object> call = new ArrayList<>(List.of("EVALSHA", sha, "6", stream, sessions, prefix + "k:a", prefix + "k:b",
+        List<Object> call = new ArrayList<>(List.of("EVALSHA", redis.sha(), "6", stream, sessions, prefix + "k:a", prefix + "k:b",
                 prefix + "k:a", prefix + "k:c", "600000", session, "1", "1", "2", "0", "counter", "by", pack(List.of(
                         utf8("x"), utf8("1"))), "4", "2", "1", "counter", "by", pack(values)));
-        List<?> first = (List<?>) call(RespReader::object, call.toArray());
-        List<?> again = (List<?>) call(RespReader::object, call.toArray());
+        List<?> first = (List<?>) redis.call(RespReader::object, call.toArray());
+        List<?> again = (List<?>) redis.call(RespReader::object, call.toArray());
         assertThat(again).isEqualTo(first);
         assertThat(first).hasSize(6).last().isEqualTo(4L); // the fourth send (position 4) is the duplicate
         assertThat(first.get(3)).isEqualTo(first.get(1));
         assertThat(entryIds(stream)).hasSize(4);
-        assertThat(hash(sessions)).containsEntry(session, "5 1 " + first.get(0));
+        assertThat(redis.hash(sessions)).containsEntry(session, "5 1 " + first.get(0));
 
         // a call that starts at the first call's last send (5, "c"): that call started at 1, before this one,
         // so the repeat's id is not known from here (''); the new sends after it are written
-        List<Object> tail = new ArrayList<>(List.of("EVALSHA", sha, "3", stream, sessions, prefix + "k:c", "600000",
+        List<Object> tail = new ArrayList<>(List.of("EVALSHA", redis.sha(), "3", stream, sessions, prefix + "k:c", "600000",
                 session, "5", "1", "2", "1", "counter", "by", pack(List.of(utf8("c"), utf8("1"), utf8(digests.get(3))))));
         tail.addAll(List.of("2", "2", "0", "counter", "by", pack(List.of(utf8("y"), utf8("1"), utf8("z"), utf8("1")))));
-        List<?> next = (List<?>) call(RespReader::object, tail.toArray());
+        List<?> next = (List<?>) redis.call(RespReader::object, tail.toArray());
         assertThat(next).hasSize(3);
         assertThat(next.get(0)).isEqualTo("");
         assertThat(entryIds(stream)).hasSize(6);
-        assertThat(hash(sessions)).containsEntry(session, "7 6 " + next.get(1));
+        assertThat(redis.hash(sessions)).containsEntry(session, "7 6 " + next.get(1));
     }
 
     @Example
@@ -364,21 +350,22 @@ class AppendRunsPropertyTest {
         String prefix = "g" + TRIES.incrementAndGet() + ":{p0}:";
         String stream = prefix + "ops";
         String sessions = prefix + "producers:ops";
-        String session = "43:" + redisNowMs();
+        String session = "43:" + redis.nowMs();
         byte[] one = pack(List.of(utf8("a"), utf8("1")));
-        call(RespReader::object, "EVALSHA", sha, "2", stream, sessions, "600000", session, "1", "1", "2", "0", "counter", "by", one);
+        redis.call(RespReader::object, "EVALSHA", redis.sha(), "2", stream, sessions, "600000", session, "1", "1", "2", "0",
+                "counter", "by", one);
         for (Object[] refused : new Object[][]{
                 {session, "3", "SEQGAP producer session " + session + " is at sequence 1 on this stream and this call starts at 3"},
-                {"44:" + redisNowMs(), "2", "NOSESSION producer session 44:"},
+                {"44:" + redis.nowMs(), "2", "NOSESSION producer session 44:"},
                 {"45:1000", "1", "NOSESSION producer session 45:1000 began "},
-                {"45:" + (redisNowMs() + 3_600_000), "1", "NOSESSION producer session 45:"}}) {
-            Throwable error = send(RespReader::object, "EVALSHA", sha, "2", stream, sessions, "600000", refused[0],
+                {"45:" + (redis.nowMs() + 3_600_000), "1", "NOSESSION producer session 45:"}}) {
+            Throwable error = redis.send(RespReader::object, "EVALSHA", redis.sha(), "2", stream, sessions, "600000", refused[0],
                     refused[1], "1", "2", "0", "counter", "by", one).handle((ok, e) -> e).get(30, TimeUnit.SECONDS);
             assertThat(error).isNotNull();
             assertThat(errorOf(error).toString()).contains((String) refused[2]).contains("this call wrote nothing");
         }
         assertThat(entryIds(stream)).hasSize(1);
-        assertThat(hash(sessions)).containsOnlyKeys(session);
+        assertThat(redis.hash(sessions)).containsOnlyKeys(session);
     }
 
     @Example
@@ -388,17 +375,17 @@ class AppendRunsPropertyTest {
             String stream = prefix + "ops";
             String sessions = prefix + "producers:ops";
             String dedupe = prefix + "k:a";
-            String session = "46:" + redisNowMs();
+            String session = "46:" + redis.nowMs();
             Entry e = new Entry(List.of(utf8("counter"), utf8("by")), List.of(utf8("b"), utf8("1")), 0);
             // a plain entry, written first, then one with an id: the second's key is the one that overlaps
-            List<Object> call = List.of("EVALSHA", sha, "3", stream,
+            List<Object> call = List.of("EVALSHA", redis.sha(), "3", stream,
                     overlap.equals("sessions=stream") ? stream : overlap.equals("sessions=dedupe") ? dedupe : sessions,
                     overlap.equals("dedupe=stream") ? stream : overlap.equals("dedupe=sessions") ? sessions : dedupe,
                     "600000", session, "1", "1", "2", "0", "counter", "by", pack(List.of(utf8("a"), utf8("1"))),
                     "1", "2", "1", "counter", "by", pack(List.of(utf8("b"), utf8("1"), utf8(digest(e)))));
-            Map<String, byte[]> before = snapshot(prefix);
-            Throwable error = send(RespReader::object, call.toArray()).handle((ok, t) -> t).get(30, TimeUnit.SECONDS);
-            assertThat(snapshot(prefix)).as(overlap).isEqualTo(before).isEmpty();
+            Map<String, byte[]> before = redis.snapshot(prefix);
+            Throwable error = redis.send(RespReader::object, call.toArray()).handle((ok, t) -> t).get(30, TimeUnit.SECONDS);
+            assertThat(redis.snapshot(prefix)).as(overlap).isEqualTo(before).isEmpty();
             assertThat(error).as(overlap).isNotNull();
             assertThat(errorOf(error).toString()).as(overlap).contains("ERR append_runs: ").contains("must");
         }
@@ -410,10 +397,10 @@ class AppendRunsPropertyTest {
         String stream = prefix + "ops";
         // the second entry's second value is a MessagePack array: the first entry could be written before it
         List<byte[]> values = List.of(utf8("a"), utf8("1"), utf8("b"), utf8("2"));
-        Object reply = send(RespReader::object, "EVALSHA", sha, "2", stream, prefix + "producers:ops", "600000", "", "",
-                "2", "2", "0", "counter", "by", pack(values, 3, new byte[]{(byte) 0x91, (byte) 0xa1, 'x'}))
-                .exceptionally(AppendRunsPropertyTest::errorOf).get(30, TimeUnit.SECONDS);
-        assertThat(snapshot(prefix)).isEmpty();
+        Object reply = redis.send(RespReader::object, "EVALSHA", redis.sha(), "2", stream, prefix + "producers:ops", "600000",
+                "", "", "2", "2", "0", "counter", "by", pack(values, 3, new byte[]{(byte) 0x91, (byte) 0xa1, 'x'}))
+                .exceptionally(AppendRunsRedis::errorOf).get(30, TimeUnit.SECONDS);
+        assertThat(redis.snapshot(prefix)).isEmpty();
         assertThat(reply).isInstanceOf(RespErrorReply.class).asString()
                 .contains("value 4 of its MessagePack array is a table, not a string");
     }
@@ -423,23 +410,25 @@ class AppendRunsPropertyTest {
         String prefix = "a" + TRIES.incrementAndGet() + ":{p0}:";
         String stream = prefix + "ops";
         String sessions = prefix + "producers:ops";
-        long now = redisNowMs();
+        long now = redis.nowMs();
         byte[] one = pack(List.of(utf8("a"), utf8("1")));
         String ahead = "47:" + (now + 120_000);
-        Throwable error = send(RespReader::object, "EVALSHA", sha, "2", stream, sessions, "600000", ahead, "1", "1", "2",
-                "0", "counter", "by", one).handle((ok, t) -> t).get(30, TimeUnit.SECONDS);
+        Throwable error = redis.send(RespReader::object, "EVALSHA", redis.sha(), "2", stream, sessions, "600000", ahead, "1",
+                "1", "2", "0", "counter", "by", one).handle((ok, t) -> t).get(30, TimeUnit.SECONDS);
         assertThat(errorOf(error).toString()).contains("NOSESSION producer session " + ahead + " claims to begin ")
                 .contains("ms ahead of Redis time, more than 60000 ms").contains("this call wrote nothing");
-        assertThat(snapshot(prefix)).isEmpty();
+        assertThat(redis.snapshot(prefix)).isEmpty();
 
         // a little ahead (another master's clock after a failover) is a session like any other
         String near = "48:" + (now + 20_000);
-        call(RespReader::object, "EVALSHA", sha, "2", stream, sessions, "600000", near, "1", "1", "2", "0", "counter", "by", one);
+        redis.call(RespReader::object, "EVALSHA", redis.sha(), "2", stream, sessions, "600000", near, "1", "1", "2", "0",
+                "counter", "by", one);
         // a field of a session far ahead (written before this rule) that is idle goes with the next sweep
-        call(RespReader::object, "HSET", sessions, "49:" + (now + 7_200_000), "3 1 -");
+        redis.call(RespReader::object, "HSET", sessions, "49:" + (now + 7_200_000), "3 1 -");
         String next = "50:" + now;
-        call(RespReader::object, "EVALSHA", sha, "2", stream, sessions, "600000", next, "1", "1", "2", "0", "counter", "by", one);
-        assertThat(hash(sessions)).containsOnlyKeys(near, next);
+        redis.call(RespReader::object, "EVALSHA", redis.sha(), "2", stream, sessions, "600000", next, "1", "1", "2", "0",
+                "counter", "by", one);
+        assertThat(redis.hash(sessions)).containsOnlyKeys(near, next);
     }
 
     @Example
@@ -465,41 +454,33 @@ class AppendRunsPropertyTest {
     /** Appends n plain entries to a stream whose top id is {@code top}; returns the script's reply. */
     private static List<Object> appendPlain(String top, int n) throws Exception {
         String stream = "e" + TRIES.incrementAndGet() + ":{p0}:ops";
-        call(RespReader::object, "XADD", stream, top, "f", "v");
+        redis.call(RespReader::object, "XADD", stream, top, "f", "v");
         List<byte[]> values = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             values.add(utf8("c"));
             values.add(utf8(Integer.toString(i)));
         }
         @SuppressWarnings("unchecked")
-        List<Object> reply = (List<Object>) call(RespReader::object, "EVALSHA", sha, "2", stream, stream + ":producers",
-                "600000", "", "", Integer.toString(n), "2", "0", "counter", "by", pack(values));
+        List<Object> reply = (List<Object>) redis.call(RespReader::object, "EVALSHA", redis.sha(), "2", stream,
+                stream + ":producers", "600000", "", "", Integer.toString(n), "2", "0", "counter", "by", pack(values));
         List<String> ids = entryIds(stream).stream().map(b -> new String(b, StandardCharsets.US_ASCII)).toList();
         assertThat(ids.subList(1, ids.size())).containsExactlyElementsOf(
                 reply.stream().takeWhile(String.class::isInstance).map(String.class::cast).toList());
         return reply;
     }
 
-    private static Object errorOf(Throwable e) {
-        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-        if (cause instanceof RespErrorReply) {
-            return cause;
-        }
-        throw new AssertionError("not an error reply: " + cause, cause);
-    }
-
     // --- the call ---
 
     private static void prepare(Call call, String stream, List<String> keys) throws Exception {
         if (call.stream == StreamState.NOT_A_STREAM) {
-            call(RespReader::object, "SET", stream, "not a stream");
+            redis.call(RespReader::object, "SET", stream, "not a stream");
         } else if (call.stream.top != null) {
-            call(RespReader::object, "XADD", stream, call.stream.top, "f", "v");
+            redis.call(RespReader::object, "XADD", stream, call.stream.top, "f", "v");
         }
         for (int i = 0; i < keys.size(); i++) {
             switch (call.keys.get(i)) {
-                case HASH -> call(RespReader::object, "HSET", keys.get(i), "f", "v");
-                case NO_DIGEST -> call(RespReader::object, "SET", keys.get(i), "1-1");
+                case HASH -> redis.call(RespReader::object, "HSET", keys.get(i), "f", "v");
+                case NO_DIGEST -> redis.call(RespReader::object, "SET", keys.get(i), "1-1");
                 case ABSENT -> { }
             }
         }
@@ -507,7 +488,7 @@ class AppendRunsPropertyTest {
 
     private static Session session(Call call, String prefix) throws Exception {
         String key = prefix + "producers:ops";
-        String now = Long.toString(redisNowMs());
+        String now = Long.toString(redis.nowMs());
         String name = TRIES.get() + ":" + (call.session == SessionState.TOO_OLD ? "1000" : now);
         String first = switch (call.session) {
             case NONE -> "";
@@ -518,12 +499,12 @@ class AppendRunsPropertyTest {
         };
         if (call.session == SessionState.NEW || call.session == SessionState.CONTINUE) {
             // one expired session, one junk name, one that began long ago but wrote just now (kept)
-            call(RespReader::object, "HSET", key, "7:1000", "3 1 1000-0", "junk", "x", "9:1000", "5 5 " + now + "-3");
+            redis.call(RespReader::object, "HSET", key, "7:1000", "3 1 1000-0", "junk", "x", "9:1000", "5 5 " + now + "-3");
         }
         switch (call.session) {
-            case CONTINUE, GAP -> call(RespReader::object, "HSET", key, name, "4 1 1-1");
-            case UNREADABLE -> call(RespReader::object, "HSET", key, name, "four");
-            case NOT_A_HASH -> call(RespReader::object, "SET", key, "not a hash");
+            case CONTINUE, GAP -> redis.call(RespReader::object, "HSET", key, name, "4 1 1-1");
+            case UNREADABLE -> redis.call(RespReader::object, "HSET", key, name, "four");
+            case NOT_A_HASH -> redis.call(RespReader::object, "SET", key, "not a hash");
             default -> { }
         }
         if (call.session == SessionState.NONE) {
@@ -644,7 +625,7 @@ class AppendRunsPropertyTest {
         }
         List<Object> args = new ArrayList<>();
         args.add("EVALSHA");
-        args.add(sha);
+        args.add(redis.sha());
         args.add(Integer.toString(2 + dedupe.size()));
         args.add(stream);
         args.add(switch (call.breakage) {
@@ -655,37 +636,6 @@ class AppendRunsPropertyTest {
         args.addAll(dedupe);
         args.addAll(argv);
         return args;
-    }
-
-    private static byte[] pack(List<byte[]> values) {
-        int size = MsgPack.arrayHeaderSize();
-        for (byte[] v : values) {
-            size += MsgPack.packedSize(v);
-        }
-        byte[] out = new byte[size];
-        int at = MsgPack.writeArrayHeader(out, 0, values.size());
-        for (byte[] v : values) {
-            at = MsgPack.writeString(out, at, v);
-        }
-        return out;
-    }
-
-    /** As {@link #pack(List)}, with the element at {@code index} the MessagePack {@code raw} instead. */
-    private static byte[] pack(List<byte[]> values, int index, byte[] raw) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] header = new byte[MsgPack.arrayHeaderSize()];
-        MsgPack.writeArrayHeader(header, 0, values.size());
-        out.writeBytes(header);
-        for (int i = 0; i < values.size(); i++) {
-            if (i == index) {
-                out.writeBytes(raw);
-            } else {
-                byte[] element = new byte[MsgPack.packedSize(values.get(i))];
-                MsgPack.writeString(element, 0, values.get(i));
-                out.writeBytes(element);
-            }
-        }
-        return out.toByteArray();
     }
 
     /** The MessagePack of a value that is not a string, for the breakages that put one where a string goes. */
@@ -736,111 +686,12 @@ class AppendRunsPropertyTest {
 
     // --- Redis, byte for byte ---
 
-    private static <T> T call(ReplyParser<T> parser, Object... args) throws Exception {
-        return send(parser, args).get(30, TimeUnit.SECONDS);
-    }
-
-    private static <T> CompletableFuture<T> send(ReplyParser<T> parser, Object... args) {
-        CompletableFuture<T> reply = redis.queue(parser, args);
-        redis.flush();
-        return reply;
-    }
-
-    private static byte[] dump(String key) throws Exception {
-        return call(AppendRunsPropertyTest::bulkBytes, "DUMP", key);
-    }
-
-    private static Map<String, byte[]> dumps(List<String> keys) throws Exception {
-        Map<String, byte[]> out = new HashMap<>();
-        for (String key : keys) {
-            out.put(key, dump(key));
-        }
-        return new ComparableBytesMap(out);
-    }
-
-    /** DUMP of every key whose name starts with {@code prefix}. */
-    private static Map<String, byte[]> snapshot(String prefix) throws Exception {
-        List<?> names = (List<?>) call(RespReader::object, "KEYS", prefix.replace("[", "\\[") + "*");
-        return dumps(names.stream().map(String.class::cast).sorted().toList());
-    }
-
-    private static Map<String, String> hash(String key) throws Exception {
-        List<?> flat = (List<?>) call(RespReader::object, "HGETALL", key);
-        Map<String, String> out = new HashMap<>();
-        for (int i = 0; i < flat.size(); i += 2) {
-            out.put((String) flat.get(i), (String) flat.get(i + 1));
-        }
-        return out;
-    }
-
-    private static long redisNowMs() throws Exception {
-        List<?> time = (List<?>) call(RespReader::object, "TIME");
-        return Long.parseLong((String) time.get(0)) * 1000 + Long.parseLong((String) time.get(1)) / 1000;
-    }
-
     private static String string(String key) throws Exception {
-        return (String) call(RespReader::object, "GET", key);
+        return (String) redis.call(RespReader::object, "GET", key);
     }
 
     private static List<byte[]> entryIds(String stream) throws Exception {
-        return entries(stream).stream().map(e -> e.get(0)).toList();
-    }
-
-    /** XRANGE: per entry its id, then its field names and values in order. */
-    private static List<List<byte[]>> entries(String stream) throws Exception {
-        return call(in -> {
-            int n = in.arrayLength();
-            List<List<byte[]>> out = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                in.arrayLength();
-                List<byte[]> entry = new ArrayList<>();
-                entry.add(bulkBytes(in));
-                int fields = in.arrayLength();
-                for (int f = 0; f < fields; f++) {
-                    entry.add(bulkBytes(in));
-                }
-                out.add(entry);
-            }
-            return out;
-        }, "XRANGE", stream, "-", "+");
-    }
-
-    private static byte[] bulkBytes(RespReader in) throws java.io.IOException {
-        int start = in.bulk();
-        return start < 0 ? null : Arrays.copyOfRange(in.buffer(), start, start + in.lastLength());
-    }
-
-    /** A map whose equality compares byte arrays by content, for AssertJ's isEqualTo. */
-    private static final class ComparableBytesMap extends HashMap<String, byte[]> {
-        ComparableBytesMap(Map<String, byte[]> m) {
-            super(m);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            if (!(o instanceof Map<?, ?> other) || other.size() != size()) {
-                return false;
-            }
-            for (Map.Entry<String, byte[]> e : entrySet()) {
-                if (!(other.get(e.getKey()) instanceof byte[] b) && other.get(e.getKey()) != null
-                        || !Arrays.equals(e.getValue(), (byte[]) other.get(e.getKey()))) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        @Override
-        public int hashCode() {
-            return keySet().hashCode();
-        }
-
-        @Override
-        public String toString() {
-            StringBuilder sb = new StringBuilder("{");
-            forEach((k, v) -> sb.append(k).append('=').append(v == null ? "nil" : HexFormat.of().formatHex(v)).append(", "));
-            return sb.append('}').toString();
-        }
+        return redis.entries(stream).stream().map(e -> e.get(0)).toList();
     }
 
     // --- generators ---
@@ -868,14 +719,14 @@ class AppendRunsPropertyTest {
 
     private Arbitrary<List<byte[]>> names(int k) {
         Arbitrary<byte[]> name = Arbitraries.frequencyOf(
-                Tuple.of(4, Arbitraries.of("op", "counter", "by", "id", "ts", "type", "p.x", "").map(AppendRunsPropertyTest::utf8)),
+                Tuple.of(4, Arbitraries.of("op", "counter", "by", "id", "ts", "type", "p.x", "").map(AppendRunsRedis::utf8)),
                 Tuple.of(1, bytes(12)));
         return name.list().ofSize(k);
     }
 
     private Arbitrary<Entry> entry(List<byte[]> names) {
         Arbitrary<byte[]> value = Arbitraries.frequencyOf(
-                Tuple.of(6, Arbitraries.of("1", "2", "incr", "c", "-0", "9223372036854775808").map(AppendRunsPropertyTest::utf8)),
+                Tuple.of(6, Arbitraries.of("1", "2", "incr", "c", "-0", "9223372036854775808").map(AppendRunsRedis::utf8)),
                 Tuple.of(3, bytes(40)), Tuple.of(1, bytes(70_000)));
         int k = names.size();
         // wide entries get small values, so that a try stays fast
@@ -892,7 +743,4 @@ class AppendRunsPropertyTest {
         });
     }
 
-    private static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
 }

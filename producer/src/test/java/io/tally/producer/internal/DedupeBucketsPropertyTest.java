@@ -1,12 +1,8 @@
 package io.tally.producer.internal;
 
-import io.tally.common.internal.redis.LuaScript;
-import io.tally.common.internal.resp.ReplyParser;
-import io.tally.common.internal.resp.RespConnection;
-import io.tally.common.internal.resp.RespEndpoint;
 import io.tally.common.internal.resp.RespErrorReply;
 import io.tally.common.internal.resp.RespReader;
-import io.tally.testkit.RedisServer;
+import io.tally.producer.internal.AppendRunsRedis.ComparableBytesMap;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -19,20 +15,20 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.statistics.Statistics;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static io.tally.producer.internal.AppendRunsRedis.hex;
+import static io.tally.producer.internal.AppendRunsRedis.pack;
+import static io.tally.producer.internal.AppendRunsRedis.packString;
+import static io.tally.producer.internal.AppendRunsRedis.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -49,7 +45,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the same.
  */
 class DedupeBucketsPropertyTest {
-    private static final LuaScript SCRIPT = LuaScript.resource("append_runs");
     private static final String MAX = "18446744073709551615";
     private static final AtomicInteger TRIES = new AtomicInteger();
     private static final List<byte[]> DIGESTS = List.of(utf8("0123456789abcdef0123456789abcdef"),
@@ -57,24 +52,17 @@ class DedupeBucketsPropertyTest {
     /** Dedupe fields a call draws from, so that fields repeat within a call and are found in buckets. */
     private static final List<byte[]> FIELDS = List.of(utf8("1:a:x"), utf8("3:bé:42"),
             new byte[]{'4', ':', 0, (byte) 0xff, ':', ' ', ':', ' ', '1'});
-    private static RedisServer server;
-    private static RespConnection redis;
-    private static byte[] sha;
+    private static AppendRunsRedis redis;
 
     @BeforeContainer
     static void start() throws Exception {
-        server = RedisServer.start();
-        redis = RespConnection.open(new RespEndpoint("127.0.0.1", server.port(), null, null, null, 30_000, null));
-        sha = ((String) call(RespReader::object, "SCRIPT", "LOAD", SCRIPT.source())).getBytes(StandardCharsets.US_ASCII);
+        redis = AppendRunsRedis.start();
     }
 
     @AfterContainer
     static void stop() {
         if (redis != null) {
             redis.close();
-        }
-        if (server != null) {
-            server.close();
         }
     }
 
@@ -137,20 +125,20 @@ class DedupeBucketsPropertyTest {
     void eitherAnErrorThatChangedNothingOrATruthfulReply(@ForAll("calls") Call call) throws Exception {
         String prefix = "b" + TRIES.incrementAndGet() + ":{p0}:";
         Made made = make(call, prefix);
-        Map<String, byte[]> before = snapshot(prefix);
-        Map<String, Long> expiriesBefore = expiries(before.keySet());
+        Map<String, byte[]> before = redis.snapshot(prefix);
+        Map<String, Long> expiriesBefore = redis.expiries(before.keySet());
         // fields held before the call, as hex (binary-safe), the current bucket's over the previous one's
-        Map<String, String> currentBefore = call.current.wrongType() ? Map.of() : hexKeys(hashBytes(made.current));
-        Map<String, String> held = new HashMap<>(call.previous.wrongType() ? Map.of() : hexKeys(hashBytes(made.previous)));
+        Map<String, String> currentBefore = call.current.wrongType() ? Map.of() : hexKeys(redis.hashBytes(made.current));
+        Map<String, String> held = new HashMap<>(call.previous.wrongType() ? Map.of() : hexKeys(redis.hashBytes(made.previous)));
         held.putAll(currentBefore);
-        int entriesBefore = call.stream == StreamState.NOT_A_STREAM ? 0 : entries(made.stream).size();
+        int entriesBefore = call.stream == StreamState.NOT_A_STREAM ? 0 : redis.entries(made.stream).size();
 
-        Object reply = send(RespReader::object, made.args.toArray()).exceptionally(DedupeBucketsPropertyTest::errorOf)
+        Object reply = redis.send(RespReader::object, made.args.toArray()).exceptionally(AppendRunsRedis::errorOf)
                 .get(60, TimeUnit.SECONDS);
         if (reply instanceof RespErrorReply error) {
             String message = error.getMessage();
-            assertThat(snapshot(prefix)).as("an error changed no key: %s", message).isEqualTo(before);
-            assertThat(expiries(before.keySet())).as("nor any expiry: %s", message).isEqualTo(expiriesBefore);
+            assertThat(redis.snapshot(prefix)).as("an error changed no key: %s", message).isEqualTo(before);
+            assertThat(redis.expiries(before.keySet())).as("nor any expiry: %s", message).isEqualTo(expiriesBefore);
             if (message.startsWith("DEDUPEBUCKET ")) {
                 assertThat(message).contains("this call wrote nothing");
                 long redisMs = Long.parseLong(message.split(" ")[1]);
@@ -240,7 +228,7 @@ class DedupeBucketsPropertyTest {
 
         // the stream's new entries: exactly those reported written, byte for byte
         if (call.stream != StreamState.NOT_A_STREAM) {
-            List<List<byte[]>> now = entries(made.stream);
+            List<List<byte[]>> now = redis.entries(made.stream);
             List<List<byte[]>> added = now.subList(entriesBefore, now.size());
             assertThat(added).hasSize(written.size());
             for (int w = 0; w < written.size(); w++) {
@@ -259,15 +247,15 @@ class DedupeBucketsPropertyTest {
         // the current bucket gained exactly the fields of the entries written, and expires within two windows
         Map<String, String> expectedCurrent = new HashMap<>(currentBefore);
         expectedCurrent.putAll(claimed);
-        Map<String, byte[]> after = snapshot(prefix);
+        Map<String, byte[]> after = redis.snapshot(prefix);
         if (claimed.isEmpty()) {
             assertThat(after.get(made.current)).as("no field added").isEqualTo(before.get(made.current));
-            assertThat(expiry(made.current)).isEqualTo(expiriesBefore.getOrDefault(made.current, -2L));
+            assertThat(redis.expiry(made.current)).isEqualTo(expiriesBefore.getOrDefault(made.current, -2L));
         } else {
-            assertThat(hexKeys(hashBytes(made.current))).isEqualTo(expectedCurrent);
-            long pttl = callLong("PTTL", made.current);
+            assertThat(hexKeys(redis.hashBytes(made.current))).isEqualTo(expectedCurrent);
+            long pttl = redis.callLong("PTTL", made.current);
             assertThat(pttl).isGreaterThan(0).isLessThanOrEqualTo(2 * call.window);
-            assertThat(expiry(made.current)).isEqualTo((made.bucket + 2) * call.window);
+            assertThat(redis.expiry(made.current)).isEqualTo((made.bucket + 2) * call.window);
         }
         // no other key changed but the stream and the session's field
         Map<String, byte[]> others = new TreeMap<>(after);
@@ -281,18 +269,18 @@ class DedupeBucketsPropertyTest {
             assertThat(after.get(made.sessions)).isEqualTo(before.get(made.sessions));
             return;
         }
-        assertThat(hash(made.sessions)).containsExactly(Map.entry(made.session,
+        assertThat(redis.hash(made.sessions)).containsExactly(Map.entry(made.session,
                 handled + " 1 " + (written.isEmpty() ? "-" : out.get(written.get(0)))));
 
         // the same call again, as after a lost reply: nothing written, the same answer
-        Map<String, byte[]> afterFirst = snapshot(prefix);
-        Object again = send(RespReader::object, made.args.toArray()).exceptionally(DedupeBucketsPropertyTest::errorOf)
+        Map<String, byte[]> afterFirst = redis.snapshot(prefix);
+        Object again = redis.send(RespReader::object, made.args.toArray()).exceptionally(AppendRunsRedis::errorOf)
                 .get(60, TimeUnit.SECONDS);
         if (again instanceof RespErrorReply error && error.getMessage().startsWith("DEDUPEBUCKET ")
                 && Math.floorDiv(Long.parseLong(error.getMessage().split(" ")[1]), call.window) != made.bucket) {
             return; // the bucket ended between the calls
         }
-        assertThat(snapshot(prefix)).as("a repeated call writes nothing").isEqualTo(afterFirst);
+        assertThat(redis.snapshot(prefix)).as("a repeated call writes nothing").isEqualTo(afterFirst);
         // (the reason a call stopped may read differently: the repeat adds its first entry with XADD '*')
         List<?> answer = (List<?>) again;
         int answered = handled < all.size() ? out.size() - 1 : out.size();
@@ -308,21 +296,21 @@ class DedupeBucketsPropertyTest {
         for (long shift : new long[]{1, -1}) {
             String prefix = "x" + TRIES.incrementAndGet() + ":{p0}:";
             String buckets = prefix + "dedupe-ids:ops:600000:";
-            long bucket = Math.floorDiv(redisNowMs(), 600_000) + shift;
-            call(RespReader::object, "HSET", buckets + bucket, "1:a:x", "1-1 " + new String(DIGESTS.get(0)));
-            call(RespReader::object, "HSET", buckets + (bucket - 1), "1:a:y", "1-2 " + new String(DIGESTS.get(0)));
-            Map<String, byte[]> before = snapshot(prefix);
-            long sentAt = redisNowMs();
-            Object reply = send(RespReader::object, "EVALSHA", sha, "4", prefix + "ops", prefix + "producers:ops",
+            long bucket = Math.floorDiv(redis.nowMs(), 600_000) + shift;
+            redis.call(RespReader::object, "HSET", buckets + bucket, "1:a:x", "1-1 " + new String(DIGESTS.get(0)));
+            redis.call(RespReader::object, "HSET", buckets + (bucket - 1), "1:a:y", "1-2 " + new String(DIGESTS.get(0)));
+            Map<String, byte[]> before = redis.snapshot(prefix);
+            long sentAt = redis.nowMs();
+            Object reply = redis.send(RespReader::object, "EVALSHA", redis.sha(), "4", prefix + "ops", prefix + "producers:ops",
                     buckets + bucket, buckets + (bucket - 1), "600000", "7:" + sentAt, "1", "1", "2", "2", "counter", "by",
                     pack(List.of(utf8("a"), utf8("1"), DIGESTS.get(0), utf8("1:a:z"))))
-                    .exceptionally(DedupeBucketsPropertyTest::errorOf).get(30, TimeUnit.SECONDS);
+                    .exceptionally(AppendRunsRedis::errorOf).get(30, TimeUnit.SECONDS);
             assertThat(reply).isInstanceOf(RespErrorReply.class);
             String message = ((RespErrorReply) reply).getMessage();
             assertThat(message).startsWith("DEDUPEBUCKET ").contains("this call wrote nothing");
             long redisMs = Long.parseLong(message.split(" ")[1]);
-            assertThat(redisMs).isBetween(sentAt, redisNowMs());
-            assertThat(snapshot(prefix)).isEqualTo(before).containsOnlyKeys(buckets + bucket, buckets + (bucket - 1));
+            assertThat(redisMs).isBetween(sentAt, redis.nowMs());
+            assertThat(redis.snapshot(prefix)).isEqualTo(before).containsOnlyKeys(buckets + bucket, buckets + (bucket - 1));
         }
     }
 
@@ -331,11 +319,11 @@ class DedupeBucketsPropertyTest {
         String prefix = "y" + TRIES.incrementAndGet() + ":{p0}:";
         String buckets = prefix + "dedupe-ids:ops:600000:";
         String stream = prefix + "ops";
-        long bucket = Math.floorDiv(redisNowMs(), 600_000);
+        long bucket = Math.floorDiv(redis.nowMs(), 600_000);
         String d0 = new String(DIGESTS.get(0)), d1 = new String(DIGESTS.get(1));
-        call(RespReader::object, "HSET", buckets + (bucket - 1), "1:a:x", "5-1 " + d0, "1:a:y", "5-2 " + d0);
-        Map<String, byte[]> previousBefore = snapshot(buckets + (bucket - 1));
-        List<?> reply = (List<?>) call(RespReader::object, "EVALSHA", sha, "4", stream, prefix + "producers:ops",
+        redis.call(RespReader::object, "HSET", buckets + (bucket - 1), "1:a:x", "5-1 " + d0, "1:a:y", "5-2 " + d0);
+        Map<String, byte[]> previousBefore = redis.snapshot(buckets + (bucket - 1));
+        List<?> reply = (List<?>) redis.call(RespReader::object, "EVALSHA", redis.sha(), "4", stream, prefix + "producers:ops",
                 buckets + bucket, buckets + (bucket - 1), "600000", "", "", "3", "2", "2", "counter", "by",
                 pack(List.of(utf8("a"), utf8("1"), DIGESTS.get(0), utf8("1:a:x"), // same digest: duplicate
                         utf8("a"), utf8("2"), DIGESTS.get(1), utf8("1:a:y"),     // another: conflict
@@ -343,30 +331,31 @@ class DedupeBucketsPropertyTest {
         assertThat(reply).hasSize(5);
         assertThat(reply.subList(0, 2)).isEqualTo(List.of("5-1", "5-2"));
         assertThat(reply.subList(3, 5)).isEqualTo(List.of(1L, -2L));
-        List<List<byte[]>> entries = entries(stream);
+        List<List<byte[]>> entries = redis.entries(stream);
         assertThat(entries).hasSize(1);
         assertThat(new String(entries.get(0).get(0))).isEqualTo(reply.get(2));
-        assertThat(hash(buckets + bucket)).containsExactly(Map.entry("1:a:z", reply.get(2) + " " + d1));
-        assertThat(callLong("PTTL", buckets + bucket)).isBetween(1L, 1_200_000L);
-        assertThat(snapshot(buckets + (bucket - 1))).isEqualTo(previousBefore);
+        assertThat(redis.hash(buckets + bucket)).containsExactly(Map.entry("1:a:z", reply.get(2) + " " + d1));
+        assertThat(redis.callLong("PTTL", buckets + bucket)).isBetween(1L, 1_200_000L);
+        assertThat(redis.snapshot(buckets + (bucket - 1))).isEqualTo(previousBefore);
     }
 
     @Example
     void aFieldRepeatedInTheCall_isADuplicateOfTheEntryWrittenForIt_orAConflict() throws Exception {
         String prefix = "z" + TRIES.incrementAndGet() + ":{p0}:";
         String buckets = prefix + "dedupe-ids:ops:600000:";
-        long bucket = Math.floorDiv(redisNowMs(), 600_000);
-        List<?> reply = (List<?>) call(RespReader::object, "EVALSHA", sha, "4", prefix + "ops", prefix + "producers:ops",
-                buckets + bucket, buckets + (bucket - 1), "600000", "", "", "3", "2", "2", "counter", "by",
-                pack(List.of(utf8("a"), utf8("1"), DIGESTS.get(0), utf8("1:a:x"),
+        long bucket = Math.floorDiv(redis.nowMs(), 600_000);
+        List<?> reply = (List<?>) redis.call(RespReader::object, "EVALSHA", redis.sha(), "4", prefix + "ops",
+                prefix + "producers:ops", buckets + bucket, buckets + (bucket - 1), "600000", "", "", "3", "2", "2", "counter",
+                "by", pack(List.of(utf8("a"), utf8("1"), DIGESTS.get(0), utf8("1:a:x"),
                         utf8("a"), utf8("1"), DIGESTS.get(0), utf8("1:a:x"),
                         utf8("a"), utf8("2"), DIGESTS.get(1), utf8("1:a:x"))));
         assertThat(reply).hasSize(5);
         assertThat(reply.get(1)).isEqualTo(reply.get(0));
         assertThat(reply.get(2)).isEqualTo(reply.get(0));
         assertThat(reply.subList(3, 5)).isEqualTo(List.of(2L, -3L));
-        assertThat(entries(prefix + "ops")).hasSize(1);
-        assertThat(hash(buckets + bucket)).containsExactly(Map.entry("1:a:x", reply.get(0) + " " + new String(DIGESTS.get(0))));
+        assertThat(redis.entries(prefix + "ops")).hasSize(1);
+        assertThat(redis.hash(buckets + bucket))
+                .containsExactly(Map.entry("1:a:x", reply.get(0) + " " + new String(DIGESTS.get(0))));
     }
 
     @Example
@@ -374,23 +363,23 @@ class DedupeBucketsPropertyTest {
         for (String which : List.of("current string", "current stream", "previous string", "previous stream")) {
             String prefix = "w" + TRIES.incrementAndGet() + ":{p0}:";
             String buckets = prefix + "dedupe-ids:ops:600000:";
-            long bucket = Math.floorDiv(redisNowMs(), 600_000);
+            long bucket = Math.floorDiv(redis.nowMs(), 600_000);
             String key = buckets + (which.startsWith("current") ? bucket : bucket - 1);
             if (which.endsWith("string")) {
-                call(RespReader::object, "SET", key, "1-1 " + new String(DIGESTS.get(0)));
+                redis.call(RespReader::object, "SET", key, "1-1 " + new String(DIGESTS.get(0)));
             } else {
-                call(RespReader::object, "XADD", key, "1-1", "f", "v");
+                redis.call(RespReader::object, "XADD", key, "1-1", "f", "v");
             }
-            call(RespReader::object, "XADD", prefix + "ops", "1-1", "f", "v");
-            Map<String, byte[]> before = snapshot(prefix);
+            redis.call(RespReader::object, "XADD", prefix + "ops", "1-1", "f", "v");
+            Map<String, byte[]> before = redis.snapshot(prefix);
             // a plain entry first: it could be written before the bucket is touched
-            Object reply = send(RespReader::object, "EVALSHA", sha, "4", prefix + "ops", prefix + "producers:ops",
-                    buckets + bucket, buckets + (bucket - 1), "600000", "8:" + redisNowMs(), "1",
+            Object reply = redis.send(RespReader::object, "EVALSHA", redis.sha(), "4", prefix + "ops", prefix + "producers:ops",
+                    buckets + bucket, buckets + (bucket - 1), "600000", "8:" + redis.nowMs(), "1",
                     "1", "2", "0", "counter", "by", pack(List.of(utf8("p"), utf8("1"))),
                     "1", "2", "2", "counter", "by", pack(List.of(utf8("a"), utf8("1"), DIGESTS.get(0), utf8("1:a:x"))))
-                    .exceptionally(DedupeBucketsPropertyTest::errorOf).get(30, TimeUnit.SECONDS);
+                    .exceptionally(AppendRunsRedis::errorOf).get(30, TimeUnit.SECONDS);
             assertThat(reply).as(which).isInstanceOf(RespErrorReply.class).asString().contains("WRONGTYPE");
-            assertThat(snapshot(prefix)).as(which).isEqualTo(before);
+            assertThat(redis.snapshot(prefix)).as(which).isEqualTo(before);
         }
     }
 
@@ -398,34 +387,34 @@ class DedupeBucketsPropertyTest {
     void aRetryInTheNextBucket_findsWhatTheCallWroteInThePreviousOne_andWritesNothing() throws Exception {
         String prefix = "n" + TRIES.incrementAndGet() + ":{p0}:";
         String buckets = prefix + "dedupe-ids:ops:1000:";
-        String session = "9:" + redisNowMs();
+        String session = "9:" + redis.nowMs();
         byte[] values = pack(List.of(utf8("a"), utf8("1"), DIGESTS.get(0), utf8("1:a:x"),
                 utf8("a"), utf8("1"), DIGESTS.get(0), utf8("1:a:x"), utf8("b"), utf8("2"), DIGESTS.get(1), utf8("1:b:y")));
         List<Object> first = null;
         long bucket = 0;
         while (first == null) { // named by Redis time; a bucket may end before the call
-            bucket = Math.floorDiv(redisNowMs(), 1000);
-            Object reply = send(RespReader::object, "EVALSHA", sha, "4", prefix + "ops", prefix + "producers:ops",
+            bucket = Math.floorDiv(redis.nowMs(), 1000);
+            Object reply = redis.send(RespReader::object, "EVALSHA", redis.sha(), "4", prefix + "ops", prefix + "producers:ops",
                     buckets + bucket, buckets + (bucket - 1), "1000", session, "1", "3", "2", "2", "counter", "by", values)
-                    .exceptionally(DedupeBucketsPropertyTest::errorOf).get(30, TimeUnit.SECONDS);
+                    .exceptionally(AppendRunsRedis::errorOf).get(30, TimeUnit.SECONDS);
             first = reply instanceof List<?> list ? new ArrayList<>(list) : null;
         }
         assertThat(first.subList(3, 4)).isEqualTo(List.of(2L));
-        while (Math.floorDiv(redisNowMs(), 1000) == bucket) {
+        while (Math.floorDiv(redis.nowMs(), 1000) == bucket) {
             Thread.sleep(20);
         }
         long next = bucket + 1;
-        Map<String, byte[]> before = snapshot(prefix);
-        Object again = send(RespReader::object, "EVALSHA", sha, "4", prefix + "ops", prefix + "producers:ops",
+        Map<String, byte[]> before = redis.snapshot(prefix);
+        Object again = redis.send(RespReader::object, "EVALSHA", redis.sha(), "4", prefix + "ops", prefix + "producers:ops",
                 buckets + next, buckets + (next - 1), "1000", session, "1", "3", "2", "2", "counter", "by", values)
-                .exceptionally(DedupeBucketsPropertyTest::errorOf).get(30, TimeUnit.SECONDS);
+                .exceptionally(AppendRunsRedis::errorOf).get(30, TimeUnit.SECONDS);
         if (again instanceof RespErrorReply error) {
             assertThat(error.getMessage()).startsWith("DEDUPEBUCKET "); // a second bucket ended: too slow a host
             return;
         }
         assertThat(again).isEqualTo(first);
-        assertThat(snapshot(prefix)).isEqualTo(before);
-        assertThat(entries(prefix + "ops")).hasSize(2);
+        assertThat(redis.snapshot(prefix)).isEqualTo(before);
+        assertThat(redis.entries(prefix + "ops")).hasSize(2);
     }
 
     // --- the call ---
@@ -448,12 +437,12 @@ class DedupeBucketsPropertyTest {
         String stream = prefix + "ops";
         String sessions = prefix + "producers:ops";
         String buckets = prefix + "dedupe-ids:ops:" + call.window + ":";
-        long now = redisNowMs();
+        long now = redis.nowMs();
         long bucket = Math.floorDiv(now, call.window);
         switch (call.stream) {
-            case PAST -> call(RespReader::object, "XADD", stream, "1000-5", "f", "v");
-            case NEAR_MAX -> call(RespReader::object, "XADD", stream, MAX + "-18446744073709551613", "f", "v");
-            case NOT_A_STREAM -> call(RespReader::object, "SET", stream, "not a stream");
+            case PAST -> redis.call(RespReader::object, "XADD", stream, "1000-5", "f", "v");
+            case NEAR_MAX -> redis.call(RespReader::object, "XADD", stream, MAX + "-18446744073709551613", "f", "v");
+            case NOT_A_STREAM -> redis.call(RespReader::object, "SET", stream, "not a stream");
             case EMPTY -> { }
         }
         String current = buckets + bucket;
@@ -503,15 +492,15 @@ class DedupeBucketsPropertyTest {
                 int digestAt = values.size() - 2;
                 int fieldAt = values.size() - 1;
                 packed = switch (call.hostile) {
-                    case EMPTY_FIELD -> pack(values, fieldAt, string(new byte[0]));
-                    case LONG_FIELD -> pack(values, fieldAt, string(Arrays.copyOf(maxField(), 513)));
+                    case EMPTY_FIELD -> pack(values, fieldAt, packString(new byte[0]));
+                    case LONG_FIELD -> pack(values, fieldAt, packString(Arrays.copyOf(maxField(), 513)));
                     case FIELD_INTEGER -> pack(values, fieldAt, new byte[]{(byte) 0xcd, 0x01, 0x02});
                     case FIELD_NIL -> pack(values, fieldAt, new byte[]{(byte) 0xc0});
                     case FIELD_ARRAY -> pack(values, fieldAt, new byte[]{(byte) 0x91, (byte) 0xa1, 'x'});
                     case FIELD_MAP -> pack(values, fieldAt, new byte[]{(byte) 0x81, (byte) 0xa1, 'a', (byte) 0xa1, 'b'});
                     case FIELD_BOOLEAN -> pack(values, fieldAt, new byte[]{(byte) 0xc3});
                     case DIGEST_NIL -> pack(values, digestAt, new byte[]{(byte) 0xc0});
-                    case SHORT_DIGEST -> pack(values, digestAt, string(Arrays.copyOf(DIGESTS.get(0), 31)));
+                    case SHORT_DIGEST -> pack(values, digestAt, packString(Arrays.copyOf(DIGESTS.get(0), 31)));
                     case FIELD_MISSING -> pack(values.subList(0, fieldAt));
                     default -> packed;
                 };
@@ -523,7 +512,7 @@ class DedupeBucketsPropertyTest {
             argv.addAll(List.of("1", "2", "1", "counter", "by", pack(List.of(utf8("m"), utf8("1"), DIGESTS.get(0)))));
             keys.add(prefix + "dedupe:1:m:1");
         }
-        List<Object> args = new ArrayList<>(List.of("EVALSHA", sha, Integer.toString(2 + keys.size()), stream, sessions));
+        List<Object> args = new ArrayList<>(List.of("EVALSHA", redis.sha(), Integer.toString(2 + keys.size()), stream, sessions));
         args.addAll(keys);
         args.addAll(argv);
         return new Made(args, stream, sessions, current, previous, bucket, session);
@@ -534,8 +523,8 @@ class DedupeBucketsPropertyTest {
                                       long window) throws Exception {
         switch (state) {
             case ABSENT -> { }
-            case STRING -> call(RespReader::object, "SET", key, "1-1 " + new String(DIGESTS.get(0)));
-            case STREAM -> call(RespReader::object, "XADD", key, "1-1", "f", "v");
+            case STRING -> redis.call(RespReader::object, "SET", key, "1-1 " + new String(DIGESTS.get(0)));
+            case STREAM -> redis.call(RespReader::object, "XADD", key, "1-1", "f", "v");
             case HASH, HASH_NO_EXPIRY -> {
                 List<Object> hset = new ArrayList<>(List.of("HSET", key, "unrelated", "1-1 x"));
                 for (int f = 0; f < FIELDS.size(); f++) {
@@ -548,9 +537,9 @@ class DedupeBucketsPropertyTest {
                         hset.add("junk");
                     }
                 }
-                call(RespReader::object, hset.toArray());
+                redis.call(RespReader::object, hset.toArray());
                 if (state == BucketState.HASH) {
-                    call(RespReader::object, "PEXPIREAT", key, Long.toString((bucket + 5) * window));
+                    redis.call(RespReader::object, "PEXPIREAT", key, Long.toString((bucket + 5) * window));
                 }
             }
         }
@@ -562,181 +551,11 @@ class DedupeBucketsPropertyTest {
         return out;
     }
 
-    static byte[] pack(List<byte[]> values) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] header = new byte[MsgPack.arrayHeaderSize()];
-        MsgPack.writeArrayHeader(header, 0, values.size());
-        out.writeBytes(header);
-        values.forEach(v -> out.writeBytes(string(v)));
-        return out.toByteArray();
-    }
-
-    /** As {@link #pack(List)}, with the element at {@code index} the MessagePack {@code raw} instead. */
-    private static byte[] pack(List<byte[]> values, int index, byte[] raw) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] header = new byte[MsgPack.arrayHeaderSize()];
-        MsgPack.writeArrayHeader(header, 0, values.size());
-        out.writeBytes(header);
-        for (int i = 0; i < values.size(); i++) {
-            out.writeBytes(i == index ? raw : string(values.get(i)));
-        }
-        return out.toByteArray();
-    }
-
-    private static byte[] string(byte[] value) {
-        byte[] element = new byte[MsgPack.packedSize(value)];
-        MsgPack.writeString(element, 0, value);
-        return element;
-    }
-
-    private static Object errorOf(Throwable e) {
-        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-        if (cause instanceof RespErrorReply) {
-            return cause;
-        }
-        throw new AssertionError("not an error reply: " + cause, cause);
-    }
-
-    // --- Redis, byte for byte ---
-
-    private static <T> T call(ReplyParser<T> parser, Object... args) throws Exception {
-        return send(parser, args).get(30, TimeUnit.SECONDS);
-    }
-
-    private static <T> CompletableFuture<T> send(ReplyParser<T> parser, Object... args) {
-        CompletableFuture<T> reply = redis.queue(parser, args);
-        redis.flush();
-        return reply;
-    }
-
-    private static long callLong(Object... args) throws Exception {
-        return (Long) call(RespReader::object, args);
-    }
-
-    private static long redisNowMs() throws Exception {
-        List<?> time = (List<?>) call(RespReader::object, "TIME");
-        return Long.parseLong((String) time.get(0)) * 1000 + Long.parseLong((String) time.get(1)) / 1000;
-    }
-
-    /** DUMP of every key whose name starts with {@code prefix}. */
-    private static Map<String, byte[]> snapshot(String prefix) throws Exception {
-        List<?> names = (List<?>) call(RespReader::object, "KEYS", prefix.replace("[", "\\[") + "*");
-        Map<String, byte[]> out = new TreeMap<>();
-        for (Object name : names) {
-            out.put((String) name, call(DedupeBucketsPropertyTest::bulkBytes, "DUMP", name));
-        }
-        return new ComparableBytesMap(out);
-    }
-
-    /** PEXPIRETIME of each key (-1 none, -2 gone). */
-    private static Map<String, Long> expiries(Iterable<String> keys) throws Exception {
-        Map<String, Long> out = new TreeMap<>();
-        for (String key : keys) {
-            out.put(key, expiry(key));
-        }
-        return out;
-    }
-
-    private static long expiry(String key) throws Exception {
-        return callLong("PEXPIRETIME", key);
-    }
-
-    private static Map<String, String> hash(String key) throws Exception {
-        List<?> flat = (List<?>) call(RespReader::object, "HGETALL", key);
-        Map<String, String> out = new HashMap<>();
-        for (int i = 0; i < flat.size(); i += 2) {
-            out.put((String) flat.get(i), (String) flat.get(i + 1));
-        }
-        return out;
-    }
-
-    private static Map<byte[], byte[]> hashBytes(String key) throws Exception {
-        List<byte[]> flat = call(in -> {
-            int n = in.arrayLength();
-            List<byte[]> out = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                out.add(bulkBytes(in));
-            }
-            return out;
-        }, "HGETALL", key);
-        Map<byte[], byte[]> out = new HashMap<>();
-        for (int i = 0; i < flat.size(); i += 2) {
-            out.put(flat.get(i), flat.get(i + 1));
-        }
-        return out;
-    }
-
     /** Field (as hex, binary-safe) to value (ISO-8859-1 text). */
     private static Map<String, String> hexKeys(Map<byte[], byte[]> hash) {
         Map<String, String> out = new HashMap<>();
         hash.forEach((f, v) -> out.put(hex(f), new String(v, StandardCharsets.ISO_8859_1)));
         return out;
-    }
-
-    private static String hex(byte[] b) {
-        return HexFormat.of().formatHex(b);
-    }
-
-    /** XRANGE: per entry its id, then its field names and values in order. */
-    private static List<List<byte[]>> entries(String stream) throws Exception {
-        return call(in -> {
-            int n = in.arrayLength();
-            List<List<byte[]>> out = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                in.arrayLength();
-                List<byte[]> entry = new ArrayList<>();
-                entry.add(bulkBytes(in));
-                int fields = in.arrayLength();
-                for (int f = 0; f < fields; f++) {
-                    entry.add(bulkBytes(in));
-                }
-                out.add(entry);
-            }
-            return out;
-        }, "XRANGE", stream, "-", "+");
-    }
-
-    private static byte[] bulkBytes(RespReader in) throws java.io.IOException {
-        int start = in.bulk();
-        return start < 0 ? null : Arrays.copyOfRange(in.buffer(), start, start + in.lastLength());
-    }
-
-    private static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** A map whose equality compares byte arrays by content. */
-    private static final class ComparableBytesMap extends TreeMap<String, byte[]> {
-        ComparableBytesMap(Map<String, byte[]> m) {
-            super(m);
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            if (!(o instanceof Map<?, ?> other) || other.size() != size()) {
-                return false;
-            }
-            for (Map.Entry<String, byte[]> e : entrySet()) {
-                Object theirs = other.get(e.getKey());
-                if (!other.containsKey(e.getKey()) || !(theirs == null || theirs instanceof byte[])
-                        || !Arrays.equals(e.getValue(), (byte[]) theirs)) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        @Override
-        public int hashCode() {
-            return keySet().hashCode();
-        }
-
-        @Override
-        public String toString() {
-            StringBuilder sb = new StringBuilder("{");
-            forEach((k, v) -> sb.append(k).append('=').append(v == null ? "nil" : hex(v)).append(", "));
-            return sb.append('}').toString();
-        }
     }
 
     // --- generators ---
@@ -792,9 +611,9 @@ class DedupeBucketsPropertyTest {
     }
 
     private Arbitrary<Run> run() {
-        Arbitrary<byte[]> name = Arbitraries.of("counter", "by", "op", "id", "ts", "", "p.x").map(DedupeBucketsPropertyTest::utf8);
+        Arbitrary<byte[]> name = Arbitraries.of("counter", "by", "op", "id", "ts", "", "p.x").map(AppendRunsRedis::utf8);
         Arbitrary<byte[]> value = Arbitraries.frequencyOf(Tuple.of(4, Arbitraries.of("1", "a", "", "-0")
-                .map(DedupeBucketsPropertyTest::utf8)), Tuple.of(1, Arbitraries.bytes().array(byte[].class).ofMaxSize(40)));
+                .map(AppendRunsRedis::utf8)), Tuple.of(1, Arbitraries.bytes().array(byte[].class).ofMaxSize(40)));
         return Combinators.combine(Arbitraries.of(true, false), Arbitraries.integers().between(1, 6),
                         Arbitraries.integers().between(1, 4))
                 .flatAs((idempotent, k, n) -> name.list().ofSize(k).flatMap(names -> Combinators.combine(
