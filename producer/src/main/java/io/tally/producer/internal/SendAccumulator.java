@@ -38,7 +38,10 @@ final class SendAccumulator {
 
     /**
      * Queues a send on its lane, or completes its future with a {@link BackpressureException}. Returns
-     * whether the sender should wake now: the lane holds a full batch, or sends do not linger.
+     * whether the sender should wake now: the lane has just filled a batch, or sends do not linger. Sends
+     * queued beyond a full batch wake nobody: the lane is busy then, and the sender looks at it again when
+     * its pipeline completes (an unpark per send cost the sending threads a system call and the sender a
+     * context switch each, with thousands of sends queued behind a busy lane).
      *
      * @throws IllegalStateException when the producer is closed
      */
@@ -60,7 +63,7 @@ final class SendAccumulator {
             return false;
         }
         int queued = lanes[send.partition % lanes.length].add(send);
-        return queued >= batchSize || lingerNanos == 0;
+        return queued == batchSize || lingerNanos == 0;
     }
 
     private void reject(PendingSend send, TallyException e) {
