@@ -1,6 +1,7 @@
 package io.tally.app.cli;
 
 import io.tally.common.config.TallyConfig;
+import io.tally.common.internal.keys.DedupeLayout;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.redis.RedisClientFactory;
@@ -32,12 +33,15 @@ final class Session implements AutoCloseable {
     final RedissonClient redis;
     final Keys keys;
     final int partitions;
+    /** Where the namespace's producers keep operation ids. */
+    final DedupeLayout dedupeLayout;
 
-    private Session(TallyConfig config, RedissonClient redis, Keys keys, int partitions) {
+    private Session(TallyConfig config, RedissonClient redis, Namespace ns) {
         this.config = config;
         this.redis = redis;
-        this.keys = keys;
-        this.partitions = partitions;
+        this.keys = ns.keys();
+        this.partitions = ns.partitions();
+        this.dedupeLayout = ns.dedupeLayout();
     }
 
     /**
@@ -60,7 +64,7 @@ final class Session implements AutoCloseable {
         try {
             Namespace ns = namespace.apply(redis);
             EvictionCheck.check(redis, config, access, command.qualifiedName(), command.commandLine().getErr());
-            return new Session(config, redis, ns.keys(), ns.partitions());
+            return new Session(config, redis, ns);
         } catch (RuntimeException e) {
             redis.shutdown();
             throw e;

@@ -1,6 +1,7 @@
 package io.tally.app.cli;
 
 import io.tally.app.cli.EvictionCheck.Access;
+import io.tally.common.internal.keys.DedupeLayout;
 import io.tally.producer.status.MemberStatus;
 import io.tally.producer.status.NamespaceStatus;
 import io.tally.producer.status.PartitionStatus;
@@ -33,9 +34,22 @@ public final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (Session s = Session.existing(options.config(), Access.READ, spec)) {
-            print(s.status().read(), spec.commandLine().getOut(), output.full);
+            PrintWriter out = spec.commandLine().getOut();
+            NamespaceStatus st = s.status().read();
+            out.printf("KEYS partition tags %s, operation ids in %s%n", tags(s.keys.tags().rule()), ids(s.dedupeLayout));
+            print(st, out, output.full);
             return 0;
         }
+    }
+
+    /** The namespace's partition tag rule as its keys show it (docs/wire-format.md). */
+    private static String tags(String rule) {
+        return rule == null ? "{p<i>}" : rule + " ({p<i>-<k>})";
+    }
+
+    /** Where the namespace keeps operation ids (docs/wire-format.md, "Operation ids"). */
+    private static String ids(DedupeLayout layout) {
+        return layout == DedupeLayout.KEY_PER_ID ? "a key per id" : "dedupe buckets (" + layout.stored() + ")";
     }
 
     /** Prints the table, long owner and member ids cut; public so the demo can show the same view. */

@@ -105,7 +105,8 @@ class TallyCliTest {
         tally("incr", "cli.status", "--wait");
         Run status = tally("status");
         assertThat(status.code).as(status.err).isZero();
-        assertThat(status.out).contains("NAMESPACE " + namespace).contains("partitions 4").contains("unowned 0")
+        assertThat(status.out).contains("KEYS partition tags spread-v1 ({p<i>-<k>}), operation ids in dedupe buckets (buckets-v1)")
+                .contains("NAMESPACE " + namespace).contains("partitions 4").contains("unowned 0")
                 .contains("PROCESSORS 1").contains(processor.instanceId()).contains("LAST-APPLIED");
         assertThat(status.out.lines().filter(l -> l.matches("^[0-3] +ops .*"))).hasSize(4);
     }

@@ -85,6 +85,8 @@ class PartitionTagsTest {
         Run init = tally(config, "init");
         assertThat(init.code).as(init.err).isZero();
         assertThat(meta(config)).as("nor does tally init").isEqualTo(Map.of("partitions", "4"));
+        Run status = tally(config, "status");
+        assertThat(status.out).as(status.err).startsWith("KEYS partition tags {p<i>}, operation ids in a key per id");
     }
 
     @Test
