@@ -7,9 +7,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The producer's own connections to a Redis Cluster, one per master ({@link RespClusterConnectors}: slot
@@ -60,13 +57,10 @@ final class ClusterConnections implements DirectConnection {
     }
 
     private static void awaitFirstConnection(RespConnector connector) {
-        try {
-            connector.connection().get(connector.endpoint().timeoutMs(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
+        String notOpen = connector.awaitOpen();
+        if (notOpen != null) {
             log.warn("producer: connection to cluster master {} not open yet ({}); retrying in the background",
-                    connector.endpoint(), e.getCause() != null ? e.getCause().toString() : e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+                    connector.endpoint(), notOpen);
         }
     }
 }

@@ -7,8 +7,11 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Keeps one {@link RespConnection} to an endpoint: hands out the open one, and replaces a broken one on
@@ -65,6 +68,25 @@ public final class RespConnector implements AutoCloseable {
     public RespConnection openNow() {
         CompletableFuture<RespConnection> c = connection();
         return c.isDone() && !c.isCompletedExceptionally() ? c.join() : null;
+    }
+
+    /**
+     * Waits at most the endpoint's timeout for the connection to open, so that a caller's first use does
+     * not fail for want of one. Returns null once it is open, else why not; opening goes on in the
+     * background either way.
+     */
+    public String awaitOpen() {
+        try {
+            connection().get(endpoint.timeoutMs(), TimeUnit.MILLISECONDS);
+            return null;
+        } catch (ExecutionException e) {
+            return e.getCause() != null ? e.getCause().toString() : e.toString();
+        } catch (TimeoutException e) {
+            return e.toString();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
     }
 
     public RespEndpoint endpoint() {

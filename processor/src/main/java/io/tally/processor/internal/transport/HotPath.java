@@ -11,9 +11,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -85,13 +82,10 @@ public final class HotPath {
      * for want of one; should it not open, rounds fail as Redis errors until a later attempt does.
      */
     private static void awaitFirstConnection(RespConnector connector) {
-        try {
-            connector.connection().get(connector.endpoint().timeoutMs(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
+        String notOpen = connector.awaitOpen();
+        if (notOpen != null) {
             log.warn("direct connection to Redis at {} not open yet ({}); retrying in the background",
-                    connector.endpoint(), e.getCause() != null ? e.getCause().toString() : e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+                    connector.endpoint(), notOpen);
         }
     }
 
