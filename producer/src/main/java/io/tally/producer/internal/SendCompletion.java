@@ -69,17 +69,18 @@ final class SendCompletion {
                 continue;
             }
             Throwable own = group.reply == null ? null : SendErrors.failure(group.reply);
-            if (own == null) {
+            // only the call's own error reply tells what it did; another call's error, or a pipeline whose
+            // WAIT failed after this call replied, says nothing about this call
+            boolean ownReply = own != null;
+            if (!ownReply) {
                 own = cause != null ? cause : new RedisResponseTimeoutException("the pipeline ended without a reply for "
                         + group.sends.size() + " sends to " + streamKeys.stream(group.topic, group.partition));
             }
             if (group.session() != null) {
-                // only the call's own error reply tells what it did; another call's error, or a pipeline
-                // whose WAIT failed after this call replied, says nothing about this call
-                failedInSession(group, own, group.reply != null && SendErrors.failure(group.reply) != null, retry);
+                failedInSession(group, own, ownReply, retry);
                 continue;
             }
-            failedWithoutSession(group, own, group.reply != null && SendErrors.failure(group.reply) != null, retry);
+            failedWithoutSession(group, own, ownReply, retry);
         }
         return retry;
     }
