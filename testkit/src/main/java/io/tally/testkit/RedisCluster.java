@@ -49,7 +49,7 @@ public final class RedisCluster implements AutoCloseable {
         List<RedisServer> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < masters * (1 + replicas); i++) {
-                nodes.add(startNode(extraArgs));
+                nodes.add(RedisServer.onFreePorts(() -> startNode(extraArgs)));
             }
             RedisCluster cluster = new RedisCluster(nodes, masters, replicas);
             cluster.create();

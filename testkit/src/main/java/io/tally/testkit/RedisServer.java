@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -36,7 +37,27 @@ public final class RedisServer implements AutoCloseable {
      * off and {@code maxmemory-policy noeviction}; {@code extraArgs} are further redis-server flags.
      */
     public static RedisServer start(String... extraArgs) {
-        return startOnPort(freePort(), extraArgs);
+        return onFreePorts(() -> startOnPort(freePort(), extraArgs));
+    }
+
+    /** Starts of a server whose port was taken before redis-server could bind it, tried again at most. */
+    private static final int PORT_ATTEMPTS = 5;
+
+    /**
+     * Starts what {@code attempt} starts, again with the ports it chooses anew while redis-server could not
+     * bind one: a port {@link #freePort} found free is released before redis-server binds it, and another
+     * process (an outgoing connection of a test running beside) can take it meanwhile.
+     */
+    public static RedisServer onFreePorts(Supplier<RedisServer> attempt) {
+        for (int i = 1; ; i++) {
+            try {
+                return attempt.get();
+            } catch (IllegalStateException e) {
+                if (i == PORT_ATTEMPTS || e.getMessage() == null || !e.getMessage().contains("Address already in use")) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Starts a server on a port chosen by the caller (a cluster node needs its cluster bus port next to it). */
@@ -54,14 +75,20 @@ public final class RedisServer implements AutoCloseable {
      */
     public static RedisServer startIn(Path dir, String... extraArgs) {
         try {
-            return launched(new RedisServer(Files.createDirectories(dir), false, freePort(), List.of(extraArgs)));
+            Path folder = Files.createDirectories(dir);
+            return onFreePorts(() -> launched(new RedisServer(folder, false, freePort(), List.of(extraArgs))));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     private static RedisServer launched(RedisServer server) {
-        server.launch();
+        try {
+            server.launch();
+        } catch (RuntimeException e) {
+            server.close(); // its folder, and a process that did not exit
+            throw e;
+        }
         return server;
     }
 
@@ -172,6 +199,7 @@ public final class RedisServer implements AutoCloseable {
                 throw new IllegalStateException("redis-server on port " + port + " exited: " + readLog());
             }
             try (Socket s = new Socket("127.0.0.1", port)) {
+                s.setSoTimeout(1000); // whatever else listens on the port (it was taken) must not hold the wait
                 s.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
                 byte[] buf = new byte[64];
                 int n = s.getInputStream().read(buf);
