@@ -24,7 +24,9 @@
 -- returned); with another digest it is a conflict: nothing is written for it.
 -- The first entry this call adds gets its id from XADD '*' (its dedupe key read with GET before and set
 -- after); every later one gets the next id explicitly (the stream's top is this call's own previous
--- entry), so its dedupe key is claimed with one SET NX PX GET before its XADD.
+-- entry), so its dedupe key is claimed with one SET NX PX GET before its XADD. A call without dedupe keys
+-- gives every later entry '<ms>-*' instead, which Redis numbers the same way: Lua formatting each id
+-- cost Redis more than a tenth of a plain entry's work (callgrind).
 -- Dedupe hashes (namespaces whose meta says dedupe=buckets-v1): instead of a key per id, the stream's
 -- ids live as fields '<routing key length>:<routing key>:<id>' of two hashes, the dedupe window's
 -- current bucket and the one before (bucket b = floor(Redis time ms / window), key '<prefix><b>'), both
@@ -355,8 +357,12 @@ local dedupe = 3
 -- is below 1e12, which the loop steps itself)
 local top_ms, top_seq, top_small = nil, nil, false
 local first_written
+-- '<ms>-*' once the call's first entry is written, when no entry of the call needs its id before its XADD
+-- (no dedupe keys) and the top's sequence is far from its limit: Redis numbers each later entry the
+-- top's successor, as the explicit id would, without Lua formatting a number per entry
+local auto_id
 -- with dedupe fields: what this call wrote for each field, and the fields to add as field, value, ...
-local claimed, new_fields = {}, {}
+local claimed, new_fields, n_new = {}, {}, 0
 -- the id after the top when its sequence is not small, or nil past the largest id
 local function next_id()
   local seq = tostring(top_seq)
@@ -396,7 +402,9 @@ for r = 1, #runs do
     else
       local key, sum, prior, field
       local new_ms, new_seq, new_small, id
-      if top_small then
+      if auto_id then
+        id = auto_id
+      elseif top_small then
         new_ms, new_seq = top_ms, top_seq + 1
         new_small = new_seq < 1e12
         id = new_ms .. '-' .. new_seq
@@ -461,17 +469,24 @@ for r = 1, #runs do
         out[entry] = added
         first_written = first_written or added
         if field then
-          claimed[field] = added .. ' ' .. sum
-          new_fields[#new_fields + 1] = field
-          new_fields[#new_fields + 1] = claimed[field]
+          local held = added .. ' ' .. sum
+          claimed[field] = held
+          new_fields[n_new + 1] = field
+          new_fields[n_new + 2] = held
+          n_new = n_new + 2
         end
-        if top_ms then
+        if auto_id then
+          -- Redis numbered it
+        elseif top_ms then
           top_ms, top_seq, top_small = new_ms, new_seq, new_small
         else
           local dash = string.find(added, '-', 1, true)
           local seq = string.sub(added, dash + 1)
           top_small = #seq <= 12
           top_ms, top_seq = string.sub(added, 1, dash - 1), (top_small and tonumber(seq) or seq)
+          if top_small and not key_runs then
+            auto_id = top_ms .. '-*'
+          end
           if key then
             call('SET', key, added .. ' ' .. sum, 'PX', window)
           end

@@ -438,6 +438,18 @@ class AppendRunsPropertyTest {
     }
 
     @Example
+    void aCallsEntriesHaveConsecutiveIds_whichTheRepeatOfARetryIsAnsweredFrom() throws Exception {
+        List<Object> reply = appendPlain("1000-5", 1000);
+        String first = (String) reply.get(0);
+        String ms = first.substring(0, first.indexOf('-'));
+        long seq = Long.parseLong(first.substring(first.indexOf('-') + 1));
+        for (int i = 0; i < 1000; i++) {
+            assertThat(reply.get(i)).isEqualTo(ms + "-" + (seq + i));
+        }
+        assertThat(reply).hasSize(1000);
+    }
+
+    @Example
     void aSequenceAtItsMaximum_movesToTheNextMillisecond() throws Exception {
         assertThat(appendPlain("99999999999999-18446744073709551613", 4)).containsExactly(
                 "99999999999999-18446744073709551614", "99999999999999-" + MAX, "100000000000000-0", "100000000000000-1");
