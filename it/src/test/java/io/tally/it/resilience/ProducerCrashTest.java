@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.redisson.api.RedissonClient;
+import org.redisson.api.stream.StreamCreateGroupArgs;
 import org.redisson.api.stream.StreamMessageId;
 import org.redisson.client.codec.StringCodec;
 
@@ -80,6 +81,7 @@ class ProducerCrashTest {
                 .set(TallyConfig.NAMESPACE, namespace).set(TallyConfig.PARTITIONS, P).build();
         admin = RedisClientFactory.create(config);
         Namespace.create(admin, config);
+        holdRetentionBack(namespace);
         proxy = ReplyCuttingProxy.start(server.port());
         proxy.cutRandomly(LuaScript.resource("append_runs").sha(), 0.05);
         processor = ProcessorProcess.start("applier", server.url(), namespace, List.of("--partitions", Integer.toString(P)));
@@ -157,6 +159,18 @@ class ProducerCrashTest {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                 .untilAsserted(() -> assertThat(inspector.checkpointMismatches()).isEmpty());
         assertThat(inspector.counters()).as("every counter is the sum of its entries").isEqualTo(sums);
+    }
+
+    /**
+     * The test reads every entry back once the producers are done, which takes longer than the processor's
+     * housekeeping interval on a slow host: a consumer group of its own that reads nothing keeps retention
+     * from trimming what the processor acknowledged (retention trims only what every group acknowledged).
+     */
+    private void holdRetentionBack(String namespace) {
+        Keys keys = Namespace.keys(admin, namespace);
+        for (int p = 0; p < P; p++) {
+            admin.getStream(keys.ops(p), StringCodec.INSTANCE).createGroup(StreamCreateGroupArgs.name("audit").id(new StreamMessageId(0, 0)));
+        }
     }
 
     private Path startProducer(int k, String namespace) throws IOException {
