@@ -1,17 +1,13 @@
 package io.tally.producer.internal;
 
-import io.tally.common.internal.redis.RedisErrorCode;
-
 /**
  * The dedupe bucket a producer's calls name ({@link io.tally.common.internal.keys.DedupeLayout#BUCKETS_V1}):
  * {@code floor(time ms / dedupe window)} by this machine's clock, moved by how far Redis's clock was off
- * when append_runs.lua last refused a call's buckets. That refusal (DEDUPEBUCKET, with Redis time) wrote
- * nothing; the call goes again with Redis's bucket. So two machines' clocks need not agree: a skew costs
- * one refused call near a bucket's edge.
+ * when append_runs.lua last refused a call's buckets. That refusal ({@link DedupeBucketRefusal}, with
+ * Redis time) wrote nothing; the call goes again with Redis's bucket. So two machines' clocks need not
+ * agree: a skew costs one refused call near a bucket's edge.
  */
 final class DedupeClock {
-    static final String REFUSAL = "DEDUPEBUCKET";
-
     private final long windowMs;
     private volatile long offsetMs;
 
@@ -31,23 +27,13 @@ final class DedupeClock {
 
     /** Takes Redis's time from a DEDUPEBUCKET refusal among a pipeline's failures; ignores anything else. */
     void learnFrom(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            String message = t.getMessage();
-            if (isRefusal(message)) {
-                int end = message.indexOf(' ', REFUSAL.length() + 1);
-                try {
-                    long redisMs = Long.parseLong(message.substring(REFUSAL.length() + 1, end < 0 ? message.length() : end));
-                    offsetMs = redisMs - System.currentTimeMillis();
-                } catch (NumberFormatException e) {
-                    return; // not the script's reply: keep the clock as it is
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof DedupeBucketRefusal refusal) {
+                if (refusal.redisMs() >= 0) {
+                    offsetMs = refusal.redisMs() - System.currentTimeMillis();
                 }
                 return;
             }
         }
-    }
-
-    /** Whether an error message is append_runs.lua refusing a call's dedupe buckets (it wrote nothing). */
-    static boolean isRefusal(String message) {
-        return REFUSAL.equals(RedisErrorCode.of(message));
     }
 }

@@ -20,7 +20,9 @@ import org.redisson.misc.RedisURI;
  * reports a write that Redis refused inside its own reply) only carry Redis's text; typed, a Redis that
  * cannot serve now (out of memory, loading, busy, failing over) is told from other failures by type,
  * as for every other command. A Cluster's redirect (MOVED, ASK: the command did not run on that master,
- * nothing was written) becomes Redisson's redirect type, retriable, with Redis's text as its message.
+ * nothing was written) becomes Redisson's redirect type, retriable, with Redis's text as its message;
+ * append_runs.lua refusing a call's dedupe buckets becomes {@link DedupeBucketRefusal}, which Redisson
+ * leaves untyped ({@link RedissonSendPipeline} types it here too).
  */
 final class RedisErrorReplies {
     private RedisErrorReplies() {
@@ -38,7 +40,7 @@ final class RedisErrorReplies {
             case "NOSCRIPT" -> new RedisNoScriptException(reply);
             case "MOVED" -> new Moved(reply);
             case "ASK" -> new Ask(reply);
-            case DedupeClock.REFUSAL -> new RedisTryAgainException(reply); // the call's buckets were not Redis's
+            case DedupeBucketRefusal.CODE -> new DedupeBucketRefusal(reply);
             default -> new RedisException(reply);
         };
     }

@@ -5,6 +5,7 @@ import org.redisson.Redisson;
 import org.redisson.api.BatchOptions;
 import org.redisson.api.RFuture;
 import org.redisson.api.RedissonClient;
+import org.redisson.client.RedisException;
 import org.redisson.client.codec.StringCodec;
 import org.redisson.client.protocol.RedisCommand;
 import org.redisson.client.protocol.decoder.ObjectListReplayDecoder;
@@ -30,10 +31,15 @@ import java.util.concurrent.CompletableFuture;
  * and give their sequence numbers to new sends, which the script then answers as repeats, unwritten.
  * And a batch's WAIT count adds up the replicas of all its masters, so one master's confirmation
  * would stand for another's.
+ *
+ * <p>A call's failure is typed here as the direct path types it ({@link RedisErrorReplies}), so that
+ * the rest of the producer judges failures by type whichever path they took.
  */
 final class RedissonSendPipeline implements SendPipeline {
     private static final RedisCommand<List<Object>> EVALSHA =
             new RedisCommand<>("EVALSHA", new ObjectListReplayDecoder<>());
+    /** What Redisson appends to an error reply it does not type. */
+    private static final String REDISSON_SUFFIX = ". channel: ";
 
     private final CommandAsyncExecutor executor;
     private final BatchOptions options;
@@ -69,7 +75,7 @@ final class RedissonSendPipeline implements SendPipeline {
                 EVALSHA, args);
         calls.add(call);
         groups.add(group);
-        return reply.toCompletableFuture();
+        return reply.toCompletableFuture().exceptionallyCompose(e -> CompletableFuture.failedFuture(typed(e)));
     }
 
     /** Sends every call's batch; completes once all have completed, exceptionally when any failed. */
@@ -80,8 +86,10 @@ final class RedissonSendPipeline implements SendPipeline {
             StreamGroup group = groups.get(i);
             CompletableFuture<?> one;
             try {
+                // typed as the reply is: with acks=replicas the pipeline's failure stands in for the calls that replied
                 one = calls.get(i).executeAsync().toCompletableFuture()
-                        .thenAccept(result -> group.confirmedReplicas = result.getSyncedSlaves());
+                        .thenAccept(result -> group.confirmedReplicas = result.getSyncedSlaves())
+                        .exceptionallyCompose(e -> CompletableFuture.failedFuture(typed(e)));
             } catch (RuntimeException refused) {
                 // Redisson may refuse a batch at once (a slot without a master during a failover); the
                 // others are on their way, so this one fails like an asynchronous error, after them
@@ -90,5 +98,29 @@ final class RedissonSendPipeline implements SendPipeline {
             done.add(one);
         }
         return CompletableFuture.allOf(done.toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * A call's failure as the direct path has it: an error reply that Redisson leaves untyped (a plain
+     * {@link RedisException}; append_runs.lua refusing the call's dedupe buckets is one) typed by
+     * {@link RedisErrorReplies} from Redis's text, with Redisson's exception as its cause. Any other
+     * failure, typed by Redisson or not a reply of a code Tally types, stays as it is.
+     */
+    static Throwable typed(Throwable failure) {
+        Throwable e = SendErrors.unwrap(failure);
+        if (e.getClass() == RedisException.class && e.getMessage() != null) {
+            RedisException typed = RedisErrorReplies.of(replyText(e.getMessage()));
+            if (typed.getClass() != RedisException.class) {
+                typed.initCause(e);
+                return typed;
+            }
+        }
+        return failure;
+    }
+
+    /** Redis's error text without what Redisson appends to it (". channel: ... command: ..."). */
+    private static String replyText(String message) {
+        int cut = message.indexOf(REDISSON_SUFFIX);
+        return cut < 0 ? message : message.substring(0, cut);
     }
 }

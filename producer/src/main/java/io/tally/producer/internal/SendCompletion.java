@@ -104,7 +104,7 @@ final class SendCompletion {
      */
     private void failedWithoutSession(StreamGroup group, Throwable own, boolean ownReply, List<PendingSend> retry) {
         boolean nothingWritten = LuaScript.isNoScript(own) || own instanceof NotSentException
-                || ownReply && DedupeClock.isRefusal(own.getMessage());
+                || ownReply && own instanceof DedupeBucketRefusal;
         boolean again = nothingWritten || SendErrors.retriable(own);
         for (PendingSend send : group.sends) {
             if (!expired(send) && (nothingWritten || ((sequences != null || send.idempotent()) && again))) {

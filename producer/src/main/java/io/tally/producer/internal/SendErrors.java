@@ -94,11 +94,11 @@ final class SendErrors {
 
     /**
      * By type: Redisson types the error replies it decodes, and {@link RedisErrorReplies} types those
-     * that reach Tally as text (the direct connection, append_runs.lua's own reports); and append_runs.lua
-     * refusing a call's dedupe buckets, which Redisson leaves untyped.
+     * that reach Tally as text (the direct connection, append_runs.lua's own reports) or that Redisson
+     * leaves untyped (append_runs.lua refusing a call's dedupe buckets: a {@link RedisTryAgainException}).
      */
     private static boolean retriableOne(Throwable e) {
-        return DedupeClock.isRefusal(e.getMessage()) || e instanceof java.net.ConnectException || e instanceof java.nio.channels.ClosedChannelException
+        return e instanceof java.net.ConnectException || e instanceof java.nio.channels.ClosedChannelException
                 || e instanceof RedisConnectionException || e instanceof RedisTimeoutException
                 || e instanceof RedisResponseTimeoutException || e instanceof RedisNoScriptException
                 || e instanceof RedisOutOfMemoryException || e instanceof RedisBusyException

@@ -1,5 +1,6 @@
 package io.tally.producer.internal;
 
+import io.tally.common.config.HotPathConnection;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.model.CounterOp;
@@ -25,24 +26,36 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A producer whose clock is a whole dedupe window off names buckets Redis refuses (DEDUPEBUCKET, nothing
  * written); it learns Redis time from the refusal and sends again, so every send is acknowledged once,
  * written once, its repeats answered as duplicates, and no error reaches the caller; with producer sessions
- * and without, and for sends without an id that share the refused call.
+ * and without, and for sends without an id that share the refused call; over the producer's own
+ * connection and through Redisson (which leaves the refusal untyped until the producer types it).
  */
 @ExtendWith(RealRedisExtension.class)
 class DedupeClockSkewTest {
 
     @Test
     void aClockAWindowAhead_costsOneRefusedCall_inASession(TestRedis redis) throws Exception {
-        sendsThroughASkewedClock(redis, true, 1);
+        sendsThroughASkewedClock(redis, HotPathConnection.DIRECT, true, 1);
     }
 
     @Test
     void aClockAWindowBehind_costsOneRefusedCall_withoutSessions(TestRedis redis) throws Exception {
-        sendsThroughASkewedClock(redis, false, -1);
+        sendsThroughASkewedClock(redis, HotPathConnection.DIRECT, false, -1);
     }
 
-    private static void sendsThroughASkewedClock(TestRedis redis, boolean sessions, int windows) throws Exception {
+    @Test
+    void aClockAWindowAhead_costsOneRefusedCall_throughRedisson_inASession(TestRedis redis) throws Exception {
+        sendsThroughASkewedClock(redis, HotPathConnection.REDISSON, true, 1);
+    }
+
+    @Test
+    void aClockAWindowBehind_costsOneRefusedCall_throughRedisson_withoutSessions(TestRedis redis) throws Exception {
+        sendsThroughASkewedClock(redis, HotPathConnection.REDISSON, false, -1);
+    }
+
+    private static void sendsThroughASkewedClock(TestRedis redis, HotPathConnection connection, boolean sessions,
+                                                 int windows) throws Exception {
         TallyConfig config = redis.config(1).set(TallyConfig.PRODUCER_LINGER_MS, 100)
-                .set(TallyConfig.PRODUCER_IDEMPOTENCE, sessions).build();
+                .set(TallyConfig.PRODUCER_IDEMPOTENCE, sessions).set(TallyConfig.HOT_PATH_CONNECTION, connection).build();
         long window = config.get(TallyConfig.DEDUPE_WINDOW_MS);
         Keys keys = TestRedis.keys(config);
         try (RawRedis raw = new RawRedis(config.redisUrl())) {
@@ -62,6 +75,8 @@ class DedupeClockSkewTest {
                 later.add(producer.send(CounterOp.incr("a", 2).withId("y")));
                 later.add(producer.send(CounterOp.incr("a", 3).withId("z")));
                 producer.flush();
+                assertThat(raw.callText("CLIENT", "LIST").contains(" name=tally-producer "))
+                        .as("the producer's own connection").isEqualTo(connection == HotPathConnection.DIRECT);
             }
             for (CompletableFuture<SendResult> f : first) {
                 assertThat(f).as("no error reaches the caller").succeedsWithin(java.time.Duration.ofSeconds(10));

@@ -5,6 +5,7 @@ import org.redisson.api.RScript;
 import org.redisson.api.RScriptAsync;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.RedisException;
+import org.redisson.client.RedisNoScriptException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -145,10 +146,14 @@ public final class LuaScript {
         return redis.getScript().scriptLoadAsync(source);
     }
 
-    /** True when the error, or one of its causes, is Redis's NOSCRIPT reply. */
+    /**
+     * True when the error, or one of its causes, is Redis's NOSCRIPT reply: a {@link RedisNoScriptException},
+     * as Redisson decodes it and as Tally's own connections type an error reply whose code is NOSCRIPT.
+     * An error whose text merely mentions NOSCRIPT (a script's own error message) is not one.
+     */
     public static boolean isNoScript(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t.getMessage() != null && t.getMessage().contains("NOSCRIPT")) {
+            if (t instanceof RedisNoScriptException) {
                 return true;
             }
         }

@@ -1,5 +1,6 @@
 package io.tally.processor.internal.apply;
 
+import io.tally.common.internal.redis.LuaScript;
 import io.tally.common.internal.resp.RespErrorReply;
 import org.redisson.client.RedisConnectionException;
 import org.redisson.client.RedisException;
@@ -33,7 +34,7 @@ enum ScriptFailure {
 
     static ScriptFailure of(Throwable failure) {
         String text = redisText(failure);
-        if (text == null || text.startsWith("NOSCRIPT")) {
+        if (text == null || LuaScript.isNoScript(failure)) {
             return CONNECTION;
         }
         return text.startsWith("ERR ") && text.contains("@user_script") ? SCRIPT_ERROR : REDIS_REFUSED;

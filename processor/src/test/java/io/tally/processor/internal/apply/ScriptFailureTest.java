@@ -4,6 +4,7 @@ import io.tally.common.internal.resp.RespErrorReply;
 import org.junit.jupiter.api.Test;
 import org.redisson.client.RedisConnectionException;
 import org.redisson.client.RedisException;
+import org.redisson.client.RedisNoScriptException;
 import org.redisson.client.RedisTimeoutException;
 
 import java.util.concurrent.CompletionException;
@@ -42,7 +43,17 @@ class ScriptFailureTest {
     void noReplyAndNoScriptAreTheLoopsBusiness() {
         assertThat(ScriptFailure.of(new RedisConnectionException("connection lost"))).isEqualTo(ScriptFailure.CONNECTION);
         assertThat(ScriptFailure.of(new RedisTimeoutException("timed out"))).isEqualTo(ScriptFailure.CONNECTION);
-        assertThat(ScriptFailure.of(reply("NOSCRIPT No matching script."))).isEqualTo(ScriptFailure.CONNECTION);
+        RedisException noScript = new RedisNoScriptException("script apply at 127.0.0.1:1 refused: NOSCRIPT No matching script.");
+        noScript.initCause(new RespErrorReply("NOSCRIPT No matching script."));
+        assertThat(ScriptFailure.of(noScript)).isEqualTo(ScriptFailure.CONNECTION);
+        assertThat(ScriptFailure.of(new RedisNoScriptException("NOSCRIPT No matching script. channel: [id: 0x1]")))
+                .isEqualTo(ScriptFailure.CONNECTION);
+    }
+
+    @Test
+    void aReplyThatMerelyMentionsNoScriptIsNotNoScript() {
+        assertThat(ScriptFailure.of(reply("ERR user_script:3: NOSCRIPT in a message" + SUFFIX)))
+                .isEqualTo(ScriptFailure.SCRIPT_ERROR);
     }
 
     @Test

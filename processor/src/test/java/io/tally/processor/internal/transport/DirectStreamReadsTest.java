@@ -3,6 +3,7 @@ package io.tally.processor.internal.transport;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.keys.Partitioner;
+import io.tally.common.internal.redis.LuaScript;
 import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.processor.internal.apply.ApplyScripts;
@@ -198,7 +199,7 @@ class DirectStreamReadsTest {
             java.util.concurrent.CompletableFuture<List<Object>> f = a.eval(ApplyScripts.APPLY,
                     ApplyScripts.applyKeys(keys, p), CONSUMER, CONSUMER, p, P, 1000, ">", ">", WINDOWS, 60_000);
             assertThatThrownBy(() -> a.execute().get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(org.redisson.client.RedisException.class);
-            assertThatThrownBy(f::join).satisfies(e -> assertThat(io.tally.common.internal.redis.LuaScript.isNoScript(e)).isTrue());
+            assertThatThrownBy(f::join).satisfies(e -> assertThat(LuaScript.isNoScript(e)).isTrue());
             // the connection stays in step after the error: a read on it still works
             xadd(keys.ops(p), List.of(bytes("op"), bytes("incr"), bytes("counter"), bytes("c")));
             assertThat(direct.reads().readNew(p, 10).get(5, TimeUnit.SECONDS).ops().size()).isEqualTo(1);
@@ -210,6 +211,41 @@ class DirectStreamReadsTest {
             b.execute().handle((v, e) -> null).get(5, TimeUnit.SECONDS);
             assertThatThrownBy(lost::join).hasCauseInstanceOf(RedisConnectionException.class)
                     .hasMessageContaining("script apply");
+        }
+    }
+
+    @Test
+    void aScriptRedisForgotFailsAsNoScriptThroughRedissonToo() throws Exception {
+        Keys keys = namespace("noscript-redisson");
+        int p = new Partitioner(P).partitionOf("c");
+        try (HotPath.Clients redisson = path(false).open(client, keys, P, CONSUMER)) {
+            client.getScript().scriptFlush();
+            ScriptPipeline a = redisson.pipeline();
+            java.util.concurrent.CompletableFuture<List<Object>> f = a.eval(ApplyScripts.APPLY,
+                    ApplyScripts.applyKeys(keys, p), CONSUMER, CONSUMER, p, P, 1000, ">", ">", WINDOWS, 60_000);
+            a.execute().handle((v, e) -> null).get(5, TimeUnit.SECONDS);
+            assertThatThrownBy(f::join).satisfies(e -> assertThat(LuaScript.isNoScript(e)).isTrue());
+        }
+    }
+
+    @Test
+    void aScriptErrorThatMerelyMentionsNoScriptIsNotNoScript_onEitherPath() throws Exception {
+        LuaScript mentions = LuaScript.of("mentions",
+                "return redis.error_reply('ERR the script was told NOSCRIPT No matching script')");
+        mentions.load(client);
+        int p = new Partitioner(P).partitionOf("c");
+        for (boolean direct : new boolean[] {true, false}) {
+            Keys keys = namespace("mentions-" + direct);
+            try (HotPath.Clients clients = path(direct).open(client, keys, P, CONSUMER)) {
+                if (direct) {
+                    awaitConnected(clients);
+                }
+                ScriptPipeline a = clients.pipeline();
+                java.util.concurrent.CompletableFuture<List<Object>> f = a.eval(mentions, List.of(keys.ops(p)));
+                a.execute().handle((v, e) -> null).get(5, TimeUnit.SECONDS);
+                assertThatThrownBy(f::join).as("direct %s", direct).hasMessageContaining("told NOSCRIPT")
+                        .satisfies(e -> assertThat(LuaScript.isNoScript(e)).isFalse());
+            }
         }
     }
 
