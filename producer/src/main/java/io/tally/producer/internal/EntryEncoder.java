@@ -7,11 +7,14 @@ import io.tally.common.internal.wire.WireCodec;
 import io.tally.common.internal.wire.WireFormat;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Encodes a send straight into the UTF-8 field names and values of its stream entry, in the order of
- * {@link WireCodec#encode(CounterOp)}, so that the send path builds no map and no per-field string:
- * the arrays go to Redis as they are. Field names are shared constants. Validation is WireCodec's.
+ * {@link WireCodec#encode(CounterOp)}, so that the send path builds no map and no per-field string.
+ * Field names are shared constants, and a queued send keeps them as one names array shared by every
+ * entry of its shape ({@link #names}) and its values packed into one byte array ({@link #packValues}):
+ * few objects live while a send waits, which keeps garbage collection cheap. Validation is WireCodec's.
  */
 final class EntryEncoder {
     /** Index of the counter name's bytes (the routing key) in an operation's fields. */
@@ -28,6 +31,13 @@ final class EntryEncoder {
     private static final byte[] TS = ascii("ts");
     private static final byte[] TYPE = ascii("type");
     private static final byte[][] OP_NAMES = new byte[OpKind.values().length][];
+    /** The names an operation's entry may have after op and counter, in wire order; a shape is those it has. */
+    private static final byte[][] OP_OPTIONAL = {BY, VALUE, MEMBER, WINDOWS, ID, TS};
+    /** The names an event's entry may have after type besides its parameters, in wire order. */
+    private static final byte[][] EVENT_OPTIONAL = {ID, TS};
+    /** Per shape (a bit per optional name), the names of its entries: one array for all of them. */
+    private static final byte[][][] OP_SHAPES = shapes(new byte[][]{OP, COUNTER}, OP_OPTIONAL);
+    private static final byte[][][] EVENT_SHAPES = shapes(new byte[][]{TYPE}, EVENT_OPTIONAL);
 
     static {
         for (OpKind kind : OpKind.values()) {
@@ -111,6 +121,94 @@ final class EntryEncoder {
             }
         }
         return true;
+    }
+
+    /**
+     * The field names of an entry given as name, value, name, value, ...: for an operation, and an event
+     * without parameters, the array every entry of its shape shares (so runs compare them by reference
+     * first); for an event with parameters an array of its own. Never modify it.
+     */
+    static byte[][] names(int topic, byte[][] fields) {
+        byte[][] shared = topic == StreamKeys.OPS ? shared(OP_SHAPES, OP_OPTIONAL, 2, fields)
+                : shared(EVENT_SHAPES, EVENT_OPTIONAL, 1, fields);
+        if (shared != null) {
+            return shared;
+        }
+        byte[][] names = new byte[fields.length / 2][];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = fields[2 * i];
+        }
+        return names;
+    }
+
+    /**
+     * The names of {@code fields}' shape when each name after the {@code base} fixed ones is one of
+     * {@code optional} (in its order, as encode writes them), else null.
+     */
+    private static byte[][] shared(byte[][][] shapes, byte[][] optional, int base, byte[][] fields) {
+        int shape = 0;
+        int next = 0;
+        for (int i = 2 * base; i < fields.length; i += 2) {
+            while (next < optional.length && fields[i] != optional[next]) {
+                next++;
+            }
+            if (next == optional.length) {
+                return null;
+            }
+            shape |= 1 << next++;
+        }
+        return shapes[shape];
+    }
+
+    private static byte[][][] shapes(byte[][] base, byte[][] optional) {
+        byte[][][] shapes = new byte[1 << optional.length][][];
+        for (int shape = 0; shape < shapes.length; shape++) {
+            byte[][] names = Arrays.copyOf(base, base.length + Integer.bitCount(shape));
+            int at = base.length;
+            for (int i = 0; i < optional.length; i++) {
+                if ((shape & 1 << i) != 0) {
+                    names[at++] = optional[i];
+                }
+            }
+            shapes[shape] = names;
+        }
+        return shapes;
+    }
+
+    /**
+     * The values of an entry given as name, value, name, value, ... as MessagePack strings back to back,
+     * followed by {@code digest} (its payload digest) unless null: what append_runs.lua unpacks for the
+     * entry, less the dedupe field that follows in dedupe buckets.
+     */
+    static byte[] packValues(byte[][] fields, byte[] digest) {
+        int size = digest == null ? 0 : MsgPack.packedSize(digest);
+        for (int i = 1; i < fields.length; i += 2) {
+            size += MsgPack.packedSize(fields[i]);
+        }
+        byte[] packed = new byte[size];
+        int at = 0;
+        for (int i = 1; i < fields.length; i += 2) {
+            at = MsgPack.writeString(packed, at, fields[i]);
+        }
+        if (digest != null) {
+            MsgPack.writeString(packed, at, digest);
+        }
+        return packed;
+    }
+
+    /** Position of the {@code id} field among an entry's {@link #names}, or -1. */
+    static int idIndex(byte[][] names) {
+        for (int i = 0; i < names.length; i++) {
+            if (names[i] == ID) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Position of the routing key among the values of an entry of {@code topic}. */
+    static int routingKeyIndex(int topic) {
+        return (topic == StreamKeys.OPS ? OP_ROUTING_KEY : EVENT_ROUTING_KEY) / 2;
     }
 
     /** The value of the {@code id} field, or null. */

@@ -1,8 +1,11 @@
 package io.tally.producer.internal;
 
+import java.util.Arrays;
+
 /**
  * The few MessagePack forms that {@code append_runs.lua} unpacks with Redis's {@code cmsgpack}: one
- * array (array 32) of strings (fixstr, str 8/16/32). Byte strings are copied as they are.
+ * array (array 32) of strings (fixstr, str 8/16/32). Byte strings are copied as they are; a string is
+ * read back only off the hot path (an error message).
  */
 final class MsgPack {
     private MsgPack() {
@@ -43,6 +46,45 @@ final class MsgPack {
         }
         System.arraycopy(value, 0, out, at, n);
         return at + n;
+    }
+
+    /**
+     * A copy of string {@code index} (from 0) of those written back to back from the start of
+     * {@code packed} by {@link #writeString}.
+     */
+    static byte[] stringAt(byte[] packed, int index) {
+        int at = 0;
+        for (int i = 0; ; i++) {
+            if (at >= packed.length) {
+                throw new IllegalArgumentException("no string " + index + ": the bytes hold " + i);
+            }
+            int head = packed[at] & 0xff;
+            int length;
+            int start;
+            if ((head & 0xe0) == 0xa0) {
+                length = head & 0x1f;
+                start = at + 1;
+            } else if (head == 0xd9) {
+                length = packed[at + 1] & 0xff;
+                start = at + 2;
+            } else if (head == 0xda) {
+                length = (packed[at + 1] & 0xff) << 8 | packed[at + 2] & 0xff;
+                start = at + 3;
+            } else if (head == 0xdb) {
+                length = readInt(packed, at + 1);
+                start = at + 5;
+            } else {
+                throw new IllegalArgumentException("no MessagePack string at byte " + at + ": 0x" + Integer.toHexString(head));
+            }
+            if (i == index) {
+                return Arrays.copyOfRange(packed, start, start + length);
+            }
+            at = start + length;
+        }
+    }
+
+    private static int readInt(byte[] in, int at) {
+        return (in[at] & 0xff) << 24 | (in[at + 1] & 0xff) << 16 | (in[at + 2] & 0xff) << 8 | in[at + 3] & 0xff;
     }
 
     private static void writeInt(byte[] out, int at, int v) {

@@ -271,8 +271,8 @@ final class SendCompletion {
     private void conflict(PendingSend send, String entryId, long now) {
         metrics.sent(send.topicName(), "conflict", now - send.createdNanos);
         send.future.completeExceptionally(new DuplicateIdConflictException(
-                new String(EntryEncoder.id(send.fields), StandardCharsets.UTF_8), send.topicName(),
-                new String(EntryEncoder.routingKey(send.topic, send.fields), StandardCharsets.UTF_8), entryId));
+                new String(send.id(), StandardCharsets.UTF_8), send.topicName(),
+                new String(send.routingKey(), StandardCharsets.UTF_8), entryId));
         accumulator.finished(1);
     }
 

@@ -29,7 +29,6 @@ final class StreamGroup {
      */
     int confirmedReplicas;
     private int idempotent;
-    private int fieldCount;
     /** The session and the first send's number ({@link StreamSequences#number}), or null and 0. */
     private ProducerSession session;
     private long first;
@@ -86,7 +85,6 @@ final class StreamGroup {
 
     private void add(PendingSend send) {
         sends.add(send);
-        fieldCount += send.fields.length;
         if (send.idempotent()) {
             idempotent++;
         }
@@ -126,12 +124,12 @@ final class StreamGroup {
             while (end < sends.size() && sameRun(first, sends.get(end))) {
                 end++;
             }
-            byte[][] fields = first.fields;
+            byte[][] names = first.names;
             args.add(Ascii.ofLong(end - start));
-            args.add(Ascii.ofLong(fields.length / 2));
+            args.add(Ascii.ofLong(names.length));
             args.add(!first.idempotent() ? PLAIN : inBuckets ? IDEMPOTENT_IN_BUCKETS : IDEMPOTENT);
-            for (int i = 0; i < fields.length; i += 2) {
-                args.add(fields[i]);
+            for (byte[] name : names) {
+                args.add(name);
             }
             args.add(packValues(start, end, inBuckets));
             start = end;
@@ -141,33 +139,26 @@ final class StreamGroup {
 
     /**
      * The field values of sends [start, end) as one MessagePack array, send by send, each idempotent
-     * send's values followed by its payload digest, and by its dedupe field {@code inBuckets}.
+     * send's values followed by its payload digest, and by its dedupe field {@code inBuckets}: the sends'
+     * packed values copied as they are.
      */
     private byte[] packValues(int start, int end, boolean inBuckets) {
         boolean idempotent = sends.get(start).idempotent();
+        boolean dedupeFields = idempotent && inBuckets;
         int size = MsgPack.arrayHeaderSize();
         for (int s = start; s < end; s++) {
             PendingSend send = sends.get(s);
-            for (int i = 1; i < send.fields.length; i += 2) {
-                size += MsgPack.packedSize(send.fields[i]);
-            }
-            if (idempotent) {
-                size += MsgPack.packedSize(send.payloadDigest) + (inBuckets ? MsgPack.packedSize(send.dedupe) : 0);
-            }
+            size += send.values.length + (dedupeFields ? MsgPack.packedSize(send.dedupe) : 0);
         }
         byte[] packed = new byte[size];
-        int perSend = sends.get(start).fields.length / 2 + (idempotent ? (inBuckets ? 2 : 1) : 0);
+        int perSend = sends.get(start).names.length + (idempotent ? 1 : 0) + (dedupeFields ? 1 : 0);
         int at = MsgPack.writeArrayHeader(packed, 0, (end - start) * perSend);
         for (int s = start; s < end; s++) {
             PendingSend send = sends.get(s);
-            for (int i = 1; i < send.fields.length; i += 2) {
-                at = MsgPack.writeString(packed, at, send.fields[i]);
-            }
-            if (idempotent) {
-                at = MsgPack.writeString(packed, at, send.payloadDigest);
-                if (inBuckets) {
-                    at = MsgPack.writeString(packed, at, send.dedupe);
-                }
+            System.arraycopy(send.values, 0, packed, at, send.values.length);
+            at += send.values.length;
+            if (dedupeFields) {
+                at = MsgPack.writeString(packed, at, send.dedupe);
             }
         }
         return packed;
@@ -175,12 +166,18 @@ final class StreamGroup {
 
     /** Whether two sends can share a run: same idempotence and the same field names in the same order. */
     static boolean sameRun(PendingSend a, PendingSend b) {
-        if (a.idempotent() != b.idempotent() || a.fields.length != b.fields.length) {
+        if (a.idempotent() != b.idempotent()) {
             return false;
         }
-        for (int i = 0; i < a.fields.length; i += 2) {
-            // names are shared constants except event parameters: compare by reference first
-            if (a.fields[i] != b.fields[i] && !Arrays.equals(a.fields[i], b.fields[i])) {
+        // sends of one shape share their names array; events with parameters have arrays of their own
+        if (a.names == b.names) {
+            return true;
+        }
+        if (a.names.length != b.names.length) {
+            return false;
+        }
+        for (int i = 0; i < a.names.length; i++) {
+            if (a.names[i] != b.names[i] && !Arrays.equals(a.names[i], b.names[i])) {
                 return false;
             }
         }

@@ -80,6 +80,53 @@ class EntryEncoderTest {
     }
 
     @Test
+    void entriesOfOneShape_shareOneNamesArray_holdingTheirFieldNames() {
+        List<CounterOp> ops = new ArrayList<>();
+        for (CounterOp base : List.of(CounterOp.incr("c", 1), CounterOp.decr("c", 2).withWindows("1m"), CounterOp.set("c", 3),
+                CounterOp.reset("c"), CounterOp.unique("c", "m"), CounterOp.unique("c", "m").withWindows("1h", "1d"))) {
+            ops.add(base);
+            ops.add(base.withId("i"));
+            ops.add(base.withTs(5));
+            ops.add(base.withId("i").withTs(5));
+        }
+        for (CounterOp op : ops) {
+            byte[][] fields = EntryEncoder.encode(op);
+            byte[][] names = EntryEncoder.names(StreamKeys.OPS, fields);
+            assertThat(names).as(op.toString()).isEqualTo(evenEntries(fields));
+            // another counter, amount, id and time of the same shape: the same array
+            CounterOp other = new CounterOp(op.kind(), "other", 99, op.id() == null ? null : "j",
+                    op.ts() == null ? null : 6L, op.member() == null ? null : "n", op.windows());
+            assertThat(EntryEncoder.names(StreamKeys.OPS, EntryEncoder.encode(other))).as(op.toString()).isSameAs(names);
+        }
+        assertThat(ops.stream().map(op -> EntryEncoder.names(StreamKeys.OPS, EntryEncoder.encode(op))).distinct()).hasSize(24);
+        Event bare = new Event("ping", Map.of(), "e", 1L);
+        assertThat(EntryEncoder.names(StreamKeys.EVENTS, EntryEncoder.encode(bare)))
+                .isSameAs(EntryEncoder.names(StreamKeys.EVENTS, EntryEncoder.encode(new Event("pong", Map.of(), "f", 2L))))
+                .isEqualTo(evenEntries(EntryEncoder.encode(bare)));
+        // parameters give an event names of its own, "p.id" is not its id
+        byte[][] withParams = EntryEncoder.encode(new Event("click", Map.of("id", "1"), null, 3L));
+        assertThat(EntryEncoder.names(StreamKeys.EVENTS, withParams)).isEqualTo(evenEntries(withParams))
+                .isNotSameAs(EntryEncoder.names(StreamKeys.EVENTS, withParams));
+        assertThat(EntryEncoder.idIndex(EntryEncoder.names(StreamKeys.EVENTS, withParams))).isEqualTo(-1);
+    }
+
+    @Test
+    void aQueuedSend_readsItsIdAndRoutingKeyBackFromItsPackedValues() {
+        PendingSend op = new PendingSend(0, StreamKeys.OPS,
+                EntryEncoder.encode(CounterOp.unique("visitors", "m".repeat(200)).withWindows("1m").withId("order-7").withTs(4)),
+                new byte[]{1});
+        assertThat(utf8(op.id())).isEqualTo("order-7");
+        assertThat(utf8(op.routingKey())).isEqualTo("visitors");
+        PendingSend event = new PendingSend(0, StreamKeys.EVENTS,
+                EntryEncoder.encode(new Event("signup", Map.of("plan", "x".repeat(70_000 / 3)), "e-1", null)), new byte[]{1});
+        assertThat(utf8(event.id())).isEqualTo("e-1");
+        assertThat(utf8(event.routingKey())).isEqualTo("signup");
+        PendingSend plain = new PendingSend(0, StreamKeys.OPS, EntryEncoder.encode(CounterOp.incr("c", 1)), null);
+        assertThat(plain.id()).isNull();
+        assertThat(utf8(plain.routingKey())).isEqualTo("c");
+    }
+
+    @Test
     void numbersAreTheirDecimalForm() {
         for (long v : new long[]{0, 9, 10, 99, 100, 1023, 1024, 9999, 10_000, -1, -10, 123_456_789_012L, 999_999_999_999_999_999L,
                 1_000_000_000_000_000_000L, Long.MAX_VALUE, -Long.MAX_VALUE, Long.MIN_VALUE}) {
@@ -99,6 +146,14 @@ class EntryEncoderTest {
         List<String> out = new ArrayList<>();
         fields.forEach((k, v) -> out.add(k + "=" + v));
         return out;
+    }
+
+    private static byte[][] evenEntries(byte[][] fields) {
+        byte[][] names = new byte[fields.length / 2][];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = fields[2 * i];
+        }
+        return names;
     }
 
     private static String utf8(byte[] b) {
