@@ -55,7 +55,9 @@ def msgpack_string(b):
         return bytes([0xa0 | n]) + b
     if n < 256:
         return bytes([0xd9, n]) + b
-    return bytes([0xda]) + struct.pack('>H', n) + b
+    if n < 65536:
+        return bytes([0xda]) + struct.pack('>H', n) + b
+    return bytes([0xdb]) + struct.pack('>I', n) + b
 
 
 sha = command('SCRIPT', 'LOAD', open(script).read()).decode()

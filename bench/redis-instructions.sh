@@ -5,9 +5,10 @@
 # used when BUILD_DIR is '.'). For each build and mode, one redis-server runs under callgrind with its
 # counting switched on only while the build's LoadProducer sends N operations (default 100,000) into a
 # namespace of its own: plain (producer-idempotence off), default (producer sessions) or ids (an operation
-# id on every send). Prints instructions per send. Unlike CPU seconds, the count does not move with what
+# id on every send). Prints instructions per send. Unlike CPU seconds, the count hardly moves with what
 # else the host is doing: the same build gives the same figure within ~1 %, so a change to a script shows
-# on a busy 2-core host. Needs valgrind (apt-get install valgrind). A build takes ~1 minute per mode.
+# on a busy 2-core host. The count includes what Redis does for the producer's start and its background
+# polls (backlog, pings) while it sends, a share that grows a little on a slow host. Needs valgrind (apt-get install valgrind). A build takes ~1 minute per mode.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 count=100000
@@ -56,8 +57,8 @@ for build in "${builds[@]}"; do
       *) echo "unknown mode $mode" >&2; exit 2 ;;
     esac
     callgrind_control -i on "$vg" >/dev/null 2>&1
-    env "${env[@]}" java -Xmx256m -cp "$bench" io.tally.bench.LoadProducer --redis-url "redis://127.0.0.1:$port" \
-      --namespace cost --out "$work/producer.out" --count "$count" --seed 6001 "${flags[@]}" >"$work/producer.log" 2>&1
+    env ${env[@]+"${env[@]}"} java -Xmx256m -cp "$bench" io.tally.bench.LoadProducer --redis-url "redis://127.0.0.1:$port" \
+      --namespace cost --out "$work/producer.out" --count "$count" --seed 6001 ${flags[@]+"${flags[@]}"} >"$work/producer.log" 2>&1
     callgrind_control -i off "$vg" >/dev/null 2>&1
     grep -q "^ok=$count$" "$work/producer.out" || { echo "$build $mode: not every send acknowledged" >&2; cat "$work/producer.out" >&2; exit 1; }
     redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true

@@ -450,6 +450,17 @@ class AppendRunsPropertyTest {
     }
 
     @Example
+    void aTopFarAheadWithASmallSequence_isFollowedByItsSuccessors() throws Exception {
+        assertThat(appendPlain(MAX + "-5", 3)).containsExactly(MAX + "-6", MAX + "-7", MAX + "-8");
+    }
+
+    @Example
+    void aSequenceGrowingPastTwelveDigitsWithinACall_staysConsecutive() throws Exception {
+        assertThat(appendPlain("99999999999999-999999999998", 3)).containsExactly(
+                "99999999999999-999999999999", "99999999999999-1000000000000", "99999999999999-1000000000001");
+    }
+
+    @Example
     void aSequenceAtItsMaximum_movesToTheNextMillisecond() throws Exception {
         assertThat(appendPlain("99999999999999-18446744073709551613", 4)).containsExactly(
                 "99999999999999-18446744073709551614", "99999999999999-" + MAX, "100000000000000-0", "100000000000000-1");
