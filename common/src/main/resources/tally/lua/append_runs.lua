@@ -81,6 +81,13 @@ local MAX_AHEAD = 60000
 local SWEEP_SAMPLE = 4
 local type = type
 
+-- Raises unless values[1..count] are all strings: '<' between a string and anything else is an error.
+local function all_strings(values, count)
+  for j = 1, count do
+    local _ = values[j] < ''
+  end
+end
+
 local function fail(message)
   return redis.error_reply('ERR append_runs: ' .. message)
 end
@@ -147,11 +154,15 @@ while at <= last_arg do
     return fail('run at argument ' .. at .. ' needs a MessagePack array of ' .. n .. ' x ' .. stride .. ' values')
   end
   -- strings only: XADD refuses a table or a boolean (after the entries before it were written), and
-  -- would write a number in Lua's notation rather than as sent
-  for j = 1, count do
-    if type(values[j]) ~= 'string' then
-      return fail('run at argument ' .. at .. ': value ' .. j .. ' of its MessagePack array is a ' .. type(values[j])
-          .. ', not a string')
+  -- would write a number in Lua's notation rather than as sent. Comparing a value with '' raises for
+  -- anything but a string, so one pcall checks them all (a type() call per value cost Redis ~1,400
+  -- instructions per plain entry, callgrind); only a failed check looks for the culprit.
+  if not pcall(all_strings, values, count) then
+    for j = 1, count do
+      if type(values[j]) ~= 'string' then
+        return fail('run at argument ' .. at .. ': value ' .. j .. ' of its MessagePack array is a ' .. type(values[j])
+            .. ', not a string')
+      end
     end
   end
   if idempotent then
