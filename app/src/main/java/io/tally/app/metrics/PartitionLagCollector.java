@@ -11,7 +11,7 @@ import io.tally.producer.status.TopicStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -45,13 +45,13 @@ public final class PartitionLagCollector implements AutoCloseable {
     private final PartitionStatusReader reader;
     private final Owner owner;
     private final Tags tags;
-    private final MultiGauge lag;
-    private final MultiGauge pending;
-    private final MultiGauge length;
-    private final MultiGauge oldestAge;
-    private final MultiGauge owned;
-    private final MultiGauge dlq;
-    private final MultiGauge unowned;
+    private final GaugeRows lag;
+    private final GaugeRows pending;
+    private final GaugeRows length;
+    private final GaugeRows oldestAge;
+    private final GaugeRows owned;
+    private final GaugeRows dlq;
+    private final GaugeRows unowned;
     private final Counter errors;
     private final MeterRegistry registry;
     private final ScheduledExecutorService timer;
@@ -110,12 +110,12 @@ public final class PartitionLagCollector implements AutoCloseable {
     }
 
     private void publish(List<PartitionStatus> statuses) {
-        List<MultiGauge.Row<?>> lagRows = new ArrayList<>();
-        List<MultiGauge.Row<?>> pendingRows = new ArrayList<>();
-        List<MultiGauge.Row<?>> lengthRows = new ArrayList<>();
-        List<MultiGauge.Row<?>> ageRows = new ArrayList<>();
-        List<MultiGauge.Row<?>> ownedRows = new ArrayList<>();
-        List<MultiGauge.Row<?>> dlqRows = new ArrayList<>();
+        Map<Tags, Double> lagRows = new HashMap<>();
+        Map<Tags, Double> pendingRows = new HashMap<>();
+        Map<Tags, Double> lengthRows = new HashMap<>();
+        Map<Tags, Double> ageRows = new HashMap<>();
+        Map<Tags, Double> ownedRows = new HashMap<>();
+        Map<Tags, Double> dlqRows = new HashMap<>();
         int withoutOwner = 0;
         for (PartitionStatus s : statuses) {
             if (!s.owned()) {
@@ -125,39 +125,39 @@ public final class PartitionLagCollector implements AutoCloseable {
                 continue;
             }
             Tags partition = Tags.of("partition", Integer.toString(s.partition()));
-            ownedRows.add(MultiGauge.Row.of(partition.and("processor", owner.processorId()), 1));
-            dlqRows.add(MultiGauge.Row.of(partition, s.deadLetters()));
+            ownedRows.put(partition.and("processor", owner.processorId()), 1.0);
+            dlqRows.put(partition, (double) s.deadLetters());
             for (Map.Entry<String, TopicStatus> e : List.of(Map.entry("ops", s.ops()), Map.entry("events", s.events()))) {
                 TopicStatus t = e.getValue();
                 Tags topic = partition.and("topic", e.getKey());
                 long lagOrBound = t.lag() < 0 ? t.length() : t.lag();
-                lagRows.add(MultiGauge.Row.of(topic.and("processor", owner.processorId()), lagOrBound));
-                pendingRows.add(MultiGauge.Row.of(topic, t.pending()));
-                lengthRows.add(MultiGauge.Row.of(topic, t.length()));
-                ageRows.add(MultiGauge.Row.of(topic, Math.max(0, t.oldestPendingAgeMs()) / 1000.0));
+                lagRows.put(topic.and("processor", owner.processorId()), (double) lagOrBound);
+                pendingRows.put(topic, (double) t.pending());
+                lengthRows.put(topic, (double) t.length());
+                ageRows.put(topic, Math.max(0, t.oldestPendingAgeMs()) / 1000.0);
             }
         }
-        // overwrite=true drops rows that are gone: the partitions this processor no longer holds.
-        lag.register(lagRows, true);
-        pending.register(pendingRows, true);
-        length.register(lengthRows, true);
-        oldestAge.register(ageRows, true);
-        owned.register(ownedRows, true);
-        dlq.register(dlqRows, true);
-        unowned.register(List.of(MultiGauge.Row.of(Tags.empty(), withoutOwner)), true);
+        // rows that are gone (partitions this processor no longer holds) are dropped
+        lag.publish(lagRows);
+        pending.publish(pendingRows);
+        length.publish(lengthRows);
+        oldestAge.publish(ageRows);
+        owned.publish(ownedRows);
+        dlq.publish(dlqRows);
+        unowned.publish(Map.of(Tags.empty(), (double) withoutOwner));
     }
 
     /** Stops sampling and removes every gauge. */
     @Override
     public void close() {
         timer.shutdownNow();
-        for (MultiGauge g : List.of(lag, pending, length, oldestAge, owned, dlq, unowned)) {
-            g.register(List.of(), true);
+        for (GaugeRows g : List.of(lag, pending, length, oldestAge, owned, dlq, unowned)) {
+            g.clear();
         }
         registry.remove(errors);
     }
 
-    private MultiGauge gauge(String name, String unit, String description) {
-        return MultiGauge.builder(name).description(description).baseUnit(unit).tags(tags).register(registry);
+    private GaugeRows gauge(String name, String unit, String description) {
+        return new GaugeRows(MultiGauge.builder(name).description(description).baseUnit(unit).tags(tags).register(registry));
     }
 }

@@ -1,6 +1,8 @@
 package io.tally.producer.internal.admin;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tally.app.metrics.PartitionLagCollector;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
@@ -22,6 +24,7 @@ import org.redisson.api.stream.StreamReadGroupArgs;
 import org.redisson.client.codec.StringCodec;
 
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.Map;
 import java.time.Duration;
 
@@ -139,6 +142,47 @@ class PartitionStatusReaderTest {
         collector.close();
         assertThat(registry.find("tally.partition.lag").gauges()).isEmpty();
         assertThat(registry.getMeters()).isEmpty();
+    }
+
+    @Test
+    void scrapesWhileTheCollectorSamples_seeEachSeriesOnce_withTheValuesOfOneSample() throws Exception {
+        add(keys.ops(0), 3);
+        lease(0, "proc-a:run1");
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PartitionLagCollector collector = new PartitionLagCollector(reader, registry, keys.namespace(),
+                new PartitionLagCollector.Owner("proc-a", "proc-a:run1"));
+        collector.sample();
+        AtomicBoolean sampling = new AtomicBoolean(true);
+        Thread sampler = new Thread(() -> {
+            for (int i = 0; i < 300; i++) {
+                // partition 1 comes and goes, so rows are added and removed as well as updated
+                if (i % 2 == 0) {
+                    lease(1, "proc-a:run1");
+                } else {
+                    redis.getBucket(keys.lease(1)).delete();
+                }
+                collector.sample();
+            }
+            sampling.set(false);
+        });
+        sampler.start();
+        int scrapes = 0;
+        try {
+            while (sampling.get()) {
+                String text = registry.scrape();
+                scrapes++;
+                List<String> unowned = text.lines().filter(l -> l.startsWith("tally_partitions_unowned{")).toList();
+                assertThat(unowned).as("scrape %d", scrapes).hasSize(1);
+                assertThat(text.lines().filter(l -> l.startsWith("tally_partition_length{")
+                        && l.contains("partition=\"0\"") && l.contains("topic=\"ops\"")))
+                        .as("scrape %d", scrapes).singleElement().satisfies(l -> assertThat(l).endsWith(" 3.0"));
+            }
+        } finally {
+            sampler.join();
+        }
+        assertThat(scrapes).isGreaterThan(10);
+        collector.close();
+        assertThat(registry.scrape()).doesNotContain("tally_partition_length{");
     }
 
     private void lease(int partition, String value) {
