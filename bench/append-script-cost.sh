@@ -21,15 +21,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 command -v valgrind >/dev/null || { echo "valgrind is missing: apt-get install valgrind" >&2; exit 2; }
-work=$(mktemp -d)
-cleanup() {
-  local left
-  left=$(jobs -p)
-  if [ -n "$left" ]; then kill $left 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+. "$root/bench/lib.sh"
+make_work_dir
+port=$(free_port)
 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/cg.out" \
   redis-server --port "$port" --save '' --appendonly no >"$work/redis.log" 2>&1 &
 vg=$!

@@ -17,17 +17,9 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 old=$1; new=$2; rate=${3:-61000}; seconds=${4:-40}; rounds=${5:-3}
 bench="$root/bench/target/tally-bench.jar"
-work=$(mktemp -d)
-# On any exit, a failed step included: stop what a run left behind (Redis, processor, busy loops).
-cleanup() {
-  local left
-  left=$(jobs -p)
-  if [ -n "$left" ]; then kill $left 2>/dev/null || true; fi
-  if [ -z "${KEEP:-}" ]; then rm -rf "$work"; fi
-}
-trap cleanup EXIT
+. "$root/bench/lib.sh"
+make_work_dir
 if [ -n "${KEEP:-}" ]; then echo "work folder: $work"; fi
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 clk=$(getconf CLK_TCK)
 one_run() { # label processor-jar bench-jar [processor JVM flags]
   local label=$1 jar=$2 producer_jar=$3 side_opts=${4:-} port dir pid rpid hogs=()

@@ -26,15 +26,8 @@ if [ ${#builds[@]} -eq 0 ]; then
   exit 2
 fi
 command -v valgrind >/dev/null || { echo "valgrind is missing: apt-get install valgrind" >&2; exit 2; }
-work=$(mktemp -d)
-cleanup() {
-  local left
-  left=$(jobs -p)
-  if [ -n "$left" ]; then kill $left 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$root/bench/lib.sh"
+make_work_dir
 jars_of() { # build dir -> "tally.jar tally-bench.jar"
   if [ "$1" = . ]; then echo "$root/app/target/tally.jar $root/bench/target/tally-bench.jar"
   else echo "$1/tally.jar $1/tally-bench.jar"; fi
