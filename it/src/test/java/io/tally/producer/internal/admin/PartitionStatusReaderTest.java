@@ -89,6 +89,20 @@ class PartitionStatusReaderTest {
     }
 
     @Test
+    void pendingAges_areMeasuredAtTheSnapshotsTime_notAtThePartitionsOwnRead() {
+        // a partition read a few ms before the snapshot's latest read: its age counts from the snapshot's time
+        List<Object> reply = List.of("", "0", "1000",
+                "3", "1", "1", "2", "900", "0-0", "", // ops: oldest pending at 900
+                "0", "0", "1", "1", "400", "0-0", "", // events: oldest pending at 400
+                "", "", "", "");
+
+        PartitionStatus status = PartitionStatusReader.parse(0, reply, 1005);
+
+        assertThat(status.ops().oldestPendingAgeMs()).isEqualTo(105);
+        assertThat(status.events().oldestPendingAgeMs()).isEqualTo(605);
+    }
+
+    @Test
     void haltHash_isReadAsTheHalt_andAPartitionWithoutOneHasNone() {
         redis.<String, String>getMap(keys.halt(3), StringCodec.INSTANCE).putAll(Map.of("reason", "stream_id_exhausted",
                 "since", "1700000000000", "detail", "ops last id 18446744073709551615-18446744073709551615", "processor", "p:1"));

@@ -31,7 +31,8 @@ public final class PartitionStatusReader {
     /**
      * The partitions as Redis saw them.
      *
-     * @param redisTimeMs Redis time when they were read (the latest of the partitions' reads)
+     * @param redisTimeMs Redis time when they were read (the latest of the partitions' reads); every
+     *                    partition's pending age is measured against it, so ages compare across partitions
      * @param partitions  partition 0 first
      */
     public record Snapshot(long redisTimeMs, List<PartitionStatus> partitions) {
@@ -66,19 +67,25 @@ public final class PartitionStatusReader {
             replies.add(STATUS.evalAsync(batch.getScript(), RScript.ReturnType.LIST, partitionKeys, Keys.GROUP));
         }
         batch.execute();
-        List<PartitionStatus> out = new ArrayList<>(partitions);
+        List<List<Object>> read = new ArrayList<>(partitions);
         long now = 0;
+        for (RFuture<List<Object>> reply : replies) {
+            read.add(reply.toCompletableFuture().join());
+            now = Math.max(now, num(read.get(read.size() - 1), 2));
+        }
+        List<PartitionStatus> out = new ArrayList<>(partitions);
         for (int p = 0; p < partitions; p++) {
-            List<Object> reply = replies.get(p).toCompletableFuture().join();
-            now = Math.max(now, num(reply, 2));
-            out.add(parse(p, reply));
+            out.add(parse(p, read.get(p), now));
         }
         return new Snapshot(now, List.copyOf(out));
     }
 
-    /** One reply of {@code partition_status.lua}; see the script for its layout. */
-    static PartitionStatus parse(int partition, List<Object> reply) {
-        long redisTimeMs = num(reply, 2);
+    /**
+     * One reply of {@code partition_status.lua} (see the script for its layout), its ages measured at
+     * {@code redisTimeMs}: the snapshot's time, not the partition's own read of it, which may be a
+     * millisecond earlier.
+     */
+    static PartitionStatus parse(int partition, List<Object> reply, long redisTimeMs) {
         TopicStatus ops = topic(reply, 3, redisTimeMs);
         TopicStatus events = topic(reply, 3 + TOPIC_FIELDS, redisTimeMs);
         int h = 3 + TOPICS * TOPIC_FIELDS;
