@@ -127,6 +127,8 @@ elseif first_arg ~= '' then
 end
 
 local runs = {}
+-- the dedupe fields of the call's entries, in entry order
+local fields, n_fields = {}, 0
 local at, last_arg = 4, #ARGV
 local entries, idempotent_entries = 0, 0
 -- whether some run's ids have dedupe keys (flag 1), some dedupe fields (flag 2): one call uses one way
@@ -171,9 +173,14 @@ while at <= last_arg do
         return fail('run at argument ' .. at .. ': entry ' .. ((d - k - 1) / stride + 1) .. ' needs a payload digest of '
             .. DIGEST .. ' bytes')
       end
-      if hashed and (#values[d + 1] == 0 or #values[d + 1] > MAX_DEDUPE_FIELD) then
-        return fail('run at argument ' .. at .. ': entry ' .. ((d - k - 1) / stride + 1) .. ' needs a dedupe field of 1 to '
-            .. MAX_DEDUPE_FIELD .. ' bytes')
+      if hashed then
+        local field = values[d + 1]
+        if #field == 0 or #field > MAX_DEDUPE_FIELD then
+          return fail('run at argument ' .. at .. ': entry ' .. ((d - k - 1) / stride + 1) .. ' needs a dedupe field of 1 '
+              .. 'to ' .. MAX_DEDUPE_FIELD .. ' bytes')
+        end
+        n_fields = n_fields + 1
+        fields[n_fields] = field
       end
     end
     key_runs = key_runs or not hashed
@@ -231,8 +238,9 @@ local function redis_now()
   return now
 end
 
--- With dedupe fields: the buckets must be Redis's current one and the one before; what both hold for
--- the call's fields, read now, by the KEYS index each entry's dedupe key would have
+-- With dedupe fields: the buckets must be Redis's current one and the one before; what they hold for
+-- the call's fields, read now (the current bucket's value when both hold one), by field. The write pass
+-- adds each field it writes, so a field sent twice in a call is a duplicate of its first entry.
 local found, bucket_end = {}, nil
 if hashed_runs then
   local t = redis_now()
@@ -244,24 +252,18 @@ if hashed_runs then
         .. ' (window ' .. window .. ' ms); this call wrote nothing')
   end
   bucket_end = string.format('%.0f', (bucket + 2) * tonumber(window))
-  local fields = {}
-  for r = 1, #runs do
-    local run = runs[r]
-    if run.hashed then
-      for d = run.k + 2, run.n * run.stride, run.stride do
-        fields[#fields + 1] = run.values[d]
-      end
-    end
-  end
   for b = 4, 3, -1 do
-    for from = 1, #fields, CHUNK do
-      local to = math.min(from + CHUNK - 1, #fields)
+    for from = 1, n_fields, CHUNK do
+      local to = math.min(from + CHUNK - 1, n_fields)
       local got = rpcall('HMGET', KEYS[b], unpack(fields, from, to))
       if got.err then
         return fail('dedupe bucket ' .. KEYS[b] .. ': ' .. tostring(got.err))
       end
       for i = from, to do
-        found[2 + i] = got[i - from + 1] or found[2 + i]
+        local held = got[i - from + 1]
+        if held then
+          found[fields[i]] = held
+        end
       end
     end
   end
@@ -328,7 +330,7 @@ if session ~= '' then
               -- read as the first call read it: '<id> <digest>', or an id alone (a conflict)
               local held
               if run.hashed then
-                held = found[run.first_key + i - 1]
+                held = found[run.values[(i - 1) * stride + run.k + 2]]
               else
                 held = rpcall('GET', KEYS[run.first_key + i - 1])
               end
@@ -372,8 +374,8 @@ local first_written
 -- (no dedupe keys) and the top's sequence is far from its limit: Redis numbers each later entry the
 -- top's successor, as the explicit id would, without Lua formatting a number per entry
 local auto_id
--- with dedupe fields: what this call wrote for each field, and the fields to add as field, value, ...
-local claimed, new_fields, n_new = {}, {}, 0
+-- with dedupe fields: the fields to add as field, value, ...
+local new_fields, n_new = {}, 0
 -- the id after the top when its sequence is not small, or nil past the largest id
 local function next_id()
   local seq = tostring(top_seq)
@@ -428,8 +430,7 @@ for r = 1, #runs do
       end
       if hashed then
         sum, field = values[v + k], values[v + k + 1]
-        prior = claimed[field] or found[dedupe]
-        dedupe = dedupe + 1
+        prior = found[field]
       elseif idempotent then
         key = KEYS[dedupe]
         dedupe = dedupe + 1
@@ -481,7 +482,7 @@ for r = 1, #runs do
         first_written = first_written or added
         if field then
           local held = added .. ' ' .. sum
-          claimed[field] = held
+          found[field] = held
           new_fields[n_new + 1] = field
           new_fields[n_new + 2] = held
           n_new = n_new + 2
