@@ -127,17 +127,40 @@ public final class Cli {
         CommandLine cmd = e.getCommandLine();
         PrintWriter err = cmd.getErr();
         String name = cmd.getCommandSpec().qualifiedName();
-        err.println(name + ": " + e.getMessage());
         if (e instanceof CommandLine.UnmatchedArgumentException unmatched) {
+            err.println(name + ": " + unmatchedMessage(unmatched.getUnmatched()));
             for (String arg : unmatched.getUnmatched()) {
-                String flag = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+                String flag = flagOf(arg);
                 TallyConfig.keys().stream().filter(k -> k.flag().equals(flag)).findFirst().ifPresent(k ->
                         err.println(name + ": " + flag + " sets " + k.name() + ", which " + name + " does not read"));
             }
             CommandLine.UnmatchedArgumentException.printSuggestions(unmatched, err);
+        } else {
+            err.println(name + ": " + e.getMessage());
         }
         err.println("Run '" + name + " --help' for its options.");
         return USAGE;
+    }
+
+    /**
+     * Names the unknown options only, each without a value given with {@code =}, and counts the other
+     * arguments: what follows an unknown option may be its value, a token or a password, which must not
+     * reach a terminal's scroll-back or a log.
+     */
+    private static String unmatchedMessage(List<String> unmatched) {
+        List<String> flags = unmatched.stream().filter(a -> a.startsWith("-")).map(a -> "'" + flagOf(a) + "'").toList();
+        int others = unmatched.size() - flags.size();
+        String message = flags.isEmpty() ? "" : (flags.size() == 1 ? "Unknown option: " : "Unknown options: ")
+                + String.join(", ", flags);
+        if (others > 0) {
+            message += (message.isEmpty() ? "" : ", and ") + others + (others == 1 ? " argument" : " arguments")
+                    + " it does not take (not shown: " + (others == 1 ? "it" : "one") + " may be a secret)";
+        }
+        return message;
+    }
+
+    private static String flagOf(String arg) {
+        return arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
     }
 
     /** Runs a root command with the process's streams and environment. */

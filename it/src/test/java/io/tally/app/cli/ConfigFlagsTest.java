@@ -79,9 +79,21 @@ class ConfigFlagsTest {
         int code = TallyMain.run(new String[] {"get", "c", "--api-port", "9"}, Map.of(), new PrintWriter(new StringWriter()),
                 new PrintWriter(err, true));
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString()).startsWith("tally get: Unknown options: '--api-port', '9'" + System.lineSeparator()
+        assertThat(err.toString()).startsWith("tally get: Unknown option: '--api-port', and 1 argument it does not take "
+                        + "(not shown: it may be a secret)" + System.lineSeparator()
                 + "tally get: --api-port sets api-port, which tally get does not read" + System.lineSeparator())
                 .endsWith("Run 'tally get --help' for its options." + System.lineSeparator());
+    }
+
+    @Test
+    void anUnknownOption_isNamedWithoutTheValuesAroundIt() {
+        StringWriter err = new StringWriter();
+        int code = TallyMain.run(new String[] {"serve", "--api-tokens", "tok-secret-1", "--bogus=hunter2", "--other"},
+                Map.of(), new PrintWriter(new StringWriter()), new PrintWriter(err, true));
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).startsWith("tally serve: Unknown options: '--api-tokens', '--bogus', '--other', and 1 "
+                + "argument it does not take (not shown: it may be a secret)" + System.lineSeparator())
+                .doesNotContain("tok-secret-1").doesNotContain("hunter2");
     }
 
     @Test
