@@ -176,24 +176,45 @@ final class EntryEncoder {
     }
 
     /**
-     * The values of an entry given as name, value, name, value, ... as MessagePack strings back to back,
-     * followed by {@code digest} (its payload digest) unless null: what append_runs.lua unpacks for the
-     * entry, less the dedupe field that follows in dedupe buckets.
+     * The values of an entry given as name, value, name, value, ... as MessagePack strings back to back:
+     * what append_runs.lua unpacks for the entry of a send without an operation id.
      */
-    static byte[] packValues(byte[][] fields, byte[] digest) {
-        int size = digest == null ? 0 : MsgPack.packedSize(digest);
+    static byte[] packValues(byte[][] fields) {
+        byte[] packed = new byte[valuesSize(fields)];
+        writeValues(fields, packed);
+        return packed;
+    }
+
+    /**
+     * The values of an entry with an operation id ({@link #packValues}), then its payload digest, then the
+     * header of a string of {@code dedupeLength} bytes which the caller writes at the end (where the id is
+     * kept, {@link StreamKeys#dedupe}): each part written once, in place, into the one array a queued send keeps.
+     */
+    static byte[] packValuesWithId(byte[][] fields, int dedupeLength) {
+        int size = valuesSize(fields) + MsgPack.headerSize(PayloadDigest.HEX_LENGTH) + PayloadDigest.HEX_LENGTH
+                + MsgPack.headerSize(dedupeLength) + dedupeLength;
+        byte[] packed = new byte[size];
+        int at = writeValues(fields, packed);
+        at = MsgPack.writeHeader(packed, at, PayloadDigest.HEX_LENGTH);
+        at = PayloadDigest.write(fields, packed, at);
+        MsgPack.writeHeader(packed, at, dedupeLength);
+        return packed;
+    }
+
+    private static int valuesSize(byte[][] fields) {
+        int size = 0;
         for (int i = 1; i < fields.length; i += 2) {
             size += MsgPack.packedSize(fields[i]);
         }
-        byte[] packed = new byte[size];
+        return size;
+    }
+
+    private static int writeValues(byte[][] fields, byte[] packed) {
         int at = 0;
         for (int i = 1; i < fields.length; i += 2) {
             at = MsgPack.writeString(packed, at, fields[i]);
         }
-        if (digest != null) {
-            MsgPack.writeString(packed, at, digest);
-        }
-        return packed;
+        return at;
     }
 
     /** Position of the {@code id} field among an entry's {@link #names}, or -1. */

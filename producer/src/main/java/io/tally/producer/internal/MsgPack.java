@@ -13,8 +13,12 @@ final class MsgPack {
 
     /** Bytes taken by the string {@code value} once packed. */
     static int packedSize(byte[] value) {
-        int n = value.length;
-        return n + (n < 32 ? 1 : n < 256 ? 2 : n < 65536 ? 3 : 5);
+        return headerSize(value.length) + value.length;
+    }
+
+    /** Bytes taken by the header of a string of {@code length} bytes. */
+    static int headerSize(int length) {
+        return length < 32 ? 1 : length < 256 ? 2 : length < 65536 ? 3 : 5;
     }
 
     /** Bytes taken by an array header. */
@@ -29,7 +33,13 @@ final class MsgPack {
     }
 
     static int writeString(byte[] out, int at, byte[] value) {
-        int n = value.length;
+        at = writeHeader(out, at, value.length);
+        System.arraycopy(value, 0, out, at, value.length);
+        return at + value.length;
+    }
+
+    /** Writes the header of a string of {@code n} bytes, which the caller writes next. */
+    static int writeHeader(byte[] out, int at, int n) {
         if (n < 32) {
             out[at++] = (byte) (0xa0 | n);
         } else if (n < 256) {
@@ -44,8 +54,16 @@ final class MsgPack {
             writeInt(out, at, n);
             at += 4;
         }
-        System.arraycopy(value, 0, out, at, n);
-        return at + n;
+        return at;
+    }
+
+    /** A copy of the string written at {@code at} by {@link #writeString}. */
+    static byte[] stringFrom(byte[] packed, int at) {
+        int head = packed[at] & 0xff;
+        int length = (head & 0xe0) == 0xa0 ? head & 0x1f : head == 0xd9 ? packed[at + 1] & 0xff
+                : head == 0xda ? (packed[at + 1] & 0xff) << 8 | packed[at + 2] & 0xff : readInt(packed, at + 1);
+        int start = at + headerSize(length);
+        return Arrays.copyOfRange(packed, start, start + length);
     }
 
     /**

@@ -26,6 +26,16 @@ final class PayloadDigest {
 
     /** The digest of an entry given as field name, value, name, value, ... (UTF-8). */
     static byte[] of(byte[][] fields) {
+        byte[] hex = new byte[HEX_LENGTH];
+        write(fields, hex, 0);
+        return hex;
+    }
+
+    /**
+     * Writes the digest of {@link #of} into {@code into} from {@code at}, where the send packs it, so that
+     * it takes no array of its own; returns the position after it.
+     */
+    static int write(byte[][] fields, byte[] into, int at) {
         Scratch scratch = SCRATCH.get();
         int[] order = scratch.order(fields.length / 2);
         int count = 0;
@@ -38,18 +48,17 @@ final class PayloadDigest {
         }
         sortByName(fields, order, count);
         byte[] text = scratch.text(size);
-        int at = 0;
+        int length = 0;
         for (int c = 0; c < count; c++) {
-            at = put(text, at, fields[order[c]]);
-            at = put(text, at, fields[order[c] + 1]);
+            length = put(text, length, fields[order[c]]);
+            length = put(text, length, fields[order[c] + 1]);
         }
-        byte[] hash = scratch.hash(text, at);
-        byte[] hex = new byte[HEX_LENGTH];
+        byte[] hash = scratch.hash(text, length);
         for (int i = 0; i < HEX_LENGTH / 2; i++) {
-            hex[2 * i] = HEX[(hash[i] >> 4) & 0xf];
-            hex[2 * i + 1] = HEX[hash[i] & 0xf];
+            into[at++] = HEX[(hash[i] >> 4) & 0xf];
+            into[at++] = HEX[hash[i] & 0xf];
         }
-        return hex;
+        return at;
     }
 
     private static boolean idOrTs(byte[] name) {
@@ -107,7 +116,7 @@ final class PayloadDigest {
         return digits;
     }
 
-    /** A sending thread's hasher and buffers, reused: a digest then allocates only its result. */
+    /** A sending thread's hasher and buffers, reused: a digest then allocates nothing. */
     private static final class Scratch {
         private final MessageDigest sha256;
         private final byte[] hash = new byte[32];

@@ -7,8 +7,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One queued send: where it goes, what it writes (already encoded), and who waits for it. A producer
  * holds tens of thousands of them while they wait, and each survives garbage collections, so a send is
- * kept in few objects: its field names are an array shared by its shape, its values and payload digest
- * one packed byte array.
+ * kept in few objects: its field names are an array shared by its shape; its values, payload digest and
+ * dedupe key or field one packed byte array.
  */
 final class PendingSend {
     final int partition;
@@ -17,15 +17,13 @@ final class PendingSend {
     /** Entry field names in wire order, UTF-8 ({@link EntryEncoder#names}: shared, never modify). */
     final byte[][] names;
     /**
-     * The entry's values in wire order as MessagePack strings back to back, followed by its
-     * {@link PayloadDigest} when it has an operation id ({@link EntryEncoder#packValues}).
+     * The entry's values in wire order as MessagePack strings back to back; when it has an operation id,
+     * followed by its {@link PayloadDigest} and by where the id is kept (UTF-8), its dedupe key or, with
+     * dedupe buckets, its dedupe field ({@link StreamKeys#dedupe}): see {@link EntryEncoder#packValuesWithId}.
      */
     final byte[] values;
-    /**
-     * Where its operation id is kept (UTF-8): its dedupe key, or with dedupe buckets its dedupe field
-     * ({@link StreamKeys#dedupe}); null without an id.
-     */
-    final byte[] dedupe;
+    /** Where in {@link #values} its dedupe key or field begins (as a MessagePack string); -1 without an id. */
+    private final int dedupeAt;
     final CompletableFuture<SendResult> future = new CompletableFuture<>();
     final long createdNanos = System.nanoTime();
     /**
@@ -38,17 +36,56 @@ final class PendingSend {
     /** An attempt to send it may have written it (its reply was lost): a failure is then "outcome unknown". */
     boolean maybeWritten;
 
-    /** A send of the entry {@code fields} (name, value, name, value, ... from {@link EntryEncoder}), which it does not keep. */
+    /**
+     * A send of the entry {@code fields} (name, value, name, value, ... from {@link EntryEncoder}), which
+     * it does not keep, with {@code dedupe} where its operation id is kept, or null without an id.
+     */
     PendingSend(int partition, int topic, byte[][] fields, byte[] dedupe) {
+        this(partition, topic, fields, dedupe == null ? EntryEncoder.packValues(fields) : packed(fields, dedupe),
+                dedupe == null ? -1 : dedupe.length);
+    }
+
+    private PendingSend(int partition, int topic, byte[][] fields, byte[] values, int dedupeLength) {
         this.partition = partition;
         this.topic = topic;
         this.names = EntryEncoder.names(topic, fields);
-        this.values = EntryEncoder.packValues(fields, dedupe == null ? null : PayloadDigest.of(fields));
-        this.dedupe = dedupe;
+        this.values = values;
+        this.dedupeAt = dedupeLength < 0 ? -1 : values.length - MsgPack.headerSize(dedupeLength) - dedupeLength;
+    }
+
+    /**
+     * A send of the entry {@code fields} whose operation id is {@code id}: its dedupe key or field
+     * ({@link StreamKeys#dedupe}) is written straight into its packed values, built by no array of its own.
+     */
+    static PendingSend withId(int partition, int topic, byte[][] fields, byte[] id, StreamKeys keys) {
+        byte[] routingKey = EntryEncoder.routingKey(topic, fields);
+        int length = keys.dedupeLength(topic, partition, routingKey, id);
+        byte[] values = EntryEncoder.packValuesWithId(fields, length);
+        keys.writeDedupe(values, values.length - length, topic, partition, routingKey, id);
+        return new PendingSend(partition, topic, fields, values, length);
+    }
+
+    private static byte[] packed(byte[][] fields, byte[] dedupe) {
+        byte[] values = EntryEncoder.packValuesWithId(fields, dedupe.length);
+        System.arraycopy(dedupe, 0, values, values.length - dedupe.length, dedupe.length);
+        return values;
     }
 
     boolean idempotent() {
-        return dedupe != null;
+        return dedupeAt >= 0;
+    }
+
+    /** Where its operation id is kept, its dedupe key or field (a copy, for a call's KEYS); null without an id. */
+    byte[] dedupe() {
+        return dedupeAt < 0 ? null : MsgPack.stringFrom(values, dedupeAt);
+    }
+
+    /**
+     * How many leading bytes of {@link #values} a call packs: all of them with {@code dedupeField} (dedupe
+     * buckets, where the field follows the digest), else all but the dedupe key, which the call names in KEYS.
+     */
+    int packedLength(boolean dedupeField) {
+        return dedupeAt < 0 || dedupeField ? values.length : dedupeAt;
     }
 
     /** The operation id's bytes, or null: read back from the packed values (rare, for a conflict's message). */

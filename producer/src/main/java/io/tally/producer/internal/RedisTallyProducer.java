@@ -93,22 +93,19 @@ public final class RedisTallyProducer implements TallyProducer {
 
     @Override
     public CompletableFuture<SendResult> send(CounterOp op) {
-        byte[][] fields = EntryEncoder.encode(op);
-        int p = partitioner.partitionOf(fields[EntryEncoder.OP_ROUTING_KEY]);
-        return enqueue(new PendingSend(p, StreamKeys.OPS, fields, dedupe(StreamKeys.OPS, p, fields)));
+        return enqueue(pending(StreamKeys.OPS, EntryEncoder.encode(op)));
     }
 
     @Override
     public CompletableFuture<SendResult> emit(Event event) {
-        byte[][] fields = EntryEncoder.encode(event);
-        int p = partitioner.partitionOf(fields[EntryEncoder.EVENT_ROUTING_KEY]);
-        return enqueue(new PendingSend(p, StreamKeys.EVENTS, fields, dedupe(StreamKeys.EVENTS, p, fields)));
+        return enqueue(pending(StreamKeys.EVENTS, EntryEncoder.encode(event)));
     }
 
-    /** Where a send's id is kept (scoped to its stream and routing key) when its entry has one, else null. */
-    private byte[] dedupe(int topic, int partition, byte[][] fields) {
+    /** A send of an entry to its routing key's partition, with where its id is kept when it has one. */
+    private PendingSend pending(int topic, byte[][] fields) {
+        int p = partitioner.partitionOf(EntryEncoder.routingKey(topic, fields));
         byte[] id = EntryEncoder.id(fields);
-        return id == null ? null : streamKeys.dedupe(topic, partition, EntryEncoder.routingKey(topic, fields), id);
+        return id == null ? new PendingSend(p, topic, fields, null) : PendingSend.withId(p, topic, fields, id, streamKeys);
     }
 
     @Override

@@ -110,7 +110,7 @@ final class StreamGroup {
         } else {
             for (PendingSend send : sends) {
                 if (send.idempotent()) {
-                    args.add(send.dedupe);
+                    args.add(send.dedupe());
                 }
             }
         }
@@ -140,26 +140,23 @@ final class StreamGroup {
     /**
      * The field values of sends [start, end) as one MessagePack array, send by send, each idempotent
      * send's values followed by its payload digest, and by its dedupe field {@code inBuckets}: the sends'
-     * packed values copied as they are.
+     * packed values copied as they are ({@link PendingSend#packedLength}).
      */
     private byte[] packValues(int start, int end, boolean inBuckets) {
         boolean idempotent = sends.get(start).idempotent();
         boolean dedupeFields = idempotent && inBuckets;
         int size = MsgPack.arrayHeaderSize();
         for (int s = start; s < end; s++) {
-            PendingSend send = sends.get(s);
-            size += send.values.length + (dedupeFields ? MsgPack.packedSize(send.dedupe) : 0);
+            size += sends.get(s).packedLength(dedupeFields);
         }
         byte[] packed = new byte[size];
         int perSend = sends.get(start).names.length + (idempotent ? 1 : 0) + (dedupeFields ? 1 : 0);
         int at = MsgPack.writeArrayHeader(packed, 0, (end - start) * perSend);
         for (int s = start; s < end; s++) {
             PendingSend send = sends.get(s);
-            System.arraycopy(send.values, 0, packed, at, send.values.length);
-            at += send.values.length;
-            if (dedupeFields) {
-                at = MsgPack.writeString(packed, at, send.dedupe);
-            }
+            int length = send.packedLength(dedupeFields);
+            System.arraycopy(send.values, 0, packed, at, length);
+            at += length;
         }
         return packed;
     }

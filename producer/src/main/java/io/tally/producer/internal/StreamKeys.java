@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * The keys a producer writes, built once per partition from {@link Keys} (as String for routing and
  * as bytes for the wire, with each stream's Cluster hash slot), so that a send builds at most its dedupe
- * key or field, and a call its dedupe buckets.
+ * key or field (in place), and a call its dedupe buckets.
  */
 final class StreamKeys {
     static final int OPS = 0;
@@ -90,7 +90,21 @@ final class StreamKeys {
      * ({@code <routing key length>:<routing key>:<id>}).
      */
     byte[] dedupe(int topic, int partition, byte[] routingKey, byte[] id) {
-        return Keys.dedupe(dedupeBuckets() ? NO_PREFIX : dedupePrefixes[topic][partition], routingKey, id);
+        return Keys.dedupe(dedupePrefix(topic, partition), routingKey, id);
+    }
+
+    /** Bytes taken by {@link #dedupe}. */
+    int dedupeLength(int topic, int partition, byte[] routingKey, byte[] id) {
+        return Keys.dedupeLength(dedupePrefix(topic, partition), routingKey, id);
+    }
+
+    /** Writes {@link #dedupe} into {@code into} from {@code at}; returns the position after it. */
+    int writeDedupe(byte[] into, int at, int topic, int partition, byte[] routingKey, byte[] id) {
+        return Keys.writeDedupe(into, at, dedupePrefix(topic, partition), routingKey, id);
+    }
+
+    private byte[] dedupePrefix(int topic, int partition) {
+        return dedupeBuckets() ? NO_PREFIX : dedupePrefixes[topic][partition];
     }
 
     /** A stream's dedupe buckets {@code bucket} and {@code bucket - 1}, in UTF-8 (with dedupe buckets only). */

@@ -33,6 +33,17 @@ class MsgPackTest {
     }
 
     @Test
+    void aStringIsReadBackFromWhereItStarts_inEveryLengthForm() {
+        for (int length : new int[]{0, 31, 32, 255, 256, 65_535, 65_536}) {
+            byte[] s = fill(length, 'x');
+            byte[] packed = new byte[2 + MsgPack.packedSize(s) + 1];
+            int end = MsgPack.writeString(packed, 2, s);
+            assertThat(end - 2).isEqualTo(MsgPack.headerSize(length) + length);
+            assertThat(MsgPack.stringFrom(packed, 2)).as("length %d", length).isEqualTo(s);
+        }
+    }
+
+    @Test
     void aByteThatStartsNoString_isRefused() {
         assertThatThrownBy(() -> MsgPack.stringAt(new byte[]{(byte) 0xa1, 'x', (byte) 0xc0}, 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("no MessagePack string at byte 2: 0xc0");

@@ -165,15 +165,41 @@ public final class Keys {
      * ({@link #dedupePrefix(int, String)}), routing key and id: the producer's send path, which holds bytes.
      */
     public static byte[] dedupe(byte[] prefix, byte[] routingKey, byte[] operationId) {
-        byte[] length = Integer.toString(routingKey.length).getBytes(StandardCharsets.US_ASCII);
-        byte[] key = new byte[prefix.length + length.length + 1 + routingKey.length + 1 + operationId.length];
-        int at = put(key, 0, prefix);
-        at = put(key, at, length);
-        key[at++] = ':';
-        at = put(key, at, routingKey);
-        key[at++] = ':';
-        put(key, at, operationId);
+        byte[] key = new byte[dedupeLength(prefix, routingKey, operationId)];
+        writeDedupe(key, 0, prefix, routingKey, operationId);
         return key;
+    }
+
+    /** Bytes taken by {@link #dedupe(byte[], byte[], byte[])}. */
+    public static int dedupeLength(byte[] prefix, byte[] routingKey, byte[] operationId) {
+        return prefix.length + decimalLength(routingKey.length) + 1 + routingKey.length + 1 + operationId.length;
+    }
+
+    /**
+     * Writes {@link #dedupe(byte[], byte[], byte[])} into {@code into} from {@code at}, so that the producer
+     * can put it straight where it is sent; returns the position after it.
+     */
+    public static int writeDedupe(byte[] into, int at, byte[] prefix, byte[] routingKey, byte[] operationId) {
+        at = put(into, at, prefix);
+        int n = routingKey.length;
+        int digits = decimalLength(n);
+        for (int i = at + digits - 1; i >= at; i--, n /= 10) {
+            into[i] = (byte) ('0' + n % 10);
+        }
+        at += digits;
+        into[at++] = ':';
+        at = put(into, at, routingKey);
+        into[at++] = ':';
+        return put(into, at, operationId);
+    }
+
+    private static int decimalLength(int n) {
+        int digits = 1;
+        while (n >= 10) {
+            n /= 10;
+            digits++;
+        }
+        return digits;
     }
 
     /**

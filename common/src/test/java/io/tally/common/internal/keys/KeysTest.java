@@ -31,6 +31,24 @@ class KeysTest {
     }
 
     @Test
+    void writtenInPlace_theByteFormIsTheSame_forRoutingKeysOfOneToThreeDigitLengths() {
+        byte[] prefix = keys.dedupePrefix(5, "ops").getBytes(StandardCharsets.UTF_8);
+        byte[] id = "id:1".getBytes(StandardCharsets.UTF_8);
+        for (String routingKey : new String[]{"c", "c".repeat(9), "c".repeat(10), "ü".repeat(50), "c".repeat(200)}) {
+            byte[] key = routingKey.getBytes(StandardCharsets.UTF_8);
+            byte[] into = new byte[3 + Keys.dedupeLength(prefix, key, id) + 2];
+            int end = Keys.writeDedupe(into, 3, prefix, key, id);
+            assertThat(end).isEqualTo(into.length - 2);
+            assertThat(new String(into, 3, end - 3, StandardCharsets.UTF_8)).as(routingKey)
+                    .isEqualTo(keys.dedupe(5, "ops", routingKey, "id:1"));
+            assertThat(into).startsWith(0, 0, 0).endsWith(0, 0);
+        }
+        byte[] field = new byte[Keys.dedupeLength(new byte[0], "ab".getBytes(StandardCharsets.UTF_8), id)];
+        Keys.writeDedupe(field, 0, new byte[0], "ab".getBytes(StandardCharsets.UTF_8), id);
+        assertThat(new String(field, StandardCharsets.UTF_8)).isEqualTo("2:ab:id:1");
+    }
+
+    @Test
     void spreadTagsAreTheFirstCandidateOnTheMiddleSlotOfThePartitionsRange() {
         int partitions = 24;
         PartitionTags tags = PartitionTags.spread(partitions);
