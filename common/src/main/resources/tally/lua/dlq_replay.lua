@@ -7,10 +7,9 @@
 -- Returns the new entry id, or '' when the dead letter no longer exists. Refused with an error reply,
 -- writing nothing and keeping the letter: a letter marked 'applied' (its entry took effect before it
 -- was moved here, as repair_stream_ids.lua does); one that cannot be replayed whole (truncated without
--- a readable 'raw', or an entry of more than MAX_FIELDS fields, more than one XADD can carry); and a
--- source stream that cannot take an entry (another type, or its ids used up).
-
---#include ids
+-- a readable 'raw', or an entry of more than MAX_FIELDS fields, more than one XADD can carry). The
+-- XADD is the first write, so a source stream that cannot take an entry (another type, or its ids used
+-- up) fails the script with Redis's error before anything is written.
 
 -- XADD takes the entry through unpack: 3 + 2 * MAX_FIELDS values stay under Lua's limit (~8000)
 local MAX_FIELDS = 3990
@@ -100,10 +99,6 @@ elseif #copied > 2 * MAX_FIELDS then
 end
 if #entry == 0 then
   return redis.error_reply('dlq_replay: dead letter ' .. ARGV[1] .. ' has no original f.* fields to replay')
-end
-local problem = stream_room_problem(KEYS[2], 1)
-if problem then
-  return refuse('cannot go back: ' .. problem)
 end
 
 local id = redis.call('XADD', KEYS[2], '*', unpack(entry))

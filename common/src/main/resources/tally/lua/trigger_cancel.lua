@@ -20,10 +20,10 @@ if def.kind == 'event' and type(def.eventType) == 'string' then
 elseif def.kind == 'threshold' and type(def.counter) == 'string' then
   index, field = KEYS[4], def.counter
 end
--- An index or schedule of another type (written by someone else) cannot list the trigger.
-local function holds(key, kind) return redis.call('TYPE', key)['ok'] == kind end
-local list = index and holds(index, 'hash') and redis.call('HGET', index, field) or nil
-local scheduled = def.kind == 'time' and holds(KEYS[2], 'zset')
+-- An index or schedule of another type (written by someone else) cannot list the trigger: it is left alone.
+local list = index and redis.pcall('HGET', index, field) or nil
+if type(list) ~= 'string' then list = nil end -- absent, or an error reply
+local scheduled = def.kind == 'time' and not redis.pcall('ZRANGE', KEYS[2], 0, 0).err
 local t = redis.call('TIME')
 local now = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
 

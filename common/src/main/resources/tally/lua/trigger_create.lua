@@ -38,10 +38,9 @@ else
     at = at + math.ceil((now - at) / every) * every
   end
   due = string.format('%.0f', at)
-  local schedule = redis.call('TYPE', KEYS[2])['ok']
-  if schedule ~= 'zset' and schedule ~= 'none' then
-    return redis.error_reply('trigger_create: ' .. KEYS[2] .. ' holds a ' .. schedule .. ', not a sorted set; '
-      .. 'nothing was written (only Tally writes the schedule: delete the key, then re-create the time triggers)')
+  if redis.pcall('ZRANGE', KEYS[2], 0, 0).err then
+    return redis.error_reply('trigger_create: ' .. KEYS[2] .. ' holds no sorted set; nothing was written (only '
+      .. 'Tally writes the schedule: delete the key, then create the time triggers again)')
   end
 end
 if index then

@@ -18,11 +18,10 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local cutoff = now - tonumber(ARGV[2])
 
-local function holds(key, kind) return redis.call('TYPE', key)['ok'] == kind end
-if not holds(KEYS[2], 'hash') then
-  return {'OK', '0', 0} -- no triggers stored (or a key of another type: nothing of Tally's to delete)
+local page = redis.pcall('HSCAN', KEYS[2], ARGV[3], 'COUNT', ARGV[4])
+if page.err then
+  return {'OK', '0', 0} -- a key of another type holds no trigger of Tally's
 end
-local page = redis.call('HSCAN', KEYS[2], ARGV[3], 'COUNT', ARGV[4])
 local flat = page[2]
 local doomed, seen = {}, {}
 for i = 1, #flat, 2 do
@@ -56,17 +55,18 @@ if #doomed == 0 then
 end
 -- Index entries normally no longer list a finished trigger (cancel and the apply script prune them);
 -- read the lists anyway so that a leftover never points at a deleted definition.
-local hashes = {[KEYS[4]] = holds(KEYS[4], 'hash'), [KEYS[5]] = holds(KEYS[5], 'hash')}
-local scheduled = holds(KEYS[3], 'zset')
+local scheduled = not redis.pcall('ZRANGE', KEYS[3], 0, 0).err
 local count = redis.call('HGET', KEYS[2], ':count')
 -- absent in a hash written before it was kept; HINCRBY refuses anything but an integer
 local counted = count and (count == '0' or (#count <= 18 and string.match(count, '^%-?[1-9]%d*$') ~= nil))
 local lists = {}
 for _, d in ipairs(doomed) do
-  if d.index and hashes[d.index] then
+  if d.index then
     local k = d.index .. '\0' .. d.name
     if lists[k] == nil then
-      lists[k] = {index = d.index, name = d.name, value = redis.call('HGET', d.index, d.name) or false, drop = {}}
+      -- false when absent or when the index holds another type (left alone)
+      local value = redis.pcall('HGET', d.index, d.name)
+      lists[k] = {index = d.index, name = d.name, value = type(value) == 'string' and value, drop = {}}
     end
     lists[k].drop[d.id] = true
   end

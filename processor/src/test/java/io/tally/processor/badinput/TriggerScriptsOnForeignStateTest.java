@@ -161,7 +161,7 @@ class TriggerScriptsOnForeignStateTest {
         h.redis.call("SET", h.keys.schedule(PART), "x");
         Object reply = createTimeTrigger("N");
         assertThat(reply).isInstanceOf(RawRedis.Error.class);
-        assertThat(((RawRedis.Error) reply).message()).contains("not a sorted set");
+        assertThat(((RawRedis.Error) reply).message()).contains("holds no sorted set");
         assertThat(triggerField("N")).isNull();
         assertThat(triggerField(":count")).isNull();
     }
