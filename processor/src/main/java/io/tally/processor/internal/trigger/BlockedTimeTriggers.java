@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * in a state no processor writes (the firings stream holding another type or out of ids, the schedule or
  * the triggers hash holding another type). The script then writes nothing and the triggers stay due, so
  * the scheduler asks again every poll; this logs a warning when it starts and once a minute while it
- * lasts, and a line when the partition fires again.
+ * lasts, and a line when it ends.
  */
 final class BlockedTimeTriggers {
     private static final Logger log = LoggerFactory.getLogger(BlockedTimeTriggers.class);
@@ -22,6 +22,7 @@ final class BlockedTimeTriggers {
     /** Partition → when its block was last logged (nanoTime). */
     private final Map<Integer, Long> warned = new HashMap<>();
 
+    /** The partition's script wrote nothing, for this reason. */
     void blocked(int partition, String why) {
         long now = System.nanoTime();
         Long last = warned.get(partition);
@@ -33,7 +34,8 @@ final class BlockedTimeTriggers {
         }
     }
 
-    void fired(int partition) {
+    /** The partition's script ran (fired or found nothing due). */
+    void notBlocked(int partition) {
         if (warned.remove(partition) != null) {
             log.info("partition {}: time triggers are no longer blocked", partition);
         }

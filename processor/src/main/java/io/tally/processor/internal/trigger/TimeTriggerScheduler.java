@@ -40,6 +40,7 @@ public final class TimeTriggerScheduler {
     private final String leaseValue;
     private final long intervalNanos;
     private final ProcessorListener metrics;
+    private final BlockedTimeTriggers blocked = new BlockedTimeTriggers();
     private long nextRun;
     /** The pass in flight (one pipeline of scripts), or null. */
     private RFuture<?> inFlight;
@@ -47,7 +48,6 @@ public final class TimeTriggerScheduler {
     private List<RFuture<List<Object>>> inFlightReplies;
     /** Partitions whose last call fired MAX_PER_CALL triggers: they have more due ones. */
     private List<Integer> again = List.of();
-    private final BlockedTimeTriggers blocked = new BlockedTimeTriggers();
 
     public TimeTriggerScheduler(RedissonClient redis, Keys keys, String leaseValue, long intervalMs,
                                 ProcessorListener metrics) {
@@ -149,7 +149,7 @@ public final class TimeTriggerScheduler {
                 blocked.blocked(partitions.get(i), String.valueOf(reply.get(1)));
                 continue;
             }
-            blocked.fired(partitions.get(i));
+            blocked.notBlocked(partitions.get(i));
             int fired = Integer.parseInt(String.valueOf(reply.get(1)));
             for (int j = 2; j < reply.size(); j++) {
                 metrics.timeTriggerLateness(Long.parseLong(String.valueOf(reply.get(j))));
