@@ -88,11 +88,11 @@ if raw then
   local list, why = decode_raw(raw)
   if not list then return refuse(why) end
   if truncated and truncated ~= tostring(#list / 2) then
-    return refuse("says 'truncated' = " .. truncated .. " but its 'raw' holds " .. (#list / 2) .. ' fields')
+    return refuse("has a 'truncated' that does not match the " .. (#list / 2) .. " fields of its 'raw'")
   end
   entry = list
 elseif truncated then
-  return refuse("is truncated ('truncated' = " .. truncated .. ") and has no 'raw' with the whole entry")
+  return refuse("is truncated and has no 'raw' with the whole entry")
 elseif #copied > 2 * MAX_FIELDS then
   return refuse('holds an entry of ' .. (#copied / 2) .. ' fields, more than the ' .. MAX_FIELDS
     .. ' one XADD can re-append')
