@@ -4,16 +4,23 @@
 -- missed = the number of later due times (<= now) folded into it; then the next due time > now.
 -- KEYS[1] lease   KEYS[2] schedule zset   KEYS[3] triggers hash   KEYS[4] firings stream
 -- ARGV[1] lease value   ARGV[2] most triggers to fire in this call
--- Returns {'LEASE_LOST'} or {'OK', fired count, lateness ms of each firing...}.
+-- Returns {'LEASE_LOST'}, {'OK', fired count, lateness ms of each firing...} or {'BLOCKED', why}.
 -- Everything is read and checked before the first write. A stored definition that is not one the
--- trigger API writes (broken JSON, a period that is not a finite number >= 1 ms, a non-finite due
--- time) is taken off the schedule without firing; a firing carries at most MAX_PARAMS parameters.
+-- trigger API writes (broken JSON, a period that is not a finite number >= 1 ms, a due time that is
+-- not a finite number >= 0) is taken off the schedule without firing; a firing carries at most
+-- MAX_PARAMS parameters; a fireCount that is not an integer of at most 15 digits counts as 0.
+-- BLOCKED: the schedule or the triggers hash holds another type, or the firings stream cannot take the
+-- firings (another type, or its ids used up): nothing is written, every due trigger stays scheduled
+-- and fires once the key is repaired.
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return {'LEASE_LOST'}
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+local due = redis.pcall('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+if due.err then
+  return {'BLOCKED', KEYS[2] .. ': ' .. due.err}
+end
 if #due == 0 then
   return {'OK', '0'}
 end
@@ -27,7 +34,7 @@ local function finite(n) return n ~= nil and n == n and n > -math.huge and n < m
 
 -- The definition as this script uses it, or nil when it cannot be fired.
 local function definition(json, score)
-  if not json or not finite(score) then return nil end
+  if not json or not finite(score) or score < 0 then return nil end
   local ok, d = pcall(cjson.decode, json)
   if not ok or type(d) ~= 'table' then return nil end
   local every = nil
@@ -38,13 +45,35 @@ local function definition(json, score)
   return {every = every, params = type(d.params) == 'table' and d.params or nil}
 end
 
+-- The stored fireCount plus one; a value Tally cannot have written counts as 0.
+local function next_count(stored)
+  if stored and #stored <= 15 and string.match(stored, '^%-?%d+$') then
+    return fmt(tonumber(stored) + 1)
+  end
+  return '1'
+end
+
 -- reads
-local items = {}
+local items, firings = {}, 0
 for i = 1, #due, 2 do
   local id = due[i]
-  local st = redis.call('HMGET', KEYS[3], id, id .. ':status')
+  local st = redis.pcall('HMGET', KEYS[3], id, id .. ':status', id .. ':fireCount')
+  if st.err then
+    return {'BLOCKED', KEYS[3] .. ': ' .. st.err}
+  end
   local score = tonumber(due[i + 1])
-  items[#items + 1] = {id = id, score = score, def = st[2] == 'active' and definition(st[1], score) or nil}
+  local item = {id = id, score = score, def = st[2] == 'active' and definition(st[1], score) or nil}
+  if item.def then
+    item.count = next_count(st[3])
+    firings = firings + 1
+  end
+  items[#items + 1] = item
+end
+if firings > 0 then
+  local problem = stream_room_problem(KEYS[4], firings)
+  if problem then
+    return {'BLOCKED', problem}
+  end
 end
 
 -- writes
@@ -57,19 +86,20 @@ for _, it in ipairs(items) do
     local d = it.def
     local missed, last_due = 0, it.score
     local every = d.every
+    local state = {it.id .. ':fireCount', it.count, it.id .. ':lastFiredAt', fmt(now)}
     if every then
       missed = math.floor((now - it.score) / every)
       last_due = it.score + missed * every
       redis.call('ZADD', KEYS[2], fmt(last_due + every), it.id)
     else
       redis.call('ZREM', KEYS[2], it.id)
-      redis.call('HSET', KEYS[3], it.id .. ':status', 'fired')
+      state[#state + 1] = it.id .. ':status'
+      state[#state + 1] = 'fired'
     end
     local cause = fmt(it.score)
-    redis.call(unpack(firing_args(KEYS[4], it.id, 'time', cause, fmt(now), {'missed', tostring(missed)},
+    redis.call(unpack(firing_args(KEYS[4], it.id, 'time', cause, fmt(now), {'missed', fmt(missed)},
       d.params, MAX_PARAMS)))
-    redis.call('HINCRBY', KEYS[3], it.id .. ':fireCount', 1)
-    redis.call('HSET', KEYS[3], it.id .. ':lastFiredAt', fmt(now))
+    redis.call('HSET', KEYS[3], unpack(state))
     fired = fired + 1
     out[#out + 1] = fmt(now - last_due)
   end

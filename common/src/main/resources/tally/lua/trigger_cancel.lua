@@ -1,5 +1,5 @@
 -- Cancels an active trigger atomically: status, canceledAt, and its removal from the matching index
--- and the schedule. Reads everything before its first write.
+-- and the schedule. Reads and checks everything before its first write.
 -- KEYS[1] triggers hash   KEYS[2] schedule zset   KEYS[3] by-event index   KEYS[4] by-counter index
 -- ARGV[1] id
 -- Returns {'OK', canceledAt} or {'NOT_FOUND'} or {'NOT_ACTIVE', status}.
@@ -20,7 +20,10 @@ if def.kind == 'event' and type(def.eventType) == 'string' then
 elseif def.kind == 'threshold' and type(def.counter) == 'string' then
   index, field = KEYS[4], def.counter
 end
-local list = index and redis.call('HGET', index, field) or nil
+-- An index or schedule of another type (written by someone else) cannot list the trigger: it is left alone.
+local list = index and redis.pcall('HGET', index, field) or nil
+if type(list) ~= 'string' then list = nil end -- absent, or an error reply
+local scheduled = def.kind == 'time' and not redis.pcall('ZRANGE', KEYS[2], 0, 0).err
 local t = redis.call('TIME')
 local now = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
 
@@ -38,7 +41,7 @@ if list then
     redis.call('HSET', index, field, table.concat(kept, ' '))
   end
 end
-if def.kind == 'time' then
+if scheduled then
   redis.call('ZREM', KEYS[2], id)
 end
 return {'OK', now}

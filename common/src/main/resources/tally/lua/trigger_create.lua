@@ -10,6 +10,9 @@
 -- {'LIMIT', active triggers on the routing key} when the routing key already has ARGV[9].
 -- The triggers hash keeps the number of triggers it stores in field ':count' (a ':' keeps it apart from
 -- the definitions); retention lowers it when it deletes finished triggers.
+-- Any program may write these keys: a counter value that is not a number counts as 0; a schedule that
+-- is not a sorted set, or a ':count' that is not an integer of at most 18 characters, is an error reply
+-- and nothing is written.
 local id, kind = ARGV[1], ARGV[2]
 if redis.call('HEXISTS', KEYS[1], id) == 1 then
   return {'EXISTS'}
@@ -19,7 +22,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local armed, due = '', ''
 local index, index_list = nil, nil
 if kind == 'threshold' then
-  local v = tonumber(redis.call('HGET', KEYS[5], ARGV[4]) or '0')
+  local v = tonumber(redis.call('HGET', KEYS[5], ARGV[4]) or '0') or 0
   local limit = tonumber(ARGV[6])
   local holds = (ARGV[5] == '>=' and v >= limit) or (ARGV[5] == '<=' and v <= limit)
   -- Armed only if the condition is false now: a trigger created above the line waits for a crossing.
@@ -35,6 +38,10 @@ else
     at = at + math.ceil((now - at) / every) * every
   end
   due = string.format('%.0f', at)
+  if redis.pcall('ZRANGE', KEYS[2], 0, 0).err then
+    return redis.error_reply('trigger_create: ' .. KEYS[2] .. ' holds no sorted set; nothing was written (only '
+      .. 'Tally writes the schedule: delete the key, then create the time triggers again)')
+  end
 end
 if index then
   index_list = redis.call('HGET', index, ARGV[4])
@@ -43,6 +50,13 @@ if index then
     local _, listed = string.gsub(index_list, '%S+', '')
     if listed >= tonumber(ARGV[9]) then return {'LIMIT', tostring(listed)} end
   end
+end
+
+-- a ':count' that HINCRBY would refuse is refused here, so that no write fails after the definition's
+local count = redis.call('HGET', KEYS[1], ':count')
+if count and count ~= '0' and not (#count <= 18 and string.match(count, '^%-?[1-9]%d*$')) then
+  return redis.error_reply('trigger_create: ' .. KEYS[1] .. " field ':count' holds no count of triggers; nothing "
+    .. 'was written (set it to the number of triggers the hash stores)')
 end
 
 -- writes

@@ -1,8 +1,11 @@
 -- Deletes finished triggers (status fired or canceled) that finished more than the retention ago, on
 -- Redis time, fenced by the lease: the definition, every state field, and any entry left in the
 -- matching indexes or the schedule. One call looks at one HSCAN page of the triggers hash; the caller
--- keeps the cursor, so a full pass over a large hash spreads over several calls. Reads everything
--- before its first write.
+-- keeps the cursor, so a full pass over a large hash spreads over several calls. Reads and checks
+-- everything before its first write. Any program may write these keys: a finished trigger whose
+-- definition does not decode, or names no event type or counter, is deleted without index clean-up; an
+-- index or schedule of another type is left alone (a triggers key of another type: nothing to delete);
+-- a ':count' HINCRBY would refuse is left as it is.
 -- KEYS[1] lease   KEYS[2] triggers hash   KEYS[3] schedule zset   KEYS[4] by-event index
 -- KEYS[5] by-counter index
 -- ARGV[1] lease value   ARGV[2] retention ms   ARGV[3] HSCAN cursor   ARGV[4] HSCAN COUNT hint
@@ -15,7 +18,10 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local cutoff = now - tonumber(ARGV[2])
 
-local page = redis.call('HSCAN', KEYS[2], ARGV[3], 'COUNT', ARGV[4])
+local page = redis.pcall('HSCAN', KEYS[2], ARGV[3], 'COUNT', ARGV[4])
+if page.err then
+  return {'OK', '0', 0} -- a key of another type holds no trigger of Tally's
+end
 local flat = page[2]
 local doomed, seen = {}, {}
 for i = 1, #flat, 2 do
@@ -32,11 +38,12 @@ for i = 1, #flat, 2 do
       finished_at = tonumber(s[3] or s[4])
     end
     if finished_at and finished_at <= cutoff then
-      local d = cjson.decode(flat[i + 1])
+      local ok, d = pcall(cjson.decode, flat[i + 1])
+      if not ok or type(d) ~= 'table' then d = {} end
       local index, name = nil, nil
-      if d.kind == 'event' then
+      if d.kind == 'event' and type(d.eventType) == 'string' then
         index, name = KEYS[4], d.eventType
-      elseif d.kind == 'threshold' then
+      elseif d.kind == 'threshold' and type(d.counter) == 'string' then
         index, name = KEYS[5], d.counter
       end
       doomed[#doomed + 1] = {id = id, index = index, name = name}
@@ -48,12 +55,18 @@ if #doomed == 0 then
 end
 -- Index entries normally no longer list a finished trigger (cancel and the apply script prune them);
 -- read the lists anyway so that a leftover never points at a deleted definition.
+local scheduled = not redis.pcall('ZRANGE', KEYS[3], 0, 0).err
+local count = redis.call('HGET', KEYS[2], ':count')
+-- absent in a hash written before it was kept; HINCRBY refuses anything but an integer
+local counted = count and (count == '0' or (#count <= 18 and string.match(count, '^%-?[1-9]%d*$') ~= nil))
 local lists = {}
 for _, d in ipairs(doomed) do
   if d.index then
     local k = d.index .. '\0' .. d.name
     if lists[k] == nil then
-      lists[k] = {index = d.index, name = d.name, value = redis.call('HGET', d.index, d.name) or false, drop = {}}
+      -- false when absent or when the index holds another type (left alone)
+      local value = redis.pcall('HGET', d.index, d.name)
+      lists[k] = {index = d.index, name = d.name, value = type(value) == 'string' and value, drop = {}}
     end
     lists[k].drop[d.id] = true
   end
@@ -64,10 +77,10 @@ for _, d in ipairs(doomed) do
   local fields = {d.id}
   for _, s in ipairs(STATE) do fields[#fields + 1] = d.id .. ':' .. s end
   redis.call('HDEL', KEYS[2], unpack(fields))
-  redis.call('ZREM', KEYS[3], d.id)
+  if scheduled then redis.call('ZREM', KEYS[3], d.id) end
 end
--- the stored-trigger count the create script keeps (absent in a hash written before it was kept)
-if redis.call('HEXISTS', KEYS[2], ':count') == 1 then
+-- the stored-trigger count the create script keeps
+if counted then
   redis.call('HINCRBY', KEYS[2], ':count', -#doomed)
 end
 for _, l in pairs(lists) do

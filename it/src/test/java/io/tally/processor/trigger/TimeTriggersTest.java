@@ -1,5 +1,6 @@
 package io.tally.processor.trigger;
 
+import io.tally.common.internal.trigger.TriggerIds;
 import io.tally.common.trigger.Firing;
 import io.tally.common.trigger.Trigger;
 import io.tally.common.trigger.TriggerDefinition;
@@ -10,6 +11,8 @@ import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisson.api.RScript;
+import org.redisson.client.codec.StringCodec;
 
 import java.time.Duration;
 import java.util.List;
@@ -85,6 +88,37 @@ class TimeTriggersTest {
             await().atMost(Duration.ofSeconds(3)).until(() -> fx.firingsOf(t.id()).size() >= 2);
             Firing second = fx.firingsOf(t.id()).get(1);
             assertThat(Long.parseLong(second.cause())).isEqualTo(at + 200 * (first.missed() + 1));
+        }
+    }
+
+    @Test
+    void aFiringsStreamOutOfIds_keepsTheTriggerScheduledAndTheProcessorReady_andItFiresOnceRepaired(TestRedis testRedis)
+            throws Exception {
+        try (TriggerFixture fx = new TriggerFixture(testRedis, 4, 1)) {
+            long at = fx.redisTimeMs() + 500;
+            Trigger t = fx.triggers.create(TriggerDefinition.time(at).build());
+            String firings = fx.keys.firings(TriggerIds.partitionOf(t.id(), 4));
+            // a program other than Tally used up the stream's ids: every later 'XADD firings *' fails
+            fx.redis.getScript(StringCodec.INSTANCE).eval(RScript.Mode.READ_WRITE,
+                    "return redis.call('XADD', KEYS[1], ARGV[1], 'x', 'y')", RScript.ReturnType.VALUE,
+                    List.of(firings), "18446744073709551615-18446744073709551615");
+
+            while (fx.redisTimeMs() < at + 1000) {
+                assertThat(fx.processors.get(0).ready()).as("processor ready while the trigger is blocked").isTrue();
+                Thread.sleep(20);
+            }
+            Trigger blocked = fx.triggers.get(t.id()).orElseThrow();
+            assertThat(blocked.status()).isEqualTo(TriggerStatus.ACTIVE);
+            assertThat(blocked.fireCount()).isZero();
+            assertThat(fx.redis.getScoredSortedSet(fx.keys.schedule(TriggerIds.partitionOf(t.id(), 4)),
+                    StringCodec.INSTANCE).getScore(t.id())).isEqualTo((double) at);
+
+            fx.redis.getKeys().delete(firings); // the repair: no consumer group reads it
+            await().atMost(Duration.ofSeconds(3)).until(() -> fx.firingsOf(t.id()).size() == 1);
+            Firing late = fx.firingsOf(t.id()).get(0);
+            assertThat(late.cause()).isEqualTo(Long.toString(at));
+            assertThat(late.firedAt()).isGreaterThanOrEqualTo(at + 1000);
+            assertThat(fx.triggers.get(t.id()).orElseThrow().status()).isEqualTo(TriggerStatus.FIRED);
         }
     }
 }

@@ -9,7 +9,9 @@ import java.util.List;
  * <p>Replay re-appends a dead letter's original fields to its source stream and deletes the dead
  * letter in one atomic step, so a crash in between neither loses nor doubles it. The entry goes back to
  * the same partition; a {@code wrong_partition} letter therefore comes back as a dead letter again
- * (re-send it through a producer instead). Calls are synchronous and thread-safe.
+ * (re-send it through a producer instead). The whole entry goes back or nothing: a letter of an entry
+ * with more than 1,000 fields is replayed from its {@code raw} field, and a letter that cannot go back
+ * whole is refused and kept. Calls are synchronous and thread-safe.
  */
 public interface DeadLetters {
 
@@ -37,6 +39,9 @@ public interface DeadLetters {
      * @param limit  most letters replayed
      * @return the replayed letters with the ids they got in their source stream
      * @throws IllegalStateException when a letter's source is neither {@code ops} nor {@code events}
+     * @throws RuntimeException Redis's error reply naming the letter and why, when a letter is refused
+     *         and kept (marked {@code applied}, not replayable whole, or a source stream that cannot take
+     *         an entry); the letters before it were replayed
      */
     List<Replayed> replay(DeadLetterFilter filter, int limit);
 

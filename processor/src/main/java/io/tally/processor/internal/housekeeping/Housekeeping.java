@@ -95,7 +95,8 @@ public final class Housekeeping {
     /** Queues one partition's series retention and, per input stream, its trim and consumer clean-up. */
     private void queueTrims(RBatch batch, int p, List<String> liveMembers, List<Trim> trims) {
         trims.add(new Trim(p, null, SERIES_RETENTION.evalAsync(batch.getScript(), RScript.ReturnType.LIST,
-                List.of(keys.lease(p), keys.seriesIndex(p)), leaseValue, SERIES_KEYS_PER_PASS)));
+                List.of(keys.lease(p), keys.seriesIndex(p), keys.seriesPrefix(p), keys.hllBucketPrefix(p)),
+                leaseValue, SERIES_KEYS_PER_PASS)));
         for (String topic : TOPICS) {
             String stream = "ops".equals(topic) ? keys.ops(p) : keys.events(p);
             List<Object> scriptKeys = List.of(stream, keys.lease(p));

@@ -22,6 +22,8 @@ import java.util.function.IntConsumer;
  * partition (pipelined) runs on Redis time, fenced by the lease like the apply script: it appends the
  * firings, updates the triggers' state and reschedules repeating ones on their {@code at + k*every}
  * grid. Periods missed while the partition had no owner are merged into one firing ({@code missed}).
+ * A partition whose firings cannot be written writes nothing: its due triggers stay scheduled, and
+ * {@link BlockedTimeTriggers} reports it.
  *
  * <p>Driven by the processor loop's thread, which never waits for a pass: it sends one and handles
  * it once it has completed. Before the loop changes leases it {@linkplain #drain(IntConsumer) drains} the pass
@@ -38,6 +40,7 @@ public final class TimeTriggerScheduler {
     private final String leaseValue;
     private final long intervalNanos;
     private final ProcessorListener metrics;
+    private final BlockedTimeTriggers blocked = new BlockedTimeTriggers();
     private long nextRun;
     /** The pass in flight (one pipeline of scripts), or null. */
     private RFuture<?> inFlight;
@@ -76,6 +79,7 @@ public final class TimeTriggerScheduler {
             send(again.stream().filter(owned::contains).toList()); // more due triggers: go again at once
         } else if (now >= nextRun && !owned.isEmpty()) {
             nextRun = now + intervalNanos;
+            blocked.retain(owned);
             send(new ArrayList<>(owned));
         }
         return fired;
@@ -141,6 +145,11 @@ public final class TimeTriggerScheduler {
                 leaseLost.accept(partitions.get(i));
                 continue;
             }
+            if ("BLOCKED".equals(reply.get(0))) {
+                blocked.blocked(partitions.get(i), String.valueOf(reply.get(1)));
+                continue;
+            }
+            blocked.notBlocked(partitions.get(i));
             int fired = Integer.parseInt(String.valueOf(reply.get(1)));
             for (int j = 2; j < reply.size(); j++) {
                 metrics.timeTriggerLateness(Long.parseLong(String.valueOf(reply.get(j))));

@@ -86,15 +86,28 @@ public final class RedisTriggerClient implements TriggerClient {
         }
         batch.execute();
         long stored = 0;
-        for (RFuture<String> c : counts) {
-            String v = c.toCompletableFuture().join();
-            stored += v == null ? 0 : Long.parseLong(v);
+        for (int p = 0; p < counts.size(); p++) {
+            stored += storedCount(p, counts.get(p).toCompletableFuture().join());
         }
         if (stored >= maxTriggers) {
             throw new TriggerLimitException(TallyConfig.MAX_TRIGGERS.name(), maxTriggers, "trigger refused: namespace '"
                     + keys.namespace() + "' stores " + stored + " triggers, at most " + maxTriggers
                     + " allowed (max-triggers; finished ones count until finished-trigger-retention-ms deletes them); "
                     + "nothing was written: cancel triggers or raise the cap");
+        }
+    }
+
+    /** A partition's stored-trigger count; one that is not a number was written by someone else. */
+    private long storedCount(int p, String value) {
+        if (value == null) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("trigger refused: field '" + STORED_COUNT + "' of " + keys.triggers(p)
+                    + " holds no count of triggers (a program other than Tally wrote it); nothing was written: set "
+                    + "it to the number of triggers that hash stores");
         }
     }
 
