@@ -148,6 +148,15 @@ public interface ProcessorListener {
     }
 
     /**
+     * How many of this processor's partitions have time triggers that cannot fire now: {@code time_fire.lua}
+     * found its firings stream out of ids, or a key it needs holding another type, and wrote nothing.
+     *
+     * @param partitions partitions blocked so, 0 when none
+     */
+    default void timeTriggersBlocked(int partitions) {
+    }
+
+    /**
      * Retention trimmed applied entries from a stream.
      *
      * @param topic the stream, e.g. {@code ops}, {@code events}, {@code firings} or {@code dlq}

@@ -6,6 +6,7 @@ import io.tally.common.trigger.Trigger;
 import io.tally.common.trigger.TriggerDefinition;
 import io.tally.common.trigger.TriggerKind;
 import io.tally.common.trigger.TriggerStatus;
+import io.tally.processor.ProcessorListener;
 import io.tally.processor.internal.RedisProcessor;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
@@ -94,7 +95,14 @@ class TimeTriggersTest {
     @Test
     void aFiringsStreamOutOfIds_keepsTheTriggerScheduledAndTheProcessorReady_andItFiresOnceRepaired(TestRedis testRedis)
             throws Exception {
-        try (TriggerFixture fx = new TriggerFixture(testRedis, 4, 1)) {
+        java.util.concurrent.atomic.AtomicInteger blockedPartitions = new java.util.concurrent.atomic.AtomicInteger(-1);
+        ProcessorListener metrics = new ProcessorListener() {
+            @Override
+            public void timeTriggersBlocked(int partitions) {
+                blockedPartitions.set(partitions);
+            }
+        };
+        try (TriggerFixture fx = new TriggerFixture(testRedis, 4, 1, metrics)) {
             long at = fx.redisTimeMs() + 500;
             Trigger t = fx.triggers.create(TriggerDefinition.time(at).build());
             String firings = fx.keys.firings(TriggerIds.partitionOf(t.id(), 4));
@@ -110,6 +118,7 @@ class TimeTriggersTest {
             Trigger blocked = fx.triggers.get(t.id()).orElseThrow();
             assertThat(blocked.status()).isEqualTo(TriggerStatus.ACTIVE);
             assertThat(blocked.fireCount()).isZero();
+            assertThat(blockedPartitions.get()).as("partitions whose time triggers are blocked").isEqualTo(1);
             assertThat(fx.redis.getScoredSortedSet(fx.keys.schedule(TriggerIds.partitionOf(t.id(), 4)),
                     StringCodec.INSTANCE).getScore(t.id())).isEqualTo((double) at);
 
@@ -119,6 +128,7 @@ class TimeTriggersTest {
             assertThat(late.cause()).isEqualTo(Long.toString(at));
             assertThat(late.firedAt()).isGreaterThanOrEqualTo(at + 1000);
             assertThat(fx.triggers.get(t.id()).orElseThrow().status()).isEqualTo(TriggerStatus.FIRED);
+            assertThat(blockedPartitions.get()).as("partitions whose time triggers are blocked").isZero();
         }
     }
 }

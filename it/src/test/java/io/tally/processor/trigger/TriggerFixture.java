@@ -36,13 +36,18 @@ final class TriggerFixture implements AutoCloseable {
     final List<Processor> processors = new ArrayList<>();
 
     TriggerFixture(TestRedis testRedis, int partitions, int processorCount) {
+        this(testRedis, partitions, processorCount, ProcessorListener.NOOP);
+    }
+
+    /** As above, the processors reporting to {@code metrics}. */
+    TriggerFixture(TestRedis testRedis, int partitions, int processorCount, ProcessorListener metrics) {
         this.config = testRedis.config(partitions).set(TallyConfig.TICK_MS, 100).build();
         this.redis = testRedis.client();
         this.keys = TestRedis.keys(config);
         this.producer = RedisTallyProducer.create(redis, false, config, io.tally.producer.ProducerMetrics.NOOP);
         this.triggers = RedisTriggerClient.create(redis, config, InstantSource.system());
         for (int i = 0; i < processorCount; i++) {
-            processors.add(RedisProcessor.start(redis, config, ProcessorListener.NOOP));
+            processors.add(RedisProcessor.start(redis, config, metrics));
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> processorCount == 0 ||
                 processors.stream().mapToInt(p -> p.ownedPartitions().size()).sum() == partitions

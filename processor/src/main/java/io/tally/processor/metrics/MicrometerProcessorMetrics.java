@@ -40,6 +40,7 @@ public final class MicrometerProcessorMetrics implements ProcessorListener, Auto
     private final Tags tags;
     private final AtomicInteger owned = new AtomicInteger();
     private final Map<String, AtomicInteger> pausedFlags = new ConcurrentHashMap<>();
+    private final AtomicInteger timeTriggersBlocked = new AtomicInteger();
     /** Values of the halted gauges, by partition and reason (a gauge stays at 0 once its halt ended). */
     private final Map<List<Object>, AtomicInteger> halts = new ConcurrentHashMap<>();
     private final Timer round;
@@ -95,6 +96,13 @@ public final class MicrometerProcessorMetrics implements ProcessorListener, Auto
         List.of("meta", "group").forEach(this::stateLostCounter);
         pausedFlag("eviction_policy");
         PER_ENTRY_REASONS.forEach(this::perEntryCounter);
+        meters.get(List.of("time_triggers_blocked"), r -> Gauge.builder("tally.processor.time.triggers.blocked",
+                        timeTriggersBlocked, AtomicInteger::get)
+                .description("Partitions of this processor whose time triggers cannot fire now (their firings stream "
+                        + "is out of ids, or a key time_fire.lua needs holds another type): nothing is written and the "
+                        + "triggers fire late once the key is repaired")
+                .tags(tags)
+                .register(r));
     }
 
     @Override
@@ -271,6 +279,11 @@ public final class MicrometerProcessorMetrics implements ProcessorListener, Auto
                         + "group: Redis lost its data) and restored it")
                 .tags(tags).tag("what", what)
                 .register(r));
+    }
+
+    @Override
+    public void timeTriggersBlocked(int partitions) {
+        timeTriggersBlocked.set(partitions);
     }
 
     @Override

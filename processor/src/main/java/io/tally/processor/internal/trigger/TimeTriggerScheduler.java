@@ -40,7 +40,7 @@ public final class TimeTriggerScheduler {
     private final String leaseValue;
     private final long intervalNanos;
     private final ProcessorListener metrics;
-    private final BlockedTimeTriggers blocked = new BlockedTimeTriggers();
+    private final BlockedTimeTriggers blocked;
     private long nextRun;
     /** The pass in flight (one pipeline of scripts), or null. */
     private RFuture<?> inFlight;
@@ -56,6 +56,7 @@ public final class TimeTriggerScheduler {
         this.leaseValue = leaseValue;
         this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMs);
         this.metrics = metrics;
+        this.blocked = new BlockedTimeTriggers(metrics);
     }
 
     public void load() {
