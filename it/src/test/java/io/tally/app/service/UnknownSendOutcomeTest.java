@@ -6,6 +6,7 @@ import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.keys.Partitioner;
 import io.tally.producer.ProducerMetrics;
+import io.tally.producer.SendFailedException;
 import io.tally.testkit.RedisServer;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.AfterAll;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamMessageId;
 import org.redisson.api.stream.StreamRangeArgs;
+import org.redisson.client.RedisTimeoutException;
 import org.redisson.client.codec.StringCodec;
 
 import java.net.URI;
@@ -115,6 +117,18 @@ class UnknownSendOutcomeTest {
         assertThat(error.get("line").asInt()).isEqualTo(1);
         assertThat(error.get("status").asInt()).as(r.body()).isEqualTo(504);
         assertThat(error.get("detail").asText()).contains("send it again with the same id");
+    }
+
+    /** Decided by type: the cause of both is a Redis timeout, which alone would read as "Redis unavailable". */
+    @Test
+    void aFailedSendIs504OnlyWhenItMayHaveBeenWritten() {
+        RedisTimeoutException timeout = new RedisTimeoutException("no reply within 500 ms");
+        ApiProblem maybeWritten = Problems.of(new SendFailedException("send failed", true, true, timeout));
+        assertThat(maybeWritten.status).isEqualTo(504);
+        assertThat(maybeWritten.headers).doesNotContainKey("Retry-After");
+        ApiProblem notWritten = Problems.of(new SendFailedException("send failed", true, false, timeout));
+        assertThat(notWritten.status).isEqualTo(503);
+        assertThat(notWritten.headers).containsKey("Retry-After");
     }
 
     private interface Call {
