@@ -49,6 +49,14 @@ final class ApiProblem extends RuntimeException {
                 cause).header("Retry-After", Long.toString(retryAfterSeconds));
     }
 
+    /**
+     * 504: a send that may or may not have been written. Never a 503, which says nothing was written; no
+     * {@code Retry-After}, since only a retry with the same operation id is safe.
+     */
+    static ApiProblem outcomeUnknown(String detail, Throwable cause) {
+        return new ApiProblem(504, "Outcome unknown", detail, null, cause);
+    }
+
     ApiProblem with(String name, Object value) {
         extra.put(name, value);
         return this;

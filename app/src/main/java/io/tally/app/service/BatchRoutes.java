@@ -63,15 +63,11 @@ final class BatchRoutes implements Routes {
         }
         Summary summary = new Summary();
         Deque<Pending> inFlight = new ArrayDeque<>();
+        LineReader lines = null;
         try (InputStream in = ctx.bodyInputStream()) {
-            LineReader lines = new LineReader(in, maxLineBytes);
+            lines = new LineReader(in, maxLineBytes, maxBatchBytes);
             byte[] line;
             while ((line = lines.next()) != null) {
-                if (lines.total > maxBatchBytes) {
-                    drain(inFlight, summary, 0);
-                    throw tooLarge(-1).with("lines", summary.lines).with("accepted", summary.accepted)
-                            .with("failed", summary.failed);
-                }
                 int number = lines.number;
                 // Checked before blankness: an overlong line's bytes are dropped, so it reads as empty.
                 if (lines.overlong) {
@@ -86,22 +82,63 @@ final class BatchRoutes implements Routes {
                 summary.lines++;
                 try {
                     inFlight.add(new Pending(number, send(line, number)));
+                    summary.sent++;
                 } catch (RuntimeException e) {
                     summary.error(number, Problems.of(e));
                 }
                 drain(inFlight, summary, IN_FLIGHT);
             }
             drain(inFlight, summary, 0);
+            if (lines.pastLimit) {
+                stopAtLimit(ctx, in, summary, lines.number + 1);
+            }
         } catch (IOException | BadMessageException e) {
             drain(inFlight, summary, 0);
-            throw JsonBodies.unreadable(e).with("lines", summary.lines).with("accepted", summary.accepted)
-                    .with("failed", summary.failed);
+            throw cutShort(e, summary, lines == null ? 1 : lines.number + 1);
         } finally {
             if (summary.firstWithCause != null) {
                 problems.logCause(ctx, RequestIds.of(ctx), summary.firstWithCause);
             }
         }
         ctx.status(200).json(summary.body());
+    }
+
+    /**
+     * The body passed api-max-batch-bytes while it was read (no Content-Length told it up front). With nothing
+     * sent yet, it is refused (413: nothing was written). Once lines were sent a 413 would be taken for "refused,
+     * nothing written" and those lines sent twice, so the answer is the summary of what was done, marked
+     * incomplete, with the line to send again from.
+     */
+    private void stopAtLimit(Context ctx, InputStream in, Summary summary, long firstUnread) {
+        try {
+            RefusedBodies.drain(in);
+        } catch (IOException e) {
+            // the client went away while sending the rest: the answer stands, the connection closes
+        }
+        if (summary.sent == 0) {
+            throw summary.addTo(ApiProblem.tooLarge("batch body exceeds the limit of " + maxBatchBytes
+                    + " bytes (api-max-batch-bytes) at line " + firstUnread + ", before any line was sent; nothing "
+                    + "was written: split it into several batches"));
+        }
+        summary.stoppedAt(firstUnread, "the batch passed the limit of " + maxBatchBytes + " bytes (api-max-batch-bytes)"
+                + " in this line: it and the lines after it were not read or written; send them again from line "
+                + firstUnread + ", in another batch");
+        ctx.header("Connection", "close");
+    }
+
+    /**
+     * A body that ended early or broke the HTTP framing. The lines read before were sent, so the answer says
+     * what became of them and where to go on, never "nothing was written" when something was.
+     */
+    private static ApiProblem cutShort(Exception e, Summary summary, long firstUnread) {
+        if (summary.sent == 0) {
+            return summary.addTo(JsonBodies.unreadable(e));
+        }
+        return summary.addTo(new ApiProblem(400, "Bad request", "the request body could not be read to its end "
+                + "(truncated or malformed chunked encoding, or the connection closed mid-body) after line "
+                + (firstUnread - 1) + ": " + summary.accepted + " of its lines were written (accepted), "
+                + summary.failed + " failed (see errors), and nothing from line " + firstUnread + " on was read or "
+                + "written; send them again from line " + firstUnread, null, e)).with("resendFromLine", firstUnread);
     }
 
     private CompletableFuture<SendResult> send(byte[] line, int number) {
@@ -139,8 +176,8 @@ final class BatchRoutes implements Routes {
     }
 
     private ApiProblem tooLarge(long declared) {
-        return ApiProblem.tooLarge("batch body " + (declared >= 0 ? "of " + declared + " bytes " : "")
-                + "exceeds the limit of " + maxBatchBytes + " bytes (api-max-batch-bytes); split it into several batches");
+        return ApiProblem.tooLarge("batch body of " + declared + " bytes exceeds the limit of " + maxBatchBytes
+                + " bytes (api-max-batch-bytes); nothing was written: split it into several batches");
     }
 
     private static boolean isBlank(byte[] line) {
@@ -158,28 +195,44 @@ final class BatchRoutes implements Routes {
     /** Counts and the first errors of one batch. */
     private static final class Summary {
         int lines;
+        /** Lines handed to the producer: once one is, the batch may have written something. */
+        long sent;
         long accepted;
         long duplicates;
         long failed;
         final List<Map<String, Object>> errors = new ArrayList<>();
         /** The first failure whose cause the log should carry (one line a batch, not one a line). */
         ApiProblem firstWithCause;
+        /** The first line not read, when the batch stopped at api-max-batch-bytes; 0 when it was read whole. */
+        long resendFromLine;
 
-        void error(int line, ApiProblem problem) {
+        void error(long line, ApiProblem problem) {
             failed++;
             if (firstWithCause == null && problem.getCause() != null) {
                 firstWithCause = problem;
             }
             if (errors.size() < MAX_ERRORS) {
-                Map<String, Object> e = new LinkedHashMap<>();
-                e.put("line", line);
-                e.put("status", problem.status);
-                if (problem.field != null) {
-                    e.put("field", problem.field);
-                }
-                e.put("detail", problem.getMessage());
-                errors.add(e);
+                errors.add(entry(line, problem));
             }
+        }
+
+        /** The batch stopped before {@code line}: its entry is listed even past {@link #MAX_ERRORS}. */
+        void stoppedAt(long line, String detail) {
+            lines++;
+            failed++;
+            resendFromLine = line;
+            errors.add(entry(line, new ApiProblem(413, "Content too large", detail, null)));
+        }
+
+        private static Map<String, Object> entry(long line, ApiProblem problem) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("line", line);
+            e.put("status", problem.status);
+            if (problem.field != null) {
+                e.put("field", problem.field);
+            }
+            e.put("detail", problem.getMessage());
+            return e;
         }
 
         Map<String, Object> body() {
@@ -188,25 +241,42 @@ final class BatchRoutes implements Routes {
             body.put("accepted", accepted);
             body.put("duplicates", duplicates);
             body.put("failed", failed);
+            body.put("complete", resendFromLine == 0);
+            if (resendFromLine > 0) {
+                body.put("resendFromLine", resendFromLine);
+            }
             body.put("errors", errors);
             return body;
         }
+
+        /** The counts and errors of what was read, on a problem that ends the batch early. */
+        ApiProblem addTo(ApiProblem problem) {
+            return problem.with("lines", lines).with("accepted", accepted).with("duplicates", duplicates)
+                    .with("failed", failed).with("errors", errors);
+        }
     }
 
-    /** Splits a stream at '\n', cutting lines longer than the limit (flagged as overlong). */
+    /**
+     * Splits a stream at '\n', cutting lines longer than the line limit (flagged as overlong). Only the first
+     * {@code maxTotal} bytes are split: a line that does not end within them is not returned, and
+     * {@link #pastLimit} says the body went on past them, however long its lines.
+     */
     private static final class LineReader {
         private final InputStream in;
         private final int maxLine;
+        private final long maxTotal;
         private final byte[] buf = new byte[64 * 1024];
         private int pos;
         private int len;
         int number;
         long total;
         boolean overlong;
+        boolean pastLimit;
 
-        LineReader(InputStream in, int maxLine) {
+        LineReader(InputStream in, int maxLine, long maxTotal) {
             this.in = in;
             this.maxLine = maxLine;
+            this.maxTotal = maxTotal;
         }
 
         byte[] next() throws IOException {
@@ -215,6 +285,9 @@ final class BatchRoutes implements Routes {
             boolean any = false;
             while (true) {
                 if (pos == len) {
+                    if (pastLimit) {
+                        return null;
+                    }
                     len = in.read(buf);
                     pos = 0;
                     if (len <= 0) {
@@ -226,6 +299,11 @@ final class BatchRoutes implements Routes {
                         return line.toByteArray();
                     }
                     total += len;
+                    if (total > maxTotal) {
+                        len -= (int) Math.min(len, total - maxTotal);
+                        pastLimit = true;
+                        continue;
+                    }
                 }
                 any = true;
                 int start = pos;

@@ -44,7 +44,10 @@ final class JsonBodies {
         try {
             node = json.readTree(text);
         } catch (JsonProcessingException e) {
-            // Constraint violations (nesting deeper than 1000, huge numbers) carry no location.
+            String limit = JsonLimits.brokenBy(e, json.getFactory().streamReadConstraints());
+            if (limit != null) {
+                throw ApiProblem.badRequest(null, what + " " + limit + ", past a limit of the JSON reader");
+            }
             String where = e.getLocation() == null ? ""
                     : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
             throw ApiProblem.badRequest(null, what + " is not valid JSON: " + e.getOriginalMessage() + where);
@@ -77,7 +80,8 @@ final class JsonBodies {
 
     /**
      * A body that ended early (a truncated chunked body, a connection closed mid-body) or was
-     * malformed at the HTTP level: the client's doing, so a 400, logged as one line.
+     * malformed at the HTTP level: the client's doing, so a 400, logged as one line. Only for a body of which
+     * nothing was sent (a batch that sent lines says what became of them instead).
      */
     static ApiProblem unreadable(Exception e) {
         return new ApiProblem(400, "Bad request", "the request body could not be read to its end (truncated or "

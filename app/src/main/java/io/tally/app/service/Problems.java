@@ -9,6 +9,7 @@ import io.tally.common.model.InvalidEntryException;
 import io.tally.producer.BackpressureException;
 import io.tally.producer.DuplicateIdConflictException;
 import io.tally.producer.OutcomeUnknownException;
+import io.tally.producer.SendFailedException;
 import io.tally.producer.triggers.TriggerLimitException;
 import io.tally.producer.StreamIdsExhaustedException;
 import io.tally.producer.TallyException;
@@ -22,8 +23,9 @@ import java.util.concurrent.CompletionException;
 
 /**
  * Turns every failure of a request into an {@code application/problem+json} answer carrying the
- * request's id. What a client or Redis did is a 4xx or a 503, never a 500; a 500 is left for the
- * service's own faults (a script error, a bug) and says no more than "see the log under this id".
+ * request's id. What a client or Redis did is a 4xx or a 503 (nothing was written), or a 504 when a send may
+ * or may not have been written; never a 500. A 500 is left for the service's own faults (a script error, a
+ * bug) and says no more than "see the log under this id".
  * The detail of a failure (Redis's message, the exception) goes to the log under the request id.
  */
 final class Problems implements Routes {
@@ -118,7 +120,13 @@ final class Problems implements Routes {
                     .with("id", c.id()).with("originalEntryId", c.originalEntryId());
         }
         if (e instanceof OutcomeUnknownException) {
-            return new ApiProblem(504, "Outcome unknown", e.getMessage(), null, e);
+            return ApiProblem.outcomeUnknown(e.getMessage(), e);
+        }
+        // Before the Redis checks: its cause is a Redis timeout, but the send may be in the stream.
+        if (e instanceof SendFailedException sf && sf.maybeWritten()) {
+            return ApiProblem.outcomeUnknown("the send may or may not have been written: Redis did not confirm it "
+                    + "within send-timeout-ms; send it again with the same id (a repeat is a duplicate, answered with "
+                    + "the original entryId, never a second entry)", e);
         }
         Optional<String> unavailable = RedisFailures.unavailable(e);
         if (unavailable.isPresent()) {

@@ -1,20 +1,24 @@
 package io.tally.app.service;
 
 import io.javalin.http.Context;
+import jakarta.servlet.ServletInputStream;
 
 import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * Reads and drops the body of a request refused before its body was read (413). Answering while the
- * client is still sending and then closing makes the client's TCP stack drop the answer (a reset), so a
- * client sees "connection closed" instead of the 413; reading what it sends, up to a bound, lets the
- * answer arrive. Past the bound the connection is closed anyway: that is what a body far over the limit
- * costs its sender.
+ * Reads and drops the body of a request refused before its body was read to its end (413). Answering while
+ * the client is still sending and then closing makes the client's TCP stack drop the answer (a reset), so a
+ * client sees "connection closed" instead of the 413; reading what it sends, up to a bound, lets the answer
+ * arrive. Past the bound, or once the client pauses (a body left open must not hold the answer back), the
+ * connection is closed anyway: that is what a body far over the limit costs its sender.
  */
 final class RefusedBodies {
     /** Most bytes read and dropped to deliver a refusal. */
     static final long DRAIN_LIMIT = 4L * 1024 * 1024;
+    /** A client that sends nothing for this long has sent what it had: the answer goes out. */
+    static final long QUIET_MS = 500;
+    private static final long POLL_MS = 10;
 
     private RefusedBodies() {
     }
@@ -27,13 +31,51 @@ final class RefusedBodies {
         }
     }
 
-    /** Reads {@code in} to its end or to {@link #DRAIN_LIMIT} bytes, whichever comes first. */
+    /**
+     * Reads {@code in} to its end, to {@link #DRAIN_LIMIT} bytes, or until the client has sent nothing for
+     * {@link #QUIET_MS}, whichever comes first.
+     */
     static void drain(InputStream in) throws IOException {
+        if (!(in instanceof ServletInputStream body)) {
+            drainBlocking(in);
+            return;
+        }
+        byte[] buffer = new byte[8192];
+        long total = 0;
+        long lastByte = System.nanoTime();
+        while (total < DRAIN_LIMIT && !body.isFinished()) {
+            // available() reads what has arrived without blocking, so a body left open cannot hold the answer
+            int ready = body.available();
+            if (ready > 0) {
+                int n = body.read(buffer, 0, Math.min(ready, buffer.length));
+                if (n < 0) {
+                    return;
+                }
+                total += n;
+                lastByte = System.nanoTime();
+            } else if ((System.nanoTime() - lastByte) / 1_000_000 >= QUIET_MS) {
+                return;
+            } else {
+                pause();
+            }
+        }
+    }
+
+    private static void drainBlocking(InputStream in) throws IOException {
         byte[] buffer = new byte[8192];
         long total = 0;
         int n;
         while (total < DRAIN_LIMIT && (n = in.read(buffer)) >= 0) {
             total += n;
+        }
+    }
+
+    private static void pause() throws IOException {
+        try {
+            Thread.sleep(POLL_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while dropping a refused body", e);
         }
     }
 }

@@ -189,7 +189,9 @@ abstract class ConfigCatalogue {
             Parsers.intRange(1024, 16 * 1024 * 1024));
     /** {@code api-max-batch-bytes}: Largest NDJSON body of POST /v1/batch, bytes (larger. */
     public static final ConfigKey<Long> API_MAX_BATCH_BYTES = key("api-max-batch-bytes", 64L * 1024 * 1024,
-            "Largest NDJSON body of POST /v1/batch, bytes (larger: 413); at least api-max-body-bytes.", Parsers.longRange(1024, Long.MAX_VALUE));
+            "Largest NDJSON body of POST /v1/batch, bytes (larger: 413; a chunked body that passes it after lines "
+                    + "were sent: 200 with complete false, docs/api.md); at least api-max-body-bytes.",
+            Parsers.longRange(1024, Long.MAX_VALUE));
     /**
      * {@code api-max-waits}: Read-your-writes waits (GET /v1/counters/{name}?after=) the HTTP service holds
      * open at once.

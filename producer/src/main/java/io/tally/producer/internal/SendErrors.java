@@ -44,7 +44,7 @@ final class SendErrors {
                 ? new StreamIdsExhaustedException(keys.stream(send.topic, send.partition), send.partition, cause)
                 : new SendFailedException("send to partition " + send.partition + " failed: " + cause.getMessage()
                 + (maybeWritten ? " (it may have been written; send it again with the same id)" : ""),
-                maybeWritten || retriable(cause), cause);
+                maybeWritten || retriable(cause), maybeWritten, cause);
     }
 
     /**
