@@ -71,23 +71,19 @@ local function routing_problem(field, s)
   return nil
 end
 
--- Canonical signed 64-bit decimal: returns its (possibly rounded) number, or nil.
+-- Canonical signed 64-bit decimal (docs/wire-format.md; DecimalBytes and WireFormat in Java): an optional
+-- '-', then '0' alone or digits without a leading zero ('-0', '007', '+5', ' 5', '0.5', '1e3' are not),
+-- within the signed 64-bit range. Returns its (possibly rounded) number, or nil.
 local function int64(s)
-  if #s <= 14 then
-    -- Short values: canonical exactly when Lua prints the number back the same way ('007', '+5',
-    -- '5.0', '1e3' and ' 5' all print differently). 'inf' and 'nan' would print back too, hence
-    -- the digit at the end; '-0' is the one other spelling that survives.
-    local last = byte(s, -1)
-    if last == nil or last < 48 or last > 57 then return nil end
-    local n = tonumber(s)
-    if n ~= nil and tostring(n) == s and s ~= '-0' then return n end
+  if not find(s, '^%-?[1-9]%d*$') then
+    if s == '0' then return 0 end
     return nil
   end
-  if not find(s, '^%-?[1-9]%d*$') then return nil end
-  local neg = string.byte(s, 1) == 45
-  local digits = neg and string.sub(s, 2) or s
-  if #digits > 19 then return nil end
-  if #digits == 19 and digits > (neg and '9223372036854775808' or '9223372036854775807') then return nil end
+  local neg = byte(s, 1) == 45
+  local digits = neg and #s - 1 or #s
+  if digits < 19 then return tonumber(s) end
+  if digits > 19 then return nil end
+  if string.sub(s, neg and 2 or 1) > (neg and '9223372036854775808' or '9223372036854775807') then return nil end
   return tonumber(s)
 end
 
