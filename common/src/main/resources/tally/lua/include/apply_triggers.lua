@@ -38,7 +38,15 @@ local function trigger_record(id, json, armed)
   return t
 end
 
--- Loads the active triggers listed in the given index entries: definition, status, armed flag.
+-- A stored fire count as this script adds to it: a canonical integer of exact Lua arithmetic, else 0 (a
+-- value someone else wrote must not fail the HSET that saves the count after the batch's other writes).
+local function fire_count(s)
+  local n = s and int64(s)
+  if n and n > -LIM and n < LIM then return n end
+  return 0
+end
+
+-- Loads the active triggers listed in the given index entries: definition, status, armed flag, fire count.
 local function load_triggers(lists, target)
   local ids, owners = {}, {}
   for name, list in pairs(lists) do
@@ -47,22 +55,24 @@ local function load_triggers(lists, target)
       owners[#owners + 1] = name
     end
   end
-  local CHUNK = 500 -- 3 fields each: keeps unpack far below Lua's limit
+  local CHUNK = 500 -- 4 fields each: keeps unpack far below Lua's limit
   for from = 1, #ids, CHUNK do
     local fields = {}
     for i = from, math.min(#ids, from + CHUNK - 1) do
       fields[#fields + 1] = ids[i]
       fields[#fields + 1] = ids[i] .. ':status'
       fields[#fields + 1] = ids[i] .. ':armed'
+      fields[#fields + 1] = ids[i] .. ':fireCount'
     end
     local got = redis.call('HMGET', KEYS[7], unpack(fields))
-    for j = 1, #fields, 3 do
-      local i = from + (j - 1) / 3
+    for j = 1, #fields, 4 do
+      local i = from + (j - 1) / 4
       if not got[j] or got[j + 1] ~= 'active' then
         stale[ids[i]] = true
       else
         local t = trigger_record(ids[i], got[j], got[j + 2] == '1')
         if t then
+          t.fire_count = fire_count(got[j + 3])
           local list = target[owners[i]] or {}
           list[#list + 1] = t
           target[owners[i]] = list
@@ -161,8 +171,8 @@ local function save_triggers()
   local finished = {}
   for _, t in ipairs(touched_order) do
     if t.fired > 0 then
-      redis.call('HINCRBY', KEYS[7], t.id .. ':fireCount', t.fired)
-      redis.call('HSET', KEYS[7], t.id .. ':lastFiredAt', now_ms)
+      redis.call('HSET', KEYS[7], t.id .. ':fireCount', fmt(t.fire_count + t.fired),
+                 t.id .. ':lastFiredAt', now_ms)
     end
     if t.done then
       redis.call('HSET', KEYS[7], t.id .. ':status', 'fired')

@@ -1,0 +1,92 @@
+package io.tally.processor.badinput;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static io.tally.processor.badinput.HostileScripts.LEASE;
+import static io.tally.processor.badinput.HostileScripts.PART;
+import static io.tally.processor.badinput.HostileScripts.fields;
+import static io.tally.testkit.RawRedis.text;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * apply.lua saves a trigger's fire count after the batch's other writes, so nothing stored there may fail
+ * it: a count someone else wrote that is not an integer counts as 0, and the batch completes with its
+ * reply (a once trigger then fires once, never again on the next batch).
+ */
+class TriggerFireCountTest {
+    private static HostileScripts h;
+
+    @BeforeAll
+    static void start() {
+        h = new HostileScripts();
+    }
+
+    @AfterAll
+    static void stop() {
+        h.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        h.reset();
+    }
+
+    private String trigger(String field) {
+        return text(h.redis.call("HGET", h.keys.triggers(PART), field));
+    }
+
+    private void onceThresholdTriggerOnC(String storedFireCount) {
+        h.redis.call("HSET", h.keys.triggers(PART),
+                "T", "{\"kind\":\"threshold\",\"counter\":\"c\",\"op\":\">=\",\"value\":1,\"mode\":\"once\"}",
+                "T:status", "active", "T:armed", "1", "T:fireCount", storedFireCount);
+        h.redis.call("HSET", h.keys.triggersByCounter(PART), "c", "T");
+    }
+
+    private Object incrC() {
+        h.xadd(h.keys.ops(PART), "*", fields("op", "incr", "counter", "c", "by", "1"));
+        return h.apply(LEASE, ">", "");
+    }
+
+    @Test
+    void aStoredFireCountThatIsNotANumber_doesNotFailTheBatch_andCountsFromZero() {
+        onceThresholdTriggerOnC("x");
+        Object reply = incrC();
+        assertThat(reply).as("reply to a batch that was applied").isInstanceOf(List.class);
+        assertThat(text(((List<?>) reply).get(17))).isEqualTo("threshold=1");
+        assertThat(text(h.redis.call("HGET", h.keys.counters(PART), "c"))).isEqualTo("1");
+        assertThat(trigger("T:fireCount")).isEqualTo("1");
+        assertThat(trigger("T:status")).isEqualTo("fired");
+    }
+
+    @Test
+    void aOnceThresholdTrigger_firesOnce_whateverItsStoredFireCount() {
+        for (String stored : List.of("x", "1.5", "99999999999999999999", "-0")) {
+            h.reset();
+            onceThresholdTriggerOnC(stored);
+            for (int i = 0; i < 3; i++) {
+                incrC();
+            }
+            assertThat(text(h.redis.call("HGET", h.keys.counters(PART), "c"))).isEqualTo("3");
+            assertThat(h.redis.call("XLEN", h.keys.firings(PART))).as("firings of a once trigger, stored " + stored)
+                    .isEqualTo(1L);
+            assertThat(trigger("T:fireCount")).isEqualTo("1");
+        }
+    }
+
+    @Test
+    void aStoredFireCount_isAddedTo() {
+        h.redis.call("HSET", h.keys.triggers(PART), "E", "{\"kind\":\"event\",\"eventType\":\"t\",\"mode\":\"every\"}",
+                "E:status", "active", "E:fireCount", "41");
+        h.redis.call("HSET", h.keys.triggersByEvent(PART), "t", "E");
+        h.xadd(h.keys.events(PART), "*", fields("type", "t"));
+        h.xadd(h.keys.events(PART), "*", fields("type", "t"));
+        assertThat(h.apply(LEASE, "", ">")).isInstanceOf(List.class);
+        assertThat(trigger("E:fireCount")).isEqualTo("43");
+        assertThat(trigger("E:lastFiredAt")).matches("[1-9][0-9]{12}");
+    }
+}
