@@ -39,7 +39,11 @@
 -- re-arm when it crosses back. A firing is an XADD to the firings stream with the state change in this
 -- same script, so it happens exactly once with the checkpoint move.
 -- Scripts do not roll back: everything is read and validated before the first write, and the one
--- write that can fail (HINCRBY overflow) runs under pcall and becomes a dead letter.
+-- write that can fail (HINCRBY overflow) runs under pcall and becomes a dead letter. Every other write
+-- is made safe first (include/apply_keys.lua): the hashes written are read before (a key of another
+-- type refuses the call, BADKEY, writing nothing), the dlq and firings streams must have ids left for
+-- as many entries as the call may append, the series index must be a sorted set, and a unique entry
+-- whose HyperLogLog is not one is a dead letter (not_hll).
 
 --#include apply_crc32_table
 
@@ -74,12 +78,14 @@ redis.call('SET', KEYS[5] .. ':oom-probe', '', 'XX')
 -- ---------- stream ids ----------
 
 --#include ids
+--#include apply_keys
 
 -- HMGET of any number of fields, CHUNK at a time; returns the values in order (false when missing).
+-- The hashes read are those the script writes: one of another type refuses the call (BADKEY).
 local function hmget(key, names)
   local out = {}
   for from = 1, #names, CHUNK do
-    local got = redis.call('HMGET', key, unpack(names, from, math.min(#names, from + CHUNK - 1)))
+    local got = read_key('hash', 'HMGET', key, unpack(names, from, math.min(#names, from + CHUNK - 1)))
     for i = 1, #got do out[from + i - 1] = got[i] end
   end
   return out
@@ -127,6 +133,7 @@ local function live(p) return p and p.state ~= 'GAP' and #p.apply > 0 end
 if live(plans.ops) then
   local names = load_counters(plans.ops.apply)
   plan_windows(plans.ops.apply)
+  check_unique(plans.ops.apply)
   counter_ids = index_lists(KEYS[10], names)
   load_triggers(counter_ids, by_counter)
 end
@@ -143,6 +150,38 @@ if live(plans.events) then
 end
 if next(counter_ids) or next(type_ids) then
   now_ms = string.format('%.0f', now_clock())
+end
+
+-- Every write below that could fail is checked here, before the first (BADKEY otherwise; see apply_keys).
+-- The counters, checkpoint, triggers and index hashes were read above, so their type is known; HINCRBY
+-- on a counter runs under pcall. What is left are the streams the call appends to, with as many entries
+-- as it may append, and the series index.
+do
+  local batches, dead, windowed = {}, 0, false
+  for _, name in ipairs({'ops', 'events'}) do
+    local p = plans[name]
+    if live(p) then
+      batches[#batches + 1] = p.apply
+      if name == 'ops' then
+        dead = dead + dead_letter_bound(p.apply)
+        for _, rec in ipairs(p.apply) do
+          if not rec.dead and rec.buckets then
+            for _, b in ipairs(rec.buckets) do windowed = windowed or b.key ~= nil end
+          end
+        end
+      else
+        for _, rec in ipairs(p.apply) do
+          if rec.dead then dead = dead + 1 end
+        end
+      end
+    end
+  end
+  if dead > 0 then require_room(KEYS[6], dead) end
+  if next(by_counter) or next(by_type) then
+    local firings = firing_bound(batches)
+    if firings > 0 then require_room(KEYS[8], firings) end
+  end
+  if windowed then require_type(KEYS[14], 'zset') end
 end
 
 local out = {'OK'}

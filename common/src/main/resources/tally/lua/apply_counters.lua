@@ -14,12 +14,16 @@
 --         the counter ends with (the batch sets it; everything after the last set is folded in). Names
 --         cannot hold control characters, so '\n' separates safely. Two strings instead of one argument
 --         per id and counter halve the processor's cost of sending a batch.
+-- ARGV[7] 'bucket\ncounter\ndelta\n' per series cell ('window:start' names the bucket hash)
+-- ARGV[8] 'bucket\ndeadline\n' per bucket hash, for the series index
 --
 -- Returns {'OK', applied, redelivered} | {'SLOW', reason} | {'GAP'} | {'LEASE_LOST'}.
 -- GAP when the batch's first entry is not the one after the checkpoint, or its last is not in the stream.
 -- SLOW when part of the batch is at or below the checkpoint, a counter has threshold triggers (judged
 -- per entry), or a stored counter or bucket sum is not a canonical integer below 1e14 minus the bound
--- (overflow and not_integer are judged per entry). Everything is read before the first write.
+-- (overflow and not_integer are judged per entry). Everything is read before the first write, and every
+-- key written is read first (hashes) or its type checked (the series index, one TYPE per batch with
+-- series cells): a key of another type refuses the call, 'BADKEY <key> holds ...', writing nothing.
 
 local GROUP = 'tally'
 local LIM = 9007199254740992 -- 2^53: Lua numbers are exact below this
@@ -33,8 +37,9 @@ local ids = {}
 for id in string.gmatch(ARGV[5], '%S+') do ids[#ids + 1] = id end
 
 --#include ids
+--#include apply_keys
 
-local checkpoint = redis.call('HGET', KEYS[3], 'ops') or '0-0'
+local checkpoint = read_key('hash', 'HGET', KEYS[3], 'ops') or '0-0'
 if not id_less(checkpoint, last) then
   -- Everything was applied before (a replay after a lost reply): acknowledge only.
   redis.call('XACK', KEYS[1], GROUP, unpack(ids))
@@ -64,7 +69,7 @@ for name, change in string.gmatch(ARGV[6], '([^\n]*)\n([^\n]*)\n') do
 end
 
 if redis.call('EXISTS', KEYS[5]) == 1 then
-  local listed = redis.call('HMGET', KEYS[5], unpack(names))
+  local listed = read_key('hash', 'HMGET', KEYS[5], unpack(names))
   for i = 1, #names do
     if listed[i] then return {'SLOW', 'threshold'} end
   end
@@ -90,7 +95,7 @@ local function base(s)
 end
 
 
-local stored = redis.call('HMGET', KEYS[2], unpack(names))
+local stored = read_key('hash', 'HMGET', KEYS[2], unpack(names))
 local hset = {}
 for i = 1, #names do
   local change = changes[i]
@@ -118,7 +123,7 @@ for bucket, counter, delta in string.gmatch(ARGV[7], '([^\n]*)\n([^\n]*)\n([^\n]
 end
 for _, bucket in ipairs(bucket_order) do
   local cells = buckets[bucket]
-  local sums = redis.call('HMGET', KEYS[6] .. bucket, unpack(cells.counters))
+  local sums = read_key('hash', 'HMGET', KEYS[6] .. bucket, unpack(cells.counters))
   cells.hset = {}
   for i = 1, #cells.counters do
     local value = base(sums[i])
@@ -128,14 +133,16 @@ for _, bucket in ipairs(bucket_order) do
   end
 end
 
-if #hset > 0 then redis.call('HSET', KEYS[2], unpack(hset)) end
-for _, bucket in ipairs(bucket_order) do
-  redis.call('HSET', KEYS[6] .. bucket, unpack(buckets[bucket].hset))
-end
 local zadd = {}
 for bucket, deadline in string.gmatch(ARGV[8], '([^\n]*)\n([^\n]*)\n') do
   zadd[#zadd + 1] = deadline
   zadd[#zadd + 1] = KEYS[6] .. bucket
+end
+if #zadd > 0 then require_type(KEYS[7], 'zset') end
+
+if #hset > 0 then redis.call('HSET', KEYS[2], unpack(hset)) end
+for _, bucket in ipairs(bucket_order) do
+  redis.call('HSET', KEYS[6] .. bucket, unpack(buckets[bucket].hset))
 end
 if #zadd > 0 then redis.call('ZADD', KEYS[7], unpack(zadd)) end
 redis.call('HSET', KEYS[3], 'ops', last)

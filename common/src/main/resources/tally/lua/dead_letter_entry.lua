@@ -40,6 +40,12 @@ if #nxt == 0 or nxt[1][1] ~= id then
   return {'GAP', id}
 end
 
+-- The dlq's XADD is the first write; a dlq of another type or without ids left refuses the call as
+-- apply.lua does (BADKEY: Redis's or the operator's to fix, not the entry's), not as a script error.
+local full = stream_room_problem(KEYS[4], 1)
+if full then
+  return redis.error_reply('BADKEY ' .. full .. '; nothing was applied')
+end
 redis.call(unpack(dead_letter_args(KEYS[4], 'script_error', ARGV[5], ARGV[3], id, flat, MAX_FIELDS)))
 redis.call('HSET', KEYS[2], ARGV[3], id)
 redis.call('XACK', KEYS[1], GROUP, id)

@@ -37,3 +37,24 @@ local function load_counters(recs)
   return names
 end
 
+-- The most dead letters applying recs (after load_counters) can write: the entries judged dead already,
+-- and every incr/decr of a counter whose running value might leave exact Lua arithmetic: only there
+-- does HINCRBY judge overflow and not_integer per entry, after the first write. A counter stays exact
+-- when its stored value is and its value plus every amount and set value of the batch, all taken
+-- positive, is below 2^53 (a sum of integers that reaches 2^53 in doubles never rounds below it).
+local function dead_letter_bound(recs)
+  local n, reach, changes = 0, {}, {}
+  for _, rec in ipairs(recs) do
+    if rec.dead then
+      n = n + 1
+    elseif rec.amount then
+      local c = rec.counter
+      reach[c] = (reach[c] or math.abs(exact[c] and vals[c] or LIM)) + math.abs(tonumber(rec.amount))
+      if rec.op ~= 'set' then changes[c] = (changes[c] or 0) + 1 end
+    end
+  end
+  for c, k in pairs(changes) do
+    if reach[c] >= LIM then n = n + k end
+  end
+  return n
+end

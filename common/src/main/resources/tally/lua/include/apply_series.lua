@@ -83,9 +83,38 @@ local function plan_windows(recs)
   end
 end
 
+-- Makes every unique entry that would add to a key that is not a valid HyperLogLog (its counter's, or a
+-- bucket's of its windows: written by someone else, PFADD would fail after the batch's first write) a
+-- dead letter, not_hll. Each key is checked once per batch, before the first write (hll_problem).
+local function check_unique(recs)
+  local problems = {}
+  local function problem(key)
+    local p = problems[key]
+    if p == nil then
+      p = hll_problem(key) or false
+      problems[key] = p
+    end
+    return p
+  end
+  for _, rec in ipairs(recs) do
+    if not rec.dead and rec.op == 'unique' then
+      local p = problem(KEYS[11] .. rec.counter)
+      for _, b in ipairs(rec.buckets or {}) do
+        if p then break end
+        if b.key then p = problem(b.key) end
+      end
+      if p then
+        rec.dead = 'not_hll'
+        rec.error = "counter '" .. rec.counter .. "': " .. p .. ' (written by someone else); the member was not added'
+      end
+    end
+  end
+end
+
 -- Adds an applied entry to its buckets: the delta (a decimal string) for incr/decr, the member for
--- unique. Sums are kept in Lua and written once per bucket hash; a sum beyond exact Lua arithmetic
--- goes through HINCRBY under pcall, whose overflow is counted and leaves that cell unchanged.
+-- unique. Sums are kept in Lua and written once per bucket hash; a sum beyond exact Lua arithmetic (or a
+-- cell holding what someone else wrote) goes through HINCRBY under pcall, whose overflow (or not_integer)
+-- is counted and leaves that cell unchanged.
 local function add_windows(rec, delta)
   if rec.future then
     for _, w in ipairs(rec.windows) do
@@ -108,7 +137,8 @@ local function add_windows(rec, delta)
           if cell.dirty then redis.call('HSET', b.key, rec.counter, fmt(cell.n)); cell.dirty = false end
           local res = redis.pcall('HINCRBY', b.key, rec.counter, delta)
           if type(res) == 'table' and res.err then
-            local k = 'overflow.' .. b.w
+            -- the sum would leave 64 bits, or the cell holds what someone else wrote
+            local k = (string.find(res.err, 'overflow', 1, true) and 'overflow.' or 'not_integer.') .. b.w
             series_counts[k] = (series_counts[k] or 0) + 1
           else
             cell.n, cell.exact = res, res > -LIM and res < LIM

@@ -64,7 +64,7 @@ local function load_triggers(lists, target)
       fields[#fields + 1] = ids[i] .. ':armed'
       fields[#fields + 1] = ids[i] .. ':fireCount'
     end
-    local got = redis.call('HMGET', KEYS[7], unpack(fields))
+    local got = read_key('hash', 'HMGET', KEYS[7], unpack(fields))
     for j = 1, #fields, 4 do
       local i = from + (j - 1) / 4
       if not got[j] or got[j + 1] ~= 'active' then
@@ -163,6 +163,20 @@ end
 -- True when applying the k-th entry of a call could pass MAX_FIRINGS; the first entry always applies.
 local function over_budget(k, rec)
   return k > 1 and not rec.dead and fired_total + would_fire(rec) > MAX_FIRINGS
+end
+
+-- The most firings one call can append (before any write): an entry fires at most would_fire, and past
+-- the first entry of each stream the budget stops a batch at MAX_FIRINGS firings.
+local function firing_bound(batches)
+  local all, firsts = 0, 0
+  for _, recs in ipairs(batches) do
+    for k, rec in ipairs(recs) do
+      local n = rec.dead and 0 or would_fire(rec)
+      all = all + n
+      if k == 1 then firsts = firsts + n end
+    end
+  end
+  return math.min(all, MAX_FIRINGS + firsts)
 end
 
 -- Writes the state of every trigger that fired or changed its armed flag, and drops finished once

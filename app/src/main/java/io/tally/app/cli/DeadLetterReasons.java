@@ -11,8 +11,8 @@ import java.util.List;
 final class DeadLetterReasons {
     /** Every reason, in the order of the wire format's table. */
     static final List<String> ALL = List.of("missing_field", "empty_field", "too_long", "control_char", "bad_utf8",
-            "unknown_op", "bad_windows", "bad_number", "overflow", "not_integer", "wrong_partition", "too_many_fields",
-            "too_many_params", "too_large", "script_error", "future_id");
+            "unknown_op", "bad_windows", "bad_number", "overflow", "not_integer", "not_hll", "wrong_partition",
+            "too_many_fields", "too_many_params", "too_large", "script_error", "future_id");
 
     private DeadLetterReasons() {
     }

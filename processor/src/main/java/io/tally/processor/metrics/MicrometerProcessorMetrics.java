@@ -33,8 +33,8 @@ public final class MicrometerProcessorMetrics implements ProcessorListener, Auto
      * {@code increase()} misses the first event of a series that appears with it.
      */
     static final List<String> DEAD_LETTER_REASONS = List.of("missing_field", "bad_number", "overflow", "unknown_op",
-            "too_long", "wrong_partition", "empty_field", "control_char", "bad_utf8", "not_integer", "bad_windows", "script_error",
-            "too_many_fields", "too_many_params", "too_large");
+            "too_long", "wrong_partition", "empty_field", "control_char", "bad_utf8", "not_integer", "not_hll",
+            "bad_windows", "script_error", "too_many_fields", "too_many_params", "too_large");
 
     private final OwnedMeters meters;
     private final Tags tags;

@@ -2,6 +2,7 @@ package io.tally.processor.badinput;
 
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
+import io.tally.processor.PartitionHalt;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorListener;
 import io.tally.common.internal.redis.LuaScript;
@@ -104,6 +105,11 @@ final class BadInputPipeline implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /** The partitions the processor reports halted, and why. */
+    Map<Integer, PartitionHalt> halts() {
+        return processor.haltedPartitions();
     }
 
     boolean processorReady() {

@@ -1,5 +1,6 @@
 package io.tally.processor.badinput;
 
+import io.tally.testkit.RawRedis;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -22,8 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Every data script, run on random hostile input (entries of up to 10,000 fields, repeated fields,
  * binary bytes, values of megabytes, far-future and maximal ids, odd stored counter values, hostile
- * stored trigger definitions), either returns or raises an error with every key of the partition
- * unchanged ({@link HostileScripts#runAtomically}).
+ * stored trigger definitions; for the apply scripts, a key of the partition someone else broke), either
+ * returns or raises an error with every key of the partition unchanged ({@link HostileScripts#runAtomically});
+ * an apply script raises only to refuse a broken key (BADKEY).
  */
 class HostileScriptPropertyTest {
     private static HostileScripts h;
@@ -128,26 +130,84 @@ class HostileScriptPropertyTest {
         }
     }
 
+    /**
+     * Keys of the partition that someone else broke, for the apply scripts: a key of another type, a stream
+     * without ids left, a HyperLogLog that PFADD refuses. Applied after {@link #seed}; most tries break none.
+     */
+    enum BrokenKey {
+        NONE, DLQ_FULL, DLQ_STRING, FIRINGS_FULL, FIRINGS_HASH, SERIES_INDEX_STRING, SERIES_BUCKET_STRING,
+        COUNTERS_STRING, CHECKPOINT_SET, TRIGGERS_STRING, INDEX_STRING, HLL_STRING, HLL_CORRUPT_SPARSE;
+
+        void breakIt(HostileScripts h) {
+            String key = switch (this) {
+                case NONE -> null;
+                case DLQ_FULL, DLQ_STRING -> h.keys.dlq(PART);
+                case FIRINGS_FULL, FIRINGS_HASH -> h.keys.firings(PART);
+                case SERIES_INDEX_STRING -> h.keys.seriesIndex(PART);
+                case SERIES_BUCKET_STRING -> h.keys.seriesBucket(PART, "1m", 0);
+                case COUNTERS_STRING -> h.keys.counters(PART);
+                case CHECKPOINT_SET -> h.keys.checkpoint(PART);
+                case TRIGGERS_STRING -> h.keys.triggers(PART);
+                case INDEX_STRING -> h.keys.triggersByCounter(PART);
+                case HLL_STRING, HLL_CORRUPT_SPARSE -> h.keys.hllPrefix(PART) + "c";
+            };
+            if (key == null) {
+                return;
+            }
+            h.redis.call("DEL", key);
+            switch (this) {
+                case DLQ_FULL, FIRINGS_FULL -> h.xadd(key, MAX_ID, HostileScripts.fields("x", "y"));
+                case FIRINGS_HASH -> h.redis.call("HSET", key, "x", "y");
+                case CHECKPOINT_SET -> h.redis.call("SADD", key, "x");
+                // a sparse body covering 1 of 16,384 registers, behind a valid cached count
+                case HLL_CORRUPT_SPARSE -> h.redis.call("SET", key, new byte[] {'H', 'Y', 'L', 'L', 1, 0, 0, 0,
+                        0, 0, 0, 0, 0, 0, 0, 0, 0});
+                default -> h.redis.call("SET", key, "x");
+            }
+        }
+    }
+
+    @Provide
+    Arbitrary<BrokenKey> brokenKeys() {
+        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(12, Arbitraries.just(BrokenKey.NONE)),
+                net.jqwik.api.Tuple.of(12, Arbitraries.of(BrokenKey.class).filter(k -> k != BrokenKey.NONE)));
+    }
+
+    /** An apply script's error: only a refusal of a broken key (BADKEY), which wrote nothing. */
+    private static void refusedOnlyForABrokenKey(Object reply, BrokenKey broken) {
+        if (reply instanceof RawRedis.Error err) {
+            assertThat(broken).as("an error (%s) with no key broken", err.message()).isNotEqualTo(BrokenKey.NONE);
+            assertThat(err.message()).startsWith("BADKEY ");
+        }
+    }
+
     private static void returnedOrFailedClean(Object reply) {
         assertThat(reply).isNotNull(); // runAtomically already compared the partition after an error
     }
 
     @Property(tries = 40)
-    void applyWithNewEntries(@ForAll("scenes") Scene s) {
+    void applyWithNewEntries(@ForAll("scenes") Scene s, @ForAll("brokenKeys") BrokenKey broken) {
         seed(s);
-        returnedOrFailedClean(h.apply(LEASE, ">", ">"));
+        broken.breakIt(h);
+        Object reply = h.apply(LEASE, ">", ">");
+        returnedOrFailedClean(reply);
+        refusedOnlyForABrokenKey(reply, broken);
     }
 
     @Property(tries = 40)
-    void applyWithThePendingList(@ForAll("scenes") Scene s) {
+    void applyWithThePendingList(@ForAll("scenes") Scene s, @ForAll("brokenKeys") BrokenKey broken) {
         seed(s);
+        broken.breakIt(h);
         h.redis.call("XREADGROUP", "GROUP", "tally", LEASE, "STREAMS", h.keys.ops(PART), h.keys.events(PART), ">", ">");
-        returnedOrFailedClean(h.apply(LEASE, "0-0", "0-0"));
+        Object reply = h.apply(LEASE, "0-0", "0-0");
+        returnedOrFailedClean(reply);
+        refusedOnlyForABrokenKey(reply, broken);
     }
 
     @Property(tries = 25)
-    void applyCounters(@ForAll("scenes") Scene s) {
+    void applyCounters(@ForAll("scenes") Scene s, @ForAll("brokenKeys") BrokenKey broken) {
         seed(s);
+        broken.breakIt(h);
         List<?> read = (List<?>) h.redis.call("XREADGROUP", "GROUP", "tally", LEASE, "STREAMS", h.keys.ops(PART), ">");
         if (read == null) {
             return;
@@ -157,8 +217,10 @@ class HostileScriptPropertyTest {
         entries.forEach(e -> ids.append(text(((List<?>) e).get(0))).append(' '));
         String first = text(((List<?>) entries.get(0)).get(0));
         String last = text(((List<?>) entries.get(entries.size() - 1)).get(0));
-        returnedOrFailedClean(h.runAtomically("apply_counters", h.fastKeys(), LEASE, first, last, "7", ids.toString(),
-                "c\n7\nd\n=3\n", "1m:0\nc\n7\n", "1m:0\n3600000\n"));
+        Object reply = h.runAtomically("apply_counters", h.fastKeys(), LEASE, first, last, "7", ids.toString(),
+                "c\n7\nd\n=3\n", "1m:0\nc\n7\n", "1m:0\n3600000\n");
+        returnedOrFailedClean(reply);
+        refusedOnlyForABrokenKey(reply, broken);
     }
 
     @Property(tries = 15)

@@ -66,7 +66,7 @@ final class PoisonNarrowing {
     private static void logFailure(int partition, ScriptFailure kind, Trouble t, String text) {
         long backoffMs = TimeUnit.NANOSECONDS.toMillis(t.backoffNanos);
         if (kind == ScriptFailure.REDIS_REFUSED) {
-            log.warn("partition {}: Redis refused its script ({}); not an entry's fault: retrying in {} ms, "
+            log.warn("partition {}: its script was refused ({}); not an entry's fault: retrying in {} ms, "
                     + "nothing is dead-lettered for it", partition, text, backoffMs);
         } else if (!t.narrowing) {
             log.warn("partition {}: script failed ({}); retrying in {} ms", partition, text, backoffMs);

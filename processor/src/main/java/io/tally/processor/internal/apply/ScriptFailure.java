@@ -13,14 +13,15 @@ import java.util.regex.Pattern;
  * Whose fault a failed script call is. Only a generic script error ({@code ERR} raised inside the script,
  * {@code @user_script} in its text: a Lua runtime error, a command called with arguments the entry made
  * invalid) may be the entry's fault; the batch is then narrowed to the entry that causes it. Every other
- * error reply (OOM, NOPERM, READONLY, LOADING, MASTERDOWN, BUSY, WRONGTYPE, ...) is Redis's or the
+ * error reply (OOM, NOPERM, READONLY, LOADING, MASTERDOWN, BUSY, WRONGTYPE, and BADKEY: an apply script
+ * found, before its first write, a key of the partition that cannot take its writes) is Redis's or the
  * operator's: the partition backs off and retries, and no entry is ever dead-lettered for it. A lost
  * connection or a timeout is not a reply at all and is left to the loop's own back-off.
  */
 enum ScriptFailure {
     /** No reply (connection, timeout) or NOSCRIPT: the loop's business, not the partition's. */
     CONNECTION,
-    /** Redis refused the script for a reason of its own or the operator's. */
+    /** Redis, or the script on a key of the partition, refused the call for a reason of its own or the operator's. */
     REDIS_REFUSED,
     /** The script raised an error: possibly an entry no rule anticipated. */
     SCRIPT_ERROR;

@@ -177,8 +177,8 @@ final class ScriptReplies {
     }
 
     /**
-     * Late entries (counted in the total only), entries with far-future ids (bucketed by ts or Redis time)
-     * and bucket sums that left the 64-bit range, by window.
+     * Late entries (counted in the total only), entries with far-future ids (bucketed by ts or Redis time),
+     * bucket sums that left the 64-bit range and bucket cells that hold no integer, by window.
      */
     private void recordSeries(int partition, String summary) {
         if (summary.isEmpty()) {
@@ -193,6 +193,10 @@ final class ScriptReplies {
                 metrics.lateWindowEntries(window, n);
             } else if (part.startsWith("future.")) {
                 metrics.futureWindowEntries(window, n);
+            } else if (part.startsWith("not_integer.")) {
+                log.warn("partition {}: {} series bucket cells of window {} hold a value that is not an integer "
+                        + "(written by someone else); those bucket deltas were not added (the totals were)", partition,
+                        n, window);
             } else {
                 log.warn("partition {}: {} series bucket sums of window {} would leave the signed 64-bit range; "
                         + "those bucket deltas were not added (the totals were)", partition, n, window);

@@ -33,7 +33,10 @@ public final class PartitionHalts {
     public static final String UNKNOWN_VERSION = "unknown_version";
     /** A batch keeps failing with a script error; it is being narrowed to the entry that causes it. */
     public static final String POISON_RETRYING = "poison_retrying";
-    /** Redis refuses the partition's scripts (OOM, NOPERM, READONLY, WRONGTYPE...): backing off. */
+    /**
+     * Redis refuses the partition's scripts (OOM, NOPERM, READONLY, WRONGTYPE...), or they refuse a key of the
+     * partition that cannot take their writes (BADKEY, naming the key): backing off.
+     */
     public static final String REDIS_REFUSED = "redis_refused";
     /**
      * An input stream's last generated id lies far ahead of Redis time (a writer chose it): every later

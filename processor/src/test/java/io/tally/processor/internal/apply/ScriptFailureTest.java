@@ -34,6 +34,9 @@ class ScriptFailureTest {
                 "LOADING Redis is loading the dataset in memory", "MASTERDOWN Link with MASTER is down",
                 "BUSY Redis is busy running a script.",
                 "WRONGTYPE Operation against a key holding the wrong kind of value" + SUFFIX,
+                "BADKEY tally:{p3}:dlq has ids for 0 more entries, not 1; nothing was applied" + SUFFIX,
+                "BADKEY tally:{p3}:counters holds a string, not a hash (HMGET: WRONGTYPE Operation against a key "
+                        + "holding the wrong kind of value); nothing was applied",
                 "ERR max number of clients reached"}) {
             assertThat(ScriptFailure.of(reply(text))).as(text).isEqualTo(ScriptFailure.REDIS_REFUSED);
         }
