@@ -7,6 +7,7 @@ import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.wire.WireFormat;
 import io.tally.common.series.SeriesWindows;
 import io.tally.common.trigger.Firing;
+import io.tally.producer.read.CounterPage;
 import io.tally.producer.read.CounterValue;
 import io.tally.producer.read.SeriesBucket;
 import io.tally.producer.read.TallyReader;
@@ -42,6 +43,7 @@ public final class RedisTallyReader implements TallyReader {
     private final Keys keys;
     private final Partitioner partitioner;
     private final CounterSeries series;
+    private final CounterScan counterScan;
 
     /** A reader of a namespace whose P is known; {@code windows} are the series windows it accepts. */
     public RedisTallyReader(RedissonClient redis, Keys keys, int partitions, SeriesWindows windows) {
@@ -49,6 +51,7 @@ public final class RedisTallyReader implements TallyReader {
         this.keys = keys;
         this.partitioner = new Partitioner(partitions);
         this.series = CounterSeries.create(redis, keys, partitions, windows);
+        this.counterScan = new CounterScan(redis, keys, partitions);
     }
 
     /** A reader on the configured namespace, which must exist ({@link io.tally.common.NamespaceMissingException}). */
@@ -92,6 +95,11 @@ public final class RedisTallyReader implements TallyReader {
         }
         out.sort(Comparator.comparing(CounterValue::name));
         return out.size() > limit ? List.copyOf(out.subList(0, limit)) : out;
+    }
+
+    @Override
+    public CounterPage counterPage(String prefix, String cursor, int limit) {
+        return counterScan.page(prefix, cursor, limit);
     }
 
     @Override
