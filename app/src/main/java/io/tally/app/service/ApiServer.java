@@ -184,11 +184,12 @@ public final class ApiServer implements AutoCloseable {
 
     /**
      * The JSON mapper of request bodies (and NDJSON lines): trailing data after the value and a key
-     * given twice are errors, not silently dropped or overwritten.
+     * given twice are errors, not silently dropped or overwritten; a number keeps the text it was sent as
+     * ({@link ExactNumbers}).
      */
     static ObjectMapper strictJson() {
         return JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).addModule(ExactNumbers.module()).build();
     }
 
     /** The resources of the API, in the order {@link #endpoints()} lists them. */
