@@ -123,6 +123,8 @@ public interface TallyReader {
 
     /**
      * The most recent firings over all partitions, newest first (merged by entry id, which is Redis time).
+     * It reads about {@code limit} entries plus ceil(limit / P) per partition, never {@code limit} from every
+     * partition: more only from the partitions whose older entries may still be among the newest.
      * An entry of a {@code firings} stream that is not a firing (a field missing or malformed: only something
      * other than a processor writes one) is left out, and each call that meets any logs one warning with
      * their number; so fewer than {@code limit} may be returned though more firings exist.
