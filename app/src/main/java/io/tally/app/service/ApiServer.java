@@ -44,7 +44,9 @@ import java.util.concurrent.Executor;
  * The HTTP ingest service: Javalin over a {@link TallyProducer} and a {@link TallyReader}. Every
  * {@code /v1} request needs a bearer token from {@link ApiTokens}; health and metrics do not. Each
  * resource is one {@link Routes} class; add a resource by adding one to {@link #resources} and
- * describing it in {@code openapi.json} ({@code OpenApiTest} checks both agree).
+ * describing it in {@code openapi.json} ({@code OpenApiTest} checks both agree). Connections are bounded
+ * ({@link ConnectionBounds}: {@code api-max-connections}, {@code api-request-read-timeout-ms}) below the
+ * number of request threads, so slow clients never starve {@code /health/live}.
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
