@@ -1,12 +1,13 @@
 package io.tally.app.runtime;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tally.app.http.ConnectionBounds;
+import io.tally.app.http.RequestReadDeadline;
 import io.tally.app.metrics.ScrapeFormat;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -59,7 +60,7 @@ public final class MetricsHttpServer implements AutoCloseable {
 
     private final Server server;
     private final ServerConnector connector;
-    private final RequestReadDeadline readDeadline;
+    private final ConnectionBounds bounds;
     private final PrometheusMeterRegistry registry;
     private final BooleanSupplier ready;
     private final Supplier<String> detail;
@@ -85,15 +86,8 @@ public final class MetricsHttpServer implements AutoCloseable {
         connector.setHost(host);
         connector.setPort(port);
         connector.setIdleTimeout(limits.idleTimeout().toMillis());
-        // A backlog as deep as the connection limit: a burst of connects waits there while the one acceptor thread
-        // catches up (on a busy host) instead of having its SYNs dropped at the default 50.
-        connector.setAcceptQueueSize(limits.maxConnections());
-        this.readDeadline = new RequestReadDeadline(limits.requestReadTimeout());
-        connector.addBean(readDeadline);
+        this.bounds = ConnectionBounds.apply(server, connector, limits.requestReadTimeout(), limits.maxConnections());
         server.addConnector(connector);
-        NetworkConnectionLimit connectionLimit = new NetworkConnectionLimit(limits.maxConnections(), connector);
-        connectionLimit.setEndPointIdleTimeout(1000);
-        server.addBean(connectionLimit);
         ErrorHandler errors = new ErrorHandler();
         errors.setShowStacks(false);
         errors.setShowCauses(false);
@@ -167,7 +161,7 @@ public final class MetricsHttpServer implements AutoCloseable {
         } catch (Exception e) {
             log.debug("stopping the metrics server: {}", e.toString());
         }
-        readDeadline.close();
+        bounds.close();
     }
 
     private final class Routes extends Handler.Abstract {

@@ -10,6 +10,7 @@ import io.javalin.json.JavalinJackson;
 import io.javalin.router.ParsedEndpoint;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tally.app.http.ConnectionBounds;
 import io.tally.common.config.TallyConfig;
 import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.producer.internal.read.CounterSeries;
@@ -20,7 +21,11 @@ import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.producer.read.TallyReader;
 import io.tally.producer.triggers.TriggerClient;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.redisson.api.RedissonClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +33,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,11 +44,17 @@ import java.util.concurrent.Executor;
  * The HTTP ingest service: Javalin over a {@link TallyProducer} and a {@link TallyReader}. Every
  * {@code /v1} request needs a bearer token from {@link ApiTokens}; health and metrics do not. Each
  * resource is one {@link Routes} class; add a resource by adding one to {@link #resources} and
- * describing it in {@code openapi.json} ({@code OpenApiTest} checks both agree).
+ * describing it in {@code openapi.json} ({@code OpenApiTest} checks both agree). Connections are bounded
+ * ({@link ConnectionBounds}: {@code api-max-connections}, {@code api-request-read-timeout-ms}) below the
+ * number of request threads, so slow clients never starve {@code /health/live}.
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
     private static final String LOOPBACK = "127.0.0.1";
+    /** Threads beyond one per connection: Jetty's acceptor and selectors, and a margin. */
+    private static final int THREAD_HEADROOM = 32;
+    /** Silence after which a connection is closed, between requests or within one. */
+    private static final long IDLE_TIMEOUT_MS = 30_000;
 
     private final RedissonClient redis;
     private final TallyProducer producer;
@@ -53,6 +65,7 @@ public final class ApiServer implements AutoCloseable {
     private final Gauge openWaits;
     private final HttpRequestMetrics requestMetrics;
     private final Javalin app;
+    private ConnectionBounds bounds;
     private final List<String> endpoints = new CopyOnWriteArrayList<>();
 
     /**
@@ -79,11 +92,12 @@ public final class ApiServer implements AutoCloseable {
         Problems problems = new Problems(json);
         List<Routes> routes = new ArrayList<>(List.of(problems, new RequestIds(), new StrictPaths(), new Auth(tokens)));
         routes.addAll(resources(config, json, problems, registry, tokens.insecure()));
-        this.app = javalin(config, json, routes);
         String host = listenHost(config, tokens);
+        this.app = javalin(config, host, json, routes);
         try {
-            app.start(host, config.get(TallyConfig.API_PORT));
+            app.start();
         } catch (RuntimeException e) {
+            closeBounds();
             registry.remove(openWaits);
             requestMetrics.close();
             waits.close();
@@ -93,8 +107,8 @@ public final class ApiServer implements AutoCloseable {
         announce(host, config, tokens);
     }
 
-    /** The Javalin instance of {@code routes}, not yet started. */
-    private Javalin javalin(TallyConfig config, ObjectMapper json, List<Routes> routes) {
+    /** The Javalin instance of {@code routes}, listening on {@code host} once started. */
+    private Javalin javalin(TallyConfig config, String host, ObjectMapper json, List<Routes> routes) {
         JettyProblems jettyProblems = new JettyProblems(json);
         return Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
@@ -108,6 +122,8 @@ public final class ApiServer implements AutoCloseable {
             // the others (bytes that are not UTF-8, raw non-ASCII) and JettyProblems answers them in the same words.
             cfg.jetty.modifyHttpConfiguration(http -> http.setUriCompliance(UriCompliance.LEGACY));
             cfg.jetty.modifyServer(server -> server.setErrorHandler(jettyProblems));
+            cfg.jetty.threadPool = requestThreads(config);
+            cfg.jetty.addConnector((server, http) -> boundedConnector(server, http, host, config));
             cfg.jetty.modifyServletContextHandler(context -> context.setErrorHandler(jettyProblems));
             cfg.events.handlerAdded(h -> {
                 if (h.getHttpMethod().isHttpMethod()) {
@@ -116,6 +132,36 @@ public final class ApiServer implements AutoCloseable {
             });
             routes.forEach(r -> r.register(cfg.routes));
         });
+    }
+
+    /**
+     * One request thread per connection the service may hold, plus room for Jetty's acceptor and selectors: a
+     * request that waits for its body holds its thread, so slow clients can hold connections but never take the
+     * thread a health probe needs.
+     */
+    private static QueuedThreadPool requestThreads(TallyConfig config) {
+        QueuedThreadPool threads = new QueuedThreadPool(config.get(TallyConfig.API_MAX_CONNECTIONS) + THREAD_HEADROOM,
+                8, 60_000);
+        threads.setName("tally-api");
+        return threads;
+    }
+
+    /** The service's connector: at most api-max-connections, each request delivered within its read timeout. */
+    private ServerConnector boundedConnector(Server server, HttpConfiguration http, String host, TallyConfig config) {
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(host);
+        connector.setPort(config.get(TallyConfig.API_PORT));
+        connector.setIdleTimeout(IDLE_TIMEOUT_MS);
+        bounds = ConnectionBounds.apply(server, connector,
+                Duration.ofMillis(config.get(TallyConfig.API_REQUEST_READ_TIMEOUT_MS)),
+                config.get(TallyConfig.API_MAX_CONNECTIONS));
+        return connector;
+    }
+
+    private void closeBounds() {
+        if (bounds != null) {
+            bounds.close();
+        }
     }
 
     /** Logs where the service listens, and warns loudly when it accepts every request. */
@@ -140,11 +186,12 @@ public final class ApiServer implements AutoCloseable {
 
     /**
      * The JSON mapper of request bodies (and NDJSON lines): trailing data after the value and a key
-     * given twice are errors, not silently dropped or overwritten.
+     * given twice are errors, not silently dropped or overwritten; a number keeps the text it was sent as
+     * ({@link ExactNumbers}).
      */
     static ObjectMapper strictJson() {
         return JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).addModule(ExactNumbers.module()).build();
     }
 
     /** The resources of the API, in the order {@link #endpoints()} lists them. */
@@ -206,6 +253,7 @@ public final class ApiServer implements AutoCloseable {
     public void close() {
         waits.close(); // first: the waits it ends are answered while the server still runs
         app.stop();
+        closeBounds();
         registry.remove(openWaits);
         requestMetrics.close();
         producer.close();

@@ -5,6 +5,7 @@ import io.javalin.http.Context;
 import io.tally.common.model.OpKind;
 import io.tally.common.internal.wire.WireFormat;
 import io.tally.producer.internal.read.CounterSeries;
+import io.tally.producer.read.CounterPage;
 import io.tally.producer.read.CounterValue;
 import io.tally.producer.internal.read.StreamIds;
 import io.tally.producer.read.TallyReader;
@@ -126,9 +127,18 @@ final class CounterRoutes implements Routes {
 
     private void list(Context ctx) {
         int limit = Queries.intParam(ctx, "limit", 100, 1, 10_000);
-        List<Map<String, Object>> counters = reader.counters(ctx.queryParam("prefix"), limit).stream()
-                .map(CounterRoutes::json).toList();
-        ctx.json(Map.of("counters", counters));
+        CounterPage page;
+        try {
+            page = reader.counterPage(ctx.queryParam("prefix"), ctx.queryParam("cursor"), limit);
+        } catch (IllegalArgumentException e) {
+            throw ApiProblem.badRequest("cursor", e.getMessage());
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("counters", page.counters().stream().map(CounterRoutes::json).toList());
+        if (page.cursor() != null) {
+            body.put("cursor", page.cursor());
+        }
+        ctx.json(body);
     }
 
     private static Map<String, Object> json(CounterValue v) {

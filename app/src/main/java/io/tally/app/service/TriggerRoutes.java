@@ -11,6 +11,7 @@ import io.tally.common.internal.trigger.TriggerJson;
 import io.tally.common.trigger.TriggerKind;
 import io.tally.common.trigger.TriggerStatus;
 import io.tally.producer.triggers.TriggerClient;
+import io.tally.producer.triggers.TriggerPage;
 
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -22,6 +23,9 @@ import java.util.Optional;
  * field ({@link io.tally.common.trigger.InvalidTriggerException}, mapped by {@link Problems}).
  */
 final class TriggerRoutes implements Routes {
+    /** Most triggers of one page of GET /v1/triggers: a trigger may be up to ~64 KiB of JSON. */
+    static final int MAX_LIMIT = 1000;
+
     private final TriggerClient triggers;
     private final JsonBodies bodies;
     private final ObjectMapper json;
@@ -51,12 +55,22 @@ final class TriggerRoutes implements Routes {
     private void list(Context ctx) {
         String status = ctx.queryParam("status");
         String kind = ctx.queryParam("kind");
-        List<Trigger> found = triggers.list(status == null || status.isEmpty() ? null : TriggerStatus.parse(status),
-                kind == null || kind.isEmpty() ? null : TriggerKind.parse(kind));
+        TriggerStatus onlyStatus = status == null || status.isEmpty() ? null : TriggerStatus.parse(status);
+        TriggerKind onlyKind = kind == null || kind.isEmpty() ? null : TriggerKind.parse(kind);
+        int limit = Queries.intParam(ctx, "limit", 100, 1, MAX_LIMIT);
+        TriggerPage page;
+        try {
+            page = triggers.listPage(onlyStatus, onlyKind, ctx.queryParam("cursor"), limit);
+        } catch (IllegalArgumentException e) {
+            throw ApiProblem.badRequest("cursor", e.getMessage());
+        }
         ObjectNode reply = json.createObjectNode();
         ArrayNode items = reply.putArray("triggers");
-        for (Trigger t : found) {
+        for (Trigger t : page.triggers()) {
             items.add(tree(t.toJson()));
+        }
+        if (page.cursor() != null) {
+            reply.put("cursor", page.cursor());
         }
         write(ctx, reply.toString());
     }

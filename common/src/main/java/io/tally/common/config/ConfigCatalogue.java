@@ -200,6 +200,19 @@ abstract class ConfigCatalogue {
             "Read-your-writes waits (GET /v1/counters/{name}?after=) the HTTP service holds open at once; beyond: "
                     + "503 with Retry-After. A wait holds no thread, only a little memory.",
             Parsers.intRange(1, 1_000_000));
+    /**
+     * {@code api-request-read-timeout-ms}: Longest time a client may take to send one HTTP request, headers
+     * and body, ms.
+     */
+    public static final ConfigKey<Integer> API_REQUEST_READ_TIMEOUT_MS = key("api-request-read-timeout-ms", 60_000,
+            "Longest time a client may take to send one HTTP request, headers and body, ms; past it the connection "
+                    + "is closed. Raise it for large batches over slow links.",
+            Parsers.intRange(100, 3_600_000));
+    /** {@code api-max-connections}: HTTP connections the service holds open at once. */
+    public static final ConfigKey<Integer> API_MAX_CONNECTIONS = key("api-max-connections", 512,
+            "HTTP connections the service holds open at once; beyond, new ones wait in the accept backlog until "
+                    + "one closes. The service has a request thread for each, so slow clients never take every thread.",
+            Parsers.intRange(8, 100_000));
     // --- Retention ---
     private static final long DAY_MS = 24L * 3600 * 1000;
     private static final long MAX_RETENTION_MS = 3650 * DAY_MS;

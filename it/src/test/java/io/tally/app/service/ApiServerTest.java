@@ -197,13 +197,12 @@ class ApiServerTest {
     }
 
     @Test
-    void listCounters_filtersByPrefixInNameOrder() throws Exception {
+    void listCounters_filtersByPrefix() throws Exception {
         redis.getMap(keys.counters(partitioner.partitionOf("list.b")), StringCodec.INSTANCE).put("list.b", "2");
         redis.getMap(keys.counters(partitioner.partitionOf("list.a")), StringCodec.INSTANCE).put("list.a", "1");
         redis.getMap(keys.counters(partitioner.partitionOf("other")), StringCodec.INSTANCE).put("other", "9");
         String body = get("/v1/counters?prefix=list.").body();
         assertThat(body).contains("\"name\":\"list.a\"").contains("\"name\":\"list.b\"").doesNotContain("other");
-        assertThat(body.indexOf("list.a")).isLessThan(body.indexOf("list.b"));
         assertProblem(get("/v1/counters?limit=0"), 400, "\"field\":\"limit\"");
     }
 

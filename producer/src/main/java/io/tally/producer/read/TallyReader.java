@@ -44,13 +44,29 @@ public interface TallyReader {
 
     /**
      * Counters whose name starts with {@code prefix}, sorted by name (HSCAN over every partition: a
-     * snapshot that may miss counters created meanwhile).
+     * snapshot that may miss counters created meanwhile). It reads every counter of the namespace whatever
+     * {@code limit} is; for bounded work per call, see {@link #counterPage}.
      *
      * @param prefix name prefix; null or empty for all counters
      * @param limit  most counters returned
      * @return at most {@code limit} counters, sorted by name
      */
     List<CounterValue> counters(String prefix, int limit);
+
+    /**
+     * One page of the counters whose name starts with {@code prefix}, in no particular order, with work
+     * bounded by {@code limit} (a few HSCAN calls of about {@code limit} elements), not by the namespace's
+     * size. Page on with the returned cursor until it is null. A counter present for the whole listing is
+     * returned at least once (twice if Redis resizes its hash meanwhile); one created or deleted meanwhile
+     * may or may not be. A page may hold fewer than {@code limit} counters, even none, before the end.
+     *
+     * @param prefix name prefix; null or empty for all counters
+     * @param cursor null or empty for the first page, else {@link CounterPage#cursor()} of the page before
+     * @param limit  most counters of this page, at least 1
+     * @return the page and where the next one starts
+     * @throws IllegalArgumentException when the cursor is not one this namespace's listing returned
+     */
+    CounterPage counterPage(String prefix, String cursor, int limit);
 
     /**
      * Deletes a counter (HDEL). Operations still in its stream recreate it when they are applied.
@@ -107,6 +123,8 @@ public interface TallyReader {
 
     /**
      * The most recent firings over all partitions, newest first (merged by entry id, which is Redis time).
+     * It reads about {@code limit} entries plus ceil(limit / P) per partition, never {@code limit} from every
+     * partition: more only from the partitions whose older entries may still be among the newest.
      * An entry of a {@code firings} stream that is not a firing (a field missing or malformed: only something
      * other than a processor writes one) is left out, and each call that meets any logs one warning with
      * their number; so fewer than {@code limit} may be returned though more firings exist.

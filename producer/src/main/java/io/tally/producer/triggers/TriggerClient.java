@@ -43,13 +43,29 @@ public interface TriggerClient extends AutoCloseable {
     Optional<Trigger> get(String id);
 
     /**
-     * Lists the triggers of all partitions, optionally filtered.
+     * Lists the triggers of all partitions, optionally filtered: every one of them, however many (up to
+     * {@code max-triggers}); for bounded work per call, see {@link #listPage}.
      *
      * @param status only this status, or null for any
      * @param kind   only this kind, or null for any
      * @return the triggers
      */
     List<Trigger> list(TriggerStatus status, TriggerKind kind);
+
+    /**
+     * One page of the triggers of all partitions, optionally filtered, in no particular order, with work
+     * bounded by {@code limit} (a few HSCAN calls of about {@code limit} triggers), not by the number of
+     * triggers. Page on with the returned cursor until it is null. A trigger present for the whole listing is
+     * returned at least once; a page may hold fewer than {@code limit} triggers, even none, before the end.
+     *
+     * @param status only this status, or null for any
+     * @param kind   only this kind, or null for any
+     * @param cursor null or empty for the first page, else {@link TriggerPage#cursor()} of the page before
+     * @param limit  most triggers of this page, at least 1
+     * @return the page and where the next one starts
+     * @throws IllegalArgumentException when the cursor is not one this namespace's listing returned
+     */
+    TriggerPage listPage(TriggerStatus status, TriggerKind kind, String cursor, int limit);
 
     /**
      * Cancels an active trigger: its status becomes {@code canceled} and it leaves matching and the

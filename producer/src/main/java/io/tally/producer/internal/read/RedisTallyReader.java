@@ -7,6 +7,7 @@ import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.wire.WireFormat;
 import io.tally.common.series.SeriesWindows;
 import io.tally.common.trigger.Firing;
+import io.tally.producer.read.CounterPage;
 import io.tally.producer.read.CounterValue;
 import io.tally.producer.read.SeriesBucket;
 import io.tally.producer.read.TallyReader;
@@ -24,9 +25,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
@@ -42,6 +46,7 @@ public final class RedisTallyReader implements TallyReader {
     private final Keys keys;
     private final Partitioner partitioner;
     private final CounterSeries series;
+    private final CounterScan counterScan;
 
     /** A reader of a namespace whose P is known; {@code windows} are the series windows it accepts. */
     public RedisTallyReader(RedissonClient redis, Keys keys, int partitions, SeriesWindows windows) {
@@ -49,6 +54,7 @@ public final class RedisTallyReader implements TallyReader {
         this.keys = keys;
         this.partitioner = new Partitioner(partitions);
         this.series = CounterSeries.create(redis, keys, partitions, windows);
+        this.counterScan = new CounterScan(redis, keys, partitions);
     }
 
     /** A reader on the configured namespace, which must exist ({@link io.tally.common.NamespaceMissingException}). */
@@ -95,6 +101,11 @@ public final class RedisTallyReader implements TallyReader {
     }
 
     @Override
+    public CounterPage counterPage(String prefix, String cursor, int limit) {
+        return counterScan.page(prefix, cursor, limit);
+    }
+
+    @Override
     public boolean deleteCounter(String name) {
         WireFormat.checkName("counter", name);
         int p = partitioner.partitionOf(name);
@@ -137,27 +148,79 @@ public final class RedisTallyReader implements TallyReader {
 
     @Override
     public List<Firing> recentFirings(int limit) {
-        RBatch batch = redis.createBatch();
-        List<RFuture<Map<StreamMessageId, Map<String, String>>>> replies = new ArrayList<>();
-        for (int p = 0; p < partitions(); p++) {
-            replies.add(batch.<String, String>getStream(keys.firings(p), StringCodec.INSTANCE)
-                    .rangeReversedAsync(StreamRangeArgs.startId(StreamMessageId.MAX).endId(StreamMessageId.MIN).count(limit)));
-        }
-        batch.execute();
+        Map<Integer, Map<StreamMessageId, Map<String, String>>> newest = newestFirings(limit);
         List<Firing> all = new ArrayList<>();
         UnreadableFirings unreadable = new UnreadableFirings();
-        for (int p = 0; p < replies.size(); p++) {
-            for (Map.Entry<StreamMessageId, Map<String, String>> e : replies.get(p).toCompletableFuture().join().entrySet()) {
-                try {
-                    all.add(Firing.fromFields(p, e.getKey().toString(), e.getValue()));
-                } catch (IllegalArgumentException notAFiring) {
-                    unreadable.add(p, e.getKey(), notAFiring);
-                }
+        newest.forEach((p, entries) -> entries.forEach((id, fields) -> {
+            try {
+                all.add(Firing.fromFields(p, id.toString(), fields));
+            } catch (IllegalArgumentException notAFiring) {
+                unreadable.add(p, id, notAFiring);
             }
-        }
+        }));
         unreadable.warn();
         all.sort((a, b) -> StreamIds.compare(b.entryId(), a.entryId()));
-        return all.size() > limit ? List.copyOf(all.subList(0, limit)) : all;
+        return all.size() > limit ? List.copyOf(all.subList(0, limit)) : all; // ids may tie across partitions
+    }
+
+    /**
+     * The {@code limit} newest entries of all partitions' firings streams, by partition, read with work that
+     * follows {@code limit} and P rather than P × limit: each partition's newest ceil(limit / P) entries first,
+     * then, round after round, more (twice as many each time) only from the partitions whose older entries may
+     * still be among the newest {@code limit} (their oldest entry read is newer than the limit-th newest read).
+     */
+    private Map<Integer, Map<StreamMessageId, Map<String, String>>> newestFirings(int limit) {
+        int partitions = partitions();
+        Map<Integer, Map<StreamMessageId, Map<String, String>>> read = new TreeMap<>();
+        Map<Integer, StreamMessageId> oldestRead = new HashMap<>();
+        Map<Integer, Integer> chunk = new HashMap<>();
+        List<Integer> wanted = new ArrayList<>();
+        int first = Math.max(1, (limit + partitions - 1) / partitions);
+        for (int p = 0; p < partitions; p++) {
+            wanted.add(p);
+            chunk.put(p, first);
+        }
+        while (!wanted.isEmpty()) {
+            RBatch batch = redis.createBatch();
+            Map<Integer, RFuture<Map<StreamMessageId, Map<String, String>>>> replies = new LinkedHashMap<>();
+            for (int p : wanted) {
+                StreamMessageId before = oldestRead.get(p);
+                replies.put(p, batch.<String, String>getStream(keys.firings(p), StringCodec.INSTANCE).rangeReversedAsync(
+                        (before == null ? StreamRangeArgs.startId(StreamMessageId.MAX) : StreamRangeArgs.startIdExclusive(before))
+                                .endId(StreamMessageId.MIN).count(chunk.get(p))));
+            }
+            batch.execute();
+            List<Integer> more = new ArrayList<>();
+            replies.forEach((p, reply) -> {
+                Map<StreamMessageId, Map<String, String>> entries = reply.toCompletableFuture().join();
+                read.computeIfAbsent(p, k -> new LinkedHashMap<>()).putAll(entries);
+                if (entries.size() == chunk.get(p)) { // a full chunk: the stream may hold older entries
+                    entries.keySet().forEach(id -> oldestRead.put(p, id)); // newest first: the last is the oldest
+                    more.add(p);
+                    chunk.put(p, chunk.get(p) * 2);
+                }
+            });
+            StreamMessageId cutoff = limitThNewest(read, limit);
+            wanted = cutoff == null ? more
+                    : more.stream().filter(p -> StreamIds.compare(oldestRead.get(p).toString(), cutoff.toString()) > 0).toList();
+        }
+        StreamMessageId cutoff = limitThNewest(read, limit);
+        if (cutoff != null) {
+            read.values().forEach(entries -> entries.keySet()
+                    .removeIf(id -> StreamIds.compare(id.toString(), cutoff.toString()) < 0));
+        }
+        return read;
+    }
+
+    /** The id of the limit-th newest entry read, or null when fewer were read. */
+    private static StreamMessageId limitThNewest(Map<Integer, Map<StreamMessageId, Map<String, String>>> read, int limit) {
+        List<StreamMessageId> ids = new ArrayList<>();
+        read.values().forEach(entries -> ids.addAll(entries.keySet()));
+        if (ids.size() < limit) {
+            return null;
+        }
+        ids.sort((a, b) -> StreamIds.compare(b.toString(), a.toString()));
+        return ids.get(limit - 1);
     }
 
     /** Entries of the firings streams that are not firings (written by something else): one warning per read. */

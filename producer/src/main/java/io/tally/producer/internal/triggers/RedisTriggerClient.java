@@ -12,8 +12,10 @@ import io.tally.common.internal.trigger.TriggerIds;
 import io.tally.common.internal.trigger.TriggerJson;
 import io.tally.common.trigger.TriggerKind;
 import io.tally.common.trigger.TriggerStatus;
+import io.tally.producer.internal.scan.ScanPosition;
 import io.tally.producer.triggers.TriggerClient;
 import io.tally.producer.triggers.TriggerLimitException;
+import io.tally.producer.triggers.TriggerPage;
 import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
 import org.redisson.api.RMapAsync;
@@ -28,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /** {@link TriggerClient} on Redisson and the trigger scripts. */
 public final class RedisTriggerClient implements TriggerClient {
@@ -35,6 +38,10 @@ public final class RedisTriggerClient implements TriggerClient {
     private static final LuaScript CANCEL = LuaScript.resource("trigger_cancel");
     private static final LuaScript LIST = LuaScript.resource("trigger_list");
     private static final int LIST_PAGE = 200;
+    /** HSCAN calls one page of {@link #listPage} may make: filters few triggers match end a page early. */
+    private static final int MAX_SCANS_PER_PAGE = 16;
+    /** Hash fields of one trigger: its definition and status, fireCount, lastFiredAt, createdAt, canceledAt, armed. */
+    private static final int FIELDS_PER_TRIGGER = 7;
     /** Field of a partition's triggers hash that counts its stored triggers (kept by the create and retention scripts). */
     private static final String STORED_COUNT = ":count";
 
@@ -171,6 +178,33 @@ public final class RedisTriggerClient implements TriggerClient {
             } while (!"0".equals(cursor));
         }
         return new ArrayList<>(out.values());
+    }
+
+    @Override
+    public TriggerPage listPage(TriggerStatus status, TriggerKind kind, String cursor, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1, got " + limit);
+        }
+        int partitions = partitioner.partitions();
+        ScanPosition at = ScanPosition.decode(cursor, partitions, pageCount(limit), "trigger listing");
+        List<Trigger> out = new ArrayList<>();
+        for (int calls = 0; at != null && out.size() < limit && calls < MAX_SCANS_PER_PAGE; calls++) {
+            List<Object> page = LIST.eval(redis, RScript.ReturnType.LIST, List.of(keys.triggers(at.partition())),
+                    at.scan(), at.count(), status == null ? "" : status.wire(), kind == null ? "" : kind.wire());
+            TreeMap<String, Trigger> found = new TreeMap<>();
+            for (int i = 1; i + 6 < page.size(); i += 7) {
+                found.put(str(page.get(i)), TriggerJson.fromStored(str(page.get(i)), str(page.get(i + 1)),
+                        str(page.get(i + 2)), str(page.get(i + 3)), str(page.get(i + 4)), str(page.get(i + 5)),
+                        str(page.get(i + 6))));
+            }
+            at = at.take(found, String.valueOf(page.get(0)), partitions, pageCount(limit), out, limit);
+        }
+        return new TriggerPage(List.copyOf(out), at == null ? null : at.encode());
+    }
+
+    /** The HSCAN COUNT of a page's calls: about max(limit, 10) triggers, each a definition and its state fields. */
+    private static int pageCount(int limit) {
+        return Math.max(limit, 10) * FIELDS_PER_TRIGGER;
     }
 
     @Override

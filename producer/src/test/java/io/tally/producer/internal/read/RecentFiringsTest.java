@@ -16,6 +16,8 @@ import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.api.stream.StreamMessageId;
 import org.redisson.client.codec.StringCodec;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -80,5 +82,26 @@ class RecentFiringsTest {
         String alsoGood = add(1, 5000, firing("t1-01ARZ3NDEKTSV4RRFFQ69G5FAV", "5-0"));
 
         assertThat(reader.recentFirings(10)).extracting(Firing::entryId).containsExactly(alsoGood, good);
+    }
+
+    @Test
+    void theNewestOfAllPartitions_areFound_whenOnePartitionHoldsThemAll_orTheyInterleave() {
+        List<String> newer = new ArrayList<>();
+        List<String> older = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            older.add(add(1, 1_000 + 2L * i, firing("t1-01ARZ3NDEKTSV4RRFFQ69G5FAV", i + "-1")));
+            older.add(add(0, 1_001 + 2L * i, firing("t0-01ARZ3NDEKTSV4RRFFQ69G5FAV", i + "-2")));
+        }
+        for (int i = 0; i < 300; i++) {
+            newer.add(add(0, 100_000 + i, firing("t0-01ARZ3NDEKTSV4RRFFQ69G5FAV", i + "-0")));
+        }
+        Collections.reverse(newer);
+        Collections.reverse(older);
+
+        assertThat(reader.recentFirings(100)).extracting(Firing::entryId).containsExactlyElementsOf(newer.subList(0, 100));
+        List<String> expected = new ArrayList<>(newer);
+        expected.addAll(older.subList(0, 200));
+        assertThat(reader.recentFirings(500)).extracting(Firing::entryId).containsExactlyElementsOf(expected);
+        assertThat(reader.recentFirings(1000)).hasSize(900);
     }
 }

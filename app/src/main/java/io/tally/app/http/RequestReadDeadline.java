@@ -1,4 +1,4 @@
-package io.tally.app.runtime;
+package io.tally.app.http;
 
 import io.tally.common.internal.concurrent.DaemonThreads;
 import org.eclipse.jetty.http.HttpParser;
@@ -21,14 +21,15 @@ import java.util.concurrent.TimeUnit;
  * Jetty 12 exposes the HTTP/1.1 parser only on its {@code internal} connection class, and has no
  * setting of its own for the time a request may take to arrive.
  */
-final class RequestReadDeadline implements Connection.Listener, AutoCloseable {
+public final class RequestReadDeadline implements Connection.Listener, AutoCloseable {
     private final long deadlineNanos;
     /** Open connections, each with the time it was first seen part-way through a request (or NOT_READING). */
     private final Map<HttpConnection, Long> readingSince = new ConcurrentHashMap<>();
     private final ScheduledExecutorService sweeper;
     private static final long NOT_READING = Long.MIN_VALUE;
 
-    RequestReadDeadline(Duration deadline) {
+    /** Starts the sweep; add the instance as a bean of the connector whose connections it watches. */
+    public RequestReadDeadline(Duration deadline) {
         this.deadlineNanos = deadline.toNanos();
         this.sweeper = DaemonThreads.scheduler("tally-http-read-deadline");
         long everyMs = Math.max(10, Math.min(250, deadline.toMillis() / 4));
