@@ -1,10 +1,8 @@
 package io.tally.processor.badinput;
 
 import io.tally.testkit.RawRedis;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 
@@ -23,22 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * call wrote nothing.)
  */
 class BrokenPartitionKeysTest {
-    private static HostileScripts h;
-
-    @BeforeAll
-    static void start() {
-        h = new HostileScripts();
-    }
-
-    @AfterAll
-    static void stop() {
-        h.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        h.reset();
-    }
+    /** A redis-server of the class's own, the partition emptied before each test. */
+    @RegisterExtension
+    static final HostileScripts h = new HostileScripts();
 
     private String ops() {
         return h.keys.ops(PART);

@@ -6,6 +6,9 @@ import io.tally.common.internal.redis.LuaScript;
 import io.tally.processor.internal.apply.ApplyScripts;
 import io.tally.testkit.RawRedis;
 import io.tally.testkit.RedisServer;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -20,9 +23,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A redis-server of its own with Tally's data scripts loaded, driven over {@link RawRedis}: a test writes
  * hostile entries and stored values of partition 0 (of 1), runs one script, and checks that it either
- * returned or, when it raised an error, left every key of the partition exactly as it was.
+ * returned or, when it raised an error, left every key of the partition exactly as it was. As a JUnit
+ * extension ({@code @RegisterExtension static}) it empties the partition before each test and stops its
+ * server after the class.
  */
-final class HostileScripts implements AutoCloseable {
+final class HostileScripts implements AutoCloseable, BeforeEachCallback, AfterAllCallback {
     static final int P = 1;
     static final int PART = 0;
     static final String LEASE = "me:1";
@@ -42,6 +47,16 @@ final class HostileScripts implements AutoCloseable {
     HostileScripts() {
         server = RedisServer.start();
         redis = new RawRedis(server.url());
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        reset();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 
     /** An empty partition: lease held, consumer groups on both input streams. */

@@ -1,9 +1,7 @@
 package io.tally.processor.badinput;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 
@@ -18,22 +16,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * any other member is only dropped from the index.
  */
 class SeriesRetentionScopeTest {
-    private static HostileScripts h;
-
-    @BeforeAll
-    static void start() {
-        h = new HostileScripts();
-    }
-
-    @AfterAll
-    static void stop() {
-        h.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        h.reset();
-    }
+    /** A redis-server of the class's own, the partition emptied before each test. */
+    @RegisterExtension
+    static final HostileScripts h = new HostileScripts();
 
     private List<?> retain() {
         Object reply = h.runAtomically("series_retention", List.of(h.keys.lease(PART), h.keys.seriesIndex(PART),

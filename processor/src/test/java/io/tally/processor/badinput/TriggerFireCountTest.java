@@ -1,9 +1,7 @@
 package io.tally.processor.badinput;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 
@@ -19,22 +17,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * reply (a once trigger then fires once, never again on the next batch).
  */
 class TriggerFireCountTest {
-    private static HostileScripts h;
-
-    @BeforeAll
-    static void start() {
-        h = new HostileScripts();
-    }
-
-    @AfterAll
-    static void stop() {
-        h.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        h.reset();
-    }
+    /** A redis-server of the class's own, the partition emptied before each test. */
+    @RegisterExtension
+    static final HostileScripts h = new HostileScripts();
 
     private String trigger(String field) {
         return text(h.redis.call("HGET", h.keys.triggers(PART), field));

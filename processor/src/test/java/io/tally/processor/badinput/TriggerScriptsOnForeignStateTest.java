@@ -1,10 +1,8 @@
 package io.tally.processor.badinput;
 
 import io.tally.testkit.RawRedis;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,22 +22,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * of a script that raises), and says why when it writes nothing.
  */
 class TriggerScriptsOnForeignStateTest {
-    private static HostileScripts h;
-
-    @BeforeAll
-    static void start() {
-        h = new HostileScripts();
-    }
-
-    @AfterAll
-    static void stop() {
-        h.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        h.reset();
-    }
+    /** A redis-server of the class's own, the partition emptied before each test. */
+    @RegisterExtension
+    static final HostileScripts h = new HostileScripts();
 
     private static List<?> list(Object reply) {
         assertThat(reply).as("script reply").isInstanceOf(List.class);
