@@ -64,8 +64,10 @@ final class RoundReplies {
                 continue; // the partition starts over after its failure: a later step's reply is void
             }
             step.handler().run();
-            if (step.worker().trouble != null && !step.worker().trouble.narrowing && i < scriptSteps) {
-                step.worker().trouble = null; // Redis accepts the partition's scripts again
+            // Redis accepts the partition's scripts again once one that reads or applies its entries runs (a
+            // claim of its pending entries may run where the apply it leads to is refused again)
+            if (step.worker().trouble != null && !step.worker().trouble.narrowing && i < scriptSteps && step.size() > 0) {
+                step.worker().trouble = null;
                 halts.resume(step.worker().partition);
             }
         }
