@@ -61,8 +61,7 @@ final class Problems implements Routes {
 
     /**
      * Logs what the problem body leaves out: one WARN line, without stack trace, for what a client or
-     * Redis did (4xx, 503), DEBUG for a body whose connection broke or was cut off; ERROR with the stack
-     * trace for the service's own faults (500).
+     * Redis did (4xx, 503); ERROR with the stack trace for the service's own faults (500).
      */
     void logCause(Context ctx, String requestId, ApiProblem problem) {
         Throwable cause = problem.getCause();
@@ -74,11 +73,6 @@ final class Problems implements Routes {
             if (problem.status == 500) {
                 log.error("request {} {} {} failed ({}): {}", requestId, ctx.method(), ctx.path(), problem.status,
                         cause.toString(), cause);
-            } else if (problem.status < 500 && bodyCutOff(cause)) {
-                // the client went away or was cut off (read deadline) mid-body: one line each would let a
-                // client flood the log with slow connections
-                log.debug("request {} {} {} answered {}: {}", requestId, ctx.method(), ctx.path(), problem.status,
-                        chain(cause));
             } else {
                 log.warn("request {} {} {} answered {}: {}", requestId, ctx.method(), ctx.path(), problem.status,
                         chain(cause));
@@ -86,16 +80,6 @@ final class Problems implements Routes {
         } finally {
             MDC.remove(MDC_REQUEST_ID);
         }
-    }
-
-    /** Whether reading the request's body failed on its connection (an I/O failure in the chain). */
-    private static boolean bodyCutOff(Throwable cause) {
-        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof java.io.IOException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
