@@ -1,0 +1,116 @@
+package io.tally.app.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tally.common.config.TallyConfig;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.redis.RedisClientFactory;
+import io.tally.producer.ProducerMetrics;
+import io.tally.testkit.RedisServer;
+import io.tally.testkit.TestRedis;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Review (h/review2): a cursor is client input. Its COUNT part is taken as it is (up to 1,000,000), so a forged
+ * cursor makes one request scan far more than the documented max(limit,100) counters / max(limit,10) triggers
+ * per call, and the cursor the service hands back keeps the forged COUNT for the next page too.
+ */
+class ForgedCursorTest {
+    private static final String TOKEN = "forged-cursor-token-0123456789";
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int PARTITIONS = 4;
+
+    private static RedisServer redisServer;
+    private static RedissonClient redis;
+    private static ApiServer server;
+    private static Keys keys;
+
+    @BeforeAll
+    static void start() {
+        redisServer = RedisServer.start();
+        TallyConfig config = TallyConfig.builder().set(TallyConfig.REDIS_URL, redisServer.url())
+                .set(TallyConfig.NAMESPACE, "forged").set(TallyConfig.PARTITIONS, PARTITIONS)
+                .set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
+                .set(TallyConfig.API_TOKENS, TOKEN).build();
+        redis = RedisClientFactory.create(config);
+        Namespace.create(redis, config);
+        server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
+        keys = TestRedis.keys(config);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        redis.shutdown();
+        redisServer.close();
+    }
+
+    @Test
+    void forgedCursorCount_isNotUsedForTheCounterScan_andNotHandedBack() throws Exception {
+        Map<String, String> values = new HashMap<>();
+        for (int i = 0; i < 20_000; i++) {
+            values.put("c" + i, "1");
+        }
+        redis.<String, String>getMap(keys.counters(0), StringCodec.INSTANCE).putAll(values, 5000);
+        String forged = cursor("0:0:1000000");
+        resetSlowlog();
+        HttpResponse<String> r = get("/v1/counters?limit=1&cursor=" + URLEncoder.encode(forged, StandardCharsets.UTF_8));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        String log = redisServer.cli("SLOWLOG", "GET", "1000");
+        JsonNode body = JSON.readTree(r.body());
+        String handedBack = body.hasNonNull("cursor") ? decode(body.get("cursor").asText()) : "";
+        // documented: one page costs at most 16 HSCAN calls of COUNT max(limit, 100)
+        assertThat(log).as("HSCAN of a page with limit=1 (slowlog)").doesNotContain("1000000");
+        assertThat(handedBack).as("cursor handed back").doesNotContain(":1000000");
+    }
+
+    @Test
+    void forgedCursorCount_isNotUsedForTheTriggerScan() throws Exception {
+        String forged = cursor("0:0:1000000");
+        resetSlowlog();
+        HttpResponse<String> r = get("/v1/triggers?limit=1&cursor=" + URLEncoder.encode(forged, StandardCharsets.UTF_8));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        String log = redisServer.cli("SLOWLOG", "GET", "1000");
+        // documented: at most 16 script calls of about max(limit, 10) triggers each (COUNT 70 for limit 1)
+        assertThat(log).as("trigger_list call of a page with limit=1 (slowlog)").doesNotContain("1000000");
+    }
+
+    private static void resetSlowlog() {
+        redisServer.cli("CONFIG", "SET", "slowlog-log-slower-than", "0");
+        redisServer.cli("CONFIG", "SET", "slowlog-max-len", "1000");
+        redisServer.cli("SLOWLOG", "RESET");
+    }
+
+    private static String cursor(String text) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String decode(String cursor) {
+        return new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(60)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
