@@ -126,7 +126,7 @@ final class CounterRoutes implements Routes {
     }
 
     private void list(Context ctx) {
-        int limit = Queries.intParam(ctx, "limit", 100, 1, 10_000);
+        int limit = Queries.intParam(ctx, "limit", 100, 1, TallyReader.MAX_PAGE_LIMIT);
         CounterPage page;
         try {
             page = reader.counterPage(ctx.queryParam("prefix"), ctx.queryParam("cursor"), limit);

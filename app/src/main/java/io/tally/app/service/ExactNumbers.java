@@ -84,8 +84,18 @@ final class ExactNumbers extends StdDeserializer<JsonNode> {
         private final String text;
 
         private ExactDecimalNode(String text, JsonParser p) throws IOException {
-            super(p.getDecimalValue());
+            super(decimal(text, p));
             this.text = text;
+        }
+
+        /** Its value; an exponent no BigDecimal holds (1e99999999999) is bad input, not a server fault. */
+        private static java.math.BigDecimal decimal(String text, JsonParser p) throws IOException {
+            try {
+                return p.getDecimalValue();
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw new com.fasterxml.jackson.core.JsonParseException(p, "number " + (text.length() > 40
+                        ? text.substring(0, 40) + "..." : text) + " is out of range");
+            }
         }
 
         @Override

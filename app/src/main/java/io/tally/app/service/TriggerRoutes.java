@@ -24,7 +24,7 @@ import java.util.Optional;
  */
 final class TriggerRoutes implements Routes {
     /** Most triggers of one page of GET /v1/triggers: a trigger may be up to ~64 KiB of JSON. */
-    static final int MAX_LIMIT = 1000;
+    static final int MAX_LIMIT = TriggerClient.MAX_PAGE_LIMIT;
 
     private final TriggerClient triggers;
     private final JsonBodies bodies;

@@ -29,9 +29,9 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Review (h/review2): a cursor is client input. Its COUNT part is taken as it is (up to 1,000,000), so a forged
- * cursor makes one request scan far more than the documented max(limit,100) counters / max(limit,10) triggers
- * per call, and the cursor the service hands back keeps the forged COUNT for the next page too.
+ * A listing cursor is client input: its COUNT is used only to repeat a call a page stopped inside, and then
+ * only up to the largest page's, so no forged cursor makes a page cost more than the documented
+ * max(limit,100) counters / max(limit,10) triggers per call of the largest page, nor is handed back.
  */
 class ForgedCursorTest {
     private static final String TOKEN = "forged-cursor-token-0123456789";
@@ -92,6 +92,18 @@ class ForgedCursorTest {
         String log = redisServer.cli("SLOWLOG", "GET", "1000");
         // documented: at most 16 script calls of about max(limit, 10) triggers each (COUNT 70 for limit 1)
         assertThat(log).as("trigger_list call of a page with limit=1 (slowlog)").doesNotContain("1000000");
+    }
+
+    @Test
+    void forgedCursorCountPastTheLargestPage_withinACall_isRefused() throws Exception {
+        // a cursor that repeats a call a page stopped inside keeps its COUNT, up to the largest page's
+        HttpResponse<String> r = get("/v1/counters?limit=1&cursor="
+                + URLEncoder.encode(cursor("0:0:1000000:c1"), StandardCharsets.UTF_8));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+        assertThat(JSON.readTree(r.body()).get("field").asText()).isEqualTo("cursor");
+        HttpResponse<String> ok = get("/v1/counters?limit=1&cursor="
+                + URLEncoder.encode(cursor("0:0:10000:c1"), StandardCharsets.UTF_8));
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
     }
 
     private static void resetSlowlog() {

@@ -62,11 +62,15 @@ public interface TallyReader {
      *
      * @param prefix name prefix; null or empty for all counters
      * @param cursor null or empty for the first page, else {@link CounterPage#cursor()} of the page before
-     * @param limit  most counters of this page, at least 1
+     * @param limit  most counters of this page, 1 to {@link #MAX_PAGE_LIMIT}
      * @return the page and where the next one starts
-     * @throws IllegalArgumentException when the cursor is not one this namespace's listing returned
+     * @throws IllegalArgumentException when the cursor is not one this namespace's listing returned, or the
+     *                                  limit is out of range
      */
     CounterPage counterPage(String prefix, String cursor, int limit);
+
+    /** The largest {@code limit} of {@link #counterPage}. */
+    int MAX_PAGE_LIMIT = 10_000;
 
     /**
      * Deletes a counter (HDEL). Operations still in its stream recreate it when they are applied.

@@ -61,11 +61,15 @@ public interface TriggerClient extends AutoCloseable {
      * @param status only this status, or null for any
      * @param kind   only this kind, or null for any
      * @param cursor null or empty for the first page, else {@link TriggerPage#cursor()} of the page before
-     * @param limit  most triggers of this page, at least 1
+     * @param limit  most triggers of this page, 1 to {@link #MAX_PAGE_LIMIT}
      * @return the page and where the next one starts
-     * @throws IllegalArgumentException when the cursor is not one this namespace's listing returned
+     * @throws IllegalArgumentException when the cursor is not one this namespace's listing returned, or the
+     *                                  limit is out of range
      */
     TriggerPage listPage(TriggerStatus status, TriggerKind kind, String cursor, int limit);
+
+    /** The largest {@code limit} of {@link #listPage}. */
+    int MAX_PAGE_LIMIT = 1000;
 
     /**
      * Cancels an active trigger: its status becomes {@code canceled} and it leaves matching and the

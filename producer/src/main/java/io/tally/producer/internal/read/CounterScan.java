@@ -4,6 +4,7 @@ import io.tally.common.internal.keys.Keys;
 import io.tally.producer.internal.scan.ScanPosition;
 import io.tally.producer.read.CounterPage;
 import io.tally.producer.read.CounterValue;
+import io.tally.producer.read.TallyReader;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
@@ -49,11 +50,12 @@ final class CounterScan {
      * @throws IllegalArgumentException when the cursor is not one this namespace gave out
      */
     CounterPage page(String prefix, String cursor, int limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1, got " + limit);
+        if (limit < 1 || limit > TallyReader.MAX_PAGE_LIMIT) {
+            throw new IllegalArgumentException("limit must be from 1 to " + TallyReader.MAX_PAGE_LIMIT + ", got " + limit);
         }
         String pattern = RedisTallyReader.globEscape(prefix == null ? "" : prefix) + "*";
-        ScanPosition at = ScanPosition.decode(cursor, partitions, countFor(limit), "counter listing");
+        ScanPosition at = ScanPosition.decode(cursor, partitions, countFor(limit), countFor(TallyReader.MAX_PAGE_LIMIT),
+                "counter listing");
         List<CounterValue> out = new ArrayList<>();
         for (int calls = 0; at != null && out.size() < limit && calls < MAX_SCANS_PER_PAGE; calls++) {
             String key = keys.counters(at.partition());

@@ -19,9 +19,6 @@ import java.util.NavigableMap;
  * @param after     the last name taken from the call's reply, or null when none was
  */
 public record ScanPosition(int partition, String scan, int count, String after) {
-    /** The largest COUNT a cursor may carry. */
-    private static final int MAX_COUNT = 1_000_000;
-
     /** The first call of a listing. */
     public static ScanPosition first(int count) {
         return new ScanPosition(0, "0", count, null);
@@ -69,11 +66,14 @@ public record ScanPosition(int partition, String scan, int count, String after) 
     }
 
     /**
-     * The position of a cursor; null or empty is the first call with {@code firstCount}.
+     * The position of a cursor; null or empty is the first call with {@code firstCount}. A cursor is the
+     * client's to forge: its COUNT is kept only to repeat a call a page stopped inside (the same buckets),
+     * and then only up to {@code maxCount}, the COUNT of the listing's largest page; a fresh call gets
+     * {@code firstCount}. So no cursor makes a page cost more than the largest page may.
      *
      * @throws IllegalArgumentException when the cursor is not one a listing of {@code partitions} partitions gave
      */
-    public static ScanPosition decode(String cursor, int partitions, int firstCount, String listing) {
+    public static ScanPosition decode(String cursor, int partitions, int firstCount, int maxCount, String listing) {
         if (cursor == null || cursor.isEmpty()) {
             return first(firstCount);
         }
@@ -84,10 +84,11 @@ public record ScanPosition(int partition, String scan, int count, String after) 
             String scan = parts[1];
             Long.parseUnsignedLong(scan);
             int count = Integer.parseInt(parts[2]);
-            if (partition < 0 || partition >= partitions || count < 1 || count > MAX_COUNT) {
+            String after = parts.length == 4 ? parts[3] : null;
+            if (partition < 0 || partition >= partitions || count < 1 || (after != null && count > maxCount)) {
                 throw new IllegalArgumentException("out of range");
             }
-            return new ScanPosition(partition, scan, count, parts.length == 4 ? parts[3] : null);
+            return new ScanPosition(partition, scan, after == null ? firstCount : count, after);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("cursor is not one a " + listing + " of this namespace returned; "
                     + "start again without a cursor", e);

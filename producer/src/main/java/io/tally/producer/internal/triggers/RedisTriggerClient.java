@@ -182,11 +182,12 @@ public final class RedisTriggerClient implements TriggerClient {
 
     @Override
     public TriggerPage listPage(TriggerStatus status, TriggerKind kind, String cursor, int limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1, got " + limit);
+        if (limit < 1 || limit > MAX_PAGE_LIMIT) {
+            throw new IllegalArgumentException("limit must be from 1 to " + MAX_PAGE_LIMIT + ", got " + limit);
         }
         int partitions = partitioner.partitions();
-        ScanPosition at = ScanPosition.decode(cursor, partitions, pageCount(limit), "trigger listing");
+        ScanPosition at = ScanPosition.decode(cursor, partitions, pageCount(limit), pageCount(MAX_PAGE_LIMIT),
+                "trigger listing");
         List<Trigger> out = new ArrayList<>();
         for (int calls = 0; at != null && out.size() < limit && calls < MAX_SCANS_PER_PAGE; calls++) {
             List<Object> page = LIST.eval(redis, RScript.ReturnType.LIST, List.of(keys.triggers(at.partition())),
