@@ -11,7 +11,9 @@ for i = 1, #flat, 2 do
   -- Definitions are the fields without ':' (state fields are '<id>:<name>').
   if not string.find(id, ':', 1, true) then
     local def = flat[i + 1]
-    local kind_ok = ARGV[4] == '' or cjson.decode(def).kind == ARGV[4]
+    -- any program may write the hash: a definition that does not decode matches no kind
+    local decoded, d = pcall(cjson.decode, def)
+    local kind_ok = ARGV[4] == '' or (decoded and type(d) == 'table' and d.kind == ARGV[4])
     if kind_ok then
       local s = redis.call('HMGET', KEYS[1], id .. ':status', id .. ':fireCount', id .. ':lastFiredAt',
         id .. ':createdAt', id .. ':canceledAt')

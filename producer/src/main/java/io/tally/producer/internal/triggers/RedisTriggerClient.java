@@ -22,6 +22,8 @@ import org.redisson.api.RMapAsync;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -34,6 +36,7 @@ import java.util.TreeMap;
 
 /** {@link TriggerClient} on Redisson and the trigger scripts. */
 public final class RedisTriggerClient implements TriggerClient {
+    private static final Logger log = LoggerFactory.getLogger(RedisTriggerClient.class);
     private static final LuaScript CREATE = LuaScript.resource("trigger_create");
     private static final LuaScript CANCEL = LuaScript.resource("trigger_cancel");
     private static final LuaScript LIST = LuaScript.resource("trigger_list");
@@ -171,13 +174,43 @@ public final class RedisTriggerClient implements TriggerClient {
                 List<Object> page = LIST.eval(redis, RScript.ReturnType.LIST, List.of(keys.triggers(p)),
                         cursor, LIST_PAGE, status == null ? "" : status.wire(), kind == null ? "" : kind.wire());
                 cursor = String.valueOf(page.get(0));
-                for (int i = 1; i + 6 < page.size(); i += 7) {
-                    out.put(str(page.get(i)), TriggerJson.fromStored(str(page.get(i)), str(page.get(i + 1)), str(page.get(i + 2)),
-                            str(page.get(i + 3)), str(page.get(i + 4)), str(page.get(i + 5)), str(page.get(i + 6))));
-                }
+                readable(page, p).forEach(t -> out.put(t.id(), t));
             } while (!"0".equals(cursor));
         }
         return new ArrayList<>(out.values());
+    }
+
+    /**
+     * The triggers of one {@code trigger_list.lua} reply. Any program may write the triggers hash: a trigger
+     * whose stored definition or state Tally cannot read is left out, with one WARN line per reply, so that
+     * it cannot fail the listing of every other trigger.
+     */
+    private static List<Trigger> readable(List<Object> page, int partition) {
+        List<Trigger> out = new ArrayList<>();
+        int unreadable = 0;
+        String first = null;
+        for (int i = 1; i + 6 < page.size(); i += 7) {
+            try {
+                out.add(TriggerJson.fromStored(str(page.get(i)), str(page.get(i + 1)), str(page.get(i + 2)),
+                        str(page.get(i + 3)), str(page.get(i + 4)), str(page.get(i + 5)), str(page.get(i + 6))));
+            } catch (RuntimeException e) {
+                unreadable++;
+                if (first == null) {
+                    first = printable(str(page.get(i))) + ": " + printable(String.valueOf(e.getMessage()));
+                }
+            }
+        }
+        if (unreadable > 0) {
+            log.warn("{} trigger(s) of partition {} have a stored definition or state Tally cannot read and were left out "
+                    + "of the listing (first: {})", unreadable, partition, first);
+        }
+        return out;
+    }
+
+    /** Text another program wrote, for a log line: control characters replaced, cut at 200 characters. */
+    private static String printable(String text) {
+        String shown = text.length() > 200 ? text.substring(0, 200) + "..." : text;
+        return shown.replaceAll("\\p{Cntrl}", "?");
     }
 
     @Override
@@ -193,11 +226,7 @@ public final class RedisTriggerClient implements TriggerClient {
             List<Object> page = LIST.eval(redis, RScript.ReturnType.LIST, List.of(keys.triggers(at.partition())),
                     at.scan(), at.count(), status == null ? "" : status.wire(), kind == null ? "" : kind.wire());
             TreeMap<String, Trigger> found = new TreeMap<>();
-            for (int i = 1; i + 6 < page.size(); i += 7) {
-                found.put(str(page.get(i)), TriggerJson.fromStored(str(page.get(i)), str(page.get(i + 1)),
-                        str(page.get(i + 2)), str(page.get(i + 3)), str(page.get(i + 4)), str(page.get(i + 5)),
-                        str(page.get(i + 6))));
-            }
+            readable(page, at.partition()).forEach(t -> found.put(t.id(), t));
             at = at.take(found, String.valueOf(page.get(0)), partitions, pageCount(limit), out, limit);
         }
         return new TriggerPage(List.copyOf(out), at == null ? null : at.encode());
