@@ -16,12 +16,17 @@
 --         per id and counter halve the processor's cost of sending a batch.
 -- ARGV[7] 'bucket\ncounter\ndelta\n' per series cell ('window:start' names the bucket hash)
 -- ARGV[8] 'bucket\ndeadline\n' per bucket hash, for the series index
+-- ARGV[9] the largest id time (ms) of the batch's windowed entries, '' (or absent) when it has none
+-- ARGV[10] series-future-ms: how far an id time may lead Redis time before apply.lua buckets its entry
+--          at Redis time ('future.<window>'), which the fold cannot do
 --
 -- Returns {'OK', applied, redelivered} | {'SLOW', reason} | {'GAP'} | {'LEASE_LOST'}.
 -- GAP when the batch's first entry is not the one after the checkpoint, or its last is not in the stream.
--- SLOW when part of the batch is at or below the checkpoint, a counter has threshold triggers (judged
--- per entry), or a stored counter or bucket sum is not a canonical integer below 1e14 minus the bound
--- (overflow and not_integer are judged per entry). Everything is read before the first write, and every
+-- SLOW when part of the batch is at or below the checkpoint, a windowed entry's id time lies more than
+-- ARGV[10] ahead of Redis time (future: the fold bucketed it by its id time; one TIME per batch with
+-- windowed entries, none for a plain one), a counter has threshold triggers (judged per entry), or a
+-- stored counter or bucket sum is not a canonical integer below 1e14 minus the bound (overflow and
+-- not_integer are judged per entry). Everything is read before the first write, and every
 -- key written is read first (hashes) or its type checked (the series index, one TYPE per batch with
 -- series cells): a key of another type refuses the call, 'BADKEY <key> holds ...', writing nothing.
 
@@ -60,6 +65,15 @@ end
 -- (for a batch of one, the lookup above already found it).
 if last ~= first and #redis.call('XRANGE', KEYS[1], last, last) == 0 then
   return {'GAP'}
+end
+-- The processor folded windowed entries by their id time after judging "ahead" on its own clock;
+-- apply.lua judges it on Redis's, so near the boundary Redis time decides here, as it would there.
+if ARGV[9] and ARGV[9] ~= '' then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  if tonumber(ARGV[9]) > now + tonumber(ARGV[10]) then
+    return {'SLOW', 'future'}
+  end
 end
 
 local names, changes = {}, {}

@@ -8,7 +8,7 @@
 -- Everything is read and checked before the first write. A stored definition that is not one the
 -- trigger API writes (broken JSON, a period that is not a finite number >= 1 ms, a due time that is
 -- not a finite number >= 0) is taken off the schedule without firing; a firing carries at most
--- MAX_PARAMS parameters; a fireCount that is not an integer of at most 15 digits counts as 0.
+-- MAX_PARAMS parameters; a fireCount that is not a canonical integer in [0, 2^53) counts as 0 (firing.lua).
 -- BLOCKED: the schedule or the triggers hash holds another type, or the firings stream cannot take the
 -- firings (another type, or its ids used up): nothing is written, every due trigger stays scheduled
 -- and fires once the key is repaired.
@@ -45,14 +45,6 @@ local function definition(json, score)
   return {every = every, params = type(d.params) == 'table' and d.params or nil}
 end
 
--- The stored fireCount plus one; a value Tally cannot have written counts as 0.
-local function next_count(stored)
-  if stored and #stored <= 15 and string.match(stored, '^%-?%d+$') then
-    return fmt(tonumber(stored) + 1)
-  end
-  return '1'
-end
-
 -- reads
 local items, firings = {}, 0
 for i = 1, #due, 2 do
@@ -64,7 +56,7 @@ for i = 1, #due, 2 do
   local score = tonumber(due[i + 1])
   local item = {id = id, score = score, def = st[2] == 'active' and definition(st[1], score) or nil}
   if item.def then
-    item.count = next_count(st[3])
+    item.count = fmt(stored_fire_count(st[3]) + 1)
     firings = firings + 1
   end
   items[#items + 1] = item

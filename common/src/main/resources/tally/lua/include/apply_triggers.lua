@@ -38,13 +38,7 @@ local function trigger_record(id, json, armed)
   return t
 end
 
--- A stored fire count as this script adds to it: a canonical integer of exact Lua arithmetic, else 0 (a
--- value someone else wrote must not fail the HSET that saves the count after the batch's other writes).
-local function fire_count(s)
-  local n = s and int64(s)
-  if n and n > -LIM and n < LIM then return n end
-  return 0
-end
+--#include firing
 
 -- Loads the active triggers listed in the given index entries: definition, status, armed flag, fire count.
 local function load_triggers(lists, target)
@@ -72,7 +66,7 @@ local function load_triggers(lists, target)
       else
         local t = trigger_record(ids[i], got[j], got[j + 2] == '1')
         if t then
-          t.fire_count = fire_count(got[j + 3])
+          t.fire_count = stored_fire_count(got[j + 3])
           local list = target[owners[i]] or {}
           list[#list + 1] = t
           target[owners[i]] = list
@@ -88,8 +82,6 @@ local function touch(t)
     touched_order[#touched_order + 1] = t
   end
 end
-
---#include firing
 
 local function fire(t, cause)
   redis.call(unpack(firing_args(KEYS[8], t.id, t.kind, cause, now_ms, {}, t.params, MAX_PARAMS)))

@@ -27,7 +27,7 @@ public final class MicrometerProcessorMetrics implements ProcessorListener, Auto
     static final List<String> TRIGGER_KINDS = List.of("event", "threshold", "time");
     static final List<String> HALT_REASONS = List.of(PartitionHalts.UNKNOWN_VERSION, PartitionHalts.POISON_RETRYING,
             PartitionHalts.REDIS_REFUSED, PartitionHalts.STREAM_ID_EXHAUSTED);
-    static final List<String> PER_ENTRY_REASONS = List.of("entries", "threshold", "value", "checkpoint");
+    static final List<String> PER_ENTRY_REASONS = List.of("entries", "threshold", "value", "checkpoint", "future");
     /**
      * Dead-letter reasons of the wire format (DESIGN.md), started at 0: an alert on
      * {@code increase()} misses the first event of a series that appears with it.

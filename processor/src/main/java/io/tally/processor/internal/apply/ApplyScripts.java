@@ -79,7 +79,7 @@ public final class ApplyScripts {
         CounterFold.Buckets buckets = fold.buckets();
         return batch.eval(APPLY_COUNTERS, fastKeys.get(partition),
                 leaseValue, b.first(), b.last(), Long.toString(fold.bound()), b.joinedIds(), fold.pairs(),
-                buckets.cells(), buckets.deadlines());
+                buckets.cells(), buckets.deadlines(), buckets.newestIdTime(), futureMs);
     }
 
     /** dead_letter_entry.lua for the first pending entry of one stream after {@code position}. */

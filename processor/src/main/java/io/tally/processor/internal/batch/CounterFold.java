@@ -19,7 +19,9 @@ import java.util.Map;
  * <p>{@link #of} folds only what it can decide exactly: batches whose every entry {@link OpsEntries}
  * kept (incr, decr, set and reset of format version 1 that pass apply.lua's field rules). Anything else
  * (unique, an invalid entry that must become a dead letter, a fold that leaves 64 bits, windows apply.lua
- * would refuse, a windowed entry whose id lies ahead of the clock) returns null and the batch goes to apply.lua, which judges every entry on its own.
+ * would refuse, a windowed entry whose id lies ahead of this process's clock) returns null and the batch
+ * goes to apply.lua, which judges every entry on its own. Whether a windowed entry's id lies ahead of
+ * Redis's clock only the fast script can tell: the fold gives it {@link Buckets#newestIdTime}.
  */
 public final class CounterFold {
     /** Lua numbers are exact below 2^53; stored values are accepted below 1e14, so the bound stays under the rest. */
@@ -106,9 +108,12 @@ public final class CounterFold {
         private final Map<String, Long> deadlines = new LinkedHashMap<>();
         private final Map<String, Integer> late = new LinkedHashMap<>();
         private long bound;
+        /** The largest id time of the batch's windowed entries; -1 while there is none. */
+        private long newestIdMs = -1;
 
         /** Returns false when a cell's running sum leaves 64 bits. */
         private boolean add(String counter, long delta, List<SeriesWindow> windows, long time, long idMs) {
+            newestIdMs = Math.max(newestIdMs, idMs);
             for (SeriesWindow w : windows) {
                 long start = time - time % w.lengthMs();
                 long deadline = start + w.lengthMs() + w.retentionMs();
@@ -135,6 +140,15 @@ public final class CounterFold {
         /** Entries too late for their bucket per window: they changed the total only. */
         public Map<String, Integer> late() {
             return late;
+        }
+
+        /**
+         * The largest id time (ms) of the batch's windowed entries, late ones included, or "" when it has
+         * none: the fast script leaves the batch to apply.lua when it lies more than the future allowance
+         * ahead of Redis time, which apply.lua buckets such an entry by.
+         */
+        public String newestIdTime() {
+            return newestIdMs < 0 ? "" : Long.toString(newestIdMs);
         }
 
         /** {@code bucket\ncounter\ndelta\n} per cell, grouped by bucket. */

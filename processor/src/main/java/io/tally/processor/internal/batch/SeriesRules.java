@@ -28,7 +28,10 @@ public final class SeriesRules {
         this(windows, futureMs, InstantSource.system());
     }
 
-    SeriesRules(SeriesWindows windows, long futureMs, InstantSource clock) {
+    /**
+     * @param clock this process's clock, which {@link #aheadOfClock} reads (a test skews it against Redis's)
+     */
+    public SeriesRules(SeriesWindows windows, long futureMs, InstantSource clock) {
         this.windows = windows;
         this.futureMs = futureMs;
         this.clock = clock;
@@ -36,8 +39,9 @@ public final class SeriesRules {
 
     /**
      * True when an id's time (unsigned ms) lies more than the future allowance ahead of this process's
-     * clock: apply.lua then buckets the entry by Redis time, which only it reads, so the fold leaves
-     * such a batch to it.
+     * clock: apply.lua then most likely buckets the entry by Redis time, so the fold leaves such a batch
+     * to it at once. A cheap filter only: the clocks differ, and the fast script, which reads Redis time,
+     * leaves to apply.lua a batch whose windowed entries this clock judged not ahead but Redis's does.
      */
     boolean aheadOfClock(long idMs) {
         return idMs < 0 || idMs > clock.millis() + futureMs;

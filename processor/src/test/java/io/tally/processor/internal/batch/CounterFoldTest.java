@@ -126,6 +126,15 @@ class CounterFoldTest {
                         + "1h:" + hour + "\n" + (hour + 3_600_000 + 90 * 86_400_000L) + "\n"
                         + "1m:" + (minute - 60_000) + "\n" + (minute + 48 * 3_600_000L) + "\n");
         assertThat(fold.buckets().late()).containsExactly(Map.entry("1m", 1));
+        assertThat(fold.buckets().newestIdTime()).as("the late entry's id, the last windowed one")
+                .isEqualTo(Long.toString(T0 + 3));
+    }
+
+    @Test
+    void givesTheScriptNoIdTimeForABatchWithoutWindowedEntries() {
+        assertThat(fold(List.of(op("incr", "a"), op("decr", b))).buckets().newestIdTime()).isEmpty();
+        assertThat(fold(List.of(withField(op("incr", "a"), "windows", "1m"), op("incr", b))).buckets().newestIdTime())
+                .isEqualTo(Long.toString(T0));
     }
 
     @Test
