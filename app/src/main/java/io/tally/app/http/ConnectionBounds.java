@@ -25,17 +25,31 @@ public final class ConnectionBounds implements AutoCloseable {
     }
 
     /**
-     * Bounds {@code connector} of {@code server} (before the server starts).
+     * Bounds {@code connector} of {@code server} (before the server starts), with a connection closed as soon as
+     * its request passes the read timeout.
      *
      * @param requestReadTimeout longest time from a request's first byte to its last
      * @param maxConnections     connections open at once
      */
     public static ConnectionBounds apply(Server server, ServerConnector connector, Duration requestReadTimeout,
                                          int maxConnections) {
+        return apply(server, connector, requestReadTimeout, Duration.ZERO, maxConnections);
+    }
+
+    /**
+     * Bounds {@code connector} of {@code server} (before the server starts).
+     *
+     * @param requestReadTimeout longest time from a request's first byte to its last
+     * @param answerGrace        how long a handler reading a body past the read timeout may take to answer
+     *                           before its connection is closed ({@link RequestReadDeadline})
+     * @param maxConnections     connections open at once
+     */
+    public static ConnectionBounds apply(Server server, ServerConnector connector, Duration requestReadTimeout,
+                                         Duration answerGrace, int maxConnections) {
         // A backlog as deep as the connection limit: a burst of connects waits there while the acceptor
         // catches up (on a busy host) instead of having its SYNs dropped at the default 50.
         connector.setAcceptQueueSize(maxConnections);
-        RequestReadDeadline deadline = new RequestReadDeadline(requestReadTimeout);
+        RequestReadDeadline deadline = new RequestReadDeadline(requestReadTimeout, answerGrace);
         connector.addBean(deadline);
         NetworkConnectionLimit limit = new NetworkConnectionLimit(maxConnections, connector);
         limit.setEndPointIdleTimeout(IDLE_WHEN_FULL_MS);

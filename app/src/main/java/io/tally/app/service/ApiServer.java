@@ -55,6 +55,8 @@ public final class ApiServer implements AutoCloseable {
     private static final int THREAD_HEADROOM = 32;
     /** Silence after which a connection is closed, between requests or within one. */
     private static final long IDLE_TIMEOUT_MS = 30_000;
+    /** Time beyond send-timeout-ms for a request cut off by its read timeout to be answered. */
+    private static final Duration ANSWER_MARGIN = Duration.ofSeconds(5);
 
     private final RedissonClient redis;
     private final TallyProducer producer;
@@ -146,7 +148,11 @@ public final class ApiServer implements AutoCloseable {
         return threads;
     }
 
-    /** The service's connector: at most api-max-connections, each request delivered within its read timeout. */
+    /**
+     * The service's connector: at most api-max-connections, each request delivered within its read timeout. A
+     * handler reading a body past the read timeout has send-timeout-ms and a margin to answer (a batch waits for
+     * the lines it sent, then says what it wrote).
+     */
     private ServerConnector boundedConnector(Server server, HttpConfiguration http, String host, TallyConfig config) {
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(host);
@@ -154,6 +160,7 @@ public final class ApiServer implements AutoCloseable {
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
         bounds = ConnectionBounds.apply(server, connector,
                 Duration.ofMillis(config.get(TallyConfig.API_REQUEST_READ_TIMEOUT_MS)),
+                Duration.ofMillis(config.get(TallyConfig.SEND_TIMEOUT_MS)).plus(ANSWER_MARGIN),
                 config.get(TallyConfig.API_MAX_CONNECTIONS));
         return connector;
     }

@@ -205,8 +205,9 @@ abstract class ConfigCatalogue {
      * and body, ms.
      */
     public static final ConfigKey<Integer> API_REQUEST_READ_TIMEOUT_MS = key("api-request-read-timeout-ms", 60_000,
-            "Longest time a client may take to send one HTTP request, headers and body, ms; past it the connection "
-                    + "is closed. Raise it for large batches over slow links.",
+            "Longest time a client may take to send one HTTP request, headers and body, ms; past it a request whose "
+                    + "body was being read is answered 400 (a batch says which lines it wrote, docs/api.md) and the "
+                    + "connection is closed. Raise it for large batches over slow links.",
             Parsers.intRange(100, 3_600_000));
     /** {@code api-max-connections}: HTTP connections the service holds open at once. */
     public static final ConfigKey<Integer> API_MAX_CONNECTIONS = key("api-max-connections", 512,
