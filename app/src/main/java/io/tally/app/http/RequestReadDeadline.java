@@ -8,29 +8,47 @@ import org.eclipse.jetty.server.internal.HttpConnection;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * Closes a connection that takes longer than the deadline to deliver one request. Jetty's idle
- * timeout only notices silence, so a client that sends one header byte a second would hold its
- * connection for ever; this sweep looks at each connection's parser a few times per deadline and
- * closes the ones that have been part-way through a request since the deadline ago. Connections that
- * wait between requests are left to the idle timeout; requests being answered are not in a read state.
- * Jetty 12 exposes the HTTP/1.1 parser only on its {@code internal} connection class, and has no
- * setting of its own for the time a request may take to arrive.
+ * Ends a request that takes longer than the deadline to arrive. Jetty's idle timeout only notices
+ * silence, so a client that sends one header byte a second would hold its connection for ever; this sweep
+ * looks at each connection's parser a few times per deadline and acts on the ones that have been part-way
+ * through a request since the deadline ago. Connections that wait between requests are left to the idle
+ * timeout; requests being answered are not in a read state.
+ *
+ * <p>A request still sending its headers has no handler to answer it: its connection is closed. A request whose
+ * handler is reading its body is told first, the way Jetty delivers its own idle timeout: the handler's read, once
+ * it waits for bytes, fails with {@link Expired} while the connection can still take an answer (a batch says what
+ * it wrote); told while busy between reads, Jetty would fail the whole exchange, answer included. The connection is
+ * closed if the request is still arriving {@code answerGrace} after it was told, or after the deadline when its
+ * handler never waited for bytes meanwhile; with no grace, at the deadline.
+ * Jetty 12 exposes the HTTP/1.1 parser only on its {@code internal} connection class, and has no setting of its
+ * own for the time a request may take to arrive.
  */
 public final class RequestReadDeadline implements Connection.Listener, AutoCloseable {
-    private final long deadlineNanos;
-    /** Open connections, each with the time it was first seen part-way through a request (or NOT_READING). */
-    private final Map<HttpConnection, Long> readingSince = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService sweeper;
-    private static final long NOT_READING = Long.MIN_VALUE;
+    private static final long NONE = Long.MIN_VALUE;
+    private static final Reading IDLE = new Reading(NONE, NONE);
 
-    /** Starts the sweep; add the instance as a bean of the connector whose connections it watches. */
-    public RequestReadDeadline(Duration deadline) {
+    private final Duration deadline;
+    private final long deadlineNanos;
+    private final long answerGraceNanos;
+    /** Open connections, each with when it was first seen part-way through a request and when it was told. */
+    private final Map<HttpConnection, Reading> reading = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService sweeper;
+
+    /**
+     * Starts the sweep; add the instance as a bean of the connector whose connections it watches.
+     *
+     * @param deadline    longest time from a request's first byte to its last
+     * @param answerGrace how long a handler told of the deadline may take to answer before its connection is closed
+     */
+    public RequestReadDeadline(Duration deadline, Duration answerGrace) {
+        this.deadline = deadline;
         this.deadlineNanos = deadline.toNanos();
+        this.answerGraceNanos = answerGrace.toNanos();
         this.sweeper = DaemonThreads.scheduler("tally-http-read-deadline");
         long everyMs = Math.max(10, Math.min(250, deadline.toMillis() / 4));
         sweeper.scheduleWithFixedDelay(this::sweep, everyMs, everyMs, TimeUnit.MILLISECONDS);
@@ -39,30 +57,46 @@ public final class RequestReadDeadline implements Connection.Listener, AutoClose
     @Override
     public void onOpened(Connection connection) {
         if (connection instanceof HttpConnection http) {
-            readingSince.put(http, NOT_READING);
+            reading.put(http, IDLE);
         }
     }
 
     @Override
     public void onClosed(Connection connection) {
         if (connection instanceof HttpConnection http) {
-            readingSince.remove(http);
+            reading.remove(http);
         }
     }
 
     private void sweep() {
         long now = System.nanoTime();
-        readingSince.replaceAll((connection, since) -> {
+        reading.replaceAll((connection, state) -> {
             if (!midRequest(connection.getParser())) {
-                return NOT_READING;
+                return IDLE;
             }
-            if (since == NOT_READING) {
-                return now;
+            if (state.since == NONE) {
+                return new Reading(now, NONE);
             }
-            if (now - since >= deadlineNanos) {
-                connection.getEndPoint().close();
+            if (now - state.since < deadlineNanos) {
+                return state;
             }
-            return since;
+            if (state.toldAt != NONE) {
+                if (now - state.toldAt >= answerGraceNanos) {
+                    connection.getEndPoint().close();
+                }
+                return state;
+            }
+            if (now - state.since - deadlineNanos < answerGraceNanos) {
+                if (!connection.getEndPoint().isFillInterested()) {
+                    return state; // a handler busy between reads is told when it next waits for bytes, so it can answer
+                }
+                // false: a handler waits for the body and its read fails now (Jetty's idle timeout path); true: none has it
+                if (!connection.onIdleExpired(new Expired(deadline))) {
+                    return new Reading(state.since, now);
+                }
+            }
+            connection.getEndPoint().close();
+            return state;
         });
     }
 
@@ -74,5 +108,24 @@ public final class RequestReadDeadline implements Connection.Listener, AutoClose
     @Override
     public void close() {
         sweeper.shutdownNow();
+    }
+
+    /** When a connection was first seen part-way through a request, and when its handler was told; or NONE. */
+    private record Reading(long since, long toldAt) {
+    }
+
+    /** The failure of a body read whose request passed the deadline: the connection can still take an answer. */
+    public static final class Expired extends TimeoutException {
+        private final Duration deadline;
+
+        Expired(Duration deadline) {
+            super("the request did not arrive within " + deadline.toMillis() + " ms");
+            this.deadline = deadline;
+        }
+
+        /** The deadline the request passed. */
+        public Duration deadline() {
+            return deadline;
+        }
     }
 }

@@ -45,8 +45,9 @@ import java.util.concurrent.Executor;
  * {@code /v1} request needs a bearer token from {@link ApiTokens}; health and metrics do not. Each
  * resource is one {@link Routes} class; add a resource by adding one to {@link #resources} and
  * describing it in {@code openapi.json} ({@code OpenApiTest} checks both agree). Connections are bounded
- * ({@link ConnectionBounds}: {@code api-max-connections}, {@code api-request-read-timeout-ms}) below the
- * number of request threads, so slow clients never starve {@code /health/live}.
+ * ({@link ConnectionBounds}: {@code api-max-connections}, {@code api-max-connections-per-client},
+ * {@code api-request-read-timeout-ms}) below the number of request threads, so slow clients never starve
+ * {@code /health/live}.
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -55,6 +56,8 @@ public final class ApiServer implements AutoCloseable {
     private static final int THREAD_HEADROOM = 32;
     /** Silence after which a connection is closed, between requests or within one. */
     private static final long IDLE_TIMEOUT_MS = 30_000;
+    /** Time beyond send-timeout-ms for a request cut off by its read timeout to be answered. */
+    private static final Duration ANSWER_MARGIN = Duration.ofSeconds(5);
 
     private final RedissonClient redis;
     private final TallyProducer producer;
@@ -146,7 +149,11 @@ public final class ApiServer implements AutoCloseable {
         return threads;
     }
 
-    /** The service's connector: at most api-max-connections, each request delivered within its read timeout. */
+    /**
+     * The service's connector: at most api-max-connections, api-max-connections-per-client from one address, each
+     * request delivered within its read timeout. A handler reading a body past the read timeout has send-timeout-ms
+     * and a margin to answer (a batch waits for the lines it sent, then says what it wrote).
+     */
     private ServerConnector boundedConnector(Server server, HttpConfiguration http, String host, TallyConfig config) {
         ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
         connector.setHost(host);
@@ -154,7 +161,8 @@ public final class ApiServer implements AutoCloseable {
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
         bounds = ConnectionBounds.apply(server, connector,
                 Duration.ofMillis(config.get(TallyConfig.API_REQUEST_READ_TIMEOUT_MS)),
-                config.get(TallyConfig.API_MAX_CONNECTIONS));
+                Duration.ofMillis(config.get(TallyConfig.SEND_TIMEOUT_MS)).plus(ANSWER_MARGIN),
+                config.get(TallyConfig.API_MAX_CONNECTIONS), config.get(TallyConfig.API_MAX_CONNECTIONS_PER_CLIENT));
         return connector;
     }
 

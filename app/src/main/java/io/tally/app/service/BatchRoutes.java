@@ -127,18 +127,20 @@ final class BatchRoutes implements Routes {
     }
 
     /**
-     * A body that ended early or broke the HTTP framing. The lines read before were sent, so the answer says
-     * what became of them and where to go on, never "nothing was written" when something was.
+     * A body that ended early, broke the HTTP framing or was still arriving when api-request-read-timeout-ms passed
+     * (the connection can still take this answer then). The lines read before were sent and are settled here
+     * (a send of unknown outcome is a 504 entry), so the answer says what became of them and where to go on, never
+     * "nothing was written" when something was.
      */
     private static ApiProblem cutShort(Exception e, Summary summary, long firstUnread) {
         if (summary.sent == 0) {
             return summary.addTo(JsonBodies.unreadable(e));
         }
-        return summary.addTo(new ApiProblem(400, "Bad request", "the request body could not be read to its end "
-                + "(truncated or malformed chunked encoding, or the connection closed mid-body) after line "
-                + (firstUnread - 1) + ": " + summary.accepted + " of its lines were written (accepted), "
-                + summary.failed + " failed (see errors), and nothing from line " + firstUnread + " on was read or "
-                + "written; send them again from line " + firstUnread, null, e)).with("resendFromLine", firstUnread);
+        return summary.addTo(new ApiProblem(400, "Bad request", "the request body could not be read to its end ("
+                + JsonBodies.whyUnread(e) + ") after line " + (firstUnread - 1) + ": " + summary.accepted
+                + " of its lines were written (accepted), " + summary.failed + " failed (see errors), and nothing from "
+                + "line " + firstUnread + " on was read or written; send them again from line " + firstUnread, null, e))
+                .with("complete", false).with("resendFromLine", firstUnread).header("Connection", "close");
     }
 
     private CompletableFuture<SendResult> send(byte[] line, int number) {

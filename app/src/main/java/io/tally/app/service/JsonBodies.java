@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.http.Context;
+import io.tally.app.http.RequestReadDeadline;
 import io.tally.common.internal.wire.WireFormat;
 import org.eclipse.jetty.http.BadMessageException;
 
@@ -79,13 +80,24 @@ final class JsonBodies {
     }
 
     /**
-     * A body that ended early (a truncated chunked body, a connection closed mid-body) or was
-     * malformed at the HTTP level: the client's doing, so a 400, logged as one line. Only for a body of which
-     * nothing was sent (a batch that sent lines says what became of them instead).
+     * A body that ended early (a truncated chunked body, a connection closed mid-body), was malformed at the
+     * HTTP level or was still arriving when api-request-read-timeout-ms passed: the client's doing, so a 400,
+     * logged as one line. Only for a body of which nothing was sent (a batch that sent lines says what became of
+     * them instead). The rest of the body is not read, so the connection closes after the answer.
      */
     static ApiProblem unreadable(Exception e) {
-        return new ApiProblem(400, "Bad request", "the request body could not be read to its end (truncated or "
-                + "malformed chunked encoding, or the connection closed mid-body); nothing was written", null, e);
+        return new ApiProblem(400, "Bad request", "the request body could not be read to its end ("
+                + whyUnread(e) + "); nothing was written", null, e).header("Connection", "close");
+    }
+
+    /** Why a body could not be read to its end: the read timeout when it passed, else what cuts a body short. */
+    static String whyUnread(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof RequestReadDeadline.Expired expired) {
+                return "it did not arrive within api-request-read-timeout-ms (" + expired.deadline().toMillis() + " ms)";
+            }
+        }
+        return "truncated or malformed chunked encoding, or the connection closed mid-body";
     }
 
     private ApiProblem tooLarge(long declared) {

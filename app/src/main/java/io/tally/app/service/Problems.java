@@ -5,6 +5,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.tally.common.trigger.InvalidTriggerException;
+import io.tally.common.trigger.UnreadableTriggerException;
 import io.tally.common.model.InvalidEntryException;
 import io.tally.producer.BackpressureException;
 import io.tally.producer.DuplicateIdConflictException;
@@ -24,8 +25,9 @@ import java.util.concurrent.CompletionException;
 /**
  * Turns every failure of a request into an {@code application/problem+json} answer carrying the
  * request's id. What a client or Redis did is a 4xx or a 503 (nothing was written), or a 504 when a send may
- * or may not have been written; never a 500. A 500 is left for the service's own faults (a script error, a
- * bug) and says no more than "see the log under this id".
+ * or may not have been written; stored state that another program wrote and Tally cannot read is a 502; never a
+ * 500. A 500 is left for the service's own faults (a script error, a bug) and says no more than "see the log under
+ * this id".
  * The detail of a failure (Redis's message, the exception) goes to the log under the request id.
  */
 final class Problems implements Routes {
@@ -107,6 +109,9 @@ final class Problems implements Routes {
                     .with("reason", "stream_ids_exhausted").with("partition", se.partition())
                     .with("fix", "tally repair stream-ids --partition " + se.partition());
         }
+        if (e instanceof UnreadableTriggerException ut) {
+            return unreadable(ut);
+        }
         if (e instanceof TriggerLimitException tl) {
             return new ApiProblem(422, "Trigger limit reached", tl.getMessage(), null)
                     .with("limit", tl.limit()).with("value", tl.value());
@@ -141,6 +146,19 @@ final class Problems implements Routes {
         }
         return new ApiProblem(500, "Internal server error", "the tally service failed to handle the request; "
                 + "its log has the detail under the request id", null, e);
+    }
+
+    /**
+     * 502: the request was fine, but the trigger's stored fields are not (another program wrote them). Not a 500,
+     * which says the service failed, nor a 4xx, which says the client did; not retriable either, so no
+     * {@code Retry-After}. The cause makes {@link #logCause} log one WARN line.
+     */
+    private static ApiProblem unreadable(UnreadableTriggerException e) {
+        ApiProblem p = new ApiProblem(502, "Stored state unreadable", e.getMessage() + "; repair that field "
+                + "in its partition's triggers hash (docs/operations.md)", null, e)
+                .with("reason", "unreadable_trigger").with("id", e.id());
+        e.canceled().ifPresent(canceled -> p.with("canceled", canceled));
+        return p;
     }
 
     private static ApiProblem of(HttpResponseException e, Context ctx) {

@@ -205,14 +205,21 @@ abstract class ConfigCatalogue {
      * and body, ms.
      */
     public static final ConfigKey<Integer> API_REQUEST_READ_TIMEOUT_MS = key("api-request-read-timeout-ms", 60_000,
-            "Longest time a client may take to send one HTTP request, headers and body, ms; past it the connection "
-                    + "is closed. Raise it for large batches over slow links.",
+            "Longest time a client may take to send one HTTP request, headers and body, ms; past it a request whose "
+                    + "body was being read is answered 400 (a batch says which lines it wrote, docs/api.md) and the "
+                    + "connection is closed. Raise it for large batches over slow links.",
             Parsers.intRange(100, 3_600_000));
     /** {@code api-max-connections}: HTTP connections the service holds open at once. */
     public static final ConfigKey<Integer> API_MAX_CONNECTIONS = key("api-max-connections", 512,
             "HTTP connections the service holds open at once; beyond, new ones wait in the accept backlog until "
                     + "one closes. The service has a request thread for each, so slow clients never take every thread.",
             Parsers.intRange(8, 100_000));
+    /** {@code api-max-connections-per-client}: HTTP connections the service holds open at once from one address. */
+    public static final ConfigKey<Integer> API_MAX_CONNECTIONS_PER_CLIENT = key("api-max-connections-per-client", 64,
+            "HTTP connections the service holds open at once from one remote address; beyond, a new one from it is "
+                    + "closed as it is accepted, while other addresses are served. At or above api-max-connections: no "
+                    + "cap per address. Clients behind one proxy or NAT share an address.",
+            Parsers.intRange(1, 100_000));
     // --- Retention ---
     private static final long DAY_MS = 24L * 3600 * 1000;
     private static final long MAX_RETENTION_MS = 3650 * DAY_MS;

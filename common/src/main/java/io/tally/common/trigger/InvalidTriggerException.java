@@ -6,6 +6,7 @@ package io.tally.common.trigger;
  */
 public final class InvalidTriggerException extends IllegalArgumentException {
     private final String field;
+    private final String problem;
 
     /**
      * An invalid trigger field.
@@ -16,6 +17,7 @@ public final class InvalidTriggerException extends IllegalArgumentException {
     public InvalidTriggerException(String field, String problem) {
         super("invalid trigger: field '" + field + "': " + problem);
         this.field = field;
+        this.problem = problem;
     }
 
     /**
@@ -25,5 +27,14 @@ public final class InvalidTriggerException extends IllegalArgumentException {
      */
     public String field() {
         return field;
+    }
+
+    /**
+     * What is wrong with the field, without the field's name.
+     *
+     * @return e.g. {@code missing (expected event, threshold or time)}
+     */
+    public String problem() {
+        return problem;
     }
 }

@@ -3,19 +3,8 @@ package io.tally.app.service;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tally.common.config.TallyConfig;
-import io.tally.common.internal.keys.Keys;
-import io.tally.common.internal.keys.Partitioner;
-import io.tally.producer.ProducerMetrics;
-import io.tally.testkit.RealRedisExtension;
-import io.tally.testkit.TestRedis;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.redisson.api.RedissonClient;
-import org.redisson.api.stream.StreamMessageId;
-import org.redisson.api.stream.StreamRangeArgs;
-import org.redisson.client.codec.StringCodec;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -24,12 +13,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,44 +26,22 @@ import static org.assertj.core.api.Assertions.assertThat;
  * as it passes the limit when nothing was written yet (newline or not); and when its first lines were already
  * written, the answer is no 413 but a summary naming what was written and the line to send again from.
  */
-@ExtendWith(RealRedisExtension.class)
 class BatchBodyLimitsTest {
-    private static final String TOKEN = "batch-limits-token-0123456789";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The batch limit of this service: small, so that a body past it costs the test little. */
     private static final long BATCH_LIMIT = 1024 * 1024;
 
-    private static RedissonClient redis;
-    private static ApiServer server;
-    private static Keys keys;
-    private static Partitioner partitioner;
-
-    @BeforeAll
-    static void start(TestRedis testRedis) {
-        redis = testRedis.client();
-        TallyConfig config = testRedis.config(4).set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
-                .set(TallyConfig.API_TOKENS, TOKEN).set(TallyConfig.API_MAX_BATCH_BYTES, BATCH_LIMIT).build();
-        server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
-        keys = TestRedis.keys(config);
-        partitioner = new Partitioner(4);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-        redis.shutdown();
-    }
+    @RegisterExtension
+    static final ApiServerFixture api = ApiServerFixture.onTestRedis(4).with(TallyConfig.API_MAX_BATCH_BYTES, BATCH_LIMIT);
 
     @Test
     void aBatchWhoseContentLengthIsPastTheLimit_is413_andWritesNothing() throws Exception {
         String line = "{\"op\":\"incr\",\"counter\":\"declared-over\"}\n";
         String lines = line.repeat((int) (BATCH_LIMIT * 3 / 2 / line.length()));
-        HttpResponse<String> r = HTTP.send(authed("/v1/batch").header("Content-Type", "application/x-ndjson")
-                .POST(HttpRequest.BodyPublishers.ofString(lines)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = api.post("/v1/batch", lines, "application/x-ndjson");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(413);
         assertThat(JSON.readTree(r.body()).get("detail").asText()).contains("nothing was written");
-        assertThat(entriesOf("declared-over")).isZero();
+        assertThat(api.entriesOf("declared-over")).isZero();
     }
 
     /**
@@ -89,12 +53,10 @@ class BatchBodyLimitsTest {
         byte[] chunk = new byte[64 * 1024];
         Arrays.fill(chunk, (byte) 'a');
         String reply;
-        try (Socket s = new Socket("127.0.0.1", server.port())) {
+        try (Socket s = new Socket("127.0.0.1", api.port())) {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
-            out.write(("POST /v1/batch HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN
-                    + "\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(ApiServerFixture.chunkedBatchHead().getBytes(StandardCharsets.US_ASCII));
             try {
                 for (long sent = 0; sent < 4 * BATCH_LIMIT; sent += chunk.length) {
                     out.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -124,10 +86,10 @@ class BatchBodyLimitsTest {
         String line = "{\"op\":\"incr\",\"counter\":\"chunked-over\"}\n";
         int count = (int) (BATCH_LIMIT * 3 / 2 / line.length());
         String lines = line.repeat(count);
-        HttpResponse<String> r = HTTP.send(authed("/v1/batch").header("Content-Type", "application/x-ndjson")
+        HttpResponse<String> r = api.send(api.request("/v1/batch").header("Content-Type", "application/x-ndjson")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(
-                        lines.getBytes(StandardCharsets.UTF_8)))).build(), HttpResponse.BodyHandlers.ofString());
-        long written = entriesOf("chunked-over");
+                        lines.getBytes(StandardCharsets.UTF_8)))));
+        long written = api.entriesOf("chunked-over");
         assertThat(r.statusCode() == 413 && written > 0)
                 .as("answered %s %s after writing %d lines", r.statusCode(), r.body(), written).isFalse();
 
@@ -147,21 +109,13 @@ class BatchBodyLimitsTest {
 
     @Test
     void aBatchWithinTheLimit_isComplete() throws Exception {
-        HttpResponse<String> r = HTTP.send(authed("/v1/batch").header("Content-Type", "application/x-ndjson")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"op\":\"incr\",\"counter\":\"within\"}\n".repeat(3)))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = api.post("/v1/batch", "{\"op\":\"incr\",\"counter\":\"within\"}\n".repeat(3),
+                "application/x-ndjson");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         JsonNode summary = JSON.readTree(r.body());
         assertThat(summary.get("accepted").asLong()).isEqualTo(3);
         assertThat(summary.get("complete").asBoolean()).isTrue();
         assertThat(summary.has("resendFromLine")).isFalse();
-    }
-
-    /** Entries of the counter's partition stream that name the counter. */
-    private static long entriesOf(String counter) {
-        return redis.<String, String>getStream(keys.ops(partitioner.partitionOf(counter)), StringCodec.INSTANCE)
-                .range(StreamRangeArgs.startId(StreamMessageId.MIN).endId(StreamMessageId.MAX))
-                .values().stream().filter(fields -> counter.equals(fields.get("counter"))).count();
     }
 
     private static String statusLine(InputStream in) throws IOException {
@@ -171,10 +125,5 @@ class BatchBodyLimitsTest {
             line.write(b);
         }
         return line.toString(StandardCharsets.US_ASCII).strip();
-    }
-
-    private static HttpRequest.Builder authed(String path) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(60));
     }
 }

@@ -2,27 +2,14 @@ package io.tally.app.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tally.common.config.TallyConfig;
-import io.tally.common.internal.keys.Keys;
-import io.tally.common.internal.redis.Namespace;
-import io.tally.common.internal.redis.RedisClientFactory;
-import io.tally.producer.ProducerMetrics;
-import io.tally.testkit.RedisServer;
-import io.tally.testkit.TestRedis;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.redisson.api.RedissonClient;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.redisson.client.codec.StringCodec;
 
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -37,48 +24,24 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code limit}, not the number of counters, and following the cursors lists every counter.
  */
 class CounterListingTest {
-    private static final String TOKEN = "listing-token-0123456789abcdef";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int PARTITIONS = 4;
 
-    private static RedisServer redisServer;
-    private static RedissonClient redis;
-    private static ApiServer server;
-    private static Keys keys;
-
-    @BeforeAll
-    static void start() {
-        redisServer = RedisServer.start();
-        TallyConfig config = TallyConfig.builder().set(TallyConfig.REDIS_URL, redisServer.url())
-                .set(TallyConfig.NAMESPACE, "listing").set(TallyConfig.PARTITIONS, PARTITIONS)
-                .set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
-                .set(TallyConfig.API_TOKENS, TOKEN).build();
-        redis = RedisClientFactory.create(config);
-        Namespace.create(redis, config); // as `tally init` would
-        server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
-        keys = TestRedis.keys(config);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-        redis.shutdown();
-        redisServer.close();
-    }
+    @RegisterExtension
+    static final ApiServerFixture api = ApiServerFixture.onOwnRedisServer(PARTITIONS);
 
     @AfterEach
     void deleteCounters() {
         for (int p = 0; p < PARTITIONS; p++) {
-            redis.getMap(keys.counters(p), StringCodec.INSTANCE).delete();
+            api.redis().getMap(api.keys().counters(p), StringCodec.INSTANCE).delete();
         }
     }
 
     @Test
     void listingOneCounter_doesNotScanEveryCounterOfTheNamespace() throws Exception {
         fill("many:", 25_000);
-        redisServer.cli("CONFIG", "RESETSTAT");
-        HttpResponse<String> r = get("/v1/counters?limit=1");
+        api.redisServer().cli("CONFIG", "RESETSTAT");
+        HttpResponse<String> r = api.get("/v1/counters?limit=1");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertThat(JSON.readTree(r.body()).get("counters")).hasSize(1);
         assertThat(hscanCalls()).as("HSCAN calls for one counter of 100,000").isLessThanOrEqualTo(20);
@@ -94,7 +57,7 @@ class CounterListingTest {
         do {
             String query = "/v1/counters?prefix=page:&limit=7"
                     + (cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8));
-            HttpResponse<String> r = get(query);
+            HttpResponse<String> r = api.get(query);
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             JsonNode body = JSON.readTree(r.body());
             assertThat(body.get("counters").size()).isLessThanOrEqualTo(7);
@@ -114,14 +77,14 @@ class CounterListingTest {
 
     @Test
     void aCursorNotGivenByTheService_is400NamingCursor() throws Exception {
-        HttpResponse<String> r = get("/v1/counters?cursor=bm90LWEtY3Vyc29y");
+        HttpResponse<String> r = api.get("/v1/counters?cursor=bm90LWEtY3Vyc29y");
         assertThat(r.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(r.body()).get("field").asText()).isEqualTo("cursor");
     }
 
     @Test
     void limitPastTheMaximum_is400NamingLimit() throws Exception {
-        HttpResponse<String> r = get("/v1/counters?limit=10001");
+        HttpResponse<String> r = api.get("/v1/counters?limit=10001");
         assertThat(r.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(r.body()).get("field").asText()).isEqualTo("limit");
     }
@@ -133,18 +96,12 @@ class CounterListingTest {
             for (int i = 0; i < perPartition; i++) {
                 values.put(prefix + p + ":" + i, "1");
             }
-            redis.<String, String>getMap(keys.counters(p), StringCodec.INSTANCE).putAll(values, 5000);
+            api.redis().<String, String>getMap(api.keys().counters(p), StringCodec.INSTANCE).putAll(values, 5000);
         }
     }
 
     private static long hscanCalls() {
-        return redisServer.cli("INFO", "commandstats").lines().filter(l -> l.startsWith("cmdstat_hscan:")).findFirst()
+        return api.redisServer().cli("INFO", "commandstats").lines().filter(l -> l.startsWith("cmdstat_hscan:")).findFirst()
                 .map(l -> Long.parseLong(l.replaceAll("^cmdstat_hscan:calls=(\\d+),.*$", "$1"))).orElse(0L);
-    }
-
-    private static HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(60)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -2,26 +2,13 @@ package io.tally.app.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tally.common.config.TallyConfig;
-import io.tally.common.internal.keys.Keys;
-import io.tally.common.internal.redis.Namespace;
-import io.tally.common.internal.redis.RedisClientFactory;
-import io.tally.producer.ProducerMetrics;
-import io.tally.testkit.RedisServer;
-import io.tally.testkit.TestRedis;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.redisson.api.RedissonClient;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.redisson.client.codec.StringCodec;
 
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
@@ -34,35 +21,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * max(limit,100) counters / max(limit,10) triggers per call of the largest page, nor is handed back.
  */
 class ForgedCursorTest {
-    private static final String TOKEN = "forged-cursor-token-0123456789";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int PARTITIONS = 4;
 
-    private static RedisServer redisServer;
-    private static RedissonClient redis;
-    private static ApiServer server;
-    private static Keys keys;
-
-    @BeforeAll
-    static void start() {
-        redisServer = RedisServer.start();
-        TallyConfig config = TallyConfig.builder().set(TallyConfig.REDIS_URL, redisServer.url())
-                .set(TallyConfig.NAMESPACE, "forged").set(TallyConfig.PARTITIONS, PARTITIONS)
-                .set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
-                .set(TallyConfig.API_TOKENS, TOKEN).build();
-        redis = RedisClientFactory.create(config);
-        Namespace.create(redis, config);
-        server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
-        keys = TestRedis.keys(config);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-        redis.shutdown();
-        redisServer.close();
-    }
+    @RegisterExtension
+    static final ApiServerFixture api = ApiServerFixture.onOwnRedisServer(PARTITIONS);
 
     @Test
     void forgedCursorCount_isNotUsedForTheCounterScan_andNotHandedBack() throws Exception {
@@ -70,12 +33,12 @@ class ForgedCursorTest {
         for (int i = 0; i < 20_000; i++) {
             values.put("c" + i, "1");
         }
-        redis.<String, String>getMap(keys.counters(0), StringCodec.INSTANCE).putAll(values, 5000);
+        api.redis().<String, String>getMap(api.keys().counters(0), StringCodec.INSTANCE).putAll(values, 5000);
         String forged = cursor("0:0:1000000");
         resetSlowlog();
-        HttpResponse<String> r = get("/v1/counters?limit=1&cursor=" + URLEncoder.encode(forged, StandardCharsets.UTF_8));
+        HttpResponse<String> r = api.get("/v1/counters?limit=1&cursor=" + URLEncoder.encode(forged, StandardCharsets.UTF_8));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        String log = redisServer.cli("SLOWLOG", "GET", "1000");
+        String log = api.redisServer().cli("SLOWLOG", "GET", "1000");
         JsonNode body = JSON.readTree(r.body());
         String handedBack = body.hasNonNull("cursor") ? decode(body.get("cursor").asText()) : "";
         // documented: one page costs at most 16 HSCAN calls of COUNT max(limit, 100)
@@ -87,9 +50,9 @@ class ForgedCursorTest {
     void forgedCursorCount_isNotUsedForTheTriggerScan() throws Exception {
         String forged = cursor("0:0:1000000");
         resetSlowlog();
-        HttpResponse<String> r = get("/v1/triggers?limit=1&cursor=" + URLEncoder.encode(forged, StandardCharsets.UTF_8));
+        HttpResponse<String> r = api.get("/v1/triggers?limit=1&cursor=" + URLEncoder.encode(forged, StandardCharsets.UTF_8));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        String log = redisServer.cli("SLOWLOG", "GET", "1000");
+        String log = api.redisServer().cli("SLOWLOG", "GET", "1000");
         // documented: at most 16 script calls of about max(limit, 10) triggers each (COUNT 70 for limit 1)
         assertThat(log).as("trigger_list call of a page with limit=1 (slowlog)").doesNotContain("1000000");
     }
@@ -97,19 +60,19 @@ class ForgedCursorTest {
     @Test
     void forgedCursorCountPastTheLargestPage_withinACall_isRefused() throws Exception {
         // a cursor that repeats a call a page stopped inside keeps its COUNT, up to the largest page's
-        HttpResponse<String> r = get("/v1/counters?limit=1&cursor="
+        HttpResponse<String> r = api.get("/v1/counters?limit=1&cursor="
                 + URLEncoder.encode(cursor("0:0:1000000:c1"), StandardCharsets.UTF_8));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
         assertThat(JSON.readTree(r.body()).get("field").asText()).isEqualTo("cursor");
-        HttpResponse<String> ok = get("/v1/counters?limit=1&cursor="
+        HttpResponse<String> ok = api.get("/v1/counters?limit=1&cursor="
                 + URLEncoder.encode(cursor("0:0:10000:c1"), StandardCharsets.UTF_8));
         assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
     }
 
     private static void resetSlowlog() {
-        redisServer.cli("CONFIG", "SET", "slowlog-log-slower-than", "0");
-        redisServer.cli("CONFIG", "SET", "slowlog-max-len", "1000");
-        redisServer.cli("SLOWLOG", "RESET");
+        api.redisServer().cli("CONFIG", "SET", "slowlog-log-slower-than", "0");
+        api.redisServer().cli("CONFIG", "SET", "slowlog-max-len", "1000");
+        api.redisServer().cli("SLOWLOG", "RESET");
     }
 
     private static String cursor(String text) {
@@ -118,11 +81,5 @@ class ForgedCursorTest {
 
     private static String decode(String cursor) {
         return new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-    }
-
-    private static HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(60)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -45,7 +45,9 @@ class ReadYourWritesWaitTest {
     static void start(TestRedis testRedis) {
         redis = testRedis.client();
         TallyConfig config = testRedis.config(4).set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
-                .set(TallyConfig.API_TOKENS, TOKEN).set(TallyConfig.API_MAX_WAITS, WAITS + 10).build();
+                .set(TallyConfig.API_TOKENS, TOKEN).set(TallyConfig.API_MAX_WAITS, WAITS + 10)
+                // one address holds every wait here: a connection each, past the default cap per address
+                .set(TallyConfig.API_MAX_CONNECTIONS_PER_CLIENT, WAITS + 10).build();
         server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
         keys = TestRedis.keys(config);
         partitioner = new Partitioner(4);

@@ -2,20 +2,11 @@ package io.tally.app.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tally.common.config.TallyConfig;
-import io.tally.producer.ProducerMetrics;
-import io.tally.testkit.RealRedisExtension;
-import io.tally.testkit.TestRedis;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.redisson.api.RedissonClient;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -30,46 +21,34 @@ import static org.assertj.core.api.Assertions.assertThat;
  * cursor: one request's work and answer follow the limit, not the number of triggers; following the cursors
  * lists every trigger once.
  */
-@ExtendWith(RealRedisExtension.class)
 class TriggerListingTest {
-    private static final String TOKEN = "trigger-listing-token-0123456789";
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int TRIGGERS = 150;
 
-    private static RedissonClient redis;
-    private static ApiServer server;
+    @RegisterExtension
+    static final ApiServerFixture api = ApiServerFixture.onTestRedis(4);
+
     private static final Set<String> created = new HashSet<>();
     private static final Set<String> canceled = new HashSet<>();
 
     @BeforeAll
-    static void start(TestRedis testRedis) throws Exception {
-        redis = testRedis.client();
-        TallyConfig config = testRedis.config(4).set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
-                .set(TallyConfig.API_TOKENS, TOKEN).build();
-        server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
+    static void storeTriggers() throws Exception {
         for (int i = 0; i < TRIGGERS; i++) {
-            HttpResponse<String> r = send("POST", "/v1/triggers",
+            HttpResponse<String> r = api.post("/v1/triggers",
                     "{\"kind\":\"event\",\"eventType\":\"listed-" + (i % 13) + "\",\"match\":{\"n\":\"" + i + "\"}}");
             assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
             String id = JSON.readTree(r.body()).get("id").asText();
             created.add(id);
             if (i % 10 == 0) {
-                assertThat(send("DELETE", "/v1/triggers/" + id, null).statusCode()).isEqualTo(200);
+                assertThat(api.send("DELETE", "/v1/triggers/" + id, null).statusCode()).isEqualTo(200);
                 canceled.add(id);
             }
         }
     }
 
-    @AfterAll
-    static void stop() {
-        server.close();
-        redis.shutdown();
-    }
-
     @Test
     void oneRequest_answersAtMostTheDefaultLimitOf100() throws Exception {
-        HttpResponse<String> r = send("GET", "/v1/triggers", null);
+        HttpResponse<String> r = api.get("/v1/triggers");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         JsonNode body = JSON.readTree(r.body());
         assertThat(body.get("triggers").size()).isLessThanOrEqualTo(100);
@@ -88,10 +67,10 @@ class TriggerListingTest {
 
     @Test
     void aLimitPastTheMaximumOrACursorNotGiven_is400NamingIt() throws Exception {
-        HttpResponse<String> r = send("GET", "/v1/triggers?limit=1001", null);
+        HttpResponse<String> r = api.get("/v1/triggers?limit=1001");
         assertThat(r.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(r.body()).get("field").asText()).isEqualTo("limit");
-        r = send("GET", "/v1/triggers?cursor=bm90LWEtY3Vyc29y", null);
+        r = api.get("/v1/triggers?cursor=bm90LWEtY3Vyc29y");
         assertThat(r.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(r.body()).get("field").asText()).isEqualTo("cursor");
     }
@@ -101,8 +80,8 @@ class TriggerListingTest {
         String cursor = null;
         int pages = 0;
         do {
-            HttpResponse<String> r = send("GET", "/v1/triggers?limit=" + limit + filters
-                    + (cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8)), null);
+            HttpResponse<String> r = api.get("/v1/triggers?limit=" + limit + filters
+                    + (cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8)));
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             JsonNode body = JSON.readTree(r.body());
             assertThat(body.get("triggers").size()).isLessThanOrEqualTo(limit);
@@ -111,12 +90,5 @@ class TriggerListingTest {
             assertThat(++pages).as("pages").isLessThan(1000);
         } while (cursor != null);
         return ids;
-    }
-
-    private static HttpResponse<String> send(String method, String path, String json) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json");
-        b.method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
-        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 }

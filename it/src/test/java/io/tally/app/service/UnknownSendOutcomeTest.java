@@ -3,25 +3,12 @@ package io.tally.app.service;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tally.common.config.TallyConfig;
-import io.tally.common.internal.keys.Keys;
-import io.tally.common.internal.keys.Partitioner;
-import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendFailedException;
-import io.tally.testkit.RedisServer;
-import io.tally.testkit.TestRedis;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.redisson.api.RedissonClient;
-import org.redisson.api.stream.StreamMessageId;
-import org.redisson.api.stream.StreamRangeArgs;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.redisson.client.RedisTimeoutException;
-import org.redisson.client.codec.StringCodec;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
@@ -35,81 +22,53 @@ import static org.awaitility.Awaitility.await;
  * or as a line of a batch; with an id the answer says to send it again with the same id.
  */
 class UnknownSendOutcomeTest {
-    private static final String TOKEN = "outcome-token-0123456789abcdef";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static RedisServer redisServer;
-    private static RedissonClient redis;
-    private static ApiServer server;
-    private static Keys keys;
-    private static Partitioner partitioner;
-
-    @BeforeAll
-    static void start() {
-        redisServer = RedisServer.start();
-        TallyConfig config = TallyConfig.builder().set(TallyConfig.REDIS_URL, redisServer.url())
-                .set(TallyConfig.NAMESPACE, "outcome").set(TallyConfig.PARTITIONS, 4)
-                .set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
-                .set(TallyConfig.API_TOKENS, TOKEN).set(TallyConfig.REDIS_TIMEOUT_MS, 500)
-                .set(TallyConfig.SEND_TIMEOUT_MS, 2000L).build();
-        redis = io.tally.common.internal.redis.RedisClientFactory.create(config);
-        io.tally.common.internal.redis.Namespace.create(redis, config); // as `tally init` would
-        server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
-        keys = TestRedis.keys(config);
-        partitioner = new Partitioner(4);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-        redis.shutdown();
-        redisServer.close();
-    }
+    @RegisterExtension
+    static final ApiServerFixture api = ApiServerFixture.onOwnRedisServer(4)
+            .with(TallyConfig.REDIS_TIMEOUT_MS, 500).with(TallyConfig.SEND_TIMEOUT_MS, 2000L);
 
     @AfterEach
     void resumeRedis() {
-        redisServer.resume();
+        api.redisServer().resume();
     }
 
     @Test
     void aSendWithIdThatMayHaveBeenWritten_is504OutcomeUnknown_sayingToSendItAgainWithTheSameId() throws Exception {
         awaitSendsServed("paused-id");
-        HttpResponse<String> r = whilePaused(() -> post("/v1/counters/paused-id/incr",
+        HttpResponse<String> r = whilePaused(() -> api.post("/v1/counters/paused-id/incr",
                 "{\"id\":\"paused-op-1\",\"by\":7}"));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                assertThat(entriesOf("paused-id")).as("the send was written").isEqualTo(2));
+                assertThat(api.entriesOf("paused-id")).as("the send was written").isEqualTo(2));
         JsonNode problem = RedisFaultsTest.assertCleanProblem(r, 504);
         assertThat(r.headers().firstValue("Retry-After")).isEmpty();
         assertThat(problem.get("title").asText()).isEqualTo("Outcome unknown");
         assertThat(problem.get("detail").asText()).contains("may or may not have been written")
                 .contains("send it again with the same id").doesNotContain("nothing was written");
 
-        HttpResponse<String> again = post("/v1/counters/paused-id/incr", "{\"id\":\"paused-op-1\",\"by\":7}");
+        HttpResponse<String> again = api.post("/v1/counters/paused-id/incr", "{\"id\":\"paused-op-1\",\"by\":7}");
         assertThat(again.statusCode()).as(again.body()).isEqualTo(202);
         assertThat(JSON.readTree(again.body()).get("duplicate").asBoolean()).as("following the advice writes nothing")
                 .isTrue();
-        assertThat(entriesOf("paused-id")).isEqualTo(2);
+        assertThat(api.entriesOf("paused-id")).isEqualTo(2);
     }
 
     @Test
     void aPlainSendThatMayHaveBeenWritten_is504() throws Exception {
         awaitSendsServed("paused-plain");
-        HttpResponse<String> r = whilePaused(() -> post("/v1/counters/paused-plain/incr", "{\"by\":7}"));
+        HttpResponse<String> r = whilePaused(() -> api.post("/v1/counters/paused-plain/incr", "{\"by\":7}"));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                assertThat(entriesOf("paused-plain")).as("the send was written").isEqualTo(2));
+                assertThat(api.entriesOf("paused-plain")).as("the send was written").isEqualTo(2));
         RedisFaultsTest.assertCleanProblem(r, 504);
     }
 
     @Test
     void aBatchLineWithIdThatMayHaveBeenWritten_failsWith504_sayingToSendItAgainWithTheSameId() throws Exception {
         awaitSendsServed("paused-batch");
-        HttpResponse<String> r = whilePaused(() -> HTTP.send(authed("/v1/batch")
-                .header("Content-Type", "application/x-ndjson").POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"op\":\"incr\",\"counter\":\"paused-batch\",\"id\":\"paused-line-1\"}\n")).build(),
-                HttpResponse.BodyHandlers.ofString()));
+        HttpResponse<String> r = whilePaused(() -> api.post("/v1/batch",
+                "{\"op\":\"incr\",\"counter\":\"paused-batch\",\"id\":\"paused-line-1\"}\n", "application/x-ndjson"));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                assertThat(entriesOf("paused-batch")).as("the line was written").isEqualTo(2));
+                assertThat(api.entriesOf("paused-batch")).as("the line was written").isEqualTo(2));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         JsonNode summary = JSON.readTree(r.body());
         assertThat(summary.get("failed").asLong()).isEqualTo(1);
@@ -136,39 +95,22 @@ class UnknownSendOutcomeTest {
     }
 
     private static HttpResponse<String> whilePaused(Call call) throws Exception {
-        redisServer.pause();
+        api.redisServer().pause();
         try {
             return call.call();
         } finally {
-            redisServer.resume();
+            api.redisServer().resume();
         }
-    }
-
-    /** Entries of the counter's partition stream that name the counter. */
-    private static long entriesOf(String counter) {
-        return redis.<String, String>getStream(keys.ops(partitioner.partitionOf(counter)), StringCodec.INSTANCE)
-                .range(StreamRangeArgs.startId(StreamMessageId.MIN).endId(StreamMessageId.MAX))
-                .values().stream().filter(fields -> counter.equals(fields.get("counter"))).count();
     }
 
     /** Sends to the counter are answered 202 again (its partition's connection and session are up): one entry. */
     private static void awaitSendsServed(String counter) {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            if (entriesOf(counter) == 0) {
-                HttpResponse<String> r = post("/v1/counters/" + counter + "/incr", "{}");
+            if (api.entriesOf(counter) == 0) {
+                HttpResponse<String> r = api.post("/v1/counters/" + counter + "/incr", "{}");
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
             }
-            assertThat(entriesOf(counter)).isEqualTo(1);
+            assertThat(api.entriesOf(counter)).isEqualTo(1);
         });
-    }
-
-    private static HttpResponse<String> post(String path, String json) throws Exception {
-        return HTTP.send(authed(path).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static HttpRequest.Builder authed(String path) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(60));
     }
 }

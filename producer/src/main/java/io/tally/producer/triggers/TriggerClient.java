@@ -5,6 +5,7 @@ import io.tally.common.trigger.Trigger;
 import io.tally.common.trigger.TriggerDefinition;
 import io.tally.common.trigger.TriggerKind;
 import io.tally.common.trigger.TriggerStatus;
+import io.tally.common.trigger.UnreadableTriggerException;
 
 import java.util.List;
 import java.util.Optional;
@@ -38,7 +39,8 @@ public interface TriggerClient extends AutoCloseable {
      *
      * @param id the trigger's id
      * @return the trigger, or empty when no trigger has this id
-     * @throws InvalidTriggerException (field {@code id}) when the id is not a trigger id of this namespace
+     * @throws InvalidTriggerException    (field {@code id}) when the id is not a trigger id of this namespace
+     * @throws UnreadableTriggerException when another program stored fields of this trigger that Tally cannot read
      */
     Optional<Trigger> get(String id);
 
@@ -78,7 +80,10 @@ public interface TriggerClient extends AutoCloseable {
      *
      * @param id the trigger's id
      * @return the trigger after the call, or empty when no trigger has this id
-     * @throws InvalidTriggerException (field {@code id}) when the id is not a trigger id of this namespace
+     * @throws InvalidTriggerException    (field {@code id}) when the id is not a trigger id of this namespace
+     * @throws UnreadableTriggerException when another program stored fields of this trigger that Tally cannot read;
+     *                                    the cancel reads only the status, so an active trigger is canceled all the
+     *                                    same ({@link UnreadableTriggerException#canceled()} says whether it was)
      */
     Optional<Trigger> cancel(String id);
 

@@ -7,6 +7,7 @@ import io.tally.common.trigger.TriggerDefinition;
 import io.tally.common.trigger.TriggerKind;
 import io.tally.common.trigger.TriggerMode;
 import io.tally.common.trigger.TriggerStatus;
+import io.tally.common.trigger.UnreadableTriggerException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -121,16 +122,65 @@ public final class TriggerJson {
      * A trigger from its fields in the {@code triggers} hash: {@code <id>} (stored definition),
      * {@code <id>:status}, {@code <id>:fireCount}, {@code <id>:lastFiredAt}, {@code <id>:createdAt},
      * {@code <id>:canceledAt}; absent optional fields are null.
+     *
+     * @throws UnreadableTriggerException naming the field Tally cannot read (any program may write the hash)
      */
     public static Trigger fromStored(String id, String definition, String status, String fireCount,
                                      String lastFiredAt, String createdAt, String canceledAt) {
-        return new Trigger(id, parseStored(definition), TriggerStatus.parse(status),
-                fireCount == null ? 0 : Long.parseLong(fireCount), parseNullable(lastFiredAt),
-                createdAt == null ? 0 : Long.parseLong(createdAt), parseNullable(canceledAt));
+        TriggerDefinition stored = storedDefinition(id, definition);
+        TriggerStatus storedStatus = storedStatus(id, status);
+        Long fires = storedNumber(id, "fireCount", fireCount);
+        Long created = storedNumber(id, "createdAt", createdAt);
+        return new Trigger(id, stored, storedStatus, fires == null ? 0 : fires, storedNumber(id, "lastFiredAt", lastFiredAt),
+                created == null ? 0 : created, storedNumber(id, "canceledAt", canceledAt));
     }
 
-    private static Long parseNullable(String s) {
-        return s == null || s.isEmpty() ? null : Long.valueOf(s);
+    private static TriggerDefinition storedDefinition(String id, String json) {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            // the message says it all: Jackson's own names its settings and classes
+            throw new UnreadableTriggerException(id, "its stored definition '" + shown(json) + "' is not valid JSON",
+                    null);
+        }
+        try {
+            return read(root);
+        } catch (InvalidTriggerException e) {
+            throw new UnreadableTriggerException(id, "its stored definition has an invalid field '" + shown(e.field())
+                    + "': " + e.problem(), null);
+        } catch (RuntimeException e) {
+            throw new UnreadableTriggerException(id, "its stored definition is no trigger definition", e);
+        }
+    }
+
+    private static TriggerStatus storedStatus(String id, String status) {
+        if (status == null) {
+            throw new UnreadableTriggerException(id, "it has no status", null);
+        }
+        try {
+            return TriggerStatus.parse(status);
+        } catch (InvalidTriggerException e) {
+            throw new UnreadableTriggerException(id, "its status '" + shown(status)
+                    + "' is none of active, fired or canceled", null);
+        }
+    }
+
+    /** A stored count or epoch-ms time, or null when absent. */
+    private static Long storedNumber(String id, String field, String value) {
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        try {
+            return Long.valueOf(value);
+        } catch (NumberFormatException e) {
+            throw new UnreadableTriggerException(id, "its " + field + " '" + shown(value) + "' is not a number", null);
+        }
+    }
+
+    /** A value another program may have written, for a message: control characters replaced, cut at 40 characters. */
+    private static String shown(String text) {
+        return abbreviate(String.valueOf(text)).replaceAll("\\p{Cntrl}", "?");
     }
 
     private static ObjectNode definitionNode(String id, TriggerDefinition d) {

@@ -12,6 +12,7 @@ import io.tally.common.internal.trigger.TriggerIds;
 import io.tally.common.internal.trigger.TriggerJson;
 import io.tally.common.trigger.TriggerKind;
 import io.tally.common.trigger.TriggerStatus;
+import io.tally.common.trigger.UnreadableTriggerException;
 import io.tally.producer.internal.scan.ScanPosition;
 import io.tally.producer.triggers.TriggerClient;
 import io.tally.producer.triggers.TriggerLimitException;
@@ -245,7 +246,12 @@ public final class RedisTriggerClient implements TriggerClient {
         if ("NOT_FOUND".equals(reply.get(0))) {
             return Optional.empty();
         }
-        return get(id);
+        try {
+            return get(id);
+        } catch (UnreadableTriggerException e) {
+            // the script reads only the status, so a trigger with other fields garbled is canceled all the same
+            throw e.afterCancel("OK".equals(reply.get(0)));
+        }
     }
 
     @Override
