@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Any program may write a partition's triggers hash: a trigger stored there that Tally cannot read (a
- * definition that is not JSON, a fire count that is not a number) is left out of a listing instead of
+ * definition that is not JSON, a fire time that is not a number) is left out of a listing instead of
  * failing the listing of every other trigger, with or without a kind filter.
  */
 class TriggerListingForeignStateTest {
@@ -38,12 +38,12 @@ class TriggerListingForeignStateTest {
         Keys keys = api.keys();
         RedissonClient redis = api.redis();
         for (int p = 0; p < 2; p++) {
-            // what another program wrote: a definition that is not JSON, and a known trigger's count garbled
+            // what another program wrote: a definition that is not JSON, and a known trigger's fire time garbled
             redis.getMap(keys.triggers(p), StringCodec.INSTANCE).put("t" + p + "-01ARZ3NDEKTSV4RRFFQ69G5FAV", "{broken");
         }
         String garbled = created.get(0);
         int p = Integer.parseInt(garbled.substring(1, garbled.indexOf('-')));
-        redis.getMap(keys.triggers(p), StringCodec.INSTANCE).put(garbled + ":fireCount", "not a number");
+        redis.getMap(keys.triggers(p), StringCodec.INSTANCE).put(garbled + ":lastFiredAt", "not a number");
     }
 
     @Test

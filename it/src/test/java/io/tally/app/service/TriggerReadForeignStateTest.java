@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Any program may write a partition's triggers hash. {@code GET /v1/triggers/{id}} of a trigger stored there in a
- * form Tally cannot read (a definition that is not JSON, a fire count that is not a number) is a 502 problem that
+ * form Tally cannot read (a definition that is not JSON, a fire time that is not a number) is a 502 problem that
  * names the trigger and the field at fault, with one WARN line; {@code DELETE} still cancels it (the cancel reads
  * only the status) and says so in the same problem.
  */
@@ -62,19 +62,33 @@ class TriggerReadForeignStateTest {
     }
 
     @Test
-    void aTriggerWhoseFireCountIsNotANumber_is502NamingTheValue() throws Exception {
+    void aTriggerWhoseLastFiredAtIsNotANumber_is502NamingTheValue() throws Exception {
         String id = create("garbled-count");
-        hash(id).put(id + ":fireCount", "not a number");
+        hash(id).put(id + ":lastFiredAt", "not a number");
 
         JsonNode problem = assertUnreadable(api.get("/v1/triggers/" + id), id);
 
-        assertThat(problem.get("detail").asText()).contains("its fireCount 'not a number' is not a number");
+        assertThat(problem.get("detail").asText()).contains("its lastFiredAt 'not a number' is not a number");
+    }
+
+    @Test
+    void aForeignFireCount_readsAsTheScriptsCountIt() throws Exception {
+        String id = create("foreign-count");
+        for (String[] stored : new String[][]{{"7", "7"}, {"007", "0"}, {"-1", "0"}, {"1e3", "0"}, {" 7", "0"},
+                {"not a number", "0"}, {"9007199254740991", "9007199254740991"}, {"9007199254740992", "0"}}) {
+            hash(id).put(id + ":fireCount", stored[0]);
+
+            HttpResponse<String> r = api.get("/v1/triggers/" + id);
+
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(JSON.readTree(r.body()).get("fireCount").asText()).as(stored[0]).isEqualTo(stored[1]);
+        }
     }
 
     @Test
     void cancelingATriggerTallyCannotRead_cancelsIt_andSaysSo() throws Exception {
         String id = create("cancel-garbled");
-        hash(id).put(id + ":fireCount", "not a number");
+        hash(id).put(id + ":lastFiredAt", "not a number");
 
         JsonNode first = assertUnreadable(api.send("DELETE", "/v1/triggers/" + id, null), id);
 
@@ -82,7 +96,7 @@ class TriggerReadForeignStateTest {
         assertThat(hash(id).get(id + ":canceledAt")).as("stored canceledAt").matches("[0-9]+");
         assertThat(first.get("canceled").asBoolean()).isTrue();
         assertThat(first.get("detail").asText()).contains("was canceled (it no longer fires)")
-                .contains("its fireCount 'not a number' is not a number");
+                .contains("its lastFiredAt 'not a number' is not a number");
 
         JsonNode again = assertUnreadable(api.send("DELETE", "/v1/triggers/" + id, null), id);
         assertThat(again.get("canceled").asBoolean()).as("already canceled").isFalse();

@@ -19,6 +19,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The JSON form of triggers. A definition reads as
@@ -31,6 +32,7 @@ import java.util.Set;
  */
 public final class TriggerJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Pattern CANONICAL_COUNT = Pattern.compile("0|[1-9][0-9]*");
     private static final Set<String> DEFINITION_FIELDS =
             Set.of("kind", "mode", "eventType", "match", "counter", "op", "value", "at", "every", "params");
     private static final Set<String> SET_BY_TALLY =
@@ -129,9 +131,8 @@ public final class TriggerJson {
                                      String lastFiredAt, String createdAt, String canceledAt) {
         TriggerDefinition stored = storedDefinition(id, definition);
         TriggerStatus storedStatus = storedStatus(id, status);
-        Long fires = storedNumber(id, "fireCount", fireCount);
         Long created = storedNumber(id, "createdAt", createdAt);
-        return new Trigger(id, stored, storedStatus, fires == null ? 0 : fires, storedNumber(id, "lastFiredAt", lastFiredAt),
+        return new Trigger(id, stored, storedStatus, storedFireCount(fireCount), storedNumber(id, "lastFiredAt", lastFiredAt),
                 created == null ? 0 : created, storedNumber(id, "canceledAt", canceledAt));
     }
 
@@ -166,7 +167,20 @@ public final class TriggerJson {
         }
     }
 
-    /** A stored count or epoch-ms time, or null when absent. */
+    /**
+     * A stored fire count as the scripts that fire the trigger read it (include/firing.lua): the canonical
+     * decimal of an integer in [0, 2^53), anything else 0, so that a reader shows what the next firing
+     * adds one to.
+     */
+    static long storedFireCount(String value) {
+        if (value == null || value.length() > 16 || !CANONICAL_COUNT.matcher(value).matches()) {
+            return 0;
+        }
+        long n = Long.parseLong(value);
+        return n < 1L << 53 ? n : 0;
+    }
+
+    /** An epoch-ms time, or null when absent. */
     private static Long storedNumber(String id, String field, String value) {
         if (value == null || value.isEmpty()) {
             return null;
