@@ -17,9 +17,10 @@ end
 
 -- Splits the batch into what to skip (at or below the checkpoint), what to apply, and where an
 -- unknown format version stops it. Reads only; writes nothing.
--- Counter names already in this partition's counters hash were validated when first applied, so
--- they skip the UTF-8 and crc32 checks; their stored values serve load_counters, so the batch still
--- reads the hash once. Reads only, before any write.
+-- The stored values of the batch's counter names serve load_counters, so the batch reads the hash
+-- once. A name found there is still checked like any other (UTF-8, routing): any program may write
+-- the hash, and a name it put there must not make an entry that belongs elsewhere count here.
+-- Reads only, before any write.
 local preloaded = {}
 local function preload_counters(entries)
   local names, seen = {}, {}
@@ -38,12 +39,7 @@ local function preload_counters(entries)
   if #names == 0 then return end
   local stored = hmget(KEYS[3], names)
   for i, name in ipairs(names) do
-    local v = stored[i]
-    preloaded[name] = v
-    if v then
-      name_ok[name] = true
-      home_ok[name] = true
-    end
+    preloaded[name] = stored[i]
   end
 end
 

@@ -74,6 +74,22 @@ class HostileEntriesTest {
     }
 
     @Test
+    void aNameAnotherProgramStoredInTheCountersHash_isJudgedLikeAnyOther() {
+        String bad = "tab\there"; // a control character: no entry may name it
+        h.redis.call("HSET", h.keys.counters(PART), bad, "5");
+        h.xadd(ops(), "*", fields("op", "incr", "counter", bad, "by", "1"));
+        h.xadd(ops(), "*", fields("op", "incr", "counter", "c", "by", "2"));
+
+        List<?> reply = list(h.apply(LEASE, ">", ""));
+
+        assertThat(text(reply.get(1))).isEqualTo("OK");
+        assertThat(text(reply.get(7))).isEqualTo("control_char=1");
+        assertThat(counter(bad)).as("left as the other program wrote it").isEqualTo("5");
+        assertThat(counter("c")).isEqualTo("2");
+        assertThat(newest(h.keys.dlq(PART)).get("reason")).isEqualTo("control_char");
+    }
+
+    @Test
     void anEntryNamingCounter8001TimesIsADeadLetter() {
         List<byte[]> flat = new ArrayList<>(fields("op", "incr"));
         for (int i = 0; i <= 8000; i++) {
