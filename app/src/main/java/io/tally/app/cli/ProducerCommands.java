@@ -10,7 +10,7 @@ public final class ProducerCommands {
     public static List<Class<?>> all() {
         return List.of(CounterOpCommand.Incr.class, CounterOpCommand.Decr.class, CounterOpCommand.Set.class,
                 CounterOpCommand.Reset.class, CounterOpCommand.UniqueAdd.class, ReadCommands.Get.class,
-                ReadCommands.Counters.class, ReadCommands.Delete.class, SeriesCommands.Series.class,
+                CountersCommand.class, ReadCommands.Delete.class, SeriesCommands.Series.class,
                 SeriesCommands.Unique.class, EmitCommand.class, ReadCommands.Firings.class, StatusCommand.class,
                 DlqCommand.class, TriggerCommand.class, LoadgenCommand.class, VerifyCommand.class, ServeCommand.class,
                 InitCommand.class, RepairCommand.class);

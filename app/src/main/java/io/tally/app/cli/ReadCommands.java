@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
 
 /**
  * Commands that read applied state: {@code get} (with the unique estimate when there is one),
- * {@code counters}, {@code delete}, {@code firings}.
+ * {@code delete}, {@code firings}; {@code counters} is {@link CountersCommand}.
  */
 public final class ReadCommands {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -57,38 +57,6 @@ public final class ReadCommands {
                     spec.commandLine().getErr().println("counter '" + name + "' does not exist (never written, "
                             + "not applied yet, or deleted)");
                     return NOT_FOUND;
-                }
-                return 0;
-            }
-        }
-    }
-
-    @Command(name = "counters", description = "Lists counters and their values.")
-    public static final class Counters implements Callable<Integer> {
-        @Mixin
-        ConfigOptions options;
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        OutputOptions output;
-        @Option(names = "--prefix", paramLabel = "TEXT", description = "Only counters whose name starts with TEXT.")
-        String prefix;
-        @Option(names = "--limit", defaultValue = "1000", description = "At most this many (default ${DEFAULT-VALUE}).")
-        int limit;
-
-        @Override
-        public Integer call() {
-            try (Session s = Session.existing(options.config(), Access.READ, spec)) {
-                List<CounterValue> counters = s.reader().counters(prefix, limit);
-                PrintWriter out = spec.commandLine().getOut();
-                if (counters.isEmpty()) {
-                    out.println(prefix == null ? "no counters" : "no counters start with '" + output.safe(prefix) + "'");
-                    return 0;
-                }
-                List<String> names = counters.stream().map(c -> output.safe(c.name())).toList();
-                int width = names.stream().mapToInt(String::length).max().orElse(4);
-                for (int i = 0; i < counters.size(); i++) {
-                    out.printf("%-" + width + "s  %d%n", names.get(i), counters.get(i).value());
                 }
                 return 0;
             }

@@ -43,13 +43,16 @@ public interface TallyReader {
     CounterValue counter(String name);
 
     /**
-     * Counters whose name starts with {@code prefix}, sorted by name (HSCAN over every partition: a
-     * snapshot that may miss counters created meanwhile). It reads every counter of the namespace whatever
-     * {@code limit} is; for bounded work per call, see {@link #counterPage}.
+     * The first {@code limit} counters by name among those whose name starts with {@code prefix}, sorted by
+     * name, each once (HSCAN over every partition: counters created or deleted meanwhile may or may not be
+     * among them). Memory is bounded by {@code limit}: only the first names found so far are kept. The work
+     * is not: finding them scans every counter of the namespace (Redis applies the prefix as it scans). For
+     * work bounded per call, page with {@link #counterPage}.
      *
      * @param prefix name prefix; null or empty for all counters
-     * @param limit  most counters returned
-     * @return at most {@code limit} counters, sorted by name
+     * @param limit  most counters returned, at least 0 (0 reads nothing)
+     * @return at most {@code limit} counters, those whose names sort first, sorted by name
+     * @throws IllegalArgumentException when {@code limit} is negative
      */
     List<CounterValue> counters(String prefix, int limit);
 

@@ -24,7 +24,6 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,16 +87,19 @@ public final class RedisTallyReader implements TallyReader {
 
     @Override
     public List<CounterValue> counters(String prefix, int limit) {
+        FirstByName first = new FirstByName(limit);
+        if (limit == 0) {
+            return first.sorted();
+        }
         String pattern = globEscape(prefix == null ? "" : prefix) + "*";
-        List<CounterValue> out = new ArrayList<>();
         for (int p = 0; p < partitions(); p++) {
+            // The iterator reads SCAN_COUNT at a time: only the first `limit` names stay in memory.
             for (Map.Entry<String, String> e : redis.<String, String>getMap(keys.counters(p), StringCodec.INSTANCE)
                     .entrySet(pattern, SCAN_COUNT)) {
-                out.add(new CounterValue(e.getKey(), p, Long.parseLong(e.getValue()), true));
+                first.offer(new CounterValue(e.getKey(), p, Long.parseLong(e.getValue()), true));
             }
         }
-        out.sort(Comparator.comparing(CounterValue::name));
-        return out.size() > limit ? List.copyOf(out.subList(0, limit)) : out;
+        return first.sorted();
     }
 
     @Override
