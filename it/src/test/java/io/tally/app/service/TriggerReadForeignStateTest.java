@@ -118,7 +118,7 @@ class TriggerReadForeignStateTest {
 
     @Test
     void foreignTextInAStoredDefinition_reachesTheAnswerAndTheLogCleanedAndCut() throws Exception {
-        String forged = "\u001b[2J\r\n12:00:00.000 ERROR [main] forged log line ";
+        String forged = "\u001b[2J\r\n12:00:00.000 ERROR [main] forged log line\u0085";
         String huge = forged + "x".repeat(100_000);
         String[] definitions = {
                 JSON.writeValueAsString(Map.of("kind", huge)),
