@@ -16,8 +16,10 @@ import java.util.concurrent.TimeoutException;
  * Ends a request that takes longer than the deadline to arrive. Jetty's idle timeout only notices
  * silence, so a client that sends one header byte a second would hold its connection for ever; this sweep
  * looks at each connection's parser a few times per deadline and acts on the ones that have been part-way
- * through a request since the deadline ago. Connections that wait between requests are left to the idle
- * timeout; requests being answered are not in a read state.
+ * through the same request since the deadline ago. Connections that wait between requests are left to the idle
+ * timeout; requests being answered are not in a read state. A request is told from the next one by the count of
+ * requests whose headers the connection has taken in, not by a sweep seeing the connection between them: a client
+ * that sends its next request as soon as it has the answer may never be seen between two.
  *
  * <p>A request still sending its headers has no handler to answer it: its connection is closed. A request whose
  * handler is reading its body is told first, the way Jetty delivers its own idle timeout: the handler's read, once
@@ -30,12 +32,12 @@ import java.util.concurrent.TimeoutException;
  */
 public final class RequestReadDeadline implements Connection.Listener, AutoCloseable {
     private static final long NONE = Long.MIN_VALUE;
-    private static final Reading IDLE = new Reading(NONE, NONE);
+    private static final Reading IDLE = new Reading(NONE, NONE, 0);
 
     private final Duration deadline;
     private final long deadlineNanos;
     private final long answerGraceNanos;
-    /** Open connections, each with when it was first seen part-way through a request and when it was told. */
+    /** Open connections, each with the request it was last seen part-way through, since when, and when it was told. */
     private final Map<HttpConnection, Reading> reading = new ConcurrentHashMap<>();
     private final ScheduledExecutorService sweeper;
 
@@ -71,11 +73,13 @@ public final class RequestReadDeadline implements Connection.Listener, AutoClose
     private void sweep() {
         long now = System.nanoTime();
         reading.replaceAll((connection, state) -> {
-            if (!midRequest(connection.getParser())) {
+            HttpParser parser = connection.getParser();
+            if (!midRequest(parser)) {
                 return IDLE;
             }
-            if (state.since == NONE) {
-                return new Reading(now, NONE);
+            long request = requestNumber(connection, parser);
+            if (state.since == NONE || request != state.request) {
+                return new Reading(now, NONE, request);
             }
             if (now - state.since < deadlineNanos) {
                 return state;
@@ -92,12 +96,22 @@ public final class RequestReadDeadline implements Connection.Listener, AutoClose
                 }
                 // false: a handler waits for the body and its read fails now (Jetty's idle timeout path); true: none has it
                 if (!connection.onIdleExpired(new Expired(deadline))) {
-                    return new Reading(state.since, now);
+                    return new Reading(state.since, now, state.request);
                 }
             }
             connection.getEndPoint().close();
             return state;
         });
+    }
+
+    /**
+     * The number of the request the connection is part-way through: Jetty counts a request once its headers are in,
+     * so one still sending them is the next. Jetty counts it just before its parser leaves the headers, so a sweep
+     * in between takes it for the next one: the deadline of that request then starts again, never runs on into
+     * another's.
+     */
+    private static long requestNumber(HttpConnection connection, HttpParser parser) {
+        return parser.inHeaderState() ? connection.getMessagesIn() + 1 : connection.getMessagesIn();
     }
 
     /** Some bytes of a request arrived, but not yet all of its headers and body. */
@@ -110,8 +124,11 @@ public final class RequestReadDeadline implements Connection.Listener, AutoClose
         sweeper.shutdownNow();
     }
 
-    /** When a connection was first seen part-way through a request, and when its handler was told; or NONE. */
-    private record Reading(long since, long toldAt) {
+    /**
+     * When a connection was first seen part-way through request number {@code request}, and when its handler was
+     * told; or NONE.
+     */
+    private record Reading(long since, long toldAt, long request) {
     }
 
     /** The failure of a body read whose request passed the deadline: the connection can still take an answer. */

@@ -6,6 +6,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -16,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -112,6 +114,36 @@ class TriggerReadForeignStateTest {
 
         assertThat(problem.get("canceled").asBoolean()).isTrue();
         assertThat(hash(id).get(id + ":status")).isEqualTo("canceled");
+    }
+
+    @Test
+    void foreignTextInAStoredDefinition_reachesTheAnswerAndTheLogCleanedAndCut() throws Exception {
+        String forged = "\u001b[2J\r\n12:00:00.000 ERROR [main] forged log line\u0085";
+        String huge = forged + "x".repeat(100_000);
+        String[] definitions = {
+                JSON.writeValueAsString(Map.of("kind", huge)),
+                "{\"kind\":\"event\",\"eventType\":\"e\",\"mode\":" + JSON.writeValueAsString(huge) + "}",
+                "{\"kind\":\"threshold\",\"counter\":\"c\",\"value\":1,\"op\":" + JSON.writeValueAsString(huge) + "}",
+                "{\"kind\":\"time\",\"at\":" + JSON.writeValueAsString(forged) + "}"};
+        SoftAssertions soft = new SoftAssertions();
+        for (int i = 0; i < definitions.length; i++) {
+            String id = create("foreign-text");
+            hash(id).put(id, definitions[i]);
+            String requestId = "foreign-text-" + i;
+
+            HttpResponse<String> r = api.send(api.request("/v1/triggers/" + id).header("X-Request-Id", requestId).GET());
+
+            String detail = assertUnreadable(r, id).get("detail").asText();
+            String which = definitions[i].substring(0, 40);
+            soft.assertThat(detail).as("answer to " + which).doesNotContainPattern("[\\x00-\\x1f\\x7f-\\x9f]");
+            soft.assertThat(detail.length()).as("answer to " + which).isLessThan(1000);
+            List<ILoggingEvent> lines = events(requestId);
+            assertThat(lines).as(which).hasSize(1);
+            String line = lines.get(0).getFormattedMessage();
+            soft.assertThat(line).as("log line of " + which).doesNotContainPattern("[\\x00-\\x1f\\x7f-\\x9f]");
+            soft.assertThat(line.length()).as("log line of " + which).isLessThan(2000);
+        }
+        soft.assertAll();
     }
 
     /** A 502 problem+json naming the trigger, without a Java class, a stack trace or a script's text. */

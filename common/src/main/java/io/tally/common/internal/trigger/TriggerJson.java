@@ -148,8 +148,9 @@ public final class TriggerJson {
         try {
             return read(root);
         } catch (InvalidTriggerException e) {
+            // the problem may quote the foreign value (an unknown kind, an 'at' that is no time) whole
             throw new UnreadableTriggerException(id, "its stored definition has an invalid field '" + shown(e.field())
-                    + "': " + e.problem(), null);
+                    + "': " + printable(e.problem(), 200), null);
         } catch (RuntimeException e) {
             throw new UnreadableTriggerException(id, "its stored definition is no trigger definition", e);
         }
@@ -194,7 +195,16 @@ public final class TriggerJson {
 
     /** A value another program may have written, for a message: control characters replaced, cut at 40 characters. */
     private static String shown(String text) {
-        return abbreviate(String.valueOf(text)).replaceAll("\\p{Cntrl}", "?");
+        return printable(String.valueOf(text), 40);
+    }
+
+    /**
+     * Text that may hold what another program wrote, for an answer and a log line: control characters (C0 and C1:
+     * a line break would forge a log line) replaced, cut at {@code max} characters.
+     */
+    private static String printable(String text, int max) {
+        String cut = text.length() <= max ? text : text.substring(0, max) + "...";
+        return cut.replaceAll("[\\p{Cntrl}\\x80-\\x9f]", "?");
     }
 
     private static ObjectNode definitionNode(String id, TriggerDefinition d) {
