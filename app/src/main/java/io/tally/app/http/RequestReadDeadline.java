@@ -4,6 +4,8 @@ import io.tally.common.internal.concurrent.DaemonThreads;
 import org.eclipse.jetty.http.HttpParser;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.server.internal.HttpConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Map;
@@ -31,6 +33,7 @@ import java.util.concurrent.TimeoutException;
  * own for the time a request may take to arrive.
  */
 public final class RequestReadDeadline implements Connection.Listener, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RequestReadDeadline.class);
     private static final long NONE = Long.MIN_VALUE;
     private static final Reading IDLE = new Reading(NONE, NONE, 0);
 
@@ -73,35 +76,46 @@ public final class RequestReadDeadline implements Connection.Listener, AutoClose
     private void sweep() {
         long now = System.nanoTime();
         reading.replaceAll((connection, state) -> {
-            HttpParser parser = connection.getParser();
-            if (!midRequest(parser)) {
-                return IDLE;
-            }
-            long request = requestNumber(connection, parser);
-            if (state.since == NONE || request != state.request) {
-                return new Reading(now, NONE, request);
-            }
-            if (now - state.since < deadlineNanos) {
+            try {
+                return next(connection, state, now);
+            } catch (RuntimeException e) {
+                // the sweep must outlive one connection's failure: a task that throws is never run again
+                log.warn("read deadline: checking a connection failed ({}); checking it again next sweep", e.toString());
                 return state;
             }
-            if (state.toldAt != NONE) {
-                if (now - state.toldAt >= answerGraceNanos) {
-                    connection.getEndPoint().close();
-                }
-                return state;
-            }
-            if (now - state.since - deadlineNanos < answerGraceNanos) {
-                if (!connection.getEndPoint().isFillInterested()) {
-                    return state; // a handler busy between reads is told when it next waits for bytes, so it can answer
-                }
-                // false: a handler waits for the body and its read fails now (Jetty's idle timeout path); true: none has it
-                if (!connection.onIdleExpired(new Expired(deadline))) {
-                    return new Reading(state.since, now, state.request);
-                }
-            }
-            connection.getEndPoint().close();
-            return state;
         });
+    }
+
+    /** What the sweep does with one connection, and its state until the next sweep. */
+    private Reading next(HttpConnection connection, Reading state, long now) {
+        HttpParser parser = connection.getParser();
+        if (!midRequest(parser)) {
+            return IDLE;
+        }
+        long request = requestNumber(connection, parser);
+        if (state.since == NONE || request != state.request) {
+            return new Reading(now, NONE, request);
+        }
+        if (now - state.since < deadlineNanos) {
+            return state;
+        }
+        if (state.toldAt != NONE) {
+            if (now - state.toldAt >= answerGraceNanos) {
+                connection.getEndPoint().close();
+            }
+            return state;
+        }
+        if (now - state.since - deadlineNanos < answerGraceNanos) {
+            if (!connection.getEndPoint().isFillInterested()) {
+                return state; // a handler busy between reads is told when it next waits for bytes, so it can answer
+            }
+            // false: a handler waits for the body and its read fails now (Jetty's idle timeout path); true: none has it
+            if (!connection.onIdleExpired(new Expired(deadline))) {
+                return new Reading(state.since, now, state.request);
+            }
+        }
+        connection.getEndPoint().close();
+        return state;
     }
 
     /**
