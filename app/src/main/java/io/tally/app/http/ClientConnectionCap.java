@@ -6,15 +6,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SocketChannel;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * At most {@code maxPerClient} open connections from one remote address: one more is closed as it is accepted,
+ * At most {@code maxPerClient} open connections from one remote address (an IPv6 one by its /64 network): one
+ * more is closed as it is accepted,
  * before Jetty reads a byte of it, so a client past its cap costs the service no thread, no buffer and no share of
  * the connector's own cap, and another address still gets connections. Refusing with a 429 or 503 instead would
  * mean reading the request first, which a client holding slow headers would never let happen. A listener of the
@@ -76,11 +80,29 @@ public final class ClientConnectionCap implements SelectorManager.AcceptListener
         try {
             if (channel instanceof SocketChannel socket
                     && socket.getRemoteAddress() instanceof InetSocketAddress remote) {
-                return remote.getAddress();
+                return client(remote.getAddress());
             }
         } catch (IOException closed) {
             // fall through: nothing to count
         }
         return null;
+    }
+
+    /**
+     * Whom a remote address counts for: itself, or for IPv6 its /64 network. One IPv6 host usually holds a
+     * whole /64 and may pick a new source address in it for every connection, which would give it a cap per
+     * connection instead of one.
+     */
+    static InetAddress client(InetAddress address) {
+        if (!(address instanceof Inet6Address)) {
+            return address; // IPv4, including the IPv4-mapped form, which Java returns as Inet4Address
+        }
+        byte[] network = Arrays.copyOf(address.getAddress(), 16);
+        Arrays.fill(network, 8, 16, (byte) 0);
+        try {
+            return InetAddress.getByAddress(network);
+        } catch (UnknownHostException impossible) {
+            throw new IllegalStateException(impossible); // 16 bytes are always an IPv6 address
+        }
     }
 }

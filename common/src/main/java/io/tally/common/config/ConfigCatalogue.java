@@ -216,7 +216,7 @@ abstract class ConfigCatalogue {
             Parsers.intRange(8, 100_000));
     /** {@code api-max-connections-per-client}: HTTP connections the service holds open at once from one address. */
     public static final ConfigKey<Integer> API_MAX_CONNECTIONS_PER_CLIENT = key("api-max-connections-per-client", 64,
-            "HTTP connections the service holds open at once from one remote address; beyond, a new one from it is "
+            "HTTP connections the service holds open at once from one remote address (IPv6: one /64 network); beyond, a new one from it is "
                     + "closed as it is accepted, while other addresses are served. At or above api-max-connections: no "
                     + "cap per address. Clients behind one proxy or NAT share an address.",
             Parsers.intRange(1, 100_000));
