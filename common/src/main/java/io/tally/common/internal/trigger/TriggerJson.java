@@ -202,7 +202,7 @@ public final class TriggerJson {
      * Text that may hold what another program wrote, for an answer and a log line: control characters (C0 and C1:
      * a line break would forge a log line) replaced, cut at {@code max} characters.
      */
-    private static String printable(String text, int max) {
+    public static String printable(String text, int max) {
         String cut = text.length() <= max ? text : text.substring(0, max) + "...";
         return cut.replaceAll("[\\p{Cntrl}\\x80-\\x9f]", "?");
     }

@@ -208,10 +208,9 @@ public final class RedisTriggerClient implements TriggerClient {
         return out;
     }
 
-    /** Text another program wrote, for a log line: control characters replaced, cut at 200 characters. */
+    /** Text another program wrote, for a log line: control characters (C0 and C1) replaced, cut at 200 characters. */
     private static String printable(String text) {
-        String shown = text.length() > 200 ? text.substring(0, 200) + "..." : text;
-        return shown.replaceAll("\\p{Cntrl}", "?");
+        return TriggerJson.printable(text, 200);
     }
 
     @Override
