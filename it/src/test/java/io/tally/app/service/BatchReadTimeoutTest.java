@@ -2,20 +2,21 @@ package io.tally.app.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tally.app.service.RawHttp.Reply;
 import io.tally.common.config.TallyConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 
+import static io.tally.app.service.RawHttp.read;
+import static io.tally.app.service.RawHttp.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -44,11 +45,11 @@ class BatchReadTimeoutTest {
         String lines = String.format(LINE, "stalled").repeat(3) + "{\"op\":\"in";
         Reply reply;
         try (Socket s = stalledBatch(lines)) {
-            reply = Reply.read(s);
+            reply = read(s);
         }
-        assertThat(reply.status).as(reply.body).isEqualTo(400);
+        assertThat(reply.status()).as(reply.body()).isEqualTo(400);
         assertThat(api.entriesOf("stalled")).as("the three complete lines were written").isEqualTo(3);
-        JsonNode body = JSON.readTree(reply.body);
+        JsonNode body = JSON.readTree(reply.body());
         assertThat(body.get("lines").asLong()).isEqualTo(3);
         assertThat(body.get("accepted").asLong()).isEqualTo(3);
         assertThat(body.get("failed").asLong()).isZero();
@@ -57,7 +58,7 @@ class BatchReadTimeoutTest {
         assertThat(body.get("detail").asText()).contains("api-request-read-timeout-ms (1000 ms)")
                 .contains("3 of its lines were written").contains("send them again from line 4")
                 .doesNotContain("nothing was written");
-        assertThat(reply.head.toLowerCase(Locale.ROOT)).as("the rest of the body is never read")
+        assertThat(reply.head().toLowerCase(Locale.ROOT)).as("the rest of the body is never read")
                 .contains("connection: close");
     }
 
@@ -67,16 +68,16 @@ class BatchReadTimeoutTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> api.entriesOf("unsure") == 1);
             api.redisServer().pause();
             chunk(s.getOutputStream(), "{\"op\":\"incr\",\"counter\":\"unsure\",\"id\":\"unsure-2\"}\n");
-            Reply reply = Reply.read(s);
+            Reply reply = read(s);
             api.redisServer().resume();
 
-            assertThat(reply.status).as(reply.body).isEqualTo(400);
-            JsonNode body = JSON.readTree(reply.body);
+            assertThat(reply.status()).as(reply.body()).isEqualTo(400);
+            JsonNode body = JSON.readTree(reply.body());
             assertThat(body.get("accepted").asLong()).isEqualTo(1);
             assertThat(body.get("failed").asLong()).isEqualTo(1);
             JsonNode error = body.get("errors").get(0);
             assertThat(error.get("line").asInt()).isEqualTo(2);
-            assertThat(error.get("status").asInt()).as(reply.body).isEqualTo(504);
+            assertThat(error.get("status").asInt()).as(reply.body()).isEqualTo(504);
             assertThat(error.get("detail").asText()).contains("send it again with the same id");
             assertThat(body.get("resendFromLine").asLong()).isEqualTo(3);
             assertThat(body.get("complete").asBoolean()).isFalse();
@@ -87,10 +88,10 @@ class BatchReadTimeoutTest {
     void aBatchCutOffByTheReadTimeoutBeforeAnyLine_saysNothingWasWritten() throws Exception {
         Reply reply;
         try (Socket s = stalledBatch("{\"op\":\"incr\",\"counter\":\"never\"")) {
-            reply = Reply.read(s);
+            reply = read(s);
         }
-        assertThat(reply.status).as(reply.body).isEqualTo(400);
-        JsonNode body = JSON.readTree(reply.body);
+        assertThat(reply.status()).as(reply.body()).isEqualTo(400);
+        JsonNode body = JSON.readTree(reply.body());
         assertThat(body.get("detail").asText()).contains("api-request-read-timeout-ms (1000 ms)")
                 .contains("nothing was written");
         assertThat(body.get("accepted").asLong()).isZero();
@@ -101,14 +102,12 @@ class BatchReadTimeoutTest {
     void aSingleOperationCutOffByTheReadTimeout_isAnswered400NamingIt() throws Exception {
         Reply reply;
         try (Socket s = new Socket("127.0.0.1", api.port())) {
-            s.getOutputStream().write(("POST /v1/counters/slow/incr HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
-                    + ApiServerFixture.TOKEN + "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
-                    .getBytes(StandardCharsets.US_ASCII));
-            s.getOutputStream().flush();
-            reply = Reply.read(s);
+            write(s, "POST /v1/counters/slow/incr HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                    + ApiServerFixture.TOKEN + "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{");
+            reply = read(s);
         }
-        assertThat(reply.status).as(reply.body).isEqualTo(400);
-        assertThat(JSON.readTree(reply.body).get("detail").asText()).contains("api-request-read-timeout-ms (1000 ms)")
+        assertThat(reply.status()).as(reply.body()).isEqualTo(400);
+        assertThat(JSON.readTree(reply.body()).get("detail").asText()).contains("api-request-read-timeout-ms (1000 ms)")
                 .contains("nothing was written");
         assertThat(api.entriesOf("slow")).isZero();
     }
@@ -129,29 +128,5 @@ class BatchReadTimeoutTest {
         out.write(bytes);
         out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
         out.flush();
-    }
-
-    /** An HTTP/1.1 answer read off a socket: status line and headers, then Content-Length bytes of body. */
-    private record Reply(int status, String head, String body) {
-        static Reply read(Socket s) throws IOException {
-            InputStream in = s.getInputStream();
-            ByteArrayOutputStream head = new ByteArrayOutputStream();
-            while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
-                int b = in.read();
-                if (b < 0) {
-                    throw new IOException("connection closed without an answer; got: " + head);
-                }
-                head.write(b);
-            }
-            String text = head.toString(StandardCharsets.US_ASCII);
-            int length = 0;
-            for (String line : text.split("\r\n")) {
-                if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-                    length = Integer.parseInt(line.substring(line.indexOf(':') + 1).strip());
-                }
-            }
-            return new Reply(Integer.parseInt(text.substring(9, 12)), text,
-                    new String(in.readNBytes(length), StandardCharsets.UTF_8));
-        }
     }
 }

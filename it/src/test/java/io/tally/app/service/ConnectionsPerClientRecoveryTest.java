@@ -4,23 +4,21 @@ import io.tally.common.config.TallyConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 
+import static io.tally.app.service.RawHttp.drainUntilClosed;
+import static io.tally.app.service.RawHttp.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -233,61 +231,17 @@ class ConnectionsPerClientRecoveryTest {
     }
 
     private static Socket connectFrom(InetAddress local) throws IOException {
-        Socket s = new Socket();
-        s.bind(new InetSocketAddress(local, 0));
-        s.connect(new InetSocketAddress("127.0.0.1", api.port()), 5000);
-        s.setSoTimeout(5000);
-        return s;
+        return RawHttp.connectFrom(local, api.port(), 5000);
     }
 
     /** The server closed the connection, answering nothing, within 5 s of a complete request. */
     private static boolean refused(Socket s) throws IOException {
-        try {
-            write(s, LIVE);
-            return s.getInputStream().read() < 0;
-        } catch (SocketTimeoutException e) {
-            return false;
-        } catch (IOException reset) {
-            return true;
-        }
-    }
-
-    private static void write(Socket s, String text) throws IOException {
-        s.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));
-        s.getOutputStream().flush();
-    }
-
-    /** Reads until the server closes the connection (or resets it). */
-    private static void drainUntilClosed(Socket s) throws IOException {
-        try {
-            while (s.getInputStream().read(new byte[4096]) >= 0) {
-                // the answer, if any
-            }
-        } catch (SocketTimeoutException e) {
-            throw e;
-        } catch (IOException reset) {
-            // closed
-        }
+        return RawHttp.closedWithoutAnswer(s, LIVE);
     }
 
     /** The status of the answer on {@code s}, its Content-Length body read past; -1 when closed before one. */
     private static int status(Socket s) throws IOException {
-        InputStream in = s.getInputStream();
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                return -1;
-            }
-            head.write(b);
-        }
-        String text = head.toString(StandardCharsets.US_ASCII);
-        for (String line : text.split("\r\n")) {
-            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-                in.readNBytes(Integer.parseInt(line.substring(line.indexOf(':') + 1).strip()));
-            }
-        }
-        return Integer.parseInt(text.substring(9, 12));
+        return RawHttp.readOrClosed(s).status();
     }
 
     private static InetAddress address(String literal) {

@@ -9,14 +9,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import static io.tally.app.service.RawHttp.write;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -49,7 +48,7 @@ class ConnectionsPerClientTest {
         for (int i = 0; i < CAP; i++) {
             Socket s = connectFrom(first);
             held.add(s);
-            send(s, LIVE_HEAD); // headers never finished: the connection stays open, up to the read timeout
+            write(s, LIVE_HEAD); // headers never finished: the connection stays open, up to the read timeout
         }
 
         try (Socket extra = connectFrom(first)) {
@@ -57,7 +56,7 @@ class ConnectionsPerClientTest {
         }
         assertThat(live(other)).as("another address").startsWith("HTTP/1.1 200");
 
-        send(held.get(0), "\r\n");
+        write(held.get(0), "\r\n");
         assertThat(statusLine(held.get(0))).as("a connection within the cap").startsWith("HTTP/1.1 200");
         held.remove(0).close();
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
@@ -65,17 +64,13 @@ class ConnectionsPerClientTest {
     }
 
     private static Socket connectFrom(InetAddress local) throws IOException {
-        Socket s = new Socket();
-        s.bind(new InetSocketAddress(local, 0));
-        s.connect(new InetSocketAddress("127.0.0.1", api.port()), 5000);
-        s.setSoTimeout(5000);
-        return s;
+        return RawHttp.connectFrom(local, api.port(), 5000);
     }
 
     /** The status line of GET /health/live on a new connection from {@code local}, or what went wrong. */
     private static String live(InetAddress local) {
         try (Socket s = connectFrom(local)) {
-            send(s, LIVE_HEAD + "Connection: close\r\n\r\n");
+            write(s, LIVE_HEAD + "Connection: close\r\n\r\n");
             return statusLine(s);
         } catch (IOException e) {
             return e.toString();
@@ -84,21 +79,10 @@ class ConnectionsPerClientTest {
 
     /** The server closed the connection, answering nothing, within 5 s of a complete request. */
     private static boolean closedWithoutAnswer(Socket s) throws IOException {
-        try {
-            send(s, LIVE_HEAD + "\r\n");
-            return s.getInputStream().read() < 0;
-        } catch (SocketTimeoutException e) {
-            return false;
-        } catch (IOException reset) {
-            return true;
-        }
+        return RawHttp.closedWithoutAnswer(s, LIVE_HEAD + "\r\n");
     }
 
-    private static void send(Socket s, String text) throws IOException {
-        s.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));
-        s.getOutputStream().flush();
-    }
-
+    /** The status line of the answer on {@code s}, the rest of it left unread. */
     private static String statusLine(Socket s) throws IOException {
         InputStream in = s.getInputStream();
         ByteArrayOutputStream line = new ByteArrayOutputStream();

@@ -1,16 +1,15 @@
 package io.tally.app.service;
 
+import io.tally.app.service.RawHttp.Reply;
 import io.tally.common.config.TallyConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 
+import static io.tally.app.service.RawHttp.readOrClosed;
+import static io.tally.app.service.RawHttp.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -38,8 +37,8 @@ class ReadDeadlinePerRequestTest {
                 write(s, "GET /health/live HTTP/1.1\r\nHost: x\r\n");
                 Thread.sleep(PAUSE_MS);
                 write(s, "X-Request: " + i + "\r\n\r\n");
-                Reply reply = Reply.read(s);
-                assertThat(reply.status).as("request %d (arrived in %d ms), %d ms into the connection: %s", i,
+                Reply reply = readOrClosed(s);
+                assertThat(reply.status()).as("request %d (arrived in %d ms), %d ms into the connection: %s", i,
                         PAUSE_MS, (System.nanoTime() - opened) / 1_000_000, reply).isEqualTo(200);
             }
         }
@@ -56,11 +55,11 @@ class ReadDeadlinePerRequestTest {
                         + body.substring(0, 10));
                 Thread.sleep(PAUSE_MS);
                 write(s, body.substring(10));
-                Reply reply = Reply.read(s);
-                assertThat(reply.body).as("body %d (arrived in %d ms), %d ms into the connection: %s", i, PAUSE_MS,
+                Reply reply = readOrClosed(s);
+                assertThat(reply.body()).as("body %d (arrived in %d ms), %d ms into the connection: %s", i, PAUSE_MS,
                         (System.nanoTime() - opened) / 1_000_000, reply).contains("eventType")
                         .doesNotContain("api-request-read-timeout-ms");
-                assertThat(reply.status).isEqualTo(400);
+                assertThat(reply.status()).isEqualTo(400);
             }
         }
     }
@@ -69,39 +68,5 @@ class ReadDeadlinePerRequestTest {
         Socket s = new Socket("127.0.0.1", api.port());
         s.setSoTimeout(10_000);
         return s;
-    }
-
-    private static void write(Socket s, String text) throws IOException {
-        s.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));
-        s.getOutputStream().flush();
-    }
-
-    /** An HTTP/1.1 answer with a Content-Length body; status -1 when the connection closed before one. */
-    private record Reply(int status, String head, String body) {
-        static Reply read(Socket s) throws IOException {
-            InputStream in = s.getInputStream();
-            ByteArrayOutputStream head = new ByteArrayOutputStream();
-            while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
-                int b;
-                try {
-                    b = in.read();
-                } catch (IOException reset) {
-                    b = -1;
-                }
-                if (b < 0) {
-                    return new Reply(-1, "connection closed without an answer after: " + head, "");
-                }
-                head.write(b);
-            }
-            String text = head.toString(StandardCharsets.US_ASCII);
-            int length = 0;
-            for (String line : text.split("\r\n")) {
-                if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-                    length = Integer.parseInt(line.substring(line.indexOf(':') + 1).strip());
-                }
-            }
-            return new Reply(Integer.parseInt(text.substring(9, 12)), text,
-                    new String(in.readNBytes(length), StandardCharsets.UTF_8));
-        }
     }
 }
