@@ -4,7 +4,7 @@ import java.util.Optional;
 
 /**
  * A trigger whose stored fields Tally cannot read: any program may write a partition's triggers hash, and one
- * wrote a definition that is not a valid trigger, a status Tally does not know, or a count or time that is not a
+ * wrote a definition that is not a valid trigger, a status Tally does not know, or a time that is not a
  * number. The request that met it was fine; reading the same trigger again fails the same way until someone
  * repairs or deletes its fields, so it is not retriable.
  */
@@ -17,7 +17,7 @@ public final class UnreadableTriggerException extends RuntimeException {
      * A trigger read that met stored fields Tally cannot read.
      *
      * @param id      the trigger's id
-     * @param problem what is wrong with its stored fields, e.g. {@code its fireCount 'x' is not a number}
+     * @param problem what is wrong with its stored fields, e.g. {@code its lastFiredAt 'x' is not a number}
      * @param cause   the failure beneath, for the log, when the problem does not say it all; else null
      */
     public UnreadableTriggerException(String id, String problem, Throwable cause) {
