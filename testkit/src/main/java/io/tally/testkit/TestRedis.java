@@ -36,6 +36,15 @@ public final class TestRedis implements AutoCloseable {
         return RealRedisExtension.start();
     }
 
+    /**
+     * A redis-server process of the caller's own, whatever Redis the other tests share (for a test that reads
+     * server-wide figures such as {@code INFO commandstats}); fails when redis-server is missing. The caller closes it.
+     */
+    public static TestRedis ownServer() {
+        RedisServer server = RedisServer.start();
+        return new TestRedis(server.url(), server, server::close);
+    }
+
     @Override
     public void close() {
         synchronized (this) {
