@@ -56,15 +56,11 @@ final class SendCompletion {
     List<PendingSend> complete(List<StreamGroup> groups, Throwable error) {
         Throwable cause = SendErrors.unwrap(error);
         loadIfForgotten(groups, cause);
-        // With acks=leader a stream whose script replied is done whatever happened to the rest of the
-        // pipeline (its entries are written); with acks=replicas, after a failure anywhere in the pipeline
-        // its streams go again as they were (the script answers repeats, and each WAIT is asked again).
-        boolean trustReplies = acks == Acks.LEADER || cause == null;
         List<PendingSend> retry = new ArrayList<>();
         for (StreamGroup group : groups) {
-            if (trustReplies && SendErrors.replied(group.reply)) {
+            if (SendErrors.replied(group.reply) && doneWithReply(group, cause)) {
                 // the script replied, so its entries are on the master; only a replica's copy is in doubt
-                boolean unconfirmed = cause == null && acks == Acks.REPLICAS && group.confirmedReplicas < 1;
+                boolean unconfirmed = acks == Acks.REPLICAS && group.confirmedReplicas < 1;
                 completeAll(group, group.reply.join(), unconfirmed);
                 continue;
             }
@@ -83,6 +79,18 @@ final class SendCompletion {
             failedWithoutSession(group, own, ownReply, retry);
         }
         return retry;
+    }
+
+    /**
+     * Whether a stream whose script replied is done with that reply. With acks=leader it is, whatever happened
+     * to the rest of the pipeline (its entries are written). With acks=replicas each call is a Redisson batch of
+     * its own with its own WAIT, so another call's failure says nothing about it: it is done when its replica
+     * confirmed it, or when it has no session to go again in (its entries are on the master; unconfirmed, its
+     * outcome is unknown). In a session an unconfirmed call after a failure goes again as it was: the script
+     * answers repeats, and its WAIT is asked again.
+     */
+    private boolean doneWithReply(StreamGroup group, Throwable cause) {
+        return acks == Acks.LEADER || cause == null || group.confirmedReplicas >= 1 || group.session() == null;
     }
 
     /** A restarted or promoted master has no scripts; loads them without blocking this Redisson thread. */
