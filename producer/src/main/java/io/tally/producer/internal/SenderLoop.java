@@ -46,6 +46,8 @@ final class SenderLoop {
     private final byte[] appendSha = APPEND_RUNS.sha().getBytes(StandardCharsets.US_ASCII);
     private final Acks acks;
     private final long sendTimeoutMs;
+    /** The shortest wait for a call's reply on Redisson in a producer session (see {@link #replyTimeoutMs}). */
+    private static final long MIN_REPLY_TIMEOUT_MS = 1000;
     private final byte[] dedupeWindowMs;
     private final DedupeClock dedupeClock;
     private final ScheduledExecutorService retryTimer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -200,16 +202,31 @@ final class SenderLoop {
     }
 
     /**
-     * Redisson's batch options: no retries by the client, send-timeout-ms, and WAIT for a replica with
-     * acks=replicas (each call's batch waits for its own master's replica).
+     * Redisson's batch options: no retries by the client, how long a call waits for its reply, and WAIT
+     * for a replica with acks=replicas (each call's batch waits for its own master's replica).
      */
     private BatchOptions batchOptions() {
         BatchOptions options = BatchOptions.defaults().retryAttempts(0)
-                .responseTimeout(sendTimeoutMs, TimeUnit.MILLISECONDS);
+                .responseTimeout(replyTimeoutMs(), TimeUnit.MILLISECONDS);
         if (acks == Acks.REPLICAS) {
             options = options.sync(1, Duration.ofMillis(sendTimeoutMs));
         }
         return options;
+    }
+
+    /**
+     * How long a call on Redisson waits for its reply. Redisson notices a connection that closed under a
+     * call only at this timeout, so in a producer session (acks=leader) it is a third of send-timeout-ms
+     * (at least {@value #MIN_REPLY_TIMEOUT_MS} ms): a reply lost with its connection leaves time for the call
+     * to go again in its session, where the script drops what the first attempt wrote. Without a session a
+     * call that times out ends its plain sends outcome unknown, so it waits the whole send-timeout-ms; so
+     * does a call with acks=replicas, whose WAIT may take that long.
+     */
+    private long replyTimeoutMs() {
+        if (sequences == null || acks != Acks.LEADER) {
+            return sendTimeoutMs;
+        }
+        return Math.min(sendTimeoutMs, Math.max(MIN_REPLY_TIMEOUT_MS, sendTimeoutMs / 3));
     }
 
     /**

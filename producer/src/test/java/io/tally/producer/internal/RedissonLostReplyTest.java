@@ -12,7 +12,6 @@ import io.tally.producer.TallyProducer;
 import io.tally.testkit.RedisServer;
 import io.tally.testkit.ReplyCuttingProxy;
 import io.tally.testkit.ReplyCuttingProxy.Cut;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.redisson.api.RedissonClient;
@@ -26,14 +25,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A reply lost with its connection, after Redis ran the call, on either append path: with producer
  * sessions the call goes again in its session and the send succeeds, written once. On the Redisson path
- * (Sentinel, acks=replicas, hot-path-connection redisson) it does not: Redisson fails a command whose
- * connection closed only at its response timeout, which is send-timeout-ms, so the send has expired by
- * then and fails as outcome unknown without a retry (REDISSON fails; reported, not fixed).
+ * (Sentinel, hot-path-connection redisson) Redisson fails a command whose connection closed only at its
+ * response timeout, which in a session is a third of send-timeout-ms, so the call still goes again in time.
  */
 class RedissonLostReplyTest {
     private static final String APPEND = LuaScript.resource("append_runs").sha();
 
-    @Disabled("review h/review-producer: on the Redisson path a dropped connection is seen only at send-timeout-ms")
     @ParameterizedTest
     @EnumSource(HotPathConnection.class)
     void aReplyLostWithItsConnection_isSentAgainInTheSession_andWrittenOnce(HotPathConnection connection) {
