@@ -67,6 +67,18 @@ class HousekeepingScriptsAllOrNothingTest {
     }
 
     @Test
+    void sendBatch_withAWindowSetPxRefuses_appendsNothing() {
+        String ops = h.keys.ops(PART);
+        String dedupe = h.keys.dedupe(PART, "ops", "c", "id-1");
+
+        Object reply = h.runAtomically("send_batch", List.of(ops, dedupe), "1e3", 1, 1, 1, "op", "incr");
+
+        assertThat(reply).isInstanceOf(RawRedis.Error.class);
+        assertThat(((RawRedis.Error) reply).message()).contains("dedupe window 1e3");
+        assertThat(xlen(ops)).isZero();
+    }
+
+    @Test
     void sendBatch_anEntryOf5000Fields_isRefusedBeforeAnyAppend() {
         String ops = h.keys.ops(PART);
         List<Object> argv = new ArrayList<>(List.of(60_000, 2, 1, 0, "op", "incr", 5000, 0));
