@@ -16,9 +16,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The scripts besides the apply and firing ones (send_batch, ensure_groups, hll_union,
- * repair_stream_ids) on keys another program wrote and on arguments of any size: each completes or
- * writes nothing ({@link HostileScripts#runAtomically} compares every key of the partition), and a
- * refusal names what was wrong.
+ * repair_stream_ids, backlog) on keys another program wrote and on arguments of any size: each completes
+ * or writes nothing ({@link HostileScripts#runAtomically} compares every key of the partition), a refusal
+ * names what was wrong, and an answer stays right.
  */
 class HousekeepingScriptsAllOrNothingTest {
     /** A redis-server of the class's own, the partition emptied before each test. */
@@ -170,6 +170,21 @@ class HousekeepingScriptsAllOrNothingTest {
 
         assertThat(h.runAtomically("hll_union", scratch, values.toArray())).isEqualTo(4L);
         assertThat(h.redis.keys("*scratch*")).isEmpty();
+    }
+
+    // ---------- backlog.lua ----------
+
+    @Test
+    void backlog_ofAGroupWhoseLagAnotherProgramSetNear2To63_staysPositive() {
+        String ops = h.keys.ops(PART);
+        h.xadd(ops, "5-1", fields("op", "incr"));
+        h.redis.call("XREADGROUP", "GROUP", Keys.GROUP, "w", "STREAMS", ops, ">");
+        h.redis.call("XSETID", ops, "5-1", "ENTRIESADDED", "9223372036854775807");
+
+        List<?> reply = (List<?>) h.runAtomically("backlog", h.keys.inputStreams(PART));
+
+        assertThat((Long) reply.get(0)).as("lag 2^63 - 2 plus 1 pending").isEqualTo(1L << 62);
+        assertThat(reply.get(1)).isEqualTo(0L);
     }
 
     // ---------- repair_stream_ids.lua ----------
