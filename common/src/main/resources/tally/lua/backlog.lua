@@ -1,6 +1,9 @@
 -- Backlog of one partition's input streams: for each stream, the slowest consumer group's lag plus
 -- its pending count (XINFO GROUPS). A group whose lag Redis cannot compute counts the whole stream.
--- KEYS: streams of one partition. Returns one integer per stream.
+-- KEYS: streams of one partition. Returns one integer per stream, at most 2^62: any program may set a
+-- stream's entries-added (XSETID ... ENTRIESADDED) so that a lag reaches 2^63, which Redis would turn
+-- from a Lua number into a negative integer (no backlog).
+local MAX = 2 ^ 62
 local out = {}
 for i = 1, #KEYS do
   local worst = 0
@@ -15,6 +18,6 @@ for i = 1, #KEYS do
       if backlog > worst then worst = backlog end
     end
   end
-  out[#out + 1] = worst
+  out[#out + 1] = math.min(worst, MAX)
 end
 return out

@@ -7,11 +7,25 @@
 --   length, lag, lag_exact (1, or 0 when Redis cannot count and lag is the stream length, an upper
 --   bound), pending, oldest pending id time (ms, -1 when none), last delivered id, checkpoint id;
 --   then the halt hash's reason, since, detail and processor ('' each when the partition is not halted).
+-- Any program may write the streams (XSETID ENTRIESADDED, ids up to 2^64 - 1 ms): counts are written as
+-- whole decimals, never as tostring's exponent form (which it uses from 10^14), and cut at 2^63 - 1; an
+-- oldest pending time past 2^53 ms (no clock's) is written as 2^53, ahead of Redis time like the id.
+local LONG_MAX = '9223372036854775807'
+local function count(n)
+  if n >= 9223372036854775807 then return LONG_MAX end
+  return string.format('%d', n)
+end
+local function pending_ms(id)
+  local ms = string.match(id or '', '^(%d+)')
+  if not ms then return -1 end
+  if #ms > 16 or (#ms == 16 and ms > '9007199254740992') then return 9007199254740992 end
+  return tonumber(ms)
+end
 local group = ARGV[1]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local owner = redis.call('GET', KEYS[4]) or ''
-local out = { owner, tostring(redis.call('EXISTS', KEYS[3]) == 1 and redis.call('XLEN', KEYS[3]) or 0), tostring(now) }
+local out = { owner, count(redis.call('EXISTS', KEYS[3]) == 1 and redis.call('XLEN', KEYS[3]) or 0), count(now) }
 local topics = { 'ops', 'events' }
 for i = 1, 2 do
   local key = KEYS[i]
@@ -31,16 +45,14 @@ for i = 1, 2 do
       end
     end
     if found and pending > 0 then
-      local summary = redis.call('XPENDING', key, group)
-      local ms = string.match(summary[2] or '', '^(%d+)')
-      if ms then oldest = tonumber(ms) end
+      oldest = pending_ms(redis.call('XPENDING', key, group)[2])
     end
   end
   local checkpoint = redis.call('HGET', KEYS[5], topics[i]) or ''
-  out[#out + 1] = tostring(len)
-  out[#out + 1] = tostring(lag)
+  out[#out + 1] = count(len)
+  out[#out + 1] = count(lag)
   out[#out + 1] = tostring(exact)
-  out[#out + 1] = tostring(pending)
+  out[#out + 1] = count(pending)
   out[#out + 1] = string.format('%d', oldest)
   out[#out + 1] = delivered
   out[#out + 1] = checkpoint

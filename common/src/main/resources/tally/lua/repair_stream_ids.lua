@@ -31,6 +31,8 @@
 --   {'GROUP', group, its last-delivered id}      another consumer group has not read (or still holds)
 --                                                future entries: nothing written
 --   {'MOVED', n, first id, last id}              n future entries moved to the dlq; call again
+--   {'NOROOM', why}                              the dlq holds another type or has no ids for the
+--                                                entries to move: nothing written
 --   {'RESET', L, old last id, old checkpoint, new checkpoint, groups set to L}
 --   {'CHECK', Redis time ms, last id, checkpoint, future entries (up to ARGV[3]), first future id,
 --    group last-delivered id}                    with ARGV[4] = 'check'
@@ -100,6 +102,12 @@ if #moving > 0 then
     elseif g['pending'] > 0 and #redis.call('XPENDING', KEYS[1], g['name'], first_future, '+', 1) > 0 then
       return {'GROUP', g['name'], g['last-delivered-id']}
     end
+  end
+  -- the dlq's XADDs are checked before the first: a dlq of another type, or without ids for every
+  -- entry, would fail the script after it had moved some
+  local full = stream_room_problem(KEYS[3], #moving)
+  if full then
+    return {'NOROOM', full}
   end
   for _, e in ipairs(moving) do
     local id, flat = e[1], e[2]

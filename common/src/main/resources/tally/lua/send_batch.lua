@@ -5,34 +5,87 @@
 -- ARGV[1] dedupe window ms   ARGV[2] entry count
 --   then per entry: number of field/value pairs k, 1 when it has a dedupe key else 0, 2k strings
 -- Returns per entry: entry id, 1 when it is a duplicate (the original entry's id) else 0.
--- Redis runs this for every send: XADD takes the entry's fields straight from ARGV (unpack of a
--- range, no table per entry), and the GET + SET pair is the SET NX PX done in two steps because
--- the value is the id that XADD creates.
+-- Kept for producers of the previous version during a rolling upgrade (docs/architecture.md), under
+-- their ACL: it calls only XADD, XREVRANGE, GET and SET.
+-- Everything is read and checked before the first XADD, so that the batch is appended whole or not at
+-- all: a dedupe window SET PX would refuse, arguments that do not describe ARGV[2] entries and #KEYS - 1 dedupe keys, an entry of no field
+-- or of more than MAX_FIELDS (XADD takes them through unpack, Lua's limit is about 8,000 values), a
+-- dedupe key another program made another type, a stream of another type, a stream whose newest entry
+-- leaves too few ids (an error reply each, nothing written). One case is beyond what this ACL can read:
+-- a stream whose last id near the maximum belongs to a deleted entry may still fail part-way.
+--#include ids
+local MAX_FIELDS = 3990
 local stream = KEYS[1]
 local window = ARGV[1]
 local call = redis.call
-local out = {}
-local at = 3
-local dedupe = 2
-for n = 1, tonumber(ARGV[2]) do
-  local last = at + 1 + 2 * tonumber(ARGV[at])
-  local id
-  local duplicate = 0
+
+local function refuse(why)
+  return redis.error_reply('ERR send_batch: ' .. why .. '; nothing was appended')
+end
+
+-- pass 1: the layout of ARGV, and the dedupe keys already held
+if not (#window <= 15 and string.match(window, '^[1-9]%d*$')) then
+  return refuse('dedupe window ' .. string.sub(window, 1, 40) .. ' is no whole number of ms from 1 to 10^15 - 1')
+end
+local count = tonumber(ARGV[2])
+if not count or count < 0 or count % 1 ~= 0 then return refuse('entry count ' .. tostring(ARGV[2]) .. ' is no count') end
+local entries, held, seen = {}, {}, {}
+local at, dedupe, appends = 3, 2, 0
+for n = 1, count do
+  local k = tonumber(ARGV[at])
+  if not k or k % 1 ~= 0 or k < 1 or k > MAX_FIELDS then
+    return refuse('entry ' .. n .. ' has ' .. tostring(ARGV[at]) .. ' fields, not 1 to ' .. MAX_FIELDS)
+  end
+  local last = at + 1 + 2 * k
+  if last > #ARGV or (ARGV[at + 1] ~= '0' and ARGV[at + 1] ~= '1') then
+    return refuse('the arguments do not hold entry ' .. n)
+  end
+  local key
   if ARGV[at + 1] == '1' then
-    local key = KEYS[dedupe]
+    key = KEYS[dedupe]
+    if not key then return refuse('entry ' .. n .. ' has no dedupe key') end
     dedupe = dedupe + 1
-    id = call('GET', key)
-    if id then
-      duplicate = 1
-    else
-      id = call('XADD', stream, '*', unpack(ARGV, at + 2, last))
-      call('SET', key, id, 'PX', window)
+    if not seen[key] then
+      seen[key] = true
+      local id = redis.pcall('GET', key)
+      if type(id) == 'table' then return refuse('dedupe key ' .. key .. ': ' .. tostring(id.err)) end
+      held[key] = id or nil
+      if not id then appends = appends + 1 end
     end
   else
-    id = call('XADD', stream, '*', unpack(ARGV, at + 2, last))
+    appends = appends + 1
+  end
+  entries[n] = {from = at + 2, to = last, key = key}
+  at = last + 1
+end
+if at - 1 ~= #ARGV or dedupe - 1 ~= #KEYS then
+  return refuse((#ARGV - at + 1) .. ' arguments and ' .. (#KEYS - dedupe + 1) .. ' dedupe keys are left over')
+end
+if appends > 0 then
+  local newest = redis.pcall('XREVRANGE', stream, '+', '-', 'COUNT', 1)
+  if type(newest) == 'table' and newest.err then return refuse(stream .. ': ' .. tostring(newest.err)) end
+  if #newest > 0 then
+    local full = id_room_problem(stream, newest[1][1], appends)
+    if full then return refuse(full) end
+  end
+end
+
+-- pass 2: the writes
+local out = {}
+for n, e in ipairs(entries) do
+  local id
+  local duplicate = 0
+  if e.key and held[e.key] then
+    id = held[e.key]
+    duplicate = 1
+  else
+    id = call('XADD', stream, '*', unpack(ARGV, e.from, e.to))
+    if e.key then
+      call('SET', e.key, id, 'PX', window)
+      held[e.key] = id
+    end
   end
   out[2 * n - 1] = id
   out[2 * n] = duplicate
-  at = last + 1
 end
 return out

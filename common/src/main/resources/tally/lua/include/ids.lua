@@ -41,6 +41,16 @@ end
 -- holds another type, or the stream's last id is too near the largest id (a writer may have put it
 -- there, and XDEL keeps it there). A script calls it before its first write, so that an XADD it makes
 -- later cannot fail after other writes. n stays far below 10^6.
+-- Why n more entries cannot follow id last in the stream at key with XADD '*', or nil when they can.
+local function id_room_problem(key, last, n)
+  local ms, seq = string.match(last or '', '^(%d+)%-(%d+)$')
+  if not ms then return key .. ' gave no last id' end
+  -- XADD '*' moves to the next millisecond when it can: only the last one may run out, within 10^6 of
+  -- the largest sequence when seq shares its first 14 digits
+  if ms ~= '18446744073709551615' or #seq < 20 or string.sub(seq, 1, 14) ~= '18446744073709' then return nil end
+  if 551615 - tonumber(string.sub(seq, 15)) >= n then return nil end
+  return key .. ' has ids for ' .. (551615 - tonumber(string.sub(seq, 15))) .. ' more entries, not ' .. n
+end
 local function stream_room_problem(key, n)
   local kind = redis.call('TYPE', key)['ok']
   if kind == 'none' then return nil end
@@ -50,11 +60,5 @@ local function stream_room_problem(key, n)
   for i = 1, #info - 1, 2 do
     if info[i] == 'last-generated-id' then last = info[i + 1] break end
   end
-  local ms, seq = string.match(last or '', '^(%d+)%-(%d+)$')
-  if not ms then return key .. ' gave no last id' end
-  -- XADD '*' moves to the next millisecond when it can: only the last one may run out, within 10^6 of
-  -- the largest sequence when seq shares its first 14 digits
-  if ms ~= '18446744073709551615' or #seq < 20 or string.sub(seq, 1, 14) ~= '18446744073709' then return nil end
-  if 551615 - tonumber(string.sub(seq, 15)) >= n then return nil end
-  return key .. ' has ids for ' .. (551615 - tonumber(string.sub(seq, 15))) .. ' more entries, not ' .. n
+  return id_room_problem(key, last, n)
 end

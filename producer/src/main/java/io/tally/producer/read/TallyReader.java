@@ -193,6 +193,7 @@ public interface TallyReader {
      *
      * @param counters counter names
      * @return the estimate; 0 for no counters
+     * @throws IllegalArgumentException for more than 5,000 counters that lie on more than one partition
      */
     long uniqueUnion(Collection<String> counters);
 }

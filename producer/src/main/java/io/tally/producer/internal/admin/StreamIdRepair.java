@@ -83,7 +83,8 @@ public final class StreamIdRepair {
      * Repairs one stream, waiting up to {@code wait} for the processors to apply its future entries.
      *
      * @throws StreamIdRepairException when a future entry is still not applied after {@code wait}, or another
-     *                                 consumer group has not read them: nothing of that call was written
+     *                                 consumer group has not read them, or the dead-letter stream cannot take
+     *                                 them (another type, or out of ids): nothing of that call was written
      */
     public Result repair(int partition, Topic topic, Duration wait) {
         long deadline = System.nanoTime() + wait.toNanos();
@@ -102,6 +103,8 @@ public final class StreamIdRepair {
                     return new Result(moved, s(r, 2), s(r, 1), s(r, 3), s(r, 4), Integer.parseInt(s(r, 5)));
                 }
                 case "MOVED" -> moved += Integer.parseInt(s(r, 1));
+                case "NOROOM" -> throw new StreamIdRepairException(where + ": " + s(r, 1) + "; nothing was moved "
+                        + "(empty or delete the dead-letter stream, or repair its ids, then run the repair again)");
                 case "GROUP" -> throw new StreamIdRepairException(where + ": consumer group '" + s(r, 1)
                         + "' has not read or acknowledged the entries with future ids (last delivered " + s(r, 2)
                         + "); let it catch up or remove it (XGROUP DESTROY) and run the repair again");

@@ -37,6 +37,8 @@ import java.util.UUID;
 public final class CounterSeries implements AutoCloseable {
     /** Most buckets one {@link #series} call returns. */
     public static final int MAX_BUCKETS = SeriesBucket.MAX_BUCKETS;
+    /** Most counters a union across partitions counts: hll_union.lua takes one scratch key each through unpack. */
+    public static final int MAX_UNION_ACROSS_PARTITIONS = 5_000;
     private static final LuaScript UNION = LuaScript.resource("hll_union");
 
     private final RedissonClient redis;
@@ -171,7 +173,12 @@ public final class CounterSeries implements AutoCloseable {
         if (byPartition.size() == 1) {
             return countOnOneSlot(byPartition.values().iterator().next());
         }
-        return countAcrossSlots(byPartition.values().stream().flatMap(List::stream).toList());
+        List<String> names = byPartition.values().stream().flatMap(List::stream).toList();
+        if (names.size() > MAX_UNION_ACROSS_PARTITIONS) {
+            throw new IllegalArgumentException(names.size() + " counters on " + byPartition.size() + " partitions, more than "
+                    + MAX_UNION_ACROSS_PARTITIONS + " a union across partitions counts; ask for fewer counters");
+        }
+        return countAcrossSlots(names);
     }
 
     private long countOnOneSlot(List<String> names) {
