@@ -117,6 +117,14 @@ final class ApiServerFixture implements BeforeAllCallback, AfterAllCallback {
         return redis;
     }
 
+    /** The Redis of {@link #onTestRedis}, for a service of a test's own beside this one (in a namespace of its own). */
+    TestRedis testRedis() {
+        if (testRedis == null) {
+            throw new IllegalStateException("the service runs on a redis-server of its own: use redisServer()");
+        }
+        return testRedis;
+    }
+
     /** The redis-server process of {@link #onOwnRedisServer}. */
     RedisServer redisServer() {
         if (redisServer == null) {
@@ -144,9 +152,14 @@ final class ApiServerFixture implements BeforeAllCallback, AfterAllCallback {
                 .values().stream().filter(fields -> counter.equals(fields.get("counter"))).count();
     }
 
+    /** The service's address for {@code path}, for a request without the token. */
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port() + path);
+    }
+
     /** A request to {@code path} with the token, answered within 60 s. */
     HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + path))
+        return HttpRequest.newBuilder(uri(path))
                 .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(60));
     }
 

@@ -2,19 +2,11 @@ package io.tally.app.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tally.common.config.TallyConfig;
-import io.tally.producer.ProducerMetrics;
-import io.tally.testkit.RealRedisExtension;
-import io.tally.testkit.TestRedis;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.redisson.api.RedissonClient;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -32,34 +24,22 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code GET /openapi.json} is served without a token and describes exactly the routes ApiServer registers,
  * and so does the endpoint table of docs/api.md.
  */
-@ExtendWith(RealRedisExtension.class)
 class OpenApiTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path API_MD = Path.of("..", "docs", "api.md");
     private static final List<String> METHODS = List.of("get", "put", "post", "delete", "patch", "head", "options");
 
-    private static RedissonClient redis;
-    private static ApiServer server;
+    @RegisterExtension
+    static final ApiServerFixture api = ApiServerFixture.onTestRedis(4);
+
     private static JsonNode doc;
 
     @BeforeAll
-    static void start(TestRedis testRedis) throws Exception {
-        redis = testRedis.client();
-        TallyConfig config = testRedis.config(4).set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
-                .set(TallyConfig.API_TOKENS, "openapi-token-0123456789").build();
-        server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + server.port() + "/openapi.json")).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+    static void fetchTheDocument() throws Exception {
+        HttpResponse<String> r = api.send(HttpRequest.newBuilder(api.uri("/openapi.json")).GET());
         assertThat(r.statusCode()).as("no token needed").isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
         doc = JSON.readTree(r.body());
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-        redis.shutdown();
     }
 
     @Test
@@ -72,8 +52,8 @@ class OpenApiTest {
                 }
             }
         }
-        assertThat(server.endpoints()).isNotEmpty().doesNotHaveDuplicates();
-        assertThat(documented).containsExactlyInAnyOrderElementsOf(server.endpoints());
+        assertThat(api.server().endpoints()).isNotEmpty().doesNotHaveDuplicates();
+        assertThat(documented).containsExactlyInAnyOrderElementsOf(api.server().endpoints());
     }
 
     @Test
@@ -133,7 +113,7 @@ class OpenApiTest {
                 documented.add(m.group(1) + " " + m.group(2));
             }
         }
-        assertThat(documented).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(server.endpoints());
+        assertThat(documented).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(api.server().endpoints());
     }
 
     @Test

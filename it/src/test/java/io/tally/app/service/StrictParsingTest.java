@@ -2,27 +2,13 @@ package io.tally.app.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tally.common.config.TallyConfig;
-import io.tally.common.internal.keys.Keys;
-import io.tally.common.internal.keys.Partitioner;
-import io.tally.producer.ProducerMetrics;
-import io.tally.testkit.RealRedisExtension;
-import io.tally.testkit.TestRedis;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.redisson.api.RedissonClient;
-import org.redisson.api.stream.StreamMessageId;
-import org.redisson.api.stream.StreamRangeArgs;
-import org.redisson.client.codec.StringCodec;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -34,65 +20,45 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code %2F}, only UTF-8, no U+FFFD), JSON bodies and NDJSON lines allow no trailing data and no
  * duplicate keys, and every answer carries a request id.
  */
-@ExtendWith(RealRedisExtension.class)
 class StrictParsingTest {
-    private static final String TOKEN = "parsing-token-0123456789";
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static RedissonClient redis;
-    private static ApiServer server;
-    private static Keys keys;
-    private static Partitioner partitioner;
-
-    @BeforeAll
-    static void start(TestRedis testRedis) {
-        redis = testRedis.client();
-        TallyConfig config = testRedis.config(4).set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
-                .set(TallyConfig.API_TOKENS, TOKEN).build();
-        server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
-        keys = TestRedis.keys(config);
-        partitioner = new Partitioner(4);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-        redis.shutdown();
-    }
+    @RegisterExtension
+    static final ApiServerFixture api = ApiServerFixture.onTestRedis(4);
 
     @Test
     void encodedSlashInAName_is400NamingThePath_andWritesNothing() throws Exception {
-        assertPathRefused(post("/v1/counters/x%2Fy/incr", "{}"), "%2F");
-        assertPathRefused(post("/v1/counters/x%2fy/incr", "{}"), "%2F");
-        assertPathRefused(get("/v1/counters/x%2Fy"), "%2F");
-        assertPathRefused(get("/v1/triggers/t0-x%2Fy"), "%2F");
-        assertThat(entriesOf("x/y")).isZero();
+        assertPathRefused(api.post("/v1/counters/x%2Fy/incr", "{}"), "%2F");
+        assertPathRefused(api.post("/v1/counters/x%2fy/incr", "{}"), "%2F");
+        assertPathRefused(api.get("/v1/counters/x%2Fy"), "%2F");
+        assertPathRefused(api.get("/v1/triggers/t0-x%2Fy"), "%2F");
+        assertThat(api.entriesOf("x/y")).isZero();
     }
 
     @Test
     void invalidUtf8InAPath_is400_notTheReplacementCharacter() throws Exception {
-        assertPathRefused(post("/v1/counters/a%FFb/incr", "{}"), "not valid UTF-8");
-        assertPathRefused(post("/v1/counters/a%ED%A0%80b/incr", "{}"), "not valid UTF-8"); // an encoded surrogate
-        assertPathRefused(post("/v1/counters/a%C0%AFb/incr", "{}"), "not valid UTF-8"); // an overlong '/'
-        assertPathRefused(get("/v1/counters/a%E2%82"), "not valid UTF-8"); // cut short
-        assertPathRefused(delete("/v1/counters/a%FFb"), "not valid UTF-8"); // Jetty refuses it: a problem for any method
-        assertThat(entriesOf("a\uFFFDb")).isZero();
+        assertPathRefused(api.post("/v1/counters/a%FFb/incr", "{}"), "not valid UTF-8");
+        assertPathRefused(api.post("/v1/counters/a%ED%A0%80b/incr", "{}"), "not valid UTF-8"); // an encoded surrogate
+        assertPathRefused(api.post("/v1/counters/a%C0%AFb/incr", "{}"), "not valid UTF-8"); // an overlong '/'
+        assertPathRefused(api.get("/v1/counters/a%E2%82"), "not valid UTF-8"); // cut short
+        // Jetty refuses it: a problem for any method
+        assertPathRefused(api.send(api.request("/v1/counters/a%FFb").DELETE()), "not valid UTF-8");
+        assertThat(api.entriesOf("a\uFFFDb")).isZero();
     }
 
     @Test
     void replacementCharacterInAPath_is400_encodedOrRaw() throws Exception {
-        assertPathRefused(post("/v1/counters/a%EF%BF%BDb/incr", "{}"), "U+FFFD");
-        String raw = rawRequest("POST /v1/counters/a\uFFFDb/incr HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN
-                + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        assertPathRefused(api.post("/v1/counters/a%EF%BF%BDb/incr", "{}"), "U+FFFD");
+        String raw = rawRequest("POST /v1/counters/a\uFFFDb/incr HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                + ApiServerFixture.TOKEN + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         assertThat(raw).startsWith("HTTP/1.1 400").contains("application/problem+json").contains("U+FFFD")
                 .contains("\"field\":\"path\"");
     }
 
     @Test
     void malformedPercentEscape_is400() throws Exception {
-        String raw = rawRequest("GET /v1/counters/a%G1b HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN
-                + "\r\nConnection: close\r\n\r\n");
+        String raw = rawRequest("GET /v1/counters/a%G1b HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                + ApiServerFixture.TOKEN + "\r\nConnection: close\r\n\r\n");
         assertThat(raw).startsWith("HTTP/1.1 400").contains("application/problem+json");
     }
 
@@ -112,26 +78,26 @@ class StrictParsingTest {
 
     @Test
     void validUtf8Names_stillWork() throws Exception {
-        assertThat(post("/v1/counters/caf%C3%A9%F0%9F%98%80/incr", "{}").statusCode()).isEqualTo(202);
-        assertThat(entriesOf("caf\u00e9\ud83d\ude00")).isEqualTo(1);
-        assertThat(post("/v1/counters/a:b%7Bp0%7D*/incr", "{}").statusCode()).isEqualTo(202);
+        assertThat(api.post("/v1/counters/caf%C3%A9%F0%9F%98%80/incr", "{}").statusCode()).isEqualTo(202);
+        assertThat(api.entriesOf("caf\u00e9\ud83d\ude00")).isEqualTo(1);
+        assertThat(api.post("/v1/counters/a:b%7Bp0%7D*/incr", "{}").statusCode()).isEqualTo(202);
     }
 
     @Test
     void trailingDataAfterTheJsonBody_is400() throws Exception {
-        assertProblem(post("/v1/counters/trail/incr", "{\"by\":1} xyz"), 400, "not valid JSON");
-        assertProblem(post("/v1/counters/trail/incr", "{\"by\":1}{\"by\":2}"), 400, "not valid JSON");
-        assertProblem(post("/v1/events", "{\"type\":\"click\"} 1"), 400, "not valid JSON");
-        assertProblem(post("/v1/triggers", "{\"kind\":\"time\",\"at\":1893456000000} []"), 400, "not valid JSON");
-        assertThat(post("/v1/counters/trail/incr", "{\"by\":1} \n\t").statusCode()).as("whitespace is fine").isEqualTo(202);
-        assertThat(entriesOf("trail")).isEqualTo(1);
+        assertProblem(api.post("/v1/counters/trail/incr", "{\"by\":1} xyz"), 400, "not valid JSON");
+        assertProblem(api.post("/v1/counters/trail/incr", "{\"by\":1}{\"by\":2}"), 400, "not valid JSON");
+        assertProblem(api.post("/v1/events", "{\"type\":\"click\"} 1"), 400, "not valid JSON");
+        assertProblem(api.post("/v1/triggers", "{\"kind\":\"time\",\"at\":1893456000000} []"), 400, "not valid JSON");
+        assertThat(api.post("/v1/counters/trail/incr", "{\"by\":1} \n\t").statusCode()).as("whitespace is fine").isEqualTo(202);
+        assertThat(api.entriesOf("trail")).isEqualTo(1);
     }
 
     @Test
     void duplicateKeys_are400NamingTheKey() throws Exception {
-        assertProblem(post("/v1/counters/dup/incr", "{\"by\":1,\"by\":2}"), 400, "Duplicate field 'by'");
-        assertProblem(post("/v1/events", "{\"type\":\"a\",\"params\":{\"k\":1,\"k\":2}}"), 400, "Duplicate field 'k'");
-        assertThat(entriesOf("dup")).isZero();
+        assertProblem(api.post("/v1/counters/dup/incr", "{\"by\":1,\"by\":2}"), 400, "Duplicate field 'by'");
+        assertProblem(api.post("/v1/events", "{\"type\":\"a\",\"params\":{\"k\":1,\"k\":2}}"), 400, "Duplicate field 'k'");
+        assertThat(api.entriesOf("dup")).isZero();
     }
 
     @Test
@@ -139,8 +105,7 @@ class StrictParsingTest {
         String ndjson = "{\"op\":\"incr\",\"counter\":\"bl\",\"by\":1,\"by\":5}\n"
                 + "{\"op\":\"incr\",\"counter\":\"bl\"} trailing\n"
                 + "{\"op\":\"incr\",\"counter\":\"bl\"}\n";
-        HttpResponse<String> r = HTTP.send(authed("/v1/batch").header("Content-Type", "application/x-ndjson")
-                .POST(HttpRequest.BodyPublishers.ofString(ndjson)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = api.post("/v1/batch", ndjson, "application/x-ndjson");
         assertThat(r.statusCode()).isEqualTo(200);
         JsonNode summary = JSON.readTree(r.body());
         assertThat(summary.get("accepted").asInt()).isEqualTo(1);
@@ -152,30 +117,22 @@ class StrictParsingTest {
 
     @Test
     void everyAnswerCarriesARequestId_echoedWhenSane_inTheProblemBodyToo() throws Exception {
-        HttpResponse<String> ok = HTTP.send(authed("/v1/counters/rid/incr").header("X-Request-Id", "client-42.a:b")
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> ok = api.send(api.request("/v1/counters/rid/incr").header("X-Request-Id", "client-42.a:b")
+                .POST(HttpRequest.BodyPublishers.noBody()));
         assertThat(ok.headers().firstValue("X-Request-Id")).hasValue("client-42.a:b");
 
-        HttpResponse<String> generated = get("/v1/counters/never-there");
+        HttpResponse<String> generated = api.get("/v1/counters/never-there");
         String id = generated.headers().firstValue("X-Request-Id").orElseThrow();
         assertThat(id).matches("[0-9a-f]{16}");
         assertThat(JSON.readTree(generated.body()).get("requestId").asText()).isEqualTo(id);
 
-        HttpResponse<String> insane = HTTP.send(authed("/v1/counters/x").header("X-Request-Id", "a b<script>")
-                .GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> insane = api.send(api.request("/v1/counters/x").header("X-Request-Id", "a b<script>").GET());
         assertThat(insane.headers().firstValue("X-Request-Id")).hasValueSatisfying(v -> assertThat(v).matches("[0-9a-f]{16}"));
 
-        HttpResponse<String> unauthorized = HTTP.send(HttpRequest.newBuilder(uri("/v1/counters/x"))
-                .header("X-Request-Id", "r-401").GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> unauthorized = api.send(HttpRequest.newBuilder(api.uri("/v1/counters/x"))
+                .header("X-Request-Id", "r-401").GET());
         assertThat(unauthorized.statusCode()).isEqualTo(401);
         assertThat(JSON.readTree(unauthorized.body()).get("requestId").asText()).isEqualTo("r-401");
-    }
-
-    /** Entries of one counter in its partition's stream (other tests share the partitions). */
-    private static long entriesOf(String counter) {
-        return redis.<String, String>getStream(keys.ops(partitioner.partitionOf(counter)), StringCodec.INSTANCE)
-                .range(StreamRangeArgs.startId(StreamMessageId.MIN).endId(StreamMessageId.MAX)).values().stream()
-                .filter(fields -> counter.equals(fields.get("counter"))).count();
     }
 
     private static void assertPathRefused(HttpResponse<String> r, String rule) throws Exception {
@@ -194,7 +151,7 @@ class StrictParsingTest {
 
     /** Sends the bytes as they are (UTF-8), for what java.net.http would encode or refuse. */
     private static String rawRequest(String request) throws Exception {
-        try (Socket s = new Socket("127.0.0.1", server.port())) {
+        try (Socket s = new Socket("127.0.0.1", api.port())) {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
             out.write(request.getBytes(StandardCharsets.UTF_8));
@@ -204,26 +161,5 @@ class StrictParsingTest {
             in.transferTo(reply);
             return reply.toString(StandardCharsets.UTF_8);
         }
-    }
-
-    private static HttpResponse<String> post(String path, String json) throws Exception {
-        return HTTP.send(authed(path).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static HttpResponse<String> get(String path) throws Exception {
-        return HTTP.send(authed(path).GET().build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static HttpResponse<String> delete(String path) throws Exception {
-        return HTTP.send(authed(path).DELETE().build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static HttpRequest.Builder authed(String path) {
-        return HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + TOKEN);
-    }
-
-    private static URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + server.port() + path);
     }
 }

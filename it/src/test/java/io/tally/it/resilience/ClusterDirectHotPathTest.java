@@ -10,14 +10,11 @@ import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
 import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.RealClusterExtension;
-import io.tally.testkit.RedisCluster;
 import io.tally.testkit.RedisServer;
 import io.tally.testkit.TestRedis;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.redisson.api.RedissonClient;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,29 +33,23 @@ import static org.awaitility.Awaitility.await;
  * after) with every counter still exact.
  */
 @Tag("slow")
-@ExtendWith(RealClusterExtension.class)
 class ClusterDirectHotPathTest {
     private static final int P = 12;
-    private static RedisCluster cluster;
-    private static RedissonClient admin;
 
-    @BeforeAll
-    static void cluster(RedisCluster started) {
-        cluster = started;
-        admin = started.admin();
-    }
+    @RegisterExtension
+    static final RealClusterExtension cluster = new RealClusterExtension();
 
     @Test
     void drainOnThreeMastersIsExactOverDirectConnections() {
-        TallyConfig config = cluster.config(P).build();
+        TallyConfig config = cluster.get().config(P).build();
         Map<String, Long> model = new HashMap<>();
         send(config, 0, 30_000, model);
         Keys keys = TestRedis.keys(config);
         try (Processor processor = Processor.start(config, ProcessorListener.NOOP)) {
             await().atMost(Duration.ofSeconds(90)).untilAsserted(() ->
-                    assertThat(Counters.read(admin, keys, P)).isEqualTo(model));
-            assertThat(cluster.masters()).hasSize(3);
-            for (RedisServer master : cluster.masters()) {
+                    assertThat(Counters.read(cluster.admin(), keys, P)).isEqualTo(model));
+            assertThat(cluster.get().masters()).hasSize(3);
+            for (RedisServer master : cluster.get().masters()) {
                 assertThat(master.cli("CLIENT", "LIST")).as("clients of master %d", master.port())
                         .contains("name=tally-hot:");
             }
@@ -67,23 +58,23 @@ class ClusterDirectHotPathTest {
 
     @Test
     void slotMigratedMidDrainKeepsCountersExact() {
-        TallyConfig config = cluster.config(P).set(TallyConfig.BATCH_SIZE, 50).build();
+        TallyConfig config = cluster.get().config(P).set(TallyConfig.BATCH_SIZE, 50).build();
         Map<String, Long> model = new HashMap<>();
         send(config, 0, 60_000, model);
         Keys keys = TestRedis.keys(config);
         int slot = HashSlot.ofKey(keys.ops(0));
-        RedisServer from = cluster.masterOf(slot);
-        RedisServer to = cluster.masters().stream().filter(m -> m != from).findFirst().orElseThrow();
+        RedisServer from = cluster.get().masterOf(slot);
+        RedisServer to = cluster.get().masters().stream().filter(m -> m != from).findFirst().orElseThrow();
         try (Processor processor = Processor.start(config, ProcessorListener.NOOP)) {
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
-                    .until(() -> !admin.getMap(keys.counters(0)).isEmpty());
-            Map<String, Long> before = Counters.read(admin, keys, P);
-            cluster.migrateSlot(slot, to);
+                    .until(() -> !cluster.admin().getMap(keys.counters(0)).isEmpty());
+            Map<String, Long> before = Counters.read(cluster.admin(), keys, P);
+            cluster.get().migrateSlot(slot, to);
             assertThat(before).as("the drain was under way when the slot moved").isNotEqualTo(model);
             send(config, 60_000, 5_000, model);
             await().atMost(Duration.ofSeconds(90)).untilAsserted(() ->
-                    assertThat(Counters.read(admin, keys, P)).isEqualTo(model));
-            assertThat(cluster.masterOf(slot).port()).isEqualTo(to.port());
+                    assertThat(Counters.read(cluster.admin(), keys, P)).isEqualTo(model));
+            assertThat(cluster.get().masterOf(slot).port()).isEqualTo(to.port());
             assertThat(to.cli("CLIENT", "LIST")).contains("name=tally-hot:");
         }
     }

@@ -18,11 +18,9 @@ import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.testkit.TestRedis;
 import io.tally.testkit.RealClusterExtension;
-import io.tally.testkit.RedisCluster;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
@@ -47,21 +45,15 @@ import static org.awaitility.Awaitility.await;
  */
 @Tag("slow")
 @SuppressWarnings("unchecked")
-@ExtendWith(RealClusterExtension.class)
 class ClusterPipelineTest {
     private static final int P = 24;
-    private static RedisCluster cluster;
-    private static RedissonClient admin;
 
-    @BeforeAll
-    static void cluster(RedisCluster started) {
-        cluster = started;
-        admin = started.admin();
-    }
+    @RegisterExtension
+    static final RealClusterExtension cluster = new RealClusterExtension();
 
     @Test
     void producerAndTwoProcessorsGiveExactCountersOnTheCluster() {
-        TallyConfig config = cluster.config(P).set(TallyConfig.LEASE_TTL_MS, 3000).build();
+        TallyConfig config = cluster.get().config(P).set(TallyConfig.LEASE_TTL_MS, 3000).build();
         Keys keys = TestRedis.keys(config);
         Map<String, Long> model = new HashMap<>();
         try (Processor a = Processor.start(config, ProcessorListener.NOOP);
@@ -84,7 +76,7 @@ class ClusterPipelineTest {
             sends.forEach(CompletableFuture::join);
             assertThat(duplicate.join().duplicate()).isTrue();
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-                    assertThat(Counters.read(admin, keys, P)).isEqualTo(model));
+                    assertThat(Counters.read(cluster.admin(), keys, P)).isEqualTo(model));
             assertThat(a.ownedPartitions().size() + b.ownedPartitions().size()).isEqualTo(P);
             assertThat(a.ownedPartitions()).doesNotContainAnyElementsOf(b.ownedPartitions());
         }
@@ -92,11 +84,12 @@ class ClusterPipelineTest {
 
     @Test
     void everyScriptRunsOnEveryShardWithoutCrossSlot() {
-        TallyConfig config = cluster.config(P).build();
+        TallyConfig config = cluster.get().config(P).build();
+        RedissonClient admin = cluster.admin();
         Namespace.requireNoEviction(admin, config.get(TallyConfig.REDIS_MODE));
         Namespace ns = Namespace.create(admin, config);
         Keys keys = ns.keys();
-        Set<Integer> shards = new HashSet<>(cluster.partitionMasters(keys, P).values());
+        Set<Integer> shards = new HashSet<>(cluster.get().partitionMasters(keys, P).values());
         assertThat(shards).hasSize(3);
         String me = "it:token";
         for (int p = 0; p < P; p++) {
@@ -146,7 +139,7 @@ class ClusterPipelineTest {
 
     @Test
     void backpressureWorksOnTheCluster() {
-        TallyConfig config = cluster.config(P).set(TallyConfig.BACKLOG_LIMIT, 50L).build();
+        TallyConfig config = cluster.get().config(P).set(TallyConfig.BACKLOG_LIMIT, 50L).build();
         try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             // no processor runs: the backlog of the partition of "hot" grows until sends are refused
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
@@ -158,14 +151,14 @@ class ClusterPipelineTest {
 
     @Test
     void triggersFiringsAndTheirScriptsWorkOnTheCluster() throws Exception {
-        TallyConfig config = cluster.config(P).set(TallyConfig.TICK_MS, 100).build();
+        TallyConfig config = cluster.get().config(P).set(TallyConfig.TICK_MS, 100).build();
         java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
         try (Processor a = Processor.start(config, ProcessorListener.NOOP);
              Processor b = Processor.start(config, ProcessorListener.NOOP);
              TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP);
              io.tally.producer.triggers.TriggerClient triggers = RedisTriggerClient.create(config);
              io.tally.producer.firings.FiringsConsumer consumer = io.tally.producer.internal.triggers.RedisFiringsConsumer
-                     .builder(admin, config, "alerts", f -> seen.add(f.triggerId())).start()) {
+                     .builder(cluster.admin(), config, "alerts", f -> seen.add(f.triggerId())).start()) {
             await().atMost(Duration.ofSeconds(20)).until(() -> a.ownedPartitions().size() + b.ownedPartitions().size() == P);
             var onEvent = triggers.create(io.tally.common.trigger.TriggerDefinition.event("signup").build());
             var onCount = triggers.create(io.tally.common.trigger.TriggerDefinition
@@ -187,7 +180,7 @@ class ClusterPipelineTest {
     }
 
     private static Object run(String script, List<String> keys, Object... argv) {
-        return LuaScript.resource(script).eval(admin, script.equals("lease") && "peek".equals(argv[0])
+        return LuaScript.resource(script).eval(cluster.admin(), script.equals("lease") && "peek".equals(argv[0])
                 ? RScript.ReturnType.VALUE : returnType(script), new ArrayList<Object>(keys), argv);
     }
 

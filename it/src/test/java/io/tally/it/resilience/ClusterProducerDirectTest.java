@@ -9,14 +9,11 @@ import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
 import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.RealClusterExtension;
-import io.tally.testkit.RedisCluster;
 import io.tally.testkit.RedisServer;
 import io.tally.testkit.TestRedis;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.redisson.api.RedissonClient;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,21 +35,15 @@ import static org.awaitility.Awaitility.await;
  * after) leaves every send acknowledged and no entry written twice.
  */
 @Tag("slow")
-@ExtendWith(RealClusterExtension.class)
 class ClusterProducerDirectTest {
     private static final int P = 16;
-    private static RedisCluster cluster;
-    private static RedissonClient admin;
 
-    @BeforeAll
-    static void cluster(RedisCluster started) {
-        cluster = started;
-        admin = started.admin();
-    }
+    @RegisterExtension
+    static final RealClusterExtension cluster = new RealClusterExtension();
 
     @Test
     void sendsOnThreeMastersGoOverTheProducersOwnConnections() {
-        TallyConfig config = cluster.config(P).build();
+        TallyConfig config = cluster.get().config(P).build();
         Keys keys = TestRedis.keys(config);
         try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
             List<CompletableFuture<SendResult>> sends = new ArrayList<>();
@@ -64,9 +55,9 @@ class ClusterProducerDirectTest {
             Map<Integer, Long> acked = ackedPerPartition(sends);
             assertThat(acked.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(20_000);
             assertThat(entriesPerPartition(keys)).isEqualTo(acked);
-            Set<Integer> serving = new HashSet<>(cluster.partitionMasters(keys, P).values());
+            Set<Integer> serving = new HashSet<>(cluster.get().partitionMasters(keys, P).values());
             assertThat(serving).hasSize(3);
-            for (RedisServer master : cluster.masters()) {
+            for (RedisServer master : cluster.get().masters()) {
                 if (serving.contains(master.port())) {
                     assertThat(producerConnection(master)).as("master %d", master.port()).contains("cmd=evalsha");
                 }
@@ -76,11 +67,11 @@ class ClusterProducerDirectTest {
 
     @Test
     void slotMigratedWhileSendingLosesNothingAndWritesNothingTwice() throws Exception {
-        TallyConfig config = cluster.config(P).build();
+        TallyConfig config = cluster.get().config(P).build();
         Keys keys = TestRedis.keys(config);
         int slot = HashSlot.ofKey(keys.ops(0));
-        RedisServer from = cluster.masterOf(slot);
-        RedisServer to = cluster.masters().stream().filter(m -> m != from).findFirst().orElseThrow();
+        RedisServer from = cluster.get().masterOf(slot);
+        RedisServer to = cluster.get().masters().stream().filter(m -> m != from).findFirst().orElseThrow();
         List<CompletableFuture<SendResult>> sends = new ArrayList<>();
         AtomicBoolean stop = new AtomicBoolean();
         try (TallyProducer producer = RedisTallyProducer.create(config, ProducerMetrics.NOOP)) {
@@ -98,9 +89,9 @@ class ClusterProducerDirectTest {
                 }
             });
             sender.start();
-            await().atMost(Duration.ofSeconds(30)).until(() -> admin.getStream(keys.ops(0)).size() > 500);
-            long beforeMove = admin.getStream(keys.ops(0)).size();
-            cluster.migrateSlot(slot, to);
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.admin().getStream(keys.ops(0)).size() > 500);
+            long beforeMove = cluster.admin().getStream(keys.ops(0)).size();
+            cluster.get().migrateSlot(slot, to);
             long atMove = sizeOn(to, keys.ops(0));
             pause(1500);
             stop.set(true);
@@ -111,7 +102,7 @@ class ClusterProducerDirectTest {
                 acked = ackedPerPartition(sends);
             }
             assertThat(entriesPerPartition(keys)).isEqualTo(acked);
-            assertThat(cluster.masterOf(slot).port()).isEqualTo(to.port());
+            assertThat(cluster.get().masterOf(slot).port()).isEqualTo(to.port());
             assertThat(sizeOn(to, keys.ops(0))).as("partition 0's entries, all on the new master")
                     .isEqualTo(acked.get(0)).isGreaterThan(atMove).isGreaterThan(beforeMove);
             assertThat(producerConnection(to)).contains("cmd=evalsha");
@@ -134,7 +125,7 @@ class ClusterProducerDirectTest {
     private static Map<Integer, Long> entriesPerPartition(Keys keys) {
         Map<Integer, Long> entries = new TreeMap<>();
         for (int p = 0; p < P; p++) {
-            long n = admin.getStream(keys.ops(p)).size();
+            long n = cluster.admin().getStream(keys.ops(p)).size();
             if (n > 0) {
                 entries.put(p, n);
             }

@@ -8,13 +8,10 @@ import io.tally.common.internal.keys.HashSlot;
 import io.tally.common.internal.resp.RespErrorReply;
 import io.tally.processor.internal.batch.PartitionRead;
 import io.tally.testkit.RealClusterExtension;
-import io.tally.testkit.RedisCluster;
 import io.tally.testkit.RedisServer;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.redisson.api.RedissonClient;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.redisson.client.RedisConnectionException;
 
 import java.time.Duration;
@@ -36,30 +33,24 @@ import static org.awaitility.Awaitility.await;
  * read again.
  */
 @Tag("slow")
-@ExtendWith(RealClusterExtension.class)
 class ClusterHotPathTest {
     private static final int P = 24;
     private static final LuaScript BACKLOG = LuaScript.resource("backlog");
-    private static RedisCluster cluster;
-    private static RedissonClient admin;
 
-    @BeforeAll
-    static void cluster(RedisCluster started) {
-        cluster = started;
-        admin = started.admin();
-    }
+    @RegisterExtension
+    static final RealClusterExtension cluster = new RealClusterExtension();
 
     @Test
     void partitionsGoToTheirMastersAndFollowAMovedSlot() throws Exception {
-        TallyConfig config = cluster.config(P).build();
+        TallyConfig config = cluster.get().config(P).build();
         Keys keys = new Keys(config.namespace(), PartitionTags.spread(P));
-        BACKLOG.load(admin);
+        BACKLOG.load(cluster.admin());
         try (HotPath.Clients clients = HotPath.from(config).open(null, keys, P, "t1")) {
             for (int p = 0; p < P; p++) {
                 PartitionRead read = clients.reads().readNew(p, 10).get(5, TimeUnit.SECONDS);
                 assertThat(read.ops()).as("partition %d", p).isNull();
             }
-            for (RedisServer master : cluster.masters()) {
+            for (RedisServer master : cluster.get().masters()) {
                 assertThat(master.cli("CLIENT", "LIST")).as("clients of master %d", master.port())
                         .contains("name=tally-hot:t1");
             }
@@ -73,14 +64,14 @@ class ClusterHotPathTest {
             for (CompletableFuture<List<Object>> reply : replies) {
                 assertThat(reply.join()).containsExactly(0L, 0L);
             }
-            Set<Integer> masters = new HashSet<>(cluster.partitionMasters(keys, P).values());
+            Set<Integer> masters = new HashSet<>(cluster.get().partitionMasters(keys, P).values());
             assertThat(masters).hasSize(3);
             assertThat(((ClusterScriptPipeline) pipeline).masters()).isEqualTo(3);
 
             int slot = HashSlot.ofKey(keys.ops(0));
-            RedisServer from = cluster.masterOf(slot);
-            RedisServer to = cluster.masters().stream().filter(m -> m != from).findFirst().orElseThrow();
-            cluster.migrateSlot(slot, to);
+            RedisServer from = cluster.get().masterOf(slot);
+            RedisServer to = cluster.get().masters().stream().filter(m -> m != from).findFirst().orElseThrow();
+            cluster.get().migrateSlot(slot, to);
 
             ScriptPipeline stale = clients.pipeline();
             CompletableFuture<List<Object>> moved = stale.eval(BACKLOG, new ArrayList<>(keys.inputStreams(0)));
@@ -98,7 +89,7 @@ class ClusterHotPathTest {
                 assertThat(reply.join()).containsExactly(0L, 0L);
                 assertThat(clients.reads().readNew(0, 10).get(5, TimeUnit.SECONDS).ops()).isNull();
             });
-            assertThat(cluster.masterOf(slot).port()).isEqualTo(to.port());
+            assertThat(cluster.get().masterOf(slot).port()).isEqualTo(to.port());
         }
     }
 }
