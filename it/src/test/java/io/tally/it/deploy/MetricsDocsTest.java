@@ -298,7 +298,7 @@ class MetricsDocsTest {
             String processorMetrics = "http://127.0.0.1:" + runtime.httpPort() + "/metrics";
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(Http.get(processorMetrics).body())
                     .contains("tally_partition_lag{").contains("tally_processor_partition_halted{")
-                    .contains("tally_processor_info{"));
+                    .contains("tally_processor_info{").contains("jvm_gc_pause_seconds_count{"));
             exposition.add(Http.get(processorMetrics).body());
             exposition.add(Http.get("http://127.0.0.1:" + service.port() + "/metrics").body());
         } finally {
