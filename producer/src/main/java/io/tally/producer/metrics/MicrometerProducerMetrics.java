@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * {@link ProducerMetrics} on a Micrometer registry. Exported (Prometheus names):
  * <ul>
  *   <li>{@code tally_producer_records_sent_total{topic,result}}: finished sends by result
- *       ({@code ok}, {@code duplicate}, {@code error}, {@code unknown}, {@code backpressure});</li>
+ *       ({@code ok}, {@code duplicate}, {@code conflict}, {@code error}, {@code unknown}, {@code backpressure});</li>
  *   <li>{@code tally_producer_send_seconds{topic}}: histogram of send latency, from the call to the
  *       reply (sends refused by backpressure are not timed);</li>
  *   <li>{@code tally_producer_batch_size}: histogram of entries per pipeline;</li>
