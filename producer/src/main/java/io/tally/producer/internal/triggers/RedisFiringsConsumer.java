@@ -38,6 +38,8 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
     private static final LuaScript CLAIM = LuaScript.resource("firings_claim");
     /** Longest error text kept for a dead letter. */
     static final int MAX_ERROR_CHARS = 1000;
+    /** Most fields of a firing entry copied into its dead letter (a processor writes at most 107). */
+    public static final int MAX_DEAD_LETTER_FIELDS = 200;
 
     private final RedissonClient redis;
     private final Keys keys;
@@ -50,6 +52,8 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
     private final int batchSize;
     private final long pollMs;
     private final String[] claimCursors;
+    /** Per partition: why its dead-letter stream could not take firings at the last claim ('' when it could). */
+    private final String[] dlqBlocked;
     private final AtomicLong handled = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
@@ -70,6 +74,8 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
         this.pollMs = b.poll.toMillis();
         this.claimCursors = new String[partitions];
         java.util.Arrays.fill(claimCursors, "0-0");
+        this.dlqBlocked = new String[partitions];
+        java.util.Arrays.fill(dlqBlocked, "");
         ensureGroups();
         CLAIM.load(redis);
         this.thread = DaemonThreads.start("tally-firings-" + group + "-" + consumer, this::run);
@@ -130,6 +136,9 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
                 if (!running) {
                     return;
                 }
+                if (Namespace.isNoGroup(e) && restoreGroups()) {
+                    continue;
+                }
                 log.warn("firings consumer {}/{}: Redis call failed ({}); retrying in 1 s", group, consumer, e.toString());
                 sleepQuietly(1000);
             }
@@ -163,8 +172,9 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
         for (int p = 0; p < partitions && running; p++) {
             List<Object> r = CLAIM.eval(redis, RScript.ReturnType.LIST, List.of(keys.firings(p), keys.firingsDlq(p),
                     keys.firingsErrors(p)),
-                    group, consumer, claimIdleMs, maxDeliveries, batchSize, claimCursors[p]);
+                    group, consumer, claimIdleMs, maxDeliveries, batchSize, claimCursors[p], MAX_DEAD_LETTER_FIELDS);
             claimCursors[p] = String.valueOf(r.get(0));
+            reportDlqBlocked(p, String.valueOf(r.get(3)));
             long dead = ((Number) r.get(1)).longValue();
             if (dead > 0) {
                 deadLettered.addAndGet(dead);
@@ -177,7 +187,7 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
                         + "handled and are lost (firings retention shorter than consumer downtime?)", group, consumer,
                         deleted, p);
             }
-            for (int i = 3; i + 2 < r.size(); i += 3) {
+            for (int i = 4; i + 2 < r.size(); i += 3) {
                 deliver(p, parseId(String.valueOf(r.get(i))), fields((List<?>) r.get(i + 1)), true);
                 n++;
             }
@@ -203,7 +213,8 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
             handler.handle(firing);
         } catch (InterruptedException e) {
             throw e;
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
+            // an Error too (an assertion, a missing class): one poison firing must not end the consumer's thread
             failures.incrementAndGet();
             recordError(partition, id, e.toString());
             log.warn("firings consumer {}/{}: handler failed on firing {} (partition {}, entry {}): {}; it stays "
@@ -224,6 +235,41 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
             redis.getStream(keys.firings(partition), StringCodec.INSTANCE).ack(group, id);
         }
         handled.incrementAndGet();
+    }
+
+    /** Logs when a partition's dead-letter stream starts or stops refusing firings (another type, ids used up). */
+    private void reportDlqBlocked(int partition, String why) {
+        if (why.equals(dlqBlocked[partition])) {
+            return;
+        }
+        if (why.isEmpty()) {
+            log.info("firings consumer {}/{}: partition {} can dead-letter firings again", group, consumer, partition);
+        } else {
+            log.error("firings consumer {}/{}: partition {} cannot dead-letter firings ({}); those past {} deliveries "
+                    + "stay pending until the key is repaired (see docs/triggers.md, 'FiringsConsumer')", group,
+                    consumer, partition, why, maxDeliveries);
+        }
+        dlqBlocked[partition] = why;
+    }
+
+    /**
+     * Creates the group again on every partition after Redis lost it (a restart without persistence,
+     * FLUSHALL, an empty replica promoted), at id 0 like at the start, so that firings written since are
+     * delivered.
+     *
+     * @return whether the groups exist again
+     */
+    private boolean restoreGroups() {
+        try {
+            ensureGroups();
+        } catch (RuntimeException e) {
+            return false;
+        }
+        java.util.Arrays.fill(claimCursors, "0-0");
+        log.error("firings consumer {}/{}: the consumer group was missing on a firings stream (Redis lost its data?); "
+                + "created it again at id 0: firings that Redis lost are not delivered, those still stored may be "
+                + "delivered again", group, consumer);
+        return true;
     }
 
     /**
