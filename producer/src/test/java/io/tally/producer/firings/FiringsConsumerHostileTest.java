@@ -158,4 +158,29 @@ class FiringsConsumerHostileTest {
             redis.shutdown();
         }
     }
+
+    @Test
+    void firingWithAnIdBeyondJavasLong_reachesTheHandler_andIsAcknowledged(TestRedis testRedis) {
+        TallyConfig config = testRedis.config(1).build();
+        RedissonClient redis = testRedis.client();
+        Namespace.create(redis, config);
+        Keys keys = TestRedis.keys(config);
+        // another program wrote an id past 2^63: every later XADD '*' (the processor's firings) gets that time
+        redis.getScript(StringCodec.INSTANCE).eval(org.redisson.api.RScript.Mode.READ_WRITE,
+                "return redis.call('XADD', KEYS[1], '18446744073709551610-0', 'junk', 'x')",
+                org.redisson.api.RScript.ReturnType.VALUE, List.of(keys.firings(0)));
+        redis.getScript(StringCodec.INSTANCE).eval(org.redisson.api.RScript.Mode.READ_WRITE,
+                "return redis.call('XADD', KEYS[1], '*', 'firing_id', 'T:1', 'trigger', 'T', 'kind', 'time', "
+                        + "'cause', '1', 'fired_at', '1700000000000')",
+                org.redisson.api.RScript.ReturnType.VALUE, List.of(keys.firings(0)));
+        List<Firing> seen = new CopyOnWriteArrayList<>();
+        try (FiringsConsumer c = RedisFiringsConsumer.builder(redis, config, "audit", seen::add)
+                .maxDeliveries(2).claimIdle(Duration.ofMillis(100)).start()) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> c.handled() == 1);
+            assertThat(seen).extracting(Firing::firingId).containsExactly("T:1");
+            assertThat(seen.get(0).entryId()).isEqualTo("18446744073709551610-1");
+        } finally {
+            redis.shutdown();
+        }
+    }
 }
