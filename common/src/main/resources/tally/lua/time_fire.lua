@@ -6,8 +6,8 @@
 -- ARGV[1] lease value   ARGV[2] most triggers to fire in this call
 -- Returns {'LEASE_LOST'}, {'OK', fired count, lateness ms of each firing...} or {'BLOCKED', why}.
 -- Everything is read and checked before the first write. A stored definition that is not one the
--- trigger API writes (broken JSON, a period that is not a finite number >= 1 ms, a due time that is
--- not a finite number >= 0) is taken off the schedule without firing; a firing carries at most
+-- trigger API writes (broken JSON, a kind other than 'time', a period that is not a finite number >= 1 ms,
+-- a due time that is not a finite number >= 0) is taken off the schedule without firing; a firing carries at most
 -- MAX_PARAMS parameters; a fireCount that is not a canonical integer in [0, 2^53) counts as 0 (firing.lua).
 -- BLOCKED: the schedule or the triggers hash holds another type, or the firings stream cannot take the
 -- firings (another type, or its ids used up): nothing is written, every due trigger stays scheduled
@@ -36,7 +36,8 @@ local function finite(n) return n ~= nil and n == n and n > -math.huge and n < m
 local function definition(json, score)
   if not json or not finite(score) or score < 0 then return nil end
   local ok, d = pcall(cjson.decode, json)
-  if not ok or type(d) ~= 'table' then return nil end
+  -- an event or threshold trigger listed here by someone else: firing it would finish it as a time trigger
+  if not ok or type(d) ~= 'table' or d.kind ~= 'time' then return nil end
   local every = nil
   if d.every ~= nil and d.every ~= cjson.null then
     every = tonumber(d.every)
