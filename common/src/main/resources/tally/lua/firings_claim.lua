@@ -6,7 +6,8 @@
 -- ARGV[1] group   ARGV[2] consumer   ARGV[3] min idle ms   ARGV[4] max deliveries   ARGV[5] count
 -- ARGV[6] cursor   ARGV[7] most fields of a firing copied into its dead letter
 -- Returns {next cursor, dead-lettered count, deleted count, blocked, id1, {fields...}, deliveries1, id2, ...}:
--- blocked is '' or why the dead-letter stream cannot take entries now.
+-- blocked is '' or why the dead-letter stream cannot take entries now. A firings key of another type
+-- has nothing to claim ({'0-0', 0, 0, ''}); a missing stream or group is Redis's NOGROUP error.
 -- XAUTOCLAIM is a write, so every later write is made unable to fail before it: the dead-letter stream
 -- must be a stream with ids to spare (else the firings due for it stay pending, claimed but not
 -- delivered, until it is repaired), an errors hash of another type is neither read nor cleaned, and a
@@ -15,6 +16,10 @@
 
 --#include ids
 
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind ~= 'stream' and kind ~= 'none' then
+  return {'0-0', 0, 0, ''} -- nothing of Tally's to claim; firings_read.lua reports the key
+end
 local count = tonumber(ARGV[5])
 local blocked = stream_room_problem(KEYS[2], count) or ''
 local errors_kind = redis.call('TYPE', KEYS[3])['ok']

@@ -183,4 +183,25 @@ class FiringsConsumerHostileTest {
             redis.shutdown();
         }
     }
+
+    @Test
+    void firingsKeyOfAnotherTypeOnOnePartition_theOtherPartitionsFiringsAreStillHandled(TestRedis testRedis) {
+        TallyConfig config = testRedis.config(3).build();
+        RedissonClient redis = testRedis.client();
+        Namespace.create(redis, config);
+        Keys keys = TestRedis.keys(config);
+        List<Firing> seen = new CopyOnWriteArrayList<>();
+        try (FiringsConsumer c = RedisFiringsConsumer.builder(redis, config, "audit", seen::add).start()) {
+            redis.getKeys().delete(keys.firings(0));
+            redis.getBucket(keys.firings(0), StringCodec.INSTANCE).set("not a stream"); // another program's
+            addFiring(redis, keys, 1, "1-0");
+            addFiring(redis, keys, 2, "2-0");
+            // claimIdle is 30 s: only reads deliver within the wait
+            await().atMost(Duration.ofSeconds(5)).until(() -> c.handled() == 2);
+            assertThat(seen).extracting(Firing::partition).containsExactlyInAnyOrder(1, 2);
+            assertThat(pending(redis, keys, 1, "audit") + pending(redis, keys, 2, "audit")).isZero();
+        } finally {
+            redis.shutdown();
+        }
+    }
 }

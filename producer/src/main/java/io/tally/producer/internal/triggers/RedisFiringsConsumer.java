@@ -54,6 +54,8 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
     private final String[] claimCursors;
     /** Per partition: why its dead-letter stream could not take firings at the last claim ('' when it could). */
     private final String[] dlqBlocked;
+    /** Per partition: why its firings could not be read at the last poll ('' when they could). */
+    private final String[] readBlocked;
     private final AtomicLong handled = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
@@ -76,6 +78,8 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
         java.util.Arrays.fill(claimCursors, "0-0");
         this.dlqBlocked = new String[partitions];
         java.util.Arrays.fill(dlqBlocked, "");
+        this.readBlocked = new String[partitions];
+        java.util.Arrays.fill(readBlocked, "");
         ensureGroups();
         loadScripts();
         this.thread = DaemonThreads.start("tally-firings-" + group + "-" + consumer, this::run);
@@ -162,7 +166,8 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
         int n = 0;
         for (int p = 0; p < partitions; p++) {
             List<Object> r = replies.get(p).toCompletableFuture().join();
-            for (int i = 0; i + 1 < r.size(); i += 2) { // in stream order
+            reportReadBlocked(p, "BLOCKED".equals(r.get(0)) ? String.valueOf(r.get(1)) : "");
+            for (int i = 1; i + 1 < r.size(); i += 2) { // in stream order
                 deliver(p, String.valueOf(r.get(i)), fields((List<?>) r.get(i + 1)), false);
                 n++;
             }
@@ -232,6 +237,20 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
         ACK.eval(redis, StringCodec.INSTANCE, RScript.ReturnType.LONG,
                 List.of(keys.firings(partition), keys.firingsErrors(partition)), group, id, redelivered ? "1" : "0");
         handled.incrementAndGet();
+    }
+
+    /** Logs when a partition's firings key starts or stops holding something other than a stream. */
+    private void reportReadBlocked(int partition, String why) {
+        if (why.equals(readBlocked[partition])) {
+            return;
+        }
+        if (why.isEmpty()) {
+            log.info("firings consumer {}/{}: partition {} can be read again", group, consumer, partition);
+        } else {
+            log.error("firings consumer {}/{}: partition {} cannot be read ({}); the other partitions go on (see "
+                    + "docs/triggers.md, 'When a firing cannot be written')", group, consumer, partition, why);
+        }
+        readBlocked[partition] = why;
     }
 
     /** Logs when a partition's dead-letter stream starts or stops refusing firings (another type, ids used up). */
