@@ -31,10 +31,14 @@ local out = {r[1], 0, #(r[3] or {}), blocked}
 if #entries == 0 then
   return out
 end
+-- each claimed entry's delivery count, one XPENDING per id: a range from the first to the last would
+-- also list this consumer's other pending entries between them, as many as XAUTOCLAIM skipped (up to
+-- ten times COUNT), and a count cut off there would make a poison firing look new forever
 local deliveries = {}
-local pending = redis.call('XPENDING', KEYS[1], ARGV[1], entries[1][1], entries[#entries][1], #entries + 1000,
-  ARGV[2])
-for _, p in ipairs(pending) do deliveries[p[1]] = p[4] end
+for _, e in ipairs(entries) do
+  local p = redis.call('XPENDING', KEYS[1], ARGV[1], e[1], e[1], 1, ARGV[2])[1]
+  if p then deliveries[e[1]] = p[4] end
+end
 
 local max = tonumber(ARGV[4])
 local max_fields = tonumber(ARGV[7])

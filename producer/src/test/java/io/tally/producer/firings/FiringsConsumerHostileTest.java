@@ -204,4 +204,42 @@ class FiringsConsumerHostileTest {
             redis.shutdown();
         }
     }
+
+    /**
+     * firings_claim.lua learns each claimed firing's delivery count from XPENDING over the claimed ids'
+     * range; a range that also holds more than 1000 other pending firings of this consumer must not hide
+     * a count (a poison firing would then be redelivered as if new, and never dead-lettered).
+     */
+    @Test
+    void claimedFiringsFarApartAmongManyFreshOnes_bothDeadLetterOnTheirDeliveryCount(TestRedis testRedis) {
+        TallyConfig config = testRedis.config(1).build();
+        RedissonClient redis = testRedis.client();
+        Namespace.create(redis, config);
+        Keys keys = TestRedis.keys(config);
+        String stream = keys.firings(0);
+        org.redisson.api.RScript script = redis.getScript(StringCodec.INSTANCE);
+        // 1500 firings read by consumer c (fresh), then the first and the last made idle, delivered 9 times
+        List<Object> ends = script.eval(org.redisson.api.RScript.Mode.READ_WRITE, """
+                redis.call('XGROUP', 'CREATE', KEYS[1], 'g', '0', 'MKSTREAM')
+                for i = 1, 1500 do
+                  redis.call('XADD', KEYS[1], '*', 'firing_id', 'T:' .. i, 'trigger', 'T', 'kind', 'time',
+                    'cause', tostring(i), 'fired_at', '1')
+                end
+                local read = redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', 1500, 'STREAMS', KEYS[1], '>')
+                local first, last = read[1][2][1][1], read[1][2][1500][1]
+                redis.call('XCLAIM', KEYS[1], 'g', 'c', 0, first, last, 'IDLE', 100000, 'RETRYCOUNT', 9)
+                return {first, last}
+                """, org.redisson.api.RScript.ReturnType.LIST, List.of(stream));
+        io.tally.common.internal.redis.LuaScript claim = io.tally.common.internal.redis.LuaScript.resource("firings_claim");
+        claim.load(redis);
+        List<Object> r = claim.eval(redis, StringCodec.INSTANCE, org.redisson.api.RScript.ReturnType.LIST,
+                List.of(stream, keys.firingsDlq(0), keys.firingsErrors(0)), "g", "c", 50_000, 5, 1000, "0-0", 200);
+
+        assertThat(String.valueOf(r.get(1))).as("dead-lettered").isEqualTo("2");
+        assertThat(all(redis.getStream(keys.firingsDlq(0), StringCodec.INSTANCE)))
+                .extracting(m -> m.get("source_id")).containsExactly(String.valueOf(ends.get(0)), String.valueOf(ends.get(1)));
+        assertThat(r.size()).as("nothing left to deliver").isEqualTo(4);
+        assertThat(pending(redis, keys, 0, "g")).isEqualTo(1498);
+        redis.shutdown();
+    }
 }
