@@ -19,8 +19,8 @@ import java.time.Duration;
  *   <li>Handler exceptions, and errors such as an {@code AssertionError}, are logged and counted
  *       ({@link #failures()}), never fatal.</li>
  *   <li>A partition whose keys another program broke (a {@code firings} or {@code firings-dlq} key of
- *       another type, ids past 2^63, entries with thousands of fields) is reported in the log and never
- *       stops the other partitions.</li>
+ *       another type, entries with thousands of fields) is reported in the log and never stops the other
+ *       partitions; firings with ids past 2^63 are delivered like any other.</li>
  * </ul>
  * The group is created at id 0 when missing, so a new group sees firings written before it existed, and
  * again when Redis lost it (a restart without persistence, FLUSHALL).
