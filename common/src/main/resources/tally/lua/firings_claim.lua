@@ -74,6 +74,9 @@ for _, e in ipairs(entries) do
         redis.call('HDEL', KEYS[3], id .. ' ' .. ARGV[1])
       end
       dead = dead + 1
+    else
+      -- kept pending for the repair: this claim delivered nothing, so it must not count as a delivery
+      redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, id, 'RETRYCOUNT', n - 1, 'JUSTID')
     end
   else
     out[#out + 1] = id
