@@ -4,10 +4,11 @@
 -- missed = the number of later due times (<= now) folded into it; then the next due time > now.
 -- KEYS[1] lease   KEYS[2] schedule zset   KEYS[3] triggers hash   KEYS[4] firings stream
 -- ARGV[1] lease value   ARGV[2] most triggers to fire in this call
--- Returns {'LEASE_LOST'}, {'OK', fired count, lateness ms of each firing...} or {'BLOCKED', why}.
+-- Returns {'LEASE_LOST'}, {'OK', fired count, lateness ms of each firing...} or {'BLOCKED', why}; 'MORE'
+-- in place of 'OK' when the call took ARGV[2] due entries (fired or dropped), so more may be due now.
 -- Everything is read and checked before the first write. A stored definition that is not one the
--- trigger API writes (broken JSON, a period that is not a finite number >= 1 ms, a due time that is
--- not a finite number >= 0) is taken off the schedule without firing; a firing carries at most
+-- trigger API writes (broken JSON, a kind other than 'time', a period that is not a finite number >= 1 ms,
+-- a due time that is not a finite number >= 0) is taken off the schedule without firing; a firing carries at most
 -- MAX_PARAMS parameters; a fireCount that is not a canonical integer in [0, 2^53) counts as 0 (firing.lua).
 -- BLOCKED: the schedule or the triggers hash holds another type, or the firings stream cannot take the
 -- firings (another type, or its ids used up): nothing is written, every due trigger stays scheduled
@@ -36,7 +37,8 @@ local function finite(n) return n ~= nil and n == n and n > -math.huge and n < m
 local function definition(json, score)
   if not json or not finite(score) or score < 0 then return nil end
   local ok, d = pcall(cjson.decode, json)
-  if not ok or type(d) ~= 'table' then return nil end
+  -- an event or threshold trigger listed here by someone else: firing it would finish it as a time trigger
+  if not ok or type(d) ~= 'table' or d.kind ~= 'time' then return nil end
   local every = nil
   if d.every ~= nil and d.every ~= cjson.null then
     every = tonumber(d.every)
@@ -97,4 +99,7 @@ for _, it in ipairs(items) do
   end
 end
 out[2] = tostring(fired)
+if #due / 2 >= tonumber(ARGV[2]) then
+  out[1] = 'MORE' -- entries that fire nothing count too: a schedule full of them must not hide due triggers
+end
 return out

@@ -16,9 +16,14 @@ import java.time.Duration;
  *       {@code error}: the handler's last error, and the firing's fields prefixed {@code f.}) and is
  *       acknowledged. The error is kept in the partition's {@code firings-errors} hash while the firing is
  *       pending, because the consumer that dead-letters it may not be the one that failed.</li>
- *   <li>Handler exceptions are logged and counted ({@link #failures()}), never fatal.</li>
+ *   <li>Handler exceptions, and errors such as an {@code AssertionError}, are logged and counted
+ *       ({@link #failures()}), never fatal.</li>
+ *   <li>A partition whose keys another program broke (a {@code firings} or {@code firings-dlq} key of
+ *       another type, entries with thousands of fields) is reported in the log and never stops the other
+ *       partitions; firings with ids past 2^63 are delivered like any other.</li>
  * </ul>
- * The group is created at id 0 when missing, so a new group sees firings written before it existed.
+ * The group is created at id 0 when missing, so a new group sees firings written before it existed, and
+ * again when Redis lost it (a restart without persistence, FLUSHALL).
  * Start several consumers with the same group and distinct names to share the work. Build one with
  * {@link io.tally.producer.Tally#firings(String, FiringHandler)}.
  */

@@ -32,7 +32,7 @@ import java.util.function.IntConsumer;
 public final class TimeTriggerScheduler {
     private static final Logger log = LoggerFactory.getLogger(TimeTriggerScheduler.class);
     private static final LuaScript TIME_FIRE = LuaScript.resource("time_fire");
-    /** Most triggers one script fires; more due ones are fired by the next call of the same round. */
+    /** Most due entries one script takes; more due ones are fired by the next call, sent at once. */
     private static final int MAX_PER_CALL = 200;
 
     private final RedissonClient redis;
@@ -46,7 +46,7 @@ public final class TimeTriggerScheduler {
     private RFuture<?> inFlight;
     private List<Integer> inFlightPartitions;
     private List<RFuture<List<Object>>> inFlightReplies;
-    /** Partitions whose last call fired MAX_PER_CALL triggers: they have more due ones. */
+    /** Partitions whose last call took MAX_PER_CALL due entries (fired or dropped): more may be due. */
     private List<Integer> again = List.of();
 
     public TimeTriggerScheduler(RedissonClient redis, Keys keys, String leaseValue, long intervalMs,
@@ -159,7 +159,7 @@ public final class TimeTriggerScheduler {
                 metrics.triggersFired("time", fired);
                 total += fired;
             }
-            if (reply.size() - 2 >= MAX_PER_CALL) {
+            if ("MORE".equals(reply.get(0))) { // a full call: more may be due, behind entries that fired nothing too
                 more.add(partitions.get(i));
             }
         }

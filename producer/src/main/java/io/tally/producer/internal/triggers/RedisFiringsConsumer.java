@@ -12,8 +12,6 @@ import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
-import org.redisson.api.stream.StreamMessageId;
-import org.redisson.api.stream.StreamReadGroupArgs;
 import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,8 +34,12 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
     private static final Logger log = LoggerFactory.getLogger(RedisFiringsConsumer.class);
     private static final LuaScript ENSURE_GROUPS = LuaScript.resource("ensure_groups");
     private static final LuaScript CLAIM = LuaScript.resource("firings_claim");
+    private static final LuaScript READ = LuaScript.resource("firings_read");
+    private static final LuaScript ACK = LuaScript.resource("firings_ack");
     /** Longest error text kept for a dead letter. */
     static final int MAX_ERROR_CHARS = 1000;
+    /** Most fields of a firing entry copied into its dead letter (a processor writes at most 107). */
+    public static final int MAX_DEAD_LETTER_FIELDS = 200;
 
     private final RedissonClient redis;
     private final Keys keys;
@@ -50,6 +52,10 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
     private final int batchSize;
     private final long pollMs;
     private final String[] claimCursors;
+    /** Per partition: why its dead-letter stream could not take firings at the last claim ('' when it could). */
+    private final String[] dlqBlocked;
+    /** Per partition: why its firings could not be read at the last poll ('' when they could). */
+    private final String[] readBlocked;
     private final AtomicLong handled = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
@@ -70,8 +76,12 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
         this.pollMs = b.poll.toMillis();
         this.claimCursors = new String[partitions];
         java.util.Arrays.fill(claimCursors, "0-0");
+        this.dlqBlocked = new String[partitions];
+        java.util.Arrays.fill(dlqBlocked, "");
+        this.readBlocked = new String[partitions];
+        java.util.Arrays.fill(readBlocked, "");
         ensureGroups();
-        CLAIM.load(redis);
+        loadScripts();
         this.thread = DaemonThreads.start("tally-firings-" + group + "-" + consumer, this::run);
     }
 
@@ -130,6 +140,15 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
                 if (!running) {
                     return;
                 }
+                if (Namespace.isNoGroup(e) && restoreGroups()) {
+                    continue;
+                }
+                if (LuaScript.isNoScript(e)) {
+                    log.info("firings consumer {}/{}: Redis forgot the scripts (restart or failover); loading them again",
+                            group, consumer);
+                    loadScripts();
+                    continue;
+                }
                 log.warn("firings consumer {}/{}: Redis call failed ({}); retrying in 1 s", group, consumer, e.toString());
                 sleepQuietly(1000);
             }
@@ -138,20 +157,18 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
 
     private int readRound() throws InterruptedException {
         RBatch batch = redis.createBatch();
-        List<RFuture<Map<StreamMessageId, Map<String, String>>>> replies = new ArrayList<>(partitions);
+        List<RFuture<List<Object>>> replies = new ArrayList<>(partitions);
         for (int p = 0; p < partitions; p++) {
-            replies.add(batch.<String, String>getStream(keys.firings(p), StringCodec.INSTANCE)
-                    .readGroupAsync(group, consumer, StreamReadGroupArgs.neverDelivered().count(batchSize)));
+            replies.add(READ.evalAsync(batch.getScript(StringCodec.INSTANCE), RScript.ReturnType.LIST,
+                    List.of(keys.firings(p)), group, consumer, batchSize));
         }
         batch.execute();
         int n = 0;
         for (int p = 0; p < partitions; p++) {
-            Map<StreamMessageId, Map<String, String>> entries = replies.get(p).toCompletableFuture().join();
-            if (entries == null) {
-                continue;
-            }
-            for (Map.Entry<StreamMessageId, Map<String, String>> e : sorted(entries).entrySet()) {
-                deliver(p, e.getKey(), e.getValue(), false);
+            List<Object> r = replies.get(p).toCompletableFuture().join();
+            reportReadBlocked(p, "BLOCKED".equals(r.get(0)) ? String.valueOf(r.get(1)) : "");
+            for (int i = 1; i + 1 < r.size(); i += 2) { // in stream order
+                deliver(p, String.valueOf(r.get(i)), fields((List<?>) r.get(i + 1)), false);
                 n++;
             }
         }
@@ -163,8 +180,9 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
         for (int p = 0; p < partitions && running; p++) {
             List<Object> r = CLAIM.eval(redis, RScript.ReturnType.LIST, List.of(keys.firings(p), keys.firingsDlq(p),
                     keys.firingsErrors(p)),
-                    group, consumer, claimIdleMs, maxDeliveries, batchSize, claimCursors[p]);
+                    group, consumer, claimIdleMs, maxDeliveries, batchSize, claimCursors[p], MAX_DEAD_LETTER_FIELDS);
             claimCursors[p] = String.valueOf(r.get(0));
+            reportDlqBlocked(p, String.valueOf(r.get(3)));
             long dead = ((Number) r.get(1)).longValue();
             if (dead > 0) {
                 deadLettered.addAndGet(dead);
@@ -177,8 +195,8 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
                         + "handled and are lost (firings retention shorter than consumer downtime?)", group, consumer,
                         deleted, p);
             }
-            for (int i = 3; i + 2 < r.size(); i += 3) {
-                deliver(p, parseId(String.valueOf(r.get(i))), fields((List<?>) r.get(i + 1)), true);
+            for (int i = 4; i + 2 < r.size(); i += 3) {
+                deliver(p, String.valueOf(r.get(i)), fields((List<?>) r.get(i + 1)), true);
                 n++;
             }
         }
@@ -186,11 +204,11 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
     }
 
     /** Runs the handler on one firing; {@code redelivered}: claimed, so an earlier error may be recorded. */
-    private void deliver(int partition, StreamMessageId id, Map<String, String> fields, boolean redelivered)
+    private void deliver(int partition, String id, Map<String, String> fields, boolean redelivered)
             throws InterruptedException {
         Firing firing;
         try {
-            firing = Firing.fromFields(partition, id.toString(), fields);
+            firing = Firing.fromFields(partition, id, fields);
         } catch (IllegalArgumentException e) {
             failures.incrementAndGet();
             recordError(partition, id, "not a firing: " + e.getMessage());
@@ -203,7 +221,8 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
             handler.handle(firing);
         } catch (InterruptedException e) {
             throw e;
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
+            // an Error too (an assertion, a missing class): one poison firing must not end the consumer's thread
             failures.incrementAndGet();
             recordError(partition, id, e.toString());
             log.warn("firings consumer {}/{}: handler failed on firing {} (partition {}, entry {}): {}; it stays "
@@ -214,16 +233,59 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
         if (!running && Thread.currentThread().isInterrupted()) {
             return; // closed mid-handler: leave it pending for another consumer
         }
-        if (redelivered) {
-            // One round trip: the ack and the removal of the error an earlier delivery may have left.
-            RBatch batch = redis.createBatch();
-            batch.getStream(keys.firings(partition), StringCodec.INSTANCE).ackAsync(group, id);
-            batch.getMap(keys.firingsErrors(partition), StringCodec.INSTANCE).fastRemoveAsync(errorField(id));
-            batch.execute();
-        } else {
-            redis.getStream(keys.firings(partition), StringCodec.INSTANCE).ack(group, id);
-        }
+        // one round trip: the ack and, when redelivered, the removal of the error an earlier delivery may have left
+        ACK.eval(redis, StringCodec.INSTANCE, RScript.ReturnType.LONG,
+                List.of(keys.firings(partition), keys.firingsErrors(partition)), group, id, redelivered ? "1" : "0");
         handled.incrementAndGet();
+    }
+
+    /** Logs when a partition's firings key starts or stops holding something other than a stream. */
+    private void reportReadBlocked(int partition, String why) {
+        if (why.equals(readBlocked[partition])) {
+            return;
+        }
+        if (why.isEmpty()) {
+            log.info("firings consumer {}/{}: partition {} can be read again", group, consumer, partition);
+        } else {
+            log.error("firings consumer {}/{}: partition {} cannot be read ({}); the other partitions go on (see "
+                    + "docs/triggers.md, 'When a firing cannot be written')", group, consumer, partition, why);
+        }
+        readBlocked[partition] = why;
+    }
+
+    /** Logs when a partition's dead-letter stream starts or stops refusing firings (another type, ids used up). */
+    private void reportDlqBlocked(int partition, String why) {
+        if (why.equals(dlqBlocked[partition])) {
+            return;
+        }
+        if (why.isEmpty()) {
+            log.info("firings consumer {}/{}: partition {} can dead-letter firings again", group, consumer, partition);
+        } else {
+            log.error("firings consumer {}/{}: partition {} cannot dead-letter firings ({}); those past {} deliveries "
+                    + "stay pending until the key is repaired (see docs/triggers.md, 'FiringsConsumer')", group,
+                    consumer, partition, why, maxDeliveries);
+        }
+        dlqBlocked[partition] = why;
+    }
+
+    /**
+     * Creates the group again on every partition after Redis lost it (a restart without persistence,
+     * FLUSHALL, an empty replica promoted), at id 0 like at the start, so that firings written since are
+     * delivered.
+     *
+     * @return whether the groups exist again
+     */
+    private boolean restoreGroups() {
+        try {
+            ensureGroups();
+        } catch (RuntimeException e) {
+            return false;
+        }
+        java.util.Arrays.fill(claimCursors, "0-0");
+        log.error("firings consumer {}/{}: the consumer group was missing on a firings stream (Redis lost its data?); "
+                + "created it again at id 0: firings that Redis lost are not delivered, those still stored may be "
+                + "delivered again", group, consumer);
+        return true;
     }
 
     /**
@@ -231,7 +293,7 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
      * if Redis fails here the firing is still pending and retried; its dead letter may then carry an
      * older error or none.
      */
-    private void recordError(int partition, StreamMessageId id, String error) {
+    private void recordError(int partition, String id, String error) {
         String text = consumer + ": " + error;
         if (text.length() > MAX_ERROR_CHARS) {
             text = text.substring(0, MAX_ERROR_CHARS);
@@ -245,13 +307,8 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
     }
 
     /** Entry ids contain no space, so this field is unambiguous whatever the group's name. */
-    private String errorField(StreamMessageId id) {
+    private String errorField(String id) {
         return id + " " + group;
-    }
-
-    private static StreamMessageId parseId(String id) {
-        int dash = id.indexOf('-');
-        return new StreamMessageId(Long.parseLong(id.substring(0, dash)), Long.parseLong(id.substring(dash + 1)));
     }
 
     private static Map<String, String> fields(List<?> flat) {
@@ -262,14 +319,10 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
         return m;
     }
 
-    private static Map<StreamMessageId, Map<String, String>> sorted(Map<StreamMessageId, Map<String, String>> m) {
-        Map<StreamMessageId, Map<String, String>> out = new LinkedHashMap<>();
-        m.entrySet().stream()
-                .sorted((a, b) -> a.getKey().getId0() != b.getKey().getId0()
-                        ? Long.compare(a.getKey().getId0(), b.getKey().getId0())
-                        : Long.compare(a.getKey().getId1(), b.getKey().getId1()))
-                .forEach(e -> out.put(e.getKey(), e.getValue()));
-        return out;
+    private void loadScripts() {
+        CLAIM.load(redis);
+        READ.load(redis);
+        ACK.load(redis);
     }
 
     private void ensureGroups() {
