@@ -1,7 +1,7 @@
 -- Fires the due time triggers of one partition, fenced by the lease, on Redis time.
 -- A repeating trigger is rescheduled on its grid (next = at + k*every, no drift). After an outage the
--- periods that passed are merged into one firing: cause = the first due time not yet fired,
--- missed = the number of later due times (<= now) folded into it; then the next due time > now.
+-- periods that passed are merged into one firing: cause = the newest due time (<= now), missed = the
+-- number of earlier due times not yet fired folded into it; then the next due time > now.
 -- KEYS[1] lease   KEYS[2] schedule zset   KEYS[3] triggers hash   KEYS[4] firings stream
 -- ARGV[1] lease value   ARGV[2] most triggers to fire in this call
 -- Returns {'LEASE_LOST'}, {'OK', fired count, lateness ms of each firing...} or {'BLOCKED', why}; 'MORE'
@@ -90,7 +90,9 @@ for _, it in ipairs(items) do
       state[#state + 1] = it.id .. ':status'
       state[#state + 1] = 'fired'
     end
-    local cause = fmt(it.score)
+    -- the newest due time the firing stands for (the missed ones lie before it): after a rollback the
+    -- firing made again from an older state stands for later times too, and so gets an id of its own
+    local cause = fmt(last_due)
     redis.call(unpack(firing_args(KEYS[4], it.id, 'time', cause, fmt(now), {'missed', fmt(missed)},
       d.params, MAX_PARAMS)))
     redis.call('HSET', KEYS[3], unpack(state))

@@ -14,7 +14,8 @@ import java.util.Map;
  *                  carries the same id, so consumers may drop repeats by it
  * @param triggerId the trigger that fired
  * @param kind      the trigger's kind
- * @param cause     the applied entry's id (event, threshold) or the due time in epoch ms (time)
+ * @param cause     the applied entry's id (event, threshold) or the due time in epoch ms (time; the newest
+ *                  one when earlier ones are merged in)
  * @param firedAt   Redis time of the firing, epoch ms
  * @param missed    time triggers: earlier due times merged into this firing after an outage (0 when on
  *                  time); -1 for other kinds
