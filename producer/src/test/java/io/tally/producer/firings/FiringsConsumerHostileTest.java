@@ -2,11 +2,12 @@ package io.tally.producer.firings;
 
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
-import io.tally.common.internal.redis.Namespace;
 import io.tally.common.trigger.Firing;
 import io.tally.producer.internal.triggers.RedisFiringsConsumer;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.redisson.api.RStream;
@@ -33,6 +34,28 @@ import static org.awaitility.Awaitility.await;
 class FiringsConsumerHostileTest {
     private static final String TRIGGER = "t0-01ARZ3NDEKTSV4RRFFQ69G5FAV";
 
+    private TestRedis testRedis;
+    private RedissonClient redis;
+    private TallyConfig config;
+    private Keys keys;
+
+    @BeforeEach
+    void connect(TestRedis testRedis) {
+        this.testRedis = testRedis;
+        redis = testRedis.client();
+    }
+
+    @AfterEach
+    void disconnect() {
+        redis.shutdown();
+    }
+
+    /** A fresh namespace of {@code partitions} partitions, as after {@code tally init}. */
+    private void namespace(int partitions) {
+        config = testRedis.config(partitions).build();
+        keys = TestRedis.keys(config);
+    }
+
     private static StreamMessageId addFiring(RedissonClient redis, Keys keys, int p, String cause) {
         return redis.<String, String>getStream(keys.firings(p), StringCodec.INSTANCE).add(StreamAddArgs.entries(Map.of(
                 "firing_id", TRIGGER + ":" + cause, "trigger", TRIGGER, "kind", "event", "cause", cause,
@@ -48,11 +71,8 @@ class FiringsConsumerHostileTest {
     }
 
     @Test
-    void entryWithTenThousandFields_deadLetters_andLaterFiringsAreHandled(TestRedis testRedis) {
-        TallyConfig config = testRedis.config(1).build();
-        RedissonClient redis = testRedis.client();
-        Namespace.create(redis, config);
-        Keys keys = TestRedis.keys(config);
+    void entryWithTenThousandFields_deadLetters_andLaterFiringsAreHandled() {
+        namespace(1);
         Map<String, String> huge = new LinkedHashMap<>();
         for (int i = 0; i < 10_000; i++) {
             huge.put("junk" + i, "x");
@@ -71,17 +91,12 @@ class FiringsConsumerHostileTest {
             assertThat(dead.get(0)).containsEntry("deliveries", "2").containsEntry("f.junk0", "x")
                     .containsEntry("fields_dropped", String.valueOf(10_000 - RedisFiringsConsumer.MAX_DEAD_LETTER_FIELDS));
             assertThat(pending(redis, keys, 0, "audit")).isZero();
-        } finally {
-            redis.shutdown();
         }
     }
 
     @Test
-    void deadLetterStreamOfAnotherType_claimsWriteNothingAndNewFiringsAreStillHandled(TestRedis testRedis) {
-        TallyConfig config = testRedis.config(1).build();
-        RedissonClient redis = testRedis.client();
-        Namespace.create(redis, config);
-        Keys keys = TestRedis.keys(config);
+    void deadLetterStreamOfAnotherType_claimsWriteNothingAndNewFiringsAreStillHandled() {
+        namespace(1);
         redis.getBucket(keys.firingsDlq(0), StringCodec.INSTANCE).set("not a stream");
         StreamMessageId poison = addFiring(redis, keys, 0, "1-0");
         List<Firing> seen = new CopyOnWriteArrayList<>();
@@ -108,17 +123,12 @@ class FiringsConsumerHostileTest {
                     .containsEntry("f.cause", "1-0").containsEntry("source_id", poison.toString())
                     .as("the claims that could not dead-letter it were no deliveries").containsEntry("deliveries", "1");
             assertThat(pending(redis, keys, 0, "audit")).isZero();
-        } finally {
-            redis.shutdown();
         }
     }
 
     @Test
-    void handlerThrowingAnError_isAFailureLikeAnException_andTheConsumerGoesOn(TestRedis testRedis) {
-        TallyConfig config = testRedis.config(1).build();
-        RedissonClient redis = testRedis.client();
-        Namespace.create(redis, config);
-        Keys keys = TestRedis.keys(config);
+    void handlerThrowingAnError_isAFailureLikeAnException_andTheConsumerGoesOn() {
+        namespace(1);
         addFiring(redis, keys, 0, "1-0");
         addFiring(redis, keys, 0, "2-0");
         List<Firing> handled = new CopyOnWriteArrayList<>();
@@ -133,17 +143,12 @@ class FiringsConsumerHostileTest {
             assertThat(c.failures()).isEqualTo(2);
             assertThat(all(redis.getStream(keys.firingsDlq(0), StringCodec.INSTANCE)).get(0).get("error"))
                     .isEqualTo(c.consumerName() + ": java.lang.AssertionError: handler bug");
-        } finally {
-            redis.shutdown();
         }
     }
 
     @Test
-    void groupLostWithRedisData_isCreatedAgain_andNewFiringsAreHandled(TestRedis testRedis) {
-        TallyConfig config = testRedis.config(2).build();
-        RedissonClient redis = testRedis.client();
-        Namespace.create(redis, config);
-        Keys keys = TestRedis.keys(config);
+    void groupLostWithRedisData_isCreatedAgain_andNewFiringsAreHandled() {
+        namespace(2);
         List<Firing> seen = new CopyOnWriteArrayList<>();
         try (FiringsConsumer c = RedisFiringsConsumer.builder(redis, config, "audit", seen::add)
                 .claimIdle(Duration.ofMillis(100)).start()) {
@@ -155,17 +160,12 @@ class FiringsConsumerHostileTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> c.handled() == 2);
             assertThat(seen).extracting(Firing::cause).containsExactly("1-0", "2-0");
             assertThat(pending(redis, keys, 1, "audit")).isZero();
-        } finally {
-            redis.shutdown();
         }
     }
 
     @Test
-    void firingWithAnIdBeyondJavasLong_reachesTheHandler_andIsAcknowledged(TestRedis testRedis) {
-        TallyConfig config = testRedis.config(1).build();
-        RedissonClient redis = testRedis.client();
-        Namespace.create(redis, config);
-        Keys keys = TestRedis.keys(config);
+    void firingWithAnIdBeyondJavasLong_reachesTheHandler_andIsAcknowledged() {
+        namespace(1);
         // another program wrote an id past 2^63: every later XADD '*' (the processor's firings) gets that time
         redis.getScript(StringCodec.INSTANCE).eval(org.redisson.api.RScript.Mode.READ_WRITE,
                 "return redis.call('XADD', KEYS[1], '18446744073709551610-0', 'junk', 'x')",
@@ -180,17 +180,12 @@ class FiringsConsumerHostileTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> c.handled() == 1);
             assertThat(seen).extracting(Firing::firingId).containsExactly("T:1");
             assertThat(seen.get(0).entryId()).isEqualTo("18446744073709551610-1");
-        } finally {
-            redis.shutdown();
         }
     }
 
     @Test
-    void firingsKeyOfAnotherTypeOnOnePartition_theOtherPartitionsFiringsAreStillHandled(TestRedis testRedis) {
-        TallyConfig config = testRedis.config(3).build();
-        RedissonClient redis = testRedis.client();
-        Namespace.create(redis, config);
-        Keys keys = TestRedis.keys(config);
+    void firingsKeyOfAnotherTypeOnOnePartition_theOtherPartitionsFiringsAreStillHandled() {
+        namespace(3);
         List<Firing> seen = new CopyOnWriteArrayList<>();
         try (FiringsConsumer c = RedisFiringsConsumer.builder(redis, config, "audit", seen::add).start()) {
             redis.getKeys().delete(keys.firings(0));
@@ -201,8 +196,6 @@ class FiringsConsumerHostileTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> c.handled() == 2);
             assertThat(seen).extracting(Firing::partition).containsExactlyInAnyOrder(1, 2);
             assertThat(pending(redis, keys, 1, "audit") + pending(redis, keys, 2, "audit")).isZero();
-        } finally {
-            redis.shutdown();
         }
     }
 
@@ -212,11 +205,8 @@ class FiringsConsumerHostileTest {
      * a count (a poison firing would then be redelivered as if new, and never dead-lettered).
      */
     @Test
-    void claimedFiringsFarApartAmongManyFreshOnes_bothDeadLetterOnTheirDeliveryCount(TestRedis testRedis) {
-        TallyConfig config = testRedis.config(1).build();
-        RedissonClient redis = testRedis.client();
-        Namespace.create(redis, config);
-        Keys keys = TestRedis.keys(config);
+    void claimedFiringsFarApartAmongManyFreshOnes_bothDeadLetterOnTheirDeliveryCount() {
+        namespace(1);
         String stream = keys.firings(0);
         org.redisson.api.RScript script = redis.getScript(StringCodec.INSTANCE);
         // 1500 firings read by consumer c (fresh), then the first and the last made idle, delivered 9 times
@@ -241,6 +231,5 @@ class FiringsConsumerHostileTest {
                 .extracting(m -> m.get("source_id")).containsExactly(String.valueOf(ends.get(0)), String.valueOf(ends.get(1)));
         assertThat(r.size()).as("nothing left to deliver").isEqualTo(4);
         assertThat(pending(redis, keys, 0, "g")).isEqualTo(1498);
-        redis.shutdown();
     }
 }
