@@ -7,9 +7,13 @@ import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.redisson.api.RMap;
+import io.tally.testkit.RawRedis;
+import org.redisson.client.codec.ByteArrayCodec;
 import org.redisson.client.codec.StringCodec;
 
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -111,6 +115,34 @@ class CounterReadForeignStateTest {
         }
         api.post("/v1/counters/" + neighbour + "/unique", "{\"member\":\"bob\"}");
         assertUnreadable(api.get("/v1/unique?counters=" + neighbour + ",union-hash"), "union-hash");
+    }
+
+    @Test
+    void aUnionNeverCopiesAForeignValueLargerThanAnyHyperLogLog() throws Exception {
+        String huge = "union-huge";
+        String other = "union-small";
+        for (int i = 0; partitionOf(other) == partitionOf(huge); i++) {
+            other = "union-small-" + i; // a union across partitions: HyperLogLogs are copied to one slot
+        }
+        byte[] value = new byte[8 << 20];
+        Arrays.fill(value, (byte) 'x');
+        System.arraycopy("HYLL".getBytes(StandardCharsets.US_ASCII), 0, value, 0, 4);
+        String key = api.keys().hll(partitionOf(huge), huge);
+        api.redis().getBucket(key, ByteArrayCodec.INSTANCE).set(value);
+        try (RawRedis raw = new RawRedis(api.testRedis().url())) {
+            long sentBefore = Long.parseLong(raw.info("stats", "total_net_output_bytes"));
+            long receivedBefore = Long.parseLong(raw.info("stats", "total_net_input_bytes"));
+
+            JsonNode problem = assertUnreadable(api.get("/v1/unique?counters=" + other + "," + huge), huge);
+
+            assertThat(problem.get("key").asText()).isEqualTo(key);
+            long sent = Long.parseLong(raw.info("stats", "total_net_output_bytes")) - sentBefore;
+            long received = Long.parseLong(raw.info("stats", "total_net_input_bytes")) - receivedBefore;
+            assertThat(sent).as("bytes Redis sent while answering").isLessThan(1 << 20);
+            assertThat(received).as("bytes Redis received while answering").isLessThan(1 << 20);
+        } finally {
+            api.redis().getBucket(key).delete();
+        }
     }
 
     @Test

@@ -43,6 +43,11 @@ public final class CounterSeries implements AutoCloseable {
     /** Most counters a union across partitions counts: hll_union.lua takes one scratch key each through unpack. */
     public static final int MAX_UNION_ACROSS_PARTITIONS = 5_000;
     private static final LuaScript UNION = LuaScript.resource("hll_union");
+    /**
+     * The largest HyperLogLog a union across partitions copies: a dense one is 12,304 bytes, a sparse one at most
+     * {@code hll-sparse-max-bytes} (default 3,000; Redis advises at most 16,000).
+     */
+    static final int MAX_HLL_BYTES = 65_536;
     /** What a unique count's key must hold. */
     private static final String HLL = "a HyperLogLog";
 
@@ -208,6 +213,7 @@ public final class CounterSeries implements AutoCloseable {
     }
 
     private long countAcrossSlots(List<String> names, IntFunction<String> counterAt) {
+        checkSizes(names, counterAt);
         RBatch batch = redis.createBatch();
         List<RFuture<byte[]>> blobs = new ArrayList<>(names.size());
         for (String name : names) {
@@ -235,6 +241,26 @@ public final class CounterSeries implements AutoCloseable {
             return n;
         } catch (RuntimeException e) {
             throw StoredState.foreign(e).isPresent() ? culprit(names, counterAt, e) : e;
+        }
+    }
+
+    /**
+     * The copy a union across slots makes reads each HyperLogLog whole: one round trip of STRLEN first, so that a
+     * value no HyperLogLog can be (another program's) is never read into memory and written back to Redis.
+     */
+    private void checkSizes(List<String> names, IntFunction<String> counterAt) {
+        RBatch batch = redis.createBatch();
+        List<RFuture<Long>> sizes = new ArrayList<>(names.size());
+        for (String name : names) {
+            sizes.add(batch.getBucket(name, ByteArrayCodec.INSTANCE).sizeAsync());
+        }
+        StoredState.execute(batch, sizes, names::get, counterAt, HLL);
+        for (int i = 0; i < sizes.size(); i++) {
+            long size = sizes.get(i).toCompletableFuture().join();
+            if (size > MAX_HLL_BYTES) {
+                throw new UnreadableStateException(counterAt.apply(i), names.get(i), "its value of " + size
+                        + " bytes is larger than any HyperLogLog (at most " + MAX_HLL_BYTES + ")", null);
+            }
         }
     }
 
