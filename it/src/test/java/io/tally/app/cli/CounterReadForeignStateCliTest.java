@@ -72,6 +72,20 @@ class CounterReadForeignStateCliTest {
                 .doesNotContain("For input string");
     }
 
+    @Test
+    void uniqueOfMoreCountersThanAUnionCounts_isAUsageError_beforeAnyRead() {
+        List<String> args = new ArrayList<>(List.of("unique"));
+        for (int i = 0; i <= 5_000; i++) {
+            args.add("u" + i);
+        }
+
+        TallyCliTest.Run unique = tally(args.toArray(String[]::new));
+
+        assertThat(unique.code()).as(unique.err()).isEqualTo(2);
+        assertThat(unique.err().lines().toList()).hasSize(1);
+        assertThat(unique.err()).contains("5001 counters").contains("at most 5000");
+    }
+
     private static void store(String name, String value) {
         redis.getMap(keys.counters(partitionOf(name)), StringCodec.INSTANCE).put(name, value);
     }
