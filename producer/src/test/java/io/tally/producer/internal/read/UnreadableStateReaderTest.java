@@ -80,6 +80,26 @@ class UnreadableStateReaderTest {
     }
 
     @Test
+    void keysOfAnotherType_areUnreadable_namingTheKey() {
+        String counters = keys.counters(0);
+        String checkpoint = keys.checkpoint(0);
+        redis.getBucket(counters, StringCodec.INSTANCE).set("a string");
+        redis.getBucket(checkpoint, StringCodec.INSTANCE).set("a string");
+        try {
+            for (Runnable read : new Runnable[] {() -> reader.counters(null, 10), () -> reader.counterPage(null, null, 10),
+                    () -> reader.checkpoint(0, Topic.OPS)}) {
+                assertThatThrownBy(read::run).isInstanceOfSatisfying(UnreadableStateException.class,
+                        e -> assertThat(e.getMessage()).contains("is not a hash"));
+            }
+            assertThatThrownBy(() -> reader.checkpointAsync(0, Topic.OPS).toCompletableFuture().join())
+                    .hasCauseInstanceOf(UnreadableStateException.class);
+        } finally {
+            redis.getBucket(counters).delete();
+            redis.getBucket(checkpoint).delete();
+        }
+    }
+
+    @Test
     void aSeriesBucketPastTwoToThe63_isUnreadable_andAUniqueCountHeldAsText_too() {
         long start = 1_800_000_000_000L / 60_000 * 60_000;
         int p = reader.partitionOf("big");
