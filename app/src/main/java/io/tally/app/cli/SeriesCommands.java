@@ -1,6 +1,7 @@
 package io.tally.app.cli;
 
 import io.tally.app.cli.EvictionCheck.Access;
+import io.tally.common.config.ConfigException;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.wire.WireFormat;
 import io.tally.producer.internal.read.CounterSeries;
@@ -139,6 +140,11 @@ public final class SeriesCommands {
             for (String n : names) {
                 WireFormat.checkName("counter", n);
                 counters.add(n);
+            }
+            if (counters.size() > CounterSeries.MAX_UNION_ACROSS_PARTITIONS) {
+                // Checked before any read: the union would refuse it only after one read per name.
+                throw new ConfigException("names " + counters.size() + " counters; a union counts at most "
+                        + CounterSeries.MAX_UNION_ACROSS_PARTITIONS);
             }
             try (Session s = Session.existing(options.config(), Access.READ, spec)) {
                 CounterSeries series = s.series();

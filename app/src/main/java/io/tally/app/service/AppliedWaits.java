@@ -99,6 +99,8 @@ final class AppliedWaits implements AutoCloseable {
             reader.checkpointAsync(partition, Topic.OPS).whenComplete((checkpoint, error) -> {
                 try {
                     settle(partition, issued, checkpoint, error);
+                } catch (RuntimeException e) {
+                    settle(partition, issued, null, e); // never leave a wait that no later poll can end
                 } finally {
                     polling[partition].set(false);
                 }

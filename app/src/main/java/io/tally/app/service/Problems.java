@@ -11,6 +11,7 @@ import io.tally.producer.BackpressureException;
 import io.tally.producer.DuplicateIdConflictException;
 import io.tally.producer.OutcomeUnknownException;
 import io.tally.producer.SendFailedException;
+import io.tally.producer.read.UnreadableStateException;
 import io.tally.producer.triggers.TriggerLimitException;
 import io.tally.producer.StreamIdsExhaustedException;
 import io.tally.producer.TallyException;
@@ -112,6 +113,9 @@ final class Problems implements Routes {
         if (e instanceof UnreadableTriggerException ut) {
             return unreadable(ut);
         }
+        if (e instanceof UnreadableStateException us) {
+            return unreadable(us);
+        }
         if (e instanceof TriggerLimitException tl) {
             return new ApiProblem(422, "Trigger limit reached", tl.getMessage(), null)
                     .with("limit", tl.limit()).with("value", tl.value());
@@ -158,6 +162,19 @@ final class Problems implements Routes {
                 + "in its partition's triggers hash (docs/operations.md)", null, e)
                 .with("reason", "unreadable_trigger").with("id", e.id());
         e.canceled().ifPresent(canceled -> p.with("canceled", canceled));
+        return p;
+    }
+
+    /**
+     * 502 as for a trigger: a counter value, series bucket, HyperLogLog or checkpoint that another program stored
+     * in a form Tally cannot read. {@code reason} {@code unreadable_counter} with {@code counter} when the key is
+     * one counter's, else {@code unreadable_state}; {@code key} names the key to repair.
+     */
+    private static ApiProblem unreadable(UnreadableStateException e) {
+        ApiProblem p = new ApiProblem(502, "Stored state unreadable", e.getMessage() + "; repair or delete that key "
+                + "(docs/operations.md)", null, e)
+                .with("reason", e.counter().isPresent() ? "unreadable_counter" : "unreadable_state").with("key", e.key());
+        e.counter().ifPresent(counter -> p.with("counter", counter));
         return p;
     }
 

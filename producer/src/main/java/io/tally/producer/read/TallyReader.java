@@ -13,7 +13,10 @@ import java.util.concurrent.CompletionStage;
  * (read-your-writes), series buckets and unique counts, and recent trigger firings; also deletes
  * counters. Reads see applied entries only. Every command touches one partition's keys (a union of
  * unique counts over several partitions is counted on one of them), so all of it works on Redis Cluster.
- * Calls are synchronous unless named async, and thread-safe. Get one from
+ * Calls are synchronous unless named async, and thread-safe. A read that meets a key another program stored in a
+ * form Tally cannot read (a counter value that is not a canonical 64-bit integer, a unique count that is not a
+ * HyperLogLog, a checkpoint that is not a stream id, a key of another type) throws
+ * {@link UnreadableStateException} naming the counter and the key; no number is guessed. Get one from
  * {@link io.tally.producer.Tally#reader()}.
  */
 public interface TallyReader {
@@ -39,6 +42,8 @@ public interface TallyReader {
      * @param name counter name
      * @return its value; {@link CounterValue#exists()} is false when it was never written or was deleted
      * @throws io.tally.common.model.InvalidEntryException when the name is not a valid counter name
+     * @throws UnreadableStateException when its stored value is not a canonical 64-bit integer, or its partition's
+     *                                  counters key not a hash
      */
     CounterValue counter(String name);
 

@@ -59,13 +59,15 @@ final class CounterScan {
         List<CounterValue> out = new ArrayList<>();
         for (int calls = 0; at != null && out.size() < limit && calls < MAX_SCANS_PER_PAGE; calls++) {
             String key = keys.counters(at.partition());
-            MapScanResult<Object, Object> r = executor.<MapScanResult<Object, Object>, MapScanResult<Object, Object>>readAsync(
-                    key, StringCodec.INSTANCE, RedisCommands.HSCAN, key, at.scan(), "MATCH", pattern, "COUNT", at.count())
-                    .toCompletableFuture().join();
+            ScanPosition call = at;
+            MapScanResult<Object, Object> r = StoredState.read(null, key, "a hash", () -> executor
+                    .<MapScanResult<Object, Object>, MapScanResult<Object, Object>>readAsync(key, StringCodec.INSTANCE,
+                            RedisCommands.HSCAN, key, call.scan(), "MATCH", pattern, "COUNT", call.count())
+                    .toCompletableFuture().join());
             int partition = at.partition();
             TreeMap<String, CounterValue> found = new TreeMap<>();
-            r.getMap().forEach((name, value) -> found.put((String) name,
-                    new CounterValue((String) name, partition, Long.parseLong((String) value), true)));
+            r.getMap().forEach((name, value) -> found.put((String) name, new CounterValue((String) name, partition,
+                    StoredState.number((String) name, key, (String) value), true)));
             at = at.take(found, r.getPos(), partitions, countFor(limit), out, limit);
         }
         return new CounterPage(List.copyOf(out), at == null ? null : at.encode());

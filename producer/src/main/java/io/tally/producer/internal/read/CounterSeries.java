@@ -9,6 +9,7 @@ import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.common.series.SeriesWindow;
 import io.tally.common.series.SeriesWindows;
 import io.tally.producer.read.SeriesBucket;
+import io.tally.producer.read.UnreadableStateException;
 import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
 import org.redisson.api.RScript;
@@ -18,11 +19,13 @@ import org.redisson.client.codec.StringCodec;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.function.IntFunction;
 
 /**
  * Reads what the processors write for {@code windows} and {@code unique} operations: series buckets
@@ -40,6 +43,13 @@ public final class CounterSeries implements AutoCloseable {
     /** Most counters a union across partitions counts: hll_union.lua takes one scratch key each through unpack. */
     public static final int MAX_UNION_ACROSS_PARTITIONS = 5_000;
     private static final LuaScript UNION = LuaScript.resource("hll_union");
+    /**
+     * The largest HyperLogLog a union across partitions copies: a dense one is 12,304 bytes, a sparse one at most
+     * {@code hll-sparse-max-bytes} (default 3,000; Redis advises at most 16,000).
+     */
+    static final int MAX_HLL_BYTES = 65_536;
+    /** What a unique count's key must hold. */
+    private static final String HLL = "a HyperLogLog";
 
     private final RedissonClient redis;
     private final boolean ownsClient;
@@ -112,21 +122,25 @@ public final class CounterSeries implements AutoCloseable {
         }
         RBatch batch = redis.createBatch();
         List<RFuture<String>> replies = new ArrayList<>(starts.size());
+        List<String> bucketKeys = new ArrayList<>(starts.size());
         for (long s : starts) {
-            replies.add(batch.<String, String>getMap(keys.seriesBucket(p, window, s), StringCodec.INSTANCE).getAsync(counter));
+            String key = keys.seriesBucket(p, window, s);
+            bucketKeys.add(key);
+            replies.add(batch.<String, String>getMap(key, StringCodec.INSTANCE).getAsync(counter));
         }
-        batch.execute();
+        StoredState.execute(batch, replies, bucketKeys::get, i -> counter, "a hash");
         List<SeriesBucket> out = new ArrayList<>(starts.size());
         for (int i = 0; i < starts.size(); i++) {
             String v = replies.get(i).toCompletableFuture().join();
-            out.add(new SeriesBucket(starts.get(i), v == null ? 0 : Long.parseLong(v)));
+            out.add(new SeriesBucket(starts.get(i), v == null ? 0 : StoredState.number(counter, bucketKeys.get(i), v)));
         }
         return out;
     }
 
     /** Estimated number of distinct members ever added to {@code counter} with {@code unique}. */
     public long unique(String counter) {
-        return redis.getHyperLogLog(keys.hll(partitioner.partitionOf(counter), counter), StringCodec.INSTANCE).count();
+        String key = keys.hll(partitioner.partitionOf(counter), counter);
+        return StoredState.read(counter, key, HLL, () -> redis.getHyperLogLog(key, StringCodec.INSTANCE).count());
     }
 
     /**
@@ -138,7 +152,7 @@ public final class CounterSeries implements AutoCloseable {
         RBatch batch = redis.createBatch();
         RFuture<Boolean> exists = batch.getHyperLogLog(key, StringCodec.INSTANCE).isExistsAsync();
         RFuture<Long> count = batch.getHyperLogLog(key, StringCodec.INSTANCE).countAsync();
-        batch.execute();
+        StoredState.execute(batch, List.of(exists, count), i -> key, i -> counter, HLL);
         return exists.toCompletableFuture().join() ? OptionalLong.of(count.toCompletableFuture().join()) : OptionalLong.empty();
     }
 
@@ -157,51 +171,64 @@ public final class CounterSeries implements AutoCloseable {
                 throw new IllegalArgumentException("more than " + MAX_BUCKETS + " buckets; ask for a shorter range");
             }
         }
-        return countOnOneSlot(names);
+        return countOnOneSlot(names, i -> counter);
     }
 
     /** Estimated number of distinct members in the union of these counters' all-time unique counts. */
     public long uniqueUnion(Collection<String> counters) {
         Map<Integer, List<String>> byPartition = new LinkedHashMap<>();
+        Map<String, String> counterOf = new HashMap<>();
         for (String c : counters) {
             int p = partitioner.partitionOf(c);
-            byPartition.computeIfAbsent(p, x -> new ArrayList<>()).add(keys.hll(p, c));
+            String key = keys.hll(p, c);
+            byPartition.computeIfAbsent(p, x -> new ArrayList<>()).add(key);
+            counterOf.put(key, c);
         }
         if (byPartition.isEmpty()) {
             return 0;
         }
         if (byPartition.size() == 1) {
-            return countOnOneSlot(byPartition.values().iterator().next());
+            List<String> names = byPartition.values().iterator().next();
+            return countOnOneSlot(names, i -> counterOf.get(names.get(i)));
         }
         List<String> names = byPartition.values().stream().flatMap(List::stream).toList();
         if (names.size() > MAX_UNION_ACROSS_PARTITIONS) {
             throw new IllegalArgumentException(names.size() + " counters on " + byPartition.size() + " partitions, more than "
                     + MAX_UNION_ACROSS_PARTITIONS + " a union across partitions counts; ask for fewer counters");
         }
-        return countAcrossSlots(names);
+        return countAcrossSlots(names, i -> counterOf.get(names.get(i)));
     }
 
-    private long countOnOneSlot(List<String> names) {
+    /** PFCOUNT of HyperLogLogs of one slot; {@code counterAt} names the counter of each, for an error. */
+    private long countOnOneSlot(List<String> names, IntFunction<String> counterAt) {
         if (names.isEmpty()) {
             return 0;
         }
-        return redis.getHyperLogLog(names.get(0), StringCodec.INSTANCE)
-                .countWith(names.subList(1, names.size()).toArray(new String[0]));
+        try {
+            return redis.getHyperLogLog(names.get(0), StringCodec.INSTANCE)
+                    .countWith(names.subList(1, names.size()).toArray(new String[0]));
+        } catch (RuntimeException e) {
+            throw StoredState.foreign(e).isPresent() ? culprit(names, counterAt, e) : e;
+        }
     }
 
-    private long countAcrossSlots(List<String> names) {
+    private long countAcrossSlots(List<String> names, IntFunction<String> counterAt) {
+        checkSizes(names, counterAt);
         RBatch batch = redis.createBatch();
         List<RFuture<byte[]>> blobs = new ArrayList<>(names.size());
         for (String name : names) {
             blobs.add(batch.<byte[]>getBucket(name, ByteArrayCodec.INSTANCE).getAsync());
         }
-        batch.execute();
+        StoredState.execute(batch, blobs, names::get, counterAt, HLL);
         String token = UUID.randomUUID().toString();
         List<Object> scratch = new ArrayList<>();
         List<Object> values = new ArrayList<>();
-        for (RFuture<byte[]> f : blobs) {
-            byte[] v = f.toCompletableFuture().join();
+        for (int i = 0; i < blobs.size(); i++) {
+            byte[] v = blobs.get(i).toCompletableFuture().join();
             if (v != null) {
+                if (!StoredState.isHyperLogLog(v)) {
+                    throw new UnreadableStateException(counterAt.apply(i), names.get(i), "the key is not " + HLL, null);
+                }
                 scratch.add(keys.scratch(0, token, scratch.size()));
                 values.add(v);
             }
@@ -209,8 +236,52 @@ public final class CounterSeries implements AutoCloseable {
         if (scratch.isEmpty()) {
             return 0;
         }
-        Long n = UNION.eval(redis, ByteArrayCodec.INSTANCE, RScript.ReturnType.LONG, scratch, values.toArray());
-        return n;
+        try {
+            Long n = UNION.eval(redis, ByteArrayCodec.INSTANCE, RScript.ReturnType.LONG, scratch, values.toArray());
+            return n;
+        } catch (RuntimeException e) {
+            throw StoredState.foreign(e).isPresent() ? culprit(names, counterAt, e) : e;
+        }
+    }
+
+    /**
+     * The copy a union across slots makes reads each HyperLogLog whole: one round trip of STRLEN first, so that a
+     * value no HyperLogLog can be (another program's) is never read into memory and written back to Redis.
+     */
+    private void checkSizes(List<String> names, IntFunction<String> counterAt) {
+        RBatch batch = redis.createBatch();
+        List<RFuture<Long>> sizes = new ArrayList<>(names.size());
+        for (String name : names) {
+            sizes.add(batch.getBucket(name, ByteArrayCodec.INSTANCE).sizeAsync());
+        }
+        StoredState.execute(batch, sizes, names::get, counterAt, HLL);
+        for (int i = 0; i < sizes.size(); i++) {
+            long size = sizes.get(i).toCompletableFuture().join();
+            if (size > MAX_HLL_BYTES) {
+                throw new UnreadableStateException(counterAt.apply(i), names.get(i), "its value of " + size
+                        + " bytes is larger than any HyperLogLog (at most " + MAX_HLL_BYTES + ")", null);
+            }
+        }
+    }
+
+    /**
+     * After Redis refused a count of several HyperLogLogs, which one it refused: each is counted on its own
+     * (work only on this error path, bounded by the union's size).
+     */
+    private RuntimeException culprit(List<String> names, IntFunction<String> counterAt, RuntimeException refusal) {
+        RBatch batch = redis.createBatch();
+        List<RFuture<Long>> counts = new ArrayList<>(names.size());
+        for (String name : names) {
+            counts.add(batch.getHyperLogLog(name, StringCodec.INSTANCE).countAsync());
+        }
+        try {
+            StoredState.execute(batch, counts, names::get, counterAt, HLL);
+        } catch (UnreadableStateException found) {
+            return found;
+        } catch (RuntimeException e) {
+            return refusal;
+        }
+        return refusal;
     }
 
     private SeriesWindow window(String name) {

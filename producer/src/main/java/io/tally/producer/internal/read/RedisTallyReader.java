@@ -12,6 +12,7 @@ import io.tally.producer.read.CounterValue;
 import io.tally.producer.read.SeriesBucket;
 import io.tally.producer.read.TallyReader;
 import io.tally.producer.read.Topic;
+import io.tally.producer.read.UnreadableStateException;
 import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
 import org.redisson.api.RedissonClient;
@@ -30,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeMap;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
@@ -81,8 +83,10 @@ public final class RedisTallyReader implements TallyReader {
     public CounterValue counter(String name) {
         WireFormat.checkName("counter", name);
         int p = partitioner.partitionOf(name);
-        String raw = redis.<String, String>getMap(keys.counters(p), StringCodec.INSTANCE).get(name);
-        return new CounterValue(name, p, raw == null ? 0 : Long.parseLong(raw), raw != null);
+        String key = keys.counters(p);
+        String raw = StoredState.read(name, key, "a hash",
+                () -> redis.<String, String>getMap(key, StringCodec.INSTANCE).get(name));
+        return new CounterValue(name, p, raw == null ? 0 : StoredState.number(name, key, raw), raw != null);
     }
 
     @Override
@@ -93,11 +97,17 @@ public final class RedisTallyReader implements TallyReader {
         }
         String pattern = globEscape(prefix == null ? "" : prefix) + "*";
         for (int p = 0; p < partitions(); p++) {
-            // The iterator reads SCAN_COUNT at a time: only the first `limit` names stay in memory.
-            for (Map.Entry<String, String> e : redis.<String, String>getMap(keys.counters(p), StringCodec.INSTANCE)
-                    .entrySet(pattern, SCAN_COUNT)) {
-                first.offer(new CounterValue(e.getKey(), p, Long.parseLong(e.getValue()), true));
-            }
+            int partition = p;
+            String key = keys.counters(p);
+            StoredState.read(null, key, "a hash", () -> {
+                // The iterator reads SCAN_COUNT at a time: only the first `limit` names stay in memory.
+                for (Map.Entry<String, String> e : redis.<String, String>getMap(key, StringCodec.INSTANCE)
+                        .entrySet(pattern, SCAN_COUNT)) {
+                    first.offer(new CounterValue(e.getKey(), partition, StoredState.number(e.getKey(), key, e.getValue()),
+                            true));
+                }
+                return null;
+            });
         }
         return first.sorted();
     }
@@ -110,22 +120,45 @@ public final class RedisTallyReader implements TallyReader {
     @Override
     public boolean deleteCounter(String name) {
         WireFormat.checkName("counter", name);
-        int p = partitioner.partitionOf(name);
-        return redis.<String, String>getMap(keys.counters(p), StringCodec.INSTANCE).fastRemove(name) > 0;
+        String key = keys.counters(partitioner.partitionOf(name));
+        return StoredState.read(name, key, "a hash",
+                () -> redis.<String, String>getMap(key, StringCodec.INSTANCE).fastRemove(name) > 0);
     }
 
     @Override
     public String checkpoint(int partition, Topic topic) {
         checkPartition(partition);
-        String id = redis.<String, String>getMap(keys.checkpoint(partition), StringCodec.INSTANCE).get(topic.wireName());
-        return id == null ? "0-0" : id;
+        String key = keys.checkpoint(partition);
+        String id = StoredState.read(null, key, "a hash",
+                () -> redis.<String, String>getMap(key, StringCodec.INSTANCE).get(topic.wireName()));
+        return readCheckpoint(key, topic, id);
     }
 
     @Override
     public CompletionStage<String> checkpointAsync(int partition, Topic topic) {
         checkPartition(partition);
-        return redis.<String, String>getMap(keys.checkpoint(partition), StringCodec.INSTANCE)
-                .getAsync(topic.wireName()).thenApply(id -> id == null ? "0-0" : id);
+        String key = keys.checkpoint(partition);
+        return redis.<String, String>getMap(key, StringCodec.INSTANCE).getAsync(topic.wireName()).handle((id, error) -> {
+            if (error != null) {
+                throw StoredState.foreign(error).<RuntimeException>map(code ->
+                        StoredState.wrongType(null, key, "a hash", code, error)).orElseGet(() -> new CompletionException(error));
+            }
+            return readCheckpoint(key, topic, id);
+        });
+    }
+
+    /** A stored checkpoint, {@code 0-0} when there is none; one that is not a stream id is never compared as one. */
+    private static String readCheckpoint(String key, Topic topic, String id) {
+        if (id == null) {
+            return "0-0";
+        }
+        try {
+            StreamIds.parse(id);
+        } catch (IllegalArgumentException notAnId) {
+            throw new UnreadableStateException(null, key, "its " + topic.wireName() + " checkpoint '"
+                    + UnreadableStateException.shown(id) + "' is not a stream entry id", null);
+        }
+        return id;
     }
 
     @Override
