@@ -12,11 +12,13 @@ import org.redisson.api.RStream;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamMessageId;
 import org.redisson.api.stream.StreamRangeArgs;
+import org.redisson.client.RedisException;
 import org.redisson.client.codec.StringCodec;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -26,6 +28,10 @@ import java.util.function.Consumer;
 public final class RedisDeadLetters implements DeadLetters {
     private static final LuaScript REPLAY = LuaScript.resource("dlq_replay");
     private static final int PAGE = 500;
+    /** How dlq_replay.lua starts the error reply by which it refuses one letter. */
+    private static final String REFUSAL = "dlq_replay: ";
+    /** What Redisson appends to a script's error reply. */
+    private static final List<String> REDISSON_TAILS = List.of(" script: ", ". channel: ", " channel: ");
 
     private final RedissonClient redis;
     private final Keys keys;
@@ -55,19 +61,54 @@ public final class RedisDeadLetters implements DeadLetters {
         List<DeadLetter> letters = list(filter, limit);
         List<Replayed> out = new ArrayList<>(letters.size());
         for (DeadLetter letter : letters) {
-            Topic topic = Topic.fromWire(letter.source());
-            if (topic == null) {
-                throw new IllegalStateException("dead letter " + letter.id() + " of partition " + letter.partition()
-                        + " has source '" + letter.source() + "', not ops or events; it cannot be replayed");
-            }
-            String target = topic == Topic.OPS ? keys.ops(letter.partition()) : keys.events(letter.partition());
-            String newId = REPLAY.eval(redis, RScript.ReturnType.VALUE,
-                    List.of(keys.dlq(letter.partition()), target), letter.id(), topic.wireName());
-            if (newId != null && !newId.isEmpty()) {
-                out.add(new Replayed(letter, newId));
-            }
+            replayOne(letter).ifPresent(newId -> out.add(new Replayed(letter, newId)));
         }
         return out;
+    }
+
+    /**
+     * Replays one listed dead letter: re-appends its entry and deletes it in one script call.
+     *
+     * @return the entry's new id in its source stream, or empty when the letter is gone (replayed or purged
+     *         since it was listed)
+     * @throws DeadLetterRefusedException when this letter cannot be replayed; it is kept and nothing is written
+     */
+    public Optional<String> replayOne(DeadLetter letter) {
+        Topic topic = Topic.fromWire(letter.source());
+        if (topic == null) {
+            throw new DeadLetterRefusedException("dead letter " + letter.id() + " of partition " + letter.partition()
+                    + " has source '" + letter.source() + "', not ops or events; it cannot be replayed and is kept");
+        }
+        String target = topic == Topic.OPS ? keys.ops(letter.partition()) : keys.events(letter.partition());
+        String newId;
+        try {
+            newId = REPLAY.eval(redis, RScript.ReturnType.VALUE,
+                    List.of(keys.dlq(letter.partition()), target), letter.id(), topic.wireName());
+        } catch (RedisException e) {
+            throw refusal(e).orElseThrow(() -> e);
+        }
+        return newId == null || newId.isEmpty() ? Optional.empty() : Optional.of(newId);
+    }
+
+    /**
+     * The script's own refusal of one letter, as its message without what Redisson adds (script, channel,
+     * command); empty for any other failure (Redis unreachable, a source stream that cannot take an entry),
+     * which concerns more than this letter.
+     */
+    private static Optional<DeadLetterRefusedException> refusal(RedisException e) {
+        String message = String.valueOf(e.getMessage());
+        int start = message.indexOf(REFUSAL);
+        if (e.getClass() != RedisException.class || start < 0) {
+            return Optional.empty();
+        }
+        String why = message.substring(start + REFUSAL.length());
+        for (String tail : REDISSON_TAILS) {
+            int at = why.indexOf(tail);
+            if (at >= 0) {
+                why = why.substring(0, at);
+            }
+        }
+        return Optional.of(new DeadLetterRefusedException(why.strip()));
     }
 
     @Override
