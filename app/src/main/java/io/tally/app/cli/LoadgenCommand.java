@@ -74,7 +74,8 @@ public final class LoadgenCommand implements Callable<Integer> {
     /**
      * Sends until {@code --duration} is over, or until SIGINT (Ctrl-C) or SIGTERM: then it stops sending,
      * waits for the sends in flight, prints the summary (and the expect file) all the same and exits with
-     * the signal's shell code, 130 for SIGINT (143 for SIGTERM).
+     * the signal's shell code, 130 for SIGINT (143 for SIGTERM). A signal while it still waits for the
+     * namespace ends it at once, with the same code: nothing was sent.
      */
     @Override
     public Integer call() throws InterruptedException {
@@ -87,12 +88,16 @@ public final class LoadgenCommand implements Callable<Integer> {
         out.flush();
         long start = System.nanoTime();
         AtomicInteger signalled = new AtomicInteger();
-        ShutdownSignals.Interception signals = ShutdownSignals.intercept(code -> signalled.compareAndSet(0, code));
+        ShutdownSignals.Interception signals = null;
         long sent;
         try (Session s = Session.awaiting(options.config(), Access.WRITE, spec); TallyProducer producer = s.producer()) {
+            // only from here on: Ctrl-C while the session waits for the namespace ends the JVM at once
+            signals = ShutdownSignals.intercept(code -> signalled.compareAndSet(0, code));
             sent = sendUntilStopped(producer, names, start, signalled, out, tty);
         } finally {
-            signals.close();
+            if (signals != null) {
+                signals.close();
+            }
         }
         double secs = (System.nanoTime() - start) / 1e9;
         if (tty) {
