@@ -5,28 +5,30 @@ import io.tally.common.internal.redis.LuaScript;
 import io.tally.producer.dlq.DeadLetter;
 import io.tally.producer.dlq.DeadLetterFilter;
 import io.tally.producer.dlq.DeadLetters;
-import io.tally.producer.internal.read.StreamIds;
 import io.tally.producer.read.Topic;
 import org.redisson.api.RScript;
 import org.redisson.api.RStream;
 import org.redisson.api.RedissonClient;
-import org.redisson.api.stream.StreamMessageId;
-import org.redisson.api.stream.StreamRangeArgs;
 import org.redisson.client.RedisException;
 import org.redisson.client.codec.StringCodec;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * {@link DeadLetters} on Redisson: pages through the dead-letter streams with XRANGE; replays with
- * {@code dlq_replay.lua}, which re-appends and deletes in one atomic call.
+ * {@link DeadLetters} on Redisson: pages through the dead-letter streams with {@code dlq_page.lua} and
+ * deletes with {@code dlq_delete.lua}, both of which keep ids the strings Redis wrote (another program may
+ * XADD a letter whose id Redisson cannot parse); replays with {@code dlq_replay.lua}, which re-appends and
+ * deletes in one atomic call.
  */
 public final class RedisDeadLetters implements DeadLetters {
     private static final LuaScript REPLAY = LuaScript.resource("dlq_replay");
+    private static final LuaScript PAGE_SCRIPT = LuaScript.resource("dlq_page");
+    private static final LuaScript DELETE = LuaScript.resource("dlq_delete");
     private static final int PAGE = 500;
     /** How dlq_replay.lua starts the error reply by which it refuses one letter. */
     private static final String REFUSAL = "dlq_replay: ";
@@ -115,7 +117,9 @@ public final class RedisDeadLetters implements DeadLetters {
     public long purge(DeadLetterFilter filter, int limit) {
         long deleted = 0;
         for (DeadLetter letter : list(filter, limit)) {
-            deleted += stream(letter.partition()).remove(StreamIds.parse(letter.id()));
+            Long n = DELETE.eval(redis, StringCodec.INSTANCE, RScript.ReturnType.LONG,
+                    List.of(keys.dlq(letter.partition())), letter.id());
+            deleted += n == null ? 0 : n;
         }
         return deleted;
     }
@@ -126,22 +130,37 @@ public final class RedisDeadLetters implements DeadLetters {
             if (filter.partition() != null && filter.partition() != p) {
                 continue;
             }
-            StreamMessageId from = StreamMessageId.MIN;
+            String after = "";
             while (found < limit) {
-                Map<StreamMessageId, Map<String, String>> page = stream(p).range(StreamRangeArgs.startId(from).endId(StreamMessageId.MAX).count(PAGE));
-                for (Map.Entry<StreamMessageId, Map<String, String>> e : page.entrySet()) {
-                    DeadLetter letter = DeadLetter.of(p, e.getKey().toString(), e.getValue());
+                List<Object> page = PAGE_SCRIPT.eval(redis, StringCodec.INSTANCE, RScript.ReturnType.LIST,
+                        List.of(keys.dlq(p)), after, PAGE);
+                if (page == null) {
+                    break;
+                }
+                for (int i = 0; i + 1 < page.size(); i += 2) {
+                    after = String.valueOf(page.get(i));
+                    DeadLetter letter = DeadLetter.of(p, after, fields(page.get(i + 1)));
                     if (filter.matches(letter) && found < limit) {
                         sink.accept(letter);
                         found++;
                     }
-                    from = new StreamMessageId(e.getKey().getId0(), e.getKey().getId1() + 1);
                 }
-                if (page.size() < PAGE) {
+                if (page.size() / 2 < PAGE) {
                     break;
                 }
             }
         }
+    }
+
+    /** An entry's flat field list as a map (a field given twice: its last value, as XRANGE clients read it). */
+    private static Map<String, String> fields(Object flat) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        if (flat instanceof List<?> list) {
+            for (int i = 0; i + 1 < list.size(); i += 2) {
+                fields.put(String.valueOf(list.get(i)), String.valueOf(list.get(i + 1)));
+            }
+        }
+        return fields;
     }
 
     private RStream<String, String> stream(int p) {
