@@ -43,6 +43,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class LoadgenCommand implements Callable<Integer> {
     /** Sends in flight at most, so a slow Redis cannot make the generator run out of memory. */
     static final int MAX_IN_FLIGHT = 50_000;
+    /** Longest --duration, s (about 31 years). */
+    static final double MAX_DURATION_S = 1e9;
 
     @Mixin
     ConfigOptions options;
@@ -120,12 +122,12 @@ public final class LoadgenCommand implements Callable<Integer> {
     private long sendUntilStopped(TallyProducer producer, String names, long start, AtomicInteger signalled,
                                   PrintWriter out, boolean tty) throws InterruptedException {
         long sent = 0;
-        long end = start + (long) (duration * 1e9);
+        long runNanos = (long) (duration * 1e9);
         long nextReport = start + TimeUnit.SECONDS.toNanos(1);
         Semaphore window = new Semaphore(MAX_IN_FLIGHT);
         while (signalled.get() == 0) {
             long now = System.nanoTime();
-            if (now >= end) {
+            if (now - start >= runNanos) { // nanoTime compared by difference: it may wrap
                 break;
             }
             long due = (long) ((now - start) / 1e9 * rate);
@@ -201,9 +203,11 @@ public final class LoadgenCommand implements Callable<Integer> {
     }
 
     private void validate() {
-        if (rate < 1 || duration <= 0 || counters < 1 || eventPercent < 0 || eventPercent > 100) {
-            throw new io.tally.common.config.ConfigException(
-                    "loadgen needs --rate >= 1, --duration > 0, --counters >= 1 and --events from 0 to 100");
+        // written so that NaN fails too; the bound keeps the duration in nanoseconds within a long
+        if (rate < 1 || !(duration > 0 && duration <= MAX_DURATION_S) || counters < 1 || eventPercent < 0
+                || eventPercent > 100) {
+            throw new io.tally.common.config.ConfigException("loadgen needs --rate >= 1, --duration from 0 (exclusive) "
+                    + "to " + (long) MAX_DURATION_S + " s, --counters >= 1 and --events from 0 to 100");
         }
     }
 
