@@ -5,6 +5,7 @@ import io.tally.common.internal.redis.LuaScript;
 import io.tally.producer.dlq.DeadLetter;
 import io.tally.producer.dlq.DeadLetterFilter;
 import io.tally.producer.dlq.DeadLetters;
+import io.tally.producer.internal.read.StreamPage;
 import io.tally.producer.read.Topic;
 import org.redisson.api.RScript;
 import org.redisson.api.RStream;
@@ -13,21 +14,19 @@ import org.redisson.client.RedisException;
 import org.redisson.client.codec.StringCodec;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * {@link DeadLetters} on Redisson: pages through the dead-letter streams with {@code dlq_page.lua} and
+ * {@link DeadLetters} on Redisson: pages through the dead-letter streams with {@code stream_page.lua} and
  * deletes with {@code dlq_delete.lua}, both of which keep ids the strings Redis wrote (another program may
  * XADD a letter whose id Redisson cannot parse); replays with {@code dlq_replay.lua}, which re-appends and
  * deletes in one atomic call.
  */
 public final class RedisDeadLetters implements DeadLetters {
     private static final LuaScript REPLAY = LuaScript.resource("dlq_replay");
-    private static final LuaScript PAGE_SCRIPT = LuaScript.resource("dlq_page");
     private static final LuaScript DELETE = LuaScript.resource("dlq_delete");
     private static final int PAGE = 500;
     /** How dlq_replay.lua starts the error reply by which it refuses one letter. */
@@ -132,35 +131,22 @@ public final class RedisDeadLetters implements DeadLetters {
             }
             String after = "";
             while (found < limit) {
-                List<Object> page = PAGE_SCRIPT.eval(redis, StringCodec.INSTANCE, RScript.ReturnType.LIST,
-                        List.of(keys.dlq(p)), after, PAGE);
-                if (page == null) {
-                    break;
-                }
-                for (int i = 0; i + 1 < page.size(); i += 2) {
-                    after = String.valueOf(page.get(i));
-                    DeadLetter letter = DeadLetter.of(p, after, fields(page.get(i + 1)));
+                List<Object> reply = StreamPage.SCRIPT.eval(redis, StringCodec.INSTANCE, RScript.ReturnType.LIST,
+                        List.of(keys.dlq(p)), after, PAGE, StreamPage.FORWARD);
+                Map<String, Map<String, String>> page = StreamPage.entries(reply);
+                for (Map.Entry<String, Map<String, String>> e : page.entrySet()) {
+                    after = e.getKey();
+                    DeadLetter letter = DeadLetter.of(p, after, e.getValue());
                     if (filter.matches(letter) && found < limit) {
                         sink.accept(letter);
                         found++;
                     }
                 }
-                if (page.size() / 2 < PAGE) {
+                if (page.size() < PAGE) {
                     break;
                 }
             }
         }
-    }
-
-    /** An entry's flat field list as a map (a field given twice: its last value, as XRANGE clients read it). */
-    private static Map<String, String> fields(Object flat) {
-        Map<String, String> fields = new LinkedHashMap<>();
-        if (flat instanceof List<?> list) {
-            for (int i = 0; i + 1 < list.size(); i += 2) {
-                fields.put(String.valueOf(list.get(i)), String.valueOf(list.get(i + 1)));
-            }
-        }
-        return fields;
     }
 
     private RStream<String, String> stream(int p) {
