@@ -74,7 +74,8 @@ public final class Cli {
     private static int failed(Exception e, CommandLine commandLine) {
         String name = commandLine.getCommandSpec().qualifiedName();
         if (e instanceof ConfigException || e instanceof InvalidEntryException) {
-            commandLine.getErr().println(name + ": " + e.getMessage());
+            // may quote what another program wrote to Redis (a namespace's meta): escaped like any value from Redis
+            commandLine.getErr().println(name + ": " + TerminalText.safe(e.getMessage(), 1000));
             return USAGE;
         }
         ConfigOptions options = configOptions(commandLine);

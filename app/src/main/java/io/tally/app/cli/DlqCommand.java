@@ -6,7 +6,8 @@ import io.tally.app.cli.EvictionCheck.Access;
 import io.tally.common.config.ConfigException;
 import io.tally.producer.dlq.DeadLetter;
 import io.tally.producer.dlq.DeadLetterFilter;
-import io.tally.producer.dlq.DeadLetters;
+import io.tally.producer.internal.admin.DeadLetterRefusedException;
+import io.tally.producer.internal.admin.RedisDeadLetters;
 import io.tally.producer.read.Topic;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,6 +17,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
@@ -89,7 +91,7 @@ public final class DlqCommand implements Callable<Integer> {
             return Access.WRITE;
         }
 
-        abstract int run(DeadLetters dlq, DeadLetterFilter filter, PrintWriter out);
+        abstract int run(RedisDeadLetters dlq, DeadLetterFilter filter, PrintWriter out);
     }
 
     @Command(name = "list", description = {"Lists dead letters, oldest first, as a table (or JSON lines with --json).",
@@ -106,7 +108,7 @@ public final class DlqCommand implements Callable<Integer> {
         }
 
         @Override
-        int run(DeadLetters dlq, DeadLetterFilter filter, PrintWriter out) {
+        int run(RedisDeadLetters dlq, DeadLetterFilter filter, PrintWriter out) {
             List<DeadLetter> letters = dlq.list(filter, filters.limit);
             if (json) {
                 letters.forEach(d -> out.println(output.json(json(d))));
@@ -150,16 +152,43 @@ public final class DlqCommand implements Callable<Integer> {
     }
 
     @Command(name = "replay",
-            description = "Re-appends dead letters to their source stream and removes them from the dead-letter stream.")
+            description = {"Re-appends dead letters to their source stream and removes them from the dead-letter stream.",
+                    "A letter that cannot be replayed is named on stderr and kept, the others are replayed; then exit 1."})
     public static final class Replay extends Base {
         @Override
-        int run(DeadLetters dlq, DeadLetterFilter filter, PrintWriter out) {
-            List<DeadLetters.Replayed> replayed = dlq.replay(filter, filters.limit);
-            for (DeadLetters.Replayed r : replayed) {
-                out.printf("p%d %s -> %s %s%n", r.letter().partition(), output.safe(r.letter().id()),
-                        output.safe(r.letter().source()), output.safe(r.newId()));
+        int run(RedisDeadLetters dlq, DeadLetterFilter filter, PrintWriter out) {
+            PrintWriter err = spec.commandLine().getErr();
+            String name = spec.qualifiedName();
+            int replayed = 0;
+            int refused = 0;
+            try {
+                for (DeadLetter letter : dlq.list(filter, filters.limit)) {
+                    try {
+                        Optional<String> newId = dlq.replayOne(letter);
+                        if (newId.isPresent()) {
+                            // one line per letter at once: a run cut short (Ctrl-C, Redis lost) has said what it did
+                            out.printf("p%d %s -> %s %s%n", letter.partition(), output.safe(letter.id()),
+                                    output.safe(letter.source()), output.safe(newId.get()));
+                            out.flush();
+                            replayed++;
+                        }
+                    } catch (DeadLetterRefusedException e) {
+                        err.println(name + ": " + TerminalText.safe(e.getMessage(), 1000));
+                        err.flush();
+                        refused++;
+                    }
+                }
+            } catch (RuntimeException e) {
+                out.printf("replayed %d dead letter(s) before the failure%n", replayed);
+                out.flush();
+                throw e;
             }
-            out.printf("replayed %d dead letter(s)%n", replayed.size());
+            out.printf("replayed %d dead letter(s)%n", replayed);
+            out.flush();
+            if (refused > 0) {
+                err.printf("%s: %d dead letter(s) refused and kept%n", name, refused);
+                return Cli.FAILURE;
+            }
             return 0;
         }
     }
@@ -170,7 +199,7 @@ public final class DlqCommand implements Callable<Integer> {
         boolean all;
 
         @Override
-        int run(DeadLetters dlq, DeadLetterFilter filter, PrintWriter out) {
+        int run(RedisDeadLetters dlq, DeadLetterFilter filter, PrintWriter out) {
             if (filter.isAll() && !all) {
                 throw new ConfigException("refusing to purge every dead letter: give --reason, --partition or "
                         + "--source, or --all");

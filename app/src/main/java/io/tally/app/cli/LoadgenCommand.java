@@ -43,6 +43,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class LoadgenCommand implements Callable<Integer> {
     /** Sends in flight at most, so a slow Redis cannot make the generator run out of memory. */
     static final int MAX_IN_FLIGHT = 50_000;
+    /** Longest --duration, s (about 31 years). */
+    static final double MAX_DURATION_S = 1e9;
 
     @Mixin
     ConfigOptions options;
@@ -74,7 +76,8 @@ public final class LoadgenCommand implements Callable<Integer> {
     /**
      * Sends until {@code --duration} is over, or until SIGINT (Ctrl-C) or SIGTERM: then it stops sending,
      * waits for the sends in flight, prints the summary (and the expect file) all the same and exits with
-     * the signal's shell code, 130 for SIGINT (143 for SIGTERM).
+     * the signal's shell code, 130 for SIGINT (143 for SIGTERM). A signal while it still waits for the
+     * namespace ends it at once, with the same code: nothing was sent.
      */
     @Override
     public Integer call() throws InterruptedException {
@@ -87,12 +90,16 @@ public final class LoadgenCommand implements Callable<Integer> {
         out.flush();
         long start = System.nanoTime();
         AtomicInteger signalled = new AtomicInteger();
-        ShutdownSignals.Interception signals = ShutdownSignals.intercept(code -> signalled.compareAndSet(0, code));
+        ShutdownSignals.Interception signals = null;
         long sent;
         try (Session s = Session.awaiting(options.config(), Access.WRITE, spec); TallyProducer producer = s.producer()) {
+            // only from here on: Ctrl-C while the session waits for the namespace ends the JVM at once
+            signals = ShutdownSignals.intercept(code -> signalled.compareAndSet(0, code));
             sent = sendUntilStopped(producer, names, start, signalled, out, tty);
         } finally {
-            signals.close();
+            if (signals != null) {
+                signals.close();
+            }
         }
         double secs = (System.nanoTime() - start) / 1e9;
         if (tty) {
@@ -115,12 +122,12 @@ public final class LoadgenCommand implements Callable<Integer> {
     private long sendUntilStopped(TallyProducer producer, String names, long start, AtomicInteger signalled,
                                   PrintWriter out, boolean tty) throws InterruptedException {
         long sent = 0;
-        long end = start + (long) (duration * 1e9);
+        long runNanos = (long) (duration * 1e9);
         long nextReport = start + TimeUnit.SECONDS.toNanos(1);
         Semaphore window = new Semaphore(MAX_IN_FLIGHT);
         while (signalled.get() == 0) {
             long now = System.nanoTime();
-            if (now >= end) {
+            if (now - start >= runNanos) { // nanoTime compared by difference: it may wrap
                 break;
             }
             long due = (long) ((now - start) / 1e9 * rate);
@@ -196,9 +203,11 @@ public final class LoadgenCommand implements Callable<Integer> {
     }
 
     private void validate() {
-        if (rate < 1 || duration <= 0 || counters < 1 || eventPercent < 0 || eventPercent > 100) {
-            throw new io.tally.common.config.ConfigException(
-                    "loadgen needs --rate >= 1, --duration > 0, --counters >= 1 and --events from 0 to 100");
+        // written so that NaN fails too; the bound keeps the duration in nanoseconds within a long
+        if (rate < 1 || !(duration > 0 && duration <= MAX_DURATION_S) || counters < 1 || eventPercent < 0
+                || eventPercent > 100) {
+            throw new io.tally.common.config.ConfigException("loadgen needs --rate >= 1, --duration from 0 (exclusive) "
+                    + "to " + (long) MAX_DURATION_S + " s, --counters >= 1 and --events from 0 to 100");
         }
     }
 

@@ -12,7 +12,6 @@ import io.tally.producer.internal.read.CounterSeries;
 import io.tally.producer.internal.read.RedisTallyReader;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
-import io.tally.producer.dlq.DeadLetters;
 import io.tally.producer.read.TallyReader;
 import io.tally.producer.status.StatusReader;
 import io.tally.app.cli.EvictionCheck.Access;
@@ -80,7 +79,7 @@ final class Session implements AutoCloseable {
         return CounterSeries.create(redis, keys, partitions, config.get(TallyConfig.SERIES_WINDOWS));
     }
 
-    DeadLetters deadLetters() {
+    RedisDeadLetters deadLetters() {
         return new RedisDeadLetters(redis, keys, partitions);
     }
 

@@ -45,7 +45,7 @@ public final class TallyMain implements Callable<Integer> {
         if (args.length > 0 && args[0].startsWith("-") && !TOP_LEVEL_FLAGS.contains(args[0])) {
             // Options before any subcommand: most likely a processor's flags from before subcommands existed.
             err.println("tally: no subcommand given before " + args[0] + "; to run a processor: tally processor "
-                    + String.join(" ", args));
+                    + String.join(" ", SecretMask.args(args)));
             cmd.usage(err);
             return Cli.USAGE;
         }

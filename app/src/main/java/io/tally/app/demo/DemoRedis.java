@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
@@ -76,7 +77,7 @@ public final class DemoRedis implements AutoCloseable {
                     "--logfile", dir.resolve("redis.log").toString()));
             Process p = new ProcessBuilder(cmd)
                     .redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
-            Runnable stop = () -> {
+            Runnable stop = stopOnExit(() -> {
                 p.destroy();
                 try {
                     if (!p.waitFor(5, TimeUnit.SECONDS)) {
@@ -86,7 +87,7 @@ public final class DemoRedis implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
                 deleteTree(dir);
-            };
+            });
             awaitPing(port, p::isAlive, stop);
             return new DemoRedis("redis://127.0.0.1:" + port, "private redis-server (pid " + p.pid() + ", port " + port
                     + "), stopped on exit", stop);
@@ -99,10 +100,34 @@ public final class DemoRedis implements AutoCloseable {
         int port = freePort();
         String id = run("docker", "run", "-d", "--rm", "-p", "127.0.0.1:" + port + ":6379", "redis:7",
                 "redis-server", "--save", "", "--maxmemory-policy", "noeviction").strip();
-        Runnable stop = () -> run("docker", "rm", "-f", id);
+        Runnable stop = stopOnExit(() -> run("docker", "rm", "-f", id));
         awaitPing(port, () -> true, stop);
         return new DemoRedis("redis://127.0.0.1:" + port, "Docker container redis:7 " + id.substring(0, Math.min(12, id.length()))
                 + ", removed on exit", stop);
+    }
+
+    /**
+     * {@code stop} run at most once: by the returned runnable, or when the JVM exits before that. The server
+     * runs in a session of its own, so a Ctrl-C while it still starts (before the demo's own shutdown takes
+     * it over) would otherwise leave it running.
+     */
+    private static Runnable stopOnExit(Runnable stop) {
+        AtomicBoolean done = new AtomicBoolean();
+        Runnable once = () -> {
+            if (done.compareAndSet(false, true)) {
+                stop.run();
+            }
+        };
+        Thread hook = new Thread(once, "tally-demo-redis-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        return () -> {
+            once.run();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+                // the JVM is already exiting: the hook finds the stop done
+            }
+        };
     }
 
     private static void awaitPing(int port, java.util.function.BooleanSupplier alive, Runnable stop) {

@@ -113,6 +113,38 @@ class LauncherScriptTest {
     }
 
     @Test
+    void aFirstRunEndedBySigterm_leavesNoHalfWrittenArchiveBehind() throws Exception {
+        jarsAt(Instant.now().minusSeconds(60));
+        // java: writes the archive it is asked for (as the JVM does on its way out), then runs until signalled
+        script("java", "for a in \"$@\"; do case $a in -XX:ArchiveClassesAtExit=*) echo archive > \"${a#*=}\";; esac; done\n"
+                + "echo started > \"$ROOT/started\"\n"
+                + "sleep 30\n");
+        List<String> cmd = List.of("setsid", "bash", root.resolve("tally").toString(), "get", "c");
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile());
+        pb.environment().remove("JAVA_OPTS");
+        pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        pb.environment().put("ROOT", root.toString());
+        Process launcher = pb.redirectErrorStream(true).redirectOutput(root.resolve("out.txt").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!Files.exists(root.resolve("started")) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            // the whole process group, as a service manager or `timeout` ends a command
+            Process kill = new ProcessBuilder("kill", "-TERM", "--", "-" + launcher.pid()).start();
+            assertThat(kill.waitFor()).isZero();
+            assertThat(launcher.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(launcher.exitValue()).isEqualTo(143);
+        } finally {
+            launcher.destroyForcibly();
+        }
+        try (var files = Files.list(root.resolve("app/target"))) {
+            assertThat(files.map(f -> f.getFileName().toString())).as("a .tmp archive is 24 MB left in app/target")
+                    .containsExactly("tally.jar");
+        }
+    }
+
+    @Test
     void anArchiveOlderThanTheJar_isWrittenAgain_andAJavaOptsCollectorIsKept() throws Exception {
         jarsAt(Instant.now().minusSeconds(60));
         Path jsa = root.resolve("app/target/tally.jsa");

@@ -47,6 +47,28 @@ class LoadgenInterruptTest {
         }
     }
 
+    @Test
+    void sigint_whileWaitingForTheNamespace_endsItAtOnce(@TempDir Path dir) throws Exception {
+        RedisServer.requireAvailable();
+        try (RedisServer redis = RedisServer.start()) {
+            Path out = dir.resolve("out.txt");
+            // no namespace yet: loadgen waits up to send-timeout-ms for a processor to create it
+            Process loadgen = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
+                    TallyMain.class.getName(), "loadgen", "--redis-url", redis.url(), "--send-timeout-ms", "120000",
+                    "--duration", "300").redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            try {
+                await().atMost(60, TimeUnit.SECONDS).until(() -> read(out).contains("loadgen: "));
+                Thread.sleep(500);
+                Process kill = new ProcessBuilder("kill", "-INT", Long.toString(loadgen.pid())).start();
+                assertThat(kill.waitFor()).isZero();
+                assertThat(loadgen.waitFor(10, TimeUnit.SECONDS)).as("Ctrl-C ends the wait: " + read(out)).isTrue();
+                assertThat(loadgen.exitValue()).as(read(out)).isEqualTo(130);
+            } finally {
+                loadgen.destroyForcibly();
+            }
+        }
+    }
+
     private static String read(Path file) throws IOException {
         return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
     }

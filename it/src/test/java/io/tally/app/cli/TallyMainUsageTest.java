@@ -32,6 +32,16 @@ class TallyMainUsageTest {
     }
 
     @Test
+    void optionsWithoutSubcommand_neverEchoAPassword() {
+        Run r = RedisErrorMessagesTest.tally(Map.of(), "--redis-url", "redis://app:s3cret-url-pw@10.0.0.5:6379",
+                "--redis-password", "s3cret-flag-pw", "--api-token=s3cret-token");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).startsWith("tally: no subcommand given before --redis-url; to run a processor: "
+                        + "tally processor --redis-url redis://app:***@10.0.0.5:6379 --redis-password *** --api-token=***")
+                .doesNotContain("s3cret");
+    }
+
+    @Test
     void metricsPortInUse_exits2BeforeWritingToRedis() throws IOException {
         RedisServer.requireAvailable();
         try (RedisServer redis = RedisServer.start(); ServerSocket taken = new ServerSocket()) {

@@ -5,27 +5,34 @@ import io.tally.common.internal.redis.LuaScript;
 import io.tally.producer.dlq.DeadLetter;
 import io.tally.producer.dlq.DeadLetterFilter;
 import io.tally.producer.dlq.DeadLetters;
-import io.tally.producer.internal.read.StreamIds;
+import io.tally.producer.internal.read.StreamPage;
 import io.tally.producer.read.Topic;
 import org.redisson.api.RScript;
 import org.redisson.api.RStream;
 import org.redisson.api.RedissonClient;
-import org.redisson.api.stream.StreamMessageId;
-import org.redisson.api.stream.StreamRangeArgs;
+import org.redisson.client.RedisException;
 import org.redisson.client.codec.StringCodec;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * {@link DeadLetters} on Redisson: pages through the dead-letter streams with XRANGE; replays with
- * {@code dlq_replay.lua}, which re-appends and deletes in one atomic call.
+ * {@link DeadLetters} on Redisson: pages through the dead-letter streams with {@code stream_page.lua} and
+ * deletes with {@code dlq_delete.lua}, both of which keep ids the strings Redis wrote (another program may
+ * XADD a letter whose id Redisson cannot parse); replays with {@code dlq_replay.lua}, which re-appends and
+ * deletes in one atomic call.
  */
 public final class RedisDeadLetters implements DeadLetters {
     private static final LuaScript REPLAY = LuaScript.resource("dlq_replay");
+    private static final LuaScript DELETE = LuaScript.resource("dlq_delete");
     private static final int PAGE = 500;
+    /** How dlq_replay.lua starts the error reply by which it refuses one letter. */
+    private static final String REFUSAL = "dlq_replay: ";
+    /** What Redisson appends to a script's error reply. */
+    private static final List<String> REDISSON_TAILS = List.of(" script: ", ". channel: ", " channel: ");
 
     private final RedissonClient redis;
     private final Keys keys;
@@ -55,26 +62,63 @@ public final class RedisDeadLetters implements DeadLetters {
         List<DeadLetter> letters = list(filter, limit);
         List<Replayed> out = new ArrayList<>(letters.size());
         for (DeadLetter letter : letters) {
-            Topic topic = Topic.fromWire(letter.source());
-            if (topic == null) {
-                throw new IllegalStateException("dead letter " + letter.id() + " of partition " + letter.partition()
-                        + " has source '" + letter.source() + "', not ops or events; it cannot be replayed");
-            }
-            String target = topic == Topic.OPS ? keys.ops(letter.partition()) : keys.events(letter.partition());
-            String newId = REPLAY.eval(redis, RScript.ReturnType.VALUE,
-                    List.of(keys.dlq(letter.partition()), target), letter.id(), topic.wireName());
-            if (newId != null && !newId.isEmpty()) {
-                out.add(new Replayed(letter, newId));
-            }
+            replayOne(letter).ifPresent(newId -> out.add(new Replayed(letter, newId)));
         }
         return out;
+    }
+
+    /**
+     * Replays one listed dead letter: re-appends its entry and deletes it in one script call.
+     *
+     * @return the entry's new id in its source stream, or empty when the letter is gone (replayed or purged
+     *         since it was listed)
+     * @throws DeadLetterRefusedException when this letter cannot be replayed; it is kept and nothing is written
+     */
+    public Optional<String> replayOne(DeadLetter letter) {
+        Topic topic = Topic.fromWire(letter.source());
+        if (topic == null) {
+            throw new DeadLetterRefusedException("dead letter " + letter.id() + " of partition " + letter.partition()
+                    + " has source '" + letter.source() + "', not ops or events; it cannot be replayed and is kept");
+        }
+        String target = topic == Topic.OPS ? keys.ops(letter.partition()) : keys.events(letter.partition());
+        String newId;
+        try {
+            newId = REPLAY.eval(redis, RScript.ReturnType.VALUE,
+                    List.of(keys.dlq(letter.partition()), target), letter.id(), topic.wireName());
+        } catch (RedisException e) {
+            throw refusal(e).orElseThrow(() -> e);
+        }
+        return newId == null || newId.isEmpty() ? Optional.empty() : Optional.of(newId);
+    }
+
+    /**
+     * The script's own refusal of one letter, as its message without what Redisson adds (script, channel,
+     * command); empty for any other failure (Redis unreachable, a source stream that cannot take an entry),
+     * which concerns more than this letter.
+     */
+    private static Optional<DeadLetterRefusedException> refusal(RedisException e) {
+        String message = String.valueOf(e.getMessage());
+        int start = message.indexOf(REFUSAL);
+        if (e.getClass() != RedisException.class || start < 0) {
+            return Optional.empty();
+        }
+        String why = message.substring(start + REFUSAL.length());
+        for (String tail : REDISSON_TAILS) {
+            int at = why.indexOf(tail);
+            if (at >= 0) {
+                why = why.substring(0, at);
+            }
+        }
+        return Optional.of(new DeadLetterRefusedException(why.strip()));
     }
 
     @Override
     public long purge(DeadLetterFilter filter, int limit) {
         long deleted = 0;
         for (DeadLetter letter : list(filter, limit)) {
-            deleted += stream(letter.partition()).remove(StreamIds.parse(letter.id()));
+            Long n = DELETE.eval(redis, StringCodec.INSTANCE, RScript.ReturnType.LONG,
+                    List.of(keys.dlq(letter.partition())), letter.id());
+            deleted += n == null ? 0 : n;
         }
         return deleted;
     }
@@ -85,16 +129,18 @@ public final class RedisDeadLetters implements DeadLetters {
             if (filter.partition() != null && filter.partition() != p) {
                 continue;
             }
-            StreamMessageId from = StreamMessageId.MIN;
+            String after = "";
             while (found < limit) {
-                Map<StreamMessageId, Map<String, String>> page = stream(p).range(StreamRangeArgs.startId(from).endId(StreamMessageId.MAX).count(PAGE));
-                for (Map.Entry<StreamMessageId, Map<String, String>> e : page.entrySet()) {
-                    DeadLetter letter = DeadLetter.of(p, e.getKey().toString(), e.getValue());
+                List<Object> reply = StreamPage.SCRIPT.eval(redis, StringCodec.INSTANCE, RScript.ReturnType.LIST,
+                        List.of(keys.dlq(p)), after, PAGE, StreamPage.FORWARD);
+                Map<String, Map<String, String>> page = StreamPage.entries(reply);
+                for (Map.Entry<String, Map<String, String>> e : page.entrySet()) {
+                    after = e.getKey();
+                    DeadLetter letter = DeadLetter.of(p, after, e.getValue());
                     if (filter.matches(letter) && found < limit) {
                         sink.accept(letter);
                         found++;
                     }
-                    from = new StreamMessageId(e.getKey().getId0(), e.getKey().getId1() + 1);
                 }
                 if (page.size() < PAGE) {
                     break;

@@ -3,6 +3,7 @@ package io.tally.producer.internal.read;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.keys.Partitioner;
+import io.tally.common.internal.redis.LuaScript;
 import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.wire.WireFormat;
 import io.tally.common.series.SeriesWindows;
@@ -15,9 +16,8 @@ import io.tally.producer.read.Topic;
 import io.tally.producer.read.UnreadableStateException;
 import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
+import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
-import org.redisson.api.stream.StreamMessageId;
-import org.redisson.api.stream.StreamRangeArgs;
 import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -183,12 +183,21 @@ public final class RedisTallyReader implements TallyReader {
 
     @Override
     public List<Firing> recentFirings(int limit) {
-        Map<Integer, Map<StreamMessageId, Map<String, String>>> newest = newestFirings(limit);
+        Map<Integer, Map<String, Map<String, String>>> newest;
+        try {
+            newest = newestFirings(limit);
+        } catch (RuntimeException e) {
+            if (!LuaScript.isNoScript(e)) {
+                throw e;
+            }
+            StreamPage.SCRIPT.load(redis);
+            newest = newestFirings(limit);
+        }
         List<Firing> all = new ArrayList<>();
         UnreadableFirings unreadable = new UnreadableFirings();
         newest.forEach((p, entries) -> entries.forEach((id, fields) -> {
             try {
-                all.add(Firing.fromFields(p, id.toString(), fields));
+                all.add(Firing.fromFields(p, id, fields));
             } catch (IllegalArgumentException notAFiring) {
                 unreadable.add(p, id, notAFiring);
             }
@@ -203,11 +212,12 @@ public final class RedisTallyReader implements TallyReader {
      * follows {@code limit} and P rather than P × limit: each partition's newest ceil(limit / P) entries first,
      * then, round after round, more (twice as many each time) only from the partitions whose older entries may
      * still be among the newest {@code limit} (their oldest entry read is newer than the limit-th newest read).
+     * Read by {@link StreamPage}, so that an id past 2^63 another program wrote is read like any other.
      */
-    private Map<Integer, Map<StreamMessageId, Map<String, String>>> newestFirings(int limit) {
+    private Map<Integer, Map<String, Map<String, String>>> newestFirings(int limit) {
         int partitions = partitions();
-        Map<Integer, Map<StreamMessageId, Map<String, String>>> read = new TreeMap<>();
-        Map<Integer, StreamMessageId> oldestRead = new HashMap<>();
+        Map<Integer, Map<String, Map<String, String>>> read = new TreeMap<>();
+        Map<Integer, String> oldestRead = new HashMap<>();
         Map<Integer, Integer> chunk = new HashMap<>();
         List<Integer> wanted = new ArrayList<>();
         int first = Math.max(1, (limit + partitions - 1) / partitions);
@@ -217,17 +227,15 @@ public final class RedisTallyReader implements TallyReader {
         }
         while (!wanted.isEmpty()) {
             RBatch batch = redis.createBatch();
-            Map<Integer, RFuture<Map<StreamMessageId, Map<String, String>>>> replies = new LinkedHashMap<>();
+            Map<Integer, RFuture<List<Object>>> replies = new LinkedHashMap<>();
             for (int p : wanted) {
-                StreamMessageId before = oldestRead.get(p);
-                replies.put(p, batch.<String, String>getStream(keys.firings(p), StringCodec.INSTANCE).rangeReversedAsync(
-                        (before == null ? StreamRangeArgs.startId(StreamMessageId.MAX) : StreamRangeArgs.startIdExclusive(before))
-                                .endId(StreamMessageId.MIN).count(chunk.get(p))));
+                replies.put(p, StreamPage.SCRIPT.evalAsync(batch.getScript(StringCodec.INSTANCE), RScript.ReturnType.LIST,
+                        List.of(keys.firings(p)), oldestRead.getOrDefault(p, ""), chunk.get(p), StreamPage.REVERSE));
             }
             batch.execute();
             List<Integer> more = new ArrayList<>();
             replies.forEach((p, reply) -> {
-                Map<StreamMessageId, Map<String, String>> entries = reply.toCompletableFuture().join();
+                Map<String, Map<String, String>> entries = StreamPage.entries(reply.toCompletableFuture().join());
                 read.computeIfAbsent(p, k -> new LinkedHashMap<>()).putAll(entries);
                 if (entries.size() == chunk.get(p)) { // a full chunk: the stream may hold older entries
                     entries.keySet().forEach(id -> oldestRead.put(p, id)); // newest first: the last is the oldest
@@ -235,26 +243,25 @@ public final class RedisTallyReader implements TallyReader {
                     chunk.put(p, chunk.get(p) * 2);
                 }
             });
-            StreamMessageId cutoff = limitThNewest(read, limit);
+            String cutoff = limitThNewest(read, limit);
             wanted = cutoff == null ? more
-                    : more.stream().filter(p -> StreamIds.compare(oldestRead.get(p).toString(), cutoff.toString()) > 0).toList();
+                    : more.stream().filter(p -> StreamIds.compare(oldestRead.get(p), cutoff) > 0).toList();
         }
-        StreamMessageId cutoff = limitThNewest(read, limit);
+        String cutoff = limitThNewest(read, limit);
         if (cutoff != null) {
-            read.values().forEach(entries -> entries.keySet()
-                    .removeIf(id -> StreamIds.compare(id.toString(), cutoff.toString()) < 0));
+            read.values().forEach(entries -> entries.keySet().removeIf(id -> StreamIds.compare(id, cutoff) < 0));
         }
         return read;
     }
 
     /** The id of the limit-th newest entry read, or null when fewer were read. */
-    private static StreamMessageId limitThNewest(Map<Integer, Map<StreamMessageId, Map<String, String>>> read, int limit) {
-        List<StreamMessageId> ids = new ArrayList<>();
+    private static String limitThNewest(Map<Integer, Map<String, Map<String, String>>> read, int limit) {
+        List<String> ids = new ArrayList<>();
         read.values().forEach(entries -> ids.addAll(entries.keySet()));
         if (ids.size() < limit) {
             return null;
         }
-        ids.sort((a, b) -> StreamIds.compare(b.toString(), a.toString()));
+        ids.sort((a, b) -> StreamIds.compare(b, a));
         return ids.get(limit - 1);
     }
 
@@ -263,7 +270,7 @@ public final class RedisTallyReader implements TallyReader {
         private int count;
         private String first;
 
-        void add(int partition, StreamMessageId id, IllegalArgumentException why) {
+        void add(int partition, String id, IllegalArgumentException why) {
             if (count++ == 0) {
                 first = "partition " + partition + " entry " + id + ": " + why.getMessage();
             }
