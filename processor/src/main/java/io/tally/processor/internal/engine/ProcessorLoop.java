@@ -92,6 +92,15 @@ public final class ProcessorLoop implements Runnable {
     public void run() {
         // Every log line of this thread names the processor (JSON logs carry it as a field).
         MDC.put("processor", instanceId);
+        try {
+            loop();
+            shutdown();
+        } finally {
+            ready = false; // also when an Error ends the thread: a loop that no longer runs is never ready
+        }
+    }
+
+    private void loop() {
         long backoffMs = 0;
         while (running) {
             try {
@@ -120,9 +129,16 @@ public final class ProcessorLoop implements Runnable {
                         + "Redis is up and reachable; partitions not renewed within {} ms move to other processors.",
                         redisUrl, e.toString(), backoffMs, leaseTtlMs);
                 sleep(backoffMs);
+            } catch (RuntimeException e) {
+                // Not Redis failing: a reply this version cannot read (another program's data?) or a bug. The
+                // thread must not die with it, or the processor would stay "ready" while nothing runs.
+                ready = false;
+                backoffMs = backoffMs == 0 ? 100 : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+                log.error("processing failed unexpectedly ({}); paused and not ready, retrying in {} ms; partitions not "
+                        + "renewed within {} ms move to other processors.", e, backoffMs, leaseTtlMs, e);
+                sleep(backoffMs);
             }
         }
-        shutdown();
     }
 
     /** Asks the loop to finish the round in hand, release its leases and leave. */

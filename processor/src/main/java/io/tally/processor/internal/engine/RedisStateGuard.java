@@ -18,8 +18,8 @@ import java.util.stream.IntStream;
  * FLUSHALL, a failover to an empty replica); the first writer would then fix P again, and entries
  * appended to a stream without the consumer group would never be read. So each tick:
  * <ul>
- *   <li>{@code <ns>:meta} missing or with another P or partition tag rule: stored again with this
- *       processor's, and the groups of every partition created (a lost meta means a lost namespace);</li>
+ *   <li>{@code <ns>:meta} missing, with another P or partition tag rule, or with a P that is no number:
+ *       stored again with this processor's, and the groups of every partition created (a lost meta means a lost namespace);</li>
  *   <li>the consumer group missing on an owned partition's stream: created at id 0, so that the
  *       entries written after the loss are applied;</li>
  *   <li>{@code maxmemory-policy} of every master: an evicting policy pauses applying (an evicted
@@ -53,7 +53,15 @@ public final class RedisStateGuard {
      * @return whether anything was missing
      */
     public boolean restore(Collection<Integer> owned) {
-        Namespace.Meta stored = Namespace.stored(redis, namespace.keys().namespace());
+        Namespace.Meta stored;
+        String seen;
+        try {
+            stored = Namespace.stored(redis, namespace.keys().namespace());
+            seen = stored == null ? "missing" : "holding " + stored;
+        } catch (NumberFormatException e) {
+            stored = null; // another program wrote it: restored like a lost one
+            seen = "holding a partition count that is no number (" + e.getMessage() + ")";
+        }
         if (stored == null || !stored.sameAs(namespace)) {
             namespace.restoreMeta(redis);
             List<String> groups = namespace.ensureGroups(redis, all());
@@ -63,7 +71,7 @@ public final class RedisStateGuard {
                     + "persistence, FLUSHALL or failover to an empty replica?): entries, counters and triggers "
                     + "acknowledged before the loss may be gone; entries written since are applied. See "
                     + "docs/runbook.md.", redisUrl, namespace.keys().meta(),
-                    stored == null ? "missing" : "holding " + stored, namespace.partitions(), groups.size());
+                    seen, namespace.partitions(), groups.size());
             if (!groups.isEmpty()) {
                 metrics.redisStateLost("group");
             }

@@ -1,0 +1,142 @@
+package io.tally.processor.badinput;
+
+import io.tally.common.config.TallyConfig;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.keys.Partitioner;
+import io.tally.processor.Processor;
+import io.tally.processor.ProcessorListener;
+import io.tally.testkit.RealRedisExtension;
+import io.tally.testkit.TestRedis;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A running processor next to another program that writes garbage into the keys ownership runs on: the
+ * namespace's meta, a partition's lease key, the membership set. The processor's thread goes on, keeps
+ * applying the partitions it can, and its readiness says whether it does.
+ */
+@ExtendWith(RealRedisExtension.class)
+class ForeignOwnershipStateTest {
+    private static final int P = 4;
+    private TestRedis redis;
+    private RedissonClient admin;
+    private TallyConfig config;
+    private Keys keys;
+    private Processor processor;
+
+    @BeforeEach
+    void setUp(TestRedis redis) {
+        this.redis = redis;
+        admin = redis.client();
+        config = redis.config(P).set(TallyConfig.TICK_MS, 50).set(TallyConfig.LEASE_TTL_MS, 3_000)
+                .set(TallyConfig.IDLE_POLL_MS, 5).build();
+        keys = TestRedis.keys(config);
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (processor != null) {
+            processor.close();
+        }
+        admin.getKeys().deleteByPattern(config.namespace() + ":*");
+        admin.shutdown();
+    }
+
+    private void start() {
+        processor = Processor.start(config, ProcessorListener.NOOP);
+    }
+
+    private void incr(String counter) {
+        int p = new Partitioner(P).partitionOf(counter);
+        admin.getScript(StringCodec.INSTANCE).eval(keys.ops(p), RScript.Mode.READ_WRITE,
+                "return redis.call('XADD', KEYS[1], '*', 'op', 'incr', 'counter', ARGV[1], 'by', '1')",
+                RScript.ReturnType.VALUE, List.of(keys.ops(p)), counter);
+    }
+
+    private String counter(String name) {
+        int p = new Partitioner(P).partitionOf(name);
+        return admin.<String, String>getMap(keys.counters(p), StringCodec.INSTANCE).get(name);
+    }
+
+    private static String counterOn(int partition) {
+        Partitioner partitioner = new Partitioner(P);
+        for (int i = 0; ; i++) {
+            if (partitioner.partitionOf("c" + i) == partition) {
+                return "c" + i;
+            }
+        }
+    }
+
+    @Test
+    void aNonNumericPartitionCountInMeta_isRestored_andTheProcessorGoesOnApplying() {
+        start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> processor.ownedPartitions().size() == P && processor.ready());
+        admin.getMap(keys.meta(), StringCodec.INSTANCE).put("partitions", "sixteen");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> "4".equals(
+                admin.<String, String>getMap(keys.meta(), StringCodec.INSTANCE).get("partitions")));
+        incr("after-garbage");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "1".equals(counter("after-garbage")));
+        assertThat(processor.ready()).isTrue();
+    }
+
+    @Test
+    void anUnexpectedFailureInTheLoop_isRetried_notTheEndOfTheThreadWhileReadinessStaysTrue() {
+        // A listener breaking its contract once: the loop must survive it like any failure it did not foresee.
+        AtomicBoolean thrown = new AtomicBoolean();
+        processor = Processor.start(config, new ProcessorListener() {
+            @Override
+            public void partitionsOwned(int count) {
+                if (count == P && thrown.compareAndSet(false, true)) {
+                    throw new IllegalArgumentException("listener bug");
+                }
+            }
+        });
+        await().atMost(Duration.ofSeconds(20)).until(thrown::get);
+
+        incr("after-failure");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "1".equals(counter("after-failure")));
+        await().atMost(Duration.ofSeconds(10)).until(processor::ready);
+    }
+
+    @Test
+    void aLeaseKeyOfAnotherType_isTakenOver_andTheOtherPartitionsAreApplied() {
+        admin.getMap(keys.lease(2), StringCodec.INSTANCE).put("owner", "someone");
+        start();
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> processor.ownedPartitions().size() == P);
+        assertThat(admin.getBucket(keys.lease(2), StringCodec.INSTANCE).get()).isEqualTo(processor.instanceId());
+        String onZero = counterOn(0);
+        String onTwo = counterOn(2);
+        incr(onZero);
+        incr(onTwo);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "1".equals(counter(onZero)) && "1".equals(counter(onTwo)));
+        assertThat(processor.ready()).isTrue();
+    }
+
+    @Test
+    void aMemberScoredInTheFuture_isNotLiveForever_soItsPartitionsAreApplied() {
+        // Another program's member with a heartbeat far ahead of Redis time: no real heartbeat has one.
+        admin.getScript(StringCodec.INSTANCE).eval(keys.members(), RScript.Mode.READ_WRITE,
+                "return redis.call('ZADD', KEYS[1], '9e15', 'ghost', '+inf', 'ghost-inf')", RScript.ReturnType.VALUE,
+                List.of(keys.members()));
+        start();
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> processor.ownedPartitions().equals(Set.of(0, 1, 2, 3)));
+        assertThat(admin.getScoredSortedSet(keys.members(), StringCodec.INSTANCE).readAll())
+                .containsExactly(processor.instanceId());
+    }
+}
