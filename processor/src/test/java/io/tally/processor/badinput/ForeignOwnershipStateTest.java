@@ -128,6 +128,19 @@ class ForeignOwnershipStateTest {
     }
 
     @Test
+    void aMembersKeyOfAnotherType_isReplaced_andThePartitionsAreApplied() {
+        admin.getBucket(keys.members(), StringCodec.INSTANCE).set("not a sorted set");
+        start();
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> processor.ownedPartitions().size() == P);
+        incr("members-replaced");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "1".equals(counter("members-replaced")));
+        assertThat(processor.ready()).isTrue();
+        assertThat(admin.getScoredSortedSet(keys.members(), StringCodec.INSTANCE).readAll())
+                .containsExactly(processor.instanceId());
+    }
+
+    @Test
     void aMemberScoredInTheFuture_isNotLiveForever_soItsPartitionsAreApplied() {
         // Another program's member with a heartbeat far ahead of Redis time: no real heartbeat has one.
         admin.getScript(StringCodec.INSTANCE).eval(keys.members(), RScript.Mode.READ_WRITE,
