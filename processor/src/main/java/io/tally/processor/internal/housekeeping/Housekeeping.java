@@ -18,7 +18,7 @@ import java.util.function.IntConsumer;
 
 /**
  * Periodic upkeep of owned partitions, fenced like everything else: trims input streams up to what
- * every consumer group has acknowledged, applies the output retention (firings, dead letters, finished
+ * every consumer group has acknowledged and the checkpoint has passed, applies the output retention (firings, dead letters, finished
  * triggers; see {@link OutputRetention}), deletes series buckets past their window's retention, and
  * deletes consumers of dead processor instances once they own no pending entry. All of it goes to
  * Redis in one pipeline per run.
@@ -100,7 +100,9 @@ public final class Housekeeping {
         for (String topic : TOPICS) {
             String stream = "ops".equals(topic) ? keys.ops(p) : keys.events(p);
             List<Object> scriptKeys = List.of(stream, keys.lease(p));
-            RFuture<List<Object>> trim = RETENTION.evalAsync(batch.getScript(), RScript.ReturnType.LIST, scriptKeys, leaseValue);
+            // never past the checkpoint: an entry acknowledged outside Tally is not applied yet
+            RFuture<List<Object>> trim = RETENTION.evalAsync(batch.getScript(), RScript.ReturnType.LIST,
+                    List.of(stream, keys.lease(p), keys.checkpoint(p)), leaseValue, "", topic);
             List<Object> argv = new ArrayList<>(liveMembers.size() + 2);
             argv.add(leaseValue);
             argv.add(consumerIdleMs);
