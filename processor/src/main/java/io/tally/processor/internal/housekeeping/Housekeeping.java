@@ -83,13 +83,16 @@ public final class Housekeeping {
             batch.execute();
         } catch (RuntimeException e) {
             if (LuaScript.isNoScript(e)) {
-                load();
+                load(); // Redis forgot the scripts: every step failed, the next run sends them again
+                log.warn("housekeeping failed: {}", e.toString());
+                return;
             }
-            log.warn("housekeeping failed: {}", e.toString());
-            return;
+            // a script Redis refused fails the pipeline's result, yet every other script ran: read their replies
         }
-        output.settle(steps, leaseLost, metrics);
-        settle(trims, leaseLost);
+        StepReplies replies = new StepReplies();
+        output.settle(steps, replies, leaseLost, metrics);
+        settle(trims, replies, leaseLost);
+        replies.logRefusals();
     }
 
     /** Queues one partition's series retention and, per input stream, its trim and consumer clean-up. */
@@ -113,9 +116,12 @@ public final class Housekeeping {
     }
 
     /** Reads the trims' replies once the pipeline ran: counts what they removed, reports lost leases. */
-    private void settle(List<Trim> trims, IntConsumer leaseLost) {
+    private void settle(List<Trim> trims, StepReplies replies, IntConsumer leaseLost) {
         for (Trim t : trims) {
-            List<Object> reply = t.reply().toCompletableFuture().join();
+            List<Object> reply = replies.reply(t.partition(), t.topic() == null ? "series" : t.topic(), t.reply());
+            if (reply == null) {
+                continue;
+            }
             if ("LEASE_LOST".equals(reply.get(0))) {
                 leaseLost.accept(t.partition());
                 continue;
