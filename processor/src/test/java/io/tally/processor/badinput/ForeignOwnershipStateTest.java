@@ -94,6 +94,19 @@ class ForeignOwnershipStateTest {
     }
 
     @Test
+    void aMetaOfAnotherType_isRestored_andTheProcessorGoesOnApplying() {
+        start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> processor.ownedPartitions().size() == P && processor.ready());
+        admin.getBucket(keys.meta(), StringCodec.INSTANCE).set("not a hash");
+
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> "4".equals(
+                admin.<String, String>getMap(keys.meta(), StringCodec.INSTANCE).get("partitions")));
+        incr("after-meta-type");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "1".equals(counter("after-meta-type")));
+        await().atMost(Duration.ofSeconds(10)).until(processor::ready);
+    }
+
+    @Test
     void anUnexpectedFailureInTheLoop_isRetried_notTheEndOfTheThreadWhileReadinessStaysTrue() {
         // A listener breaking its contract once: the loop must survive it like any failure it did not foresee.
         AtomicBoolean thrown = new AtomicBoolean();

@@ -4,6 +4,7 @@ import io.tally.common.config.RedisMode;
 import io.tally.common.internal.redis.Namespace;
 import io.tally.processor.ProcessorListener;
 import org.redisson.api.RedissonClient;
+import org.redisson.client.RedisException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,8 +19,8 @@ import java.util.stream.IntStream;
  * FLUSHALL, a failover to an empty replica); the first writer would then fix P again, and entries
  * appended to a stream without the consumer group would never be read. So each tick:
  * <ul>
- *   <li>{@code <ns>:meta} missing, with another P or partition tag rule, or with a P that is no number:
- *       stored again with this processor's, and the groups of every partition created (a lost meta means a lost namespace);</li>
+ *   <li>{@code <ns>:meta} missing, with another P or partition tag rule, with a P that is no number or of
+ *       another type: stored again with this processor's, and the groups of every partition created (a lost meta means a lost namespace);</li>
  *   <li>the consumer group missing on an owned partition's stream: created at id 0, so that the
  *       entries written after the loss are applied;</li>
  *   <li>{@code maxmemory-policy} of every master: an evicting policy pauses applying (an evicted
@@ -61,6 +62,12 @@ public final class RedisStateGuard {
         } catch (NumberFormatException e) {
             stored = null; // another program wrote it: restored like a lost one
             seen = "holding a partition count that is no number (" + e.getMessage() + ")";
+        } catch (RedisException e) {
+            if (!String.valueOf(e.getMessage()).startsWith("WRONGTYPE")) {
+                throw e;
+            }
+            stored = null;
+            seen = "a key of another type, not a hash";
         }
         if (stored == null || !stored.sameAs(namespace)) {
             namespace.restoreMeta(redis);
