@@ -1,10 +1,14 @@
 package io.tally.processor.badinput;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.keys.Partitioner;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorListener;
+import io.tally.processor.internal.engine.ProcessorLoop;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.AfterEach;
@@ -14,6 +18,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.List;
@@ -151,6 +156,27 @@ class ForeignOwnershipStateTest {
         assertThat(processor.ready()).isTrue();
         assertThat(admin.getScoredSortedSet(keys.members(), StringCodec.INSTANCE).readAll())
                 .containsExactly(processor.instanceId());
+    }
+
+    @Test
+    void aForeignLeaseValueWithALineBreakAndAMegabyte_isTakenOver_andLoggedShortOnOneLine() {
+        String forged = "ghost:1\n2026-12-07 07:00:00.000 ERROR forged log line " + "x".repeat(1 << 20);
+        admin.getBucket(keys.lease(1), StringCodec.INSTANCE).set(forged);
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        Logger loop = (Logger) LoggerFactory.getLogger(ProcessorLoop.class);
+        loop.addAppender(logs);
+        try {
+            start();
+            await().atMost(Duration.ofSeconds(20)).until(() -> processor.ownedPartitions().size() == P);
+        } finally {
+            loop.detachAppender(logs);
+        }
+
+        List<String> takeOvers = logs.list.stream().map(ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.startsWith("took over")).toList();
+        assertThat(takeOvers).hasSize(1);
+        assertThat(takeOvers.get(0)).doesNotContain("\n").hasSizeLessThan(1_000).contains("ghost:1?2026");
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.tally.processor.internal.engine;
 
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.trigger.TriggerJson;
 import io.tally.processor.ProcessorListener;
 import io.tally.processor.internal.apply.ApplyRound;
 import io.tally.processor.internal.apply.Workers;
@@ -267,7 +268,8 @@ public final class ProcessorLoop implements Runnable {
             workers.add(p);
             metrics.leaseAcquired(p);
             if (!wanted.get(p).isEmpty()) {
-                fromSilent.put(p, wanted.get(p));
+                // another program may have written the value: no line break, no megabyte into the log
+                fromSilent.put(p, TriggerJson.printable(wanted.get(p), 100));
             }
         }
         if (!fromSilent.isEmpty()) {
