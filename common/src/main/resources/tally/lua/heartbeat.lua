@@ -16,12 +16,11 @@ if ARGV[3] == 'leave' then
 else
   redis.call('ZADD', KEYS[1], now, ARGV[1])
 end
--- No heartbeat lies ahead of Redis time, but another program's member may (up to +inf) and would then
--- stay live, and keep a share of the partitions, forever: such scores are brought back to now (a few
--- per call), so the member expires unless it beats. After Redis time stepped back, real members stay.
-for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf', 'LIMIT', 0, 100)) do
-  redis.call('ZADD', KEYS[1], now, m)
-end
+-- No heartbeat lies more than the TTL ahead of Redis time, but another program's member may (up to
+-- +inf) and would then stay live, with a share of the partitions, forever: it is dropped (all of them in
+-- one command). A member at most the TTL ahead expires by itself; should Redis time step back further,
+-- a real member dropped so joins again at its next beat (its leases are fenced, never doubled).
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '(' .. (now + tonumber(ARGV[2])), '+inf')
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - tonumber(ARGV[2])))
 local out = {tostring(now), replaced}
 for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do out[#out + 1] = m end

@@ -180,6 +180,20 @@ class ForeignOwnershipStateTest {
     }
 
     @Test
+    void fiftyThousandMembersScoredInTheFuture_withControlCharactersAndAHugeName_areDroppedAtOnce() {
+        admin.getScript(StringCodec.INSTANCE).eval(keys.members(), RScript.Mode.READ_WRITE, """
+                for i = 1, 50000 do redis.call('ZADD', KEYS[1], '+inf', 'ghost\\n\\27[31m' .. i) end
+                return redis.call('ZADD', KEYS[1], '9e15', string.rep('g', 1048576))""", RScript.ReturnType.VALUE,
+                List.of(keys.members()));
+        start();
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> processor.ownedPartitions().equals(Set.of(0, 1, 2, 3)));
+        assertThat(admin.getScoredSortedSet(keys.members(), StringCodec.INSTANCE).readAll())
+                .containsExactly(processor.instanceId());
+        assertThat(processor.ready()).isTrue();
+    }
+
+    @Test
     void aMemberScoredInTheFuture_isNotLiveForever_soItsPartitionsAreApplied() {
         // Another program's member with a heartbeat far ahead of Redis time: no real heartbeat has one.
         admin.getScript(StringCodec.INSTANCE).eval(keys.members(), RScript.Mode.READ_WRITE,
