@@ -63,6 +63,8 @@ public final class ProcessorLoop implements Runnable {
     private volatile String pausedFor;
     private long nextTick;
     private long lastRenew;
+    /** When the last acquire or renewal reply came (nanoTime): no lease held outlives this plus the TTL. */
+    private long extendedAt;
     private Set<Integer> assigned = new TreeSet<>();
 
     public ProcessorLoop(Keys keys, int partitions, String instanceId, Membership membership, Leases leases,
@@ -129,6 +131,7 @@ public final class ProcessorLoop implements Runnable {
                 log.warn("Redis at {} failed ({}); processing paused and not ready, retrying in {} ms. Check that "
                         + "Redis is up and reachable; partitions not renewed within {} ms move to other processors.",
                         redisUrl, e.toString(), backoffMs, leaseTtlMs);
+                dropExpiredLeases();
                 sleep(backoffMs);
             } catch (RuntimeException e) {
                 // Not Redis failing: a reply this version cannot read (another program's data?) or a bug. The
@@ -137,6 +140,7 @@ public final class ProcessorLoop implements Runnable {
                 backoffMs = backoffMs == 0 ? 100 : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
                 log.error("processing failed unexpectedly ({}); paused and not ready, retrying in {} ms; partitions not "
                         + "renewed within {} ms move to other processors.", e, backoffMs, leaseTtlMs, e);
+                dropExpiredLeases();
                 sleep(backoffMs);
             }
         }
@@ -263,6 +267,9 @@ public final class ProcessorLoop implements Runnable {
             return;
         }
         Set<Integer> got = leases.acquire(wanted);
+        if (!got.isEmpty()) {
+            extendedAt = System.nanoTime();
+        }
         Map<Integer, String> fromSilent = new TreeMap<>();
         for (int p : got) {
             workers.add(p);
@@ -289,11 +296,25 @@ public final class ProcessorLoop implements Runnable {
         Set<Integer> held = workers.partitions();
         Set<Integer> kept = leases.renew(held);
         lastRenew = now;
+        extendedAt = System.nanoTime();
         for (int p : held) {
             if (!kept.contains(p)) {
                 leaseLost(p);
             }
         }
+    }
+
+    /**
+     * While failures keep the tick from renewing: once the TTL has passed since a lease was last acquired or
+     * renewed, every lease held has expired in Redis (another processor may own the partition now), so this one stops claiming
+     * them in {@link #owned()} and the owned gauge; it acquires them again when the assignment says so.
+     */
+    private void dropExpiredLeases() {
+        if (workers.size() == 0 || System.nanoTime() - extendedAt <= TimeUnit.MILLISECONDS.toNanos(leaseTtlMs)) {
+            return;
+        }
+        workers.partitions().forEach(this::leaseLost);
+        metrics.partitionsOwned(0);
     }
 
     private void leaseLost(int partition) {
