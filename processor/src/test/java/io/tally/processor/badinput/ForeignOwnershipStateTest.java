@@ -112,6 +112,19 @@ class ForeignOwnershipStateTest {
     }
 
     @Test
+    void anInputStreamOfAnotherType_stopsOnlyItsPartition_theOthersGoOnApplying() {
+        start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> processor.ownedPartitions().size() == P && processor.ready());
+        admin.getKeys().delete(keys.events(2));
+        admin.getBucket(keys.events(2), StringCodec.INSTANCE).set("not a stream");
+
+        String onZero = counterOn(0);
+        incr(onZero);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "1".equals(counter(onZero)));
+        assertThat(processor.ownedPartitions()).containsExactly(0, 1, 2, 3);
+    }
+
+    @Test
     void anUnexpectedFailureInTheLoop_isRetried_notTheEndOfTheThreadWhileReadinessStaysTrue() {
         // A listener breaking its contract once: the loop must survive it like any failure it did not foresee.
         AtomicBoolean thrown = new AtomicBoolean();

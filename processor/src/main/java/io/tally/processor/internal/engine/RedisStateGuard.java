@@ -8,8 +8,12 @@ import org.redisson.client.RedisException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -38,6 +42,8 @@ public final class RedisStateGuard {
     private final String redisUrl;
     private final ProcessorListener metrics;
     private String pausedFor;
+    /** Partitions whose group check Redis refused last time (a stream of another type). */
+    private Set<Integer> refusedGroups = Set.of();
 
     public RedisStateGuard(RedissonClient redis, Namespace namespace, RedisMode mode, String redisUrl,
                     ProcessorListener metrics) {
@@ -71,7 +77,7 @@ public final class RedisStateGuard {
         }
         if (stored == null || !stored.sameAs(namespace)) {
             namespace.restoreMeta(redis);
-            List<String> groups = namespace.ensureGroups(redis, all());
+            List<String> groups = ensureGroups(all());
             metrics.redisStateLost("meta");
             log.error("Redis at {} lost state: {} was {}; restored it with this processor's {} partitions (and partition tags) and "
                     + "created the consumer group (at id 0) on {} streams. Redis lost its data (restart without "
@@ -87,7 +93,7 @@ public final class RedisStateGuard {
         if (owned.isEmpty()) {
             return false;
         }
-        List<String> groups = namespace.ensureGroups(redis, owned);
+        List<String> groups = ensureGroups(owned);
         if (!groups.isEmpty()) {
             metrics.redisStateLost("group");
             log.error("Redis at {} lost state: the consumer group was missing on {}; created it at id 0, so "
@@ -96,6 +102,50 @@ public final class RedisStateGuard {
                     + "docs/runbook.md.", redisUrl, groups);
         }
         return !groups.isEmpty();
+    }
+
+    /**
+     * Creates the missing groups of {@code partitions}. A partition whose input stream another program made
+     * a key of another type is refused by the script (WRONGTYPE, naming the key) and left out: the others'
+     * groups are still checked, so it stops only its own partition (its reads and applies are refused),
+     * not the whole tick. Refused partitions are logged when they change.
+     */
+    private List<String> ensureGroups(Collection<Integer> partitions) {
+        try {
+            List<String> created = namespace.ensureGroups(redis, partitions);
+            noteRefused(Set.of());
+            return created;
+        } catch (RedisException e) {
+            if (!isWrongType(e)) {
+                throw e;
+            }
+        }
+        List<String> created = new ArrayList<>();
+        Map<Integer, String> refused = new TreeMap<>();
+        for (int p : partitions) {
+            try {
+                created.addAll(namespace.ensureGroups(redis, List.of(p)));
+            } catch (RedisException e) {
+                if (!isWrongType(e)) {
+                    throw e;
+                }
+                refused.put(p, e.getMessage());
+            }
+        }
+        if (!refused.keySet().equals(refusedGroups)) {
+            refused.forEach((p, why) -> log.warn("partition {}: cannot check its consumer groups ({}); delete the key "
+                    + "of another type so that the partition can be read again", p, why));
+        }
+        noteRefused(refused.keySet());
+        return created;
+    }
+
+    private void noteRefused(Set<Integer> partitions) {
+        refusedGroups = Set.copyOf(partitions);
+    }
+
+    private static boolean isWrongType(RedisException e) {
+        return String.valueOf(e.getMessage()).contains("WRONGTYPE");
     }
 
     /**
