@@ -2,7 +2,6 @@ package io.tally.processor.internal.engine;
 
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.Namespace;
-import io.tally.common.internal.trigger.TriggerJson;
 import io.tally.processor.ProcessorListener;
 import io.tally.processor.internal.apply.ApplyRound;
 import io.tally.processor.internal.apply.Workers;
@@ -276,7 +275,7 @@ public final class ProcessorLoop implements Runnable {
             metrics.leaseAcquired(p);
             if (!wanted.get(p).isEmpty()) {
                 // another program may have written the value: no line break, no megabyte into the log
-                fromSilent.put(p, TriggerJson.printable(wanted.get(p), 100));
+                fromSilent.put(p, printable(wanted.get(p)));
             }
         }
         if (!fromSilent.isEmpty()) {
@@ -343,6 +342,12 @@ public final class ProcessorLoop implements Runnable {
             round.close();
         }
         metrics.partitionsOwned(0);
+    }
+
+    /** A value another program may have written, for a log line: cut at 100 characters, control characters replaced. */
+    private static String printable(String text) {
+        String cut = text.length() <= 100 ? text : text.substring(0, 100) + "...";
+        return cut.replaceAll("[\\p{Cntrl}\\x80-\\x9f]", "?");
     }
 
     private static void sleep(long ms) {
