@@ -150,6 +150,17 @@ class ForeignOwnershipStateTest {
     }
 
     @Test
+    @Disabled("reported, not fixed (Namespace.create, shared with tally init): start refuses on one foreign stream")
+    void aProcessorStartsNextToAnInputStreamOfAnotherType_andAppliesTheOtherPartitions() {
+        admin.getBucket(keys.events(2), StringCodec.INSTANCE).set("not a stream");
+        start();
+
+        String onZero = counterOn(0);
+        incr(onZero);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "1".equals(counter(onZero)));
+    }
+
+    @Test
     void anUnexpectedFailureInTheLoop_isRetried_notTheEndOfTheThreadWhileReadinessStaysTrue() {
         // A listener breaking its contract once: the loop must survive it like any failure it did not foresee.
         AtomicBoolean thrown = new AtomicBoolean();
