@@ -305,8 +305,9 @@ public final class ProcessorLoop implements Runnable {
 
     /**
      * While failures keep the tick from renewing: once the TTL has passed since a lease was last acquired or
-     * renewed, every lease held has expired in Redis (another processor may own the partition now), so this one stops claiming
-     * them in {@link #owned()} and the owned gauge; it acquires them again when the assignment says so.
+     * renewed, every lease held has expired in Redis (another processor may own the partition now), so this
+     * one stops claiming them in {@link #owned()} and the owned gauge; it acquires them again when the
+     * assignment says so.
      */
     private void dropExpiredLeases() {
         if (workers.size() == 0 || System.nanoTime() - extendedAt <= TimeUnit.MILLISECONDS.toNanos(leaseTtlMs)) {

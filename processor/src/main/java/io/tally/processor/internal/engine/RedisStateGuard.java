@@ -23,8 +23,9 @@ import java.util.stream.IntStream;
  * FLUSHALL, a failover to an empty replica); the first writer would then fix P again, and entries
  * appended to a stream without the consumer group would never be read. So each tick:
  * <ul>
- *   <li>{@code <ns>:meta} missing, with another P or partition tag rule, with a P that is no number or of
- *       another type: stored again with this processor's, and the groups of every partition created (a lost meta means a lost namespace);</li>
+ *   <li>{@code <ns>:meta} missing, with another P or partition tag rule, with a P that is no number, or of
+ *       another type: stored again with this processor's, and the groups of every partition created (a
+ *       lost meta means a lost namespace);</li>
  *   <li>the consumer group missing on an owned partition's stream: created at id 0, so that the
  *       entries written after the loss are applied;</li>
  *   <li>{@code maxmemory-policy} of every master: an evicting policy pauses applying (an evicted
@@ -69,7 +70,7 @@ public final class RedisStateGuard {
             stored = null; // another program wrote it: restored like a lost one
             seen = "holding a partition count that is no number (" + e.getMessage() + ")";
         } catch (RedisException e) {
-            if (!String.valueOf(e.getMessage()).startsWith("WRONGTYPE")) {
+            if (!isWrongType(e)) {
                 throw e;
             }
             stored = null;

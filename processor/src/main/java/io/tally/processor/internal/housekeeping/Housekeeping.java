@@ -18,10 +18,10 @@ import java.util.function.IntConsumer;
 
 /**
  * Periodic upkeep of owned partitions, fenced like everything else: trims input streams up to what
- * every consumer group has acknowledged and the checkpoint has passed, applies the output retention (firings, dead letters, finished
- * triggers; see {@link OutputRetention}), deletes series buckets past their window's retention, and
- * deletes consumers of dead processor instances once they own no pending entry. All of it goes to
- * Redis in one pipeline per run.
+ * every consumer group has acknowledged and the checkpoint has passed, applies the output retention
+ * (firings, dead letters, finished triggers; see {@link OutputRetention}), deletes series buckets past
+ * their window's retention, and deletes consumers of dead processor instances once they own no pending
+ * entry. All of it goes to Redis in one pipeline per run; a script Redis refuses costs only its own step.
  */
 public final class Housekeeping {
     private static final Logger log = LoggerFactory.getLogger(Housekeeping.class);
