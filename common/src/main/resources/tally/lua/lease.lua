@@ -3,8 +3,14 @@
 -- ARGV[4] (acquire, optional) the value of a silent owner, one membership dropped: its lease is taken
 -- over at once instead of when it expires; the new value fences every script the silent one still runs.
 -- acquire/renew/release return 1 on success, 0 otherwise; peek returns the owner or ''.
+-- Another program may leave a key of another type there: its owner reads as '(<type>)', a value no
+-- processor has (theirs end in ':<token>'), so that it is taken over like a silent owner's, and the
+-- other partitions of the pipelined call are not refused with it.
 local op, me = ARGV[1], ARGV[2]
-local owner = redis.call('GET', KEYS[1])
+local owner = redis.pcall('GET', KEYS[1])
+if type(owner) == 'table' and owner.err then
+  owner = '(' .. redis.call('TYPE', KEYS[1]).ok .. ')'
+end
 if op == 'peek' then
   return owner or ''
 elseif op == 'acquire' then

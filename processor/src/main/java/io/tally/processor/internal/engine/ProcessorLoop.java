@@ -62,6 +62,8 @@ public final class ProcessorLoop implements Runnable {
     private volatile String pausedFor;
     private long nextTick;
     private long lastRenew;
+    /** When the last acquire or renewal reply came (nanoTime): no lease held outlives this plus the TTL. */
+    private long extendedAt;
     private Set<Integer> assigned = new TreeSet<>();
 
     public ProcessorLoop(Keys keys, int partitions, String instanceId, Membership membership, Leases leases,
@@ -92,6 +94,15 @@ public final class ProcessorLoop implements Runnable {
     public void run() {
         // Every log line of this thread names the processor (JSON logs carry it as a field).
         MDC.put("processor", instanceId);
+        try {
+            loop();
+            shutdown();
+        } finally {
+            ready = false; // also when an Error ends the thread: a loop that no longer runs is never ready
+        }
+    }
+
+    private void loop() {
         long backoffMs = 0;
         while (running) {
             try {
@@ -119,10 +130,19 @@ public final class ProcessorLoop implements Runnable {
                 log.warn("Redis at {} failed ({}); processing paused and not ready, retrying in {} ms. Check that "
                         + "Redis is up and reachable; partitions not renewed within {} ms move to other processors.",
                         redisUrl, e.toString(), backoffMs, leaseTtlMs);
+                dropExpiredLeases();
+                sleep(backoffMs);
+            } catch (RuntimeException e) {
+                // Not Redis failing: a reply this version cannot read (another program's data?) or a bug. The
+                // thread must not die with it, or the processor would stay "ready" while nothing runs.
+                ready = false;
+                backoffMs = backoffMs == 0 ? 100 : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+                log.error("processing failed unexpectedly ({}); paused and not ready, retrying in {} ms; partitions not "
+                        + "renewed within {} ms move to other processors.", e, backoffMs, leaseTtlMs, e);
+                dropExpiredLeases();
                 sleep(backoffMs);
             }
         }
-        shutdown();
     }
 
     /** Asks the loop to finish the round in hand, release its leases and leave. */
@@ -246,12 +266,16 @@ public final class ProcessorLoop implements Runnable {
             return;
         }
         Set<Integer> got = leases.acquire(wanted);
+        if (!got.isEmpty()) {
+            extendedAt = System.nanoTime();
+        }
         Map<Integer, String> fromSilent = new TreeMap<>();
         for (int p : got) {
             workers.add(p);
             metrics.leaseAcquired(p);
             if (!wanted.get(p).isEmpty()) {
-                fromSilent.put(p, wanted.get(p));
+                // another program may have written the value: no line break, no megabyte into the log
+                fromSilent.put(p, printable(wanted.get(p)));
             }
         }
         if (!fromSilent.isEmpty()) {
@@ -271,11 +295,26 @@ public final class ProcessorLoop implements Runnable {
         Set<Integer> held = workers.partitions();
         Set<Integer> kept = leases.renew(held);
         lastRenew = now;
+        extendedAt = System.nanoTime();
         for (int p : held) {
             if (!kept.contains(p)) {
                 leaseLost(p);
             }
         }
+    }
+
+    /**
+     * While failures keep the tick from renewing: once the TTL has passed since a lease was last acquired or
+     * renewed, every lease held has expired in Redis (another processor may own the partition now), so this
+     * one stops claiming them in {@link #owned()} and the owned gauge; it acquires them again when the
+     * assignment says so.
+     */
+    private void dropExpiredLeases() {
+        if (workers.size() == 0 || System.nanoTime() - extendedAt <= TimeUnit.MILLISECONDS.toNanos(leaseTtlMs)) {
+            return;
+        }
+        workers.partitions().forEach(this::leaseLost);
+        metrics.partitionsOwned(0);
     }
 
     private void leaseLost(int partition) {
@@ -304,6 +343,12 @@ public final class ProcessorLoop implements Runnable {
             round.close();
         }
         metrics.partitionsOwned(0);
+    }
+
+    /** A value another program may have written, for a log line: cut at 100 characters, control characters replaced. */
+    private static String printable(String text) {
+        String cut = text.length() <= 100 ? text : text.substring(0, 100) + "...";
+        return cut.replaceAll("[\\p{Cntrl}\\x80-\\x9f]", "?");
     }
 
     private static void sleep(long ms) {

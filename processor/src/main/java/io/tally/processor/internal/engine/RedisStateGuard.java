@@ -4,11 +4,16 @@ import io.tally.common.config.RedisMode;
 import io.tally.common.internal.redis.Namespace;
 import io.tally.processor.ProcessorListener;
 import org.redisson.api.RedissonClient;
+import org.redisson.client.RedisException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -18,8 +23,9 @@ import java.util.stream.IntStream;
  * FLUSHALL, a failover to an empty replica); the first writer would then fix P again, and entries
  * appended to a stream without the consumer group would never be read. So each tick:
  * <ul>
- *   <li>{@code <ns>:meta} missing or with another P or partition tag rule: stored again with this
- *       processor's, and the groups of every partition created (a lost meta means a lost namespace);</li>
+ *   <li>{@code <ns>:meta} missing, with another P or partition tag rule, with a P that is no number, or of
+ *       another type: stored again with this processor's, and the groups of every partition created (a
+ *       lost meta means a lost namespace);</li>
  *   <li>the consumer group missing on an owned partition's stream: created at id 0, so that the
  *       entries written after the loss are applied;</li>
  *   <li>{@code maxmemory-policy} of every master: an evicting policy pauses applying (an evicted
@@ -37,6 +43,8 @@ public final class RedisStateGuard {
     private final String redisUrl;
     private final ProcessorListener metrics;
     private String pausedFor;
+    /** Partitions whose group check Redis refused last time (a stream of another type). */
+    private Set<Integer> refusedGroups = Set.of();
 
     public RedisStateGuard(RedissonClient redis, Namespace namespace, RedisMode mode, String redisUrl,
                     ProcessorListener metrics) {
@@ -53,17 +61,31 @@ public final class RedisStateGuard {
      * @return whether anything was missing
      */
     public boolean restore(Collection<Integer> owned) {
-        Namespace.Meta stored = Namespace.stored(redis, namespace.keys().namespace());
+        Namespace.Meta stored;
+        String seen;
+        try {
+            stored = Namespace.stored(redis, namespace.keys().namespace());
+            seen = stored == null ? "missing" : "holding " + stored;
+        } catch (NumberFormatException e) {
+            stored = null; // another program wrote it: restored like a lost one
+            seen = "holding a partition count that is no number (" + e.getMessage() + ")";
+        } catch (RedisException e) {
+            if (!isWrongType(e)) {
+                throw e;
+            }
+            stored = null;
+            seen = "a key of another type, not a hash";
+        }
         if (stored == null || !stored.sameAs(namespace)) {
             namespace.restoreMeta(redis);
-            List<String> groups = namespace.ensureGroups(redis, all());
+            List<String> groups = ensureGroups(all());
             metrics.redisStateLost("meta");
             log.error("Redis at {} lost state: {} was {}; restored it with this processor's {} partitions (and partition tags) and "
                     + "created the consumer group (at id 0) on {} streams. Redis lost its data (restart without "
                     + "persistence, FLUSHALL or failover to an empty replica?): entries, counters and triggers "
                     + "acknowledged before the loss may be gone; entries written since are applied. See "
                     + "docs/runbook.md.", redisUrl, namespace.keys().meta(),
-                    stored == null ? "missing" : "holding " + stored, namespace.partitions(), groups.size());
+                    seen, namespace.partitions(), groups.size());
             if (!groups.isEmpty()) {
                 metrics.redisStateLost("group");
             }
@@ -72,7 +94,7 @@ public final class RedisStateGuard {
         if (owned.isEmpty()) {
             return false;
         }
-        List<String> groups = namespace.ensureGroups(redis, owned);
+        List<String> groups = ensureGroups(owned);
         if (!groups.isEmpty()) {
             metrics.redisStateLost("group");
             log.error("Redis at {} lost state: the consumer group was missing on {}; created it at id 0, so "
@@ -81,6 +103,50 @@ public final class RedisStateGuard {
                     + "docs/runbook.md.", redisUrl, groups);
         }
         return !groups.isEmpty();
+    }
+
+    /**
+     * Creates the missing groups of {@code partitions}. A partition whose input stream another program made
+     * a key of another type is refused by the script (WRONGTYPE, naming the key) and left out: the others'
+     * groups are still checked, so it stops only its own partition (its reads and applies are refused),
+     * not the whole tick. Refused partitions are logged when they change.
+     */
+    private List<String> ensureGroups(Collection<Integer> partitions) {
+        try {
+            List<String> created = namespace.ensureGroups(redis, partitions);
+            noteRefused(Set.of());
+            return created;
+        } catch (RedisException e) {
+            if (!isWrongType(e)) {
+                throw e;
+            }
+        }
+        List<String> created = new ArrayList<>();
+        Map<Integer, String> refused = new TreeMap<>();
+        for (int p : partitions) {
+            try {
+                created.addAll(namespace.ensureGroups(redis, List.of(p)));
+            } catch (RedisException e) {
+                if (!isWrongType(e)) {
+                    throw e;
+                }
+                refused.put(p, e.getMessage());
+            }
+        }
+        if (!refused.keySet().equals(refusedGroups)) {
+            refused.forEach((p, why) -> log.warn("partition {}: cannot check its consumer groups ({}); delete the key "
+                    + "of another type so that the partition can be read again", p, why));
+        }
+        noteRefused(refused.keySet());
+        return created;
+    }
+
+    private void noteRefused(Set<Integer> partitions) {
+        refusedGroups = Set.copyOf(partitions);
+    }
+
+    private static boolean isWrongType(RedisException e) {
+        return String.valueOf(e.getMessage()).contains("WRONGTYPE");
     }
 
     /**

@@ -15,6 +15,9 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -69,11 +72,33 @@ public final class StreamIdWatch {
         } catch (RuntimeException e) {
             if (LuaScript.isNoScript(e)) {
                 load();
+                log.warn("stream id check failed: {}", e.toString());
+                return;
             }
-            log.warn("stream id check failed: {}", e.toString());
-            return;
+            // Redis refused some partition's check (a stream another program made a key of another type);
+            // every other check ran, and is read below
         }
-        replies.forEach((p, reply) -> check(p, reply.toCompletableFuture().join()));
+        replies.forEach((p, reply) -> {
+            CompletableFuture<List<Object>> f = reply.toCompletableFuture();
+            if (f.isDone() && !f.isCompletedExceptionally()) {
+                check(p, f.join());
+            } else {
+                log.warn("partition {}: stream id check failed ({}); tried again in {} ms", p, why(f),
+                        TimeUnit.NANOSECONDS.toMillis(intervalNanos));
+            }
+        });
+    }
+
+    private static String why(CompletableFuture<?> failed) {
+        if (!failed.isDone()) {
+            return "no reply";
+        }
+        try {
+            failed.join();
+            return "no error";
+        } catch (CompletionException | CancellationException e) {
+            return String.valueOf((e.getCause() != null ? e.getCause() : e).getMessage());
+        }
     }
 
     private void check(int partition, List<Object> reply) {

@@ -18,10 +18,10 @@ import java.util.function.IntConsumer;
 
 /**
  * Periodic upkeep of owned partitions, fenced like everything else: trims input streams up to what
- * every consumer group has acknowledged, applies the output retention (firings, dead letters, finished
- * triggers; see {@link OutputRetention}), deletes series buckets past their window's retention, and
- * deletes consumers of dead processor instances once they own no pending entry. All of it goes to
- * Redis in one pipeline per run.
+ * every consumer group has acknowledged and the checkpoint has passed, applies the output retention
+ * (firings, dead letters, finished triggers; see {@link OutputRetention}), deletes series buckets past
+ * their window's retention, and deletes consumers of dead processor instances once they own no pending
+ * entry. All of it goes to Redis in one pipeline per run; a script Redis refuses costs only its own step.
  */
 public final class Housekeeping {
     private static final Logger log = LoggerFactory.getLogger(Housekeeping.class);
@@ -83,13 +83,16 @@ public final class Housekeeping {
             batch.execute();
         } catch (RuntimeException e) {
             if (LuaScript.isNoScript(e)) {
-                load();
+                load(); // Redis forgot the scripts: every step failed, the next run sends them again
+                log.warn("housekeeping failed: {}", e.toString());
+                return;
             }
-            log.warn("housekeeping failed: {}", e.toString());
-            return;
+            // a script Redis refused fails the pipeline's result, yet every other script ran: read their replies
         }
-        output.settle(steps, leaseLost, metrics);
-        settle(trims, leaseLost);
+        StepReplies replies = new StepReplies();
+        output.settle(steps, replies, leaseLost, metrics);
+        settle(trims, replies, leaseLost);
+        replies.logRefusals();
     }
 
     /** Queues one partition's series retention and, per input stream, its trim and consumer clean-up. */
@@ -100,7 +103,9 @@ public final class Housekeeping {
         for (String topic : TOPICS) {
             String stream = "ops".equals(topic) ? keys.ops(p) : keys.events(p);
             List<Object> scriptKeys = List.of(stream, keys.lease(p));
-            RFuture<List<Object>> trim = RETENTION.evalAsync(batch.getScript(), RScript.ReturnType.LIST, scriptKeys, leaseValue);
+            // never past the checkpoint: an entry acknowledged outside Tally is not applied yet
+            RFuture<List<Object>> trim = RETENTION.evalAsync(batch.getScript(), RScript.ReturnType.LIST,
+                    List.of(stream, keys.lease(p), keys.checkpoint(p)), leaseValue, "", topic);
             List<Object> argv = new ArrayList<>(liveMembers.size() + 2);
             argv.add(leaseValue);
             argv.add(consumerIdleMs);
@@ -111,9 +116,12 @@ public final class Housekeeping {
     }
 
     /** Reads the trims' replies once the pipeline ran: counts what they removed, reports lost leases. */
-    private void settle(List<Trim> trims, IntConsumer leaseLost) {
+    private void settle(List<Trim> trims, StepReplies replies, IntConsumer leaseLost) {
         for (Trim t : trims) {
-            List<Object> reply = t.reply().toCompletableFuture().join();
+            List<Object> reply = replies.reply(t.partition(), t.topic() == null ? "series" : t.topic(), t.reply());
+            if (reply == null) {
+                continue;
+            }
             if ("LEASE_LOST".equals(reply.get(0))) {
                 leaseLost.accept(t.partition());
                 continue;

@@ -64,9 +64,12 @@ final class OutputRetention {
     }
 
     /** Reads the replies once the pipeline ran: counts removals, keeps cursors, reports lost leases. */
-    void settle(List<Step> steps, IntConsumer leaseLost, ProcessorListener metrics) {
+    void settle(List<Step> steps, StepReplies replies, IntConsumer leaseLost, ProcessorListener metrics) {
         for (Step s : steps) {
-            List<Object> reply = s.reply().toCompletableFuture().join();
+            List<Object> reply = replies.reply(s.partition(), s.what(), s.reply());
+            if (reply == null) {
+                continue; // refused: a triggers step keeps its cursor and goes again
+            }
             if ("LEASE_LOST".equals(reply.get(0))) {
                 cursors.remove(s.partition());
                 leaseLost.accept(s.partition());

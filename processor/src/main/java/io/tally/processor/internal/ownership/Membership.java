@@ -4,6 +4,8 @@ import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.LuaScript;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +18,7 @@ import java.util.List;
  * alive (a long pause), which finds its leases gone when it resumes and rejoins.
  */
 public final class Membership {
+    private static final Logger log = LoggerFactory.getLogger(Membership.class);
     private static final LuaScript HEARTBEAT = LuaScript.resource("heartbeat");
 
     private final RedissonClient redis;
@@ -43,8 +46,13 @@ public final class Membership {
 
     private View call(String op) {
         List<Object> reply = HEARTBEAT.eval(redis, RScript.ReturnType.LIST, List.of(keys.members()), instanceId, ttlMs, op);
-        List<String> live = new ArrayList<>(reply.size() - 1);
-        for (int i = 1; i < reply.size(); i++) {
+        String replaced = String.valueOf(reply.get(1));
+        if (!replaced.isEmpty()) {
+            log.warn("{} held a {} (another program wrote it), not the membership sorted set; replaced it. The other "
+                    + "processors join again at their next heartbeat; partitions may move once meanwhile", keys.members(), replaced);
+        }
+        List<String> live = new ArrayList<>(reply.size() - 2);
+        for (int i = 2; i < reply.size(); i++) {
             live.add(String.valueOf(reply.get(i)));
         }
         return new View(Long.parseLong(String.valueOf(reply.get(0))), live);
