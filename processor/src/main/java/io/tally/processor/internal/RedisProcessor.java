@@ -54,7 +54,7 @@ public final class RedisProcessor implements Processor {
         this.ownsClient = ownsClient;
         RedisVersion.requireSupported(redis, config);
         Namespace.requireNoEviction(redis, config.get(TallyConfig.REDIS_MODE));
-        Namespace ns = Namespace.create(redis, config);
+        Namespace ns = Namespace.createMeta(redis, config);
         this.partitions = ns.partitions();
         this.processorId = processorName(config);
         this.instanceId = processorId + ":" + HexFormat.of().formatHex(new SecureRandom().generateSeed(6));
@@ -78,6 +78,7 @@ public final class RedisProcessor implements Processor {
         streamIds.load();
         RedisStateGuard guard = new RedisStateGuard(redis, ns, config.get(TallyConfig.REDIS_MODE), config.redisUrl(),
                 metrics);
+        guard.createGroups();
         this.loop = new ProcessorLoop(ns.keys(), partitions, instanceId, membership, leases, round, housekeeping,
                 streamIds, scheduler, guard, metrics, config.redisUrl(), config.get(TallyConfig.TICK_MS), ttl,
                 config.memberTimeoutMs());

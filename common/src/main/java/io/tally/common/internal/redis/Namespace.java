@@ -66,14 +66,24 @@ public final class Namespace {
      *                         is unknown
      */
     public static Namespace create(RedissonClient redis, TallyConfig config) {
+        Namespace ns = createMeta(redis, config);
+        ns.ensureGroups(redis, allPartitions(ns.partitions()));
+        return ns;
+    }
+
+    /**
+     * {@link #create} without the consumer groups: a processor creates those itself, partition by partition,
+     * so that one stream another program made a key of another type stops only its own partition.
+     *
+     * @throws ConfigException as {@link #create}
+     */
+    public static Namespace createMeta(RedissonClient redis, TallyConfig config) {
         String meta = Keys.meta(config.namespace());
         int configured = config.partitions();
         List<Object> stored = META.eval(redis, RScript.ReturnType.LIST, List.of(meta),
                 configured > 0 ? configured : DEFAULT_PARTITIONS, NEW_PARTITION_TAGS, NEW_DEDUPE_LAYOUT.stored());
-        Namespace ns = checked(config, new Meta(Integer.valueOf((String) stored.get(0)),
+        return checked(config, new Meta(Integer.valueOf((String) stored.get(0)),
                 stored.size() > 1 ? (String) stored.get(1) : null, stored.size() > 2 ? (String) stored.get(2) : null));
-        ns.ensureGroups(redis, allPartitions(ns.partitions()));
-        return ns;
     }
 
     /**

@@ -54,8 +54,11 @@ final class RoundReplies {
             RoundPipeline.Step step = steps.get(i);
             if (step.reply().isCompletedExceptionally() || !step.reply().isDone()) {
                 failed++;
-                if (i < scriptSteps && step.reply().isDone()
-                        && poison.onScriptFailure(step, await(step.reply()), troubled, now)) {
+                RuntimeException error = step.reply().isDone() ? await(step.reply()) : null;
+                // A read refused on a key of the partition (another type at one of its streams) backs the
+                // partition off like a refused script; a lost consumer group is the loop's to restore.
+                if (error != null && (i < scriptSteps || !Namespace.isNoGroup(error))
+                        && poison.onScriptFailure(step, error, troubled, now)) {
                     isolated++;
                 }
                 continue;

@@ -56,6 +56,15 @@ public final class RedisStateGuard {
     }
 
     /**
+     * Creates the consumer group on every partition's streams that lacks it, at the processor's start (a new
+     * namespace, or streams written before any processor ran): nothing was lost. A partition whose stream is a
+     * key of another type is left out with a WARN; its reads and applies are refused until the key is repaired.
+     */
+    public void createGroups() {
+        ensureGroups(all());
+    }
+
+    /**
      * Restores {@code meta} and the groups of {@code owned} where Redis lost them.
      *
      * @return whether anything was missing
