@@ -60,7 +60,8 @@ public final class Namespace {
 
     /**
      * Creates the namespace when it is new (P configured, else 16; tags {@value #NEW_PARTITION_TAGS}; dedupe
-     * layout {@link #NEW_DEDUPE_LAYOUT}) and any missing consumer group. Only processors and {@code tally init} call this.
+     * layout {@link #NEW_DEDUPE_LAYOUT}) and any missing consumer group. {@code tally init} calls this; a processor
+     * calls {@link #createMeta} and makes the groups itself.
      *
      * @throws ConfigException when the configured P differs from the stored one, or the stored tag rule
      *                         is unknown
