@@ -15,7 +15,7 @@ import static io.tally.testkit.RawRedis.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The scripts besides the apply and firing ones (send_batch, ensure_groups, hll_union,
+ * The scripts besides the apply and firing ones (send_batch, ensure_groups,
  * repair_stream_ids, backlog) on keys another program wrote and on arguments of any size: each completes
  * or writes nothing ({@link HostileScripts#runAtomically} compares every key of the partition), a refusal
  * names what was wrong, and an answer stays right.
@@ -122,54 +122,6 @@ class HousekeepingScriptsAllOrNothingTest {
         assertThat(reply).isInstanceOf(RawRedis.Error.class);
         assertThat(((RawRedis.Error) reply).message()).contains(events);
         assertThat(text(h.redis.call("EXISTS", h.keys.ops(PART)))).isEqualTo("0");
-    }
-
-    // ---------- hll_union.lua ----------
-
-    @Test
-    void hllUnion_ofMoreKeysThanOneUnpackTakes_writesNoScratchKey_andSaysSo() {
-        h.redis.call("PFADD", "src-a", "1", "2", "3");
-        Object a = h.redis.call("GET", "src-a");
-        List<String> scratch = new ArrayList<>();
-        List<Object> values = new ArrayList<>();
-        for (int i = 0; i < 9000; i++) {
-            scratch.add(h.keys.scratch(PART, "t", i));
-            values.add(a);
-        }
-
-        Object reply = h.runAtomically("hll_union", scratch, values.toArray());
-
-        assertThat(reply).isInstanceOf(RawRedis.Error.class);
-        assertThat(((RawRedis.Error) reply).message()).contains("9000 scratch keys").contains("at most 5000 keys");
-        assertThat(h.redis.keys("*scratch*")).isEmpty();
-    }
-
-    @Test
-    void hllUnion_withFewerValuesThanKeys_writesNoScratchKey() {
-        h.redis.call("PFADD", "src-a", "1");
-
-        Object reply = h.runAtomically("hll_union", List.of(h.keys.scratch(PART, "t", 0), h.keys.scratch(PART, "t", 1)),
-                h.redis.call("GET", "src-a"));
-
-        assertThat(reply).isInstanceOf(RawRedis.Error.class);
-        assertThat(h.redis.keys("*scratch*")).isEmpty();
-    }
-
-    @Test
-    void hllUnion_of5000HyperLogLogs_countsTheirUnion_andLeavesNoScratchKey() {
-        h.redis.call("PFADD", "src-a", "1", "2", "3");
-        h.redis.call("PFADD", "src-b", "3", "4");
-        Object a = h.redis.call("GET", "src-a");
-        Object b = h.redis.call("GET", "src-b");
-        List<String> scratch = new ArrayList<>();
-        List<Object> values = new ArrayList<>();
-        for (int i = 0; i < 5000; i++) {
-            scratch.add(h.keys.scratch(PART, "t", i));
-            values.add(i % 2 == 0 ? a : b);
-        }
-
-        assertThat(h.runAtomically("hll_union", scratch, values.toArray())).isEqualTo(4L);
-        assertThat(h.redis.keys("*scratch*")).isEmpty();
     }
 
     // ---------- backlog.lua ----------

@@ -250,11 +250,6 @@ public final class Keys {
         return partitionKey(p, "series-index");
     }
 
-    /** Scratch key of a reader's cross-partition union; created and deleted inside one script. */
-    public String scratch(int p, String token, int i) {
-        return partitionKey(p, "scratch:" + token + ":" + i);
-    }
-
     /** Prefix of every key of partition p: {@code <ns>:{<tag>}:}. */
     public String partitionPrefix(int p) {
         return namespace + ":{" + tags.tag(p) + "}:";

@@ -3,7 +3,6 @@ package io.tally.producer.internal.read;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.keys.Partitioner;
-import io.tally.common.internal.redis.LuaScript;
 import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.common.series.SeriesWindow;
@@ -12,7 +11,6 @@ import io.tally.producer.read.SeriesBucket;
 import io.tally.producer.read.UnreadableStateException;
 import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
-import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.ByteArrayCodec;
 import org.redisson.client.codec.StringCodec;
@@ -24,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.UUID;
 import java.util.function.IntFunction;
 
 /**
@@ -33,21 +30,25 @@ import java.util.function.IntFunction;
  * 0.81%). Reads see applied entries only; calls are synchronous and thread-safe.
  *
  * <p>Unions: HyperLogLogs of one partition are counted together with one PFCOUNT. HyperLogLogs of
- * several partitions (several slots in Redis Cluster) are read with GET, one per key, and counted by
- * {@code hll_union.lua} on one slot, which writes them to scratch keys, runs PFCOUNT over all of them
- * and deletes the scratch keys in the same atomic call.
+ * several partitions (several slots in Redis Cluster) are read with GET, one per key, and merged and
+ * counted here ({@link HyperLogLogUnion}, the same number as PFCOUNT of all of them): Redis does no more
+ * than one short GET per key and nothing is written.
  */
 public final class CounterSeries implements AutoCloseable {
     /** Most buckets one {@link #series} call returns. */
     public static final int MAX_BUCKETS = SeriesBucket.MAX_BUCKETS;
-    /** Most counters a union across partitions counts: hll_union.lua takes one scratch key each through unpack. */
-    public static final int MAX_UNION_ACROSS_PARTITIONS = 5_000;
-    private static final LuaScript UNION = LuaScript.resource("hll_union");
     /**
-     * The largest HyperLogLog a union across partitions copies: a dense one is 12,304 bytes, a sparse one at most
+     * Most counters a union across partitions counts: a bound on the work of one call, each HyperLogLog being
+     * read whole (up to 12 KB) and merged here.
+     */
+    public static final int MAX_UNION_ACROSS_PARTITIONS = 5_000;
+    /**
+     * The largest HyperLogLog a union across partitions reads: a dense one is 12,304 bytes, a sparse one at most
      * {@code hll-sparse-max-bytes} (default 3,000; Redis advises at most 16,000).
      */
     static final int MAX_HLL_BYTES = 65_536;
+    /** Bytes of HyperLogLogs one round trip of a union across partitions reads, so that memory stays bounded. */
+    private static final long READ_BYTES_PER_ROUND_TRIP = 1 << 20;
     /** What a unique count's key must hold. */
     private static final String HLL = "a HyperLogLog";
 
@@ -212,56 +213,73 @@ public final class CounterSeries implements AutoCloseable {
         }
     }
 
+    /**
+     * The union of HyperLogLogs on several slots: read with GET, in round trips of at most about 1 MiB, and merged
+     * here; a value that is not a HyperLogLog, or one Redis would find corrupt, names its counter.
+     */
     private long countAcrossSlots(List<String> names, IntFunction<String> counterAt) {
-        checkSizes(names, counterAt);
+        long[] sizes = checkSizes(names, counterAt);
+        HyperLogLogUnion union = new HyperLogLogUnion();
+        int from = 0;
+        while (from < names.size()) {
+            int to = from;
+            long bytes = 0;
+            do {
+                bytes += sizes[to++];
+            } while (to < names.size() && bytes + sizes[to] <= READ_BYTES_PER_ROUND_TRIP);
+            merge(union, names, from, to, counterAt);
+            from = to;
+        }
+        return union.count();
+    }
+
+    private void merge(HyperLogLogUnion union, List<String> names, int from, int to, IntFunction<String> counterAt) {
         RBatch batch = redis.createBatch();
-        List<RFuture<byte[]>> blobs = new ArrayList<>(names.size());
-        for (String name : names) {
+        List<RFuture<byte[]>> blobs = new ArrayList<>(to - from);
+        for (String name : names.subList(from, to)) {
             blobs.add(batch.<byte[]>getBucket(name, ByteArrayCodec.INSTANCE).getAsync());
         }
-        StoredState.execute(batch, blobs, names::get, counterAt, HLL);
-        String token = UUID.randomUUID().toString();
-        List<Object> scratch = new ArrayList<>();
-        List<Object> values = new ArrayList<>();
+        StoredState.execute(batch, blobs, i -> names.get(from + i), i -> counterAt.apply(from + i), HLL);
         for (int i = 0; i < blobs.size(); i++) {
             byte[] v = blobs.get(i).toCompletableFuture().join();
-            if (v != null) {
-                if (!StoredState.isHyperLogLog(v)) {
-                    throw new UnreadableStateException(counterAt.apply(i), names.get(i), "the key is not " + HLL, null);
-                }
-                scratch.add(keys.scratch(0, token, scratch.size()));
-                values.add(v);
+            if (v == null) {
+                continue; // no unique entry yet: PFCOUNT takes a missing key as empty
             }
-        }
-        if (scratch.isEmpty()) {
-            return 0;
-        }
-        try {
-            Long n = UNION.eval(redis, ByteArrayCodec.INSTANCE, RScript.ReturnType.LONG, scratch, values.toArray());
-            return n;
-        } catch (RuntimeException e) {
-            throw StoredState.foreign(e).isPresent() ? culprit(names, counterAt, e) : e;
+            try {
+                union.add(v);
+            } catch (HyperLogLogUnion.NotAHyperLogLog e) {
+                throw new UnreadableStateException(counterAt.apply(from + i), names.get(from + i),
+                        "the key is not " + HLL + " (" + e.getMessage() + ")", null);
+            } catch (HyperLogLogUnion.CorruptHyperLogLog e) {
+                throw new UnreadableStateException(counterAt.apply(from + i), names.get(from + i),
+                        "its HyperLogLog is corrupt (" + e.getMessage() + ")", null);
+            }
         }
     }
 
     /**
-     * The copy a union across slots makes reads each HyperLogLog whole: one round trip of STRLEN first, so that a
-     * value no HyperLogLog can be (another program's) is never read into memory and written back to Redis.
+     * A union across slots reads each HyperLogLog whole: one round trip of STRLEN first, so that a value no
+     * HyperLogLog can be (another program's) is never read into memory.
+     *
+     * @return the size of each value, 0 for a missing key
      */
-    private void checkSizes(List<String> names, IntFunction<String> counterAt) {
+    private long[] checkSizes(List<String> names, IntFunction<String> counterAt) {
         RBatch batch = redis.createBatch();
         List<RFuture<Long>> sizes = new ArrayList<>(names.size());
         for (String name : names) {
             sizes.add(batch.getBucket(name, ByteArrayCodec.INSTANCE).sizeAsync());
         }
         StoredState.execute(batch, sizes, names::get, counterAt, HLL);
+        long[] out = new long[sizes.size()];
         for (int i = 0; i < sizes.size(); i++) {
             long size = sizes.get(i).toCompletableFuture().join();
             if (size > MAX_HLL_BYTES) {
                 throw new UnreadableStateException(counterAt.apply(i), names.get(i), "its value of " + size
                         + " bytes is larger than any HyperLogLog (at most " + MAX_HLL_BYTES + ")", null);
             }
+            out[i] = size;
         }
+        return out;
     }
 
     /**

@@ -7,7 +7,6 @@ import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
 import org.redisson.client.RedisException;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -22,9 +21,6 @@ import java.util.function.Supplier;
  * number guessed from the text ({@code Long.parseLong} reads {@code 007}, {@code +5} and Arabic-Indic digits).
  */
 final class StoredState {
-    /** The header every HyperLogLog string starts with. */
-    private static final byte[] HLL_MAGIC = "HYLL".getBytes(StandardCharsets.US_ASCII);
-
     private StoredState() {
     }
 
@@ -43,19 +39,6 @@ final class StoredState {
         }
         throw new UnreadableStateException(counter, key, "its value '" + UnreadableStateException.shown(raw)
                 + "' is not a canonical signed 64-bit integer", null);
-    }
-
-    /** Whether stored bytes can be a HyperLogLog (PFCOUNT would refuse them otherwise). */
-    static boolean isHyperLogLog(byte[] value) {
-        if (value.length < HLL_MAGIC.length) {
-            return false;
-        }
-        for (int i = 0; i < HLL_MAGIC.length; i++) {
-            if (value[i] != HLL_MAGIC[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /**

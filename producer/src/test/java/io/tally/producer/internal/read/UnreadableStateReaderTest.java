@@ -12,9 +12,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.ByteArrayCodec;
 import org.redisson.client.codec.StringCodec;
 
 import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -112,5 +114,35 @@ class UnreadableStateReaderTest {
         assertThatThrownBy(() -> reader.unique("big")).isInstanceOfSatisfying(UnreadableStateException.class,
                 e -> assertThat(e.key()).isEqualTo(keys.hll(p, "big")));
         assertThatThrownBy(() -> reader.uniqueIfPresent("big")).isInstanceOf(UnreadableStateException.class);
+    }
+
+    @Test
+    void aUnionAcrossPartitions_namesTheCounterWhoseHyperLogLogIsCorrupt_orNotOne() {
+        String good = "u-good";
+        String bad = "u-bad";
+        for (int i = 0; reader.partitionOf(bad) == reader.partitionOf(good); i++) {
+            bad = "u-bad-" + i; // a union across partitions: merged by the reader
+        }
+        redis.getHyperLogLog(keys.hll(reader.partitionOf(good), good), StringCodec.INSTANCE).add("alice");
+        String badKey = keys.hll(reader.partitionOf(bad), bad);
+        // sparse HyperLogLog header, then XZERO 16384 and ZERO 1: one register more than there are
+        byte[] overrun = new byte[] {'H', 'Y', 'L', 'L', 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0x80, 0x7f, (byte) 0xff, 0};
+        redis.getBucket(badKey, ByteArrayCodec.INSTANCE).set(overrun);
+        String badCounter = bad;
+
+        assertThatThrownBy(() -> reader.uniqueUnion(List.of(good, badCounter)))
+                .isInstanceOfSatisfying(UnreadableStateException.class, e -> {
+                    assertThat(e.counter()).contains(badCounter);
+                    assertThat(e.key()).isEqualTo(badKey);
+                })
+                .hasMessageContaining("its HyperLogLog is corrupt");
+
+        overrun[3] = 'X';
+        redis.getBucket(badKey, ByteArrayCodec.INSTANCE).set(overrun);
+        assertThatThrownBy(() -> reader.uniqueUnion(List.of(good, badCounter)))
+                .isInstanceOfSatisfying(UnreadableStateException.class, e -> assertThat(e.key()).isEqualTo(badKey))
+                .hasMessageContaining("the key is not a HyperLogLog");
+        redis.getBucket(badKey).delete();
+        assertThat(reader.uniqueUnion(List.of(good, badCounter))).isEqualTo(1);
     }
 }
