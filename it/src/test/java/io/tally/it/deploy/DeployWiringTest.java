@@ -74,6 +74,25 @@ class DeployWiringTest {
     }
 
     @Test
+    void dockerignore_excludesNothingTheBuildStageCopies() {
+        for (String image : List.of("processor.Dockerfile", "service.Dockerfile")) {
+            List<String> ignored = DeployFiles.read("docker/" + image + ".dockerignore").lines().map(String::strip)
+                    .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+            List<String> copied = DeployFiles.read("docker/" + image).lines().map(String::strip)
+                    .filter(l -> l.startsWith("COPY ") && !l.contains("--from=")).map(l -> l.split("\\s+")[1]).toList();
+            assertThat(copied).as(image).contains("pom.xml", "common", "app");
+            for (String source : copied) {
+                for (String pattern : ignored) {
+                    // the patterns are plain paths or **/name; none may be a copied path or one of its folders
+                    String path = pattern.startsWith("**/") ? pattern.substring(3) : pattern;
+                    assertThat(source.equals(path) || source.startsWith(path + "/"))
+                            .as("%s copies %s, which its .dockerignore excludes (%s)", image, source, pattern).isFalse();
+                }
+            }
+        }
+    }
+
+    @Test
     void kubernetesTallyPods_runAsTheAclUsersOfTheirRole_whoseLinesAreThoseOfOperationsMd() {
         assertThat(redisUrl("tally-processor")).startsWith("redis://tally-processor@");
         assertThat(redisUrl("tally-service")).startsWith("redis://tally-producer@");
