@@ -1,5 +1,9 @@
 package io.tally.it.deploy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /** The repository's deploy/ folder and the external tools that check it. */
 final class DeployFiles {
@@ -71,6 +76,46 @@ final class DeployFiles {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** Every object of the Kubernetes manifests in deploy/k8s, in file order. */
+    static List<JsonNode> k8sObjects() {
+        List<JsonNode> docs = new ArrayList<>();
+        YAMLMapper yaml = new YAMLMapper();
+        try (Stream<Path> files = Files.list(file("k8s"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+                try (MappingIterator<JsonNode> it = yaml.readerFor(JsonNode.class).readValues(f.toFile())) {
+                    it.readAll().stream().filter(d -> !d.isNull() && !d.isEmpty()).forEach(docs::add);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return docs;
+    }
+
+    /** The object of that kind and name in deploy/k8s. */
+    static JsonNode k8sObject(List<JsonNode> docs, String kind, String name) {
+        return docs.stream()
+                .filter(d -> d.path("kind").asText().equals(kind) && d.path("metadata").path("name").asText().equals(name))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " " + name + " in deploy/k8s"));
+    }
+
+    /** deploy/compose/docker-compose.yml, parsed. */
+    static JsonNode compose() {
+        try {
+            return new YAMLMapper().readTree(file("compose/docker-compose.yml").toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String read(String relative) {
+        try {
+            return Files.readString(file(relative));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

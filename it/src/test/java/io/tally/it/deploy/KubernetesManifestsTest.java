@@ -1,17 +1,11 @@
 package io.tally.it.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,15 +14,8 @@ class KubernetesManifestsTest {
     private static final List<JsonNode> docs = new ArrayList<>();
 
     @BeforeAll
-    static void parse() throws IOException {
-        YAMLMapper yaml = new YAMLMapper();
-        try (Stream<Path> files = Files.list(DeployFiles.file("k8s"))) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
-                try (MappingIterator<JsonNode> it = yaml.readerFor(JsonNode.class).readValues(f.toFile())) {
-                    it.readAll().stream().filter(d -> !d.isNull() && !d.isEmpty()).forEach(docs::add);
-                }
-            }
-        }
+    static void parse() {
+        docs.addAll(DeployFiles.k8sObjects());
     }
 
     @Test
@@ -86,8 +73,6 @@ class KubernetesManifestsTest {
     }
 
     private static JsonNode object(String kind, String name) {
-        return docs.stream()
-                .filter(d -> d.path("kind").asText().equals(kind) && d.path("metadata").path("name").asText().equals(name))
-                .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " " + name + " in deploy/k8s"));
+        return DeployFiles.k8sObject(docs, kind, name);
     }
 }
