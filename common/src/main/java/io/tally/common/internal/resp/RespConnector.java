@@ -20,7 +20,7 @@ import java.util.concurrent.TimeoutException;
  */
 public final class RespConnector implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RespConnector.class);
-    static final long RETRY_MS = 100;
+    public static final long RETRY_MS = 100;
 
     private final RespEndpoint endpoint;
     private final ExecutorService connecting = Executors.newSingleThreadExecutor(DaemonThreads.named("tally-resp-connect"));

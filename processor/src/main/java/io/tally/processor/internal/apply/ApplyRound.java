@@ -102,6 +102,14 @@ public final class ApplyRound {
                 poison, metrics, series, batchSize, fastPathMinRead);
     }
 
+    /**
+     * Waits {@code maxMs}, ending early once the hot path's connection, lost when the wait began, opens again
+     * ({@link HotPath.Clients#awaitReconnect}); returns whether it did.
+     */
+    public boolean awaitReconnect(long maxMs) throws InterruptedException {
+        return hotPath.awaitReconnect(maxMs);
+    }
+
     /** Closes the hot path's own connection (the Redisson client is the processor's). */
     public void close() {
         hotPath.close();

@@ -29,8 +29,8 @@ import java.util.concurrent.TimeUnit;
  * heartbeat, assignment, lease acquire/release/renew, housekeeping. The tick first waits for every
  * pipeline in flight, so no script of a partition is ever in flight while its lease is released.
  *
- * <p>Errors from Redis are retried with exponential backoff (100 ms to 5 s); while they last the
- * processor reports not ready. Nothing is acknowledged except by the apply script itself.
+ * <p>Errors from Redis are retried with exponential backoff (100 ms to 5 s), cut short once a lost hot-path
+ * connection opens again; while they last the processor reports not ready. Nothing is acknowledged except by the apply script itself.
  */
 public final class ProcessorLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(ProcessorLoop.class);
@@ -104,6 +104,7 @@ public final class ProcessorLoop implements Runnable {
 
     private void loop() {
         long backoffMs = 0;
+        boolean failing = false;
         while (running) {
             try {
                 if (System.nanoTime() >= nextTick) {
@@ -117,8 +118,9 @@ public final class ProcessorLoop implements Runnable {
                 scheduler.runIfDue(workers.partitions(), this::leaseLost);
                 round.run(workers.active(), this::leaseLost); // waits at most idle-poll-ms
                 ready = true;
-                if (backoffMs > 0) {
+                if (failing) {
                     log.info("Redis reachable again; processing resumed");
+                    failing = false;
                     backoffMs = 0;
                 }
             } catch (RedisException | IllegalStateException e) {
@@ -126,16 +128,20 @@ public final class ProcessorLoop implements Runnable {
                     continue;
                 }
                 ready = false;
+                failing = true;
                 backoffMs = backoffMs == 0 ? 100 : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
                 log.warn("Redis at {} failed ({}); processing paused and not ready, retrying in {} ms. Check that "
                         + "Redis is up and reachable; partitions not renewed within {} ms move to other processors.",
                         redisUrl, e.toString(), backoffMs, leaseTtlMs);
                 dropExpiredLeases();
-                sleep(backoffMs);
+                if (awaitReconnect(backoffMs)) {
+                    backoffMs = 0; // Redis is back: try at once, and back off from the start should it fail again
+                }
             } catch (RuntimeException e) {
                 // Not Redis failing: a reply this version cannot read (another program's data?) or a bug. The
                 // thread must not die with it, or the processor would stay "ready" while nothing runs.
                 ready = false;
+                failing = true;
                 backoffMs = backoffMs == 0 ? 100 : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
                 log.error("processing failed unexpectedly ({}); paused and not ready, retrying in {} ms; partitions not "
                         + "renewed within {} ms move to other processors.", e, backoffMs, leaseTtlMs, e);
@@ -349,6 +355,16 @@ public final class ProcessorLoop implements Runnable {
     private static String printable(String text) {
         String cut = text.length() <= 100 ? text : text.substring(0, 100) + "...";
         return cut.replaceAll("[\\p{Cntrl}\\x80-\\x9f]", "?");
+    }
+
+    /** Waits out a back-off, ending early when the hot path's lost connection opens again. */
+    private boolean awaitReconnect(long ms) {
+        try {
+            return round.awaitReconnect(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private static void sleep(long ms) {

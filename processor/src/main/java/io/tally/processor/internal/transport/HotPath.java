@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -53,12 +54,12 @@ public final class HotPath {
         RespEndpoint direct = config == null ? null : RedisClientFactory.hotPathEndpoint(config, name).orElse(null);
         if (direct == null) {
             return new Clients(new RedissonStreamReads(redis, keys, partitions, consumer),
-                    () -> new RedissonScriptPipeline(redis), () -> { });
+                    () -> new RedissonScriptPipeline(redis), () -> { }, null);
         }
         RespConnector connector = new RespConnector(direct);
         awaitFirstConnection(connector);
         return new Clients(new RespStreamReads(PartitionRoutes.single(connector), keys, partitions, consumer),
-                () -> new RespScriptPipeline(connector), connector::close);
+                () -> new RespScriptPipeline(connector), connector::close, connector);
     }
 
     private static Clients openCluster(List<RespEndpoint> seeds, Keys keys, int partitions, String consumer) {
@@ -74,7 +75,7 @@ public final class HotPath {
             log.warn("hot path: no cluster node answered for the slot map yet; retrying in the background");
         }
         return new Clients(new RespStreamReads(routes, keys, partitions, consumer),
-                () -> new ClusterScriptPipeline(cluster), cluster::close);
+                () -> new ClusterScriptPipeline(cluster), cluster::close, null);
     }
 
     /**
@@ -94,11 +95,37 @@ public final class HotPath {
         private final StreamReads reads;
         private final Supplier<ScriptPipeline> pipelines;
         private final Runnable closer;
+        /** The direct connection with a standalone Redis, else null. */
+        private final RespConnector single;
 
-        private Clients(StreamReads reads, Supplier<ScriptPipeline> pipelines, Runnable closer) {
+        private Clients(StreamReads reads, Supplier<ScriptPipeline> pipelines, Runnable closer, RespConnector single) {
             this.reads = reads;
             this.pipelines = pipelines;
             this.closer = closer;
+            this.single = single;
+        }
+
+        /**
+         * Waits {@code maxMs}, or less: when the direct connection is not open as the wait begins (Redis went away),
+         * it tries to open it again every {@value RespConnector#RETRY_MS} ms and ends as soon as it opens, so that a
+         * back-off does not outlast an outage by up to its ceiling. Returns whether it ended for that reason.
+         */
+        public boolean awaitReconnect(long maxMs) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxMs);
+            if (single == null || single.openNow() != null) {
+                TimeUnit.MILLISECONDS.sleep(maxMs);
+                return false;
+            }
+            while (true) {
+                long leftMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (leftMs <= 0) {
+                    return false;
+                }
+                TimeUnit.MILLISECONDS.sleep(Math.min(leftMs, RespConnector.RETRY_MS));
+                if (single.openNow() != null) {
+                    return true;
+                }
+            }
         }
 
         /** The fast path's stream reads. */
