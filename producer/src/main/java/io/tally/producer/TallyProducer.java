@@ -56,7 +56,7 @@ public interface TallyProducer extends AutoCloseable {
 
     /**
      * As {@link #send(CounterOp)}, but when the send is refused with {@link BackpressureException} (the
-     * local buffer of {@code producer-buffer} sends is full, or the partition's backlog is at
+     * local buffer of {@code producer-buffer} sends or {@code producer-buffer-bytes} bytes is full, or the partition's backlog is at
      * {@code backlog-limit}) it waits for room, up to {@code maxBlock}, instead of failing at once. Use it
      * in a loop that sends faster than Redis takes: the loop slows to Redis's pace. The returned future
      * completes as {@link #send(CounterOp)}'s does; it fails with {@link BackpressureException} only when

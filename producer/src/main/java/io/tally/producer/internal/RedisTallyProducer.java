@@ -60,6 +60,7 @@ public final class RedisTallyProducer implements TallyProducer {
         long lingerNanos = TimeUnit.MILLISECONDS.toNanos(config.get(TallyConfig.PRODUCER_LINGER_MS));
         long sendTimeoutMs = config.get(TallyConfig.SEND_TIMEOUT_MS);
         int bufferLimit = config.get(TallyConfig.PRODUCER_BUFFER);
+        long bufferBytesLimit = config.get(TallyConfig.PRODUCER_BUFFER_BYTES);
         Acks acks = config.get(TallyConfig.ACKS);
         int laneCount = Math.min(config.get(TallyConfig.PRODUCER_MAX_IN_FLIGHT), ns.partitions());
         SenderLoop.APPEND_RUNS.load(redis);
@@ -68,7 +69,8 @@ public final class RedisTallyProducer implements TallyProducer {
         this.direct = acks == Acks.LEADER ? DirectConnection.open(config, sendTimeoutMs, streamKeys) : null;
         this.namespace = new NamespaceWatch(redis, keys, ns.partitions(), ns.dedupeLayout(), config.redisUrl());
         this.backlog = new BacklogMonitor(redis, keys, ns.partitions(), config.get(TallyConfig.BACKLOG_LIMIT));
-        this.accumulator = new SendAccumulator(laneCount, batchSize, lingerNanos, bufferLimit, backlog, metrics);
+        this.accumulator = new SendAccumulator(laneCount, batchSize, lingerNanos, bufferLimit, bufferBytesLimit,
+                backlog, metrics);
         SendCompletion completion = new SendCompletion(redis, accumulator, streamKeys, sequences, metrics, acks,
                 sendTimeoutMs);
         this.sender = new SenderLoop(accumulator, completion, namespace, streamKeys, sequences, metrics, direct, executor,
