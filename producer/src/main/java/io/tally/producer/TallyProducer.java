@@ -25,7 +25,8 @@ import java.util.concurrent.TimeoutException;
  * {@code acks=replicas}. Without sessions only sends with an id are retried.
  *
  * <p>Invalid input throws {@link io.tally.common.model.InvalidEntryException} at once, naming the
- * field. A full buffer or a partition backlog above {@code backlog-limit} fails the future with
+ * field; so does a window the producer's {@code series-windows} lacks (keep it equal to the
+ * processors', which dead-letter any other window). A full buffer or a partition backlog above {@code backlog-limit} fails the future with
  * {@link BackpressureException} at once; {@link #send(CounterOp, Duration)} waits for room instead.
  * Instances are thread-safe. Get one from {@link Tally#producer()}.
  */

@@ -76,6 +76,24 @@ class ProducerLimitsMatchWireTest {
     }
 
     @Test
+    void aWindowTheConfigurationLacksIsRefusedAtTheCallNotDeadLettered() {
+        String c = "views";
+        int p = partitioner.partitionOf(c);
+        TallyProducer producer = tally.producer();
+        // producer and processor share series-windows (1m, 1h, 1d); 5m is well-formed but not configured
+        Throwable refused = catchThrowable(() -> producer.send(CounterOp.incr(c, 1).withWindows("1m", "5m")).join());
+        SendResult after = producer.send(CounterOp.incr(c, 1).withWindows("1m")).join();
+        assertThat(tally.reader().awaitApplied(p, Topic.OPS, after.entryId(), Duration.ofSeconds(20))).isTrue();
+
+        assertThat(inspector.deadLetters(p)).extracting(d -> d.get("reason") + ": " + d.get("error")).isEmpty();
+        assertThat(refused).isInstanceOf(InvalidEntryException.class)
+                .hasMessageContaining("'5m'").hasMessageContaining("series-windows");
+        assertThat(((InvalidEntryException) refused).field()).isEqualTo("windows");
+        assertThat(((InvalidEntryException) refused).reason()).isEqualTo("bad_windows");
+        assertThat(inspector.counter(c, p)).isEqualTo(1);
+    }
+
+    @Test
     void aParameterWithoutValueIsRefusedNamingTheParameter() {
         Map<String, String> params = new HashMap<>();
         params.put("button", null);

@@ -9,6 +9,7 @@ import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.common.internal.redis.RedisVersion;
 import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
+import io.tally.common.series.SeriesWindows;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
@@ -44,6 +45,8 @@ public final class RedisTallyProducer implements TallyProducer {
     /** Null when producer-idempotence is off. */
     private final ProducerSessions sessions;
     private final SendAccumulator accumulator;
+    /** The windows a send may name ({@code series-windows}): the processors dead-letter any other. */
+    private final SeriesWindows windows;
     private final SenderLoop sender;
 
     private RedisTallyProducer(RedissonClient redis, boolean ownsClient, TallyConfig config, ProducerMetrics metrics) {
@@ -59,6 +62,7 @@ public final class RedisTallyProducer implements TallyProducer {
         int batchSize = config.get(TallyConfig.PRODUCER_BATCH_SIZE);
         long lingerNanos = TimeUnit.MILLISECONDS.toNanos(config.get(TallyConfig.PRODUCER_LINGER_MS));
         long sendTimeoutMs = config.get(TallyConfig.SEND_TIMEOUT_MS);
+        this.windows = config.get(TallyConfig.SERIES_WINDOWS);
         int bufferLimit = config.get(TallyConfig.PRODUCER_BUFFER);
         long bufferBytesLimit = config.get(TallyConfig.PRODUCER_BUFFER_BYTES);
         Acks acks = config.get(TallyConfig.ACKS);
@@ -95,7 +99,11 @@ public final class RedisTallyProducer implements TallyProducer {
 
     @Override
     public CompletableFuture<SendResult> send(CounterOp op) {
-        return enqueue(pending(StreamKeys.OPS, EntryEncoder.encode(op)));
+        byte[][] fields = EntryEncoder.encode(op);
+        if (!op.windows().isEmpty()) {
+            windows.requireConfigured("windows", op.windows());
+        }
+        return enqueue(pending(StreamKeys.OPS, fields));
     }
 
     @Override
