@@ -165,7 +165,10 @@ public interface TallyProducer extends AutoCloseable {
     /** Sends everything queued now and waits until each of those sends has succeeded or failed. */
     void flush();
 
-    /** Flushes, then releases the producer's resources. Sends after close fail. */
+    /**
+     * Admits no more sends (a send from then on throws {@link IllegalStateException}), flushes those queued,
+     * then releases the producer's resources; returns while other threads keep sending.
+     */
     @Override
     void close();
 }

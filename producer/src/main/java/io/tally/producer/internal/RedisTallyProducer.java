@@ -148,8 +148,9 @@ public final class RedisTallyProducer implements TallyProducer {
         if (accumulator.closed()) {
             return;
         }
-        flush();
+        // admit nothing more first: a flush that other threads keep feeding would never end
         accumulator.close();
+        flush();
         sender.stop();
         if (sessions != null) {
             sessions.close();

@@ -75,6 +75,11 @@ final class SendAccumulator {
                     + "); Redis is slower than the send rate", 100));
             return false;
         }
+        if (closed) {
+            // closed since the check above: the sender may already have seen nothing outstanding and stopped
+            finished(send);
+            throw new IllegalStateException("producer is closed");
+        }
         int queued = lanes[send.partition % lanes.length].add(send);
         return queued == batchSize || lingerNanos == 0;
     }
