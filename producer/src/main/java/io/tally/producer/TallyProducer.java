@@ -25,7 +25,8 @@ import java.util.concurrent.TimeoutException;
  * {@code acks=replicas}. Without sessions only sends with an id are retried.
  *
  * <p>Invalid input throws {@link io.tally.common.model.InvalidEntryException} at once, naming the
- * field. A full buffer or a partition backlog above {@code backlog-limit} fails the future with
+ * field; so does a window the producer's {@code series-windows} lacks (keep it equal to the
+ * processors', which dead-letter any other window). A full buffer or a partition backlog above {@code backlog-limit} fails the future with
  * {@link BackpressureException} at once; {@link #send(CounterOp, Duration)} waits for room instead.
  * Instances are thread-safe. Get one from {@link Tally#producer()}.
  */
@@ -56,7 +57,7 @@ public interface TallyProducer extends AutoCloseable {
 
     /**
      * As {@link #send(CounterOp)}, but when the send is refused with {@link BackpressureException} (the
-     * local buffer of {@code producer-buffer} sends is full, or the partition's backlog is at
+     * local buffer of {@code producer-buffer} sends or {@code producer-buffer-bytes} bytes is full, or the partition's backlog is at
      * {@code backlog-limit}) it waits for room, up to {@code maxBlock}, instead of failing at once. Use it
      * in a loop that sends faster than Redis takes: the loop slows to Redis's pace. The returned future
      * completes as {@link #send(CounterOp)}'s does; it fails with {@link BackpressureException} only when
@@ -164,7 +165,10 @@ public interface TallyProducer extends AutoCloseable {
     /** Sends everything queued now and waits until each of those sends has succeeded or failed. */
     void flush();
 
-    /** Flushes, then releases the producer's resources. Sends after close fail. */
+    /**
+     * Admits no more sends (a send from then on throws {@link IllegalStateException}), flushes those queued,
+     * then releases the producer's resources; returns while other threads keep sending.
+     */
     @Override
     void close();
 }

@@ -22,7 +22,8 @@ public enum ConfigScope {
     /** The producer's settings ({@code TallyProducer}). */
     PRODUCER("Producer", List.of(TallyConfig.SEND_TIMEOUT_MS, TallyConfig.DEDUPE_WINDOW_MS, TallyConfig.ACKS,
             TallyConfig.BACKLOG_LIMIT, TallyConfig.PRODUCER_BATCH_SIZE, TallyConfig.PRODUCER_LINGER_MS,
-            TallyConfig.PRODUCER_MAX_IN_FLIGHT, TallyConfig.PRODUCER_BUFFER, TallyConfig.PRODUCER_IDEMPOTENCE)),
+            TallyConfig.PRODUCER_MAX_IN_FLIGHT, TallyConfig.PRODUCER_BUFFER, TallyConfig.PRODUCER_BUFFER_BYTES,
+            TallyConfig.PRODUCER_IDEMPOTENCE)),
     /** The windows a {@code windows} field may name, checked before a send. */
     SERIES("Series", List.of(TallyConfig.SERIES_WINDOWS)),
     /** The caps on triggers that creating one checks. */

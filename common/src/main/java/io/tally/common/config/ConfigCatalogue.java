@@ -138,6 +138,14 @@ abstract class ConfigCatalogue {
     public static final ConfigKey<Integer> PRODUCER_BUFFER = key("producer-buffer", 100_000,
             "Sends a producer queues before send() fails fast with a backpressure error.", Parsers.intRange(1, 10_000_000));
     /**
+     * {@code producer-buffer-bytes}: Bytes of entries a producer queues before send() fails fast with a
+     * backpressure error; bounds its memory when entries are large (an event may carry 6.5 MB).
+     */
+    public static final ConfigKey<Long> PRODUCER_BUFFER_BYTES = key("producer-buffer-bytes", 32L * 1024 * 1024,
+            "Bytes of entries a producer queues before send() fails fast with a backpressure error; bounds its memory "
+                    + "when entries are large (an event may carry 6.5 MB). A send into an empty buffer is always taken.",
+            Parsers.longRange(1, 1L << 40));
+    /**
      * {@code producer-idempotence}: Producer sessions: each producer numbers its sends per stream and the
      * append script drops a number it has seen, so a retried send is written once.
      */

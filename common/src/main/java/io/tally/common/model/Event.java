@@ -13,8 +13,8 @@ import java.util.Objects;
  */
 public record Event(String type, Map<String, String> params, String id, Long ts) {
     /**
-     * Checks that the type is given and copies the parameters; the values are checked when the event is
-     * sent (see {@link InvalidEntryException}).
+     * Checks that the type is given and that each parameter has a name and a value, and copies the
+     * parameters; the values are checked when the event is sent (see {@link InvalidEntryException}).
      *
      * @param type   event type, 1-200 bytes of UTF-8
      * @param params parameters; null for none
@@ -23,7 +23,20 @@ public record Event(String type, Map<String, String> params, String id, Long ts)
      */
     public Event {
         Objects.requireNonNull(type, "type");
-        params = params == null ? Map.of() : Map.copyOf(params);
+        params = params == null ? Map.of() : copyParams(params);
+    }
+
+    /** A copy of the parameters; a missing name or value fails here, named, rather than as Map.copyOf's bare NPE. */
+    private static Map<String, String> copyParams(Map<String, String> params) {
+        params.forEach((name, value) -> {
+            if (name == null) {
+                throw new InvalidEntryException("missing_field", "params", "a parameter has no name (null)");
+            }
+            if (value == null) {
+                throw new InvalidEntryException("missing_field", "p." + name, "parameter '" + name + "' has no value (null)");
+            }
+        });
+        return Map.copyOf(params);
     }
 
     /**

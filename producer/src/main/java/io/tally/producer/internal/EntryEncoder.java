@@ -101,11 +101,12 @@ final class EntryEncoder {
 
     /**
      * True for the common operation that {@link WireCodec#validate(CounterOp)} accepts without a
-     * closer look (no member, no windows, counter and id of 1-200 printable ASCII characters), so the
+     * closer look (no member, no windows, no decr by -2^63, counter and id of 1-200 printable ASCII characters), so the
      * send path skips its UTF-8 encoding and scan; anything else goes through it, and it names the problem.
      */
     private static boolean plainAscii(CounterOp op) {
         return op.kind() != OpKind.UNIQUE && op.member() == null && op.windows().isEmpty()
+                && !(op.kind() == OpKind.DECR && op.amount() == Long.MIN_VALUE)
                 && printableAscii(op.counter()) && (op.id() == null || printableAscii(op.id()));
     }
 

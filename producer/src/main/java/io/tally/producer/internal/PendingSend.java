@@ -24,6 +24,8 @@ final class PendingSend {
     final byte[] values;
     /** Where in {@link #values} its dedupe key or field begins (as a MessagePack string); -1 without an id. */
     private final int dedupeAt;
+    /** Bytes it holds (values and names), counted against {@code producer-buffer-bytes}. */
+    final int bytes;
     final CompletableFuture<SendResult> future = new CompletableFuture<>();
     final long createdNanos = System.nanoTime();
     /**
@@ -51,6 +53,11 @@ final class PendingSend {
         this.names = EntryEncoder.names(topic, fields);
         this.values = values;
         this.dedupeAt = dedupeLength < 0 ? -1 : values.length - MsgPack.headerSize(dedupeLength) - dedupeLength;
+        int size = values.length;
+        for (byte[] name : names) {
+            size += name.length;
+        }
+        this.bytes = size;
     }
 
     /**

@@ -9,6 +9,7 @@ import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.common.internal.redis.RedisVersion;
 import io.tally.common.model.CounterOp;
 import io.tally.common.model.Event;
+import io.tally.common.series.SeriesWindows;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
@@ -44,6 +45,8 @@ public final class RedisTallyProducer implements TallyProducer {
     /** Null when producer-idempotence is off. */
     private final ProducerSessions sessions;
     private final SendAccumulator accumulator;
+    /** The windows a send may name ({@code series-windows}): the processors dead-letter any other. */
+    private final SeriesWindows windows;
     private final SenderLoop sender;
 
     private RedisTallyProducer(RedissonClient redis, boolean ownsClient, TallyConfig config, ProducerMetrics metrics) {
@@ -59,7 +62,9 @@ public final class RedisTallyProducer implements TallyProducer {
         int batchSize = config.get(TallyConfig.PRODUCER_BATCH_SIZE);
         long lingerNanos = TimeUnit.MILLISECONDS.toNanos(config.get(TallyConfig.PRODUCER_LINGER_MS));
         long sendTimeoutMs = config.get(TallyConfig.SEND_TIMEOUT_MS);
+        this.windows = config.get(TallyConfig.SERIES_WINDOWS);
         int bufferLimit = config.get(TallyConfig.PRODUCER_BUFFER);
+        long bufferBytesLimit = config.get(TallyConfig.PRODUCER_BUFFER_BYTES);
         Acks acks = config.get(TallyConfig.ACKS);
         int laneCount = Math.min(config.get(TallyConfig.PRODUCER_MAX_IN_FLIGHT), ns.partitions());
         SenderLoop.APPEND_RUNS.load(redis);
@@ -68,7 +73,8 @@ public final class RedisTallyProducer implements TallyProducer {
         this.direct = acks == Acks.LEADER ? DirectConnection.open(config, sendTimeoutMs, streamKeys) : null;
         this.namespace = new NamespaceWatch(redis, keys, ns.partitions(), ns.dedupeLayout(), config.redisUrl());
         this.backlog = new BacklogMonitor(redis, keys, ns.partitions(), config.get(TallyConfig.BACKLOG_LIMIT));
-        this.accumulator = new SendAccumulator(laneCount, batchSize, lingerNanos, bufferLimit, backlog, metrics);
+        this.accumulator = new SendAccumulator(laneCount, batchSize, lingerNanos, bufferLimit, bufferBytesLimit,
+                backlog, metrics);
         SendCompletion completion = new SendCompletion(redis, accumulator, streamKeys, sequences, metrics, acks,
                 sendTimeoutMs);
         this.sender = new SenderLoop(accumulator, completion, namespace, streamKeys, sequences, metrics, direct, executor,
@@ -93,7 +99,11 @@ public final class RedisTallyProducer implements TallyProducer {
 
     @Override
     public CompletableFuture<SendResult> send(CounterOp op) {
-        return enqueue(pending(StreamKeys.OPS, EntryEncoder.encode(op)));
+        byte[][] fields = EntryEncoder.encode(op);
+        if (!op.windows().isEmpty()) {
+            windows.requireConfigured("windows", op.windows());
+        }
+        return enqueue(pending(StreamKeys.OPS, fields));
     }
 
     @Override
@@ -138,8 +148,9 @@ public final class RedisTallyProducer implements TallyProducer {
         if (accumulator.closed()) {
             return;
         }
-        flush();
+        // admit nothing more first: a flush that other threads keep feeding would never end
         accumulator.close();
+        flush();
         sender.stop();
         if (sessions != null) {
             sessions.close();

@@ -8,23 +8,25 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Admission and queueing of sends (Kafka's record accumulator): refuses a send while its partition's
- * backlog or the producer's buffer is at its limit, queues the others on their partition's lane, and
- * counts the sends not finished yet, which flush() waits for.
+ * backlog or the producer's buffer (in sends, and in bytes: an entry may be 6.5 MB) is at its limit,
+ * queues the others on their partition's lane, and counts the sends not finished yet, which flush() waits for.
  */
 final class SendAccumulator {
     private final Lane[] lanes;
     private final int batchSize;
     private final long lingerNanos;
     private final int bufferLimit;
+    private final long bufferBytesLimit;
     private final BacklogMonitor backlog;
     private final ProducerMetrics metrics;
     private final AtomicLong outstanding = new AtomicLong();
+    private final AtomicLong outstandingBytes = new AtomicLong();
     private final Object flushMonitor = new Object();
     private volatile boolean flushing;
     private volatile boolean closed;
 
-    SendAccumulator(int laneCount, int batchSize, long lingerNanos, int bufferLimit, BacklogMonitor backlog,
-                    ProducerMetrics metrics) {
+    SendAccumulator(int laneCount, int batchSize, long lingerNanos, int bufferLimit, long bufferBytesLimit,
+                    BacklogMonitor backlog, ProducerMetrics metrics) {
         this.lanes = new Lane[laneCount];
         for (int i = 0; i < laneCount; i++) {
             lanes[i] = new Lane();
@@ -32,6 +34,7 @@ final class SendAccumulator {
         this.batchSize = batchSize;
         this.lingerNanos = lingerNanos;
         this.bufferLimit = bufferLimit;
+        this.bufferBytesLimit = bufferBytesLimit;
         this.backlog = backlog;
         this.metrics = metrics;
     }
@@ -62,6 +65,21 @@ final class SendAccumulator {
                     + " sends waiting, producer-buffer); Redis is slower than the send rate", 100));
             return false;
         }
+        // a send into an empty buffer is taken whatever its size, so no valid entry is refused for good
+        long bytes = outstandingBytes.addAndGet(send.bytes);
+        if (bytes > bufferBytesLimit && bytes > send.bytes) {
+            outstandingBytes.addAndGet(-send.bytes);
+            outstanding.decrementAndGet();
+            reject(send, new BackpressureException("producer buffer is full (" + (bytes - send.bytes)
+                    + " bytes waiting, this send " + send.bytes + " bytes, producer-buffer-bytes " + bufferBytesLimit
+                    + "); Redis is slower than the send rate", 100));
+            return false;
+        }
+        if (closed) {
+            // closed since the check above: the sender may already have seen nothing outstanding and stopped
+            finished(send);
+            throw new IllegalStateException("producer is closed");
+        }
         int queued = lanes[send.partition % lanes.length].add(send);
         return queued == batchSize || lingerNanos == 0;
     }
@@ -71,9 +89,10 @@ final class SendAccumulator {
         send.future.completeExceptionally(e);
     }
 
-    /** Counts finished sends out of the buffer; wakes flush() when none is left. */
-    void finished(int sends) {
-        if (outstanding.addAndGet(-sends) == 0) {
+    /** Counts a finished send out of the buffer; wakes flush() when none is left. */
+    void finished(PendingSend send) {
+        outstandingBytes.addAndGet(-send.bytes);
+        if (outstanding.decrementAndGet() == 0) {
             synchronized (flushMonitor) {
                 flushMonitor.notifyAll();
             }

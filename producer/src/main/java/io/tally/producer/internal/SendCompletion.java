@@ -198,7 +198,7 @@ final class SendCompletion {
             if (send.maybeWritten && !send.idempotent()) {
                 metrics.sent(send.topicName(), "unknown", System.nanoTime() - send.createdNanos);
                 send.future.completeExceptionally(SendErrors.sessionLost(send, streamKeys, own));
-                accumulator.finished(1);
+                accumulator.finished(send);
             } else if (!expired(send)) {
                 retry.add(send);
             } else {
@@ -246,7 +246,7 @@ final class SendCompletion {
                 boolean duplicate = outcome[i] == DUPLICATE;
                 metrics.sent(send.topicName(), duplicate ? "duplicate" : "ok", now - send.createdNanos);
                 send.future.complete(new SendResult(send.partition, entryId, duplicate));
-                accumulator.finished(1);
+                accumulator.finished(send);
             }
         }
     }
@@ -281,7 +281,7 @@ final class SendCompletion {
         send.future.completeExceptionally(new DuplicateIdConflictException(
                 new String(send.id(), StandardCharsets.UTF_8), send.topicName(),
                 new String(send.routingKey(), StandardCharsets.UTF_8), entryId));
-        accumulator.finished(1);
+        accumulator.finished(send);
     }
 
     /** acks=replicas and no replica confirmed the write in time: written on the master, outcome unknown. */
@@ -291,7 +291,7 @@ final class SendCompletion {
                 + " is on the master as entry " + entryId + " of "
                 + streamKeys.stream(send.topic, send.partition) + " but no replica confirmed it within "
                 + sendTimeoutMs + " ms (acks=replicas); a failover may lose it, so retry only with the same id", null));
-        accumulator.finished(1);
+        accumulator.finished(send);
     }
 
     /** Without producer sessions: a plain send whose call timed out after it left has an unknown outcome. */
@@ -311,14 +311,14 @@ final class SendCompletion {
         TallyException e = SendErrors.of(send, streamKeys, cause, maybeWritten, unknown);
         metrics.sent(send.topicName(), unknown ? "unknown" : "error", System.nanoTime() - send.createdNanos);
         send.future.completeExceptionally(e);
-        accumulator.finished(1);
+        accumulator.finished(send);
     }
 
     /** Fails a send that was never written, with {@code why} as it is. */
     void failUnsent(PendingSend send, Throwable why) {
         metrics.sent(send.topicName(), "error", System.nanoTime() - send.createdNanos);
         send.future.completeExceptionally(why);
-        accumulator.finished(1);
+        accumulator.finished(send);
     }
 
     /** The send has waited longer than send-timeout-ms. */

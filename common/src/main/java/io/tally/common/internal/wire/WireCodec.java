@@ -111,6 +111,11 @@ public final class WireCodec {
         if (op.id() != null) {
             WireFormat.checkName("id", op.id());
         }
+        if (op.kind() == OpKind.DECR && op.amount() == Long.MIN_VALUE) {
+            // apply.lua negates 'by' and dead-letters this one whatever the counter holds
+            throw new InvalidEntryException("overflow", "by", "field 'by': decr by " + Long.MIN_VALUE
+                    + " cannot be negated in 64 bits (send incr by " + Long.MAX_VALUE + ", then incr by 1)");
+        }
     }
 
     public static void validate(Event event) {
