@@ -26,6 +26,8 @@ final class PendingSend {
     private final int dedupeAt;
     /** Bytes it holds (values and names), counted against {@code producer-buffer-bytes}. */
     final int bytes;
+    /** The flush generation it was admitted in, 0 or 1 ({@link SendAccumulator}). */
+    int generation;
     final CompletableFuture<SendResult> future = new CompletableFuture<>();
     final long createdNanos = System.nanoTime();
     /**

@@ -135,7 +135,7 @@ public final class RedisTallyProducer implements TallyProducer {
         accumulator.flushing(true);
         sender.wake();
         try {
-            accumulator.awaitEmpty(sender::wake);
+            accumulator.awaitAdmitted(sender::wake);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {

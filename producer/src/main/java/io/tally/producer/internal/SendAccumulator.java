@@ -22,6 +22,14 @@ final class SendAccumulator {
     private final AtomicLong outstanding = new AtomicLong();
     private final AtomicLong outstandingBytes = new AtomicLong();
     private final Object flushMonitor = new Object();
+    /**
+     * Sends not finished, by the parity of the flush generation they were admitted in: a flush waits only for
+     * those admitted before it began, however fast other threads keep sending. Flushes take turns
+     * ({@link #flushes}), so two generations are ever open: the one a flush waits for, and the next.
+     */
+    private final AtomicLong[] byGeneration = {new AtomicLong(), new AtomicLong()};
+    private volatile int generation;
+    private final Object flushes = new Object();
     private volatile boolean flushing;
     private volatile boolean closed;
 
@@ -75,6 +83,8 @@ final class SendAccumulator {
                     + "); Redis is slower than the send rate", 100));
             return false;
         }
+        send.generation = generation & 1;
+        byGeneration[send.generation].incrementAndGet();
         if (closed) {
             // closed since the check above: the sender may already have seen nothing outstanding and stopped
             finished(send);
@@ -89,22 +99,30 @@ final class SendAccumulator {
         send.future.completeExceptionally(e);
     }
 
-    /** Counts a finished send out of the buffer; wakes flush() when none is left. */
+    /** Counts a finished send out of the buffer; wakes flush() when none of its generation is left. */
     void finished(PendingSend send) {
         outstandingBytes.addAndGet(-send.bytes);
-        if (outstanding.decrementAndGet() == 0) {
+        boolean generationDone = byGeneration[send.generation].decrementAndGet() == 0;
+        if (outstanding.decrementAndGet() == 0 || generationDone && flushing) {
             synchronized (flushMonitor) {
                 flushMonitor.notifyAll();
             }
         }
     }
 
-    /** Waits until every admitted send has finished, running {@code nudge} (wake the sender) every 50 ms. */
-    void awaitEmpty(Runnable nudge) throws InterruptedException {
-        synchronized (flushMonitor) {
-            while (outstanding.get() > 0) {
-                flushMonitor.wait(50);
-                nudge.run();
+    /**
+     * Waits until every send admitted before this call has finished (sends admitted meanwhile go on without
+     * it), running {@code nudge} (wake the sender) every 50 ms.
+     */
+    void awaitAdmitted(Runnable nudge) throws InterruptedException {
+        synchronized (flushes) {
+            AtomicLong before = byGeneration[generation & 1];
+            generation = generation + 1;
+            synchronized (flushMonitor) {
+                while (before.get() > 0) {
+                    flushMonitor.wait(50);
+                    nudge.run();
+                }
             }
         }
     }
