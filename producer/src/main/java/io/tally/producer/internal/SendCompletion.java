@@ -225,6 +225,10 @@ final class SendCompletion {
             sequences.rollBack(group, handled); // the rest was not written: their numbers are free again
         }
         long now = System.nanoTime();
+        // the sends acknowledged here leave the buffer together, after the loop
+        int done = 0;
+        int inGeneration1 = 0;
+        long doneBytes = 0;
         for (int i = 0; i < n; i++) {
             PendingSend send = sends.get(i);
             if (send.future.isDone()) {
@@ -246,9 +250,12 @@ final class SendCompletion {
                 boolean duplicate = outcome[i] == DUPLICATE;
                 metrics.sent(send.topicName(), duplicate ? "duplicate" : "ok", now - send.createdNanos);
                 send.future.complete(new SendResult(send.partition, entryId, duplicate));
-                accumulator.finished(send);
+                done++;
+                inGeneration1 += send.generation;
+                doneBytes += send.bytes;
             }
         }
+        accumulator.finished(done, doneBytes, done - inGeneration1, inGeneration1);
     }
 
     /** The sends the script handled: the leading entry ids of its reply, at most {@code n}. */

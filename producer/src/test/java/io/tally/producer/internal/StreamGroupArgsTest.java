@@ -110,7 +110,9 @@ class StreamGroupArgsTest {
                 .as((kind, name, amount, id, ts) -> {
                     CounterOp op = switch (kind) {
                         case 0 -> CounterOp.incr(name, amount);
-                        case 1 -> CounterOp.decr(name, amount).withWindows("1m", "1h");
+                        // by -2^63 cannot be negated: refused at the call (WireCodec), so never a send
+                        case 1 -> CounterOp.decr(name, amount == Long.MIN_VALUE ? Long.MAX_VALUE : amount)
+                                .withWindows("1m", "1h");
                         case 2 -> CounterOp.set(name, amount);
                         case 3 -> CounterOp.reset(name);
                         case 4 -> CounterOp.unique(name, Long.toString(amount));
