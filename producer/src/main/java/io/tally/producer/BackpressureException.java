@@ -3,6 +3,7 @@ package io.tally.producer;
 /**
  * A send refused because the partition's backlog or the producer's buffer is full. Nothing was
  * written; retry after {@link #retryAfterMs()}.
+ * It carries no stack trace, as every exception a send's future completes with ({@link TallyException}).
  */
 public final class BackpressureException extends TallyException {
     private final long retryAfterMs;
@@ -14,7 +15,7 @@ public final class BackpressureException extends TallyException {
      * @param retryAfterMs how long to wait before trying again, ms
      */
     public BackpressureException(String message, long retryAfterMs) {
-        super(message, true, null);
+        super(message, true, null, false);
         this.retryAfterMs = retryAfterMs;
     }
 

@@ -4,6 +4,7 @@ package io.tally.producer;
  * A send whose operation id was already used, within the dedupe window, on the same stream and routing
  * key (counter or event type) by an entry with a different payload: nothing was written for it. Not
  * retriable: the same send fails the same way until the window ends; a different operation needs a new id.
+ * It carries no stack trace, as every exception a send's future completes with ({@link TallyException}).
  */
 public final class DuplicateIdConflictException extends TallyException {
     private final String id;
@@ -22,7 +23,7 @@ public final class DuplicateIdConflictException extends TallyException {
     public DuplicateIdConflictException(String id, String stream, String routingKey, String originalEntryId) {
         super("operation id '" + id + "' was already used on " + stream + " for " + routingKeyName(stream) + " '"
                 + routingKey + "' by entry " + originalEntryId + " with a different payload; nothing was written "
-                + "(a different operation needs a new id)", false, null);
+                + "(a different operation needs a new id)", false, null, false);
         this.id = id;
         this.stream = stream;
         this.routingKey = routingKey;

@@ -6,6 +6,7 @@ package io.tally.producer;
  * stream, or, with {@code acks=replicas}, a send written on the master that no replica confirmed in time
  * (a failover may still lose it). The producer has stopped retrying it; retry it only with an operation
  * id (the same one), which makes a repeat a duplicate.
+ * It carries no stack trace, as every exception a send's future completes with ({@link TallyException}).
  */
 public final class OutcomeUnknownException extends TallyException {
     /**
@@ -15,6 +16,6 @@ public final class OutcomeUnknownException extends TallyException {
      * @param cause   the timeout or connection error, or null
      */
     public OutcomeUnknownException(String message, Throwable cause) {
-        super(message, false, cause);
+        super(message, false, cause, false);
     }
 }

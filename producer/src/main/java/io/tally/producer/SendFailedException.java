@@ -3,6 +3,7 @@ package io.tally.producer;
 /**
  * A send that failed; {@link #retriable()} is true when Redis was unavailable or busy, or when the send may
  * have been written ({@link #maybeWritten()}).
+ * It carries no stack trace, as every exception a send's future completes with ({@link TallyException}).
  */
 public final class SendFailedException extends TallyException {
     private final boolean maybeWritten;
@@ -27,7 +28,7 @@ public final class SendFailedException extends TallyException {
      * @param cause        the underlying error, or null
      */
     public SendFailedException(String message, boolean retriable, boolean maybeWritten, Throwable cause) {
-        super(message, retriable, cause);
+        super(message, retriable, cause, false);
         this.maybeWritten = maybeWritten;
     }
 

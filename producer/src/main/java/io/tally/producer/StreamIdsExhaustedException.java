@@ -5,6 +5,7 @@ package io.tally.producer;
  * a writer added an entry with an explicit id such as {@code 18446744073709551615-18446744073709551615},
  * and no {@code XADD *} on that stream can succeed until an operator resets it with
  * {@code tally repair stream-ids --partition P}. Not retriable: retrying cannot help before the repair.
+ * It carries no stack trace, as every exception a send's future completes with ({@link TallyException}).
  */
 public final class StreamIdsExhaustedException extends TallyException {
     private final String stream;
@@ -20,7 +21,7 @@ public final class StreamIdsExhaustedException extends TallyException {
     public StreamIdsExhaustedException(String stream, int partition, Throwable cause) {
         super("stream " + stream + " has no stream id left above its last one (a writer added an entry with an id at "
                 + "or near the maximum); sends to partition " + partition + " fail until it is repaired: run `tally "
-                + "repair stream-ids --partition " + partition + "` (docs/runbook.md)", false, cause);
+                + "repair stream-ids --partition " + partition + "` (docs/runbook.md)", false, cause, false);
         this.stream = stream;
         this.partition = partition;
     }
