@@ -24,8 +24,8 @@ import java.util.concurrent.CompletionException;
  * {@code POST /v1/batch}: a body of newline-delimited JSON, one counter operation
  * ({@code {"op":"incr","counter":"c","by":5}}) or event ({@code {"type":"click","params":{...}}}) per
  * line. The body is read as a stream and each line is sent as soon as it is parsed, with a bounded
- * number of sends in flight; the answer is a summary with one error entry per failed line. Lines of a
- * partition keep their order.
+ * number of sends in flight, per batch and across all batches ({@link BatchLineRoom}: past it, reading waits);
+ * the answer is a summary with one error entry per failed line. Lines of a partition keep their order.
  */
 final class BatchRoutes implements Routes {
     /** Sends waiting for their result before reading further (bounds memory, keeps the pipeline full). */
@@ -39,9 +39,12 @@ final class BatchRoutes implements Routes {
     private final JsonBodies bodies;
     private final int maxLineBytes;
     private final long maxBatchBytes;
+    private final BatchLineRoom room;
 
-    BatchRoutes(Sends sends, Problems problems, JsonBodies bodies, int maxLineBytes, long maxBatchBytes) {
+    BatchRoutes(Sends sends, Problems problems, JsonBodies bodies, int maxLineBytes, long maxBatchBytes,
+                BatchLineRoom room) {
         this.sends = sends;
+        this.room = room;
         this.producer = sends.producer();
         this.problems = problems;
         this.bodies = bodies;
@@ -80,10 +83,20 @@ final class BatchRoutes implements Routes {
                     continue;
                 }
                 summary.lines++;
+                int cost;
                 try {
-                    inFlight.add(new Pending(number, send(line, number)));
+                    cost = room.take(line.length);
+                } catch (RuntimeException e) {
+                    summary.error(number, Problems.of(e));
+                    continue;
+                }
+                try {
+                    CompletableFuture<SendResult> sent = send(line, number);
+                    sent.whenComplete((result, error) -> room.give(cost));
+                    inFlight.add(new Pending(number, sent));
                     summary.sent++;
                 } catch (RuntimeException e) {
+                    room.give(cost);
                     summary.error(number, Problems.of(e));
                 }
                 drain(inFlight, summary, IN_FLIGHT);
