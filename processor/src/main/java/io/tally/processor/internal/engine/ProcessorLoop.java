@@ -2,6 +2,7 @@ package io.tally.processor.internal.engine;
 
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.text.ForeignText;
 import io.tally.processor.ProcessorListener;
 import io.tally.processor.internal.apply.ApplyRound;
 import io.tally.processor.internal.apply.Workers;
@@ -281,7 +282,7 @@ public final class ProcessorLoop implements Runnable {
             metrics.leaseAcquired(p);
             if (!wanted.get(p).isEmpty()) {
                 // another program may have written the value: no line break, no megabyte into the log
-                fromSilent.put(p, printable(wanted.get(p)));
+                fromSilent.put(p, ForeignText.printable(wanted.get(p), 100));
             }
         }
         if (!fromSilent.isEmpty()) {
@@ -349,12 +350,6 @@ public final class ProcessorLoop implements Runnable {
             round.close();
         }
         metrics.partitionsOwned(0);
-    }
-
-    /** A value another program may have written, for a log line: cut at 100 characters, control characters replaced. */
-    private static String printable(String text) {
-        String cut = text.length() <= 100 ? text : text.substring(0, 100) + "...";
-        return cut.replaceAll("[\\p{Cntrl}\\x80-\\x9f]", "?");
     }
 
     /** Waits out a back-off, ending early when the hot path's lost connection opens again. */
