@@ -2,7 +2,8 @@
  * Plumbing shared by the Tally libraries: Redis clients and scripts ({@code redis}), the key layout
  * ({@code keys}), the RESP parser of the direct hot path ({@code resp}), the wire codec ({@code wire}),
  * partition status ({@code status}), Micrometer helpers ({@code metrics}), trigger ids and JSON
- * ({@code trigger}) and configuration helpers ({@code config}).
+ * ({@code trigger}), configuration helpers ({@code config}) and text another program wrote, made safe to
+ * quote ({@code text}).
  *
  * <p>Internal: free to change in any version, not part of the API and not in the javadoc jar. The rule
  * for every Tally library: a type is API, in a package without {@code internal} in its name, when an

@@ -89,6 +89,25 @@ public final class RespConnector implements AutoCloseable {
         }
     }
 
+    /**
+     * The open connection, waiting as {@link #awaitOpen()} does (at most the endpoint's timeout) for one being
+     * opened; null when none is open by then, opening going on in the background. One call per use: the
+     * connection is looked up once when it is open already.
+     */
+    public RespConnection awaitOpenConnection() {
+        RespConnection c;
+        try {
+            c = connection().get(endpoint.timeoutMs(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+        // broke since it opened: openNow starts its replacement (and finds it open only if that was quick)
+        return c.isOpen() ? c : openNow();
+    }
+
     public RespEndpoint endpoint() {
         return endpoint;
     }

@@ -1,5 +1,6 @@
 package io.tally.common.internal.trigger;
 
+import io.tally.common.internal.text.ForeignText;
 import io.tally.common.trigger.InvalidTriggerException;
 import io.tally.common.trigger.ThresholdOp;
 import io.tally.common.trigger.Trigger;
@@ -150,7 +151,7 @@ public final class TriggerJson {
         } catch (InvalidTriggerException e) {
             // the problem may quote the foreign value (an unknown kind, an 'at' that is no time) whole
             throw new UnreadableTriggerException(id, "its stored definition has an invalid field '" + shown(e.field())
-                    + "': " + printable(e.problem(), 200), null);
+                    + "': " + ForeignText.printable(e.problem(), 200), null);
         } catch (RuntimeException e) {
             throw new UnreadableTriggerException(id, "its stored definition is no trigger definition", e);
         }
@@ -195,16 +196,7 @@ public final class TriggerJson {
 
     /** A value another program may have written, for a message: control characters replaced, cut at 40 characters. */
     private static String shown(String text) {
-        return printable(String.valueOf(text), 40);
-    }
-
-    /**
-     * Text that may hold what another program wrote, for an answer and a log line: control characters (C0 and C1:
-     * a line break would forge a log line) replaced, cut at {@code max} characters.
-     */
-    public static String printable(String text, int max) {
-        String cut = text.length() <= max ? text : text.substring(0, max) + "...";
-        return cut.replaceAll("[\\p{Cntrl}\\x80-\\x9f]", "?");
+        return ForeignText.printable(String.valueOf(text), 40);
     }
 
     private static ObjectNode definitionNode(String id, TriggerDefinition d) {

@@ -58,7 +58,7 @@ final class RoundReplies {
                 // A read refused on a key of the partition (another type at one of its streams) backs the
                 // partition off like a refused script; a read Redis refuses as a whole (READONLY, OOM, a lost
                 // consumer group) stays the loop's, which reports not ready and restores what it can.
-                if (error != null && (i < scriptSteps || refusedOnItsKey(error))
+                if (error != null && (i < scriptSteps || WrongTypeRefusal.is(error))
                         && poison.onScriptFailure(step, error, troubled, now)) {
                     isolated++;
                 }
@@ -77,11 +77,6 @@ final class RoundReplies {
         }
         report(failure, failed, isolated, steps.size());
         return round.progress[0];
-    }
-
-    /** Whether a read failed on a key of its own partition: WRONGTYPE, another type at one of its streams. */
-    private static boolean refusedOnItsKey(RuntimeException error) {
-        return ScriptFailure.of(error) == ScriptFailure.REDIS_REFUSED && ScriptFailure.text(error).startsWith("WRONGTYPE");
     }
 
     /** Waits for the scripts and every read; returns the first failure, or null. */

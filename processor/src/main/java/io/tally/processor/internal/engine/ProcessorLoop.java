@@ -2,6 +2,7 @@ package io.tally.processor.internal.engine;
 
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.text.ForeignText;
 import io.tally.processor.ProcessorListener;
 import io.tally.processor.internal.apply.ApplyRound;
 import io.tally.processor.internal.apply.Workers;
@@ -23,6 +24,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 
 /**
  * The processor's one thread. Between pipelined apply rounds it runs a tick every {@code tick-ms}:
@@ -65,6 +67,10 @@ public final class ProcessorLoop implements Runnable {
     /** When the last acquire or renewal reply came (nanoTime): no lease held outlives this plus the TTL. */
     private long extendedAt;
     private Set<Integer> assigned = new TreeSet<>();
+    /** The loop thread's back-off after failed rounds (0 when the last round, or reconnect, cut it short). */
+    private long backoffMs;
+    /** Whether the last round failed: the next that does not says Redis is reachable again. */
+    private boolean failing;
 
     public ProcessorLoop(Keys keys, int partitions, String instanceId, Membership membership, Leases leases,
                          ApplyRound round, Housekeeping housekeeping, StreamIdWatch streamIds,
@@ -103,8 +109,6 @@ public final class ProcessorLoop implements Runnable {
     }
 
     private void loop() {
-        long backoffMs = 0;
-        boolean failing = false;
         while (running) {
             try {
                 if (System.nanoTime() >= nextTick) {
@@ -127,28 +131,32 @@ public final class ProcessorLoop implements Runnable {
                 if (Namespace.isNoGroup(e) && restoreGroups()) {
                     continue;
                 }
-                ready = false;
-                failing = true;
-                backoffMs = backoffMs == 0 ? 100 : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
-                log.warn("Redis at {} failed ({}); processing paused and not ready, retrying in {} ms. Check that "
-                        + "Redis is up and reachable; partitions not renewed within {} ms move to other processors.",
-                        redisUrl, e.toString(), backoffMs, leaseTtlMs);
-                dropExpiredLeases();
+                backOff(ms -> log.warn("Redis at {} failed ({}); processing paused and not ready, retrying in {} ms. "
+                        + "Check that Redis is up and reachable; partitions not renewed within {} ms move to other "
+                        + "processors.", redisUrl, e.toString(), ms, leaseTtlMs));
                 if (awaitReconnect(backoffMs)) {
                     backoffMs = 0; // Redis is back: try at once, and back off from the start should it fail again
                 }
             } catch (RuntimeException e) {
                 // Not Redis failing: a reply this version cannot read (another program's data?) or a bug. The
                 // thread must not die with it, or the processor would stay "ready" while nothing runs.
-                ready = false;
-                failing = true;
-                backoffMs = backoffMs == 0 ? 100 : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
-                log.error("processing failed unexpectedly ({}); paused and not ready, retrying in {} ms; partitions not "
-                        + "renewed within {} ms move to other processors.", e, backoffMs, leaseTtlMs, e);
-                dropExpiredLeases();
+                backOff(ms -> log.error("processing failed unexpectedly ({}); paused and not ready, retrying in {} ms; "
+                        + "partitions not renewed within {} ms move to other processors.", e, ms, leaseTtlMs, e));
                 sleep(backoffMs);
             }
         }
+    }
+
+    /**
+     * After a failed round: not ready, the back-off doubled (100 ms first, at most {@value #MAX_BACKOFF_MS}) and
+     * reported to {@code report}, then the leases that expired meanwhile dropped. The caller waits it out.
+     */
+    private void backOff(LongConsumer report) {
+        ready = false;
+        failing = true;
+        backoffMs = backoffMs == 0 ? 100 : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+        report.accept(backoffMs);
+        dropExpiredLeases();
     }
 
     /** Asks the loop to finish the round in hand, release its leases and leave. */
@@ -281,7 +289,7 @@ public final class ProcessorLoop implements Runnable {
             metrics.leaseAcquired(p);
             if (!wanted.get(p).isEmpty()) {
                 // another program may have written the value: no line break, no megabyte into the log
-                fromSilent.put(p, printable(wanted.get(p)));
+                fromSilent.put(p, ForeignText.printable(wanted.get(p), 100));
             }
         }
         if (!fromSilent.isEmpty()) {
@@ -349,12 +357,6 @@ public final class ProcessorLoop implements Runnable {
             round.close();
         }
         metrics.partitionsOwned(0);
-    }
-
-    /** A value another program may have written, for a log line: cut at 100 characters, control characters replaced. */
-    private static String printable(String text) {
-        String cut = text.length() <= 100 ? text : text.substring(0, 100) + "...";
-        return cut.replaceAll("[\\p{Cntrl}\\x80-\\x9f]", "?");
     }
 
     /** Waits out a back-off, ending early when the hot path's lost connection opens again. */

@@ -3,6 +3,7 @@ package io.tally.processor.internal.engine;
 import io.tally.common.config.RedisMode;
 import io.tally.common.internal.redis.Namespace;
 import io.tally.processor.ProcessorListener;
+import io.tally.processor.internal.apply.WrongTypeRefusal;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.RedisException;
 import org.slf4j.Logger;
@@ -79,7 +80,7 @@ public final class RedisStateGuard {
             stored = null; // another program wrote it: restored like a lost one
             seen = "holding a partition count that is no number (" + e.getMessage() + ")";
         } catch (RedisException e) {
-            if (!isWrongType(e)) {
+            if (!WrongTypeRefusal.is(e)) {
                 throw e;
             }
             stored = null;
@@ -126,7 +127,7 @@ public final class RedisStateGuard {
             noteRefused(Set.of());
             return created;
         } catch (RedisException e) {
-            if (!isWrongType(e)) {
+            if (!WrongTypeRefusal.is(e)) {
                 throw e;
             }
         }
@@ -136,7 +137,7 @@ public final class RedisStateGuard {
             try {
                 created.addAll(namespace.ensureGroups(redis, List.of(p)));
             } catch (RedisException e) {
-                if (!isWrongType(e)) {
+                if (!WrongTypeRefusal.is(e)) {
                     throw e;
                 }
                 refused.put(p, e.getMessage());
@@ -152,10 +153,6 @@ public final class RedisStateGuard {
 
     private void noteRefused(Set<Integer> partitions) {
         refusedGroups = Set.copyOf(partitions);
-    }
-
-    private static boolean isWrongType(RedisException e) {
-        return String.valueOf(e.getMessage()).contains("WRONGTYPE");
     }
 
     /**

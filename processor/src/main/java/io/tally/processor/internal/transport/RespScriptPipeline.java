@@ -36,7 +36,7 @@ public final class RespScriptPipeline implements ScriptPipeline {
         // A connection being opened (after Redis came back) is waited for, at most the reply timeout, as the
         // round's reads wait for it: failing the round at once would put the loop into its back-off (up to
         // 5 s) for a connection that was a few milliseconds from open.
-        this.connection = connector.awaitOpen() == null ? connector.openNow() : null;
+        this.connection = connector.awaitOpenConnection();
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.tally.common.internal.keys.Partitioner;
 import io.tally.common.internal.redis.LuaScript;
 import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.redis.RedisClientFactory;
+import io.tally.common.internal.text.ForeignText;
 import io.tally.common.trigger.Trigger;
 import io.tally.common.trigger.TriggerDefinition;
 import io.tally.common.internal.trigger.TriggerIds;
@@ -197,7 +198,8 @@ public final class RedisTriggerClient implements TriggerClient {
             } catch (RuntimeException e) {
                 unreadable++;
                 if (first == null) {
-                    first = printable(str(page.get(i))) + ": " + printable(String.valueOf(e.getMessage()));
+                    first = ForeignText.printable(str(page.get(i)), 200) + ": "
+                            + ForeignText.printable(String.valueOf(e.getMessage()), 200);
                 }
             }
         }
@@ -206,11 +208,6 @@ public final class RedisTriggerClient implements TriggerClient {
                     + "of the listing (first: {})", unreadable, partition, first);
         }
         return out;
-    }
-
-    /** Text another program wrote, for a log line: control characters (C0 and C1) replaced, cut at 200 characters. */
-    private static String printable(String text) {
-        return TriggerJson.printable(text, 200);
     }
 
     @Override
