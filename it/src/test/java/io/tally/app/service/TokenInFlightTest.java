@@ -1,10 +1,15 @@
 package io.tally.app.service;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.tally.common.config.TallyConfig;
 import io.tally.producer.ProducerMetrics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.redisson.client.codec.StringCodec;
+import org.slf4j.LoggerFactory;
 
 import java.net.Socket;
 import java.net.URI;
@@ -195,6 +200,42 @@ class TokenInFlightTest {
                 assertThat(w.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(404);
             }
         }
+    }
+
+    @Test
+    void refusalsOfOneToken_logOneWarnNamingItsLabel_neverTheToken() throws Exception {
+        TallyConfig config = api.testRedis().config(2).set(TallyConfig.API_PORT, 0)
+                .set(TallyConfig.API_HOST, "127.0.0.1").set(TallyConfig.API_TOKENS, ApiServerFixture.TOKEN)
+                .set(TallyConfig.API_MAX_IN_FLIGHT_PER_TOKEN, 1).build();
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        Logger logger = (Logger) LoggerFactory.getLogger(TokenInFlight.class);
+        logger.addAppender(logs);
+        try (ApiServer server = new ApiServer(api.redis(), config, ApiTokens.from(config), ProducerMetrics.NOOP,
+                ServiceMetrics.newRegistry())) {
+            String base = "http://127.0.0.1:" + server.port();
+            CompletableFuture<HttpResponse<String>> wait = client.sendAsync(HttpRequest.newBuilder(URI.create(base
+                            + "/v1/counters/c?after=" + NEVER + "&waitMs=2000"))
+                    .header("Authorization", "Bearer " + ApiServerFixture.TOKEN).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            await().atMost(Duration.ofSeconds(10)).until(() -> server.inFlight(0) == 1);
+            for (int i = 0; i < 5; i++) {
+                assertThat(client.send(HttpRequest.newBuilder(URI.create(base + "/v1/counters/c"))
+                        .header("Authorization", "Bearer " + ApiServerFixture.TOKEN).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(429);
+            }
+            assertThat(client.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body())
+                    .containsPattern(series("tally_api_requests_refused_total", "env:1", "5.0"));
+            assertThat(wait.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(404);
+        } finally {
+            logger.detachAppender(logs);
+        }
+        List<String> warnings = logs.list.stream().filter(e -> e.getLevel() == Level.WARN)
+                .map(ILoggingEvent::getFormattedMessage).toList();
+        assertThat(warnings).as("one WARN a minute per token, however many refusals").hasSize(1);
+        assertThat(warnings.get(0)).contains("env:1").contains("api-max-in-flight-per-token")
+                .doesNotContain(ApiServerFixture.TOKEN);
     }
 
     /** {@link #CAP} waits of the fixture's token on {@code counter} after {@code entry}, held open once this returns. */
