@@ -47,7 +47,8 @@ import java.util.concurrent.Executor;
  * describing it in {@code openapi.json} ({@code OpenApiTest} checks both agree). Connections are bounded
  * ({@link ConnectionBounds}: {@code api-max-connections}, {@code api-max-connections-per-client},
  * {@code api-request-read-timeout-ms}) below the number of request threads, so slow clients never starve
- * {@code /health/live}.
+ * {@code /health/live}; and so are one token's requests in flight ({@link TokenInFlight}:
+ * {@code api-max-in-flight-per-token}), so one token holder, from however many addresses, leaves room for the others.
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -67,6 +68,7 @@ public final class ApiServer implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final Gauge openWaits;
     private final HttpRequestMetrics requestMetrics;
+    private final TokenInFlight tokenInFlight;
     private final Javalin app;
     private ConnectionBounds bounds;
     private final List<String> endpoints = new CopyOnWriteArrayList<>();
@@ -91,9 +93,12 @@ public final class ApiServer implements AutoCloseable {
                 .description("Read-your-writes waits open now (at most api-max-waits; beyond, a wait is answered 503)")
                 .tag("namespace", config.namespace()).register(registry);
         this.requestMetrics = new HttpRequestMetrics(registry, config.namespace(), this::route);
+        this.tokenInFlight = new TokenInFlight(tokens, config.get(TallyConfig.API_MAX_IN_FLIGHT_PER_TOKEN),
+                config.get(TallyConfig.API_MAX_CONNECTIONS), registry, config.namespace());
         ObjectMapper json = strictJson();
         Problems problems = new Problems(json);
-        List<Routes> routes = new ArrayList<>(List.of(problems, new RequestIds(), new StrictPaths(), new Auth(tokens)));
+        List<Routes> routes = new ArrayList<>(List.of(problems, new RequestIds(), new StrictPaths(),
+                new Auth(tokens, tokenInFlight)));
         routes.addAll(resources(config, json, problems, registry, tokens.insecure()));
         String host = listenHost(config, tokens);
         this.app = javalin(config, host, json, routes);
@@ -103,6 +108,7 @@ public final class ApiServer implements AutoCloseable {
             closeBounds();
             registry.remove(openWaits);
             requestMetrics.close();
+            tokenInFlight.close();
             waits.close();
             producer.close();
             throw e;
@@ -253,6 +259,11 @@ public final class ApiServer implements AutoCloseable {
         return waits.open();
     }
 
+    /** Requests of the token at {@code index} (of {@link ApiTokens}) in flight now; 0 when no cap is set. */
+    int inFlight(int index) {
+        return tokenInFlight.inFlight(index);
+    }
+
     public TallyReader reader() {
         return reader;
     }
@@ -265,6 +276,7 @@ public final class ApiServer implements AutoCloseable {
         closeBounds();
         registry.remove(openWaits);
         requestMetrics.close();
+        tokenInFlight.close();
         producer.close();
         triggers.close();
     }

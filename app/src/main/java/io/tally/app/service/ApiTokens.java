@@ -14,18 +14,28 @@ import java.util.List;
 /**
  * The bearer tokens the service accepts, from {@code TALLY_API_TOKENS} and {@code --api-tokens-file}.
  * Only SHA-256 digests are kept, and a presented token is compared with every one of them in
- * constant time, so neither timing nor a heap dump gives a token away. Tokens are never logged.
+ * constant time, so neither timing nor a heap dump gives a token away. Tokens are never logged: a token is
+ * named by its place ({@link #label}: {@code env:2} is the second of {@code TALLY_API_TOKENS}, {@code file:3} the
+ * line 3 of {@code --api-tokens-file}), as the errors about a bad token name it.
  */
 public final class ApiTokens {
     /** Shortest token accepted: 16 characters of a random hex string are 64 bits, beyond guessing online. */
     public static final int MIN_LENGTH = 16;
+    /** The label of the one token every request counts as when {@code --insecure} accepts every request. */
+    static final String ANONYMOUS = "anonymous";
 
     private final List<byte[]> digests;
+    private final List<String> labels;
     private final boolean insecure;
 
-    private ApiTokens(List<byte[]> digests, boolean insecure) {
-        this.digests = List.copyOf(digests);
+    private ApiTokens(List<Placed> tokens, boolean insecure) {
+        this.digests = tokens.stream().map(t -> digest(t.token())).toList();
+        this.labels = insecure ? List.of(ANONYMOUS) : tokens.stream().map(Placed::label).toList();
         this.insecure = insecure;
+    }
+
+    /** A configured token and the label of its place. */
+    private record Placed(String token, String label) {
     }
 
     /**
@@ -35,11 +45,12 @@ public final class ApiTokens {
      *                         shorter than {@link #MIN_LENGTH}, or the tokens file cannot be read
      */
     public static ApiTokens from(TallyConfig config) {
-        List<String> tokens = new ArrayList<>();
+        List<Placed> tokens = new ArrayList<>();
         String[] fromEnv = config.get(TallyConfig.API_TOKENS).split(",");
         for (int i = 0; i < fromEnv.length; i++) {
             if (!fromEnv[i].isBlank()) {
-                tokens.add(checked(fromEnv[i].strip(), "token " + (i + 1) + " of " + TallyConfig.API_TOKENS.env()));
+                tokens.add(new Placed(checked(fromEnv[i].strip(), "token " + (i + 1) + " of "
+                        + TallyConfig.API_TOKENS.env()), "env:" + (i + 1)));
             }
         }
         String file = config.get(TallyConfig.API_TOKENS_FILE);
@@ -51,7 +62,7 @@ public final class ApiTokens {
             throw new ConfigException("no API token configured; set TALLY_API_TOKENS (comma-separated) or "
                     + "--api-tokens-file FILE, or start with --insecure to accept every request (local trials only)");
         }
-        return new ApiTokens(tokens.stream().map(ApiTokens::digest).toList(), insecure && tokens.isEmpty());
+        return new ApiTokens(tokens, insecure && tokens.isEmpty());
     }
 
     /** True when no token is configured and every request is let in. */
@@ -63,30 +74,52 @@ public final class ApiTokens {
         return digests.size();
     }
 
-    /** Whether an {@code Authorization} header value carries an accepted bearer token. */
-    boolean accepts(String authorization) {
+    /**
+     * The index of the accepted bearer token an {@code Authorization} header value carries, or -1: every
+     * digest is compared, in constant time, whichever matches. With {@code --insecure} and no token, every
+     * request is the one anonymous token, 0.
+     */
+    int match(String authorization) {
         if (insecure) {
-            return true;
+            return 0;
         }
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return false;
+            return -1;
         }
         byte[] presented = digest(authorization.substring(7).strip());
-        boolean ok = false;
-        for (byte[] d : digests) {
-            ok |= MessageDigest.isEqual(d, presented);
+        int matched = -1;
+        for (int i = 0; i < digests.size(); i++) {
+            boolean equal = MessageDigest.isEqual(digests.get(i), presented);
+            matched = equal ? i : matched;
         }
-        return ok;
+        return matched;
     }
 
-    private static List<String> readFile(Path file) {
+    /**
+     * The indices {@link #match} answers, one per token (one in all with {@code --insecure} and no token), are
+     * 0 to {@code slots() - 1}.
+     */
+    int slots() {
+        return labels.size();
+    }
+
+    /**
+     * The token at {@code index} as logs and metrics name it, never the token itself: {@code env:N} for the N-th
+     * of {@code TALLY_API_TOKENS}, {@code file:N} for line N of {@code --api-tokens-file}, {@value #ANONYMOUS}
+     * with {@code --insecure} and no token.
+     */
+    String label(int index) {
+        return labels.get(index);
+    }
+
+    private static List<Placed> readFile(Path file) {
         List<String> lines = SecretFile.readLines(file, TallyConfig.API_TOKENS_FILE.flag());
-        List<String> tokens = new ArrayList<>();
+        List<Placed> tokens = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (!line.isEmpty() && !line.startsWith("#")) {
-                tokens.add(checked(line, "the token on line " + (i + 1) + " of " + TallyConfig.API_TOKENS_FILE.flag()
-                        + " " + file));
+                tokens.add(new Placed(checked(line, "the token on line " + (i + 1) + " of "
+                        + TallyConfig.API_TOKENS_FILE.flag() + " " + file), "file:" + (i + 1)));
             }
         }
         return tokens;

@@ -228,6 +228,14 @@ abstract class ConfigCatalogue {
                     + "closed as it is accepted, while other addresses are served. At or above api-max-connections: no "
                     + "cap per address. Clients behind one proxy or NAT share an address.",
             Parsers.intRange(1, 100_000));
+    /** {@code api-max-in-flight-per-token}: HTTP requests the service serves at once for one bearer token. */
+    public static final ConfigKey<Integer> API_MAX_IN_FLIGHT_PER_TOKEN = key("api-max-in-flight-per-token", 256,
+            "HTTP requests the service serves at once for one bearer token, from the token's acceptance to the end "
+                    + "of the answer (a read-your-writes wait included); beyond, the token's next request is answered "
+                    + "429 with Retry-After at once, while other tokens are served. 0, or at or above "
+                    + "api-max-connections: no cap per token. With --insecure and no tokens, every request counts as "
+                    + "one token.",
+            Parsers.intRange(0, 100_000));
     // --- Retention ---
     private static final long DAY_MS = 24L * 3600 * 1000;
     private static final long MAX_RETENTION_MS = 3650 * DAY_MS;

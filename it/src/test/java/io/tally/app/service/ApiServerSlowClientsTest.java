@@ -136,12 +136,16 @@ class ApiServerSlowClientsTest {
         }
     }
 
-    /** One address plays every slow client here, so the cap per address is off (ConnectionsPerClientTest has it). */
+    /**
+     * One address and one token play every slow client here, so the caps per address and per token are off
+     * (ConnectionsPerClientTest and TokenInFlightTest have them).
+     */
     private static TallyConfig.Builder config() {
         return TallyConfig.builder().set(TallyConfig.REDIS_URL, redisServer.url())
                 .set(TallyConfig.NAMESPACE, "slow").set(TallyConfig.PARTITIONS, 4)
                 .set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1").set(TallyConfig.API_TOKENS, TOKEN)
-                .set(TallyConfig.API_MAX_CONNECTIONS_PER_CLIENT, TallyConfig.API_MAX_CONNECTIONS.defaultValue());
+                .set(TallyConfig.API_MAX_CONNECTIONS_PER_CLIENT, TallyConfig.API_MAX_CONNECTIONS.defaultValue())
+                .set(TallyConfig.API_MAX_IN_FLIGHT_PER_TOKEN, 0);
     }
 
     private static ApiServer start(TallyConfig.Builder config) {

@@ -63,13 +63,14 @@ class OpenApiTest {
         assertThat(doc.at("/components/responses/BadRequest/content").has("application/problem+json")).isTrue();
         assertThat(doc.at("/components/responses/Unauthorized/headers").has("WWW-Authenticate")).isTrue();
         assertThat(doc.at("/components/responses/Unavailable/headers").has("Retry-After")).isTrue();
+        assertThat(doc.at("/components/responses/TokenBusy/headers").has("Retry-After")).isTrue();
         assertThat(doc.at("/components/schemas/Problem/properties").has("field")).isTrue();
         assertThat(doc.at("/servers/0/url").asText()).startsWith("http://");
         assertThat(doc.at("/info/license/name").asText()).isEqualTo("Apache-2.0");
     }
 
     @Test
-    void everyV1Operation_needsTheToken_answers401_andDeclaresItsPathParameters() {
+    void everyV1Operation_needsTheToken_answers401And429_andDeclaresItsPathParameters() {
         Pattern param = Pattern.compile("\\{([^}]+)}");
         for (Map.Entry<String, JsonNode> path : doc.get("paths").properties()) {
             for (String method : METHODS) {
@@ -81,6 +82,7 @@ class OpenApiTest {
                 if (path.getKey().startsWith("/v1/")) {
                     assertThat(op.has("security") && op.get("security").isEmpty()).as(where).isFalse();
                     assertThat(op.get("responses").has("401")).as(where).isTrue();
+                    assertThat(op.get("responses").has("429")).as(where + ": api-max-in-flight-per-token").isTrue();
                 } else {
                     assertThat(op.get("security")).as(where + " needs no token").isEmpty();
                 }

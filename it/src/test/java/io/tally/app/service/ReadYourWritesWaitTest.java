@@ -29,8 +29,9 @@ class ReadYourWritesWaitTest {
 
     @RegisterExtension
     static final ApiServerFixture api = ApiServerFixture.onTestRedis(4).with(TallyConfig.API_MAX_WAITS, WAITS + 10)
-            // one address holds every wait here: a connection each, past the default cap per address
-            .with(TallyConfig.API_MAX_CONNECTIONS_PER_CLIENT, WAITS + 10);
+            // one address and one token hold every wait here: a connection each, past the default caps per
+            // address and per token (TokenInFlightTest has the latter)
+            .with(TallyConfig.API_MAX_CONNECTIONS_PER_CLIENT, WAITS + 10).with(TallyConfig.API_MAX_IN_FLIGHT_PER_TOKEN, 0);
 
     @Test
     void threeHundredOpenWaits_leaveHealthAndSendsAnsweringWithinASecond_andEndWhenApplied() throws Exception {
