@@ -29,6 +29,8 @@ public final class Cli {
     static final String FOOTER = "A configuration option not given is read from its TALLY_* variable, else its default.";
     /** Help lists a command's own options first (unordered ones keep their order), these last. */
     static final int ORDER_LAST = 1000;
+    /** Characters of an error line kept: it may quote what another program wrote to Redis. */
+    static final int MESSAGE_MAX = 1000;
     /** Narrowest help picocli lays out. */
     static final int MIN_WIDTH = 55;
 
@@ -75,12 +77,12 @@ public final class Cli {
         String name = commandLine.getCommandSpec().qualifiedName();
         if (e instanceof ConfigException || e instanceof InvalidEntryException) {
             // may quote what another program wrote to Redis (a namespace's meta): escaped like any value from Redis
-            commandLine.getErr().println(name + ": " + TerminalText.safe(e.getMessage(), 1000));
+            commandLine.getErr().println(name + ": " + TerminalText.safe(e.getMessage(), MESSAGE_MAX));
             return USAGE;
         }
         ConfigOptions options = configOptions(commandLine);
         // A runtime failure may quote what Redis holds or replied: escaped like any value from Redis.
-        commandLine.getErr().println(name + ": " + TerminalText.safe(describe(e, configOf(options)), 1000));
+        commandLine.getErr().println(name + ": " + TerminalText.safe(describe(e, configOf(options)), MESSAGE_MAX));
         if (options != null && options.verbose) {
             e.printStackTrace(commandLine.getErr());
         }
