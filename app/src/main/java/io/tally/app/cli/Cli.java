@@ -14,6 +14,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Builds and runs picocli command lines the Tally way: the environment is handed to every
@@ -53,6 +54,7 @@ public final class Cli {
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setParameterExceptionHandler(Cli::badArguments);
+        cmd.setExecutionStrategy(OptionRanges::execute);
         cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> failed(e, commandLine));
         return cmd;
     }
@@ -130,6 +132,12 @@ public final class Cli {
         CommandLine cmd = e.getCommandLine();
         PrintWriter err = cmd.getErr();
         String name = cmd.getCommandSpec().qualifiedName();
+        Optional<String> outOfRange = OptionRanges.conversionFailure(e);
+        if (outOfRange.isPresent()) {
+            // a number option given text or a value past its type: one line with its range, as for one out of range
+            err.println(name + ": " + outOfRange.get());
+            return USAGE;
+        }
         if (e instanceof CommandLine.UnmatchedArgumentException unmatched) {
             err.println(name + ": " + unmatchedMessage(unmatched.getUnmatched()));
             for (String arg : unmatched.getUnmatched()) {

@@ -46,6 +46,7 @@ public final class CountersCommand implements Callable<Integer> {
     @Option(names = "--limit", paramLabel = "N", defaultValue = "" + DEFAULT_LIMIT, description = "Counters per "
             + "page, 1 to " + TallyReader.MAX_PAGE_LIMIT + " (default ${DEFAULT-VALUE}); a page may hold fewer "
             + "while more follow.")
+    @OptionRange(min = 1, max = TallyReader.MAX_PAGE_LIMIT)
     int limit;
     @Option(names = "--cursor", paramLabel = "C", description = "Go on where a listing stopped (its more: line).")
     String cursor;
@@ -54,10 +55,6 @@ public final class CountersCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (limit < 1 || limit > TallyReader.MAX_PAGE_LIMIT) {
-            throw new ConfigException("Invalid value " + limit + " for --limit: must be from 1 to "
-                    + TallyReader.MAX_PAGE_LIMIT);
-        }
         try (Session s = Session.existing(options.config(), Access.READ, spec)) {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
