@@ -14,6 +14,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Builds and runs picocli command lines the Tally way: the environment is handed to every
@@ -29,6 +30,8 @@ public final class Cli {
     static final String FOOTER = "A configuration option not given is read from its TALLY_* variable, else its default.";
     /** Help lists a command's own options first (unordered ones keep their order), these last. */
     static final int ORDER_LAST = 1000;
+    /** Characters of an error line kept: it may quote what another program wrote to Redis. */
+    static final int MESSAGE_MAX = 1000;
     /** Narrowest help picocli lays out. */
     static final int MIN_WIDTH = 55;
 
@@ -51,6 +54,7 @@ public final class Cli {
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setParameterExceptionHandler(Cli::badArguments);
+        cmd.setExecutionStrategy(OptionRanges::execute);
         cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> failed(e, commandLine));
         return cmd;
     }
@@ -75,12 +79,12 @@ public final class Cli {
         String name = commandLine.getCommandSpec().qualifiedName();
         if (e instanceof ConfigException || e instanceof InvalidEntryException) {
             // may quote what another program wrote to Redis (a namespace's meta): escaped like any value from Redis
-            commandLine.getErr().println(name + ": " + TerminalText.safe(e.getMessage(), 1000));
+            commandLine.getErr().println(name + ": " + TerminalText.safe(e.getMessage(), MESSAGE_MAX));
             return USAGE;
         }
         ConfigOptions options = configOptions(commandLine);
         // A runtime failure may quote what Redis holds or replied: escaped like any value from Redis.
-        commandLine.getErr().println(name + ": " + TerminalText.safe(describe(e, configOf(options)), 1000));
+        commandLine.getErr().println(name + ": " + TerminalText.safe(describe(e, configOf(options)), MESSAGE_MAX));
         if (options != null && options.verbose) {
             e.printStackTrace(commandLine.getErr());
         }
@@ -128,6 +132,12 @@ public final class Cli {
         CommandLine cmd = e.getCommandLine();
         PrintWriter err = cmd.getErr();
         String name = cmd.getCommandSpec().qualifiedName();
+        Optional<String> outOfRange = OptionRanges.conversionFailure(e);
+        if (outOfRange.isPresent()) {
+            // a number option given text or a value past its type: one line with its range, as for one out of range
+            err.println(name + ": " + outOfRange.get());
+            return USAGE;
+        }
         if (e instanceof CommandLine.UnmatchedArgumentException unmatched) {
             err.println(name + ": " + unmatchedMessage(unmatched.getUnmatched()));
             for (String arg : unmatched.getUnmatched()) {

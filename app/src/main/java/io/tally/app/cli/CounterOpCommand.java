@@ -54,7 +54,8 @@ public abstract class CounterOpCommand implements Callable<Integer> {
     boolean await;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "10",
-            description = "How long --wait waits (default ${DEFAULT-VALUE} s).")
+            description = "How long --wait waits, 1 to " + OptionRange.DAY_S + " s (default ${DEFAULT-VALUE} s).")
+    @OptionRange(min = 1, max = OptionRange.DAY_S)
     long timeoutSeconds;
 
     abstract CounterOp op();

@@ -5,6 +5,7 @@ import io.tally.common.config.ConfigException;
 import io.tally.producer.read.CounterPage;
 import io.tally.producer.read.CounterValue;
 import io.tally.producer.read.TallyReader;
+import io.tally.producer.read.UnreadableCounter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,14 +20,18 @@ import java.util.concurrent.Callable;
 /**
  * {@code tally counters}: one page of the counter listing ({@link TallyReader#counterPage}), so that the work
  * and memory of a call follow {@code --limit}, not the namespace; {@code --all} pages on to the end, holding
- * one page at a time. Rows go to stdout; how to go on goes to stderr, so that stdout stays the rows.
+ * one page at a time. Rows go to stdout; how to go on goes to stderr, so that stdout stays the rows. A counter whose
+ * stored value Tally cannot read (another program wrote it) is one line on stderr after its page's rows, and the
+ * command exits 1 at the end: it hides no other counter, and a script still notices.
  */
 @Command(name = "counters", description = {
         "Lists counters and their values: one page of at most --limit, sorted by name within the page.",
         "When more follow, the last line on stderr says how to go on: more: tally counters ... --cursor C "
                 + "(with the same connection options).",
         "--all lists every page, each printed as it comes: rows are sorted within a page, not across pages "
-                + "(pipe to sort for that)."})
+                + "(pipe to sort for that).",
+        "A counter whose stored value is not a canonical 64-bit integer (another program wrote it) is one line on "
+                + "stderr naming it, its value and its key; the other counters are listed, and the exit code is 1."})
 public final class CountersCommand implements Callable<Integer> {
     static final int DEFAULT_LIMIT = 1000;
 
@@ -41,6 +46,7 @@ public final class CountersCommand implements Callable<Integer> {
     @Option(names = "--limit", paramLabel = "N", defaultValue = "" + DEFAULT_LIMIT, description = "Counters per "
             + "page, 1 to " + TallyReader.MAX_PAGE_LIMIT + " (default ${DEFAULT-VALUE}); a page may hold fewer "
             + "while more follow.")
+    @OptionRange(min = 1, max = TallyReader.MAX_PAGE_LIMIT)
     int limit;
     @Option(names = "--cursor", paramLabel = "C", description = "Go on where a listing stopped (its more: line).")
     String cursor;
@@ -49,30 +55,44 @@ public final class CountersCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (limit < 1 || limit > TallyReader.MAX_PAGE_LIMIT) {
-            throw new ConfigException("Invalid value " + limit + " for --limit: must be from 1 to "
-                    + TallyReader.MAX_PAGE_LIMIT);
-        }
         try (Session s = Session.existing(options.config(), Access.READ, spec)) {
             PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
             CounterPage page = firstPage(s.reader());
             int printed = print(page.counters(), out);
+            int unreadable = report(page.unreadable(), out, err);
             while (all && page.cursor() != null) {
                 page = s.reader().counterPage(prefix, page.cursor(), limit);
                 printed += print(page.counters(), out);
+                unreadable += report(page.unreadable(), out, err);
             }
             out.flush();
             if (page.cursor() != null) {
-                PrintWriter err = spec.commandLine().getErr();
-                if (printed == 0) {
+                if (printed + unreadable == 0) {
                     err.println("this page holds no counters; the listing goes on");
                 }
                 err.println(continuation(page.cursor()));
-            } else if (printed == 0) {
+            } else if (printed + unreadable == 0) {
                 out.println(none());
             }
+            // the rows printed are true; the exit code tells a script that some counters are missing from them
+            return unreadable == 0 ? 0 : Cli.FAILURE;
+        }
+    }
+
+    /**
+     * One line on stderr per counter whose stored value Tally cannot read, sorted by name, as {@code tally get}
+     * says it for that counter alone; how many. The rows of the page go out first.
+     */
+    private int report(List<UnreadableCounter> unreadable, PrintWriter out, PrintWriter err) {
+        if (unreadable.isEmpty()) {
             return 0;
         }
+        out.flush();
+        unreadable.stream().sorted(Comparator.comparing(UnreadableCounter::name))
+                .forEach(u -> err.println(spec.qualifiedName() + ": " + TerminalText.safe(u.detail(), Cli.MESSAGE_MAX)));
+        err.flush();
+        return unreadable.size();
     }
 
     /** The page at {@code --cursor}: a cursor the listing did not give is the user's mistake, exit 2. */

@@ -23,10 +23,12 @@ public final class DemoCommand implements Callable<Integer> {
     ConfigOptions options;
     @Spec
     CommandSpec spec;
-    @Option(names = "--port", defaultValue = "0", description = "API port (default: a free port).")
+    @Option(names = "--port", defaultValue = "0", description = "API port, 0 to 65535 (default 0: a free port).")
+    @OptionRange(min = 0, max = 65535, note = "0: a free port")
     int port;
     @Option(names = "--duration", defaultValue = "0",
-            description = "Seconds to keep running after the scenarios (default: until Ctrl-C).")
+            description = "Seconds to keep running after the scenarios, at most 1e9 (default 0: until Ctrl-C).")
+    @OptionRange(min = 0, max = 1e9, note = "0: until Ctrl-C")
     long duration;
 
     @Override

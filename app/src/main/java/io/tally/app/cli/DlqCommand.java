@@ -42,11 +42,13 @@ public final class DlqCommand implements Callable<Integer> {
                 + "unknown_op, bad_windows, script_error, future_id, ... (docs/wire-format.md lists them all).")
         String reason;
         @Option(names = "--partition", paramLabel = "P", description = "Only this partition.")
+        @OptionRange(min = 0, max = OptionRange.MAX_PARTITION)
         Integer partition;
         @Option(names = "--source", paramLabel = "STREAM", description = "Only dead letters from ops or events.")
         String source;
         @Option(names = "--limit", paramLabel = "N", defaultValue = "1000",
-                description = "At most N dead letters (default ${DEFAULT-VALUE}).")
+                description = "At most N dead letters, at least 1 (default ${DEFAULT-VALUE}).")
+        @OptionRange(min = 1, max = Integer.MAX_VALUE)
         int limit;
 
         DeadLetterFilter filter() {
@@ -57,9 +59,6 @@ public final class DlqCommand implements Callable<Integer> {
                     throw new ConfigException("Invalid value '" + TerminalText.safe(source)
                             + "' for --source: must be ops or events");
                 }
-            }
-            if (limit < 1) {
-                throw new ConfigException("Invalid value " + limit + " for --limit: must be at least 1");
             }
             return new DeadLetterFilter(DeadLetterReasons.check(reason), partition, topic);
         }

@@ -50,14 +50,19 @@ public final class LoadgenCommand implements Callable<Integer> {
     ConfigOptions options;
     @Spec
     CommandSpec spec;
-    @Option(names = "--rate", defaultValue = "1000", description = "Entries per second (default ${DEFAULT-VALUE}).")
+    @Option(names = "--rate", defaultValue = "1000", description = "Entries per second, at least 1 (default ${DEFAULT-VALUE}).")
+    @OptionRange(min = 1, max = Integer.MAX_VALUE)
     int rate;
-    @Option(names = "--duration", defaultValue = "10", description = "Seconds to run (default ${DEFAULT-VALUE}).")
+    @Option(names = "--duration", defaultValue = "10", description = "Seconds to run, above 0 and at most 1e9 "
+            + "(default ${DEFAULT-VALUE}).")
+    @OptionRange(min = 0, minExclusive = true, max = MAX_DURATION_S) // keeps the duration in nanoseconds within a long
     double duration;
-    @Option(names = "--counters", defaultValue = "100", description = "Distinct counters (default ${DEFAULT-VALUE}).")
+    @Option(names = "--counters", defaultValue = "100", description = "Distinct counters, at least 1 (default ${DEFAULT-VALUE}).")
+    @OptionRange(min = 1, max = Integer.MAX_VALUE)
     int counters;
     @Option(names = "--events", defaultValue = "0",
-            description = "Percent of entries that are events instead of increments (default ${DEFAULT-VALUE}).")
+            description = "Percent of entries that are events instead of increments, 0 to 100 (default ${DEFAULT-VALUE}).")
+    @OptionRange(min = 0, max = 100)
     int eventPercent;
     @Option(names = "--prefix", description = "Counter name prefix (default: loadgen-<random>-, so a run starts from 0).")
     String prefix;
@@ -81,7 +86,6 @@ public final class LoadgenCommand implements Callable<Integer> {
      */
     @Override
     public Integer call() throws InterruptedException {
-        validate();
         String names = prefix != null ? prefix : "loadgen-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffff) + "-";
         PrintWriter out = spec.commandLine().getOut();
         boolean tty = System.console() != null;
@@ -200,15 +204,6 @@ public final class LoadgenCommand implements Callable<Integer> {
         }
         out.printf("loadgen: wrote expected values of %d counters to %s%s%n", sorted.size(), expectFile,
                 unknown.get() > 0 ? " (" + unknown.get() + " sends of unknown outcome are not counted: values may be higher)" : "");
-    }
-
-    private void validate() {
-        // written so that NaN fails too; the bound keeps the duration in nanoseconds within a long
-        if (rate < 1 || !(duration > 0 && duration <= MAX_DURATION_S) || counters < 1 || eventPercent < 0
-                || eventPercent > 100) {
-            throw new io.tally.common.config.ConfigException("loadgen needs --rate >= 1, --duration from 0 (exclusive) "
-                    + "to " + (long) MAX_DURATION_S + " s, --counters >= 1 and --events from 0 to 100");
-        }
     }
 
     private static String fmt(double d) {

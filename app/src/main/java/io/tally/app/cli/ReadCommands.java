@@ -4,7 +4,6 @@ import io.tally.common.internal.wire.WireFormat;
 import io.tally.app.cli.EvictionCheck.Access;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.tally.common.config.ConfigException;
 import io.tally.common.trigger.Firing;
 import io.tally.producer.read.CounterValue;
 import picocli.CommandLine.Command;
@@ -89,11 +88,15 @@ public final class ReadCommands {
             + "entry id, or the due time of a time trigger), PARAMS (the trigger's params), OTHER (missed=N: the "
             + "earlier due times a time firing stands for)."})
     public static final class Firings implements Callable<Integer> {
+        /** The most firings one call shows: the reader's arithmetic on the limit stays far from int overflow. */
+        static final int MAX_LIMIT = 100_000;
         @Mixin
         ConfigOptions options;
         @Spec
         CommandSpec spec;
-        @Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "How many (default ${DEFAULT-VALUE}).")
+        @Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "How many, 1 to "
+                + MAX_LIMIT + " (default ${DEFAULT-VALUE}).")
+        @OptionRange(min = 1, max = MAX_LIMIT)
         int limit;
         @Option(names = "--json", description = "One JSON object per firing and line, as GET /v1/firings gives them: "
                 + "partition, id, fields (keys sorted).")
@@ -103,9 +106,6 @@ public final class ReadCommands {
 
         @Override
         public Integer call() {
-            if (limit < 1) {
-                throw new ConfigException("Invalid value " + limit + " for --limit: must be at least 1");
-            }
             try (Session s = Session.existing(options.config(), Access.READ, spec)) {
                 print(s.reader().recentFirings(limit), spec.commandLine().getOut());
                 return 0;

@@ -45,13 +45,16 @@ public final class RepairCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
         @Option(names = "--partition", paramLabel = "P", required = true, description = "The partition to repair.")
+        @OptionRange(min = 0, max = OptionRange.MAX_PARTITION)
         int partition;
         @Option(names = "--stream", paramLabel = "STREAM", description = "ops or events (default: both).")
         String stream;
         @Option(names = "--yes", description = "Repair; without it only the plan is shown.")
         boolean yes;
         @Option(names = "--wait", paramLabel = "S", defaultValue = "30",
-                description = "Seconds to wait for the processors to apply the future entries (default ${DEFAULT-VALUE}).")
+                description = "Seconds to wait for the processors to apply the future entries, 0 to " + OptionRange.DAY_S
+                        + " (default ${DEFAULT-VALUE}).")
+        @OptionRange(min = 0, max = OptionRange.DAY_S)
         int waitSeconds;
 
         @Override

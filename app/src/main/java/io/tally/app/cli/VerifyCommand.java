@@ -29,7 +29,9 @@ public final class VerifyCommand implements Callable<Integer> {
     CommandSpec spec;
     @Option(names = "--expect-file", required = true, paramLabel = "FILE", description = "Lines of 'counter value'.")
     Path file;
-    @Option(names = "--timeout", defaultValue = "30", description = "Seconds to wait for processors to catch up (default ${DEFAULT-VALUE}).")
+    @Option(names = "--timeout", defaultValue = "30", description = "Seconds to wait for processors to catch up, 0 "
+            + "(check once) to " + OptionRange.DAY_S + " (default ${DEFAULT-VALUE}).")
+    @OptionRange(min = 0, max = OptionRange.DAY_S)
     long timeoutSeconds;
 
     @Override

@@ -9,6 +9,9 @@ import io.tally.producer.read.CounterPage;
 import io.tally.producer.read.CounterValue;
 import io.tally.producer.internal.read.StreamIds;
 import io.tally.producer.read.TallyReader;
+import io.tally.producer.read.UnreadableCounter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,11 +23,13 @@ import java.util.concurrent.Executor;
 /**
  * {@code /v1/counters}: operations (202 once the entry is in the partition's stream), the applied
  * value (optionally after a given entry has been applied: read-your-writes) with the unique estimate
- * when the counter has one, the list, and delete. A counter exists when it has a total or a
+ * when the counter has one, the list (a counter whose stored value Tally cannot read is listed apart, under
+ * {@code unreadable}, with one WARN line per page, so that it hides no other counter), and delete. A counter exists when it has a total or a
  * HyperLogLog ({@code unique} entries only: value 0). A read-your-writes wait holds no thread
  * ({@link AppliedWaits}); the read after it runs on the server's request threads.
  */
 final class CounterRoutes implements Routes {
+    private static final Logger log = LoggerFactory.getLogger(CounterRoutes.class);
     static final int MAX_WAIT_MS = 30_000;
 
     private final Sends sends;
@@ -135,10 +140,24 @@ final class CounterRoutes implements Routes {
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("counters", page.counters().stream().map(CounterRoutes::json).toList());
+        if (!page.unreadable().isEmpty()) {
+            body.put("unreadable", page.unreadable().stream().map(CounterRoutes::json).toList());
+            log.warn("{} counter(s) of a page of GET /v1/counters have a stored value Tally cannot read and were listed "
+                    + "under unreadable (first: {})", page.unreadable().size(), page.unreadable().get(0).detail());
+        }
         if (page.cursor() != null) {
             body.put("cursor", page.cursor());
         }
         ctx.json(body);
+    }
+
+    /** A counter the listing could not read: its name and key, and the detail a read of it alone answers with 502. */
+    private static Map<String, Object> json(UnreadableCounter u) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("name", u.name());
+        body.put("key", u.key());
+        body.put("detail", Problems.unreadableDetail(u.detail()));
+        return body;
     }
 
     private static Map<String, Object> json(CounterValue v) {

@@ -171,11 +171,15 @@ final class Problems implements Routes {
      * one counter's, else {@code unreadable_state}; {@code key} names the key to repair.
      */
     private static ApiProblem unreadable(UnreadableStateException e) {
-        ApiProblem p = new ApiProblem(502, "Stored state unreadable", e.getMessage() + "; repair or delete that key "
-                + "(docs/operations.md)", null, e)
+        ApiProblem p = new ApiProblem(502, "Stored state unreadable", unreadableDetail(e.getMessage()), null, e)
                 .with("reason", e.counter().isPresent() ? "unreadable_counter" : "unreadable_state").with("key", e.key());
         e.counter().ifPresent(counter -> p.with("counter", counter));
         return p;
+    }
+
+    /** The detail of what another program stored in a form Tally cannot read: the reader's message and the fix. */
+    static String unreadableDetail(String message) {
+        return message + "; repair or delete that key (docs/operations.md)";
     }
 
     private static ApiProblem of(HttpResponseException e, Context ctx) {

@@ -15,13 +15,16 @@ import org.redisson.client.codec.StringCodec;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code tally get}, {@code tally counters} and {@code tally series} on a value another program stored in a form
  * Tally cannot read ({@code 007}, text): one line naming the counter, the value and the key, exit 1; never a
- * number guessed from the text, never a usage error blaming an option the user did not give.
+ * number guessed from the text, never a usage error blaming an option the user did not give. The listing prints
+ * every other counter first: one such value hides none.
  */
 @ExtendWith(RealRedisExtension.class)
 class CounterReadForeignStateCliTest {
@@ -61,15 +64,53 @@ class CounterReadForeignStateCliTest {
     }
 
     @Test
-    void countersMeetingAValueNotANumber_failsNamingIt_notTheCursor() {
-        store("text-value", "many");
+    void countersMeetingValuesNotNumbers_listsEveryOtherCounter_thenOneLineForEach_andExits1() {
+        Map<String, String> readable = new TreeMap<>();
+        for (int i = 0; i < 12; i++) {
+            readable.put("walk-" + i, Long.toString(9_223_372_036_854_775_807L - i));
+        }
+        readable.forEach(CounterReadForeignStateCliTest::store);
+        String[] foreign = {"many", "007", "\u001b]0;title\u0007"};
+        for (int i = 0; i < foreign.length; i++) {
+            store("walk-bad-" + i, foreign[i]);
+        }
 
-        TallyCliTest.Run list = tally("counters", "--prefix", "text-");
+        TallyCliTest.Run all = tally("counters", "--prefix", "walk-", "--limit", "3", "--all");
 
-        assertThat(list.code()).as(list.err()).isEqualTo(1);
-        assertThat(list.err().lines().toList()).hasSize(1);
-        assertThat(list.err()).contains("counter 'text-value'").contains("'many'").doesNotContain("--cursor")
-                .doesNotContain("For input string");
+        assertThat(all.code()).as(all.err()).isEqualTo(1);
+        Map<String, String> printed = new TreeMap<>();
+        all.out().lines().forEach(row -> printed.put(row.split("\\s+")[0], row.split("\\s+")[1]));
+        assertThat(printed).isEqualTo(readable);
+        List<String> errors = all.err().lines().sorted().toList();
+        assertThat(errors).hasSize(foreign.length);
+        for (int i = 0; i < foreign.length; i++) {
+            String name = "walk-bad-" + i;
+            assertThat(errors.get(i)).startsWith("tally counters: counter '" + name + "': its value '")
+                    .contains(keys.counters(partitionOf(name))).doesNotContain("--cursor");
+            assertThat(errors.get(i)).as("the line tally get prints for it alone")
+                    .isEqualTo(tally("get", name).err().strip().replace("tally get: ", "tally counters: "));
+        }
+        assertThat(errors.get(0)).contains("'many'");
+        assertThat(errors.get(2)).doesNotContain("\u001b").doesNotContain("\u0007");
+
+        List<String> followed = new ArrayList<>();
+        List<String> next = new ArrayList<>(List.of("counters", "--prefix", "walk-", "--limit", "3"));
+        int failed = 0;
+        for (int pages = 0; next != null && pages < 50; pages++) {
+            TallyCliTest.Run page = tally(next.toArray(String[]::new));
+            List<String> more = page.err().lines().filter(l -> l.startsWith("more: ")).toList();
+            long unreadable = page.err().lines().filter(l -> l.startsWith("tally counters: counter ")).count();
+            assertThat(page.code()).as(page.err()).isEqualTo(unreadable > 0 ? 1 : 0);
+            failed += (int) unreadable;
+            page.out().lines().filter(l -> !l.startsWith("no ")).forEach(l -> followed.add(l.split("\\s+")[0]));
+            next = more.isEmpty() ? null : new ArrayList<>(List.of("counters"));
+            if (next != null) {
+                next.addAll(List.of(more.get(0).substring("more: tally counters ".length()).split(" ")));
+            }
+        }
+        assertThat(next).as("the listing ended").isNull();
+        assertThat(followed).containsExactlyInAnyOrderElementsOf(readable.keySet());
+        assertThat(failed).isEqualTo(foreign.length);
     }
 
     @Test

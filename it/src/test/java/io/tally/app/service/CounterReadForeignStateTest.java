@@ -1,5 +1,9 @@
 package io.tally.app.service;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tally.common.internal.keys.Partitioner;
@@ -10,10 +14,14 @@ import org.redisson.api.RMap;
 import io.tally.testkit.RawRedis;
 import org.redisson.client.codec.ByteArrayCodec;
 import org.redisson.client.codec.StringCodec;
+import org.slf4j.LoggerFactory;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -23,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Any program may write the keys the read routes read. A counter value, a series bucket, a HyperLogLog or a
  * checkpoint stored in a form Tally cannot read (not a canonical 64-bit integer as Redis's own HINCRBY reads one,
  * a key of another type) is a 502 problem naming the counter and the value or key at fault: never a 500, never
- * a 400 that blames the request, never a number other than the one stored, never a wait that does not end.
+ * a 400 that blames the request, never a number other than the one stored, never a wait that does not end. A
+ * listing lists such a counter apart and goes on, so that it hides no other counter.
  */
 class CounterReadForeignStateTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -64,12 +73,67 @@ class CounterReadForeignStateTest {
     }
 
     @Test
-    void aListingThatMeetsAValueNotANumber_is502_notA400BlamingTheCursor() throws Exception {
-        counters("listed-garbage").put("listed-garbage", "garbage");
+    void aListingThatMeetsValuesNotNumbers_goesOn_listingThemApart_andTheCursorWalksEveryCounter() throws Exception {
+        Map<String, String> readable = new TreeMap<>();
+        for (int i = 0; i < 20; i++) {
+            readable.put("listed-" + i, Long.toString(9_007_199_254_740_993L + i));
+        }
+        readable.put("listed-min", "-9223372036854775808");
+        String[] foreign = {"garbage", "007", "-0", "+5", "9223372036854775808", "\u001b]0;x\u0007"};
+        Map<String, String> all = new TreeMap<>(readable);
+        for (int i = 0; i < foreign.length; i++) {
+            all.put("listed-bad-" + i, foreign[i]);
+        }
+        all.forEach((name, value) -> counters(name).put(name, value));
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        Logger routes = (Logger) LoggerFactory.getLogger(CounterRoutes.class);
+        routes.addAppender(logs);
 
-        HttpResponse<String> r = api.get("/v1/counters?prefix=listed-&limit=10");
+        Map<String, String> values = new TreeMap<>();
+        Map<String, JsonNode> unreadable = new TreeMap<>();
+        int pages = 0;
+        int pagesWithUnreadable = 0;
+        String cursor = "";
+        try {
+            do {
+                HttpResponse<String> r = api.get("/v1/counters?prefix=listed-&limit=3&cursor=" + cursor);
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                JsonNode page = JSON.readTree(r.body());
+                for (JsonNode c : page.get("counters")) {
+                    assertThat(c.get("value").isIntegralNumber()).as(c.toString()).isTrue();
+                    // the text of the number, so that a value past 2^53 is compared exactly
+                    values.put(c.get("name").asText(), c.get("value").bigIntegerValue().toString());
+                }
+                if (page.has("unreadable")) {
+                    assertThat(page.get("unreadable").size()).as("present only when not empty").isPositive();
+                    pagesWithUnreadable++;
+                    page.get("unreadable").forEach(u -> unreadable.put(u.get("name").asText(), u));
+                }
+                cursor = page.has("cursor") ? page.get("cursor").asText() : null;
+                pages++;
+            } while (cursor != null && pages < 100);
+        } finally {
+            routes.detachAppender(logs);
+        }
 
-        assertUnreadable(r, "listed-garbage");
+        assertThat(pages).isGreaterThan(2).isLessThan(100);
+        assertThat(values).isEqualTo(readable);
+        assertThat(unreadable.keySet()).hasSize(foreign.length);
+        for (int i = 0; i < foreign.length; i++) {
+            String name = "listed-bad-" + i;
+            JsonNode u = unreadable.get(name);
+            assertThat(u).as(name).isNotNull();
+            assertThat(u.get("key").asText()).isEqualTo(api.keys().counters(partitionOf(name)));
+            JsonNode alone = assertUnreadable(api.get("/v1/counters/" + name), name);
+            assertThat(u.get("detail").asText()).as("the detail a read of it alone answers")
+                    .isEqualTo(alone.get("detail").asText());
+        }
+        assertThat(unreadable.get("listed-bad-5").get("detail").asText()).doesNotContain("\u001b").contains("\\u001b");
+        List<String> warnings = logs.list.stream().filter(e -> e.getLevel() == Level.WARN)
+                .map(ILoggingEvent::getFormattedMessage).toList();
+        assertThat(warnings).as("one WARN line per page that met any").hasSize(pagesWithUnreadable)
+                .allSatisfy(w -> assertThat(w).contains("counter 'listed-bad-").doesNotContain("\u001b"));
     }
 
     @Test

@@ -16,7 +16,8 @@ import java.util.concurrent.CompletionStage;
  * Calls are synchronous unless named async, and thread-safe. A read that meets a key another program stored in a
  * form Tally cannot read (a counter value that is not a canonical 64-bit integer, a unique count that is not a
  * HyperLogLog, a checkpoint that is not a stream id, a key of another type) throws
- * {@link UnreadableStateException} naming the counter and the key; no number is guessed. Get one from
+ * {@link UnreadableStateException} naming the counter and the key; no number is guessed. The paged listing
+ * ({@link #counterPage}) instead lists such a counter apart, so that it hides no other counter. Get one from
  * {@link io.tally.producer.Tally#reader()}.
  */
 public interface TallyReader {
@@ -67,6 +68,9 @@ public interface TallyReader {
      * size. Page on with the returned cursor until it is null. A counter present for the whole listing is
      * returned at least once (twice if Redis resizes its hash meanwhile); one created or deleted meanwhile
      * may or may not be. A page may hold fewer than {@code limit} counters, even none, before the end.
+     * A counter whose stored value is not a canonical 64-bit integer does not fail the page: it is listed in
+     * {@link CounterPage#unreadable()} (name, key, what is wrong) instead of {@link CounterPage#counters()}, and
+     * the cursor goes on past it. Nothing is logged here: the caller says what it found.
      *
      * @param prefix name prefix; null or empty for all counters
      * @param cursor null or empty for the first page, else {@link CounterPage#cursor()} of the page before
@@ -74,6 +78,7 @@ public interface TallyReader {
      * @return the page and where the next one starts
      * @throws IllegalArgumentException when the cursor is not one this namespace's listing returned, or the
      *                                  limit is out of range
+     * @throws UnreadableStateException when a partition's counters key is not a hash
      */
     CounterPage counterPage(String prefix, String cursor, int limit);
 

@@ -5,6 +5,8 @@ import io.tally.producer.internal.scan.ScanPosition;
 import io.tally.producer.read.CounterPage;
 import io.tally.producer.read.CounterValue;
 import io.tally.producer.read.TallyReader;
+import io.tally.producer.read.UnreadableCounter;
+import io.tally.producer.read.UnreadableStateException;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
@@ -14,6 +16,7 @@ import org.redisson.command.CommandAsyncExecutor;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -21,7 +24,9 @@ import java.util.TreeMap;
  * {@link #MAX_SCANS_PER_PAGE} HSCAN calls of {@code COUNT max(limit, 100)}, however many counters the
  * namespace holds; its cursor is a {@link ScanPosition}. HSCAN's guarantees carry over: a counter present
  * for the whole listing is returned at least once (twice when Redis resizes the hash meanwhile); one
- * created or deleted meanwhile may or may not be.
+ * created or deleted meanwhile may or may not be. A counter whose stored value Tally cannot read (another program
+ * wrote it) takes its place in the page as an {@link UnreadableCounter}, so that it fails neither the page nor the
+ * listing; a counters key of another type still fails the page, as it holds no counter to list.
  */
 final class CounterScan {
     /** HSCAN calls one page may make: a prefix that few counters match ends a page early, with a cursor. */
@@ -56,7 +61,7 @@ final class CounterScan {
         String pattern = RedisTallyReader.globEscape(prefix == null ? "" : prefix) + "*";
         ScanPosition at = ScanPosition.decode(cursor, partitions, countFor(limit), countFor(TallyReader.MAX_PAGE_LIMIT),
                 "counter listing");
-        List<CounterValue> out = new ArrayList<>();
+        List<Listed> out = new ArrayList<>();
         for (int calls = 0; at != null && out.size() < limit && calls < MAX_SCANS_PER_PAGE; calls++) {
             String key = keys.counters(at.partition());
             ScanPosition call = at;
@@ -65,12 +70,25 @@ final class CounterScan {
                             RedisCommands.HSCAN, key, call.scan(), "MATCH", pattern, "COUNT", call.count())
                     .toCompletableFuture().join());
             int partition = at.partition();
-            TreeMap<String, CounterValue> found = new TreeMap<>();
-            r.getMap().forEach((name, value) -> found.put((String) name, new CounterValue((String) name, partition,
-                    StoredState.number((String) name, key, (String) value), true)));
+            TreeMap<String, Listed> found = new TreeMap<>();
+            r.getMap().forEach((name, value) -> found.put((String) name, listed((String) name, partition, key,
+                    (String) value)));
             at = at.take(found, r.getPos(), partitions, countFor(limit), out, limit);
         }
-        return new CounterPage(List.copyOf(out), at == null ? null : at.encode());
+        return new CounterPage(out.stream().map(Listed::readable).filter(Objects::nonNull).toList(),
+                at == null ? null : at.encode(), out.stream().map(Listed::unreadable).filter(Objects::nonNull).toList());
+    }
+
+    private static Listed listed(String name, int partition, String key, String raw) {
+        try {
+            return new Listed(new CounterValue(name, partition, StoredState.number(name, key, raw), true), null);
+        } catch (UnreadableStateException e) {
+            return new Listed(null, UnreadableCounter.of(partition, e));
+        }
+    }
+
+    /** One counter of an HSCAN reply: readable, or not; either takes one place of the page's limit. */
+    private record Listed(CounterValue readable, UnreadableCounter unreadable) {
     }
 
     private static int countFor(int limit) {

@@ -3,7 +3,9 @@ package io.tally.producer.internal.read;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.Namespace;
+import io.tally.producer.read.CounterPage;
 import io.tally.producer.read.Topic;
+import io.tally.producer.read.UnreadableCounter;
 import io.tally.producer.read.UnreadableStateException;
 import io.tally.testkit.RealRedisExtension;
 import io.tally.testkit.TestRedis;
@@ -17,6 +19,9 @@ import org.redisson.client.codec.StringCodec;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -58,7 +63,55 @@ class UnreadableStateReaderTest {
             assertThat(e.getMessage()).contains("'007'").contains(key);
         });
         assertThatThrownBy(() -> reader.counters("padd", 10)).isInstanceOf(UnreadableStateException.class);
-        assertThatThrownBy(() -> reader.counterPage("padd", null, 10)).isInstanceOf(UnreadableStateException.class);
+    }
+
+    @Test
+    void aPageOfReadableAndUnreadableValues_listsBoth_apart_andTheCursorWalksEveryCounter() {
+        Map<String, String> stored = new TreeMap<>();
+        for (int i = 0; i < 30; i++) {
+            stored.put(String.format("mix-%02d", i), Long.toString(i * 1_000_000_007L - 9_000_000_000L));
+        }
+        stored.put("mix-max", "9223372036854775807");
+        String[] foreign = {"007", "-0", "+5", "text", "9223372036854775808", "bad\u001b]0;title\u0007"};
+        for (int i = 0; i < foreign.length; i++) {
+            stored.put("mix-bad-" + i, foreign[i]);
+        }
+        stored.forEach((name, value) -> redis.getMap(keys.counters(reader.partitionOf(name)), StringCodec.INSTANCE)
+                .put(name, value));
+
+        Map<String, Long> values = new TreeMap<>();
+        Map<String, UnreadableCounter> unreadable = new TreeMap<>();
+        int pages = 0;
+        String cursor = null;
+        do {
+            CounterPage page = reader.counterPage("mix-", cursor, 4);
+            assertThat(page.counters().size() + page.unreadable().size()).isLessThanOrEqualTo(4);
+            page.counters().forEach(c -> assertThat(values.put(c.name(), c.value())).as(c.name()).isNull());
+            page.unreadable().forEach(u -> assertThat(unreadable.put(u.name(), u)).as(u.name()).isNull());
+            cursor = page.cursor();
+            pages++;
+        } while (cursor != null && pages < 100);
+
+        assertThat(pages).as("pages").isGreaterThan(2).isLessThan(100);
+        Map<String, Long> expected = new TreeMap<>();
+        stored.forEach((name, value) -> {
+            if (!name.startsWith("mix-bad-")) {
+                expected.put(name, Long.parseLong(value));
+            }
+        });
+        assertThat(values).isEqualTo(expected);
+        assertThat(unreadable.keySet()).containsExactlyElementsOf(
+                IntStream.range(0, foreign.length).mapToObj(i -> "mix-bad-" + i).toList());
+        for (int i = 0; i < foreign.length; i++) {
+            String name = "mix-bad-" + i;
+            UnreadableCounter u = unreadable.get(name);
+            assertThat(u.partition()).isEqualTo(reader.partitionOf(name));
+            assertThat(u.key()).isEqualTo(keys.counters(reader.partitionOf(name)));
+            assertThat(u.detail()).isEqualTo(new UnreadableStateException(name, u.key(), "its value '"
+                    + UnreadableStateException.shown(foreign[i]) + "' is not a canonical signed 64-bit integer", null)
+                    .getMessage());
+        }
+        assertThat(unreadable.get("mix-bad-5").detail()).doesNotContain("\u001b").contains("\\u001b");
     }
 
     @Test
