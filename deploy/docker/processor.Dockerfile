@@ -27,7 +27,9 @@ EXPOSE 9400
 # No curl in the JRE image: bash's /dev/tcp asks /health/ready and checks for a 200 status line.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=40s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${TALLY_METRICS_PORT} && printf 'GET /health/ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
-# Heap sized from the container's memory limit; an OutOfMemoryError ends the process so that the
-# orchestrator restarts it (its leases expire and other processors take over).
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:InitialRAMPercentage=50", "-XX:+UseG1GC", \
+# Heap sized from the container's memory limit, leaving the rest to what the JVM keeps outside the heap
+# (metaspace, code, GC structures, thread stacks: ~110 MB here), so that a full heap ends in the JVM's own
+# OutOfMemoryError, which ends the process (the orchestrator restarts it; its leases expire and other processors
+# take over), and never in the kernel's OOM kill. bench/container-memory.sh measures it (BENCHMARKS.md, "Memory").
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=60", "-XX:InitialRAMPercentage=50", "-XX:+UseG1GC", \
             "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/tally.jar", "processor"]

@@ -25,5 +25,9 @@ ENV TALLY_API_PORT=8080 \
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=40s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${TALLY_API_PORT} && printf 'GET /health/ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:InitialRAMPercentage=50", "-XX:+UseG1GC", \
+# Heap sized from the container's memory limit, leaving the rest to what the JVM keeps outside the heap: with
+# a request thread per connection (api-max-connections + 32) that is ~200 MB at 512 connections, so that a full
+# heap ends in the JVM's OutOfMemoryError (the process exits and is restarted), never in the kernel's OOM kill.
+# bench/container-memory.sh measures it (BENCHMARKS.md, "Memory").
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=50", "-XX:InitialRAMPercentage=50", "-XX:+UseG1GC", \
             "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/tally.jar", "serve"]
