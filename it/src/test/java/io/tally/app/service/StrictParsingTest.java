@@ -55,6 +55,27 @@ class StrictParsingTest {
                 .contains("\"field\":\"path\"");
     }
 
+    /**
+     * The query string follows the rules of the path, minus the one on '/': decoded leniently, a parameter that is not
+     * UTF-8 became U+FFFD (a union or prefix nobody named, answered 200) and one with a malformed escape was dropped
+     * (the default limit, or a listing started again from its first page, answered 200).
+     */
+    @Test
+    void queryParameterALenientDecoderWouldChange_is400NamingIt() throws Exception {
+        assertQueryRefused(api.get("/v1/unique?counters=a%C0%AFb"), "counters", "not valid UTF-8");
+        assertQueryRefused(api.get("/v1/counters?limit=5&prefix=p%FF"), "prefix", "not valid UTF-8");
+        assertQueryRefused(api.get("/v1/counters?prefix=p%EF%BF%BD"), "prefix", "U+FFFD");
+        for (String query : new String[] {"limit=%ZZ", "cursor=%G1", "limit=10&cursor=abc%"}) {
+            String name = query.substring(query.lastIndexOf('&') + 1, query.lastIndexOf('='));
+            String raw = rawRequest("GET /v1/counters?" + query + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                    + ApiServerFixture.TOKEN + "\r\nConnection: close\r\n\r\n");
+            assertThat(raw).as(query).startsWith("HTTP/1.1 400").contains("application/problem+json")
+                    .contains("\"field\":\"" + name + "\"").contains("malformed percent escape");
+        }
+        HttpResponse<String> fine = api.get("/v1/counters?prefix=a%2Fb%3A%C3%A9&limit=5");
+        assertThat(fine.statusCode()).as(fine.body()).isEqualTo(200);
+    }
+
     @Test
     void malformedPercentEscape_is400() throws Exception {
         String raw = rawRequest("GET /v1/counters/a%G1b HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
@@ -138,6 +159,11 @@ class StrictParsingTest {
     private static void assertPathRefused(HttpResponse<String> r, String rule) throws Exception {
         assertProblem(r, 400, rule);
         assertThat(JSON.readTree(r.body()).get("field").asText()).isEqualTo("path");
+    }
+
+    private static void assertQueryRefused(HttpResponse<String> r, String field, String rule) throws Exception {
+        assertProblem(r, 400, rule);
+        assertThat(JSON.readTree(r.body()).get("field").asText()).isEqualTo(field);
     }
 
     private static void assertProblem(HttpResponse<String> r, int status, String detailContains) throws Exception {
