@@ -76,6 +76,22 @@ class StrictParsingTest {
         assertThat(fine.statusCode()).as(fine.body()).isEqualTo(200);
     }
 
+    /**
+     * A parameter that takes one value, given twice, is refused as a key given twice in a body is: read first-wins
+     * here and last-wins by a proxy, one request would be two ({@code waitMs=1&waitMs=99999999} waited 1 ms).
+     * {@code counters} of a union may repeat.
+     */
+    @Test
+    void singleValuedQueryParameterGivenTwice_is400NamingIt() throws Exception {
+        assertQueryRefused(api.get("/v1/counters/c?after=1-1&waitMs=1&waitMs=99999999"), "waitMs", "given 2 times");
+        assertQueryRefused(api.get("/v1/counters?limit=1&limit=10000"), "limit", "given 2 times");
+        assertQueryRefused(api.get("/v1/counters?prefix=a&prefix=b"), "prefix", "given 2 times");
+        assertQueryRefused(api.get("/v1/counters/c/series?window=1m&window=1h"), "window", "given 2 times");
+        assertQueryRefused(api.get("/v1/triggers?status=active&status=fired"), "status", "given 2 times");
+        HttpResponse<String> union = api.get("/v1/unique?counters=a&counters=b");
+        assertThat(union.statusCode()).as(union.body()).isEqualTo(200);
+    }
+
     @Test
     void malformedPercentEscape_is400() throws Exception {
         String raw = rawRequest("GET /v1/counters/a%G1b HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
