@@ -63,7 +63,7 @@ public final class ReadCommands {
     }
 
     @Command(name = "delete", 
-            description = "Deletes a counter. Operations still unapplied in its stream recreate it.")
+            description = "Deletes a counter (its total and unique count). Operations still unapplied in its stream recreate it.")
     public static final class Delete implements Callable<Integer> {
         @Mixin
         ConfigOptions options;

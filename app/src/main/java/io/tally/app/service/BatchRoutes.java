@@ -32,6 +32,8 @@ final class BatchRoutes implements Routes {
     static final int IN_FLIGHT = 10_000;
     /** Error entries returned; later errors are only counted. */
     static final int MAX_ERRORS = 1000;
+    /** Most characters of an error entry's detail or field: a line's text echoed in them is cut, so 1000 entries stay small. */
+    static final int MAX_ENTRY_CHARS = 500;
 
     private final Sends sends;
     private final TallyProducer producer;
@@ -244,10 +246,15 @@ final class BatchRoutes implements Routes {
             e.put("line", line);
             e.put("status", problem.status);
             if (problem.field != null) {
-                e.put("field", problem.field);
+                e.put("field", cut(problem.field));
             }
-            e.put("detail", problem.getMessage());
+            e.put("detail", cut(problem.getMessage()));
             return e;
+        }
+
+        /** {@code text}, cut to {@link #MAX_ENTRY_CHARS} (ending in "...") when longer. */
+        private static String cut(String text) {
+            return text.length() <= MAX_ENTRY_CHARS ? text : text.substring(0, MAX_ENTRY_CHARS - 3) + "...";
         }
 
         Map<String, Object> body() {

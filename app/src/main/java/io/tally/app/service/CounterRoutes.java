@@ -68,7 +68,7 @@ final class CounterRoutes implements Routes {
 
     private void get(Context ctx) {
         String name = ctx.pathParam("name");
-        String after = ctx.queryParam("after");
+        String after = Queries.single(ctx, "after");
         if (after == null) {
             answer(ctx, name, null);
             return;
@@ -107,7 +107,7 @@ final class CounterRoutes implements Routes {
     }
 
     private static long waitMs(Context ctx) {
-        String raw = ctx.queryParam("waitMs");
+        String raw = Queries.single(ctx, "waitMs");
         if (raw == null) {
             return 5000;
         }
@@ -134,7 +134,7 @@ final class CounterRoutes implements Routes {
         int limit = Queries.intParam(ctx, "limit", 100, 1, TallyReader.MAX_PAGE_LIMIT);
         CounterPage page;
         try {
-            page = reader.counterPage(ctx.queryParam("prefix"), ctx.queryParam("cursor"), limit);
+            page = reader.counterPage(Queries.single(ctx, "prefix"), Queries.single(ctx, "cursor"), limit);
         } catch (IllegalArgumentException e) {
             throw ApiProblem.badRequest("cursor", e.getMessage());
         }

@@ -11,7 +11,8 @@ import java.io.InputStream;
  * the client is still sending and then closing makes the client's TCP stack drop the answer (a reset), so a
  * client sees "connection closed" instead of the 413; reading what it sends, up to a bound, lets the answer
  * arrive. Past the bound, or once the client pauses (a body left open must not hold the answer back), the
- * connection is closed anyway: that is what a body far over the limit costs its sender.
+ * connection is closed anyway: that is what a body far over the limit costs its sender. A client that sent
+ * {@code Expect: 100-continue} has sent no body yet: nothing is read, so it is never asked for.
  */
 final class RefusedBodies {
     /** Most bytes read and dropped to deliver a refusal. */
@@ -24,11 +25,21 @@ final class RefusedBodies {
     }
 
     static void drain(Context ctx) {
+        if (expectsContinue(ctx)) {
+            // Reading would send "100 Continue", asking for the body only to drop it: the client waits for the
+            // answer instead, and sends nothing.
+            return;
+        }
         try (InputStream in = ctx.bodyInputStream()) {
             drain(in);
         } catch (IOException | RuntimeException e) {
             // the body ended early or the client went away: the refusal stands, the connection closes
         }
+    }
+
+    private static boolean expectsContinue(Context ctx) {
+        String expect = ctx.header("Expect");
+        return expect != null && expect.trim().equalsIgnoreCase("100-continue");
     }
 
     /**

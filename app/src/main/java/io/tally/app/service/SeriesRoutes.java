@@ -43,8 +43,8 @@ final class SeriesRoutes implements Routes {
         WireFormat.checkName("counter", name);
         SeriesRange range;
         try {
-            range = SeriesRange.resolve(series.windows(), ctx.queryParam("window"), blankToNull(ctx.queryParam("from")),
-                    blankToNull(ctx.queryParam("to")), null, clock.millis());
+            range = SeriesRange.resolve(series.windows(), Queries.single(ctx, "window"),
+                    blankToNull(Queries.single(ctx, "from")), blankToNull(Queries.single(ctx, "to")), null, clock.millis());
         } catch (SeriesRange.InvalidRangeException e) {
             throw ApiProblem.badRequest(e.field(), e.getMessage());
         }

@@ -15,7 +15,9 @@ import java.nio.charset.StandardCharsets;
  * malformed percent escape, bytes that are not UTF-8 (decoded leniently they all become U+FFFD, so
  * {@code a%FFb} and {@code a%FEb} would be the same counter), and U+FFFD itself (the mark of such a
  * decoding). Checks the raw path, before any route sees it; a path of plain ASCII without {@code %}
- * (most requests) costs one scan.
+ * (most requests) costs one scan. The query string follows the same rules, but for the one on {@code /}, each
+ * parameter on its own so that the answer names it: decoded leniently, a malformed escape drops the parameter (a
+ * default limit, a listing started again from its first page) and bytes that are not UTF-8 name another counter.
  */
 final class StrictPaths implements Routes {
     static final String FIELD = "path";
@@ -24,25 +26,52 @@ final class StrictPaths implements Routes {
 
     @Override
     public void register(RoutesConfig routes) {
-        routes.before(ctx -> check(ctx.req().getRequestURI()));
+        routes.before(ctx -> {
+            check(ctx.req().getRequestURI());
+            checkQuery(ctx.req().getQueryString());
+        });
     }
 
     /** Throws a 400 problem naming the rule the raw (still percent-encoded) path breaks. */
     static void check(String rawPath) {
-        if (rawPath == null || plainAscii(rawPath)) {
+        String rule = brokenRule(rawPath, false);
+        if (rule != null) {
+            throw ApiProblem.badRequest(FIELD, "the request path holds " + rule);
+        }
+    }
+
+    /** Throws a 400 problem naming the first parameter of the raw query string that breaks a rule, and the rule. */
+    static void checkQuery(String rawQuery) {
+        if (rawQuery == null || plainAscii(rawQuery)) {
             return;
         }
-        ByteBuffer bytes = ByteBuffer.allocate(rawPath.length() * 3);
-        for (int i = 0; i < rawPath.length(); i++) {
-            char c = rawPath.charAt(i);
+        for (String parameter : rawQuery.split("&", -1)) {
+            String rule = brokenRule(parameter, true);
+            if (rule != null) {
+                int end = parameter.indexOf('=');
+                String name = end < 0 ? parameter : parameter.substring(0, end);
+                String field = name.isEmpty() || !plainAscii(name) ? "query" : name;
+                throw ApiProblem.badRequest(field, "query parameter '" + field + "' holds " + rule);
+            }
+        }
+    }
+
+    /** The rule that raw (still percent-encoded) text breaks, or null; an encoded '/' only when not allowed. */
+    private static String brokenRule(String raw, boolean slashAllowed) {
+        if (raw == null || plainAscii(raw)) {
+            return null;
+        }
+        ByteBuffer bytes = ByteBuffer.allocate(raw.length() * 3);
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
             if (c == '%') {
-                int value = i + 2 < rawPath.length() ? hex(rawPath.charAt(i + 1), rawPath.charAt(i + 2)) : -1;
+                int value = i + 2 < raw.length() ? hex(raw.charAt(i + 1), raw.charAt(i + 2)) : -1;
                 if (value < 0) {
-                    throw refused("a malformed percent escape: '%' must be followed by two hex digits");
+                    return "a malformed percent escape: '%' must be followed by two hex digits";
                 }
-                if (value == '/') {
-                    throw refused("an encoded '/' (%2F): a '/' cannot be part of a name in a path (send such "
-                            + "counters through POST /v1/batch)");
+                if (value == '/' && !slashAllowed) {
+                    return "an encoded '/' (%2F): a '/' cannot be part of a name in a path (send such "
+                            + "counters through POST /v1/batch)";
                 }
                 bytes.put((byte) value);
                 i += 2;
@@ -51,9 +80,9 @@ final class StrictPaths implements Routes {
             } else {
                 // A raw non-ASCII character as the server decoded it; re-encode it to check it with the rest
                 // (a lone surrogate cannot be).
-                int cp = rawPath.codePointAt(i);
+                int cp = raw.codePointAt(i);
                 if (Character.isSurrogate(c) && Character.charCount(cp) == 1) {
-                    throw refused(NOT_UTF8);
+                    return NOT_UTF8;
                 }
                 bytes.put(new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8));
                 i += Character.charCount(cp) - 1;
@@ -61,12 +90,17 @@ final class StrictPaths implements Routes {
         }
         bytes.flip();
         String decoded = decodeStrictly(bytes);
-        if (decoded.indexOf('\uFFFD') >= 0) {
-            throw refused("U+FFFD (the replacement character): it stands for bytes a decoder could not read, so "
-                    + "it cannot name a counter or trigger");
+        if (decoded == null) {
+            return NOT_UTF8;
         }
+        if (decoded.indexOf('\uFFFD') >= 0) {
+            return "U+FFFD (the replacement character): it stands for bytes a decoder could not read, so "
+                    + "it cannot name a counter or trigger";
+        }
+        return null;
     }
 
+    /** The text of UTF-8 {@code bytes}, or null when they are not UTF-8. */
     private static String decodeStrictly(ByteBuffer bytes) {
         CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -74,7 +108,7 @@ final class StrictPaths implements Routes {
             CharBuffer chars = utf8.decode(bytes);
             return chars.toString();
         } catch (CharacterCodingException e) {
-            throw refused(NOT_UTF8);
+            return null;
         }
     }
 
@@ -92,9 +126,5 @@ final class StrictPaths implements Routes {
         int h = Character.digit(high, 16);
         int l = Character.digit(low, 16);
         return h < 0 || l < 0 ? -1 : h * 16 + l;
-    }
-
-    private static ApiProblem refused(String rule) {
-        return ApiProblem.badRequest(FIELD, "the request path holds " + rule);
     }
 }

@@ -53,14 +53,14 @@ final class TriggerRoutes implements Routes {
     }
 
     private void list(Context ctx) {
-        String status = ctx.queryParam("status");
-        String kind = ctx.queryParam("kind");
+        String status = Queries.single(ctx, "status");
+        String kind = Queries.single(ctx, "kind");
         TriggerStatus onlyStatus = status == null || status.isEmpty() ? null : TriggerStatus.parse(status);
         TriggerKind onlyKind = kind == null || kind.isEmpty() ? null : TriggerKind.parse(kind);
         int limit = Queries.intParam(ctx, "limit", 100, 1, MAX_LIMIT);
         TriggerPage page;
         try {
-            page = triggers.listPage(onlyStatus, onlyKind, ctx.queryParam("cursor"), limit);
+            page = triggers.listPage(onlyStatus, onlyKind, Queries.single(ctx, "cursor"), limit);
         } catch (IllegalArgumentException e) {
             throw ApiProblem.badRequest("cursor", e.getMessage());
         }

@@ -55,6 +55,43 @@ class StrictParsingTest {
                 .contains("\"field\":\"path\"");
     }
 
+    /**
+     * The query string follows the rules of the path, minus the one on '/': decoded leniently, a parameter that is not
+     * UTF-8 became U+FFFD (a union or prefix nobody named, answered 200) and one with a malformed escape was dropped
+     * (the default limit, or a listing started again from its first page, answered 200).
+     */
+    @Test
+    void queryParameterALenientDecoderWouldChange_is400NamingIt() throws Exception {
+        assertQueryRefused(api.get("/v1/unique?counters=a%C0%AFb"), "counters", "not valid UTF-8");
+        assertQueryRefused(api.get("/v1/counters?limit=5&prefix=p%FF"), "prefix", "not valid UTF-8");
+        assertQueryRefused(api.get("/v1/counters?prefix=p%EF%BF%BD"), "prefix", "U+FFFD");
+        for (String query : new String[] {"limit=%ZZ", "cursor=%G1", "limit=10&cursor=abc%"}) {
+            String name = query.substring(query.lastIndexOf('&') + 1, query.lastIndexOf('='));
+            String raw = rawRequest("GET /v1/counters?" + query + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                    + ApiServerFixture.TOKEN + "\r\nConnection: close\r\n\r\n");
+            assertThat(raw).as(query).startsWith("HTTP/1.1 400").contains("application/problem+json")
+                    .contains("\"field\":\"" + name + "\"").contains("malformed percent escape");
+        }
+        HttpResponse<String> fine = api.get("/v1/counters?prefix=a%2Fb%3A%C3%A9&limit=5");
+        assertThat(fine.statusCode()).as(fine.body()).isEqualTo(200);
+    }
+
+    /**
+     * A parameter that takes one value, given twice, is refused as a key given twice in a body is: read first-wins
+     * here and last-wins by a proxy, one request would be two ({@code waitMs=1&waitMs=99999999} waited 1 ms).
+     * {@code counters} of a union may repeat.
+     */
+    @Test
+    void singleValuedQueryParameterGivenTwice_is400NamingIt() throws Exception {
+        assertQueryRefused(api.get("/v1/counters/c?after=1-1&waitMs=1&waitMs=99999999"), "waitMs", "given 2 times");
+        assertQueryRefused(api.get("/v1/counters?limit=1&limit=10000"), "limit", "given 2 times");
+        assertQueryRefused(api.get("/v1/counters?prefix=a&prefix=b"), "prefix", "given 2 times");
+        assertQueryRefused(api.get("/v1/counters/c/series?window=1m&window=1h"), "window", "given 2 times");
+        assertQueryRefused(api.get("/v1/triggers?status=active&status=fired"), "status", "given 2 times");
+        HttpResponse<String> union = api.get("/v1/unique?counters=a&counters=b");
+        assertThat(union.statusCode()).as(union.body()).isEqualTo(200);
+    }
+
     @Test
     void malformedPercentEscape_is400() throws Exception {
         String raw = rawRequest("GET /v1/counters/a%G1b HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
@@ -138,6 +175,11 @@ class StrictParsingTest {
     private static void assertPathRefused(HttpResponse<String> r, String rule) throws Exception {
         assertProblem(r, 400, rule);
         assertThat(JSON.readTree(r.body()).get("field").asText()).isEqualTo("path");
+    }
+
+    private static void assertQueryRefused(HttpResponse<String> r, String field, String rule) throws Exception {
+        assertProblem(r, 400, rule);
+        assertThat(JSON.readTree(r.body()).get("field").asText()).isEqualTo(field);
     }
 
     private static void assertProblem(HttpResponse<String> r, int status, String detailContains) throws Exception {

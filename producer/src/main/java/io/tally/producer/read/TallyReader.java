@@ -86,10 +86,12 @@ public interface TallyReader {
     int MAX_PAGE_LIMIT = 10_000;
 
     /**
-     * Deletes a counter (HDEL). Operations still in its stream recreate it when they are applied.
+     * Deletes a counter: its total (HDEL) and its unique count (DEL of its HyperLogLog), what makes it exist; its
+     * series buckets stay until retention removes them. Operations still in its stream recreate it when they are
+     * applied.
      *
      * @param name counter name
-     * @return true when the counter existed
+     * @return true when the counter existed (a total or a unique count)
      * @throws io.tally.common.model.InvalidEntryException when the name is not a valid counter name
      */
     boolean deleteCounter(String name);

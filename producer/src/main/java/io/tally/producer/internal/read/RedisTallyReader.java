@@ -120,9 +120,13 @@ public final class RedisTallyReader implements TallyReader {
     @Override
     public boolean deleteCounter(String name) {
         WireFormat.checkName("counter", name);
-        String key = keys.counters(partitioner.partitionOf(name));
-        return StoredState.read(name, key, "a hash",
+        int partition = partitioner.partitionOf(name);
+        String key = keys.counters(partition);
+        boolean total = StoredState.read(name, key, "a hash",
                 () -> redis.<String, String>getMap(key, StringCodec.INSTANCE).fastRemove(name) > 0);
+        // Its unique count makes a counter exist too: left behind, GET would still answer it after a delete.
+        boolean unique = redis.getKeys().delete(keys.hll(partition, name)) > 0;
+        return total || unique;
     }
 
     @Override
