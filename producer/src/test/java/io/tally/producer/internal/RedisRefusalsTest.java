@@ -1,0 +1,202 @@
+package io.tally.producer.internal;
+
+import io.tally.common.config.TallyConfig;
+import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.redis.RedisClientFactory;
+import io.tally.common.model.CounterOp;
+import io.tally.producer.OutcomeUnknownException;
+import io.tally.producer.ProducerMetrics;
+import io.tally.producer.SendFailedException;
+import io.tally.producer.SendResult;
+import io.tally.producer.TallyProducer;
+import io.tally.testkit.RedisServer;
+import io.tally.testkit.TestRedis;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.RedisBusyException;
+import org.redisson.client.RedisReadonlyException;
+import org.redisson.client.codec.StringCodec;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The producer against a real Redis that answers but refuses or holds its writes: paused for writes
+ * (CLIENT PAUSE WRITE), busy with a long script (BUSY), a read-only replica (READONLY), a user denied a
+ * command (NOPERM). Each send ends within send-timeout-ms with an outcome that tells the truth (not
+ * written: retriable or not; maybe written: outcome unknown, or retriable with its id), names what Redis
+ * said, and is counted in {@code tally_producer_send_failures_total} under its reason.
+ */
+class RedisRefusalsTest {
+    private static final long SEND_TIMEOUT_MS = 2000;
+    /** Room beyond send-timeout-ms for a loaded 2-core machine. */
+    private static final long SLACK_MS = 1500;
+
+    private final ConcurrentLinkedQueue<String> reasons = new ConcurrentLinkedQueue<>();
+    private final ProducerMetrics metrics = new ProducerMetrics() {
+        @Override
+        public void failed(String topic, String reason) {
+            reasons.add(reason);
+        }
+    };
+    private RedisServer server;
+    private RedissonClient client;
+    private TallyConfig config;
+    private TallyProducer producer;
+
+    @BeforeEach
+    void start() {
+        server = RedisServer.start();
+        config = TallyConfig.builder().set(TallyConfig.REDIS_URL, server.url()).set(TallyConfig.NAMESPACE, "refusals")
+                .set(TallyConfig.PARTITIONS, 2).set(TallyConfig.SEND_TIMEOUT_MS, SEND_TIMEOUT_MS).build();
+        client = RedisClientFactory.create(config);
+        Namespace.create(client, config); // as `tally init` would
+        producer = RedisTallyProducer.create(config, metrics);
+        assertThat(producer.incr("warm", 1).join().entryId()).isNotEmpty();
+    }
+
+    @AfterEach
+    void stop() {
+        producer.close();
+        client.shutdown();
+        server.close();
+    }
+
+    @Test
+    void pausedForWrites_sendsEndWithinSendTimeout_plainOutcomeUnknown_withIdRetriable_andTheRetryIsWrittenOnce() {
+        server.cli("CLIENT", "PAUSE", "60000", "WRITE");
+        long t0 = System.nanoTime();
+        CompletableFuture<SendResult> plain = producer.incr("paused", 1);
+        CompletableFuture<SendResult> withId = producer.send(CounterOp.incr("paused", 1).withId("op-paused"));
+        Throwable plainFailure = failure(plain);
+        Throwable idFailure = failure(withId);
+        assertThat(elapsedMs(t0)).isLessThan(SEND_TIMEOUT_MS + SLACK_MS);
+        // the call left and got no reply: it may have been written
+        assertThat(plainFailure).isInstanceOf(OutcomeUnknownException.class);
+        assertThat(idFailure).isInstanceOfSatisfying(SendFailedException.class, e -> {
+            assertThat(e.retriable()).isTrue();
+            assertThat(e.maybeWritten()).isTrue();
+        });
+        assertThat(reasons).containsExactly("timeout", "timeout");
+
+        server.cli("CLIENT", "UNPAUSE");
+        SendResult again = producer.send(CounterOp.incr("paused", 1).withId("op-paused")).join();
+        assertThat(again.entryId()).isNotEmpty();
+        // warm, the retried id once, and the plain send at most once
+        assertThat(entries()).isBetween(2L, 3L);
+    }
+
+    @Test
+    void busyWithAScript_sendsFailRetriableWithinSendTimeout_namingBusy_andWriteNothing() throws Exception {
+        server.cli("CONFIG", "SET", "busy-reply-threshold", "100");
+        Thread script = new Thread(() -> server.cli("EVAL", "local t = redis.call('TIME') while true do "
+                + "local n = redis.call('TIME') if n[1] - t[1] > 4 then break end end return 1", "0"));
+        script.start();
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.cli("PING").startsWith("BUSY"));
+        long t0 = System.nanoTime();
+        CompletableFuture<SendResult> plainSend = producer.incr("busy", 1);
+        CompletableFuture<SendResult> idSend = producer.send(CounterOp.incr("busy", 1).withId("op-busy"));
+        Throwable plain = failure(plainSend);
+        Throwable withId = failure(idSend);
+        assertThat(elapsedMs(t0)).isLessThan(SEND_TIMEOUT_MS + SLACK_MS);
+        for (Throwable f : List.of(plain, withId)) {
+            assertThat(f).isInstanceOfSatisfying(SendFailedException.class, e -> {
+                assertThat(e.retriable()).isTrue();
+                assertThat(e.maybeWritten()).isFalse();
+            }).hasRootCauseInstanceOf(RedisBusyException.class);
+        }
+        assertThat(reasons).containsExactly("busy", "busy");
+        script.join();
+        assertThat(entries()).isEqualTo(1);
+        assertThat(producer.incr("busy", 1).join().entryId()).isNotEmpty();
+    }
+
+    @Test
+    void aDemotedMasterBehindThisProducer_sendsWaitingForANewSessionFailRetriable_namingReadonly() {
+        // A failover as a producer sees it through a fixed address: the master it wrote to comes back as a
+        // replica of the promoted one, whose copy missed its last sends. The stream's session is behind
+        // (SEQGAP), so the stream needs a new session, and the replica refuses to begin one.
+        try (RedisServer promoted = RedisServer.start()) {
+            List<String> keys = List.of(server.cli("KEYS", "refusals*").split("\n"));
+            List<String> migrate = new java.util.ArrayList<>(List.of("MIGRATE", "127.0.0.1",
+                    Integer.toString(promoted.port()), "", "0", "5000", "COPY", "KEYS"));
+            migrate.addAll(keys);
+            assertThat(server.cli(migrate.toArray(String[]::new))).isEqualTo("OK");
+            producer.incr("warm", 1).join(); // the promoted master's copy misses these
+            producer.incr("warm", 1).join();
+            server.cli("REPLICAOF", "127.0.0.1", Integer.toString(promoted.port()));
+            await().atMost(Duration.ofSeconds(20)).until(() -> server.cli("INFO", "replication")
+                    .contains("master_link_status:up"));
+
+            long t0 = System.nanoTime();
+            CompletableFuture<SendResult> plainSend = producer.incr("warm", 1);
+            CompletableFuture<SendResult> idSend = producer.send(CounterOp.incr("warm", 1).withId("op-replica"));
+            Throwable plain = failure(plainSend);
+            Throwable withId = failure(idSend);
+            assertThat(elapsedMs(t0)).isLessThan(SEND_TIMEOUT_MS + SLACK_MS);
+            for (Throwable f : List.of(plain, withId)) {
+                assertThat(f).isInstanceOfSatisfying(SendFailedException.class, e -> {
+                    assertThat(e.retriable()).isTrue();
+                    assertThat(e.maybeWritten()).isFalse();
+                }).hasMessageContaining("READONLY").hasRootCauseInstanceOf(RedisReadonlyException.class);
+            }
+            assertThat(reasons).containsExactly("read_only", "read_only");
+
+            server.cli("REPLICAOF", "NO", "ONE"); // promoted in turn: it takes writes again
+            await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                    .until(() -> !producer.incr("warm", 1).join().entryId().isEmpty());
+        }
+    }
+
+    @Test
+    void aUserDeniedACommand_sendsFailAtOnceNotRetriable_namingNoperm_andWriteNothing() {
+        server.cli("ACL", "SETUSER", "default", "-evalsha");
+        long t0 = System.nanoTime();
+        Throwable denied = failure(producer.incr("denied", 1));
+        assertThat(elapsedMs(t0)).isLessThan(SLACK_MS);
+        assertThat(denied).isInstanceOfSatisfying(SendFailedException.class, e -> {
+            assertThat(e.retriable()).isFalse();
+            assertThat(e.maybeWritten()).isFalse();
+        }).hasMessageContaining("NOPERM");
+
+        // the script may run, but not the XADD it calls (Redis 7.0: "ERR The user executing the script can't run ...")
+        server.cli("ACL", "SETUSER", "default", "+evalsha", "-xadd");
+        Throwable deniedInScript = failure(producer.send(CounterOp.incr("denied", 1).withId("op-denied")));
+        assertThat(deniedInScript).isInstanceOfSatisfying(SendFailedException.class,
+                e -> assertThat(e.retriable()).isFalse());
+        assertThat(reasons).containsExactly("no_permission", "no_permission");
+        assertThat(entries()).isEqualTo(1);
+
+        server.cli("ACL", "SETUSER", "default", "+@all");
+        assertThat(producer.incr("denied", 1).join().entryId()).isNotEmpty();
+    }
+
+    private long entries() {
+        Keys keys = TestRedis.keys(config);
+        long n = 0;
+        for (int p = 0; p < 2; p++) {
+            n += client.getStream(keys.ops(p), StringCodec.INSTANCE).size();
+        }
+        return n;
+    }
+
+    private static Throwable failure(CompletableFuture<SendResult> send) {
+        Throwable t = catchThrowable(send::get);
+        assertThat(t).as("the send failed").isInstanceOf(ExecutionException.class);
+        return t.getCause();
+    }
+
+    private static long elapsedMs(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+}
