@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.RedisBusyException;
+import org.redisson.client.RedisLoadingException;
 import org.redisson.client.RedisReadonlyException;
 import org.redisson.client.codec.StringCodec;
 
@@ -179,6 +180,49 @@ class RedisRefusalsTest {
 
         server.cli("ACL", "SETUSER", "default", "+@all");
         assertThat(producer.incr("denied", 1).join().entryId()).isNotEmpty();
+    }
+
+    @Test
+    void loadingItsData_sendsFailRetriableWithinSendTimeout_namingLoading_andWriteNothing() throws Exception {
+        // 8,000 keys loaded 1 ms apart, answering LOADING meanwhile (events processed every KiB read)
+        try (RedisServer loading = RedisServer.start("--key-load-delay", "1000",
+                "--loading-process-events-interval-bytes", "1024")) {
+            TallyConfig loadingConfig = config.toBuilder().set(TallyConfig.REDIS_URL, loading.url()).build();
+            RedissonClient loadingClient = RedisClientFactory.create(loadingConfig);
+            Namespace.create(loadingClient, loadingConfig);
+            try (TallyProducer loadingProducer = RedisTallyProducer.create(loadingConfig, metrics)) {
+                assertThat(loadingProducer.incr("warm", 1).join().entryId()).isNotEmpty();
+                loading.cli("EVAL", "for i = 1, 8000 do redis.call('SET', 'filler:' .. i, i) end", "0");
+                loading.cli("SAVE");
+                Thread restart = new Thread(loading::restart);
+                restart.start();
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+                        .until(() -> loading.cli("PING").startsWith("LOADING"));
+                // the first send after the restart meets the connection Redis dropped; its outcome is its own
+                catchThrowable(() -> loadingProducer.incr("warm", 1).get());
+                reasons.clear();
+
+                long t0 = System.nanoTime();
+                CompletableFuture<SendResult> plainSend = loadingProducer.incr("warm", 1);
+                CompletableFuture<SendResult> idSend = loadingProducer.send(CounterOp.incr("warm", 1).withId("op-loading"));
+                Throwable plain = failure(plainSend);
+                Throwable withId = failure(idSend);
+                assertThat(elapsedMs(t0)).isLessThan(SEND_TIMEOUT_MS + SLACK_MS);
+                assertThat(loading.cli("PING")).as("still loading: the sends met LOADING").startsWith("LOADING");
+                for (Throwable f : List.of(plain, withId)) {
+                    assertThat(f).isInstanceOfSatisfying(SendFailedException.class, e -> {
+                        assertThat(e.retriable()).isTrue();
+                        assertThat(e.maybeWritten()).isFalse();
+                    }).hasRootCauseInstanceOf(RedisLoadingException.class);
+                }
+                assertThat(reasons).containsExactly("loading", "loading");
+                restart.join();
+                await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                        .until(() -> !loadingProducer.incr("warm", 1).join().entryId().isEmpty());
+            } finally {
+                loadingClient.shutdown();
+            }
+        }
     }
 
     private long entries() {
