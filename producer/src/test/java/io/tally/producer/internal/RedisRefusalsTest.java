@@ -225,6 +225,56 @@ class RedisRefusalsTest {
         }
     }
 
+    @Test
+    void rolledBackToAnOlderSnapshot_theProducerGoesOnByItself_everySendReportedWrittenIsThereOnce() throws Exception {
+        server.cli("SAVE"); // the snapshot holds "warm" and the producer's session as it stood then
+        for (int i = 0; i < 5; i++) {
+            producer.incr("after-save", 1).join(); // acknowledged, then lost with the rollback
+        }
+        server.restart(); // SIGKILL, then the older RDB is loaded
+        List<CompletableFuture<SendResult>> plain = new java.util.ArrayList<>();
+        List<CompletableFuture<SendResult>> withIds = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            plain.add(producer.incr("rolled-" + (i % 4), 1));
+            withIds.add(producer.send(CounterOp.incr("rolled-" + (i % 4), 1).withId("op-rolled-" + i)));
+        }
+        java.util.Set<String> written = new java.util.HashSet<>();
+        int unknown = 0;
+        for (CompletableFuture<SendResult> f : plain) {
+            Throwable t = catchThrowable(f::join);
+            if (t == null) {
+                assertThat(written.add(f.join().entryId())).isTrue();
+            } else {
+                // the first attempt went to the connection the restart cut: it may have been written, for all the producer knows
+                assertThat(t.getCause()).isInstanceOfAny(OutcomeUnknownException.class, SendFailedException.class);
+                unknown += t.getCause() instanceof OutcomeUnknownException ? 1 : 0;
+            }
+        }
+        for (int i = 0; i < withIds.size(); i++) {
+            SendResult r;
+            try {
+                r = withIds.get(i).join();
+            } catch (java.util.concurrent.CompletionException e) {
+                assertThat(e.getCause()).isInstanceOfSatisfying(SendFailedException.class,
+                        f -> assertThat(f.retriable()).isTrue());
+                r = producer.send(CounterOp.incr("rolled-" + (i % 4), 1).withId("op-rolled-" + i)).join();
+            }
+            // a duplicate names the entry an attempt whose reply was lost wrote
+            assertThat(written.add(r.entryId())).isTrue();
+        }
+        assertThat(written).hasSizeGreaterThanOrEqualTo(20); // every send with an id, once
+        Keys keys = TestRedis.keys(config);
+        java.util.Set<String> inStreams = new java.util.HashSet<>();
+        for (int p = 0; p < 2; p++) {
+            inStreams.addAll(client.getStream(keys.ops(p), org.redisson.client.codec.ByteArrayCodec.INSTANCE).range(
+                    org.redisson.api.stream.StreamMessageId.MIN, org.redisson.api.stream.StreamMessageId.MAX).keySet().stream()
+                    .map(Object::toString).toList());
+        }
+        assertThat(inStreams).containsAll(written);
+        // warm, each send reported written, and at most the plain sends whose outcome stayed unknown
+        assertThat((long) inStreams.size()).isBetween(1L + written.size(), 1L + written.size() + unknown);
+    }
+
     private long entries() {
         Keys keys = TestRedis.keys(config);
         long n = 0;
