@@ -124,6 +124,36 @@ class RedisFaultsTest {
         assertThat(batch.body()).contains("\"failed\":1").contains("\"status\":503").doesNotContain("OOM command");
 
         assertThat(get("/v1/counters/full").body()).contains("\"value\":3");
+        // reads answer, but Redis refused the latest send: not ready, naming why
+        HttpResponse<String> ready = ready();
+        assertCleanProblem(ready, 503);
+        assertThat(ready.body()).contains("out_of_memory");
+    }
+
+    @Test
+    void pausedForWrites_sendsAre504WithinSendTimeout_scriptedReads503_andTheServiceIsNotReady() throws Exception {
+        redis.getMap(keys.counters(partitioner.partitionOf("held")), StringCodec.INSTANCE).put("held", "4");
+        awaitSendsServed();
+        redisServer.cli("CLIENT", "PAUSE", "60000", "WRITE");
+        try {
+            long t0 = System.nanoTime();
+            HttpResponse<String> send = post("/v1/counters/held/incr", "{\"id\":\"op-held-1\"}");
+            assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(3000 + 2000);
+            JsonNode problem = assertCleanProblem(send, 504);
+            assertThat(problem.get("detail").asText()).contains("same id");
+            // a counter read runs a script, which a write pause holds too (it is not flagged no-writes)
+            HttpResponse<String> read = get("/v1/counters/held");
+            assertCleanProblem(read, 503);
+            assertThat(read.headers().firstValue("Retry-After")).hasValue("1");
+            // not ready: the latest send timed out (or the probe itself met a connection a held script blocks)
+            HttpResponse<String> ready = ready();
+            assertCleanProblem(ready, 503);
+            assertThat(ready.body()).containsAnyOf("timeout", "does not answer");
+        } finally {
+            redisServer.cli("CLIENT", "UNPAUSE");
+        }
+        awaitSendsServed();
+        assertThat(ready().statusCode()).isEqualTo(200);
     }
 
     @Test
