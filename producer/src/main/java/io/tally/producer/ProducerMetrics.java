@@ -20,6 +20,18 @@ public interface ProducerMetrics {
     }
 
     /**
+     * A send failed (its result was {@code error} or {@code unknown}), and why.
+     *
+     * @param topic  {@code ops} or {@code events}
+     * @param reason {@code unreachable}, {@code timeout}, {@code out_of_memory}, {@code read_only},
+     *               {@code busy}, {@code loading}, {@code no_permission}, {@code cluster},
+     *               {@code session_lost}, {@code namespace}, {@code stream_ids_exhausted},
+     *               {@code replica_timeout}, {@code script_error} or {@code other}
+     */
+    default void failed(String topic, String reason) {
+    }
+
+    /**
      * A pipeline left for Redis.
      *
      * @param size entries in it

@@ -62,6 +62,8 @@ public final class ApiServer implements AutoCloseable {
 
     private final RedissonClient redis;
     private final TallyProducer producer;
+    /** Whether Redis refuses the sends now, for readiness; the producer reports to it. */
+    private final SendRefusals sendRefusals;
     private final RedisTallyReader reader;
     private final TriggerClient triggers;
     private final AppliedWaits waits;
@@ -84,7 +86,8 @@ public final class ApiServer implements AutoCloseable {
     public ApiServer(RedissonClient redis, TallyConfig config, ApiTokens tokens, ProducerMetrics metrics,
                      PrometheusMeterRegistry registry) {
         this.redis = redis;
-        this.producer = RedisTallyProducer.create(redis, false, config, metrics);
+        this.sendRefusals = new SendRefusals(metrics);
+        this.producer = RedisTallyProducer.create(redis, false, config, sendRefusals);
         this.reader = RedisTallyReader.open(redis, config);
         this.triggers = RedisTriggerClient.create(redis, config, InstantSource.system());
         this.waits = new AppliedWaits(reader, config.get(TallyConfig.API_MAX_WAITS));
@@ -218,7 +221,7 @@ public final class ApiServer implements AutoCloseable {
         CounterSeries series = CounterSeries.create(redis, reader.keys(), reader.partitions(),
                 config.get(TallyConfig.SERIES_WINDOWS));
         List<Routes> routes = new ArrayList<>();
-        routes.add(new HealthRoutes(redis, reader.keys(), registry, insecure));
+        routes.add(new HealthRoutes(redis, reader.keys(), registry, insecure, sendRefusals));
         routes.add(new CounterRoutes(sends, bodies, reader, series, waits, problems, requestThreads));
         routes.add(new SeriesRoutes(series, InstantSource.system()));
         routes.add(new EventRoutes(sends, bodies));

@@ -9,21 +9,26 @@ import org.redisson.client.codec.StringCodec;
 
 import java.util.Collections;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Liveness, readiness (only while Redis answers within a second and the namespace exists) and the Prometheus scrape
+ * Liveness, readiness (only while Redis answers within a second, the namespace exists and Redis did not
+ * refuse the latest send, see {@link SendRefusals}) and the Prometheus scrape
  * (OpenMetrics or text 0.0.4 by the {@code Accept} header, see {@link ScrapeFormat}). These need no token, so that probes and scrapers work without one; they show no counter data.
  */
 final class HealthRoutes implements Routes {
     private final RedissonClient redis;
+    private final SendRefusals refusals;
     private final Keys keys;
     private final PrometheusMeterRegistry registry;
     /** Shown in every health body, so that a service accepting requests without a token is seen. */
     private final Map<String, Object> up;
 
-    HealthRoutes(RedissonClient redis, Keys keys, PrometheusMeterRegistry registry, boolean insecure) {
+    HealthRoutes(RedissonClient redis, Keys keys, PrometheusMeterRegistry registry, boolean insecure,
+                 SendRefusals refusals) {
         this.redis = redis;
+        this.refusals = refusals;
         this.keys = keys;
         this.registry = registry;
         this.up = Map.of("status", "UP", "insecure", insecure);
@@ -47,6 +52,12 @@ final class HealthRoutes implements Routes {
                         + "' does not exist in Redis (no key " + keys.meta() + "); start a processor or run "
                         + "`tally init --partitions P`; sends wait for it up to send-timeout-ms", null)
                         .header("Retry-After", "1");
+            }
+            Optional<String> refused = refusals.now();
+            if (refused.isPresent()) {
+                throw new ApiProblem(503, "Not ready", "tally service: Redis refused the latest sends ("
+                        + refused.get() + "); Redis answers, but takes no writes from this service now; see "
+                        + "tally_producer_send_failures_total and the log", null).header("Retry-After", "1");
             }
             ctx.json(up);
         });

@@ -137,6 +137,13 @@ final class Problems implements Routes {
                     + "within send-timeout-ms; send it again with the same id (a repeat is a duplicate, answered with "
                     + "the original entryId, never a second entry)", e);
         }
+        if (RedisFailures.deniedCommand(e)) {
+            // not the client's fault nor a retry's cure: the service's Redis user lacks a command until an
+            // operator grants it; 503 without Retry-After, like other faults only an operator repairs
+            return new ApiProblem(503, "Redis refuses a command", "tally service: Redis refuses this service's "
+                    + "user a command it needs (NOPERM); nothing was written. An operator must grant it "
+                    + "(docs/operations.md lists what each Tally user needs)", null, e).with("reason", "no_permission");
+        }
         Optional<String> unavailable = RedisFailures.unavailable(e);
         if (unavailable.isPresent()) {
             return ApiProblem.unavailable("tally service: " + unavailable.get(), 1, e);

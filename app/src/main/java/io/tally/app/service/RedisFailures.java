@@ -27,6 +27,9 @@ final class RedisFailures {
     private static final String LOADING = "Redis is loading its data";
     private static final String BUSY = "Redis is busy running a script";
     private static final String FAILING_OVER = "Redis is failing over";
+    /** Redis 7.0's reply when a script calls a command the user may not run (no NOPERM code then). */
+    private static final String SCRIPT_DENIED = "can't run this command";
+
     private RedisFailures() {
     }
 
@@ -35,13 +38,28 @@ final class RedisFailures {
      * which can carry a script's SHA and line), or empty when the failure is of another kind.
      */
     static Optional<String> unavailable(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            String reason = reasonOf(t);
-            if (reason != null) {
-                return Optional.of(reason);
+        // The deepest cause that names a reason wins: a send held for want of a connection or a producer
+        // session carries what Redis answered underneath (READONLY, OOM, ...), which says more.
+        String reason = null;
+        for (Throwable t = error; t != null && t.getCause() != t; t = t.getCause()) {
+            String own = reasonOf(t);
+            reason = own != null ? own : reason;
+        }
+        return Optional.ofNullable(reason);
+    }
+
+    /**
+     * Whether Redis refused the service's user a command (NOPERM; inside a script Redis 7.0 answers
+     * "ERR The user executing the script can't run this command"), anywhere in the cause chain.
+     */
+    static boolean deniedCommand(Throwable error) {
+        for (Throwable t = error; t != null && t.getCause() != t; t = t.getCause()) {
+            String message = t.getMessage();
+            if (errorCode(message).equals("NOPERM") || message != null && message.contains(SCRIPT_DENIED)) {
+                return true;
             }
         }
-        return Optional.empty();
+        return false;
     }
 
     private static String reasonOf(Throwable t) {

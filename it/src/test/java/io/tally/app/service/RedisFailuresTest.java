@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.redisson.client.RedisConnectionException;
 import org.redisson.client.RedisException;
 import org.redisson.client.RedisOutOfMemoryException;
+import org.redisson.client.RedisReadonlyException;
 import org.redisson.client.RedisTimeoutException;
 
 import java.net.ConnectException;
@@ -40,6 +41,24 @@ class RedisFailuresTest {
                 .hasValue("Redis is loading its data");
         assertThat(RedisFailures.unavailable(new RedisException("READONLY You can't write against a read only replica.")))
                 .hasValue("Redis is failing over");
+    }
+
+    @Test
+    void theDeepestReasonWins_aSendHeldForWantOfASessionNamesWhatRedisAnsweredUnderneath() {
+        assertThat(RedisFailures.unavailable(new SendFailedException("not sent", true, new RedisConnectionException(
+                "the producer is beginning a new session; not sent", new RedisReadonlyException("READONLY replica")))))
+                .hasValue("Redis is failing over");
+        assertThat(RedisFailures.unavailable(new RedisConnectionException("not sent",
+                new RedisException("OOM command not allowed")))).hasValue("Redis is out of memory (maxmemory)");
+    }
+
+    @Test
+    void aCommandDeniedToTheUser_isToldApart_withOrWithoutTheNopermCode() {
+        assertThat(RedisFailures.deniedCommand(new SendFailedException("send failed", false,
+                new RedisException("NOPERM this user has no permissions to run the 'evalsha' command")))).isTrue();
+        assertThat(RedisFailures.deniedCommand(new RedisException("append_runs.lua stopped before this send",
+                new RedisException("ERR The user executing the script can't run this command or subcommand")))).isTrue();
+        assertThat(RedisFailures.deniedCommand(new RedisException("WRONGTYPE Operation against a key"))).isFalse();
     }
 
     @Test

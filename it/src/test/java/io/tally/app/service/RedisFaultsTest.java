@@ -61,7 +61,8 @@ class RedisFaultsTest {
         config = TallyConfig.builder().set(TallyConfig.REDIS_URL, redisServer.url())
                 .set(TallyConfig.NAMESPACE, "faults").set(TallyConfig.PARTITIONS, 4)
                 .set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
-                .set(TallyConfig.API_TOKENS, TOKEN).set(TallyConfig.REDIS_TIMEOUT_MS, 1000).build();
+                .set(TallyConfig.API_TOKENS, TOKEN).set(TallyConfig.REDIS_TIMEOUT_MS, 1000)
+                .set(TallyConfig.SEND_TIMEOUT_MS, 3000L).build();
         redis = io.tally.common.internal.redis.RedisClientFactory.create(config);
         io.tally.common.internal.redis.Namespace.create(redis, config); // as `tally init` would
         server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
@@ -123,6 +124,36 @@ class RedisFaultsTest {
         assertThat(batch.body()).contains("\"failed\":1").contains("\"status\":503").doesNotContain("OOM command");
 
         assertThat(get("/v1/counters/full").body()).contains("\"value\":3");
+        // reads answer, but Redis refused the latest send: not ready, naming why
+        HttpResponse<String> ready = ready();
+        assertCleanProblem(ready, 503);
+        assertThat(ready.body()).contains("out_of_memory");
+    }
+
+    @Test
+    void pausedForWrites_sendsAre504WithinSendTimeout_scriptedReads503_andTheServiceIsNotReady() throws Exception {
+        redis.getMap(keys.counters(partitioner.partitionOf("held")), StringCodec.INSTANCE).put("held", "4");
+        awaitSendsServed();
+        redisServer.cli("CLIENT", "PAUSE", "60000", "WRITE");
+        try {
+            long t0 = System.nanoTime();
+            HttpResponse<String> send = post("/v1/counters/held/incr", "{\"id\":\"op-held-1\"}");
+            assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(3000 + 2000);
+            JsonNode problem = assertCleanProblem(send, 504);
+            assertThat(problem.get("detail").asText()).contains("same id");
+            // a counter read runs a script, which a write pause holds too (it is not flagged no-writes)
+            HttpResponse<String> read = get("/v1/counters/held");
+            assertCleanProblem(read, 503);
+            assertThat(read.headers().firstValue("Retry-After")).hasValue("1");
+            // not ready: the latest send timed out (or the probe itself met a connection a held script blocks)
+            HttpResponse<String> ready = ready();
+            assertCleanProblem(ready, 503);
+            assertThat(ready.body()).containsAnyOf("timeout", "does not answer");
+        } finally {
+            redisServer.cli("CLIENT", "UNPAUSE");
+        }
+        awaitSendsServed();
+        assertThat(ready().statusCode()).isEqualTo(200);
     }
 
     @Test
@@ -171,6 +202,86 @@ class RedisFaultsTest {
             redisServer.resume();
         }
         assertThat(get("/v1/counters/frozen").body()).contains("\"value\":2");
+    }
+
+    @Test
+    void aReadOnlyReplica_sendsAre503FailingOver_andTheServiceIsNotReady_untilRedisTakesWritesAgain() throws Exception {
+        awaitSendsServed();
+        // a master demoted in a failover, still at the service's address: a replica with its new master's data
+        try (RedisServer master = RedisServer.start()) {
+            RedissonClient masterClient = io.tally.common.internal.redis.RedisClientFactory.create(
+                    config.toBuilder().set(TallyConfig.REDIS_URL, master.url()).build());
+            try {
+                io.tally.common.internal.redis.Namespace.create(masterClient, config);
+            } finally {
+                masterClient.shutdown();
+            }
+            redisServer.cli("REPLICAOF", "127.0.0.1", Integer.toString(master.port()));
+            try {
+                await().atMost(Duration.ofSeconds(20)).until(() -> redisServer.cli("INFO", "replication")
+                        .contains("master_link_status:up"));
+                HttpResponse<String> send = post("/v1/counters/replica/incr", "{\"id\":\"op-replica-1\"}");
+                JsonNode problem = assertCleanProblem(send, 503);
+                assertThat(send.headers().firstValue("Retry-After")).hasValue("1");
+                assertThat(problem.get("detail").asText()).contains("failing over");
+                assertLogged(problem.get("requestId").asText(), Level.WARN, "READONLY");
+                // reads still answer, yet every send is refused: not ready, naming why
+                assertThat(get("/v1/counters/replica").statusCode()).as("answered: no such counter").isEqualTo(404);
+                HttpResponse<String> ready = ready();
+                assertCleanProblem(ready, 503);
+                assertThat(ready.body()).contains("read_only");
+            } finally {
+                redisServer.cli("REPLICAOF", "NO", "ONE");
+            }
+            awaitSendsServed();
+            assertThat(ready().statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aUserDeniedACommand_sendsAre503NamingIt_withoutRetryAfter_oneWarnLine_andTheServiceIsNotReady() throws Exception {
+        awaitSendsServed();
+        redisServer.cli("ACL", "SETUSER", "default", "-evalsha");
+        try {
+            HttpResponse<String> send = post("/v1/counters/denied/incr", "{}");
+            JsonNode problem = assertCleanProblem(send, 503);
+            assertThat(problem.get("reason").asText()).isEqualTo("no_permission");
+            assertThat(problem.get("detail").asText()).contains("NOPERM").contains("grant");
+            assertThat(send.headers().firstValue("Retry-After")).isEmpty();
+            assertLogged(problem.get("requestId").asText(), Level.WARN, "NOPERM");
+            assertThat(events(problem.get("requestId").asText())).noneMatch(e -> e.getLevel() == Level.ERROR);
+            HttpResponse<String> ready = ready();
+            assertCleanProblem(ready, 503);
+            assertThat(ready.body()).contains("no_permission");
+        } finally {
+            redisServer.cli("ACL", "SETUSER", "default", "+@all");
+        }
+        awaitSendsServed();
+        assertThat(ready().statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void busyWithAScript_sendsAre503Busy_withinSendTimeout_andTheServiceIsNotReady() throws Exception {
+        awaitSendsServed();
+        redisServer.cli("CONFIG", "SET", "busy-reply-threshold", "100");
+        Thread script = new Thread(() -> redisServer.cli("EVAL", "local t = redis.call('TIME') while true do "
+                + "local n = redis.call('TIME') if n[1] - t[1] > 5 then break end end return 1", "0"));
+        script.start();
+        try {
+            await().atMost(Duration.ofSeconds(5)).until(() -> redisServer.cli("PING").startsWith("BUSY"));
+            long t0 = System.nanoTime();
+            HttpResponse<String> send = post("/v1/counters/busy/incr", "{\"id\":\"op-busy-1\"}");
+            assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(3000 + 2000);
+            JsonNode problem = assertCleanProblem(send, 503);
+            assertThat(send.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(problem.get("detail").asText()).contains("busy running a script");
+            assertCleanProblem(ready(), 503);
+        } finally {
+            script.join();
+            redisServer.cli("CONFIG", "SET", "busy-reply-threshold", "5000");
+        }
+        awaitSendsServed();
+        assertThat(ready().statusCode()).isEqualTo(200);
     }
 
     @Test
@@ -254,6 +365,10 @@ class RedisFaultsTest {
     private static HttpResponse<String> post(String path, String json) throws Exception {
         return HTTP.send(authed(path).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> ready() throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(uri("/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> get(String path) throws Exception {

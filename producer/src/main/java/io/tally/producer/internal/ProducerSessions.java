@@ -5,6 +5,7 @@ import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.LuaScript;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
+import org.redisson.api.options.OptionalOptions;
 import org.redisson.client.codec.StringCodec;
 
 import java.util.List;
@@ -27,6 +28,12 @@ final class ProducerSessions implements AutoCloseable {
     private static final LuaScript BEGIN = LuaScript.resource("producer_session");
 
     private final RedissonClient redis;
+    /**
+     * The script handle for later sessions: without Redisson's retries, which would hold a refusal
+     * (READONLY, LOADING) for seconds; the sends waiting for the session ask again on their next attempt,
+     * so the refusal they fail with is Redis's latest answer.
+     */
+    private final RScript once;
     private final String counter;
     private final ExecutorService beginner = Executors.newSingleThreadExecutor(DaemonThreads.named("tally-producer-session"));
     private final AtomicBoolean beginning = new AtomicBoolean();
@@ -34,11 +41,15 @@ final class ProducerSessions implements AutoCloseable {
     /** When a failure to begin a session was last logged (nanoTime); while Redis is away it fails every try. */
     private volatile long loggedFailureNanos = System.nanoTime() - 60_000_000_000L;
 
+    /** Why the last try to begin a session failed; null once one began. */
+    private volatile RuntimeException lastFailure;
+
     /** Begins the first session; fails when Redis cannot give one. */
     ProducerSessions(RedissonClient redis, Keys keys) {
         this.redis = redis;
         this.counter = keys.producerSessions();
-        this.current = ProducerSession.of(begin(), 1);
+        this.once = redis.getScript(OptionalOptions.defaults().codec(StringCodec.INSTANCE).retryAttempts(0));
+        this.current = ProducerSession.of(begin(redis.getScript(StringCodec.INSTANCE)), 1);
         log.debug("producer session {} began", current);
     }
 
@@ -70,14 +81,16 @@ final class ProducerSessions implements AutoCloseable {
         try {
             beginner.execute(() -> {
                 try {
-                    ProducerSession next = ProducerSession.of(begin(), current.generation() + 1);
+                    ProducerSession next = ProducerSession.of(begin(once), current.generation() + 1);
                     current = next;
+                    lastFailure = null;
                     log.debug("producer session {} began", next);
                 } catch (RuntimeException e) {
+                    lastFailure = e;
                     if (System.nanoTime() - loggedFailureNanos > 10_000_000_000L) {
                         loggedFailureNanos = System.nanoTime();
                         log.warn("producer: beginning a new session failed (sends that wait for it are retried): {}",
-                                e.toString());
+                                redisText(e));
                     }
                 } finally {
                     beginning.set(false);
@@ -88,8 +101,24 @@ final class ProducerSessions implements AutoCloseable {
         }
     }
 
-    private String begin() {
-        String id = BEGIN.eval(redis, StringCodec.INSTANCE, RScript.ReturnType.VALUE, List.of(counter));
+    /**
+     * Why the last try to begin a session failed (Redis's refusal: READONLY, OOM, NOPERM, ...), or null:
+     * the sends that wait for the session fail with it once past send-timeout-ms, so that they name what
+     * Redis said rather than only that they waited.
+     */
+    RuntimeException lastFailure() {
+        return lastFailure;
+    }
+
+    /** Redis's own text of a failure, without the channel and command dump Redisson appends to it. */
+    static String redisText(Throwable e) {
+        String text = String.valueOf(e.getMessage());
+        int dump = text.indexOf(". channel: ");
+        return dump < 0 ? text : text.substring(0, dump + 1);
+    }
+
+    private String begin(RScript script) {
+        String id = BEGIN.eval(redis, script, RScript.ReturnType.VALUE, List.of(counter));
         if (id == null || !id.matches("[0-9]+:[0-9]+")) {
             throw new IllegalStateException("producer_session.lua answered " + id + ", not <n>:<start ms>");
         }

@@ -197,6 +197,7 @@ final class SendCompletion {
             }
             if (send.maybeWritten && !send.idempotent()) {
                 metrics.sent(send.topicName(), "unknown", System.nanoTime() - send.createdNanos);
+                metrics.failed(send.topicName(), SendFailureReason.SESSION_LOST);
                 send.future.completeExceptionally(SendErrors.sessionLost(send, streamKeys, own));
                 accumulator.finished(send);
             } else if (!expired(send)) {
@@ -294,6 +295,7 @@ final class SendCompletion {
     /** acks=replicas and no replica confirmed the write in time: written on the master, outcome unknown. */
     private void unconfirmed(PendingSend send, String entryId, long now) {
         metrics.sent(send.topicName(), "unknown", now - send.createdNanos);
+        metrics.failed(send.topicName(), SendFailureReason.REPLICA_TIMEOUT);
         send.future.completeExceptionally(new OutcomeUnknownException("send to partition " + send.partition
                 + " is on the master as entry " + entryId + " of "
                 + streamKeys.stream(send.topic, send.partition) + " but no replica confirmed it within "
@@ -311,19 +313,26 @@ final class SendCompletion {
      * unknown, and one with an operation id fails retriable (the same id makes a repeat a duplicate).
      */
     void fail(PendingSend send, Throwable cause, boolean maybeWritten) {
+        fail(send, cause, maybeWritten, null);
+    }
+
+    /** As {@link #fail(PendingSend, Throwable, boolean)}, counted under {@code reason} (null: read from the cause). */
+    void fail(PendingSend send, Throwable cause, boolean maybeWritten, String reason) {
         if (send.future.isDone()) {
             return;
         }
         boolean unknown = maybeWritten && !send.idempotent();
         TallyException e = SendErrors.of(send, streamKeys, cause, maybeWritten, unknown);
         metrics.sent(send.topicName(), unknown ? "unknown" : "error", System.nanoTime() - send.createdNanos);
+        metrics.failed(send.topicName(), reason != null ? reason : SendFailureReason.of(e));
         send.future.completeExceptionally(e);
         accumulator.finished(send);
     }
 
-    /** Fails a send that was never written, with {@code why} as it is. */
-    void failUnsent(PendingSend send, Throwable why) {
+    /** Fails a send that was never written, with {@code why} as it is, counted under {@code reason}. */
+    void failUnsent(PendingSend send, Throwable why, String reason) {
         metrics.sent(send.topicName(), "error", System.nanoTime() - send.createdNanos);
+        metrics.failed(send.topicName(), reason);
         send.future.completeExceptionally(why);
         accumulator.finished(send);
     }

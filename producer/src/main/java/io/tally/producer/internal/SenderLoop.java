@@ -146,9 +146,9 @@ final class SenderLoop {
                 continue; // failed after an earlier attempt; it went along with its batch
             }
             if (send.maybeWritten) {
-                completion.fail(send, why, true);
+                completion.fail(send, why, true, SendFailureReason.NAMESPACE);
             } else {
-                completion.failUnsent(send, why);
+                completion.failUnsent(send, why, SendFailureReason.NAMESPACE);
             }
         }
         lane.requeueFirst(waiting);
@@ -239,8 +239,10 @@ final class SenderLoop {
             if (sequences == null || sequences.number(group)) {
                 ready.add(group);
             } else {
+                Throwable why = sequences.sessionFailure();
                 group.reply = CompletableFuture.failedFuture(new NotSentException("the producer is beginning a new "
-                        + "session for " + streamKeys.stream(group.topic, group.partition) + "; not sent", null));
+                        + "session for " + streamKeys.stream(group.topic, group.partition) + "; not sent"
+                        + (why == null ? "" : " (the last try failed: " + ProducerSessions.redisText(why) + ")"), why));
             }
         }
         return ready;

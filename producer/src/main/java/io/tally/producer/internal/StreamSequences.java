@@ -29,6 +29,11 @@ final class StreamSequences {
         }
     }
 
+    /** Why the last try to begin a new session failed (READONLY, OOM, ...), or null. */
+    Throwable sessionFailure() {
+        return sessions.lastFailure();
+    }
+
     /**
      * Numbers a group's sends: sends that kept their session and numbers from an attempt whose outcome
      * is unknown come first and keep them; the others get the stream's next numbers. False, with nothing

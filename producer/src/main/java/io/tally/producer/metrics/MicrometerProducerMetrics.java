@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Timer;
 import io.tally.common.internal.metrics.Histograms;
 import io.tally.common.internal.metrics.OwnedMeters;
 import io.tally.producer.ProducerMetrics;
+import io.tally.producer.internal.SendFailureReason;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +24,12 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code tally_producer_backpressure_rejections_total{topic}}: sends refused fast because a
  *       partition's backlog or the buffer was full;</li>
  *   <li>{@code tally_producer_duplicates_total{topic}}: idempotent sends whose id was already
- *       written (no second entry).</li>
+ *       written (no second entry);</li>
+ *   <li>{@code tally_producer_send_failures_total{topic,reason}}: sends that failed (result {@code error}
+ *       or {@code unknown}) by why: which way Redis failed ({@code unreachable}, {@code timeout},
+ *       {@code out_of_memory}, {@code read_only}, {@code busy}, {@code loading}, {@code no_permission},
+ *       {@code cluster}), or {@code session_lost}, {@code namespace}, {@code stream_ids_exhausted},
+ *       {@code replica_timeout}, {@code script_error}, {@code other}.</li>
  * </ul>
  * Every meter carries {@code namespace}. The known topics and results start at 0, so that rates are
  * defined before the first event. {@link #close()} removes every meter.
@@ -55,6 +61,7 @@ public final class MicrometerProducerMetrics implements ProducerMetrics, AutoClo
             latency(topic);
             backpressure(topic);
             duplicates(topic);
+            SendFailureReason.ALL.forEach(reason -> failures(topic, reason));
         }
     }
 
@@ -69,6 +76,11 @@ public final class MicrometerProducerMetrics implements ProducerMetrics, AutoClo
             duplicates(topic).increment();
         }
         latency(topic).record(latencyNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void failed(String topic, String reason) {
+        failures(topic, reason).increment();
     }
 
     @Override
@@ -100,6 +112,13 @@ public final class MicrometerProducerMetrics implements ProducerMetrics, AutoClo
         return meters.get(List.of("backpressure", topic), r -> Counter.builder("tally.producer.backpressure.rejections")
                 .description("Sends refused at once because the partition's backlog or the send buffer was full")
                 .tags(tags).tag("topic", topic)
+                .register(r));
+    }
+
+    private Counter failures(String topic, String reason) {
+        return meters.get(List.of("failures", topic, reason), r -> Counter.builder("tally.producer.send.failures")
+                .description("Sends that failed (result error or unknown), by topic and why (the way Redis failed, ...)")
+                .tags(tags).tag("topic", topic).tag("reason", reason)
                 .register(r));
     }
 

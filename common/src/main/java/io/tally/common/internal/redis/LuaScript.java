@@ -118,7 +118,8 @@ public final class LuaScript {
         return eval(redis, redis.getScript(codec), type, keys, argv);
     }
 
-    private <R> R eval(RedissonClient redis, RScript script, RScript.ReturnType type, List<Object> keys, Object... argv) {
+    /** As {@link #eval(RedissonClient, RScript.ReturnType, List, Object...)} on a script handle of the caller's (its codec, timeout, retries). */
+    public <R> R eval(RedissonClient redis, RScript script, RScript.ReturnType type, List<Object> keys, Object... argv) {
         try {
             return script.evalSha(RScript.Mode.READ_WRITE, sha, type, keys, argv);
         } catch (RedisException e) {

@@ -1,0 +1,105 @@
+package io.tally.producer.internal;
+
+import io.tally.common.internal.redis.RedisErrorCode;
+import io.tally.producer.StreamIdsExhaustedException;
+import org.redisson.client.RedisBusyException;
+import org.redisson.client.RedisClusterDownException;
+import org.redisson.client.RedisConnectionException;
+import org.redisson.client.RedisLoadingException;
+import org.redisson.client.RedisMasterDownException;
+import org.redisson.client.RedisNodeNotFoundException;
+import org.redisson.client.RedisOutOfMemoryException;
+import org.redisson.client.RedisReadonlyException;
+import org.redisson.client.RedisRedirectException;
+import org.redisson.client.RedisResponseTimeoutException;
+import org.redisson.client.RedisTimeoutException;
+import org.redisson.client.RedisTryAgainException;
+
+import java.net.ConnectException;
+import java.nio.channels.ClosedChannelException;
+import java.util.List;
+
+/**
+ * Why a send failed, as one of a few fixed words for the {@code reason} label of
+ * {@code tally_producer_send_failures_total}: which of Redis's ways to fail (down, silent, full, a
+ * replica, busy, loading, a user without a command, a cluster moving) the operator is looking at. The
+ * deepest cause that names one wins: a send held for a producer session names why the session could
+ * not be begun (READONLY, OOM, ...), not that it was held.
+ */
+public final class SendFailureReason {
+    static final String UNREACHABLE = "unreachable";
+    static final String TIMEOUT = "timeout";
+    static final String OUT_OF_MEMORY = "out_of_memory";
+    static final String READ_ONLY = "read_only";
+    static final String BUSY = "busy";
+    static final String LOADING = "loading";
+    static final String NO_PERMISSION = "no_permission";
+    static final String CLUSTER = "cluster";
+    static final String SESSION_LOST = "session_lost";
+    static final String NAMESPACE = "namespace";
+    static final String STREAM_IDS_EXHAUSTED = "stream_ids_exhausted";
+    static final String REPLICA_TIMEOUT = "replica_timeout";
+    static final String SCRIPT_ERROR = "script_error";
+    static final String OTHER = "other";
+
+    /** Every reason, so that each series exists (at 0) before its first failure. */
+    public static final List<String> ALL = List.of(UNREACHABLE, TIMEOUT, OUT_OF_MEMORY, READ_ONLY, BUSY, LOADING,
+            NO_PERMISSION, CLUSTER, SESSION_LOST, NAMESPACE, STREAM_IDS_EXHAUSTED, REPLICA_TIMEOUT, SCRIPT_ERROR, OTHER);
+
+    /** Redis 7.0's text when a script calls a command its user may not run (7.2 says NOPERM). */
+    private static final String SCRIPT_NOPERM = "can't run this command";
+
+    private SendFailureReason() {
+    }
+
+    static String of(Throwable failure) {
+        String reason = null;
+        boolean errorReply = false;
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String own = ofOne(t);
+            if (own != null) {
+                reason = own;
+            }
+            errorReply |= !RedisErrorCode.of(t.getMessage()).isEmpty();
+        }
+        return reason != null ? reason : errorReply ? SCRIPT_ERROR : OTHER;
+    }
+
+    private static String ofOne(Throwable t) {
+        if (t instanceof StreamIdsExhaustedException) {
+            return STREAM_IDS_EXHAUSTED;
+        }
+        if (t instanceof RedisOutOfMemoryException) {
+            return OUT_OF_MEMORY;
+        }
+        if (t instanceof RedisReadonlyException || t instanceof RedisMasterDownException) {
+            return READ_ONLY;
+        }
+        if (t instanceof RedisBusyException) {
+            return BUSY;
+        }
+        if (t instanceof RedisLoadingException) {
+            return LOADING;
+        }
+        if (t instanceof RedisRedirectException || t instanceof RedisTryAgainException
+                || t instanceof RedisClusterDownException || t instanceof RedisNodeNotFoundException) {
+            return CLUSTER;
+        }
+        if (t instanceof RedisTimeoutException || t instanceof RedisResponseTimeoutException) {
+            return TIMEOUT;
+        }
+        if (t instanceof RedisConnectionException || t instanceof ConnectException
+                || t instanceof ClosedChannelException) {
+            return UNREACHABLE;
+        }
+        String message = t.getMessage();
+        String code = RedisErrorCode.of(message);
+        if (code.equals("NOPERM") || message != null && message.contains(SCRIPT_NOPERM)) {
+            return NO_PERMISSION;
+        }
+        return switch (code) {
+            case "SEQGAP", "NOSESSION" -> SESSION_LOST;
+            default -> null;
+        };
+    }
+}
