@@ -148,6 +148,10 @@ final class Problems implements Routes {
         if (unavailable.isPresent()) {
             return ApiProblem.unavailable("tally service: " + unavailable.get(), 1, e);
         }
+        if (e instanceof SendFailedException sf && sf.retriable() && sf.getCause() == null) {
+            // the producer's own refusal (the namespace missing, an evicting maxmemory-policy): its text says why
+            return ApiProblem.unavailable("tally service: " + sf.getMessage(), 1, e);
+        }
         if (e instanceof TallyException te && te.retriable()) {
             return ApiProblem.unavailable("tally service: Redis is unavailable", 1, e);
         }

@@ -1,5 +1,6 @@
 package io.tally.producer.internal;
 
+import io.tally.common.config.RedisMode;
 import io.tally.common.internal.concurrent.DaemonThreads;
 import io.tally.common.internal.keys.DedupeLayout;
 import io.tally.common.internal.keys.Keys;
@@ -20,25 +21,38 @@ import java.util.concurrent.TimeUnit;
  * its data under a running producer; until a processor restores the namespace, sends wait (up to
  * send-timeout-ms), and if it comes back with another P, partition tag rule or dedupe layout they fail: entries
  * routed with this producer's P, or written to its keys, would land where no processor reads.
+ *
+ * <p>Every {@value #POLICY_EVERY_MS} ms it also reads each master's {@code maxmemory-policy}: under a policy that
+ * may evict keys (set at runtime), sends fail, retriable and not written, until it is {@code noeviction} again, as
+ * the processors pause applying: an evicted entry, dedupe bucket or session field would lose a send or let a
+ * retry write it twice.
  */
 final class NamespaceWatch implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NamespaceWatch.class);
     static final long INTERVAL_MS = 250;
+    static final long POLICY_EVERY_MS = 2_000;
 
     private final RedissonClient redis;
     private final Keys keys;
     private final int partitions;
     private final DedupeLayout dedupe;
     private final String where;
+    private final RedisMode mode;
     private final ScheduledExecutorService timer;
     /** Why sends must not go out now; null while the namespace is there with this producer's P. */
     private volatile TallyException blocked;
     private volatile boolean missing;
+    /** Why sends are blocked, for the failure metric: {@code namespace} or {@code eviction_policy}. */
+    private volatile String blockedReason = SendFailureReason.NAMESPACE;
+    /** The first master's policy that may evict keys ("Redis at ... runs with maxmemory-policy ..."), or null. */
+    private String evicting;
+    private long policyReadAt = Long.MIN_VALUE;
     /** What the last check saw, for logging each change once. */
     private String state = "ok";
 
-    NamespaceWatch(RedissonClient redis, Keys keys, int partitions, DedupeLayout dedupe, String where) {
+    NamespaceWatch(RedissonClient redis, Keys keys, int partitions, DedupeLayout dedupe, String where, RedisMode mode) {
         this.redis = redis;
+        this.mode = mode;
         this.keys = keys;
         this.partitions = partitions;
         this.dedupe = dedupe;
@@ -50,6 +64,11 @@ final class NamespaceWatch implements AutoCloseable {
     /** Why sends must not go out now, or null. */
     TallyException blocked() {
         return blocked;
+    }
+
+    /** What {@link #blocked()} is about, as a reason of {@code tally_producer_send_failures_total}. */
+    String blockedReason() {
+        return blockedReason;
     }
 
     /** True while the namespace is missing: sends wait for it instead of failing at once. */
@@ -77,7 +96,15 @@ final class NamespaceWatch implements AutoCloseable {
                     + "keys or another dedupe layout. Restart the producer once the processors run with the namespace they should have",
                     false, null);
         }
-        String state = stored == null ? "missing" : !same ? stored.toString() : "ok";
+        readPolicy();
+        if (now == null && evicting != null) {
+            now = new SendFailedException(evicting + ", which may evict Tally's keys (an evicted entry, dedupe bucket "
+                    + "or session field would lose a send or let a retry write it twice); nothing was written: sends "
+                    + "fail until it is noeviction again (CONFIG SET maxmemory-policy noeviction)", true, null);
+        }
+        blockedReason = stored != null && same && evicting != null ? SendFailureReason.EVICTION_POLICY
+                : SendFailureReason.NAMESPACE;
+        String state = stored == null ? "missing" : !same ? stored.toString() : evicting != null ? evicting : "ok";
         boolean changed = !state.equals(this.state);
         this.state = state;
         missing = stored == null;
@@ -85,7 +112,21 @@ final class NamespaceWatch implements AutoCloseable {
         if (changed && now != null) {
             log.error("producer: {}; sends {}", now.getMessage(), missing ? "wait up to send-timeout-ms" : "fail");
         } else if (changed) {
-            log.warn("producer: namespace '{}' is back with {}; sending again", keys.namespace(), stored);
+            log.warn("producer: namespace '{}' is writable again ({}); sending again", keys.namespace(), stored);
+        }
+    }
+
+    /** Reads the masters' maxmemory-policy every {@value #POLICY_EVERY_MS} ms; a failed read keeps the last. */
+    private void readPolicy() {
+        long now = System.nanoTime();
+        if (policyReadAt != Long.MIN_VALUE && now - policyReadAt < TimeUnit.MILLISECONDS.toNanos(POLICY_EVERY_MS)) {
+            return;
+        }
+        policyReadAt = now;
+        try {
+            evicting = Namespace.evictingPolicy(redis, mode);
+        } catch (RuntimeException e) {
+            log.debug("producer: reading maxmemory-policy failed: {}", e.toString());
         }
     }
 

@@ -71,7 +71,8 @@ public final class RedisTallyProducer implements TallyProducer {
         this.sessions = config.get(TallyConfig.PRODUCER_IDEMPOTENCE) ? new ProducerSessions(redis, keys) : null;
         StreamSequences sequences = sessions == null ? null : new StreamSequences(sessions, ns.partitions());
         this.direct = acks == Acks.LEADER ? DirectConnection.open(config, sendTimeoutMs, streamKeys) : null;
-        this.namespace = new NamespaceWatch(redis, keys, ns.partitions(), ns.dedupeLayout(), config.redisUrl());
+        this.namespace = new NamespaceWatch(redis, keys, ns.partitions(), ns.dedupeLayout(), config.redisUrl(),
+                config.get(TallyConfig.REDIS_MODE));
         this.backlog = new BacklogMonitor(redis, keys, ns.partitions(), config.get(TallyConfig.BACKLOG_LIMIT));
         this.accumulator = new SendAccumulator(laneCount, batchSize, lingerNanos, bufferLimit, bufferBytesLimit,
                 backlog, metrics);

@@ -37,6 +37,7 @@ public final class SendFailureReason {
     static final String CLUSTER = "cluster";
     static final String SESSION_LOST = "session_lost";
     static final String NAMESPACE = "namespace";
+    static final String EVICTION_POLICY = "eviction_policy";
     static final String STREAM_IDS_EXHAUSTED = "stream_ids_exhausted";
     static final String REPLICA_TIMEOUT = "replica_timeout";
     static final String SCRIPT_ERROR = "script_error";
@@ -44,7 +45,7 @@ public final class SendFailureReason {
 
     /** Every reason, so that each series exists (at 0) before its first failure. */
     public static final List<String> ALL = List.of(UNREACHABLE, TIMEOUT, OUT_OF_MEMORY, READ_ONLY, BUSY, LOADING,
-            NO_PERMISSION, CLUSTER, SESSION_LOST, NAMESPACE, STREAM_IDS_EXHAUSTED, REPLICA_TIMEOUT, SCRIPT_ERROR, OTHER);
+            NO_PERMISSION, CLUSTER, SESSION_LOST, NAMESPACE, EVICTION_POLICY, STREAM_IDS_EXHAUSTED, REPLICA_TIMEOUT, SCRIPT_ERROR, OTHER);
 
     /** Redis 7.0's text when a script calls a command its user may not run (7.2 says NOPERM). */
     private static final String SCRIPT_NOPERM = "can't run this command";

@@ -146,9 +146,9 @@ final class SenderLoop {
                 continue; // failed after an earlier attempt; it went along with its batch
             }
             if (send.maybeWritten) {
-                completion.fail(send, why, true, SendFailureReason.NAMESPACE);
+                completion.fail(send, why, true, namespace.blockedReason());
             } else {
-                completion.failUnsent(send, why, SendFailureReason.NAMESPACE);
+                completion.failUnsent(send, why, namespace.blockedReason());
             }
         }
         lane.requeueFirst(waiting);
