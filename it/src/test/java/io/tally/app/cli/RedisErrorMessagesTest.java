@@ -6,8 +6,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -136,6 +139,30 @@ class RedisErrorMessagesTest {
             assertOneLine(r, "tally get: Redis Cluster at " + node.url() + " is down (CLUSTERDOWN Hash slot not "
                     + "served); wait until every hash slot is served (redis-cli --cluster check host:port)");
         }
+    }
+
+    @Test
+    void redisAtMaxclients_saysSoForACommandAndTheProcessor() throws IOException {
+        try (RedisServer full = RedisServer.start("--maxclients", "2");
+             Socket first = registeredClient(full);
+             Socket second = registeredClient(full)) {
+            String why = "cannot connect to Redis at " + full.url() + ": Redis has as many clients as its maxclients "
+                    + "allows (ERR max number of clients reached); close idle clients (redis-cli ... CLIENT LIST) or "
+                    + "raise maxclients (CONFIG SET maxclients ...)";
+            assertOneLine(tally(Map.of(), "get", "c", "--redis-url", full.url()), "tally get: " + why);
+            assertOneLine(tally(Map.of(), "processor", "--redis-url", full.url(), "--metrics-port", "0"),
+                    "tally processor: failed to start: " + why);
+        }
+    }
+
+    /** A connection Redis has counted as a client: it answered a PING on it. */
+    private static Socket registeredClient(RedisServer redis) throws IOException {
+        Socket socket = new Socket("127.0.0.1", redis.port());
+        socket.setSoTimeout(5_000);
+        socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+        byte[] pong = socket.getInputStream().readNBytes(7);
+        assertThat(new String(pong, StandardCharsets.US_ASCII)).isEqualTo("+PONG\r\n");
+        return socket;
     }
 
     @Test

@@ -39,6 +39,8 @@ public final class RedisFailures {
     /** Redis's reply when a Lua script calls a command the ACL user may not run (no NOPERM code then). */
     private static final String SCRIPT_DENIED = "user executing the script can't run this command";
     private static final String ACL_DOC = "docs/operations.md lists what each Tally user needs";
+    /** Redis's reply to a connection past its maxclients, just before it closes it (code ERR, so by text). */
+    private static final String MAX_CLIENTS = "max number of clients reached";
 
     private RedisFailures() {
     }
@@ -120,6 +122,10 @@ public final class RedisFailures {
     private static Optional<String> byReplyCode(String reply, Context at) {
         if (reply.contains(SCRIPT_DENIED)) {
             return Optional.of(noPermission(reply, at));
+        }
+        if (reply.contains(MAX_CLIENTS)) {
+            return Optional.of(at.cannotConnect() + "Redis has as many clients as its maxclients allows (ERR " + MAX_CLIENTS
+                    + "); close idle clients (redis-cli ... CLIENT LIST) or raise maxclients (CONFIG SET maxclients ...)");
         }
         return switch (RedisErrorCode.of(reply)) {
             case "WRONGPASS" -> Optional.of(wrongPassword(at));
