@@ -1,6 +1,7 @@
 package io.tally.app.cli;
 
 import io.tally.app.cli.TallyCliTest.Run;
+import io.tally.testkit.PersistenceFailure;
 import io.tally.testkit.RedisServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -152,6 +153,31 @@ class RedisErrorMessagesTest {
             assertOneLine(tally(Map.of(), "get", "c", "--redis-url", full.url()), "tally get: " + why);
             assertOneLine(tally(Map.of(), "processor", "--redis-url", full.url(), "--metrics-port", "0"),
                     "tally processor: failed to start: " + why);
+        }
+    }
+
+    @Test
+    void redisThatFailedToSave_saysMisconfForReadsAndWrites() {
+        try (RedisServer failing = RedisServer.start("--enable-protected-configs", "yes")) {
+            Run init = tally(Map.of(), "init", "--partitions", "2", "--redis-url", failing.url());
+            assertThat(init.code()).as(init.err()).isZero();
+            PersistenceFailure.induce(failing);
+            String why = "Redis at " + failing.url() + " refuses writes, and PING, because its last save to disk failed "
+                    + "(MISCONF); check its log and disk (INFO persistence), then BGSAVE";
+            assertOneLine(tally(Map.of(), "get", "c", "--redis-url", failing.url()), "tally get: " + why);
+            assertOneLine(tally(Map.of(), "incr", "c", "--redis-url", failing.url()), "tally incr: " + why);
+        }
+    }
+
+    @Test
+    void redisWithoutItsMinReplicas_saysNoreplicas() {
+        assertThat(open.cli("CONFIG", "SET", "min-replicas-to-write", "1")).isEqualTo("OK");
+        try {
+            Run r = tally(Map.of(), "incr", "c", "--redis-url", open.url());
+            assertOneLine(r, "tally incr: Redis at " + open.url() + " refuses writes: fewer replicas than its "
+                    + "min-replicas-to-write are in sync (NOREPLICAS); check its replicas (INFO replication)");
+        } finally {
+            open.cli("CONFIG", "SET", "min-replicas-to-write", "0");
         }
     }
 

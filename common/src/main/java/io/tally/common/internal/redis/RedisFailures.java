@@ -137,6 +137,10 @@ public final class RedisFailures {
                     + "--redis-url / TALLY_REDIS_URL at the master, or use --redis-mode sentinel or cluster");
             case "LOADING" -> Optional.of("Redis at " + at.url + " is loading its data set into memory (LOADING); "
                     + "retry when it has finished");
+            case "MISCONF" -> Optional.of("Redis at " + at.url + " refuses writes, and PING, because its last save to "
+                    + "disk failed (MISCONF); check its log and disk (INFO persistence), then BGSAVE");
+            case "NOREPLICAS" -> Optional.of("Redis at " + at.url + " refuses writes: fewer replicas than its "
+                    + "min-replicas-to-write are in sync (NOREPLICAS); check its replicas (INFO replication)");
             default -> Optional.empty();
         };
     }
