@@ -8,6 +8,7 @@ import io.tally.common.internal.redis.LuaScript;
 import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.redis.RedisVersion;
 import io.tally.common.internal.redis.RedisClientFactory;
+import io.tally.common.internal.redis.RedisFailures;
 import io.tally.processor.internal.apply.ApplyRound;
 import io.tally.processor.internal.apply.ApplyScripts;
 import io.tally.processor.internal.engine.ProcessorLoop;
@@ -80,7 +81,7 @@ public final class RedisProcessor implements Processor {
                 metrics);
         guard.createGroups();
         this.loop = new ProcessorLoop(ns.keys(), partitions, instanceId, membership, leases, round, housekeeping,
-                streamIds, scheduler, guard, metrics, config.redisUrl(), config.get(TallyConfig.TICK_MS), ttl,
+                streamIds, scheduler, guard, metrics, e -> RedisFailures.line(e, config), config.get(TallyConfig.TICK_MS), ttl,
                 config.memberTimeoutMs());
         this.thread = new Thread(loop, "tally-processor");
         log.info("processor {} starting on namespace '{}' with {} partitions", instanceId, config.namespace(), partitions);

@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -69,6 +71,22 @@ public final class RedisFailures {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * {@link #describe}'s line, or else "Redis at URL failed: " and Redis's own reply text (or the failure's
+     * message) without the channel, command and script detail Redisson appends: for a log line.
+     */
+    public static String line(Throwable failure, TallyConfig config) {
+        return describe(failure, config).orElseGet(() -> "Redis at " + Context.of(config).url + " failed: " + brief(failure));
+    }
+
+    private static String brief(Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return replyText(t);
     }
 
     // Whole on purpose: one table of failure type -> the line an operator reads, most specific first.
@@ -180,14 +198,18 @@ public final class RedisFailures {
                 + ACL_DOC + ") or use a user that has it";
     }
 
-    /** Redis's own error text, without the channel and command detail Redisson appends. */
+    /**
+     * Redis's own error text, without the script's SHA and line (Redis's) and the channel and command
+     * detail (Redisson's) that follow it.
+     */
     private static String replyText(Throwable t) {
         String msg = String.valueOf(t.getMessage());
-        int cut = msg.indexOf(". channel:");
-        if (cut < 0) {
-            cut = msg.indexOf(" channel:");
+        int cut = msg.length();
+        for (String suffix : new String[]{" script: ", ". channel:", " channel:"}) {
+            int at = msg.indexOf(suffix);
+            cut = at >= 0 ? Math.min(cut, at) : cut;
         }
-        String text = (cut < 0 ? msg : msg.substring(0, cut)).strip();
+        String text = msg.substring(0, cut).strip();
         return text.endsWith(".") ? text.substring(0, text.length() - 1) : text;
     }
 

@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.LongConsumer;
 
 /**
@@ -40,7 +41,8 @@ public final class ProcessorLoop implements Runnable {
 
     private final Keys keys;
     /** For log messages only; carries no password (passwords never go into the URL). */
-    private final String redisUrl;
+    /** One line naming what Redis did and the fix, for the log (no Redisson channel or command dump). */
+    private final Function<Throwable, String> failureLine;
     private final int partitions;
     private final String instanceId;
     private final Membership membership;
@@ -75,9 +77,9 @@ public final class ProcessorLoop implements Runnable {
     public ProcessorLoop(Keys keys, int partitions, String instanceId, Membership membership, Leases leases,
                          ApplyRound round, Housekeeping housekeeping, StreamIdWatch streamIds,
                          TimeTriggerScheduler scheduler,
-                         RedisStateGuard guard, ProcessorListener metrics, String redisUrl,
+                         RedisStateGuard guard, ProcessorListener metrics, Function<Throwable, String> failureLine,
                          long tickMs, long leaseTtlMs, long memberTimeoutMs) {
-        this.redisUrl = redisUrl;
+        this.failureLine = failureLine;
         this.keys = keys;
         this.partitions = partitions;
         this.instanceId = instanceId;
@@ -131,9 +133,8 @@ public final class ProcessorLoop implements Runnable {
                 if (Namespace.isNoGroup(e) && restoreGroups()) {
                     continue;
                 }
-                backOff(ms -> log.warn("Redis at {} failed ({}); processing paused and not ready, retrying in {} ms. "
-                        + "Check that Redis is up and reachable; partitions not renewed within {} ms move to other "
-                        + "processors.", redisUrl, e.toString(), ms, leaseTtlMs));
+                backOff(ms -> log.warn("{}; processing paused and not ready, retrying in {} ms; partitions not renewed "
+                        + "within {} ms move to other processors.", failureLine.apply(e), ms, leaseTtlMs));
                 if (awaitReconnect(backoffMs)) {
                     backoffMs = 0; // Redis is back: try at once, and back off from the start should it fail again
                 }
@@ -352,7 +353,7 @@ public final class ProcessorLoop implements Runnable {
             membership.leave();
             log.info("released partitions {} and left {}", held, keys.members());
         } catch (RuntimeException e) {
-            log.warn("could not release leases at shutdown ({}); they expire after {} ms", e.toString(), leaseTtlMs);
+            log.warn("could not release leases at shutdown ({}); they expire after {} ms", failureLine.apply(e), leaseTtlMs);
         } finally {
             round.close();
         }
