@@ -4,6 +4,7 @@ import io.tally.common.internal.concurrent.DaemonThreads;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import java.io.BufferedOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -194,6 +195,10 @@ public final class RespConnection implements AutoCloseable {
     private void readReplies() {
         try {
             while (true) {
+                if (inFlight.isEmpty() && !awaitReplyWhileIdle()) {
+                    fail(new EOFException("Redis at " + endpoint + " closed the connection while it was idle"));
+                    return;
+                }
                 Request<?> next = inFlight.take();
                 try {
                     next.parse(reader);
@@ -210,6 +215,25 @@ public final class RespConnection implements AutoCloseable {
             fail(new IOException("reading from Redis at " + endpoint + " failed", e));
         } catch (InterruptedException e) {
             fail(new IOException("connection to Redis at " + endpoint + " closed"));
+        }
+    }
+
+    /**
+     * With nothing in flight, waits on the socket rather than on the queue: Redis closing an idle
+     * connection (its {@code timeout} setting, a proxy's idle limit) is then seen at once, and the next
+     * command goes on a new connection instead of being written into a closed one, where its outcome
+     * could not be known. False when Redis closed it; true when a reply has begun to arrive, or when
+     * the read timed out with a command in flight (whose reply is then read with the full timeout).
+     */
+    private boolean awaitReplyWhileIdle() throws IOException {
+        while (true) {
+            try {
+                return reader.awaitReply();
+            } catch (SocketTimeoutException quiet) {
+                if (!inFlight.isEmpty()) {
+                    return true;
+                }
+            }
         }
     }
 

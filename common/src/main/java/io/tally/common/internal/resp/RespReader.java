@@ -238,6 +238,19 @@ public final class RespReader {
         }
     }
 
+    /**
+     * Blocks until the next reply's first byte has arrived (true) or Redis closed the connection (false),
+     * reading nothing away; a read timeout is thrown as {@link java.net.SocketTimeoutException}.
+     */
+    public boolean awaitReply() throws IOException {
+        try {
+            require(1);
+            return true;
+        } catch (EOFException closed) {
+            return false;
+        }
+    }
+
     /** Makes at least {@code n} unread bytes available in the buffer, moving or growing it as needed. */
     private void require(int n) throws IOException {
         if (limit - pos >= n) {
