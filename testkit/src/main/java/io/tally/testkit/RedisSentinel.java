@@ -16,13 +16,15 @@ import java.util.stream.Collectors;
  * sentinels watching the master as {@value #MASTER_NAME} with quorum 2, all {@code redis-server}
  * processes on free ports (a sentinel is {@code redis-server <conf> --sentinel}, its config file in
  * its temporary folder, where it rewrites it). A master silent for {@value #DOWN_AFTER_MS} ms is down,
- * so a killed master's replica is promoted within a few seconds.
+ * so a killed master's replica is promoted within a few seconds. A replica syncs as soon as it connects
+ * ({@code repl-diskless-sync-delay 0}, not Redis's 5 s): until it has, it is empty, and the sentinels,
+ * taking a busy new master for down, may promote it all the same, which drops every key.
  */
 public final class RedisSentinel implements AutoCloseable {
     /** The master name the sentinels watch, as {@code redis-sentinel-master} names it. */
     public static final String MASTER_NAME = "tally-m";
     /** How long a silent master stays up in the sentinels' view, ms. */
-    public static final int DOWN_AFTER_MS = 1000;
+    public static final int DOWN_AFTER_MS = 2000;
     private static final int QUORUM = 2;
     private static final int SENTINELS = 3;
     private final List<RedisServer> dataNodes;
@@ -43,11 +45,12 @@ public final class RedisSentinel implements AutoCloseable {
         List<RedisServer> dataNodes = new ArrayList<>();
         List<RedisServer> sentinels = new ArrayList<>();
         try {
-            RedisServer master = RedisServer.start(extraArgs);
+            List<String> args = new ArrayList<>(List.of("--repl-diskless-sync-delay", "0"));
+            args.addAll(List.of(extraArgs));
+            RedisServer master = RedisServer.start(args.toArray(String[]::new));
             dataNodes.add(master);
-            List<String> replicaArgs = new ArrayList<>(List.of(extraArgs));
-            replicaArgs.addAll(List.of("--replicaof", "127.0.0.1", Integer.toString(master.port())));
-            dataNodes.add(RedisServer.start(replicaArgs.toArray(String[]::new)));
+            args.addAll(List.of("--replicaof", "127.0.0.1", Integer.toString(master.port())));
+            dataNodes.add(RedisServer.start(args.toArray(String[]::new)));
             String config = String.join("\n",
                     "sentinel monitor " + MASTER_NAME + " 127.0.0.1 " + master.port() + " " + QUORUM,
                     "sentinel down-after-milliseconds " + MASTER_NAME + " " + DOWN_AFTER_MS,

@@ -42,8 +42,8 @@ import static org.awaitility.Awaitility.await;
 class SentinelFailoverTest {
     private static final int P = 8;
     /**
-     * How long a killed master stays down: back within a second of the switch, it was taken for the master by
-     * the clients still reconnecting to its address (see the report in docs/operations.md).
+     * How long a killed master stays down, as a supervisor's restart delay would keep it: back at once, it is
+     * an empty replica while the new master may still look down to the sentinels (docs/operations.md).
      */
     private static final long RESTART_DELAY_MS = 3000;
     private RedisSentinel sentinel;
