@@ -19,16 +19,20 @@ import java.util.stream.Stream;
  * can kill, stop, restart and reconfigure it without touching any Redis it did not start.
  */
 public final class RedisServer implements AutoCloseable {
+    /** The config file of a server started with {@link #startWithConfigFile}, in its folder. */
+    private static final String CONFIG_FILE = "redis.conf";
     private final Path dir;
     private final boolean ownsDir;
     private final int port;
+    private final boolean configFile;
     private final List<String> extraArgs;
     private Process process;
 
-    private RedisServer(Path dir, boolean ownsDir, int port, List<String> extraArgs) {
+    private RedisServer(Path dir, boolean ownsDir, int port, boolean configFile, List<String> extraArgs) {
         this.dir = dir;
         this.ownsDir = ownsDir;
         this.port = port;
+        this.configFile = configFile;
         this.extraArgs = List.copyOf(extraArgs);
     }
 
@@ -63,10 +67,28 @@ public final class RedisServer implements AutoCloseable {
     /** Starts a server on a port chosen by the caller (a cluster node needs its cluster bus port next to it). */
     public static RedisServer startOnPort(int port, String... extraArgs) {
         try {
-            return launched(new RedisServer(Files.createTempDirectory("tally-redis-"), true, port, List.of(extraArgs)));
+            return launched(new RedisServer(Files.createTempDirectory("tally-redis-"), true, port, false,
+                    List.of(extraArgs)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Starts a server on a free port whose first argument is a config file holding {@code configLines},
+     * written into its temporary folder: for a Sentinel ({@code --sentinel} among {@code extraArgs}),
+     * which needs a config file and rewrites it.
+     */
+    public static RedisServer startWithConfigFile(String configLines, String... extraArgs) {
+        return onFreePorts(() -> {
+            try {
+                Path dir = Files.createTempDirectory("tally-redis-");
+                Files.writeString(dir.resolve(CONFIG_FILE), configLines);
+                return launched(new RedisServer(dir, true, freePort(), true, List.of(extraArgs)));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     /**
@@ -76,7 +98,7 @@ public final class RedisServer implements AutoCloseable {
     public static RedisServer startIn(Path dir, String... extraArgs) {
         try {
             Path folder = Files.createDirectories(dir);
-            return onFreePorts(() -> launched(new RedisServer(folder, false, freePort(), List.of(extraArgs))));
+            return onFreePorts(() -> launched(new RedisServer(folder, false, freePort(), false, List.of(extraArgs))));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -179,7 +201,11 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private void launch() {
-        List<String> cmd = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
+        List<String> cmd = new ArrayList<>(List.of("redis-server"));
+        if (configFile) {
+            cmd.add(dir.resolve(CONFIG_FILE).toString()); // redis-server takes a config file only first
+        }
+        cmd.addAll(List.of("--port", Integer.toString(port),
                 "--bind", "127.0.0.1", "--dir", dir.toString(), "--save", "", "--appendonly", "no",
                 "--maxmemory-policy", "noeviction", "--logfile", dir.resolve("redis.log").toString()));
         cmd.addAll(extraArgs);

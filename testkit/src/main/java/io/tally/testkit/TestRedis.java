@@ -91,10 +91,10 @@ public final class TestRedis implements AutoCloseable {
 
     /**
      * The keys of the existing namespace {@code config} names, with the partition tags its meta holds
-     * (read over a connection of its own; a cluster through a client of its own).
+     * (read over a connection of its own; a cluster or the master behind sentinels through a client of its own).
      */
     public static Keys keys(TallyConfig config) {
-        if (config.get(TallyConfig.REDIS_MODE) == RedisMode.CLUSTER) {
+        if (config.get(TallyConfig.REDIS_MODE) != RedisMode.STANDALONE) {
             RedissonClient client = RedisClientFactory.create(config);
             try {
                 return Namespace.keys(client, config.namespace());

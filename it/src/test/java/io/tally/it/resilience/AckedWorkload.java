@@ -33,6 +33,7 @@ final class AckedWorkload implements AutoCloseable {
     private final Map<String, AtomicLong> model = new ConcurrentHashMap<>();
     private final Map<String, Ack> acks = new ConcurrentHashMap<>();
     private final Map<String, List<String>> failedAttempts = new ConcurrentHashMap<>();
+    private final Map<String, Throwable> lastFailure = new ConcurrentHashMap<>();
     private final Semaphore inFlight = new Semaphore(500);
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong sent = new AtomicLong();
@@ -77,6 +78,7 @@ final class AckedWorkload implements AutoCloseable {
                 List<String> failed = failedAttempts.getOrDefault(op.id(), List.of());
                 acks.put(op.id(), new Ack(op.id(), op.counter(), result, failed.size() + 1, sentAt,
                         System.currentTimeMillis(), failed));
+                lastFailure.remove(op.id());
                 model.computeIfAbsent(op.counter(), c -> new AtomicLong()).incrementAndGet();
                 acked.incrementAndGet();
                 inFlight.release();
@@ -86,6 +88,7 @@ final class AckedWorkload implements AutoCloseable {
             Throwable cause = error instanceof TallyException ? error : error.getCause();
             failedAttempts.computeIfAbsent(op.id(), id -> java.util.Collections.synchronizedList(new ArrayList<>()))
                     .add(System.currentTimeMillis() + " " + cause);
+            lastFailure.put(op.id(), cause);
             // outcome unknown (acks=replicas: on the master, no replica confirmed yet): the fix is the
             // same id again, which this workload does; any other non-retriable failure is a finding
             if (!(cause instanceof TallyException te) || !(te.retriable() || te instanceof OutcomeUnknownException)) {
@@ -125,6 +128,11 @@ final class AckedWorkload implements AutoCloseable {
     /** Operation id -> the acknowledged send of it. */
     Map<String, Ack> acks() {
         return Map.copyOf(acks);
+    }
+
+    /** Operation id -> what the last send of it failed with, for every operation not acknowledged. */
+    Map<String, Throwable> unacknowledged() {
+        return Map.copyOf(lastFailure);
     }
 
     long sent() {
