@@ -28,13 +28,16 @@
 -- gives every later entry '<ms>-*' instead, which Redis numbers the same way: Lua formatting each id
 -- cost Redis more than a tenth of a plain entry's work (callgrind).
 -- Dedupe hashes (namespaces whose meta says dedupe=buckets-v1): instead of a key per id, the stream's
--- ids live as fields '<routing key length>:<routing key>:<id>' of two hashes, the dedupe window's
--- current bucket and the one before (bucket b = floor(Redis time ms / window), key '<prefix><b>'), both
--- read with one HMGET each before any write; the fields this call adds go into the current bucket with
--- one HSET, which expires when the next bucket ends. So an id is remembered for the window at least
--- (two at most), and a call costs two lookups and one write for all its ids. The caller names the two
--- buckets by its own clock; a call whose buckets are not Redis's is refused (DEDUPEBUCKET, with Redis
--- time) and writes nothing.
+-- ids live as fields '<routing key length>:<routing key>:<id>' of hashes, one per bucket of the dedupe
+-- window (bucket b = floor(Redis time ms / window), key '<prefix><b>'). A call reads the current bucket
+-- and the one before with one HMGET each before any write, and the one after (b + 1) too, but only when
+-- it exists (one EXISTS): it holds ids only after Redis's clock stepped back (an NTP step, a failover to
+-- a replica whose clock is behind) across a bucket's start, and then ids written just before the step
+-- are there. A step back of a window or more is not covered. The fields this call adds go into the
+-- current bucket with one HSET, which expires when the next bucket ends. So an id is remembered for the
+-- window at least (two at most), and a call costs an EXISTS, two lookups and one write for all its ids.
+-- The caller names the three buckets by its own clock; a call whose buckets are not Redis's is refused
+-- (DEDUPEBUCKET, with Redis time) and writes nothing.
 --
 -- Truthful results: every argument and the session's state are read and checked before the first write
 -- (a malformed call, a gap or an unknown session is an error and writes nothing): counts and bounds,
@@ -48,8 +51,8 @@
 -- (the call's first write) and the call writes nothing.
 --
 -- KEYS[1] stream   KEYS[2] the stream's producer sessions hash   KEYS[3..] dedupe keys of the entries
---   that have an id, in entry order; with dedupe hashes instead KEYS[3] the current bucket and KEYS[4]
---   the one before, when any entry has an id
+--   that have an id, in entry order; with dedupe hashes instead KEYS[3] the current bucket, KEYS[4]
+--   the one before and KEYS[5] the one after, when any entry has an id
 -- ARGV[1] dedupe window ms   ARGV[2] producer session '<n>:<start ms>', or '' for none
 -- ARGV[3] sequence number of the call's first entry (1 or more), or '' without a session
 -- ARGV[4..] runs: n entries, k fields, 1 when the run's entries have a dedupe key, 2 when they have a
@@ -197,8 +200,8 @@ end
 if key_runs and hashed_runs then
   return fail('runs with dedupe keys (1) and runs with dedupe fields (2) in one call')
 elseif hashed_runs then
-  if #KEYS ~= 4 or KEYS[3] == KEYS[4] then
-    return fail('entries with dedupe fields need the two dedupe buckets as KEYS[3] and KEYS[4], distinct')
+  if #KEYS ~= 5 or KEYS[3] == KEYS[4] or KEYS[3] == KEYS[5] or KEYS[4] == KEYS[5] then
+    return fail('entries with dedupe fields need the three dedupe buckets as KEYS[3], KEYS[4] and KEYS[5], distinct')
   end
 elseif idempotent_entries ~= #KEYS - 2 then
   return fail(idempotent_entries .. ' entries with an id but ' .. (#KEYS - 2) .. ' dedupe keys')
@@ -238,21 +241,24 @@ local function redis_now()
   return now
 end
 
--- With dedupe fields: the buckets must be Redis's current one and the one before; what they hold for
--- the call's fields, read now (the current bucket's value when both hold one), by field. The write pass
--- adds each field it writes, so a field sent twice in a call is a duplicate of its first entry.
+-- With dedupe fields: the buckets must be Redis's current one, the one before and the one after; what
+-- they hold for the call's fields, read now (the current bucket's value when several hold one), by
+-- field. The bucket after is read only when it exists (after a clock step back). The write pass adds
+-- each field it writes, so a field sent twice in a call is a duplicate of its first entry.
 local found, bucket_end = {}, nil
 if hashed_runs then
   local t = redis_now()
   local bucket = math.floor(t / tonumber(window))
   local prefix, named = string.match(KEYS[3], '^(.*:)(%d+)$')
-  if not prefix or named ~= string.format('%.0f', bucket) or KEYS[4] ~= prefix .. string.format('%.0f', bucket - 1) then
+  if not prefix or named ~= string.format('%.0f', bucket) or KEYS[4] ~= prefix .. string.format('%.0f', bucket - 1)
+      or KEYS[5] ~= prefix .. string.format('%.0f', bucket + 1) then
     return redis.error_reply('DEDUPEBUCKET ' .. string.format('%.0f', t) .. ' is Redis time: the dedupe buckets of this '
-        .. 'call must end in ' .. string.format('%.0f', bucket) .. ' and ' .. string.format('%.0f', bucket - 1)
-        .. ' (window ' .. window .. ' ms); this call wrote nothing')
+        .. 'call must end in ' .. string.format('%.0f', bucket) .. ', ' .. string.format('%.0f', bucket - 1) .. ' and '
+        .. string.format('%.0f', bucket + 1) .. ' (window ' .. window .. ' ms); this call wrote nothing')
   end
   bucket_end = string.format('%.0f', (bucket + 2) * tonumber(window))
-  for b = 4, 3, -1 do
+  local after = call('EXISTS', KEYS[5]) == 1 and 5 or 4
+  for b = after, 3, -1 do
     for from = 1, n_fields, CHUNK do
       local to = math.min(from + CHUNK - 1, n_fields)
       local got = rpcall('HMGET', KEYS[b], unpack(fields, from, to))

@@ -105,7 +105,8 @@ public final class RawRedis implements AutoCloseable {
     /**
      * What Redis keeps for an operation id of a stream ({@code <entry id> <payload digest>}), in either
      * dedupe layout: the id's own key, else its field in the stream's dedupe buckets for {@code windowMs}
-     * (the current one by Redis time, and the one before); null when neither holds it.
+     * (the current one by Redis time, the one before and the one after, as append_runs.lua reads them);
+     * null when none holds it.
      */
     public String dedupeHeld(Keys keys, int partition, String stream, String routingKey, String id, long windowMs) {
         String held = callText("GET", keys.dedupe(partition, stream, routingKey, id));
@@ -115,8 +116,10 @@ public final class RawRedis implements AutoCloseable {
         String field = routingKey.getBytes(StandardCharsets.UTF_8).length + ":" + routingKey + ":" + id;
         List<?> time = (List<?>) call("TIME");
         long bucket = Long.parseLong(text(time.get(0))) * 1000 / windowMs;
-        for (long b = bucket; b >= bucket - 1 && held == null; b--) {
-            held = callText("HGET", keys.dedupeBucketPrefix(partition, stream, windowMs) + b, field);
+        for (long b : new long[]{bucket, bucket - 1, bucket + 1}) {
+            if (held == null) {
+                held = callText("HGET", keys.dedupeBucketPrefix(partition, stream, windowMs) + b, field);
+            }
         }
         return held;
     }

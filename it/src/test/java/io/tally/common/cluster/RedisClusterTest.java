@@ -82,7 +82,8 @@ class RedisClusterTest {
                         keys.producers(p, "ops"), keys.firingsDlq(p), keys.firingsErrors(p), keys.halt(p),
                         keys.seriesBucket(p, "1m", 60_000), keys.seriesIndex(p), keys.hll(p, "c{x}"),
                         keys.hllBucket(p, "c}", "1m", 60_000),
-                        keys.dedupe(p, "ops", "c{y}", "op-{x}:*"), keys.dedupeBucketPrefix(p, "events", 600_000) + "2994302"}) {
+                        keys.dedupe(p, "ops", "c{y}", "op-{x}:*"), keys.dedupeBucketPrefix(p, "events", 600_000) + "2994302",
+                        keys.dedupeBucketPrefix(p, "events", 600_000) + "2994303"}) {
                     assertThat(cluster.keySlot(key)).as(key).isEqualTo(slot);
                 }
             }

@@ -9,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The sends of one pipeline that go to one stream, in send order: they leave as one
  * {@code append_runs.lua} call (KEYS: the stream, its producer sessions hash, then the dedupe keys of the
- * sends that have an id, or the stream's two dedupe buckets; with the producer's session and the first
+ * sends that have an id, or the stream's three dedupe buckets; with the producer's session and the first
  * send's sequence number when sessions are on), so a pipeline costs one command per partition and stream
  * rather than one per send.
  */
@@ -32,7 +32,7 @@ final class StreamGroup {
     /** The session and the first send's number ({@link StreamSequences#number}), or null and 0. */
     private ProducerSession session;
     private long first;
-    /** The dedupe buckets this call names (current, previous), or null: a dedupe key per send with an id. */
+    /** The dedupe buckets this call names (current, previous, next), or null: a dedupe key per send with an id. */
     private byte[][] dedupeBuckets;
 
     private StreamGroup(int topic, int partition) {
@@ -101,12 +101,13 @@ final class StreamGroup {
         boolean inBuckets = dedupeBuckets != null && idempotent > 0;
         List<Object> args = new ArrayList<>(8 + idempotent + 16);
         args.add(sha);
-        args.add(Ascii.ofLong(inBuckets ? 4 : 2 + idempotent));
+        args.add(Ascii.ofLong(inBuckets ? 5 : 2 + idempotent));
         args.add(streamKey);
         args.add(producersKey);
         if (inBuckets) {
             args.add(dedupeBuckets[0]);
             args.add(dedupeBuckets[1]);
+            args.add(dedupeBuckets[2]);
         } else {
             for (PendingSend send : sends) {
                 if (send.idempotent()) {

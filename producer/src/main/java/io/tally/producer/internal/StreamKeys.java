@@ -107,10 +107,15 @@ final class StreamKeys {
         return dedupeBuckets() ? NO_PREFIX : dedupePrefixes[topic][partition];
     }
 
-    /** A stream's dedupe buckets {@code bucket} and {@code bucket - 1}, in UTF-8 (with dedupe buckets only). */
+    /**
+     * A stream's dedupe buckets {@code bucket}, {@code bucket - 1} and {@code bucket + 1}, in UTF-8 (with
+     * dedupe buckets only): append_runs.lua reads the one after only when it exists, which it does after
+     * Redis's clock stepped back.
+     */
     byte[][] dedupeBuckets(int topic, int partition, long bucket) {
         byte[] prefix = dedupePrefixes[topic][partition];
-        return new byte[][]{concat(prefix, Ascii.ofLong(bucket)), concat(prefix, Ascii.ofLong(bucket - 1))};
+        return new byte[][]{concat(prefix, Ascii.ofLong(bucket)), concat(prefix, Ascii.ofLong(bucket - 1)),
+                concat(prefix, Ascii.ofLong(bucket + 1))};
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

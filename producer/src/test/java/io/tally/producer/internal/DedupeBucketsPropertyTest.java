@@ -33,16 +33,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * append_runs.lua with dedupe fields (run flag 2) called as a buggy or hostile client could: buckets
- * named ahead of or behind Redis time, a previous bucket that is not the one before, one key twice, three
- * or five keys, bucket keys that are a string, a stream, the stream or the sessions key; dedupe fields
- * empty, too long, at the limit, binary or not strings; a field repeated in the call with the same or
- * another digest, held in the current or the previous bucket (duplicate, conflict, junk); runs with dedupe
- * keys mixed in; streams that take no entry or only two more. Either an error reply with every key
- * unchanged (DUMP and expiry), or the truth, checked against a model of the call: the new entries are the
- * ones reported written, each one's field in the current bucket holds its entry id and digest, duplicates
- * and conflicts carry the id held and the right sign and write nothing, the current bucket expires within
- * two windows, and no other key changed. Called again in the same session it writes nothing and answers
- * the same.
+ * named ahead of or behind Redis time, a previous bucket that is not the one before, a next bucket that
+ * is not the one after, one key twice, three, four (the current and previous bucket only) or six keys,
+ * bucket keys that are a string, a stream, the stream or the sessions key; dedupe fields empty, too long,
+ * at the limit, binary or not strings; a field repeated in the call with the same or another digest, held
+ * in the current, the previous or the next bucket (duplicate, conflict, junk: the next one holds ids after
+ * Redis's clock stepped back); runs with dedupe keys mixed in; streams that take no entry or only two
+ * more. Either an error reply with every key unchanged (DUMP and expiry), or the truth, checked against a
+ * model of the call: the new entries are the ones reported written, each one's field in the current bucket
+ * holds its entry id and digest, duplicates and conflicts carry the id held and the right sign and write
+ * nothing, the current bucket expires within two windows, and no other key changed. Called again in the
+ * same session it writes nothing and answers the same.
  */
 class DedupeBucketsPropertyTest {
     private static final String MAX = "18446744073709551615";
@@ -70,12 +71,14 @@ class DedupeBucketsPropertyTest {
 
     /** The keys the call names for its buckets, by Redis time's bucket b. */
     enum Naming {
-        RIGHT, AHEAD, BEHIND, PREVIOUS_NOT_B_MINUS_1, SWAPPED, OTHER_PREFIX, LEADING_ZERO,
-        SAME_KEY, THREE_KEYS, FIVE_KEYS, CURRENT_IS_STREAM, PREVIOUS_IS_SESSIONS;
+        RIGHT, AHEAD, BEHIND, PREVIOUS_NOT_B_MINUS_1, NEXT_NOT_B_PLUS_1, SWAPPED, NEXT_SWAPPED_WITH_PREVIOUS,
+        OTHER_PREFIX, NEXT_OTHER_PREFIX, LEADING_ZERO, SAME_KEY, NEXT_SAME_AS_PREVIOUS, NEXT_SAME_AS_CURRENT,
+        THREE_KEYS, FOUR_KEYS, SIX_KEYS, CURRENT_IS_STREAM, PREVIOUS_IS_SESSIONS, NEXT_IS_STREAM, NEXT_IS_SESSIONS;
 
         boolean dedupeBucketRefusal() {
-            return this == AHEAD || this == BEHIND || this == PREVIOUS_NOT_B_MINUS_1 || this == SWAPPED
-                    || this == OTHER_PREFIX || this == LEADING_ZERO;
+            return this == AHEAD || this == BEHIND || this == PREVIOUS_NOT_B_MINUS_1 || this == NEXT_NOT_B_PLUS_1
+                    || this == SWAPPED || this == NEXT_SWAPPED_WITH_PREVIOUS || this == OTHER_PREFIX
+                    || this == NEXT_OTHER_PREFIX || this == LEADING_ZERO;
         }
     }
 
@@ -104,12 +107,12 @@ class DedupeBucketsPropertyTest {
     }
 
     record Call(long window, StreamState stream, boolean session, Naming naming, BucketState current,
-                BucketState previous, List<Integer> currentHeld, List<Integer> previousHeld, List<Run> runs,
-                Hostile hostile) {
+                BucketState previous, BucketState next, List<Integer> currentHeld, List<Integer> previousHeld,
+                List<Integer> nextHeld, List<Run> runs, Hostile hostile) {
         @Override
         public String toString() {
             return "Call[window " + window + ", " + stream + ", session " + session + ", " + naming + ", buckets "
-                    + current + currentHeld + " " + previous + previousHeld + ", runs "
+                    + current + currentHeld + " " + previous + previousHeld + " " + next + nextHeld + ", runs "
                     + runs.stream().map(r -> (r.idempotent ? "id:" : "") + r.entries.size() + "x" + r.names.size()
                     + r.entries.stream().map(e -> r.idempotent ? "f" + e.field + "d" + e.digest : "-").toList()).toList()
                     + ", " + hostile + "]";
@@ -117,8 +120,8 @@ class DedupeBucketsPropertyTest {
     }
 
     /** Everything about a call made: its arguments and the keys it names. */
-    record Made(List<Object> args, String stream, String sessions, String current, String previous, long bucket,
-                String session) {
+    record Made(List<Object> args, String stream, String sessions, String current, String previous, String next,
+                long bucket, String session) {
     }
 
     @Property(tries = 400)
@@ -127,10 +130,17 @@ class DedupeBucketsPropertyTest {
         Made made = make(call, prefix);
         Map<String, byte[]> before = redis.snapshot(prefix);
         Map<String, Long> expiriesBefore = redis.expiries(before.keySet());
-        // fields held before the call, as hex (binary-safe), the current bucket's over the previous one's
+        // fields held before the call, as hex (binary-safe): the current bucket's over the previous one's over
+        // the next one's; and which bucket each came from
         Map<String, String> currentBefore = call.current.wrongType() ? Map.of() : hexKeys(redis.hashBytes(made.current));
-        Map<String, String> held = new HashMap<>(call.previous.wrongType() ? Map.of() : hexKeys(redis.hashBytes(made.previous)));
-        held.putAll(currentBefore);
+        Map<String, String> held = new HashMap<>();
+        Map<String, String> heldIn = new HashMap<>();
+        for (Tuple.Tuple3<String, BucketState, String> bucket : List.of(Tuple.of(made.next, call.next, "next"),
+                Tuple.of(made.previous, call.previous, "previous"), Tuple.of(made.current, call.current, "current"))) {
+            Map<String, String> fields = bucket.get2().wrongType() ? Map.of() : hexKeys(redis.hashBytes(bucket.get1()));
+            held.putAll(fields);
+            fields.keySet().forEach(f -> heldIn.put(f, bucket.get3()));
+        }
         int entriesBefore = call.stream == StreamState.NOT_A_STREAM ? 0 : redis.entries(made.stream).size();
 
         Object reply = redis.send(RespReader::object, made.args.toArray()).exceptionally(AppendRunsRedis::errorOf)
@@ -143,7 +153,8 @@ class DedupeBucketsPropertyTest {
                 assertThat(message).contains("this call wrote nothing");
                 long redisMs = Long.parseLong(message.split(" ")[1]);
                 long redisBucket = Math.floorDiv(redisMs, call.window);
-                assertThat(message).contains("must end in " + redisBucket + " and " + (redisBucket - 1));
+                assertThat(message).contains("must end in " + redisBucket + ", " + (redisBucket - 1) + " and "
+                        + (redisBucket + 1));
                 boolean crossedEdge = redisBucket != made.bucket;
                 assertThat(call.naming.dedupeBucketRefusal() || crossedEdge)
                         .as("refused the buckets of Redis time: %s for %s", message, call).isTrue();
@@ -151,7 +162,8 @@ class DedupeBucketsPropertyTest {
                 return;
             }
             assertThat(call.hostile.valid() && call.naming == Naming.RIGHT && !call.current.wrongType()
-                    && !call.previous.wrongType()).as("refused a sound call: %s", message).isFalse();
+                    && !call.previous.wrongType() && !call.next.wrongType()).as("refused a sound call: %s", message)
+                    .isFalse();
             if (call.hostile.valid() && call.naming.dedupeBucketRefusal()) {
                 // the bucket check comes before the buckets are read
                 throw new AssertionError("buckets named wrong but refused otherwise: " + message);
@@ -161,8 +173,8 @@ class DedupeBucketsPropertyTest {
         }
         assertThat(call.hostile.valid()).as("a broken call must be refused: %s", reply).isTrue();
         assertThat(call.naming).as("buckets named wrong must be refused: %s", reply).isEqualTo(Naming.RIGHT);
-        assertThat(call.current.wrongType() || call.previous.wrongType()).as("a bucket of the wrong type: %s", reply)
-                .isFalse();
+        assertThat(call.current.wrongType() || call.previous.wrongType() || call.next.wrongType())
+                .as("a bucket of the wrong type: %s", reply).isFalse();
         List<?> out = (List<?>) reply;
 
         // the model: the call's entries in order against the fields held and those it adds
@@ -194,6 +206,8 @@ class DedupeBucketsPropertyTest {
                 int space = prior.indexOf(' ');
                 boolean duplicate = space >= 0 && prior.substring(space + 1).equals(digest(e));
                 expectedMarks.put(i, duplicate ? i + 1L : -(i + 1L));
+                Statistics.label("held in").collect(claimed.containsKey(field) ? "this call" : heldIn.get(field),
+                        duplicate ? "duplicate" : "conflict");
                 assertThat(out.get(i)).as("entry %d answered with the id held", i)
                         .isEqualTo(space < 0 ? prior : prior.substring(0, space));
                 handled++;
@@ -301,8 +315,9 @@ class DedupeBucketsPropertyTest {
             redis.call(RespReader::object, "HSET", buckets + (bucket - 1), "1:a:y", "1-2 " + new String(DIGESTS.get(0)));
             Map<String, byte[]> before = redis.snapshot(prefix);
             long sentAt = redis.nowMs();
-            Object reply = redis.send(RespReader::object, "EVALSHA", redis.sha(), "4", prefix + "ops", prefix + "producers:ops",
-                    buckets + bucket, buckets + (bucket - 1), "600000", "7:" + sentAt, "1", "1", "2", "2", "counter", "by",
+            Object reply = redis.send(RespReader::object, "EVALSHA", redis.sha(), "5", prefix + "ops", prefix + "producers:ops",
+                    buckets + bucket, buckets + (bucket - 1), buckets + (bucket + 1), "600000", "7:" + sentAt, "1", "1", "2",
+                    "2", "counter", "by",
                     pack(List.of(utf8("a"), utf8("1"), DIGESTS.get(0), utf8("1:a:z"))))
                     .exceptionally(AppendRunsRedis::errorOf).get(30, TimeUnit.SECONDS);
             assertThat(reply).isInstanceOf(RespErrorReply.class);
@@ -323,8 +338,8 @@ class DedupeBucketsPropertyTest {
         String d0 = new String(DIGESTS.get(0)), d1 = new String(DIGESTS.get(1));
         redis.call(RespReader::object, "HSET", buckets + (bucket - 1), "1:a:x", "5-1 " + d0, "1:a:y", "5-2 " + d0);
         Map<String, byte[]> previousBefore = redis.snapshot(buckets + (bucket - 1));
-        List<?> reply = (List<?>) redis.call(RespReader::object, "EVALSHA", redis.sha(), "4", stream, prefix + "producers:ops",
-                buckets + bucket, buckets + (bucket - 1), "600000", "", "", "3", "2", "2", "counter", "by",
+        List<?> reply = (List<?>) redis.call(RespReader::object, "EVALSHA", redis.sha(), "5", stream, prefix + "producers:ops",
+                buckets + bucket, buckets + (bucket - 1), buckets + (bucket + 1), "600000", "", "", "3", "2", "2", "counter", "by",
                 pack(List.of(utf8("a"), utf8("1"), DIGESTS.get(0), utf8("1:a:x"), // same digest: duplicate
                         utf8("a"), utf8("2"), DIGESTS.get(1), utf8("1:a:y"),     // another: conflict
                         utf8("a"), utf8("3"), DIGESTS.get(1), utf8("1:a:z"))));  // new
@@ -339,13 +354,43 @@ class DedupeBucketsPropertyTest {
         assertThat(redis.snapshot(buckets + (bucket - 1))).isEqualTo(previousBefore);
     }
 
+    /**
+     * After Redis's clock stepped back across a bucket's start, ids written just before the step are in the
+     * bucket after Redis's current one. No call can write there at Redis's present time (it would be refused,
+     * DEDUPEBUCKET), so HSET puts the script's own value, '<entry id> <digest>', there.
+     */
+    @Example
+    void anIdInTheNextBucket_isADuplicate_andAnotherDigestAConflict_andNothingIsWrittenForThem() throws Exception {
+        String prefix = "s" + TRIES.incrementAndGet() + ":{p0}:";
+        String buckets = prefix + "dedupe-ids:ops:600000:";
+        String stream = prefix + "ops";
+        long bucket = Math.floorDiv(redis.nowMs(), 600_000);
+        String d0 = new String(DIGESTS.get(0)), d1 = new String(DIGESTS.get(1));
+        redis.call(RespReader::object, "HSET", buckets + (bucket + 1), "1:a:x", "5-1 " + d0, "1:a:y", "5-2 " + d0);
+        Map<String, byte[]> nextBefore = redis.snapshot(buckets + (bucket + 1));
+        List<?> reply = (List<?>) redis.call(RespReader::object, "EVALSHA", redis.sha(), "5", stream, prefix + "producers:ops",
+                buckets + bucket, buckets + (bucket - 1), buckets + (bucket + 1), "600000", "", "", "3", "2", "2", "counter", "by",
+                pack(List.of(utf8("a"), utf8("1"), DIGESTS.get(0), utf8("1:a:x"), // same digest: duplicate
+                        utf8("a"), utf8("2"), DIGESTS.get(1), utf8("1:a:y"),     // another: conflict
+                        utf8("a"), utf8("3"), DIGESTS.get(1), utf8("1:a:z"))));  // new
+        assertThat(reply).hasSize(5);
+        assertThat(reply.subList(0, 2)).isEqualTo(List.of("5-1", "5-2"));
+        assertThat(reply.subList(3, 5)).isEqualTo(List.of(1L, -2L));
+        List<List<byte[]>> entries = redis.entries(stream);
+        assertThat(entries).hasSize(1);
+        assertThat(new String(entries.get(0).get(0))).isEqualTo(reply.get(2));
+        assertThat(redis.hash(buckets + bucket)).containsExactly(Map.entry("1:a:z", reply.get(2) + " " + d1));
+        assertThat(redis.snapshot(buckets + (bucket + 1))).isEqualTo(nextBefore);
+    }
+
     @Example
     void aFieldRepeatedInTheCall_isADuplicateOfTheEntryWrittenForIt_orAConflict() throws Exception {
         String prefix = "z" + TRIES.incrementAndGet() + ":{p0}:";
         String buckets = prefix + "dedupe-ids:ops:600000:";
         long bucket = Math.floorDiv(redis.nowMs(), 600_000);
-        List<?> reply = (List<?>) redis.call(RespReader::object, "EVALSHA", redis.sha(), "4", prefix + "ops",
-                prefix + "producers:ops", buckets + bucket, buckets + (bucket - 1), "600000", "", "", "3", "2", "2", "counter",
+        List<?> reply = (List<?>) redis.call(RespReader::object, "EVALSHA", redis.sha(), "5", prefix + "ops",
+                prefix + "producers:ops", buckets + bucket, buckets + (bucket - 1), buckets + (bucket + 1), "600000", "", "", "3",
+                "2", "2", "counter",
                 "by", pack(List.of(utf8("a"), utf8("1"), DIGESTS.get(0), utf8("1:a:x"),
                         utf8("a"), utf8("1"), DIGESTS.get(0), utf8("1:a:x"),
                         utf8("a"), utf8("2"), DIGESTS.get(1), utf8("1:a:x"))));
@@ -360,11 +405,12 @@ class DedupeBucketsPropertyTest {
 
     @Example
     void aBucketKeyOfTheWrongType_isAnErrorThatWritesNothing() throws Exception {
-        for (String which : List.of("current string", "current stream", "previous string", "previous stream")) {
+        for (String which : List.of("current string", "current stream", "previous string", "previous stream",
+                "next string", "next stream")) {
             String prefix = "w" + TRIES.incrementAndGet() + ":{p0}:";
             String buckets = prefix + "dedupe-ids:ops:600000:";
             long bucket = Math.floorDiv(redis.nowMs(), 600_000);
-            String key = buckets + (which.startsWith("current") ? bucket : bucket - 1);
+            String key = buckets + (which.startsWith("current") ? bucket : which.startsWith("next") ? bucket + 1 : bucket - 1);
             if (which.endsWith("string")) {
                 redis.call(RespReader::object, "SET", key, "1-1 " + new String(DIGESTS.get(0)));
             } else {
@@ -373,8 +419,8 @@ class DedupeBucketsPropertyTest {
             redis.call(RespReader::object, "XADD", prefix + "ops", "1-1", "f", "v");
             Map<String, byte[]> before = redis.snapshot(prefix);
             // a plain entry first: it could be written before the bucket is touched
-            Object reply = redis.send(RespReader::object, "EVALSHA", redis.sha(), "4", prefix + "ops", prefix + "producers:ops",
-                    buckets + bucket, buckets + (bucket - 1), "600000", "8:" + redis.nowMs(), "1",
+            Object reply = redis.send(RespReader::object, "EVALSHA", redis.sha(), "5", prefix + "ops", prefix + "producers:ops",
+                    buckets + bucket, buckets + (bucket - 1), buckets + (bucket + 1), "600000", "8:" + redis.nowMs(), "1",
                     "1", "2", "0", "counter", "by", pack(List.of(utf8("p"), utf8("1"))),
                     "1", "2", "2", "counter", "by", pack(List.of(utf8("a"), utf8("1"), DIGESTS.get(0), utf8("1:a:x"))))
                     .exceptionally(AppendRunsRedis::errorOf).get(30, TimeUnit.SECONDS);
@@ -394,8 +440,9 @@ class DedupeBucketsPropertyTest {
         long bucket = 0;
         while (first == null) { // named by Redis time; a bucket may end before the call
             bucket = Math.floorDiv(redis.nowMs(), 1000);
-            Object reply = redis.send(RespReader::object, "EVALSHA", redis.sha(), "4", prefix + "ops", prefix + "producers:ops",
-                    buckets + bucket, buckets + (bucket - 1), "1000", session, "1", "3", "2", "2", "counter", "by", values)
+            Object reply = redis.send(RespReader::object, "EVALSHA", redis.sha(), "5", prefix + "ops", prefix + "producers:ops",
+                    buckets + bucket, buckets + (bucket - 1), buckets + (bucket + 1), "1000", session, "1", "3", "2", "2",
+                    "counter", "by", values)
                     .exceptionally(AppendRunsRedis::errorOf).get(30, TimeUnit.SECONDS);
             first = reply instanceof List<?> list ? new ArrayList<>(list) : null;
         }
@@ -405,8 +452,9 @@ class DedupeBucketsPropertyTest {
         }
         long next = bucket + 1;
         Map<String, byte[]> before = redis.snapshot(prefix);
-        Object again = redis.send(RespReader::object, "EVALSHA", redis.sha(), "4", prefix + "ops", prefix + "producers:ops",
-                buckets + next, buckets + (next - 1), "1000", session, "1", "3", "2", "2", "counter", "by", values)
+        Object again = redis.send(RespReader::object, "EVALSHA", redis.sha(), "5", prefix + "ops", prefix + "producers:ops",
+                buckets + next, buckets + (next - 1), buckets + (next + 1), "1000", session, "1", "3", "2", "2", "counter", "by",
+                values)
                 .exceptionally(AppendRunsRedis::errorOf).get(30, TimeUnit.SECONDS);
         if (again instanceof RespErrorReply error) {
             assertThat(error.getMessage()).startsWith("DEDUPEBUCKET "); // a second bucket ended: too slow a host
@@ -447,21 +495,32 @@ class DedupeBucketsPropertyTest {
         }
         String current = buckets + bucket;
         String previous = buckets + (bucket - 1);
+        String next = buckets + (bucket + 1);
         prepareBucket(current, call.current, call.currentHeld, "8", bucket, call.window);
         prepareBucket(previous, call.previous, call.previousHeld, "6", bucket, call.window);
+        prepareBucket(next, call.next, call.nextHeld, "9", bucket, call.window);
+        String otherPrefix = prefix + "dedupe-ids:events:" + call.window + ":";
         List<Object> keys = new ArrayList<>(switch (call.naming) {
-            case RIGHT -> List.of(current, previous);
-            case AHEAD -> List.of(buckets + (bucket + 1), current);
-            case BEHIND -> List.of(previous, buckets + (bucket - 2));
-            case PREVIOUS_NOT_B_MINUS_1 -> List.of(current, buckets + (bucket - 2));
-            case SWAPPED -> List.of(previous, current);
-            case OTHER_PREFIX -> List.of(current, prefix + "dedupe-ids:events:" + call.window + ":" + (bucket - 1));
-            case LEADING_ZERO -> List.of(buckets + "0" + bucket, buckets + "0" + (bucket - 1));
-            case SAME_KEY -> List.of(current, current);
+            case RIGHT -> List.of(current, previous, next);
+            case AHEAD -> List.of(next, current, buckets + (bucket + 2));
+            case BEHIND -> List.of(previous, buckets + (bucket - 2), current);
+            case PREVIOUS_NOT_B_MINUS_1 -> List.of(current, buckets + (bucket - 2), next);
+            case NEXT_NOT_B_PLUS_1 -> List.of(current, previous, buckets + (bucket + 2));
+            case SWAPPED -> List.of(previous, current, next);
+            case NEXT_SWAPPED_WITH_PREVIOUS -> List.of(current, next, previous);
+            case OTHER_PREFIX -> List.of(current, otherPrefix + (bucket - 1), next);
+            case NEXT_OTHER_PREFIX -> List.of(current, previous, otherPrefix + (bucket + 1));
+            case LEADING_ZERO -> List.of(buckets + "0" + bucket, buckets + "0" + (bucket - 1), buckets + "0" + (bucket + 1));
+            case SAME_KEY -> List.of(current, current, next);
+            case NEXT_SAME_AS_PREVIOUS -> List.of(current, previous, previous);
+            case NEXT_SAME_AS_CURRENT -> List.of(current, previous, current);
             case THREE_KEYS -> List.of(current);
-            case FIVE_KEYS -> List.of(current, previous, prefix + "dedupe:1:a:x");
-            case CURRENT_IS_STREAM -> List.of(stream, previous);
-            case PREVIOUS_IS_SESSIONS -> List.of(current, sessions);
+            case FOUR_KEYS -> List.of(current, previous);
+            case SIX_KEYS -> List.of(current, previous, next, prefix + "dedupe:1:a:x");
+            case CURRENT_IS_STREAM -> List.of(stream, previous, next);
+            case PREVIOUS_IS_SESSIONS -> List.of(current, sessions, next);
+            case NEXT_IS_STREAM -> List.of(current, previous, stream);
+            case NEXT_IS_SESSIONS -> List.of(current, previous, sessions);
         });
         String session = call.session ? TRIES.get() + ":" + now : "";
         List<Object> argv = new ArrayList<>(List.of(Long.toString(call.window), session, call.session ? "1" : ""));
@@ -515,7 +574,7 @@ class DedupeBucketsPropertyTest {
         List<Object> args = new ArrayList<>(List.of("EVALSHA", redis.sha(), Integer.toString(2 + keys.size()), stream, sessions));
         args.addAll(keys);
         args.addAll(argv);
-        return new Made(args, stream, sessions, current, previous, bucket, session);
+        return new Made(args, stream, sessions, current, previous, next, bucket, session);
     }
 
     /** A bucket before the call: its fields from FIELDS by {@code held} (0 none, 1 and 2 a digest, 3 junk). */
@@ -584,16 +643,17 @@ class DedupeBucketsPropertyTest {
         });
         Arbitrary<Tuple.Tuple4<Long, StreamState, Boolean, Naming>> how = Combinators.combine(window, stream,
                 Arbitraries.of(true, false), naming).as(Tuple::of);
-        Arbitrary<Tuple.Tuple4<BucketState, BucketState, List<Integer>, List<Integer>>> buckets = Combinators.combine(
-                bucket, bucket, held, held).as(Tuple::of);
+        Arbitrary<Tuple.Tuple6<BucketState, BucketState, BucketState, List<Integer>, List<Integer>, List<Integer>>> buckets =
+                Combinators.combine(bucket, bucket, bucket, held, held, held).as(Tuple::of);
         return Combinators.combine(how, buckets, runs, hostile).as((h, b, r, x) -> withHostileField(h.get1(), h.get2(),
-                h.get3(), h.get4(), b.get1(), b.get2(), b.get3(), b.get4(), r, x));
+                h.get3(), h.get4(), b.get1(), b.get2(), b.get3(), b.get4(), b.get5(), b.get6(), r, x));
     }
 
     /** MAX_FIELD: the last entry with an id gets a field of 512 bytes (field index -1). */
     private static Call withHostileField(long window, StreamState stream, boolean session, Naming naming,
-                                         BucketState current, BucketState previous, List<Integer> currentHeld,
-                                         List<Integer> previousHeld, List<Run> runs, Hostile hostile) {
+                                         BucketState current, BucketState previous, BucketState next,
+                                         List<Integer> currentHeld, List<Integer> previousHeld, List<Integer> nextHeld,
+                                         List<Run> runs, Hostile hostile) {
         if (hostile == Hostile.MAX_FIELD) {
             runs = new ArrayList<>(runs);
             for (int r = runs.size() - 1; r >= 0; r--) {
@@ -607,7 +667,8 @@ class DedupeBucketsPropertyTest {
                 }
             }
         }
-        return new Call(window, stream, session, naming, current, previous, currentHeld, previousHeld, runs, hostile);
+        return new Call(window, stream, session, naming, current, previous, next, currentHeld, previousHeld, nextHeld,
+                runs, hostile);
     }
 
     private Arbitrary<Run> run() {

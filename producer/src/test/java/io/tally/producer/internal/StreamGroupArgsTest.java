@@ -31,7 +31,8 @@ class StreamGroupArgsTest {
     private static final byte[] STREAM = bytes("tally:{p0}:ops");
     private static final byte[] PRODUCERS = bytes("tally:{p0}:producers:ops");
     private static final byte[] WINDOW = bytes("60000");
-    private static final byte[][] BUCKETS = {bytes("tally:{p0}:dedupe:ops:41"), bytes("tally:{p0}:dedupe:ops:40")};
+    private static final byte[][] BUCKETS = {bytes("tally:{p0}:dedupe:ops:41"), bytes("tally:{p0}:dedupe:ops:40"),
+            bytes("tally:{p0}:dedupe:ops:42")};
 
     @Test
     void aPlainIncrement_namesItsFieldsOnce_andPacksItsValues() {
@@ -47,8 +48,8 @@ class StreamGroupArgsTest {
         Send send = op(CounterOp.set("c", -5).withId("x").withTs(7), "1:c:x");
         List<String> args = render(args(List.of(send), true, null));
         byte[] digest = PayloadDigest.of(EntryEncoder.encode(CounterOp.set("c", -5)));
-        assertThat(args).containsExactly(text(SHA), "4", text(STREAM), text(PRODUCERS), text(BUCKETS[0]), text(BUCKETS[1]),
-                "60000", "", "", "1", "5", "2", "op", "counter", "value", "id", "ts",
+        assertThat(args).containsExactly(text(SHA), "5", text(STREAM), text(PRODUCERS), text(BUCKETS[0]), text(BUCKETS[1]),
+                text(BUCKETS[2]), "60000", "", "", "1", "5", "2", "op", "counter", "value", "id", "ts",
                 "<dd 00 00 00 07 a3 73 65 74 a1 63 a2 2d 35 a1 78 a1 37 d9 20 " + spaced(digest) + " a5 31 3a 63 3a 78>");
     }
 
@@ -184,12 +185,13 @@ class StreamGroupArgsTest {
         boolean buckets = inBuckets && anyIds;
         List<Object> args = new ArrayList<>();
         args.add(SHA);
-        args.add(bytes(Long.toString(buckets ? 4 : 2 + call.stream().filter(s -> s.dedupe() != null).count())));
+        args.add(bytes(Long.toString(buckets ? 5 : 2 + call.stream().filter(s -> s.dedupe() != null).count())));
         args.add(STREAM);
         args.add(PRODUCERS);
         if (buckets) {
             args.add(BUCKETS[0]);
             args.add(BUCKETS[1]);
+            args.add(BUCKETS[2]);
         } else {
             call.stream().filter(s -> s.dedupe() != null).forEach(s -> args.add(bytes(s.dedupe())));
         }

@@ -19,7 +19,7 @@ class TypedErrorRepliesTest {
     private static final String REDISSON = ". channel: [id: 0x5f1e, L:/127.0.0.1:50412 - R:127.0.0.1/127.0.0.1:6391]"
             + " command: (EVALSHA), params: [7b4c..., 3, tally:{p0}:ops, ...]";
     private static final String REFUSAL = "DEDUPEBUCKET 1795428030123 is Redis time: the dedupe buckets of this call "
-            + "must end in 598476 and 598475 (window 3000000 ms); this call wrote nothing";
+            + "must end in 598476, 598475 and 598477 (window 3000000 ms); this call wrote nothing";
 
     @Test
     void noScriptIsTypedByItsCode_andAMessageThatMerelyMentionsItIsNot() {
