@@ -15,6 +15,7 @@ import io.tally.producer.read.UnreadableStateException;
 import io.tally.producer.triggers.TriggerLimitException;
 import io.tally.producer.StreamIdsExhaustedException;
 import io.tally.producer.TallyException;
+import io.tally.producer.internal.SendFailureReason;
 import org.eclipse.jetty.http.BadMessageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -137,14 +138,15 @@ final class Problems implements Routes {
                     + "within send-timeout-ms; send it again with the same id (a repeat is a duplicate, answered with "
                     + "the original entryId, never a second entry)", e);
         }
-        if (RedisFailures.deniedCommand(e)) {
+        String reason = SendFailureReason.of(e);
+        if (reason.equals(SendFailureReason.NO_PERMISSION)) {
             // not the client's fault nor a retry's cure: the service's Redis user lacks a command until an
             // operator grants it; 503 without Retry-After, like other faults only an operator repairs
             return new ApiProblem(503, "Redis refuses a command", "tally service: Redis refuses this service's "
                     + "user a command it needs (NOPERM); nothing was written. An operator must grant it "
                     + "(docs/operations.md lists what each Tally user needs)", null, e).with("reason", "no_permission");
         }
-        Optional<String> unavailable = RedisFailures.unavailable(e);
+        Optional<String> unavailable = SendFailureReason.unavailableText(reason);
         if (unavailable.isPresent()) {
             return ApiProblem.unavailable("tally service: " + unavailable.get(), 1, e);
         }
