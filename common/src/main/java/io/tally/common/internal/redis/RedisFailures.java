@@ -171,7 +171,7 @@ public final class RedisFailures {
     }
 
     /** Redis's own error text, without the channel and command detail Redisson appends. */
-    private static String replyText(Throwable t) {
+    public static String replyText(Throwable t) {
         String msg = String.valueOf(t.getMessage());
         int cut = msg.indexOf(". channel:");
         if (cut < 0) {
