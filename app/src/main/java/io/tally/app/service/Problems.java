@@ -21,8 +21,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Turns every failure of a request into an {@code application/problem+json} answer carrying the
@@ -36,9 +40,13 @@ final class Problems implements Routes {
     static final String CONTENT_TYPE = "application/problem+json";
     /** The MDC key of the request id (also in JSON log lines). */
     static final String MDC_REQUEST_ID = "requestId";
+    /** At most one WARN line per kind of 503 in this long: an outage answers every request with one. */
+    static final Duration UNAVAILABLE_WARN_INTERVAL = Duration.ofSeconds(10);
     private static final Logger log = LoggerFactory.getLogger(Problems.class);
 
     private final ObjectMapper json;
+    /** The 503 WARN of each kind (title and failure reason: a few fixed words, so a small map). */
+    private final Map<String, ThrottledWarning> unavailableWarnings = new ConcurrentHashMap<>();
 
     Problems(ObjectMapper json) {
         this.json = json;
@@ -48,6 +56,11 @@ final class Problems implements Routes {
     public void register(RoutesConfig routes) {
         routes.exception(HttpResponseException.class, (e, ctx) -> write(ctx, of(e, ctx)));
         routes.exception(Exception.class, (e, ctx) -> write(ctx, of(e)));
+    }
+
+    /** Forgets which 503 WARN lines were logged lately: the next of each kind is logged. */
+    void forgetLoggedWarnings() {
+        unavailableWarnings.clear();
     }
 
     /** Answers the problem and logs its cause, if it has one, under the request id. */
@@ -65,7 +78,8 @@ final class Problems implements Routes {
 
     /**
      * Logs what the problem body leaves out: one WARN line, without stack trace, for what a client or
-     * Redis did (4xx, 503); ERROR with the stack trace for the service's own faults (500).
+     * Redis did (4xx, 503); ERROR with the stack trace for the service's own faults (500). The 503s of one kind
+     * are rate-limited ({@link ThrottledWarning}): the first, then at most one per {@link #UNAVAILABLE_WARN_INTERVAL}.
      */
     void logCause(Context ctx, String requestId, ApiProblem problem) {
         Throwable cause = problem.getCause();
@@ -77,6 +91,11 @@ final class Problems implements Routes {
             if (problem.status == 500) {
                 log.error("request {} {} {} failed ({}): {}", requestId, ctx.method(), ctx.path(), problem.status,
                         cause.toString(), cause);
+            } else if (problem.status == 503) {
+                unavailableWarnings.computeIfAbsent(problem.title + " " + SendFailureReason.of(cause),
+                        kind -> new ThrottledWarning(log, UNAVAILABLE_WARN_INTERVAL, InstantSource.system()))
+                        .warn("request {} {} {} answered {}: {}", requestId, ctx.method(), ctx.path(), problem.status,
+                                chain(cause));
             } else {
                 log.warn("request {} {} {} answered {}: {}", requestId, ctx.method(), ctx.path(), problem.status,
                         chain(cause));
