@@ -147,8 +147,9 @@ final class CounterRoutes implements Routes {
         body.put("counters", page.counters().stream().map(CounterRoutes::json).toList());
         if (!page.unreadable().isEmpty()) {
             body.put("unreadable", page.unreadable().stream().map(CounterRoutes::json).toList());
-            unreadableWarning.warn("{} counter(s) of a page of GET /v1/counters have a stored value Tally cannot read and were listed "
-                    + "under unreadable (first: {})", page.unreadable().size(), page.unreadable().get(0).detail());
+            unreadableWarning.warn("{} counter(s) of a page of GET /v1/counters have a stored value Tally cannot read "
+                    + "and were listed under unreadable (first: {})", page.unreadable().size(),
+                    page.unreadable().get(0).detail());
         }
         if (page.cursor() != null) {
             body.put("cursor", page.cursor());
