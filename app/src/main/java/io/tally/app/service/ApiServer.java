@@ -71,6 +71,7 @@ public final class ApiServer implements AutoCloseable {
     private final Gauge openWaits;
     private final HttpRequestMetrics requestMetrics;
     private final TokenInFlight tokenInFlight;
+    private final Problems problems;
     private final Javalin app;
     private ConnectionBounds bounds;
     private final List<String> endpoints = new CopyOnWriteArrayList<>();
@@ -99,7 +100,7 @@ public final class ApiServer implements AutoCloseable {
         this.tokenInFlight = new TokenInFlight(tokens, config.get(TallyConfig.API_MAX_IN_FLIGHT_PER_TOKEN),
                 config.get(TallyConfig.API_MAX_CONNECTIONS), registry, config.namespace());
         ObjectMapper json = strictJson();
-        Problems problems = new Problems(json);
+        this.problems = new Problems(json);
         List<Routes> routes = new ArrayList<>(List.of(problems, new RequestIds(), new StrictPaths(),
                 new Auth(tokens, tokenInFlight)));
         routes.addAll(resources(config, json, problems, registry, tokens.insecure()));
@@ -117,6 +118,11 @@ public final class ApiServer implements AutoCloseable {
             throw e;
         }
         announce(host, config, tokens);
+    }
+
+    /** Starts the 503 WARN lines' rate limits afresh, for a test that asserts the line of each failure it causes. */
+    void forgetLoggedWarnings() {
+        problems.forgetLoggedWarnings();
     }
 
     /** The Javalin instance of {@code routes}, listening on {@code host} once started. */

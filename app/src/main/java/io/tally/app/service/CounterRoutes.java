@@ -13,6 +13,8 @@ import io.tally.producer.read.UnreadableCounter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
+import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +32,9 @@ import java.util.concurrent.Executor;
  */
 final class CounterRoutes implements Routes {
     private static final Logger log = LoggerFactory.getLogger(CounterRoutes.class);
+    /** A listing client paging over a counter it cannot read would log it once per page. */
+    private final ThrottledWarning unreadableWarning = new ThrottledWarning(log, Duration.ofSeconds(10),
+            InstantSource.system());
     static final int MAX_WAIT_MS = 30_000;
 
     private final Sends sends;
@@ -142,8 +147,9 @@ final class CounterRoutes implements Routes {
         body.put("counters", page.counters().stream().map(CounterRoutes::json).toList());
         if (!page.unreadable().isEmpty()) {
             body.put("unreadable", page.unreadable().stream().map(CounterRoutes::json).toList());
-            log.warn("{} counter(s) of a page of GET /v1/counters have a stored value Tally cannot read and were listed "
-                    + "under unreadable (first: {})", page.unreadable().size(), page.unreadable().get(0).detail());
+            unreadableWarning.warn("{} counter(s) of a page of GET /v1/counters have a stored value Tally cannot read "
+                    + "and were listed under unreadable (first: {})", page.unreadable().size(),
+                    page.unreadable().get(0).detail());
         }
         if (page.cursor() != null) {
             body.put("cursor", page.cursor());

@@ -15,13 +15,18 @@ import io.tally.producer.read.UnreadableStateException;
 import io.tally.producer.triggers.TriggerLimitException;
 import io.tally.producer.StreamIdsExhaustedException;
 import io.tally.producer.TallyException;
+import io.tally.producer.internal.SendFailureReason;
 import org.eclipse.jetty.http.BadMessageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Turns every failure of a request into an {@code application/problem+json} answer carrying the
@@ -35,9 +40,13 @@ final class Problems implements Routes {
     static final String CONTENT_TYPE = "application/problem+json";
     /** The MDC key of the request id (also in JSON log lines). */
     static final String MDC_REQUEST_ID = "requestId";
+    /** At most one WARN line per kind of 503 in this long: an outage answers every request with one. */
+    static final Duration UNAVAILABLE_WARN_INTERVAL = Duration.ofSeconds(10);
     private static final Logger log = LoggerFactory.getLogger(Problems.class);
 
     private final ObjectMapper json;
+    /** The 503 WARN of each kind (title and failure reason: a few fixed words, so a small map). */
+    private final Map<String, ThrottledWarning> unavailableWarnings = new ConcurrentHashMap<>();
 
     Problems(ObjectMapper json) {
         this.json = json;
@@ -47,6 +56,11 @@ final class Problems implements Routes {
     public void register(RoutesConfig routes) {
         routes.exception(HttpResponseException.class, (e, ctx) -> write(ctx, of(e, ctx)));
         routes.exception(Exception.class, (e, ctx) -> write(ctx, of(e)));
+    }
+
+    /** Forgets which 503 WARN lines were logged lately: the next of each kind is logged. */
+    void forgetLoggedWarnings() {
+        unavailableWarnings.clear();
     }
 
     /** Answers the problem and logs its cause, if it has one, under the request id. */
@@ -64,7 +78,8 @@ final class Problems implements Routes {
 
     /**
      * Logs what the problem body leaves out: one WARN line, without stack trace, for what a client or
-     * Redis did (4xx, 503); ERROR with the stack trace for the service's own faults (500).
+     * Redis did (4xx, 503); ERROR with the stack trace for the service's own faults (500). The 503s of one kind
+     * are rate-limited ({@link ThrottledWarning}): the first, then at most one per {@link #UNAVAILABLE_WARN_INTERVAL}.
      */
     void logCause(Context ctx, String requestId, ApiProblem problem) {
         Throwable cause = problem.getCause();
@@ -76,6 +91,11 @@ final class Problems implements Routes {
             if (problem.status == 500) {
                 log.error("request {} {} {} failed ({}): {}", requestId, ctx.method(), ctx.path(), problem.status,
                         cause.toString(), cause);
+            } else if (problem.status == 503) {
+                unavailableWarnings.computeIfAbsent(problem.title + " " + SendFailureReason.of(cause),
+                        kind -> new ThrottledWarning(log, UNAVAILABLE_WARN_INTERVAL, InstantSource.system()))
+                        .warn("request {} {} {} answered {}: {}", requestId, ctx.method(), ctx.path(), problem.status,
+                                chain(cause));
             } else {
                 log.warn("request {} {} {} answered {}: {}", requestId, ctx.method(), ctx.path(), problem.status,
                         chain(cause));
@@ -137,14 +157,15 @@ final class Problems implements Routes {
                     + "within send-timeout-ms; send it again with the same id (a repeat is a duplicate, answered with "
                     + "the original entryId, never a second entry)", e);
         }
-        if (RedisFailures.deniedCommand(e)) {
+        String reason = SendFailureReason.of(e);
+        if (reason.equals(SendFailureReason.NO_PERMISSION)) {
             // not the client's fault nor a retry's cure: the service's Redis user lacks a command until an
             // operator grants it; 503 without Retry-After, like other faults only an operator repairs
             return new ApiProblem(503, "Redis refuses a command", "tally service: Redis refuses this service's "
                     + "user a command it needs (NOPERM); nothing was written. An operator must grant it "
                     + "(docs/operations.md lists what each Tally user needs)", null, e).with("reason", "no_permission");
         }
-        Optional<String> unavailable = RedisFailures.unavailable(e);
+        Optional<String> unavailable = SendFailureReason.unavailableText(reason);
         if (unavailable.isPresent()) {
             return ApiProblem.unavailable("tally service: " + unavailable.get(), 1, e);
         }

@@ -132,7 +132,8 @@ class CounterReadForeignStateTest {
         assertThat(unreadable.get("listed-bad-5").get("detail").asText()).doesNotContain("\u001b").contains("\\u001b");
         List<String> warnings = logs.list.stream().filter(e -> e.getLevel() == Level.WARN)
                 .map(ILoggingEvent::getFormattedMessage).toList();
-        assertThat(warnings).as("one WARN line per page that met any").hasSize(pagesWithUnreadable)
+        assertThat(pagesWithUnreadable).isGreaterThan(1);
+        assertThat(warnings).as("one WARN line for the pages that met any, rate-limited to one in 10 s").hasSize(1)
                 .allSatisfy(w -> assertThat(w).contains("counter 'listed-bad-").doesNotContain("\u001b"));
     }
 

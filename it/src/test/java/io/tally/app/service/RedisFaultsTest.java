@@ -79,6 +79,7 @@ class RedisFaultsTest {
 
     @BeforeEach
     void captureLogs() {
+        server.forgetLoggedWarnings(); // each test asserts the WARN line of its first 503 of a kind
         logs.start();
         root().addAppender(logs);
     }
@@ -269,6 +270,12 @@ class RedisFaultsTest {
             assertThat(problem.get("detail").asText()).contains("NOPERM").contains("grant");
             assertThat(send.headers().firstValue("Retry-After")).isEmpty();
             assertLogged(problem.get("requestId").asText(), Level.WARN, "NOPERM");
+            // a flood of one kind of 503 is one WARN line in 10 s (the first one's, above), not one per request
+            long warned = warnLines503();
+            for (int i = 0; i < 20; i++) {
+                assertCleanProblem(post("/v1/counters/denied/incr", "{}"), 503);
+            }
+            assertThat(warnLines503() - warned).as("WARN lines for 20 more 503s").isLessThanOrEqualTo(1);
             assertThat(events(problem.get("requestId").asText())).noneMatch(e -> e.getLevel() == Level.ERROR);
             HttpResponse<String> ready = ready();
             assertCleanProblem(ready, 503);
@@ -370,6 +377,13 @@ class RedisFaultsTest {
                     assertThat(e.getFormattedMessage()).contains(detail);
                     assertThat(e.getMDCPropertyMap()).containsEntry("requestId", requestId);
                 }));
+    }
+
+    private long warnLines503() {
+        synchronized (logs) {
+            return logs.list.stream().filter(e -> e.getLevel() == Level.WARN
+                    && e.getFormattedMessage().contains(" answered 503: ")).count();
+        }
     }
 
     private List<ILoggingEvent> events(String requestId) {

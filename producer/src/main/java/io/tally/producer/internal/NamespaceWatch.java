@@ -5,6 +5,7 @@ import io.tally.common.internal.concurrent.DaemonThreads;
 import io.tally.common.internal.keys.DedupeLayout;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.Namespace;
+import io.tally.common.internal.redis.RedisFailures;
 import io.tally.common.NamespaceMissingException;
 import io.tally.producer.SendFailedException;
 import io.tally.producer.TallyException;
@@ -47,6 +48,9 @@ final class NamespaceWatch implements AutoCloseable {
     /** The first master's policy that may evict keys ("Redis at ... runs with maxmemory-policy ..."), or null. */
     private String evicting;
     private long policyReadAt = Long.MIN_VALUE;
+    /** Whether the last policy read failed, for logging each change between readable and not once. */
+    private boolean policyUnreadable;
+    private boolean policyEverRead;
     /** What the last check saw, for logging each change once. */
     private String state = "ok";
 
@@ -116,7 +120,11 @@ final class NamespaceWatch implements AutoCloseable {
         }
     }
 
-    /** Reads the masters' maxmemory-policy every {@value #POLICY_EVERY_MS} ms; a failed read keeps the last. */
+    /**
+     * Reads the masters' maxmemory-policy every {@value #POLICY_EVERY_MS} ms; a failed read keeps the last. A WARN
+     * when reads start failing and an INFO when they succeed again, once each: a user without INFO would otherwise
+     * go on writing, unwarned, under a policy set to evict keys meanwhile.
+     */
     private void readPolicy() {
         long now = System.nanoTime();
         if (policyReadAt != Long.MIN_VALUE && now - policyReadAt < TimeUnit.MILLISECONDS.toNanos(POLICY_EVERY_MS)) {
@@ -126,8 +134,21 @@ final class NamespaceWatch implements AutoCloseable {
         try {
             evicting = Namespace.evictingPolicy(redis, mode);
         } catch (RuntimeException e) {
-            log.debug("producer: reading maxmemory-policy failed: {}", e.toString());
+            if (!policyUnreadable) {
+                String last = evicting != null ? evicting : policyEverRead ? "noeviction" : "none yet, taken as noeviction";
+                log.warn("producer: {}; sends go on under the policy last read ({}), blind to a change to an evicting "
+                        + "one, until it can be read again (a user refused INFO needs +info: docs/operations.md, "
+                        + "least-privilege ACL users)", RedisFailures.replyText(e), last);
+            }
+            policyUnreadable = true;
+            return;
         }
+        if (policyUnreadable) {
+            log.info("producer: maxmemory-policy is readable again ({}); sends follow it again",
+                    evicting != null ? evicting : "noeviction on every master");
+        }
+        policyUnreadable = false;
+        policyEverRead = true;
     }
 
     @Override

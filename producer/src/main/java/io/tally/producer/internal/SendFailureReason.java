@@ -5,6 +5,7 @@ import io.tally.producer.StreamIdsExhaustedException;
 import org.redisson.client.RedisBusyException;
 import org.redisson.client.RedisClusterDownException;
 import org.redisson.client.RedisConnectionException;
+import org.redisson.client.RedisException;
 import org.redisson.client.RedisLoadingException;
 import org.redisson.client.RedisMasterDownException;
 import org.redisson.client.RedisNodeNotFoundException;
@@ -15,9 +16,11 @@ import org.redisson.client.RedisResponseTimeoutException;
 import org.redisson.client.RedisTimeoutException;
 import org.redisson.client.RedisTryAgainException;
 
-import java.net.ConnectException;
+import java.net.SocketException;
 import java.nio.channels.ClosedChannelException;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Why a send failed, as one of a few fixed words for the {@code reason} label of
@@ -25,6 +28,9 @@ import java.util.List;
  * replica, busy, loading, a user without a command, a cluster moving) the operator is looking at. The
  * deepest cause that names one wins: a send held for a producer session names why the session could
  * not be begun (READONLY, OOM, ...), not that it was held.
+ *
+ * <p>The same classification gives the text a person is told when Redis cannot serve now
+ * ({@link #unavailableText}): the HTTP service's 503 says what the metric counts.
  */
 public final class SendFailureReason {
     static final String UNREACHABLE = "unreachable";
@@ -33,7 +39,7 @@ public final class SendFailureReason {
     static final String READ_ONLY = "read_only";
     static final String BUSY = "busy";
     static final String LOADING = "loading";
-    static final String NO_PERMISSION = "no_permission";
+    public static final String NO_PERMISSION = "no_permission";
     static final String CLUSTER = "cluster";
     static final String SESSION_LOST = "session_lost";
     static final String NAMESPACE = "namespace";
@@ -47,13 +53,27 @@ public final class SendFailureReason {
     public static final List<String> ALL = List.of(UNREACHABLE, TIMEOUT, OUT_OF_MEMORY, READ_ONLY, BUSY, LOADING,
             NO_PERMISSION, CLUSTER, SESSION_LOST, NAMESPACE, EVICTION_POLICY, STREAM_IDS_EXHAUSTED, REPLICA_TIMEOUT, SCRIPT_ERROR, OTHER);
 
+    /**
+     * The reasons that mean Redis cannot serve now, with the short text a client is shown (never Redis's own
+     * message, which can carry a script's SHA and line).
+     */
+    private static final Map<String, String> UNAVAILABLE = Map.of(
+            UNREACHABLE, "Redis is unreachable",
+            TIMEOUT, "Redis did not answer in time",
+            OUT_OF_MEMORY, "Redis is out of memory (maxmemory)",
+            READ_ONLY, "Redis is failing over",
+            BUSY, "Redis is busy running a script",
+            LOADING, "Redis is loading its data",
+            CLUSTER, "Redis Cluster is failing over or moving slots");
+
     /** Redis 7.0's text when a script calls a command its user may not run (7.2 says NOPERM). */
     private static final String SCRIPT_NOPERM = "can't run this command";
 
     private SendFailureReason() {
     }
 
-    static String of(Throwable failure) {
+    /** The reason for a failed send or command, from its whole cause chain: one of {@link #ALL}. */
+    public static String of(Throwable failure) {
         String reason = null;
         boolean errorReply = false;
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
@@ -66,7 +86,22 @@ public final class SendFailureReason {
         return reason != null ? reason : errorReply ? SCRIPT_ERROR : OTHER;
     }
 
+    /**
+     * Why Redis cannot serve now, as a short text safe to show a client, for a reason of {@link #of}; empty when
+     * the reason is not Redis being unable to serve (a denied command, a script error, a lost session, ...).
+     */
+    public static Optional<String> unavailableText(String reason) {
+        return Optional.ofNullable(UNAVAILABLE.get(reason));
+    }
+
     private static String ofOne(Throwable t) {
+        if (t.getClass() == RedisException.class) {
+            // an error reply known only by its text (a script's pcall, a reply not typed on its way): typed by its code
+            RedisException typed = RedisErrorReplies.of(t.getMessage());
+            if (typed.getClass() != RedisException.class) {
+                return ofOne(typed);
+            }
+        }
         if (t instanceof StreamIdsExhaustedException) {
             return STREAM_IDS_EXHAUSTED;
         }
@@ -89,7 +124,7 @@ public final class SendFailureReason {
         if (t instanceof RedisTimeoutException || t instanceof RedisResponseTimeoutException) {
             return TIMEOUT;
         }
-        if (t instanceof RedisConnectionException || t instanceof ConnectException
+        if (t instanceof RedisConnectionException || t instanceof SocketException
                 || t instanceof ClosedChannelException) {
             return UNREACHABLE;
         }

@@ -6,7 +6,6 @@ import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.common.model.CounterOp;
 import io.tally.producer.OutcomeUnknownException;
-import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendFailedException;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
@@ -19,14 +18,15 @@ import org.redisson.api.RedissonClient;
 import org.redisson.client.RedisBusyException;
 import org.redisson.client.RedisLoadingException;
 import org.redisson.client.RedisReadonlyException;
-import org.redisson.client.codec.StringCodec;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
 
+import static io.tally.producer.internal.ProducerOnOwnRedis.SEND_TIMEOUT_MS;
+import static io.tally.producer.internal.ProducerOnOwnRedis.SLACK_MS;
+import static io.tally.producer.internal.ProducerOnOwnRedis.elapsedMs;
+import static io.tally.producer.internal.ProducerOnOwnRedis.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
@@ -39,46 +39,24 @@ import static org.awaitility.Awaitility.await;
  * said, and is counted in {@code tally_producer_send_failures_total} under its reason.
  */
 class RedisRefusalsTest {
-    private static final long SEND_TIMEOUT_MS = 2000;
-    /** Room beyond send-timeout-ms for a loaded 2-core machine. */
-    private static final long SLACK_MS = 1500;
-
-    private final ConcurrentLinkedQueue<String> reasons = new ConcurrentLinkedQueue<>();
-    private final ProducerMetrics metrics = new ProducerMetrics() {
-        @Override
-        public void failed(String topic, String reason) {
-            reasons.add(reason);
-        }
-    };
-    private RedisServer server;
-    private RedissonClient client;
-    private TallyConfig config;
-    private TallyProducer producer;
+    private ProducerOnOwnRedis own;
 
     @BeforeEach
     void start() {
-        server = RedisServer.start();
-        config = TallyConfig.builder().set(TallyConfig.REDIS_URL, server.url()).set(TallyConfig.NAMESPACE, "refusals")
-                .set(TallyConfig.PARTITIONS, 2).set(TallyConfig.SEND_TIMEOUT_MS, SEND_TIMEOUT_MS).build();
-        client = RedisClientFactory.create(config);
-        Namespace.create(client, config); // as `tally init` would
-        producer = RedisTallyProducer.create(config, metrics);
-        assertThat(producer.incr("warm", 1).join().entryId()).isNotEmpty();
+        own = new ProducerOnOwnRedis("refusals");
     }
 
     @AfterEach
     void stop() {
-        producer.close();
-        client.shutdown();
-        server.close();
+        own.close();
     }
 
     @Test
     void pausedForWrites_sendsEndWithinSendTimeout_plainOutcomeUnknown_withIdRetriable_andTheRetryIsWrittenOnce() {
-        server.cli("CLIENT", "PAUSE", "60000", "WRITE");
+        own.server.cli("CLIENT", "PAUSE", "60000", "WRITE");
         long t0 = System.nanoTime();
-        CompletableFuture<SendResult> plain = producer.incr("paused", 1);
-        CompletableFuture<SendResult> withId = producer.send(CounterOp.incr("paused", 1).withId("op-paused"));
+        CompletableFuture<SendResult> plain = own.producer.incr("paused", 1);
+        CompletableFuture<SendResult> withId = own.producer.send(CounterOp.incr("paused", 1).withId("op-paused"));
         Throwable plainFailure = failure(plain);
         Throwable idFailure = failure(withId);
         assertThat(elapsedMs(t0)).isLessThan(SEND_TIMEOUT_MS + SLACK_MS);
@@ -88,38 +66,26 @@ class RedisRefusalsTest {
             assertThat(e.retriable()).isTrue();
             assertThat(e.maybeWritten()).isTrue();
         });
-        assertThat(reasons).containsExactly("timeout", "timeout");
+        assertThat(own.reasons).containsExactly("timeout", "timeout");
 
-        server.cli("CLIENT", "UNPAUSE");
-        SendResult again = producer.send(CounterOp.incr("paused", 1).withId("op-paused")).join();
+        own.server.cli("CLIENT", "UNPAUSE");
+        SendResult again = own.producer.send(CounterOp.incr("paused", 1).withId("op-paused")).join();
         assertThat(again.entryId()).isNotEmpty();
         // warm, the retried id once, and the plain send at most once
-        assertThat(entries()).isBetween(2L, 3L);
+        assertThat(own.entries()).isBetween(2L, 3L);
     }
 
     @Test
     void busyWithAScript_sendsFailRetriableWithinSendTimeout_namingBusy_andWriteNothing() throws Exception {
-        server.cli("CONFIG", "SET", "busy-reply-threshold", "100");
-        Thread script = new Thread(() -> server.cli("EVAL", "local t = redis.call('TIME') while true do "
+        own.server.cli("CONFIG", "SET", "busy-reply-threshold", "100");
+        Thread script = new Thread(() -> own.server.cli("EVAL", "local t = redis.call('TIME') while true do "
                 + "local n = redis.call('TIME') if n[1] - t[1] > 4 then break end end return 1", "0"));
         script.start();
-        await().atMost(Duration.ofSeconds(5)).until(() -> server.cli("PING").startsWith("BUSY"));
-        long t0 = System.nanoTime();
-        CompletableFuture<SendResult> plainSend = producer.incr("busy", 1);
-        CompletableFuture<SendResult> idSend = producer.send(CounterOp.incr("busy", 1).withId("op-busy"));
-        Throwable plain = failure(plainSend);
-        Throwable withId = failure(idSend);
-        assertThat(elapsedMs(t0)).isLessThan(SEND_TIMEOUT_MS + SLACK_MS);
-        for (Throwable f : List.of(plain, withId)) {
-            assertThat(f).isInstanceOfSatisfying(SendFailedException.class, e -> {
-                assertThat(e.retriable()).isTrue();
-                assertThat(e.maybeWritten()).isFalse();
-            }).hasRootCauseInstanceOf(RedisBusyException.class);
-        }
-        assertThat(reasons).containsExactly("busy", "busy");
+        await().atMost(Duration.ofSeconds(5)).until(() -> own.server.cli("PING").startsWith("BUSY"));
+        assertBothFailRetriableNotWritten(own.producer, "busy", "op-busy", RedisBusyException.class, "busy");
         script.join();
-        assertThat(entries()).isEqualTo(1);
-        assertThat(producer.incr("busy", 1).join().entryId()).isNotEmpty();
+        assertThat(own.entries()).isEqualTo(1);
+        assertThat(own.producer.incr("busy", 1).join().entryId()).isNotEmpty();
     }
 
     @Test
@@ -128,42 +94,32 @@ class RedisRefusalsTest {
         // replica of the promoted one, whose copy missed its last sends. The stream's session is behind
         // (SEQGAP), so the stream needs a new session, and the replica refuses to begin one.
         try (RedisServer promoted = RedisServer.start()) {
-            List<String> keys = List.of(server.cli("KEYS", "refusals*").split("\n"));
+            List<String> keys = List.of(own.server.cli("KEYS", "refusals*").split("\n"));
             List<String> migrate = new java.util.ArrayList<>(List.of("MIGRATE", "127.0.0.1",
                     Integer.toString(promoted.port()), "", "0", "5000", "COPY", "KEYS"));
             migrate.addAll(keys);
-            assertThat(server.cli(migrate.toArray(String[]::new))).isEqualTo("OK");
-            producer.incr("warm", 1).join(); // the promoted master's copy misses these
-            producer.incr("warm", 1).join();
-            server.cli("REPLICAOF", "127.0.0.1", Integer.toString(promoted.port()));
-            await().atMost(Duration.ofSeconds(20)).until(() -> server.cli("INFO", "replication")
+            assertThat(own.server.cli(migrate.toArray(String[]::new))).isEqualTo("OK");
+            own.producer.incr("warm", 1).join(); // the promoted master's copy misses these
+            own.producer.incr("warm", 1).join();
+            own.server.cli("REPLICAOF", "127.0.0.1", Integer.toString(promoted.port()));
+            await().atMost(Duration.ofSeconds(20)).until(() -> own.server.cli("INFO", "replication")
                     .contains("master_link_status:up"));
 
-            long t0 = System.nanoTime();
-            CompletableFuture<SendResult> plainSend = producer.incr("warm", 1);
-            CompletableFuture<SendResult> idSend = producer.send(CounterOp.incr("warm", 1).withId("op-replica"));
-            Throwable plain = failure(plainSend);
-            Throwable withId = failure(idSend);
-            assertThat(elapsedMs(t0)).isLessThan(SEND_TIMEOUT_MS + SLACK_MS);
-            for (Throwable f : List.of(plain, withId)) {
-                assertThat(f).isInstanceOfSatisfying(SendFailedException.class, e -> {
-                    assertThat(e.retriable()).isTrue();
-                    assertThat(e.maybeWritten()).isFalse();
-                }).hasMessageContaining("READONLY").hasRootCauseInstanceOf(RedisReadonlyException.class);
-            }
-            assertThat(reasons).containsExactly("read_only", "read_only");
+            List<Throwable> failures = assertBothFailRetriableNotWritten(own.producer, "warm", "op-replica",
+                    RedisReadonlyException.class, "read_only");
+            assertThat(failures).allSatisfy(f -> assertThat(f).hasMessageContaining("READONLY"));
 
-            server.cli("REPLICAOF", "NO", "ONE"); // promoted in turn: it takes writes again
+            own.server.cli("REPLICAOF", "NO", "ONE"); // promoted in turn: it takes writes again
             await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
-                    .until(() -> !producer.incr("warm", 1).join().entryId().isEmpty());
+                    .until(() -> !own.producer.incr("warm", 1).join().entryId().isEmpty());
         }
     }
 
     @Test
     void aUserDeniedACommand_sendsFailAtOnceNotRetriable_namingNoperm_andWriteNothing() {
-        server.cli("ACL", "SETUSER", "default", "-evalsha");
+        own.server.cli("ACL", "SETUSER", "default", "-evalsha");
         long t0 = System.nanoTime();
-        Throwable denied = failure(producer.incr("denied", 1));
+        Throwable denied = failure(own.producer.incr("denied", 1));
         assertThat(elapsedMs(t0)).isLessThan(SLACK_MS);
         assertThat(denied).isInstanceOfSatisfying(SendFailedException.class, e -> {
             assertThat(e.retriable()).isFalse();
@@ -171,15 +127,15 @@ class RedisRefusalsTest {
         }).hasMessageContaining("NOPERM");
 
         // the script may run, but not the XADD it calls (Redis 7.0: "ERR The user executing the script can't run ...")
-        server.cli("ACL", "SETUSER", "default", "+evalsha", "-xadd");
-        Throwable deniedInScript = failure(producer.send(CounterOp.incr("denied", 1).withId("op-denied")));
+        own.server.cli("ACL", "SETUSER", "default", "+evalsha", "-xadd");
+        Throwable deniedInScript = failure(own.producer.send(CounterOp.incr("denied", 1).withId("op-denied")));
         assertThat(deniedInScript).isInstanceOfSatisfying(SendFailedException.class,
                 e -> assertThat(e.retriable()).isFalse());
-        assertThat(reasons).containsExactly("no_permission", "no_permission");
-        assertThat(entries()).isEqualTo(1);
+        assertThat(own.reasons).containsExactly("no_permission", "no_permission");
+        assertThat(own.entries()).isEqualTo(1);
 
-        server.cli("ACL", "SETUSER", "default", "+@all");
-        assertThat(producer.incr("denied", 1).join().entryId()).isNotEmpty();
+        own.server.cli("ACL", "SETUSER", "default", "+@all");
+        assertThat(own.producer.incr("denied", 1).join().entryId()).isNotEmpty();
     }
 
     @Test
@@ -187,10 +143,10 @@ class RedisRefusalsTest {
         // 8,000 keys loaded 1 ms apart, answering LOADING meanwhile (events processed every KiB read)
         try (RedisServer loading = RedisServer.start("--key-load-delay", "1000",
                 "--loading-process-events-interval-bytes", "1024")) {
-            TallyConfig loadingConfig = config.toBuilder().set(TallyConfig.REDIS_URL, loading.url()).build();
+            TallyConfig loadingConfig = own.config.toBuilder().set(TallyConfig.REDIS_URL, loading.url()).build();
             RedissonClient loadingClient = RedisClientFactory.create(loadingConfig);
             Namespace.create(loadingClient, loadingConfig);
-            try (TallyProducer loadingProducer = RedisTallyProducer.create(loadingConfig, metrics)) {
+            try (TallyProducer loadingProducer = RedisTallyProducer.create(loadingConfig, own.metrics)) {
                 assertThat(loadingProducer.incr("warm", 1).join().entryId()).isNotEmpty();
                 loading.cli("EVAL", "for i = 1, 8000 do redis.call('SET', 'filler:' .. i, i) end", "0");
                 loading.cli("SAVE");
@@ -200,22 +156,11 @@ class RedisRefusalsTest {
                         .until(() -> loading.cli("PING").startsWith("LOADING"));
                 // the first send after the restart meets the connection Redis dropped; its outcome is its own
                 catchThrowable(() -> loadingProducer.incr("warm", 1).get());
-                reasons.clear();
+                own.reasons.clear();
 
-                long t0 = System.nanoTime();
-                CompletableFuture<SendResult> plainSend = loadingProducer.incr("warm", 1);
-                CompletableFuture<SendResult> idSend = loadingProducer.send(CounterOp.incr("warm", 1).withId("op-loading"));
-                Throwable plain = failure(plainSend);
-                Throwable withId = failure(idSend);
-                assertThat(elapsedMs(t0)).isLessThan(SEND_TIMEOUT_MS + SLACK_MS);
+                assertBothFailRetriableNotWritten(loadingProducer, "warm", "op-loading", RedisLoadingException.class,
+                        "loading");
                 assertThat(loading.cli("PING")).as("still loading: the sends met LOADING").startsWith("LOADING");
-                for (Throwable f : List.of(plain, withId)) {
-                    assertThat(f).isInstanceOfSatisfying(SendFailedException.class, e -> {
-                        assertThat(e.retriable()).isTrue();
-                        assertThat(e.maybeWritten()).isFalse();
-                    }).hasRootCauseInstanceOf(RedisLoadingException.class);
-                }
-                assertThat(reasons).containsExactly("loading", "loading");
                 restart.join();
                 await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
                         .until(() -> !loadingProducer.incr("warm", 1).join().entryId().isEmpty());
@@ -227,16 +172,16 @@ class RedisRefusalsTest {
 
     @Test
     void rolledBackToAnOlderSnapshot_theProducerGoesOnByItself_everySendReportedWrittenIsThereOnce() throws Exception {
-        server.cli("SAVE"); // the snapshot holds "warm" and the producer's session as it stood then
+        own.server.cli("SAVE"); // the snapshot holds "warm" and the producer's session as it stood then
         for (int i = 0; i < 5; i++) {
-            producer.incr("after-save", 1).join(); // acknowledged, then lost with the rollback
+            own.producer.incr("after-save", 1).join(); // acknowledged, then lost with the rollback
         }
-        server.restart(); // SIGKILL, then the older RDB is loaded
+        own.server.restart(); // SIGKILL, then the older RDB is loaded
         List<CompletableFuture<SendResult>> plain = new java.util.ArrayList<>();
         List<CompletableFuture<SendResult>> withIds = new java.util.ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            plain.add(producer.incr("rolled-" + (i % 4), 1));
-            withIds.add(producer.send(CounterOp.incr("rolled-" + (i % 4), 1).withId("op-rolled-" + i)));
+            plain.add(own.producer.incr("rolled-" + (i % 4), 1));
+            withIds.add(own.producer.send(CounterOp.incr("rolled-" + (i % 4), 1).withId("op-rolled-" + i)));
         }
         java.util.Set<String> written = new java.util.HashSet<>();
         int unknown = 0;
@@ -257,16 +202,16 @@ class RedisRefusalsTest {
             } catch (java.util.concurrent.CompletionException e) {
                 assertThat(e.getCause()).isInstanceOfSatisfying(SendFailedException.class,
                         f -> assertThat(f.retriable()).isTrue());
-                r = producer.send(CounterOp.incr("rolled-" + (i % 4), 1).withId("op-rolled-" + i)).join();
+                r = own.producer.send(CounterOp.incr("rolled-" + (i % 4), 1).withId("op-rolled-" + i)).join();
             }
             // a duplicate names the entry an attempt whose reply was lost wrote
             assertThat(written.add(r.entryId())).isTrue();
         }
         assertThat(written).hasSizeGreaterThanOrEqualTo(20); // every send with an id, once
-        Keys keys = TestRedis.keys(config);
+        Keys keys = TestRedis.keys(own.config);
         java.util.Set<String> inStreams = new java.util.HashSet<>();
         for (int p = 0; p < 2; p++) {
-            inStreams.addAll(client.getStream(keys.ops(p), org.redisson.client.codec.ByteArrayCodec.INSTANCE).range(
+            inStreams.addAll(own.client.getStream(keys.ops(p), org.redisson.client.codec.ByteArrayCodec.INSTANCE).range(
                     org.redisson.api.stream.StreamMessageId.MIN, org.redisson.api.stream.StreamMessageId.MAX).keySet().stream()
                     .map(Object::toString).toList());
         }
@@ -275,22 +220,26 @@ class RedisRefusalsTest {
         assertThat((long) inStreams.size()).isBetween(1L + written.size(), 1L + written.size() + unknown);
     }
 
-    private long entries() {
-        Keys keys = TestRedis.keys(config);
-        long n = 0;
-        for (int p = 0; p < 2; p++) {
-            n += client.getStream(keys.ops(p), StringCodec.INSTANCE).size();
+    /**
+     * Sends a plain increment and one with {@code id} at once, and asserts what a refusal that a retry may cure
+     * promises: both fail within send-timeout-ms, retriable and not written, with Redis's refusal
+     * ({@code rootCause}) at the root, each counted under {@code reason}. Returns both failures (plain first)
+     * for what a scenario checks besides.
+     */
+    private List<Throwable> assertBothFailRetriableNotWritten(TallyProducer producer, String counter, String id,
+            Class<? extends Throwable> rootCause, String reason) {
+        long t0 = System.nanoTime();
+        CompletableFuture<SendResult> plainSend = producer.incr(counter, 1);
+        CompletableFuture<SendResult> idSend = producer.send(CounterOp.incr(counter, 1).withId(id));
+        List<Throwable> failures = List.of(failure(plainSend), failure(idSend));
+        assertThat(elapsedMs(t0)).isLessThan(SEND_TIMEOUT_MS + SLACK_MS);
+        for (Throwable f : failures) {
+            assertThat(f).isInstanceOfSatisfying(SendFailedException.class, e -> {
+                assertThat(e.retriable()).isTrue();
+                assertThat(e.maybeWritten()).isFalse();
+            }).hasRootCauseInstanceOf(rootCause);
         }
-        return n;
-    }
-
-    private static Throwable failure(CompletableFuture<SendResult> send) {
-        Throwable t = catchThrowable(send::get);
-        assertThat(t).as("the send failed").isInstanceOf(ExecutionException.class);
-        return t.getCause();
-    }
-
-    private static long elapsedMs(long t0) {
-        return (System.nanoTime() - t0) / 1_000_000;
+        assertThat(own.reasons).containsExactly(reason, reason);
+        return failures;
     }
 }

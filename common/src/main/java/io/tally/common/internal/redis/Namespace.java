@@ -14,6 +14,7 @@ import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.redisnode.RedisNode;
 import org.redisson.api.redisnode.RedisNodes;
+import org.redisson.client.RedisException;
 import org.redisson.client.codec.StringCodec;
 
 import java.util.ArrayList;
@@ -286,6 +287,8 @@ public final class Namespace {
     /**
      * Names the first master whose {@code maxmemory-policy} may evict keys ("Redis at host:port runs with
      * maxmemory-policy allkeys-lru"), or null when every master runs with noeviction.
+     *
+     * @throws RedisException when a master's policy cannot be read, naming that master and Redis's error text
      */
     public static String evictingPolicy(RedissonClient redis, RedisMode mode) {
         Collection<? extends RedisNode> masters = switch (mode) {
@@ -294,7 +297,14 @@ public final class Namespace {
             case SENTINEL -> List.of(redis.getRedisNodes(RedisNodes.SENTINEL_MASTER_SLAVE).getMaster());
         };
         for (RedisNode node : masters) {
-            Map<String, String> info = node.info(RedisNode.InfoSection.MEMORY);
+            Map<String, String> info;
+            try {
+                info = node.info(RedisNode.InfoSection.MEMORY);
+            } catch (RedisException e) {
+                // named here: in a Cluster, which master refused (NOPERM without +info, ...) is what to fix
+                throw new RedisException("cannot read maxmemory-policy (INFO memory) of Redis at " + node.getAddr()
+                        + ": " + RedisFailures.replyText(e), e);
+            }
             String policy = info.get("maxmemory_policy");
             if (policy != null && !policy.equals("noeviction")) {
                 return "Redis at " + node.getAddr() + " runs with maxmemory-policy " + policy;

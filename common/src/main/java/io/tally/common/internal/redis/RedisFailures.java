@@ -202,7 +202,7 @@ public final class RedisFailures {
      * Redis's own error text, without the script's SHA and line (Redis's) and the channel and command
      * detail (Redisson's) that follow it.
      */
-    private static String replyText(Throwable t) {
+    public static String replyText(Throwable t) {
         String msg = String.valueOf(t.getMessage());
         int cut = msg.length();
         for (String suffix : new String[]{" script: ", ". channel:", " channel:"}) {
