@@ -28,7 +28,8 @@ import static org.awaitility.Awaitility.await;
  * busy to start one at once; here the test holds every free thread for 2.5 s) is answered once a thread is free,
  * never closed unanswered. Jetty counts such a connection idle until a thread reads it; the second that connections
  * idle between requests are kept at the limit (here four kept alive, which with the batches reach it) must not
- * apply to it. That those are still closed is {@code ConnectionsPerClientRecoveryTest}'s.
+ * apply to it. That those are still closed is {@code ConnectionsPerClientRecoveryTest}'s; that connections silent
+ * since they opened are, this class's second test.
  */
 class ConnectionLimitQueuedRequestTest {
     private static final int KEPT_ALIVE = 4;
@@ -78,6 +79,21 @@ class ConnectionLimitQueuedRequestTest {
         }
         for (Socket s : keptAlive) {
             s.close();
+        }
+    }
+
+    @Test
+    void silentConnectionsAtTheLimit_areClosedAfterASecond_andANewOneIsAnswered() throws Exception {
+        List<Socket> silent = new ArrayList<>();
+        for (int i = 0; i < KEPT_ALIVE + WAITING; i++) {
+            silent.add(connect());
+        }
+        for (Socket s : silent) {
+            assertThat(readAll(s)).as("a connection that sent nothing at the limit is closed by the server").isEmpty();
+        }
+        try (Socket s = connect()) {
+            s.getOutputStream().write(LIVE.getBytes(StandardCharsets.US_ASCII));
+            assertThat(readHead(s.getInputStream())).startsWith("HTTP/1.1 200");
         }
     }
 
