@@ -26,8 +26,8 @@ import java.util.concurrent.TimeUnit;
  * part-way through a request, being answered, or whose request has arrived and waits for a request thread keeps
  * the connector's idle timeout. Jetty's {@link NetworkConnectionLimit#setEndPointIdleTimeout} shortens the idle
  * timeout of every connection instead, and Jetty counts a connection idle until a thread reads it: on a host too
- * busy to start request threads at once, a request that had arrived whole waited that short timeout and its
- * connection was closed without an answer.
+ * busy to start request threads at once, a request that arrived whole would wait out that short timeout and its
+ * connection be closed without an answer.
  *
  * <p>A request the selector has seen but no thread has read waits in the request threads' queue, so nothing is
  * closed while that queue holds work; and a connection is closed only when two sweeps in a row found it idle, so
