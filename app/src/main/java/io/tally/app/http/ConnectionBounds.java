@@ -9,20 +9,23 @@ import java.time.Duration;
 /**
  * The bounds on a Jetty connector that keep one client from starving the others: at most
  * {@code maxConnections} open connections (beyond, new ones wait in the accept backlog, and connections idle
- * between requests are closed after a second), at most {@code maxPerClient} of them from one remote address
- * (beyond, a new one is closed as it is accepted: {@link ClientConnectionCap}), and {@code requestReadTimeout} to
- * deliver a request, headers and body ({@link RequestReadDeadline}). With a thread pool larger than the
- * connection cap, slow clients can hold connections but never every thread, so a health probe that gets a
- * connection is answered at once. Close it with the server: it owns the deadline's sweeper thread.
+ * between requests are closed after a second, never one whose request has arrived: {@link IdleAtConnectionLimit}),
+ * at most {@code maxPerClient} of them from one remote address (beyond, a new one is closed as it is accepted:
+ * {@link ClientConnectionCap}), and {@code requestReadTimeout} to deliver a request, headers and body
+ * ({@link RequestReadDeadline}). With a thread pool larger than the connection cap, slow clients can hold
+ * connections but never every thread, so a health probe that gets a connection is answered at once. Close it with
+ * the server: it owns the sweeper threads.
  */
 public final class ConnectionBounds implements AutoCloseable {
-    /** How long an idle connection is kept while the connection cap is reached. */
-    private static final long IDLE_WHEN_FULL_MS = 1000;
+    /** How long a connection idle between requests is kept while the connection cap is reached. */
+    private static final Duration IDLE_WHEN_FULL = Duration.ofSeconds(1);
 
     private final RequestReadDeadline readDeadline;
+    private final IdleAtConnectionLimit idleAtLimit;
 
-    private ConnectionBounds(RequestReadDeadline readDeadline) {
+    private ConnectionBounds(RequestReadDeadline readDeadline, IdleAtConnectionLimit idleAtLimit) {
         this.readDeadline = readDeadline;
+        this.idleAtLimit = idleAtLimit;
     }
 
     /**
@@ -56,14 +59,17 @@ public final class ConnectionBounds implements AutoCloseable {
         if (maxPerClient < maxConnections) {
             connector.addBean(new ClientConnectionCap(maxPerClient));
         }
+        // No setEndPointIdleTimeout: it shortens every connection's, that of a request waiting for a thread too.
         NetworkConnectionLimit limit = new NetworkConnectionLimit(maxConnections, connector);
-        limit.setEndPointIdleTimeout(IDLE_WHEN_FULL_MS);
         server.addBean(limit);
-        return new ConnectionBounds(deadline);
+        IdleAtConnectionLimit idleAtLimit = new IdleAtConnectionLimit(limit, connector.getExecutor(), IDLE_WHEN_FULL);
+        connector.addBean(idleAtLimit);
+        return new ConnectionBounds(deadline, idleAtLimit);
     }
 
     @Override
     public void close() {
         readDeadline.close();
+        idleAtLimit.close();
     }
 }

@@ -254,8 +254,12 @@ public final class ApiServer implements AutoCloseable {
 
     /** The address the service listens on. */
     InetSocketAddress boundAddress() throws IOException {
-        ServerConnector connector = (ServerConnector) app.jettyServer().server().getConnectors()[0];
-        return (InetSocketAddress) ((ServerSocketChannel) connector.getTransport()).getLocalAddress();
+        return (InetSocketAddress) ((ServerSocketChannel) connector().getTransport()).getLocalAddress();
+    }
+
+    /** The connector the service listens on, with its connections and (through its server) request threads. */
+    ServerConnector connector() {
+        return (ServerConnector) app.jettyServer().server().getConnectors()[0];
     }
 
     /** Every endpoint registered, as {@code "GET /v1/counters/{name}"}, in registration order. */

@@ -220,7 +220,9 @@ abstract class ConfigCatalogue {
     /** {@code api-max-connections}: HTTP connections the service holds open at once. */
     public static final ConfigKey<Integer> API_MAX_CONNECTIONS = key("api-max-connections", 512,
             "HTTP connections the service holds open at once; beyond, new ones wait in the accept backlog until "
-                    + "one closes. The service has a request thread for each, so slow clients never take every thread.",
+                    + "one closes. At the limit, a connection idle for a second between requests (or since it opened) "
+                    + "is closed to make room; one whose request has arrived is answered, however long it waits for a "
+                    + "thread. The service has a request thread for each, so slow clients never take every thread.",
             Parsers.intRange(8, 100_000));
     /** {@code api-max-connections-per-client}: HTTP connections the service holds open at once from one address. */
     public static final ConfigKey<Integer> API_MAX_CONNECTIONS_PER_CLIENT = key("api-max-connections-per-client", 64,
