@@ -18,7 +18,7 @@ final class SendRefusals implements ProducerMetrics {
     static final long WINDOW_MS = 5_000;
     /** The producer's failure reasons that say Redis (not one key or one send) cannot take writes now. */
     private static final Set<String> REDIS_REFUSES = Set.of("unreachable", "timeout", "out_of_memory", "read_only",
-            "busy", "loading", "no_permission", "cluster", "namespace", "eviction_policy");
+            "busy", "loading", "no_replicas", "save_failed", "no_permission", "cluster", "namespace", "eviction_policy");
 
     private final ProducerMetrics next;
     private volatile long answeredNanos = System.nanoTime();

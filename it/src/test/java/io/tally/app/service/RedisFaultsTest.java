@@ -11,6 +11,7 @@ import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.keys.Partitioner;
 import io.tally.producer.ProducerMetrics;
 import io.tally.testkit.TestRedis;
+import io.tally.testkit.PersistenceFailure;
 import io.tally.testkit.RedisServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -57,7 +58,7 @@ class RedisFaultsTest {
 
     @BeforeAll
     static void start() {
-        redisServer = RedisServer.start();
+        redisServer = RedisServer.start("--enable-protected-configs", "yes"); // a failed save needs CONFIG SET dir
         config = TallyConfig.builder().set(TallyConfig.REDIS_URL, redisServer.url())
                 .set(TallyConfig.NAMESPACE, "faults").set(TallyConfig.PARTITIONS, 4)
                 .set(TallyConfig.API_PORT, 0).set(TallyConfig.API_HOST, "127.0.0.1")
@@ -238,6 +239,47 @@ class RedisFaultsTest {
             awaitSendsServed();
             assertThat(ready().statusCode()).isEqualTo(200);
         }
+    }
+
+    @Test
+    void fewerReplicasThanMinReplicasToWrite_sendsAre503NamingIt_andTheServiceIsNotReady_untilRedisTakesWritesAgain()
+            throws Exception {
+        awaitSendsServed();
+        redisServer.cli("CONFIG", "SET", "min-replicas-to-write", "1");
+        try {
+            assertRefusedWrites("/v1/counters/noreplicas/incr", "fewer replicas than its min-replicas-to-write are in sync",
+                    "no_replicas");
+        } finally {
+            redisServer.cli("CONFIG", "SET", "min-replicas-to-write", "0");
+        }
+        awaitSendsServed();
+        assertThat(ready().statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aFailedSaveToDisk_sendsAre503NamingIt_andTheServiceIsNotReady_untilRedisTakesWritesAgain() throws Exception {
+        awaitSendsServed();
+        PersistenceFailure.induce(redisServer);
+        try {
+            assertRefusedWrites("/v1/counters/misconf/incr", "its last save to disk failed", "save_failed");
+        } finally {
+            PersistenceFailure.lift(redisServer);
+        }
+        awaitSendsServed();
+        assertThat(ready().statusCode()).isEqualTo(200);
+    }
+
+    /** A send (with an id and without) is 503 with Retry-After naming why, nothing written; readiness names the reason. */
+    private static void assertRefusedWrites(String path, String detail, String reason) throws Exception {
+        for (String body : new String[]{"{}", "{\"id\":\"op-" + reason + "\"}"}) {
+            HttpResponse<String> send = post(path, body);
+            JsonNode problem = assertCleanProblem(send, 503);
+            assertThat(send.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(problem.get("detail").asText()).contains(detail);
+        }
+        HttpResponse<String> ready = ready();
+        assertCleanProblem(ready, 503);
+        assertThat(ready.body()).contains(reason);
     }
 
     @Test

@@ -7,9 +7,14 @@ import io.tally.testkit.Pause;
 import io.tally.testkit.RedisServer;
 import org.junit.jupiter.api.Test;
 
+import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -42,6 +47,41 @@ class RespConnectionIdleTest {
                 assertThat(connection.send(PING, RespReader::object).get()).isEqualTo("PONG");
             }
             assertThat(connection.isOpen()).isTrue();
+        }
+    }
+
+    @Test
+    void aCommandSentWhileTheConnectionWaitedIdle_getsItsOwnTimeout_notMore() throws Exception {
+        RedisServer.requireAvailable();
+        try (RedisServer redis = RedisServer.start();
+             RespConnection connection = RespConnection.open(endpoint(redis, 2_000))) {
+            assertThat(connection.send(PING, RespReader::object).get()).isEqualTo("PONG");
+            Pause.ms(1_000); // the reader waits on the socket, its read timeout half gone
+            redis.pause();
+            try {
+                long sent = System.nanoTime();
+                CompletableFuture<Object> reply = connection.send(PING, RespReader::object);
+                assertThatThrownBy(() -> reply.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(SocketTimeoutException.class);
+                long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent);
+                assertThat(waitedMs).as("failed after its 2,000 ms timeout, not the idle wait's leftover plus a new one")
+                        .isBetween(1_900L, 2_400L);
+            } finally {
+                redis.resume();
+            }
+        }
+    }
+
+    @Test
+    void aConnectionClosedUnderACommandIsNotCalledIdle() throws Exception {
+        RedisServer.requireAvailable();
+        try (RedisServer redis = RedisServer.start();
+             RespConnection connection = RespConnection.open(endpoint(redis, 5_000))) {
+            assertThat(connection.send(PING, RespReader::object).get()).isEqualTo("PONG"); // the reader now waits idle
+            CompletableFuture<Object> reply = connection.send(RespConnection.encode("BLPOP", "nothing", "0"), RespReader::object);
+            await().atMost(Duration.ofSeconds(5)).until(() -> redis.cli("CLIENT", "LIST").contains("cmd=blpop"));
+            redis.cli("CLIENT", "KILL", "TYPE", "normal"); // as Sentinel does to a demoted master's clients
+            assertThatThrownBy(() -> reply.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().hasMessageContaining("closed the connection").hasMessageNotContaining("idle");
         }
     }
 

@@ -8,6 +8,7 @@ import org.redisson.client.RedisException;
 import org.redisson.client.RedisLoadingException;
 import org.redisson.client.RedisMasterDownException;
 import org.redisson.client.RedisMovedException;
+import org.redisson.client.RedisNoReplicasException;
 import org.redisson.client.RedisNoScriptException;
 import org.redisson.client.RedisOutOfMemoryException;
 import org.redisson.client.RedisReadonlyException;
@@ -18,7 +19,7 @@ import org.redisson.misc.RedisURI;
  * The exception for the text of a Redis error reply, typed by its error code (the first word) as
  * Redisson types the replies it decodes itself. The direct send connection and append_runs.lua (which
  * reports a write that Redis refused inside its own reply) only carry Redis's text; typed, a Redis that
- * cannot serve now (out of memory, loading, busy, failing over) is told from other failures by type,
+ * cannot serve now (out of memory, loading, busy, failing over, short of replicas, unable to save) is told from other failures by type,
  * as for every other command. A Cluster's redirect (MOVED, ASK: the command did not run on that master,
  * nothing was written) becomes Redisson's redirect type, retriable, with Redis's text as its message;
  * append_runs.lua refusing a call's dedupe buckets becomes {@link DedupeBucketRefusal}, which Redisson
@@ -35,6 +36,8 @@ final class RedisErrorReplies {
             case "BUSY" -> new RedisBusyException(reply);
             case "READONLY" -> new RedisReadonlyException(reply);
             case "MASTERDOWN" -> new RedisMasterDownException(reply);
+            case "NOREPLICAS" -> new RedisNoReplicasException(reply);
+            case SaveFailedRefusal.CODE -> new SaveFailedRefusal(reply);
             case "TRYAGAIN" -> new RedisTryAgainException(reply);
             case "CLUSTERDOWN" -> new RedisClusterDownException(reply);
             case "NOSCRIPT" -> new RedisNoScriptException(reply);

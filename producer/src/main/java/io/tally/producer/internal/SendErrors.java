@@ -9,6 +9,7 @@ import org.redisson.client.RedisClusterDownException;
 import org.redisson.client.RedisLoadingException;
 import org.redisson.client.RedisMasterDownException;
 import org.redisson.client.RedisNoScriptException;
+import org.redisson.client.RedisNoReplicasException;
 import org.redisson.client.RedisNodeNotFoundException;
 import org.redisson.client.RedisReadonlyException;
 import org.redisson.client.RedisRedirectException;
@@ -105,7 +106,8 @@ final class SendErrors {
                 || e instanceof RedisLoadingException || e instanceof RedisRedirectException
                 || e instanceof RedisTryAgainException || e instanceof RedisClusterDownException
                 || e instanceof RedisReadonlyException || e instanceof RedisMasterDownException
-                || e instanceof RedisNodeNotFoundException;
+                || e instanceof RedisNodeNotFoundException || e instanceof RedisNoReplicasException
+                || e instanceof SaveFailedRefusal;
     }
 
     /** Whether a stream's call replied (its entries are on the master). */

@@ -8,6 +8,7 @@ import org.redisson.client.RedisConnectionException;
 import org.redisson.client.RedisException;
 import org.redisson.client.RedisLoadingException;
 import org.redisson.client.RedisMasterDownException;
+import org.redisson.client.RedisNoReplicasException;
 import org.redisson.client.RedisNodeNotFoundException;
 import org.redisson.client.RedisOutOfMemoryException;
 import org.redisson.client.RedisReadonlyException;
@@ -25,7 +26,7 @@ import java.util.Optional;
 /**
  * Why a send failed, as one of a few fixed words for the {@code reason} label of
  * {@code tally_producer_send_failures_total}: which of Redis's ways to fail (down, silent, full, a
- * replica, busy, loading, a user without a command, a cluster moving) the operator is looking at. The
+ * replica, busy, loading, short of replicas, unable to save, a user without a command, a cluster moving) the operator is looking at. The
  * deepest cause that names one wins: a send held for a producer session names why the session could
  * not be begun (READONLY, OOM, ...), not that it was held.
  *
@@ -39,6 +40,8 @@ public final class SendFailureReason {
     static final String READ_ONLY = "read_only";
     static final String BUSY = "busy";
     static final String LOADING = "loading";
+    static final String NO_REPLICAS = "no_replicas";
+    static final String SAVE_FAILED = "save_failed";
     public static final String NO_PERMISSION = "no_permission";
     static final String CLUSTER = "cluster";
     static final String SESSION_LOST = "session_lost";
@@ -51,7 +54,7 @@ public final class SendFailureReason {
 
     /** Every reason, so that each series exists (at 0) before its first failure. */
     public static final List<String> ALL = List.of(UNREACHABLE, TIMEOUT, OUT_OF_MEMORY, READ_ONLY, BUSY, LOADING,
-            NO_PERMISSION, CLUSTER, SESSION_LOST, NAMESPACE, EVICTION_POLICY, STREAM_IDS_EXHAUSTED, REPLICA_TIMEOUT, SCRIPT_ERROR, OTHER);
+            NO_REPLICAS, SAVE_FAILED, NO_PERMISSION, CLUSTER, SESSION_LOST, NAMESPACE, EVICTION_POLICY, STREAM_IDS_EXHAUSTED, REPLICA_TIMEOUT, SCRIPT_ERROR, OTHER);
 
     /**
      * The reasons that mean Redis cannot serve now, with the short text a client is shown (never Redis's own
@@ -64,6 +67,8 @@ public final class SendFailureReason {
             READ_ONLY, "Redis is failing over",
             BUSY, "Redis is busy running a script",
             LOADING, "Redis is loading its data",
+            NO_REPLICAS, "Redis refuses writes: fewer replicas than its min-replicas-to-write are in sync",
+            SAVE_FAILED, "Redis refuses writes: its last save to disk failed",
             CLUSTER, "Redis Cluster is failing over or moving slots");
 
     /** Redis 7.0's text when a script calls a command its user may not run (7.2 says NOPERM). */
@@ -116,6 +121,12 @@ public final class SendFailureReason {
         }
         if (t instanceof RedisLoadingException) {
             return LOADING;
+        }
+        if (t instanceof RedisNoReplicasException) {
+            return NO_REPLICAS;
+        }
+        if (t instanceof SaveFailedRefusal) {
+            return SAVE_FAILED;
         }
         if (t instanceof RedisRedirectException || t instanceof RedisTryAgainException
                 || t instanceof RedisClusterDownException || t instanceof RedisNodeNotFoundException) {

@@ -20,7 +20,8 @@ class SendErrorsTest {
                 "LOADING Redis is loading the dataset in memory", "BUSY Redis is busy running a script.",
                 "READONLY You can't write against a read only replica.", "MASTERDOWN Link with MASTER is down",
                 "TRYAGAIN Multiple keys request during rehashing of slot", "CLUSTERDOWN The cluster is down",
-                "NOSCRIPT No matching script. Please use EVAL."}) {
+                "NOSCRIPT No matching script. Please use EVAL.", "NOREPLICAS Not enough good replicas to write.",
+                "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk."}) {
             assertThat(SendErrors.retriable(RedisErrorReplies.of(reply))).as(reply).isTrue();
         }
     }

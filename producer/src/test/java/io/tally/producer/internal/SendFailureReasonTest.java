@@ -46,6 +46,10 @@ class SendFailureReasonTest {
         assertThat(unavailable(new RedisTimeoutException("timeout"))).hasValue("Redis did not answer in time");
         assertThat(unavailable(new RedisException("LOADING Redis is loading the dataset in memory")))
                 .hasValue("Redis is loading its data");
+        assertThat(unavailable(new RedisException("NOREPLICAS Not enough good replicas to write.")))
+                .hasValue("Redis refuses writes: fewer replicas than its min-replicas-to-write are in sync");
+        assertThat(unavailable(new RedisException("MISCONF Redis is configured to save RDB snapshots")))
+                .hasValue("Redis refuses writes: its last save to disk failed");
         assertThat(unavailable(new RedisException("READONLY You can't write against a read only replica.")))
                 .hasValue("Redis is failing over");
         assertThat(unavailable(new RedisException("BUSY Redis is busy running a script.")))
@@ -64,6 +68,10 @@ class SendFailureReasonTest {
         assertThat(SendFailureReason.of(new RedisException("BUSY Redis is busy running a script."))).isEqualTo("busy");
         assertThat(SendFailureReason.of(new RedisException("LOADING Redis is loading the dataset in memory")))
                 .isEqualTo("loading");
+        assertThat(SendFailureReason.of(SendErrors.stoppedBefore("entry 1: NOREPLICAS Not enough good replicas to write.")))
+                .isEqualTo("no_replicas");
+        assertThat(SendFailureReason.of(SendErrors.stoppedBefore("entry 3: MISCONF Redis is configured to save RDB "
+                + "snapshots, but it's currently unable to persist to disk."))).isEqualTo("save_failed");
         assertThat(SendFailureReason.of(new RedisException("TRYAGAIN Multiple keys request during rehashing of slot")))
                 .isEqualTo("cluster");
         assertThat(SendFailureReason.of(new RedisException("MOVED 3999 127.0.0.1:7002"))).isEqualTo("cluster");

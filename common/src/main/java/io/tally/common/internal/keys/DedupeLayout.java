@@ -8,8 +8,9 @@ import io.tally.common.config.ConfigException;
  * <ul>
  *   <li>no field (namespaces created before the layout existed): a string key per id, with the dedupe
  *       window as its expiry. A send with an id costs Redis a key, its expiry and a command of its own;</li>
- *   <li>{@value #BUCKETS_V1}: fields of two hashes per stream, the dedupe window's current bucket and the
- *       one before ({@link Keys#dedupeBucketPrefix}); a call's ids cost two lookups and one write in all.</li>
+ *   <li>{@value #BUCKETS_V1}: fields of hashes per stream, one per dedupe window ({@link Keys#dedupeBucketPrefix}):
+ *       a call looks its ids up in the current bucket and the one before, and in the one after only when it
+ *       exists (Redis's clock stepped back), and writes them into the current one.</li>
  * </ul>
  * The layout is fixed when the namespace is created: producers of one namespace must agree on it, or a
  * retry through another producer would not find its id.
@@ -17,7 +18,7 @@ import io.tally.common.config.ConfigException;
 public enum DedupeLayout {
     /** A key per id: namespaces whose meta names no layout. */
     KEY_PER_ID(null),
-    /** Two bucket hashes per stream: what a new namespace gets. */
+    /** Bucket hashes per stream: what a new namespace gets. */
     BUCKETS_V1("buckets-v1");
 
     /** Field of {@code <ns>:meta} naming the layout; absent for {@link #KEY_PER_ID}. */

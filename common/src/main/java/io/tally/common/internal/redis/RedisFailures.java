@@ -41,6 +41,8 @@ public final class RedisFailures {
     /** Redis's reply when a Lua script calls a command the ACL user may not run (no NOPERM code then). */
     private static final String SCRIPT_DENIED = "user executing the script can't run this command";
     private static final String ACL_DOC = "docs/operations.md lists what each Tally user needs";
+    /** What Redis appends to an error raised inside a script: " script: <sha>, on @user_script:<line>." */
+    private static final Pattern SCRIPT_SUFFIX = Pattern.compile(" script: [0-9a-f]{40}\\b");
     /** Redis's reply to a connection past its maxclients, just before it closes it (code ERR, so by text). */
     private static final String MAX_CLIENTS = "max number of clients reached";
 
@@ -203,9 +205,13 @@ public final class RedisFailures {
      * detail (Redisson's) that follow it.
      */
     public static String replyText(Throwable t) {
-        String msg = String.valueOf(t.getMessage());
+        String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
         int cut = msg.length();
-        for (String suffix : new String[]{" script: ", ". channel:", " channel:"}) {
+        Matcher script = SCRIPT_SUFFIX.matcher(msg);
+        if (script.find()) {
+            cut = script.start();
+        }
+        for (String suffix : new String[]{". channel:", " channel:"}) {
             int at = msg.indexOf(suffix);
             cut = at >= 0 ? Math.min(cut, at) : cut;
         }

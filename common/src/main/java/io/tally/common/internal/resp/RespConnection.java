@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One pipelined RESP2 connection with a reader thread of its own: {@link #send} writes a command and
@@ -37,7 +38,8 @@ public final class RespConnection implements AutoCloseable {
     private volatile IOException broken;
     private final byte[] digits = new byte[10];
 
-    private record Request<T>(ReplyParser<T> parser, CompletableFuture<T> reply) {
+    /** A command in flight: how to read its reply, where to put it, and when it was queued (nanoTime). */
+    private record Request<T>(ReplyParser<T> parser, CompletableFuture<T> reply, long queuedNanos) {
         void parse(RespReader in) throws IOException {
             T value;
             try {
@@ -137,7 +139,7 @@ public final class RespConnection implements AutoCloseable {
             reply.completeExceptionally(failure);
             return reply;
         }
-        inFlight.add(new Request<>(parser, reply));
+        inFlight.add(new Request<>(parser, reply, System.nanoTime()));
         try {
             command.write();
         } catch (IOException e) {
@@ -196,7 +198,8 @@ public final class RespConnection implements AutoCloseable {
         try {
             while (true) {
                 if (inFlight.isEmpty() && !awaitReplyWhileIdle()) {
-                    fail(new EOFException("Redis at " + endpoint + " closed the connection while it was idle"));
+                    fail(new EOFException("Redis at " + endpoint + " closed the connection"
+                            + (inFlight.isEmpty() ? " while it was idle" : "")));
                     return;
                 }
                 Request<?> next = inFlight.take();
@@ -222,18 +225,35 @@ public final class RespConnection implements AutoCloseable {
      * With nothing in flight, waits on the socket rather than on the queue: Redis closing an idle
      * connection (its {@code timeout} setting, a proxy's idle limit) is then seen at once, and the next
      * command goes on a new connection instead of being written into a closed one, where its outcome
-     * could not be known. False when Redis closed it; true when a reply has begun to arrive, or when
-     * the read timed out with a command in flight (whose reply is then read with the full timeout).
+     * could not be known. True when a reply has begun to arrive; false when Redis closed the connection.
      */
     private boolean awaitReplyWhileIdle() throws IOException {
         while (true) {
             try {
                 return reader.awaitReply();
             } catch (SocketTimeoutException quiet) {
-                if (!inFlight.isEmpty()) {
-                    return true;
+                Request<?> first = inFlight.peek();
+                if (first != null) {
+                    return awaitReplyOf(first);
                 }
             }
+        }
+    }
+
+    /**
+     * The idle wait timed out after {@code first} went out during it: its reply gets what is left of its
+     * own timeout, not a new one.
+     */
+    private boolean awaitReplyOf(Request<?> first) throws IOException {
+        long leftMs = endpoint.timeoutMs() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - first.queuedNanos());
+        if (leftMs <= 0) {
+            throw new SocketTimeoutException("no reply within " + endpoint.timeoutMs() + " ms");
+        }
+        socket.setSoTimeout((int) leftMs);
+        try {
+            return reader.awaitReply();
+        } finally {
+            socket.setSoTimeout(endpoint.timeoutMs());
         }
     }
 

@@ -32,6 +32,14 @@ class RedisFailuresLineTest {
     }
 
     @Test
+    void textThatOnlyLooksLikeAScriptSuffixIsKept_andAMessagelessFailureIsNamedByItsClass() {
+        assertThat(RedisFailures.line(new RedisException("ERR no script: named so"), CONFIG))
+                .isEqualTo("Redis at redis://h:1 failed: ERR no script: named so");
+        assertThat(RedisFailures.line(new IllegalStateException(), CONFIG))
+                .isEqualTo("Redis at redis://h:1 failed: IllegalStateException");
+    }
+
+    @Test
     void aFailureWithoutReplyKeepsItsMessage() {
         assertThat(RedisFailures.line(new RedisConnectionException("partition 0: stream read at redis://h:1 failed: "
                 + "Redis closed the connection"), CONFIG))
