@@ -5,10 +5,7 @@ import io.tally.common.internal.keys.Keys;
 import io.tally.it.resilience.RedisRestartTest.AdminClient;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorListener;
-import io.tally.producer.OutcomeUnknownException;
 import io.tally.producer.ProducerMetrics;
-import io.tally.producer.SendResult;
-import io.tally.producer.TallyException;
 import io.tally.producer.TallyProducer;
 import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.Pause;
@@ -21,12 +18,6 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -62,29 +53,8 @@ class MaxClientsTest {
                 assertThat(command(holder, "CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")).startsWith(":");
                 await().atMost(Duration.ofSeconds(10)).until(() -> !processor.ready());
 
-                List<CompletableFuture<SendResult>> probes = new ArrayList<>();
-                for (int i = 0; i < 10; i++) {
-                    probes.add(producer.incr("probe", 1));
-                    Pause.ms(100);
-                }
-                int ok = 0;
-                int unknown = 0;
-                for (CompletableFuture<SendResult> f : probes) {
-                    try {
-                        f.get(SEND_TIMEOUT_MS + 2000, TimeUnit.MILLISECONDS);
-                        ok++;
-                    } catch (TimeoutException e) {
-                        throw new AssertionError("a send neither completed nor failed within send-timeout-ms + 2 s", e);
-                    } catch (ExecutionException e) {
-                        assertThat(e.getCause()).isInstanceOf(TallyException.class);
-                        if (e.getCause() instanceof OutcomeUnknownException) {
-                            unknown++;
-                        } else {
-                            assertThat(((TallyException) e.getCause()).retriable()).as(e.getCause().getMessage()).isTrue();
-                        }
-                    }
-                }
-                assertThat(ok).as("sends acknowledged while Redis took no client").isZero();
+                OutageProbes probes = OutageProbes.send(producer, "probe", 10, SEND_TIMEOUT_MS);
+                assertThat(probes.acknowledged()).as("sends acknowledged while Redis took no client").isZero();
                 assertThat(processor.ready()).isFalse();
 
                 assertThat(command(holder, "CONFIG", "SET", "maxclients", "10000")).isEqualTo("+OK");
@@ -98,7 +68,7 @@ class MaxClientsTest {
                     long probe = counters.getOrDefault("probe", 0L);
                     counters.remove("probe");
                     assertThat(counters).isEqualTo(load.model());
-                    assertThat(probe).isBetween(0L, (long) unknown);
+                    assertThat(probe).isBetween(0L, (long) probes.unknown());
                 }
             }
         }

@@ -4,10 +4,7 @@ import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorListener;
-import io.tally.producer.OutcomeUnknownException;
 import io.tally.producer.ProducerMetrics;
-import io.tally.producer.SendResult;
-import io.tally.producer.TallyException;
 import io.tally.producer.TallyProducer;
 import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.testkit.Pause;
@@ -20,12 +17,6 @@ import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -101,35 +92,14 @@ class RedisRestartTest {
             long downAt = System.nanoTime();
             await().atMost(Duration.ofSeconds(10)).until(() -> !processor.ready());
             // sends without id while Redis is down: each ends within its timeout, none silently dropped
-            List<CompletableFuture<SendResult>> probes = new ArrayList<>();
-            for (int i = 0; i < 20; i++) {
-                probes.add(producer.incr("probe", 1));
-                Pause.ms(100);
-            }
-            int ok = 0;
-            int unknown = 0;
-            for (CompletableFuture<SendResult> f : probes) {
-                try {
-                    f.get(3000 + 2000, TimeUnit.MILLISECONDS);
-                    ok++;
-                } catch (TimeoutException e) {
-                    throw new AssertionError("a send neither completed nor failed within send-timeout-ms + 2 s", e);
-                } catch (ExecutionException e) {
-                    assertThat(e.getCause()).isInstanceOf(TallyException.class);
-                    if (e.getCause() instanceof OutcomeUnknownException) {
-                        unknown++;
-                    } else {
-                        assertThat(((TallyException) e.getCause()).retriable()).as(e.getCause().getMessage()).isTrue();
-                    }
-                }
-            }
+            OutageProbes probes = OutageProbes.send(producer, "probe", 20, 3000);
             Pause.ms(Math.max(0, OUTAGE_MS - (System.nanoTime() - downAt) / 1_000_000));
             assertThat(processor.ready()).isFalse();
             server.restart();
             long upAt = System.nanoTime();
             await().atMost(Duration.ofSeconds(20)).until(processor::ready);
             System.out.printf("outage %d ms: processor ready again %d ms after Redis came back; probes ok=%d unknown=%d%n",
-                    OUTAGE_MS, (System.nanoTime() - upAt) / 1_000_000, ok, unknown);
+                    OUTAGE_MS, (System.nanoTime() - upAt) / 1_000_000, probes.acknowledged(), probes.unknown());
             Pause.ms(1000);
             load.stopAndDrain(60);
             assertThat(load.acked()).isEqualTo(load.sent());
@@ -139,7 +109,7 @@ class RedisRestartTest {
                 long probe = counters.getOrDefault("probe", 0L);
                 counters.remove("probe");
                 assertThat(counters).isEqualTo(load.model());
-                assertThat(probe).isBetween((long) ok, (long) ok + unknown);
+                assertThat(probe).isBetween((long) probes.acknowledged(), (long) probes.acknowledged() + probes.unknown());
             }
         }
     }
