@@ -367,6 +367,34 @@ if session ~= '' then
   end
 end
 
+-- The write pass calls some commands with redis.call after its first XADD (the dedupe buckets' HSET and
+-- PEXPIREAT, the session's HSET and sweep, a dedupe key's SET or DEL): one the user may not run there would
+-- stop the call with entries written behind an error that tells nothing of them. So they are checked against
+-- the user's ACL now, on their keys, and a denial writes nothing.
+local function denied(command, key, ...)
+  if not redis.acl_check_cmd(command, key, ...) then
+    return redis.error_reply('NOPERM this user may not run ' .. command .. ' on ' .. key .. ', which append_runs.lua '
+        .. 'needs after its first write; this call wrote nothing')
+  end
+end
+local refusal
+if hashed_runs then
+  refusal = denied('HSET', KEYS[3], 'f', 'v') or denied('PEXPIREAT', KEYS[3], '0')
+elseif key_runs then
+  for i = 3, #KEYS do
+    refusal = refusal or denied('SET', KEYS[i], 'v', 'PX', '1') or denied('DEL', KEYS[i])
+  end
+end
+if session ~= '' then
+  refusal = refusal or denied('HSET', sessions, 'f', 'v')
+  if new_field then
+    refusal = refusal or denied('HRANDFIELD', sessions, '1', 'WITHVALUES') or denied('HDEL', sessions, 'f')
+  end
+end
+if refusal then
+  return refusal
+end
+
 -- Pass 2: write.
 local out, marks = {}, {}
 local handled = 0
