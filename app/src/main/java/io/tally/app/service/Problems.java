@@ -23,10 +23,13 @@ import org.slf4j.MDC;
 
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Turns every failure of a request into an {@code application/problem+json} answer carrying the
@@ -42,6 +45,8 @@ final class Problems implements Routes {
     static final String MDC_REQUEST_ID = "requestId";
     /** At most one WARN line per kind of 503 in this long: an outage answers every request with one. */
     static final Duration UNAVAILABLE_WARN_INTERVAL = Duration.ofSeconds(10);
+    /** Redis's NOPERM text names the command: "... no permissions to run the 'evalsha' command". */
+    private static final Pattern DENIED_COMMAND = Pattern.compile("run the '([^']+)' command");
     private static final Logger log = LoggerFactory.getLogger(Problems.class);
 
     private final ObjectMapper json;
@@ -92,7 +97,7 @@ final class Problems implements Routes {
                 log.error("request {} {} {} failed ({}): {}", requestId, ctx.method(), ctx.path(), problem.status,
                         cause.toString(), cause);
             } else if (problem.status == 503) {
-                unavailableWarnings.computeIfAbsent(problem.title + " " + SendFailureReason.of(cause),
+                unavailableWarnings.computeIfAbsent(warningKind(problem, cause),
                         kind -> new ThrottledWarning(log, UNAVAILABLE_WARN_INTERVAL, InstantSource.system()))
                         .warn("request {} {} {} answered {}: {}", requestId, ctx.method(), ctx.path(), problem.status,
                                 chain(cause));
@@ -103,6 +108,25 @@ final class Problems implements Routes {
         } finally {
             MDC.remove(MDC_REQUEST_ID);
         }
+    }
+
+    /**
+     * What one throttled 503 WARN line stands for: the problem's title and the failure's reason, and for a denied
+     * command the command (a bounded set: Redis's command names), so that a flood of one denial does not hide
+     * another grant to make.
+     */
+    private static String warningKind(ApiProblem problem, Throwable cause) {
+        String reason = SendFailureReason.of(cause);
+        if (!SendFailureReason.NO_PERMISSION.equals(reason)) {
+            return problem.title + " " + reason;
+        }
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            Matcher denied = DENIED_COMMAND.matcher(String.valueOf(t.getMessage()));
+            if (denied.find()) {
+                return problem.title + " " + reason + " " + denied.group(1).toLowerCase(Locale.ROOT);
+            }
+        }
+        return problem.title + " " + reason;
     }
 
     /**
