@@ -367,17 +367,13 @@ if session ~= '' then
   end
 end
 
--- The write pass calls some commands with redis.call after its first XADD (the dedupe bucket's HSET, the
--- session's HSET and sweep, a dedupe key's SET or DEL): one the user may not run there would stop the call
--- with entries written behind an error that tells nothing of them, and a retry would write them again. So they
--- are checked against the user's ACL now, on their keys, and a denial writes nothing. The bucket's PEXPIREAT
--- is not (checking it cost Redis an eighth of a send with an id, callgrind): a refusal of it, after the ids
--- are recorded, leaves the sends written and idempotent and is logged by Redis (the bucket then never expires).
+-- The commands the write pass calls after its first XADD (the dedupe bucket's HSET, the session's HSET and
+-- sweep, a dedupe key's SET or DEL) are checked now (include/acl.lua). The bucket's PEXPIREAT is not: checking
+-- it cost Redis an eighth of a send with an id (callgrind), and a refusal of it, after the ids are recorded,
+-- leaves the sends written and idempotent and is logged by Redis (the bucket then never expires).
+--#include acl
 local function denied(command, key, ...)
-  if not redis.acl_check_cmd(command, key, ...) then
-    return redis.error_reply('NOPERM this user may not run ' .. command .. ' on ' .. key .. ', which append_runs.lua '
-        .. 'needs after its first write; this call wrote nothing')
-  end
+  return acl_refusal('append_runs.lua', command, key, ...)
 end
 local refusal
 if hashed_runs then
