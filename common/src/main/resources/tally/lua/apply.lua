@@ -184,6 +184,64 @@ do
   if windowed then require_type(KEYS[14], 'zset') end
 end
 
+-- The commands the writes below call, on each key they write, are checked against the user's ACL
+-- (include/acl.lua): a user denied one would otherwise stop the call halfway, and the retry apply the
+-- batch's first entries again. Entries read by XREADGROUP above stay pending and are read again.
+--#include acl
+do
+  local asked = {}
+  local function refusal(command, key, ...)
+    local k = command .. ' ' .. key
+    if asked[k] then return nil end
+    asked[k] = true
+    return acl_refusal('apply.lua', command, key, ...)
+  end
+  local function writes(p, key)
+    local r
+    if p and p.state ~= 'GAP' then
+      if #p.apply > 0 then r = refusal('HSET', KEYS[4], 'f', 'v') end
+      if #p.ack > 0 then r = r or refusal('XACK', key, GROUP, '0-1') end
+    end
+    return r
+  end
+  local r = writes(plans.ops, KEYS[1]) or writes(plans.events, KEYS[2])
+  local counters, dead, series = false, false, #cell_order > 0
+  for _, name in ipairs({'ops', 'events'}) do
+    if live(plans[name]) then
+      for _, rec in ipairs(plans[name].apply) do
+        if rec.dead then
+          dead = true
+        elseif rec.op == 'unique' then
+          r = r or refusal('PFADD', KEYS[11] .. rec.counter, 'm')
+          for _, b in ipairs(rec.buckets or {}) do
+            if b.key then r, series = r or refusal('PFADD', b.key, 'm'), true end
+          end
+        elseif rec.op then
+          counters = true
+        end
+      end
+    end
+  end
+  if counters then
+    -- HINCRBY may overflow into a dead letter
+    r = r or refusal('HSET', KEYS[3], 'f', 'v') or refusal('HINCRBY', KEYS[3], 'f', '1')
+    dead = true
+  end
+  if dead then r = r or refusal('XADD', KEYS[6], '*', 'f', 'v') end
+  for _, key in ipairs(cell_order) do
+    r = r or refusal('HSET', key, 'f', 'v') or refusal('HINCRBY', key, 'f', '1')
+  end
+  if series then r = r or refusal('ZADD', KEYS[14], '1', 'm') end
+  if next(by_counter) or next(by_type) then
+    r = r or refusal('XADD', KEYS[8], '*', 'f', 'v') or refusal('HSET', KEYS[7], 'f', 'v')
+        or refusal('HDEL', KEYS[7], 'f')
+    for _, index in ipairs({KEYS[9], KEYS[10]}) do
+      r = r or refusal('HSET', index, 'f', 'v') or refusal('HDEL', index, 'f')
+    end
+  end
+  if r then return r end
+end
+
 local out = {'OK'}
 for _, s in ipairs(sources) do
   local p = plans[s.name]

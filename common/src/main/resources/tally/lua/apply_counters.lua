@@ -154,6 +154,15 @@ for bucket, deadline in string.gmatch(ARGV[8], '([^\n]*)\n([^\n]*)\n') do
 end
 if #zadd > 0 then require_type(KEYS[7], 'zset') end
 
+-- Every command and key written below is checked against the user's ACL first (include/acl.lua).
+--#include acl
+local function denied(command, key, ...) return acl_refusal('apply_counters.lua', command, key, ...) end
+local refusal = #hset > 0 and denied('HSET', KEYS[2], 'f', 'v')
+for _, bucket in ipairs(bucket_order) do refusal = refusal or denied('HSET', KEYS[6] .. bucket, 'f', 'v') end
+refusal = refusal or #zadd > 0 and denied('ZADD', KEYS[7], '1', 'm')
+    or denied('HSET', KEYS[3], 'f', 'v') or denied('XACK', KEYS[1], GROUP, '0-1')
+if refusal then return refusal end
+
 if #hset > 0 then redis.call('HSET', KEYS[2], unpack(hset)) end
 for _, bucket in ipairs(bucket_order) do
   redis.call('HSET', KEYS[6] .. bucket, unpack(buckets[bucket].hset))

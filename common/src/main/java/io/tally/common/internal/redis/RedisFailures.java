@@ -186,12 +186,20 @@ public final class RedisFailures {
                 + "(redis-cli --cluster check host:port)";
     }
 
+    /**
+     * Whether {@code reply} is Redis 7.0's error for a command called inside a script that the user may not
+     * run: code ERR, unlike the NOPERM Redis 7.2 and Tally's scripts' own checks reply.
+     */
+    public static boolean isScriptDenied(String reply) {
+        return reply.contains(SCRIPT_DENIED);
+    }
+
     private static String noPermission(String reply, Context at) {
         Matcher m = NOPERM_COMMAND.matcher(reply);
         String what;
         if (m.find()) {
             what = "may not run " + m.group(1).toUpperCase(Locale.ROOT);
-        } else if (reply.contains(SCRIPT_DENIED)) {
+        } else if (isScriptDenied(reply)) {
             what = "may not run a command that a Tally script calls";
         } else {
             what = "lacks a permission (" + reply + ")";

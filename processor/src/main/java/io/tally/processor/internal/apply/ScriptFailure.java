@@ -1,6 +1,7 @@
 package io.tally.processor.internal.apply;
 
 import io.tally.common.internal.redis.LuaScript;
+import io.tally.common.internal.redis.RedisFailures;
 import io.tally.common.internal.resp.RespErrorReply;
 import org.redisson.client.RedisConnectionException;
 import org.redisson.client.RedisException;
@@ -12,7 +13,10 @@ import java.util.regex.Pattern;
 /**
  * Whose fault a failed script call is. Only a generic script error ({@code ERR} raised inside the script,
  * {@code @user_script} in its text: a Lua runtime error, a command called with arguments the entry made
- * invalid) may be the entry's fault; the batch is then narrowed to the entry that causes it. Every other
+ * invalid) may be the entry's fault; the batch is then narrowed to the entry that causes it. Redis 7.0's
+ * in-script ACL denial has that shape too, but is the operator's: the apply scripts check every command they
+ * write with before their first write (include/acl.lua), so a denied command met later is one they read with,
+ * before any write. Every other
  * error reply (OOM, NOPERM, READONLY, LOADING, MASTERDOWN, BUSY, WRONGTYPE, and BADKEY: an apply script
  * found, before its first write, a key of the partition that cannot take its writes) is Redis's or the
  * operator's: the partition backs off and retries, and no entry is ever dead-lettered for it. A lost
@@ -38,7 +42,8 @@ enum ScriptFailure {
         if (text == null || LuaScript.isNoScript(failure)) {
             return CONNECTION;
         }
-        return text.startsWith("ERR ") && text.contains("@user_script") ? SCRIPT_ERROR : REDIS_REFUSED;
+        return text.startsWith("ERR ") && text.contains("@user_script") && !RedisFailures.isScriptDenied(text)
+                ? SCRIPT_ERROR : REDIS_REFUSED;
     }
 
     /**

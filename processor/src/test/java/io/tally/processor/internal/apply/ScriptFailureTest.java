@@ -37,7 +37,10 @@ class ScriptFailureTest {
                 "BADKEY tally:{p3}:dlq has ids for 0 more entries, not 1; nothing was applied" + SUFFIX,
                 "BADKEY tally:{p3}:counters holds a string, not a hash (HMGET: WRONGTYPE Operation against a key "
                         + "holding the wrong kind of value); nothing was applied",
-                "ERR max number of clients reached"}) {
+                "ERR max number of clients reached",
+                "ERR The user executing the script can't run this command or subcommand" + SUFFIX,
+                "NOPERM this user may not run the 'pfadd' command on 'tally:hll:c2', which apply.lua needs after its "
+                        + "first write; the call was refused before it"}) {
             assertThat(ScriptFailure.of(reply(text))).as(text).isEqualTo(ScriptFailure.REDIS_REFUSED);
         }
     }
