@@ -7,6 +7,7 @@ import io.javalin.http.HttpResponseException;
 import io.tally.common.trigger.InvalidTriggerException;
 import io.tally.common.trigger.UnreadableTriggerException;
 import io.tally.common.model.InvalidEntryException;
+import io.tally.common.internal.redis.RedisFailures;
 import io.tally.producer.BackpressureException;
 import io.tally.producer.DuplicateIdConflictException;
 import io.tally.producer.OutcomeUnknownException;
@@ -23,13 +24,10 @@ import org.slf4j.MDC;
 
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Turns every failure of a request into an {@code application/problem+json} answer carrying the
@@ -45,8 +43,6 @@ final class Problems implements Routes {
     static final String MDC_REQUEST_ID = "requestId";
     /** At most one WARN line per kind of 503 in this long: an outage answers every request with one. */
     static final Duration UNAVAILABLE_WARN_INTERVAL = Duration.ofSeconds(10);
-    /** Redis's NOPERM text names the command: "... no permissions to run the 'evalsha' command". */
-    private static final Pattern DENIED_COMMAND = Pattern.compile("run the '([^']+)' command");
     private static final Logger log = LoggerFactory.getLogger(Problems.class);
 
     private final ObjectMapper json;
@@ -121,9 +117,9 @@ final class Problems implements Routes {
             return problem.title + " " + reason;
         }
         for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            Matcher denied = DENIED_COMMAND.matcher(String.valueOf(t.getMessage()));
-            if (denied.find()) {
-                return problem.title + " " + reason + " " + denied.group(1).toLowerCase(Locale.ROOT);
+            Optional<String> denied = RedisFailures.deniedCommand(t.getMessage());
+            if (denied.isPresent()) {
+                return problem.title + " " + reason + " " + denied.get();
             }
         }
         return problem.title + " " + reason;
