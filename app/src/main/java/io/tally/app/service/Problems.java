@@ -108,21 +108,28 @@ final class Problems implements Routes {
 
     /**
      * What one throttled 503 WARN line stands for: the problem's title and the failure's reason, and for a denied
-     * command the command (a bounded set: Redis's command names), so that a flood of one denial does not hide
-     * another grant to make.
+     * command the command, for used-up stream ids the stream (bounded sets: Redis's command names, two streams a
+     * partition), so that a flood of one denial does not hide another grant to make, nor one partition's another
+     * repair to run.
      */
     private static String warningKind(ApiProblem problem, Throwable cause) {
         String reason = SendFailureReason.of(cause);
-        if (!SendFailureReason.NO_PERMISSION.equals(reason)) {
-            return problem.title + " " + reason;
-        }
+        return problem.title + " " + reason + faultOfItsKind(reason, cause).map(fault -> " " + fault).orElse("");
+    }
+
+    /** Which fault of its reason a failure is, when an operator fixes each apart: the denied command, the stream. */
+    private static Optional<String> faultOfItsKind(String reason, Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            Optional<String> denied = RedisFailures.deniedCommand(t.getMessage());
+            if (t instanceof StreamIdsExhaustedException se) {
+                return Optional.of(se.stream());
+            }
+            Optional<String> denied = SendFailureReason.NO_PERMISSION.equals(reason)
+                    ? RedisFailures.deniedCommand(t.getMessage()) : Optional.empty();
             if (denied.isPresent()) {
-                return problem.title + " " + reason + " " + denied.get();
+                return denied;
             }
         }
-        return problem.title + " " + reason;
+        return Optional.empty();
     }
 
     /**
@@ -146,7 +153,8 @@ final class Problems implements Routes {
         }
         if (e instanceof StreamIdsExhaustedException se) {
             // 503 without Retry-After: the service cannot take the send until an operator repairs the stream
-            return new ApiProblem(503, "Stream ids exhausted", se.getMessage(), null)
+            // the cause makes logCause log a WARN (throttled per stream): each partition's repair is named
+            return new ApiProblem(503, "Stream ids exhausted", se.getMessage(), null, se)
                     .with("reason", "stream_ids_exhausted").with("partition", se.partition())
                     .with("fix", "tally repair stream-ids --partition " + se.partition());
         }
