@@ -84,16 +84,7 @@ public final class RedisCluster implements AutoCloseable {
 
     /** Waits until every running node says {@code cluster_state:ok}, knows all slots and every replica is in sync. */
     public void awaitHealthy(int seconds) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            last = unhealthy();
-            if (last == null) {
-                return;
-            }
-            RedisServer.sleep(100);
-        }
-        throw new IllegalStateException("cluster not healthy after " + seconds + " s: " + last);
+        Poll.await(this::unhealthy, seconds, "cluster not healthy");
     }
 
     private String unhealthy() {

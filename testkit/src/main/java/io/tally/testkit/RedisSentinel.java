@@ -163,16 +163,7 @@ public final class RedisSentinel implements AutoCloseable {
      * the other sentinels.
      */
     public void awaitHealthy(int seconds) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            last = unhealthy();
-            if (last == null) {
-                return;
-            }
-            RedisServer.sleep(100);
-        }
-        throw new IllegalStateException("sentinel deployment not healthy after " + seconds + " s: " + last);
+        Poll.await(this::unhealthy, seconds, "sentinel deployment not healthy");
     }
 
     private void awaitMasterOtherThan(RedisServer old, int timeoutSeconds) {

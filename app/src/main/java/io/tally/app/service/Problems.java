@@ -7,6 +7,7 @@ import io.javalin.http.HttpResponseException;
 import io.tally.common.trigger.InvalidTriggerException;
 import io.tally.common.trigger.UnreadableTriggerException;
 import io.tally.common.model.InvalidEntryException;
+import io.tally.common.internal.redis.RedisFailures;
 import io.tally.producer.BackpressureException;
 import io.tally.producer.DuplicateIdConflictException;
 import io.tally.producer.OutcomeUnknownException;
@@ -23,13 +24,10 @@ import org.slf4j.MDC;
 
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Turns every failure of a request into an {@code application/problem+json} answer carrying the
@@ -45,8 +43,6 @@ final class Problems implements Routes {
     static final String MDC_REQUEST_ID = "requestId";
     /** At most one WARN line per kind of 503 in this long: an outage answers every request with one. */
     static final Duration UNAVAILABLE_WARN_INTERVAL = Duration.ofSeconds(10);
-    /** Redis's NOPERM text names the command: "... no permissions to run the 'evalsha' command". */
-    private static final Pattern DENIED_COMMAND = Pattern.compile("run the '([^']+)' command");
     private static final Logger log = LoggerFactory.getLogger(Problems.class);
 
     private final ObjectMapper json;
@@ -112,21 +108,28 @@ final class Problems implements Routes {
 
     /**
      * What one throttled 503 WARN line stands for: the problem's title and the failure's reason, and for a denied
-     * command the command (a bounded set: Redis's command names), so that a flood of one denial does not hide
-     * another grant to make.
+     * command the command, for used-up stream ids the stream (bounded sets: Redis's command names, two streams a
+     * partition), so that a flood of one denial does not hide another grant to make, nor one partition's another
+     * repair to run.
      */
     private static String warningKind(ApiProblem problem, Throwable cause) {
         String reason = SendFailureReason.of(cause);
-        if (!SendFailureReason.NO_PERMISSION.equals(reason)) {
-            return problem.title + " " + reason;
-        }
+        return problem.title + " " + reason + faultOfItsKind(reason, cause).map(fault -> " " + fault).orElse("");
+    }
+
+    /** Which fault of its reason a failure is, when an operator fixes each apart: the denied command, the stream. */
+    private static Optional<String> faultOfItsKind(String reason, Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            Matcher denied = DENIED_COMMAND.matcher(String.valueOf(t.getMessage()));
-            if (denied.find()) {
-                return problem.title + " " + reason + " " + denied.group(1).toLowerCase(Locale.ROOT);
+            if (t instanceof StreamIdsExhaustedException se) {
+                return Optional.of(se.stream());
+            }
+            Optional<String> denied = SendFailureReason.NO_PERMISSION.equals(reason)
+                    ? RedisFailures.deniedCommand(t.getMessage()) : Optional.empty();
+            if (denied.isPresent()) {
+                return denied;
             }
         }
-        return problem.title + " " + reason;
+        return Optional.empty();
     }
 
     /**
@@ -150,7 +153,8 @@ final class Problems implements Routes {
         }
         if (e instanceof StreamIdsExhaustedException se) {
             // 503 without Retry-After: the service cannot take the send until an operator repairs the stream
-            return new ApiProblem(503, "Stream ids exhausted", se.getMessage(), null)
+            // the cause makes logCause log a WARN (throttled per stream): each partition's repair is named
+            return new ApiProblem(503, "Stream ids exhausted", se.getMessage(), null, se)
                     .with("reason", "stream_ids_exhausted").with("partition", se.partition())
                     .with("fix", "tally repair stream-ids --partition " + se.partition());
         }

@@ -1,9 +1,9 @@
 package io.tally.app.service;
 
 import io.tally.producer.ProducerMetrics;
+import io.tally.producer.internal.SendFailureReason;
 
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,9 +16,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class SendRefusals implements ProducerMetrics {
     static final long WINDOW_MS = 5_000;
-    /** The producer's failure reasons that say Redis (not one key or one send) cannot take writes now. */
-    private static final Set<String> REDIS_REFUSES = Set.of("unreachable", "timeout", "out_of_memory", "read_only",
-            "busy", "loading", "no_replicas", "save_failed", "no_permission", "cluster", "namespace", "eviction_policy");
 
     private final ProducerMetrics next;
     private volatile long answeredNanos = System.nanoTime();
@@ -47,7 +44,7 @@ final class SendRefusals implements ProducerMetrics {
 
     @Override
     public void failed(String topic, String reason) {
-        if (REDIS_REFUSES.contains(reason)) {
+        if (SendFailureReason.refusesWritesNow(reason)) {
             refusedReason = reason;
             refusedNanos = System.nanoTime();
         }

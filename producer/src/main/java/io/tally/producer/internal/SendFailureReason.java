@@ -22,6 +22,7 @@ import java.nio.channels.ClosedChannelException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Why a send failed, as one of a few fixed words for the {@code reason} label of
@@ -71,6 +72,14 @@ public final class SendFailureReason {
             SAVE_FAILED, "Redis refuses writes: its last save to disk failed",
             CLUSTER, "Redis Cluster is failing over or moving slots");
 
+    /**
+     * The reasons that say Redis (not one key or one send) cannot take writes now: the service is not ready while
+     * its latest send failed for one of them. A superset of {@link #UNAVAILABLE}: a denied command, a missing
+     * namespace or an evicting policy refuses every write too, until an operator acts.
+     */
+    private static final Set<String> REFUSES_WRITES = Set.of(UNREACHABLE, TIMEOUT, OUT_OF_MEMORY, READ_ONLY, BUSY,
+            LOADING, NO_REPLICAS, SAVE_FAILED, NO_PERMISSION, CLUSTER, NAMESPACE, EVICTION_POLICY);
+
     /** Redis 7.0's text when a script calls a command its user may not run (7.2 says NOPERM). */
     private static final String SCRIPT_NOPERM = "can't run this command";
 
@@ -97,6 +106,11 @@ public final class SendFailureReason {
      */
     public static Optional<String> unavailableText(String reason) {
         return Optional.ofNullable(UNAVAILABLE.get(reason));
+    }
+
+    /** Whether a reason of {@link #of} says Redis refuses writes now (not one key or one send failed). */
+    public static boolean refusesWritesNow(String reason) {
+        return REFUSES_WRITES.contains(reason);
     }
 
     private static String ofOne(Throwable t) {

@@ -108,6 +108,14 @@ class SendFailureReasonTest {
         assertThat(unavailable(new RedisException("NOSESSION no session for this stream"))).isEmpty();
     }
 
+    @Test
+    void redisRefusesWritesNow_forRedisWideReasons_notForOneSendsFailure() {
+        assertThat(SendFailureReason.ALL.stream().filter(SendFailureReason::refusesWritesNow).toList())
+                .containsExactlyInAnyOrder("unreachable", "timeout", "out_of_memory", "read_only", "busy", "loading",
+                        "no_replicas", "save_failed", "no_permission", "cluster", "namespace", "eviction_policy");
+        assertThat(SendFailureReason.refusesWritesNow("not_a_reason")).isFalse();
+    }
+
     private static Optional<String> unavailable(Throwable failure) {
         return SendFailureReason.unavailableText(SendFailureReason.of(failure));
     }

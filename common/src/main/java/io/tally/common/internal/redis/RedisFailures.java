@@ -37,6 +37,7 @@ import java.util.regex.Pattern;
  * connection reports error replies as {@link RespErrorReply}.
  */
 public final class RedisFailures {
+    /** Redis's NOPERM text names the command: "... no permissions to run the 'evalsha' command". */
     private static final Pattern NOPERM_COMMAND = Pattern.compile("run the '([^']+)' command");
     /** Redis's reply when a Lua script calls a command the ACL user may not run (no NOPERM code then). */
     private static final String SCRIPT_DENIED = "user executing the script can't run this command";
@@ -194,11 +195,20 @@ public final class RedisFailures {
         return reply.contains(SCRIPT_DENIED);
     }
 
+    /**
+     * The command a NOPERM reply says the user may not run, in lower case as Redis names it ({@code evalsha}), or
+     * empty when the reply names none (a script's denied call on Redis 7.0, another permission).
+     */
+    public static Optional<String> deniedCommand(String reply) {
+        Matcher m = NOPERM_COMMAND.matcher(String.valueOf(reply));
+        return m.find() ? Optional.of(m.group(1).toLowerCase(Locale.ROOT)) : Optional.empty();
+    }
+
     private static String noPermission(String reply, Context at) {
-        Matcher m = NOPERM_COMMAND.matcher(reply);
+        Optional<String> denied = deniedCommand(reply);
         String what;
-        if (m.find()) {
-            what = "may not run " + m.group(1).toUpperCase(Locale.ROOT);
+        if (denied.isPresent()) {
+            what = "may not run " + denied.get().toUpperCase(Locale.ROOT);
         } else if (isScriptDenied(reply)) {
             what = "may not run a command that a Tally script calls";
         } else {
