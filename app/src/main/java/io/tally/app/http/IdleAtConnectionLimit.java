@@ -2,9 +2,7 @@ package io.tally.app.http;
 
 import io.tally.common.internal.concurrent.DaemonThreads;
 import org.eclipse.jetty.http.HttpParser;
-import org.eclipse.jetty.io.AbstractEndPoint;
 import org.eclipse.jetty.io.Connection;
-import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.internal.HttpConnection;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -13,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -21,8 +20,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * While the connector is at its connection limit, closes the connections idle between requests (kept alive after
- * an answer, or silent since they were opened) once the server has neither read from nor written to them for
- * {@code idleWhenFull}, so that clients waiting in the accept backlog get their turn. Only those: a connection
+ * an answer, or without a request since they were opened) once they have neither started a request nor finished
+ * one for {@code idleWhenFull}, so that clients waiting in the accept backlog get their turn. Idle counts from
+ * the last {@link RequestBoundary}, not from the last byte: empty lines sent ahead of a request line (which the
+ * parser skips) keep no connection. Only those: a connection
  * part-way through a request, being answered, or whose request has arrived and waits for a request thread keeps
  * the connector's idle timeout. Jetty's {@link NetworkConnectionLimit#setEndPointIdleTimeout} shortens the idle
  * timeout of every connection instead, and Jetty counts a connection idle until a thread reads it: on a host too
@@ -39,8 +40,9 @@ public final class IdleAtConnectionLimit implements Connection.Listener, AutoClo
 
     private final NetworkConnectionLimit limit;
     private final Executor requestThreads;
-    private final long idleWhenFullMs;
-    private final Set<HttpConnection> open = ConcurrentHashMap.newKeySet();
+    private final long idleWhenFullNanos;
+    /** Open connections, each with the last request boundary a sweep saw on it. */
+    private final Map<HttpConnection, RequestBoundary> open = new ConcurrentHashMap<>();
     /** The connections the last sweep found idle at the limit (only the sweeper touches it). */
     private Set<HttpConnection> idleLastSweep = new HashSet<>();
     private final ScheduledExecutorService sweeper;
@@ -55,16 +57,16 @@ public final class IdleAtConnectionLimit implements Connection.Listener, AutoClo
     public IdleAtConnectionLimit(NetworkConnectionLimit limit, Executor requestThreads, Duration idleWhenFull) {
         this.limit = limit;
         this.requestThreads = requestThreads;
-        this.idleWhenFullMs = idleWhenFull.toMillis();
+        this.idleWhenFullNanos = idleWhenFull.toNanos();
         this.sweeper = DaemonThreads.scheduler("tally-http-idle-at-limit");
-        long everyMs = Math.max(10, Math.min(250, idleWhenFullMs / 4));
+        long everyMs = Math.max(10, Math.min(250, idleWhenFull.toMillis() / 4));
         sweeper.scheduleWithFixedDelay(this::sweep, everyMs, everyMs, TimeUnit.MILLISECONDS);
     }
 
     @Override
     public void onOpened(Connection connection) {
         if (connection instanceof HttpConnection http) {
-            open.add(http);
+            open.put(http, RequestBoundary.opened(http, System.nanoTime()));
         }
     }
 
@@ -77,13 +79,15 @@ public final class IdleAtConnectionLimit implements Connection.Listener, AutoClo
 
     private void sweep() {
         try {
+            long now = System.nanoTime();
+            open.replaceAll((connection, boundary) -> boundary.next(connection, now));
             Set<HttpConnection> idle = new HashSet<>();
             if (atLimit() && !requestsQueued()) {
-                for (HttpConnection connection : open) {
-                    if (idleBetweenRequests(connection)) {
+                open.forEach((connection, boundary) -> {
+                    if (idleBetweenRequests(connection, boundary, now)) {
                         idle.add(connection);
                     }
-                }
+                });
             }
             for (HttpConnection connection : idle) {
                 if (idleLastSweep.contains(connection)) {
@@ -107,15 +111,14 @@ public final class IdleAtConnectionLimit implements Connection.Listener, AutoClo
     }
 
     /**
-     * Answered every request it sent (if any), has sent no byte of the next one, waits for one, and the server has
-     * neither read from nor written to it for {@code idleWhenFull}.
+     * Answered every request it sent (if any), has sent no byte of the next one but empty lines, waits for one, and
+     * has neither started nor finished a request for {@code idleWhenFull}.
      */
-    private boolean idleBetweenRequests(HttpConnection connection) {
-        EndPoint endPoint = connection.getEndPoint();
+    private boolean idleBetweenRequests(HttpConnection connection, RequestBoundary boundary, long now) {
         HttpParser parser = connection.getParser();
         return connection.getMessagesOut() == connection.getMessagesIn() && parser.isStart()
-                && endPoint.isFillInterested()
-                && endPoint instanceof AbstractEndPoint idle && idle.getIdleFor() >= idleWhenFullMs;
+                && connection.getEndPoint().isFillInterested()
+                && boundary.nanosSince(now) >= idleWhenFullNanos;
     }
 
     @Override

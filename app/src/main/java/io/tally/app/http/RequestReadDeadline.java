@@ -18,7 +18,10 @@ import java.util.concurrent.TimeoutException;
  * Ends a request that takes longer than the deadline to arrive. Jetty's idle timeout only notices
  * silence, so a client that sends one header byte a second would hold its connection for ever; this sweep
  * looks at each connection's parser a few times per deadline and acts on the ones that have been part-way
- * through the same request since the deadline ago. Connections that wait between requests are left to the idle
+ * through the same request since the deadline ago. A request starts with its first byte, empty lines ahead of
+ * its request line included (more than the one {@link RequestBoundary} lets pass): the parser skips them and
+ * stays at its start, so a client sending only empty lines would otherwise never start a request, and further ones
+ * do not postpone the deadline. Connections that wait between requests without a byte are left to the idle
  * timeout; requests being answered are not in a read state. A request is told from the next one by the count of
  * requests whose headers the connection has taken in, not by a sweep seeing the connection between them: a client
  * that sends its next request as soon as it has the answer may never be seen between two.
@@ -35,12 +38,14 @@ import java.util.concurrent.TimeoutException;
 public final class RequestReadDeadline implements Connection.Listener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RequestReadDeadline.class);
     private static final long NONE = Long.MIN_VALUE;
-    private static final Reading IDLE = new Reading(NONE, NONE, 0);
 
     private final Duration deadline;
     private final long deadlineNanos;
     private final long answerGraceNanos;
-    /** Open connections, each with the request it was last seen part-way through, since when, and when it was told. */
+    /**
+     * Open connections, each with its last request boundary, the request it was last seen part-way through, since
+     * when, and when it was told.
+     */
     private final Map<HttpConnection, Reading> reading = new ConcurrentHashMap<>();
     private final ScheduledExecutorService sweeper;
 
@@ -62,7 +67,7 @@ public final class RequestReadDeadline implements Connection.Listener, AutoClose
     @Override
     public void onOpened(Connection connection) {
         if (connection instanceof HttpConnection http) {
-            reading.put(http, IDLE);
+            reading.put(http, Reading.idle(RequestBoundary.opened(http, System.nanoTime())));
         }
     }
 
@@ -87,14 +92,17 @@ public final class RequestReadDeadline implements Connection.Listener, AutoClose
     }
 
     /** What the sweep does with one connection, and its state until the next sweep. */
-    private Reading next(HttpConnection connection, Reading state, long now) {
+    private Reading next(HttpConnection connection, Reading last, long now) {
+        RequestBoundary boundary = last.boundary.next(connection, now);
+        Reading state = last.at(boundary);
         HttpParser parser = connection.getParser();
-        if (!midRequest(parser)) {
-            return IDLE;
+        // empty lines ahead of a request line are its first bytes: the parser skips them and stays at its start
+        if (!midRequest(parser) && !boundary.bytesAheadOfARequest(connection)) {
+            return Reading.idle(boundary);
         }
         long request = requestNumber(connection, parser);
         if (state.since == NONE || request != state.request) {
-            return new Reading(now, NONE, request);
+            return new Reading(boundary, now, NONE, request);
         }
         if (now - state.since < deadlineNanos) {
             return state;
@@ -111,7 +119,7 @@ public final class RequestReadDeadline implements Connection.Listener, AutoClose
             }
             // false: a handler waits for the body and its read fails now (Jetty's idle timeout path); true: none has it
             if (!connection.onIdleExpired(new Expired(deadline))) {
-                return new Reading(state.since, now, state.request);
+                return new Reading(boundary, state.since, now, state.request);
             }
         }
         connection.getEndPoint().close();
@@ -139,10 +147,17 @@ public final class RequestReadDeadline implements Connection.Listener, AutoClose
     }
 
     /**
-     * When a connection was first seen part-way through request number {@code request}, and when its handler was
-     * told; or NONE.
+     * A connection's last request boundary; when it was first seen part-way through request number
+     * {@code request}, and when its handler was told; or NONE.
      */
-    private record Reading(long since, long toldAt, long request) {
+    private record Reading(RequestBoundary boundary, long since, long toldAt, long request) {
+        static Reading idle(RequestBoundary boundary) {
+            return new Reading(boundary, NONE, NONE, 0);
+        }
+
+        Reading at(RequestBoundary next) {
+            return next == boundary ? this : new Reading(next, since, toldAt, request);
+        }
     }
 
     /** The failure of a body read whose request passed the deadline: the connection can still take an answer. */

@@ -1,0 +1,59 @@
+package io.tally.app.http;
+
+import org.eclipse.jetty.server.internal.HttpConnection;
+
+/**
+ * The last request boundary a sweep saw on a connection: its open, or the end of its latest request and answer;
+ * with the bytes it had read by then. Time between requests counts from here, not from the connection's last
+ * byte: HTTP/1.1 parsers skip empty lines before a request line (RFC 9112 §2.2), so a client sending "\r\n" every
+ * few hundred milliseconds is never silent, yet never starts a request. The end of an exchange is where a sweep
+ * first sees the connection out of one (or sees its counts of requests taken in or answered move), so a boundary
+ * is seen up to one sweep late, which only gives a connection more time.
+ *
+ * @param messagesIn  requests whose headers the connection had taken in
+ * @param messagesOut answers it had begun
+ * @param bytesIn     bytes it had read
+ * @param atNanos     when the sweep saw it ({@link System#nanoTime()})
+ * @param inExchange  the connection was part-way through a request or its answer then
+ */
+record RequestBoundary(long messagesIn, long messagesOut, long bytesIn, long atNanos, boolean inExchange) {
+    /**
+     * Empty lines a client may send between requests before they count as the start of the next: one, which old
+     * clients sent after a POST body and RFC 9112 §2.2 asks servers to accept.
+     */
+    private static final long ONE_EMPTY_LINE = 2;
+
+    /** The boundary of a connection that has just opened. */
+    static RequestBoundary opened(HttpConnection connection, long now) {
+        return new RequestBoundary(connection.getMessagesIn(), connection.getMessagesOut(), connection.getBytesIn(),
+                now, false);
+    }
+
+    /**
+     * This boundary, or one at {@code now} if the connection is part-way through an exchange, was when this one was
+     * seen, or has taken in or answered a request since.
+     */
+    RequestBoundary next(HttpConnection connection, long now) {
+        long in = connection.getMessagesIn();
+        long out = connection.getMessagesOut();
+        // the parser leaves its start at a request's first byte but an empty line, and returns once it is answered
+        boolean exchanging = in != out || !connection.getParser().isStart();
+        if (!exchanging && !inExchange && in == messagesIn && out == messagesOut) {
+            return this;
+        }
+        return new RequestBoundary(in, out, connection.getBytesIn(), now, exchanging);
+    }
+
+    /** How long ago the boundary was seen. */
+    long nanosSince(long now) {
+        return now - atNanos;
+    }
+
+    /**
+     * Since this boundary, which {@link #next} just returned, the connection has read more than one empty line that
+     * no request has taken: bytes its parser skipped ahead of the next request line, or has yet to parse.
+     */
+    boolean bytesAheadOfARequest(HttpConnection connection) {
+        return !inExchange && connection.getBytesIn() - bytesIn > ONE_EMPTY_LINE;
+    }
+}
