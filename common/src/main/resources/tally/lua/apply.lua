@@ -239,6 +239,12 @@ do
       r = r or refusal('HSET', index, 'f', 'v') or refusal('HDEL', index, 'f')
     end
   end
+  if next(stale) then
+    -- save_triggers prunes ids no longer active from the indexes, after the checkpoint and XACK
+    for _, index in ipairs({KEYS[9], KEYS[10]}) do
+      r = r or refusal('HSET', index, 'f', 'v') or refusal('HDEL', index, 'f')
+    end
+  end
   if r then return r end
 end
 

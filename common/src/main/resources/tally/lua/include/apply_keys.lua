@@ -45,14 +45,22 @@ end
 local HLL_MAX_BYTES = 16 + 2 * 16384
 local function hll_problem(key)
   local len = redis.pcall('STRLEN', key)
-  if type(len) == 'table' then return key .. ' holds a ' .. key_type(key) .. ', not a HyperLogLog' end
+  if type(len) == 'table' then
+    -- only a key of another type is the entry's problem; anything else (an ACL denial) refuses the call
+    if not string.find(len.err, '^WRONGTYPE') then error(len) end
+    return key .. ' holds a ' .. key_type(key) .. ', not a HyperLogLog'
+  end
   if len <= HLL_MAX_BYTES then
     local s = redis.call('GET', key)
     if not s then return nil end
     if #s >= 16 and string.sub(s, 1, 4) == 'HYLL' then
       local encoding = string.byte(s, 5)
       if encoding == 0 and #s == 16 + 12288 then return nil end
-      if encoding == 1 and type(redis.pcall('PFCOUNT', key, key)) ~= 'table' then return nil end
+      if encoding == 1 then
+        local n = redis.pcall('PFCOUNT', key, key)
+        if type(n) ~= 'table' then return nil end
+        if not (string.find(n.err, '^INVALIDOBJ') or string.find(n.err, '^WRONGTYPE')) then error(n) end
+      end
     end
   end
   return key .. ' is not a valid HyperLogLog'
