@@ -22,10 +22,12 @@ local function require_type(key, kind)
 end
 
 -- A read of a key the script will later write: when the key's type makes the read fail, refuses the
--- call naming it. Costs nothing over redis.call on the way that succeeds.
+-- call naming it; any other failure (the user may not run the command) is raised as Redis gave it.
+-- Costs nothing over redis.call on the way that succeeds.
 local function read_key(kind, command, key, ...)
   local reply = redis.pcall(command, key, ...)
   if type(reply) == 'table' and reply.err then
+    if not string.find(reply.err, '^WRONGTYPE') then error(reply) end
     refuse(key .. ' holds a ' .. key_type(key) .. ', not a ' .. kind .. ' (' .. command .. ': ' .. reply.err .. ')')
   end
   return reply

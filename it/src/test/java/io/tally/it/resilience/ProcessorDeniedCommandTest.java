@@ -8,6 +8,7 @@ import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.Namespace;
 import io.tally.common.model.CounterOp;
+import io.tally.common.model.OpKind;
 import io.tally.it.resilience.RedisRestartTest.AdminClient;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorListener;
@@ -19,6 +20,7 @@ import io.tally.testkit.RedisServer;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 import org.slf4j.LoggerFactory;
 
@@ -26,45 +28,100 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A processor whose Redis user may not run a command an apply script writes with, met late in a batch
- * (PFADD for a {@code unique} entry after the batch's increments; XACK after the checkpoint). The scripts
- * check every command they write with before their first write, so the batch is refused whole: nothing is
- * applied, nothing is dead-lettered, the processor logs the command and backs off, and once the user is
- * granted it every counter is exact.
+ * A processor whose Redis user may not run a command an apply script calls. The scripts check every
+ * command they write with before their first write, and a denied read fails before it too, so the batch
+ * is refused whole: nothing is applied, nothing is dead-lettered (a denied read is never taken for a bad
+ * key or entry), the processor logs the refusal and backs off, and once the user is granted the command
+ * every counter is exact.
  */
 class ProcessorDeniedCommandTest {
     private static final Duration SEND = Duration.ofSeconds(5);
+    private static final int FAST_PATH_OFF = 1000;
+    private static final int FAST_PATH_ON = 1;
+    private static final BiConsumer<RedissonClient, Keys> NOTHING = (redis, keys) -> { };
 
     @TempDir
     Path tmp;
 
+    /** PFADD comes after the batch's increments: before the check, each retry applied them again. */
     @Test
-    void aUniqueEntryAfterIncrementsWhenPfaddIsDenied() throws Exception {
-        run("pfadd", 1000, List.of(CounterOp.incr("c1", 1), CounterOp.unique("c2", "alice"), CounterOp.incr("c3", 1)),
-                Map.of("c1", "1", "c3", "1"));
+    void pfaddForAUniqueEntryAfterIncrements() throws Exception {
+        Outcome out = run("pfadd", FAST_PATH_OFF, NOTHING,
+                List.of(CounterOp.incr("c1", 1), CounterOp.unique("c2", "alice"), CounterOp.incr("c3", 1)));
+        assertThat(out.counters).isEqualTo(Map.of("c1", "1", "c3", "1"));
+        assertThat(out.unique("c2")).isEqualTo(1);
+        assertThat(out.warnings).anySatisfy(w -> assertThat(w).contains("may not run the 'pfadd' command"));
     }
 
+    /** The fast path's XACK comes after the counters and the checkpoint. */
     @Test
-    void theFastPathWhenXackIsDenied() throws Exception {
-        run("xack", 1, List.of(CounterOp.incr("c1", 1), CounterOp.incr("c1", 2), CounterOp.incr("c3", 1)),
-                Map.of("c1", "3", "c3", "1"));
+    void xackOnTheFastPath() throws Exception {
+        Outcome out = run("xack", FAST_PATH_ON, NOTHING,
+                List.of(CounterOp.incr("c1", 1), CounterOp.incr("c1", 2), CounterOp.incr("c3", 1)));
+        assertThat(out.counters).isEqualTo(Map.of("c1", "3", "c3", "1"));
+        assertThat(out.warnings).anySatisfy(w -> assertThat(w).contains("may not run the 'xack' command"));
     }
 
-    private void run(String denied, int fastPathMinRead, List<CounterOp> ops, Map<String, String> expected)
-            throws Exception {
+    /** An index entry listing only a trigger no longer active is pruned (HDEL) after the checkpoint. */
+    @Test
+    void hdelOfAStaleTriggerIndexEntry() throws Exception {
+        Outcome out = run("hdel", FAST_PATH_OFF,
+                (redis, keys) -> redis.getMap(keys.triggersByCounter(0), StringCodec.INSTANCE).put("c1", "t-gone"),
+                List.of(CounterOp.incr("c1", 1)));
+        assertThat(out.counters).isEqualTo(Map.of("c1", "1"));
+        assertThat(out.warnings).anySatisfy(w -> assertThat(w).contains("may not run the 'hdel' command"));
+    }
+
+    /** The HyperLogLog check's STRLEN, under pcall: a denial there once made a valid entry a not_hll dead letter. */
+    @Test
+    void strlenReadBeforeAUniqueEntry() throws Exception {
+        Outcome out = run("strlen", FAST_PATH_OFF, NOTHING, List.of(CounterOp.unique("c2", "alice")));
+        assertThat(out.unique("c2")).isEqualTo(1);
+        assertThat(out.warnings).anySatisfy(w -> assertThat(w).contains("ACL LOG names the command"));
+    }
+
+    /** The check's PFCOUNT of a sparse HyperLogLog, under pcall too. */
+    @Test
+    void pfcountReadOfASparseHyperLogLog() throws Exception {
+        Outcome out = run("pfcount", FAST_PATH_OFF,
+                (redis, keys) -> redis.getHyperLogLog(keys.hll(0, "c2"), StringCodec.INSTANCE).add("bob"),
+                List.of(CounterOp.unique("c2", "alice")));
+        assertThat(out.unique("c2")).isEqualTo(2);
+    }
+
+    /** The counters' HMGET: a denial there once read as "holds a hash, not a hash" (BADKEY). */
+    @Test
+    void hmgetOfTheCounters() throws Exception {
+        Outcome out = run("hmget", FAST_PATH_ON, NOTHING, List.of(CounterOp.incr("c1", 1)));
+        assertThat(out.counters).isEqualTo(Map.of("c1", "1"));
+        assertThat(out.warnings).noneSatisfy(w -> assertThat(w).contains("BADKEY"))
+                .anySatisfy(w -> assertThat(w).contains("ACL LOG names the command"));
+    }
+
+    /** What a run left once the command was granted, and the processor's WARN lines while it was denied. */
+    private record Outcome(Map<String, String> counters, Map<String, Long> uniques, List<String> warnings) {
+        long unique(String counter) {
+            return uniques.get(counter);
+        }
+    }
+
+    private Outcome run(String denied, int fastPathMinRead, BiConsumer<RedissonClient, Keys> prepare,
+                        List<CounterOp> ops) throws Exception {
         RedisServer.requireAvailable();
         ListAppender<ILoggingEvent> logs = new ListAppender<>();
         logs.start();
-        Logger root = (Logger) LoggerFactory.getLogger("io.tally");
-        root.addAppender(logs);
+        Logger tallyLog = (Logger) LoggerFactory.getLogger("io.tally");
+        tallyLog.addAppender(logs);
         List<String> failures = new CopyOnWriteArrayList<>();
         ProcessorListener listener = new ProcessorListener() {
             @Override
@@ -83,15 +140,16 @@ class ProcessorDeniedCommandTest {
                     .set(TallyConfig.REDIS_URL, "redis://proc@127.0.0.1:" + server.port())
                     .set(TallyConfig.REDIS_PASSWORD_FILE, password.toString())
                     .set(TallyConfig.FAST_PATH_MIN_READ, fastPathMinRead).build();
+            Keys keys = TestRedis.keys(producerConfig);
             try (AdminClient admin = new AdminClient(server)) {
                 Namespace.create(admin.redis, producerConfig); // as `tally init` would
+                prepare.accept(admin.redis, keys);
             }
             try (TallyProducer producer = RedisTallyProducer.create(producerConfig, ProducerMetrics.NOOP)) {
                 for (CounterOp op : ops) {
                     producer.sendAndWait(op, SEND);
                 }
             }
-            Keys keys = TestRedis.keys(producerConfig);
             try (AdminClient admin = new AdminClient(server);
                  Processor processor = Processor.start(processorConfig, listener)) {
                 await().atMost(Duration.ofSeconds(10)).until(() -> failures.size() >= 2);
@@ -102,24 +160,24 @@ class ProcessorDeniedCommandTest {
                         .as("counters while %s is denied", denied).isEmpty();
                 assertThat(admin.redis.getMap(keys.checkpoint(0), StringCodec.INSTANCE).readAllMap()).isEmpty();
                 assertThat(admin.redis.getStream(keys.dlq(0)).size()).isZero();
-                assertThat(warnings(logs)).as("the processor's log names the denied command")
-                        .anySatisfy(w -> assertThat(w).contains("may not run the '" + denied + "' command"));
+                List<String> warnings = logs.list.stream().filter(e -> e.getLevel() == Level.WARN)
+                        .map(ILoggingEvent::getFormattedMessage).toList();
 
                 assertThat(server.cli("ACL", "SETUSER", "proc", "+" + denied)).isEqualTo("OK");
                 await().atMost(Duration.ofSeconds(30)).until(() -> Backlog.total(admin.redis, keys, 1) == 0);
-                assertThat(admin.redis.getMap(keys.counters(0), StringCodec.INSTANCE).readAllMap()).isEqualTo(expected);
-                assertThat(admin.redis.getStream(keys.dlq(0)).size()).isZero();
-                if (denied.equals("pfadd")) {
-                    assertThat(admin.redis.getHyperLogLog(keys.hll(0, "c2"), StringCodec.INSTANCE).count()).isEqualTo(1);
+                assertThat(admin.redis.getStream(keys.dlq(0)).size()).as("dead letters").isZero();
+                Map<String, Long> uniques = new HashMap<>();
+                for (CounterOp op : ops) {
+                    if (op.kind() == OpKind.UNIQUE) {
+                        uniques.put(op.counter(), admin.redis.getHyperLogLog(keys.hll(0, op.counter()),
+                                StringCodec.INSTANCE).count());
+                    }
                 }
+                return new Outcome(admin.redis.<String, String>getMap(keys.counters(0), StringCodec.INSTANCE)
+                        .readAllMap(), uniques, warnings);
             }
         } finally {
-            root.detachAppender(logs);
+            tallyLog.detachAppender(logs);
         }
-    }
-
-    private static List<String> warnings(ListAppender<ILoggingEvent> logs) {
-        return logs.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
-                .toList();
     }
 }

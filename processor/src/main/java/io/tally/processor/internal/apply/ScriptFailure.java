@@ -48,7 +48,8 @@ enum ScriptFailure {
 
     /**
      * Redis's error text without the script's SHA and line suffix, at most {@value #MAX_TEXT} characters;
-     * the whole message when the failure carries no error reply.
+     * the whole message when the failure carries no error reply. Redis 7.0's in-script ACL denial names no
+     * command: the text then says where to find it.
      */
     static String text(Throwable failure) {
         String text = redisText(failure);
@@ -56,6 +57,9 @@ enum ScriptFailure {
             text = String.valueOf(unwrap(failure).getMessage());
         }
         text = SCRIPT_SUFFIX.matcher(text).replaceFirst("");
+        if (RedisFailures.isScriptDenied(text)) {
+            text += " (ACL LOG names the command)"; // Redis 7.0 does not, inside a script
+        }
         return text.length() > MAX_TEXT ? text.substring(0, MAX_TEXT) : text;
     }
 

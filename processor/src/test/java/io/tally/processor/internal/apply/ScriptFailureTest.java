@@ -65,6 +65,9 @@ class ScriptFailureTest {
     @Test
     void theTextDropsTheScriptShaSuffix() {
         assertThat(ScriptFailure.text(reply("ERR user_script:9: boom" + SUFFIX))).isEqualTo("ERR user_script:9: boom");
+        assertThat(ScriptFailure.text(reply("ERR The user executing the script can't run this command or subcommand"
+                + SUFFIX))).isEqualTo("ERR The user executing the script can't run this command or subcommand "
+                + "(ACL LOG names the command)");
         assertThat(ScriptFailure.text(new RedisException("ERR user_script:9: boom" + SUFFIX
                 + ". channel: [id: 0x1] data: CommandData"))).isEqualTo("ERR user_script:9: boom");
     }
