@@ -6,6 +6,8 @@ import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.common.internal.redis.RedisFailures;
 import io.tally.processor.ProcessorListener;
+import io.tally.producer.firings.FiringsConsumer;
+import io.tally.producer.internal.triggers.RedisFiringsConsumer;
 import io.tally.processor.internal.trigger.TimeTriggerScheduler;
 import io.tally.testkit.RedisServer;
 import io.tally.testkit.TestRedis;
@@ -20,6 +22,7 @@ import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.client.RedisException;
 import org.redisson.client.codec.StringCodec;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.Objects;
@@ -30,12 +33,13 @@ import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Redis checks a script's commands against its user's ACL as they run: a script refused a command after its first
  * write used to stop with that write made, say nothing of it, and make it again on the retry. Each script that
  * writes more than once now checks its later commands before its first write. Here the user may run a script's
- * first write but not a later one: the call writes nothing (every key of the namespace dumps as before), the
+ * first write but not a later one: the call writes nothing (every key of the namespace holds what it held), the
  * failure names the command as a NOPERM, and once the command is granted the same call takes effect exactly once.
  */
 class RefusedBeforeTheFirstWriteTest {
@@ -129,6 +133,27 @@ class RefusedBeforeTheFirstWriteTest {
         assertThat(redis.getMap(keys.triggers(0), StringCodec.INSTANCE).get(id + ":status")).isEqualTo("fired");
         scheduler.runIfDue(Set.of(0), p -> { });
         assertThat(scheduler.drain(p -> { })).isZero();
+    }
+
+    @Test
+    void aFiringsConsumerRefusedXack_deadLettersNothing_thenDeadLettersThePoisonFiringOnce() throws Exception {
+        redis.<String, String>getStream(keys.firings(0), StringCodec.INSTANCE).add(StreamAddArgs.entries(Map.of(
+                "firing_id", "t0-x:1", "trigger", "t0-x", "kind", "event", "cause", "1", "fired_at", "1700000000000")));
+        server.cli("ACL", "SETUSER", "default", "-xack");
+        try (FiringsConsumer consumer = RedisFiringsConsumer.builder(redis, config(), "audit", firing -> {
+            throw new IllegalStateException("poison");
+        }).maxDeliveries(1).claimIdle(Duration.ofMillis(100)).start()) {
+            // firings_claim.lua's XACK follows the dead letter's XADD: many claim rounds, refused before their XAUTOCLAIM
+            Thread.sleep(1500);
+            assertThat(consumer.failures()).as("deliveries to the handler").isEqualTo(1);
+            assertThat(redis.getStream(keys.firingsDlq(0), StringCodec.INSTANCE).size()).as("dead letters").isZero();
+
+            server.cli("ACL", "SETUSER", "default", "+@all");
+            await().atMost(Duration.ofSeconds(10)).until(() -> consumer.deadLettered() == 1);
+            Thread.sleep(500);
+            assertThat(redis.getStream(keys.firingsDlq(0), StringCodec.INSTANCE).size()).as("dead letters").isEqualTo(1);
+            assertThat(redis.getStream(keys.firings(0), StringCodec.INSTANCE).getPendingInfo("audit").getTotal()).isZero();
+        }
     }
 
     /**
