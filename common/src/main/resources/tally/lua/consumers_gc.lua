@@ -5,6 +5,7 @@
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then
   return {'LEASE_LOST'}
 end
+-- Its only write is XGROUP DELCONSUMER on KEYS[1]: refused, it is refused at the first consumer (no ACL check).
 local live = {}
 for i = 3, #ARGV do live[ARGV[i]] = true end
 local deleted = 0

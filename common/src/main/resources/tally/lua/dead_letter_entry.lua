@@ -46,6 +46,14 @@ local full = stream_room_problem(KEYS[4], 1)
 if full then
   return redis.error_reply('BADKEY ' .. full .. '; nothing was applied')
 end
+-- The checkpoint's HSET and the XACK after the dead letter's XADD are checked against the user's ACL before
+-- it (include/acl.lua): refused there, the entry would be dead-lettered again by the retry.
+--#include acl
+local refusal = acl_refusal('dead_letter_entry.lua', 'HSET', KEYS[2], ARGV[3], id)
+  or acl_refusal('dead_letter_entry.lua', 'XACK', KEYS[1], GROUP, id)
+if refusal then
+  return refusal
+end
 redis.call(unpack(dead_letter_args(KEYS[4], 'script_error', ARGV[5], ARGV[3], id, flat, MAX_FIELDS)))
 redis.call('HSET', KEYS[2], ARGV[3], id)
 redis.call('XACK', KEYS[1], GROUP, id)

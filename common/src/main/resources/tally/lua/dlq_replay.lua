@@ -101,6 +101,13 @@ if #entry == 0 then
   return redis.error_reply('dlq_replay: dead letter ' .. ARGV[1] .. ' has no original f.* fields to replay')
 end
 
+-- The XDEL after the XADD is checked against the user's ACL before it (include/acl.lua): refused there, the
+-- entry would be re-appended with its letter kept, and a retry would append it again.
+--#include acl
+local refusal = acl_refusal('dlq_replay.lua', 'XDEL', KEYS[1], ARGV[1])
+if refusal then
+  return refusal
+end
 local id = redis.call('XADD', KEYS[2], '*', unpack(entry))
 redis.call('XDEL', KEYS[1], ARGV[1])
 return id

@@ -14,6 +14,15 @@ for i = 1, #KEYS do
       .. 'created')
   end
 end
+-- One command on several keys, but an ACL may grant it on some keys only: each key is checked before the first
+-- group is created (include/acl.lua), or a retry would not report a group this call created.
+--#include acl
+for i = 2, #KEYS do
+  local refusal = acl_refusal_sub('ensure_groups.lua', 'XGROUP', 'CREATE', KEYS[i], ARGV[1], '0', 'MKSTREAM')
+  if refusal then
+    return refusal
+  end
+end
 local created = 0
 for i = 1, #KEYS do
   local ok = redis.pcall('XGROUP', 'CREATE', KEYS[i], ARGV[1], '0', 'MKSTREAM')

@@ -25,6 +25,24 @@ local blocked = stream_room_problem(KEYS[2], count) or ''
 local errors_kind = redis.call('TYPE', KEYS[3])['ok']
 local errors_readable = errors_kind == 'hash' or errors_kind == 'none'
 
+-- XAUTOCLAIM is the first write; what may follow it is checked against the user's ACL before it
+-- (include/acl.lua): a dead letter written and its firing not acknowledged would be dead-lettered again by
+-- every retry. At most three checks on a call made once per claim interval.
+--#include acl
+local function denied(command, key, ...)
+  return acl_refusal('firings_claim.lua', command, key, ...)
+end
+local refusal
+if blocked == '' then
+  refusal = denied('XADD', KEYS[2], '*', 'source_id', '0-1') or denied('XACK', KEYS[1], ARGV[1], '0-1')
+    or (errors_readable and denied('HDEL', KEYS[3], 'f'))
+else
+  refusal = denied('XCLAIM', KEYS[1], ARGV[1], ARGV[2], '0', '0-1', 'RETRYCOUNT', '0', 'JUSTID')
+end
+if refusal then
+  return refusal
+end
+
 local r = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[6], 'COUNT', count)
 local entries = r[2]
 local out = {r[1], 0, #(r[3] or {}), blocked}

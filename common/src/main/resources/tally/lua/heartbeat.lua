@@ -11,6 +11,7 @@ if replaced == 'zset' or replaced == 'none' then
 else
   redis.call('DEL', KEYS[1])
 end
+-- Not ACL-checked (include/acl.lua): refused part-way, the retry makes the same writes again, which converge.
 if ARGV[3] == 'leave' then
   redis.call('ZREM', KEYS[1], ARGV[1])
 else

@@ -6,6 +6,7 @@
 -- Another program may leave a key of another type there: its owner reads as '(<type>)', a value no
 -- processor has (theirs end in ':<token>'), so that it is taken over like a silent owner's, and the
 -- other partitions of the pipelined call are not refused with it.
+-- Each operation makes one write: nothing to check against the ACL before it (include/acl.lua).
 local op, me = ARGV[1], ARGV[2]
 local owner = redis.pcall('GET', KEYS[1])
 if type(owner) == 'table' and owner.err then

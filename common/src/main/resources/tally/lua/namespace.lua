@@ -3,6 +3,13 @@
 -- the tags {p<i>}, one without a 'dedupe' field a key per operation id.
 -- KEYS[1] meta hash   ARGV[1] P to store when the namespace is new   ARGV[2] tag rule to store then
 -- ARGV[3] dedupe layout to store then
+-- The HSET after HSETNX is checked against the user's ACL before it (include/acl.lua): refused there, the new
+-- namespace would keep its P without its tag rule and dedupe layout, read ever after as the defaults.
+--#include acl
+local refusal = acl_refusal('namespace.lua', 'HSET', KEYS[1], 'partition-tags', ARGV[2])
+if refusal then
+  return refusal
+end
 if redis.call('HSETNX', KEYS[1], 'partitions', ARGV[1]) == 1 then
   redis.call('HSET', KEYS[1], 'partition-tags', ARGV[2], 'dedupe', ARGV[3])
 end

@@ -4,6 +4,7 @@
 -- ARGV[3] dedupe layout, '' for a key per id (no field)
 -- another program's key of another type there is replaced: meta is this namespace's, and nothing runs
 -- on it until it is a hash again
+-- Not ACL-checked (include/acl.lua): refused part-way, the retry sets the same fields to the same values.
 if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then
   redis.call('DEL', KEYS[1])
 end

@@ -44,6 +44,14 @@ local topic, limit = ARGV[1], tonumber(ARGV[3])
 --#include ids
 --#include dead_letter
 
+--#include acl
+local function denied(command, key, ...)
+  return acl_refusal('repair_stream_ids.lua', command, key, ...)
+end
+local function denied_sub(command, subcommand, key, ...)
+  return acl_refusal_sub('repair_stream_ids.lua', command, subcommand, key, ...)
+end
+
 local function max_id(a, b)
   if id_less(a, b) then return b end
   return a
@@ -109,6 +117,12 @@ if #moving > 0 then
   if full then
     return {'NOROOM', full}
   end
+  -- the XACK and XDEL after each dead letter's XADD are checked against the user's ACL before the first
+  -- (include/acl.lua): refused there, the entries would stay and the next call would dead-letter them again
+  local refusal = (ours and denied('XACK', KEYS[1], GROUP, moving[1][1])) or denied('XDEL', KEYS[1], moving[1][1])
+  if refusal then
+    return refusal
+  end
   for _, e in ipairs(moving) do
     local id, flat = e[1], e[2]
     local args = dead_letter_args(KEYS[3], 'future_id', 'stream id ' .. id .. ' lay more than ' .. ARGV[2]
@@ -140,6 +154,19 @@ if #newest > 0 then target = max_id(target, newest[1][1]) end
 if checkpoint ~= '' and not cp_future then target = max_id(target, checkpoint) end
 for _, g in ipairs(groups) do
   if not future(g['last-delivered-id']) then target = max_id(target, g['last-delivered-id']) end
+end
+
+-- every write of the reset is checked against the user's ACL before the first (include/acl.lua): refused
+-- part-way, the stream's last id, the checkpoint and the groups would disagree until the next call
+local future_groups = false
+for _, g in ipairs(groups) do
+  future_groups = future_groups or future(g['last-delivered-id'])
+end
+local refusal = (future(last) and denied('XSETID', KEYS[1], target, 'MAXDELETEDID', '0-1'))
+  or (cp_future and denied('HSET', KEYS[2], topic, target))
+  or (future_groups and denied_sub('XGROUP', 'SETID', KEYS[1], GROUP, target, 'ENTRIESREAD', '0'))
+if refusal then
+  return refusal
 end
 
 if future(last) then

@@ -70,6 +70,24 @@ if firings > 0 then
   end
 end
 
+-- Every write the loop below makes is checked against the user's ACL before the first (include/acl.lua):
+-- one refused part-way would leave a trigger taken off the schedule without firing, or fired without its
+-- state saved (a repeating one then fires that period again once the command is granted).
+--#include acl
+local function denied(command, key, ...)
+  return acl_refusal('time_fire.lua', command, key, ...)
+end
+local reschedules, removes = false, false
+for _, it in ipairs(items) do
+  if it.def and it.def.every then reschedules = true else removes = true end
+end
+local refusal = (removes and denied('ZREM', KEYS[2], items[1].id))
+  or (reschedules and denied('ZADD', KEYS[2], '0', items[1].id))
+  or (firings > 0 and (denied('XADD', KEYS[4], '*', 'firing_id', 'x') or denied('HSET', KEYS[3], 'f', 'v')))
+if refusal then
+  return refusal
+end
+
 -- writes
 local out = {'OK', '0'}
 local fired = 0

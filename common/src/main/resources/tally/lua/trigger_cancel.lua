@@ -27,6 +27,19 @@ local scheduled = def.kind == 'time' and not redis.pcall('ZRANGE', KEYS[2], 0, 0
 local t = redis.call('TIME')
 local now = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
 
+-- The writes after the first HSET are checked against the user's ACL before it (include/acl.lua): one refused
+-- there would leave a canceled trigger still listed in its index or schedule (matched, or fired, later).
+--#include acl
+local function denied(command, key, ...)
+  return acl_refusal('trigger_cancel.lua', command, key, ...)
+end
+local refusal = denied('HDEL', KEYS[1], id .. ':armed')
+  or (list and (denied('HDEL', index, field) or denied('HSET', index, field, id)))
+  or (scheduled and denied('ZREM', KEYS[2], id))
+if refusal then
+  return refusal
+end
+
 -- writes
 redis.call('HSET', KEYS[1], id .. ':status', 'canceled', id .. ':canceledAt', now)
 redis.call('HDEL', KEYS[1], id .. ':armed')

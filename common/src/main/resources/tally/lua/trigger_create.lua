@@ -59,6 +59,19 @@ if count and count ~= '0' and not (#count <= 18 and string.match(count, '^%-?[1-
     .. 'was written (set it to the number of triggers the hash stores)')
 end
 
+-- The writes after the first HSET are checked against the user's ACL before it (include/acl.lua): one refused
+-- there would leave a trigger half-created (no count, index or schedule entry) that a retry answers EXISTS.
+--#include acl
+local function denied(command, key, ...)
+  return acl_refusal('trigger_create.lua', command, key, ...)
+end
+local refusal = denied('HINCRBY', KEYS[1], ':count', '1')
+  or (index and denied('HSET', index, ARGV[4], id))
+  or (due ~= '' and denied('ZADD', KEYS[2], due, id))
+if refusal then
+  return refusal
+end
+
 -- writes
 local fields = {id, ARGV[3], id .. ':status', 'active', id .. ':fireCount', '0', id .. ':createdAt', tostring(now)}
 if armed ~= '' then

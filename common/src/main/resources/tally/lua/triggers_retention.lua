@@ -72,6 +72,21 @@ for _, d in ipairs(doomed) do
   end
 end
 
+-- Every write below is checked against the user's ACL before the first (include/acl.lua): refused part-way,
+-- triggers would be deleted with ':count' not lowered (no later pass finds them again) or left listed.
+--#include acl
+local function denied(command, key, ...)
+  return acl_refusal('triggers_retention.lua', command, key, ...)
+end
+local refusal = (scheduled and denied('ZREM', KEYS[3], doomed[1].id))
+  or (counted and denied('HINCRBY', KEYS[2], ':count', '-1'))
+for _, l in pairs(lists) do
+  refusal = refusal or (l.value and (denied('HDEL', l.index, l.name) or denied('HSET', l.index, l.name, 'v')))
+end
+if refusal then
+  return refusal
+end
+
 -- writes
 for _, d in ipairs(doomed) do
   local fields = {d.id}

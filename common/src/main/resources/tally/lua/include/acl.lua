@@ -10,3 +10,12 @@ local function acl_refusal(script, command, key, ...)
         .. key .. "', which " .. script .. ' needs after its first write; the call was refused before it')
   end
 end
+-- The same for a command whose subcommand comes before the key (XGROUP CREATE, XGROUP SETID), named as Redis
+-- names it ('xgroup|create').
+local function acl_refusal_sub(script, command, subcommand, key, ...)
+  if not redis.acl_check_cmd(command, subcommand, key, ...) then
+    return redis.error_reply("NOPERM this user may not run the '" .. string.lower(command) .. '|'
+        .. string.lower(subcommand) .. "' command on '" .. key .. "', which " .. script
+        .. ' needs after its first write; the call was refused before it')
+  end
+end

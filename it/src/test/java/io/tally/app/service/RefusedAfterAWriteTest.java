@@ -43,4 +43,25 @@ class RefusedAfterAWriteTest {
         }
         assertThat(untrue).as("503s (nothing written) for sends that were written").isEmpty();
     }
+
+    /** trigger_create.lua's first write is the definition's HSET; its HINCRBY of the count comes after it. */
+    @Test
+    void aTriggerCreateRefusedACommandAfterItsFirstWrite_is503AndWritesNothing_thenCreatesItOnce() throws Exception {
+        String triggers = api.keys().triggers(0);
+        String body = "{\"kind\":\"event\",\"eventType\":\"refused-after-a-write\"}";
+        api.redisServer().cli("ACL", "SETUSER", "default", "-hincrby");
+        HttpResponse<String> refused;
+        try {
+            refused = api.post("/v1/triggers", body);
+        } finally {
+            api.redisServer().cli("ACL", "SETUSER", "default", "+@all");
+        }
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+        assertThat(refused.body()).contains("\"reason\":\"no_permission\"").contains("nothing was written");
+        assertThat(api.redisServer().cli("EXISTS", triggers).strip()).as("the triggers hash").isEqualTo("0");
+
+        HttpResponse<String> created = api.post("/v1/triggers", body);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        assertThat(api.redisServer().cli("HGET", triggers, ":count").strip()).isEqualTo("1");
+    }
 }
