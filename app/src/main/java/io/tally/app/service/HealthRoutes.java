@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Liveness, readiness (only while Redis answers within a second, the namespace exists and Redis did not
- * refuse the latest send, see {@link SendRefusals}) and the Prometheus scrape
+ * refuse the service's sends, see {@link SendRefusals}) and the Prometheus scrape
  * (OpenMetrics or text 0.0.4 by the {@code Accept} header, see {@link ScrapeFormat}). These need no token, so that probes and scrapers work without one; they show no counter data.
  */
 final class HealthRoutes implements Routes {

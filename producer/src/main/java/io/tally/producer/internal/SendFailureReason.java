@@ -1,6 +1,7 @@
 package io.tally.producer.internal;
 
 import io.tally.common.internal.redis.RedisErrorCode;
+import io.tally.common.internal.redis.RedisFailures;
 import io.tally.producer.StreamIdsExhaustedException;
 import org.redisson.client.RedisBusyException;
 import org.redisson.client.RedisClusterDownException;
@@ -80,9 +81,6 @@ public final class SendFailureReason {
     private static final Set<String> REFUSES_WRITES = Set.of(UNREACHABLE, TIMEOUT, OUT_OF_MEMORY, READ_ONLY, BUSY,
             LOADING, NO_REPLICAS, SAVE_FAILED, NO_PERMISSION, CLUSTER, NAMESPACE, EVICTION_POLICY);
 
-    /** Redis 7.0's text when a script calls a command its user may not run (7.2 says NOPERM). */
-    private static final String SCRIPT_NOPERM = "can't run this command";
-
     private SendFailureReason() {
     }
 
@@ -155,7 +153,7 @@ public final class SendFailureReason {
         }
         String message = t.getMessage();
         String code = RedisErrorCode.of(message);
-        if (code.equals("NOPERM") || message != null && message.contains(SCRIPT_NOPERM)) {
+        if (code.equals("NOPERM") || message != null && RedisFailures.isScriptDenied(message)) {
             return NO_PERMISSION;
         }
         return switch (code) {
