@@ -1,5 +1,9 @@
 package io.tally.app.cli;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.Namespace;
@@ -16,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.options.KeysScanOptions;
 import org.redisson.api.stream.StreamAddArgs;
@@ -140,6 +145,10 @@ class RefusedBeforeTheFirstWriteTest {
         redis.<String, String>getStream(keys.firings(0), StringCodec.INSTANCE).add(StreamAddArgs.entries(Map.of(
                 "firing_id", "t0-x:1", "trigger", "t0-x", "kind", "event", "cause", "1", "fired_at", "1700000000000")));
         server.cli("ACL", "SETUSER", "default", "-xack");
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        Logger consumerLog = (Logger) LoggerFactory.getLogger(RedisFiringsConsumer.class);
+        consumerLog.addAppender(logs);
         try (FiringsConsumer consumer = RedisFiringsConsumer.builder(redis, config(), "audit", firing -> {
             throw new IllegalStateException("poison");
         }).maxDeliveries(1).claimIdle(Duration.ofMillis(100)).start()) {
@@ -147,12 +156,18 @@ class RefusedBeforeTheFirstWriteTest {
             Thread.sleep(1500);
             assertThat(consumer.failures()).as("deliveries to the handler").isEqualTo(1);
             assertThat(redis.getStream(keys.firingsDlq(0), StringCodec.INSTANCE).size()).as("dead letters").isZero();
+            // one line naming the command, without Redisson's channel and command dump
+            assertThat(logs.list).filteredOn(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
+                    .filteredOn(w -> w.endsWith("retrying in 1 s")).isNotEmpty().allSatisfy(w -> assertThat(w).contains("may not run XACK (NOPERM)")
+                            .doesNotContain("channel:").doesNotContain("RedisException"));
 
             server.cli("ACL", "SETUSER", "default", "+@all");
             await().atMost(Duration.ofSeconds(10)).until(() -> consumer.deadLettered() == 1);
             Thread.sleep(500);
             assertThat(redis.getStream(keys.firingsDlq(0), StringCodec.INSTANCE).size()).as("dead letters").isEqualTo(1);
             assertThat(redis.getStream(keys.firings(0), StringCodec.INSTANCE).getPendingInfo("audit").getTotal()).isZero();
+        } finally {
+            consumerLog.detachAppender(logs);
         }
     }
 

@@ -2,6 +2,7 @@ package io.tally.producer.internal.triggers;
 
 import io.tally.common.internal.concurrent.DaemonThreads;
 import io.tally.common.config.TallyConfig;
+import io.tally.common.internal.redis.RedisFailures;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.LuaScript;
 import io.tally.common.internal.redis.Namespace;
@@ -61,9 +62,12 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
     private final AtomicLong deadLettered = new AtomicLong();
     private final Thread thread;
     private volatile boolean running = true;
+    /** For the failure lines: Redis's address and user. */
+    private final TallyConfig config;
 
     private RedisFiringsConsumer(Builder b) {
         this.redis = b.redis;
+        this.config = b.config;
         Namespace ns = Namespace.open(redis, b.config);
         this.keys = ns.keys();
         this.partitions = ns.partitions();
@@ -149,7 +153,7 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
                     loadScripts();
                     continue;
                 }
-                log.warn("firings consumer {}/{}: Redis call failed ({}); retrying in 1 s", group, consumer, e.toString());
+                log.warn("firings consumer {}/{}: {}; retrying in 1 s", group, consumer, RedisFailures.line(e, config));
                 sleepQuietly(1000);
             }
         }
