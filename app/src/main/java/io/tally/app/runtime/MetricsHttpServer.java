@@ -13,7 +13,6 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
-import org.eclipse.jetty.util.BlockingArrayQueue;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -71,10 +70,9 @@ public final class MetricsHttpServer implements AutoCloseable {
         this.registry = registry;
         this.ready = ready;
         this.detail = detail;
-        // Each connection queues at most a few jobs (its accept, a read, a write), so a queue of one slot per
-        // connection absorbs a burst of connects without growing without bound.
-        QueuedThreadPool threads = new QueuedThreadPool(limits.maxThreads(), 2, 60_000,
-                new BlockingArrayQueue<>(limits.maxConnections()));
+        // The job queue is Jetty's unbounded default: the connection bounds below keep it small (a connection
+        // queues a few jobs at most), and a bounded one may refuse a job Jetty needs run (Jetty warns of it).
+        QueuedThreadPool threads = new QueuedThreadPool(limits.maxThreads(), 2, 60_000);
         threads.setName("tally-http");
         threads.setDaemon(true);
         threads.setReservedThreads(0);

@@ -1,10 +1,15 @@
 package io.tally.app.runtime;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -76,6 +81,22 @@ class MetricsHttpServerTest {
             assertThat(response.body()).isEqualTo("ready\nhalted partition 3: unknown_version since 1 "
                     + "(ops entry after 1-0 has version '2')\n");
         }
+    }
+
+    /** A processor's start logged Jetty's WARN about a bounded job queue every time. */
+    @Test
+    void startsWithoutAWarning() {
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        Logger jetty = (Logger) LoggerFactory.getLogger("org.eclipse.jetty");
+        jetty.addAppender(logs);
+        try (MetricsHttpServer another = MetricsHttpServer.start("127.0.0.1", 0, registry, () -> true)) {
+            assertThat(another.port()).isPositive();
+        } finally {
+            jetty.detachAppender(logs);
+        }
+        assertThat(logs.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                .map(ILoggingEvent::getFormattedMessage).isEmpty();
     }
 
     @Test
