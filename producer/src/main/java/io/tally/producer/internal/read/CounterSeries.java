@@ -29,10 +29,12 @@ import java.util.function.IntFunction;
  * (sums of the deltas per window bucket) and unique-member estimates (HyperLogLog, standard error about
  * 0.81%). Reads see applied entries only; calls are synchronous and thread-safe.
  *
- * <p>Unions: HyperLogLogs of one partition are counted together with one PFCOUNT. HyperLogLogs of
- * several partitions (several slots in Redis Cluster) are read with GET, one per key, and merged and
- * counted here ({@link HyperLogLogUnion}, the same number as PFCOUNT of all of them): Redis does no more
- * than one short GET per key and nothing is written.
+ * <p>Unions: a few HyperLogLogs of one partition ({@link #MAX_PFCOUNT_KEYS}) are counted together with one
+ * PFCOUNT. More, or HyperLogLogs of several partitions (several slots in Redis Cluster), are read with GET, one
+ * per key, and merged and counted here ({@link HyperLogLogUnion}, the same number as PFCOUNT of all of them):
+ * Redis does no more than one short GET per key and nothing is written. A PFCOUNT of many keys would merge
+ * 16,384 registers per key inside Redis, blocking it (1000 dense ones: tens of ms), and a caller picks names
+ * of one partition as easily as of several.
  */
 public final class CounterSeries implements AutoCloseable {
     /** Most buckets one {@link #series} call returns. */
@@ -42,6 +44,11 @@ public final class CounterSeries implements AutoCloseable {
      * read whole (up to 12 KB) and merged here.
      */
     public static final int MAX_UNION_ACROSS_PARTITIONS = 5_000;
+    /**
+     * Most HyperLogLogs one PFCOUNT counts together: it merges 16,384 registers per dense key inside Redis, so a
+     * larger union of one partition is merged here, as one across partitions is.
+     */
+    static final int MAX_PFCOUNT_KEYS = 8;
     /**
      * The largest HyperLogLog a union across partitions reads: a dense one is 12,304 bytes, a sparse one at most
      * {@code hll-sparse-max-bytes} (default 3,000; Redis advises at most 16,000).
@@ -188,14 +195,14 @@ public final class CounterSeries implements AutoCloseable {
         if (byPartition.isEmpty()) {
             return 0;
         }
-        if (byPartition.size() == 1) {
-            List<String> names = byPartition.values().iterator().next();
+        List<String> names = byPartition.values().stream().flatMap(List::stream).toList();
+        if (byPartition.size() == 1 && names.size() <= MAX_PFCOUNT_KEYS) {
             return countOnOneSlot(names, i -> counterOf.get(names.get(i)));
         }
-        List<String> names = byPartition.values().stream().flatMap(List::stream).toList();
         if (names.size() > MAX_UNION_ACROSS_PARTITIONS) {
-            throw new IllegalArgumentException(names.size() + " counters on " + byPartition.size() + " partitions, more than "
-                    + MAX_UNION_ACROSS_PARTITIONS + " a union across partitions counts; ask for fewer counters");
+            throw new IllegalArgumentException(names.size() + " counters on " + (byPartition.size() == 1
+                    ? "one partition" : byPartition.size() + " partitions") + ", more than "
+                    + MAX_UNION_ACROSS_PARTITIONS + " a union of more than a few counters counts; ask for fewer counters");
         }
         return countAcrossSlots(names, i -> counterOf.get(names.get(i)));
     }

@@ -82,7 +82,7 @@ class UniqueUnionManyCountersTest {
 
         assertThatThrownBy(() -> reader.uniqueUnion(counters(COUNTERS)))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("9000 counters on 4 partitions, more than 5000 a union across partitions counts; "
+                .hasMessage("9000 counters on 4 partitions, more than 5000 a union of more than a few counters counts; "
                         + "ask for fewer counters");
         assertThat(namespaceKeys()).isEqualTo(keysBefore);
     }
