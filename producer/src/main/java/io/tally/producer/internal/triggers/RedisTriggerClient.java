@@ -14,6 +14,7 @@ import io.tally.common.internal.trigger.TriggerJson;
 import io.tally.common.trigger.TriggerKind;
 import io.tally.common.trigger.TriggerStatus;
 import io.tally.common.trigger.UnreadableTriggerException;
+import io.tally.producer.OutcomeUnknownException;
 import io.tally.producer.internal.scan.ScanPosition;
 import io.tally.producer.triggers.TriggerClient;
 import io.tally.producer.triggers.TriggerLimitException;
@@ -23,6 +24,7 @@ import org.redisson.api.RFuture;
 import org.redisson.api.RMapAsync;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
+import org.redisson.client.RedisResponseTimeoutException;
 import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -131,23 +133,39 @@ public final class RedisTriggerClient implements TriggerClient {
         int p = TriggerIds.partitionOf(id, partitioner.partitions());
         String json = TriggerJson.writeDefinition(id, def);
         requireRoomInNamespace();
-        List<Object> reply = CREATE.eval(redis, RScript.ReturnType.LIST,
-                List.of(keys.triggers(p), keys.schedule(p), keys.triggersByEvent(p), keys.triggersByCounter(p),
-                        keys.counters(p)),
-                id, def.kind().wire(), json, def.routingKey() == null ? "" : def.routingKey(),
-                def.op() == null ? "" : def.op().symbol(), def.value() == null ? "" : def.value().toString(),
-                def.at() == null ? "" : def.at().toString(), def.every() == null ? "" : def.every().toString(),
-                Integer.toString(maxPerKey));
+        List<Object> reply;
+        try {
+            reply = CREATE.eval(redis, RScript.ReturnType.LIST,
+                    List.of(keys.triggers(p), keys.schedule(p), keys.triggersByEvent(p), keys.triggersByCounter(p),
+                            keys.counters(p)),
+                    id, def.kind().wire(), json, def.routingKey() == null ? "" : def.routingKey(),
+                    def.op() == null ? "" : def.op().symbol(), def.value() == null ? "" : def.value().toString(),
+                    def.at() == null ? "" : def.at().toString(), def.every() == null ? "" : def.every().toString(),
+                    Integer.toString(maxPerKey));
+        } catch (RedisResponseTimeoutException e) {
+            // The script reached Redis and no reply came: a slow, paused or stopped Redis keeps it queued and may
+            // run it later, so "nothing was written" would be false, and a retry would store the trigger twice.
+            throw new OutcomeUnknownException("trigger " + id + " may or may not have been created: Redis did not "
+                    + "answer the create within redis-timeout-ms; read trigger " + id + " (GET /v1/triggers/" + id
+                    + ") to know, before creating it again", e);
+        }
         if ("LIMIT".equals(reply.get(0))) {
             String key = def.kind() == TriggerKind.EVENT ? "event type" : "counter";
             throw new TriggerLimitException(TallyConfig.MAX_TRIGGERS_PER_KEY.name(), maxPerKey, "trigger refused: "
                     + key + " '" + def.routingKey() + "' already has " + reply.get(1) + " active triggers, at most "
                     + maxPerKey + " allowed (max-triggers-per-key); nothing was written: cancel one or raise the cap");
         }
+        if ("EXISTS".equals(reply.get(0))) {
+            // 80 random bits make another create's id practically impossible: this is the client's retry of this
+            // very create after a lost reply (an earlier attempt ran), so the trigger is stored, and is this one.
+            Optional<Trigger> stored = get(id);
+            if (stored.isPresent()) {
+                return stored.get();
+            }
+        }
         if (!"OK".equals(reply.get(0))) {
-            // 80 random bits make this practically impossible; say so rather than overwrite.
-            throw new IllegalStateException("trigger client: id " + id + " already exists on partition " + p
-                    + "; nothing was written, create the trigger again");
+            throw new IllegalStateException("trigger client: create of " + id + " on partition " + p + " answered "
+                    + reply.get(0) + "; nothing was written, create the trigger again");
         }
         long createdAt = Long.parseLong(String.valueOf(reply.get(1)));
         return new Trigger(id, def, TriggerStatus.ACTIVE, 0, null, createdAt, null);
