@@ -32,6 +32,12 @@ public final class TriggerDefinition {
      * and the caps on triggers per routing key and firings per apply call bound what one entry can write.
      */
     public static final int MAX_PARAMS_BYTES = 8192;
+    /**
+     * Most bytes (UTF-8 names and values) of a {@code match} together: each apply call holding an event of the
+     * trigger's type decodes its definition inside its script, so this and the cap on triggers per event type
+     * bound what one event costs Redis.
+     */
+    public static final int MAX_MATCH_BYTES = 2048;
 
     private final TriggerKind kind;
     private final TriggerMode mode;

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 import static io.tally.common.trigger.TriggerDefinition.MAX_ENTRIES;
+import static io.tally.common.trigger.TriggerDefinition.MAX_MATCH_BYTES;
 import static io.tally.common.trigger.TriggerDefinition.MAX_PARAMS_BYTES;
 import static io.tally.common.trigger.TriggerDefinition.MAX_VALUE_CHARS;
 
@@ -30,7 +31,7 @@ final class TriggerFields {
         }
     }
 
-    /** A {@code match} or {@code params} map: its size, names and values, and for params their total bytes. */
+    /** A {@code match} or {@code params} map: its size, names and values, and their total bytes. */
     static void entries(String field, Map<String, String> m) {
         if (m.size() > MAX_ENTRIES) {
             throw new InvalidTriggerException(field, m.size() + " entries, at most " + MAX_ENTRIES + " allowed");
@@ -51,6 +52,10 @@ final class TriggerFields {
         if (field.equals("params") && bytes > MAX_PARAMS_BYTES) {
             throw new InvalidTriggerException(field, bytes + " bytes of names and values, at most "
                     + MAX_PARAMS_BYTES + " allowed (every firing copies them)");
+        }
+        if (field.equals("match") && bytes > MAX_MATCH_BYTES) {
+            throw new InvalidTriggerException(field, bytes + " bytes of names and values, at most "
+                    + MAX_MATCH_BYTES + " allowed (every event of its type is matched against it)");
         }
     }
 

@@ -161,6 +161,21 @@ class TriggerCapsTest {
                 e -> assertThat(e.field()).isEqualTo("params")).hasMessageContaining("at most 8192 allowed");
     }
 
+    /** Every apply of an event of its type decodes the definition: a match of 60 values of 900 chars held Redis. */
+    @Test
+    void aMatchOfMoreThan2KiBIsRefused_sinceEveryEventOfItsTypeIsMatchedAgainstIt() throws Exception {
+        TriggerDefinition.Builder big = TriggerDefinition.event("click");
+        for (int i = 0; i < 3; i++) {
+            big.match("k" + i, "x".repeat(1000));
+        }
+        assertThatThrownBy(big::build).isInstanceOfSatisfying(InvalidTriggerException.class,
+                e -> assertThat(e.field()).isEqualTo("match")).hasMessageContaining("3006 bytes of names and values, "
+                + "at most 2048 allowed");
+        TriggerDefinition.Builder fits = TriggerDefinition.event("click");
+        fits.match("k0", "x".repeat(1000)).match("k1", "x".repeat(1000));
+        assertThat(fits.build().match()).hasSize(2);
+    }
+
     /**
      * 100 {@code every} triggers with 4 KiB of params on one event type and 100 events: 10,000 firings,
      * about 42 MB, against {@code maxmemory 24mb}. Each apply call appends at most 250 firings (plus one
