@@ -14,7 +14,7 @@
 -- ARGV[10] most firings to append (max-firings-per-call; 1000 when absent)
 --
 -- Returns a flat array: status ('OK' | 'LEASE_LOST'), then for ops and then events:
---   state ('OK' | 'GAP' | 'IDLE' | 'VERSION:<v>' | 'MORE': applied up to 'last id read', the rest of
+--   state ('OK' | 'GAP' | 'IDLE' | 'VERSION:<v>' | 'MORE' or 'MORE:triggers': applied up to 'last id read', the rest of
 --   the batch is pending), read, applied, redelivered, deleted,
 --   last id read, dead letters ('reason=n,...'), entry times ('ms:n,...'); then firings ('kind=n,...');
 --   then series ('late.<window>=n,overflow.<window>=n,...').
@@ -64,6 +64,9 @@ local FUTURE = tonumber(ARGV[9] or '0')
 -- Most firings one call appends (max-firings-per-call): the batch is applied up to the entry that would
 -- pass it, the rest stays pending for the next call (state MORE). An entry's own firings are never split.
 local MAX_FIRINGS = tonumber(ARGV[10] or '') or 1000
+-- Most active triggers one call loads and decodes (past each stream's first entry): at the byte caps of a
+-- definition, some 10 MB of JSON, which Redis spends tens of milliseconds on while it serves no one.
+local MAX_TRIGGERS_LOADED = 1000
 
 if redis.call('GET', KEYS[5]) ~= ARGV[1] then
   return {'LEASE_LOST'}
@@ -130,11 +133,43 @@ end
 
 -- Everything the writes below depend on is read here, before the first write.
 local function live(p) return p and p.state ~= 'GAP' and #p.apply > 0 end
+-- Stops a stream's batch before its entry number cut: that entry and every later one stay pending (neither
+-- applied nor acknowledged) for the next call, which reads them again (state MORE for the firing budget,
+-- MORE:triggers for the trigger budget).
+local function cut_batch(p, cut, state)
+  for i = #p.ack, p.apply[cut].ack_at, -1 do p.ack[i] = nil end
+  for i = #p.apply, cut, -1 do p.apply[i] = nil end
+  p.state, p.last = state, p.apply[#p.apply].id
+end
+
+-- Every active trigger of the batch's counters and event types is decoded in this call, whether it fires or
+-- not: past the first entry of each stream, the batch stops before the entry whose counter or event type would
+-- bring the triggers loaded past MAX_TRIGGERS_LOADED. Returns the index lists of the names kept.
+local triggers_loaded = 0
+local function within_trigger_budget(p, lists, name_of)
+  if not next(lists) then return lists end
+  local kept = {}
+  for k, rec in ipairs(p.apply) do
+    local name = not rec.dead and name_of(rec)
+    local ids = name and not kept[name] and lists[name]
+    if ids then
+      if k > 1 and triggers_loaded + #ids > MAX_TRIGGERS_LOADED then
+        cut_batch(p, k, 'MORE:triggers')
+        break
+      end
+      kept[name] = ids
+      triggers_loaded = triggers_loaded + #ids
+    end
+  end
+  return kept
+end
+
 if live(plans.ops) then
   local names = load_counters(plans.ops.apply)
   plan_windows(plans.ops.apply)
   check_unique(plans.ops.apply)
-  counter_ids = index_lists(KEYS[10], names)
+  counter_ids = within_trigger_budget(plans.ops, index_lists(KEYS[10], names),
+    function(rec) return rec.op ~= 'unique' and rec.counter end)
   load_triggers(counter_ids, by_counter)
 end
 if live(plans.events) then
@@ -145,7 +180,7 @@ if live(plans.events) then
       types[#types + 1] = rec.type
     end
   end
-  type_ids = index_lists(KEYS[9], types)
+  type_ids = within_trigger_budget(plans.events, index_lists(KEYS[9], types), function(rec) return rec.type end)
   load_triggers(type_ids, by_type)
 end
 if next(counter_ids) or next(type_ids) then
@@ -260,10 +295,8 @@ for _, s in ipairs(sources) do
     if #p.apply > 0 then
       local cut = s.apply(p.apply)
       if cut then
-        -- the firing budget is spent: entries from the cut on stay pending (neither applied nor acknowledged)
-        for i = #p.ack, p.apply[cut].ack_at, -1 do p.ack[i] = nil end
-        for i = #p.apply, cut, -1 do p.apply[i] = nil end
-        p.state, p.last = 'MORE', p.apply[#p.apply].id
+        -- the firing budget is spent
+        cut_batch(p, cut, 'MORE')
       end
       redis.call('HSET', KEYS[4], s.name, p.apply[#p.apply].id)
     end

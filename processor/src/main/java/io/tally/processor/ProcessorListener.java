@@ -174,6 +174,15 @@ public interface ProcessorListener {
     }
 
     /**
+     * An apply call stopped its batch before an entry whose counter or event type would bring it more than the
+     * 1,000 active triggers one call loads (each is decoded inside the script); the rest stays pending for the next.
+     *
+     * @param partition the partition
+     */
+    default void triggerBudgetReached(int partition) {
+    }
+
+    /**
      * Firings appended by triggers.
      *
      * @param kind  {@code event}, {@code threshold} or {@code time}

@@ -23,6 +23,7 @@ import io.tally.producer.internal.RedisTallyProducer;
 import io.tally.producer.internal.triggers.RedisTriggerClient;
 import io.tally.producer.triggers.TriggerClient;
 import io.tally.producer.triggers.TriggerLimitException;
+import io.tally.testkit.Pause;
 import io.tally.testkit.RedisServer;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.AfterEach;
@@ -237,6 +238,54 @@ class TriggerCapsTest {
         assertThat(perTrigger.values()).allMatch(n -> n == 100);
         assertThat(firingIds).hasSize(10_000);
         assertThat(budgetCuts.get()).as("calls stopped at the firing budget").isGreaterThanOrEqualTo(10_000 / 350);
+    }
+
+    /**
+     * Three event types of 600 active triggers each, and a batch holding an event of each: before the trigger
+     * budget, one call decoded all 1,800 definitions (with large ones, seconds of a blocked Redis); now a call
+     * loads at most 1,000 past its first entry, so the batch goes in three calls, each event applied once, and
+     * each type's one matching trigger fires once.
+     */
+    @Test
+    void aBatchOfEventsOfManyTypesLoadsAtMost1000TriggersPerCall() {
+        TallyConfig config = config(1).set(TallyConfig.MAX_TRIGGERS, 10_000).build();
+        RedissonClient redis = client(config);
+        TriggerClient triggers = RedisTriggerClient.create(redis, config, InstantSource.system());
+        List<String> types = List.of("a", "b", "c");
+        Set<String> matching = new HashSet<>();
+        for (String type : types) {
+            for (int i = 0; i < 599; i++) {
+                triggers.create(TriggerDefinition.event(type).match("n", "never").build());
+            }
+            matching.add(triggers.create(TriggerDefinition.event(type).match("n", "1").build()).id());
+        }
+        try (TallyProducer producer = RedisTallyProducer.create(redis, false, config, ProducerMetrics.NOOP)) {
+            List<CompletableFuture<SendResult>> sends = new ArrayList<>();
+            for (String type : types) {
+                sends.add(producer.emit(new Event(type, Map.of("n", "1"), "ev-" + type, null)));
+            }
+            producer.flush();
+            sends.forEach(CompletableFuture::join);
+        }
+        AtomicInteger triggerCuts = new AtomicInteger();
+        ProcessorListener metrics = new ProcessorListener() {
+            @Override
+            public void triggerBudgetReached(int partition) {
+                triggerCuts.incrementAndGet();
+            }
+        };
+        Keys keys = TestRedis.keys(config);
+        RStream<String, String> firings = redis.getStream(keys.firings(0), StringCodec.INSTANCE);
+        try (Processor processor = RedisProcessor.start(redis, config, metrics)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> firings.size() == 3
+                    && redis.getStream(keys.events(0), StringCodec.INSTANCE).getPendingInfo("tally").getTotal() == 0);
+            Pause.ms(500);
+        }
+        List<String> fired = new ArrayList<>();
+        firings.range(StreamRangeArgs.startId(StreamMessageId.MIN).endId(StreamMessageId.MAX)).values()
+                .forEach(f -> fired.add(f.get("trigger")));
+        assertThat(fired).containsExactlyInAnyOrderElementsOf(matching);
+        assertThat(triggerCuts.get()).as("calls stopped at the trigger budget").isEqualTo(2);
     }
 
     private long lastSize = -1;

@@ -52,6 +52,7 @@ public final class MicrometerProcessorMetrics implements ProcessorListener, Auto
     private final Counter rebalances;
     private final Counter gaps;
     private final Counter firingBudgetCuts;
+    private final Counter triggerBudgetCuts;
     private final Counter seriesExpired;
 
     /**
@@ -78,6 +79,9 @@ public final class MicrometerProcessorMetrics implements ProcessorListener, Auto
                 "Batches refused because they did not follow the checkpoint (recovered by re-claiming pending entries)");
         this.firingBudgetCuts = counter("tally.processor.firing.budget.cuts",
                 "Apply calls that stopped their batch at max-firings-per-call (the rest applied by the next call)");
+        this.triggerBudgetCuts = counter("tally.processor.trigger.budget.cuts",
+                "Apply calls that stopped their batch at the 1,000 active triggers one call loads (the rest applied by "
+                        + "the next call)");
         this.seriesExpired = counter("tally.processor.series.buckets.expired",
                 "Series buckets (count hashes and HyperLogLogs) deleted by retention");
         meters.get("owned", r -> Gauge.builder("tally.processor.partitions.owned", owned, AtomicInteger::get)
@@ -192,6 +196,11 @@ public final class MicrometerProcessorMetrics implements ProcessorListener, Auto
     @Override
     public void firingBudgetReached(int partition) {
         firingBudgetCuts.increment();
+    }
+
+    @Override
+    public void triggerBudgetReached(int partition) {
+        triggerBudgetCuts.increment();
     }
 
     @Override

@@ -96,10 +96,14 @@ final class ScriptReplies {
         }
         recordCounts(w.partition, cursor.topic, reply, at);
         cursor.read(read, last);
-        if (state.equals("MORE")) {
-            // the firing budget stopped the batch at `last`: the rest was read but not applied, so it is
-            // this consumer's pending list that holds it next
-            metrics.firingBudgetReached(w.partition);
+        if (state.startsWith("MORE")) {
+            // a budget stopped the batch at `last`: the rest was read but not applied, so it is this consumer's
+            // pending list that holds it next
+            if (state.equals("MORE")) {
+                metrics.firingBudgetReached(w.partition);
+            } else {
+                metrics.triggerBudgetReached(w.partition);
+            }
             cursor.pendingAfter(last);
         }
         return read;
