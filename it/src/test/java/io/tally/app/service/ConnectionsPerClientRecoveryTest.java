@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static io.tally.app.service.RawHttp.drainUntilClosed;
 import static io.tally.app.service.RawHttp.write;
@@ -115,7 +116,7 @@ class ConnectionsPerClientRecoveryTest {
     void afterRefusedConnections_badRequests_manyKeepAliveRequests_andResetsMidAnswer() throws Exception {
         List<Socket> held = new ArrayList<>();
         for (int i = 0; i < CAP; i++) {
-            Socket s = connectFrom(A);
+            Socket s = acceptedFrom(A);
             held.add(s);
             for (int r = 0; r < 50; r++) {
                 write(s, r % 5 == 0 ? "POST /v1/counters/c/incr HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
@@ -224,10 +225,45 @@ class ConnectionsPerClientRecoveryTest {
                 throw new AssertionError(after + ": connection " + held.size() + " of " + from + ": " + e, e);
             } finally {
                 for (Socket s : held) {
-                    s.close();
+                    closeAndAwaitTheServersClose(s);
                 }
             }
         });
+    }
+
+    /**
+     * Closes {@code s} and waits for the server to close its side: until then the connection counts against
+     * the cap, and the next step of a test would meet it refused.
+     */
+    private static void closeAndAwaitTheServersClose(Socket s) throws IOException {
+        try (s) {
+            if (!s.isClosed() && !s.isOutputShutdown()) {
+                s.shutdownOutput();
+                s.setSoTimeout(5000);
+                drainUntilClosed(s);
+            }
+        } catch (IOException alreadyGone) {
+            // reset or closed by the server already: nothing left to wait for
+        }
+    }
+
+    /**
+     * A connection from {@code local} that the server answers: the connections an earlier test closed count
+     * against the cap until the server has read their FIN, which a busy host does some milliseconds late.
+     */
+    private static Socket acceptedFrom(InetAddress local) {
+        AtomicReference<Socket> accepted = new AtomicReference<>();
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            Socket s = connectFrom(local);
+            write(s, LIVE);
+            if (status(s) == 200) {
+                accepted.set(s);
+                return true;
+            }
+            s.close();
+            return false;
+        });
+        return accepted.get();
     }
 
     private static Socket connectFrom(InetAddress local) throws IOException {
