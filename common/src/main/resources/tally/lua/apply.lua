@@ -137,7 +137,10 @@ local function live(p) return p and p.state ~= 'GAP' and #p.apply > 0 end
 -- applied nor acknowledged) for the next call, which reads them again (state MORE for the firing budget,
 -- MORE:triggers for the trigger budget).
 local function cut_batch(p, cut, state)
-  for i = #p.ack, p.apply[cut].ack_at, -1 do p.ack[i] = nil end
+  for i = #p.ack, p.apply[cut].ack_at, -1 do
+    if p.deleted_at[i] then p.deleted = p.deleted - 1 end
+    p.ack[i] = nil
+  end
   for i = #p.apply, cut, -1 do p.apply[i] = nil end
   p.state, p.last = state, p.apply[#p.apply].id
 end

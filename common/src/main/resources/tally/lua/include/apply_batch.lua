@@ -47,13 +47,14 @@ local function plan(key, source, cursor, entries, parse)
   local checkpoint = read_key('hash', 'HGET', KEYS[4], source) or '0-0'
   -- A batch comes in id order, so once one entry is past the checkpoint all later ones are too.
   local past = false
-  local p = {ack = {}, apply = {}, redelivered = 0, deleted = 0, last = '', state = 'OK'}
+  local p = {ack = {}, apply = {}, redelivered = 0, deleted = 0, deleted_at = {}, last = '', state = 'OK'}
   if source == 'ops' then preload_counters(entries) end
   for _, entry in ipairs(entries) do
     local id, flat = entry[1], entry[2]
     if not flat or flat == false then
       p.deleted = p.deleted + 1
       p.ack[#p.ack + 1] = id
+      p.deleted_at[#p.ack] = true -- a cut that leaves it pending must not report it lost
     else
       local f = to_map(flat)
       if f.v ~= nil and f.v ~= '1' then
