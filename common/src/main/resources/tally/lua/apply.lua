@@ -64,8 +64,9 @@ local FUTURE = tonumber(ARGV[9] or '0')
 -- Most firings one call appends (max-firings-per-call): the batch is applied up to the entry that would
 -- pass it, the rest stays pending for the next call (state MORE). An entry's own firings are never split.
 local MAX_FIRINGS = tonumber(ARGV[10] or '') or 1000
--- Most active triggers one call loads and decodes (past each stream's first entry): at the byte caps of a
--- definition, some 10 MB of JSON, which Redis spends tens of milliseconds on while it serves no one.
+-- Most active triggers one call loads and decodes past each stream's first entry (whose own triggers always
+-- load, up to max-triggers-per-key each): at the byte caps of a definition, 1,000 are some 10 MB of JSON,
+-- which Redis spends tens of milliseconds on while it serves no one.
 local MAX_TRIGGERS_LOADED = 1000
 
 if redis.call('GET', KEYS[5]) ~= ARGV[1] then
