@@ -1,5 +1,6 @@
 package io.tally.app.metrics;
 
+import io.tally.common.internal.redis.RedisFailures;
 import io.tally.common.internal.concurrent.DaemonThreads;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -105,7 +106,7 @@ public final class PartitionLagCollector implements AutoCloseable {
             sample();
         } catch (RuntimeException e) {
             errors.increment();
-            log.warn("could not read the partitions' status from Redis: {}", e.toString());
+            log.warn("could not read the partitions' status from Redis: {}", RedisFailures.line(e, null));
         }
     }
 

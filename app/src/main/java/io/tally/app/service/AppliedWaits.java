@@ -1,5 +1,6 @@
 package io.tally.app.service;
 
+import io.tally.common.internal.redis.RedisFailures;
 import io.tally.common.internal.concurrent.DaemonThreads;
 import io.tally.producer.internal.read.StreamIds;
 import io.tally.producer.read.TallyReader;
@@ -89,7 +90,7 @@ final class AppliedWaits implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             // Never let the timer die: its waits would then only end at close.
-            log.warn("read-your-writes poll failed: {}", e.toString());
+            log.warn("read-your-writes poll failed: {}", RedisFailures.line(e, null));
         }
     }
 

@@ -9,7 +9,6 @@ import io.tally.common.internal.keys.Keys;
 import io.tally.it.resilience.RedisRestartTest.AdminClient;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorListener;
-import io.tally.processor.internal.engine.ProcessorLoop;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
 import io.tally.producer.internal.RedisTallyProducer;
@@ -44,6 +43,13 @@ class WriteRefusalsTest {
     }
 
     @Test
+    void outOfMemory() {
+        run(redis -> assertThat(redis.cli("CONFIG", "SET", "maxmemory", "1")).isEqualTo("OK"),
+                redis -> assertThat(redis.cli("CONFIG", "SET", "maxmemory", "0")).isEqualTo("OK"),
+                "is out of memory and refuses writes (OOM, maxmemory reached)");
+    }
+
+    @Test
     void aFailedSaveToDisk() {
         run(PersistenceFailure::induce, PersistenceFailure::lift,
                 "refuses writes, and PING, because its last save to disk failed (MISCONF)");
@@ -53,8 +59,8 @@ class WriteRefusalsTest {
         RedisServer.requireAvailable();
         ListAppender<ILoggingEvent> logs = new ListAppender<>();
         logs.start();
-        Logger loopLog = (Logger) LoggerFactory.getLogger(ProcessorLoop.class);
-        loopLog.addAppender(logs);
+        Logger tallyLog = (Logger) LoggerFactory.getLogger("io.tally");
+        tallyLog.addAppender(logs);
         try (RedisServer server = RedisServer.start("--enable-protected-configs", "yes")) {
             TallyConfig config = TallyConfig.builder().set(TallyConfig.REDIS_URL, server.url())
                     .set(TallyConfig.NAMESPACE, TestRedis.uniqueNamespace()).set(TallyConfig.PARTITIONS, P)
@@ -75,7 +81,7 @@ class WriteRefusalsTest {
                 assertThat(load.acked()).as("sends acknowledged while Redis refused writes").isEqualTo(ackedDuring);
                 assertThat(ackedBefore).as("sends acknowledged before").isPositive();
                 assertThat(processor.ready()).isFalse();
-                // the processor's log names what Redis refused, without Redisson's channel and command dump
+                // the processor's log names what Redis refused, without Redisson's channel and command dump in any line
                 List<String> warnings = logs.list.stream().filter(e -> e.getLevel() == Level.WARN)
                         .map(ILoggingEvent::getFormattedMessage).toList();
                 assertThat(warnings).anySatisfy(w -> assertThat(w).contains(why));
@@ -98,7 +104,7 @@ class WriteRefusalsTest {
                 assertThat(processor.haltedPartitions()).isEmpty();
             }
         } finally {
-            loopLog.detachAppender(logs);
+            tallyLog.detachAppender(logs);
         }
     }
 }

@@ -1,5 +1,9 @@
 package io.tally.processor.trigger;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.model.Event;
@@ -33,6 +37,7 @@ import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamMessageId;
 import org.redisson.api.stream.StreamRangeArgs;
 import org.redisson.client.codec.StringCodec;
+import org.slf4j.LoggerFactory;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -196,25 +201,20 @@ class TriggerCapsTest {
             }
             ids.add(triggers.create(def.build()).id());
         }
-        List<CompletableFuture<SendResult>> sends = new ArrayList<>();
-        try (TallyProducer producer = RedisTallyProducer.create(redis, false, config, ProducerMetrics.NOOP)) {
-            for (int e = 0; e < 100; e++) {
-                sends.add(producer.emit(new Event("click", Map.of("n", Integer.toString(e)), "ev-" + e, null)));
-            }
-            producer.flush();
-            sends.forEach(CompletableFuture::join);
+        List<Event> clicks = new ArrayList<>();
+        for (int e = 0; e < 100; e++) {
+            clicks.add(new Event("click", Map.of("n", Integer.toString(e)), "ev-" + e, null));
         }
+        emitAndWait(redis, config, clicks);
         server.cli("CONFIG", "SET", "maxmemory", "24mb");
         server.cli("CONFIG", "RESETSTAT");
-        AtomicInteger budgetCuts = new AtomicInteger();
-        ProcessorListener metrics = new ProcessorListener() {
-            @Override
-            public void firingBudgetReached(int partition) {
-                budgetCuts.incrementAndGet();
-            }
-        };
+        BudgetCuts metrics = new BudgetCuts();
         Keys keys = TestRedis.keys(config);
         RStream<String, String> firings = redis.getStream(keys.firings(0), StringCodec.INSTANCE);
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        Logger tallyLog = (Logger) LoggerFactory.getLogger("io.tally");
+        tallyLog.addAppender(logs);
         try (Processor processor = RedisProcessor.start(redis, config, metrics)) {
             // the writes stop once Redis is full: firings stop growing well short of 10,000
             await().atMost(Duration.ofSeconds(30)).until(() -> firings.size() > 0 && stable(firings));
@@ -226,7 +226,14 @@ class TriggerCapsTest {
             server.cli("CONFIG", "SET", "maxmemory", "0");
             await().atMost(Duration.ofSeconds(60)).until(() -> firings.size() == 10_000);
             assertThat(processor.ready()).isTrue();
+        } finally {
+            tallyLog.detachAppender(logs);
         }
+        // the refusals are logged as Redis's reply, without Redisson's channel and command dump
+        List<String> warnings = logs.list.stream().filter(e -> e.getLevel() == Level.WARN)
+                .map(ILoggingEvent::getFormattedMessage).toList();
+        assertThat(warnings).anySatisfy(w -> assertThat(w).contains("OOM"));
+        assertThat(warnings).noneSatisfy(w -> assertThat(w).containsAnyOf("channel:", "CommandData", "script: "));
         Map<String, Integer> perTrigger = new HashMap<>();
         Set<String> firingIds = new HashSet<>();
         firings.range(StreamRangeArgs.startId(StreamMessageId.MIN).endId(StreamMessageId.MAX)).values().forEach(f -> {
@@ -237,7 +244,7 @@ class TriggerCapsTest {
         assertThat(perTrigger.keySet()).isEqualTo(ids);
         assertThat(perTrigger.values()).allMatch(n -> n == 100);
         assertThat(firingIds).hasSize(10_000);
-        assertThat(budgetCuts.get()).as("calls stopped at the firing budget").isGreaterThanOrEqualTo(10_000 / 350);
+        assertThat(metrics.firing.get()).as("calls stopped at the firing budget").isGreaterThanOrEqualTo(10_000 / 350);
     }
 
     /**
@@ -259,21 +266,8 @@ class TriggerCapsTest {
             }
             matching.add(triggers.create(TriggerDefinition.event(type).match("n", "1").build()).id());
         }
-        try (TallyProducer producer = RedisTallyProducer.create(redis, false, config, ProducerMetrics.NOOP)) {
-            List<CompletableFuture<SendResult>> sends = new ArrayList<>();
-            for (String type : types) {
-                sends.add(producer.emit(new Event(type, Map.of("n", "1"), "ev-" + type, null)));
-            }
-            producer.flush();
-            sends.forEach(CompletableFuture::join);
-        }
-        AtomicInteger triggerCuts = new AtomicInteger();
-        ProcessorListener metrics = new ProcessorListener() {
-            @Override
-            public void triggerBudgetReached(int partition) {
-                triggerCuts.incrementAndGet();
-            }
-        };
+        emitAndWait(redis, config, types.stream().map(type -> new Event(type, Map.of("n", "1"), "ev-" + type, null)).toList());
+        BudgetCuts metrics = new BudgetCuts();
         Keys keys = TestRedis.keys(config);
         RStream<String, String> firings = redis.getStream(keys.firings(0), StringCodec.INSTANCE);
         try (Processor processor = RedisProcessor.start(redis, config, metrics)) {
@@ -285,7 +279,32 @@ class TriggerCapsTest {
         firings.range(StreamRangeArgs.startId(StreamMessageId.MIN).endId(StreamMessageId.MAX)).values()
                 .forEach(f -> fired.add(f.get("trigger")));
         assertThat(fired).containsExactlyInAnyOrderElementsOf(matching);
-        assertThat(triggerCuts.get()).as("calls stopped at the trigger budget").isEqualTo(2);
+        assertThat(metrics.trigger.get()).as("calls stopped at the trigger budget").isEqualTo(2);
+    }
+
+    /** Emits the events and waits until each is written. */
+    private static void emitAndWait(RedissonClient redis, TallyConfig config, List<Event> events) {
+        try (TallyProducer producer = RedisTallyProducer.create(redis, false, config, ProducerMetrics.NOOP)) {
+            List<CompletableFuture<SendResult>> sends = events.stream().map(producer::emit).toList();
+            producer.flush();
+            sends.forEach(CompletableFuture::join);
+        }
+    }
+
+    /** Counts the apply calls cut at each budget. */
+    private static final class BudgetCuts implements ProcessorListener {
+        final AtomicInteger firing = new AtomicInteger();
+        final AtomicInteger trigger = new AtomicInteger();
+
+        @Override
+        public void firingBudgetReached(int partition) {
+            firing.incrementAndGet();
+        }
+
+        @Override
+        public void triggerBudgetReached(int partition) {
+            trigger.incrementAndGet();
+        }
     }
 
     private long lastSize = -1;

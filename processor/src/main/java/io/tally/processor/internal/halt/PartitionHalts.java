@@ -1,5 +1,6 @@
 package io.tally.processor.internal.halt;
 
+import io.tally.common.internal.redis.RedisFailures;
 import io.tally.common.internal.keys.Keys;
 import io.tally.processor.ProcessorListener;
 import org.redisson.api.RedissonClient;
@@ -183,7 +184,7 @@ public final class PartitionHalts {
                     "processor", processor));
             map.expire(TTL);
         } catch (RuntimeException e) {
-            log.warn("partition {}: could not record its halt in {} ({})", partition, keys.halt(partition), e.toString());
+            log.warn("partition {}: could not record its halt in {} ({})", partition, keys.halt(partition), RedisFailures.line(e, null));
         }
     }
 }

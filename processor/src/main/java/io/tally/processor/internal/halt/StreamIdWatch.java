@@ -1,5 +1,6 @@
 package io.tally.processor.internal.halt;
 
+import io.tally.common.internal.redis.RedisFailures;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.LuaScript;
 import io.tally.common.internal.status.StreamIdHorizon;
@@ -72,7 +73,7 @@ public final class StreamIdWatch {
         } catch (RuntimeException e) {
             if (LuaScript.isNoScript(e)) {
                 load();
-                log.warn("stream id check failed: {}", e.toString());
+                log.warn("stream id check failed: {}", RedisFailures.line(e, null));
                 return;
             }
             // Redis refused some partition's check (a stream another program made a key of another type);

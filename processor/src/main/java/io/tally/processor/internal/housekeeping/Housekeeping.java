@@ -1,5 +1,6 @@
 package io.tally.processor.internal.housekeeping;
 
+import io.tally.common.internal.redis.RedisFailures;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.LuaScript;
 import io.tally.processor.ProcessorListener;
@@ -84,7 +85,7 @@ public final class Housekeeping {
         } catch (RuntimeException e) {
             if (LuaScript.isNoScript(e)) {
                 load(); // Redis forgot the scripts: every step failed, the next run sends them again
-                log.warn("housekeeping failed: {}", e.toString());
+                log.warn("housekeeping failed: {}", RedisFailures.line(e, null));
                 return;
             }
             // a script Redis refused fails the pipeline's result, yet every other script ran: read their replies
