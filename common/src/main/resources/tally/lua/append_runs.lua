@@ -371,10 +371,8 @@ end
 -- sweep, a dedupe key's SET or DEL) are checked now (include/acl.lua). The bucket's PEXPIREAT is not: checking
 -- it cost Redis an eighth of a send with an id (callgrind), and a refusal of it, after the ids are recorded,
 -- leaves the sends written and idempotent and is logged by Redis (the bucket then never expires).
+local SCRIPT = 'append_runs.lua'
 --#include acl
-local function denied(command, key, ...)
-  return acl_refusal('append_runs.lua', command, key, ...)
-end
 local refusal
 if hashed_runs then
   refusal = denied('HSET', KEYS[3], 'f', 'v')

@@ -226,6 +226,7 @@ end
 -- The commands the writes below call, on each key they write, are checked against the user's ACL
 -- (include/acl.lua): a user denied one would otherwise stop the call halfway, and the retry apply the
 -- batch's first entries again. Entries read by XREADGROUP above stay pending and are read again.
+local SCRIPT = 'apply.lua'
 --#include acl
 do
   local asked = {}
@@ -233,7 +234,7 @@ do
     local k = command .. ' ' .. key
     if asked[k] then return nil end
     asked[k] = true
-    return acl_refusal('apply.lua', command, key, ...)
+    return denied(command, key, ...)
   end
   local function writes(p, key)
     local r

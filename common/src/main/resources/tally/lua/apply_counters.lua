@@ -155,8 +155,8 @@ end
 if #zadd > 0 then require_type(KEYS[7], 'zset') end
 
 -- Every command and key written below is checked against the user's ACL first (include/acl.lua).
+local SCRIPT = 'apply_counters.lua'
 --#include acl
-local function denied(command, key, ...) return acl_refusal('apply_counters.lua', command, key, ...) end
 local refusal = #hset > 0 and denied('HSET', KEYS[2], 'f', 'v')
 for _, bucket in ipairs(bucket_order) do refusal = refusal or denied('HSET', KEYS[6] .. bucket, 'f', 'v') end
 refusal = refusal or #zadd > 0 and denied('ZADD', KEYS[7], '1', 'm')

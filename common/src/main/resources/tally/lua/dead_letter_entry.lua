@@ -48,9 +48,10 @@ if full then
 end
 -- The checkpoint's HSET and the XACK after the dead letter's XADD are checked against the user's ACL before
 -- it (include/acl.lua): refused there, the entry would be dead-lettered again by the retry.
+local SCRIPT = 'dead_letter_entry.lua'
 --#include acl
-local refusal = acl_refusal('dead_letter_entry.lua', 'HSET', KEYS[2], ARGV[3], id)
-  or acl_refusal('dead_letter_entry.lua', 'XACK', KEYS[1], GROUP, id)
+local refusal = denied('HSET', KEYS[2], ARGV[3], id)
+  or denied('XACK', KEYS[1], GROUP, id)
 if refusal then
   return refusal
 end

@@ -103,8 +103,9 @@ end
 
 -- The XDEL after the XADD is checked against the user's ACL before it (include/acl.lua): refused there, the
 -- entry would be re-appended with its letter kept, and a retry would append it again.
+local SCRIPT = 'dlq_replay.lua'
 --#include acl
-local refusal = acl_refusal('dlq_replay.lua', 'XDEL', KEYS[1], ARGV[1])
+local refusal = denied('XDEL', KEYS[1], ARGV[1])
 if refusal then
   return refusal
 end

@@ -16,9 +16,10 @@ for i = 1, #KEYS do
 end
 -- One command on several keys, but an ACL may grant it on some keys only: each key is checked before the first
 -- group is created (include/acl.lua), or a retry would not report a group this call created.
+local SCRIPT = 'ensure_groups.lua'
 --#include acl
 for i = 2, #KEYS do
-  local refusal = acl_refusal_sub('ensure_groups.lua', 'XGROUP', 'CREATE', KEYS[i], ARGV[1], '0', 'MKSTREAM')
+  local refusal = denied_sub('XGROUP', 'CREATE', KEYS[i], ARGV[1], '0', 'MKSTREAM')
   if refusal then
     return refusal
   end

@@ -28,10 +28,8 @@ local errors_readable = errors_kind == 'hash' or errors_kind == 'none'
 -- XAUTOCLAIM is the first write; what may follow it is checked against the user's ACL before it
 -- (include/acl.lua): a dead letter written and its firing not acknowledged would be dead-lettered again by
 -- every retry. At most three checks on a call made once per claim interval.
+local SCRIPT = 'firings_claim.lua'
 --#include acl
-local function denied(command, key, ...)
-  return acl_refusal('firings_claim.lua', command, key, ...)
-end
 local refusal
 if blocked == '' then
   refusal = denied('XADD', KEYS[2], '*', 'source_id', '0-1') or denied('XACK', KEYS[1], ARGV[1], '0-1')

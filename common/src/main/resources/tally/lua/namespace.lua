@@ -5,8 +5,9 @@
 -- ARGV[3] dedupe layout to store then
 -- The HSET after HSETNX is checked against the user's ACL before it (include/acl.lua): refused there, the new
 -- namespace would keep its P without its tag rule and dedupe layout, read ever after as the defaults.
+local SCRIPT = 'namespace.lua'
 --#include acl
-local refusal = acl_refusal('namespace.lua', 'HSET', KEYS[1], 'partition-tags', ARGV[2])
+local refusal = denied('HSET', KEYS[1], 'partition-tags', ARGV[2])
 if refusal then
   return refusal
 end

@@ -44,13 +44,8 @@ local topic, limit = ARGV[1], tonumber(ARGV[3])
 --#include ids
 --#include dead_letter
 
+local SCRIPT = 'repair_stream_ids.lua'
 --#include acl
-local function denied(command, key, ...)
-  return acl_refusal('repair_stream_ids.lua', command, key, ...)
-end
-local function denied_sub(command, subcommand, key, ...)
-  return acl_refusal_sub('repair_stream_ids.lua', command, subcommand, key, ...)
-end
 
 local function max_id(a, b)
   if id_less(a, b) then return b end

@@ -73,10 +73,11 @@ end
 -- The SET of each dedupe key after its entry's XADD is checked against the user's ACL before the first XADD
 -- (include/acl.lua): refused there, the entry would be written without its dedupe key and a retry would
 -- write it again.
+local SCRIPT = 'send_batch.lua'
 --#include acl
 for key in pairs(seen) do
   if not held[key] then
-    local refusal = acl_refusal('send_batch.lua', 'SET', key, 'v', 'PX', window)
+    local refusal = denied('SET', key, 'v', 'PX', window)
     if refusal then
       return refusal
     end

@@ -73,10 +73,8 @@ end
 -- Every write the loop below makes is checked against the user's ACL before the first (include/acl.lua):
 -- one refused part-way would leave a trigger taken off the schedule without firing, or fired without its
 -- state saved (a repeating one then fires that period again once the command is granted).
+local SCRIPT = 'time_fire.lua'
 --#include acl
-local function denied(command, key, ...)
-  return acl_refusal('time_fire.lua', command, key, ...)
-end
 local reschedules, removes = false, false
 for _, it in ipairs(items) do
   if it.def and it.def.every then reschedules = true else removes = true end

@@ -29,10 +29,8 @@ local now = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
 
 -- The writes after the first HSET are checked against the user's ACL before it (include/acl.lua): one refused
 -- there would leave a canceled trigger still listed in its index or schedule (matched, or fired, later).
+local SCRIPT = 'trigger_cancel.lua'
 --#include acl
-local function denied(command, key, ...)
-  return acl_refusal('trigger_cancel.lua', command, key, ...)
-end
 local refusal = denied('HDEL', KEYS[1], id .. ':armed')
   or (list and (denied('HDEL', index, field) or denied('HSET', index, field, id)))
   or (scheduled and denied('ZREM', KEYS[2], id))

@@ -61,10 +61,8 @@ end
 
 -- The writes after the first HSET are checked against the user's ACL before it (include/acl.lua): one refused
 -- there would leave a trigger half-created (no count, index or schedule entry) that a retry answers EXISTS.
+local SCRIPT = 'trigger_create.lua'
 --#include acl
-local function denied(command, key, ...)
-  return acl_refusal('trigger_create.lua', command, key, ...)
-end
 local refusal = denied('HINCRBY', KEYS[1], ':count', '1')
   or (index and denied('HSET', index, ARGV[4], id))
   or (due ~= '' and denied('ZADD', KEYS[2], due, id))

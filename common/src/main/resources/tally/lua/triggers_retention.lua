@@ -74,10 +74,8 @@ end
 
 -- Every write below is checked against the user's ACL before the first (include/acl.lua): refused part-way,
 -- triggers would be deleted with ':count' not lowered (no later pass finds them again) or left listed.
+local SCRIPT = 'triggers_retention.lua'
 --#include acl
-local function denied(command, key, ...)
-  return acl_refusal('triggers_retention.lua', command, key, ...)
-end
 local refusal = (scheduled and denied('ZREM', KEYS[3], doomed[1].id))
   or (counted and denied('HINCRBY', KEYS[2], ':count', '-1'))
 for _, l in pairs(lists) do

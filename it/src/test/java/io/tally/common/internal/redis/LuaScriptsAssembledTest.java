@@ -52,6 +52,20 @@ class LuaScriptsAssembledTest {
         }
     }
 
+    /** include/acl.lua names the script in its NOPERM refusals by the SCRIPT local the script sets before it. */
+    @Test
+    void everyScriptIncludingAclNamesItselfJustBefore() throws IOException {
+        int including = 0;
+        for (String name : names(LUA)) {
+            String text = Files.readString(LUA.resolve(name + ".lua"));
+            if (text.contains("--#include acl\n")) {
+                including++;
+                assertThat(text).as(name).contains("local SCRIPT = '" + name + ".lua'\n--#include acl\n");
+            }
+        }
+        assertThat(including).isGreaterThanOrEqualTo(14);
+    }
+
     @Test
     void everyFragmentIsIncludedSomewhere() throws IOException {
         Set<String> included = new HashSet<>();
