@@ -44,7 +44,7 @@ for id in string.gmatch(ARGV[5], '%S+') do ids[#ids + 1] = id end
 --#include ids
 --#include apply_keys
 
-local checkpoint = read_key('hash', 'HGET', KEYS[3], 'ops') or '0-0'
+local checkpoint = read_checkpoint(KEYS[3], 'ops')
 if not id_less(checkpoint, last) then
   -- Everything was applied before (a replay after a lost reply): acknowledge only.
   redis.call('XACK', KEYS[1], GROUP, unpack(ids))

@@ -31,6 +31,10 @@ local id, flat = entries[1][1], entries[1][2]
 --#include dead_letter
 
 local checkpoint = redis.call('HGET', KEYS[2], ARGV[3]) or '0-0'
+if not is_stream_id(checkpoint) then
+  return redis.error_reply('BADKEY ' .. KEYS[2] .. ' field ' .. ARGV[3] .. " holds '" .. string.sub(checkpoint, 1, 60)
+      .. "', not a stream id; nothing was applied")
+end
 if not flat or not id_after(id, checkpoint) then
   redis.call('XACK', KEYS[1], GROUP, id)
   return {'ACKED', id}

@@ -44,7 +44,7 @@ local function preload_counters(entries)
 end
 
 local function plan(key, source, cursor, entries, parse)
-  local checkpoint = read_key('hash', 'HGET', KEYS[4], source) or '0-0'
+  local checkpoint = read_checkpoint(KEYS[4], source)
   -- A batch comes in id order, so once one entry is past the checkpoint all later ones are too.
   local past = false
   local p = {ack = {}, apply = {}, redelivered = 0, deleted = 0, deleted_at = {}, last = '', state = 'OK'}

@@ -33,6 +33,17 @@ local function read_key(kind, command, key, ...)
   return reply
 end
 
+-- The partition's checkpoint of source ('0-0' before its first entry). A field that holds no stream id (any
+-- program may write it) refuses the call naming it: no entry is to blame for it.
+local function read_checkpoint(key, source)
+  local checkpoint = read_key('hash', 'HGET', key, source)
+  if not checkpoint then return '0-0' end
+  if not is_stream_id(checkpoint) then
+    refuse(key .. ' field ' .. source .. " holds '" .. string.sub(checkpoint, 1, 60) .. "', not a stream id")
+  end
+  return checkpoint
+end
+
 -- Refuses the call when n more entries cannot be added to the stream at key with XADD '*'.
 local function require_room(key, n)
   local problem = stream_room_problem(key, n)

@@ -15,6 +15,16 @@ end
 local function id_after(a, b)
   return id_less(b, a)
 end
+-- True when s is a stream id as Redis writes it: '<ms>-<seq>', each part a decimal without leading zeros of
+-- at most 18446744073709551615. A checkpoint field any program may have written is checked with it before
+-- the ids above compare it.
+local function is_stream_id(s)
+  local ms, seq = string.match(s, '^(%d+)%-(%d+)$')
+  local function part(d)
+    return (d == '0' or string.byte(d, 1) ~= 48) and not digits_less('18446744073709551615', d)
+  end
+  return ms ~= nil and part(ms) and part(seq)
+end
 -- A decimal of digits plus one, as digits; nil past 18446744073709551615, the largest id part.
 local function digits_successor(s)
   if s == '18446744073709551615' then return nil end

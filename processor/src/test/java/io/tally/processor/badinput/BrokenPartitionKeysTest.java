@@ -160,6 +160,27 @@ class BrokenPartitionKeysTest {
                 h.keys.checkpoint(PART), "holds a set, not a hash");
     }
 
+    /** Before, the ids' comparison failed on it as a script error, which the processor blamed on the entry. */
+    @Test
+    void aCheckpointFieldThatIsNoStreamId_isRefusedNamingIt_onEveryPath_andNoEntryIsBlamed() {
+        for (String garbage : List.of("garbage", "12", "1-", "-1", "01-1", "1-2-3", "18446744073709551616-0")) {
+            h.redis.call("HSET", h.keys.checkpoint(PART), "ops", garbage);
+            String id = text(h.xadd(ops(), "*", fields("op", "incr", "counter", "c", "by", "1")));
+            String why = "field ops holds '" + garbage + "', not a stream id";
+            refused(h.apply(LEASE, ">", ""), h.keys.checkpoint(PART), why);
+            refused(h.runAtomically("apply_counters", h.fastKeys(), LEASE, id, id, "1", id + " ", "c\n1\n", "", ""),
+                    h.keys.checkpoint(PART), why);
+            refused(h.runAtomically("dead_letter_entry", List.of(ops(), h.keys.checkpoint(PART), h.keys.lease(PART),
+                    h.keys.dlq(PART)), LEASE, LEASE, "ops", "0-0", "ERR boom"), h.keys.checkpoint(PART), why);
+            assertThat(counter("c")).as(garbage).isNull();
+            assertThat(h.redis.call("XLEN", h.keys.dlq(PART))).as(garbage).isEqualTo(0L);
+        }
+        // repaired, the entries apply once
+        h.redis.call("HDEL", h.keys.checkpoint(PART), "ops");
+        assertThat(list(h.apply(LEASE, "0", ""))).isNotEmpty();
+        assertThat(counter("c")).isEqualTo("7");
+    }
+
     @Test
     void aTriggersHashOfAnotherType_isRefusedWhenAnIndexListsATrigger() {
         h.redis.call("HSET", h.keys.triggersByCounter(PART), "c", "T");
