@@ -77,7 +77,7 @@ local last = info['last-generated-id']
 local checkpoint = redis.call('HGET', KEYS[2], topic) or ''
 if checkpoint ~= '' and not is_stream_id(checkpoint) then
   return redis.error_reply('ERR ' .. KEYS[2] .. ' field ' .. topic .. " holds '" .. string.sub(checkpoint, 1, 60)
-      .. "', not a stream id; repair the checkpoint first (docs/runbook.md); nothing was changed")
+      .. "', not a stream id; nothing was changed")
 end
 local groups = {}
 for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do

@@ -163,6 +163,21 @@ class HousekeepingScriptsAllOrNothingTest {
     }
 
     @Test
+    void repairStreamIds_withACheckpointThatIsNoStreamId_movesNothing_andSaysWhy() {
+        String ops = h.keys.ops(PART);
+        h.xadd(ops, MAX_ID, fields("op", "incr", "counter", "c", "by", "1"));
+        h.redis.call("HSET", h.keys.checkpoint(PART), "ops", "garbage");
+
+        Object reply = h.runAtomically("repair_stream_ids", List.of(ops, h.keys.checkpoint(PART), h.keys.dlq(PART)),
+                "ops", 60_000, 10, "repair");
+
+        assertThat(reply).isInstanceOf(RawRedis.Error.class);
+        assertThat(((RawRedis.Error) reply).message()).contains(h.keys.checkpoint(PART) + " field ops holds 'garbage', not a stream id")
+                .contains("nothing was changed");
+        assertThat(xlen(ops)).isEqualTo(1);
+    }
+
+    @Test
     void repairStreamIds_withADlqOfAnotherType_movesNothing_andSaysWhy() {
         String ops = h.keys.ops(PART);
         h.xadd(ops, MAX_ID, fields("op", "incr", "counter", "c", "by", "1"));
