@@ -232,8 +232,9 @@ public final class ApiServer implements AutoCloseable {
         routes.add(new SeriesRoutes(series, InstantSource.system()));
         routes.add(new EventRoutes(sends, bodies));
         routes.add(new BatchRoutes(sends, problems, bodies, config.get(TallyConfig.API_MAX_BODY_BYTES),
-                config.get(TallyConfig.API_MAX_BATCH_BYTES), new BatchLineRoom(config.get(TallyConfig.PRODUCER_BUFFER),
-                config.get(TallyConfig.PRODUCER_BUFFER_BYTES), config.get(TallyConfig.SEND_TIMEOUT_MS))));
+                config.get(TallyConfig.API_MAX_BATCH_BYTES), config.get(TallyConfig.API_MAX_INVALID_LINES),
+                new BatchLineRoom(config.get(TallyConfig.PRODUCER_BUFFER), config.get(TallyConfig.PRODUCER_BUFFER_BYTES),
+                        config.get(TallyConfig.SEND_TIMEOUT_MS))));
         routes.add(new FiringRoutes(reader));
         routes.add(new TriggerRoutes(triggers, bodies, json));
         routes.add(new OpenApiRoutes());

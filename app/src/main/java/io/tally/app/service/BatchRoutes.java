@@ -26,6 +26,8 @@ import java.util.concurrent.CompletionException;
  * line. The body is read as a stream and each line is sent as soon as it is parsed, with a bounded
  * number of sends in flight, per batch and across all batches ({@link BatchLineRoom}: past it, reading waits);
  * the answer is a summary with one error entry per failed line. Lines of a partition keep their order.
+ * Past {@code api-max-invalid-lines} invalid lines the batch stops: a body of garbage costs its parsing only up to
+ * there, and its answer stays small.
  */
 final class BatchRoutes implements Routes {
     /** Sends waiting for their result before reading further (bounds memory, keeps the pipeline full). */
@@ -41,10 +43,11 @@ final class BatchRoutes implements Routes {
     private final JsonBodies bodies;
     private final int maxLineBytes;
     private final long maxBatchBytes;
+    private final int maxInvalidLines;
     private final BatchLineRoom room;
 
     BatchRoutes(Sends sends, Problems problems, JsonBodies bodies, int maxLineBytes, long maxBatchBytes,
-                BatchLineRoom room) {
+                int maxInvalidLines, BatchLineRoom room) {
         this.sends = sends;
         this.room = room;
         this.producer = sends.producer();
@@ -52,6 +55,7 @@ final class BatchRoutes implements Routes {
         this.bodies = bodies;
         this.maxLineBytes = maxLineBytes;
         this.maxBatchBytes = maxBatchBytes;
+        this.maxInvalidLines = maxInvalidLines;
     }
 
     @Override
@@ -59,14 +63,15 @@ final class BatchRoutes implements Routes {
         routes.post("/v1/batch", this::batch);
     }
 
-    // Whole on purpose: every exit (too large, unreadable, done) must drain the same in-flight queue and summary.
+    // Whole on purpose: every exit (too large, too many invalid lines, unreadable, done) must drain the same
+    // in-flight queue and summary.
     private void batch(Context ctx) {
         long declared = ctx.req().getContentLengthLong();
         if (declared > maxBatchBytes) {
             RefusedBodies.drain(ctx);
             throw tooLarge(declared);
         }
-        Summary summary = new Summary();
+        Summary summary = new Summary(maxInvalidLines);
         Deque<Pending> inFlight = new ArrayDeque<>();
         LineReader lines = null;
         try (InputStream in = ctx.bodyInputStream()) {
@@ -77,8 +82,10 @@ final class BatchRoutes implements Routes {
                 // Checked before blankness: an overlong line's bytes are dropped, so it reads as empty.
                 if (lines.overlong) {
                     summary.lines++;
-                    summary.error(number, ApiProblem.tooLarge("line is longer than " + maxLineBytes
-                            + " bytes (api-max-body-bytes)"));
+                    if (summary.invalidLine(number, ApiProblem.tooLarge("line is longer than " + maxLineBytes
+                            + " bytes (api-max-body-bytes)"))) {
+                        break;
+                    }
                     continue;
                 }
                 if (line.length == 0 || isBlank(line)) {
@@ -99,11 +106,16 @@ final class BatchRoutes implements Routes {
                     summary.sent++;
                 } catch (RuntimeException e) {
                     room.give(cost);
-                    summary.error(number, Problems.of(e));
+                    if (summary.refusedBeforeSending(number, Problems.of(e))) {
+                        break;
+                    }
                 }
                 drain(inFlight, summary, IN_FLIGHT);
             }
             drain(inFlight, summary, 0);
+            if (summary.tooManyInvalid()) {
+                throw tooManyInvalid(in, summary, lines.number);
+            }
             if (lines.pastLimit) {
                 stopAtLimit(ctx, in, summary, lines.number + 1);
             }
@@ -142,6 +154,29 @@ final class BatchRoutes implements Routes {
     }
 
     /**
+     * The batch's invalid lines passed api-max-invalid-lines at {@code lastRead}: the lines after it are neither
+     * parsed nor sent. Like a batch cut short, the answer is a 400 that says what became of the lines read (none
+     * written, or how many) and where to go on. The rest of the body is dropped as a refused one is, so that the
+     * answer arrives; when it is too long or left open to drop, the connection closes after the answer.
+     */
+    private ApiProblem tooManyInvalid(InputStream in, Summary summary, long lastRead) {
+        boolean readToEnd;
+        try {
+            readToEnd = RefusedBodies.drain(in);
+        } catch (IOException | RuntimeException e) {
+            readToEnd = false; // the rest ended early or the client went away: the answer stands
+        }
+        long firstUnread = lastRead + 1;
+        String cut = "line " + lastRead + " is invalid, and the batch's invalid lines (" + summary.invalid
+                + ") passed the limit of " + maxInvalidLines + " (api-max-invalid-lines): the batch stopped there. ";
+        ApiProblem problem = summary.stopped(new ApiProblem(400, "Bad request", cut + (summary.sent == 0
+                ? "No line was written (see errors for the invalid ones), and nothing after line " + lastRead
+                + " was read; fix the invalid lines and send the batch again"
+                : summary.outcome(firstUnread)), null), firstUnread).with("reason", "too_many_invalid_lines");
+        return readToEnd ? problem : problem.header("Connection", "close");
+    }
+
+    /**
      * A body that ended early, broke the HTTP framing or was still arriving when api-request-read-timeout-ms passed
      * (the connection can still take this answer then). The lines read before were sent and are settled here
      * (a send of unknown outcome is a 504 entry), so the answer says what became of them and where to go on, never
@@ -151,11 +186,9 @@ final class BatchRoutes implements Routes {
         if (summary.sent == 0) {
             return summary.addTo(JsonBodies.unreadable(e));
         }
-        return summary.addTo(new ApiProblem(400, "Bad request", "the request body could not be read to its end ("
-                + JsonBodies.whyUnread(e) + ") after line " + (firstUnread - 1) + ": " + summary.accepted
-                + " of its lines were written (accepted), " + summary.failed + " failed (see errors), and nothing from "
-                + "line " + firstUnread + " on was read or written; send them again from line " + firstUnread, null, e))
-                .with("complete", false).with("resendFromLine", firstUnread).header("Connection", "close");
+        return summary.stopped(new ApiProblem(400, "Bad request", "the request body could not be read to its end ("
+                + JsonBodies.whyUnread(e) + ") after line " + (firstUnread - 1) + ": " + summary.outcome(firstUnread),
+                null, e), firstUnread).header("Connection", "close");
     }
 
     private CompletableFuture<SendResult> send(byte[] line, int number) {
@@ -211,17 +244,50 @@ final class BatchRoutes implements Routes {
 
     /** Counts and the first errors of one batch. */
     private static final class Summary {
+        /** api-max-invalid-lines: the batch stops at the invalid line after the last one it allows. */
+        final int maxInvalid;
         int lines;
         /** Lines handed to the producer: once one is, the batch may have written something. */
         long sent;
         long accepted;
         long duplicates;
         long failed;
+        /** Lines refused before they were sent, for what they are (malformed, too long, ...). */
+        long invalid;
         final List<Map<String, Object>> errors = new ArrayList<>();
         /** The first failure whose cause the log should carry (one line a batch, not one a line). */
         ApiProblem firstWithCause;
         /** The first line not read, when the batch stopped at api-max-batch-bytes; 0 when it was read whole. */
         long resendFromLine;
+
+        Summary(int maxInvalid) {
+            this.maxInvalid = maxInvalid;
+        }
+
+        /**
+         * A line refused before it was sent: an invalid one when the client is at fault (4xx), a failure like
+         * any other when the service is (no room in the producer's buffer, Redis down: 5xx).
+         *
+         * @return whether the batch must stop: its invalid lines passed api-max-invalid-lines
+         */
+        boolean refusedBeforeSending(long line, ApiProblem problem) {
+            if (problem.status >= 400 && problem.status < 500) {
+                return invalidLine(line, problem);
+            }
+            error(line, problem);
+            return false;
+        }
+
+        /** An invalid line; true when the batch must stop (see {@link #refusedBeforeSending}). */
+        boolean invalidLine(long line, ApiProblem problem) {
+            error(line, problem);
+            invalid++;
+            return tooManyInvalid();
+        }
+
+        boolean tooManyInvalid() {
+            return invalid > maxInvalid;
+        }
 
         void error(long line, ApiProblem problem) {
             failed++;
@@ -275,6 +341,17 @@ final class BatchRoutes implements Routes {
         ApiProblem addTo(ApiProblem problem) {
             return problem.with("lines", lines).with("accepted", accepted).with("duplicates", duplicates)
                     .with("failed", failed).with("errors", errors);
+        }
+
+        /** {@link #addTo}, for a batch that stopped before {@code firstUnread}. */
+        ApiProblem stopped(ApiProblem problem, long firstUnread) {
+            return addTo(problem).with("complete", false).with("resendFromLine", firstUnread);
+        }
+
+        /** What became of the lines of a batch that sent some and stopped before {@code firstUnread}. */
+        String outcome(long firstUnread) {
+            return accepted + " of its lines were written (accepted), " + failed + " failed (see errors), and nothing "
+                    + "from line " + firstUnread + " on was read or written; send them again from line " + firstUnread;
         }
     }
 

@@ -41,6 +41,11 @@ final class JsonBodies {
     }
 
     ObjectNode parseObject(byte[] text, String what) {
+        if (!mayBeObject(text)) {
+            // Told without the JSON reader, whose every error fills a stack trace: a body or batch of garbage
+            // lines costs a byte's look each, not an exception's (several microseconds on a request thread).
+            throw ApiProblem.badRequest(null, what + " must be a JSON object");
+        }
         JsonNode node;
         try {
             node = json.readTree(text);
@@ -59,6 +64,20 @@ final class JsonBodies {
             throw ApiProblem.badRequest(null, what + " must be a JSON object");
         }
         return obj;
+    }
+
+    /**
+     * False when {@code text} cannot be a JSON object whatever follows: blank, or its first byte after JSON's
+     * whitespace is ASCII other than '{'. A byte of 0 or past ASCII may start a byte order mark or UTF-16 text,
+     * which the JSON reader decodes, so those are left to it.
+     */
+    static boolean mayBeObject(byte[] text) {
+        for (byte b : text) {
+            if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+                return b == '{' || b <= 0;
+            }
+        }
+        return false;
     }
 
     private byte[] read(Context ctx) {

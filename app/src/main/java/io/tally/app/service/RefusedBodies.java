@@ -45,11 +45,12 @@ final class RefusedBodies {
     /**
      * Reads {@code in} to its end, to {@link #DRAIN_LIMIT} bytes, or until the client has sent nothing for
      * {@link #QUIET_MS}, whichever comes first.
+     *
+     * @return whether the body was read to its end (else the connection cannot carry another request)
      */
-    static void drain(InputStream in) throws IOException {
+    static boolean drain(InputStream in) throws IOException {
         if (!(in instanceof ServletInputStream body)) {
-            drainBlocking(in);
-            return;
+            return drainBlocking(in);
         }
         byte[] buffer = new byte[8192];
         long total = 0;
@@ -60,25 +61,30 @@ final class RefusedBodies {
             if (ready > 0) {
                 int n = body.read(buffer, 0, Math.min(ready, buffer.length));
                 if (n < 0) {
-                    return;
+                    return true;
                 }
                 total += n;
                 lastByte = System.nanoTime();
             } else if ((System.nanoTime() - lastByte) / 1_000_000 >= QUIET_MS) {
-                return;
+                return false;
             } else {
                 pause();
             }
         }
+        return body.isFinished();
     }
 
-    private static void drainBlocking(InputStream in) throws IOException {
+    private static boolean drainBlocking(InputStream in) throws IOException {
         byte[] buffer = new byte[8192];
         long total = 0;
         int n;
-        while (total < DRAIN_LIMIT && (n = in.read(buffer)) >= 0) {
+        while (total < DRAIN_LIMIT) {
+            if ((n = in.read(buffer)) < 0) {
+                return true;
+            }
             total += n;
         }
+        return false;
     }
 
     private static void pause() throws IOException {

@@ -200,6 +200,12 @@ abstract class ConfigCatalogue {
             "Largest NDJSON body of POST /v1/batch, bytes (larger: 413; a chunked body that passes it after lines "
                     + "were sent: 200 with complete false, docs/api.md); at least api-max-body-bytes.",
             Parsers.longRange(1024, Long.MAX_VALUE));
+    /** {@code api-max-invalid-lines}: Invalid lines one POST /v1/batch may have before the service stops reading it. */
+    public static final ConfigKey<Integer> API_MAX_INVALID_LINES = key("api-max-invalid-lines", 1000,
+            "Invalid lines (malformed, or refused before they are sent) one POST /v1/batch may have; at the next "
+                    + "one the service stops reading the batch and answers 400 naming the lines written and the line "
+                    + "to send again from (docs/api.md). 0: the first invalid line stops the batch.",
+            Parsers.intRange(0, 1_000_000));
     /**
      * {@code api-max-waits}: Read-your-writes waits (GET /v1/counters/{name}?after=) the HTTP service holds
      * open at once.

@@ -19,7 +19,7 @@ final class RawHttp {
     private RawHttp() {
     }
 
-    /** An answer read off a socket: status line and headers, then Content-Length bytes of body. */
+    /** An answer read off a socket: status line and headers, then its body. */
     record Reply(int status, String head, String body) {
     }
 
@@ -104,14 +104,22 @@ final class RawHttp {
         return true;
     }
 
+    /**
+     * The body after {@code head}: Content-Length bytes, or, for an answer larger than the server's buffer on a
+     * connection it closes after it (no Content-Length then), all bytes until it closes.
+     */
     private static Reply withBody(InputStream in, String head) throws IOException {
-        int length = 0;
+        int length = -1;
+        boolean closes = false;
         for (String line : head.split("\r\n")) {
-            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+            String lower = line.toLowerCase(Locale.ROOT);
+            if (lower.startsWith("content-length:")) {
                 length = Integer.parseInt(line.substring(line.indexOf(':') + 1).strip());
+            } else if (lower.startsWith("connection:") && lower.contains("close")) {
+                closes = true;
             }
         }
-        return new Reply(Integer.parseInt(head.substring(9, 12)), head,
-                new String(in.readNBytes(length), StandardCharsets.UTF_8));
+        byte[] body = length >= 0 ? in.readNBytes(length) : closes ? in.readAllBytes() : new byte[0];
+        return new Reply(Integer.parseInt(head.substring(9, 12)), head, new String(body, StandardCharsets.UTF_8));
     }
 }
