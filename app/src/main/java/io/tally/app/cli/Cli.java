@@ -4,6 +4,7 @@ import io.tally.common.config.ConfigException;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.redis.RedisFailures;
 import io.tally.common.model.InvalidEntryException;
+import io.tally.producer.OutcomeUnknownException;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -190,12 +191,18 @@ public final class Cli {
     }
 
     /**
-     * One line for a runtime failure: for a Redis failure its cause and fix ({@link RedisFailures}), else
-     * the innermost message.
+     * One line for a runtime failure: for a write of unknown outcome what may have been written and how to settle
+     * it, for another Redis failure its cause and fix ({@link RedisFailures}), else the innermost message.
      *
      * @param config the command's configuration (names the URL and user), or null
      */
     public static String describe(Throwable e, TallyConfig config) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof OutcomeUnknownException) {
+                // its cause, a Redis timeout, would read as a failure that wrote nothing
+                return t.getMessage();
+            }
+        }
         return RedisFailures.describe(e, config).orElseGet(() -> describe(e));
     }
 

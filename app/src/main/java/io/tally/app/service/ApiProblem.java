@@ -50,8 +50,9 @@ final class ApiProblem extends RuntimeException {
     }
 
     /**
-     * 504: a send that may or may not have been written. Never a 503, which says nothing was written; no
-     * {@code Retry-After}, since only a retry with the same operation id is safe.
+     * 504: a send or write that may or may not have been written. Never a 503, which says nothing was written; no
+     * {@code Retry-After}: the detail says which retry is safe (a send with the same operation id, an idempotent
+     * delete or cancel as it was) or what to read first (a trigger create).
      */
     static ApiProblem outcomeUnknown(String detail, Throwable cause) {
         return new ApiProblem(504, "Outcome unknown", detail, null, cause);

@@ -31,7 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Turns every failure of a request into an {@code application/problem+json} answer carrying the
- * request's id. What a client or Redis did is a 4xx or a 503 (nothing was written), or a 504 when a send may
+ * request's id. What a client or Redis did is a 4xx or a 503 (nothing was written), or a 504 when a send or write may
  * or may not have been written; stored state that another program wrote and Tally cannot read is a 502; never a
  * 500. A 500 is left for the service's own faults (a script error, a bug) and says no more than "see the log under
  * this id".

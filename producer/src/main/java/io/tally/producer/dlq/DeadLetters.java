@@ -42,6 +42,9 @@ public interface DeadLetters {
      * @throws RuntimeException Redis's error reply naming the letter and why, when a letter is refused
      *         and kept (marked {@code applied}, not replayable whole, or a source stream that cannot take
      *         an entry); the letters before it were replayed
+     * @throws io.tally.producer.OutcomeUnknownException naming the letter, when Redis did not answer its replay within
+     *         {@code redis-timeout-ms} (it may still run it); the letters before it were replayed. Replaying again
+     *         is safe: a letter leaves the dead-letter stream in the same step as its entry is appended
      */
     List<Replayed> replay(DeadLetterFilter filter, int limit);
 
@@ -51,6 +54,9 @@ public interface DeadLetters {
      * @param filter which letters; {@link DeadLetterFilter#ALL} for all
      * @param limit  most letters deleted
      * @return how many were deleted
+     * @throws io.tally.producer.OutcomeUnknownException naming how many were deleted and the letter, when Redis did
+     *         not answer that letter's delete within {@code redis-timeout-ms} (it may still run it); purging again
+     *         is safe
      */
     long purge(DeadLetterFilter filter, int limit);
 

@@ -93,6 +93,10 @@ public interface TallyReader {
      * @param name counter name
      * @return true when the counter existed (a total or a unique count)
      * @throws io.tally.common.model.InvalidEntryException when the name is not a valid counter name
+     * @throws io.tally.producer.OutcomeUnknownException when Redis did not answer a delete within
+     *                                  {@code redis-timeout-ms} (it may still run it), or failed after the total
+     *                                  was deleted: delete again, which is safe (a delete is idempotent); any
+     *                                  other failure wrote nothing
      */
     boolean deleteCounter(String name);
 

@@ -84,6 +84,10 @@ public interface TriggerClient extends AutoCloseable {
      * @throws UnreadableTriggerException when another program stored fields of this trigger that Tally cannot read;
      *                                    the cancel reads only the status, so an active trigger is canceled all the
      *                                    same ({@link UnreadableTriggerException#canceled()} says whether it was)
+     * @throws io.tally.producer.OutcomeUnknownException when Redis did not answer the cancel within
+     *                                    {@code redis-timeout-ms} (it may still run it), or failed to read the
+     *                                    trigger back once it was canceled: cancel again, which is safe (a cancel is
+     *                                    idempotent); any other failure wrote nothing
      */
     Optional<Trigger> cancel(String id);
 

@@ -5,6 +5,7 @@ import io.tally.common.internal.redis.LuaScript;
 import io.tally.producer.dlq.DeadLetter;
 import io.tally.producer.dlq.DeadLetterFilter;
 import io.tally.producer.dlq.DeadLetters;
+import io.tally.producer.internal.SingleAttempt;
 import io.tally.producer.internal.read.StreamPage;
 import io.tally.producer.read.Topic;
 import org.redisson.api.RScript;
@@ -35,12 +36,15 @@ public final class RedisDeadLetters implements DeadLetters {
     private static final List<String> REDISSON_TAILS = List.of(" script: ", ". channel: ", " channel: ");
 
     private final RedissonClient redis;
+    /** For replays and deletes, whose failure must tell whether they may have been applied ({@link SingleAttempt}). */
+    private final RScript once;
     private final Keys keys;
     private final int partitions;
 
     /** Dead letters of a namespace whose P is known, on a shared Redis client. */
     public RedisDeadLetters(RedissonClient redis, Keys keys, int partitions) {
         this.redis = redis;
+        this.once = SingleAttempt.script(redis);
         this.keys = keys;
         this.partitions = partitions;
     }
@@ -73,6 +77,8 @@ public final class RedisDeadLetters implements DeadLetters {
      * @return the entry's new id in its source stream, or empty when the letter is gone (replayed or purged
      *         since it was listed)
      * @throws DeadLetterRefusedException when this letter cannot be replayed; it is kept and nothing is written
+     * @throws io.tally.producer.OutcomeUnknownException when Redis did not answer the replay within
+     *                                    {@code redis-timeout-ms}: it may still run it; replaying again is safe
      */
     public Optional<String> replayOne(DeadLetter letter) {
         Topic topic = Topic.fromWire(letter.source());
@@ -83,8 +89,12 @@ public final class RedisDeadLetters implements DeadLetters {
         String target = topic == Topic.OPS ? keys.ops(letter.partition()) : keys.events(letter.partition());
         String newId;
         try {
-            newId = REPLAY.eval(redis, RScript.ReturnType.VALUE,
-                    List.of(keys.dlq(letter.partition()), target), letter.id(), topic.wireName());
+            newId = SingleAttempt.write(() -> REPLAY.eval(redis, once, RScript.ReturnType.VALUE,
+                    List.of(keys.dlq(letter.partition()), target), letter.id(), topic.wireName()),
+                    () -> "dead letter " + letter.id() + " of partition " + letter.partition() + " may or may not have "
+                            + "been replayed: Redis did not answer within redis-timeout-ms, and may still run the "
+                            + "replay; replaying again is safe (a letter leaves the dead-letter stream in the same "
+                            + "step as its entry is appended, so it is never appended twice)");
         } catch (RedisException e) {
             throw refusal(e).orElseThrow(() -> e);
         }
@@ -116,8 +126,13 @@ public final class RedisDeadLetters implements DeadLetters {
     public long purge(DeadLetterFilter filter, int limit) {
         long deleted = 0;
         for (DeadLetter letter : list(filter, limit)) {
-            Long n = DELETE.eval(redis, StringCodec.INSTANCE, RScript.ReturnType.LONG,
-                    List.of(keys.dlq(letter.partition())), letter.id());
+            long before = deleted;
+            Long n = SingleAttempt.write(() -> DELETE.eval(redis, once, RScript.ReturnType.LONG,
+                    List.of(keys.dlq(letter.partition())), letter.id()),
+                    () -> "purge deleted " + before + " dead letter(s), then dead letter " + letter.id()
+                            + " of partition " + letter.partition() + " may or may not have been deleted: Redis did "
+                            + "not answer within redis-timeout-ms, and may still run the delete; purging again is "
+                            + "safe (a delete is idempotent)");
             deleted += n == null ? 0 : n;
         }
         return deleted;

@@ -8,6 +8,8 @@ import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.wire.WireFormat;
 import io.tally.common.series.SeriesWindows;
 import io.tally.common.trigger.Firing;
+import io.tally.producer.OutcomeUnknownException;
+import io.tally.producer.internal.SingleAttempt;
 import io.tally.producer.read.CounterPage;
 import io.tally.producer.read.CounterValue;
 import io.tally.producer.read.SeriesBucket;
@@ -34,6 +36,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * {@link TallyReader} on Redisson: counters, checkpoints and firings here, series and unique counts
@@ -122,11 +125,25 @@ public final class RedisTallyReader implements TallyReader {
         WireFormat.checkName("counter", name);
         int partition = partitioner.partitionOf(name);
         String key = keys.counters(partition);
-        boolean total = StoredState.read(name, key, "a hash",
-                () -> redis.<String, String>getMap(key, StringCodec.INSTANCE).fastRemove(name) > 0);
+        Supplier<String> unknown = () -> "counter '" + name + "' may or may not have been deleted: Redis did not "
+                + "answer within redis-timeout-ms, and may still run the delete; deleting it again is safe (a delete "
+                + "is idempotent)";
+        boolean total = SingleAttempt.write(() -> StoredState.read(name, key, "a hash",
+                () -> SingleAttempt.map(redis, key).fastRemove(name) > 0), unknown);
         // Its unique count makes a counter exist too: left behind, GET would still answer it after a delete.
-        boolean unique = redis.getKeys().delete(keys.hll(partition, name)) > 0;
-        return total || unique;
+        try {
+            boolean unique = SingleAttempt.write(() -> SingleAttempt.keys(redis).delete(keys.hll(partition, name)) > 0,
+                    unknown);
+            return total || unique;
+        } catch (RuntimeException e) {
+            if (total && !(e instanceof OutcomeUnknownException)) {
+                // the total is gone: "nothing was written" would be false
+                throw new OutcomeUnknownException("counter '" + name + "' was deleted in part: its total is gone, "
+                        + "but Redis failed before its unique count was deleted; delete it again (a delete is "
+                        + "idempotent)", e);
+            }
+            throw e;
+        }
     }
 
     @Override

@@ -15,6 +15,7 @@ import io.tally.common.trigger.TriggerKind;
 import io.tally.common.trigger.TriggerStatus;
 import io.tally.common.trigger.UnreadableTriggerException;
 import io.tally.producer.OutcomeUnknownException;
+import io.tally.producer.internal.SingleAttempt;
 import io.tally.producer.internal.scan.ScanPosition;
 import io.tally.producer.triggers.TriggerClient;
 import io.tally.producer.triggers.TriggerLimitException;
@@ -53,6 +54,8 @@ public final class RedisTriggerClient implements TriggerClient {
     private static final String STORED_COUNT = ":count";
 
     private final RedissonClient redis;
+    /** For the cancel, whose failure must tell whether it may have been applied ({@link SingleAttempt}). */
+    private final RScript once;
     private final boolean ownsClient;
     private final Keys keys;
     private final Partitioner partitioner;
@@ -62,6 +65,7 @@ public final class RedisTriggerClient implements TriggerClient {
 
     private RedisTriggerClient(RedissonClient redis, boolean ownsClient, TallyConfig config, InstantSource clock) {
         this.redis = redis;
+        this.once = SingleAttempt.script(redis);
         this.ownsClient = ownsClient;
         Namespace ns = Namespace.open(redis, config);
         this.keys = ns.keys();
@@ -255,16 +259,27 @@ public final class RedisTriggerClient implements TriggerClient {
     @Override
     public Optional<Trigger> cancel(String id) {
         int p = TriggerIds.partitionOf(id, partitioner.partitions());
-        List<Object> reply = CANCEL.eval(redis, RScript.ReturnType.LIST,
-                List.of(keys.triggers(p), keys.schedule(p), keys.triggersByEvent(p), keys.triggersByCounter(p)), id);
+        List<Object> reply = SingleAttempt.write(() -> CANCEL.eval(redis, once, RScript.ReturnType.LIST,
+                List.of(keys.triggers(p), keys.schedule(p), keys.triggersByEvent(p), keys.triggersByCounter(p)), id),
+                () -> "trigger " + id + " may or may not have been canceled: Redis did not answer within "
+                        + "redis-timeout-ms, and may still run the cancel; canceling it again is safe (a cancel is "
+                        + "idempotent) and returns the trigger with its status");
         if ("NOT_FOUND".equals(reply.get(0))) {
             return Optional.empty();
         }
+        boolean canceled = "OK".equals(reply.get(0));
         try {
             return get(id);
         } catch (UnreadableTriggerException e) {
             // the script reads only the status, so a trigger with other fields garbled is canceled all the same
-            throw e.afterCancel("OK".equals(reply.get(0)));
+            throw e.afterCancel(canceled);
+        } catch (RuntimeException e) {
+            if (canceled) {
+                // Redis failing the read that follows must not read as "nothing was written"
+                throw new OutcomeUnknownException("trigger " + id + " was canceled, but reading it back failed; "
+                        + "canceling it again is safe (a cancel is idempotent) and returns the trigger", e);
+            }
+            throw e;
         }
     }
 
