@@ -1,10 +1,5 @@
 package io.tally.processor.internal.batch;
 
-import org.redisson.api.stream.StreamMessageId;
-
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
-
 /**
  * Entries of one input stream that the processor read itself (XREADGROUP '>') and has not applied yet:
  * their ids and, for the ops stream, the entries as {@link OpsEntries} parsed them. They sit in this
@@ -24,34 +19,6 @@ public final class ReadBatch {
         this.ms = ms;
         this.seq = seq;
         this.ops = ops;
-    }
-
-    /**
-     * A batch from field maps as a general client decodes them (the read path of Cluster and Sentinel
-     * mode, and tests). {@code names} is null for events.
-     */
-    public static ReadBatch fromFields(Map<StreamMessageId, Map<String, String>> read, CounterNames names) {
-        int n = read.size();
-        long[] ms = new long[n];
-        long[] seq = new long[n];
-        OpsEntries ops = names == null ? null : new OpsEntries(n, names);
-        int i = 0;
-        for (Map.Entry<StreamMessageId, Map<String, String>> e : read.entrySet()) {
-            ms[i] = e.getKey().getId0();
-            seq[i] = e.getKey().getId1();
-            i++;
-            if (ops != null) {
-                ops.beginEntry();
-                ops.fieldCount(e.getValue().size());
-                e.getValue().forEach((field, value) -> {
-                    byte[] name = field.getBytes(StandardCharsets.UTF_8);
-                    byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-                    ops.field(OpsEntries.fieldOf(name, 0, name.length), bytes, 0, bytes.length);
-                });
-                ops.endEntry();
-            }
-        }
-        return new ReadBatch(ms, seq, ops);
     }
 
     public int size() {

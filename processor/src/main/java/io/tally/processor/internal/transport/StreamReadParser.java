@@ -97,8 +97,8 @@ final class StreamReadParser implements ReplyParser<PartitionRead> {
         return in.lastLength() == key.length && Arrays.equals(in.buffer(), at, at + key.length, key, 0, key.length);
     }
 
-    /** "ms-seq", both unsigned 64-bit decimals. */
-    private static void parseId(byte[] b, int off, int len, long[] ms, long[] seq, int i) throws RespProtocolException {
+    /** "ms-seq", both unsigned 64-bit decimals, into {@code ms[i]} and {@code seq[i]}. */
+    static void parseId(byte[] b, int off, int len, long[] ms, long[] seq, int i) throws RespProtocolException {
         long a = 0;
         long c = 0;
         boolean second = false;

@@ -10,6 +10,7 @@ import io.tally.testkit.TestRedis;
 import io.tally.processor.internal.batch.CounterFold;
 import io.tally.processor.internal.batch.CounterNames;
 import io.tally.processor.internal.batch.ReadBatch;
+import io.tally.processor.internal.batch.ReadBatches;
 import io.tally.processor.internal.batch.SeriesRules;
 import io.tally.processor.internal.transport.HotPath;
 import io.tally.processor.internal.transport.ScriptPipeline;
@@ -238,7 +239,7 @@ class ApplyCountersScriptTest {
 
     private ReadBatch read() {
         RStream<String, String> ops = client.getStream(keys.ops(p), StringCodec.INSTANCE);
-        return ReadBatch.fromFields(ops.readGroup(Keys.GROUP, LEASE, StreamReadGroupArgs.neverDelivered().count(100)), names);
+        return ReadBatches.fromFields(ops.readGroup(Keys.GROUP, LEASE, StreamReadGroupArgs.neverDelivered().count(100)), names);
     }
 
     private RMap<String, String> counters() {

@@ -8,6 +8,7 @@ import io.tally.common.series.SeriesWindows;
 import io.tally.processor.internal.batch.CounterFold;
 import io.tally.processor.internal.batch.CounterNames;
 import io.tally.processor.internal.batch.ReadBatch;
+import io.tally.processor.internal.batch.ReadBatches;
 import io.tally.processor.internal.batch.SeriesRules;
 import io.tally.processor.internal.transport.HotPath;
 import io.tally.processor.internal.transport.ScriptPipeline;
@@ -195,7 +196,7 @@ class FastPathFutureIdTest {
 
     private ReadBatch read() {
         RStream<String, String> ops = client.getStream(keys.ops(p), StringCodec.INSTANCE);
-        return ReadBatch.fromFields(ops.readGroup(Keys.GROUP, LEASE, StreamReadGroupArgs.neverDelivered().count(100)),
+        return ReadBatches.fromFields(ops.readGroup(Keys.GROUP, LEASE, StreamReadGroupArgs.neverDelivered().count(100)),
                 new CounterNames(p, P));
     }
 }

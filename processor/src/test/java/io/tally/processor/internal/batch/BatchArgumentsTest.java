@@ -51,7 +51,7 @@ class BatchArgumentsTest {
             StringBuilder pairs = new StringBuilder();
             expected.forEach((counter, change) -> pairs.append(counter).append('\n').append(change).append('\n'));
 
-            ReadBatch batch = ReadBatch.fromFields(read, names);
+            ReadBatch batch = ReadBatches.fromFields(read, names);
             assertThat(new String(batch.fold(series).pairs(), StandardCharsets.UTF_8)).isEqualTo(pairs.toString());
             assertThat(new String(batch.joinedIds(), StandardCharsets.UTF_8)).isEqualTo(ids.toString());
         }
@@ -64,7 +64,7 @@ class BatchArgumentsTest {
         for (int round = 0; round < 5; round++) {
             List<ReadBatch> batches = new ArrayList<>();
             for (int b = 0; b < 500; b++) {
-                batches.add(ReadBatch.fromFields(entries(130, 1_795_428_030_000L + b * 1000L), names));
+                batches.add(ReadBatches.fromFields(entries(130, 1_795_428_030_000L + b * 1000L), names));
             }
             long before = threads.getCurrentThreadAllocatedBytes();
             long sent = 0;

@@ -148,20 +148,20 @@ class CounterFoldTest {
     void leavesAWindowedEntryWhoseIdIsAheadOfTheClockToTheScript() {
         Map<StreamMessageId, Map<String, String>> read = new LinkedHashMap<>();
         read.put(new StreamMessageId(T0 + 60_001, 0), withField(op("incr", "a"), "windows", "1m"));
-        assertThat(ReadBatch.fromFields(read, names).fold(series)).isNull();
+        assertThat(ReadBatches.fromFields(read, names).fold(series)).isNull();
         read.clear();
         read.put(new StreamMessageId(-1L, -1L), withField(op("incr", "a"), "windows", "1m")); // the maximal id
-        assertThat(ReadBatch.fromFields(read, names).fold(series)).isNull();
+        assertThat(ReadBatches.fromFields(read, names).fold(series)).isNull();
         read.clear();
         read.put(new StreamMessageId(T0 + 60_000, 0), withField(op("incr", "a"), "windows", "1m"));
-        assertThat(ReadBatch.fromFields(read, names).fold(series)).isNotNull();
+        assertThat(ReadBatches.fromFields(read, names).fold(series)).isNotNull();
     }
 
     @Test
     void writesTheMaximalIdAsUnsignedDecimals() {
         Map<StreamMessageId, Map<String, String>> read = new LinkedHashMap<>();
         read.put(new StreamMessageId(-1L, -1L), op("incr", "a"));
-        ReadBatch batch = ReadBatch.fromFields(read, names);
+        ReadBatch batch = ReadBatches.fromFields(read, names);
         String max = "18446744073709551615-18446744073709551615";
         assertThat(batch.first()).isEqualTo(max);
         assertThat(batch.last()).isEqualTo(max);
@@ -184,7 +184,7 @@ class CounterFoldTest {
         for (int i = 0; i < entries.size(); i++) {
             read.put(new StreamMessageId(T0 + i, 0), entries.get(i));
         }
-        return ReadBatch.fromFields(read, names).fold(series);
+        return ReadBatches.fromFields(read, names).fold(series);
     }
 
     private static Map<String, String> op(String op, String counter, String... more) {

@@ -40,6 +40,7 @@ class DirectStreamReadsTest {
     private static final int P = 2;
     /** Test-only: XADD with repeated fields and arbitrary bytes, which Redisson's stream API cannot send. */
     private static final String RAW_XADD = "return redis.call('XADD', KEYS[1], '*', unpack(ARGV))";
+    private static final String RAW_XADD_AT = "return redis.call('XADD', KEYS[1], ARGV[1], unpack(ARGV, 2))";
     private static final String CONSUMER = "reader:1";
     private static final String WINDOWS = io.tally.common.series.SeriesWindows.parse("1m=48h").scriptArg();
 
@@ -96,6 +97,57 @@ class DirectStreamReadsTest {
             }
             // the generator makes both kinds often enough for the comparison to mean something
             assertThat(unfoldable).isBetween(30, 270);
+        }
+    }
+
+    @Test
+    void bothPathsReadIdsOfTwoToThe63AndBeyondAsUnsigned() {
+        Keys direct = namespace("big-ids-direct");
+        Keys redisson = namespace("big-ids-redisson");
+        int p = new Partitioner(P).partitionOf("c");
+        List<String> ids = List.of("9223372036854775807-5", "9223372036854775808-0",
+                "9223372036854775808-9223372036854775808", "18446744073709551615-18446744073709551615");
+        for (Keys keys : List.of(direct, redisson)) {
+            for (String id : ids) {
+                xaddAt(keys.ops(p), id, List.of(bytes("op"), bytes("incr"), bytes("counter"), bytes("c"), bytes("by"), bytes("7")));
+            }
+        }
+        try (HotPath.Clients directReads = path(true).open(client, direct, P, CONSUMER);
+             HotPath.Clients redissonReads = path(false).open(client, redisson, P, CONSUMER)) {
+            PartitionRead a = directReads.reads().readNew(p, 10).join();
+            PartitionRead b = redissonReads.reads().readNew(p, 10).join();
+            for (ReadBatch batch : List.of(a.ops(), b.ops())) {
+                assertThat(batch.first()).isEqualTo(ids.get(0));
+                assertThat(batch.last()).isEqualTo(ids.get(3));
+                assertThat(new String(batch.joinedIds(), StandardCharsets.UTF_8)).isEqualTo(String.join(" ", ids) + " ");
+                assertThat(batch.cursorBefore()).isEqualTo("9223372036854775807-4");
+            }
+            assertThat(describe(b)).isEqualTo(describe(a)).startsWith("4;c\n28\n|");
+        }
+    }
+
+    @Test
+    void bothPathsCountEveryFieldOfAnEntryThatRepeatsANameAlone() {
+        Keys direct = namespace("repeats-direct");
+        Keys redisson = namespace("repeats-redisson");
+        int p = new Partitioner(P).partitionOf("c");
+        try (HotPath.Clients directReads = path(true).open(client, direct, P, CONSUMER);
+             HotPath.Clients redissonReads = path(false).open(client, redisson, P, CONSUMER)) {
+            // 1,002 fields over 4 names: too many, however few names; 1,000 are allowed
+            for (int repeats : new int[]{999, 997}) {
+                List<byte[]> fields = new ArrayList<>(List.of(bytes("op"), bytes("incr"), bytes("counter"), bytes("c"),
+                        bytes("by"), bytes("1")));
+                for (int i = 0; i < repeats; i++) {
+                    fields.add(bytes("x"));
+                    fields.add(bytes("1"));
+                }
+                xadd(direct.ops(p), fields);
+                xadd(redisson.ops(p), fields);
+                String a = describe(directReads.reads().readNew(p, 10).join());
+                String b = describe(redissonReads.reads().readNew(p, 10).join());
+                assertThat(b).as("%d repeats", repeats).isEqualTo(a)
+                        .startsWith(repeats == 999 ? "1;unfoldable;" : "1;c\n1\n|");
+            }
         }
     }
 
@@ -279,6 +331,14 @@ class DirectStreamReadsTest {
     private void xadd(String stream, List<byte[]> fields) {
         client.getScript(ByteArrayCodec.INSTANCE).eval(stream, RScript.Mode.READ_WRITE, RAW_XADD,
                 RScript.ReturnType.VALUE, List.of(stream), fields.toArray());
+    }
+
+    private void xaddAt(String stream, String id, List<byte[]> fields) {
+        List<byte[]> args = new ArrayList<>();
+        args.add(bytes(id));
+        args.addAll(fields);
+        client.getScript(ByteArrayCodec.INSTANCE).eval(stream, RScript.Mode.READ_WRITE, RAW_XADD_AT,
+                RScript.ReturnType.VALUE, List.of(stream), args.toArray());
     }
 
     /** Ids and what the fold made of a read, for comparing two read paths. */
