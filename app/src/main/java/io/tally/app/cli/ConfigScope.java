@@ -32,7 +32,8 @@ public enum ConfigScope {
     API("HTTP service", List.of(TallyConfig.API_PORT, TallyConfig.API_HOST, TallyConfig.API_TOKENS_FILE,
             TallyConfig.API_INSECURE, TallyConfig.API_MAX_BODY_BYTES, TallyConfig.API_MAX_BATCH_BYTES,
             TallyConfig.API_MAX_WAITS, TallyConfig.API_REQUEST_READ_TIMEOUT_MS, TallyConfig.API_MAX_CONNECTIONS,
-            TallyConfig.API_MAX_CONNECTIONS_PER_CLIENT, TallyConfig.API_MAX_IN_FLIGHT_PER_TOKEN));
+            TallyConfig.API_MAX_CONNECTIONS_PER_CLIENT, TallyConfig.API_MAX_IN_FLIGHT_PER_TOKEN,
+            TallyConfig.API_MAX_OPS_PER_SECOND_PER_TOKEN, TallyConfig.API_MAX_OPS_BURST_PER_TOKEN));
 
     /** Shorter names some keys also answer to on the command line. */
     static final Map<ConfigKey<?>, List<String>> ALIASES = Map.of(

@@ -238,6 +238,23 @@ abstract class ConfigCatalogue {
                     + "api-max-connections: no cap per token. With --insecure and no tokens, every request counts as "
                     + "one token.",
             Parsers.intRange(0, 100_000));
+    /**
+     * {@code api-max-ops-per-second-per-token}: Operations and events one bearer token may send through the HTTP
+     * service per second, on average.
+     */
+    public static final ConfigKey<Integer> API_MAX_OPS_PER_SECOND_PER_TOKEN = key("api-max-ops-per-second-per-token",
+            50_000,
+            "Operations and events one bearer token may send through the HTTP service per second, on average (a "
+                    + "counter operation, an event, each line of a batch); beyond, 429 with Retry-After and nothing "
+                    + "written (a batch stops at that line and says which lines it wrote). A quarter of what one "
+                    + "processor applies, so that one token cannot fill a partition's backlog for every other. 0: no "
+                    + "rate per token. With --insecure and no tokens, every request counts as one token.",
+            Parsers.intRange(0, 10_000_000));
+    /** {@code api-max-ops-burst-per-token}: Operations one bearer token may send at once above its rate. */
+    public static final ConfigKey<Integer> API_MAX_OPS_BURST_PER_TOKEN = key("api-max-ops-burst-per-token", 100_000,
+            "Operations and events one bearer token may send at once, after sending none for a while (the size of "
+                    + "its bucket, which api-max-ops-per-second-per-token fills).",
+            Parsers.intRange(1, 100_000_000));
     // --- Retention ---
     private static final long DAY_MS = 24L * 3600 * 1000;
     private static final long MAX_RETENTION_MS = 3650 * DAY_MS;
