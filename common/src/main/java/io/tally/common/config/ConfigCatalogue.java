@@ -280,6 +280,16 @@ abstract class ConfigCatalogue {
             "Most triggers a namespace stores (active, and finished ones until finished-trigger-retention-ms "
                     + "deletes them); creating one more is refused (HTTP 422, CLI exit 2).",
             Parsers.intRange(1, 10_000_000));
+    /**
+     * {@code max-time-firings-per-second}: Most firings a second the active repeating time triggers of a namespace
+     * may add together.
+     */
+    public static final ConfigKey<Integer> MAX_TIME_FIRINGS_PER_SECOND = key("max-time-firings-per-second", 10,
+            "Most firings a second the active repeating time triggers of a namespace may add together (a trigger "
+                    + "repeating every E ms adds 1000/E); creating one that would pass it is refused (HTTP 422, CLI "
+                    + "exit 2). At 10 a second the firings kept for the default firings-retention-ms (7 days) take "
+                    + "about 0.8 GB of Redis memory without params; raise it with a shorter retention.",
+            Parsers.intRange(1, 1_000_000));
     /** {@code max-firings-per-call}: Most firings one apply script call appends. */
     public static final ConfigKey<Integer> MAX_FIRINGS_PER_CALL = key("max-firings-per-call", 1000,
             "Most firings one apply script call appends; a batch that would fire more is applied in parts (an "
