@@ -78,7 +78,7 @@ if [ "$mode" = processor ]; then
 else
   clients=${2:-64}; batch_mb=${3:-8}
   api=$(free_port)
-  TALLY_API_MAX_CONNECTIONS_PER_CLIENT=$clients TALLY_API_MAX_IN_FLIGHT_PER_TOKEN=0 \
+  TALLY_API_MAX_CONNECTIONS_PER_CLIENT=$clients TALLY_API_MAX_IN_FLIGHT_PER_TOKEN=0 TALLY_API_MAX_OPS_PER_SECOND_PER_TOKEN=0 \
     in_limit -jar "$jar" serve --insecure --redis-url "$url" --namespace mem --api-port "$api" --backlog-limit 0 \
     --api-request-read-timeout-ms 600000 ${SERVICE_ARGS:-} > "$work/service.log" 2>&1 &
   pid=$!

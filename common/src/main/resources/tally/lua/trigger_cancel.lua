@@ -1,5 +1,6 @@
 -- Cancels an active trigger atomically: status, canceledAt, and its removal from the matching index
--- and the schedule. Reads and checks everything before its first write.
+-- and the schedule; a repeating time trigger also gives back its share of the triggers hash's ':time-rate'
+-- (see trigger_create.lua). Reads and checks everything before its first write.
 -- KEYS[1] triggers hash   KEYS[2] schedule zset   KEYS[3] by-event index   KEYS[4] by-counter index
 -- ARGV[1] id
 -- Returns {'OK', canceledAt} or {'NOT_FOUND'} or {'NOT_ACTIVE', status}.
@@ -24,6 +25,16 @@ end
 local list = index and redis.pcall('HGET', index, field) or nil
 if type(list) ~= 'string' then list = nil end -- absent, or an error reply
 local scheduled = def.kind == 'time' and not redis.pcall('ZRANGE', KEYS[2], 0, 0).err
+-- The share the create added, from the stored period; a ':time-rate' that is no count (written by someone else) is
+-- left as it is, and a share never takes it below 0.
+local rate_left = nil
+local every = def.kind == 'time' and tonumber(def.every) or nil
+if every and every >= 1 and every < math.huge then
+  local sum = redis.call('HGET', KEYS[1], ':time-rate')
+  if sum and (sum == '0' or (#sum <= 18 and string.match(sum, '^[1-9]%d*$'))) then
+    rate_left = string.format('%.0f', math.max(0, tonumber(sum) - math.ceil(1e9 / every)))
+  end
+end
 local t = redis.call('TIME')
 local now = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
 
@@ -39,7 +50,11 @@ if refusal then
 end
 
 -- writes
-redis.call('HSET', KEYS[1], id .. ':status', 'canceled', id .. ':canceledAt', now)
+if rate_left then
+  redis.call('HSET', KEYS[1], id .. ':status', 'canceled', id .. ':canceledAt', now, ':time-rate', rate_left)
+else
+  redis.call('HSET', KEYS[1], id .. ':status', 'canceled', id .. ':canceledAt', now)
+end
 redis.call('HDEL', KEYS[1], id .. ':armed')
 if list then
   local kept = {}

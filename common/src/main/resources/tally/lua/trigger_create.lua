@@ -9,10 +9,12 @@
 -- Returns {'OK', createdAt, armed ('1'|'0'|''), due ms ('' unless time)}, {'EXISTS'}, or
 -- {'LIMIT', active triggers on the routing key} when the routing key already has ARGV[9].
 -- The triggers hash keeps the number of triggers it stores in field ':count' (a ':' keeps it apart from
--- the definitions); retention lowers it when it deletes finished triggers.
+-- the definitions); retention lowers it when it deletes finished triggers. It keeps in field ':time-rate' the
+-- firings a second its active repeating time triggers add, in millionths (1e9 / every, rounded up, each):
+-- the client checks max-time-firings-per-second against the partitions' sum, trigger_cancel.lua gives a share back.
 -- Any program may write these keys: a counter value that is not a number counts as 0; a schedule that
--- is not a sorted set, or a ':count' that is not an integer of at most 18 characters, is an error reply
--- and nothing is written.
+-- is not a sorted set, a ':count' that is not an integer of at most 18 characters, or (for a repeating time
+-- trigger) a ':time-rate' that is not a non-negative one, is an error reply and nothing is written.
 local id, kind = ARGV[1], ARGV[2]
 if redis.call('HEXISTS', KEYS[1], id) == 1 then
   return {'EXISTS'}
@@ -58,6 +60,16 @@ if count and count ~= '0' and not (#count <= 18 and string.match(count, '^%-?[1-
   return redis.error_reply('trigger_create: ' .. KEYS[1] .. " field ':count' holds no count of triggers; nothing "
     .. 'was written (set it to the number of triggers the hash stores)')
 end
+local rate = ''
+if kind == 'time' and ARGV[8] ~= '' then
+  rate = string.format('%.0f', math.ceil(1e9 / tonumber(ARGV[8])))
+  local sum = redis.call('HGET', KEYS[1], ':time-rate')
+  if sum and sum ~= '0' and not (#sum <= 18 and string.match(sum, '^[1-9]%d*$')) then
+    return redis.error_reply('trigger_create: ' .. KEYS[1] .. " field ':time-rate' holds no rate of firings; "
+      .. 'nothing was written (set it to the sum of 1e9 / every over the active repeating time triggers the hash '
+      .. 'stores, or delete it)')
+  end
+end
 
 -- The writes after the first HSET are checked against the user's ACL before it (include/acl.lua): one refused
 -- there would leave a trigger half-created (no count, index or schedule entry) that a retry answers EXISTS.
@@ -78,6 +90,9 @@ if armed ~= '' then
 end
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('HINCRBY', KEYS[1], ':count', 1)
+if rate ~= '' then
+  redis.call('HINCRBY', KEYS[1], ':time-rate', rate) -- the ACL check of HINCRBY on KEYS[1] above covers it
+end
 if index then
   redis.call('HSET', index, ARGV[4], index_list and (index_list .. ' ' .. id) or id)
 end

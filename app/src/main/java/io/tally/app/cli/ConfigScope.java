@@ -27,12 +27,14 @@ public enum ConfigScope {
     /** The windows a {@code windows} field may name, checked before a send. */
     SERIES("Series", List.of(TallyConfig.SERIES_WINDOWS)),
     /** The caps on triggers that creating one checks. */
-    TRIGGER_CAPS("Trigger caps", List.of(TallyConfig.MAX_TRIGGERS_PER_KEY, TallyConfig.MAX_TRIGGERS)),
+    TRIGGER_CAPS("Trigger caps", List.of(TallyConfig.MAX_TRIGGERS_PER_KEY, TallyConfig.MAX_TRIGGERS,
+            TallyConfig.MAX_TIME_FIRINGS_PER_SECOND)),
     /** The HTTP service's own settings. */
     API("HTTP service", List.of(TallyConfig.API_PORT, TallyConfig.API_HOST, TallyConfig.API_TOKENS_FILE,
             TallyConfig.API_INSECURE, TallyConfig.API_MAX_BODY_BYTES, TallyConfig.API_MAX_BATCH_BYTES,
-            TallyConfig.API_MAX_INVALID_LINES, TallyConfig.API_MAX_WAITS, TallyConfig.API_REQUEST_READ_TIMEOUT_MS, TallyConfig.API_MAX_CONNECTIONS,
-            TallyConfig.API_MAX_CONNECTIONS_PER_CLIENT, TallyConfig.API_MAX_IN_FLIGHT_PER_TOKEN));
+            TallyConfig.API_MAX_INVALID_LINES, TallyConfig.API_MAX_WAITS, TallyConfig.API_REQUEST_READ_TIMEOUT_MS,
+            TallyConfig.API_MAX_CONNECTIONS, TallyConfig.API_MAX_CONNECTIONS_PER_CLIENT, TallyConfig.API_MAX_IN_FLIGHT_PER_TOKEN,
+            TallyConfig.API_MAX_OPS_PER_SECOND_PER_TOKEN, TallyConfig.API_MAX_OPS_BURST_PER_TOKEN));
 
     /** Shorter names some keys also answer to on the command line. */
     static final Map<ConfigKey<?>, List<String>> ALIASES = Map.of(

@@ -39,6 +39,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
 
 /**
  * The HTTP ingest service: Javalin over a {@link TallyProducer} and a {@link TallyReader}. Every
@@ -48,7 +49,9 @@ import java.util.concurrent.Executor;
  * ({@link ConnectionBounds}: {@code api-max-connections}, {@code api-max-connections-per-client},
  * {@code api-request-read-timeout-ms}) below the number of request threads, so slow clients never starve
  * {@code /health/live}; and so are one token's requests in flight ({@link TokenInFlight}:
- * {@code api-max-in-flight-per-token}), so one token holder, from however many addresses, leaves room for the others.
+ * {@code api-max-in-flight-per-token}), so one token holder, from however many addresses, leaves room for the others,
+ * and the operations it sends a second ({@link TokenRate}: {@code api-max-ops-per-second-per-token}), so that it
+ * leaves room in the partitions' backlogs too.
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -71,6 +74,7 @@ public final class ApiServer implements AutoCloseable {
     private final Gauge openWaits;
     private final HttpRequestMetrics requestMetrics;
     private final TokenInFlight tokenInFlight;
+    private final TokenRate tokenRate;
     private final Problems problems;
     private final Javalin app;
     private ConnectionBounds bounds;
@@ -86,6 +90,12 @@ public final class ApiServer implements AutoCloseable {
      */
     public ApiServer(RedissonClient redis, TallyConfig config, ApiTokens tokens, ProducerMetrics metrics,
                      PrometheusMeterRegistry registry) {
+        this(redis, config, tokens, metrics, registry, System::nanoTime);
+    }
+
+    /** As the public constructor, with the clock that fills the tokens' buckets of operations ({@link TokenRate}). */
+    ApiServer(RedissonClient redis, TallyConfig config, ApiTokens tokens, ProducerMetrics metrics,
+              PrometheusMeterRegistry registry, LongSupplier rateClock) {
         this.redis = redis;
         this.sendRefusals = new SendRefusals(metrics);
         this.producer = RedisTallyProducer.create(redis, false, config, sendRefusals);
@@ -99,6 +109,8 @@ public final class ApiServer implements AutoCloseable {
         this.requestMetrics = new HttpRequestMetrics(registry, config.namespace(), this::route);
         this.tokenInFlight = new TokenInFlight(tokens, config.get(TallyConfig.API_MAX_IN_FLIGHT_PER_TOKEN),
                 config.get(TallyConfig.API_MAX_CONNECTIONS), registry, config.namespace());
+        this.tokenRate = new TokenRate(tokens, config.get(TallyConfig.API_MAX_OPS_PER_SECOND_PER_TOKEN),
+                config.get(TallyConfig.API_MAX_OPS_BURST_PER_TOKEN), registry, config.namespace(), rateClock);
         ObjectMapper json = strictJson();
         this.problems = new Problems(json);
         List<Routes> routes = new ArrayList<>(List.of(problems, new RequestIds(), new StrictPaths(),
@@ -113,6 +125,7 @@ public final class ApiServer implements AutoCloseable {
             registry.remove(openWaits);
             requestMetrics.close();
             tokenInFlight.close();
+            tokenRate.close();
             waits.close();
             producer.close();
             throw e;
@@ -223,7 +236,7 @@ public final class ApiServer implements AutoCloseable {
         // Reads after a read-your-writes wait run on the server's request threads, never on Redis's.
         Executor requestThreads = task -> app.jettyServer().server().getThreadPool().execute(task);
         JsonBodies bodies = new JsonBodies(json, config.get(TallyConfig.API_MAX_BODY_BYTES));
-        Sends sends = new Sends(producer, problems, config.get(TallyConfig.SERIES_WINDOWS));
+        Sends sends = new Sends(producer, problems, config.get(TallyConfig.SERIES_WINDOWS), tokenRate);
         CounterSeries series = CounterSeries.create(redis, reader.keys(), reader.partitions(),
                 config.get(TallyConfig.SERIES_WINDOWS));
         List<Routes> routes = new ArrayList<>();
@@ -234,7 +247,7 @@ public final class ApiServer implements AutoCloseable {
         routes.add(new BatchRoutes(sends, problems, bodies, config.get(TallyConfig.API_MAX_BODY_BYTES),
                 config.get(TallyConfig.API_MAX_BATCH_BYTES), config.get(TallyConfig.API_MAX_INVALID_LINES),
                 new BatchLineRoom(config.get(TallyConfig.PRODUCER_BUFFER), config.get(TallyConfig.PRODUCER_BUFFER_BYTES),
-                        config.get(TallyConfig.SEND_TIMEOUT_MS))));
+                        config.get(TallyConfig.SEND_TIMEOUT_MS)), tokenRate));
         routes.add(new FiringRoutes(reader));
         routes.add(new TriggerRoutes(triggers, bodies, json));
         routes.add(new OpenApiRoutes());
@@ -291,6 +304,7 @@ public final class ApiServer implements AutoCloseable {
         registry.remove(openWaits);
         requestMetrics.close();
         tokenInFlight.close();
+        tokenRate.close();
         producer.close();
         triggers.close();
     }

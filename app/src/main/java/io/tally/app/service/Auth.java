@@ -1,12 +1,16 @@
 package io.tally.app.service;
 
 import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
 
 /**
  * Requires a valid bearer token on every {@code /v1} request, answering 401 otherwise, and counts the request
- * against its token's cap of requests in flight ({@link TokenInFlight}), answering 429 beyond it.
+ * against its token's cap of requests in flight ({@link TokenInFlight}), answering 429 beyond it. The request keeps
+ * its token's index ({@link #token}) for the bounds counted later, such as its rate of operations ({@link TokenRate}).
  */
 final class Auth implements Routes {
+    private static final String TOKEN = "bearer-token-index";
+
     private final ApiTokens tokens;
     private final TokenInFlight inFlight;
 
@@ -26,7 +30,17 @@ final class Auth implements Routes {
                         : "the bearer token is not accepted; use a token from TALLY_API_TOKENS or --api-tokens-file", null)
                         .header("WWW-Authenticate", "Bearer realm=\"tally\"");
             }
+            ctx.attribute(TOKEN, token);
             inFlight.admit(ctx, token);
         });
+    }
+
+    /** The index ({@link ApiTokens#match}) of the token a {@code /v1} request was accepted with. */
+    static int token(Context ctx) {
+        Integer token = ctx.attribute(TOKEN);
+        if (token == null) {
+            throw new IllegalStateException("no bearer token was accepted for " + ctx.path());
+        }
+        return token;
     }
 }

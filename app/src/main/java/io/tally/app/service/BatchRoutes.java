@@ -3,6 +3,8 @@ package io.tally.app.service;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.tally.common.model.CounterOp;
+import io.tally.common.model.Event;
 import io.tally.common.model.OpKind;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
@@ -19,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 
 /**
  * {@code POST /v1/batch}: a body of newline-delimited JSON, one counter operation
@@ -27,7 +30,8 @@ import java.util.concurrent.CompletionException;
  * number of sends in flight, per batch and across all batches ({@link BatchLineRoom}: past it, reading waits);
  * the answer is a summary with one error entry per failed line. Lines of a partition keep their order.
  * Past {@code api-max-invalid-lines} invalid lines the batch stops: a body of garbage costs its parsing only up to
- * there, and its answer stays small.
+ * there, and its answer stays small. Each line sent takes a token of its bearer token's rate ({@link TokenRate});
+ * the batch stops at the first line that finds none, and says which lines it wrote.
  */
 final class BatchRoutes implements Routes {
     /** Sends waiting for their result before reading further (bounds memory, keeps the pipeline full). */
@@ -45,11 +49,13 @@ final class BatchRoutes implements Routes {
     private final long maxBatchBytes;
     private final int maxInvalidLines;
     private final BatchLineRoom room;
+    private final TokenRate rate;
 
     BatchRoutes(Sends sends, Problems problems, JsonBodies bodies, int maxLineBytes, long maxBatchBytes,
-                int maxInvalidLines, BatchLineRoom room) {
+                int maxInvalidLines, BatchLineRoom room, TokenRate rate) {
         this.sends = sends;
         this.room = room;
+        this.rate = rate;
         this.producer = sends.producer();
         this.problems = problems;
         this.bodies = bodies;
@@ -71,9 +77,11 @@ final class BatchRoutes implements Routes {
             RefusedBodies.drain(ctx);
             throw tooLarge(declared);
         }
+        int token = Auth.token(ctx);
         Summary summary = new Summary(maxInvalidLines);
         Deque<Pending> inFlight = new ArrayDeque<>();
         LineReader lines = null;
+        long outOfRate = 0;
         try (InputStream in = ctx.bodyInputStream()) {
             lines = new LineReader(in, maxLineBytes, maxBatchBytes);
             byte[] line;
@@ -92,6 +100,15 @@ final class BatchRoutes implements Routes {
                     continue;
                 }
                 summary.lines++;
+                Supplier<CompletableFuture<SendResult>> send;
+                try {
+                    send = parse(line, number);
+                } catch (RuntimeException e) {
+                    if (summary.refusedBeforeSending(number, Problems.of(e))) {
+                        break;
+                    }
+                    continue;
+                }
                 int cost;
                 try {
                     cost = room.take(line.length);
@@ -99,8 +116,13 @@ final class BatchRoutes implements Routes {
                     summary.error(number, Problems.of(e));
                     continue;
                 }
+                if (rate.take(token) > 0) {
+                    room.give(cost);
+                    outOfRate = number;
+                    break;
+                }
                 try {
-                    CompletableFuture<SendResult> sent = send(line, number);
+                    CompletableFuture<SendResult> sent = send.get();
                     sent.whenComplete((result, error) -> room.give(cost));
                     inFlight.add(new Pending(number, sent));
                     summary.sent++;
@@ -116,7 +138,9 @@ final class BatchRoutes implements Routes {
             if (summary.tooManyInvalid()) {
                 throw tooManyInvalid(in, summary, lines.number);
             }
-            if (lines.pastLimit) {
+            if (outOfRate > 0) {
+                stopAtRate(ctx, in, summary, token, outOfRate);
+            } else if (lines.pastLimit) {
                 stopAtLimit(ctx, in, summary, lines.number + 1);
             }
         } catch (IOException | BadMessageException e) {
@@ -147,9 +171,37 @@ final class BatchRoutes implements Routes {
                     + " bytes (api-max-batch-bytes) at line " + firstUnread + ", before any line was sent; nothing "
                     + "was written: split it into several batches"));
         }
-        summary.stoppedAt(firstUnread, "the batch passed the limit of " + maxBatchBytes + " bytes (api-max-batch-bytes)"
-                + " in this line: it and the lines after it were not read or written; send them again from line "
-                + firstUnread + ", in another batch");
+        summary.lines++;
+        summary.stoppedAt(firstUnread, new ApiProblem(413, "Content too large", "the batch passed the limit of "
+                + maxBatchBytes + " bytes (api-max-batch-bytes) in this line: it and the lines after it were not read "
+                + "or written; send them again from line " + firstUnread + ", in another batch", null));
+        ctx.header("Connection", "close");
+    }
+
+    /**
+     * Line {@code line} found its token's bucket empty ({@link TokenRate}): it and the lines after it are not sent,
+     * and the rest of the body is dropped. With nothing sent yet, the batch is refused (429: nothing was written).
+     * Once lines were sent, the answer is the summary of what was done, marked incomplete, with the line to send
+     * again from, as for a batch past api-max-batch-bytes. {@code Retry-After} says when the token's bucket is full
+     * again, so that the lines left can go in one burst.
+     */
+    private void stopAtRate(Context ctx, InputStream in, Summary summary, int token, long line) {
+        try {
+            RefusedBodies.drain(in);
+        } catch (IOException e) {
+            // the client went away while sending the rest: the answer stands, the connection closes
+        }
+        long untilFull = rate.untilFull(token);
+        if (summary.sent == 0) {
+            throw summary.addTo(rate.refused(token, "this bearer token passed " + rate.limit() + " at line " + line
+                    + ", before any line was sent; nothing was written: send the batch again after "
+                    + TokenRate.seconds(untilFull) + " s", untilFull)).header("Connection", "close");
+        }
+        ApiProblem stop = rate.refused(token, "this bearer token passed " + rate.limit() + " at this line: it and "
+                + "the lines after it were not written; send them again from line " + line + ", after "
+                + TokenRate.seconds(untilFull) + " s", untilFull);
+        summary.stoppedAt(line, stop);
+        stop.headers.forEach(ctx::header);
         ctx.header("Connection", "close");
     }
 
@@ -191,7 +243,8 @@ final class BatchRoutes implements Routes {
                 null, e), firstUnread).header("Connection", "close");
     }
 
-    private CompletableFuture<SendResult> send(byte[] line, int number) {
+    /** The send of a line, parsed and checked (a 400 before anything is sent), to run once the line may be sent. */
+    private Supplier<CompletableFuture<SendResult>> parse(byte[] line, int number) {
         ObjectNode obj = bodies.parseObject(line, "line " + number);
         if (obj.has("op")) {
             String opName = JsonBodies.requiredString(obj, "op");
@@ -202,10 +255,12 @@ final class BatchRoutes implements Routes {
             String counter = JsonBodies.requiredString(obj, "counter");
             obj.remove("op");
             obj.remove("counter");
-            return producer.send(sends.op(kind, counter, obj, ""));
+            CounterOp op = sends.op(kind, counter, obj, "");
+            return () -> producer.send(op);
         }
         if (obj.has("type")) {
-            return producer.emit(Sends.event(obj));
+            Event event = Sends.event(obj);
+            return () -> producer.emit(event);
         }
         throw ApiProblem.badRequest(null, "line needs 'op' (a counter operation) or 'type' (an event)");
     }
@@ -299,12 +354,14 @@ final class BatchRoutes implements Routes {
             }
         }
 
-        /** The batch stopped before {@code line}: its entry is listed even past {@link #MAX_ERRORS}. */
-        void stoppedAt(long line, String detail) {
-            lines++;
+        /**
+         * The batch stopped at {@code line}, which it counted (nothing from it on was written): its entry is listed
+         * even past {@link #MAX_ERRORS}.
+         */
+        void stoppedAt(long line, ApiProblem why) {
             failed++;
             resendFromLine = line;
-            errors.add(entry(line, new ApiProblem(413, "Content too large", detail, null)));
+            errors.add(entry(line, why));
         }
 
         private static Map<String, Object> entry(long line, ApiProblem problem) {
@@ -315,6 +372,9 @@ final class BatchRoutes implements Routes {
                 e.put("field", cut(problem.field));
             }
             e.put("detail", cut(problem.getMessage()));
+            if (problem.extra.get("reason") != null) {
+                e.put("reason", problem.extra.get("reason"));
+            }
             return e;
         }
 

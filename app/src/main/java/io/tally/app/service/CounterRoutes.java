@@ -68,7 +68,7 @@ final class CounterRoutes implements Routes {
 
     private void operate(Context ctx, OpKind kind) {
         String name = ctx.pathParam("name");
-        sends.answer(ctx, sends.producer().send(sends.op(kind, name, bodies.object(ctx), "")));
+        sends.send(ctx, sends.op(kind, name, bodies.object(ctx), ""));
     }
 
     private void get(Context ctx) {

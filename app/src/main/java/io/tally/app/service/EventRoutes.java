@@ -14,6 +14,6 @@ final class EventRoutes implements Routes {
 
     @Override
     public void register(RoutesConfig routes) {
-        routes.post("/v1/events", ctx -> sends.answer(ctx, sends.producer().emit(Sends.event(bodies.object(ctx)))));
+        routes.post("/v1/events", ctx -> sends.emit(ctx, Sends.event(bodies.object(ctx))));
     }
 }

@@ -15,7 +15,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
-/** Builds operations and events from JSON and answers a send as 202 or a problem. */
+/**
+ * Builds operations and events from JSON, sends a single one within its token's rate ({@link TokenRate}), and answers
+ * a send as 202 or a problem.
+ */
 final class Sends {
     private static final Set<String> INCR_FIELDS = Set.of("by", "id", "ts", "windows");
     private static final Set<String> UNIQUE_FIELDS = Set.of("member", "id", "ts", "windows");
@@ -26,12 +29,26 @@ final class Sends {
     private final TallyProducer producer;
     private final Problems problems;
     private final SeriesWindows windows;
+    private final TokenRate rate;
 
     /** @param windows the service's {@code series-windows}: a send naming another window is refused with 400 */
-    Sends(TallyProducer producer, Problems problems, SeriesWindows windows) {
+    Sends(TallyProducer producer, Problems problems, SeriesWindows windows, TokenRate rate) {
         this.producer = producer;
         this.problems = problems;
         this.windows = windows;
+        this.rate = rate;
+    }
+
+    /** Sends the operation of a request, once its token's rate lets it (429 otherwise, nothing written). */
+    void send(Context ctx, CounterOp op) {
+        rate.admit(ctx);
+        answer(ctx, producer.send(op));
+    }
+
+    /** Sends the event of a request, once its token's rate lets it (429 otherwise, nothing written). */
+    void emit(Context ctx, Event event) {
+        rate.admit(ctx);
+        answer(ctx, producer.emit(event));
     }
 
     /**
@@ -72,7 +89,7 @@ final class Sends {
                 JsonBodies.optionalString(body, "id"), JsonBodies.optionalLong(body, "ts"));
     }
 
-    void answer(Context ctx, CompletableFuture<SendResult> send) {
+    private void answer(Context ctx, CompletableFuture<SendResult> send) {
         ctx.future(() -> send.handle((result, error) -> {
             if (error != null) {
                 problems.write(ctx, Problems.of(error));

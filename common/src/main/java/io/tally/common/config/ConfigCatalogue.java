@@ -244,6 +244,23 @@ abstract class ConfigCatalogue {
                     + "api-max-connections: no cap per token. With --insecure and no tokens, every request counts as "
                     + "one token.",
             Parsers.intRange(0, 100_000));
+    /**
+     * {@code api-max-ops-per-second-per-token}: Operations and events one bearer token may send through the HTTP
+     * service per second, on average.
+     */
+    public static final ConfigKey<Integer> API_MAX_OPS_PER_SECOND_PER_TOKEN = key("api-max-ops-per-second-per-token",
+            50_000,
+            "Operations and events one bearer token may send through the HTTP service per second, on average (a "
+                    + "counter operation, an event, each line of a batch); beyond, 429 with Retry-After and nothing "
+                    + "written (a batch stops at that line and says which lines it wrote). A quarter of what one "
+                    + "processor applies, so that one token cannot fill a partition's backlog for every other. 0: no "
+                    + "rate per token. With --insecure and no tokens, every request counts as one token.",
+            Parsers.intRange(0, 10_000_000));
+    /** {@code api-max-ops-burst-per-token}: Operations one bearer token may send at once above its rate. */
+    public static final ConfigKey<Integer> API_MAX_OPS_BURST_PER_TOKEN = key("api-max-ops-burst-per-token", 100_000,
+            "Operations and events one bearer token may send at once, after sending none for a while (the size of "
+                    + "its bucket, which api-max-ops-per-second-per-token fills).",
+            Parsers.intRange(1, 100_000_000));
     // --- Retention ---
     private static final long DAY_MS = 24L * 3600 * 1000;
     private static final long MAX_RETENTION_MS = 3650 * DAY_MS;
@@ -269,6 +286,16 @@ abstract class ConfigCatalogue {
             "Most triggers a namespace stores (active, and finished ones until finished-trigger-retention-ms "
                     + "deletes them); creating one more is refused (HTTP 422, CLI exit 2).",
             Parsers.intRange(1, 10_000_000));
+    /**
+     * {@code max-time-firings-per-second}: Most firings a second the active repeating time triggers of a namespace
+     * may add together.
+     */
+    public static final ConfigKey<Integer> MAX_TIME_FIRINGS_PER_SECOND = key("max-time-firings-per-second", 10,
+            "Most firings a second the active repeating time triggers of a namespace may add together (a trigger "
+                    + "repeating every E ms adds 1000/E); creating one that would pass it is refused (HTTP 422, CLI "
+                    + "exit 2). At 10 a second the firings kept for the default firings-retention-ms (7 days) take "
+                    + "about 0.8 GB of Redis memory without params; raise it with a shorter retention.",
+            Parsers.intRange(1, 1_000_000));
     /** {@code max-firings-per-call}: Most firings one apply script call appends. */
     public static final ConfigKey<Integer> MAX_FIRINGS_PER_CALL = key("max-firings-per-call", 1000,
             "Most firings one apply script call appends; a batch that would fire more is applied in parts (an "

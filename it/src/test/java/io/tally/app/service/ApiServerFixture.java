@@ -24,6 +24,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * An {@link ApiServer} on a real Redis for the HTTP tests of a class: a fresh namespace that exists (as after
@@ -39,6 +40,7 @@ final class ApiServerFixture implements BeforeAllCallback, AfterAllCallback {
     private final int partitions;
     private final boolean ownRedisServer;
     private final Map<ConfigKey<?>, Object> settings = new LinkedHashMap<>();
+    private LongSupplier rateClock = System::nanoTime;
     private TestRedis testRedis;
     private RedisServer redisServer;
     private RedissonClient redis;
@@ -67,6 +69,12 @@ final class ApiServerFixture implements BeforeAllCallback, AfterAllCallback {
         return this;
     }
 
+    /** The clock that fills the tokens' buckets of operations (api-max-ops-per-second-per-token), in nanoseconds. */
+    ApiServerFixture withRateClock(LongSupplier nanoClock) {
+        this.rateClock = nanoClock;
+        return this;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) {
         String url;
@@ -85,7 +93,8 @@ final class ApiServerFixture implements BeforeAllCallback, AfterAllCallback {
         redis = RedisClientFactory.create(config);
         Namespace.create(redis, config); // as `tally init` would
         keys = TestRedis.keys(config);
-        server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry());
+        server = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP, ServiceMetrics.newRegistry(),
+                rateClock);
     }
 
     @Override

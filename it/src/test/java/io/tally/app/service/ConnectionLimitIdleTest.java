@@ -33,6 +33,7 @@ class ConnectionLimitIdleTest {
     static final ApiServerFixture api = ApiServerFixture.onOwnRedisServer(1)
             .with(TallyConfig.API_MAX_CONNECTIONS, LIMIT)
             .with(TallyConfig.API_MAX_IN_FLIGHT_PER_TOKEN, 0)
+            .with(TallyConfig.API_MAX_OPS_PER_SECOND_PER_TOKEN, 0)
             .with(TallyConfig.PRODUCER_BUFFER, 200);
 
     @Test

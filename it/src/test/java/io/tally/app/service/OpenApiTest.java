@@ -64,6 +64,7 @@ class OpenApiTest {
         assertThat(doc.at("/components/responses/Unauthorized/headers").has("WWW-Authenticate")).isTrue();
         assertThat(doc.at("/components/responses/Unavailable/headers").has("Retry-After")).isTrue();
         assertThat(doc.at("/components/responses/TokenBusy/headers").has("Retry-After")).isTrue();
+        assertThat(doc.at("/components/responses/TooManyOperations/headers").has("Retry-After")).isTrue();
         assertThat(doc.at("/components/schemas/Problem/properties").has("field")).isTrue();
         assertThat(doc.at("/servers/0/url").asText()).startsWith("http://");
         assertThat(doc.at("/info/license/name").asText()).isEqualTo("Apache-2.0");

@@ -170,7 +170,7 @@ class TokenInFlightTest {
                 }
                 String metrics = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + uncapped.port()
                         + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-                assertThat(metrics).doesNotContain("tally_api_requests_refused_total")
+                assertThat(metrics).doesNotContain("reason=\"token_busy\"")
                         .doesNotContain("tally_api_requests_in_flight");
             }
         }

@@ -157,6 +157,101 @@ class TriggerCapsTest {
                 .hasMessageContaining("stores 5 triggers, at most 5 allowed");
     }
 
+    /**
+     * The firings a second of a namespace's active repeating time triggers, 1000 / every each, at most
+     * {@code max-time-firings-per-second}: the create that would pass it is refused (422 over HTTP, naming the cap)
+     * and writes nothing; once and event triggers add nothing; a cancel gives its trigger's share back.
+     */
+    @Test
+    void repeatingTimeTriggersFireAtMostMaxTimeFiringsPerSecondTogether_andACanceledOneMakesRoom() throws Exception {
+        TallyConfig config = config(4).set(TallyConfig.MAX_TIME_FIRINGS_PER_SECOND, 25).set(TallyConfig.API_PORT, 0)
+                .set(TallyConfig.API_HOST, "127.0.0.1").set(TallyConfig.API_TOKENS, "caps-token-0123456789").build();
+        RedissonClient redis = client(config);
+        TriggerClient triggers = RedisTriggerClient.create(redis, config, InstantSource.system());
+        long at = System.currentTimeMillis() + 3_600_000;
+        Trigger tenASecond = triggers.create(TriggerDefinition.time(at).every(100L).build());
+        triggers.create(TriggerDefinition.time(at).every(100L).build());
+        for (int i = 0; i < 5; i++) {
+            triggers.create(TriggerDefinition.time(at).every(1000L).build());
+        }
+        assertThat(timeRates(config, redis)).as("25 firings a second, in millionths").isEqualTo(25_000_000L);
+        long stored = storedTriggers(config, redis);
+
+        assertThatThrownBy(() -> triggers.create(TriggerDefinition.time(at).every(60_000L).build()))
+                .isInstanceOfSatisfying(TriggerLimitException.class, e -> {
+                    assertThat(e.limit()).isEqualTo("max-time-firings-per-second");
+                    assertThat(e.value()).isEqualTo(25);
+                })
+                .hasMessageContaining("fire 25.00 times a second, and this one (every 60000 ms) would add 0.02, at "
+                        + "most 25 allowed");
+        ApiServer api = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP,
+                ServiceMetrics.newRegistry());
+        closing.add(api);
+        HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + api.port() + "/v1/triggers"))
+                .header("Authorization", "Bearer caps-token-0123456789").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"kind\":\"time\",\"at\":" + at + ",\"every\":100}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(422);
+        assertThat(refused.body()).contains("\"limit\":\"max-time-firings-per-second\"").contains("\"value\":25")
+                .contains("nothing was written");
+        assertThat(storedTriggers(config, redis)).as("nothing was written").isEqualTo(stored);
+        assertThat(timeRates(config, redis)).isEqualTo(25_000_000L);
+
+        triggers.create(TriggerDefinition.time(at).build());
+        triggers.create(TriggerDefinition.event("click").build());
+        assertThat(timeRates(config, redis)).as("once and event triggers add nothing").isEqualTo(25_000_000L);
+
+        triggers.cancel(tenASecond.id());
+        assertThat(timeRates(config, redis)).isEqualTo(15_000_000L);
+        triggers.cancel(tenASecond.id());
+        assertThat(timeRates(config, redis)).as("a second cancel gives nothing back").isEqualTo(15_000_000L);
+        assertThat(triggers.create(TriggerDefinition.time(at).every(100L).build()).id()).isNotBlank();
+        assertThat(timeRates(config, redis)).isEqualTo(25_000_000L);
+    }
+
+    /** One client's creates racing each other cannot pass the cap together: at most 5 of 20 triggers of 10 a second. */
+    @Test
+    void racingCreatesOfOneClient_passNoMaxTimeFiringsPerSecond() {
+        TallyConfig config = config(4).set(TallyConfig.MAX_TIME_FIRINGS_PER_SECOND, 50).build();
+        RedissonClient redis = client(config);
+        TriggerClient triggers = RedisTriggerClient.create(redis, config, InstantSource.system());
+        long at = System.currentTimeMillis() + 3_600_000;
+        List<CompletableFuture<Boolean>> creates = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            creates.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    triggers.create(TriggerDefinition.time(at).every(100L).build());
+                    return true;
+                } catch (TriggerLimitException e) {
+                    return false;
+                }
+            }));
+        }
+        assertThat(creates.stream().filter(CompletableFuture::join).count()).isEqualTo(5);
+        assertThat(timeRates(config, redis)).isEqualTo(50_000_000L);
+    }
+
+    /** The sum of the partitions' ':time-rate' fields. */
+    private static long timeRates(TallyConfig config, RedissonClient redis) {
+        return sumOfField(config, redis, ":time-rate");
+    }
+
+    /** The sum of the partitions' ':count' fields. */
+    private static long storedTriggers(TallyConfig config, RedissonClient redis) {
+        return sumOfField(config, redis, ":count");
+    }
+
+    private static long sumOfField(TallyConfig config, RedissonClient redis, String field) {
+        Keys keys = TestRedis.keys(config);
+        long sum = 0;
+        for (int p = 0; p < config.get(TallyConfig.PARTITIONS); p++) {
+            String v = redis.<String, String>getMap(keys.triggers(p), StringCodec.INSTANCE).get(field);
+            sum += v == null ? 0 : Long.parseLong(v);
+        }
+        return sum;
+    }
+
     @Test
     void paramsOfMoreThan8KiBAreRefused_sinceEveryFiringCopiesThem() {
         TriggerDefinition.Builder big = TriggerDefinition.event("click");

@@ -46,6 +46,11 @@ class TriggerScriptsOnForeignStateTest {
                 "1", "", "100");
     }
 
+    private Object createRepeatingTimeTrigger(String id, long every) {
+        return h.runAtomically("trigger_create", createKeys(), id, "time",
+                "{\"kind\":\"time\",\"at\":1,\"every\":" + every + "}", "", "", "", "1", Long.toString(every), "100");
+    }
+
     private Object retainFinished() {
         return h.runAtomically("triggers_retention", List.of(h.keys.lease(PART), h.keys.triggers(PART),
                 h.keys.schedule(PART), h.keys.triggersByEvent(PART), h.keys.triggersByCounter(PART)), LEASE, 1000, "0", 100);
@@ -162,7 +167,62 @@ class TriggerScriptsOnForeignStateTest {
         assertThat(triggerField(":count")).isEqualTo("1");
     }
 
+    @Test
+    void createOfARepeatingTimeTrigger_addsItsFiringsASecondInMillionths_andAOnceOneAddsNothing() {
+        assertThat(text(list(createRepeatingTimeTrigger("A", 100)).get(0))).isEqualTo("OK");
+        assertThat(triggerField(":time-rate")).as("10 a second").isEqualTo("10000000");
+        assertThat(text(list(createRepeatingTimeTrigger("B", 3000)).get(0))).isEqualTo("OK");
+        assertThat(triggerField(":time-rate")).as("plus 1/3, rounded up").isEqualTo("10333334");
+        assertThat(text(list(createTimeTrigger("C")).get(0))).isEqualTo("OK");
+        assertThat(triggerField(":time-rate")).isEqualTo("10333334");
+    }
+
+    @Test
+    void createOfARepeatingTimeTriggerWithARateThatIsNoCount_isRefused_andWritesNothing() {
+        for (String foreign : List.of("x", "-5", "007", "1e3", " 7", "1234567890123456789", "")) {
+            h.redis.call("HSET", h.keys.triggers(PART), ":time-rate", foreign);
+            Object reply = createRepeatingTimeTrigger("N", 100);
+            assertThat(reply).as("':time-rate' = '%s'", foreign).isInstanceOf(RawRedis.Error.class);
+            assertThat(((RawRedis.Error) reply).message()).contains(":time-rate").contains("nothing was written");
+            assertThat(triggerField("N")).isNull();
+            assertThat(triggerField(":time-rate")).isEqualTo(foreign);
+        }
+        assertThat(text(list(createTimeTrigger("O")).get(0))).as("a once trigger does not read it").isEqualTo("OK");
+    }
+
     // ---------- trigger_cancel.lua ----------
+
+    @Test
+    void cancelOfARepeatingTimeTrigger_givesItsShareBack_neverBelowZero() {
+        createRepeatingTimeTrigger("A", 100);
+        createRepeatingTimeTrigger("B", 1000);
+        assertThat(text(list(h.runAtomically("trigger_cancel", h.triggerKeys(), "A")).get(0))).isEqualTo("OK");
+        assertThat(triggerField(":time-rate")).isEqualTo("1000000");
+        h.redis.call("HSET", h.keys.triggers(PART), ":time-rate", "5");
+        assertThat(text(list(h.runAtomically("trigger_cancel", h.triggerKeys(), "B")).get(0))).isEqualTo("OK");
+        assertThat(triggerField(":time-rate")).isEqualTo("0");
+        assertThat(triggerField("B:status")).isEqualTo("canceled");
+    }
+
+    @Test
+    void cancelWithARateThatIsNoCount_orAPeriodThatIsNoNumber_completes_andLeavesTheRateAsItIs() {
+        h.redis.call("HSET", h.keys.triggers(PART), "A", "{\"kind\":\"time\",\"every\":100}", "A:status", "active",
+                ":time-rate", "x");
+        assertThat(text(list(h.runAtomically("trigger_cancel", h.triggerKeys(), "A")).get(0))).isEqualTo("OK");
+        assertThat(triggerField("A:status")).isEqualTo("canceled");
+        assertThat(triggerField(":time-rate")).isEqualTo("x");
+
+        List<String> periods = List.of("\"abc\"", "{\"a\":1}", "-5", "0.5", "1e999", "null", "[100]");
+        for (int i = 0; i < periods.size(); i++) {
+            String id = "P" + i;
+            h.redis.call("HSET", h.keys.triggers(PART), id, "{\"kind\":\"time\",\"every\":" + periods.get(i) + "}",
+                    id + ":status", "active", ":time-rate", "7");
+            assertThat(text(list(h.runAtomically("trigger_cancel", h.triggerKeys(), id)).get(0)))
+                    .as("every %s", periods.get(i)).isEqualTo("OK");
+            assertThat(triggerField(id + ":status")).isEqualTo("canceled");
+            assertThat(triggerField(":time-rate")).as("every %s", periods.get(i)).isEqualTo("7");
+        }
+    }
 
     @Test
     void cancelOfATimeTriggerWithAScheduleOfAnotherType_completes() {

@@ -30,7 +30,9 @@ public interface TriggerClient extends AutoCloseable {
      * @return the trigger with its id and Redis creation time
      * @throws InvalidTriggerException when a {@code once} time trigger is due in the past (field {@code at});
      *                                 other fields were checked when the definition was built
-     * @throws TriggerLimitException   when {@code max-triggers-per-key} or {@code max-triggers} is reached
+     * @throws TriggerLimitException   when {@code max-triggers-per-key} or {@code max-triggers} is reached, or a
+     *                                 repeating time trigger would take the firings a second of the namespace's
+     *                                 active repeating time triggers past {@code max-time-firings-per-second}
      */
     Trigger create(TriggerDefinition definition);
 

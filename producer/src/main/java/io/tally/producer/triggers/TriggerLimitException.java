@@ -4,7 +4,8 @@ import io.tally.producer.TallyException;
 
 /**
  * Creating a trigger was refused because a cap on triggers was reached: {@code max-triggers-per-key} for
- * its routing key, or {@code max-triggers} for the namespace. Nothing was written. Not retriable as such:
+ * its routing key, {@code max-triggers} for the namespace, or {@code max-time-firings-per-second} for the firings a
+ * second of the namespace's repeating time triggers. Nothing was written. Not retriable as such:
  * cancel triggers (and let retention delete finished ones) or raise the cap first.
  */
 public final class TriggerLimitException extends TallyException {

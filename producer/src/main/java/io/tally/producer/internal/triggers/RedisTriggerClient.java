@@ -34,6 +34,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -52,6 +53,12 @@ public final class RedisTriggerClient implements TriggerClient {
     private static final int FIELDS_PER_TRIGGER = 7;
     /** Field of a partition's triggers hash that counts its stored triggers (kept by the create and retention scripts). */
     private static final String STORED_COUNT = ":count";
+    /**
+     * Field of a partition's triggers hash that sums the firings a second of its active repeating time triggers, in
+     * millionths (kept by the create and cancel scripts).
+     */
+    private static final String TIME_RATE = ":time-rate";
+    private static final long MICROS = 1_000_000;
 
     private final RedissonClient redis;
     /** For the cancel, whose failure must tell whether it may have been applied ({@link SingleAttempt}). */
@@ -62,6 +69,12 @@ public final class RedisTriggerClient implements TriggerClient {
     private final InstantSource clock;
     private final int maxPerKey;
     private final int maxTriggers;
+    private final int maxTimeFiringsPerSecond;
+    /**
+     * Held from reading the partitions' {@value #TIME_RATE} to storing a repeating time trigger, so that this
+     * client's creates cannot pass max-time-firings-per-second together.
+     */
+    private final Object timeRateCheck = new Object();
 
     private RedisTriggerClient(RedissonClient redis, boolean ownsClient, TallyConfig config, InstantSource clock) {
         this.redis = redis;
@@ -73,6 +86,7 @@ public final class RedisTriggerClient implements TriggerClient {
         this.clock = clock;
         this.maxPerKey = config.get(TallyConfig.MAX_TRIGGERS_PER_KEY);
         this.maxTriggers = config.get(TallyConfig.MAX_TRIGGERS);
+        this.maxTimeFiringsPerSecond = config.get(TallyConfig.MAX_TIME_FIRINGS_PER_SECOND);
     }
 
     /** A client with its own Redis client, closed with it. */
@@ -94,18 +108,27 @@ public final class RedisTriggerClient implements TriggerClient {
     /**
      * Refuses a trigger once the namespace stores {@code max-triggers}: the sum of the stored-trigger counts
      * the create script keeps per partition. A soft cap: creates racing each other may pass it by a few.
+     * Refuses a repeating time trigger whose firings a second would take those of the namespace's active repeating
+     * time triggers (the sum of the partitions' {@value #TIME_RATE}) past {@code max-time-firings-per-second}.
      */
-    private void requireRoomInNamespace() {
+    private void requireRoomInNamespace(TriggerDefinition def) {
         RBatch batch = redis.createBatch();
-        List<RFuture<String>> counts = new ArrayList<>();
+        List<RFuture<Map<String, String>>> fields = new ArrayList<>();
         for (int p = 0; p < partitioner.partitions(); p++) {
             RMapAsync<String, String> triggers = batch.getMap(keys.triggers(p), StringCodec.INSTANCE);
-            counts.add(triggers.getAsync(STORED_COUNT));
+            fields.add(triggers.getAllAsync(Set.of(STORED_COUNT, TIME_RATE)));
         }
         batch.execute();
         long stored = 0;
-        for (int p = 0; p < counts.size(); p++) {
-            stored += storedCount(p, counts.get(p).toCompletableFuture().join());
+        long timeRate = 0;
+        for (int p = 0; p < fields.size(); p++) {
+            Map<String, String> f = fields.get(p).toCompletableFuture().join();
+            stored += storedNumber(p, STORED_COUNT, f.get(STORED_COUNT), Long.MIN_VALUE, "count of triggers",
+                    "the number of triggers that hash stores");
+            if (repeatingTime(def)) {
+                timeRate += storedNumber(p, TIME_RATE, f.get(TIME_RATE), 0, "rate of firings",
+                        "the sum of 1e9 / every over the active repeating time triggers that hash stores");
+            }
         }
         if (stored >= maxTriggers) {
             throw new TriggerLimitException(TallyConfig.MAX_TRIGGERS.name(), maxTriggers, "trigger refused: namespace '"
@@ -113,20 +136,48 @@ public final class RedisTriggerClient implements TriggerClient {
                     + " allowed (max-triggers; finished ones count until finished-trigger-retention-ms deletes them); "
                     + "nothing was written: cancel triggers or raise the cap");
         }
+        if (repeatingTime(def) && timeRate + timeRate(def.every()) > maxTimeFiringsPerSecond * MICROS) {
+            throw new TriggerLimitException(TallyConfig.MAX_TIME_FIRINGS_PER_SECOND.name(), maxTimeFiringsPerSecond,
+                    "trigger refused: the active repeating time triggers of namespace '" + keys.namespace()
+                    + "' fire " + firings(timeRate) + " times a second, and this one (every " + def.every() + " ms) "
+                    + "would add " + firings(timeRate(def.every())) + ", at most " + maxTimeFiringsPerSecond
+                    + " allowed (max-time-firings-per-second); nothing was written: cancel repeating time triggers, "
+                    + "repeat less often, or raise the cap");
+        }
     }
 
-    /** A partition's stored-trigger count; one that is not a number was written by someone else. */
-    private long storedCount(int p, String value) {
+    private static boolean repeatingTime(TriggerDefinition def) {
+        return def.kind() == TriggerKind.TIME && def.every() != null;
+    }
+
+    /**
+     * The firings a second, in millionths, of a trigger repeating every {@code everyMs}: 1e9 / everyMs rounded up,
+     * as {@code trigger_create.lua} adds it and {@code trigger_cancel.lua} gives it back.
+     */
+    static long timeRate(long everyMs) {
+        return everyMs >= 1_000_000_000L ? 1 : (1_000_000_000L + everyMs - 1) / everyMs;
+    }
+
+    /** Millionths of a firing a second as firings a second, two decimals. */
+    private static String firings(long micros) {
+        return String.format(Locale.ROOT, "%.2f", micros / (double) MICROS);
+    }
+
+    /** A partition's stored count or rate; one that is no number of at least {@code least} was written by someone else. */
+    private long storedNumber(int p, String field, String value, long least, String what, String fix) {
         if (value == null) {
             return 0;
         }
         try {
-            return Long.parseLong(value);
+            long n = Long.parseLong(value);
+            if (n >= least) {
+                return n;
+            }
         } catch (NumberFormatException e) {
-            throw new IllegalStateException("trigger refused: field '" + STORED_COUNT + "' of " + keys.triggers(p)
-                    + " holds no count of triggers (a program other than Tally wrote it); nothing was written: set "
-                    + "it to the number of triggers that hash stores");
+            // answered below
         }
+        throw new IllegalStateException("trigger refused: field '" + field + "' of " + keys.triggers(p)
+                + " holds no " + what + " (a program other than Tally wrote it); nothing was written: set it to " + fix);
     }
 
     @Override
@@ -136,7 +187,17 @@ public final class RedisTriggerClient implements TriggerClient {
         String id = TriggerIds.newId(def, partitioner, now);
         int p = TriggerIds.partitionOf(id, partitioner.partitions());
         String json = TriggerJson.writeDefinition(id, def);
-        requireRoomInNamespace();
+        if (!repeatingTime(def)) {
+            return store(def, id, p, json);
+        }
+        synchronized (timeRateCheck) {
+            return store(def, id, p, json);
+        }
+    }
+
+    /** Checks the namespace's caps, then runs the create script: the trigger as stored, or why not. */
+    private Trigger store(TriggerDefinition def, String id, int p, String json) {
+        requireRoomInNamespace(def);
         List<Object> reply;
         try {
             reply = CREATE.eval(redis, RScript.ReturnType.LIST,
