@@ -132,6 +132,7 @@ public final class RedisTriggerClient implements TriggerClient {
         String id = TriggerIds.newId(def, partitioner, now);
         int p = TriggerIds.partitionOf(id, partitioner.partitions());
         String json = TriggerJson.writeDefinition(id, def);
+        String head = def.kind() == TriggerKind.TIME ? "" : TriggerJson.writeHead(id, def);
         requireRoomInNamespace();
         List<Object> reply;
         try {
@@ -141,7 +142,7 @@ public final class RedisTriggerClient implements TriggerClient {
                     id, def.kind().wire(), json, def.routingKey() == null ? "" : def.routingKey(),
                     def.op() == null ? "" : def.op().symbol(), def.value() == null ? "" : def.value().toString(),
                     def.at() == null ? "" : def.at().toString(), def.every() == null ? "" : def.every().toString(),
-                    Integer.toString(maxPerKey));
+                    Integer.toString(maxPerKey), head);
         } catch (RedisResponseTimeoutException e) {
             // The script reached Redis and no reply came: a slow, paused or stopped Redis keeps it queued and may
             // run it later, so "nothing was written" would be false, and a retry would store the trigger twice.
