@@ -26,13 +26,14 @@ end
 -- (broken JSON, a threshold without a number, a kind that is not a string): such a trigger is left alone,
 -- neither fired nor pruned, so that nothing a stored value holds can fail a write below. A definition
 -- brings its params; a head has none (params_ready reads them from the definition when the trigger fires).
-local function trigger_record(id, json, armed, is_head)
+-- state: the armed flag and fire count read beside it.
+local function trigger_record(id, json, state, is_head)
   local ok, d = pcall(cjson.decode, json)
   if not ok or type(d) ~= 'table' or type(d.kind) ~= 'string' then return nil end
   local t = {id = id, kind = d.kind, mode = d.mode, op = d.op, value = tonumber(d.value),
              match = type(d.match) == 'table' and d.match or nil,
              params = not is_head and type(d.params) == 'table' and d.params or nil, params_unread = is_head,
-             armed = armed, fired = 0, done = false, armed_changed = false}
+             armed = state.armed, fire_count = state.fire_count, fired = 0, done = false, armed_changed = false}
   if t.kind == 'threshold' and ((t.op ~= '>=' and t.op ~= '<=') or t.value == nil or t.value ~= t.value) then
     return nil
   end
@@ -70,8 +71,7 @@ local function load_triggers(lists, target)
       else
         local state = {armed = got[j + 2] == '1', fire_count = stored_fire_count(got[j + 3])}
         if got[j] then
-          records[i] = trigger_record(ids[i], got[j], state.armed, true) or false
-          if records[i] then records[i].fire_count = state.fire_count end
+          records[i] = trigger_record(ids[i], got[j], state, true)
         else
           headless[#headless + 1] = {i = i, state = state}
         end
@@ -87,8 +87,7 @@ local function load_triggers(lists, target)
       if not json then
         stale[ids[h.i]] = true
       else
-        records[h.i] = trigger_record(ids[h.i], json, h.state.armed, false) or false
-        if records[h.i] then records[h.i].fire_count = h.state.fire_count end
+        records[h.i] = trigger_record(ids[h.i], json, h.state, false)
       end
     end
   end
