@@ -34,7 +34,8 @@
 -- near 8,000 values, and an error after the first write would leave a half-applied batch.
 --
 -- Triggers: every active trigger of the batch's event types and counters is loaded before the first
--- write. Event triggers fire on each applied event whose parameters include all of 'match'; threshold
+-- write, from its head (the definition without params; a trigger stored without one, from its definition);
+-- the params of a trigger loaded from its head are read from its definition when it first fires. Event triggers fire on each applied event whose parameters include all of 'match'; threshold
 -- triggers fire when the running value after an entry crosses into the condition while armed, and
 -- re-arm when it crosses back. A firing is an XADD to the firings stream with the state change in this
 -- same script, so it happens exactly once with the checkpoint move.
@@ -65,8 +66,8 @@ local FUTURE = tonumber(ARGV[9] or '0')
 -- pass it, the rest stays pending for the next call (state MORE). An entry's own firings are never split.
 local MAX_FIRINGS = tonumber(ARGV[10] or '') or 1000
 -- Most active triggers one call loads and decodes past each stream's first entry (whose own triggers always
--- load, up to max-triggers-per-key each): at the byte caps of a definition, 1,000 are some 10 MB of JSON,
--- which Redis spends tens of milliseconds on while it serves no one.
+-- load, up to max-triggers-per-key each): at the byte cap of 'match', 1,000 heads are some 2 MB of JSON
+-- (10 MB for triggers stored without a head), which Redis spends milliseconds on while it serves no one.
 local MAX_TRIGGERS_LOADED = 1000
 
 if redis.call('GET', KEYS[5]) ~= ARGV[1] then
@@ -146,8 +147,8 @@ local function cut_batch(p, cut, state)
   p.state, p.last = state, p.apply[#p.apply].id
 end
 
--- Every active trigger of the batch's counters and event types is decoded in this call, whether it fires or
--- not: past the first entry of each stream, the batch stops before the entry whose counter or event type would
+-- Every active trigger of the batch's counters and event types is decoded (its head) in this call, whether it
+-- fires or not: past the first entry of each stream, the batch stops before the entry whose counter or event type would
 -- bring the triggers loaded past MAX_TRIGGERS_LOADED. Returns the index lists of the names kept.
 local triggers_loaded = 0
 local function within_trigger_budget(p, lists, name_of)

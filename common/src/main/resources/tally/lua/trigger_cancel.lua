@@ -1,6 +1,7 @@
 -- Cancels an active trigger atomically: status, canceledAt, and its removal from the matching index
--- and the schedule; a repeating time trigger also gives back its share of the triggers hash's ':time-rate'
--- (see trigger_create.lua). Reads and checks everything before its first write.
+-- and the schedule (and of its head and armed flag, which only matching reads); a repeating time trigger also
+-- gives back its share of the triggers hash's ':time-rate' (see trigger_create.lua). Reads and checks everything
+-- before its first write.
 -- KEYS[1] triggers hash   KEYS[2] schedule zset   KEYS[3] by-event index   KEYS[4] by-counter index
 -- ARGV[1] id
 -- Returns {'OK', canceledAt} or {'NOT_FOUND'} or {'NOT_ACTIVE', status}.
@@ -55,7 +56,7 @@ if rate_left then
 else
   redis.call('HSET', KEYS[1], id .. ':status', 'canceled', id .. ':canceledAt', now)
 end
-redis.call('HDEL', KEYS[1], id .. ':armed')
+redis.call('HDEL', KEYS[1], id .. ':armed', id .. ':head')
 if list then
   local kept = {}
   for other in string.gmatch(list, '%S+') do

@@ -6,6 +6,8 @@
 -- ARGV[1] id   ARGV[2] kind   ARGV[3] stored definition JSON   ARGV[4] event type or counter ('' for time)
 -- ARGV[5] threshold op   ARGV[6] threshold value   ARGV[7] at (ms)   ARGV[8] every (ms, '' when once)
 -- ARGV[9] most active triggers on one routing key
+-- ARGV[10] head: the stored definition without params, for event and threshold triggers ('' or absent: none);
+--   stored as field '<id>:head', which apply.lua decodes instead of the definition
 -- Returns {'OK', createdAt, armed ('1'|'0'|''), due ms ('' unless time)}, {'EXISTS'}, or
 -- {'LIMIT', active triggers on the routing key} when the routing key already has ARGV[9].
 -- The triggers hash keeps the number of triggers it stores in field ':count' (a ':' keeps it apart from
@@ -87,6 +89,10 @@ local fields = {id, ARGV[3], id .. ':status', 'active', id .. ':fireCount', '0',
 if armed ~= '' then
   fields[#fields + 1] = id .. ':armed'
   fields[#fields + 1] = armed
+end
+if index and ARGV[10] and ARGV[10] ~= '' then
+  fields[#fields + 1] = id .. ':head'
+  fields[#fields + 1] = ARGV[10]
 end
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('HINCRBY', KEYS[1], ':count', 1)

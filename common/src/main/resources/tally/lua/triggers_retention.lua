@@ -5,7 +5,8 @@
 -- everything before its first write. Any program may write these keys: a finished trigger whose
 -- definition does not decode, or names no event type or counter, is deleted without index clean-up; an
 -- index or schedule of another type is left alone (a triggers key of another type: nothing to delete);
--- a ':count' HINCRBY would refuse is left as it is.
+-- a ':count' HINCRBY would refuse is left as it is. A head ('<id>:head') whose trigger has no status (deleted
+-- by a version that stored no heads) is deleted too.
 -- KEYS[1] lease   KEYS[2] triggers hash   KEYS[3] schedule zset   KEYS[4] by-event index
 -- KEYS[5] by-counter index
 -- ARGV[1] lease value   ARGV[2] retention ms   ARGV[3] HSCAN cursor   ARGV[4] HSCAN COUNT hint
@@ -13,7 +14,7 @@
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return {'LEASE_LOST'}
 end
-local STATE = {'status', 'fireCount', 'lastFiredAt', 'createdAt', 'canceledAt', 'armed'}
+local STATE = {'status', 'fireCount', 'lastFiredAt', 'createdAt', 'canceledAt', 'armed', 'head'}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local cutoff = now - tonumber(ARGV[2])
@@ -23,9 +24,14 @@ if page.err then
   return {'OK', '0', 0} -- a key of another type holds no trigger of Tally's
 end
 local flat = page[2]
-local doomed, seen = {}, {}
+local doomed, seen, heads = {}, {}, {}
 for i = 1, #flat, 2 do
   local id = flat[i]
+  local owner = string.match(id, '^([^:]+):head$')
+  if owner and not seen[id] then
+    seen[id] = true
+    heads[#heads + 1] = owner
+  end
   -- Definitions are the fields without ':' (state fields are '<id>:<name>').
   if not string.find(id, ':', 1, true) and not seen[id] then
     seen[id] = true
@@ -50,7 +56,23 @@ for i = 1, #flat, 2 do
     end
   end
 end
+local orphans = {}
+for from = 1, #heads, 500 do
+  local fields = {}
+  for i = from, math.min(#heads, from + 499) do fields[#fields + 1] = heads[i] .. ':status' end
+  local status = redis.call('HMGET', KEYS[2], unpack(fields))
+  for i = from, math.min(#heads, from + 499) do
+    if not status[i - from + 1] then orphans[#orphans + 1] = heads[i] .. ':head' end
+  end
+end
+-- A write with the command and key of the deletions below: the first write, or allowed once that one ran.
+local function delete_orphans()
+  for from = 1, #orphans, 500 do
+    redis.call('HDEL', KEYS[2], unpack(orphans, from, math.min(#orphans, from + 499)))
+  end
+end
 if #doomed == 0 then
+  delete_orphans()
   return {'OK', page[1], 0}
 end
 -- Index entries normally no longer list a finished trigger (cancel and the apply script prune them);
@@ -86,6 +108,7 @@ if refusal then
 end
 
 -- writes
+delete_orphans()
 for _, d in ipairs(doomed) do
   local fields = {d.id}
   for _, s in ipairs(STATE) do fields[#fields + 1] = d.id .. ':' .. s end

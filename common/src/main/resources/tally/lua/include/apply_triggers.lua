@@ -22,16 +22,18 @@ local function index_lists(index, names)
   return out
 end
 
--- A stored definition as this script uses it, or nil when it is not one that the trigger API writes
--- (broken JSON, a threshold without a number, a kind that is not a string): such a trigger is left
--- alone, neither fired nor pruned, so that nothing a stored value holds can fail a write below.
-local function trigger_record(id, json, armed)
+-- A stored head or definition as this script uses it, or nil when it is not one that the trigger API writes
+-- (broken JSON, a threshold without a number, a kind that is not a string): such a trigger is left alone,
+-- neither fired nor pruned, so that nothing a stored value holds can fail a write below. A definition
+-- brings its params; a head has none (params_ready reads them from the definition when the trigger fires).
+-- state: the armed flag and fire count read beside it.
+local function trigger_record(id, json, state, is_head)
   local ok, d = pcall(cjson.decode, json)
   if not ok or type(d) ~= 'table' or type(d.kind) ~= 'string' then return nil end
   local t = {id = id, kind = d.kind, mode = d.mode, op = d.op, value = tonumber(d.value),
              match = type(d.match) == 'table' and d.match or nil,
-             params = type(d.params) == 'table' and d.params or nil,
-             armed = armed, fired = 0, done = false, armed_changed = false}
+             params = not is_head and type(d.params) == 'table' and d.params or nil, params_unread = is_head,
+             armed = state.armed, fire_count = state.fire_count, fired = 0, done = false, armed_changed = false}
   if t.kind == 'threshold' and ((t.op ~= '>=' and t.op ~= '<=') or t.value == nil or t.value ~= t.value) then
     return nil
   end
@@ -40,7 +42,9 @@ end
 
 --#include firing
 
--- Loads the active triggers listed in the given index entries: definition, status, armed flag, fire count.
+-- Loads the active triggers listed in the given index entries: head (the definition without params, which
+-- trigger_create.lua stores as '<id>:head'), status, armed flag, fire count. A trigger stored without a head
+-- (by an earlier version) loads from its whole definition, params and all; one with neither is stale.
 local function load_triggers(lists, target)
   local ids, owners = {}, {}
   for name, list in pairs(lists) do
@@ -49,11 +53,12 @@ local function load_triggers(lists, target)
       owners[#owners + 1] = name
     end
   end
+  local records, headless = {}, {}
   local CHUNK = 500 -- 4 fields each: keeps unpack far below Lua's limit
   for from = 1, #ids, CHUNK do
     local fields = {}
     for i = from, math.min(#ids, from + CHUNK - 1) do
-      fields[#fields + 1] = ids[i]
+      fields[#fields + 1] = ids[i] .. ':head'
       fields[#fields + 1] = ids[i] .. ':status'
       fields[#fields + 1] = ids[i] .. ':armed'
       fields[#fields + 1] = ids[i] .. ':fireCount'
@@ -61,19 +66,60 @@ local function load_triggers(lists, target)
     local got = read_key('hash', 'HMGET', KEYS[7], unpack(fields))
     for j = 1, #fields, 4 do
       local i = from + (j - 1) / 4
-      if not got[j] or got[j + 1] ~= 'active' then
+      if got[j + 1] ~= 'active' then
         stale[ids[i]] = true
       else
-        local t = trigger_record(ids[i], got[j], got[j + 2] == '1')
-        if t then
-          t.fire_count = stored_fire_count(got[j + 3])
-          local list = target[owners[i]] or {}
-          list[#list + 1] = t
-          target[owners[i]] = list
+        local state = {armed = got[j + 2] == '1', fire_count = stored_fire_count(got[j + 3])}
+        if got[j] then
+          records[i] = trigger_record(ids[i], got[j], state, true)
+        else
+          headless[#headless + 1] = {i = i, state = state}
         end
       end
     end
   end
+  for from = 1, #headless, CHUNK do
+    local fields = {}
+    for k = from, math.min(#headless, from + CHUNK - 1) do fields[#fields + 1] = ids[headless[k].i] end
+    local got = read_key('hash', 'HMGET', KEYS[7], unpack(fields))
+    for k = from, math.min(#headless, from + CHUNK - 1) do
+      local h, json = headless[k], got[k - from + 1]
+      if not json then
+        stale[ids[h.i]] = true
+      else
+        records[h.i] = trigger_record(ids[h.i], json, h.state, false)
+      end
+    end
+  end
+  for i = 1, #ids do
+    if records[i] then
+      local list = target[owners[i]] or {}
+      list[#list + 1] = records[i]
+      target[owners[i]] = list
+    end
+  end
+end
+
+-- True when t may fire: its params are known. A trigger loaded from its head reads them from its definition
+-- the first time it would fire in this call, after the first write: the triggers hash was read above (HMGET,
+-- so this HMGET of it can fail neither on its type nor on the user's ACL) and the decode runs under pcall.
+-- Then, as for a trigger loaded from its definition, a definition that is not one (no JSON object with a
+-- string kind) leaves the trigger alone (not fired, status and index entry as they are) and a missing one
+-- makes it stale (dropped from its index, whose writes apply.lua checked before the first write since this
+-- call loaded a trigger).
+local function params_ready(t)
+  if t.params_unread then
+    t.params_unread = false
+    local json = redis.call('HMGET', KEYS[7], t.id)[1]
+    local ok, d = pcall(cjson.decode, json or '')
+    if not ok or type(d) ~= 'table' or type(d.kind) ~= 'string' then
+      t.done, t.broken = true, true
+      if not json then stale[t.id] = true end
+    elseif type(d.params) == 'table' then
+      t.params = d.params
+    end
+  end
+  return not t.broken
 end
 
 local function touch(t)
@@ -102,8 +148,10 @@ local function on_counter(c, entry_id)
     if not t.done then
       local holds = (t.op == '>=' and v >= t.value) or (t.op == '<=' and v <= t.value)
       if holds and t.armed then
-        t.armed, t.armed_changed = false, true
-        fire(t, entry_id)
+        if params_ready(t) then
+          t.armed, t.armed_changed = false, true
+          fire(t, entry_id)
+        end
       elseif not holds and not t.armed then
         t.armed, t.armed_changed = true, true
         touch(t)
@@ -123,7 +171,7 @@ local function on_event(rec)
           if rec.fields['p.' .. k] ~= v then ok = false; break end
         end
       end
-      if ok then fire(t, rec.id) end
+      if ok and params_ready(t) then fire(t, rec.id) end
     end
   end
 end
@@ -172,7 +220,7 @@ local function firing_bound(batches)
 end
 
 -- Writes the state of every trigger that fired or changed its armed flag, and drops finished once
--- triggers from their index.
+-- triggers from their index (and their head, which only matching reads).
 local function save_triggers()
   local finished = {}
   for _, t in ipairs(touched_order) do
@@ -180,9 +228,9 @@ local function save_triggers()
       redis.call('HSET', KEYS[7], t.id .. ':fireCount', fmt(t.fire_count + t.fired),
                  t.id .. ':lastFiredAt', now_ms)
     end
-    if t.done then
+    if t.done and not t.broken then
       redis.call('HSET', KEYS[7], t.id .. ':status', 'fired')
-      redis.call('HDEL', KEYS[7], t.id .. ':armed')
+      redis.call('HDEL', KEYS[7], t.id .. ':armed', t.id .. ':head')
       finished[t.id] = true
     elseif t.armed_changed then
       redis.call('HSET', KEYS[7], t.id .. ':armed', t.armed and '1' or '0')

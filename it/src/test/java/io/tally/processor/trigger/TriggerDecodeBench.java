@@ -31,8 +31,8 @@ import java.util.Map;
 /**
  * How long one apply call holds Redis when its batch holds one event of a type with as many triggers as
  * {@code max-triggers-per-key} allows, each as large as the trigger API takes ({@code match} and {@code params} at
- * their byte caps), none matching: the script decodes every definition. Not a test: run it and read the longest
- * script Redis ran (SLOWLOG; docs/triggers.md has the command).
+ * their byte caps), none matching: the script decodes the head (the definition without params) of every one. Not a
+ * test: run it and read the longest script Redis ran (SLOWLOG; docs/triggers.md has the command).
  *
  * <p>Arguments (optional): triggers (1000).
  */

@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Every data script, run on random hostile input (entries of up to 10,000 fields, repeated fields,
  * binary bytes, values of megabytes, far-future and maximal ids, odd stored counter values, hostile
- * stored trigger definitions; for the apply scripts, a key of the partition someone else broke), either
+ * stored trigger definitions and heads; for the apply scripts, a key of the partition someone else broke), either
  * returns or raises an error with every key of the partition unchanged ({@link HostileScripts#runAtomically});
  * an apply script raises only to refuse a broken key (BADKEY).
  */
@@ -66,8 +66,8 @@ class HostileScriptPropertyTest {
     record Entry(boolean event, int idKind, List<byte[]> flat) {
     }
 
-    /** The partition's hostile state before a script runs. */
-    record Scene(List<Entry> entries, String stored, String trigger, int readers) {
+    /** The partition's hostile state before a script runs; head '' stores none (a trigger stored before heads). */
+    record Scene(List<Entry> entries, String stored, String trigger, String head, int readers) {
     }
 
     @Provide
@@ -100,8 +100,10 @@ class HostileScriptPropertyTest {
                     flat.addAll(more);
                     return new Entry(event, idKind, flat);
                 });
+        Arbitrary<String> head = Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(1, Arbitraries.just("")),
+                net.jqwik.api.Tuple.of(2, Arbitraries.of(TRIGGERS)));
         return Combinators.combine(entry.list().ofMinSize(1).ofMaxSize(6), Arbitraries.of(STORED), Arbitraries.of(TRIGGERS),
-                Arbitraries.integers().between(0, 3)).as(Scene::new);
+                head, Arbitraries.integers().between(0, 3)).as(Scene::new);
     }
 
     /** Writes the scene: stored values, triggers on c and t, the entries, and reads by other consumers. */
@@ -110,6 +112,9 @@ class HostileScriptPropertyTest {
         h.redis.call("HSET", h.keys.counters(PART), "c", s.stored(), "d", "5");
         h.redis.call("HSET", h.keys.seriesBucket(PART, "1m", 0), "c", s.stored());
         h.redis.call("HSET", h.keys.triggers(PART), "T", s.trigger(), "T:status", "active", "T:armed", "1");
+        if (!s.head().isEmpty()) {
+            h.redis.call("HSET", h.keys.triggers(PART), "T:head", s.head());
+        }
         h.redis.call("HSET", h.keys.triggersByCounter(PART), "c", "T T2 T3");
         h.redis.call("HSET", h.keys.triggersByEvent(PART), "t", "T");
         h.redis.call("ZADD", h.keys.schedule(PART), "1", "T", "-inf", "T2");

@@ -59,8 +59,9 @@ public interface TriggerClient extends AutoCloseable {
     /**
      * One page of the triggers of all partitions, optionally filtered, in no particular order, with work
      * bounded by {@code limit} (a few HSCAN calls of about {@code limit} triggers), not by the number of
-     * triggers. Page on with the returned cursor until it is null. A trigger present for the whole listing is
-     * returned at least once; a page may hold fewer than {@code limit} triggers, even none, before the end.
+     * triggers, and its size by {@link #MAX_PAGE_BYTES}. Page on with the returned cursor until it is null. A
+     * trigger present for the whole listing is returned at least once; a page may hold fewer than {@code limit}
+     * triggers, even none, before the end.
      *
      * @param status only this status, or null for any
      * @param kind   only this kind, or null for any
@@ -74,6 +75,13 @@ public interface TriggerClient extends AutoCloseable {
 
     /** The largest {@code limit} of {@link #listPage}. */
     int MAX_PAGE_LIMIT = 1000;
+
+    /**
+     * Most bytes of stored fields (ids, definitions and state) one page of {@link #listPage} holds: the page ends
+     * before the trigger that would pass it, and its cursor goes on from there. A page holds at least one trigger
+     * whatever its size, so paging always advances.
+     */
+    int MAX_PAGE_BYTES = 1 << 20;
 
     /**
      * Cancels an active trigger: its status becomes {@code canceled} and it leaves matching and the

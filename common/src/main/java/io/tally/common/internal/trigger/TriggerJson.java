@@ -107,12 +107,20 @@ public final class TriggerJson {
 
     /** The stored form: {@code id} (when not null) and the definition, in a fixed field order. */
     public static String writeDefinition(String id, TriggerDefinition d) {
-        return definitionNode(id, d).toString();
+        return definitionNode(id, d, true).toString();
+    }
+
+    /**
+     * The stored head of an event or threshold trigger: its stored form without {@code params}. The apply script
+     * decodes heads to decide which triggers fire, and reads a definition (for its params) only when its trigger fires.
+     */
+    public static String writeHead(String id, TriggerDefinition d) {
+        return definitionNode(id, d, false).toString();
     }
 
     /** The full form of a trigger: definition, id and state. */
     public static String write(Trigger t) {
-        ObjectNode n = definitionNode(t.id(), t.definition());
+        ObjectNode n = definitionNode(t.id(), t.definition(), true);
         n.put("status", t.status().wire());
         n.put("fireCount", t.fireCount());
         putNullable(n, "lastFiredAt", t.lastFiredAt());
@@ -199,7 +207,7 @@ public final class TriggerJson {
         return ForeignText.printable(String.valueOf(text), 40);
     }
 
-    private static ObjectNode definitionNode(String id, TriggerDefinition d) {
+    private static ObjectNode definitionNode(String id, TriggerDefinition d, boolean withParams) {
         ObjectNode n = MAPPER.createObjectNode();
         if (id != null) {
             n.put("id", id);
@@ -222,8 +230,10 @@ public final class TriggerJson {
                 putNullable(n, "every", d.every());
             }
         }
-        ObjectNode p = n.putObject("params");
-        d.params().forEach(p::put);
+        if (withParams) {
+            ObjectNode p = n.putObject("params");
+            d.params().forEach(p::put);
+        }
         return n;
     }
 

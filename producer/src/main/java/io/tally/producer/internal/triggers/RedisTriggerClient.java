@@ -38,7 +38,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 
 /** {@link TriggerClient} on Redisson and the trigger scripts. */
 public final class RedisTriggerClient implements TriggerClient {
@@ -46,10 +45,14 @@ public final class RedisTriggerClient implements TriggerClient {
     private static final LuaScript CREATE = LuaScript.resource("trigger_create");
     private static final LuaScript CANCEL = LuaScript.resource("trigger_cancel");
     private static final LuaScript LIST = LuaScript.resource("trigger_list");
-    private static final int LIST_PAGE = 200;
+    /** Elements of a {@code trigger_list.lua} reply before its triggers: next cursor, cut, last id taken, bytes. */
+    private static final int LIST_HEADER = 4;
     /** HSCAN calls one page of {@link #listPage} may make: filters few triggers match end a page early. */
     private static final int MAX_SCANS_PER_PAGE = 16;
-    /** Hash fields of one trigger: its definition and status, fireCount, lastFiredAt, createdAt, canceledAt, armed. */
+    /**
+     * Most hash fields of one trigger at a time: its definition, status, fireCount, createdAt, lastFiredAt, and while
+     * active its head and armed flag, or once canceled canceledAt.
+     */
     private static final int FIELDS_PER_TRIGGER = 7;
     /** Field of a partition's triggers hash that counts its stored triggers (kept by the create and retention scripts). */
     private static final String STORED_COUNT = ":count";
@@ -198,6 +201,7 @@ public final class RedisTriggerClient implements TriggerClient {
     /** Checks the namespace's caps, then runs the create script: the trigger as stored, or why not. */
     private Trigger store(TriggerDefinition def, String id, int p, String json) {
         requireRoomInNamespace(def);
+        String head = def.kind() == TriggerKind.TIME ? "" : TriggerJson.writeHead(id, def);
         List<Object> reply;
         try {
             reply = CREATE.eval(redis, RScript.ReturnType.LIST,
@@ -206,7 +210,7 @@ public final class RedisTriggerClient implements TriggerClient {
                     id, def.kind().wire(), json, def.routingKey() == null ? "" : def.routingKey(),
                     def.op() == null ? "" : def.op().symbol(), def.value() == null ? "" : def.value().toString(),
                     def.at() == null ? "" : def.at().toString(), def.every() == null ? "" : def.every().toString(),
-                    Integer.toString(maxPerKey));
+                    Integer.toString(maxPerKey), head);
         } catch (RedisResponseTimeoutException e) {
             // The script reached Redis and no reply came: a slow, paused or stopped Redis keeps it queued and may
             // run it later, so "nothing was written" would be false, and a retry would store the trigger twice.
@@ -253,15 +257,12 @@ public final class RedisTriggerClient implements TriggerClient {
     public List<Trigger> list(TriggerStatus status, TriggerKind kind) {
         // HSCAN may return an entry twice while the hash is resized: keep one per id.
         Map<String, Trigger> out = new LinkedHashMap<>();
-        for (int p = 0; p < partitioner.partitions(); p++) {
-            String cursor = "0";
-            do {
-                List<Object> page = LIST.eval(redis, RScript.ReturnType.LIST, List.of(keys.triggers(p)),
-                        cursor, LIST_PAGE, status == null ? "" : status.wire(), kind == null ? "" : kind.wire());
-                cursor = String.valueOf(page.get(0));
-                readable(page, p).forEach(t -> out.put(t.id(), t));
-            } while (!"0".equals(cursor));
-        }
+        String cursor = null;
+        do {
+            TriggerPage page = listPage(status, kind, cursor, MAX_PAGE_LIMIT);
+            page.triggers().forEach(t -> out.put(t.id(), t));
+            cursor = page.cursor();
+        } while (cursor != null);
         return new ArrayList<>(out.values());
     }
 
@@ -274,7 +275,7 @@ public final class RedisTriggerClient implements TriggerClient {
         List<Trigger> out = new ArrayList<>();
         int unreadable = 0;
         String first = null;
-        for (int i = 1; i + 6 < page.size(); i += 7) {
+        for (int i = LIST_HEADER; i + 6 < page.size(); i += 7) {
             try {
                 out.add(TriggerJson.fromStored(str(page.get(i)), str(page.get(i + 1)), str(page.get(i + 2)),
                         str(page.get(i + 3)), str(page.get(i + 4)), str(page.get(i + 5)), str(page.get(i + 6))));
@@ -302,12 +303,20 @@ public final class RedisTriggerClient implements TriggerClient {
         ScanPosition at = ScanPosition.decode(cursor, partitions, pageCount(limit), pageCount(MAX_PAGE_LIMIT),
                 "trigger listing");
         List<Trigger> out = new ArrayList<>();
+        long bytes = 0;
         for (int calls = 0; at != null && out.size() < limit && calls < MAX_SCANS_PER_PAGE; calls++) {
             List<Object> page = LIST.eval(redis, RScript.ReturnType.LIST, List.of(keys.triggers(at.partition())),
-                    at.scan(), at.count(), status == null ? "" : status.wire(), kind == null ? "" : kind.wire());
-            TreeMap<String, Trigger> found = new TreeMap<>();
-            readable(page, at.partition()).forEach(t -> found.put(t.id(), t));
-            at = at.take(found, String.valueOf(page.get(0)), partitions, pageCount(limit), out, limit);
+                    at.scan(), at.count(), status == null ? "" : status.wire(), kind == null ? "" : kind.wire(),
+                    at.after() == null ? "" : at.after(), limit - out.size(), MAX_PAGE_BYTES - bytes,
+                    bytes == 0 ? "1" : "0");
+            out.addAll(readable(page, at.partition()));
+            bytes += ((Number) page.get(3)).longValue();
+            if ("1".equals(page.get(1))) {
+                // the page is full (limit or bytes) inside this call: the next page repeats it, after the last id taken
+                at = at.within(str(page.get(2)));
+                break;
+            }
+            at = at.next(String.valueOf(page.get(0)), partitions, pageCount(limit));
         }
         return new TriggerPage(List.copyOf(out), at == null ? null : at.encode());
     }
