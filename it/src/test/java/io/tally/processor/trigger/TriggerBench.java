@@ -9,6 +9,7 @@ import io.tally.common.trigger.TriggerDefinition;
 import io.tally.common.trigger.TriggerMode;
 import io.tally.processor.Processor;
 import io.tally.processor.ProcessorListener;
+import io.tally.common.internal.redis.Namespace;
 import io.tally.processor.internal.RedisProcessor;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.TallyProducer;
@@ -73,6 +74,7 @@ public final class TriggerBench {
     private static Run applyEvents(String url, int events, int perType) throws Exception {
         TallyConfig config = config(url);
         RedissonClient redis = RedisClientFactory.create(config);
+        Namespace.create(redis, config); // a processor creates it at its start, which comes after the writes here
         try (TriggerClient triggers = RedisTriggerClient.create(redis, config, InstantSource.system());
              TallyProducer producer = RedisTallyProducer.create(redis, false, config, ProducerMetrics.NOOP)) {
             for (String type : TYPES) {
@@ -114,6 +116,7 @@ public final class TriggerBench {
     private static void lateness(String url, int count) throws Exception {
         TallyConfig config = config(url);
         RedissonClient redis = RedisClientFactory.create(config);
+        Namespace.create(redis, config);
         try (TriggerClient triggers = RedisTriggerClient.create(redis, config, InstantSource.system());
              Processor processor = RedisProcessor.start(redis, config, ProcessorListener.NOOP)) {
             long first = redisTimeMs(redis) + 5_000; // leaves time to create them all
