@@ -31,6 +31,11 @@ public interface TriggerClient extends AutoCloseable {
      * @throws InvalidTriggerException when a {@code once} time trigger is due in the past (field {@code at});
      *                                 other fields were checked when the definition was built
      * @throws TriggerLimitException   when {@code max-triggers-per-key} or {@code max-triggers} is reached
+     * @throws io.tally.producer.OutcomeUnknownException when the trigger may be stored: Redis did not answer the
+     *                                 create within {@code redis-timeout-ms}, and its repeats with the same id (while
+     *                                 Redis is unreachable or silent) got no answer either; or a repeat found it
+     *                                 stored and reading it back failed. The message names the id to {@link #get}.
+     *                                 Any other failure stored nothing.
      */
     Trigger create(TriggerDefinition definition);
 
