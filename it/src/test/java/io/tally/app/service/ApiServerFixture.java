@@ -8,6 +8,7 @@ import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.producer.ProducerMetrics;
 import io.tally.testkit.RedisServer;
+import io.tally.testkit.ReplyCuttingProxy;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -38,9 +39,11 @@ final class ApiServerFixture implements BeforeAllCallback, AfterAllCallback {
 
     private final int partitions;
     private final boolean ownRedisServer;
+    private boolean proxied;
     private final Map<ConfigKey<?>, Object> settings = new LinkedHashMap<>();
     private TestRedis testRedis;
     private RedisServer redisServer;
+    private ReplyCuttingProxy proxy;
     private RedissonClient redis;
     private TallyConfig config;
     private ApiServer server;
@@ -61,6 +64,12 @@ final class ApiServerFixture implements BeforeAllCallback, AfterAllCallback {
         return new ApiServerFixture(partitions, true);
     }
 
+    /** The service and {@link #redis()} reach the server of {@link #onOwnRedisServer} through a {@link #proxy()}. */
+    ApiServerFixture throughProxy() {
+        proxied = true;
+        return this;
+    }
+
     /** Sets a key of the service's configuration (before the class starts). */
     <T> ApiServerFixture with(ConfigKey<T> key, T value) {
         settings.put(key, value);
@@ -73,6 +82,10 @@ final class ApiServerFixture implements BeforeAllCallback, AfterAllCallback {
         if (ownRedisServer) {
             redisServer = RedisServer.start();
             url = redisServer.url();
+            if (proxied) {
+                proxy = ReplyCuttingProxy.start(redisServer.port());
+                url = proxy.url();
+            }
         } else {
             testRedis = TestRedis.start();
             url = testRedis.url();
@@ -95,6 +108,9 @@ final class ApiServerFixture implements BeforeAllCallback, AfterAllCallback {
         }
         if (redis != null) {
             redis.shutdown();
+        }
+        if (proxy != null) {
+            proxy.close();
         }
         if (redisServer != null) {
             redisServer.close();
@@ -131,6 +147,14 @@ final class ApiServerFixture implements BeforeAllCallback, AfterAllCallback {
             throw new IllegalStateException("the service runs on the test Redis: use ApiServerFixture.onOwnRedisServer");
         }
         return redisServer;
+    }
+
+    /** The proxy of {@link #throughProxy}, which can lose Redis's replies or refuse connections. */
+    ReplyCuttingProxy proxy() {
+        if (proxy == null) {
+            throw new IllegalStateException("the service reaches Redis directly: use ApiServerFixture.throughProxy");
+        }
+        return proxy;
     }
 
     TallyConfig config() {
