@@ -35,7 +35,8 @@ public final class ReplyCuttingProxy implements AutoCloseable {
     }
 
     private final int targetPort;
-    private final ServerSocket server;
+    private final int port;
+    private volatile ServerSocket server;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicInteger armed = new AtomicInteger();
     private final AtomicInteger cuts = new AtomicInteger();
@@ -47,8 +48,9 @@ public final class ReplyCuttingProxy implements AutoCloseable {
 
     private ReplyCuttingProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
-        this.server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
-        Thread acceptor = new Thread(this::accept, "reply-cutting-proxy:" + server.getLocalPort());
+        this.server = listen(0);
+        this.port = server.getLocalPort();
+        Thread acceptor = new Thread(this::accept, "reply-cutting-proxy:" + port);
         acceptor.setDaemon(true);
         acceptor.start();
     }
@@ -63,7 +65,7 @@ public final class ReplyCuttingProxy implements AutoCloseable {
     }
 
     public int port() {
-        return server.getLocalPort();
+        return port;
     }
 
     /** {@code redis://127.0.0.1:<port>}. */
@@ -87,6 +89,35 @@ public final class ReplyCuttingProxy implements AutoCloseable {
         probability.set(Double.doubleToLongBits(p));
     }
 
+    /**
+     * Closes every connection and stops listening, so that connecting is refused, as with a Redis that went
+     * away; until {@link #admit}.
+     */
+    public synchronized void refuse() {
+        closeQuietly(server);
+        for (Socket s : sockets) {
+            close(s);
+        }
+    }
+
+    /** Listens again on the same port after {@link #refuse}. */
+    public synchronized void admit() {
+        if (server.isClosed()) {
+            try {
+                server = listen(port);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private static ServerSocket listen(int port) throws IOException {
+        ServerSocket s = new ServerSocket();
+        s.setReuseAddress(true);
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+        return s;
+    }
+
     /** Connections cut so far. */
     public int cuts() {
         return cuts.get();
@@ -94,14 +125,27 @@ public final class ReplyCuttingProxy implements AutoCloseable {
 
     private void accept() {
         while (!closed) {
+            ServerSocket listening = server;
             try {
-                Socket client = server.accept();
+                Socket client = listening.accept();
                 Socket upstream = new Socket();
-                upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 5000);
+                try {
+                    upstream.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), 5000);
+                } catch (IOException e) {
+                    closeQuietly(client);
+                    throw e;
+                }
                 client.setTcpNoDelay(true);
                 upstream.setTcpNoDelay(true);
-                sockets.add(client);
-                sockets.add(upstream);
+                synchronized (this) {
+                    if (listening.isClosed()) { // refused meanwhile
+                        closeQuietly(client);
+                        closeQuietly(upstream);
+                        continue;
+                    }
+                    sockets.add(client);
+                    sockets.add(upstream);
+                }
                 new Link(client, upstream).start();
             } catch (IOException e) {
                 if (!closed) {
@@ -212,8 +256,12 @@ public final class ReplyCuttingProxy implements AutoCloseable {
 
     private void close(Socket s) {
         sockets.remove(s);
+        closeQuietly(s);
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
         try {
-            s.close();
+            c.close();
         } catch (IOException ignored) {
             // closing
         }
@@ -243,11 +291,7 @@ public final class ReplyCuttingProxy implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        try {
-            server.close();
-        } catch (IOException ignored) {
-            // closing
-        }
+        closeQuietly(server);
         for (Socket s : sockets) {
             close(s);
         }

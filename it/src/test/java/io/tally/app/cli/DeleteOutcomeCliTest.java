@@ -17,18 +17,25 @@ import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.client.codec.StringCodec;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * {@code tally delete}, {@code tally trigger cancel}, {@code tally dlq replay} and {@code tally dlq purge} through a
  * proxy that loses Redis's reply after the write ran: one line saying that it may or may not have been done and that
  * doing it again is safe, exit 1; never an answer as if the write found nothing to do (a counter that "did not
  * exist", "replayed 0", "purged 0"), which Redisson's silent retry of the call would give. Run again, the command
- * answers the state the write left.
+ * answers the state the write left. A {@code tally trigger add} whose reply is lost, its retries then unable to reach
+ * Redis, names the trigger to read: it may have been created.
  */
 class DeleteOutcomeCliTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -125,6 +132,32 @@ class DeleteOutcomeCliTest {
         Run again = tally("dlq", "purge", "--all");
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(again.out()).isEqualTo("purged 0 dead letter(s)" + NL);
+    }
+
+    @Test
+    void anAddWhoseReplyIsLost_thenRedisUnreachable_namesTheTriggerToRead_notAFailureThatWroteNothing()
+            throws Exception {
+        int cuts = proxy.cuts();
+        proxy.cutNext(loaded("trigger_create"), 1, Cut.AFTER_REPLY);
+        CompletableFuture<Run> add = CompletableFuture.supplyAsync(
+                () -> tally("trigger", "add", "--json", "{\"kind\":\"time\",\"at\":1893456000000}"));
+        Run r;
+        try {
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5)).until(() -> proxy.cuts() > cuts);
+            proxy.refuse(); // Redis went away after the create ran: its retries cannot connect
+            r = add.get(60, TimeUnit.SECONDS);
+        } finally {
+            proxy.admit();
+        }
+
+        Matcher id = Pattern.compile("tally trigger add: trigger (\\S+) may or may not have been created: Redis did "
+                + "not answer the create within redis-timeout-ms; read trigger \\1 \\(GET /v1/triggers/\\1\\) to "
+                + "know, before creating it again" + NL).matcher(r.err());
+        assertThat(id.matches()).as(r.err()).isTrue();
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        assertThat(redis.getMap(keys.triggers(0), StringCodec.INSTANCE).containsKey(id.group(1))).as("created")
+                .isTrue();
     }
 
     /** The SHA of a script, loaded so that the call whose reply is cut runs it rather than meeting NOSCRIPT. */

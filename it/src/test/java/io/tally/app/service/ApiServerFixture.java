@@ -8,6 +8,7 @@ import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.producer.ProducerMetrics;
 import io.tally.testkit.RedisServer;
+import io.tally.testkit.ReplyCuttingProxy;
 import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -39,10 +40,12 @@ final class ApiServerFixture implements BeforeAllCallback, AfterAllCallback {
 
     private final int partitions;
     private final boolean ownRedisServer;
+    private boolean proxied;
     private final Map<ConfigKey<?>, Object> settings = new LinkedHashMap<>();
     private LongSupplier rateClock = System::nanoTime;
     private TestRedis testRedis;
     private RedisServer redisServer;
+    private ReplyCuttingProxy proxy;
     private RedissonClient redis;
     private TallyConfig config;
     private ApiServer server;
@@ -63,6 +66,12 @@ final class ApiServerFixture implements BeforeAllCallback, AfterAllCallback {
         return new ApiServerFixture(partitions, true);
     }
 
+    /** The service and {@link #redis()} reach the server of {@link #onOwnRedisServer} through a {@link #proxy()}. */
+    ApiServerFixture throughProxy() {
+        proxied = true;
+        return this;
+    }
+
     /** Sets a key of the service's configuration (before the class starts). */
     <T> ApiServerFixture with(ConfigKey<T> key, T value) {
         settings.put(key, value);
@@ -81,6 +90,10 @@ final class ApiServerFixture implements BeforeAllCallback, AfterAllCallback {
         if (ownRedisServer) {
             redisServer = RedisServer.start();
             url = redisServer.url();
+            if (proxied) {
+                proxy = ReplyCuttingProxy.start(redisServer.port());
+                url = proxy.url();
+            }
         } else {
             testRedis = TestRedis.start();
             url = testRedis.url();
@@ -104,6 +117,9 @@ final class ApiServerFixture implements BeforeAllCallback, AfterAllCallback {
         }
         if (redis != null) {
             redis.shutdown();
+        }
+        if (proxy != null) {
+            proxy.close();
         }
         if (redisServer != null) {
             redisServer.close();
@@ -140,6 +156,14 @@ final class ApiServerFixture implements BeforeAllCallback, AfterAllCallback {
             throw new IllegalStateException("the service runs on the test Redis: use ApiServerFixture.onOwnRedisServer");
         }
         return redisServer;
+    }
+
+    /** The proxy of {@link #throughProxy}, which can lose Redis's replies or refuse connections. */
+    ReplyCuttingProxy proxy() {
+        if (proxy == null) {
+            throw new IllegalStateException("the service reaches Redis directly: use ApiServerFixture.throughProxy");
+        }
+        return proxy;
     }
 
     TallyConfig config() {

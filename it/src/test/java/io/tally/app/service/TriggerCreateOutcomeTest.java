@@ -1,25 +1,35 @@
 package io.tally.app.service;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.tally.common.config.TallyConfig;
+import io.tally.common.internal.redis.LuaScript;
+import io.tally.testkit.ReplyCuttingProxy;
+import io.tally.testkit.ReplyCuttingProxy.Cut;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.redisson.client.codec.StringCodec;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A {@code POST /v1/triggers} whose create script Redis holds (a write pause, a slow or stopped Redis) past
  * {@code redis-timeout-ms}: the script stays queued on its connection and runs once Redis goes on, so the trigger
  * may be stored. A 503 says "nothing was written, retry" (docs/api.md): a client that retries then stores the
  * trigger twice (a new id each time, nothing deduplicates creates). Such a create must be answered as of unknown
- * outcome (504), or be known not to run.
+ * outcome (504), or be known not to run. So must one whose reply was lost on a broken connection, even when the
+ * create's retries then cannot reach Redis: the first attempt may have stored the trigger.
  */
 class TriggerCreateOutcomeTest {
     @RegisterExtension
-    static final ApiServerFixture api = ApiServerFixture.onOwnRedisServer(1)
+    static final ApiServerFixture api = ApiServerFixture.onOwnRedisServer(1).throughProxy()
             .with(TallyConfig.REDIS_TIMEOUT_MS, 500).with(TallyConfig.SEND_TIMEOUT_MS, 2000L);
 
     @Test
@@ -46,10 +56,62 @@ class TriggerCreateOutcomeTest {
         }
         if (r.statusCode() == 504) {
             // the detail names the id, and reading it tells whether the create ran
-            java.util.regex.Matcher id = java.util.regex.Pattern.compile("GET /v1/triggers/(\\S+)\\)").matcher(r.body());
+            Matcher id = Pattern.compile("GET /v1/triggers/(\\S+)\\)").matcher(r.body());
             assertThat(id.find()).as(r.body()).isTrue();
             assertThat(api.get("/v1/triggers/" + id.group(1)).statusCode()).isEqualTo(triggers == 1 ? 200 : 404);
         }
+    }
+
+    @Test
+    void aCreateWhoseReplyIsLost_thenRedisUnreachable_is504NamingTheId_andTheTriggerIsThereOnceRedisIsBack()
+            throws Exception {
+        ReplyCuttingProxy proxy = api.proxy();
+        LuaScript create = LuaScript.resource("trigger_create");
+        create.load(api.redis()); // so that the attempt whose reply is cut runs the script
+        int cuts = proxy.cuts();
+        proxy.cutNext(create.sha(), 1, Cut.AFTER_REPLY);
+        CompletableFuture<HttpResponse<String>> answer = CompletableFuture.supplyAsync(() -> {
+            try {
+                return api.post("/v1/triggers", "{\"kind\":\"time\",\"at\":1893456000000}");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        HttpResponse<String> r;
+        try {
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5)).until(() -> proxy.cuts() > cuts);
+            proxy.refuse(); // Redis went away after the create ran: its retries cannot connect
+            r = answer.get(30, TimeUnit.SECONDS);
+        } finally {
+            proxy.admit();
+        }
+
+        JsonNode problem = RedisFaultsTest.assertCleanProblem(r, 504);
+        assertThat(problem.get("title").asText()).isEqualTo("Outcome unknown");
+        Matcher id = Pattern.compile("trigger (\\S+) may or may not have been created: Redis did not answer the "
+                + "create within redis-timeout-ms; read trigger \\1 \\(GET /v1/triggers/\\1\\) to know, before "
+                + "creating it again").matcher(problem.get("detail").asText());
+        assertThat(id.matches()).as(problem.get("detail").asText()).isTrue();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            HttpResponse<String> read = api.get("/v1/triggers/" + id.group(1));
+            assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+        });
+    }
+
+    @Test
+    void aCreateWhileRedisIsUnreachable_is503NothingWritten() throws Exception {
+        long before = stored();
+        api.proxy().refuse();
+        HttpResponse<String> r;
+        try {
+            r = api.post("/v1/triggers", "{\"kind\":\"time\",\"at\":1893456000000}");
+        } finally {
+            api.proxy().admit();
+        }
+        JsonNode problem = RedisFaultsTest.assertCleanProblem(r, 503);
+        assertThat(problem.get("detail").asText()).isEqualTo("tally service: Redis is unreachable; retry after 1 s");
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .untilAsserted(() -> assertThat(stored()).isEqualTo(before));
     }
 
     /** Triggers the namespace stores (its only partition's count, kept by the create script). */

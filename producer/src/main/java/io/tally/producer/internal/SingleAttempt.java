@@ -1,5 +1,6 @@
 package io.tally.producer.internal;
 
+import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.producer.OutcomeUnknownException;
 import org.redisson.api.RKeys;
 import org.redisson.api.RMap;
@@ -24,6 +25,9 @@ import java.util.function.Supplier;
  * the write, the command run or not): {@link RedisResponseTimeoutException}, outcome unknown. Or it never left
  * (no connection, a write Redisson cancelled) or Redis refused it (NOPERM, OOM, READONLY, ...): nothing was
  * written.
+ *
+ * <p>A write whose repeat answers as the first did (a trigger create retried with its id) is {@link #retried}:
+ * each attempt goes once, so that the failure of the last still tells whether an earlier one may have run.
  */
 public final class SingleAttempt {
     private SingleAttempt() {
@@ -56,6 +60,43 @@ public final class SingleAttempt {
                 throw new OutcomeUnknownException(unknown.get(), e);
             }
             throw e;
+        }
+    }
+
+    /**
+     * Runs a write made on a handle of this class, again while Redis is unreachable or silent, as often and after
+     * the same pauses as the Redis client retries its commands ({@link RedisClientFactory#RETRY_ATTEMPTS}); the
+     * write must be one whose repeat does nothing more than the first run. Its reply, or else: an
+     * {@link OutcomeUnknownException} with the text {@code unknown} gives when any attempt's reply was lost (that
+     * attempt may have run), or the last failure as it is (nothing was written).
+     */
+    public static <T> T retried(Supplier<T> write, Supplier<String> unknown) {
+        boolean mayHaveRun = false;
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return write.get();
+            } catch (RuntimeException e) {
+                mayHaveRun |= replyLost(e);
+                if (attempt == RedisClientFactory.RETRY_ATTEMPTS || !redisUnreachableOrSilent(e) || !paused(attempt)) {
+                    throw mayHaveRun ? new OutcomeUnknownException(unknown.get(), e) : e;
+                }
+            }
+        }
+    }
+
+    private static boolean redisUnreachableOrSilent(RuntimeException failure) {
+        String reason = SendFailureReason.of(failure);
+        return reason.equals(SendFailureReason.UNREACHABLE) || reason.equals(SendFailureReason.TIMEOUT);
+    }
+
+    /** Waits before retry {@code attempt + 1}; false when interrupted (the flag kept), so that no retry goes. */
+    private static boolean paused(int attempt) {
+        try {
+            Thread.sleep(RedisClientFactory.RETRY_DELAY.calcDelay(attempt).toMillis());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

@@ -10,6 +10,8 @@ import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 import org.redisson.config.BaseConfig;
 import org.redisson.config.Config;
+import org.redisson.config.DelayStrategy;
+import org.redisson.config.EqualJitterDelay;
 import org.redisson.config.ReadMode;
 
 import javax.net.ssl.SSLContext;
@@ -24,6 +26,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -34,6 +37,11 @@ import java.util.Optional;
  * environment or a file. Reads and writes go to masters only.
  */
 public final class RedisClientFactory {
+    /** How often the client sends a command again after an attempt failed (no connection, no reply in time). */
+    public static final int RETRY_ATTEMPTS = 2;
+    /** The pause before each such retry, Redisson's default: 0.5 to 1 s before the first, 1 to 2 s before the next. */
+    public static final DelayStrategy RETRY_DELAY = new EqualJitterDelay(Duration.ofSeconds(1), Duration.ofSeconds(2));
+
     private RedisClientFactory() {
     }
 
@@ -89,7 +97,7 @@ public final class RedisClientFactory {
         rc.setTcpKeepAlive(true);
         int timeout = config.get(TallyConfig.REDIS_TIMEOUT_MS);
         servers(rc, seeds, config).setTimeout(timeout).setConnectTimeout(Math.min(timeout, 10_000))
-                .setRetryAttempts(2).setPingConnectionInterval(5000);
+                .setRetryAttempts(RETRY_ATTEMPTS).setRetryDelay(RETRY_DELAY).setPingConnectionInterval(5000);
         credentialsAndTrust(rc, seeds, config);
         return rc;
     }

@@ -25,7 +25,6 @@ import org.redisson.api.RFuture;
 import org.redisson.api.RMapAsync;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
-import org.redisson.client.RedisResponseTimeoutException;
 import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,7 +63,7 @@ public final class RedisTriggerClient implements TriggerClient {
     private static final long MICROS = 1_000_000;
 
     private final RedissonClient redis;
-    /** For the cancel, whose failure must tell whether it may have been applied ({@link SingleAttempt}). */
+    /** For the create and the cancel, whose failures tell whether they may have run ({@link SingleAttempt}). */
     private final RScript once;
     private final boolean ownsClient;
     private final Keys keys;
@@ -202,22 +201,19 @@ public final class RedisTriggerClient implements TriggerClient {
     private Trigger store(TriggerDefinition def, String id, int p, String json) {
         requireRoomInNamespace(def);
         String head = def.kind() == TriggerKind.TIME ? "" : TriggerJson.writeHead(id, def);
-        List<Object> reply;
-        try {
-            reply = CREATE.eval(redis, RScript.ReturnType.LIST,
-                    List.of(keys.triggers(p), keys.schedule(p), keys.triggersByEvent(p), keys.triggersByCounter(p),
-                            keys.counters(p)),
-                    id, def.kind().wire(), json, def.routingKey() == null ? "" : def.routingKey(),
-                    def.op() == null ? "" : def.op().symbol(), def.value() == null ? "" : def.value().toString(),
-                    def.at() == null ? "" : def.at().toString(), def.every() == null ? "" : def.every().toString(),
-                    Integer.toString(maxPerKey), head);
-        } catch (RedisResponseTimeoutException e) {
-            // The script reached Redis and no reply came: a slow, paused or stopped Redis keeps it queued and may
-            // run it later, so "nothing was written" would be false, and a retry would store the trigger twice.
-            throw new OutcomeUnknownException("trigger " + id + " may or may not have been created: Redis did not "
-                    + "answer the create within redis-timeout-ms; read trigger " + id + " (GET /v1/triggers/" + id
-                    + ") to know, before creating it again", e);
-        }
+        List<Object> scriptKeys = List.of(keys.triggers(p), keys.schedule(p), keys.triggersByEvent(p),
+                keys.triggersByCounter(p), keys.counters(p));
+        Object[] argv = {id, def.kind().wire(), json, def.routingKey() == null ? "" : def.routingKey(),
+                def.op() == null ? "" : def.op().symbol(), def.value() == null ? "" : def.value().toString(),
+                def.at() == null ? "" : def.at().toString(), def.every() == null ? "" : def.every().toString(),
+                Integer.toString(maxPerKey), head};
+        // Retried with the same id, which the script answers EXISTS once a create ran: never stored twice. A reply
+        // lost (Redis slow, paused or stopped, or the connection broken after the call left) leaves the create
+        // unknown even when a retry then cannot connect, so that failure is not "nothing was written".
+        List<Object> reply = SingleAttempt.retried(() -> CREATE.eval(redis, once, RScript.ReturnType.LIST, scriptKeys,
+                argv), () -> "trigger " + id + " may or may not have been created: Redis did not answer the create "
+                + "within redis-timeout-ms; read trigger " + id + " (GET /v1/triggers/" + id + ") to know, before "
+                + "creating it again");
         if ("LIMIT".equals(reply.get(0))) {
             String key = def.kind() == TriggerKind.EVENT ? "event type" : "counter";
             throw new TriggerLimitException(TallyConfig.MAX_TRIGGERS_PER_KEY.name(), maxPerKey, "trigger refused: "
@@ -225,12 +221,11 @@ public final class RedisTriggerClient implements TriggerClient {
                     + maxPerKey + " allowed (max-triggers-per-key); nothing was written: cancel one or raise the cap");
         }
         if ("EXISTS".equals(reply.get(0))) {
-            // 80 random bits make another create's id practically impossible: this is the client's retry of this
-            // very create after a lost reply (an earlier attempt ran), so the trigger is stored, and is this one.
-            Optional<Trigger> stored = get(id);
-            if (stored.isPresent()) {
-                return stored.get();
-            }
+            // 80 random bits make another create's id practically impossible: this is a retry of this very create
+            // after a lost reply (an earlier attempt ran), so the trigger is stored, and is this one.
+            return storedAfterCreate(id).orElseThrow(() -> new IllegalStateException("trigger client: a repeat of the "
+                    + "create of " + id + " found it stored, and reading it back found it gone: something deleted it "
+                    + "meanwhile; create the trigger again"));
         }
         if (!"OK".equals(reply.get(0))) {
             throw new IllegalStateException("trigger client: create of " + id + " on partition " + p + " answered "
@@ -238,6 +233,16 @@ public final class RedisTriggerClient implements TriggerClient {
         }
         long createdAt = Long.parseLong(String.valueOf(reply.get(1)));
         return new Trigger(id, def, TriggerStatus.ACTIVE, 0, null, createdAt, null);
+    }
+
+    /** {@link #get} of a trigger a create stored: a failure to read it must not read as "nothing was written". */
+    private Optional<Trigger> storedAfterCreate(String id) {
+        try {
+            return get(id);
+        } catch (RuntimeException e) {
+            throw new OutcomeUnknownException("trigger " + id + " was created, but reading it back failed; read "
+                    + "trigger " + id + " (GET /v1/triggers/" + id + ") rather than creating it again", e);
+        }
     }
 
     @Override
