@@ -6,7 +6,7 @@
 -- ARGV[1] id
 -- Returns {'OK', canceledAt} or {'NOT_FOUND'} or {'NOT_ACTIVE', status}.
 local id = ARGV[1]
-local st = redis.call('HMGET', KEYS[1], id, id .. ':status')
+local st = redis.call('HMGET', KEYS[1], id, id .. ':status', id .. ':rate')
 if not st[1] then
   return {'NOT_FOUND'}
 end
@@ -26,14 +26,15 @@ end
 local list = index and redis.pcall('HGET', index, field) or nil
 if type(list) ~= 'string' then list = nil end -- absent, or an error reply
 local scheduled = def.kind == 'time' and not redis.pcall('ZRANGE', KEYS[2], 0, 0).err
--- The share the create added, from the stored period; a ':time-rate' that is no count (written by someone else) is
--- left as it is, and a share never takes it below 0.
+-- The share of ':time-rate' the create added, as it stored it in '<id>:rate' (a trigger created before shares were
+-- kept has none, and gives nothing back). A share or a ':time-rate' that is no count (written by someone else) is
+-- left as it is, and a share never takes the sum below 0.
 local rate_left = nil
-local every = def.kind == 'time' and tonumber(def.every) or nil
-if every and every >= 1 and every < math.huge then
+local share = st[3]
+if share and #share <= 10 and string.match(share, '^[1-9]%d*$') then
   local sum = redis.call('HGET', KEYS[1], ':time-rate')
   if sum and (sum == '0' or (#sum <= 18 and string.match(sum, '^[1-9]%d*$'))) then
-    rate_left = string.format('%.0f', math.max(0, tonumber(sum) - math.ceil(1e9 / every)))
+    rate_left = string.format('%.0f', math.max(0, tonumber(sum) - tonumber(share)))
   end
 end
 local t = redis.call('TIME')
@@ -56,7 +57,7 @@ if rate_left then
 else
   redis.call('HSET', KEYS[1], id .. ':status', 'canceled', id .. ':canceledAt', now)
 end
-redis.call('HDEL', KEYS[1], id .. ':armed', id .. ':head')
+redis.call('HDEL', KEYS[1], id .. ':armed', id .. ':head', id .. ':rate')
 if list then
   local kept = {}
   for other in string.gmatch(list, '%S+') do

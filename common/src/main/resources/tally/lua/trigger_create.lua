@@ -12,8 +12,9 @@
 -- {'LIMIT', active triggers on the routing key} when the routing key already has ARGV[9].
 -- The triggers hash keeps the number of triggers it stores in field ':count' (a ':' keeps it apart from
 -- the definitions); retention lowers it when it deletes finished triggers. It keeps in field ':time-rate' the
--- firings a second its active repeating time triggers add, in millionths (1e9 / every, rounded up, each):
--- the client checks max-time-firings-per-second against the partitions' sum, trigger_cancel.lua gives a share back.
+-- firings a second its active repeating time triggers add, in millionths (1e9 / every, rounded up, each, and kept
+-- in '<id>:rate'): the client checks max-time-firings-per-second against the partitions' sum, trigger_cancel.lua
+-- gives a trigger's stored share back.
 -- Any program may write these keys: a counter value that is not a number counts as 0; a schedule that
 -- is not a sorted set, a ':count' that is not an integer of at most 18 characters, or (for a repeating time
 -- trigger) a ':time-rate' that is not a non-negative one, is an error reply and nothing is written.
@@ -89,6 +90,10 @@ local fields = {id, ARGV[3], id .. ':status', 'active', id .. ':fireCount', '0',
 if armed ~= '' then
   fields[#fields + 1] = id .. ':armed'
   fields[#fields + 1] = armed
+end
+if rate ~= '' then
+  fields[#fields + 1] = id .. ':rate' -- what a cancel gives back
+  fields[#fields + 1] = rate
 end
 if index and ARGV[10] and ARGV[10] ~= '' then
   fields[#fields + 1] = id .. ':head'

@@ -14,7 +14,7 @@
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return {'LEASE_LOST'}
 end
-local STATE = {'status', 'fireCount', 'lastFiredAt', 'createdAt', 'canceledAt', 'armed', 'head'}
+local STATE = {'status', 'fireCount', 'lastFiredAt', 'createdAt', 'canceledAt', 'armed', 'head', 'rate'}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local cutoff = now - tonumber(ARGV[2])

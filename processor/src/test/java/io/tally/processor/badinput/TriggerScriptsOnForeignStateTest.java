@@ -204,6 +204,30 @@ class TriggerScriptsOnForeignStateTest {
         assertThat(triggerField("B:status")).isEqualTo("canceled");
     }
 
+    /** Before, a cancel gave back ceil(1e9 / every) whether or not the create had added it. */
+    @Test
+    void cancelOfARepeatingTimeTriggerStoredWithoutAShare_givesNothingBack() {
+        h.redis.call("HSET", h.keys.triggers(PART), "OLD", "{\"kind\":\"time\",\"every\":100}", "OLD:status", "active");
+        createRepeatingTimeTrigger("B", 100);
+        assertThat(triggerField("B:rate")).isEqualTo("10000000");
+        assertThat(text(list(h.runAtomically("trigger_cancel", h.triggerKeys(), "OLD")).get(0))).isEqualTo("OK");
+        assertThat(triggerField(":time-rate")).as("B's share stays").isEqualTo("10000000");
+        assertThat(text(list(h.runAtomically("trigger_cancel", h.triggerKeys(), "B")).get(0))).isEqualTo("OK");
+        assertThat(triggerField(":time-rate")).isEqualTo("0");
+        assertThat(triggerField("B:rate")).as("given back once").isNull();
+    }
+
+    @Test
+    void cancelWithAShareThatIsNoCount_completes_andLeavesTheSumAsItIs() {
+        for (String foreign : List.of("x", "-5", "007", "1e3", "12345678901", "")) {
+            h.redis.call("HSET", h.keys.triggers(PART), "A", "{\"kind\":\"time\",\"every\":100}", "A:status", "active",
+                    "A:rate", foreign, ":time-rate", "7");
+            assertThat(text(list(h.runAtomically("trigger_cancel", h.triggerKeys(), "A")).get(0))).isEqualTo("OK");
+            assertThat(triggerField(":time-rate")).as("share '%s'", foreign).isEqualTo("7");
+            assertThat(triggerField("A:rate")).isNull();
+        }
+    }
+
     @Test
     void cancelWithARateThatIsNoCount_orAPeriodThatIsNoNumber_completes_andLeavesTheRateAsItIs() {
         h.redis.call("HSET", h.keys.triggers(PART), "A", "{\"kind\":\"time\",\"every\":100}", "A:status", "active",
