@@ -1,15 +1,20 @@
 -- Lists one page of a partition's triggers, optionally filtered by status and kind (read only), bounded by
 -- a number of triggers and by bytes. The triggers of one HSCAN call are taken in a fixed order of their
 -- ids (before, below), so that a page ending inside a call goes on after the id it ended at by repeating
--- the call (same cursor and COUNT: the same buckets).
+-- the call (same cursor and COUNT). The repeated call covers the same buckets only while the hash keeps its
+-- size (one that shrank merges buckets the first call did not visit into it), so a page ending inside a
+-- call also returns a digest of the call's ids up to the last one taken; a repeated call whose ids up to it
+-- give another digest takes all its triggers again (some may come twice, none is skipped).
 -- KEYS[1] triggers hash
 -- ARGV[1] HSCAN cursor   ARGV[2] COUNT hint   ARGV[3] status ('' any)   ARGV[4] kind ('' any)
 -- ARGV[5] the last id a page took from this call ('' none): only ids after it are taken
 -- ARGV[6] most triggers to take   ARGV[7] most bytes to take (ids, definitions and state fields)
 -- ARGV[8] '1' when the page holds nothing yet: then the first trigger is taken whatever its size
+-- ARGV[9] the digest the page that took ARGV[5] returned
 -- Returns {next cursor, cut ('1' when triggers of this call are left for the next page, else '0'), the last
--- id taken from this call ('' none: the same as ARGV[5]), bytes taken, then per trigger: id, definition,
--- status, fireCount, lastFiredAt, createdAt, canceledAt ('' when absent)}.
+-- id taken from this call ('' none: the same as ARGV[5]), bytes taken, the digest of the call's ids up to
+-- that last id, then per trigger: id, definition, status, fireCount, lastFiredAt, createdAt, canceledAt ('' when
+-- absent)}.
 -- Triggers are found by their status fields ('<id>:status'), so a page reads no definition it does not
 -- return (except to judge its kind); a definition without a status is not one Tally stored and is not
 -- listed.
@@ -35,20 +40,34 @@ local function of_kind(def)
   return decoded and type(d) == 'table' and d.kind == ARGV[4]
 end
 
-local ids, seen = {}, {}
+local calls, seen = {}, {}
 local flat = r[2]
 for i = 1, #flat, 2 do
   local id = string.sub(flat[i], 1, -8)
   -- a state field of a trigger id holds no ':' (HSCAN may return a field twice while the hash is resized)
-  if not seen[id] and not string.find(id, ':', 1, true) and (ARGV[3] == '' or flat[i + 1] == ARGV[3])
-      and (after == '' or before(after, id)) then
+  if not seen[id] and not string.find(id, ':', 1, true) and (ARGV[3] == '' or flat[i + 1] == ARGV[3]) then
     seen[id] = true
-    ids[#ids + 1] = id
+    calls[#calls + 1] = id
   end
 end
-table.sort(ids, before)
+table.sort(calls, before)
 
-local out = {r[1], '0', after, 0}
+-- 12 hex digits of the SHA-1 of the call's ids up to and including upto, in order, each ended by a newline
+local function digest(upto)
+  local names = {}
+  for _, id in ipairs(calls) do
+    if before(upto, id) then break end
+    names[#names + 1] = id .. '\n'
+  end
+  return string.sub(redis.sha1hex(table.concat(names)), 1, 12)
+end
+if after ~= '' and digest(after) ~= ARGV[9] then after = '' end
+
+local ids = {}
+for _, id in ipairs(calls) do
+  if after == '' or before(after, id) then ids[#ids + 1] = id end
+end
+local out = {r[1], '0', after, 0, ''}
 local taken, bytes = 0, 0
 for _, id in ipairs(ids) do
   local s = redis.call('HMGET', KEYS[1], id, id .. ':status', id .. ':fireCount', id .. ':lastFiredAt',
@@ -67,4 +86,5 @@ for _, id in ipairs(ids) do
   end
 end
 out[4] = bytes
+if out[2] == '1' and out[3] ~= '' then out[5] = digest(out[3]) end
 return out

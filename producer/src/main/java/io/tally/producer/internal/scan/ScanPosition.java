@@ -1,7 +1,10 @@
 package io.tally.producer.internal.scan;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -9,37 +12,45 @@ import java.util.NavigableMap;
 /**
  * Where a listing over every partition's hash stands, one page at a time: an HSCAN call (partition, position,
  * COUNT) and the last name a page took from it. A page that stops inside a call's reply repeats that call
- * (same position, same COUNT, so the same buckets) and goes on after that name, the reply's elements taken in
- * name order: no page holds more than its limit and no element of a call is skipped. As an opaque cursor it is
- * base64url text that names no key.
+ * (same position, same COUNT) and goes on after that name, the reply's elements taken in name order: no page
+ * holds more than its limit. The same call covers the same buckets only while the hash keeps its size: one
+ * that shrank meanwhile (Redis resizes a hash that deletions left under a tenth full) merges buckets the first
+ * call did not visit into the repeated one, and their elements named before the last one taken would be
+ * skipped for good. So the position also holds a digest of the reply's names up to that last one: a repeated
+ * call whose names up to it differ takes its whole reply again, and an element may then come twice, as HSCAN
+ * allows, but none present for the whole listing is missed. As an opaque cursor it is base64url text that
+ * names no key.
  *
  * @param partition the partition whose hash is being scanned
  * @param scan      the HSCAN position of the call
  * @param count     the HSCAN COUNT of the call
  * @param after     the last name taken from the call's reply, or null when none was
+ * @param digest    {@link #digest} of the call's names up to {@code after}, or null with it (or from a cursor
+ *                  that had none: the repeated call is then taken whole)
  */
-public record ScanPosition(int partition, String scan, int count, String after) {
+public record ScanPosition(int partition, String scan, int count, String after, String digest) {
     /** The first call of a listing. */
     public static ScanPosition first(int count) {
-        return new ScanPosition(0, "0", count, null);
+        return new ScanPosition(0, "0", count, null, null);
     }
 
     /** After a call whose every element was taken: the rest of its partition, the next partition, or null at the end. */
     public ScanPosition next(String nextScan, int partitions, int nextCount) {
         if (!"0".equals(nextScan)) {
-            return new ScanPosition(partition, nextScan, nextCount, null);
+            return new ScanPosition(partition, nextScan, nextCount, null, null);
         }
-        return partition + 1 < partitions ? new ScanPosition(partition + 1, "0", nextCount, null) : null;
+        return partition + 1 < partitions ? new ScanPosition(partition + 1, "0", nextCount, null, null) : null;
     }
 
-    /** The same call again, for the elements after {@code name}. */
-    public ScanPosition within(String name) {
-        return new ScanPosition(partition, scan, count, name);
+    /** The same call again, for the elements after {@code name}, whose reply's names up to it gave {@code digest}. */
+    public ScanPosition within(String name, String digest) {
+        return new ScanPosition(partition, scan, count, name, digest);
     }
 
     /**
      * Adds to {@code out}, up to {@code limit} elements in all, the elements of this call's {@code reply}
-     * after {@link #after()}, in name order.
+     * after {@link #after()}, in name order; the whole reply when its names up to {@link #after()} are not the
+     * ones the page before saw (see the class comment).
      *
      * @param nextScan  the HSCAN position the call returned
      * @param nextCount the COUNT of the listing's next call
@@ -47,11 +58,13 @@ public record ScanPosition(int partition, String scan, int count, String after) 
      */
     public <T> ScanPosition take(NavigableMap<String, T> reply, String nextScan, int partitions, int nextCount,
                                  List<T> out, int limit) {
-        Map<String, T> unseen = after == null ? reply : reply.tailMap(after, false);
+        boolean same = after != null && digest(reply.headMap(after, true).keySet()).equals(digest);
+        Map<String, T> unseen = same ? reply.tailMap(after, false) : reply;
         String last = null;
         for (Map.Entry<String, T> e : unseen.entrySet()) {
             if (out.size() >= limit) {
-                return within(last == null ? after : last);
+                String upTo = last == null ? after : last;
+                return within(upTo, digest(reply.headMap(upTo, true).keySet()));
             }
             out.add(e.getValue());
             last = e.getKey();
@@ -59,9 +72,23 @@ public record ScanPosition(int partition, String scan, int count, String after) 
         return next(nextScan, partitions, nextCount);
     }
 
+    /** 12 hex digits of the SHA-1 of the names, in order, each followed by a newline. */
+    public static String digest(Iterable<String> names) {
+        try {
+            MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
+            for (String name : names) {
+                sha1.update(name.getBytes(StandardCharsets.UTF_8));
+                sha1.update((byte) '\n');
+            }
+            return HexFormat.of().formatHex(sha1.digest(), 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java has SHA-1", e);
+        }
+    }
+
     /** The cursor a page returns. */
     public String encode() {
-        String text = partition + ":" + scan + ":" + count + (after == null ? "" : ":" + after);
+        String text = partition + ":" + scan + ":" + count + (after == null ? "" : ";" + digest + ":" + after);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -83,12 +110,14 @@ public record ScanPosition(int partition, String scan, int count, String after) 
             int partition = Integer.parseInt(parts[0]);
             String scan = parts[1];
             Long.parseUnsignedLong(scan);
-            int count = Integer.parseInt(parts[2]);
+            String[] countAndDigest = parts[2].split(";", 2);
+            int count = Integer.parseInt(countAndDigest[0]);
+            String digest = countAndDigest.length == 2 ? countAndDigest[1] : null;
             String after = parts.length == 4 ? parts[3] : null;
             if (partition < 0 || partition >= partitions || count < 1 || (after != null && count > maxCount)) {
                 throw new IllegalArgumentException("out of range");
             }
-            return new ScanPosition(partition, scan, after == null ? firstCount : count, after);
+            return new ScanPosition(partition, scan, after == null ? firstCount : count, after, after == null ? null : digest);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("cursor is not one a " + listing + " of this namespace returned; "
                     + "start again without a cursor", e);

@@ -44,8 +44,8 @@ public final class RedisTriggerClient implements TriggerClient {
     private static final LuaScript CREATE = LuaScript.resource("trigger_create");
     private static final LuaScript CANCEL = LuaScript.resource("trigger_cancel");
     private static final LuaScript LIST = LuaScript.resource("trigger_list");
-    /** Elements of a {@code trigger_list.lua} reply before its triggers: next cursor, cut, last id taken, bytes. */
-    private static final int LIST_HEADER = 4;
+    /** Elements of a {@code trigger_list.lua} reply before its triggers: next cursor, cut, last id taken, bytes, digest. */
+    private static final int LIST_HEADER = 5;
     /** HSCAN calls one page of {@link #listPage} may make: filters few triggers match end a page early. */
     private static final int MAX_SCANS_PER_PAGE = 16;
     /**
@@ -313,12 +313,12 @@ public final class RedisTriggerClient implements TriggerClient {
             List<Object> page = LIST.eval(redis, RScript.ReturnType.LIST, List.of(keys.triggers(at.partition())),
                     at.scan(), at.count(), status == null ? "" : status.wire(), kind == null ? "" : kind.wire(),
                     at.after() == null ? "" : at.after(), limit - out.size(), MAX_PAGE_BYTES - bytes,
-                    bytes == 0 ? "1" : "0");
+                    bytes == 0 ? "1" : "0", at.digest() == null ? "" : at.digest());
             out.addAll(readable(page, at.partition()));
             bytes += ((Number) page.get(3)).longValue();
             if ("1".equals(page.get(1))) {
                 // the page is full (limit or bytes) inside this call: the next page repeats it, after the last id taken
-                at = at.within(str(page.get(2)));
+                at = at.within(str(page.get(2)), str(page.get(4)));
                 break;
             }
             at = at.next(String.valueOf(page.get(0)), partitions, pageCount(limit));
