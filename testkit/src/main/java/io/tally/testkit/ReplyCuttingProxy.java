@@ -9,9 +9,12 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -97,6 +100,28 @@ public final class ReplyCuttingProxy implements AutoCloseable {
         closeQuietly(server);
         for (Socket s : sockets) {
             close(s);
+        }
+    }
+
+    /**
+     * Waits (up to 10 s) until a connection is cut past the first {@code cutsBefore}, then refuses connections (Redis
+     * gone after the cut call ran, so that its retries cannot connect) until {@code call} ends, and listens again.
+     *
+     * @return what {@code call} gave
+     */
+    public <T> T refuseOnceCut(int cutsBefore, CompletableFuture<T> call, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (cuts() <= cutsBefore) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no connection was cut within 10 s");
+            }
+            sleep(5);
+        }
+        refuse();
+        try {
+            return call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } finally {
+            admit();
         }
     }
 

@@ -21,13 +21,11 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * {@code tally delete}, {@code tally trigger cancel}, {@code tally dlq replay} and {@code tally dlq purge} through a
@@ -141,14 +139,7 @@ class DeleteOutcomeCliTest {
         proxy.cutNext(loaded("trigger_create"), 1, Cut.AFTER_REPLY);
         CompletableFuture<Run> add = CompletableFuture.supplyAsync(
                 () -> tally("trigger", "add", "--json", "{\"kind\":\"time\",\"at\":1893456000000}"));
-        Run r;
-        try {
-            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5)).until(() -> proxy.cuts() > cuts);
-            proxy.refuse(); // Redis went away after the create ran: its retries cannot connect
-            r = add.get(60, TimeUnit.SECONDS);
-        } finally {
-            proxy.admit();
-        }
+        Run r = proxy.refuseOnceCut(cuts, add, Duration.ofSeconds(60));
 
         Matcher id = Pattern.compile("tally trigger add: trigger (\\S+) may or may not have been created: Redis did "
                 + "not answer the create within redis-timeout-ms; read trigger \\1 \\(GET /v1/triggers/\\1\\) to "

@@ -77,14 +77,7 @@ class TriggerCreateOutcomeTest {
                 throw new IllegalStateException(e);
             }
         });
-        HttpResponse<String> r;
-        try {
-            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5)).until(() -> proxy.cuts() > cuts);
-            proxy.refuse(); // Redis went away after the create ran: its retries cannot connect
-            r = answer.get(30, TimeUnit.SECONDS);
-        } finally {
-            proxy.admit();
-        }
+        HttpResponse<String> r = proxy.refuseOnceCut(cuts, answer, Duration.ofSeconds(30));
 
         JsonNode problem = RedisFaultsTest.assertCleanProblem(r, 504);
         assertThat(problem.get("title").asText()).isEqualTo("Outcome unknown");
