@@ -1,16 +1,17 @@
 -- Lists one page of a partition's triggers, optionally filtered by status and kind (read only), bounded by
 -- a number of triggers and by bytes. The triggers of one HSCAN call are taken in a fixed order of their
 -- ids (before, below), so that a page ending inside a call goes on after the id it ended at by repeating
--- the call (same cursor and COUNT). The repeated call covers the same buckets only while the hash keeps its
--- size (one that shrank merges buckets the first call did not visit into it), so a page ending inside a
--- call also returns a digest of the call's ids up to the last one taken; a repeated call whose ids up to it
--- give another digest takes all its triggers again (some may come twice, none is skipped).
+-- the call (same cursor and COUNT). The repeated call covers the same buckets only while the hash is as it was
+-- (one that lost triggers reaches further buckets, one that shrank merges buckets into it), so a page ending
+-- inside a call also returns a digest of the call's ids up to the last one taken; a repeated call whose ids up
+-- to it give another digest takes all its triggers again (some may come twice), once per call, so that a hash
+-- that keeps changing cannot keep a listing from advancing (ScanPosition says the same of its own digest).
 -- KEYS[1] triggers hash
 -- ARGV[1] HSCAN cursor   ARGV[2] COUNT hint   ARGV[3] status ('' any)   ARGV[4] kind ('' any)
 -- ARGV[5] the last id a page took from this call ('' none): only ids after it are taken
 -- ARGV[6] most triggers to take   ARGV[7] most bytes to take (ids, definitions and state fields)
 -- ARGV[8] '1' when the page holds nothing yet: then the first trigger is taken whatever its size
--- ARGV[9] the digest the page that took ARGV[5] returned
+-- ARGV[9] the digest the page that took ARGV[5] returned: '=' and 12 hex digits, '+' once the call was taken again
 -- Returns {next cursor, cut ('1' when triggers of this call are left for the next page, else '0'), the last
 -- id taken from this call ('' none: the same as ARGV[5]), bytes taken, the digest of the call's ids up to
 -- that last id, then per trigger: id, definition, status, fireCount, lastFiredAt, createdAt, canceledAt ('' when
@@ -52,16 +53,19 @@ for i = 1, #flat, 2 do
 end
 table.sort(calls, before)
 
--- 12 hex digits of the SHA-1 of the call's ids up to and including upto, in order, each ended by a newline
+-- 12 hex digits of the SHA-1 of the call's ids up to and including upto, in order, each as its length, ':' and
+-- its bytes
 local function digest(upto)
   local names = {}
   for _, id in ipairs(calls) do
     if before(upto, id) then break end
-    names[#names + 1] = id .. '\n'
+    names[#names + 1] = #id .. ':' .. id
   end
   return string.sub(redis.sha1hex(table.concat(names)), 1, 12)
 end
-if after ~= '' and digest(after) ~= ARGV[9] then after = '' end
+local retaken = string.sub(ARGV[9], 1, 1) == '+'
+local mark = retaken and '+' or '='
+if after ~= '' and not retaken and '=' .. digest(after) ~= ARGV[9] then after, mark = '', '+' end
 
 local ids = {}
 for _, id in ipairs(calls) do
@@ -86,5 +90,5 @@ for _, id in ipairs(ids) do
   end
 end
 out[4] = bytes
-if out[2] == '1' and out[3] ~= '' then out[5] = digest(out[3]) end
+if out[2] == '1' and out[3] ~= '' then out[5] = mark .. digest(out[3]) end
 return out

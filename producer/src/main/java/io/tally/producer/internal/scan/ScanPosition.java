@@ -13,20 +13,22 @@ import java.util.NavigableMap;
  * Where a listing over every partition's hash stands, one page at a time: an HSCAN call (partition, position,
  * COUNT) and the last name a page took from it. A page that stops inside a call's reply repeats that call
  * (same position, same COUNT) and goes on after that name, the reply's elements taken in name order: no page
- * holds more than its limit. The same call covers the same buckets only while the hash keeps its size: one
- * that shrank meanwhile (Redis resizes a hash that deletions left under a tenth full) merges buckets the first
- * call did not visit into the repeated one, and their elements named before the last one taken would be
+ * holds more than its limit. The repeated call covers the same buckets only while the hash is as it was: one
+ * that lost elements since reaches buckets further on, and one that shrank (Redis resizes a hash that deletions
+ * left under a tenth full) merges buckets into it; their elements named before the last one taken would be
  * skipped for good. So the position also holds a digest of the reply's names up to that last one: a repeated
- * call whose names up to it differ takes its whole reply again, and an element may then come twice, as HSCAN
- * allows, but none present for the whole listing is missed. As an opaque cursor it is base64url text that
- * names no key.
+ * call whose names up to it differ takes its whole reply again (an element may then come twice, as HSCAN
+ * allows). It does so once per call, so that a hash that keeps changing cannot keep a listing from advancing;
+ * a second change within the pages of one call may still skip an element. As an opaque cursor it is base64url
+ * text that names no key.
  *
  * @param partition the partition whose hash is being scanned
  * @param scan      the HSCAN position of the call
  * @param count     the HSCAN COUNT of the call
  * @param after     the last name taken from the call's reply, or null when none was
- * @param digest    {@link #digest} of the call's names up to {@code after}, or null with it (or from a cursor
- *                  that had none: the repeated call is then taken whole)
+ * @param digest    {@link #digest} of the call's names up to {@code after}, after '=' while the call was taken
+ *                  once and '+' once it was taken again; null with {@code after} (or from a cursor that had
+ *                  none: the repeated call is then taken whole)
  */
 public record ScanPosition(int partition, String scan, int count, String after, String digest) {
     /** The first call of a listing. */
@@ -58,13 +60,16 @@ public record ScanPosition(int partition, String scan, int count, String after, 
      */
     public <T> ScanPosition take(NavigableMap<String, T> reply, String nextScan, int partitions, int nextCount,
                                  List<T> out, int limit) {
-        boolean same = after != null && digest(reply.headMap(after, true).keySet()).equals(digest);
-        Map<String, T> unseen = same ? reply.tailMap(after, false) : reply;
+        boolean retaken = digest != null && digest.startsWith("+");
+        boolean retake = after != null && !retaken
+                && !("=" + digest(reply.headMap(after, true).keySet())).equals(digest);
+        Map<String, T> unseen = after == null || retake ? reply : reply.tailMap(after, false);
+        String mark = retaken || retake ? "+" : "=";
         String last = null;
         for (Map.Entry<String, T> e : unseen.entrySet()) {
             if (out.size() >= limit) {
                 String upTo = last == null ? after : last;
-                return within(upTo, digest(reply.headMap(upTo, true).keySet()));
+                return within(upTo, mark + digest(reply.headMap(upTo, true).keySet()));
             }
             out.add(e.getValue());
             last = e.getKey();
@@ -72,13 +77,14 @@ public record ScanPosition(int partition, String scan, int count, String after, 
         return next(nextScan, partitions, nextCount);
     }
 
-    /** 12 hex digits of the SHA-1 of the names, in order, each followed by a newline. */
+    /** 12 hex digits of the SHA-1 of the names, in order, each as its length in UTF-8 bytes, ':' and its bytes. */
     public static String digest(Iterable<String> names) {
         try {
             MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
             for (String name : names) {
-                sha1.update(name.getBytes(StandardCharsets.UTF_8));
-                sha1.update((byte) '\n');
+                byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+                sha1.update((bytes.length + ":").getBytes(StandardCharsets.US_ASCII));
+                sha1.update(bytes);
             }
             return HexFormat.of().formatHex(sha1.digest(), 0, 6);
         } catch (NoSuchAlgorithmException e) {

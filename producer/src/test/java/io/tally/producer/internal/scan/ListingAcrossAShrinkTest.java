@@ -34,8 +34,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A page that ends inside an HSCAN call goes on by repeating that call. When deletions between the pages make
  * Redis shrink the hash (under a tenth full), the repeated call covers buckets the first one did not visit, and
  * before, their elements named up to the last one taken were skipped for good: 5 to 8 of 303 triggers present
- * for the whole listing were never listed. Now the repeated call sees that its names up to there changed and
- * takes its whole reply: some elements may come twice, as HSCAN allows, none is missed.
+ * for the whole listing were never listed. Now a repeated call whose names up to where the page ended changed
+ * takes its whole reply (some elements may come twice, as HSCAN allows), once per call: a hash that keeps
+ * changing between pages does not keep the listing from ending.
  */
 @ExtendWith(RealRedisExtension.class)
 class ListingAcrossAShrinkTest {
@@ -103,6 +104,40 @@ class ListingAcrossAShrinkTest {
             cursor = page.cursor();
         }
         assertThat(kept).as("counters never listed").allMatch(listed::contains);
+    }
+
+    /**
+     * A hash changing between every two pages makes every repeated call differ; it is taken whole once per call, so
+     * the listing still ends (taken whole every time, it went on for ever). What that leaves: a second change within
+     * the pages of one call may still skip an element (docs/api.md).
+     */
+    @Test
+    void aListingUnderSteadyCreatesAndDeletes_ends(TestRedis testRedis) {
+        TallyConfig config = testRedis.config(1).build();
+        RedissonClient redis = testRedis.client();
+        Namespace.create(redis, config);
+        RMap<String, String> counters = redis.getMap(TestRedis.keys(config).counters(0), StringCodec.INSTANCE);
+        for (int size : new int[]{60, 2000}) { // a listpack, then a hash table
+            counters.delete();
+            Map<String, String> all = new HashMap<>();
+            for (int i = 0; i < size; i++) {
+                all.put("k" + i, "1");
+            }
+            counters.putAll(all);
+            TallyReader reader = RedisTallyReader.open(redis, config);
+            String cursor = null;
+            int pages = 0;
+            int churn = size / 100 + 1;
+            do {
+                cursor = reader.counterPage(null, cursor, 10).cursor();
+                pages++;
+                for (int c = 0; c < churn; c++) { // one created and one deleted: the hash keeps its size
+                    counters.fastPut("new" + pages + "-" + c, "1");
+                    counters.fastRemove("new" + (pages - 1) + "-" + c);
+                }
+            } while (cursor != null && pages < 4 * size / 10);
+            assertThat(cursor).as("listing of %d counters, %d pages", size, pages).isNull();
+        }
     }
 
     /** Deletes every field of every trigger but those kept (a definition and its '<id>:...' state fields). */
