@@ -42,53 +42,53 @@ end
 
 --#include firing
 
+-- HMGET of these fields of the triggers hash, at most 2,000 a command: unpack stays far below Lua's limit.
+local function read_trigger_fields(fields)
+  local out = {}
+  for from = 1, #fields, 2000 do
+    local got = read_key('hash', 'HMGET', KEYS[7], unpack(fields, from, math.min(#fields, from + 1999)))
+    for k = 1, #got do out[#out + 1] = got[k] end
+  end
+  return out
+end
+
 -- Loads the active triggers listed in the given index entries: head (the definition without params, which
 -- trigger_create.lua stores as '<id>:head'), status, armed flag, fire count. A trigger stored without a head
 -- (by an earlier version) loads from its whole definition, params and all; one with neither is stale.
 local function load_triggers(lists, target)
-  local ids, owners = {}, {}
+  local ids, owners, fields = {}, {}, {}
   for name, list in pairs(lists) do
     for _, id in ipairs(list) do
       ids[#ids + 1] = id
       owners[#owners + 1] = name
+      fields[#fields + 1] = id .. ':head'
+      fields[#fields + 1] = id .. ':status'
+      fields[#fields + 1] = id .. ':armed'
+      fields[#fields + 1] = id .. ':fireCount'
     end
   end
-  local records, headless = {}, {}
-  local CHUNK = 500 -- 4 fields each: keeps unpack far below Lua's limit
-  for from = 1, #ids, CHUNK do
-    local fields = {}
-    for i = from, math.min(#ids, from + CHUNK - 1) do
-      fields[#fields + 1] = ids[i] .. ':head'
-      fields[#fields + 1] = ids[i] .. ':status'
-      fields[#fields + 1] = ids[i] .. ':armed'
-      fields[#fields + 1] = ids[i] .. ':fireCount'
-    end
-    local got = read_key('hash', 'HMGET', KEYS[7], unpack(fields))
-    for j = 1, #fields, 4 do
-      local i = from + (j - 1) / 4
-      if got[j + 1] ~= 'active' then
-        stale[ids[i]] = true
+  local records, headless, definitions = {}, {}, {}
+  local got = read_trigger_fields(fields)
+  for i, id in ipairs(ids) do
+    local j = 4 * i - 3
+    if got[j + 1] ~= 'active' then
+      stale[id] = true
+    else
+      local state = {armed = got[j + 2] == '1', fire_count = stored_fire_count(got[j + 3])}
+      if got[j] then
+        records[i] = trigger_record(id, got[j], state, true)
       else
-        local state = {armed = got[j + 2] == '1', fire_count = stored_fire_count(got[j + 3])}
-        if got[j] then
-          records[i] = trigger_record(ids[i], got[j], state, true)
-        else
-          headless[#headless + 1] = {i = i, state = state}
-        end
+        headless[#headless + 1] = {i = i, state = state}
+        definitions[#definitions + 1] = id
       end
     end
   end
-  for from = 1, #headless, CHUNK do
-    local fields = {}
-    for k = from, math.min(#headless, from + CHUNK - 1) do fields[#fields + 1] = ids[headless[k].i] end
-    local got = read_key('hash', 'HMGET', KEYS[7], unpack(fields))
-    for k = from, math.min(#headless, from + CHUNK - 1) do
-      local h, json = headless[k], got[k - from + 1]
-      if not json then
-        stale[ids[h.i]] = true
-      else
-        records[h.i] = trigger_record(ids[h.i], json, h.state, false)
-      end
+  local stored = read_trigger_fields(definitions)
+  for k, h in ipairs(headless) do
+    if not stored[k] then
+      stale[ids[h.i]] = true
+    else
+      records[h.i] = trigger_record(ids[h.i], stored[k], h.state, false)
     end
   end
   for i = 1, #ids do
