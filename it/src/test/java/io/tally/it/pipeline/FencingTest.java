@@ -99,7 +99,9 @@ class FencingTest {
             long movedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - pausedAt);
             // The first one's leases had up to 60 s left; they moved once it had missed heartbeats for 1 s.
             assertThat(movedMs).isLessThan(15_000);
-            assertThat(second.log()).contains("took over partitions");
+            // The lease is written before the line is logged and read back from the process's output.
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(second.log()).contains("took over partitions"));
 
             first.resume();
             ops.subList(20_000, 30_000).forEach(producer::send);
