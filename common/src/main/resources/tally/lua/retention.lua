@@ -41,7 +41,7 @@ end
 if floor == nil then return {'OK', 0} end
 if KEYS[3] then
   local checkpoint = redis.pcall('HGET', KEYS[3], ARGV[3])
-  if type(checkpoint) ~= 'string' or not string.match(checkpoint, '^%d+%-%d+$') then return {'OK', 0} end
+  if type(checkpoint) ~= 'string' or not is_stream_id(checkpoint) then return {'OK', 0} end
   local after = id_successor(checkpoint) or checkpoint
   if id_less(after, floor) then floor = after end
 end

@@ -6,6 +6,8 @@ import io.tally.testkit.TestRedis;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
@@ -26,6 +28,7 @@ class RetentionScriptIdsTest {
     private RedissonClient client;
     private String stream;
     private String lease;
+    private String checkpoints;
 
     @BeforeEach
     void open(TestRedis redis) {
@@ -33,6 +36,7 @@ class RetentionScriptIdsTest {
         String ns = TestRedis.uniqueNamespace();
         stream = ns + ":{p0}:ops";
         lease = ns + ":{p0}:lease";
+        checkpoints = ns + ":{p0}:checkpoint";
         raw("SET", lease, "me");
     }
 
@@ -60,6 +64,42 @@ class RetentionScriptIdsTest {
 
         assertThat(result).containsExactly("OK", 1L);
         assertThat(ids()).containsExactly(MAX_ID);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"01-0", "1-01", "99999999999999999999999-0", "18446744073709551616-0", "x", ""})
+    void aCheckpointThatIsNoStreamIdTrimsNothingAlthoughAnotherProgramAcknowledgedEverything(String checkpoint) {
+        for (int i = 1; i <= 5; i++) {
+            raw("XADD", stream, i + "-0", "f", "v");
+        }
+        raw("XGROUP", "CREATE", stream, "tally", "0");
+        raw("XREADGROUP", "GROUP", "tally", "c", "COUNT", "5", "STREAMS", stream, ">");
+        raw("XACK", stream, "tally", "1-0", "2-0", "3-0", "4-0", "5-0");
+        raw("HSET", checkpoints, "ops", checkpoint);
+
+        List<Object> result = OutputRetention.STREAM.eval(client, StringCodec.INSTANCE, RScript.ReturnType.LIST,
+                List.of(stream, lease, checkpoints), "me", "", "ops");
+
+        // apply.lua refuses such a checkpoint, so none of these entries is known to be applied
+        assertThat(result).containsExactly("OK", 0L);
+        assertThat(ids()).containsExactly("1-0", "2-0", "3-0", "4-0", "5-0");
+    }
+
+    @Test
+    void aCheckpointTrimsUpToItselfOnly() {
+        for (int i = 1; i <= 5; i++) {
+            raw("XADD", stream, i + "-0", "f", "v");
+        }
+        raw("XGROUP", "CREATE", stream, "tally", "0");
+        raw("XREADGROUP", "GROUP", "tally", "c", "COUNT", "5", "STREAMS", stream, ">");
+        raw("XACK", stream, "tally", "1-0", "2-0", "3-0", "4-0", "5-0");
+        raw("HSET", checkpoints, "ops", "2-0");
+
+        List<Object> result = OutputRetention.STREAM.eval(client, StringCodec.INSTANCE, RScript.ReturnType.LIST,
+                List.of(stream, lease, checkpoints), "me", "", "ops");
+
+        assertThat(result).containsExactly("OK", 2L);
+        assertThat(ids()).containsExactly("3-0", "4-0", "5-0");
     }
 
     private void deliverAndAcknowledgeOne() {
