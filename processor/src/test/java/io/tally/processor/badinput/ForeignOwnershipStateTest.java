@@ -86,13 +86,15 @@ class ForeignOwnershipStateTest {
     }
 
     @Test
-    void aNonNumericPartitionCountInMeta_isRestored_andTheProcessorGoesOnApplying() {
+    void aPartitionCountInMetaThatIsNoCount_isRestored_andTheProcessorGoesOnApplying() {
         start();
         await().atMost(Duration.ofSeconds(20)).until(() -> processor.ownedPartitions().size() == P && processor.ready());
-        admin.getMap(keys.meta(), StringCodec.INSTANCE).put("partitions", "sixteen");
+        for (String garbage : new String[] {"sixteen", "2000000000"}) {
+            admin.getMap(keys.meta(), StringCodec.INSTANCE).put("partitions", garbage);
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> "4".equals(
-                admin.<String, String>getMap(keys.meta(), StringCodec.INSTANCE).get("partitions")));
+            await().atMost(Duration.ofSeconds(10)).until(() -> "4".equals(
+                    admin.<String, String>getMap(keys.meta(), StringCodec.INSTANCE).get("partitions")));
+        }
         incr("after-garbage");
         await().atMost(Duration.ofSeconds(10)).until(() -> "1".equals(counter("after-garbage")));
         assertThat(processor.ready()).isTrue();

@@ -8,6 +8,7 @@ import io.tally.common.internal.keys.DedupeLayout;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.keys.PartitionTags;
 import io.tally.common.internal.keys.Partitioner;
+import io.tally.common.internal.text.ForeignText;
 import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
 import org.redisson.api.RScript;
@@ -39,6 +40,8 @@ public final class Namespace {
     public static final int DEFAULT_PARTITIONS = 16;
     /** Field of {@code <ns>:meta} holding P. */
     public static final String PARTITIONS_FIELD = "partitions";
+    /** The most partitions a namespace may have: one per hash slot of a Redis Cluster. */
+    public static final int MAX_PARTITIONS = 16384;
     /** Tag rule of new namespaces. */
     public static final String NEW_PARTITION_TAGS = PartitionTags.SPREAD_V1;
     /** Dedupe layout of new namespaces. */
@@ -84,7 +87,7 @@ public final class Namespace {
         int configured = config.partitions();
         List<Object> stored = META.eval(redis, RScript.ReturnType.LIST, List.of(meta),
                 configured > 0 ? configured : DEFAULT_PARTITIONS, NEW_PARTITION_TAGS, NEW_DEDUPE_LAYOUT.stored());
-        return checked(config, new Meta(Integer.valueOf((String) stored.get(0)),
+        return checked(config, new Meta(storedPartitions((String) stored.get(0), config.namespace()),
                 stored.size() > 1 ? (String) stored.get(1) : null, stored.size() > 2 ? (String) stored.get(2) : null));
     }
 
@@ -180,7 +183,21 @@ public final class Namespace {
                 .getAll(Set.of(PARTITIONS_FIELD, PartitionTags.FIELD, DedupeLayout.FIELD));
         String partitions = got.get(PARTITIONS_FIELD);
         return partitions == null ? null
-                : new Meta(Integer.parseInt(partitions), got.get(PartitionTags.FIELD), got.get(DedupeLayout.FIELD));
+                : new Meta(storedPartitions(partitions, namespace), got.get(PartitionTags.FIELD), got.get(DedupeLayout.FIELD));
+    }
+
+    /**
+     * P as {@code <ns>:meta} holds it, which any program may have written: a count of 2 billion would have
+     * every process size its per-partition state to it and run out of memory.
+     */
+    private static int storedPartitions(String stored, String namespace) {
+        if (stored.matches("[1-9][0-9]{0,4}") && Integer.parseInt(stored) <= MAX_PARTITIONS) {
+            return Integer.parseInt(stored);
+        }
+        throw new ConfigException("Namespace '" + namespace + "' has partitions '" + ForeignText.printable(stored, 40)
+                + "' (field " + PARTITIONS_FIELD + " of " + Keys.meta(namespace) + "), which is no partition count from 1 "
+                + "to " + MAX_PARTITIONS + ": another program wrote it. Set it back to the namespace's P: HSET "
+                + Keys.meta(namespace) + " " + PARTITIONS_FIELD + " <P>.");
     }
 
     private static Namespace checked(TallyConfig config, Meta stored) {

@@ -1,6 +1,7 @@
 package io.tally.processor.internal.engine;
 
 import io.tally.common.config.RedisMode;
+import io.tally.common.config.ConfigException;
 import io.tally.common.internal.redis.Namespace;
 import io.tally.processor.ProcessorListener;
 import io.tally.processor.internal.apply.WrongTypeRefusal;
@@ -76,9 +77,9 @@ public final class RedisStateGuard {
         try {
             stored = Namespace.stored(redis, namespace.keys().namespace());
             seen = stored == null ? "missing" : "holding " + stored;
-        } catch (NumberFormatException e) {
-            stored = null; // another program wrote it: restored like a lost one
-            seen = "holding a partition count that is no number (" + e.getMessage() + ")";
+        } catch (ConfigException e) {
+            stored = null; // another program wrote a partitions field that is no count: restored like a lost one
+            seen = "holding no partition count from 1 to " + Namespace.MAX_PARTITIONS + " in its partitions field";
         } catch (RedisException e) {
             if (!WrongTypeRefusal.is(e)) {
                 throw e;
