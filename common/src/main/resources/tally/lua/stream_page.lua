@@ -3,13 +3,16 @@
 -- on one past 2^63 (any program may XADD such an id).
 -- KEYS[1] stream   ARGV[1] the last id already read, '' to start at the oldest (the newest with
 -- 'reverse')   ARGV[2] count   ARGV[3] 'forward' (oldest first) | 'reverse' (newest first)
--- Returns {id1, {fields...}, id2, {fields...}, ...}; empty when the stream is missing.
+-- Returns {id1, {fields...}, id2, {fields...}, ...}; empty when the stream is missing or ends at the last id.
+-- (Reverse pages need no such check: no stream holds 0-0, so no page ends at it.)
 local page
 if ARGV[3] == 'reverse' then
   local from = '+'
   if ARGV[1] ~= '' then from = '(' .. ARGV[1] end
   page = redis.call('XREVRANGE', KEYS[1], from, '-', 'COUNT', ARGV[2])
 else
+  -- nothing follows the largest id there is, and XRANGE refuses to start after it
+  if ARGV[1] == '18446744073709551615-18446744073709551615' then return {} end
   local from = '-'
   if ARGV[1] ~= '' then from = '(' .. ARGV[1] end
   page = redis.call('XRANGE', KEYS[1], from, '+', 'COUNT', ARGV[2])

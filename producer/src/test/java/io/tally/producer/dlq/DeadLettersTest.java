@@ -2,6 +2,7 @@ package io.tally.producer.dlq;
 
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.redis.LuaScript;
 import io.tally.producer.internal.admin.RedisDeadLetters;
 import io.tally.producer.internal.read.RedisTallyReader;
 import io.tally.producer.read.Topic;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.api.stream.StreamMessageId;
@@ -26,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Dead letters written in the apply script's format, then listed, replayed and purged. */
 @ExtendWith(RealRedisExtension.class)
 class DeadLettersTest {
+    private static final LuaScript RAW = LuaScript.of("raw_command", "return redis.call(unpack(ARGV))");
     private RedissonClient redis;
     private Keys keys;
     private DeadLetters dlq;
@@ -84,6 +87,24 @@ class DeadLettersTest {
         assertThat(dlq.list(DeadLetterFilter.ALL, 100)).singleElement()
                 .satisfies(d -> assertThat(d.reason()).isEqualTo("too_long"));
         assertThat(dlq.count(0)).isEqualTo(1);
+    }
+
+    @Test
+    void aFullPageEndingAtTheLargestId_endsTheListing_andEveryLetterIsListedAndPurged() {
+        String stream = keys.dlq(0);
+        for (int i = 1; i < 500; i++) {
+            RAW.eval(redis, StringCodec.INSTANCE, RScript.ReturnType.VALUE, List.of(stream),
+                    "XADD", stream, i + "-0", "reason", "bad_number", "error", "e", "source", "ops", "source_id", "1-0");
+        }
+        // any program may XADD the largest id there is; the page after it must not ask for "(" + that id
+        RAW.eval(redis, StringCodec.INSTANCE, RScript.ReturnType.VALUE, List.of(stream), "XADD", stream,
+                "18446744073709551615-18446744073709551615", "reason", "bad_number", "error", "e", "source", "ops",
+                "source_id", "1-0");
+
+        assertThat(dlq.list(DeadLetterFilter.ALL, 1000)).hasSize(500)
+                .last().satisfies(d -> assertThat(d.id()).isEqualTo("18446744073709551615-18446744073709551615"));
+        assertThat(dlq.purge(DeadLetterFilter.ALL, 1000)).isEqualTo(500);
+        assertThat(dlq.count(0)).isZero();
     }
 
     private void dead(int p, String reason, String source, Map<String, String> original) {
