@@ -327,7 +327,7 @@ public final class RedisTriggerClient implements TriggerClient {
             long perTrigger = taken == 0 ? MAX_STORED_TRIGGER_BYTES : Math.max(1, bytes / taken);
             long room = Math.min(limit - taken, (MAX_PAGE_BYTES - bytes) / perTrigger);
             if (room <= 0) {
-                break;
+                break; // full: no room for one more trigger like those the page holds
             }
             boolean empty = taken == 0 && bytes == 0;
             List<Object> reply = LIST.eval(redis, RScript.ReturnType.LIST, List.of(keys.triggers(at.partition())),
