@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
  * command exits 1 at the end: it hides no other counter, and a script still notices.
  */
 @Command(name = "counters", description = {
-        "Lists counters and their values: one page of at most --limit, sorted by name within the page.",
+        "Lists counters and their values: one page of about --limit (at most twice it), sorted by name within the page.",
         "When more follow, the last line on stderr says how to go on: more: tally counters ... --cursor C "
                 + "(with the same connection options).",
         "--all lists every page, each printed as it comes: rows are sorted within a page, not across pages "
@@ -43,9 +43,9 @@ public final class CountersCommand implements Callable<Integer> {
     OutputOptions output;
     @Option(names = "--prefix", paramLabel = "TEXT", description = "Only counters whose name starts with TEXT.")
     String prefix;
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "" + DEFAULT_LIMIT, description = "Counters per "
-            + "page, 1 to " + TallyReader.MAX_PAGE_LIMIT + " (default ${DEFAULT-VALUE}); a page may hold fewer "
-            + "while more follow.")
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "" + DEFAULT_LIMIT, description = "About how many "
+            + "counters a page holds, 1 to " + TallyReader.MAX_PAGE_LIMIT + " (default ${DEFAULT-VALUE}): fewer while "
+            + "more follow, or a few more (at most twice it).")
     @OptionRange(min = 1, max = TallyReader.MAX_PAGE_LIMIT)
     int limit;
     @Option(names = "--cursor", paramLabel = "C", description = "Go on where a listing stopped (its more: line).")

@@ -64,17 +64,20 @@ public interface TallyReader {
 
     /**
      * One page of the counters whose name starts with {@code prefix}, in no particular order, with work
-     * bounded by {@code limit} (a few HSCAN calls of about {@code limit} elements), not by the namespace's
+     * bounded by {@code limit} (a few HSCAN calls of at most {@code limit} elements), not by the namespace's
      * size. Page on with the returned cursor until it is null. A counter present for the whole listing is
-     * returned at least once (twice if Redis resizes its hash meanwhile); one created or deleted meanwhile
-     * may or may not be. A page may hold fewer than {@code limit} counters, even none, before the end.
+     * returned at least once (twice if Redis resizes its hash meanwhile), however often the hash changes: a page
+     * takes each HSCAN call's reply whole or leaves the call to the next page. One created or deleted meanwhile
+     * may or may not be. So {@code limit} is approximate: a page may hold fewer than {@code limit} counters, even
+     * none, before the end, or a few more, never more than twice {@code limit} unless its first call alone does
+     * (a small hash, kept as a listpack, comes whole: docs/api.md).
      * A counter whose stored value is not a canonical 64-bit integer does not fail the page: it is listed in
      * {@link CounterPage#unreadable()} (name, key, what is wrong) instead of {@link CounterPage#counters()}, and
      * the cursor goes on past it. Nothing is logged here: the caller says what it found.
      *
      * @param prefix name prefix; null or empty for all counters
      * @param cursor null or empty for the first page, else {@link CounterPage#cursor()} of the page before
-     * @param limit  most counters of this page, 1 to {@link #MAX_PAGE_LIMIT}
+     * @param limit  about how many counters this page holds, 1 to {@link #MAX_PAGE_LIMIT}
      * @return the page and where the next one starts
      * @throws IllegalArgumentException when the cursor is not one this namespace's listing returned, or the
      *                                  limit is out of range

@@ -65,13 +65,15 @@ public interface TriggerClient extends AutoCloseable {
      * One page of the triggers of all partitions, optionally filtered, in no particular order, with work
      * bounded by {@code limit} (a few HSCAN calls of about {@code limit} triggers), not by the number of
      * triggers, and its size by {@link #MAX_PAGE_BYTES}. Page on with the returned cursor until it is null. A
-     * trigger present for the whole listing is returned at least once; a page may hold fewer than {@code limit}
-     * triggers, even none, before the end.
+     * trigger present for the whole listing is returned at least once, however often the hash changes: a page
+     * takes each HSCAN call's triggers whole or leaves the call to the next page. So {@code limit} is approximate: a
+     * page may hold fewer than {@code limit} triggers, even none, before the end, or a few more, never more than
+     * twice {@code limit} unless its first call alone does (docs/triggers.md, "Bounds").
      *
      * @param status only this status, or null for any
      * @param kind   only this kind, or null for any
      * @param cursor null or empty for the first page, else {@link TriggerPage#cursor()} of the page before
-     * @param limit  most triggers of this page, 1 to {@link #MAX_PAGE_LIMIT}
+     * @param limit  about how many triggers this page holds, 1 to {@link #MAX_PAGE_LIMIT}
      * @return the page and where the next one starts
      * @throws IllegalArgumentException when the cursor is not one this namespace's listing returned, or the
      *                                  limit is out of range
@@ -82,9 +84,10 @@ public interface TriggerClient extends AutoCloseable {
     int MAX_PAGE_LIMIT = 1000;
 
     /**
-     * Most bytes of stored fields (ids, definitions and state) one page of {@link #listPage} holds: the page ends
-     * before the trigger that would pass it, and its cursor goes on from there. A page holds at least one trigger
-     * whatever its size, so paging always advances.
+     * About how many bytes of stored fields (ids, definitions and state) one page of {@link #listPage} holds: the
+     * page ends once it has no room left for one more trigger like those it holds, and never holds twice this
+     * unless its first HSCAN call alone does (a page takes its first call whole whatever its size, so paging always
+     * advances).
      */
     int MAX_PAGE_BYTES = 1 << 20;
 

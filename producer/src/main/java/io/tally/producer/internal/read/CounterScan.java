@@ -1,6 +1,7 @@
 package io.tally.producer.internal.read;
 
 import io.tally.common.internal.keys.Keys;
+import io.tally.producer.internal.scan.PageBound;
 import io.tally.producer.internal.scan.ScanPosition;
 import io.tally.producer.read.CounterPage;
 import io.tally.producer.read.CounterValue;
@@ -17,22 +18,21 @@ import org.redisson.command.CommandAsyncExecutor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
- * Lists counters a page at a time, partition after partition, with HSCAN: one page costs at most
- * {@link #MAX_SCANS_PER_PAGE} HSCAN calls of {@code COUNT max(limit, 100)}, however many counters the
- * namespace holds; its cursor is a {@link ScanPosition}. HSCAN's guarantees carry over: a counter present
- * for the whole listing is returned at least once (twice when Redis resizes the hash meanwhile); one
- * created or deleted meanwhile may or may not be. A counter whose stored value Tally cannot read (another program
- * wrote it) takes its place in the page as an {@link UnreadableCounter}, so that it fails neither the page nor the
- * listing; a counters key of another type still fails the page, as it holds no counter to list.
+ * Lists counters a page at a time, partition after partition, with HSCAN: one page makes at most
+ * {@link #MAX_SCANS_PER_PAGE} HSCAN calls, each of COUNT the room the page has left, and takes each call's reply
+ * whole ({@link PageBound}: about {@code limit} counters, at most twice that unless the page's first call alone
+ * holds more), however many counters the namespace holds; its cursor is a {@link ScanPosition}. So a listing is a
+ * plain HSCAN iteration of each partition's hash and keeps HSCAN's guarantees: a counter present for the whole
+ * listing is returned at least once (twice when Redis resizes the hash meanwhile); one created or deleted
+ * meanwhile may or may not be. A counter whose stored value Tally cannot read (another program wrote it) takes its
+ * place in the page as an {@link UnreadableCounter}, so that it fails neither the page nor the listing; a counters
+ * key of another type still fails the page, as it holds no counter to list.
  */
 final class CounterScan {
     /** HSCAN calls one page may make: a prefix that few counters match ends a page early, with a cursor. */
     static final int MAX_SCANS_PER_PAGE = 16;
-    /** The smallest COUNT of a call, so that small pages still move through a partition at a fair pace. */
-    private static final int MIN_SCAN_COUNT = 100;
 
     private final CommandAsyncExecutor executor;
     private final Keys keys;
@@ -51,7 +51,7 @@ final class CounterScan {
     /**
      * @param prefix name prefix; null or empty for all counters
      * @param cursor null or empty for the first page, else the cursor of the page before
-     * @param limit  most counters of the page, at least 1
+     * @param limit  about how many counters the page holds, at least 1 ({@link PageBound})
      * @throws IllegalArgumentException when the cursor is not one this namespace gave out
      */
     CounterPage page(String prefix, String cursor, int limit) {
@@ -59,24 +59,25 @@ final class CounterScan {
             throw new IllegalArgumentException("limit must be from 1 to " + TallyReader.MAX_PAGE_LIMIT + ", got " + limit);
         }
         String pattern = RedisTallyReader.globEscape(prefix == null ? "" : prefix) + "*";
-        ScanPosition at = ScanPosition.decode(cursor, partitions, countFor(limit), countFor(TallyReader.MAX_PAGE_LIMIT),
-                "counter listing");
+        ScanPosition at = ScanPosition.decode(cursor, partitions, "counter listing");
         List<Listed> out = new ArrayList<>();
         for (int calls = 0; at != null && out.size() < limit && calls < MAX_SCANS_PER_PAGE; calls++) {
             String key = keys.counters(at.partition());
-            ScanPosition call = at;
+            String scan = at.scan();
+            int count = limit - out.size();
             MapScanResult<Object, Object> r = StoredState.read(null, key, "a hash", () -> executor
                     .<MapScanResult<Object, Object>, MapScanResult<Object, Object>>readAsync(key, StringCodec.INSTANCE,
-                            RedisCommands.HSCAN, key, call.scan(), "MATCH", pattern, "COUNT", call.count())
+                            RedisCommands.HSCAN, key, scan, "MATCH", pattern, "COUNT", count)
                     .toCompletableFuture().join());
+            if (!PageBound.takes(out.size(), r.getMap().size(), limit)) {
+                break; // left whole for the next page, whose first call it is
+            }
             int partition = at.partition();
-            TreeMap<String, Listed> found = new TreeMap<>();
-            r.getMap().forEach((name, value) -> found.put((String) name, listed((String) name, partition, key,
-                    (String) value)));
-            at = at.take(found, r.getPos(), partitions, countFor(limit), out, limit);
+            r.getMap().forEach((name, value) -> out.add(listed((String) name, partition, key, (String) value)));
+            at = at.next(r.getPos(), partitions);
         }
         return new CounterPage(out.stream().map(Listed::readable).filter(Objects::nonNull).toList(),
-                at == null ? null : at.encode(), out.stream().map(Listed::unreadable).filter(Objects::nonNull).toList());
+                at == null ? null : at.encode(limit), out.stream().map(Listed::unreadable).filter(Objects::nonNull).toList());
     }
 
     private static Listed listed(String name, int partition, String key, String raw) {
@@ -89,9 +90,5 @@ final class CounterScan {
 
     /** One counter of an HSCAN reply: readable, or not; either takes one place of the page's limit. */
     private record Listed(CounterValue readable, UnreadableCounter unreadable) {
-    }
-
-    private static int countFor(int limit) {
-        return Math.max(limit, MIN_SCAN_COUNT);
     }
 }

@@ -1,114 +1,54 @@
 package io.tally.producer.internal.scan;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
-import java.util.HexFormat;
-import java.util.List;
-import java.util.Map;
-import java.util.NavigableMap;
 
 /**
- * Where a listing over every partition's hash stands, one page at a time: an HSCAN call (partition, position,
- * COUNT) and the last name a page took from it. A page that stops inside a call's reply repeats that call
- * (same position, same COUNT) and goes on after that name, the reply's elements taken in name order: no page
- * holds more than its limit. The repeated call covers the same buckets only while the hash is as it was: one
- * that lost elements since reaches buckets further on, and one that shrank (Redis resizes a hash that deletions
- * left under a tenth full) merges buckets into it; their elements named before the last one taken would be
- * skipped for good. So the position also holds a digest of the reply's names up to that last one: a repeated
- * call whose names up to it differ takes its whole reply again (an element may then come twice, as HSCAN
- * allows). It does so once per call, so that a hash that keeps changing cannot keep a listing from advancing;
- * a second change within the pages of one call may still skip an element. As an opaque cursor it is base64url
- * text that names no key.
+ * Where a listing over every partition's hash stands between pages: the partition and the HSCAN cursor of its
+ * next call. A page takes each HSCAN call's reply whole or leaves the call to the next page ({@link PageBound}),
+ * so a listing is one plain HSCAN iteration per partition and keeps HSCAN's guarantee however often the hash
+ * changes: an element present from the listing's start to its end is returned at least once. (A page that ended
+ * inside a call, and went on by repeating it, lost that guarantee when the hash changed between its pages: the
+ * repeated call covers other buckets.) As an opaque cursor it is base64url text that names no key.
  *
  * @param partition the partition whose hash is being scanned
- * @param scan      the HSCAN position of the call
- * @param count     the HSCAN COUNT of the call
- * @param after     the last name taken from the call's reply, or null when none was
- * @param digest    {@link #digest} of the call's names up to {@code after}, after '=' while the call was taken
- *                  once and '+' once it was taken again; null with {@code after} (or from a cursor that had
- *                  none: the repeated call is then taken whole)
+ * @param scan      the HSCAN cursor of the partition's next call
  */
-public record ScanPosition(int partition, String scan, int count, String after, String digest) {
+public record ScanPosition(int partition, String scan) {
     /** The first call of a listing. */
-    public static ScanPosition first(int count) {
-        return new ScanPosition(0, "0", count, null, null);
+    public static ScanPosition first() {
+        return new ScanPosition(0, "0");
     }
 
-    /** After a call whose every element was taken: the rest of its partition, the next partition, or null at the end. */
-    public ScanPosition next(String nextScan, int partitions, int nextCount) {
+    /** After a call taken whole: the rest of its partition, the next partition, or null at the end. */
+    public ScanPosition next(String nextScan, int partitions) {
         if (!"0".equals(nextScan)) {
-            return new ScanPosition(partition, nextScan, nextCount, null, null);
+            return new ScanPosition(partition, nextScan);
         }
-        return partition + 1 < partitions ? new ScanPosition(partition + 1, "0", nextCount, null, null) : null;
-    }
-
-    /** The same call again, for the elements after {@code name}, whose reply's names up to it gave {@code digest}. */
-    public ScanPosition within(String name, String digest) {
-        return new ScanPosition(partition, scan, count, name, digest);
+        return partition + 1 < partitions ? new ScanPosition(partition + 1, "0") : null;
     }
 
     /**
-     * Adds to {@code out}, up to {@code limit} elements in all, the elements of this call's {@code reply}
-     * after {@link #after()}, in name order; the whole reply when its names up to {@link #after()} are not the
-     * ones the page before saw (see the class comment).
-     *
-     * @param nextScan  the HSCAN position the call returned
-     * @param nextCount the COUNT of the listing's next call
-     * @return where the listing goes on, or null at its end
+     * The cursor a page returns: {@code partition:scan:count}. This version reads no COUNT from a cursor; it
+     * writes the page's limit there so that a server of an earlier version, which requires the field, accepts
+     * the cursor too (it too ignores it for a cursor that does not stop inside a call).
      */
-    public <T> ScanPosition take(NavigableMap<String, T> reply, String nextScan, int partitions, int nextCount,
-                                 List<T> out, int limit) {
-        boolean retaken = digest != null && digest.startsWith("+");
-        boolean retake = after != null && !retaken
-                && !("=" + digest(reply.headMap(after, true).keySet())).equals(digest);
-        Map<String, T> unseen = after == null || retake ? reply : reply.tailMap(after, false);
-        String mark = retaken || retake ? "+" : "=";
-        String last = null;
-        for (Map.Entry<String, T> e : unseen.entrySet()) {
-            if (out.size() >= limit) {
-                String upTo = last == null ? after : last;
-                return within(upTo, mark + digest(reply.headMap(upTo, true).keySet()));
-            }
-            out.add(e.getValue());
-            last = e.getKey();
-        }
-        return next(nextScan, partitions, nextCount);
-    }
-
-    /** 12 hex digits of the SHA-1 of the names, in order, each as its length in UTF-8 bytes, ':' and its bytes. */
-    public static String digest(Iterable<String> names) {
-        try {
-            MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
-            for (String name : names) {
-                byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
-                sha1.update((bytes.length + ":").getBytes(StandardCharsets.US_ASCII));
-                sha1.update(bytes);
-            }
-            return HexFormat.of().formatHex(sha1.digest(), 0, 6);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java has SHA-1", e);
-        }
-    }
-
-    /** The cursor a page returns. */
-    public String encode() {
-        String text = partition + ":" + scan + ":" + count + (after == null ? "" : ";" + digest + ":" + after);
+    public String encode(int limit) {
+        String text = partition + ":" + scan + ":" + limit;
         return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
     }
 
     /**
-     * The position of a cursor; null or empty is the first call with {@code firstCount}. A cursor is the
-     * client's to forge: its COUNT is kept only to repeat a call a page stopped inside (the same buckets),
-     * and then only up to {@code maxCount}, the COUNT of the listing's largest page; a fresh call gets
-     * {@code firstCount}. So no cursor makes a page cost more than the largest page may.
+     * The position of a cursor; null or empty is the first call. Cursors of earlier versions may also name a place
+     * inside a call ({@code partition:scan:count:after}, or {@code ;digest} after the count): this version makes
+     * that call again and takes it whole, so that nothing is skipped (what the page before took from it may come
+     * twice, as HSCAN allows). Nothing a cursor holds sets how much a page reads.
      *
      * @throws IllegalArgumentException when the cursor is not one a listing of {@code partitions} partitions gave
      */
-    public static ScanPosition decode(String cursor, int partitions, int firstCount, int maxCount, String listing) {
+    public static ScanPosition decode(String cursor, int partitions, String listing) {
         if (cursor == null || cursor.isEmpty()) {
-            return first(firstCount);
+            return first();
         }
         try {
             String text = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
@@ -116,14 +56,13 @@ public record ScanPosition(int partition, String scan, int count, String after, 
             int partition = Integer.parseInt(parts[0]);
             String scan = parts[1];
             Long.parseUnsignedLong(scan);
-            String[] countAndDigest = parts[2].split(";", 2);
-            int count = Integer.parseInt(countAndDigest[0]);
-            String digest = countAndDigest.length == 2 ? countAndDigest[1] : null;
-            String after = parts.length == 4 ? parts[3] : null;
-            if (partition < 0 || partition >= partitions || count < 1 || (after != null && count > maxCount)) {
-                throw new IllegalArgumentException("out of range");
+            if (parts.length > 2 && Integer.parseInt(parts[2].split(";", 2)[0]) < 1) {
+                throw new IllegalArgumentException("count out of range");
             }
-            return new ScanPosition(partition, scan, after == null ? firstCount : count, after, after == null ? null : digest);
+            if (partition < 0 || partition >= partitions) {
+                throw new IllegalArgumentException("partition out of range");
+            }
+            return new ScanPosition(partition, scan);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("cursor is not one a " + listing + " of this namespace returned; "
                     + "start again without a cursor", e);

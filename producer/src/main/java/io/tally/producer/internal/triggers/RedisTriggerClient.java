@@ -16,6 +16,7 @@ import io.tally.common.trigger.TriggerStatus;
 import io.tally.common.trigger.UnreadableTriggerException;
 import io.tally.producer.OutcomeUnknownException;
 import io.tally.producer.internal.SingleAttempt;
+import io.tally.producer.internal.scan.PageBound;
 import io.tally.producer.internal.scan.ScanPosition;
 import io.tally.producer.triggers.TriggerClient;
 import io.tally.producer.triggers.TriggerLimitException;
@@ -44,15 +45,20 @@ public final class RedisTriggerClient implements TriggerClient {
     private static final LuaScript CREATE = LuaScript.resource("trigger_create");
     private static final LuaScript CANCEL = LuaScript.resource("trigger_cancel");
     private static final LuaScript LIST = LuaScript.resource("trigger_list");
-    /** Elements of a {@code trigger_list.lua} reply before its triggers: next cursor, cut, last id taken, bytes, digest. */
-    private static final int LIST_HEADER = 5;
+    /** Elements of a {@code trigger_list.lua} reply before its triggers: next cursor, taken or left, bytes. */
+    private static final int LIST_HEADER = 3;
     /** HSCAN calls one page of {@link #listPage} may make: filters few triggers match end a page early. */
     private static final int MAX_SCANS_PER_PAGE = 16;
     /**
-     * Most hash fields of one trigger at a time: its definition, status, fireCount, createdAt, lastFiredAt, and while
-     * active its head and armed flag, or once canceled canceledAt.
+     * Fewest hash fields of a trigger Tally stores: its definition, status, fireCount and createdAt (more as it goes:
+     * head, armed, lastFiredAt, canceledAt). A call of COUNT this many times n visits about n triggers at most.
      */
-    private static final int FIELDS_PER_TRIGGER = 7;
+    private static final int MIN_FIELDS_PER_TRIGGER = 4;
+    /**
+     * Most stored bytes of one trigger within Tally's caps: {@code params} (8 KiB) and {@code match} (2 KiB) of
+     * UTF-8, each byte at most 6 in JSON (a control character's escape), the rest of the definition, its id and state fields.
+     */
+    static final int MAX_STORED_TRIGGER_BYTES = 64 << 10;
     /** Field of a partition's triggers hash that counts its stored triggers (kept by the create and retention scripts). */
     private static final String STORED_COUNT = ":count";
     /**
@@ -299,36 +305,44 @@ public final class RedisTriggerClient implements TriggerClient {
         return out;
     }
 
+    /**
+     * Takes each HSCAN call's triggers whole or leaves the call to the next page ({@link PageBound}), so that a
+     * listing is a plain HSCAN iteration of each partition and returns every trigger present throughout. Each call
+     * asks for about as many triggers as the page has room left for, by number and by {@link #MAX_PAGE_BYTES}: the
+     * page's first call as if triggers were at Tally's caps ({@link #MAX_STORED_TRIGGER_BYTES}), further calls as if
+     * they were like those the page holds; a further call that would take the page past twice its limit or twice
+     * {@link #MAX_PAGE_BYTES} is left whole for the next page, which makes it first.
+     */
     @Override
     public TriggerPage listPage(TriggerStatus status, TriggerKind kind, String cursor, int limit) {
         if (limit < 1 || limit > MAX_PAGE_LIMIT) {
             throw new IllegalArgumentException("limit must be from 1 to " + MAX_PAGE_LIMIT + ", got " + limit);
         }
         int partitions = partitioner.partitions();
-        ScanPosition at = ScanPosition.decode(cursor, partitions, pageCount(limit), pageCount(MAX_PAGE_LIMIT),
-                "trigger listing");
+        ScanPosition at = ScanPosition.decode(cursor, partitions, "trigger listing");
         List<Trigger> out = new ArrayList<>();
+        int taken = 0;
         long bytes = 0;
-        for (int calls = 0; at != null && out.size() < limit && calls < MAX_SCANS_PER_PAGE; calls++) {
-            List<Object> page = LIST.eval(redis, RScript.ReturnType.LIST, List.of(keys.triggers(at.partition())),
-                    at.scan(), at.count(), status == null ? "" : status.wire(), kind == null ? "" : kind.wire(),
-                    at.after() == null ? "" : at.after(), limit - out.size(), MAX_PAGE_BYTES - bytes,
-                    bytes == 0 ? "1" : "0", at.digest() == null ? "" : at.digest());
-            out.addAll(readable(page, at.partition()));
-            bytes += ((Number) page.get(3)).longValue();
-            if ("1".equals(page.get(1))) {
-                // the page is full (limit or bytes) inside this call: the next page repeats it, after the last id taken
-                at = at.within(str(page.get(2)), str(page.get(4)));
-                break;
+        for (int calls = 0; at != null && calls < MAX_SCANS_PER_PAGE; calls++) {
+            long perTrigger = taken == 0 ? MAX_STORED_TRIGGER_BYTES : Math.max(1, bytes / taken);
+            long room = Math.min(limit - taken, (MAX_PAGE_BYTES - bytes) / perTrigger);
+            if (room <= 0) {
+                break; // full: no room for one more trigger like those the page holds
             }
-            at = at.next(String.valueOf(page.get(0)), partitions, pageCount(limit));
+            boolean empty = taken == 0 && bytes == 0;
+            List<Object> reply = LIST.eval(redis, RScript.ReturnType.LIST, List.of(keys.triggers(at.partition())),
+                    at.scan(), MIN_FIELDS_PER_TRIGGER * room, status == null ? "" : status.wire(),
+                    kind == null ? "" : kind.wire(), PageBound.hardCap(limit) - taken,
+                    PageBound.hardCap(MAX_PAGE_BYTES) - bytes, empty ? "1" : "0");
+            if ("0".equals(reply.get(1))) {
+                break; // left whole for the next page, whose first call it is
+            }
+            out.addAll(readable(reply, at.partition()));
+            taken += (reply.size() - LIST_HEADER) / 7;
+            bytes += ((Number) reply.get(2)).longValue();
+            at = at.next(String.valueOf(reply.get(0)), partitions);
         }
-        return new TriggerPage(List.copyOf(out), at == null ? null : at.encode());
-    }
-
-    /** The HSCAN COUNT of a page's calls: about max(limit, 10) triggers, each a definition and its state fields. */
-    private static int pageCount(int limit) {
-        return Math.max(limit, 10) * FIELDS_PER_TRIGGER;
+        return new TriggerPage(List.copyOf(out), at == null ? null : at.encode(limit));
     }
 
     @Override
