@@ -58,7 +58,8 @@ public final class RedisTriggerClient implements TriggerClient {
     private static final String STORED_COUNT = ":count";
     /**
      * Field of a partition's triggers hash that sums the firings a second of its active repeating time triggers, in
-     * millionths (kept by the create and cancel scripts).
+     * millionths (kept by the create and cancel scripts; the processor's {@code time_rate_backfill.lua} adds the
+     * triggers an older version stored without a share).
      */
     private static final String TIME_RATE = ":time-rate";
     private static final long MICROS = 1_000_000;
