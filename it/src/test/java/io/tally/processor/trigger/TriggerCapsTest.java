@@ -246,11 +246,25 @@ class TriggerCapsTest {
         Housekeeping housekeeping = new Housekeeping(redis, keys, "hk:1", 0, 60_000, Retention.FOREVER,
                 ProcessorListener.NOOP);
         housekeeping.load();
-        housekeeping.run(List.of(0, 1), List.of("hk:1"), p -> {
-            throw new AssertionError("lease lost on " + p);
-        });
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        Logger housekeepingLog = (Logger) LoggerFactory.getLogger("io.tally.processor.internal.housekeeping");
+        housekeepingLog.addAppender(logs);
+        try {
+            housekeeping.run(List.of(0, 1), List.of("hk:1"), p -> {
+                throw new AssertionError("lease lost on " + p);
+            });
+        } finally {
+            housekeepingLog.detachAppender(logs);
+        }
 
         assertThat(timeRates(config, redis)).as("31 firings a second, in millionths").isEqualTo(31_000_000L);
+        assertThat(logs.list).filteredOn(e -> e.getLevel() == Level.INFO).extracting(ILoggingEvent::getFormattedMessage)
+                .containsExactlyInAnyOrder(
+                        "partition 0: 2 repeating time trigger(s) stored without a share of :time-rate are now counted "
+                                + "in it (max-time-firings-per-second)",
+                        "partition 1: 1 repeating time trigger(s) stored without a share of :time-rate are now counted "
+                                + "in it (max-time-firings-per-second)");
         assertThatThrownBy(() -> triggers.create(TriggerDefinition.time(at).every(60_000L).build()))
                 .isInstanceOfSatisfying(TriggerLimitException.class,
                         e -> assertThat(e.limit()).isEqualTo("max-time-firings-per-second"))

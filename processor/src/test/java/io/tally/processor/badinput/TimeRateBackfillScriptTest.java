@@ -16,8 +16,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * time_rate_backfill.lua on a triggers hash holding repeating time triggers stored the way a version before shares
  * were kept stored them (no '&lt;id&gt;:rate', nothing in ':time-rate'): each active one gets the share
- * trigger_create.lua would have given it, once; finished and 'once' triggers get none; a field another program
- * wrote that the share depends on refuses the call, naming it, with nothing written.
+ * trigger_create.lua would have given it, once; finished and 'once' triggers get none, and a finished one still
+ * holding a share gives it back; a field another program wrote that the share depends on refuses the call, naming
+ * it, with nothing written.
  */
 class TimeRateBackfillScriptTest {
     @RegisterExtension
@@ -46,6 +47,11 @@ class TimeRateBackfillScriptTest {
     private static List<?> list(Object reply) {
         assertThat(reply).as("script reply").isInstanceOf(List.class);
         return (List<?>) reply;
+    }
+
+    /** A reply's triggers given a share and shares given back. */
+    private static List<Object> counts(List<?> reply) {
+        return List.of(reply.get(2), reply.get(3));
     }
 
     private Object createRepeating(String id, long every) {
@@ -85,6 +91,34 @@ class TimeRateBackfillScriptTest {
         assertThat(field(":time-rate")).as("the cancel gives A's share back").isEqualTo("10333334");
         assertThat(list(backfill("0", 100)).get(2)).as("a canceled trigger gets none again").isEqualTo(0L);
         assertThat(field(":time-rate")).isEqualTo("10333334");
+    }
+
+    /** A cancel of an older version finishes a trigger the backfill gave a share, without giving it back. */
+    @Test
+    void aFinishedTriggerStillHoldingAShare_givesItBack_once_neverBelowZero_andAShareThatIsNoCountStays() {
+        storeOld("A", repeating("A", 100), "active");
+        storeOld("B", repeating("B", 3000), "active");
+        backfill("0", 100);
+        assertThat(field(":time-rate")).isEqualTo("10333334");
+        h.redis.call("HSET", h.keys.triggers(PART), "A:status", "canceled", "A:canceledAt", "1700000000001");
+
+        List<?> reply = list(backfill("0", 100));
+
+        assertThat(counts(reply)).as("given a share, given back").containsExactly(0L, 1L);
+        assertThat(field(":time-rate")).isEqualTo("333334");
+        assertThat(field("A:rate")).isNull();
+        assertThat(counts(list(backfill("0", 100)))).as("once").containsExactly(0L, 0L);
+        assertThat(field(":time-rate")).isEqualTo("333334");
+
+        h.redis.call("HSET", h.keys.triggers(PART), "B:status", "canceled", ":time-rate", "5");
+        assertThat(list(backfill("0", 100)).get(3)).isEqualTo(1L);
+        assertThat(field(":time-rate")).as("never below 0").isEqualTo("0");
+
+        storeOld("C", repeating("C", 100), "canceled");
+        h.redis.call("HSET", h.keys.triggers(PART), "C:rate", "x", ":time-rate", "7");
+        assertThat(counts(list(backfill("0", 100)))).containsExactly(0L, 0L);
+        assertThat(field("C:rate")).isEqualTo("x");
+        assertThat(field(":time-rate")).isEqualTo("7");
     }
 
     @Test

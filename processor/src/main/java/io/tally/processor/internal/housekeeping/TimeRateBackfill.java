@@ -20,7 +20,8 @@ import java.util.function.IntConsumer;
  * were kept) in their partition's sum, so that {@code max-time-firings-per-second} sees them
  * ({@code time_rate_backfill.lua}). Walks each owned partition's triggers hash with HSCAN, one page per run; the
  * cursor lives here, so a new owner starts a fresh pass, and passes repeat, since a client of an older version may
- * still store such triggers. A trigger gets its share once: the script stores it with the sum.
+ * still store such triggers. A trigger gets its share once: the script stores it with the sum. A finished trigger
+ * still holding a share (canceled by a client of an older version) gives it back.
  */
 final class TimeRateBackfill {
     private static final Logger log = LoggerFactory.getLogger(TimeRateBackfill.class);
@@ -68,6 +69,11 @@ final class TimeRateBackfill {
             if (counted > 0) {
                 log.info("partition {}: {} repeating time trigger(s) stored without a share of :time-rate are now "
                         + "counted in it (max-time-firings-per-second)", s.partition(), counted);
+            }
+            long givenBack = ((Number) reply.get(3)).longValue();
+            if (givenBack > 0) {
+                log.info("partition {}: {} finished trigger(s) that a cancel of an older version left counted in "
+                        + ":time-rate gave their share back", s.partition(), givenBack);
             }
         }
     }
