@@ -14,7 +14,8 @@
 -- the definitions); retention lowers it when it deletes finished triggers. It keeps in field ':time-rate' the
 -- firings a second its active repeating time triggers add, in millionths (1e9 / every, rounded up, each, and kept
 -- in '<id>:rate'): the client checks max-time-firings-per-second against the partitions' sum, trigger_cancel.lua
--- gives a trigger's stored share back.
+-- gives a trigger's stored share back, and the processor's time_rate_backfill.lua adds the share of a trigger an
+-- older version stored without one.
 -- Any program may write these keys: a counter value that is not a number counts as 0; a schedule that
 -- is not a sorted set, a ':count' that is not an integer of at most 18 characters, or (for a repeating time
 -- trigger) a ':time-rate' that is not a non-negative one, is an error reply and nothing is written.

@@ -33,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * doing it again is safe, exit 1; never an answer as if the write found nothing to do (a counter that "did not
  * exist", "replayed 0", "purged 0"), which Redisson's silent retry of the call would give. Run again, the command
  * answers the state the write left. A {@code tally trigger add} whose reply is lost, its retries then unable to reach
- * Redis, names the trigger to read: it may have been created.
+ * Redis or refused by a cap, names the trigger to read: it may have been created.
  */
 class DeleteOutcomeCliTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -149,6 +149,27 @@ class DeleteOutcomeCliTest {
         assertThat(r.out()).isEmpty();
         assertThat(redis.getMap(keys.triggers(0), StringCodec.INSTANCE).containsKey(id.group(1))).as("created")
                 .isTrue();
+    }
+
+    @Test
+    void anAddWhoseReplyIsLost_thenARepeatRefusedByACap_namesTheTriggerToRead_notAnExit2NothingWritten() {
+        String onEvent = "{\"kind\":\"event\",\"eventType\":\"capped-cli\"}";
+        Run filler = tally("trigger", "add", "--max-triggers-per-key", "1", "--json", onEvent);
+        assertThat(filler.code()).as(filler.err()).isZero();
+        int cuts = proxy.cuts();
+        // the first attempt's connection breaks once it is written (Redis may or may not have it); the repeat meets
+        // the cap the filler holds
+        proxy.cutNext(loaded("trigger_create"), 1, Cut.BEFORE_REQUEST);
+        Run r = tally("trigger", "add", "--max-triggers-per-key", "1", "--json", onEvent);
+
+        assertThat(proxy.cuts()).isEqualTo(cuts + 1);
+        Matcher id = Pattern.compile("tally trigger add: trigger (\\S+) may or may not have been created: Redis did "
+                + "not answer the create within redis-timeout-ms, and a repeat with the same id was refused by "
+                + "max-triggers-per-key, which does not settle whether the first attempt ran or still will; read "
+                + "trigger \\1 \\(GET /v1/triggers/\\1\\) to know, before creating it again" + NL).matcher(r.err());
+        assertThat(id.matches()).as(r.err()).isTrue();
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
     }
 
     /** The SHA of a script, loaded so that the call whose reply is cut runs it rather than meeting NOSCRIPT. */

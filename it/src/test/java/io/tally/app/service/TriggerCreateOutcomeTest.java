@@ -30,7 +30,8 @@ import static org.awaitility.Awaitility.await;
 class TriggerCreateOutcomeTest {
     @RegisterExtension
     static final ApiServerFixture api = ApiServerFixture.onOwnRedisServer(1).throughProxy()
-            .with(TallyConfig.REDIS_TIMEOUT_MS, 500).with(TallyConfig.SEND_TIMEOUT_MS, 2000L);
+            .with(TallyConfig.REDIS_TIMEOUT_MS, 500).with(TallyConfig.SEND_TIMEOUT_MS, 2000L)
+            .with(TallyConfig.MAX_TRIGGERS_PER_KEY, 1);
 
     @Test
     void aCreateHeldPastTheRedisTimeout_isNot503NothingWritten_whenItIsStoredAfterwards() throws Exception {
@@ -89,6 +90,31 @@ class TriggerCreateOutcomeTest {
             HttpResponse<String> read = api.get("/v1/triggers/" + id.group(1));
             assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
         });
+    }
+
+    @Test
+    void aCreateWhoseReplyIsLost_thenARepeatRefusedByACap_is504NamingTheId_not422NothingWritten() throws Exception {
+        String onEvent = "{\"kind\":\"event\",\"eventType\":\"capped\"}";
+        HttpResponse<String> filler = api.post("/v1/triggers", onEvent); // max-triggers-per-key is 1 here
+        assertThat(filler.statusCode()).as(filler.body()).isEqualTo(201);
+        LuaScript create = LuaScript.resource("trigger_create");
+        create.load(api.redis());
+        int cuts = api.proxy().cuts();
+        // the first attempt's connection breaks once it is written: the service cannot tell whether Redis got it
+        // (here it did not, as if still held on its way), and the repeat meets the cap the filler holds
+        api.proxy().cutNext(create.sha(), 1, Cut.BEFORE_REQUEST);
+        HttpResponse<String> r = api.post("/v1/triggers", onEvent);
+
+        assertThat(api.proxy().cuts()).isEqualTo(cuts + 1);
+        JsonNode problem = RedisFaultsTest.assertCleanProblem(r, 504);
+        assertThat(problem.get("title").asText()).isEqualTo("Outcome unknown");
+        Matcher id = Pattern.compile("trigger (\\S+) may or may not have been created: Redis did not answer the "
+                + "create within redis-timeout-ms, and a repeat with the same id was refused by max-triggers-per-key, "
+                + "which does not settle whether the first attempt ran or still will; read trigger \\1 "
+                + "\\(GET /v1/triggers/\\1\\) to know, before creating it again")
+                .matcher(problem.get("detail").asText());
+        assertThat(id.matches()).as(problem.get("detail").asText()).isTrue();
+        assertThat(api.get("/v1/triggers/" + id.group(1)).statusCode()).isEqualTo(404);
     }
 
     @Test

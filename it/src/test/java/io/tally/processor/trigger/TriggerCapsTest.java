@@ -20,6 +20,8 @@ import io.tally.app.service.ApiTokens;
 import io.tally.app.service.ServiceMetrics;
 import io.tally.processor.ProcessorListener;
 import io.tally.processor.internal.RedisProcessor;
+import io.tally.processor.internal.housekeeping.Housekeeping;
+import io.tally.processor.internal.housekeeping.Retention;
 import io.tally.producer.ProducerMetrics;
 import io.tally.producer.SendResult;
 import io.tally.producer.TallyProducer;
@@ -208,6 +210,84 @@ class TriggerCapsTest {
         assertThat(timeRates(config, redis)).as("a second cancel gives nothing back").isEqualTo(15_000_000L);
         assertThat(triggers.create(TriggerDefinition.time(at).every(100L).build()).id()).isNotBlank();
         assertThat(timeRates(config, redis)).isEqualTo(25_000_000L);
+    }
+
+    /**
+     * Repeating time triggers stored the way a version before shares were kept stored them (no {@code <id>:rate},
+     * nothing in {@code :time-rate}) count in nothing, so creates pass the cap unseen; once the processor's
+     * housekeeping counted them, a create past the cap is refused (422 over HTTP), a cancel of one gives its share
+     * back, and further runs add nothing.
+     */
+    @Test
+    void repeatingTimeTriggersStoredWithoutAShare_areCountedByHousekeeping_andThenHoldTheCap() throws Exception {
+        TallyConfig config = config(2).set(TallyConfig.MAX_TIME_FIRINGS_PER_SECOND, 25).set(TallyConfig.API_PORT, 0)
+                .set(TallyConfig.API_HOST, "127.0.0.1").set(TallyConfig.API_TOKENS, "caps-token-0123456789").build();
+        RedissonClient redis = client(config);
+        Keys keys = TestRedis.keys(config);
+        long at = System.currentTimeMillis() + 3_600_000;
+        List<String> old = new ArrayList<>();
+        for (int i = 0; i < 3; i++) { // 30 firings a second, on both partitions
+            String id = "t" + (i % 2) + "-01J" + "A".repeat(22) + i; // a ULID, made up
+            redis.<String, String>getMap(keys.triggers(i % 2), StringCodec.INSTANCE).putAll(Map.of(
+                    id, "{\"id\":\"" + id + "\",\"kind\":\"time\",\"mode\":\"every\",\"at\":" + at
+                            + ",\"every\":100}",
+                    id + ":status", "active", id + ":fireCount", "0", id + ":createdAt", "1700000000000"));
+            redis.getScoredSortedSet(keys.schedule(i % 2), StringCodec.INSTANCE).add(at, id);
+            old.add(id);
+        }
+        TriggerClient triggers = RedisTriggerClient.create(redis, config, InstantSource.system());
+        assertThat(triggers.create(TriggerDefinition.time(at).every(1000L).build()).id()).as("unseen: passes")
+                .isNotBlank();
+        assertThat(timeRates(config, redis)).isEqualTo(1_000_000L);
+
+        for (int p = 0; p < 2; p++) {
+            redis.getBucket(keys.lease(p), StringCodec.INSTANCE).set("hk:1");
+        }
+        Housekeeping housekeeping = new Housekeeping(redis, keys, "hk:1", 0, 60_000, Retention.FOREVER,
+                ProcessorListener.NOOP);
+        housekeeping.load();
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        Logger housekeepingLog = (Logger) LoggerFactory.getLogger("io.tally.processor.internal.housekeeping");
+        housekeepingLog.addAppender(logs);
+        try {
+            housekeeping.run(List.of(0, 1), List.of("hk:1"), p -> {
+                throw new AssertionError("lease lost on " + p);
+            });
+        } finally {
+            housekeepingLog.detachAppender(logs);
+        }
+
+        assertThat(timeRates(config, redis)).as("31 firings a second, in millionths").isEqualTo(31_000_000L);
+        assertThat(logs.list).filteredOn(e -> e.getLevel() == Level.INFO).extracting(ILoggingEvent::getFormattedMessage)
+                .containsExactlyInAnyOrder(
+                        "partition 0: 2 repeating time trigger(s) stored without a share of :time-rate are now counted "
+                                + "in it (max-time-firings-per-second)",
+                        "partition 1: 1 repeating time trigger(s) stored without a share of :time-rate are now counted "
+                                + "in it (max-time-firings-per-second)");
+        assertThatThrownBy(() -> triggers.create(TriggerDefinition.time(at).every(60_000L).build()))
+                .isInstanceOfSatisfying(TriggerLimitException.class,
+                        e -> assertThat(e.limit()).isEqualTo("max-time-firings-per-second"))
+                .hasMessageContaining("fire 31.00 times a second");
+        ApiServer api = new ApiServer(redis, config, ApiTokens.from(config), ProducerMetrics.NOOP,
+                ServiceMetrics.newRegistry());
+        closing.add(api);
+        HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + api.port() + "/v1/triggers"))
+                .header("Authorization", "Bearer caps-token-0123456789").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"kind\":\"time\",\"at\":" + at + ",\"every\":1000}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(422);
+        assertThat(refused.body()).contains("\"limit\":\"max-time-firings-per-second\"");
+
+        housekeeping.run(List.of(0, 1), List.of("hk:1"), p -> {
+        });
+        assertThat(timeRates(config, redis)).as("a second run adds nothing").isEqualTo(31_000_000L);
+        triggers.cancel(old.get(0));
+        triggers.cancel(old.get(1));
+        assertThat(timeRates(config, redis)).as("the cancels give 10 a second back each").isEqualTo(11_000_000L);
+        assertThat(triggers.create(TriggerDefinition.time(at).every(100L).build()).id()).isNotBlank();
+        assertThat(timeRates(config, redis)).isEqualTo(21_000_000L);
     }
 
     /** One client's creates racing each other cannot pass the cap together: at most 5 of 20 triggers of 10 a second. */

@@ -12,6 +12,7 @@ import org.redisson.api.options.OptionalOptions;
 import org.redisson.client.RedisResponseTimeoutException;
 import org.redisson.client.codec.StringCodec;
 
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -27,7 +28,8 @@ import java.util.function.Supplier;
  * written.
  *
  * <p>A write whose repeat answers as the first did (a trigger create retried with its id) is {@link #retried}:
- * each attempt goes once, so that the failure of the last still tells whether an earlier one may have run.
+ * each attempt goes once, so that the failure of the last still tells whether an earlier one may have run; once
+ * one may have, a later attempt's refusal cannot say that nothing was written.
  */
 public final class SingleAttempt {
     private SingleAttempt() {
@@ -69,16 +71,24 @@ public final class SingleAttempt {
      * write must be one whose repeat does nothing more than the first run. Its reply, or else: an
      * {@link OutcomeUnknownException} with the text {@code unknown} gives when any attempt's reply was lost (that
      * attempt may have run), or the last failure as it is (nothing was written).
+     *
+     * <p>The write throws its refusals (a reply saying that nothing was written) rather than returning them: once an
+     * attempt's reply was lost, a later attempt's refusal says nothing of the earlier one, which may still run after
+     * it (held in a socket buffer or a proxy), so it too ends as outcome unknown.
+     *
+     * @param unknown the text of the outcome-unknown failure, given the refusal that ended the last attempt, or null
+     *                when no attempt after the lost reply was answered (Redis unreachable or silent)
      */
-    public static <T> T retried(Supplier<T> write, Supplier<String> unknown) {
+    public static <T> T retried(Supplier<T> write, Function<RuntimeException, String> unknown) {
         boolean mayHaveRun = false;
         for (int attempt = 0; ; attempt++) {
             try {
                 return write.get();
             } catch (RuntimeException e) {
                 mayHaveRun |= replyLost(e);
-                if (attempt == RedisClientFactory.RETRY_ATTEMPTS || !redisUnreachableOrSilent(e) || !paused(attempt)) {
-                    throw mayHaveRun ? new OutcomeUnknownException(unknown.get(), e) : e;
+                boolean unanswered = redisUnreachableOrSilent(e);
+                if (attempt == RedisClientFactory.RETRY_ATTEMPTS || !unanswered || !paused(attempt)) {
+                    throw mayHaveRun ? new OutcomeUnknownException(unknown.apply(unanswered ? null : e), e) : e;
                 }
             }
         }

@@ -35,9 +35,10 @@ public interface TriggerClient extends AutoCloseable {
      *                                 active repeating time triggers past {@code max-time-firings-per-second}
      * @throws io.tally.producer.OutcomeUnknownException when the trigger may be stored: Redis did not answer the
      *                                 create within {@code redis-timeout-ms}, and its repeats with the same id (while
-     *                                 Redis is unreachable or silent) got no answer either; or a repeat found it
-     *                                 stored and reading it back failed. The message names the id to {@link #get}.
-     *                                 Any other failure stored nothing.
+     *                                 Redis is unreachable or silent) got no answer either or were refused (a cap
+     *                                 or an error: the unanswered attempt may still run after the repeat); or a
+     *                                 repeat found it stored and reading it back failed. The message names the id
+     *                                 to {@link #get}. Any other failure stored nothing.
      */
     Trigger create(TriggerDefinition definition);
 

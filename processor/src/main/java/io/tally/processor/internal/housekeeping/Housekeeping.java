@@ -20,7 +20,8 @@ import java.util.function.IntConsumer;
 /**
  * Periodic upkeep of owned partitions, fenced like everything else: trims input streams up to what
  * every consumer group has acknowledged and the checkpoint has passed, applies the output retention
- * (firings, dead letters, finished triggers; see {@link OutputRetention}), deletes series buckets past
+ * (firings, dead letters, finished triggers; see {@link OutputRetention}), counts repeating time triggers stored
+ * without a share in {@code :time-rate} ({@link TimeRateBackfill}), deletes series buckets past
  * their window's retention, and deletes consumers of dead processor instances once they own no pending
  * entry. All of it goes to Redis in one pipeline per run; a script Redis refuses costs only its own step.
  */
@@ -40,6 +41,7 @@ public final class Housekeeping {
     private final long consumerIdleMs;
     private final ProcessorListener metrics;
     private final OutputRetention output;
+    private final TimeRateBackfill timeRates;
     private long nextRun;
 
     /**
@@ -51,6 +53,7 @@ public final class Housekeeping {
                         Retention retention, ProcessorListener metrics) {
         this.redis = redis;
         this.output = new OutputRetention(keys, leaseValue, retention);
+        this.timeRates = new TimeRateBackfill(keys, leaseValue);
         this.keys = keys;
         this.leaseValue = leaseValue;
         this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMs);
@@ -63,6 +66,7 @@ public final class Housekeeping {
         RETENTION.load(redis);
         CONSUMERS_GC.load(redis);
         OutputRetention.load(redis);
+        TimeRateBackfill.load(redis);
         SERIES_RETENTION.load(redis);
     }
 
@@ -75,9 +79,12 @@ public final class Housekeeping {
         RBatch batch = redis.createBatch();
         List<Trim> trims = new ArrayList<>();
         List<OutputRetention.Step> steps = new ArrayList<>();
+        List<TimeRateBackfill.Step> backfills = new ArrayList<>();
         output.retain(owned);
+        timeRates.retain(owned);
         for (int p : owned) {
             output.queue(batch, p, steps);
+            timeRates.queue(batch, p, backfills);
             queueTrims(batch, p, liveMembers, trims);
         }
         try {
@@ -92,6 +99,7 @@ public final class Housekeeping {
         }
         StepReplies replies = new StepReplies();
         output.settle(steps, replies, leaseLost, metrics);
+        timeRates.settle(backfills, replies, leaseLost);
         settle(trims, replies, leaseLost);
         replies.logRefusals();
     }

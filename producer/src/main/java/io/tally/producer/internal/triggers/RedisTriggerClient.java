@@ -15,6 +15,7 @@ import io.tally.common.trigger.TriggerKind;
 import io.tally.common.trigger.TriggerStatus;
 import io.tally.common.trigger.UnreadableTriggerException;
 import io.tally.producer.OutcomeUnknownException;
+import io.tally.producer.internal.SendFailureReason;
 import io.tally.producer.internal.SingleAttempt;
 import io.tally.producer.internal.scan.PageBound;
 import io.tally.producer.internal.scan.ScanPosition;
@@ -63,7 +64,8 @@ public final class RedisTriggerClient implements TriggerClient {
     private static final String STORED_COUNT = ":count";
     /**
      * Field of a partition's triggers hash that sums the firings a second of its active repeating time triggers, in
-     * millionths (kept by the create and cancel scripts).
+     * millionths (kept by the create and cancel scripts; the processor's {@code time_rate_backfill.lua} adds the
+     * triggers an older version stored without a share).
      */
     private static final String TIME_RATE = ":time-rate";
     private static final long MICROS = 1_000_000;
@@ -215,17 +217,9 @@ public final class RedisTriggerClient implements TriggerClient {
                 Integer.toString(maxPerKey), head};
         // Retried with the same id, which the script answers EXISTS once a create ran: never stored twice. A reply
         // lost (Redis slow, paused or stopped, or the connection broken after the call left) leaves the create
-        // unknown even when a retry then cannot connect, so that failure is not "nothing was written".
-        List<Object> reply = SingleAttempt.retried(() -> CREATE.eval(redis, once, RScript.ReturnType.LIST, scriptKeys,
-                argv), () -> "trigger " + id + " may or may not have been created: Redis did not answer the create "
-                + "within redis-timeout-ms; read trigger " + id + " (GET /v1/triggers/" + id + ") to know, before "
-                + "creating it again");
-        if ("LIMIT".equals(reply.get(0))) {
-            String key = def.kind() == TriggerKind.EVENT ? "event type" : "counter";
-            throw new TriggerLimitException(TallyConfig.MAX_TRIGGERS_PER_KEY.name(), maxPerKey, "trigger refused: "
-                    + key + " '" + def.routingKey() + "' already has " + reply.get(1) + " active triggers, at most "
-                    + maxPerKey + " allowed (max-triggers-per-key); nothing was written: cancel one or raise the cap");
-        }
+        // unknown even when a retry then cannot connect or is refused, so that failure is not "nothing was written".
+        List<Object> reply = SingleAttempt.retried(() -> accepted(def, id, p, CREATE.eval(redis, once,
+                RScript.ReturnType.LIST, scriptKeys, argv)), refusal -> unknownCreate(id, refusal));
         if ("EXISTS".equals(reply.get(0))) {
             // 80 random bits make another create's id practically impossible: this is a retry of this very create
             // after a lost reply (an earlier attempt ran), so the trigger is stored, and is this one.
@@ -233,12 +227,45 @@ public final class RedisTriggerClient implements TriggerClient {
                     + "create of " + id + " found it stored, and reading it back found it gone: something deleted it "
                     + "meanwhile; create the trigger again"));
         }
-        if (!"OK".equals(reply.get(0))) {
+        long createdAt = Long.parseLong(String.valueOf(reply.get(1)));
+        return new Trigger(id, def, TriggerStatus.ACTIVE, 0, null, createdAt, null);
+    }
+
+    /**
+     * A create script's reply that stored the trigger (OK, or EXISTS for a repeat of a create that ran); a refusal is
+     * thrown, so that {@link SingleAttempt#retried} can tell it apart from a reply after an earlier reply was lost.
+     */
+    private List<Object> accepted(TriggerDefinition def, String id, int p, List<Object> reply) {
+        if ("LIMIT".equals(reply.get(0))) {
+            String key = def.kind() == TriggerKind.EVENT ? "event type" : "counter";
+            throw new TriggerLimitException(TallyConfig.MAX_TRIGGERS_PER_KEY.name(), maxPerKey, "trigger refused: "
+                    + key + " '" + def.routingKey() + "' already has " + reply.get(1) + " active triggers, at most "
+                    + maxPerKey + " allowed (max-triggers-per-key); nothing was written: cancel one or raise the cap");
+        }
+        if (!"OK".equals(reply.get(0)) && !"EXISTS".equals(reply.get(0))) {
             throw new IllegalStateException("trigger client: create of " + id + " on partition " + p + " answered "
                     + reply.get(0) + "; nothing was written, create the trigger again");
         }
-        long createdAt = Long.parseLong(String.valueOf(reply.get(1)));
-        return new Trigger(id, def, TriggerStatus.ACTIVE, 0, null, createdAt, null);
+        return reply;
+    }
+
+    /**
+     * The text of a create that may have run: an attempt's reply was lost, and no later attempt was answered
+     * ({@code refusal} null) or one was refused. The refused repeat ran before the lost attempt, if that ever runs,
+     * so it does not settle the create; reading the trigger does.
+     */
+    private static String unknownCreate(String id, RuntimeException refusal) {
+        String repeat = "";
+        if (refusal instanceof TriggerLimitException limit) {
+            repeat = ", and a repeat with the same id was refused by " + limit.limit() + ", which does not settle "
+                    + "whether the first attempt ran or still will";
+        } else if (refusal != null) {
+            repeat = ", and a repeat with the same id failed (reason " + SendFailureReason.of(refusal) + "), which does not "
+                    + "settle whether the first attempt ran or still will";
+        }
+        return "trigger " + id + " may or may not have been created: Redis did not answer the create within "
+                + "redis-timeout-ms" + repeat + "; read trigger " + id + " (GET /v1/triggers/" + id + ") to know, "
+                + "before creating it again";
     }
 
     /** {@link #get} of a trigger a create stored: a failure to read it must not read as "nothing was written". */

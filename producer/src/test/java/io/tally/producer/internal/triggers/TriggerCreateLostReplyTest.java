@@ -8,6 +8,7 @@ import io.tally.common.internal.redis.RedisClientFactory;
 import io.tally.common.trigger.Trigger;
 import io.tally.common.trigger.TriggerDefinition;
 import io.tally.producer.OutcomeUnknownException;
+import io.tally.producer.triggers.TriggerLimitException;
 import io.tally.testkit.RedisServer;
 import io.tally.testkit.ReplyCuttingProxy;
 import io.tally.testkit.ReplyCuttingProxy.Cut;
@@ -37,6 +38,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class TriggerCreateLostReplyTest {
     private static final String CREATE = LuaScript.resource("trigger_create").sha();
     private static final TriggerDefinition DEF = TriggerDefinition.time(1_893_456_000_000L).build();
+    /** An event trigger, so that max-triggers-per-key (checked in the create script) can refuse it. */
+    private static final TriggerDefinition ON_EVENT = TriggerDefinition.event("capped").build();
     private static final Pattern UNKNOWN = Pattern.compile("trigger (t0-\\S+) may or may not have been created: Redis "
             + "did not answer the create within redis-timeout-ms; read trigger \\1 \\(GET /v1/triggers/\\1\\) to know, "
             + "before creating it again");
@@ -48,13 +51,14 @@ class TriggerCreateLostReplyTest {
     /** A client on Redis itself, for what is stored. */
     private RedissonClient direct;
     private Keys keys;
+    private TallyConfig config;
     private RedisTriggerClient triggers;
 
     @BeforeEach
     void start() {
         server = RedisServer.start();
         proxy = ReplyCuttingProxy.start(server.port());
-        TallyConfig config = TallyConfig.builder().set(TallyConfig.REDIS_URL, proxy.url())
+        config = TallyConfig.builder().set(TallyConfig.REDIS_URL, proxy.url())
                 .set(TallyConfig.NAMESPACE, "create").set(TallyConfig.PARTITIONS, 1)
                 .set(TallyConfig.REDIS_TIMEOUT_MS, 500).build();
         redis = RedisClientFactory.create(config);
@@ -126,6 +130,45 @@ class TriggerCreateLostReplyTest {
                 + " (GET /v1/triggers/" + id + ") rather than creating it again");
         assertThat(proxy.cuts()).isEqualTo(4);
         assertThat(stored()).containsEntry(":count", "1");
+    }
+
+    @Test
+    void aCreateWhoseReplyIsLost_thenARepeatRefusedByTheKeysCap_isOutcomeUnknownNamingTheId_notNothingWritten() {
+        RedisTriggerClient capped = RedisTriggerClient.create(redis,
+                config.toBuilder().set(TallyConfig.MAX_TRIGGERS_PER_KEY, 1).build(), InstantSource.system());
+        Trigger filler = capped.create(ON_EVENT);
+        // the first attempt's connection breaks once it is written: the client cannot tell whether Redis got it (here
+        // it did not, as if it were still held in a socket buffer), and its repeat meets the cap the filler holds
+        proxy.cutNext(CREATE, 1, Cut.BEFORE_REQUEST);
+
+        Throwable failure = catchFailure(CompletableFuture.supplyAsync(() -> capped.create(ON_EVENT)));
+        assertThat(proxy.cuts()).isEqualTo(1);
+        assertThat(failure).isInstanceOf(OutcomeUnknownException.class)
+                .hasCauseInstanceOf(TriggerLimitException.class);
+        Matcher m = Pattern.compile("trigger (t0-\\S+) may or may not have been created: Redis did not answer the create "
+                + "within redis-timeout-ms, and a repeat with the same id was refused by max-triggers-per-key, which "
+                + "does not settle whether the first attempt ran or still will; read trigger \\1 "
+                + "\\(GET /v1/triggers/\\1\\) to know, before creating it again").matcher(failure.getMessage());
+        assertThat(m.matches()).as(failure.getMessage()).isTrue();
+        assertThat(m.group(1)).isNotEqualTo(filler.id());
+        assertThat(capped.get(m.group(1))).isEmpty();
+        assertThat(stored()).containsEntry(":count", "1");
+    }
+
+    @Test
+    void aCreateWhoseReplyIsLost_thenARepeatRefusedByTheScript_isOutcomeUnknownNamingTheId() {
+        proxy.cutNext(CREATE, 1, Cut.BEFORE_REQUEST);
+        CompletableFuture<Trigger> create = CompletableFuture.supplyAsync(() -> triggers.create(DEF));
+        awaitCuts(1);
+        // before the repeat (0.5 s at the earliest): a ':count' the script refuses, as another program could write it
+        direct.getMap(keys.triggers(0), StringCodec.INSTANCE).put(":count", "many");
+
+        Throwable failure = catchFailure(create);
+        assertThat(failure).isInstanceOf(OutcomeUnknownException.class);
+        assertThat(failure.getMessage()).matches("trigger t0-\\S+ may or may not have been created: Redis did not "
+                + "answer the create within redis-timeout-ms, and a repeat with the same id failed \\(reason other\\), "
+                + "which does not settle whether the first attempt ran or still will; read trigger .*");
+        assertThat(stored()).containsOnly(Map.entry(":count", "many"));
     }
 
     @Test
