@@ -26,19 +26,22 @@ if not hint or hint < 1 or hint > 10000 or hint % 1 ~= 0 then
     .. 'written')
 end
 
-local page = redis.pcall('HSCAN', KEYS[2], ARGV[2], 'COUNT', hint)
+-- Only the status fields: a page never carries definitions (up to 64 KiB each), and reads one only for a trigger
+-- that needs a share, which after the first pass is none.
+local page = redis.pcall('HSCAN', KEYS[2], ARGV[2], 'MATCH', '*:status', 'COUNT', hint)
 if page.err then
   return {'OK', '0', 0, 0}
 end
 local flat = page[2]
--- Definitions are the fields without ':' (state fields are '<id>:<name>'); HSCAN may return one twice.
-local ids, definitions, seen = {}, {}, {}
+-- A trigger's fields are its definition '<id>' (no ':' in an id) and its state '<id>:<name>'; HSCAN may return a
+-- field twice.
+local ids, statuses, seen = {}, {}, {}
 for i = 1, #flat, 2 do
-  local id = flat[i]
-  if not string.find(id, ':', 1, true) and not seen[id] then
+  local id = string.sub(flat[i], 1, -8)
+  if not string.find(id, ':', 1, true) and id ~= '' and not seen[id] then
     seen[id] = true
     ids[#ids + 1] = id
-    definitions[#definitions + 1] = flat[i + 1]
+    statuses[#statuses + 1] = flat[i + 1]
   end
 end
 
@@ -57,14 +60,14 @@ for from = 1, #ids, 250 do
   local to = math.min(#ids, from + 249)
   local fields = {}
   for i = from, to do
-    fields[#fields + 1] = ids[i] .. ':status'
     fields[#fields + 1] = ids[i] .. ':rate'
   end
-  local state = redis.call('HMGET', KEYS[2], unpack(fields))
+  local rates = redis.call('HMGET', KEYS[2], unpack(fields))
   for i = from, to do
-    local status, share = state[2 * (i - from) + 1], state[2 * (i - from) + 2]
-    if status == 'active' and not share then
-      local ok, d = pcall(cjson.decode, definitions[i])
+    local status, share = statuses[i], rates[i - from + 1]
+    local definition = status == 'active' and not share and redis.call('HGET', KEYS[2], ids[i])
+    if definition then -- (a status without a definition is no trigger: nothing to count)
+      local ok, d = pcall(cjson.decode, definition)
       if not ok or type(d) ~= 'table' or type(d.kind) ~= 'string' then
         return refuse(ids[i], 'holds no trigger definition (a program other than Tally wrote it): cancel the trigger '
           .. '(a cancel reads only its status) or delete its fields')

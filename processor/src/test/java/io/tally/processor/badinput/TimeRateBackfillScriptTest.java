@@ -166,6 +166,18 @@ class TimeRateBackfillScriptTest {
     }
 
     @Test
+    void aStatusWithoutADefinition_isNoTrigger_andCountsNothing() {
+        storeOld("A", repeating("A", 100), "active");
+        h.redis.call("HSET", h.keys.triggers(PART), "ORPHAN:status", "active");
+
+        List<?> reply = list(backfill("0", 100));
+
+        assertThat(reply.get(2)).isEqualTo(1L);
+        assertThat(field(":time-rate")).isEqualTo("10000000");
+        assertThat(field("ORPHAN:rate")).isNull();
+    }
+
+    @Test
     void aTimeRateAnotherProgramWrote_refusesTheCall_andWritesNothing() {
         storeOld("A", repeating("A", 100), "active");
         for (String foreign : List.of("x", "-5", "007", "1e3", " 7", "1234567890123456789", "")) {
