@@ -2,8 +2,8 @@ package io.tally.producer.internal;
 
 import io.tally.common.internal.concurrent.DaemonThreads;
 import io.tally.common.internal.keys.Keys;
+import io.tally.common.internal.log.KeyedWarnings;
 import io.tally.common.internal.redis.LuaScript;
-import org.redisson.api.RBatch;
 import org.redisson.api.RFuture;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
@@ -25,12 +25,15 @@ final class BacklogMonitor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BacklogMonitor.class);
     private static final LuaScript BACKLOG = LuaScript.resource("backlog");
     static final long INTERVAL_MS = 1000;
+    /** At most one WARN line per faulty key (or partition) in this long: a fault lasts for every sample. */
+    static final long WARN_INTERVAL_MS = 60_000;
 
     private final RedissonClient redis;
     private final Keys keys;
     private final long limit;
     private final AtomicLongArray backlog;
     private final ScheduledExecutorService timer;
+    private final KeyedWarnings warnings = new KeyedWarnings(log, WARN_INTERVAL_MS);
 
     BacklogMonitor(RedissonClient redis, Keys keys, int partitions, long limit) {
         this.redis = redis;
@@ -57,28 +60,66 @@ final class BacklogMonitor implements AutoCloseable {
         return limit;
     }
 
+    /**
+     * Samples every partition, each on its own: one partition's failure (a stream another program made a key of
+     * another type, an error reply) never keeps another's value from being updated. A partition whose backlog
+     * could not be read is not refused by the limit ({@code 0}), never held at a stale value: its sends go to
+     * Redis, which answers them (a send to a stream of another type is refused naming the key); its other
+     * stream, when readable, is still measured. Each such fault is logged as a throttled WARN naming the key.
+     */
     private void sample() {
-        try {
-            RBatch batch = redis.createBatch();
-            List<RFuture<List<Object>>> replies = new ArrayList<>();
-            for (int p = 0; p < backlog.length(); p++) {
-                replies.add(BACKLOG.evalAsync(batch.getScript(), RScript.ReturnType.LIST,
-                        new ArrayList<>(keys.inputStreams(p))));
-            }
-            batch.execute();
-            for (int p = 0; p < replies.size(); p++) {
-                long worst = 0;
-                for (Object v : replies.get(p).toCompletableFuture().join()) {
-                    worst = Math.max(worst, ((Number) v).longValue());
-                }
-                backlog.set(p, worst);
-            }
-        } catch (RuntimeException e) {
-            if (LuaScript.isNoScript(e)) {
-                BACKLOG.load(redis);
-            }
-            log.debug("backlog sample failed: {}", e.toString());
+        List<RFuture<List<Object>>> replies = new ArrayList<>();
+        for (int p = 0; p < backlog.length(); p++) {
+            replies.add(BACKLOG.evalAsync(redis.getScript(), RScript.ReturnType.LIST,
+                    new ArrayList<>(keys.inputStreams(p))));
         }
+        boolean reload = false;
+        for (int p = 0; p < replies.size(); p++) {
+            try {
+                backlog.set(p, worstReadable(p, replies.get(p).toCompletableFuture().join()));
+                warnings.clear(partitionSubject(p));
+            } catch (RuntimeException e) {
+                backlog.set(p, 0);
+                Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                        ? e.getCause() : e;
+                if (LuaScript.isNoScript(cause)) {
+                    reload = true;
+                } else {
+                    warnings.warn(partitionSubject(p), "backlog of partition {} could not be read ({}); until it is, "
+                            + "backlog-limit does not refuse its sends", p, cause.toString());
+                }
+            }
+        }
+        if (reload) {
+            try {
+                BACKLOG.load(redis);
+            } catch (RuntimeException e) {
+                log.debug("backlog script load failed: {}", e.toString());
+            }
+        }
+    }
+
+    /** The worst backlog of the partition's streams that are streams; a key of another type is named in a WARN. */
+    private long worstReadable(int partition, List<Object> reply) {
+        List<String> streams = keys.inputStreams(partition);
+        long worst = 0;
+        for (int i = 0; i < reply.size(); i++) {
+            Object v = reply.get(i);
+            String key = i < streams.size() ? streams.get(i) : "?";
+            if (v instanceof Number n) {
+                worst = Math.max(worst, n.longValue());
+                warnings.clear(key);
+            } else {
+                warnings.warn(key, "backlog of partition {}: key {} holds a {}, not a stream (another program wrote "
+                        + "it); its backlog is not measured and sends to it are refused by Redis until the key is "
+                        + "deleted (docs/operations.md)", partition, key, v);
+            }
+        }
+        return worst;
+    }
+
+    private static String partitionSubject(int partition) {
+        return "partition " + partition;
     }
 
     @Override
