@@ -12,10 +12,12 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Samples each partition's backlog (slowest group's lag plus pending, from XINFO GROUPS) once a
@@ -27,6 +29,8 @@ final class BacklogMonitor implements AutoCloseable {
     static final long INTERVAL_MS = 1000;
     /** At most one WARN line per faulty key (or partition) in this long: a fault lasts for every sample. */
     static final long WARN_INTERVAL_MS = 60_000;
+    /** Input streams per partition: ops and events. */
+    private static final int TOPICS = 2;
 
     private final RedissonClient redis;
     private final Keys keys;
@@ -34,12 +38,15 @@ final class BacklogMonitor implements AutoCloseable {
     private final AtomicLongArray backlog;
     private final ScheduledExecutorService timer;
     private final KeyedWarnings warnings = new KeyedWarnings(log, WARN_INTERVAL_MS);
+    /** Per partition and topic (ops, events: {@link Keys#inputStreams}): the type of a stream key of another type. */
+    private final AtomicReferenceArray<String> foreignTypes;
 
     BacklogMonitor(RedissonClient redis, Keys keys, int partitions, long limit) {
         this.redis = redis;
         this.keys = keys;
         this.limit = limit;
         this.backlog = new AtomicLongArray(partitions);
+        this.foreignTypes = new AtomicReferenceArray<>(partitions * TOPICS);
         this.timer = DaemonThreads.scheduler("tally-backlog-monitor");
         if (limit > 0) {
             BACKLOG.load(redis);
@@ -61,11 +68,28 @@ final class BacklogMonitor implements AutoCloseable {
     }
 
     /**
+     * The last sample's finding that a partition's stream is a key of another type (another program wrote it), so
+     * that a send to it is refused naming the key instead of reaching Redis; empty when it is a stream, was not
+     * sampled, or the limit is off.
+     *
+     * @param topic 0 for ops, 1 for events, as {@link Keys#inputStreams}
+     */
+    Optional<ForeignStream> foreignStream(int partition, int topic) {
+        String type = foreignTypes.get(partition * TOPICS + topic);
+        return type == null ? Optional.empty()
+                : Optional.of(new ForeignStream(keys.inputStreams(partition).get(topic), type));
+    }
+
+    /** A partition's input stream key that holds another type: the key and its type. */
+    record ForeignStream(String key, String type) {
+    }
+
+    /**
      * Samples every partition, each on its own: one partition's failure (a stream another program made a key of
      * another type, an error reply) never keeps another's value from being updated. A partition whose backlog
-     * could not be read is not refused by the limit ({@code 0}), never held at a stale value: its sends go to
-     * Redis, which answers them (a send to a stream of another type is refused naming the key); its other
-     * stream, when readable, is still measured. Each such fault is logged as a throttled WARN naming the key.
+     * could not be read is not refused by the limit ({@code 0}), never held at a stale value; its stream that is a
+     * key of another type is remembered, so that sends to it are refused naming the key ({@link #foreignStream}),
+     * and its other stream, when readable, is still measured. Each such fault is logged as a throttled WARN.
      */
     private void sample() {
         List<RFuture<List<Object>>> replies = new ArrayList<>();
@@ -80,6 +104,9 @@ final class BacklogMonitor implements AutoCloseable {
                 warnings.clear(partitionSubject(p));
             } catch (RuntimeException e) {
                 backlog.set(p, 0);
+                for (int t = 0; t < TOPICS; t++) {
+                    foreignTypes.set(p * TOPICS + t, null);
+                }
                 Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
                         ? e.getCause() : e;
                 if (LuaScript.isNoScript(cause)) {
@@ -109,9 +136,11 @@ final class BacklogMonitor implements AutoCloseable {
             if (v instanceof Number n) {
                 worst = Math.max(worst, n.longValue());
                 warnings.clear(key);
+                foreignTypes.set(partition * TOPICS + i, null);
             } else {
+                foreignTypes.set(partition * TOPICS + i, String.valueOf(v));
                 warnings.warn(key, "backlog of partition {}: key {} holds a {}, not a stream (another program wrote "
-                        + "it); its backlog is not measured and sends to it are refused by Redis until the key is "
+                        + "it); its backlog is not measured and sends to it are refused naming the key until it is "
                         + "deleted (docs/operations.md)", partition, key, v);
             }
         }

@@ -6,9 +6,12 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
+import io.tally.common.model.Event;
 import io.tally.producer.BackpressureException;
 import io.tally.producer.ProducerMetrics;
+import io.tally.producer.SendFailedException;
 import io.tally.producer.SendResult;
+import io.tally.producer.read.UnreadableStateException;
 import io.tally.producer.TallyProducer;
 import io.tally.testkit.RawRedis;
 import io.tally.testkit.RealRedisExtension;
@@ -17,6 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -59,6 +65,25 @@ class BacklogMonitorForeignKeyTest {
             SendResult accepted = producer.incr("c", 1).join();
             assertThat(accepted.partition()).isEqualTo(p);
             assertThat(accepted.entryId()).isNotBlank();
+
+            // a send to the stream of another type is refused naming the key, not as backpressure nor as a bare WRONGTYPE
+            List<Throwable> refused = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                try {
+                    assertThat(producer.emit(Event.of("e" + i, Map.of())).join().partition()).isEqualTo(p);
+                } catch (CompletionException e) {
+                    refused.add(e.getCause());
+                }
+            }
+            int healthy = p;
+            // the healthy partition's events are capped by its own backlog, as they should be
+            refused.removeIf(e -> e instanceof BackpressureException
+                    && e.getMessage().startsWith("partition " + healthy + " has a backlog"));
+            assertThat(refused).isNotEmpty().allSatisfy(e -> assertThat(e).isInstanceOf(SendFailedException.class)
+                    .hasMessageContaining("refused, nothing written").hasMessageContaining(junk)
+                    .hasMessageContaining("the key holds a string, not a stream")
+                    .cause().isInstanceOf(UnreadableStateException.class));
+            assertThat(SendFailureReason.of(refused.get(0))).isEqualTo("unreadable_state");
         } finally {
             monitorLog.detachAppender(logs);
         }
