@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +32,8 @@ final class BacklogMonitor implements AutoCloseable {
     static final long WARN_INTERVAL_MS = 60_000;
     /** Input streams per partition: ops and events. */
     private static final int TOPICS = 2;
+    /** The WARN subject of samples that failed (not a key's fault). */
+    private static final String SAMPLE_FAILED = "sample failed";
 
     private final RedissonClient redis;
     private final Keys keys;
@@ -92,37 +95,48 @@ final class BacklogMonitor implements AutoCloseable {
      * and its other stream, when readable, is still measured. Each such fault is logged as a throttled WARN.
      */
     private void sample() {
+        try {
+            sampleEach();
+        } catch (RuntimeException e) {
+            // the client closing under the timer: a task that throws would never run again
+            log.debug("backlog sample failed: {}", e.toString());
+        }
+    }
+
+    private void sampleEach() {
         List<RFuture<List<Object>>> replies = new ArrayList<>();
         for (int p = 0; p < backlog.length(); p++) {
             replies.add(BACKLOG.evalAsync(redis.getScript(), RScript.ReturnType.LIST,
                     new ArrayList<>(keys.inputStreams(p))));
         }
         boolean reload = false;
+        int failed = 0;
+        String firstFailure = null;
         for (int p = 0; p < replies.size(); p++) {
             try {
                 backlog.set(p, worstReadable(p, replies.get(p).toCompletableFuture().join()));
-                warnings.clear(partitionSubject(p));
             } catch (RuntimeException e) {
                 backlog.set(p, 0);
                 for (int t = 0; t < TOPICS; t++) {
                     foreignTypes.set(p * TOPICS + t, null);
                 }
-                Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-                        ? e.getCause() : e;
+                Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
                 if (LuaScript.isNoScript(cause)) {
                     reload = true;
-                } else {
-                    warnings.warn(partitionSubject(p), "backlog of partition {} could not be read ({}); until it is, "
-                            + "backlog-limit does not refuse its sends", p, cause.toString());
+                } else if (failed++ == 0) {
+                    firstFailure = "partition " + p + ": " + cause;
                 }
             }
         }
+        if (failed == 0) {
+            warnings.clear(SAMPLE_FAILED);
+        } else {
+            // one line for them all: Redis down fails every partition's sample
+            warnings.warn(SAMPLE_FAILED, "backlog of {} partition(s) could not be read (first: {}); until it is, "
+                    + "backlog-limit does not refuse their sends", failed, firstFailure);
+        }
         if (reload) {
-            try {
-                BACKLOG.load(redis);
-            } catch (RuntimeException e) {
-                log.debug("backlog script load failed: {}", e.toString());
-            }
+            BACKLOG.load(redis);
         }
     }
 
@@ -145,10 +159,6 @@ final class BacklogMonitor implements AutoCloseable {
             }
         }
         return worst;
-    }
-
-    private static String partitionSubject(int partition) {
-        return "partition " + partition;
     }
 
     @Override
