@@ -70,7 +70,8 @@ local MAX_FIRINGS = tonumber(ARGV[10] or '') or 1000
 -- (10 MB for triggers stored without a head), which Redis spends milliseconds on while it serves no one.
 local MAX_TRIGGERS_LOADED = 1000
 
-if redis.call('GET', KEYS[5]) ~= ARGV[1] then
+--#include lease_fence
+if not holds_lease(KEYS[5], ARGV[1]) then
   return {'LEASE_LOST'}
 end
 -- Redis refuses a script's writes for maxmemory only at its first write, and only when that command may

@@ -33,7 +33,8 @@
 local GROUP = 'tally'
 local LIM = 9007199254740992 -- 2^53: Lua numbers are exact below this
 
-if redis.call('GET', KEYS[4]) ~= ARGV[1] then
+--#include lease_fence
+if not holds_lease(KEYS[4], ARGV[1]) then
   return {'LEASE_LOST'}
 end
 

@@ -2,7 +2,8 @@
 -- ARGV[2] ms and are not live processor instances. Fenced by the lease.
 -- KEYS[1] stream   KEYS[2] lease   ARGV[1] lease value   ARGV[2] min idle ms   ARGV[3..] live instances
 -- Returns {'OK', deleted} or {'LEASE_LOST'}.
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then
+--#include lease_fence
+if not holds_lease(KEYS[2], ARGV[1]) then
   return {'LEASE_LOST'}
 end
 -- Its only write is XGROUP DELCONSUMER on KEYS[1]: refused, it is refused at the first consumer (no ACL check).

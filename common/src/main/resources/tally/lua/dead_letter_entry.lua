@@ -16,7 +16,8 @@
 local GROUP = 'tally'
 local MAX_FIELDS = 1000
 
-if redis.call('GET', KEYS[3]) ~= ARGV[1] then
+--#include lease_fence
+if not holds_lease(KEYS[3], ARGV[1]) then
   return {'LEASE_LOST'}
 end
 

@@ -7,6 +7,10 @@
 --   length, lag, lag_exact (1, or 0 when Redis cannot count and lag is the stream length, an upper
 --   bound), pending, oldest pending id time (ms, -1 when none), last delivered id, checkpoint id;
 --   then the halt hash's reason, since, detail and processor ('' each when the partition is not halted).
+-- Any program may write these keys. One of another type makes the partition unreadable, not the call: the
+-- reply is then {'UNREADABLE', owner, why} (three strings, where a readable partition's are 21), why naming each
+-- such key and its type, so that a caller reading every partition in one pipeline reports the others. A lease
+-- of another type reads as owned by '(<type>)', as lease.lua reads it, and is no reason by itself.
 -- Any program may write the streams (XSETID ENTRIESADDED, ids up to 2^64 - 1 ms): counts are written as
 -- whole decimals, never as tostring's exponent form (which it uses from 10^14), and cut at 2^63 - 1; an
 -- oldest pending time past 2^53 ms (no clock's) is written as 2^53, ahead of Redis time like the id.
@@ -22,9 +26,26 @@ local function pending_ms(id)
   return tonumber(ms)
 end
 local group = ARGV[1]
+local owner = redis.pcall('GET', KEYS[4])
+if type(owner) == 'table' and owner.err then
+  owner = '(' .. redis.call('TYPE', KEYS[4]).ok .. ')'
+end
+owner = owner or ''
+local expected = { 'stream', 'stream', 'stream', nil, 'hash', 'hash' }
+local wrong = {}
+for i = 1, #KEYS do
+  if expected[i] then
+    local kind = redis.call('TYPE', KEYS[i]).ok
+    if kind ~= expected[i] and kind ~= 'none' then
+      wrong[#wrong + 1] = KEYS[i] .. ' holds a ' .. kind .. ', not a ' .. expected[i]
+    end
+  end
+end
+if #wrong > 0 then
+  return { 'UNREADABLE', owner, table.concat(wrong, '; ') }
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local owner = redis.call('GET', KEYS[4]) or ''
 local out = { owner, count(redis.call('EXISTS', KEYS[3]) == 1 and redis.call('XLEN', KEYS[3]) or 0), count(now) }
 local topics = { 'ops', 'events' }
 for i = 1, 2 do

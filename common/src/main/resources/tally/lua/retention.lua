@@ -12,7 +12,8 @@
 -- KEYS[1] stream   KEYS[2] lease   KEYS[3] checkpoint hash (input streams, optional)
 -- ARGV[1] lease value   ARGV[2] retention ms (output streams)   ARGV[3] checkpoint field (with KEYS[3])
 -- Returns {'OK', entries trimmed} or {'LEASE_LOST'}.
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then
+--#include lease_fence
+if not holds_lease(KEYS[2], ARGV[1]) then
   return {'LEASE_LOST'}
 end
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'OK', 0} end

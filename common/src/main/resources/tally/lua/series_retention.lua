@@ -12,7 +12,8 @@
 if #KEYS ~= 4 then
   return redis.error_reply('series_retention: 4 keys expected (lease, index, two series prefixes), got ' .. #KEYS)
 end
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+--#include lease_fence
+if not holds_lease(KEYS[1], ARGV[1]) then
   return {'LEASE_LOST'}
 end
 local t = redis.call('TIME')

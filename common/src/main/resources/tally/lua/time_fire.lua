@@ -13,7 +13,8 @@
 -- BLOCKED: the schedule or the triggers hash holds another type, or the firings stream cannot take the
 -- firings (another type, or its ids used up): nothing is written, every due trigger stays scheduled
 -- and fires once the key is repaired.
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+--#include lease_fence
+if not holds_lease(KEYS[1], ARGV[1]) then
   return {'LEASE_LOST'}
 end
 local t = redis.call('TIME')

@@ -11,7 +11,8 @@
 -- KEYS[5] by-counter index
 -- ARGV[1] lease value   ARGV[2] retention ms   ARGV[3] HSCAN cursor   ARGV[4] HSCAN COUNT hint
 -- Returns {'OK', next cursor ('0' when the pass is complete), triggers deleted} or {'LEASE_LOST'}.
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+--#include lease_fence
+if not holds_lease(KEYS[1], ARGV[1]) then
   return {'LEASE_LOST'}
 end
 local STATE = {'status', 'fireCount', 'lastFiredAt', 'createdAt', 'canceledAt', 'armed', 'head', 'rate'}

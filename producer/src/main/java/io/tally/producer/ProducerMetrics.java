@@ -26,7 +26,8 @@ public interface ProducerMetrics {
      * @param reason {@code unreachable}, {@code timeout}, {@code out_of_memory}, {@code read_only},
      *               {@code busy}, {@code loading}, {@code no_permission}, {@code cluster},
      *               {@code session_lost}, {@code namespace}, {@code stream_ids_exhausted},
-     *               {@code replica_timeout}, {@code script_error} or {@code other}
+     *               {@code replica_timeout}, {@code script_error}, {@code unreadable_state} (the stream is a key
+     *               another program made of another type) or {@code other}
      */
     default void failed(String topic, String reason) {
     }

@@ -38,8 +38,23 @@ public final class StatusCommand implements Callable<Integer> {
             NamespaceStatus st = s.status().read();
             out.printf("KEYS partition tags %s, operation ids in %s%n", tags(s.keys.tags().rule()), ids(s.dedupeLayout));
             print(st, out, output.full);
-            return 0;
+            return unreadable(st, spec.commandLine().getErr(), output.full);
         }
+    }
+
+    /**
+     * One line on stderr per partition whose state could not be read (a key another program made of another type),
+     * naming the keys and the repair; exit 1 when there is one, as for a counter the listing cannot read, so that a
+     * script sees the status is not whole. The other partitions' rows are printed above.
+     */
+    private static int unreadable(NamespaceStatus st, PrintWriter err, boolean full) {
+        int max = full ? 0 : TerminalText.DEFAULT_MAX;
+        for (PartitionStatus p : st.partitions()) {
+            p.unreadable().ifPresent(why -> err.printf("partition %d cannot be read: %s; delete or repair that key "
+                    + "(docs/operations.md)%n", p.partition(), TerminalText.safe(why, max)));
+        }
+        err.flush();
+        return st.unreadable() == 0 ? 0 : Cli.FAILURE;
     }
 
     /** The namespace's partition tag rule as its keys show it (docs/wire-format.md). */
@@ -59,8 +74,9 @@ public final class StatusCommand implements Callable<Integer> {
 
     /** Prints the table; ids from Redis are escaped ({@link TerminalText}) and, unless {@code full}, cut. */
     static void print(NamespaceStatus st, PrintWriter out, boolean full) {
-        out.printf("NAMESPACE %s  partitions %d  unowned %d  backlog %d  dead letters %d%n%n", TerminalText.safe(st.namespace()),
-                st.partitions().size(), st.unowned(), st.totalBacklog(), st.totalDeadLetters());
+        out.printf("NAMESPACE %s  partitions %d  unowned %d  backlog %d  dead letters %d%s%n%n",
+                TerminalText.safe(st.namespace()), st.partitions().size(), st.unowned(), st.totalBacklog(),
+                st.totalDeadLetters(), st.unreadable() == 0 ? "" : "  unreadable " + st.unreadable());
         String fmt = "%-9s %-7s %-32s %10s %-22s %8s %8s %12s %5s%n";
         out.printf(fmt, "PARTITION", "STREAM", "OWNER", "LENGTH", "LAST-APPLIED", "LAG", "PENDING", "OLDEST-PEND", "DLQ");
         for (PartitionStatus p : st.partitions()) {
@@ -98,6 +114,11 @@ public final class StatusCommand implements Callable<Integer> {
     private static void row(PrintWriter out, String fmt, PartitionStatus p, String stream, TopicStatus t, String dlq,
                             boolean full) {
         String owner = full ? TerminalText.safe(p.owner(), 0) : abbreviate(p.owner(), 32);
+        if (!p.readable()) {
+            out.printf(fmt, p.partition(), stream, p.owned() ? owner : "-", "?", "?", "?", "?", "?",
+                    dlq.isEmpty() ? "" : "?");
+            return;
+        }
         out.printf(fmt, p.partition(), stream, p.owned() ? owner : "-", t.length(), TerminalText.safe(t.lastApplied()),
                 t.lag() < 0 ? "?" : Long.toString(t.lag()), t.pending(),
                 t.oldestPendingAgeMs() < 0 ? "-" : t.oldestPendingAgeMs() + " ms", dlq);

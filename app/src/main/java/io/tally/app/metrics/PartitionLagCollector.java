@@ -2,6 +2,7 @@ package io.tally.app.metrics;
 
 import io.tally.common.internal.redis.RedisFailures;
 import io.tally.common.internal.concurrent.DaemonThreads;
+import io.tally.common.internal.log.KeyedWarnings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -38,7 +39,10 @@ import java.util.concurrent.TimeUnit;
  *       processor (a partition nobody owns has no other series).</li>
  * </ul>
  * {@code processor} is the processor id, stable across restarts; the lease value, which is not, is never
- * a label. A failed read keeps the last values and counts {@code tally_partition_status_errors_total}.
+ * a label. A failed read keeps the last values and counts {@code tally_partition_status_errors_total}. A
+ * partition whose state cannot be read (a key another program made of another type) counts one there per sample
+ * and is logged as a WARN naming the key (at most one a minute per partition); its lag, pending, length, age and
+ * dead-letter rows are dropped, never left at their last value, while the other partitions' are updated.
  */
 public final class PartitionLagCollector implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLagCollector.class);
@@ -56,6 +60,7 @@ public final class PartitionLagCollector implements AutoCloseable {
     private final Counter errors;
     private final MeterRegistry registry;
     private final ScheduledExecutorService timer;
+    private final KeyedWarnings unreadableWarnings = new KeyedWarnings(log, 60_000);
 
     /**
      * The processor a collector runs in.
@@ -98,6 +103,7 @@ public final class PartitionLagCollector implements AutoCloseable {
     public List<PartitionStatus> sample() {
         List<PartitionStatus> statuses = reader.read().partitions();
         publish(statuses);
+        reportUnreadable(statuses);
         return statuses;
     }
 
@@ -107,6 +113,20 @@ public final class PartitionLagCollector implements AutoCloseable {
         } catch (RuntimeException e) {
             errors.increment();
             log.warn("could not read the partitions' status from Redis: {}", RedisFailures.line(e, null));
+        }
+    }
+
+    private void reportUnreadable(List<PartitionStatus> statuses) {
+        for (PartitionStatus s : statuses) {
+            String subject = "partition " + s.partition();
+            if (s.readable()) {
+                unreadableWarnings.clear(subject);
+                continue;
+            }
+            errors.increment();
+            unreadableWarnings.warn(subject, "could not read the status of partition {}: {}; its lag, pending, "
+                    + "length and dead-letter gauges are not exported until that key is deleted or repaired "
+                    + "(docs/operations.md)", s.partition(), s.unreadable().orElse(""));
         }
     }
 
@@ -127,6 +147,9 @@ public final class PartitionLagCollector implements AutoCloseable {
             }
             Tags partition = Tags.of("partition", Integer.toString(s.partition()));
             ownedRows.put(partition.and("processor", owner.processorId()), 1.0);
+            if (!s.readable()) {
+                continue; // nothing known but its owner: no row rather than a stale or made-up one
+            }
             dlqRows.put(partition, (double) s.deadLetters());
             for (Map.Entry<String, TopicStatus> e : List.of(Map.entry("ops", s.ops()), Map.entry("events", s.events()))) {
                 TopicStatus t = e.getValue();

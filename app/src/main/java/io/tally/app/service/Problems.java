@@ -164,6 +164,9 @@ final class Problems implements Routes {
         if (e instanceof UnreadableStateException us) {
             return unreadable(us);
         }
+        if (e instanceof SendFailedException sf && sf.getCause() instanceof UnreadableStateException us) {
+            return unreadable(us); // a send to a stream another program made a key of another type
+        }
         if (e instanceof TriggerLimitException tl) {
             return new ApiProblem(422, "Trigger limit reached", tl.getMessage(), null)
                     .with("limit", tl.limit()).with("value", tl.value());

@@ -193,6 +193,48 @@ class ForeignOwnershipStateTest {
         assertThat(processor.ready()).isTrue();
     }
 
+    /**
+     * A lease key made another type under a running processor: the fence of every partition script reads it as
+     * nobody's lease (LEASE_LOST, as lease.lua reads it), so that partition is handed back and taken over; no
+     * WRONGTYPE pauses the processor, its readiness does not flap, and the other partitions go on.
+     */
+    @Test
+    void aLeaseKeyMadeAnotherTypeWhileRunning_isALostLease_notAPauseOfEveryPartition() throws Exception {
+        // the default tick and lease TTL: time triggers (every 50 ms) and housekeeping meet the key before a tick does
+        config = redis.config(P).set(TallyConfig.IDLE_POLL_MS, 5).build();
+        keys = TestRedis.keys(config);
+        start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> processor.ownedPartitions().size() == P && processor.ready());
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.addAppender(logs);
+        AtomicBoolean everNotReady = new AtomicBoolean();
+        String onOne = counterOn(1);
+        try {
+            admin.getKeys().delete(keys.lease(0));
+            admin.getList(keys.lease(0), StringCodec.INSTANCE).add("junk"); // another program's
+            incr(onOne);
+            long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            while (System.nanoTime() < end) {
+                everNotReady.compareAndSet(false, !processor.ready());
+                Thread.sleep(10);
+            }
+        } finally {
+            root.detachAppender(logs);
+        }
+
+        assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
+                .noneMatch(m -> m.contains("WRONGTYPE"));
+        assertThat(everNotReady).as("readiness never dropped").isFalse();
+        assertThat(counter(onOne)).isEqualTo("1");
+        await().atMost(Duration.ofSeconds(10)).until(() -> processor.instanceId().equals(
+                admin.getBucket(keys.lease(0), StringCodec.INSTANCE).get()));
+        String onZero = counterOn(0);
+        incr(onZero);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "1".equals(counter(onZero)));
+    }
+
     @Test
     void aMembersKeyOfAnotherType_isReplaced_andThePartitionsAreApplied() {
         admin.getBucket(keys.members(), StringCodec.INSTANCE).set("not a sorted set");

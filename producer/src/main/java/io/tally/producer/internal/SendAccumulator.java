@@ -2,7 +2,11 @@ package io.tally.producer.internal;
 
 import io.tally.producer.BackpressureException;
 import io.tally.producer.ProducerMetrics;
+import io.tally.producer.SendFailedException;
 import io.tally.producer.TallyException;
+import io.tally.producer.read.UnreadableStateException;
+
+import java.util.Optional;
 
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -67,6 +71,11 @@ final class SendAccumulator {
                     BacklogMonitor.INTERVAL_MS));
             return false;
         }
+        Optional<BacklogMonitor.ForeignStream> foreign = backlog.foreignStream(send.partition, send.topic);
+        if (foreign.isPresent()) {
+            refuseForeign(send, foreign.get());
+            return false;
+        }
         if (outstanding.incrementAndGet() > bufferLimit) {
             outstanding.decrementAndGet();
             reject(send, new BackpressureException("producer buffer is full (" + bufferLimit
@@ -92,6 +101,21 @@ final class SendAccumulator {
         }
         int queued = lanes[send.partition % lanes.length].add(send);
         return queued == batchSize || lingerNanos == 0;
+    }
+
+    /**
+     * A send to a stream that another program made a key of another type, as the backlog monitor last saw it:
+     * refused naming the key (not retriable: it takes an operator's repair), rather than sent to Redis to fail there
+     * with a bare WRONGTYPE. The cause says what is unreadable ({@link UnreadableStateException}).
+     */
+    private void refuseForeign(PendingSend send, BacklogMonitor.ForeignStream foreign) {
+        String problem = "the key holds a " + foreign.type() + ", not a stream";
+        UnreadableStateException unreadable = new UnreadableStateException(null, foreign.key(), problem, null);
+        metrics.sent(send.topicName(), "error", 0);
+        metrics.failed(send.topicName(), SendFailureReason.UNREADABLE_STATE);
+        send.future.completeExceptionally(new SendFailedException("send to partition " + send.partition
+                + " refused, nothing written: " + unreadable.getMessage() + "; delete or repair that key "
+                + "(docs/operations.md)", false, unreadable));
     }
 
     private void reject(PendingSend send, TallyException e) {

@@ -3,6 +3,7 @@ package io.tally.producer.internal;
 import io.tally.common.internal.redis.RedisErrorCode;
 import io.tally.common.internal.redis.RedisFailures;
 import io.tally.producer.StreamIdsExhaustedException;
+import io.tally.producer.read.UnreadableStateException;
 import org.redisson.client.RedisBusyException;
 import org.redisson.client.RedisClusterDownException;
 import org.redisson.client.RedisConnectionException;
@@ -52,11 +53,13 @@ public final class SendFailureReason {
     static final String STREAM_IDS_EXHAUSTED = "stream_ids_exhausted";
     static final String REPLICA_TIMEOUT = "replica_timeout";
     static final String SCRIPT_ERROR = "script_error";
+    /** A send refused because its stream is a key another program made of another type. */
+    static final String UNREADABLE_STATE = "unreadable_state";
     static final String OTHER = "other";
 
     /** Every reason, so that each series exists (at 0) before its first failure. */
     public static final List<String> ALL = List.of(UNREACHABLE, TIMEOUT, OUT_OF_MEMORY, READ_ONLY, BUSY, LOADING,
-            NO_REPLICAS, SAVE_FAILED, NO_PERMISSION, CLUSTER, SESSION_LOST, NAMESPACE, EVICTION_POLICY, STREAM_IDS_EXHAUSTED, REPLICA_TIMEOUT, SCRIPT_ERROR, OTHER);
+            NO_REPLICAS, SAVE_FAILED, NO_PERMISSION, CLUSTER, SESSION_LOST, NAMESPACE, EVICTION_POLICY, STREAM_IDS_EXHAUSTED, REPLICA_TIMEOUT, SCRIPT_ERROR, UNREADABLE_STATE, OTHER);
 
     /**
      * The reasons that mean Redis cannot serve now, with the short text a client is shown (never Redis's own
@@ -121,6 +124,9 @@ public final class SendFailureReason {
         }
         if (t instanceof StreamIdsExhaustedException) {
             return STREAM_IDS_EXHAUSTED;
+        }
+        if (t instanceof UnreadableStateException) {
+            return UNREADABLE_STATE;
         }
         if (t instanceof RedisOutOfMemoryException) {
             return OUT_OF_MEMORY;

@@ -157,6 +157,9 @@ public interface TallyReader {
      *
      * @param limit most firings returned
      * @return the firings, at most {@code limit}
+     * @throws UnreadableStateException when a partition's {@code firings} key holds another type than a stream
+     *                                  (another program wrote it), naming the key: a list without that
+     *                                  partition's firings would look whole and be wrong
      */
     List<Firing> recentFirings(int limit);
 

@@ -44,16 +44,25 @@ public record NamespaceStatus(String namespace, long redisTimeMs, List<Partition
     }
 
     /**
-     * Dead letters over all partitions.
+     * Partitions whose state could not be read (a key of another type).
+     *
+     * @return their count
+     */
+    public long unreadable() {
+        return partitions.stream().filter(p -> !p.readable()).count();
+    }
+
+    /**
+     * Dead letters over the partitions that could be read.
      *
      * @return their count
      */
     public long totalDeadLetters() {
-        return partitions.stream().mapToLong(PartitionStatus::deadLetters).sum();
+        return partitions.stream().mapToLong(p -> Math.max(0, p.deadLetters())).sum();
     }
 
     /**
-     * Lag plus pending over all streams, counting an unknown lag as 0.
+     * Lag plus pending over all streams, counting an unknown lag (or an unreadable partition) as 0.
      *
      * @return entries written but not yet applied
      */

@@ -11,6 +11,9 @@ package io.tally.producer.status;
  *                           none is pending
  */
 public record TopicStatus(long length, String lastApplied, long lag, long pending, long oldestPendingAgeMs) {
+    /** A stream of a partition whose state could not be read ({@link PartitionStatus#unreadable()}): all unknown. */
+    public static final TopicStatus UNKNOWN = new TopicStatus(-1, "-", -1, -1, -1);
+
     /**
      * Lag plus pending: entries written but not yet applied.
      *

@@ -1,5 +1,9 @@
 package io.tally.producer.firings;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.trigger.Firing;
@@ -16,6 +20,7 @@ import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.api.stream.StreamMessageId;
 import org.redisson.api.stream.StreamRangeArgs;
 import org.redisson.client.codec.StringCodec;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -197,6 +202,64 @@ class FiringsConsumerHostileTest {
             assertThat(seen).extracting(Firing::partition).containsExactlyInAnyOrder(1, 2);
             assertThat(pending(redis, keys, 1, "audit") + pending(redis, keys, 2, "audit")).isZero();
         }
+    }
+
+    @Test
+    void firingsKeyOfAnotherTypeAtStart_theConsumerStarts_servesTheOthers_andThatOneOnceRepaired() {
+        namespace(2);
+        redis.getKeys().delete(keys.firings(0));
+        redis.getBucket(keys.firings(0), StringCodec.INSTANCE).set("junk"); // another program's
+        ListAppender<ILoggingEvent> logs = capture();
+        List<Firing> seen = new CopyOnWriteArrayList<>();
+        try (FiringsConsumer c = RedisFiringsConsumer.builder(redis, config, "audit", seen::add).start()) {
+            addFiring(redis, keys, 1, "1-0");
+            await().atMost(Duration.ofSeconds(5)).until(() -> c.handled() == 1);
+            // the key repaired (deleted), then a processor's firing: the group is made there and it is delivered
+            redis.getKeys().delete(keys.firings(0));
+            addFiring(redis, keys, 0, "2-0");
+            await().atMost(Duration.ofSeconds(10)).until(() -> c.handled() == 2);
+            assertThat(seen).extracting(Firing::partition).containsExactly(1, 0);
+        } finally {
+            release(logs);
+        }
+        assertThat(warnings(logs)).filteredOn(m -> m.contains(keys.firings(0)))
+                .singleElement().asString().contains("holds another type than a stream");
+    }
+
+    @Test
+    void dataLostAndOnePartitionsFiringsKeyOfAnotherType_theGroupIsMadeOnTheOthers_andTheirFiringsHandled() {
+        namespace(2);
+        List<Firing> seen = new CopyOnWriteArrayList<>();
+        ListAppender<ILoggingEvent> logs = capture();
+        try (FiringsConsumer c = RedisFiringsConsumer.builder(redis, config, "audit", seen::add)
+                .claimIdle(Duration.ofMillis(100)).start()) {
+            redis.getKeys().delete(keys.firings(0), keys.firings(1)); // Redis lost its data
+            redis.getBucket(keys.firings(0), StringCodec.INSTANCE).set("junk");
+            addFiring(redis, keys, 1, "1-0");
+            await().atMost(Duration.ofSeconds(5)).until(() -> c.handled() == 1);
+            assertThat(seen).extracting(Firing::cause).containsExactly("1-0");
+            assertThat(pending(redis, keys, 1, "audit")).isZero();
+        } finally {
+            release(logs);
+        }
+        assertThat(warnings(logs)).noneMatch(m -> m.contains("retrying in 1 s"))
+                .filteredOn(m -> m.contains(keys.firings(0))).hasSize(1);
+    }
+
+    private static ListAppender<ILoggingEvent> capture() {
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        ((Logger) LoggerFactory.getLogger(RedisFiringsConsumer.class)).addAppender(logs);
+        return logs;
+    }
+
+    private static void release(ListAppender<ILoggingEvent> logs) {
+        ((Logger) LoggerFactory.getLogger(RedisFiringsConsumer.class)).detachAppender(logs);
+    }
+
+    private static List<String> warnings(ListAppender<ILoggingEvent> logs) {
+        return logs.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
+                .toList();
     }
 
     /**

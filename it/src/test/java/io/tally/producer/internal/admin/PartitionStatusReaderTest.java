@@ -1,5 +1,8 @@
 package io.tally.producer.internal.admin;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -22,6 +25,7 @@ import org.redisson.api.stream.StreamMessageId;
 import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.api.stream.StreamReadGroupArgs;
 import org.redisson.client.codec.StringCodec;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -197,6 +201,68 @@ class PartitionStatusReaderTest {
         assertThat(scrapes).isGreaterThan(10);
         collector.close();
         assertThat(registry.scrape()).doesNotContain("tally_partition_length{");
+    }
+
+    @Test
+    void keysOfAnotherType_makeOnlyTheirPartitionUnreadable_namingEachKey_andTheOthersAreRead() {
+        add(keys.ops(1), 2);
+        redis.getKeys().delete(keys.events(0));
+        redis.getBucket(keys.events(0), StringCodec.INSTANCE).set("junk"); // another program's
+        redis.getList(keys.lease(1), StringCodec.INSTANCE).add("x");      // read as owned by "(list)", as lease.lua
+        redis.getBucket(keys.checkpoint(2), StringCodec.INSTANCE).set("junk");
+        redis.getBucket(keys.halt(2), StringCodec.INSTANCE).set("junk");
+
+        List<PartitionStatus> all = reader.read().partitions();
+
+        assertThat(all.get(0).readable()).isFalse();
+        assertThat(all.get(0).unreadable()).contains(keys.events(0) + " holds a string, not a stream");
+        assertThat(all.get(0).ops()).isEqualTo(TopicStatus.UNKNOWN);
+        assertThat(all.get(0).deadLetters()).isEqualTo(-1);
+        assertThat(all.get(1).readable()).isTrue();
+        assertThat(all.get(1).owner()).isEqualTo("(list)");
+        assertThat(all.get(1).ops().length()).isEqualTo(2);
+        assertThat(all.get(2).unreadable()).contains(keys.checkpoint(2) + " holds a string, not a hash; "
+                + keys.halt(2) + " holds a string, not a hash");
+        assertThat(all.get(3).readable()).isTrue();
+    }
+
+    @Test
+    void collector_updatesTheReadablePartitions_dropsTheUnreadablesRows_andCountsAndWarnsOnce() {
+        add(keys.ops(0), 5);
+        add(keys.ops(1), 7);
+        lease(0, "proc-a:run1");
+        lease(1, "proc-a:run1");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        PartitionLagCollector collector = new PartitionLagCollector(reader, registry, keys.namespace(),
+                new PartitionLagCollector.Owner("proc-a", "proc-a:run1"));
+        collector.sample();
+        assertThat(registry.get("tally.partition.length").tags("partition", "1", "topic", "ops").gauge().value())
+                .isEqualTo(7);
+
+        redis.getKeys().delete(keys.events(1));
+        redis.getBucket(keys.events(1), StringCodec.INSTANCE).set("junk");
+        add(keys.ops(0), 4);
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        Logger log = (Logger) LoggerFactory.getLogger(PartitionLagCollector.class);
+        log.addAppender(logs);
+        try {
+            collector.sample();
+            collector.sample();
+        } finally {
+            log.detachAppender(logs);
+        }
+
+        assertThat(registry.get("tally.partition.length").tags("partition", "0", "topic", "ops").gauge().value())
+                .isEqualTo(9);
+        assertThat(registry.find("tally.partition.length").tags("partition", "1").gauges())
+                .as("no stale row for the unreadable partition").isEmpty();
+        assertThat(registry.find("tally.dlq.entries").tags("partition", "1").gauges()).isEmpty();
+        assertThat(registry.get("tally.partition.owned").gauges()).hasSize(2);
+        assertThat(registry.get("tally.partition.status.errors").counter().count()).isEqualTo(2);
+        assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage).singleElement().asString()
+                .contains("partition 1").contains(keys.events(1) + " holds a string, not a stream");
+        collector.close();
     }
 
     private void lease(int partition, String value) {

@@ -17,12 +17,16 @@ import java.util.Optional;
 /**
  * Reads the {@link PartitionStatus} of every partition of a namespace: one read-only script per
  * partition (all its keys share one slot, so it works on Redis Cluster), all pipelined in one round
- * trip. Shared by the processor's lag metrics and {@link RedisStatusReader}.
+ * trip. A partition with a key another program made of another type comes back
+ * {@link PartitionStatus#unreadable() unreadable}, naming the key, and the others are read. Shared by the
+ * processor's lag metrics and {@link RedisStatusReader}.
  */
 public final class PartitionStatusReader {
     private static final LuaScript STATUS = LuaScript.resource("partition_status");
     private static final int TOPICS = 2;
     private static final int TOPIC_FIELDS = 7;
+    private static final String UNREADABLE = "UNREADABLE";
+    private static final int UNREADABLE_FIELDS = 3;
 
     private final RedissonClient redis;
     private final Keys keys;
@@ -70,8 +74,11 @@ public final class PartitionStatusReader {
         List<List<Object>> read = new ArrayList<>(partitions);
         long now = 0;
         for (RFuture<List<Object>> reply : replies) {
-            read.add(reply.toCompletableFuture().join());
-            now = Math.max(now, num(read.get(read.size() - 1), 2));
+            List<Object> r = reply.toCompletableFuture().join();
+            read.add(r);
+            if (!unreadable(r)) {
+                now = Math.max(now, num(r, 2));
+            }
         }
         List<PartitionStatus> out = new ArrayList<>(partitions);
         for (int p = 0; p < partitions; p++) {
@@ -86,6 +93,9 @@ public final class PartitionStatusReader {
      * millisecond earlier.
      */
     static PartitionStatus parse(int partition, List<Object> reply, long redisTimeMs) {
+        if (unreadable(reply)) {
+            return PartitionStatus.unreadable(partition, String.valueOf(reply.get(1)), String.valueOf(reply.get(2)));
+        }
         TopicStatus ops = topic(reply, 3, redisTimeMs);
         TopicStatus events = topic(reply, 3 + TOPIC_FIELDS, redisTimeMs);
         int h = 3 + TOPICS * TOPIC_FIELDS;
@@ -106,6 +116,11 @@ public final class PartitionStatusReader {
         String checkpoint = String.valueOf(reply.get(at + 6));
         return new TopicStatus(num(reply, at), checkpoint.isEmpty() ? "-" : checkpoint,
                 num(reply, at + 2) == 1 ? num(reply, at + 1) : -1, num(reply, at + 3), age);
+    }
+
+    /** Whether the script found a key of the partition of another type: {'UNREADABLE', owner, why}. */
+    private static boolean unreadable(List<Object> reply) {
+        return reply.size() == UNREADABLE_FIELDS && UNREADABLE.equals(reply.get(0));
     }
 
     /** The halt's start; any writer may have put something else there. */

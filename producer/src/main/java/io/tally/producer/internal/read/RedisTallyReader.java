@@ -253,7 +253,11 @@ public final class RedisTallyReader implements TallyReader {
                 replies.put(p, StreamPage.SCRIPT.evalAsync(batch.getScript(StringCodec.INSTANCE), RScript.ReturnType.LIST,
                         List.of(keys.firings(p)), oldestRead.getOrDefault(p, ""), chunk.get(p), StreamPage.REVERSE));
             }
-            batch.execute();
+            List<Integer> asked = List.copyOf(replies.keySet());
+            // one partition's firings key of another type fails the read, naming the key (502): a page without
+            // that partition's firings would look whole and be wrong
+            StoredState.execute(batch, List.copyOf(replies.values()), i -> keys.firings(asked.get(i)), i -> null,
+                    "a stream");
             List<Integer> more = new ArrayList<>();
             replies.forEach((p, reply) -> {
                 Map<String, Map<String, String>> entries = StreamPage.entries(reply.toCompletableFuture().join());

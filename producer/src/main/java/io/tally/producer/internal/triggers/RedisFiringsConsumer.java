@@ -3,6 +3,8 @@ package io.tally.producer.internal.triggers;
 import io.tally.common.internal.concurrent.DaemonThreads;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.redis.RedisFailures;
+import io.tally.common.internal.redis.RedisErrorCode;
+import io.tally.common.internal.log.KeyedWarnings;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.redis.LuaScript;
 import io.tally.common.internal.redis.Namespace;
@@ -62,6 +64,8 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
     private final AtomicLong deadLettered = new AtomicLong();
     private final Thread thread;
     private volatile boolean running = true;
+    /** The WARN line of each firings key of another type, at most one a minute per key. */
+    private final KeyedWarnings groupWarnings = new KeyedWarnings(log, 60_000);
     /** For the failure lines: Redis's address and user. */
     private final TallyConfig config;
 
@@ -275,20 +279,25 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
     /**
      * Creates the group again on every partition after Redis lost it (a restart without persistence,
      * FLUSHALL, an empty replica promoted), at id 0 like at the start, so that firings written since are
-     * delivered.
+     * delivered. A partition whose firings key holds another type is left out ({@link #ensureGroups}); its group is
+     * made here once the key is repaired (deleted, its read then answers NOGROUP).
      *
-     * @return whether the groups exist again
+     * @return whether a group was created (else the NOGROUP was not one this can mend: wait before the next try)
      */
     private boolean restoreGroups() {
+        int created;
         try {
-            ensureGroups();
+            created = ensureGroups();
         } catch (RuntimeException e) {
             return false;
         }
+        if (created == 0) {
+            return false;
+        }
         java.util.Arrays.fill(claimCursors, "0-0");
-        log.error("firings consumer {}/{}: the consumer group was missing on a firings stream (Redis lost its data?); "
-                + "created it again at id 0: firings that Redis lost are not delivered, those still stored may be "
-                + "delivered again", group, consumer);
+        log.error("firings consumer {}/{}: the consumer group was missing on {} firings stream(s) (Redis lost its "
+                + "data?); created it again at id 0: firings that Redis lost are not delivered, those still stored may "
+                + "be delivered again", group, consumer, created);
         return true;
     }
 
@@ -329,11 +338,44 @@ public final class RedisFiringsConsumer implements FiringsConsumer {
         ACK.load(redis);
     }
 
-    private void ensureGroups() {
+    /**
+     * Makes the group on each partition's firings stream, each on its own: a partition whose key another program
+     * made another type is left out with a WARN naming the key (at most one a minute per key), so that it never
+     * keeps the consumer from starting or from serving the other partitions. Any other failure (Redis down, a
+     * denied command) is thrown.
+     *
+     * @return how many groups were created (not there before)
+     */
+    private int ensureGroups() {
         ENSURE_GROUPS.load(redis);
+        int created = 0;
         for (int p = 0; p < partitions; p++) {
-            ENSURE_GROUPS.eval(redis, RScript.ReturnType.LONG, List.of(keys.firings(p)), group);
+            String key = keys.firings(p);
+            try {
+                Long mask = ENSURE_GROUPS.eval(redis, RScript.ReturnType.LONG, List.of(key), group);
+                created += mask != null && mask != 0 ? 1 : 0;
+                groupWarnings.clear(key);
+            } catch (RuntimeException e) {
+                if (!isWrongType(e)) {
+                    throw e;
+                }
+                groupWarnings.warn(key, "firings consumer {}/{}: partition {}: {} holds another type than a stream "
+                        + "(another program wrote it), so group {} cannot be made there; the other partitions are "
+                        + "consumed, and this one once the key is deleted (docs/triggers.md)", group, consumer, p, key,
+                        group);
+            }
         }
+        return created;
+    }
+
+    /** Whether Redis or a script refused a key of another type (WRONGTYPE first in its error). */
+    private static boolean isWrongType(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if ("WRONGTYPE".equals(RedisErrorCode.of(t.getMessage()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void sleepQuietly(long ms) {
