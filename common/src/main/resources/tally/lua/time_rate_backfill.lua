@@ -3,7 +3,8 @@
 -- check (max-time-firings-per-second) would otherwise never see. Each gets its share as trigger_create.lua
 -- computes it (1e9 / every in millionths, rounded up), stored in '<id>:rate' so that trigger_cancel.lua gives it
 -- back, and added to ':time-rate', all in one call, so that a trigger gets a share once: a later call, a create
--- or a cancel finds the share stored. Finished triggers (fired, canceled) and 'once' ones get none; a finished
+-- or a cancel finds the share stored. Active triggers that add no firings (event, threshold, once) get a share of
+-- 0, so that later passes never read their definitions again; finished ones (fired, canceled) get none; a finished
 -- trigger that still holds a share that is a count (a cancel of an older version, which knows no shares,
 -- finished it) gives it back as trigger_cancel.lua would have (':time-rate' never below 0) and loses it.
 -- One call looks at one HSCAN page of the hash, fenced by the lease; the caller keeps the cursor, so a pass
@@ -17,7 +18,8 @@
 -- ARGV[1] lease value   ARGV[2] HSCAN cursor   ARGV[3] HSCAN COUNT hint (1 to 10000)
 -- Returns {'OK', next cursor ('0' when the pass is complete), triggers given a share, shares given back} or
 -- {'LEASE_LOST'}.
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+--#include lease_fence
+if not holds_lease(KEYS[1], ARGV[1]) then
   return {'LEASE_LOST'}
 end
 local hint = tonumber(ARGV[3])
@@ -55,7 +57,7 @@ local function refuse(field, what)
 end
 
 local shares, stale = {}, {}
-local added, returned = 0, 0
+local added, returned, given = 0, 0, 0
 for from = 1, #ids, 250 do
   local to = math.min(#ids, from + 249)
   local fields = {}
@@ -82,6 +84,12 @@ for from = 1, #ids, 250 do
         shares[#shares + 1] = ids[i] .. ':rate'
         shares[#shares + 1] = string.format('%.0f', rate)
         added = added + rate
+        given = given + 1
+      else
+        -- a share of 0 (event, threshold and once triggers add no firings a second): later passes then find a share
+        -- stored and never read this definition again
+        shares[#shares + 1] = ids[i] .. ':rate'
+        shares[#shares + 1] = '0'
       end
     elseif status ~= 'active' and share and #share <= 10 and string.match(share, '^[1-9]%d*$') then
       -- finished with its share still counted: a cancel of an older version, which knows no shares, finished it
@@ -95,15 +103,18 @@ end
 if #shares == 0 and #stale == 0 then
   return {'OK', page[1], 0, 0}
 end
-local sum = redis.call('HGET', KEYS[2], ':time-rate')
-if sum and sum ~= '0' and not (#sum <= 18 and string.match(sum, '^[1-9]%d*$')) then
-  return refuse(':time-rate', 'holds no rate of firings (set it to the sum of 1e9 / every over the active repeating '
-    .. 'time triggers the hash stores, or delete it)')
-end
--- never below 0; exact, since a sum past 2^53 is far above anything one page gives back
-local change = added - returned
-if change < 0 and tonumber(sum or '0') + change < 0 then
-  change = -tonumber(sum or '0')
+local change = 0
+if added > 0 or returned > 0 then
+  local sum = redis.call('HGET', KEYS[2], ':time-rate')
+  if sum and sum ~= '0' and not (#sum <= 18 and string.match(sum, '^[1-9]%d*$')) then
+    return refuse(':time-rate', 'holds no rate of firings (set it to the sum of 1e9 / every over the active '
+      .. 'repeating time triggers the hash stores, or delete it)')
+  end
+  -- never below 0; exact, since a sum past 2^53 is far above anything one page gives back
+  change = added - returned
+  if change < 0 and tonumber(sum or '0') + change < 0 then
+    change = -tonumber(sum or '0')
+  end
 end
 
 -- The writes after the first are checked against the user's ACL before it (include/acl.lua): refused part-way,
@@ -127,4 +138,4 @@ end
 if change ~= 0 then
   redis.call('HINCRBY', KEYS[2], ':time-rate', string.format('%.0f', change))
 end
-return {'OK', page[1], #shares / 2, #stale}
+return {'OK', page[1], given, #stale}

@@ -5,7 +5,8 @@
 -- everything before its first write. Any program may write these keys: a finished trigger whose
 -- definition does not decode, or names no event type or counter, is deleted without index clean-up; an
 -- index or schedule of another type is left alone (a triggers key of another type: nothing to delete);
--- a ':count' HINCRBY would refuse is left as it is. A head ('<id>:head') whose trigger has no status (deleted
+-- a ':count' HINCRBY would refuse is left as it is. A deleted trigger's share of ':time-rate' ('<id>:rate') is given
+-- back, as a cancel gives it back. A head ('<id>:head') whose trigger has no status (deleted
 -- by a version that stored no heads) is deleted too.
 -- KEYS[1] lease   KEYS[2] triggers hash   KEYS[3] schedule zset   KEYS[4] by-event index
 -- KEYS[5] by-counter index
@@ -37,7 +38,7 @@ for i = 1, #flat, 2 do
   if not string.find(id, ':', 1, true) and not seen[id] then
     seen[id] = true
     local s = redis.call('HMGET', KEYS[2], id .. ':status', id .. ':lastFiredAt', id .. ':canceledAt',
-      id .. ':createdAt')
+      id .. ':createdAt', id .. ':rate')
     local finished_at = nil
     if s[1] == 'fired' then
       finished_at = tonumber(s[2] or s[4])
@@ -53,7 +54,7 @@ for i = 1, #flat, 2 do
       elseif d.kind == 'threshold' and type(d.counter) == 'string' then
         index, name = KEYS[5], d.counter
       end
-      doomed[#doomed + 1] = {id = id, index = index, name = name}
+      doomed[#doomed + 1] = {id = id, index = index, name = name, share = s[5]}
     end
   end
 end
@@ -82,6 +83,22 @@ local scheduled = not redis.pcall('ZRANGE', KEYS[3], 0, 0).err
 local count = redis.call('HGET', KEYS[2], ':count')
 -- absent in a hash written before it was kept; HINCRBY refuses anything but an integer
 local counted = count and (count == '0' or (#count <= 18 and string.match(count, '^%-?[1-9]%d*$') ~= nil))
+-- A share of ':time-rate' a deleted trigger still holds (a cancel of an older version, which knows no shares,
+-- finished it) is given back as trigger_cancel.lua gives it back: a share or a sum that is no count is left as it
+-- is, and the sum never goes below 0. Left in the sum, it would refuse creates for good.
+local rate_left = nil
+local returned = 0
+for _, d in ipairs(doomed) do
+  if d.share and #d.share <= 10 and string.match(d.share, '^[1-9]%d*$') then
+    returned = returned + tonumber(d.share)
+  end
+end
+if returned > 0 then
+  local sum = redis.call('HGET', KEYS[2], ':time-rate')
+  if sum and (sum == '0' or (#sum <= 18 and string.match(sum, '^[1-9]%d*$'))) then
+    rate_left = string.format('%.0f', math.max(0, tonumber(sum) - returned))
+  end
+end
 local lists = {}
 for _, d in ipairs(doomed) do
   if d.index then
@@ -101,6 +118,7 @@ local SCRIPT = 'triggers_retention.lua'
 --#include acl
 local refusal = (scheduled and denied('ZREM', KEYS[3], doomed[1].id))
   or (counted and denied('HINCRBY', KEYS[2], ':count', '-1'))
+  or (rate_left and denied('HSET', KEYS[2], ':time-rate', rate_left))
 for _, l in pairs(lists) do
   refusal = refusal or (l.value and (denied('HDEL', l.index, l.name) or denied('HSET', l.index, l.name, 'v')))
 end
@@ -119,6 +137,9 @@ end
 -- the stored-trigger count the create script keeps
 if counted then
   redis.call('HINCRBY', KEYS[2], ':count', -#doomed)
+end
+if rate_left then
+  redis.call('HSET', KEYS[2], ':time-rate', rate_left)
 end
 for _, l in pairs(lists) do
   if l.value then

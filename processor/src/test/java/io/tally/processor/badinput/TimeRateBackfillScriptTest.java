@@ -79,18 +79,49 @@ class TimeRateBackfillScriptTest {
         assertThat(field("A:rate")).isEqualTo("10000000");
         assertThat(field("B:rate")).as("1/3 a second, rounded up as the create script does").isEqualTo("333334");
         assertThat(field(":time-rate")).isEqualTo(String.valueOf(10_000_000 + 10_000_000 + 333_334));
-        for (String none : List.of("C", "D", "E", "F")) {
-            assertThat(field(none + ":rate")).as(none).isNull();
+        for (String none : List.of("C", "E", "F")) {
+            assertThat(field(none + ":rate")).as("%s adds no firings: a share of 0", none).isEqualTo("0");
         }
+        assertThat(field("D:rate")).as("a finished trigger gets none").isNull();
 
         Map<String, String> once = h.partitionDump();
+        long hgets = hgetCalls();
         assertThat(list(backfill("0", 100)).get(2)).as("a second pass counts nothing").isEqualTo(0L);
         assertThat(h.partitionDump()).isEqualTo(once);
+        assertThat(hgetCalls()).as("a second pass reads no definition").isEqualTo(hgets);
 
         assertThat(text(list(h.runAtomically("trigger_cancel", h.triggerKeys(), "A")).get(0))).isEqualTo("OK");
         assertThat(field(":time-rate")).as("the cancel gives A's share back").isEqualTo("10333334");
         assertThat(list(backfill("0", 100)).get(2)).as("a canceled trigger gets none again").isEqualTo(0L);
         assertThat(field(":time-rate")).isEqualTo("10333334");
+    }
+
+    private long hgetCalls() {
+        String stats = text(h.redis.call("INFO", "commandstats"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("cmdstat_hget:calls=(\\d+)").matcher(stats);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    /** Retention that deletes such a trigger before a backfill pass reaches it gives its share back too. */
+    @Test
+    void retentionDeletingAFinishedTriggerThatStillHoldsAShare_givesItBack_neverBelowZero() {
+        storeOld("A", repeating("A", 100), "active");
+        storeOld("B", repeating("B", 3000), "active");
+        backfill("0", 100);
+        // canceled by an older version, which knows no shares, long enough ago for retention
+        h.redis.call("HSET", h.keys.triggers(PART), "A:status", "canceled", "A:canceledAt", "1");
+
+        List<?> reply = list(h.runAtomically("triggers_retention", List.of(h.keys.lease(PART), h.keys.triggers(PART),
+                h.keys.schedule(PART), h.keys.triggersByEvent(PART), h.keys.triggersByCounter(PART)), LEASE, 1000, "0", 100));
+
+        assertThat(reply.get(2)).as("deleted").isEqualTo(1L);
+        assertThat(field("A")).isNull();
+        assertThat(field(":time-rate")).as("B's share is left").isEqualTo("333334");
+
+        h.redis.call("HSET", h.keys.triggers(PART), "B:status", "canceled", "B:canceledAt", "1", ":time-rate", "5");
+        list(h.runAtomically("triggers_retention", List.of(h.keys.lease(PART), h.keys.triggers(PART),
+                h.keys.schedule(PART), h.keys.triggersByEvent(PART), h.keys.triggersByCounter(PART)), LEASE, 1000, "0", 100));
+        assertThat(field(":time-rate")).as("never below 0").isEqualTo("0");
     }
 
     /** A cancel of an older version finishes a trigger the backfill gave a share, without giving it back. */
