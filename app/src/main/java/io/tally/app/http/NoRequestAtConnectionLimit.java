@@ -23,7 +23,10 @@ import java.util.concurrent.TimeUnit;
  * head for {@code headWhenFull} since their last {@link RequestBoundary} (their open, or the end of their latest
  * request and answer): idle ones, and ones part-way through a head, so that clients waiting in the accept backlog get
  * their turn. A head sent slowly is how a client without any credential holds a connection: nothing can check a
- * token before the head has arrived, and the request read timeout is sized for bodies, not for heads. Counting from
+ * token before the head has arrived, and the request read timeout is sized for bodies, not for heads. So are the
+ * connections whose answer closed them (a 401, say) but whose client has not closed its side that long after: Jetty
+ * has shut its output and waits for the client's end of stream up to the idle timeout, a slot held for nothing by a
+ * client that ignores {@code Connection: close}. Counting from
  * the boundary, not from the last byte or the head's first byte, empty lines sent ahead of a request line (which the
  * parser skips) keep no connection, nor does a pause before a slow head. Only those: a connection whose head has
  * arrived (its body arriving, its request being answered, or waiting for a request thread) keeps the connector's
@@ -121,13 +124,13 @@ public final class NoRequestAtConnectionLimit implements Connection.Listener, Au
 
     /**
      * Answered every request it sent (if any), has sent none of the next one or only part of its head (or empty
-     * lines), waits for more bytes, and has not delivered a whole head for {@code headWhenFull}. Jetty counts a
-     * request in once its head is parsed, before its parser leaves the head, so a head just completed is never taken
-     * for one still arriving.
+     * lines), or was closed by its last answer; waits for bytes; and has not delivered a whole head for
+     * {@code headWhenFull}. A thread parsing a head that just arrived holds no interest in more bytes, so a head just
+     * completed is never taken for one still arriving.
      */
     private boolean noRequestHead(HttpConnection connection, RequestBoundary boundary, long now) {
         HttpParser parser = connection.getParser();
-        return connection.getMessagesOut() == connection.getMessagesIn() && parser.inHeaderState()
+        return connection.getMessagesOut() == connection.getMessagesIn() && RequestBoundary.betweenExchanges(parser)
                 && connection.getEndPoint().isFillInterested()
                 && boundary.nanosSince(now) >= headWhenFullNanos;
     }

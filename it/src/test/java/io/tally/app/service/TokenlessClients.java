@@ -16,30 +16,36 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Clients without a token that try to hold every connection of the service, each on a thread of its own, from the
- * address it is given; each opens a new connection as soon as the server closes its last, as an attacker would.
- * Three kinds: one sending a request head one byte a second (a slowloris), one sending a whole request without a
- * token every 500 ms on one connection (401 each), one sending {@code GET /health/live} (which needs no token) every
- * 500 ms on one connection. They count what the server did to them; close the instance to stop them all.
+ * address it is given, opening a new connection as soon as the last one ends. Three kinds: one sending a request
+ * head one byte a second (a slowloris), one sending a whole request without a token every 500 ms on one connection
+ * (401 each), one sending {@code GET /health/live} (which needs no token) every 500 ms on one connection. A connection
+ * whose answer closed it is never closed by the client: it is kept open, silent, until the clients are closed, as a
+ * client that ignores {@code Connection: close} would (the server has shut its side's output, but keeps the
+ * connection until the client closes its own), and the thread opens a new one two seconds later. Sooner, each
+ * thread would have two connections at once, and together they would fill the accept backlog too: a flood of
+ * connects, which the kernel meets by dropping connects (the token holder's too, which its kernel then sends again
+ * seconds later), and no rule about open connections can stop. They count what the server did to them; close the
+ * instance to stop them all.
  */
 final class TokenlessClients implements AutoCloseable {
     enum Kind { SLOW_HEAD, UNAUTHORIZED_REQUESTS, OPEN_PATH_REQUESTS }
 
     private static final long REQUEST_EVERY_MS = 500;
+    private static final long AFTER_A_CLOSING_ANSWER_MS = 2_000;
 
     private final int port;
     private final AtomicBoolean stop = new AtomicBoolean();
     private final List<Thread> threads = new ArrayList<>();
-    private final List<Socket> open = new ArrayList<>();
-    /** Connections the clients opened. */
-    final AtomicInteger opened = new AtomicInteger();
-    /** Connections the server closed, by kind. */
-    private final AtomicInteger[] closedByServer = {new AtomicInteger(), new AtomicInteger(), new AtomicInteger()};
+    /** Every connection opened, closed when the clients are. */
+    private final ConcurrentLinkedQueue<Socket> opened = new ConcurrentLinkedQueue<>();
+    /** Answers that closed their connection, by kind. */
+    private final AtomicInteger[] closingAnswers = {new AtomicInteger(), new AtomicInteger(), new AtomicInteger()};
     /** How long each slow head's connection lasted before the server closed it, in ms. */
     final ConcurrentLinkedQueue<Long> slowHeadHeldMs = new ConcurrentLinkedQueue<>();
     /** The 401 answers, and those among them that did not say {@code Connection: close}. */
     final AtomicInteger unauthorized = new AtomicInteger();
     final AtomicInteger unauthorizedKeptOpen = new AtomicInteger();
-    /** Statuses other than the expected (401; 200 on the open path). */
+    /** Statuses other than the expected (401; 200 on the open path), and answers to slow heads. */
     final ConcurrentLinkedQueue<Integer> unexpected = new ConcurrentLinkedQueue<>();
 
     private TokenlessClients(int port) {
@@ -60,8 +66,14 @@ final class TokenlessClients implements AutoCloseable {
         return clients;
     }
 
-    int closedByServer(Kind kind) {
-        return closedByServer[kind.ordinal()].get();
+    /** Connections the clients opened. */
+    int opened() {
+        return opened.size();
+    }
+
+    /** Answers to the clients of {@code kind} that closed their connection. */
+    int closingAnswers(Kind kind) {
+        return closingAnswers[kind.ordinal()].get();
     }
 
     private void run(Kind kind, InetAddress from) {
@@ -73,41 +85,34 @@ final class TokenlessClients implements AutoCloseable {
                 pause(100);
                 continue;
             }
-            synchronized (open) {
-                open.add(s);
-            }
-            opened.incrementAndGet();
-            long openedAt = System.nanoTime();
+            opened.add(s);
             boolean answered;
-            try (s) {
+            try {
                 answered = kind == Kind.SLOW_HEAD ? slowHead(s) : requests(s, kind);
             } catch (IOException closedUnderUs) {
                 answered = false;
             }
-            synchronized (open) {
-                open.remove(s);
-            }
-            if (!stop.get()) {
-                closedByServer[kind.ordinal()].incrementAndGet();
-                if (kind == Kind.SLOW_HEAD) {
-                    slowHeadHeldMs.add((System.nanoTime() - openedAt) / 1_000_000);
-                }
-                if (!answered) {
-                    pause(100); // refused by the cap per address, or closed at once: spare the test's two cores
-                }
+            if (answered) {
+                pause(AFTER_A_CLOSING_ANSWER_MS);
+            } else {
+                close(s);
+                pause(100); // refused by the cap per address, or closed at once: spare the test's two cores
             }
         }
     }
 
     /** Sends a head one byte a second until the server closes the connection; false: it answered nothing. */
     private boolean slowHead(Socket s) throws IOException {
+        long openedAt = System.nanoTime();
         RawHttp.write(s, "GET /v1/counters/c HTTP/1.1\r\nHost: x\r\nX-Slow: ");
         while (!stop.get()) {
             try {
-                if (s.getInputStream().read() < 0) {
-                    return false;
+                int b = s.getInputStream().read();
+                if (b >= 0) {
+                    unexpected.add(0); // an answer to a head never finished
                 }
-                return true; // an answer to a head never finished: not expected, counted as one
+                slowHeadHeldMs.add((System.nanoTime() - openedAt) / 1_000_000);
+                return false;
             } catch (SocketTimeoutException stillOpen) {
                 RawHttp.write(s, "a"); // one byte for each second of read timeout (1000 ms)
             }
@@ -115,18 +120,19 @@ final class TokenlessClients implements AutoCloseable {
         return false;
     }
 
-    /** Sends whole requests without a token until the server closes the connection; false: it answered none. */
+    /**
+     * Sends whole requests without a token until the server closes the connection; true when an answer closed it
+     * (the connection is then left open), false when the server closed it answering nothing.
+     */
     private boolean requests(Socket s, Kind kind) throws IOException {
         String path = kind == Kind.UNAUTHORIZED_REQUESTS ? "/v1/counters/c" : "/health/live";
         int expected = kind == Kind.UNAUTHORIZED_REQUESTS ? 401 : 200;
-        boolean answered = false;
         while (!stop.get()) {
             RawHttp.write(s, "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
             Reply reply = RawHttp.readOrClosed(s);
             if (reply.status() < 0) {
-                return answered;
+                return false;
             }
-            answered = true;
             if (reply.status() != expected) {
                 unexpected.add(reply.status());
             }
@@ -138,11 +144,12 @@ final class TokenlessClients implements AutoCloseable {
                 }
             }
             if (closes) {
-                return s.getInputStream().read() < 0; // the server's close follows its answer
+                closingAnswers[kind.ordinal()].incrementAndGet();
+                return true;
             }
             pause(REQUEST_EVERY_MS);
         }
-        return answered;
+        return false;
     }
 
     private static void pause(long ms) {
@@ -153,20 +160,20 @@ final class TokenlessClients implements AutoCloseable {
         }
     }
 
+    private static void close(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+
     @Override
     public void close() throws InterruptedException {
         stop.set(true);
-        synchronized (open) {
-            for (Socket s : open) {
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // closing anyway
-                }
-            }
-        }
         for (Thread t : threads) {
             t.join(5000);
         }
+        opened.forEach(TokenlessClients::close);
     }
 }
