@@ -50,7 +50,8 @@ import java.util.function.LongSupplier;
  * {@code api-request-read-timeout-ms}) below the number of request threads, so slow clients never starve
  * {@code /health/live}; clients without a token hold no connection for long ({@link Auth} closes a 401's, and at
  * the connection limit {@link TokenlessAtConnectionLimit} closes every tokenless answer's and
- * {@link ConnectionBounds} every connection that has not delivered a request head within a second); and so are one token's requests in flight ({@link TokenInFlight}:
+ * {@link ConnectionBounds} every connection that has not delivered a request head within a second); and so are
+ * one token's requests in flight ({@link TokenInFlight}:
  * {@code api-max-in-flight-per-token}), so one token holder, from however many addresses, leaves room for the others,
  * and the operations it sends a second ({@link TokenRate}: {@code api-max-ops-per-second-per-token}), so that it
  * leaves room in the partitions' backlogs too.

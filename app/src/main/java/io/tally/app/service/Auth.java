@@ -5,7 +5,8 @@ import io.javalin.http.Context;
 
 /**
  * Requires a valid bearer token on every {@code /v1} request, answering 401 and closing the connection otherwise
- * ({@link TokenlessAtConnectionLimit} does the same for requests outside {@code /v1} at the connection limit), and counts the request
+ * ({@link TokenlessAtConnectionLimit} closes the connection of every other answer without a token, at the
+ * connection limit), and counts the request
  * against its token's cap of requests in flight ({@link TokenInFlight}), answering 429 beyond it. The request keeps
  * its token's index ({@link #token}) for the bounds counted later, such as its rate of operations ({@link TokenRate}).
  */
