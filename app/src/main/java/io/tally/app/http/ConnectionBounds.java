@@ -8,8 +8,9 @@ import java.time.Duration;
 
 /**
  * The bounds on a Jetty connector that keep one client from starving the others: at most
- * {@code maxConnections} open connections (beyond, new ones wait in the accept backlog, and connections idle
- * between requests are closed after a second, never one whose request has arrived: {@link IdleAtConnectionLimit}),
+ * {@code maxConnections} open connections (beyond, new ones wait in the accept backlog, and connections that have
+ * not delivered a whole request head a second after their open or their last answer, idle or sending one slowly, are
+ * closed, never one whose request head has arrived: {@link NoRequestAtConnectionLimit}),
  * at most {@code maxPerClient} of them from one remote address (beyond, a new one is closed as it is accepted:
  * {@link ClientConnectionCap}), and {@code requestReadTimeout} to deliver a request, headers and body
  * ({@link RequestReadDeadline}). With a thread pool larger than the connection cap, slow clients can hold
@@ -17,15 +18,18 @@ import java.time.Duration;
  * the server: it owns the sweeper threads.
  */
 public final class ConnectionBounds implements AutoCloseable {
-    /** How long a connection idle between requests is kept while the connection cap is reached. */
-    private static final Duration IDLE_WHEN_FULL = Duration.ofSeconds(1);
+    /**
+     * How long a connection may take to deliver a whole request head, from its open or its last answer, while the
+     * connection cap is reached: a client sends a head in one packet, a round trip after the answer it waited for.
+     */
+    private static final Duration HEAD_WHEN_FULL = Duration.ofSeconds(1);
 
     private final RequestReadDeadline readDeadline;
-    private final IdleAtConnectionLimit idleAtLimit;
+    private final NoRequestAtConnectionLimit noRequestAtLimit;
 
-    private ConnectionBounds(RequestReadDeadline readDeadline, IdleAtConnectionLimit idleAtLimit) {
+    private ConnectionBounds(RequestReadDeadline readDeadline, NoRequestAtConnectionLimit noRequestAtLimit) {
         this.readDeadline = readDeadline;
-        this.idleAtLimit = idleAtLimit;
+        this.noRequestAtLimit = noRequestAtLimit;
     }
 
     /**
@@ -62,14 +66,20 @@ public final class ConnectionBounds implements AutoCloseable {
         // No setEndPointIdleTimeout: it shortens every connection's, that of a request waiting for a thread too.
         NetworkConnectionLimit limit = new NetworkConnectionLimit(maxConnections, connector);
         server.addBean(limit);
-        IdleAtConnectionLimit idleAtLimit = new IdleAtConnectionLimit(limit, connector.getExecutor(), IDLE_WHEN_FULL);
-        connector.addBean(idleAtLimit);
-        return new ConnectionBounds(deadline, idleAtLimit);
+        NoRequestAtConnectionLimit noRequestAtLimit = new NoRequestAtConnectionLimit(limit, connector.getExecutor(),
+                HEAD_WHEN_FULL);
+        connector.addBean(noRequestAtLimit);
+        return new ConnectionBounds(deadline, noRequestAtLimit);
+    }
+
+    /** Whether the connector holds {@code maxConnections}: new connections wait in the accept backlog. */
+    public boolean atConnectionLimit() {
+        return noRequestAtLimit.atLimit();
     }
 
     @Override
     public void close() {
         readDeadline.close();
-        idleAtLimit.close();
+        noRequestAtLimit.close();
     }
 }

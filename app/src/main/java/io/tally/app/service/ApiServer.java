@@ -48,7 +48,10 @@ import java.util.function.LongSupplier;
  * describing it in {@code openapi.json} ({@code OpenApiTest} checks both agree). Connections are bounded
  * ({@link ConnectionBounds}: {@code api-max-connections}, {@code api-max-connections-per-client},
  * {@code api-request-read-timeout-ms}) below the number of request threads, so slow clients never starve
- * {@code /health/live}; and so are one token's requests in flight ({@link TokenInFlight}:
+ * {@code /health/live}; clients without a token hold no connection for long ({@link Auth} closes a 401's, and at
+ * the connection limit {@link TokenlessAtConnectionLimit} closes every tokenless answer's and
+ * {@link ConnectionBounds} every connection that has not delivered a request head within a second); and so are
+ * one token's requests in flight ({@link TokenInFlight}:
  * {@code api-max-in-flight-per-token}), so one token holder, from however many addresses, leaves room for the others,
  * and the operations it sends a second ({@link TokenRate}: {@code api-max-ops-per-second-per-token}), so that it
  * leaves room in the partitions' backlogs too.
@@ -77,7 +80,8 @@ public final class ApiServer implements AutoCloseable {
     private final TokenRate tokenRate;
     private final Problems problems;
     private final Javalin app;
-    private ConnectionBounds bounds;
+    /** Set while the server starts (its connector is built then). */
+    private volatile ConnectionBounds bounds;
     private final List<String> endpoints = new CopyOnWriteArrayList<>();
 
     /**
@@ -113,7 +117,8 @@ public final class ApiServer implements AutoCloseable {
                 config.get(TallyConfig.API_MAX_OPS_BURST_PER_TOKEN), registry, config.namespace(), rateClock);
         ObjectMapper json = strictJson();
         this.problems = new Problems(json);
-        List<Routes> routes = new ArrayList<>(List.of(problems, new RequestIds(), new StrictPaths(),
+        List<Routes> routes = new ArrayList<>(List.of(problems, new RequestIds(),
+                new TokenlessAtConnectionLimit(tokens, this::atConnectionLimit), new StrictPaths(),
                 new Auth(tokens, tokenInFlight)));
         routes.addAll(resources(config, json, problems, registry, tokens.insecure()));
         String host = listenHost(config, tokens);
@@ -192,6 +197,12 @@ public final class ApiServer implements AutoCloseable {
                 Duration.ofMillis(config.get(TallyConfig.SEND_TIMEOUT_MS)).plus(ANSWER_MARGIN),
                 config.get(TallyConfig.API_MAX_CONNECTIONS), config.get(TallyConfig.API_MAX_CONNECTIONS_PER_CLIENT));
         return connector;
+    }
+
+    /** Whether the service holds api-max-connections, so that new connections wait in the accept backlog. */
+    private boolean atConnectionLimit() {
+        ConnectionBounds b = bounds;
+        return b != null && b.atConnectionLimit();
     }
 
     private void closeBounds() {

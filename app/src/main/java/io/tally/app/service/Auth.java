@@ -4,7 +4,9 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
 /**
- * Requires a valid bearer token on every {@code /v1} request, answering 401 otherwise, and counts the request
+ * Requires a valid bearer token on every {@code /v1} request, answering 401 and closing the connection otherwise
+ * ({@link TokenlessAtConnectionLimit} closes the connection of every other answer without a token, at the
+ * connection limit), and counts the request
  * against its token's cap of requests in flight ({@link TokenInFlight}), answering 429 beyond it. The request keeps
  * its token's index ({@link #token}) for the bounds counted later, such as its rate of operations ({@link TokenRate}).
  */
@@ -28,7 +30,9 @@ final class Auth implements Routes {
                 throw new ApiProblem(401, "Unauthorized", header == null
                         ? "missing 'Authorization: Bearer <token>' header"
                         : "the bearer token is not accepted; use a token from TALLY_API_TOKENS or --api-tokens-file", null)
-                        .header("WWW-Authenticate", "Bearer realm=\"tally\"");
+                        .header("WWW-Authenticate", "Bearer realm=\"tally\"")
+                        // holding a connection takes a token: otherwise a client without one keeps it with 401s
+                        .header("Connection", "close");
             }
             ctx.attribute(TOKEN, token);
             inFlight.admit(ctx, token);

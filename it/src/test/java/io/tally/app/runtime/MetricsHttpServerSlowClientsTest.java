@@ -96,6 +96,37 @@ class MetricsHttpServerSlowClientsTest {
     }
 
     @Test
+    void tricklingHeadsHoldingEveryConnection_areClosedASecondIn_andTheProbeIsAnswered() throws Exception {
+        // A read timeout longer than the test: only the rule at the connection limit can free a connection.
+        server = MetricsHttpServer.start("127.0.0.1", 0,
+                new MetricsHttpServer.Limits(Duration.ofSeconds(60), Duration.ofSeconds(60), 8, 8), registry, () -> true, () -> null);
+        List<Socket> tricklers = open(8);
+        for (Socket s : tricklers) {
+            s.getOutputStream().write("GET /health/live HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII));
+        }
+        long start = System.nanoTime();
+        for (int i = 0; i < 10; i++) { // a byte each 200 ms: never silent, never a whole head
+            for (Socket s : tricklers) {
+                try {
+                    s.getOutputStream().write('a');
+                } catch (IOException closedByTheServer) {
+                    // closed already
+                }
+            }
+            Thread.sleep(200);
+        }
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpResponse<String> live = client.send(HttpRequest.newBuilder(URI.create(url("/health/live")))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(live.statusCode()).isEqualTo(200);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("answered within seconds, not the 60 s read timeout")
+                .isLessThan(Duration.ofSeconds(6));
+        for (Socket s : tricklers) {
+            assertThat(stillOpen(s)).as("a trickling head closed at the limit").isFalse();
+        }
+    }
+
+    @Test
     void silentConnection_isClosedAfterTheIdleTimeout() throws Exception {
         server = MetricsHttpServer.start("127.0.0.1", 0,
                 new MetricsHttpServer.Limits(Duration.ofSeconds(60), Duration.ofMillis(500), 8, 256), registry, () -> true, () -> null);

@@ -24,11 +24,15 @@ import static org.awaitility.Awaitility.await;
  * parsers skip before a request line) are idle between requests however often they send them: they are closed
  * like silent ones, and a new client that waited in the accept backlog is answered within seconds. Counted from
  * the connection's last byte, they were never idle, and held every slot for as long as they kept sending. A
- * keep-alive client that sends a whole request each second meanwhile keeps its connection.
+ * keep-alive client with a token that sends a whole request each second meanwhile keeps its connection (without a
+ * token, an answer at the limit closes its connection: ConnectionLimitTokenlessClientsTest).
  */
 class ConnectionLimitEmptyLinesTest {
     private static final int LIMIT = 8; // the least api-max-connections takes
     private static final String LIVE = "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n";
+    /** The same with a token, which /health/live does not need, but which keeps a connection at the limit. */
+    private static final String LIVE_WITH_TOKEN = "GET /health/live HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+            + ApiServerFixture.TOKEN + "\r\n\r\n";
 
     @RegisterExtension
     static final ApiServerFixture api = ApiServerFixture.onTestRedis(1)
@@ -73,7 +77,7 @@ class ConnectionLimitEmptyLinesTest {
         try {
             long next = System.nanoTime();
             while (!stop.get()) {
-                write(s, LIVE);
+                write(s, LIVE_WITH_TOKEN);
                 int status = readOrClosed(s).status();
                 statuses.add(status);
                 if (status != 200) {
