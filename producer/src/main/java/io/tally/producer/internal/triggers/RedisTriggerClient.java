@@ -55,8 +55,8 @@ public final class RedisTriggerClient implements TriggerClient {
     private static final int MAX_SCANS_PER_PAGE = 16;
     /**
      * Largest COUNT of one call of {@link #listPage}, and what a call's COUNT may grow by over the one before: a
-     * page of few matches (a filter) reads on, calls growing, up to 16 calls of this, about the work of a page of
-     * limit 1000 before pages took calls whole (COUNT 7000); one call holds Redis for a bounded time.
+     * page of few matches (a filter) reads on with growing calls, so that one page holds Redis at most 16 calls of
+     * this (some 10,000 triggers looked at), and one call a bounded time.
      */
     static final int MAX_SCAN_COUNT = 8192;
     private static final int COUNT_GROWTH = 4;
