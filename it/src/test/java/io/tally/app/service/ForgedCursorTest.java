@@ -76,6 +76,23 @@ class ForgedCursorTest {
         assertThat(JSON.readTree(bad.body()).get("field").asText()).isEqualTo("cursor");
     }
 
+    /**
+     * Java's number parsers take digits of other scripts, which Redis refuses as an HSCAN cursor: a cursor whose
+     * numbers are not ASCII digits is refused as a bad cursor (400 naming it), not sent to Redis to fail as a 500.
+     */
+    @Test
+    void cursorsWithDigitsOtherThanAscii_areRefusedNamingTheCursor() throws Exception {
+        for (String path : List.of("/v1/counters", "/v1/triggers")) {
+            for (String text : List.of("0:\u0665", "0:\uff15:10", "\u0661:0:10", "0:0:\u0665", "0:+5:10", "0:-0:10",
+                    "0:000000000000000000001:10", "0:18446744073709551616:10")) {
+                HttpResponse<String> r = api.get(path + "?limit=1&cursor="
+                        + URLEncoder.encode(cursor(text), StandardCharsets.UTF_8));
+                assertThat(r.statusCode()).as(path + " " + text + ": " + r.body()).isEqualTo(400);
+                assertThat(JSON.readTree(r.body()).get("field").asText()).as(path + " " + text).isEqualTo("cursor");
+            }
+        }
+    }
+
     private static void resetSlowlog() {
         api.redisServer().cli("CONFIG", "SET", "slowlog-log-slower-than", "0");
         api.redisServer().cli("CONFIG", "SET", "slowlog-max-len", "1000");

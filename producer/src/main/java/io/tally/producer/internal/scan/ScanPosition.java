@@ -2,6 +2,7 @@ package io.tally.producer.internal.scan;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.regex.Pattern;
 
 /**
  * Where a listing over every partition's hash stands between pages: the partition and the HSCAN cursor of its
@@ -15,6 +16,8 @@ import java.util.Base64;
  * @param scan      the HSCAN cursor of the partition's next call
  */
 public record ScanPosition(int partition, String scan) {
+    private static final Pattern ASCII_NUMBER = Pattern.compile("[0-9]{1,20}");
+
     /** The first call of a listing. */
     public static ScanPosition first() {
         return new ScanPosition(0, "0");
@@ -53,10 +56,10 @@ public record ScanPosition(int partition, String scan) {
         try {
             String text = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
             String[] parts = text.split(":", 4);
-            int partition = Integer.parseInt(parts[0]);
-            String scan = parts[1];
+            int partition = Integer.parseInt(digits(parts[0]));
+            String scan = digits(parts[1]);
             Long.parseUnsignedLong(scan);
-            if (parts.length > 2 && Integer.parseInt(parts[2].split(";", 2)[0]) < 1) {
+            if (parts.length > 2 && Integer.parseInt(digits(parts[2].split(";", 2)[0])) < 1) {
                 throw new IllegalArgumentException("count out of range");
             }
             if (partition < 0 || partition >= partitions) {
@@ -67,5 +70,16 @@ public record ScanPosition(int partition, String scan) {
             throw new IllegalArgumentException("cursor is not one a " + listing + " of this namespace returned; "
                     + "start again without a cursor", e);
         }
+    }
+
+    /**
+     * A numeric part of a cursor as ASCII digits: Java's number parsers also take other scripts' digits (U+0665,
+     * U+FF15) and a sign, which Redis refuses as an HSCAN cursor, so such a cursor would fail the page in Redis.
+     */
+    private static String digits(String part) {
+        if (!ASCII_NUMBER.matcher(part).matches()) {
+            throw new IllegalArgumentException("not 1 to 20 ASCII digits");
+        }
+        return part;
     }
 }

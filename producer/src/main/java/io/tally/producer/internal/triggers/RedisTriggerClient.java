@@ -46,10 +46,20 @@ public final class RedisTriggerClient implements TriggerClient {
     private static final LuaScript CREATE = LuaScript.resource("trigger_create");
     private static final LuaScript CANCEL = LuaScript.resource("trigger_cancel");
     private static final LuaScript LIST = LuaScript.resource("trigger_list");
-    /** Elements of a {@code trigger_list.lua} reply before its triggers: next cursor, taken or left, bytes. */
-    private static final int LIST_HEADER = 3;
+    /**
+     * Elements of a {@code trigger_list.lua} reply before its oversize triggers: next cursor, taken or left, bytes,
+     * number of oversize triggers (each id, largest field, its bytes).
+     */
+    private static final int LIST_HEADER = 4;
     /** HSCAN calls one page of {@link #listPage} may make: filters few triggers match end a page early. */
     private static final int MAX_SCANS_PER_PAGE = 16;
+    /**
+     * Largest COUNT of one call of {@link #listPage}, and what a call's COUNT may grow by over the one before: a
+     * page of few matches (a filter) reads on with growing calls, so that one page holds Redis at most 16 calls of
+     * this (some 10,000 triggers looked at), and one call a bounded time.
+     */
+    static final int MAX_SCAN_COUNT = 8192;
+    private static final int COUNT_GROWTH = 4;
     /**
      * Fewest hash fields of a trigger Tally stores: its definition, status, fireCount and createdAt (more as it goes:
      * head, armed, lastFiredAt, canceledAt). A call of COUNT this many times n visits about n triggers at most.
@@ -307,20 +317,33 @@ public final class RedisTriggerClient implements TriggerClient {
     /**
      * The triggers of one {@code trigger_list.lua} reply. Any program may write the triggers hash: a trigger
      * whose stored definition or state Tally cannot read is left out, with one WARN line per reply, so that
-     * it cannot fail the listing of every other trigger.
+     * it cannot fail the listing of every other trigger; so is one stored larger than Tally stores any (the script
+     * returns only its id, its largest field and that field's size), with a WARN line naming each.
      */
-    private static List<Trigger> readable(List<Object> page, int partition) {
+    private static List<Trigger> readable(List<Object> reply, int partition) {
+        int oversize = ((Number) reply.get(3)).intValue();
+        int triggersAt = LIST_HEADER + 3 * oversize;
+        if (oversize > 0) {
+            List<String> named = new ArrayList<>();
+            for (int i = LIST_HEADER; i < triggersAt && named.size() < 20; i += 3) {
+                named.add(ForeignText.printable(str(reply.get(i)), 200) + " (field "
+                        + ForeignText.printable(str(reply.get(i + 1)), 220) + ": " + reply.get(i + 2) + " bytes)");
+            }
+            log.warn("{} trigger(s) of partition {} are stored larger than Tally stores one ({} bytes with their state "
+                    + "fields): another program wrote them; left out of the listing unread: {}", oversize, partition,
+                    MAX_STORED_TRIGGER_BYTES, String.join(", ", named));
+        }
         List<Trigger> out = new ArrayList<>();
         int unreadable = 0;
         String first = null;
-        for (int i = LIST_HEADER; i + 6 < page.size(); i += 7) {
+        for (int i = triggersAt; i + 6 < reply.size(); i += 7) {
             try {
-                out.add(TriggerJson.fromStored(str(page.get(i)), str(page.get(i + 1)), str(page.get(i + 2)),
-                        str(page.get(i + 3)), str(page.get(i + 4)), str(page.get(i + 5)), str(page.get(i + 6))));
+                out.add(TriggerJson.fromStored(str(reply.get(i)), str(reply.get(i + 1)), str(reply.get(i + 2)),
+                        str(reply.get(i + 3)), str(reply.get(i + 4)), str(reply.get(i + 5)), str(reply.get(i + 6))));
             } catch (RuntimeException e) {
                 unreadable++;
                 if (first == null) {
-                    first = ForeignText.printable(str(page.get(i)), 200) + ": "
+                    first = ForeignText.printable(str(reply.get(i)), 200) + ": "
                             + ForeignText.printable(String.valueOf(e.getMessage()), 200);
                 }
             }
@@ -332,13 +355,21 @@ public final class RedisTriggerClient implements TriggerClient {
         return out;
     }
 
+    /** Triggers of a {@code trigger_list.lua} reply, listed or oversize: each takes a place of the page's limit. */
+    private static int triggersOf(List<Object> reply) {
+        int oversize = ((Number) reply.get(3)).intValue();
+        return oversize + (reply.size() - LIST_HEADER - 3 * oversize) / 7;
+    }
+
     /**
      * Takes each HSCAN call's triggers whole or leaves the call to the next page ({@link PageBound}), so that a
-     * listing is a plain HSCAN iteration of each partition and returns every trigger present throughout. Each call
-     * asks for about as many triggers as the page has room left for, by number and by {@link #MAX_PAGE_BYTES}: the
-     * page's first call as if triggers were at Tally's caps ({@link #MAX_STORED_TRIGGER_BYTES}), further calls as if
-     * they were like those the page holds; a further call that would take the page past twice its limit or twice
-     * {@link #MAX_PAGE_BYTES} is left whole for the next page, which makes it first.
+     * listing is a plain HSCAN iteration of each partition and returns every trigger present throughout. The page's
+     * first call asks (COUNT) for as many triggers as fit in {@link #MAX_PAGE_BYTES} at Tally's caps
+     * ({@link #MAX_STORED_TRIGGER_BYTES} each); each further call for the room the page has left, by number and by
+     * bytes, at the rate of triggers and bytes the page received per unit of COUNT so far (a filter that few triggers
+     * match makes calls grow), at most {@link #COUNT_GROWTH} times the call before and {@link #MAX_SCAN_COUNT}. A call
+     * that would take the page past twice its limit or twice {@link #MAX_PAGE_BYTES} is left whole for the next page,
+     * which makes it first.
      */
     @Override
     public TriggerPage listPage(TriggerStatus status, TriggerKind kind, String cursor, int limit) {
@@ -350,26 +381,60 @@ public final class RedisTriggerClient implements TriggerClient {
         List<Trigger> out = new ArrayList<>();
         int taken = 0;
         long bytes = 0;
+        // the rate a call returns triggers and bytes per unit of COUNT, from the calls that did not end their
+        // partition (one that did may have visited less than its COUNT)
+        long rateCount = 0;
+        int rateTaken = 0;
+        long rateBytes = 0;
+        long count = MIN_FIELDS_PER_TRIGGER * Math.min(limit, MAX_PAGE_BYTES / MAX_STORED_TRIGGER_BYTES);
         for (int calls = 0; at != null && calls < MAX_SCANS_PER_PAGE; calls++) {
-            long perTrigger = taken == 0 ? MAX_STORED_TRIGGER_BYTES : Math.max(1, bytes / taken);
-            long room = Math.min(limit - taken, (MAX_PAGE_BYTES - bytes) / perTrigger);
-            if (room <= 0) {
-                break; // full: no room for one more trigger like those the page holds
+            if (calls > 0) {
+                count = nextCount(count, taken, bytes, limit, rateCount, rateTaken, rateBytes);
+                if (count <= 0) {
+                    break; // full: no room for one more trigger like those the page holds
+                }
             }
             boolean empty = taken == 0 && bytes == 0;
             List<Object> reply = LIST.eval(redis, RScript.ReturnType.LIST, List.of(keys.triggers(at.partition())),
-                    at.scan(), MIN_FIELDS_PER_TRIGGER * room, status == null ? "" : status.wire(),
+                    at.scan(), count, status == null ? "" : status.wire(),
                     kind == null ? "" : kind.wire(), PageBound.hardCap(limit) - taken,
-                    PageBound.hardCap(MAX_PAGE_BYTES) - bytes, empty ? "1" : "0");
+                    PageBound.hardCap(MAX_PAGE_BYTES) - bytes, empty ? "1" : "0", MAX_STORED_TRIGGER_BYTES);
             if ("0".equals(reply.get(1))) {
                 break; // left whole for the next page, whose first call it is
             }
             out.addAll(readable(reply, at.partition()));
-            taken += (reply.size() - LIST_HEADER) / 7;
-            bytes += ((Number) reply.get(2)).longValue();
-            at = at.next(String.valueOf(reply.get(0)), partitions);
+            int callTaken = triggersOf(reply);
+            long callBytes = ((Number) reply.get(2)).longValue();
+            taken += callTaken;
+            bytes += callBytes;
+            String nextScan = String.valueOf(reply.get(0));
+            if (!"0".equals(nextScan)) {
+                rateCount += count;
+                rateTaken += callTaken;
+                rateBytes += callBytes;
+            }
+            at = at.next(nextScan, partitions);
         }
         return new TriggerPage(List.copyOf(out), at == null ? null : at.encode(limit));
+    }
+
+    /**
+     * The COUNT of a page's next call, for a page holding {@code taken} triggers of {@code bytes}: 0 when it has no
+     * room for one more trigger like those it holds; else the room left at the rate calls of {@code rateCount} COUNT in
+     * all returned {@code rateTaken} triggers of {@code rateBytes}, at most {@link #COUNT_GROWTH} times the call
+     * before ({@code last}): calls grow while they return little.
+     */
+    static long nextCount(long last, int taken, long bytes, int limit, long rateCount, int rateTaken, long rateBytes) {
+        if (taken >= limit || (taken > 0 && MAX_PAGE_BYTES - bytes < bytes / taken)) {
+            return 0;
+        }
+        long grown = Math.min(MAX_SCAN_COUNT, last * COUNT_GROWTH);
+        if (rateTaken == 0) {
+            return grown; // no trigger matched yet: no rate to go by
+        }
+        long byNumber = (limit - taken) * rateCount / rateTaken;
+        long byBytes = (MAX_PAGE_BYTES - bytes) * rateCount / rateBytes;
+        return Math.max(1, Math.min(grown, Math.min(byNumber, byBytes)));
     }
 
     @Override
