@@ -21,8 +21,8 @@ import java.util.Optional;
  * cannot parse, a URI it refuses, an error of the servlet layer) as problem+json too, whatever the
  * request's {@code Accept}, instead of Jetty's HTML error page, so that clients see one error format.
  * Jetty refuses some paths that {@link StrictPaths} would refuse too (bytes that are not UTF-8, raw
- * non-ASCII characters); such a 400 names the rule the path breaks, as {@link StrictPaths} does. Serves
- * as the error handler of both the server and the servlet context.
+ * non-ASCII characters); such a 400 names the rule the path breaks, as {@link StrictPaths} does. Each answer
+ * closes its connection. Serves as the error handler of both the server and the servlet context.
  */
 final class JettyProblems extends ErrorHandler {
     /** The method Jetty gives a request it could not parse (its path is a placeholder too). */
@@ -46,11 +46,11 @@ final class JettyProblems extends ErrorHandler {
         String requestId = RequestIds.accepted(request.getHeaders().get(RequestIds.HEADER));
         boolean unparsed = UNPARSED.equals(request.getMethod()) || request.getHttpURI() == null;
         byte[] body = body(code, message, unparsed ? null : request.getHttpURI().getPath(), requestId);
-        if (unparsed) {
-            // Jetty closes the connection after this answer without saying so; a client that kept it for its
-            // next request would see that request fail.
-            response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
-        }
+        // Every such answer closes its connection. After an unparsed request Jetty closes it anyway, without saying
+        // so (a client that kept it would see its next request fail); and these requests never reach the service's
+        // handlers, so without this a client sending OPTIONS * or CONNECT each second would keep a connection at
+        // api-max-connections without a token (TokenlessAtConnectionLimit never sees it).
+        response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
         response.getHeaders().put(RequestIds.HEADER, requestId);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, Problems.CONTENT_TYPE);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);

@@ -28,7 +28,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * instance to stop them all.
  */
 final class TokenlessClients implements AutoCloseable {
-    enum Kind { SLOW_HEAD, UNAUTHORIZED_REQUESTS, OPEN_PATH_REQUESTS }
+    enum Kind { SLOW_HEAD, UNAUTHORIZED_REQUESTS, OPEN_PATH_REQUESTS, REQUESTS_JETTY_ANSWERS }
+
+    /** Requests Jetty answers itself (404, 400), before any handler of the service sees them. */
+    private static final String[] JETTY_ANSWERS = {
+        "OPTIONS * HTTP/1.1", "CONNECT x:443 HTTP/1.1", "GET /health/live%FF HTTP/1.1"};
 
     private static final long REQUEST_EVERY_MS = 500;
     private static final long AFTER_A_CLOSING_ANSWER_MS = 2_000;
@@ -39,7 +43,8 @@ final class TokenlessClients implements AutoCloseable {
     /** Every connection opened, closed when the clients are. */
     private final ConcurrentLinkedQueue<Socket> opened = new ConcurrentLinkedQueue<>();
     /** Answers that closed their connection, by kind. */
-    private final AtomicInteger[] closingAnswers = {new AtomicInteger(), new AtomicInteger(), new AtomicInteger()};
+    private final AtomicInteger[] closingAnswers = {
+        new AtomicInteger(), new AtomicInteger(), new AtomicInteger(), new AtomicInteger()};
     /** How long each slow head's connection lasted before the server closed it, in ms. */
     final ConcurrentLinkedQueue<Long> slowHeadHeldMs = new ConcurrentLinkedQueue<>();
     /** The 401 answers, and those among them that did not say {@code Connection: close}. */
@@ -125,15 +130,24 @@ final class TokenlessClients implements AutoCloseable {
      * (the connection is then left open), false when the server closed it answering nothing.
      */
     private boolean requests(Socket s, Kind kind) throws IOException {
-        String path = kind == Kind.UNAUTHORIZED_REQUESTS ? "/v1/counters/c" : "/health/live";
-        int expected = kind == Kind.UNAUTHORIZED_REQUESTS ? 401 : 200;
+        int sent = 0;
         while (!stop.get()) {
-            RawHttp.write(s, "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+            String line = switch (kind) {
+                case UNAUTHORIZED_REQUESTS -> "GET /v1/counters/c HTTP/1.1";
+                case OPEN_PATH_REQUESTS -> "GET /health/live HTTP/1.1";
+                default -> JETTY_ANSWERS[sent++ % JETTY_ANSWERS.length];
+            };
+            RawHttp.write(s, line + "\r\nHost: x\r\n\r\n");
             Reply reply = RawHttp.readOrClosed(s);
             if (reply.status() < 0) {
                 return false;
             }
-            if (reply.status() != expected) {
+            boolean expected = switch (kind) {
+                case UNAUTHORIZED_REQUESTS -> reply.status() == 401;
+                case OPEN_PATH_REQUESTS -> reply.status() == 200;
+                default -> reply.status() == 400 || reply.status() == 404;
+            };
+            if (!expected) {
                 unexpected.add(reply.status());
             }
             boolean closes = reply.head().toLowerCase(Locale.ROOT).contains("connection: close");
