@@ -6,7 +6,8 @@
 -- ARGV[1] HSCAN cursor   ARGV[2] COUNT   ARGV[3] status ('' any)   ARGV[4] kind ('' any)
 -- ARGV[5] most triggers and ARGV[6] most bytes (ids, definitions and state fields) the page can still take:
 --   a call holding more is left whole (nothing of it is returned) for the next page
--- ARGV[7] '1' when the page holds nothing yet: then the call is taken whole whatever it holds
+-- ARGV[7] '1' when the page holds nothing yet and the call is of the page's initial COUNT: then the call is taken
+--   whole whatever it holds (a grown COUNT on an empty page is left like any other call that does not fit)
 -- ARGV[8] most bytes of one trigger Tally stores (its id, definition and state fields)
 -- Returns {next cursor, '1' when the call is taken ('0' when left), bytes taken, n, then n oversize triggers as id,
 -- largest field, its bytes, then per trigger: id, definition, status, fireCount, lastFiredAt, createdAt, canceledAt
