@@ -3,6 +3,7 @@ package io.tally.producer.internal.triggers;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.keys.Partitioner;
+import io.tally.common.internal.log.KeyedWarnings;
 import io.tally.common.internal.redis.LuaScript;
 import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.redis.RedisClientFactory;
@@ -85,6 +86,8 @@ public final class RedisTriggerClient implements TriggerClient {
      */
     private static final String TIME_RATE = ":time-rate";
     private static final long MICROS = 1_000_000;
+    /** At most one WARN line a minute per partition about triggers a listing leaves out (each call meets them). */
+    static final long LEFT_OUT_WARNING_INTERVAL_MS = 60_000;
 
     private final RedissonClient redis;
     /** For the create and the cancel, whose failures tell whether they may have run ({@link SingleAttempt}). */
@@ -101,6 +104,7 @@ public final class RedisTriggerClient implements TriggerClient {
      * client's creates cannot pass max-time-firings-per-second together.
      */
     private final Object timeRateCheck = new Object();
+    private final KeyedWarnings leftOutWarnings = new KeyedWarnings(log, LEFT_OUT_WARNING_INTERVAL_MS);
 
     private RedisTriggerClient(RedissonClient redis, boolean ownsClient, TallyConfig config, InstantSource clock) {
         this.redis = redis;
@@ -322,11 +326,12 @@ public final class RedisTriggerClient implements TriggerClient {
 
     /**
      * The triggers of one {@code trigger_list.lua} reply. Any program may write the triggers hash: a trigger
-     * whose stored definition or state Tally cannot read is left out, with one WARN line per reply, so that
+     * whose stored definition or state Tally cannot read is left out, with a WARN line, so that
      * it cannot fail the listing of every other trigger; so is one stored larger than Tally stores any (the script
-     * returns only its id, its largest field and that field's size), with a WARN line naming each.
+     * returns only its id, its largest field and that field's size), with a WARN line naming each. Every listing call
+     * meets them again: each kind of line is logged at most once per {@link #LEFT_OUT_WARNING_INTERVAL_MS} per partition.
      */
-    private static List<Trigger> readable(List<Object> reply, int partition) {
+    private List<Trigger> readable(List<Object> reply, int partition) {
         int oversize = ((Number) reply.get(3)).intValue();
         int triggersAt = LIST_HEADER + 3 * oversize;
         if (oversize > 0) {
@@ -335,7 +340,7 @@ public final class RedisTriggerClient implements TriggerClient {
                 named.add(ForeignText.printable(str(reply.get(i)), 200) + " (field "
                         + ForeignText.printable(str(reply.get(i + 1)), 220) + ": " + reply.get(i + 2) + " bytes)");
             }
-            log.warn("{} trigger(s) of partition {} are stored larger than Tally stores one ({} bytes with their state "
+            leftOutWarnings.warn("oversize " + partition, "{} trigger(s) of partition {} are stored larger than Tally stores one ({} bytes with their state "
                     + "fields): another program wrote them; left out of the listing unread: {}", oversize, partition,
                     MAX_STORED_TRIGGER_BYTES, String.join(", ", named));
         }
@@ -355,7 +360,7 @@ public final class RedisTriggerClient implements TriggerClient {
             }
         }
         if (unreadable > 0) {
-            log.warn("{} trigger(s) of partition {} have a stored definition or state Tally cannot read and were left out "
+            leftOutWarnings.warn("unreadable " + partition, "{} trigger(s) of partition {} have a stored definition or state Tally cannot read and were left out "
                     + "of the listing (first: {})", unreadable, partition, first);
         }
         return out;
