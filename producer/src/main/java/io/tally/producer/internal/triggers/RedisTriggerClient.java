@@ -62,11 +62,12 @@ public final class RedisTriggerClient implements TriggerClient {
     static final int MAX_SCAN_COUNT = 8192;
     private static final int COUNT_GROWTH = 4;
     /**
-     * Largest COUNT of a call with a kind filter, which decodes each definition it visits to judge its kind: some
-     * 64 triggers (at {@link #MIN_FIELDS_PER_TRIGGER} fields each), at most 4 MiB of JSON decoded, some 15 ms of
-     * Redis at Tally's caps, instead of some 400 ms at {@link #MAX_SCAN_COUNT}.
+     * Most bytes of definitions a call with a kind filter decodes to judge their kinds (unless it is taken whole at
+     * the page's initial COUNT, some 16 triggers): some 20 ms of Redis, where a COUNT of {@link #MAX_SCAN_COUNT} over
+     * definitions at Tally's caps decoded some 120 MB in 400 ms. A call that would decode more is made again on the
+     * same cursor with a quarter of its COUNT, which then bounds the page's further calls.
      */
-    static final int MAX_KIND_SCAN_COUNT = 256;
+    static final int MAX_DECODED_BYTES_PER_CALL = 4 << 20;
     /**
      * Fewest hash fields of a trigger Tally stores: its definition, status, fireCount and createdAt (more as it goes:
      * head, armed, lastFiredAt, canceledAt). A call of COUNT this many times n visits about n triggers at most.
@@ -379,7 +380,7 @@ public final class RedisTriggerClient implements TriggerClient {
      * ({@link #MAX_STORED_TRIGGER_BYTES} each); each further call for the room the page has left, by number and by
      * bytes, at the rate of triggers and bytes the page received per unit of COUNT so far (a filter that few triggers
      * match makes calls grow), at most {@link #COUNT_GROWTH} times the call before and {@link #MAX_SCAN_COUNT}
-     * ({@link #MAX_KIND_SCAN_COUNT} with a kind filter). A call that would take the page past twice its limit or twice
+     * (with a kind filter, less once a call would decode more than {@link #MAX_DECODED_BYTES_PER_CALL}). A call that would take the page past twice its limit or twice
      * {@link #MAX_PAGE_BYTES} is left whole for the next page. Only a call of the initial COUNT is taken whole
      * whatever it holds (a page must advance): a grown call that does not fit an empty page (calls grow over empty
      * partitions) is made again on the same cursor at the initial COUNT.
@@ -400,13 +401,16 @@ public final class RedisTriggerClient implements TriggerClient {
         int rateTaken = 0;
         long rateBytes = 0;
         long initial = MIN_FIELDS_PER_TRIGGER * Math.min(limit, MAX_PAGE_BYTES / MAX_STORED_TRIGGER_BYTES);
-        long maxCount = kind == null ? MAX_SCAN_COUNT : MAX_KIND_SCAN_COUNT;
+        long maxCount = MAX_SCAN_COUNT;
         long count = initial;
         boolean retryAtInitial = false;
-        for (int calls = 0; at != null && (calls < MAX_SCANS_PER_PAGE || retryAtInitial); calls++) {
+        boolean retryAtSmaller = false;
+        for (int calls = 0; at != null && (calls < MAX_SCANS_PER_PAGE || retryAtInitial || retryAtSmaller); calls++) {
             if (retryAtInitial) {
                 count = initial;
                 retryAtInitial = false;
+            } else if (retryAtSmaller) {
+                retryAtSmaller = false;
             } else if (calls > 0) {
                 count = Math.min(maxCount, nextCount(count, taken, bytes, limit, rateCount, rateTaken, rateBytes));
                 if (count <= 0) {
@@ -419,7 +423,18 @@ public final class RedisTriggerClient implements TriggerClient {
             List<Object> reply = LIST.eval(redis, RScript.ReturnType.LIST, List.of(keys.triggers(at.partition())),
                     at.scan(), count, status == null ? "" : status.wire(),
                     kind == null ? "" : kind.wire(), PageBound.hardCap(limit) - taken,
-                    PageBound.hardCap(MAX_PAGE_BYTES) - bytes, whole ? "1" : "0", MAX_STORED_TRIGGER_BYTES);
+                    PageBound.hardCap(MAX_PAGE_BYTES) - bytes, whole ? "1" : "0", MAX_STORED_TRIGGER_BYTES,
+                    MAX_DECODED_BYTES_PER_CALL);
+            if ("2".equals(reply.get(1))) {
+                if (count <= initial) {
+                    break; // left for the next page, whose first call (of the initial COUNT) is taken whole
+                }
+                // would decode too much to judge kinds: the same cursor with a smaller COUNT, and no larger after
+                maxCount = Math.max(initial, count / COUNT_GROWTH);
+                count = maxCount;
+                retryAtSmaller = true;
+                continue;
+            }
             if ("0".equals(reply.get(1))) {
                 if (!empty) {
                     break; // left whole for the next page, whose first call it is
