@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A page's COUNT grows while its calls return nothing (empty partitions, or a filter few triggers match). Only a
  * call of the page's initial COUNT is taken whole whatever it holds: a grown call reaching 1200 triggers of ~50 KB
  * on an empty page was taken whole, 59 MB in a page of limit 1. And with a kind filter, which decodes each
- * definition a call visits, COUNT stays at most 256 (some 64 definitions decoded a call, not some 2000).
+ * definition a call visits, a call decodes at most 4 MiB (a call of COUNT 8192 decoded all 60 MB, some 200 ms).
  */
 @ExtendWith(RealRedisExtension.class)
 class TriggerListGrownCallTest {
