@@ -6,9 +6,13 @@
 -- ARGV[1] HSCAN cursor   ARGV[2] COUNT   ARGV[3] status ('' any)   ARGV[4] kind ('' any)
 -- ARGV[5] most triggers and ARGV[6] most bytes (ids, definitions and state fields) the page can still take:
 --   a call holding more is left whole (nothing of it is returned) for the next page
--- ARGV[7] '1' when the page holds nothing yet: then the call is taken whole whatever it holds
+-- ARGV[7] '1' when the page holds nothing yet and the call is of the page's initial COUNT: then the call is taken
+--   whole whatever it holds (a grown COUNT on an empty page is left like any other call that does not fit)
 -- ARGV[8] most bytes of one trigger Tally stores (its id, definition and state fields)
--- Returns {next cursor, '1' when the call is taken ('0' when left), bytes taken, n, then n oversize triggers as id,
+-- ARGV[9] most bytes of definitions a call not taken whole may decode to judge their kind: one that would decode more
+--   is answered '2' (nothing returned), and the service calls the same cursor again with a smaller COUNT, so that a
+--   kind-filtered call holds Redis a bounded time however large the definitions it visits
+-- Returns {next cursor, '1' when the call is taken ('0' when left, '2' over ARGV[9]), bytes taken, n, then n oversize triggers as id,
 -- largest field, its bytes, then per trigger: id, definition, status, fireCount, lastFiredAt, createdAt, canceledAt
 -- ('' when absent)}.
 -- Triggers are found by their status fields ('<id>:status'), so a call reads no definition it does not return
@@ -17,6 +21,7 @@
 -- (HSTRLEN) without reading them, so that a call's reply (built in Lua, then held by the service) stays within
 -- ARGV[8] a trigger however large the fields another program wrote.
 local most, room, whole, cap = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7] == '1', tonumber(ARGV[8])
+local budget, decoded = tonumber(ARGV[9]), 0
 local r = redis.call('HSCAN', KEYS[1], ARGV[1], 'MATCH', '*:status', 'COUNT', ARGV[2])
 
 -- any program may write the hash: a definition that does not decode matches no kind
@@ -47,6 +52,10 @@ for i = 1, #flat, 2 do
     if stored and size > cap then
       entry = {id, largest, tostring(largestSize)}
     elseif stored then
+      if ARGV[4] ~= '' and not whole then
+        decoded = decoded + defSize
+        if decoded > budget then return {r[1], '2', 0, 0} end
+      end
       local s = redis.call('HMGET', KEYS[1], id, id .. ':status', id .. ':fireCount', id .. ':lastFiredAt',
         id .. ':createdAt', id .. ':canceledAt')
       if s[1] and of_kind(s[1]) then

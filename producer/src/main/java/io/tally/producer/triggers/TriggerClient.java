@@ -87,8 +87,8 @@ public interface TriggerClient extends AutoCloseable {
     /**
      * About how many bytes of stored fields (ids, definitions and state) one page of {@link #listPage} holds: the
      * page ends once it has no room left for one more trigger like those it holds, and never holds twice this
-     * unless its first HSCAN call alone does (a page takes its first call whole whatever its size, so paging always
-     * advances).
+     * unless its first HSCAN call alone does (a page takes its first call, at its initial COUNT of some 16 triggers,
+     * whole whatever its size, so paging always advances).
      */
     int MAX_PAGE_BYTES = 1 << 20;
 

@@ -79,7 +79,11 @@ class TriggerListOversizeTest {
             for (TriggerKind kind : new TriggerKind[] {null, TriggerKind.EVENT}) {
                 logs.list.clear();
                 long sentBefore = Long.parseLong(raw.info("stats", "total_net_output_bytes"));
-                TriggerPage page = client.listPage(null, kind, null, 1000);
+                TriggerPage page;
+                // a client of its own: a client logs the WARN about a partition at most once a minute
+                try (TriggerClient lister = RedisTriggerClient.create(redis, config, InstantSource.system())) {
+                    page = lister.listPage(null, kind, null, 1000);
+                }
                 long sent = Long.parseLong(raw.info("stats", "total_net_output_bytes")) - sentBefore;
 
                 assertThat(page.cursor()).as("one page holds them all").isNull();
@@ -91,6 +95,28 @@ class TriggerListOversizeTest {
                         .allSatisfy(id -> assertThat(warned).contains(id + " (field " + id + ": "
                                 + (DEFINITION_BYTES + 50) + " bytes)"));
             }
+        } finally {
+            redis.shutdown();
+        }
+    }
+
+    @Test
+    void repeatedListings_warnAboutAPartitionsOversizeTriggersOncePerInterval(TestRedis testRedis) {
+        TallyConfig config = testRedis.config(1).build();
+        RedissonClient redis = testRedis.client();
+        try (TriggerClient client = RedisTriggerClient.create(redis, config, InstantSource.system())) {
+            String id = String.format("t0-%026d", 1);
+            redis.<String, String>getMap(TestRedis.keys(config).triggers(0), StringCodec.INSTANCE).putAll(Map.of(
+                    id, "{\"kind\":\"event\",\"eventType\":\"e\",\"params\":{\"p\":\"" + "x".repeat(100_000) + "\"}}",
+                    id + ":status", "active", id + ":createdAt", "1700000000000"));
+            client.create(TriggerDefinition.event("e").build());
+            logs.list.clear();
+            for (int i = 0; i < 50; i++) {
+                assertThat(client.list(null, null)).hasSize(1);
+            }
+            long warned = logs.list.stream().map(ILoggingEvent::getFormattedMessage)
+                    .filter(m -> m.contains("larger than Tally stores")).count();
+            assertThat(warned).as("WARN lines about the oversize trigger over 50 listings within a minute").isEqualTo(1);
         } finally {
             redis.shutdown();
         }

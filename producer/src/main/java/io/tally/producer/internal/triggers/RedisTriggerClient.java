@@ -3,6 +3,7 @@ package io.tally.producer.internal.triggers;
 import io.tally.common.config.TallyConfig;
 import io.tally.common.internal.keys.Keys;
 import io.tally.common.internal.keys.Partitioner;
+import io.tally.common.internal.log.KeyedWarnings;
 import io.tally.common.internal.redis.LuaScript;
 import io.tally.common.internal.redis.Namespace;
 import io.tally.common.internal.redis.RedisClientFactory;
@@ -61,6 +62,13 @@ public final class RedisTriggerClient implements TriggerClient {
     static final int MAX_SCAN_COUNT = 8192;
     private static final int COUNT_GROWTH = 4;
     /**
+     * Most bytes of definitions a call with a kind filter decodes to judge their kinds (unless it is taken whole at
+     * the page's initial COUNT, some 16 triggers): some 20 ms of Redis, where a COUNT of {@link #MAX_SCAN_COUNT} over
+     * definitions at Tally's caps decoded some 120 MB in 400 ms. A call that would decode more is made again on the
+     * same cursor with a quarter of its COUNT, which then bounds the page's further calls.
+     */
+    static final int MAX_DECODED_BYTES_PER_CALL = 4 << 20;
+    /**
      * Fewest hash fields of a trigger Tally stores: its definition, status, fireCount and createdAt (more as it goes:
      * head, armed, lastFiredAt, canceledAt). A call of COUNT this many times n visits about n triggers at most.
      */
@@ -79,6 +87,8 @@ public final class RedisTriggerClient implements TriggerClient {
      */
     private static final String TIME_RATE = ":time-rate";
     private static final long MICROS = 1_000_000;
+    /** At most one WARN line a minute per partition about triggers a listing leaves out (each call meets them). */
+    static final long LEFT_OUT_WARNING_INTERVAL_MS = 60_000;
 
     private final RedissonClient redis;
     /** For the create and the cancel, whose failures tell whether they may have run ({@link SingleAttempt}). */
@@ -95,6 +105,7 @@ public final class RedisTriggerClient implements TriggerClient {
      * client's creates cannot pass max-time-firings-per-second together.
      */
     private final Object timeRateCheck = new Object();
+    private final KeyedWarnings leftOutWarnings = new KeyedWarnings(log, LEFT_OUT_WARNING_INTERVAL_MS);
 
     private RedisTriggerClient(RedissonClient redis, boolean ownsClient, TallyConfig config, InstantSource clock) {
         this.redis = redis;
@@ -316,11 +327,12 @@ public final class RedisTriggerClient implements TriggerClient {
 
     /**
      * The triggers of one {@code trigger_list.lua} reply. Any program may write the triggers hash: a trigger
-     * whose stored definition or state Tally cannot read is left out, with one WARN line per reply, so that
+     * whose stored definition or state Tally cannot read is left out, with a WARN line, so that
      * it cannot fail the listing of every other trigger; so is one stored larger than Tally stores any (the script
-     * returns only its id, its largest field and that field's size), with a WARN line naming each.
+     * returns only its id, its largest field and that field's size), with a WARN line naming each. Every listing call
+     * meets them again: each kind of line is logged at most once per {@link #LEFT_OUT_WARNING_INTERVAL_MS} per partition.
      */
-    private static List<Trigger> readable(List<Object> reply, int partition) {
+    private List<Trigger> readable(List<Object> reply, int partition) {
         int oversize = ((Number) reply.get(3)).intValue();
         int triggersAt = LIST_HEADER + 3 * oversize;
         if (oversize > 0) {
@@ -329,7 +341,7 @@ public final class RedisTriggerClient implements TriggerClient {
                 named.add(ForeignText.printable(str(reply.get(i)), 200) + " (field "
                         + ForeignText.printable(str(reply.get(i + 1)), 220) + ": " + reply.get(i + 2) + " bytes)");
             }
-            log.warn("{} trigger(s) of partition {} are stored larger than Tally stores one ({} bytes with their state "
+            leftOutWarnings.warn("oversize " + partition, "{} trigger(s) of partition {} are stored larger than Tally stores one ({} bytes with their state "
                     + "fields): another program wrote them; left out of the listing unread: {}", oversize, partition,
                     MAX_STORED_TRIGGER_BYTES, String.join(", ", named));
         }
@@ -349,7 +361,7 @@ public final class RedisTriggerClient implements TriggerClient {
             }
         }
         if (unreadable > 0) {
-            log.warn("{} trigger(s) of partition {} have a stored definition or state Tally cannot read and were left out "
+            leftOutWarnings.warn("unreadable " + partition, "{} trigger(s) of partition {} have a stored definition or state Tally cannot read and were left out "
                     + "of the listing (first: {})", unreadable, partition, first);
         }
         return out;
@@ -367,9 +379,11 @@ public final class RedisTriggerClient implements TriggerClient {
      * first call asks (COUNT) for as many triggers as fit in {@link #MAX_PAGE_BYTES} at Tally's caps
      * ({@link #MAX_STORED_TRIGGER_BYTES} each); each further call for the room the page has left, by number and by
      * bytes, at the rate of triggers and bytes the page received per unit of COUNT so far (a filter that few triggers
-     * match makes calls grow), at most {@link #COUNT_GROWTH} times the call before and {@link #MAX_SCAN_COUNT}. A call
-     * that would take the page past twice its limit or twice {@link #MAX_PAGE_BYTES} is left whole for the next page,
-     * which makes it first.
+     * match makes calls grow), at most {@link #COUNT_GROWTH} times the call before and {@link #MAX_SCAN_COUNT}
+     * (with a kind filter, less once a call would decode more than {@link #MAX_DECODED_BYTES_PER_CALL}). A call that would take the page past twice its limit or twice
+     * {@link #MAX_PAGE_BYTES} is left whole for the next page. Only a call of the initial COUNT is taken whole
+     * whatever it holds (a page must advance): a grown call that does not fit an empty page (calls grow over empty
+     * partitions) is made again on the same cursor at the initial COUNT.
      */
     @Override
     public TriggerPage listPage(TriggerStatus status, TriggerKind kind, String cursor, int limit) {
@@ -386,21 +400,49 @@ public final class RedisTriggerClient implements TriggerClient {
         long rateCount = 0;
         int rateTaken = 0;
         long rateBytes = 0;
-        long count = MIN_FIELDS_PER_TRIGGER * Math.min(limit, MAX_PAGE_BYTES / MAX_STORED_TRIGGER_BYTES);
-        for (int calls = 0; at != null && calls < MAX_SCANS_PER_PAGE; calls++) {
-            if (calls > 0) {
-                count = nextCount(count, taken, bytes, limit, rateCount, rateTaken, rateBytes);
+        long initial = MIN_FIELDS_PER_TRIGGER * Math.min(limit, MAX_PAGE_BYTES / MAX_STORED_TRIGGER_BYTES);
+        long maxCount = MAX_SCAN_COUNT;
+        long count = initial;
+        boolean retryAtInitial = false;
+        boolean retryAtSmaller = false;
+        for (int calls = 0; at != null && (calls < MAX_SCANS_PER_PAGE || retryAtInitial || retryAtSmaller); calls++) {
+            if (retryAtInitial) {
+                count = initial;
+                retryAtInitial = false;
+            } else if (retryAtSmaller) {
+                retryAtSmaller = false;
+            } else if (calls > 0) {
+                count = Math.min(maxCount, nextCount(count, taken, bytes, limit, rateCount, rateTaken, rateBytes));
                 if (count <= 0) {
                     break; // full: no room for one more trigger like those the page holds
                 }
             }
             boolean empty = taken == 0 && bytes == 0;
+            // only a call of the initial COUNT is taken whole whatever it holds: a grown one could hold thousands
+            boolean whole = empty && count <= initial;
             List<Object> reply = LIST.eval(redis, RScript.ReturnType.LIST, List.of(keys.triggers(at.partition())),
                     at.scan(), count, status == null ? "" : status.wire(),
                     kind == null ? "" : kind.wire(), PageBound.hardCap(limit) - taken,
-                    PageBound.hardCap(MAX_PAGE_BYTES) - bytes, empty ? "1" : "0", MAX_STORED_TRIGGER_BYTES);
+                    PageBound.hardCap(MAX_PAGE_BYTES) - bytes, whole ? "1" : "0", MAX_STORED_TRIGGER_BYTES,
+                    MAX_DECODED_BYTES_PER_CALL);
+            if ("2".equals(reply.get(1))) {
+                if (count <= initial) {
+                    break; // left for the next page, whose first call (of the initial COUNT) is taken whole
+                }
+                // would decode too much to judge kinds: the same cursor with a smaller COUNT, and no larger after
+                maxCount = Math.max(initial, count / COUNT_GROWTH);
+                count = maxCount;
+                retryAtSmaller = true;
+                continue;
+            }
             if ("0".equals(reply.get(1))) {
-                break; // left whole for the next page, whose first call it is
+                if (!empty) {
+                    break; // left whole for the next page, whose first call it is
+                }
+                // a grown call too large for an empty page: the same cursor again at the initial COUNT (a smaller
+                // COUNT on the same HSCAN cursor is an iteration all the same, skipping nothing)
+                retryAtInitial = true;
+                continue;
             }
             out.addAll(readable(reply, at.partition()));
             int callTaken = triggersOf(reply);
